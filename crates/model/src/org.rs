@@ -1,0 +1,114 @@
+//! Org units (đơn vị hành chính) as a tree kept as data: province → district
+//! or cluster → commune → village. Since 2025 many provinces have two tiers,
+//! so no code here assumes a fixed depth.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgLevel {
+    Province,
+    District,
+    Commune,
+    Village,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgUnit {
+    pub code: String,
+    pub name: String,
+    pub level: OrgLevel,
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrgTreeError {
+    #[error("org unit list is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("org unit {0} appears twice")]
+    Duplicate(String),
+    #[error("org unit {child} names a parent {parent} that is not in the list")]
+    MissingParent { child: String, parent: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgTree {
+    units: BTreeMap<String, OrgUnit>,
+}
+
+impl OrgTree {
+    pub fn from_units(list: Vec<OrgUnit>) -> Result<Self, OrgTreeError> {
+        let mut units = BTreeMap::new();
+        for u in list {
+            if units.contains_key(&u.code) {
+                return Err(OrgTreeError::Duplicate(u.code));
+            }
+            units.insert(u.code.clone(), u);
+        }
+        for u in units.values() {
+            if let Some(p) = &u.parent {
+                if !units.contains_key(p) {
+                    return Err(OrgTreeError::MissingParent {
+                        child: u.code.clone(),
+                        parent: p.clone(),
+                    });
+                }
+            }
+        }
+        Ok(Self { units })
+    }
+
+    pub fn from_json(json: &str) -> Result<Self, OrgTreeError> {
+        Self::from_units(serde_json::from_str(json)?)
+    }
+
+    /// The demo district shipped with the app for `cargo xtask run` and the
+    /// tests, until org units arrive from the office at enrolment.
+    pub fn demo() -> Self {
+        Self::from_json(include_str!("../data/demo_org_units.json"))
+            .expect("the bundled demo org tree is checked by a unit test")
+    }
+
+    pub fn get(&self, code: &str) -> Option<&OrgUnit> {
+        self.units.get(code)
+    }
+
+    pub fn communes(&self) -> impl Iterator<Item = &OrgUnit> {
+        self.units.values().filter(|u| u.level == OrgLevel::Commune)
+    }
+
+    pub fn is_commune(&self, code: &str) -> bool {
+        self.get(code).is_some_and(|u| u.level == OrgLevel::Commune)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_tree_loads_and_has_communes() {
+        let t = OrgTree::demo();
+        assert_eq!(t.communes().count(), 3);
+        assert!(t.is_commune("62-610-23284"));
+        assert!(!t.is_commune("62-610"));
+        assert!(!t.is_commune("nowhere"));
+    }
+
+    #[test]
+    fn a_dangling_parent_is_refused() {
+        let err = OrgTree::from_json(
+            r#"[{"code":"a","name":"A","level":"commune","parent":"zz"}]"#,
+        )
+        .unwrap_err();
+        assert!(matches!(err, OrgTreeError::MissingParent { .. }));
+    }
+
+    #[test]
+    fn a_duplicate_code_is_refused() {
+        let one = r#"{"code":"a","name":"A","level":"commune","parent":null}"#;
+        let err = OrgTree::from_json(&format!("[{one},{one}]")).unwrap_err();
+        assert!(matches!(err, OrgTreeError::Duplicate(c) if c == "a"));
+    }
+}
