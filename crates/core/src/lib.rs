@@ -1,0 +1,17 @@
+//! The device engine of Sổ tay PCMT.
+//!
+//! A screen's command arrives here, is validated with the shared model, turns
+//! into a change of the record's Automerge document, updates the projection
+//! rows and commits in one SQLite transaction. Sync moves Automerge changes;
+//! its logic is a sans-IO state machine ([`sync::SyncRun`]) driven by a thin
+//! transport ([`http::HttpTransport`]).
+
+pub mod error;
+pub mod http;
+pub mod migrate;
+pub mod record_doc;
+pub mod store;
+pub mod sync;
+
+pub use error::CoreError;
+pub use store::{Author, Store};
