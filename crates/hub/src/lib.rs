@@ -1,0 +1,11 @@
+//! The district hub of Sổ tay PCMT: it keeps every document devices send it
+//! and serves a change feed each device pulls from, scoped to its communes.
+//!
+//! [`store::HubStore`] holds the logic and the SQLite database; [`server`] is
+//! the thin axum layer in front of it.
+
+pub mod demo;
+pub mod server;
+pub mod store;
+
+pub use store::{HubError, HubStore};
