@@ -45,3 +45,17 @@ impl CoreError {
         }
     }
 }
+
+/// How a core error crosses to the screens.
+impl From<CoreError> for pcmt_model::api::CommandError {
+    fn from(e: CoreError) -> Self {
+        Self {
+            fields: match &e {
+                CoreError::Invalid(f) => f.clone(),
+                _ => Vec::new(),
+            },
+            message_vi: e.user_message(Lang::Vi),
+            message_en: e.user_message(Lang::En),
+        }
+    }
+}

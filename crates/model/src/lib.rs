@@ -5,6 +5,7 @@
 //! same validation gives the same answer on the tablet, in the core and in
 //! tests.
 
+pub mod api;
 pub mod lang;
 pub mod org;
 pub mod record;

@@ -4,19 +4,10 @@ use crate::sync::wire::{PullRequest, PushRequest, BATCH_BYTES, PROTOCOL_VERSION}
 use crate::sync::{Request, Response, SyncError, Transport};
 use crate::{CoreError, Store};
 use automerge::ChangeHash;
-use serde::{Deserialize, Serialize};
+pub use pcmt_model::api::SyncReport;
 use std::sync::Mutex;
 use uuid::Uuid;
 
-/// What a sync did, for the officer's progress line and outcome.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncReport {
-    pub sent_records: u64,
-    pub sent_bytes: u64,
-    pub received_records: u64,
-    pub received_bytes: u64,
-    pub round_trips: u64,
-}
 
 #[derive(Debug)]
 enum Phase {

@@ -1,0 +1,42 @@
+//! The contract between the screens and the shell: what commands return,
+//! shared so both sides (de)serialize the same shapes.
+
+use crate::validation::FieldError;
+use crate::Lang;
+use serde::{Deserialize, Serialize};
+
+/// Why a command failed: field errors to show inline, and a sentence in each
+/// language for everything else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandError {
+    pub fields: Vec<FieldError>,
+    pub message_vi: String,
+    pub message_en: String,
+}
+
+impl CommandError {
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Vi => &self.message_vi,
+            Lang::En => &self.message_en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppInfo {
+    pub device_id: String,
+    pub officer: String,
+    pub hub_url: String,
+    pub unsynced: u64,
+}
+
+/// What a sync did, for the officer's progress line and outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub sent_records: u64,
+    pub sent_bytes: u64,
+    pub received_records: u64,
+    pub received_bytes: u64,
+    pub round_trips: u64,
+}
