@@ -1,1 +1,196 @@
-//! placeholder
+//! Driving the real app window for end-to-end tests: the hub binary, then
+//! tauri-driver (which starts WebKitWebDriver, which starts the app), and a
+//! WebDriver client on top. `cargo xtask test` builds the binaries, puts
+//! tauri-driver on PATH, provides a display (Xvfb) and names the paths in
+//! the environment variables below.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Path of the built app binary.
+pub const APP_ENV: &str = "PCMT_E2E_APP";
+/// Path of the built hub binary.
+pub const HUB_ENV: &str = "PCMT_E2E_HUB";
+/// Folder for screenshots (default: target/e2e).
+pub const OUT_ENV: &str = "PCMT_E2E_OUT";
+
+/// How long a screen may take to show what the test waits for.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+fn env_path(name: &str) -> PathBuf {
+    match std::env::var_os(name) {
+        Some(p) => PathBuf::from(p),
+        None => panic!("{name} is not set: end-to-end tests run through `cargo xtask test`"),
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A child process killed when the test ends, pass or fail.
+pub struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The hub binary with the demo district, on a port of its own.
+pub struct HubProcess {
+    pub url: String,
+    _child: Killed,
+}
+
+impl HubProcess {
+    pub fn start(dir: &Path) -> Self {
+        let mut child = Command::new(env_path(HUB_ENV))
+            .args(["--demo", "--listen", "127.0.0.1:0", "--db"])
+            .arg(dir.join("hub.db"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the hub binary starts");
+        let stdout = child.stdout.take().expect("hub stdout");
+        let child = Killed(child);
+        let url = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.split("listening on ").nth(1).map(str::to_string))
+            .expect("the hub prints the address it listens on");
+        Self { url, _child: child }
+    }
+}
+
+/// The app under tauri-driver, and a WebDriver session on its window.
+pub struct AppWindow {
+    pub client: Client,
+    out: PathBuf,
+    _driver: Killed,
+}
+
+impl AppWindow {
+    /// Starts the app with its store in `data_dir`, syncing with `hub_url`.
+    pub async fn start(data_dir: &Path, hub_url: &str) -> Self {
+        let (port, native_port) = (free_port(), free_port());
+        let driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("PCMT_DATA_DIR", data_dir)
+            .env("PCMT_HUB_URL", hub_url)
+            .env("PCMT_OFFICER", "A Lưu (Công an xã)")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver starts (cargo xtask test puts it on PATH)");
+        let driver = Killed(driver);
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": env_path(APP_ENV) }),
+        );
+        caps.insert("browserName".into(), json!("wry"));
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + PATIENCE;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&webdriver)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("no WebDriver session with the app: {e}"),
+            }
+        };
+        let out = std::env::var_os(OUT_ENV)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e"));
+        std::fs::create_dir_all(&out).expect("the screenshot folder");
+        Self {
+            client,
+            out,
+            _driver: driver,
+        }
+    }
+
+    pub async fn css(&self, selector: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("`{selector}` did not appear: {e}"))
+    }
+
+    /// Replaces the text of an input, as an officer would by selecting all and typing.
+    pub async fn type_into(&self, selector: &str, text: &str) {
+        let el = self.css(selector).await;
+        el.clear().await.expect("clear the field");
+        el.send_keys(text).await.expect("type into the field");
+    }
+
+    pub async fn choose(&self, selector: &str, value: &str) {
+        self.css(selector)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choose {value} in {selector}: {e}"));
+    }
+
+    pub async fn click(&self, selector: &str) {
+        self.css(selector)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {selector}: {e}"));
+    }
+
+    /// Waits until the text of `selector` contains `needle`; returns that text.
+    pub async fn wait_for_text(&self, selector: &str, needle: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let text = match self.client.find(Locator::Css(selector)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) {
+                return text;
+            }
+            if Instant::now() > deadline {
+                panic!("`{selector}` never showed {needle:?}; it shows {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Saves a screenshot of the window as `<out>/<name>.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let path = self.out.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write the screenshot");
+        path
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

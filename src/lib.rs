@@ -45,7 +45,8 @@ pub struct TestDevice {
 impl TestDevice {
     pub fn new(officer: &str) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store = Store::open(&dir.path().join("device.db"), OrgTree::demo()).expect("a device store");
+        let store =
+            Store::open(&dir.path().join("device.db"), OrgTree::demo()).expect("a device store");
         Self {
             store: Mutex::new(store),
             author: Author {

@@ -27,10 +27,17 @@ fn a_session_travels_to_a_second_tablet_and_edits_made_apart_merge_on_both() {
     let a = TestDevice::new("Công an xã — A Lưu");
     let b = TestDevice::new("Đoàn thanh niên — Y Hoa");
 
-    let row = a.store().create_session(&session(), &a.author, today()).unwrap();
+    let row = a
+        .store()
+        .create_session(&session(), &a.author, today())
+        .unwrap();
     let sent = a.sync(&hub);
     assert_eq!(sent.sent_records, 1);
-    assert_eq!(a.store().unsynced_count().unwrap(), 0, "the hub confirmed the session");
+    assert_eq!(
+        a.store().unsynced_count().unwrap(),
+        0,
+        "the hub confirmed the session"
+    );
 
     let got = b.sync(&hub);
     assert_eq!(got.received_records, 1);
@@ -39,10 +46,20 @@ fn a_session_travels_to_a_second_tablet_and_edits_made_apart_merge_on_both() {
     assert!(!on_b.unsynced);
 
     // Apart: A corrects the attendance, B corrects the venue name.
-    let a_edit = SessionInput { attendees: 185, ..session() };
-    a.store().update_session(row.id, &a_edit, &a.author, today()).unwrap();
-    let b_edit = SessionInput { venue_name: "Trường Tiểu học Đăk Pék".into(), ..session() };
-    b.store().update_session(row.id, &b_edit, &b.author, today()).unwrap();
+    let a_edit = SessionInput {
+        attendees: 185,
+        ..session()
+    };
+    a.store()
+        .update_session(row.id, &a_edit, &a.author, today())
+        .unwrap();
+    let b_edit = SessionInput {
+        venue_name: "Trường Tiểu học Đăk Pék".into(),
+        ..session()
+    };
+    b.store()
+        .update_session(row.id, &b_edit, &b.author, today())
+        .unwrap();
 
     a.sync(&hub);
     b.sync(&hub);
@@ -65,10 +82,16 @@ fn a_session_travels_to_a_second_tablet_and_edits_made_apart_merge_on_both() {
 #[test]
 fn a_sync_to_an_unreachable_hub_keeps_the_unsent_session() {
     let a = TestDevice::new("A Lưu");
-    a.store().create_session(&session(), &a.author, today()).unwrap();
+    a.store()
+        .create_session(&session(), &a.author, today())
+        .unwrap();
     let mut transport = pcmt_core::http::HttpTransport::new("http://127.0.0.1:9").unwrap();
-    let err = pcmt_core::sync::run_sync(&a.store, &mut transport, vec!["62-610-23284".into()]).unwrap_err();
-    assert!(matches!(err, pcmt_core::CoreError::Sync(pcmt_core::sync::SyncError::Unreachable(_))));
+    let err = pcmt_core::sync::run_sync(&a.store, &mut transport, vec!["62-610-23284".into()])
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        pcmt_core::CoreError::Sync(pcmt_core::sync::SyncError::Unreachable(_))
+    ));
     assert_eq!(a.store().unsynced_count().unwrap(), 1);
     assert_eq!(a.store().list_sessions(10, 0).unwrap().len(), 1);
 }

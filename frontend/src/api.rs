@@ -23,19 +23,30 @@ fn local_error(vi: &str, en: &str, detail: String) -> CommandError {
 async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, CommandError> {
     // Tauri wants plain objects, not the JS Maps serde-wasm-bindgen makes by default.
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let args = args
-        .serialize(&serializer)
-        .map_err(|e| local_error("Lỗi dữ liệu gửi đi", "Could not encode the request", e.to_string()))?;
+    let args = args.serialize(&serializer).map_err(|e| {
+        local_error(
+            "Lỗi dữ liệu gửi đi",
+            "Could not encode the request",
+            e.to_string(),
+        )
+    })?;
     match invoke(cmd, args).await {
-        Ok(v) => serde_wasm_bindgen::from_value(v)
-            .map_err(|e| local_error("Lỗi dữ liệu nhận về", "Could not read the answer", e.to_string())),
-        Err(e) => Err(serde_wasm_bindgen::from_value::<CommandError>(e.clone()).unwrap_or_else(|_| {
+        Ok(v) => serde_wasm_bindgen::from_value(v).map_err(|e| {
             local_error(
-                "Ứng dụng không phản hồi",
-                "The app did not answer",
-                e.as_string().unwrap_or_else(|| format!("{e:?}")),
+                "Lỗi dữ liệu nhận về",
+                "Could not read the answer",
+                e.to_string(),
             )
-        })),
+        }),
+        Err(e) => Err(
+            serde_wasm_bindgen::from_value::<CommandError>(e.clone()).unwrap_or_else(|_| {
+                local_error(
+                    "Ứng dụng không phản hồi",
+                    "The app did not answer",
+                    e.as_string().unwrap_or_else(|| format!("{e:?}")),
+                )
+            }),
+        ),
     }
 }
 

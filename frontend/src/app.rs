@@ -27,9 +27,11 @@ pub fn App() -> Html {
     let syncing = use_state(|| false);
 
     let reload = {
-        let (rows, unsynced, notice, lang) = (rows.clone(), unsynced.clone(), notice.clone(), lang.clone());
+        let (rows, unsynced, notice, lang) =
+            (rows.clone(), unsynced.clone(), notice.clone(), lang.clone());
         Callback::from(move |_: ()| {
-            let (rows, unsynced, notice, lang) = (rows.clone(), unsynced.clone(), notice.clone(), *lang);
+            let (rows, unsynced, notice, lang) =
+                (rows.clone(), unsynced.clone(), notice.clone(), *lang);
             wasm_bindgen_futures::spawn_local(async move {
                 match api::list_sessions(0, PAGE).await {
                     Ok(r) => rows.set(r),
@@ -55,13 +57,19 @@ pub fn App() -> Html {
     };
 
     let on_sync = {
-        let (reload, notice, syncing, lang) = (reload.clone(), notice.clone(), syncing.clone(), lang.clone());
+        let (reload, notice, syncing, lang) = (
+            reload.clone(),
+            notice.clone(),
+            syncing.clone(),
+            lang.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
             if *syncing {
                 return;
             }
             syncing.set(true);
-            let (reload, notice, syncing, lang) = (reload.clone(), notice.clone(), syncing.clone(), *lang);
+            let (reload, notice, syncing, lang) =
+                (reload.clone(), notice.clone(), syncing.clone(), *lang);
             wasm_bindgen_futures::spawn_local(async move {
                 match api::sync_now().await {
                     Ok(report) => notice.set(Some(Notice::Synced(report))),
@@ -75,20 +83,30 @@ pub fn App() -> Html {
 
     let toggle_lang = {
         let lang = lang.clone();
-        Callback::from(move |_: MouseEvent| lang.set(if *lang == Lang::Vi { Lang::En } else { Lang::Vi }))
+        Callback::from(move |_: MouseEvent| {
+            lang.set(if *lang == Lang::Vi {
+                Lang::En
+            } else {
+                Lang::Vi
+            })
+        })
     };
 
     let l = *lang;
     let notice_html = match &*notice {
         None => html! {},
-        Some(Notice::Saved) => html! { <p id="notice" class="notice ok">{ l.pick("Đã lưu trên máy.", "Saved on this device.") }</p> },
+        Some(Notice::Saved) => {
+            html! { <p id="notice" class="notice ok">{ l.pick("Đã lưu trên máy.", "Saved on this device.") }</p> }
+        }
         Some(Notice::Synced(r)) => html! {
             <p id="notice" class="notice ok">{ match l {
                 Lang::Vi => format!("Đồng bộ xong: gửi {} hồ sơ, nhận {} hồ sơ ({} KB).", r.sent_records, r.received_records, (r.sent_bytes + r.received_bytes).div_ceil(1024)),
                 Lang::En => format!("Sync done: sent {} records, received {} ({} KB).", r.sent_records, r.received_records, (r.sent_bytes + r.received_bytes).div_ceil(1024)),
             } }</p>
         },
-        Some(Notice::Failed(msg)) => html! { <p id="notice" class="notice error" role="alert">{ msg }</p> },
+        Some(Notice::Failed(msg)) => {
+            html! { <p id="notice" class="notice error" role="alert">{ msg }</p> }
+        }
     };
 
     html! {

@@ -5,7 +5,8 @@
 use crate::api;
 use pcmt_model::validation::{parse_count, parse_date};
 use pcmt_model::{
-    Field, FieldError, Labelled, Lang, OrgTree, SessionForm as Form, SessionInput, SessionRow, Topic, VenueKind,
+    Field, FieldError, Labelled, Lang, OrgTree, SessionForm as Form, SessionInput, SessionRow,
+    Topic, VenueKind,
 };
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -67,7 +68,12 @@ pub struct Props {
 #[function_component]
 pub fn SessionForm(props: &Props) -> Html {
     let lang = props.lang;
-    let first_commune = props.units.communes().next().map(|c| c.code.clone()).unwrap_or_default();
+    let first_commune = props
+        .units
+        .communes()
+        .next()
+        .map(|c| c.code.clone())
+        .unwrap_or_default();
     let draft = use_state(|| Draft::new(api::today(), first_commune.clone()));
     let errors = use_state(Vec::<FieldError>::new);
     let failure = use_state(|| None::<String>);
@@ -83,7 +89,12 @@ pub fn SessionForm(props: &Props) -> Html {
     };
 
     let on_submit = {
-        let (draft, errors, failure, saving) = (draft.clone(), errors.clone(), failure.clone(), saving.clone());
+        let (draft, errors, failure, saving) = (
+            draft.clone(),
+            errors.clone(),
+            failure.clone(),
+            saving.clone(),
+        );
         let units = props.units.clone();
         let on_saved = props.on_saved.clone();
         Callback::from(move |e: SubmitEvent| {
@@ -91,7 +102,10 @@ pub fn SessionForm(props: &Props) -> Html {
             if *saving {
                 return;
             }
-            let input = match draft.parse().and_then(|i| i.validate(&units, api::today()).map(|_| i)) {
+            let input = match draft
+                .parse()
+                .and_then(|i| i.validate(&units, api::today()).map(|_| i))
+            {
                 Ok(i) => i,
                 Err(errs) => {
                     errors.set(errs);
@@ -101,8 +115,13 @@ pub fn SessionForm(props: &Props) -> Html {
             errors.set(Vec::new());
             failure.set(None);
             saving.set(true);
-            let (draft, errors, failure, saving, on_saved) =
-                (draft.clone(), errors.clone(), failure.clone(), saving.clone(), on_saved.clone());
+            let (draft, errors, failure, saving, on_saved) = (
+                draft.clone(),
+                errors.clone(),
+                failure.clone(),
+                saving.clone(),
+                on_saved.clone(),
+            );
             let commune = input.commune.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match api::save_session(&input).await {
@@ -126,7 +145,11 @@ pub fn SessionForm(props: &Props) -> Html {
     let errs = (*errors).clone();
     let field = |id: &'static str, f: Field, control: Html| -> Html {
         let mine: Vec<_> = errs.iter().filter(|e| e.field == f).collect();
-        let class = if mine.is_empty() { "field" } else { "field invalid" };
+        let class = if mine.is_empty() {
+            "field"
+        } else {
+            "field invalid"
+        };
         html! {
             <div class={class}>
                 <label for={id}>{ f.label(lang) }</label>
@@ -135,7 +158,11 @@ pub fn SessionForm(props: &Props) -> Html {
             </div>
         }
     };
-    let text = |id: &'static str, value: &str, mode: &'static str, placeholder: &'static str, cb: Callback<String>| {
+    let text = |id: &'static str,
+                value: &str,
+                mode: &'static str,
+                placeholder: &'static str,
+                cb: Callback<String>| {
         html! {
             <input id={id} type="text" inputmode={mode} placeholder={placeholder} value={value.to_string()}
                 oninput={Callback::from(move |e: InputEvent| cb.emit(e.target_unchecked_into::<HtmlInputElement>().value()))} />
@@ -181,7 +208,12 @@ fn select_cb(cb: Callback<String>) -> Callback<Event> {
 }
 
 /// A select over a closed list of choices, labelled in the officer's language.
-fn choice<T: Labelled + PartialEq>(id: &'static str, lang: Lang, current: T, cb: Callback<String>) -> Html {
+fn choice<T: Labelled + PartialEq>(
+    id: &'static str,
+    lang: Lang,
+    current: T,
+    cb: Callback<String>,
+) -> Html {
     html! {
         <select id={id} onchange={select_cb(cb)}>
             { for T::ALL.iter().map(|v| html! {

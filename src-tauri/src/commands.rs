@@ -21,7 +21,10 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandError> {
 }
 
 #[tauri::command]
-pub fn save_session(state: State<'_, AppState>, input: SessionInput) -> Result<SessionRow, CommandError> {
+pub fn save_session(
+    state: State<'_, AppState>,
+    input: SessionInput,
+) -> Result<SessionRow, CommandError> {
     let today = chrono::Local::now().date_naive();
     state
         .store()
@@ -30,7 +33,11 @@ pub fn save_session(state: State<'_, AppState>, input: SessionInput) -> Result<S
 }
 
 #[tauri::command]
-pub fn list_sessions(state: State<'_, AppState>, offset: u32, limit: u32) -> Result<Vec<SessionRow>, CommandError> {
+pub fn list_sessions(
+    state: State<'_, AppState>,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<SessionRow>, CommandError> {
     state
         .store()
         .list_sessions(limit.min(500), offset)

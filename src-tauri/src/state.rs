@@ -32,7 +32,8 @@ impl AppState {
         Ok(Self {
             store: Arc::new(Mutex::new(store)),
             author: Author {
-                officer: std::env::var("PCMT_OFFICER").unwrap_or_else(|_| "Cán bộ xã (demo)".into()),
+                officer: std::env::var("PCMT_OFFICER")
+                    .unwrap_or_else(|_| "Cán bộ xã (demo)".into()),
             },
             hub_url: std::env::var("PCMT_HUB_URL").unwrap_or_else(|_| DEFAULT_HUB_URL.into()),
             communes,

@@ -39,8 +39,12 @@ impl CoreError {
                 )
                 .into(),
             other => match lang {
-                Lang::Vi => format!("Lỗi lưu trữ trên máy: {other}. Dữ liệu đã lưu trước đó không bị ảnh hưởng."),
-                Lang::En => format!("Storage error on this device: {other}. Data saved earlier is not affected."),
+                Lang::Vi => format!(
+                    "Lỗi lưu trữ trên máy: {other}. Dữ liệu đã lưu trước đó không bị ảnh hưởng."
+                ),
+                Lang::En => format!(
+                    "Storage error on this device: {other}. Data saved earlier is not affected."
+                ),
             },
         }
     }

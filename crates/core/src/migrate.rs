@@ -75,15 +75,25 @@ mod tests {
     #[test]
     fn a_failing_step_leaves_the_previous_version() {
         let steps = &[
-            Migration { name: "ok", sql: "CREATE TABLE a(x);" },
-            Migration { name: "bad", sql: "CREATE TABLE b(x); SELECT * FROM nowhere;" },
+            Migration {
+                name: "ok",
+                sql: "CREATE TABLE a(x);",
+            },
+            Migration {
+                name: "bad",
+                sql: "CREATE TABLE b(x); SELECT * FROM nowhere;",
+            },
         ];
         let mut conn = Connection::open_in_memory().unwrap();
         let err = apply(&mut conn, steps).unwrap_err();
         assert!(matches!(err, CoreError::Migration { name: "bad", .. }));
         assert_eq!(version(&conn), 1);
         let b_exists: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name='b'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name='b'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(b_exists, 0);
     }

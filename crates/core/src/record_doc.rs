@@ -8,7 +8,9 @@
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ReadDoc, ScalarValue, Value, ROOT};
 use chrono::NaiveDate;
-use pcmt_model::{Labelled, RecordKind, SessionForm, SessionInput, Topic, VenueKind, SCHEMA_VERSION};
+use pcmt_model::{
+    Labelled, RecordKind, SessionForm, SessionInput, Topic, VenueKind, SCHEMA_VERSION,
+};
 use uuid::Uuid;
 
 /// What every record document carries at its root, whatever its kind.
@@ -89,7 +91,11 @@ fn write_session_fields(doc: &mut AutoCommit, s: &SessionInput) {
 
 fn commit(doc: &mut AutoCommit, note: &ChangeNote, time: i64) {
     let message = serde_json::to_string(note).unwrap_or_default();
-    doc.commit_with(CommitOptions::default().with_message(message).with_time(time));
+    doc.commit_with(
+        CommitOptions::default()
+            .with_message(message)
+            .with_time(time),
+    );
 }
 
 fn put_scalar(doc: &mut AutoCommit, key: &str, value: impl Into<ScalarValue>) {
@@ -188,7 +194,9 @@ mod tests {
     }
 
     fn note() -> ChangeNote {
-        ChangeNote { officer: "Y Thị Hoa".into() }
+        ChangeNote {
+            officer: "Y Thị Hoa".into(),
+        }
     }
 
     #[test]
@@ -199,7 +207,10 @@ mod tests {
         let back = load(&bytes).unwrap();
         assert_eq!(read_session(&back).unwrap(), input());
         let h = read_header(&back).unwrap();
-        assert_eq!((h.id, h.kind, h.commune.as_str()), (id, RecordKind::Session, "62-610-23284"));
+        assert_eq!(
+            (h.id, h.kind, h.commune.as_str()),
+            (id, RecordKind::Session, "62-610-23284")
+        );
     }
 
     #[test]
@@ -207,7 +218,10 @@ mod tests {
         let mut doc = new_session(Uuid::now_v7(), &input(), ActorId::random(), &note(), 1);
         assert!(!update_session(&mut doc, &input(), &note(), 2));
         let before = doc.get_heads();
-        let edited = SessionInput { attendees: 95, ..input() };
+        let edited = SessionInput {
+            attendees: 95,
+            ..input()
+        };
         assert!(update_session(&mut doc, &edited, &note(), 3));
         let change = doc.get_changes(&before);
         assert_eq!(change.len(), 1);
@@ -217,8 +231,12 @@ mod tests {
     #[test]
     fn future_schema_and_garbage_are_refused() {
         let mut doc = new_session(Uuid::now_v7(), &input(), ActorId::random(), &note(), 1);
-        doc.put(ROOT, "schema", ScalarValue::Uint(SCHEMA_VERSION + 1)).unwrap();
-        assert_eq!(read_header(&doc), Err(DocError::FutureSchema(SCHEMA_VERSION + 1)));
+        doc.put(ROOT, "schema", ScalarValue::Uint(SCHEMA_VERSION + 1))
+            .unwrap();
+        assert_eq!(
+            read_header(&doc),
+            Err(DocError::FutureSchema(SCHEMA_VERSION + 1))
+        );
         assert!(matches!(load(b"not automerge"), Err(DocError::Load(_))));
     }
 }

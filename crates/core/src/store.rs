@@ -82,6 +82,21 @@ impl Store {
         ActorId::from(self.device_id.as_bytes().as_slice())
     }
 
+    /// Validates an officer's input; the note is what the change will carry.
+    fn checked(
+        &self,
+        input: &SessionInput,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<ChangeNote, CoreError> {
+        input
+            .validate(&self.units, today)
+            .map_err(CoreError::Invalid)?;
+        Ok(ChangeNote {
+            officer: author.officer.clone(),
+        })
+    }
+
     /// Validates and stores a new session. Returns its row as lists show it.
     pub fn create_session(
         &mut self,
@@ -89,18 +104,18 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<SessionRow, CoreError> {
-        input
-            .validate(&self.units, today)
-            .map_err(CoreError::Invalid)?;
+        let note = self.checked(input, author, today)?;
         let id = Uuid::now_v7();
-        let note = ChangeNote {
-            officer: author.officer.clone(),
-        };
         let mut doc = record_doc::new_session(id, input, self.actor(), &note, now());
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO documents (id, kind, commune, bytes, dirty) VALUES (?1, ?2, ?3, ?4, 1)",
-            params![id.to_string(), RecordKind::Session.code(), input.commune, doc.save()],
+            params![
+                id.to_string(),
+                RecordKind::Session.code(),
+                input.commune,
+                doc.save()
+            ],
         )?;
         project(&tx, &doc)?;
         tx.commit()?;
@@ -115,12 +130,7 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<SessionRow, CoreError> {
-        input
-            .validate(&self.units, today)
-            .map_err(CoreError::Invalid)?;
-        let note = ChangeNote {
-            officer: author.officer.clone(),
-        };
+        let note = self.checked(input, author, today)?;
         let actor = self.actor();
         let tx = self.conn.transaction()?;
         let mut doc = load_doc(&tx, id)?;
@@ -137,7 +147,9 @@ impl Store {
     }
 
     pub fn session(&self, id: Uuid) -> Result<SessionRow, CoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!("{SESSION_SELECT} WHERE s.id = ?1"))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SESSION_SELECT} WHERE s.id = ?1"))?;
         stmt.query_row([id.to_string()], session_from_row)?
     }
 
@@ -152,9 +164,11 @@ impl Store {
 
     /// Records changed here that the hub has not confirmed yet.
     pub fn unsynced_count(&self) -> Result<u64, CoreError> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM documents WHERE dirty = 1", [], |r| r.get(0))?;
+        let n: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM documents WHERE dirty = 1", [], |r| {
+                    r.get(0)
+                })?;
         Ok(n.unsigned_abs())
     }
 
@@ -210,7 +224,8 @@ impl Store {
                 .map(|mut c| c.bytes().into_owned())
                 .collect();
             size += changes.iter().map(Vec::len).sum::<usize>();
-            let uuid = Uuid::parse_str(&id).map_err(|_| doc_error(&id, DocError::BadValue("id")))?;
+            let uuid =
+                Uuid::parse_str(&id).map_err(|_| doc_error(&id, DocError::BadValue("id")))?;
             out.push((
                 DocChanges {
                     id: uuid,
@@ -228,7 +243,10 @@ impl Store {
     }
 
     /// The hub confirmed it holds these documents up to these heads.
-    pub(crate) fn mark_pushed(&mut self, acked: &[(Uuid, Vec<ChangeHash>)]) -> Result<(), CoreError> {
+    pub(crate) fn mark_pushed(
+        &mut self,
+        acked: &[(Uuid, Vec<ChangeHash>)],
+    ) -> Result<(), CoreError> {
         let tx = self.conn.transaction()?;
         for (id, heads) in acked {
             let mut doc = load_doc(&tx, *id)?;
@@ -281,11 +299,16 @@ impl Store {
                 continue;
             }
             changed_docs += 1;
-            let header = record_doc::read_header(&doc).map_err(|e| doc_error(&dc.id.to_string(), e))?;
+            let header =
+                record_doc::read_header(&doc).map_err(|e| doc_error(&dc.id.to_string(), e))?;
             // A document with no local edits pending now holds exactly what
             // the hub holds; one with local edits keeps its older hub heads,
             // so the next push re-sends (and the hub ignores) what it has.
-            let hub_heads = if was_dirty { None } else { Some(encode_heads(&heads)) };
+            let hub_heads = if was_dirty {
+                None
+            } else {
+                Some(encode_heads(&heads))
+            };
             tx.execute(
                 "INSERT INTO documents (id, kind, commune, bytes, hub_heads, dirty)
                  VALUES (?1, ?2, ?3, ?4, ?5, 0)
@@ -337,7 +360,8 @@ fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<SessionRow
             id: Uuid::parse_str(&id).map_err(|_| bad("id"))?,
             date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| bad("date"))?,
             commune: r.get(2)?,
-            venue_kind: Labelled::from_code(&r.get::<_, String>(3)?).ok_or_else(|| bad("venue_kind"))?,
+            venue_kind: Labelled::from_code(&r.get::<_, String>(3)?)
+                .ok_or_else(|| bad("venue_kind"))?,
             venue_name: r.get(4)?,
             form: Labelled::from_code(&r.get::<_, String>(5)?).ok_or_else(|| bad("form"))?,
             attendees: r.get(6)?,
@@ -448,7 +472,9 @@ mod tests {
     }
 
     fn author() -> Author {
-        Author { officer: "A Lưu".into() }
+        Author {
+            officer: "A Lưu".into(),
+        }
     }
 
     #[test]
@@ -457,7 +483,9 @@ mod tests {
         let path = dir.path().join("device.db");
         let id = {
             let mut s = Store::open(&path, OrgTree::demo()).unwrap();
-            let row = s.create_session(&input("Trường THCS Đăk Pék"), &author(), today()).unwrap();
+            let row = s
+                .create_session(&input("Trường THCS Đăk Pék"), &author(), today())
+                .unwrap();
             assert!(row.unsynced);
             row.id
         };
@@ -473,7 +501,10 @@ mod tests {
     #[test]
     fn an_invalid_session_is_refused_and_stores_nothing() {
         let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
-        let bad = SessionInput { women: 500, ..input("x") };
+        let bad = SessionInput {
+            women: 500,
+            ..input("x")
+        };
         assert!(matches!(
             s.create_session(&bad, &author(), today()),
             Err(CoreError::Invalid(e)) if e.len() == 1
@@ -486,10 +517,17 @@ mod tests {
     fn rebuilt_rows_equal_the_rows_written_on_save() {
         let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
         for i in 0..20 {
-            let row = s.create_session(&input(&format!("Điểm {i}")), &author(), today()).unwrap();
+            let row = s
+                .create_session(&input(&format!("Điểm {i}")), &author(), today())
+                .unwrap();
             if i % 3 == 0 {
-                let edited = SessionInput { attendees: 7, women: 1, ..input("Đã sửa") };
-                s.update_session(row.id, &edited, &author(), today()).unwrap();
+                let edited = SessionInput {
+                    attendees: 7,
+                    women: 1,
+                    ..input("Đã sửa")
+                };
+                s.update_session(row.id, &edited, &author(), today())
+                    .unwrap();
             }
         }
         let before = s.list_sessions(100, 0).unwrap();
@@ -501,14 +539,22 @@ mod tests {
     fn a_corrupt_document_is_reported_and_the_rest_still_rebuild() {
         let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
         let good = s.create_session(&input("Tốt"), &author(), today()).unwrap();
-        let bad = s.create_session(&input("Hỏng"), &author(), today()).unwrap();
+        let bad = s
+            .create_session(&input("Hỏng"), &author(), today())
+            .unwrap();
         s.conn
-            .execute("UPDATE documents SET bytes = x'00ff00' WHERE id = ?1", [bad.id.to_string()])
+            .execute(
+                "UPDATE documents SET bytes = x'00ff00' WHERE id = ?1",
+                [bad.id.to_string()],
+            )
             .unwrap();
         let unreadable = s.rebuild_projections().unwrap();
         assert_eq!(unreadable.len(), 1);
         assert_eq!(unreadable[0].id, bad.id.to_string());
-        assert!(matches!(unreadable[0].error, CoreError::CorruptRecord { .. }));
+        assert!(matches!(
+            unreadable[0].error,
+            CoreError::CorruptRecord { .. }
+        ));
         let list = s.list_sessions(10, 0).unwrap();
         assert_eq!(list.iter().map(|r| r.id).collect::<Vec<_>>(), vec![good.id]);
     }

@@ -16,9 +16,36 @@ pub fn seed(hub: &mut HubStore) -> Result<usize, HubError> {
     }
     let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
     let sessions = [
-        (day(6, 26), "62-610-23287", VenueKind::School, "Trường PTDTBT THCS Đăk Choong", SessionForm::Talk, 215, 118, Topic::SyntheticDrugs),
-        (day(9, 12), "62-610-23290", VenueKind::VillageHall, "Nhà rông thôn Xốp Dùi", SessionForm::Pledge, 64, 30, Topic::NoDrugPlants),
-        (day(10, 3), "62-610-23284", VenueKind::Market, "Chợ trung tâm Đăk Pék", SessionForm::Broadcast, 150, 70, Topic::DisguisedDrugs),
+        (
+            day(6, 26),
+            "62-610-23287",
+            VenueKind::School,
+            "Trường PTDTBT THCS Đăk Choong",
+            SessionForm::Talk,
+            215,
+            118,
+            Topic::SyntheticDrugs,
+        ),
+        (
+            day(9, 12),
+            "62-610-23290",
+            VenueKind::VillageHall,
+            "Nhà rông thôn Xốp Dùi",
+            SessionForm::Pledge,
+            64,
+            30,
+            Topic::NoDrugPlants,
+        ),
+        (
+            day(10, 3),
+            "62-610-23284",
+            VenueKind::Market,
+            "Chợ trung tâm Đăk Pék",
+            SessionForm::Broadcast,
+            150,
+            70,
+            Topic::DisguisedDrugs,
+        ),
     ];
     let actor = ActorId::random();
     let note = ChangeNote {
@@ -26,30 +53,32 @@ pub fn seed(hub: &mut HubStore) -> Result<usize, HubError> {
     };
     let docs = sessions
         .into_iter()
-        .map(|(date, commune, venue_kind, venue, form, attendees, women, topic)| {
-            let input = SessionInput {
-                date,
-                commune: commune.into(),
-                venue_kind,
-                venue_name: venue.into(),
-                form,
-                attendees,
-                women,
-                topic,
-            };
-            let id = Uuid::now_v7();
-            let mut doc = record_doc::new_session(id, &input, actor.clone(), &note, 0);
-            DocChanges {
-                id,
-                kind: RecordKind::Session.code().into(),
-                commune: input.commune,
-                changes: doc
-                    .get_changes(&[])
-                    .into_iter()
-                    .map(|mut c| c.bytes().into_owned())
-                    .collect(),
-            }
-        })
+        .map(
+            |(date, commune, venue_kind, venue, form, attendees, women, topic)| {
+                let input = SessionInput {
+                    date,
+                    commune: commune.into(),
+                    venue_kind,
+                    venue_name: venue.into(),
+                    form,
+                    attendees,
+                    women,
+                    topic,
+                };
+                let id = Uuid::now_v7();
+                let mut doc = record_doc::new_session(id, &input, actor.clone(), &note, 0);
+                DocChanges {
+                    id,
+                    kind: RecordKind::Session.code().into(),
+                    commune: input.commune,
+                    changes: doc
+                        .get_changes(&[])
+                        .into_iter()
+                        .map(|mut c| c.bytes().into_owned())
+                        .collect(),
+                }
+            },
+        )
         .collect::<Vec<_>>();
     let n = docs.len();
     hub.push(&PushRequest {

@@ -18,7 +18,10 @@ type Shared = Arc<Mutex<HubStore>>;
 
 pub fn router(hub: HubStore) -> Router {
     Router::new()
-        .route("/", get(|| async { "Sổ tay PCMT — máy chủ huyện (district hub)\n" }))
+        .route(
+            "/",
+            get(|| async { "Sổ tay PCMT — máy chủ huyện (district hub)\n" }),
+        )
         .route("/health", get(|| async { "ok\n" }))
         .route(PUSH_PATH, post(push))
         .route(PULL_PATH, post(pull))

@@ -7,7 +7,9 @@
 use automerge::{AutoCommit, Change};
 use pcmt_core::migrate;
 use pcmt_core::record_doc;
-use pcmt_core::sync::wire::{DocChanges, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION};
+use pcmt_core::sync::wire::{
+    DocChanges, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
+};
 use pcmt_core::CoreError;
 use pcmt_model::Labelled;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -78,8 +80,8 @@ impl HubStore {
         if req.protocol != PROTOCOL_VERSION {
             return Err(HubError::Protocol(req.protocol));
         }
-        let communes = serde_json::to_string(&req.communes)
-            .map_err(|e| HubError::Malformed(e.to_string()))?;
+        let communes =
+            serde_json::to_string(&req.communes).map_err(|e| HubError::Malformed(e.to_string()))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
              FROM changes c JOIN documents d ON d.id = c.doc_id
@@ -102,7 +104,8 @@ impl HubStore {
             size += bytes.len();
             count += 1;
             last_seq = seq.unsigned_abs();
-            let uuid = uuid::Uuid::parse_str(&id).map_err(|e| HubError::Malformed(e.to_string()))?;
+            let uuid =
+                uuid::Uuid::parse_str(&id).map_err(|e| HubError::Malformed(e.to_string()))?;
             match docs.last_mut() {
                 Some(last) if last.id == uuid => last.changes.push(bytes),
                 _ => docs.push(DocChanges {
@@ -129,7 +132,9 @@ fn apply_doc(conn: &Connection, dc: &DocChanges) -> Result<u32, HubError> {
         reason,
     };
     let existing: Option<Vec<u8>> = conn
-        .query_row("SELECT bytes FROM documents WHERE id = ?1", [&id], |r| r.get(0))
+        .query_row("SELECT bytes FROM documents WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
         .optional()?;
     let mut doc = match existing {
         Some(bytes) => record_doc::load(&bytes).map_err(|e| reject(e.to_string()))?,
@@ -149,14 +154,19 @@ fn apply_doc(conn: &Connection, dc: &DocChanges) -> Result<u32, HubError> {
     doc.apply_changes(fresh.clone())
         .map_err(|e| reject(e.to_string()))?;
     if !doc.get_missing_deps(&[]).is_empty() {
-        return Err(reject("changes arrived without the changes they depend on".into()));
+        return Err(reject(
+            "changes arrived without the changes they depend on".into(),
+        ));
     }
     let header = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
     if header.id != dc.id {
         return Err(reject(format!("document says it is {}", header.id)));
     }
     if header.commune != dc.commune {
-        return Err(reject(format!("document belongs to commune {}", header.commune)));
+        return Err(reject(format!(
+            "document belongs to commune {}",
+            header.commune
+        )));
     }
     conn.execute(
         "INSERT INTO documents (id, kind, commune, bytes) VALUES (?1, ?2, ?3, ?4)
@@ -169,7 +179,12 @@ fn apply_doc(conn: &Connection, dc: &DocChanges) -> Result<u32, HubError> {
     let mut added = 0;
     for mut change in fresh {
         let hash = change.hash();
-        added += insert.execute(params![id, header.commune, hash.0.as_slice(), change.bytes().as_ref()])? as u32;
+        added += insert.execute(params![
+            id,
+            header.commune,
+            hash.0.as_slice(),
+            change.bytes().as_ref()
+        ])? as u32;
     }
     Ok(added)
 }
@@ -195,8 +210,13 @@ mod tests {
             women: 90,
             topic: Topic::DisguisedDrugs,
         };
-        let note = ChangeNote { officer: "t".into() };
-        (id, record_doc::new_session(id, &input, ActorId::random(), &note, 0))
+        let note = ChangeNote {
+            officer: "t".into(),
+        };
+        (
+            id,
+            record_doc::new_session(id, &input, ActorId::random(), &note, 0),
+        )
     }
 
     fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequest {
@@ -207,7 +227,11 @@ mod tests {
                 id,
                 kind: "session".into(),
                 commune: commune.into(),
-                changes: doc.get_changes(&[]).into_iter().map(|mut c| c.bytes().into_owned()).collect(),
+                changes: doc
+                    .get_changes(&[])
+                    .into_iter()
+                    .map(|mut c| c.bytes().into_owned())
+                    .collect(),
             }],
         }
     }
@@ -251,7 +275,9 @@ mod tests {
         old.protocol = 0;
         assert!(matches!(hub.push(&old), Err(HubError::Protocol(0))));
         assert_eq!(hub.document_count().unwrap(), 0);
-        assert!(pull(&hub, &["62-610-23284", "62-610-23287"], 0).docs.is_empty());
+        assert!(pull(&hub, &["62-610-23284", "62-610-23287"], 0)
+            .docs
+            .is_empty());
     }
 
     #[test]

@@ -98,10 +98,9 @@ mod tests {
 
     #[test]
     fn a_dangling_parent_is_refused() {
-        let err = OrgTree::from_json(
-            r#"[{"code":"a","name":"A","level":"commune","parent":"zz"}]"#,
-        )
-        .unwrap_err();
+        let err =
+            OrgTree::from_json(r#"[{"code":"a","name":"A","level":"commune","parent":"zz"}]"#)
+                .unwrap_err();
         assert!(matches!(err, OrgTreeError::MissingParent { .. }));
     }
 

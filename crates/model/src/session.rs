@@ -92,7 +92,12 @@ impl SessionInput {
         if name.is_empty() {
             fail(Field::VenueName, Problem::Required);
         } else if name.chars().count() > MAX_NAME_CHARS {
-            fail(Field::VenueName, Problem::TooLong { max: MAX_NAME_CHARS });
+            fail(
+                Field::VenueName,
+                Problem::TooLong {
+                    max: MAX_NAME_CHARS,
+                },
+            );
         }
         if self.attendees > MAX_ATTENDEES {
             fail(Field::Attendees, Problem::TooLarge { max: MAX_ATTENDEES });
@@ -193,12 +198,25 @@ mod tests {
         assert_eq!(
             problems(&old),
             vec![
-                (Field::Date, Problem::TooOld { earliest: EARLIEST_DATE }),
-                (Field::VenueName, Problem::TooLong { max: MAX_NAME_CHARS }),
+                (
+                    Field::Date,
+                    Problem::TooOld {
+                        earliest: EARLIEST_DATE
+                    }
+                ),
+                (
+                    Field::VenueName,
+                    Problem::TooLong {
+                        max: MAX_NAME_CHARS
+                    }
+                ),
                 (Field::Attendees, Problem::TooLarge { max: MAX_ATTENDEES }),
             ]
         );
-        let today_is_fine = SessionInput { date: today(), ..good() };
+        let today_is_fine = SessionInput {
+            date: today(),
+            ..good()
+        };
         assert_eq!(problems(&today_is_fine), vec![]);
     }
 

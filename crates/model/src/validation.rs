@@ -158,7 +158,10 @@ mod tests {
             e.message(Lang::Vi),
             "Số nữ: Không được lớn hơn tổng số người dự"
         );
-        assert_eq!(e.message(Lang::En), "Women: Cannot exceed the total attendees");
+        assert_eq!(
+            e.message(Lang::En),
+            "Women: Cannot exceed the total attendees"
+        );
         assert_eq!(e.to_string(), e.message(Lang::Vi));
     }
 }

@@ -8,11 +8,12 @@ pub use pcmt_model::api::SyncReport;
 use std::sync::Mutex;
 use uuid::Uuid;
 
-
 #[derive(Debug)]
 enum Phase {
     /// Pushing dirty documents with ids after the last one sent.
-    Push { after: Option<Uuid> },
+    Push {
+        after: Option<Uuid>,
+    },
     Pull,
     Done,
 }
@@ -42,7 +43,9 @@ impl SyncRun {
         if let Phase::Push { after } = self.phase {
             let batch = store.pending_changes(after, BATCH_BYTES)?;
             if let Some((last, _)) = batch.last() {
-                self.phase = Phase::Push { after: Some(last.id) };
+                self.phase = Phase::Push {
+                    after: Some(last.id),
+                };
                 self.in_flight = batch.iter().map(|(d, h)| (d.id, h.clone())).collect();
                 let docs: Vec<_> = batch.into_iter().map(|(d, _)| d).collect();
                 self.report.sent_records += docs.len() as u64;

@@ -1,0 +1,130 @@
+//! Sets up what is missing, and only that: Debian packages, the wasm32
+//! target, and Trunk, wasm-bindgen-cli and tauri-driver built from crates.io
+//! into the tools folder. Every step checks first, so a second run costs
+//! a few process starts.
+
+use crate::proc::{self, cargo, cmd, output, run, Result};
+use crate::versions;
+use std::time::Instant;
+
+pub fn all(with_e2e: bool) -> Result<()> {
+    let started = Instant::now();
+    debian_packages()?;
+    wasm_target()?;
+    let wasm_bindgen = wasm_bindgen_version()?;
+    cargo_tool(
+        "trunk",
+        "trunk",
+        versions::TRUNK,
+        &["--locked"],
+        &["--version"],
+    )?;
+    // Not --locked: wasm-bindgen-cli's own lock file names a webpki-roots
+    // release the registry mirror does not have.
+    cargo_tool(
+        "wasm-bindgen-cli",
+        "wasm-bindgen",
+        &wasm_bindgen,
+        &[],
+        &["--version"],
+    )?;
+    if with_e2e {
+        cargo_tool(
+            "tauri-driver",
+            "tauri-driver",
+            versions::TAURI_DRIVER,
+            &["--locked"],
+            &["--help"],
+        )?;
+    }
+    println!("set-up checked in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn is_root() -> bool {
+    output(&mut cmd("id").arg("-u")).is_some_and(|s| s.trim() == "0")
+}
+
+fn debian_packages() -> Result<()> {
+    let missing: Vec<&str> = versions::DEBIAN_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| {
+            output(cmd("dpkg-query").args(["-W", "-f=${Status}", p]))
+                .is_none_or(|s| !s.contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(format!(
+            "these Debian packages are missing: {}\n\
+             They need root to install. Run this once, then run the command again:\n\
+             sudo apt-get update && sudo apt-get install -y {}",
+            missing.join(" "),
+            missing.join(" ")
+        ));
+    }
+    println!("installing Debian packages: {}", missing.join(" "));
+    run(cmd("apt-get").args(["update", "-q"]))?;
+    run(cmd("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+fn wasm_target() -> Result<()> {
+    let installed =
+        output(cmd("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == versions::WASM_TARGET) {
+        return Ok(());
+    }
+    run(cmd("rustup").args(["target", "add", versions::WASM_TARGET]))
+}
+
+/// The wasm-bindgen version the lock file resolved: the CLI must match it exactly.
+pub fn wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(proc::root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry".into())
+}
+
+/// Installs `krate` at `version` into the tools folder unless `bin` there
+/// already reports that version.
+fn cargo_tool(krate: &str, bin: &str, version: &str, extra: &[&str], probe: &[&str]) -> Result<()> {
+    let path = proc::tools_dir().join("bin").join(bin);
+    let stamp = proc::tools_dir().join(format!("{bin}.version"));
+    let have = std::fs::read_to_string(&stamp).unwrap_or_default();
+    if path.exists() && have.trim() == version && output(cmd(&path).args(probe)).is_some() {
+        return Ok(());
+    }
+    println!("building {krate} {version} from crates.io (once; later runs reuse it)");
+    let started = Instant::now();
+    run(cargo()
+        .args([
+            "install",
+            krate,
+            "--version",
+            &format!("={version}"),
+            "--root",
+        ])
+        .arg(proc::tools_dir())
+        .args(["--force"])
+        .args(extra))?;
+    std::fs::write(&stamp, version)
+        .map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
+    println!(
+        "{krate} {version} built in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

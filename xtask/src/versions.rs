@@ -1,0 +1,26 @@
+//! Every tool version and system package the project sets up, in one place.
+//! (Crate versions are pinned in the workspace Cargo.toml; wasm-bindgen-cli
+//! follows the wasm-bindgen version in Cargo.lock.)
+
+/// Trunk builds the Yew frontend. 0.22 needs a newer rustc than 1.95.
+pub const TRUNK: &str = "0.21.14";
+/// tauri-driver bridges WebDriver to WebKitWebDriver for end-to-end tests.
+pub const TAURI_DRIVER: &str = "2.1.0";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Debian packages: Tauri's build and run dependencies, the WebDriver for
+/// WebKitGTK, a virtual display, screenshots, and fonts with Vietnamese.
+pub const DEBIAN_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "libsoup-3.0-dev",
+    "webkit2gtk-driver",
+    "xvfb",
+    "xauth",
+    "imagemagick",
+    "fonts-noto-core",
+];
