@@ -70,12 +70,12 @@ async fn officer_records_a_session_sees_it_listed_and_syncs_it_to_the_district()
 
     // Another officer's tablet receives the session typed into the window.
     let other = TestDevice::new("Y Hoa");
-    let mut transport = pcmt_core::http::HttpTransport::new(&hub.url).unwrap();
-    let communes = vec!["62-610-23287".to_string()];
+    // The blocking HTTP client owns a runtime: it is made and dropped off the async threads.
     tokio::task::block_in_place(|| {
-        pcmt_core::sync::run_sync(&other.store, &mut transport, communes)
-    })
-    .unwrap();
+        let mut transport = pcmt_core::http::HttpTransport::new(&hub.url).unwrap();
+        let communes = vec!["62-610-23287".to_string()];
+        pcmt_core::sync::run_sync(&other.store, &mut transport, communes).unwrap();
+    });
     let rows = other.store().list_sessions(10, 0).unwrap();
     let typed = rows
         .iter()

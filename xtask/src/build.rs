@@ -8,13 +8,13 @@ pub fn frontend() -> Result<()> {
     // --offline: Trunk must use our wasm-bindgen, never download one.
     run(cmd("trunk")
         .current_dir(proc::root().join("frontend"))
-        .args(["build", "--offline"])
-        .env("NO_COLOR", "1"))
+        .args(["build", "--offline"]))
 }
 
 /// Builds the app and the hub; returns their paths.
 pub fn binaries() -> Result<(PathBuf, PathBuf)> {
-    run(cargo().args(["build", "-p", "sotay-pcmt-app", "-p", "pcmt-hub"]))?;
+    // The whole workspace, so features match `cargo test --workspace`: no rebuilds.
+    run(cargo().args(["build", "--workspace", "--bins"]))?;
     let dir = target_dir().join("debug");
     Ok((dir.join("sotay-pcmt"), dir.join("pcmt-hub")))
 }

@@ -78,14 +78,11 @@ pub fn output(c: &mut Command) -> Option<String> {
 }
 
 /// A background process stopped when this is dropped.
-pub struct Background {
-    pub name: &'static str,
-    pub child: Child,
-}
+pub struct Background(pub Child);
 
 impl Drop for Background {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }

@@ -24,14 +24,13 @@ pub fn run(_args: &[String]) -> Result<()> {
             "something already listens on {HUB_ADDR} (another `cargo xtask run`?). Stop it and try again."
         ));
     }
-    let _hub = Background {
-        name: "hub",
-        child: cmd(&hub)
+    let _hub = Background(
+        cmd(&hub)
             .args(["--demo", "--listen", HUB_ADDR, "--db"])
             .arg(demo.join("hub.db"))
             .spawn()
             .map_err(|e| format!("cannot start the hub: {e}"))?,
-    };
+    );
     wait_for(addr)?;
 
     let tablet = demo.join("tablet");
@@ -76,7 +75,7 @@ fn headless(app: &Path, tablet: &Path, out: &Path) -> Result<()> {
          The hub runs at http://{HUB_ADDR}. Press Ctrl+C to stop.\n",
         shot.display()
     );
-    let script = r#"WEBKIT_DISABLE_COMPOSITING_MODE=1 "$0" & app=$!
+    let script = r#""$0" & app=$!
 while kill -0 "$app" 2>/dev/null; do sleep 10; import -window root "$1.tmp.png" && mv "$1.tmp.png" "$1"; done
 wait "$app""#;
     let mut c = cmd("xvfb-run");

@@ -42,7 +42,7 @@ pub fn all(with_e2e: bool) -> Result<()> {
 }
 
 fn is_root() -> bool {
-    output(&mut cmd("id").arg("-u")).is_some_and(|s| s.trim() == "0")
+    output(cmd("id").arg("-u")).is_some_and(|s| s.trim() == "0")
 }
 
 fn debian_packages() -> Result<()> {

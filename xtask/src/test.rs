@@ -42,6 +42,8 @@ fn e2e() -> Result<()> {
         .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args([
             "test",
+            // --workspace keeps features unified with the builds above: no rebuild.
+            "--workspace",
             "--test",
             "e2e",
             "--",
@@ -50,9 +52,7 @@ fn e2e() -> Result<()> {
         ])
         .env("PCMT_E2E_APP", &app)
         .env("PCMT_E2E_HUB", &hub)
-        .env("PCMT_E2E_OUT", &out)
-        // WebKitGTK's accelerated compositing wants a GPU that Xvfb lacks.
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        .env("PCMT_E2E_OUT", &out);
     run(&mut c)?;
     println!("screenshots in {}", out.display());
     Ok(())
