@@ -95,3 +95,79 @@ fn a_sync_to_an_unreachable_hub_keeps_the_unsent_session() {
     assert_eq!(a.store().unsynced_count().unwrap(), 1);
     assert_eq!(a.store().list_sessions(10, 0).unwrap().len(), 1);
 }
+
+#[test]
+fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_resolves_it() {
+    let hub = TestHub::start();
+    let a = TestDevice::new("A Lưu");
+    let b = TestDevice::new("Y Hoa");
+    let row = a
+        .store()
+        .create_session(&session(), &a.author, today())
+        .unwrap();
+    a.sync(&hub);
+    b.sync(&hub);
+
+    let on_a = SessionInput {
+        attendees: 190,
+        ..session()
+    };
+    let on_b = SessionInput {
+        attendees: 210,
+        ..session()
+    };
+    a.store()
+        .update_session(row.id, &on_a, &a.author, today())
+        .unwrap();
+    b.store()
+        .update_session(row.id, &on_b, &b.author, today())
+        .unwrap();
+    a.sync(&hub);
+    b.sync(&hub);
+    a.sync(&hub);
+
+    for device in [&a, &b] {
+        let conflicts = device.store().conflicts(row.id).unwrap();
+        assert_eq!(conflicts.len(), 1, "one field in conflict");
+        assert_eq!(conflicts[0].field, "attendees");
+        let mut values = conflicts[0].values.clone();
+        values.sort();
+        assert_eq!(values, vec!["190", "210"], "both values kept, none lost");
+    }
+    // Re-saving an unrelated field does not silently settle the conflict.
+    let shown = b.store().session(row.id).unwrap();
+    let rename = SessionInput {
+        venue_name: "Trường TH Đăk Pék (cơ sở 2)".into(),
+        attendees: shown.attendees,
+        ..session()
+    };
+    b.store()
+        .update_session(row.id, &rename, &b.author, today())
+        .unwrap();
+    assert_eq!(b.store().conflicts(row.id).unwrap().len(), 1);
+
+    // An officer types the right figure after checking the sign-in sheet.
+    let bad = b
+        .store()
+        .resolve_conflict(row.id, "attendees", "mười", &b.author, today());
+    assert!(bad.is_err(), "a non-number is refused");
+    b.store()
+        .resolve_conflict(row.id, "attendees", "200", &b.author, today())
+        .unwrap();
+    assert!(b.store().conflicts(row.id).unwrap().is_empty());
+    b.sync(&hub);
+    a.sync(&hub);
+    for device in [&a, &b] {
+        assert!(device.store().conflicts(row.id).unwrap().is_empty());
+        let r = device.store().session(row.id).unwrap();
+        assert_eq!(
+            (r.attendees, r.venue_name.as_str()),
+            (200, "Trường TH Đăk Pék (cơ sở 2)")
+        );
+    }
+    let history = a.store().history(row.id).unwrap();
+    assert!(history.iter().any(|h| h.officer == "Y Hoa"
+        && h.fields
+            .iter()
+            .any(|f| f.field == "attendees" && f.value == "200")));
+}

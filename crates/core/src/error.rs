@@ -6,7 +6,15 @@ pub enum CoreError {
     #[error("the record is not valid: {}", .0.iter().map(|e| e.message(Lang::En)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     #[error("database error: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(rusqlite::Error),
+    #[error("the device storage is full")]
+    StorageFull,
+    #[error("the database is read-only")]
+    ReadOnly,
+    #[error("record {0} not found")]
+    NotFound(Uuid),
+    #[error("record {id} has no conflict on field `{field}`")]
+    NoConflict { id: Uuid, field: String },
     #[error("record {id} could not be read: {reason}")]
     CorruptRecord { id: String, reason: String },
     #[error("record {id} was written by a newer version of the app (schema {version})")]
@@ -38,6 +46,18 @@ impl CoreError {
                     "This data was written by a newer version of the app. Please update the app.",
                 )
                 .into(),
+            CoreError::StorageFull => lang
+                .pick(
+                    "Bộ nhớ máy đã đầy: chưa lưu được. Dữ liệu đã lưu trước đó vẫn nguyên vẹn. Hãy đồng bộ rồi giải phóng bộ nhớ.",
+                    "The device storage is full: not saved. Data saved earlier is intact. Sync, then free some space.",
+                )
+                .into(),
+            CoreError::ReadOnly => lang
+                .pick(
+                    "Không ghi được vào cơ sở dữ liệu (chỉ đọc). Dữ liệu đã lưu vẫn nguyên vẹn; hãy khởi động lại ứng dụng.",
+                    "The database cannot be written (read-only). Saved data is intact; restart the app.",
+                )
+                .into(),
             other => match lang {
                 Lang::Vi => format!(
                     "Lỗi lưu trữ trên máy: {other}. Dữ liệu đã lưu trước đó không bị ảnh hưởng."
@@ -46,6 +66,18 @@ impl CoreError {
                     "Storage error on this device: {other}. Data saved earlier is not affected."
                 ),
             },
+        }
+    }
+}
+
+/// Full disk and read-only storage get their own variants: the officer must
+/// be told what happened in words, not as a database error code.
+impl From<rusqlite::Error> for CoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => CoreError::StorageFull,
+            Some(rusqlite::ErrorCode::ReadOnly) => CoreError::ReadOnly,
+            _ => CoreError::Db(e),
         }
     }
 }

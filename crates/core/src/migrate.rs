@@ -11,10 +11,16 @@ pub struct Migration {
 }
 
 /// Device store migrations, in order. Never edit a released one: add a new one.
-pub const DEVICE: &[Migration] = &[Migration {
-    name: "0001_init",
-    sql: include_str!("../../../migrations/device/0001_init.sql"),
-}];
+pub const DEVICE: &[Migration] = &[
+    Migration {
+        name: "0001_init",
+        sql: include_str!("../../../migrations/device/0001_init.sql"),
+    },
+    Migration {
+        name: "0002_tombstones_conflicts",
+        sql: include_str!("../../../migrations/device/0002_tombstones_conflicts.sql"),
+    },
+];
 
 /// Hub store migrations, in order.
 pub const HUB: &[Migration] = &[Migration {
@@ -60,6 +66,64 @@ mod tests {
             assert_eq!(version(&conn), steps.len() as i64);
             apply(&mut conn, steps).unwrap();
             assert_eq!(version(&conn), steps.len() as i64);
+        }
+    }
+
+    /// A tablet may skip app versions: a store left at any earlier version,
+    /// holding data, must upgrade and still show that data.
+    #[test]
+    fn upgrades_from_every_earlier_version_keep_the_data() {
+        use crate::record_doc::{self, ChangeNote};
+        use crate::Store;
+        use pcmt_model::{OrgTree, SessionForm, SessionInput, Topic, VenueKind};
+        let input = SessionInput {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 3, 8).unwrap(),
+            commune: "62-610-23290".into(),
+            venue_kind: VenueKind::Agency,
+            venue_name: "UBND xã Xốp".into(),
+            form: SessionForm::Rally,
+            attendees: 75,
+            women: 40,
+            topic: Topic::DrugLaw2021,
+        };
+        for version in 1..=DEVICE.len() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("old.db");
+            let id = uuid::Uuid::now_v7();
+            {
+                let mut conn = Connection::open(&path).unwrap();
+                apply(&mut conn, &DEVICE[..1]).unwrap();
+                // Written with version 1's columns only, as the first release did.
+                let note = ChangeNote {
+                    officer: "cũ".into(),
+                };
+                let mut doc =
+                    record_doc::new_session(id, &input, automerge::ActorId::random(), &note, 0);
+                conn.execute(
+                    "INSERT INTO documents (id, kind, commune, bytes, dirty) VALUES (?1, 'session', ?2, ?3, 1)",
+                    rusqlite::params![id.to_string(), input.commune, doc.save()],
+                )
+                .unwrap();
+                conn.execute(
+                    "INSERT INTO session_rows VALUES (?1, '2026-03-08', ?2, 'agency', 'UBND xã Xốp', 'rally', 75, 40, 'drug_law_2021')",
+                    rusqlite::params![id.to_string(), input.commune],
+                )
+                .unwrap();
+                apply(&mut conn, &DEVICE[..version]).unwrap();
+            }
+            let mut store = Store::open(&path, OrgTree::demo()).unwrap();
+            assert_eq!(
+                store.session(id).unwrap().venue_name,
+                "UBND xã Xốp",
+                "from version {version}"
+            );
+            assert!(store.rebuild_projections().unwrap().is_empty());
+            let row = store.session(id).unwrap();
+            assert_eq!(
+                (row.attendees, row.women, row.unsynced),
+                (75, 40, true),
+                "from version {version}"
+            );
         }
     }
 

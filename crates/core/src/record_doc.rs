@@ -6,8 +6,9 @@
 //! writes only the fields whose value changed, for the same reason.
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{ActorId, AutoCommit, PatchAction, ReadDoc, ScalarValue, Value, ROOT};
 use chrono::NaiveDate;
+use pcmt_model::api::{FieldConflict, FieldValue, HistoryEntry};
 use pcmt_model::{
     Labelled, RecordKind, SessionForm, SessionInput, Topic, VenueKind, SCHEMA_VERSION,
 };
@@ -76,6 +77,112 @@ pub fn update_session(
     }
     commit(doc, note, time);
     true
+}
+
+/// Marks a record deleted (tombstone) or restores it. The document stays, so
+/// the delete syncs like any edit and can be undone.
+pub fn set_deleted(doc: &mut AutoCommit, deleted: bool, note: &ChangeNote, time: i64) -> bool {
+    put_if_changed(doc, "deleted", ScalarValue::Boolean(deleted));
+    if doc.pending_ops() == 0 {
+        return false;
+    }
+    commit(doc, note, time);
+    true
+}
+
+pub fn is_deleted(doc: &AutoCommit) -> bool {
+    matches!(doc.get(ROOT, "deleted"), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true)))
+}
+
+/// Fields holding more than one concurrent value.
+pub fn conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
+    doc.keys(ROOT)
+        .filter_map(|key| {
+            let values = doc.get_all(ROOT, key.as_str()).ok()?;
+            (values.len() > 1).then(|| FieldConflict {
+                values: values.iter().map(|(v, _)| value_text(v)).collect(),
+                field: key,
+            })
+        })
+        .collect()
+}
+
+/// Settles a conflicted field with `value`: one write that has seen every
+/// concurrent value supersedes them all. The value takes the type the
+/// conflicting values have (a count stays a number).
+pub fn resolve(
+    doc: &mut AutoCommit,
+    field: &str,
+    value: &str,
+    note: &ChangeNote,
+    time: i64,
+) -> Result<(), DocError> {
+    let current = doc
+        .get_all(ROOT, field)
+        .map_err(|_| DocError::BadValue("field"))?;
+    let numeric = !current.is_empty()
+        && current
+            .iter()
+            .all(|(v, _)| matches!(v, Value::Scalar(s) if matches!(s.as_ref(), ScalarValue::Uint(_) | ScalarValue::Int(_))));
+    let scalar = if numeric {
+        ScalarValue::Uint(
+            value
+                .trim()
+                .parse()
+                .map_err(|_| DocError::BadValue("value"))?,
+        )
+    } else {
+        ScalarValue::Str(value.into())
+    };
+    put_scalar(doc, field, scalar);
+    commit(doc, note, time);
+    Ok(())
+}
+
+/// Every change of the document in causal order, with the root fields it set.
+pub fn history(doc: &mut AutoCommit) -> Vec<HistoryEntry> {
+    let changes = doc.get_changes(&[]);
+    changes
+        .iter()
+        .map(|change| {
+            let fields = doc
+                .diff(change.deps(), &[change.hash()])
+                .into_iter()
+                .filter(|p| p.obj == ROOT)
+                .filter_map(|p| match p.action {
+                    PatchAction::PutMap { key, value, .. } => Some(FieldValue {
+                        field: key,
+                        value: value_text(&value.0),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            let officer = change
+                .message()
+                .and_then(|m| serde_json::from_str::<ChangeNote>(m).ok())
+                .map(|n| n.officer)
+                .unwrap_or_default();
+            HistoryEntry {
+                time: change.timestamp(),
+                officer,
+                device: change.actor_id().to_hex_string(),
+                fields,
+            }
+        })
+        .collect()
+}
+
+fn value_text(v: &Value<'_>) -> String {
+    match v {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(t) => t.to_string(),
+            ScalarValue::Uint(n) => n.to_string(),
+            ScalarValue::Int(n) => n.to_string(),
+            ScalarValue::Boolean(b) => b.to_string(),
+            other => other.to_string(),
+        },
+        Value::Object(_) => String::new(),
+    }
 }
 
 fn write_session_fields(doc: &mut AutoCommit, s: &SessionInput) {

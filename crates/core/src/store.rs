@@ -11,6 +11,7 @@ use crate::sync::wire::DocChanges;
 use crate::{migrate, CoreError};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use chrono::NaiveDate;
+use pcmt_model::api::{FieldConflict, HistoryEntry};
 use pcmt_model::{Labelled, OrgTree, RecordKind, SessionInput, SessionRow};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::Path;
@@ -131,26 +132,104 @@ impl Store {
         today: NaiveDate,
     ) -> Result<SessionRow, CoreError> {
         let note = self.checked(input, author, today)?;
+        self.change_doc(id, |doc| {
+            Ok(record_doc::update_session(doc, input, &note, now()))
+        })?;
+        self.session(id)
+    }
+
+    /// Deletes a record as a tombstone in its document; `restore` undoes it.
+    /// Both are ordinary changes: they sync, and both show in the history.
+    pub fn delete(&mut self, id: Uuid, author: &Author) -> Result<(), CoreError> {
+        self.set_deleted(id, true, author)
+    }
+
+    pub fn restore(&mut self, id: Uuid, author: &Author) -> Result<(), CoreError> {
+        self.set_deleted(id, false, author)
+    }
+
+    fn set_deleted(&mut self, id: Uuid, deleted: bool, author: &Author) -> Result<(), CoreError> {
+        let note = ChangeNote {
+            officer: author.officer.clone(),
+        };
+        self.change_doc(id, |doc| {
+            Ok(record_doc::set_deleted(doc, deleted, &note, now()))
+        })
+    }
+
+    /// Loads a document, lets `edit` change it, and when it did, saves the
+    /// document, its projection and its dirty flag in one transaction.
+    fn change_doc(
+        &mut self,
+        id: Uuid,
+        edit: impl FnOnce(&mut AutoCommit) -> Result<bool, CoreError>,
+    ) -> Result<(), CoreError> {
         let actor = self.actor();
         let tx = self.conn.transaction()?;
         let mut doc = load_doc(&tx, id)?;
         doc.set_actor(actor);
-        if record_doc::update_session(&mut doc, input, &note, now()) {
+        if edit(&mut doc)? {
+            let header =
+                record_doc::read_header(&doc).map_err(|e| doc_error(&id.to_string(), e))?;
             tx.execute(
                 "UPDATE documents SET bytes = ?2, commune = ?3, dirty = 1 WHERE id = ?1",
-                params![id.to_string(), doc.save(), input.commune],
+                params![id.to_string(), doc.save(), header.commune],
             )?;
             project(&tx, &doc)?;
         }
         tx.commit()?;
-        self.session(id)
+        Ok(())
+    }
+
+    /// Fields of a record that hold concurrent values from different devices.
+    pub fn conflicts(&self, id: Uuid) -> Result<Vec<FieldConflict>, CoreError> {
+        Ok(record_doc::conflicts(&load_doc(&self.conn, id)?))
+    }
+
+    /// An officer settles a conflicted field, picking one of the values or
+    /// typing a new one. The result must still be a valid record.
+    pub fn resolve_conflict(
+        &mut self,
+        id: Uuid,
+        field: &str,
+        value: &str,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<(), CoreError> {
+        let note = ChangeNote {
+            officer: author.officer.clone(),
+        };
+        let units = self.units.clone();
+        self.change_doc(id, |doc| {
+            if !record_doc::conflicts(doc).iter().any(|c| c.field == field) {
+                return Err(CoreError::NoConflict {
+                    id,
+                    field: field.to_string(),
+                });
+            }
+            record_doc::resolve(doc, field, value, &note, now())
+                .map_err(|e| doc_error(&id.to_string(), e))?;
+            let session =
+                record_doc::read_session(doc).map_err(|e| doc_error(&id.to_string(), e))?;
+            session
+                .validate(&units, today)
+                .map_err(CoreError::Invalid)?;
+            Ok(true)
+        })
+    }
+
+    /// Who changed which field of a record, when, on which device.
+    pub fn history(&self, id: Uuid) -> Result<Vec<HistoryEntry>, CoreError> {
+        Ok(record_doc::history(&mut load_doc(&self.conn, id)?))
     }
 
     pub fn session(&self, id: Uuid) -> Result<SessionRow, CoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SESSION_SELECT} WHERE s.id = ?1"))?;
-        stmt.query_row([id.to_string()], session_from_row)?
+        stmt.query_row([id.to_string()], session_from_row)
+            .optional()?
+            .ok_or(CoreError::NotFound(id))?
     }
 
     /// Newest first, one page at a time.
@@ -373,17 +452,29 @@ fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<SessionRow
     Ok(parse())
 }
 
-/// Writes the projection row(s) of one document.
+/// Writes the projection row(s) of one document: a deleted record has none,
+/// and a record with concurrent values on a field is marked conflicted.
 fn project(tx: &Transaction<'_>, doc: &AutoCommit) -> Result<(), CoreError> {
-    let header: Header = record_doc::read_header(doc).map_err(|e| doc_error("?", e))?;
+    let header: Header =
+        record_doc::read_header(doc).map_err(|e| doc_error(&doc_id_hint(doc), e))?;
     let id = header.id.to_string();
+    let deleted = record_doc::is_deleted(doc);
+    tx.execute(
+        "UPDATE documents SET deleted = ?2 WHERE id = ?1",
+        params![id, deleted],
+    )?;
     match header.kind {
         RecordKind::Session => {
+            if deleted {
+                tx.execute("DELETE FROM session_rows WHERE id = ?1", [&id])?;
+                return Ok(());
+            }
             let s = record_doc::read_session(doc).map_err(|e| doc_error(&id, e))?;
+            let conflicted = !record_doc::conflicts(doc).is_empty();
             tx.execute(
                 "INSERT OR REPLACE INTO session_rows
-                 (id, date, commune, venue_kind, venue_name, form, attendees, women, topic)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 (id, date, commune, venue_kind, venue_name, form, attendees, women, topic, conflicted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     id,
                     s.date.format("%Y-%m-%d").to_string(),
@@ -393,7 +484,8 @@ fn project(tx: &Transaction<'_>, doc: &AutoCommit) -> Result<(), CoreError> {
                     s.form.code(),
                     s.attendees,
                     s.women,
-                    s.topic.code()
+                    s.topic.code(),
+                    conflicted
                 ],
             )?;
         }
@@ -402,12 +494,25 @@ fn project(tx: &Transaction<'_>, doc: &AutoCommit) -> Result<(), CoreError> {
 }
 
 fn load_doc(conn: &Connection, id: Uuid) -> Result<AutoCommit, CoreError> {
-    let bytes: Vec<u8> = conn.query_row(
-        "SELECT bytes FROM documents WHERE id = ?1",
-        [id.to_string()],
-        |r| r.get(0),
-    )?;
+    let bytes: Vec<u8> = conn
+        .query_row(
+            "SELECT bytes FROM documents WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or(CoreError::NotFound(id))?;
     record_doc::load(&bytes).map_err(|e| doc_error(&id.to_string(), e))
+}
+
+/// The id a document claims, for error messages about a document whose
+/// header could not be read.
+fn doc_id_hint(doc: &AutoCommit) -> String {
+    use automerge::ReadDoc;
+    match doc.get(automerge::ROOT, "id") {
+        Ok(Some((automerge::Value::Scalar(s), _))) => s.to_str().unwrap_or("?").to_string(),
+        _ => "?".into(),
+    }
 }
 
 fn doc_error(id: &str, e: DocError) -> CoreError {
@@ -533,6 +638,164 @@ mod tests {
         let before = s.list_sessions(100, 0).unwrap();
         assert!(s.rebuild_projections().unwrap().is_empty());
         assert_eq!(s.list_sessions(100, 0).unwrap(), before);
+    }
+
+    #[test]
+    fn delete_is_a_tombstone_that_can_be_undone_and_shows_in_history() {
+        let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+        let row = s
+            .create_session(&input("Chợ Xốp"), &author(), today())
+            .unwrap();
+        s.delete(
+            row.id,
+            &Author {
+                officer: "Y Hoa".into(),
+            },
+        )
+        .unwrap();
+        let gone = s.session(row.id);
+        assert!(matches!(gone, Err(CoreError::NotFound(_))), "{gone:?}");
+        assert_eq!(s.list_sessions(10, 0).unwrap(), vec![]);
+        assert!(s.rebuild_projections().unwrap().is_empty());
+        assert_eq!(
+            s.list_sessions(10, 0).unwrap(),
+            vec![],
+            "a rebuild keeps it deleted"
+        );
+        s.restore(row.id, &author()).unwrap();
+        assert_eq!(s.session(row.id).unwrap().venue_name, "Chợ Xốp");
+
+        let history = s.history(row.id).unwrap();
+        assert_eq!(history.len(), 3);
+        assert_eq!(history[0].officer, "A Lưu");
+        assert!(history[0]
+            .fields
+            .iter()
+            .any(|f| f.field == "venue_name" && f.value == "Chợ Xốp"));
+        assert_eq!(history[1].officer, "Y Hoa");
+        assert_eq!(
+            history[1].fields,
+            vec![pcmt_model::api::FieldValue {
+                field: "deleted".into(),
+                value: "true".into()
+            }]
+        );
+        assert_eq!(history[2].fields[0].value, "false");
+        assert!(matches!(
+            s.delete(Uuid::nil(), &author()),
+            Err(CoreError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn an_edit_lists_only_the_fields_it_changed() {
+        let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+        let row = s
+            .create_session(&input("Chợ Xốp"), &author(), today())
+            .unwrap();
+        let edited = SessionInput {
+            attendees: 99,
+            ..input("Chợ Xốp")
+        };
+        s.update_session(row.id, &edited, &author(), today())
+            .unwrap();
+        let history = s.history(row.id).unwrap();
+        assert_eq!(
+            history[1].fields,
+            vec![pcmt_model::api::FieldValue {
+                field: "attendees".into(),
+                value: "99".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_full_disk_is_a_clear_error_and_harms_nothing_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.db");
+        let mut s = Store::open(&path, OrgTree::demo()).unwrap();
+        let kept = s
+            .create_session(&input("Trước khi đầy"), &author(), today())
+            .unwrap();
+        let pages: i64 = s
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        // A size limit stands in for a full disk: SQLite answers SQLITE_FULL either way.
+        s.conn
+            .pragma_update(None, "max_page_count", pages + 2)
+            .unwrap();
+        let mut refused = None;
+        for i in 0..200 {
+            match s.create_session(
+                &input(&format!("Ghi thêm {i} {}", "x".repeat(150))),
+                &author(),
+                today(),
+            ) {
+                Ok(_) => continue,
+                Err(e) => {
+                    refused = Some(e);
+                    break;
+                }
+            }
+        }
+        let err = refused.expect("the size limit is reached");
+        assert!(matches!(err, CoreError::StorageFull), "{err:?}");
+        assert!(err
+            .user_message(pcmt_model::Lang::Vi)
+            .contains("Bộ nhớ máy đã đầy"));
+        assert_eq!(s.session(kept.id).unwrap().venue_name, "Trước khi đầy");
+        assert_eq!(s.integrity_check().unwrap(), "ok");
+        drop(s);
+        let s = Store::open(&path, OrgTree::demo()).unwrap();
+        assert_eq!(s.session(kept.id).unwrap().venue_name, "Trước khi đầy");
+    }
+
+    #[test]
+    fn a_read_only_database_is_a_clear_error_and_harms_nothing_stored() {
+        let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+        let kept = s
+            .create_session(&input("Đã lưu"), &author(), today())
+            .unwrap();
+        s.conn.pragma_update(None, "query_only", true).unwrap();
+        let err = s
+            .create_session(&input("Mới"), &author(), today())
+            .unwrap_err();
+        assert!(matches!(err, CoreError::ReadOnly), "{err:?}");
+        assert!(err.user_message(pcmt_model::Lang::En).contains("read-only"));
+        assert_eq!(s.list_sessions(10, 0).unwrap().len(), 1);
+        assert_eq!(s.session(kept.id).unwrap().venue_name, "Đã lưu");
+    }
+
+    #[test]
+    fn a_document_from_a_newer_schema_is_refused_by_id_and_the_rest_open() {
+        let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+        let good = s.create_session(&input("Tốt"), &author(), today()).unwrap();
+        let future = s
+            .create_session(&input("Tương lai"), &author(), today())
+            .unwrap();
+        let mut doc = load_doc(&s.conn, future.id).unwrap();
+        automerge::transaction::Transactable::put(&mut doc, automerge::ROOT, "schema", 99u64)
+            .unwrap();
+        s.conn
+            .execute(
+                "UPDATE documents SET bytes = ?2 WHERE id = ?1",
+                params![future.id.to_string(), doc.save()],
+            )
+            .unwrap();
+        let unreadable = s.rebuild_projections().unwrap();
+        assert_eq!(unreadable.len(), 1);
+        assert!(
+            matches!(unreadable[0].error, CoreError::FutureSchema { id, version: 99 } if id == future.id)
+        );
+        assert_eq!(
+            s.list_sessions(10, 0)
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>(),
+            vec![good.id]
+        );
     }
 
     #[test]
