@@ -40,3 +40,28 @@ pub struct SyncReport {
     pub received_bytes: u64,
     pub round_trips: u64,
 }
+
+/// One field of a record holding several values written concurrently on
+/// different devices (xung đột): shown side by side until an officer picks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldConflict {
+    pub field: String,
+    pub values: Vec<String>,
+}
+
+/// One change of a record's history: who, on which device, when, and the
+/// fields it set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Seconds since the Unix epoch, as the device's clock said.
+    pub time: i64,
+    pub officer: String,
+    pub device: String,
+    pub fields: Vec<FieldValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldValue {
+    pub field: String,
+    pub value: String,
+}
