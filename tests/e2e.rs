@@ -76,7 +76,10 @@ async fn officer_records_a_session_sees_it_listed_and_syncs_it_to_the_district()
         let communes = vec!["62-610-23287".to_string()];
         pcmt_core::sync::run_sync(&other.store, &mut transport, communes).unwrap();
     });
-    let rows = other.store().list_sessions(10, 0).unwrap();
+    let rows = other
+        .store()
+        .list_sessions(&pcmt_model::api::ListFilter::default(), 10, 0)
+        .unwrap();
     let typed = rows
         .iter()
         .find(|r| r.venue_name == "Trường PTDTBT THCS Đăk Choong")

@@ -93,7 +93,13 @@ fn a_sync_to_an_unreachable_hub_keeps_the_unsent_session() {
         pcmt_core::CoreError::Sync(pcmt_core::sync::SyncError::Unreachable(_))
     ));
     assert_eq!(a.store().unsynced_count().unwrap(), 1);
-    assert_eq!(a.store().list_sessions(10, 0).unwrap().len(), 1);
+    assert_eq!(
+        a.store()
+            .list_sessions(&pcmt_model::api::ListFilter::default(), 10, 0)
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]

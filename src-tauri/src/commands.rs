@@ -5,7 +5,7 @@
 use crate::state::AppState;
 use pcmt_core::sync::{run_sync, SyncReport};
 use pcmt_core::CoreError;
-use pcmt_model::api::{AppInfo, CommandError};
+use pcmt_model::api::{AppInfo, CommandError, ListFilter};
 use pcmt_model::{SessionInput, SessionRow};
 use tauri::State;
 
@@ -32,15 +32,17 @@ pub fn save_session(
         .map_err(CommandError::from)
 }
 
+/// One page of sessions, newest first; no filter lists them all.
 #[tauri::command]
 pub fn list_sessions(
     state: State<'_, AppState>,
+    filter: Option<ListFilter>,
     offset: u32,
     limit: u32,
 ) -> Result<Vec<SessionRow>, CommandError> {
     state
         .store()
-        .list_sessions(limit.min(500), offset)
+        .list_sessions(&filter.unwrap_or_default(), limit.min(500), offset)
         .map_err(CommandError::from)
 }
 

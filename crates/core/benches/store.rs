@@ -102,7 +102,9 @@ fn main() {
     let mut lists: Vec<f64> = (0..20)
         .map(|_| {
             let t = Instant::now();
-            let page = store.list_sessions(50, 0).expect("list");
+            let page = store
+                .list_sessions(&pcmt_model::api::ListFilter::default(), 50, 0)
+                .expect("list");
             assert_eq!(page.len(), 50.min(records));
             ms(t.elapsed())
         })

@@ -9,9 +9,11 @@
 pub mod error;
 pub mod http;
 pub mod migrate;
+mod projection;
 pub mod record_doc;
 pub mod store;
 pub mod sync;
+pub mod text;
 
 pub use error::CoreError;
 pub use store::{Author, Store};

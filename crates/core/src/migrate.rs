@@ -20,6 +20,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0002_tombstones_conflicts",
         sql: include_str!("../../../migrations/device/0002_tombstones_conflicts.sql"),
     },
+    Migration {
+        name: "0003_people_checkins_surveys",
+        sql: include_str!("../../../migrations/device/0003_people_checkins_surveys.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.
@@ -97,8 +101,15 @@ mod tests {
                 let note = ChangeNote {
                     officer: "cũ".into(),
                 };
-                let mut doc =
-                    record_doc::new_session(id, &input, automerge::ActorId::random(), &note, 0);
+                let mut doc = record_doc::new_record(
+                    id,
+                    &input.commune,
+                    &input,
+                    automerge::ActorId::random(),
+                    &note,
+                    0,
+                )
+                .unwrap();
                 conn.execute(
                     "INSERT INTO documents (id, kind, commune, bytes, dirty) VALUES (?1, 'session', ?2, ?3, 1)",
                     rusqlite::params![id.to_string(), input.commune, doc.save()],

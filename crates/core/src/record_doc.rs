@@ -7,11 +7,11 @@
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, PatchAction, ReadDoc, ScalarValue, Value, ROOT};
-use chrono::NaiveDate;
 use pcmt_model::api::{FieldConflict, FieldValue, HistoryEntry};
 use pcmt_model::{
-    Labelled, RecordKind, SessionForm, SessionInput, Topic, VenueKind, SCHEMA_VERSION,
+    CheckInInput, Labelled, PersonInput, RecordKind, SessionInput, SurveyInput, SCHEMA_VERSION,
 };
+use serde::{de::DeserializeOwned, Serialize};
 use uuid::Uuid;
 
 /// What every record document carries at its root, whatever its kind.
@@ -33,6 +33,8 @@ pub enum DocError {
     BadValue(&'static str),
     #[error("schema version {0} is newer than this app's")]
     FutureSchema(u64),
+    #[error("the record's fields do not read back: {0}")]
+    Body(String),
 }
 
 /// Who made a change, written into the change's commit message so that
@@ -46,43 +48,141 @@ pub fn load(bytes: &[u8]) -> Result<AutoCommit, DocError> {
     AutoCommit::load(bytes).map_err(|e| DocError::Load(e.to_string()))
 }
 
-/// Makes the document of a new session.
-pub fn new_session(
+/// A record kind stored as one document. The body is the record's serde
+/// form: each top-level field becomes one root key.
+pub trait Record: Serialize + DeserializeOwned {
+    const KIND: RecordKind;
+}
+
+impl Record for SessionInput {
+    const KIND: RecordKind = RecordKind::Session;
+}
+
+impl Record for PersonInput {
+    const KIND: RecordKind = RecordKind::Person;
+}
+
+impl Record for CheckInInput {
+    const KIND: RecordKind = RecordKind::CheckIn;
+}
+
+impl Record for SurveyInput {
+    const KIND: RecordKind = RecordKind::Survey;
+}
+
+/// Root keys every document carries besides its body. The `@` keeps them
+/// apart from body fields (a survey has a `kind` of its own).
+pub const ID_KEY: &str = "@id";
+pub const KIND_KEY: &str = "@kind";
+pub const SCHEMA_KEY: &str = "@schema";
+pub const DELETED_KEY: &str = "@deleted";
+const HEADER_KEYS: &[&str] = &[ID_KEY, KIND_KEY, SCHEMA_KEY, DELETED_KEY];
+
+/// Makes the document of a new record owned by `commune` (a check-in has no
+/// commune field of its own: it belongs to the person's).
+pub fn new_record<R: Record>(
     id: Uuid,
-    input: &SessionInput,
+    commune: &str,
+    record: &R,
     actor: ActorId,
     note: &ChangeNote,
     time: i64,
-) -> AutoCommit {
+) -> Result<AutoCommit, DocError> {
     let mut doc = AutoCommit::new().with_actor(actor);
-    put_scalar(&mut doc, "id", id.to_string());
-    put_scalar(&mut doc, "kind", RecordKind::Session.code());
-    put_scalar(&mut doc, "schema", ScalarValue::Uint(SCHEMA_VERSION));
-    write_session_fields(&mut doc, input);
+    put_scalar(&mut doc, ID_KEY, id.to_string());
+    put_scalar(&mut doc, KIND_KEY, R::KIND.code());
+    put_scalar(&mut doc, SCHEMA_KEY, ScalarValue::Uint(SCHEMA_VERSION));
+    put_scalar(&mut doc, "commune", commune);
+    write_body(&mut doc, record)?;
     commit(&mut doc, note, time);
-    doc
+    Ok(doc)
 }
 
 /// Applies an officer's edit: only the fields that changed are written.
 /// Returns false when nothing changed (no empty change is committed).
-pub fn update_session(
+pub fn update_record<R: Record>(
     doc: &mut AutoCommit,
-    input: &SessionInput,
+    record: &R,
     note: &ChangeNote,
     time: i64,
-) -> bool {
-    write_session_fields(doc, input);
+) -> Result<bool, DocError> {
+    write_body(doc, record)?;
     if doc.pending_ops() == 0 {
-        return false;
+        return Ok(false);
     }
     commit(doc, note, time);
-    true
+    Ok(true)
+}
+
+/// Reads the body back into its type; a field the type does not know (from
+/// a later minor version) is ignored, a field it needs and lacks is an error.
+pub fn read_record<R: Record>(doc: &AutoCommit) -> Result<R, DocError> {
+    let mut body = serde_json::Map::new();
+    for key in doc.keys(ROOT) {
+        if HEADER_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        if let Ok(Some((Value::Scalar(s), _))) = doc.get(ROOT, key.as_str()) {
+            body.insert(key, scalar_to_json(&s)?);
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(body))
+        .map_err(|e| DocError::Body(e.to_string()))
+}
+
+fn write_body<R: Record>(doc: &mut AutoCommit, record: &R) -> Result<(), DocError> {
+    let serde_json::Value::Object(fields) =
+        serde_json::to_value(record).map_err(|e| DocError::Body(e.to_string()))?
+    else {
+        return Err(DocError::Body(
+            "a record must serialize to an object".into(),
+        ));
+    };
+    for (key, value) in fields {
+        if !HEADER_KEYS.contains(&key.as_str()) {
+            put_if_changed(doc, &key, json_to_scalar(&value));
+        }
+    }
+    Ok(())
+}
+
+/// Lists and nested objects are stored as one JSON value in a bytes scalar:
+/// the field is the unit of merge and of conflict, as officers see it.
+fn json_to_scalar(v: &serde_json::Value) -> ScalarValue {
+    use serde_json::Value as J;
+    match v {
+        J::Null => ScalarValue::Null,
+        J::Bool(b) => ScalarValue::Boolean(*b),
+        J::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => ScalarValue::Uint(u),
+            (_, Some(i), _) => ScalarValue::Int(i),
+            (_, _, f) => ScalarValue::F64(f.unwrap_or_default()),
+        },
+        J::String(t) => ScalarValue::Str(t.as_str().into()),
+        J::Array(_) | J::Object(_) => ScalarValue::Bytes(serde_json::to_vec(v).unwrap_or_default()),
+    }
+}
+
+fn scalar_to_json(s: &ScalarValue) -> Result<serde_json::Value, DocError> {
+    use serde_json::Value as J;
+    Ok(match s {
+        ScalarValue::Null => J::Null,
+        ScalarValue::Boolean(b) => J::Bool(*b),
+        ScalarValue::Uint(u) => J::from(*u),
+        ScalarValue::Int(i) => J::from(*i),
+        ScalarValue::F64(f) => J::from(*f),
+        ScalarValue::Str(t) => J::String(t.to_string()),
+        ScalarValue::Bytes(b) => {
+            serde_json::from_slice(b).map_err(|e| DocError::Body(e.to_string()))?
+        }
+        other => return Err(DocError::Body(format!("unexpected value {other}"))),
+    })
 }
 
 /// Marks a record deleted (tombstone) or restores it. The document stays, so
 /// the delete syncs like any edit and can be undone.
 pub fn set_deleted(doc: &mut AutoCommit, deleted: bool, note: &ChangeNote, time: i64) -> bool {
-    put_if_changed(doc, "deleted", ScalarValue::Boolean(deleted));
+    put_if_changed(doc, DELETED_KEY, ScalarValue::Boolean(deleted));
     if doc.pending_ops() == 0 {
         return false;
     }
@@ -91,7 +191,7 @@ pub fn set_deleted(doc: &mut AutoCommit, deleted: bool, note: &ChangeNote, time:
 }
 
 pub fn is_deleted(doc: &AutoCommit) -> bool {
-    matches!(doc.get(ROOT, "deleted"), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true)))
+    matches!(doc.get(ROOT, DELETED_KEY), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true)))
 }
 
 /// Fields holding more than one concurrent value.
@@ -179,21 +279,11 @@ fn value_text(v: &Value<'_>) -> String {
             ScalarValue::Uint(n) => n.to_string(),
             ScalarValue::Int(n) => n.to_string(),
             ScalarValue::Boolean(b) => b.to_string(),
+            ScalarValue::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
             other => other.to_string(),
         },
         Value::Object(_) => String::new(),
     }
-}
-
-fn write_session_fields(doc: &mut AutoCommit, s: &SessionInput) {
-    put_if_changed(doc, "commune", s.commune.as_str().into());
-    put_if_changed(doc, "date", s.date.format("%Y-%m-%d").to_string().into());
-    put_if_changed(doc, "venue_kind", s.venue_kind.code().into());
-    put_if_changed(doc, "venue_name", s.venue_name.trim().into());
-    put_if_changed(doc, "form", s.form.code().into());
-    put_if_changed(doc, "attendees", ScalarValue::Uint(s.attendees.into()));
-    put_if_changed(doc, "women", ScalarValue::Uint(s.women.into()));
-    put_if_changed(doc, "topic", s.topic.code().into());
 }
 
 fn commit(doc: &mut AutoCommit, note: &ChangeNote, time: i64) {
@@ -245,47 +335,27 @@ fn get_uint(doc: &AutoCommit, key: &'static str) -> Result<u64, DocError> {
     }
 }
 
-fn get_code<T: Labelled>(doc: &AutoCommit, key: &'static str) -> Result<T, DocError> {
-    T::from_code(&get_str(doc, key)?).ok_or(DocError::BadValue(key))
-}
-
-fn get_u32(doc: &AutoCommit, key: &'static str) -> Result<u32, DocError> {
-    u32::try_from(get_uint(doc, key)?).map_err(|_| DocError::BadValue(key))
-}
-
 /// Reads the header, refusing documents from a newer schema before anything
 /// else is interpreted.
 pub fn read_header(doc: &AutoCommit) -> Result<Header, DocError> {
-    let schema = get_uint(doc, "schema")?;
+    let schema = get_uint(doc, SCHEMA_KEY)?;
     if schema > SCHEMA_VERSION {
         return Err(DocError::FutureSchema(schema));
     }
     Ok(Header {
-        id: Uuid::parse_str(&get_str(doc, "id")?).map_err(|_| DocError::BadValue("id"))?,
-        kind: get_code(doc, "kind")?,
+        id: Uuid::parse_str(&get_str(doc, ID_KEY)?).map_err(|_| DocError::BadValue(ID_KEY))?,
+        kind: RecordKind::from_code(&get_str(doc, KIND_KEY)?)
+            .ok_or(DocError::BadValue(KIND_KEY))?,
         schema,
         commune: get_str(doc, "commune")?,
-    })
-}
-
-pub fn read_session(doc: &AutoCommit) -> Result<SessionInput, DocError> {
-    let date = NaiveDate::parse_from_str(&get_str(doc, "date")?, "%Y-%m-%d")
-        .map_err(|_| DocError::BadValue("date"))?;
-    Ok(SessionInput {
-        date,
-        commune: get_str(doc, "commune")?,
-        venue_kind: get_code::<VenueKind>(doc, "venue_kind")?,
-        venue_name: get_str(doc, "venue_name")?,
-        form: get_code::<SessionForm>(doc, "form")?,
-        attendees: get_u32(doc, "attendees")?,
-        women: get_u32(doc, "women")?,
-        topic: get_code::<Topic>(doc, "topic")?,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
+    use pcmt_model::{SessionForm, Topic, VenueKind};
 
     fn input() -> SessionInput {
         SessionInput {
@@ -309,10 +379,11 @@ mod tests {
     #[test]
     fn a_session_round_trips_through_its_document() {
         let id = Uuid::now_v7();
-        let mut doc = new_session(id, &input(), ActorId::random(), &note(), 1);
+        let mut doc =
+            new_record(id, "62-610-23284", &input(), ActorId::random(), &note(), 1).unwrap();
         let bytes = doc.save();
         let back = load(&bytes).unwrap();
-        assert_eq!(read_session(&back).unwrap(), input());
+        assert_eq!(read_record::<SessionInput>(&back).unwrap(), input());
         let h = read_header(&back).unwrap();
         assert_eq!(
             (h.id, h.kind, h.commune.as_str()),
@@ -322,14 +393,22 @@ mod tests {
 
     #[test]
     fn an_update_writes_only_changed_fields_and_skips_no_ops() {
-        let mut doc = new_session(Uuid::now_v7(), &input(), ActorId::random(), &note(), 1);
-        assert!(!update_session(&mut doc, &input(), &note(), 2));
+        let mut doc = new_record(
+            Uuid::now_v7(),
+            "62-610-23284",
+            &input(),
+            ActorId::random(),
+            &note(),
+            1,
+        )
+        .unwrap();
+        assert!(!update_record(&mut doc, &input(), &note(), 2).unwrap());
         let before = doc.get_heads();
         let edited = SessionInput {
             attendees: 95,
             ..input()
         };
-        assert!(update_session(&mut doc, &edited, &note(), 3));
+        assert!(update_record(&mut doc, &edited, &note(), 3).unwrap());
         let change = doc.get_changes(&before);
         assert_eq!(change.len(), 1);
         assert_eq!(change[0].len(), 1, "one op: the attendees field");
@@ -337,8 +416,16 @@ mod tests {
 
     #[test]
     fn future_schema_and_garbage_are_refused() {
-        let mut doc = new_session(Uuid::now_v7(), &input(), ActorId::random(), &note(), 1);
-        doc.put(ROOT, "schema", ScalarValue::Uint(SCHEMA_VERSION + 1))
+        let mut doc = new_record(
+            Uuid::now_v7(),
+            "62-610-23284",
+            &input(),
+            ActorId::random(),
+            &note(),
+            1,
+        )
+        .unwrap();
+        doc.put(ROOT, SCHEMA_KEY, ScalarValue::Uint(SCHEMA_VERSION + 1))
             .unwrap();
         assert_eq!(
             read_header(&doc),

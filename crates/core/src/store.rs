@@ -6,14 +6,24 @@
 //! or none of it. Rows are derived data: [`Store::rebuild_projections`] drops
 //! and rebuilds them from documents alone.
 
-use crate::record_doc::{self, ChangeNote, DocError, Header};
+use crate::projection::{
+    checkin_row, person_row, project, session_row, survey_row, CHECKIN_SELECT, PERSON_SELECT,
+    ROW_TABLES, SESSION_SELECT, SURVEY_SELECT,
+};
+use crate::record_doc::{self, ChangeNote, DocError, Record};
 use crate::sync::wire::DocChanges;
+use crate::text::fold;
 use crate::{migrate, CoreError};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use chrono::NaiveDate;
-use pcmt_model::api::{FieldConflict, HistoryEntry};
-use pcmt_model::{Labelled, OrgTree, RecordKind, SessionInput, SessionRow};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use pcmt_model::api::{
+    CheckInRow, DueVisit, FieldConflict, HistoryEntry, ListFilter, PersonRow, SurveyRow,
+};
+use pcmt_model::{
+    visit_state, CheckInInput, Labelled, OrgTree, PersonInput, RecordKind, SessionInput,
+    SessionRow, StatusRules, SurveyInput, DUE_SOON_DAYS,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use std::path::Path;
 use uuid::Uuid;
 
@@ -27,6 +37,16 @@ pub struct Store {
     conn: Connection,
     device_id: Uuid,
     units: OrgTree,
+    rules: StatusRules,
+}
+
+/// The period and commune filter shared by every dated list (?1 from, ?2 until, ?3 commune).
+const PERIOD_AND_COMMUNE: &str =
+    "(?1 IS NULL OR s.date >= ?1) AND (?2 IS NULL OR s.date <= ?2) AND (?3 IS NULL OR s.commune = ?3)";
+
+fn filter_params(f: &ListFilter, limit: u32, offset: u32) -> impl rusqlite::Params {
+    let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    (day(f.from), day(f.until), f.commune.clone(), limit, offset)
 }
 
 /// A record whose document could not be interpreted during a rebuild.
@@ -68,6 +88,7 @@ impl Store {
             conn,
             device_id,
             units,
+            rules: StatusRules::bundled(),
         })
     }
 
@@ -83,18 +104,54 @@ impl Store {
         ActorId::from(self.device_id.as_bytes().as_slice())
     }
 
-    /// Validates an officer's input; the note is what the change will carry.
-    fn checked(
-        &self,
-        input: &SessionInput,
-        author: &Author,
-        today: NaiveDate,
-    ) -> Result<ChangeNote, CoreError> {
-        input
-            .validate(&self.units, today)
-            .map_err(CoreError::Invalid)?;
-        Ok(ChangeNote {
+    fn note(author: &Author) -> ChangeNote {
+        ChangeNote {
             officer: author.officer.clone(),
+        }
+    }
+
+    /// Stores a new, already validated record owned by `commune`, in one
+    /// transaction with its projection.
+    fn insert_record<R: Record>(
+        &mut self,
+        commune: &str,
+        record: &R,
+        author: &Author,
+    ) -> Result<Uuid, CoreError> {
+        let id = Uuid::now_v7();
+        let mut doc = record_doc::new_record(
+            id,
+            commune,
+            record,
+            self.actor(),
+            &Self::note(author),
+            now(),
+        )
+        .map_err(|e| doc_error(&id.to_string(), e))?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO documents (id, kind, commune, bytes, dirty) VALUES (?1, ?2, ?3, ?4, 1)",
+            params![id.to_string(), R::KIND.code(), commune, doc.save()],
+        )?;
+        project(&tx, &doc, &self.rules)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Writes an already validated edit of a record; only changed fields.
+    fn edit_record<R: Record>(
+        &mut self,
+        id: Uuid,
+        record: &R,
+        author: &Author,
+    ) -> Result<(), CoreError> {
+        let note = Self::note(author);
+        self.change_doc(id, |_, doc| {
+            if record_doc::read_header(doc).map(|h| h.kind) != Ok(R::KIND) {
+                return Err(CoreError::NotFound(id));
+            }
+            record_doc::update_record(doc, record, &note, now())
+                .map_err(|e| doc_error(&id.to_string(), e))
         })
     }
 
@@ -105,21 +162,10 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<SessionRow, CoreError> {
-        let note = self.checked(input, author, today)?;
-        let id = Uuid::now_v7();
-        let mut doc = record_doc::new_session(id, input, self.actor(), &note, now());
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO documents (id, kind, commune, bytes, dirty) VALUES (?1, ?2, ?3, ?4, 1)",
-            params![
-                id.to_string(),
-                RecordKind::Session.code(),
-                input.commune,
-                doc.save()
-            ],
-        )?;
-        project(&tx, &doc)?;
-        tx.commit()?;
+        input
+            .validate(&self.units, today)
+            .map_err(CoreError::Invalid)?;
+        let id = self.insert_record(&input.commune, input, author)?;
         self.session(id)
     }
 
@@ -131,11 +177,90 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<SessionRow, CoreError> {
-        let note = self.checked(input, author, today)?;
-        self.change_doc(id, |doc| {
-            Ok(record_doc::update_session(doc, input, &note, now()))
-        })?;
+        input
+            .validate(&self.units, today)
+            .map_err(CoreError::Invalid)?;
+        self.edit_record(id, input, author)?;
         self.session(id)
+    }
+
+    /// Opens a person's management file (hồ sơ quản lý).
+    pub fn create_person(
+        &mut self,
+        input: &PersonInput,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<PersonRow, CoreError> {
+        input
+            .validate(&self.units, today)
+            .map_err(CoreError::Invalid)?;
+        let id = self.insert_record(&input.commune, input, author)?;
+        self.person(id)
+    }
+
+    pub fn update_person(
+        &mut self,
+        id: Uuid,
+        input: &PersonInput,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<PersonRow, CoreError> {
+        input
+            .validate(&self.units, today)
+            .map_err(CoreError::Invalid)?;
+        self.edit_record(id, input, author)?;
+        self.person(id)
+    }
+
+    /// The person's file as stored, for the person screen and check-in validation.
+    pub fn person_file(&self, id: Uuid) -> Result<PersonInput, CoreError> {
+        let doc = load_doc(&self.conn, id)?;
+        if record_doc::read_header(&doc).map(|h| h.kind) != Ok(RecordKind::Person) {
+            return Err(CoreError::NotFound(id));
+        }
+        record_doc::read_record(&doc).map_err(|e| doc_error(&id.to_string(), e))
+    }
+
+    /// Records a visit. It belongs to the person's commune, and is checked
+    /// against the person's file (no visit before management began).
+    pub fn create_checkin(
+        &mut self,
+        input: &CheckInInput,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<CheckInRow, CoreError> {
+        let person = self.person_file(input.person)?;
+        input.validate(&person, today).map_err(CoreError::Invalid)?;
+        let id = self.insert_record(&person.commune, input, author)?;
+        self.checkin(id)
+    }
+
+    /// Records a field sweep, with zero or more sites found.
+    pub fn create_survey(
+        &mut self,
+        input: &SurveyInput,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<SurveyRow, CoreError> {
+        input
+            .validate(&self.units, today)
+            .map_err(CoreError::Invalid)?;
+        let id = self.insert_record(&input.commune, input, author)?;
+        self.survey(id)
+    }
+
+    pub fn update_survey(
+        &mut self,
+        id: Uuid,
+        input: &SurveyInput,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<SurveyRow, CoreError> {
+        input
+            .validate(&self.units, today)
+            .map_err(CoreError::Invalid)?;
+        self.edit_record(id, input, author)?;
+        self.survey(id)
     }
 
     /// Deletes a record as a tombstone in its document; `restore` undoes it.
@@ -152,7 +277,7 @@ impl Store {
         let note = ChangeNote {
             officer: author.officer.clone(),
         };
-        self.change_doc(id, |doc| {
+        self.change_doc(id, |_, doc| {
             Ok(record_doc::set_deleted(doc, deleted, &note, now()))
         })
     }
@@ -162,23 +287,10 @@ impl Store {
     fn change_doc(
         &mut self,
         id: Uuid,
-        edit: impl FnOnce(&mut AutoCommit) -> Result<bool, CoreError>,
+        edit: impl FnOnce(&Transaction<'_>, &mut AutoCommit) -> Result<bool, CoreError>,
     ) -> Result<(), CoreError> {
         let actor = self.actor();
-        let tx = self.conn.transaction()?;
-        let mut doc = load_doc(&tx, id)?;
-        doc.set_actor(actor);
-        if edit(&mut doc)? {
-            let header =
-                record_doc::read_header(&doc).map_err(|e| doc_error(&id.to_string(), e))?;
-            tx.execute(
-                "UPDATE documents SET bytes = ?2, commune = ?3, dirty = 1 WHERE id = ?1",
-                params![id.to_string(), doc.save(), header.commune],
-            )?;
-            project(&tx, &doc)?;
-        }
-        tx.commit()?;
-        Ok(())
+        change_doc(&mut self.conn, &self.rules, actor, id, edit)
     }
 
     /// Fields of a record that hold concurrent values from different devices.
@@ -196,11 +308,13 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<(), CoreError> {
-        let note = ChangeNote {
-            officer: author.officer.clone(),
-        };
-        let units = self.units.clone();
-        self.change_doc(id, |doc| {
+        let note = Self::note(author);
+        let units = &self.units;
+        let (conn, actor) = (
+            &mut self.conn,
+            ActorId::from(self.device_id.as_bytes().as_slice()),
+        );
+        change_doc(conn, &self.rules, actor, id, |tx, doc| {
             if !record_doc::conflicts(doc).iter().any(|c| c.field == field) {
                 return Err(CoreError::NoConflict {
                     id,
@@ -209,11 +323,7 @@ impl Store {
             }
             record_doc::resolve(doc, field, value, &note, now())
                 .map_err(|e| doc_error(&id.to_string(), e))?;
-            let session =
-                record_doc::read_session(doc).map_err(|e| doc_error(&id.to_string(), e))?;
-            session
-                .validate(&units, today)
-                .map_err(CoreError::Invalid)?;
+            validate_doc(tx, doc, units, today)?;
             Ok(true)
         })
     }
@@ -223,22 +333,125 @@ impl Store {
         Ok(record_doc::history(&mut load_doc(&self.conn, id)?))
     }
 
-    pub fn session(&self, id: Uuid) -> Result<SessionRow, CoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("{SESSION_SELECT} WHERE s.id = ?1"))?;
-        stmt.query_row([id.to_string()], session_from_row)
+    /// One row read by `read`, or NotFound.
+    fn one<T>(
+        &self,
+        sql: &str,
+        id: Uuid,
+        read: fn(&Row<'_>) -> Result<T, CoreError>,
+    ) -> Result<T, CoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        stmt.query_row([id.to_string()], |r| Ok(read(r)))
             .optional()?
             .ok_or(CoreError::NotFound(id))?
     }
 
-    /// Newest first, one page at a time.
-    pub fn list_sessions(&self, limit: u32, offset: u32) -> Result<Vec<SessionRow>, CoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{SESSION_SELECT} ORDER BY s.date DESC, s.id DESC LIMIT ?1 OFFSET ?2"
-        ))?;
-        let rows = stmt.query_map([limit, offset], session_from_row)?;
+    fn many<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: fn(&Row<'_>) -> Result<T, CoreError>,
+    ) -> Result<Vec<T>, CoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, |r| Ok(read(r)))?;
         rows.map(|r| r?).collect()
+    }
+
+    pub fn session(&self, id: Uuid) -> Result<SessionRow, CoreError> {
+        self.one(
+            &format!("{SESSION_SELECT} WHERE s.id = ?1"),
+            id,
+            session_row,
+        )
+    }
+
+    pub fn person(&self, id: Uuid) -> Result<PersonRow, CoreError> {
+        self.one(&format!("{PERSON_SELECT} WHERE p.id = ?1"), id, person_row)
+    }
+
+    pub fn checkin(&self, id: Uuid) -> Result<CheckInRow, CoreError> {
+        self.one(
+            &format!("{CHECKIN_SELECT} WHERE c.id = ?1"),
+            id,
+            checkin_row,
+        )
+    }
+
+    pub fn survey(&self, id: Uuid) -> Result<SurveyRow, CoreError> {
+        self.one(&format!("{SURVEY_SELECT} WHERE s.id = ?1"), id, survey_row)
+    }
+
+    /// Newest first, one page at a time.
+    pub fn list_sessions(
+        &self,
+        filter: &ListFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<SessionRow>, CoreError> {
+        let sql = format!("{SESSION_SELECT} WHERE {PERIOD_AND_COMMUNE} ORDER BY s.date DESC, s.id DESC LIMIT ?4 OFFSET ?5");
+        self.many(&sql, filter_params(filter, limit, offset), session_row)
+    }
+
+    /// Surveys newest first, those with no findings included (they prove coverage).
+    pub fn list_surveys(
+        &self,
+        filter: &ListFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<SurveyRow>, CoreError> {
+        let sql = format!("{SURVEY_SELECT} WHERE {PERIOD_AND_COMMUNE} ORDER BY s.date DESC, s.id DESC LIMIT ?4 OFFSET ?5");
+        self.many(&sql, filter_params(filter, limit, offset), survey_row)
+    }
+
+    /// People whose name contains `query`, with or without diacritics
+    /// ("nguyen van a" finds "Nguyễn Văn A"), or whose citizen ID starts with it.
+    pub fn search_people(
+        &self,
+        query: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<PersonRow>, CoreError> {
+        let sql = format!(
+            "{PERSON_SELECT} WHERE instr(p.name_key, ?1) > 0 OR (?2 <> '' AND p.citizen_id LIKE ?2 || '%')
+             ORDER BY p.name_key, p.id LIMIT ?3 OFFSET ?4"
+        );
+        let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+        let digits = if digits.len() == query.trim().len() {
+            digits
+        } else {
+            String::new()
+        };
+        self.many(
+            &sql,
+            params![fold(query), digits, limit, offset],
+            person_row,
+        )
+    }
+
+    /// People due within the next few days or overdue, most overdue first.
+    pub fn due_visits(&self, today: NaiveDate, limit: u32) -> Result<Vec<DueVisit>, CoreError> {
+        let horizon = today + chrono::Days::new(DUE_SOON_DAYS.unsigned_abs());
+        let sql = format!(
+            "{PERSON_SELECT} WHERE p.due_on IS NOT NULL AND p.due_on <= ?1 ORDER BY p.due_on, p.name_key LIMIT ?2"
+        );
+        let people = self.many(
+            &sql,
+            params![horizon.format("%Y-%m-%d").to_string(), limit],
+            person_row,
+        )?;
+        Ok(people
+            .into_iter()
+            .filter_map(|person| {
+                let state = visit_state(person.due_on?, today);
+                Some(DueVisit { person, state })
+            })
+            .collect())
+    }
+
+    /// A person's visits, newest first.
+    pub fn checkins_of(&self, person: Uuid) -> Result<Vec<CheckInRow>, CoreError> {
+        let sql = format!("{CHECKIN_SELECT} WHERE c.person = ?1 ORDER BY c.date DESC, c.id DESC");
+        self.many(&sql, [person.to_string()], checkin_row)
     }
 
     /// Records changed here that the hub has not confirmed yet.
@@ -255,7 +468,9 @@ impl Store {
     /// record that cannot be read is reported and left out; the rest rebuild.
     pub fn rebuild_projections(&mut self) -> Result<Vec<Unreadable>, CoreError> {
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM session_rows", [])?;
+        for table in ROW_TABLES {
+            tx.execute(&format!("DELETE FROM {table}"), [])?;
+        }
         let mut unreadable = Vec::new();
         {
             let mut stmt = tx.prepare("SELECT id, bytes FROM documents")?;
@@ -265,7 +480,7 @@ impl Store {
                 let bytes: Vec<u8> = row.get(1)?;
                 let result = record_doc::load(&bytes)
                     .map_err(|e| doc_error(&id, e))
-                    .and_then(|doc| project(&tx, &doc));
+                    .and_then(|doc| project(&tx, &doc, &self.rules));
                 if let Err(error) = result {
                     unreadable.push(Unreadable { id, error });
                 }
@@ -297,23 +512,14 @@ impl Store {
             let bytes: Vec<u8> = row.get(3)?;
             let hub_heads = decode_heads(&row.get::<_, Vec<u8>>(4)?);
             let mut doc = record_doc::load(&bytes).map_err(|e| doc_error(&id, e))?;
-            let changes: Vec<Vec<u8>> = doc
-                .get_changes(&hub_heads)
-                .into_iter()
-                .map(|mut c| c.bytes().into_owned())
-                .collect();
-            size += changes.iter().map(Vec::len).sum::<usize>();
             let uuid =
                 Uuid::parse_str(&id).map_err(|_| doc_error(&id, DocError::BadValue("id")))?;
-            out.push((
-                DocChanges {
-                    id: uuid,
-                    kind: row.get(1)?,
-                    commune: row.get(2)?,
-                    changes,
-                },
-                doc.get_heads(),
-            ));
+            let kind = RecordKind::from_code(&row.get::<_, String>(1)?)
+                .ok_or_else(|| doc_error(&id, DocError::BadValue("kind")))?;
+            let commune: String = row.get(2)?;
+            let changes = DocChanges::since(uuid, kind, &commune, &mut doc, &hub_heads);
+            size += changes.changes.iter().map(Vec::len).sum::<usize>();
+            out.push((changes, doc.get_heads()));
             if size >= max_bytes {
                 break;
             }
@@ -402,7 +608,7 @@ impl Store {
                     hub_heads
                 ],
             )?;
-            project(&tx, &doc)?;
+            project(&tx, &doc, &self.rules)?;
         }
         set_meta(&tx, "pull_cursor", &cursor.to_string())?;
         tx.commit()?;
@@ -423,77 +629,60 @@ impl Store {
     }
 }
 
-const SESSION_SELECT: &str = "SELECT s.id, s.date, s.commune, s.venue_kind, s.venue_name, s.form,
-    s.attendees, s.women, s.topic, d.dirty
-    FROM session_rows s JOIN documents d ON d.id = s.id";
-
-fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<SessionRow, CoreError>> {
-    let id: String = r.get(0)?;
-    let date: String = r.get(1)?;
-    let bad = |what: &str| CoreError::CorruptRecord {
-        id: id.clone(),
-        reason: format!("projection column {what}"),
-    };
-    let parse = || -> Result<SessionRow, CoreError> {
-        Ok(SessionRow {
-            id: Uuid::parse_str(&id).map_err(|_| bad("id"))?,
-            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| bad("date"))?,
-            commune: r.get(2)?,
-            venue_kind: Labelled::from_code(&r.get::<_, String>(3)?)
-                .ok_or_else(|| bad("venue_kind"))?,
-            venue_name: r.get(4)?,
-            form: Labelled::from_code(&r.get::<_, String>(5)?).ok_or_else(|| bad("form"))?,
-            attendees: r.get(6)?,
-            women: r.get(7)?,
-            topic: Labelled::from_code(&r.get::<_, String>(8)?).ok_or_else(|| bad("topic"))?,
-            unsynced: r.get(9)?,
-        })
-    };
-    Ok(parse())
-}
-
-/// Writes the projection row(s) of one document: a deleted record has none,
-/// and a record with concurrent values on a field is marked conflicted.
-fn project(tx: &Transaction<'_>, doc: &AutoCommit) -> Result<(), CoreError> {
-    let header: Header =
-        record_doc::read_header(doc).map_err(|e| doc_error(&doc_id_hint(doc), e))?;
-    let id = header.id.to_string();
-    let deleted = record_doc::is_deleted(doc);
-    tx.execute(
-        "UPDATE documents SET deleted = ?2 WHERE id = ?1",
-        params![id, deleted],
-    )?;
-    match header.kind {
-        RecordKind::Session => {
-            if deleted {
-                tx.execute("DELETE FROM session_rows WHERE id = ?1", [&id])?;
-                return Ok(());
-            }
-            let s = record_doc::read_session(doc).map_err(|e| doc_error(&id, e))?;
-            let conflicted = !record_doc::conflicts(doc).is_empty();
-            tx.execute(
-                "INSERT OR REPLACE INTO session_rows
-                 (id, date, commune, venue_kind, venue_name, form, attendees, women, topic, conflicted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    id,
-                    s.date.format("%Y-%m-%d").to_string(),
-                    s.commune,
-                    s.venue_kind.code(),
-                    s.venue_name,
-                    s.form.code(),
-                    s.attendees,
-                    s.women,
-                    s.topic.code(),
-                    conflicted
-                ],
-            )?;
-        }
+fn change_doc(
+    conn: &mut Connection,
+    rules: &StatusRules,
+    actor: ActorId,
+    id: Uuid,
+    edit: impl FnOnce(&Transaction<'_>, &mut AutoCommit) -> Result<bool, CoreError>,
+) -> Result<(), CoreError> {
+    let tx = conn.transaction()?;
+    let mut doc = load_doc(&tx, id)?;
+    doc.set_actor(actor);
+    if edit(&tx, &mut doc)? {
+        let header = record_doc::read_header(&doc).map_err(|e| doc_error(&id.to_string(), e))?;
+        tx.execute(
+            "UPDATE documents SET bytes = ?2, commune = ?3, dirty = 1 WHERE id = ?1",
+            params![id.to_string(), doc.save(), header.commune],
+        )?;
+        project(&tx, &doc, rules)?;
     }
+    tx.commit()?;
     Ok(())
 }
 
-fn load_doc(conn: &Connection, id: Uuid) -> Result<AutoCommit, CoreError> {
+/// Checks a whole record as it stands in its document, whatever its kind:
+/// after a conflict is settled the result must still be a valid record.
+fn validate_doc(
+    conn: &Connection,
+    doc: &AutoCommit,
+    units: &OrgTree,
+    today: NaiveDate,
+) -> Result<(), CoreError> {
+    let header = record_doc::read_header(doc).map_err(|e| doc_error(&doc_id_hint(doc), e))?;
+    let id = header.id.to_string();
+    let read_err = |e| doc_error(&id, e);
+    match header.kind {
+        RecordKind::Session => record_doc::read_record::<SessionInput>(doc)
+            .map_err(read_err)?
+            .validate(units, today),
+        RecordKind::Person => record_doc::read_record::<PersonInput>(doc)
+            .map_err(read_err)?
+            .validate(units, today),
+        RecordKind::Survey => record_doc::read_record::<SurveyInput>(doc)
+            .map_err(read_err)?
+            .validate(units, today),
+        RecordKind::CheckIn => {
+            let c: CheckInInput = record_doc::read_record(doc).map_err(read_err)?;
+            let person: PersonInput = record_doc::read_record(&load_doc(conn, c.person)?)
+                .map_err(|e| doc_error(&c.person.to_string(), e))?;
+            c.validate(&person, today)
+        }
+    }
+    .map_err(CoreError::Invalid)
+}
+
+pub(crate) fn load_doc(conn: &Connection, id: Uuid) -> Result<AutoCommit, CoreError> {
     let bytes: Vec<u8> = conn
         .query_row(
             "SELECT bytes FROM documents WHERE id = ?1",
@@ -507,15 +696,15 @@ fn load_doc(conn: &Connection, id: Uuid) -> Result<AutoCommit, CoreError> {
 
 /// The id a document claims, for error messages about a document whose
 /// header could not be read.
-fn doc_id_hint(doc: &AutoCommit) -> String {
+pub(crate) fn doc_id_hint(doc: &AutoCommit) -> String {
     use automerge::ReadDoc;
-    match doc.get(automerge::ROOT, "id") {
-        Ok(Some((automerge::Value::Scalar(s), _))) => s.to_str().unwrap_or("?").to_string(),
+    match doc.get(automerge::ROOT, record_doc::ID_KEY) {
+        Ok(Some((automerge::Value::Scalar(s), _))) => s.as_str().unwrap_or("?").to_string(),
         _ => "?".into(),
     }
 }
 
-fn doc_error(id: &str, e: DocError) -> CoreError {
+pub(crate) fn doc_error(id: &str, e: DocError) -> CoreError {
     match (e, Uuid::parse_str(id)) {
         (DocError::FutureSchema(version), Ok(id)) => CoreError::FutureSchema { id, version },
         (e, _) => CoreError::CorruptRecord {
@@ -595,12 +784,56 @@ mod tests {
             row.id
         };
         let s = Store::open(&path, OrgTree::demo()).unwrap();
-        let list = s.list_sessions(50, 0).unwrap();
+        let list = s.list_sessions(&ListFilter::default(), 50, 0).unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].id, id);
         assert_eq!(list[0].venue_name, "Trường THCS Đăk Pék");
         assert_eq!(s.unsynced_count().unwrap(), 1);
         assert_eq!(s.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn lists_filter_by_period_and_commune() {
+        let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        for (m, d, commune) in [
+            (5, 31, "62-610-23284"),
+            (6, 1, "62-610-23284"),
+            (6, 26, "62-610-23287"),
+            (6, 30, "62-610-23284"),
+            (7, 1, "62-610-23284"),
+        ] {
+            let i = SessionInput {
+                date: day(m, d),
+                commune: commune.into(),
+                ..input(&format!("{m}-{d}"))
+            };
+            s.create_session(&i, &author(), today()).unwrap();
+        }
+        let june = ListFilter {
+            from: Some(day(6, 1)),
+            until: Some(day(6, 30)),
+            commune: None,
+        };
+        let names = |f: &ListFilter| {
+            s.list_sessions(f, 50, 0)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.venue_name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&june), vec!["6-30", "6-26", "6-1"]);
+        let june_pek = ListFilter {
+            commune: Some("62-610-23284".into()),
+            ..june
+        };
+        assert_eq!(names(&june_pek), vec!["6-30", "6-1"]);
+        assert_eq!(names(&ListFilter::default()).len(), 5);
+        assert_eq!(
+            s.list_sessions(&ListFilter::default(), 2, 2).unwrap().len(),
+            2,
+            "paged"
+        );
     }
 
     #[test]
@@ -614,7 +847,10 @@ mod tests {
             s.create_session(&bad, &author(), today()),
             Err(CoreError::Invalid(e)) if e.len() == 1
         ));
-        assert_eq!(s.list_sessions(50, 0).unwrap(), vec![]);
+        assert_eq!(
+            s.list_sessions(&ListFilter::default(), 50, 0).unwrap(),
+            vec![]
+        );
         assert_eq!(s.unsynced_count().unwrap(), 0);
     }
 
@@ -635,9 +871,12 @@ mod tests {
                     .unwrap();
             }
         }
-        let before = s.list_sessions(100, 0).unwrap();
+        let before = s.list_sessions(&ListFilter::default(), 100, 0).unwrap();
         assert!(s.rebuild_projections().unwrap().is_empty());
-        assert_eq!(s.list_sessions(100, 0).unwrap(), before);
+        assert_eq!(
+            s.list_sessions(&ListFilter::default(), 100, 0).unwrap(),
+            before
+        );
     }
 
     #[test]
@@ -655,10 +894,13 @@ mod tests {
         .unwrap();
         let gone = s.session(row.id);
         assert!(matches!(gone, Err(CoreError::NotFound(_))), "{gone:?}");
-        assert_eq!(s.list_sessions(10, 0).unwrap(), vec![]);
+        assert_eq!(
+            s.list_sessions(&ListFilter::default(), 10, 0).unwrap(),
+            vec![]
+        );
         assert!(s.rebuild_projections().unwrap().is_empty());
         assert_eq!(
-            s.list_sessions(10, 0).unwrap(),
+            s.list_sessions(&ListFilter::default(), 10, 0).unwrap(),
             vec![],
             "a rebuild keeps it deleted"
         );
@@ -676,7 +918,7 @@ mod tests {
         assert_eq!(
             history[1].fields,
             vec![pcmt_model::api::FieldValue {
-                field: "deleted".into(),
+                field: record_doc::DELETED_KEY.into(),
                 value: "true".into()
             }]
         );
@@ -763,7 +1005,12 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, CoreError::ReadOnly), "{err:?}");
         assert!(err.user_message(pcmt_model::Lang::En).contains("read-only"));
-        assert_eq!(s.list_sessions(10, 0).unwrap().len(), 1);
+        assert_eq!(
+            s.list_sessions(&ListFilter::default(), 10, 0)
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(s.session(kept.id).unwrap().venue_name, "Đã lưu");
     }
 
@@ -775,8 +1022,13 @@ mod tests {
             .create_session(&input("Tương lai"), &author(), today())
             .unwrap();
         let mut doc = load_doc(&s.conn, future.id).unwrap();
-        automerge::transaction::Transactable::put(&mut doc, automerge::ROOT, "schema", 99u64)
-            .unwrap();
+        automerge::transaction::Transactable::put(
+            &mut doc,
+            automerge::ROOT,
+            record_doc::SCHEMA_KEY,
+            99u64,
+        )
+        .unwrap();
         s.conn
             .execute(
                 "UPDATE documents SET bytes = ?2 WHERE id = ?1",
@@ -789,7 +1041,7 @@ mod tests {
             matches!(unreadable[0].error, CoreError::FutureSchema { id, version: 99 } if id == future.id)
         );
         assert_eq!(
-            s.list_sessions(10, 0)
+            s.list_sessions(&ListFilter::default(), 10, 0)
                 .unwrap()
                 .iter()
                 .map(|r| r.id)
@@ -818,7 +1070,7 @@ mod tests {
             unreadable[0].error,
             CoreError::CorruptRecord { .. }
         ));
-        let list = s.list_sessions(10, 0).unwrap();
+        let list = s.list_sessions(&ListFilter::default(), 10, 0).unwrap();
         assert_eq!(list.iter().map(|r| r.id).collect::<Vec<_>>(), vec![good.id]);
     }
 }

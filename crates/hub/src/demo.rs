@@ -7,7 +7,7 @@ use automerge::ActorId;
 use chrono::NaiveDate;
 use pcmt_core::record_doc::{self, ChangeNote};
 use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
-use pcmt_model::{Labelled, RecordKind, SessionForm, SessionInput, Topic, VenueKind};
+use pcmt_model::{RecordKind, SessionForm, SessionInput, Topic, VenueKind};
 use uuid::Uuid;
 
 pub fn seed(hub: &mut HubStore) -> Result<usize, HubError> {
@@ -66,20 +66,19 @@ pub fn seed(hub: &mut HubStore) -> Result<usize, HubError> {
                     topic,
                 };
                 let id = Uuid::now_v7();
-                let mut doc = record_doc::new_session(id, &input, actor.clone(), &note, 0);
-                DocChanges {
+                let mut doc =
+                    record_doc::new_record(id, &input.commune, &input, actor.clone(), &note, 0)
+                        .map_err(|e| HubError::Malformed(e.to_string()))?;
+                Ok(DocChanges::since(
                     id,
-                    kind: RecordKind::Session.code().into(),
-                    commune: input.commune,
-                    changes: doc
-                        .get_changes(&[])
-                        .into_iter()
-                        .map(|mut c| c.bytes().into_owned())
-                        .collect(),
-                }
+                    RecordKind::Session,
+                    &input.commune,
+                    &mut doc,
+                    &[],
+                ))
             },
         )
-        .collect::<Vec<_>>();
+        .collect::<Result<Vec<_>, HubError>>()?;
     let n = docs.len();
     hub.push(&PushRequest {
         protocol: PROTOCOL_VERSION,

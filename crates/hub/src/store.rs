@@ -195,7 +195,7 @@ mod tests {
     use automerge::ActorId;
     use chrono::NaiveDate;
     use pcmt_core::record_doc::ChangeNote;
-    use pcmt_model::{SessionForm, SessionInput, Topic, VenueKind};
+    use pcmt_model::{RecordKind, SessionForm, SessionInput, Topic, VenueKind};
     use uuid::Uuid;
 
     pub(crate) fn session_doc(commune: &str) -> (Uuid, AutoCommit) {
@@ -215,7 +215,7 @@ mod tests {
         };
         (
             id,
-            record_doc::new_session(id, &input, ActorId::random(), &note, 0),
+            record_doc::new_record(id, commune, &input, ActorId::random(), &note, 0).unwrap(),
         )
     }
 
@@ -223,16 +223,13 @@ mod tests {
         PushRequest {
             protocol: PROTOCOL_VERSION,
             device: Uuid::nil(),
-            docs: vec![DocChanges {
+            docs: vec![DocChanges::since(
                 id,
-                kind: "session".into(),
-                commune: commune.into(),
-                changes: doc
-                    .get_changes(&[])
-                    .into_iter()
-                    .map(|mut c| c.bytes().into_owned())
-                    .collect(),
-            }],
+                RecordKind::Session,
+                commune,
+                doc,
+                &[],
+            )],
         }
     }
 

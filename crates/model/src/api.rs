@@ -65,3 +65,59 @@ pub struct FieldValue {
     pub field: String,
     pub value: String,
 }
+
+/// Which records a list shows: a period (both ends included) and a commune.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListFilter {
+    pub from: Option<chrono::NaiveDate>,
+    pub until: Option<chrono::NaiveDate>,
+    pub commune: Option<String>,
+}
+
+/// A person in the register as lists show them (sổ theo dõi).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRow {
+    pub id: uuid::Uuid,
+    pub full_name: String,
+    pub birth_date: chrono::NaiveDate,
+    pub commune: String,
+    pub village: Option<String>,
+    pub status: Option<crate::LegalStatus>,
+    /// Next visit due (hạn thăm gặp); None when the file is closed.
+    pub due_on: Option<chrono::NaiveDate>,
+    pub unsynced: bool,
+    pub conflicted: bool,
+}
+
+/// A person due or overdue for a visit, with where they stand today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueVisit {
+    pub person: PersonRow,
+    pub state: crate::VisitState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInRow {
+    pub id: uuid::Uuid,
+    pub person: uuid::Uuid,
+    pub date: chrono::NaiveDate,
+    pub attended: bool,
+    pub test_result: Option<crate::TestResult>,
+    pub psychosis_signs: bool,
+    pub relapse_suspected: bool,
+    pub next_visit: Option<chrono::NaiveDate>,
+    pub unsynced: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyRow {
+    pub id: uuid::Uuid,
+    pub date: chrono::NaiveDate,
+    pub commune: String,
+    pub kind: crate::SurveyKind,
+    /// Zero means a sweep with no findings, which still counts as coverage.
+    pub sites: u32,
+    pub plants: u64,
+    pub area_m2: f64,
+    pub unsynced: bool,
+}

@@ -56,8 +56,27 @@ macro_rules! labelled_enum {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Every closed list: codes unique and round-tripping through serde and
+    /// `from_code`, a label in each language.
+    pub(crate) fn assert_well_labelled<T>()
+    where
+        T: Labelled + PartialEq + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let mut codes: Vec<_> = T::ALL.iter().map(|v| v.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), T::ALL.len(), "duplicate code");
+        for v in T::ALL {
+            assert_eq!(T::from_code(v.code()), Some(*v));
+            let json = serde_json::to_string(v).unwrap();
+            assert_eq!(json, format!("\"{}\"", v.code()));
+            assert_eq!(serde_json::from_str::<T>(&json).unwrap(), *v);
+            assert!(!v.label(Lang::Vi).is_empty() && !v.label(Lang::En).is_empty());
+        }
+    }
 
     labelled_enum!(Colour {
         Red = ("red", "Đỏ", "Red"),

@@ -6,14 +6,34 @@
 //! tests.
 
 pub mod api;
+mod check;
+pub mod checkin;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
+pub mod geometry;
 pub mod lang;
 pub mod org;
+pub mod person;
 pub mod record;
 pub mod session;
+pub mod site;
+pub mod status;
+pub mod status_rules;
+pub mod survey;
 pub mod validation;
+pub mod visit;
 
+pub use check::{EARLIEST_DATE, MAX_NAME_CHARS, MAX_NOTE_CHARS};
+pub use checkin::{CheckInInput, CheckInPlace, DrugTest, SupportKind, TestKind, TestResult};
+pub use geometry::{closed_ring, polygon_area_m2, GeoPoint, LatLonBox, VIETNAM_BOX};
 pub use lang::{Labelled, Lang};
 pub use org::{OrgLevel, OrgTree, OrgUnit};
+pub use person::{PersonInput, Sex, Substance};
 pub use record::{RecordKind, SCHEMA_VERSION};
 pub use session::{SessionForm, SessionInput, SessionRow, Topic, VenueKind};
+pub use site::{ActionKind, GrowthStage, LandKind, PlantSpecies, SiteAction, SiteInput};
+pub use status::{ClosedReason, LegalStatus, StatusSpan};
+pub use status_rules::{MonthRange, StatusRule, StatusRules, StatusRulesError};
+pub use survey::{SurveyInput, SurveyKind};
 pub use validation::{Field, FieldError, Problem};
+pub use visit::{visit_due, visit_state, VisitDue, VisitState, DUE_SOON_DAYS};

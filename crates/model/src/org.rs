@@ -81,6 +81,13 @@ impl OrgTree {
     pub fn is_commune(&self, code: &str) -> bool {
         self.get(code).is_some_and(|u| u.level == OrgLevel::Commune)
     }
+
+    /// Whether `code` is a village (thôn, bản) of `commune`: records name the
+    /// village inside the commune they belong to, never one next door.
+    pub fn is_village_of(&self, code: &str, commune: &str) -> bool {
+        self.get(code)
+            .is_some_and(|u| u.level == OrgLevel::Village && u.parent.as_deref() == Some(commune))
+    }
 }
 
 #[cfg(test)]
@@ -94,6 +101,16 @@ mod tests {
         assert!(t.is_commune("62-610-23284"));
         assert!(!t.is_commune("62-610"));
         assert!(!t.is_commune("nowhere"));
+    }
+
+    #[test]
+    fn villages_belong_to_their_own_commune_only() {
+        let t = OrgTree::demo();
+        assert!(t.is_village_of("62-610-23284-01", "62-610-23284"));
+        assert!(!t.is_village_of("62-610-23287-01", "62-610-23284"));
+        // A commune is not a village of its district.
+        assert!(!t.is_village_of("62-610-23284", "62-610"));
+        assert!(!t.is_village_of("nowhere", "62-610-23284"));
     }
 
     #[test]

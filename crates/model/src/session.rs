@@ -1,6 +1,7 @@
 //! Propaganda / education sessions (buổi tuyên truyền, phổ biến, giáo dục).
 //! The walking skeleton carries the core fields; DOMAIN.md lists the rest.
 
+use crate::check::{commune, past_date, required_text, Report};
 use crate::labelled_enum;
 use crate::org::OrgTree;
 use crate::validation::{Field, FieldError, Problem};
@@ -48,12 +49,7 @@ labelled_enum!(
     }
 );
 
-/// The earliest date a session may carry; older entries are typing mistakes.
-pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
-    Some(d) => d,
-    None => panic!("2000-01-01 is a date"),
-};
-pub const MAX_NAME_CHARS: usize = 200;
+pub use crate::check::{EARLIEST_DATE, MAX_NAME_CHARS};
 pub const MAX_ATTENDEES: u32 = 100_000;
 
 /// What the session form sends to the core.
@@ -73,43 +69,20 @@ impl SessionInput {
     /// Checks every field and reports every problem at once, so the officer
     /// fixes the form in one pass.
     pub fn validate(&self, units: &OrgTree, today: NaiveDate) -> Result<(), Vec<FieldError>> {
-        let mut errs = Vec::new();
-        let mut fail = |field, problem| errs.push(FieldError::new(field, problem));
-        if self.date > today {
-            fail(Field::Date, Problem::InFuture);
-        } else if self.date < EARLIEST_DATE {
-            fail(
-                Field::Date,
-                Problem::TooOld {
-                    earliest: EARLIEST_DATE,
-                },
-            );
-        }
-        if !units.is_commune(&self.commune) {
-            fail(Field::Commune, Problem::NotACommune);
-        }
-        let name = self.venue_name.trim();
-        if name.is_empty() {
-            fail(Field::VenueName, Problem::Required);
-        } else if name.chars().count() > MAX_NAME_CHARS {
-            fail(
-                Field::VenueName,
-                Problem::TooLong {
-                    max: MAX_NAME_CHARS,
-                },
-            );
-        }
+        let mut r = Report::default();
+        r.check(Field::Date, past_date(self.date, EARLIEST_DATE, today));
+        r.check(Field::Commune, commune(units, &self.commune));
+        r.check(
+            Field::VenueName,
+            required_text(&self.venue_name, MAX_NAME_CHARS),
+        );
         if self.attendees > MAX_ATTENDEES {
-            fail(Field::Attendees, Problem::TooLarge { max: MAX_ATTENDEES });
+            r.add(Field::Attendees, Problem::TooLarge { max: MAX_ATTENDEES });
         }
         if self.women > self.attendees {
-            fail(Field::Women, Problem::MoreThanTotal);
+            r.add(Field::Women, Problem::MoreThanTotal);
         }
-        if errs.is_empty() {
-            Ok(())
-        } else {
-            Err(errs)
-        }
+        r.finish()
     }
 }
 

@@ -17,6 +17,58 @@ labelled_enum!(
         Attendees = ("attendees", "Số người dự", "Attendees"),
         Women = ("women", "Số nữ", "Women"),
         Topic = ("topic", "Chủ đề", "Topic"),
+        // Hồ sơ quản lý — person under management.
+        FullName = ("full_name", "Họ và tên", "Full name"),
+        BirthDate = ("birth_date", "Ngày sinh", "Date of birth"),
+        Sex = ("sex", "Giới tính", "Sex"),
+        CitizenId = ("citizen_id", "Số CCCD", "Citizen ID (CCCD)"),
+        Ethnicity = ("ethnicity", "Dân tộc", "Ethnicity"),
+        Village = ("village", "Thôn, bản", "Village"),
+        Address = ("address", "Địa chỉ", "Address"),
+        Phone = ("phone", "Số điện thoại", "Phone"),
+        FamilyContact = ("family_contact", "Người thân liên hệ", "Family contact"),
+        Substances = ("substances", "Chất ma túy sử dụng", "Substances used"),
+        OfficerInCharge = ("officer_in_charge", "Cán bộ phụ trách", "Officer in charge"),
+        Statuses = ("statuses", "Quá trình quản lý", "Status history"),
+        Status = ("status", "Tình trạng", "Status"),
+        StatusFrom = ("status_from", "Từ ngày", "From"),
+        StatusUntil = ("status_until", "Đến ngày", "Until"),
+        ClosedReason = ("closed_reason", "Lý do kết thúc", "Reason closed"),
+        Notes = ("notes", "Ghi chú", "Notes"),
+        // Lần gặp — check-in at a visit.
+        Person = ("person", "Người được quản lý", "Person"),
+        Officer = ("officer", "Cán bộ thực hiện", "Officer"),
+        Place = ("place", "Nơi gặp", "Place"),
+        Attended = ("attended", "Có mặt", "Attended"),
+        AbsenceReason = ("absence_reason", "Lý do vắng mặt", "Reason for absence"),
+        TestKind = ("test_kind", "Loại xét nghiệm", "Test kind"),
+        TestResult = ("test_result", "Kết quả xét nghiệm", "Test result"),
+        TestSubstances = ("test_substances", "Chất dương tính", "Substances found"),
+        HealthState = ("health_state", "Sức khỏe, tâm thần", "Health and mental state"),
+        PsychosisSigns = ("psychosis_signs", "Biểu hiện loạn thần (ngáo đá)", "Psychosis signs"),
+        WorkSituation = ("work_situation", "Việc làm", "Work situation"),
+        FamilySituation = ("family_situation", "Hoàn cảnh gia đình", "Family situation"),
+        Support = ("support", "Hỗ trợ đã thực hiện", "Support given"),
+        RelapseSuspected = ("relapse_suspected", "Nghi sử dụng lại", "Relapse suspected"),
+        NextVisit = ("next_visit", "Ngày hẹn gặp lại", "Next visit"),
+        // Đợt rà soát — drug-plant survey and the sites it found.
+        Team = ("team", "Tổ công tác", "Team"),
+        Villages = ("villages", "Thôn, bản đã rà soát", "Villages covered"),
+        SurveyKind = ("survey_kind", "Loại đợt rà soát", "Survey kind"),
+        AreaCovered = ("area_covered_ha", "Diện tích rà soát (ha)", "Area covered (ha)"),
+        SitePoint = ("site_point", "Tọa độ điểm phát hiện", "Site location"),
+        SitePolygon = ("site_polygon", "Ranh giới khu trồng", "Site boundary"),
+        OutsideVietnamConfirmed = ("outside_vietnam_confirmed", "Xác nhận tọa độ ngoài Việt Nam", "Outside Vietnam confirmed"),
+        Species = ("species", "Loại cây", "Plant species"),
+        PlantCount = ("plant_count", "Số cây", "Plant count"),
+        GrowthStage = ("growth_stage", "Giai đoạn sinh trưởng", "Growth stage"),
+        LandKind = ("land_kind", "Loại đất trồng", "Land kind"),
+        Grower = ("grower", "Người trồng", "Grower"),
+        Action = ("action", "Biện pháp xử lý", "Action taken"),
+        ActionDate = ("action_date", "Ngày xử lý", "Action date"),
+        ActionBy = ("action_by", "Người xử lý", "Action by"),
+        SamplesTaken = ("samples_taken", "Đã lấy mẫu", "Samples taken"),
+        ReplantingOf = ("replanting_of", "Tái trồng tại điểm cũ", "Re-planting of"),
     }
 );
 
@@ -27,12 +79,48 @@ pub enum Problem {
     Required,
     NotADate,
     InFuture,
-    TooOld { earliest: NaiveDate },
+    TooOld {
+        earliest: NaiveDate,
+    },
     NotACommune,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     NotANumber,
-    TooLarge { max: u32 },
+    TooLarge {
+        max: u32,
+    },
     MoreThanTotal,
+    /// A CCCD has 12 digits; 9 digits is the old CMND number.
+    NotTwelveDigits {
+        found: usize,
+    },
+    NotDigits,
+    TooYoung {
+        min_years: u32,
+    },
+    NotAPhone,
+    NotAVillageOfCommune,
+    /// A status span that starts before the one listed above it.
+    OutOfOrder,
+    /// A status span that starts before the one above it ended.
+    Overlaps,
+    BeforeStart {
+        start: NaiveDate,
+    },
+    NotAfterDate {
+        date: NaiveDate,
+    },
+    /// A value given where it means nothing, e.g. a reason for absence when
+    /// the person came.
+    NotApplicable,
+    NotNonNegative,
+    NotACoordinate,
+    OutsideVietnam,
+    TooFewPoints {
+        min: usize,
+    },
+    SelfIntersecting,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -40,11 +128,28 @@ pub enum Problem {
 pub struct FieldError {
     pub field: Field,
     pub problem: Problem,
+    /// Which entry of a list the error belongs to (0-based: the third status
+    /// span, the second site), so the form marks that row and not all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
 }
 
 impl FieldError {
     pub fn new(field: Field, problem: Problem) -> Self {
-        Self { field, problem }
+        Self {
+            field,
+            problem,
+            item: None,
+        }
+    }
+
+    /// An error on the field of one entry of a list.
+    pub fn at(field: Field, item: usize, problem: Problem) -> Self {
+        Self {
+            field,
+            problem,
+            item: Some(item),
+        }
     }
 
     /// The text shown beside the field, without the field's name.
@@ -90,12 +195,95 @@ impl FieldError {
                     "Cannot exceed the total attendees",
                 )
                 .into(),
+            Problem::NotTwelveDigits { found } => match (lang, *found) {
+                (Lang::Vi, 9) => "Phải gồm đúng 12 chữ số (số 9 chữ số là CMND cũ)".into(),
+                (Lang::En, 9) => {
+                    "Must be exactly 12 digits (a 9-digit number is the old ID card)".into()
+                }
+                (Lang::Vi, n) => format!("Phải gồm đúng 12 chữ số (đang có {n})"),
+                (Lang::En, n) => format!("Must be exactly 12 digits ({n} given)"),
+            },
+            Problem::NotDigits => lang.pick("Chỉ được gồm chữ số", "Digits only").into(),
+            Problem::TooYoung { min_years } => match lang {
+                Lang::Vi => format!("Phải đủ {min_years} tuổi"),
+                Lang::En => format!("Must be at least {min_years} years old"),
+            },
+            Problem::NotAPhone => lang
+                .pick(
+                    "Số điện thoại không hợp lệ (9–15 chữ số, có thể bắt đầu bằng +)",
+                    "Not a phone number (9–15 digits, may start with +)",
+                )
+                .into(),
+            Problem::NotAVillageOfCommune => lang
+                .pick(
+                    "Không phải thôn, bản của xã đã chọn",
+                    "Not a village of the chosen commune",
+                )
+                .into(),
+            Problem::OutOfOrder => lang
+                .pick(
+                    "Bắt đầu trước tình trạng liền trên; sắp xếp theo thời gian",
+                    "Starts before the status above it; list them in time order",
+                )
+                .into(),
+            Problem::Overlaps => lang
+                .pick(
+                    "Trùng thời gian với tình trạng liền trên (chưa kết thúc)",
+                    "Overlaps the status above it (not ended yet)",
+                )
+                .into(),
+            Problem::BeforeStart { start } => match lang {
+                Lang::Vi => format!("Không được trước ngày bắt đầu {}", start.format("%d/%m/%Y")),
+                Lang::En => format!("Cannot be before the start, {}", start.format("%d/%m/%Y")),
+            },
+            Problem::NotAfterDate { date } => match lang {
+                Lang::Vi => format!("Phải sau ngày {}", date.format("%d/%m/%Y")),
+                Lang::En => format!("Must be after {}", date.format("%d/%m/%Y")),
+            },
+            Problem::NotApplicable => lang
+                .pick(
+                    "Không áp dụng trong trường hợp này; bỏ trống",
+                    "Does not apply here; leave it empty",
+                )
+                .into(),
+            Problem::NotNonNegative => lang
+                .pick("Phải là số, từ 0 trở lên", "Must be a number, 0 or more")
+                .into(),
+            Problem::NotACoordinate => lang
+                .pick(
+                    "Tọa độ không hợp lệ (vĩ độ −90..90, kinh độ −180..180)",
+                    "Not a valid coordinate (latitude −90..90, longitude −180..180)",
+                )
+                .into(),
+            Problem::OutsideVietnam => lang
+                .pick(
+                    "Nằm ngoài phạm vi Việt Nam; kiểm tra GPS hoặc đánh dấu xác nhận",
+                    "Outside Vietnam; check the GPS or tick the confirmation",
+                )
+                .into(),
+            Problem::TooFewPoints { min } => match lang {
+                Lang::Vi => format!("Cần ít nhất {min} điểm khác nhau"),
+                Lang::En => format!("Needs at least {min} distinct points"),
+            },
+            Problem::SelfIntersecting => lang
+                .pick(
+                    "Ranh giới tự cắt nhau; đi lại hoặc sửa các điểm",
+                    "The boundary crosses itself; walk it again or fix the points",
+                )
+                .into(),
         }
     }
 
-    /// The full message, naming the field: "Ngày: Không được sau ngày hôm nay".
+    /// The full message, naming the field: "Ngày: Không được sau ngày hôm nay",
+    /// and the entry for a list: "Từ ngày #2: ..." (counted from 1, as
+    /// officers count rows).
     pub fn message(&self, lang: Lang) -> String {
-        format!("{}: {}", self.field.label(lang), self.problem_text(lang))
+        let label = self.field.label(lang);
+        let text = self.problem_text(lang);
+        match self.item {
+            Some(i) => format!("{label} #{}: {text}", i + 1),
+            None => format!("{label}: {text}"),
+        }
     }
 }
 
@@ -163,5 +351,43 @@ mod tests {
             "Women: Cannot exceed the total attendees"
         );
         assert_eq!(e.to_string(), e.message(Lang::Vi));
+    }
+
+    #[test]
+    fn messages_for_a_list_entry_count_from_one() {
+        let e = FieldError::at(Field::StatusFrom, 1, Problem::Overlaps);
+        assert_eq!(
+            e.message(Lang::En),
+            "From #2: Overlaps the status above it (not ended yet)"
+        );
+        assert!(e.message(Lang::Vi).starts_with("Từ ngày #2: "));
+    }
+
+    #[test]
+    fn an_error_without_an_entry_serializes_as_before() {
+        let e = FieldError::new(Field::Date, Problem::InFuture);
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"field":"date","problem":{"kind":"in_future"}}"#);
+        let back: FieldError = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, e);
+        let at = FieldError::at(Field::SitePolygon, 0, Problem::SelfIntersecting);
+        let back: FieldError = serde_json::from_str(&serde_json::to_string(&at).unwrap()).unwrap();
+        assert_eq!(back.item, Some(0));
+    }
+
+    #[test]
+    fn a_nine_digit_id_is_named_as_the_old_card() {
+        let old = FieldError::new(Field::CitizenId, Problem::NotTwelveDigits { found: 9 });
+        assert!(old.message(Lang::Vi).contains("CMND cũ"));
+        let short = FieldError::new(Field::CitizenId, Problem::NotTwelveDigits { found: 10 });
+        assert_eq!(
+            short.message(Lang::En),
+            "Citizen ID (CCCD): Must be exactly 12 digits (10 given)"
+        );
+    }
+
+    #[test]
+    fn fields_are_well_labelled() {
+        crate::lang::tests::assert_well_labelled::<Field>();
     }
 }

@@ -3,6 +3,7 @@
 //! message is an error, never a crash or a partial write.
 
 use crate::sync::SyncError;
+use pcmt_model::{Labelled, RecordKind};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -20,6 +21,28 @@ pub struct DocChanges {
     pub kind: String,
     pub commune: String,
     pub changes: Vec<Vec<u8>>,
+}
+
+impl DocChanges {
+    /// The changes of `doc` that a peer holding `heads` lacks.
+    pub fn since(
+        id: Uuid,
+        kind: RecordKind,
+        commune: &str,
+        doc: &mut automerge::AutoCommit,
+        heads: &[automerge::ChangeHash],
+    ) -> Self {
+        Self {
+            id,
+            kind: kind.code().into(),
+            commune: commune.into(),
+            changes: doc
+                .get_changes(heads)
+                .into_iter()
+                .map(|mut c| c.bytes().into_owned())
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

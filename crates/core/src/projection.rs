@@ -1,0 +1,318 @@
+//! Projection rows: what lists, searches and reports read, derived from
+//! documents alone. Written in the same transaction as the document they come
+//! from; dropped and rebuilt by `Store::rebuild_projections`.
+
+use crate::record_doc::{self, Header};
+use crate::store::{doc_error, doc_id_hint, load_doc};
+use crate::text::fold;
+use crate::CoreError;
+use automerge::AutoCommit;
+use chrono::NaiveDate;
+use pcmt_model::api::{CheckInRow, PersonRow, SurveyRow};
+use pcmt_model::{
+    visit_due, CheckInInput, Labelled, PersonInput, RecordKind, SessionInput, SessionRow,
+    StatusRules, SurveyInput,
+};
+use rusqlite::types::FromSql;
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use uuid::Uuid;
+
+pub(crate) const ROW_TABLES: &[&str] =
+    &["session_rows", "person_rows", "checkin_rows", "survey_rows"];
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Writes the projection row of one document: a deleted record has none,
+/// and a record with concurrent values on a field is marked conflicted.
+pub(crate) fn project(
+    tx: &Transaction<'_>,
+    doc: &AutoCommit,
+    rules: &StatusRules,
+) -> Result<(), CoreError> {
+    let header: Header =
+        record_doc::read_header(doc).map_err(|e| doc_error(&doc_id_hint(doc), e))?;
+    let id = header.id.to_string();
+    let deleted = record_doc::is_deleted(doc);
+    tx.execute(
+        "UPDATE documents SET deleted = ?2 WHERE id = ?1",
+        params![id, deleted],
+    )?;
+    let table = match header.kind {
+        RecordKind::Session => "session_rows",
+        RecordKind::Person => "person_rows",
+        RecordKind::CheckIn => "checkin_rows",
+        RecordKind::Survey => "survey_rows",
+    };
+    let read_err = |e| doc_error(&id, e);
+    let conflicted = !record_doc::conflicts(doc).is_empty();
+    if deleted {
+        tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&id])?;
+    } else {
+        match header.kind {
+            RecordKind::Session => {
+                let s: SessionInput = record_doc::read_record(doc).map_err(read_err)?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO session_rows
+                     (id, date, commune, venue_kind, venue_name, form, attendees, women, topic, conflicted)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![
+                        id,
+                        day(s.date),
+                        s.commune,
+                        s.venue_kind.code(),
+                        s.venue_name,
+                        s.form.code(),
+                        s.attendees,
+                        s.women,
+                        s.topic.code(),
+                        conflicted
+                    ],
+                )?;
+            }
+            RecordKind::Person => {
+                let p: PersonInput = record_doc::read_record(doc).map_err(read_err)?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO person_rows
+                     (id, full_name, name_key, citizen_id, birth_date, commune, village, status, due_on, conflicted)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)",
+                    params![
+                        id,
+                        p.full_name,
+                        fold(&p.full_name),
+                        p.citizen_id,
+                        day(p.birth_date),
+                        p.commune,
+                        p.village,
+                        p.current_status().map(|s| s.code()),
+                        conflicted
+                    ],
+                )?;
+            }
+            RecordKind::CheckIn => {
+                let c: CheckInInput = record_doc::read_record(doc).map_err(read_err)?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO checkin_rows
+                     (id, person, date, attended, test_result, psychosis, relapse, next_visit, conflicted)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        id,
+                        c.person.to_string(),
+                        day(c.date),
+                        c.attended,
+                        c.drug_test.as_ref().map(|t| t.result.code()),
+                        c.psychosis_signs,
+                        c.relapse_suspected,
+                        c.next_visit.map(day),
+                        conflicted
+                    ],
+                )?;
+            }
+            RecordKind::Survey => {
+                let s: SurveyInput = record_doc::read_record(doc).map_err(read_err)?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO survey_rows
+                     (id, date, commune, kind, sites, plants, area_m2, conflicted)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        id,
+                        day(s.date),
+                        s.commune,
+                        s.kind.code(),
+                        s.sites.len() as u32,
+                        s.plant_count() as i64,
+                        s.site_area_m2(),
+                        conflicted
+                    ],
+                )?;
+            }
+        }
+    }
+    match header.kind {
+        RecordKind::Person => refresh_due(tx, header.id, rules),
+        RecordKind::CheckIn => {
+            let c: Option<CheckInInput> = record_doc::read_record(doc).ok();
+            match c {
+                Some(c) => refresh_due(tx, c.person, rules),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Recomputes a person's next due visit from their file and their latest
+/// check-in. Either may arrive first through sync; whichever comes second
+/// finds the other.
+pub(crate) fn refresh_due(
+    tx: &Connection,
+    person: Uuid,
+    rules: &StatusRules,
+) -> Result<(), CoreError> {
+    let pid = person.to_string();
+    let exists: Option<i64> = tx
+        .query_row("SELECT 1 FROM person_rows WHERE id = ?1", [&pid], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if exists.is_none() {
+        return Ok(());
+    }
+    let p: PersonInput =
+        record_doc::read_record(&load_doc(tx, person)?).map_err(|e| doc_error(&pid, e))?;
+    let last_id: Option<String> = tx
+        .query_row(
+            "SELECT id FROM checkin_rows WHERE person = ?1 ORDER BY date DESC, id DESC LIMIT 1",
+            [&pid],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let last: Option<CheckInInput> = match last_id {
+        Some(cid) => {
+            let cuuid = Uuid::parse_str(&cid)
+                .map_err(|_| doc_error(&cid, record_doc::DocError::BadValue("id")))?;
+            Some(record_doc::read_record(&load_doc(tx, cuuid)?).map_err(|e| doc_error(&cid, e))?)
+        }
+        None => None,
+    };
+    // The due date does not depend on the day it is asked; the state does,
+    // and is worked out when a list is read.
+    let due = visit_due(&p, last.as_ref(), rules, NaiveDate::MIN).due_on;
+    tx.execute(
+        "UPDATE person_rows SET due_on = ?2 WHERE id = ?1",
+        params![pid, due.map(day)],
+    )?;
+    Ok(())
+}
+
+/// Typed access to one result row, naming the record on a bad cell.
+pub(crate) struct Cells<'a, 'r> {
+    row: &'a Row<'r>,
+    id: String,
+}
+
+impl<'a, 'r> Cells<'a, 'r> {
+    /// The first column must be the record id.
+    pub(crate) fn new(row: &'a Row<'r>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            row,
+        })
+    }
+
+    fn bad(&self, col: usize) -> CoreError {
+        CoreError::CorruptRecord {
+            id: self.id.clone(),
+            reason: format!("projection column {col}"),
+        }
+    }
+
+    pub(crate) fn get<T: FromSql>(&self, col: usize) -> Result<T, CoreError> {
+        Ok(self.row.get(col)?)
+    }
+
+    pub(crate) fn uuid(&self, col: usize) -> Result<Uuid, CoreError> {
+        Uuid::parse_str(&self.get::<String>(col)?).map_err(|_| self.bad(col))
+    }
+
+    pub(crate) fn date(&self, col: usize) -> Result<NaiveDate, CoreError> {
+        NaiveDate::parse_from_str(&self.get::<String>(col)?, "%Y-%m-%d").map_err(|_| self.bad(col))
+    }
+
+    pub(crate) fn opt_date(&self, col: usize) -> Result<Option<NaiveDate>, CoreError> {
+        match self.get::<Option<String>>(col)? {
+            Some(_) => self.date(col).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn code<T: Labelled>(&self, col: usize) -> Result<T, CoreError> {
+        T::from_code(&self.get::<String>(col)?).ok_or_else(|| self.bad(col))
+    }
+
+    pub(crate) fn opt_code<T: Labelled>(&self, col: usize) -> Result<Option<T>, CoreError> {
+        match self.get::<Option<String>>(col)? {
+            Some(_) => self.code(col).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+pub(crate) const SESSION_SELECT: &str =
+    "SELECT s.id, s.date, s.commune, s.venue_kind, s.venue_name,
+    s.form, s.attendees, s.women, s.topic, d.dirty
+    FROM session_rows s JOIN documents d ON d.id = s.id";
+
+pub(crate) fn session_row(r: &Row<'_>) -> Result<SessionRow, CoreError> {
+    let c = Cells::new(r)?;
+    Ok(SessionRow {
+        id: c.uuid(0)?,
+        date: c.date(1)?,
+        commune: c.get(2)?,
+        venue_kind: c.code(3)?,
+        venue_name: c.get(4)?,
+        form: c.code(5)?,
+        attendees: c.get(6)?,
+        women: c.get(7)?,
+        topic: c.code(8)?,
+        unsynced: c.get(9)?,
+    })
+}
+
+pub(crate) const PERSON_SELECT: &str =
+    "SELECT p.id, p.full_name, p.birth_date, p.commune, p.village,
+    p.status, p.due_on, d.dirty, p.conflicted
+    FROM person_rows p JOIN documents d ON d.id = p.id";
+
+pub(crate) fn person_row(r: &Row<'_>) -> Result<PersonRow, CoreError> {
+    let c = Cells::new(r)?;
+    Ok(PersonRow {
+        id: c.uuid(0)?,
+        full_name: c.get(1)?,
+        birth_date: c.date(2)?,
+        commune: c.get(3)?,
+        village: c.get(4)?,
+        status: c.opt_code(5)?,
+        due_on: c.opt_date(6)?,
+        unsynced: c.get(7)?,
+        conflicted: c.get(8)?,
+    })
+}
+
+pub(crate) const CHECKIN_SELECT: &str = "SELECT c.id, c.person, c.date, c.attended, c.test_result,
+    c.psychosis, c.relapse, c.next_visit, d.dirty
+    FROM checkin_rows c JOIN documents d ON d.id = c.id";
+
+pub(crate) fn checkin_row(r: &Row<'_>) -> Result<CheckInRow, CoreError> {
+    let c = Cells::new(r)?;
+    Ok(CheckInRow {
+        id: c.uuid(0)?,
+        person: c.uuid(1)?,
+        date: c.date(2)?,
+        attended: c.get(3)?,
+        test_result: c.opt_code(4)?,
+        psychosis_signs: c.get(5)?,
+        relapse_suspected: c.get(6)?,
+        next_visit: c.opt_date(7)?,
+        unsynced: c.get(8)?,
+    })
+}
+
+pub(crate) const SURVEY_SELECT: &str = "SELECT s.id, s.date, s.commune, s.kind, s.sites, s.plants,
+    s.area_m2, d.dirty
+    FROM survey_rows s JOIN documents d ON d.id = s.id";
+
+pub(crate) fn survey_row(r: &Row<'_>) -> Result<SurveyRow, CoreError> {
+    let c = Cells::new(r)?;
+    Ok(SurveyRow {
+        id: c.uuid(0)?,
+        date: c.date(1)?,
+        commune: c.get(2)?,
+        kind: c.code(3)?,
+        sites: c.get(4)?,
+        plants: c.get::<i64>(5)?.unsigned_abs(),
+        area_m2: c.get(6)?,
+        unsynced: c.get(7)?,
+    })
+}
