@@ -5,7 +5,7 @@
 use pcmt_core::{Author, CoreError, Store};
 use pcmt_model::api::ListFilter;
 use pcmt_model::fixtures::{self, day};
-use pcmt_model::{CheckInInput, Field, OrgTree, PersonInput, Problem, VisitState};
+use pcmt_model::{CheckInInput, Field, Labelled, Lang, OrgTree, PersonInput, Problem, VisitState};
 
 fn store() -> Store {
     Store::open_in_memory(OrgTree::demo()).unwrap()
@@ -59,14 +59,18 @@ fn a_ten_digit_citizen_id_is_refused_naming_the_field_and_nothing_is_stored() {
     let Err(CoreError::Invalid(errors)) = s.create_person(&bad, &officer(), today()) else {
         panic!("a 10-digit CCCD must be refused");
     };
-    assert!(errors.iter().any(
-        |e| e.field == Field::CitizenId && matches!(e.problem, Problem::NotTwelveDigits { .. })
-    ));
+    let cccd = errors
+        .iter()
+        .find(|e| e.field == Field::CitizenId)
+        .expect("an error on the CCCD field");
     assert!(
-        errors[0]
-            .message(pcmt_model::Lang::Vi)
-            .starts_with("Số CCCD")
-            || !errors.is_empty()
+        matches!(cccd.problem, Problem::NotTwelveDigits { .. }),
+        "{cccd:?}"
+    );
+    let message = cccd.message(Lang::Vi);
+    assert!(
+        message.starts_with(Field::CitizenId.label(Lang::Vi)),
+        "{message}"
     );
     assert!(s.search_people("", 10, 0).unwrap().is_empty());
 }
