@@ -17,7 +17,8 @@ fn session() -> SessionInput {
         form: SessionForm::Talk,
         attendees: 180,
         women: 95,
-        topic: Topic::SyntheticDrugs,
+        topics: vec![Topic::SyntheticDrugs],
+        details: Default::default(),
     }
 }
 

@@ -51,7 +51,8 @@ impl Draft {
                 form: self.form,
                 attendees,
                 women,
-                topic: self.topic,
+                topics: vec![self.topic],
+                details: Default::default(),
             }),
             (d, a, w) => Err([d.err(), a.err(), w.err()].into_iter().flatten().collect()),
         }

@@ -32,7 +32,7 @@ pub fn SessionList(props: &Props) -> Html {
                         <div class="when">{ r.date.format("%d/%m/%Y").to_string() }</div>
                         <div class="what">
                             <strong class="venue">{ &r.venue_name }</strong>
-                            <span class="meta">{ format!("{} · {} · {}", commune_name(&r.commune), r.form.label(lang), r.topic.label(lang)) }</span>
+                            <span class="meta">{ format!("{} · {} · {}", commune_name(&r.commune), r.form.label(lang), r.topics.iter().map(|t| t.label(lang)).collect::<Vec<_>>().join(", ")) }</span>
                         </div>
                         <div class="count">
                             <span class="attendees">{ r.attendees }</span>

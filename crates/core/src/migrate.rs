@@ -88,7 +88,8 @@ mod tests {
             form: SessionForm::Rally,
             attendees: 75,
             women: 40,
-            topic: Topic::DrugLaw2021,
+            topics: vec![Topic::DrugLaw2021],
+            details: Default::default(),
         };
         for version in 1..=DEVICE.len() {
             let dir = tempfile::tempdir().unwrap();

@@ -20,6 +20,11 @@ use uuid::Uuid;
 pub(crate) const ROW_TABLES: &[&str] =
     &["session_rows", "person_rows", "checkin_rows", "survey_rows"];
 
+/// Codes of a list, comma-separated, for a projection column.
+fn join_codes<T: Labelled>(items: &[T]) -> String {
+    items.iter().map(|t| t.code()).collect::<Vec<_>>().join(",")
+}
+
 fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
@@ -66,7 +71,7 @@ pub(crate) fn project(
                         s.form.code(),
                         s.attendees,
                         s.women,
-                        s.topic.code(),
+                        join_codes(&s.topics),
                         conflicted
                     ],
                 )?;
@@ -231,6 +236,15 @@ impl<'a, 'r> Cells<'a, 'r> {
         T::from_code(&self.get::<String>(col)?).ok_or_else(|| self.bad(col))
     }
 
+    /// A list of codes stored comma-separated.
+    pub(crate) fn codes<T: Labelled>(&self, col: usize) -> Result<Vec<T>, CoreError> {
+        let text: String = self.get(col)?;
+        text.split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| T::from_code(c).ok_or_else(|| self.bad(col)))
+            .collect()
+    }
+
     pub(crate) fn opt_code<T: Labelled>(&self, col: usize) -> Result<Option<T>, CoreError> {
         match self.get::<Option<String>>(col)? {
             Some(_) => self.code(col).map(Some),
@@ -241,7 +255,7 @@ impl<'a, 'r> Cells<'a, 'r> {
 
 pub(crate) const SESSION_SELECT: &str =
     "SELECT s.id, s.date, s.commune, s.venue_kind, s.venue_name,
-    s.form, s.attendees, s.women, s.topic, d.dirty
+    s.form, s.attendees, s.women, s.topic, d.dirty, s.conflicted
     FROM session_rows s JOIN documents d ON d.id = s.id";
 
 pub(crate) fn session_row(r: &Row<'_>) -> Result<SessionRow, CoreError> {
@@ -255,8 +269,9 @@ pub(crate) fn session_row(r: &Row<'_>) -> Result<SessionRow, CoreError> {
         form: c.code(5)?,
         attendees: c.get(6)?,
         women: c.get(7)?,
-        topic: c.code(8)?,
+        topics: c.codes(8)?,
         unsynced: c.get(9)?,
+        conflicted: c.get(10)?,
     })
 }
 

@@ -366,7 +366,8 @@ mod tests {
             form: SessionForm::Rally,
             attendees: 80,
             women: 30,
-            topic: Topic::NoDrugPlants,
+            topics: vec![Topic::NoDrugPlants],
+            details: Default::default(),
         }
     }
 

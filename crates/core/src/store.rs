@@ -761,7 +761,8 @@ mod tests {
             form: SessionForm::Talk,
             attendees: 120,
             women: 60,
-            topic: Topic::SyntheticDrugs,
+            topics: vec![Topic::SyntheticDrugs],
+            details: Default::default(),
         }
     }
 

@@ -26,7 +26,8 @@ fn input(n: u64) -> SessionInput {
         form: SessionForm::Talk,
         attendees: (n % 500) as u32,
         women: (n % 500 / 2) as u32,
-        topic: Topic::Rehab,
+        topics: vec![Topic::Rehab],
+        details: Default::default(),
     }
 }
 

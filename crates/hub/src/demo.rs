@@ -63,7 +63,8 @@ pub fn seed(hub: &mut HubStore) -> Result<usize, HubError> {
                     form,
                     attendees,
                     women,
-                    topic,
+                    topics: vec![topic],
+                    details: Default::default(),
                 };
                 let id = Uuid::now_v7();
                 let mut doc =

@@ -208,7 +208,8 @@ mod tests {
             form: SessionForm::Broadcast,
             attendees: 200,
             women: 90,
-            topic: Topic::DisguisedDrugs,
+            topics: vec![Topic::DisguisedDrugs],
+            details: Default::default(),
         };
         let note = ChangeNote {
             officer: "t".into(),

@@ -3,8 +3,9 @@
 
 use crate::{
     ActionKind, CheckInInput, CheckInPlace, DrugTest, GeoPoint, GrowthStage, LandKind, LegalStatus,
-    PersonInput, PlantSpecies, SessionForm, SessionInput, Sex, SiteAction, SiteInput, StatusSpan,
-    Substance, SupportKind, SurveyInput, SurveyKind, TestKind, TestResult, Topic, VenueKind,
+    PersonInput, PlantSpecies, SessionDetails, SessionForm, SessionInput, Sex, SiteAction,
+    SiteInput, StatusSpan, Substance, SupportKind, SurveyInput, SurveyKind, TestKind, TestResult,
+    Topic, VenueKind,
 };
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -25,7 +26,8 @@ pub fn session(venue_name: &str) -> SessionInput {
         form: SessionForm::Talk,
         attendees: 120,
         women: 60,
-        topic: Topic::SyntheticDrugs,
+        topics: vec![Topic::SyntheticDrugs],
+        details: SessionDetails::default(),
     }
 }
 

@@ -30,7 +30,10 @@ pub use lang::{Labelled, Lang};
 pub use org::{OrgLevel, OrgTree, OrgUnit};
 pub use person::{PersonInput, Sex, Substance};
 pub use record::{RecordKind, SCHEMA_VERSION};
-pub use session::{SessionForm, SessionInput, SessionRow, Topic, VenueKind};
+pub use session::{
+    AudienceCount, AudienceGroup, Campaign, Organiser, SessionDetails, SessionForm, SessionInput,
+    SessionLanguage, SessionRow, Topic, VenueKind,
+};
 pub use site::{ActionKind, GrowthStage, LandKind, PlantSpecies, SiteAction, SiteInput};
 pub use status::{ClosedReason, LegalStatus, StatusSpan};
 pub use status_rules::{MonthRange, StatusRule, StatusRules, StatusRulesError};
