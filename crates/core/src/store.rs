@@ -40,6 +40,31 @@ pub struct Store {
     rules: StatusRules,
 }
 
+/// A record that names the commune owning it and validates against the org
+/// tree alone (a check-in needs its person's file instead).
+trait CommuneRecord: Record {
+    fn commune(&self) -> &str;
+    fn validate(
+        &self,
+        units: &OrgTree,
+        today: NaiveDate,
+    ) -> Result<(), Vec<pcmt_model::FieldError>>;
+}
+
+macro_rules! commune_record {
+    ($($t:ty),+) => {$(
+        impl CommuneRecord for $t {
+            fn commune(&self) -> &str {
+                &self.commune
+            }
+            fn validate(&self, units: &OrgTree, today: NaiveDate) -> Result<(), Vec<pcmt_model::FieldError>> {
+                <$t>::validate(self, units, today)
+            }
+        }
+    )+};
+}
+commune_record!(SessionInput, PersonInput, SurveyInput);
+
 /// The period and commune filter shared by every dated list (?1 from, ?2 until, ?3 commune).
 const PERIOD_AND_COMMUNE: &str =
     "(?1 IS NULL OR s.date >= ?1) AND (?2 IS NULL OR s.date <= ?2) AND (?3 IS NULL OR s.commune = ?3)";
@@ -155,6 +180,33 @@ impl Store {
         })
     }
 
+    /// Validates and stores a new record that names its own commune.
+    fn create<R: CommuneRecord>(
+        &mut self,
+        input: &R,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<Uuid, CoreError> {
+        input
+            .validate(&self.units, today)
+            .map_err(CoreError::Invalid)?;
+        self.insert_record(input.commune(), input, author)
+    }
+
+    /// Validates and applies an officer's edit of such a record.
+    fn update<R: CommuneRecord>(
+        &mut self,
+        id: Uuid,
+        input: &R,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<(), CoreError> {
+        input
+            .validate(&self.units, today)
+            .map_err(CoreError::Invalid)?;
+        self.edit_record(id, input, author)
+    }
+
     /// Validates and stores a new session. Returns its row as lists show it.
     pub fn create_session(
         &mut self,
@@ -162,10 +214,7 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<SessionRow, CoreError> {
-        input
-            .validate(&self.units, today)
-            .map_err(CoreError::Invalid)?;
-        let id = self.insert_record(&input.commune, input, author)?;
+        let id = self.create(input, author, today)?;
         self.session(id)
     }
 
@@ -177,10 +226,7 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<SessionRow, CoreError> {
-        input
-            .validate(&self.units, today)
-            .map_err(CoreError::Invalid)?;
-        self.edit_record(id, input, author)?;
+        self.update(id, input, author, today)?;
         self.session(id)
     }
 
@@ -191,10 +237,7 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<PersonRow, CoreError> {
-        input
-            .validate(&self.units, today)
-            .map_err(CoreError::Invalid)?;
-        let id = self.insert_record(&input.commune, input, author)?;
+        let id = self.create(input, author, today)?;
         self.person(id)
     }
 
@@ -205,10 +248,7 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<PersonRow, CoreError> {
-        input
-            .validate(&self.units, today)
-            .map_err(CoreError::Invalid)?;
-        self.edit_record(id, input, author)?;
+        self.update(id, input, author, today)?;
         self.person(id)
     }
 
@@ -242,10 +282,7 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<SurveyRow, CoreError> {
-        input
-            .validate(&self.units, today)
-            .map_err(CoreError::Invalid)?;
-        let id = self.insert_record(&input.commune, input, author)?;
+        let id = self.create(input, author, today)?;
         self.survey(id)
     }
 
@@ -256,10 +293,7 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<SurveyRow, CoreError> {
-        input
-            .validate(&self.units, today)
-            .map_err(CoreError::Invalid)?;
-        self.edit_record(id, input, author)?;
+        self.update(id, input, author, today)?;
         self.survey(id)
     }
 
