@@ -138,27 +138,7 @@ pub(crate) mod tests {
     use crate::status::tests::d;
 
     pub(crate) fn visit(date: NaiveDate) -> CheckInInput {
-        CheckInInput {
-            person: Uuid::nil(),
-            date,
-            officer: "Nguyễn Văn Tâm".into(),
-            place: CheckInPlace::Home,
-            attended: true,
-            absence_reason: None,
-            drug_test: Some(DrugTest {
-                kind: TestKind::UrineQuick,
-                result: TestResult::Negative,
-                substances: vec![],
-            }),
-            health_state: "Ổn định".into(),
-            psychosis_signs: false,
-            work_situation: "Làm rẫy cùng gia đình".into(),
-            family_situation: "Sống với mẹ".into(),
-            support: vec![SupportKind::Counselling],
-            relapse_suspected: false,
-            next_visit: None,
-            notes: String::new(),
-        }
+        crate::fixtures::checkin(Uuid::nil(), date)
     }
 
     fn problems(c: &CheckInInput) -> Vec<(Field, Problem)> {

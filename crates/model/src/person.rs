@@ -178,28 +178,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn good() -> PersonInput {
-        PersonInput {
-            full_name: "A Lê Văn Hùng".into(),
-            birth_date: d(1998, 4, 12),
-            sex: Sex::Male,
-            citizen_id: Some("062098001234".into()),
-            ethnicity: "Xơ Đăng".into(),
-            commune: "62-610-23284".into(),
-            village: Some("62-610-23284-01".into()),
-            address: "Thôn Đăk Ung, xã Đăk Pék".into(),
-            phone: Some("0912 345 678".into()),
-            family_contact: "Y Thị Lan (mẹ), 0987654321".into(),
-            substances: vec![Substance::Methamphetamine],
-            officer_in_charge: "Nguyễn Văn Tâm".into(),
-            statuses: vec![
-                span(
-                    LegalStatus::DrugUserManaged,
-                    d(2025, 2, 3),
-                    Some(d(2025, 8, 1)),
-                ),
-                span(LegalStatus::VoluntaryCommunityRehab, d(2025, 8, 1), None),
-            ],
-        }
+        crate::fixtures::person("A Lê Văn Hùng")
     }
 
     fn problems(p: &PersonInput) -> Vec<(Field, Problem)> {
