@@ -1,6 +1,7 @@
 //! Two officers' tablets and a district hub, in one process over loopback HTTP.
 
 use chrono::NaiveDate;
+use pcmt_model::api::ListFilter;
 use pcmt_model::{SessionForm, SessionInput, Topic, VenueKind};
 use sotay_pcmt::{TestDevice, TestHub};
 
@@ -96,7 +97,7 @@ fn a_sync_to_an_unreachable_hub_keeps_the_unsent_session() {
     assert_eq!(a.store().unsynced_count().unwrap(), 1);
     assert_eq!(
         a.store()
-            .list_sessions(&pcmt_model::api::ListFilter::default(), 10, 0)
+            .list_sessions(&ListFilter::default(), 10, 0)
             .unwrap()
             .len(),
         1
@@ -177,4 +178,43 @@ fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_r
         && h.fields
             .iter()
             .any(|f| f.field == "attendees" && f.value == "200")));
+}
+
+#[test]
+fn a_delete_travels_as_a_tombstone_and_so_does_its_undo() {
+    let hub = TestHub::start();
+    let a = TestDevice::new("A Lưu");
+    let b = TestDevice::new("Y Hoa");
+    let row = a
+        .store()
+        .create_session(&session(), &a.author, today())
+        .unwrap();
+    a.sync(&hub);
+    b.sync(&hub);
+    let listed = |d: &TestDevice| {
+        d.store()
+            .list_sessions(&ListFilter::default(), 10, 0)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(listed(&b), 1);
+
+    a.store().delete(row.id, &a.author).unwrap();
+    a.sync(&hub);
+    b.sync(&hub);
+    assert_eq!(listed(&b), 0, "deleted on A, gone from B's list");
+    assert_eq!(
+        b.store().history(row.id).unwrap().len(),
+        2,
+        "the record itself is kept"
+    );
+
+    b.store().restore(row.id, &b.author).unwrap();
+    b.sync(&hub);
+    a.sync(&hub);
+    assert_eq!(listed(&a), 1, "B's undo brings it back on A");
+    assert_eq!(
+        a.store().session(row.id).unwrap().venue_name,
+        "Trường TH Đăk Pék"
+    );
 }
