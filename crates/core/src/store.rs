@@ -655,6 +655,27 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Every document's id and heads: two replicas hold the same records
+    /// exactly when these are equal (convergence checks, diagnostics).
+    pub fn document_heads(
+        &self,
+    ) -> Result<std::collections::BTreeMap<Uuid, Vec<ChangeHash>>, CoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, bytes FROM documents")?;
+        let mut rows = stmt.query([])?;
+        let mut out = std::collections::BTreeMap::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let mut doc =
+                record_doc::load(&r.get::<_, Vec<u8>>(1)?).map_err(|e| doc_error(&id, e))?;
+            let uuid =
+                Uuid::parse_str(&id).map_err(|_| doc_error(&id, DocError::BadValue("id")))?;
+            let mut heads = doc.get_heads();
+            heads.sort();
+            out.insert(uuid, heads);
+        }
+        Ok(out)
+    }
+
     /// Runs SQLite's own consistency check; "ok" when the file is sound.
     pub fn integrity_check(&self) -> Result<String, CoreError> {
         Ok(self
