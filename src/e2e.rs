@@ -49,10 +49,32 @@ impl Drop for Killed {
 /// The hub binary with the demo district, on a port of its own.
 pub struct HubProcess {
     pub url: String,
+    db: PathBuf,
     _child: Killed,
 }
 
 impl HubProcess {
+    /// A one-time enrolment code, issued with the hub's own office command.
+    pub fn issue_code(&self, communes: &[&str]) -> String {
+        let out = Command::new(env_path(HUB_ENV))
+            .arg("--db")
+            .arg(&self.db)
+            .args([
+                "--issue-code",
+                &communes.join(","),
+                "--officer",
+                "A Lưu (Công an xã)",
+            ])
+            .output()
+            .expect("the hub binary issues a code");
+        assert!(
+            out.status.success(),
+            "issue-code failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     pub fn start(dir: &Path) -> Self {
         let mut child = Command::new(env_path(HUB_ENV))
             .args(["--demo", "--listen", "127.0.0.1:0", "--db"])
@@ -68,7 +90,11 @@ impl HubProcess {
             .map_while(Result::ok)
             .find_map(|l| l.split("listening on ").nth(1).map(str::to_string))
             .expect("the hub prints the address it listens on");
-        Self { url, _child: child }
+        Self {
+            url,
+            db: dir.join("hub.db"),
+            _child: child,
+        }
     }
 }
 
@@ -80,8 +106,9 @@ pub struct AppWindow {
 }
 
 impl AppWindow {
-    /// Starts the app with its store in `data_dir`, syncing with `hub_url`.
-    pub async fn start(data_dir: &Path, hub_url: &str) -> Self {
+    /// Starts the app with its store in `data_dir`, syncing with `hub_url`
+    /// and enrolling with `code` at its first sync.
+    pub async fn start(data_dir: &Path, hub_url: &str, code: &str) -> Self {
         let (port, native_port) = (free_port(), free_port());
         let driver = Command::new("tauri-driver")
             .args([
@@ -92,6 +119,7 @@ impl AppWindow {
             ])
             .env("PCMT_DATA_DIR", data_dir)
             .env("PCMT_HUB_URL", hub_url)
+            .env("PCMT_ENROL_CODE", code)
             .env("PCMT_OFFICER", "A Lưu (Công an xã)")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

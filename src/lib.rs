@@ -11,11 +11,22 @@ use std::sync::Mutex;
 /// A hub serving on 127.0.0.1 on a port of its own, for as long as this lives.
 pub struct TestHub {
     pub url: String,
+    pub store: pcmt_hub::server::Shared,
     /// Dropping the runtime stops the server task.
     _runtime: tokio::runtime::Runtime,
 }
 
 impl TestHub {
+    /// A one-time enrolment code for `communes`, as the office would issue.
+    pub fn code_for(&self, communes: &[&str]) -> String {
+        let communes: Vec<String> = communes.iter().map(|c| c.to_string()).collect();
+        self.store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .issue_code(&communes, "Cán bộ thử", 3600)
+            .expect("an enrolment code")
+    }
+
     pub fn start() -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -26,10 +37,13 @@ impl TestHub {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("a free loopback port");
         let url = format!("http://{}", listener.local_addr().expect("bound address"));
-        let hub = HubStore::open_in_memory().expect("an in-memory hub store");
-        runtime.spawn(pcmt_hub::server::serve(listener, hub));
+        let store = std::sync::Arc::new(Mutex::new(
+            HubStore::open_in_memory().expect("an in-memory hub store"),
+        ));
+        runtime.spawn(pcmt_hub::server::serve(listener, store.clone()));
         Self {
             url,
+            store,
             _runtime: runtime,
         }
     }
@@ -60,9 +74,27 @@ impl TestDevice {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Syncs, enrolling first for the whole demo district if needed.
     pub fn sync(&self, hub: &TestHub) -> pcmt_core::sync::SyncReport {
-        let mut transport = pcmt_core::http::HttpTransport::new(&hub.url).expect("an HTTP client");
-        let communes = OrgTree::demo().communes().map(|c| c.code.clone()).collect();
-        pcmt_core::sync::run_sync(&self.store, &mut transport, communes).expect("sync succeeds")
+        self.try_sync(hub).expect("sync succeeds")
+    }
+
+    pub fn try_sync(
+        &self,
+        hub: &TestHub,
+    ) -> Result<pcmt_core::sync::SyncReport, pcmt_core::CoreError> {
+        let enrolled = self.store().enrolment()?.is_some();
+        let code = (!enrolled).then(|| {
+            let all: Vec<String> = OrgTree::demo().communes().map(|c| c.code.clone()).collect();
+            hub.code_for(&all.iter().map(String::as_str).collect::<Vec<_>>())
+        });
+        pcmt_core::http::sync_with_hub(&self.store, &hub.url, code.as_deref())
+    }
+
+    /// Enrols for just these communes.
+    pub fn enrol(&self, hub: &TestHub, communes: &[&str]) {
+        let code = hub.code_for(communes);
+        pcmt_core::http::sync_with_hub(&self.store, &hub.url, Some(&code))
+            .expect("enrols and syncs");
     }
 }

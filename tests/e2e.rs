@@ -11,7 +11,9 @@ use sotay_pcmt::TestDevice;
 async fn officer_records_a_session_sees_it_listed_and_syncs_it_to_the_district() {
     let dir = tempfile::tempdir().unwrap();
     let hub = HubProcess::start(dir.path());
-    let app = AppWindow::start(&dir.path().join("tablet"), &hub.url).await;
+    let district = ["62-610-23284", "62-610-23287", "62-610-23290"];
+    let code = hub.issue_code(&district);
+    let app = AppWindow::start(&dir.path().join("tablet"), &hub.url, &code).await;
 
     app.css("#session-list").await;
     app.wait_for_text(".session-list h2", "(0)").await;
@@ -71,10 +73,9 @@ async fn officer_records_a_session_sees_it_listed_and_syncs_it_to_the_district()
     // Another officer's tablet receives the session typed into the window.
     let other = TestDevice::new("Y Hoa");
     // The blocking HTTP client owns a runtime: it is made and dropped off the async threads.
+    let code = hub.issue_code(&["62-610-23287"]);
     tokio::task::block_in_place(|| {
-        let mut transport = pcmt_core::http::HttpTransport::new(&hub.url).unwrap();
-        let communes = vec!["62-610-23287".to_string()];
-        pcmt_core::sync::run_sync(&other.store, &mut transport, communes).unwrap();
+        pcmt_core::http::sync_with_hub(&other.store, &hub.url, Some(&code)).unwrap();
     });
     let rows = other
         .store()

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use pcmt_core::sync::wire::{self, PullRequest, PullResponse, PushAck, PushRequest};
 use pcmt_core::sync::{run_sync, Request, Response, SyncError, Transport};
 use pcmt_core::{Author, Store};
-use pcmt_hub::HubStore;
+use pcmt_hub::{HubStore, Scope};
 use pcmt_model::{OrgTree, SessionForm, SessionInput, Topic, VenueKind};
 use proptest::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -43,6 +43,7 @@ fn fault() -> impl Strategy<Value = Fault> {
 /// misbehaving as the scripted faults say.
 struct BadNetwork {
     hub: Arc<Mutex<HubStore>>,
+    scope: Scope,
     faults: Vec<Fault>,
     next: usize,
     sent: Vec<Request>,
@@ -58,12 +59,12 @@ impl BadNetwork {
         Ok(match request {
             Request::Push(p) => {
                 let p: PushRequest = wire::decode(&wire::encode(p)?)?;
-                let ack = hub.push(&p).map_err(refused)?;
+                let ack = hub.push(&self.scope, &p).map_err(refused)?;
                 Response::Push(wire::decode::<PushAck>(&wire::encode(&ack)?)?)
             }
             Request::Pull(p) => {
                 let p: PullRequest = wire::decode(&wire::encode(p)?)?;
-                let batch = hub.pull(&p).map_err(refused)?;
+                let batch = hub.pull(&self.scope, &p).map_err(refused)?;
                 Response::Pull(wire::decode::<PullResponse>(&wire::encode(&batch)?)?)
             }
         })
@@ -153,13 +154,18 @@ fn input(commune: &str, attendees: u32) -> SessionInput {
 }
 
 fn sync(store: &Mutex<Store>, hub: &Arc<Mutex<HubStore>>, faults: Vec<Fault>) -> bool {
+    let communes: Vec<String> = COMMUNES.iter().map(|c| c.to_string()).collect();
+    let device = store.lock().unwrap().device_id();
     let mut net = BadNetwork {
         hub: hub.clone(),
+        scope: Scope {
+            device,
+            communes: communes.clone(),
+        },
         faults,
         next: 0,
         sent: Vec::new(),
     };
-    let communes = COMMUNES.iter().map(|c| c.to_string()).collect();
     run_sync(store, &mut net, communes).is_ok()
 }
 

@@ -87,8 +87,7 @@ fn a_sync_to_an_unreachable_hub_keeps_the_unsent_session() {
     a.store()
         .create_session(&session(), &a.author, today())
         .unwrap();
-    let mut transport = pcmt_core::http::HttpTransport::new("http://127.0.0.1:9").unwrap();
-    let err = pcmt_core::sync::run_sync(&a.store, &mut transport, vec!["62-610-23284".into()])
+    let err = pcmt_core::http::sync_with_hub(&a.store, "http://127.0.0.1:9", Some("ABCDE-FGHJK"))
         .unwrap_err();
     assert!(matches!(
         err,

@@ -3,8 +3,7 @@
 //! for inline display and a message in each language.
 
 use crate::state::AppState;
-use pcmt_core::sync::{run_sync, SyncReport};
-use pcmt_core::CoreError;
+use pcmt_core::sync::SyncReport;
 use pcmt_model::api::{AppInfo, CommandError, ListFilter};
 use pcmt_model::{SessionInput, SessionRow};
 use tauri::State;
@@ -51,10 +50,9 @@ pub fn list_sessions(
 pub async fn sync_now(state: State<'_, AppState>) -> Result<SyncReport, CommandError> {
     let store = state.store.clone();
     let url = state.hub_url.clone();
-    let communes = state.communes.clone();
+    let code = state.enrol_code.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let mut transport = pcmt_core::http::HttpTransport::new(&url).map_err(CoreError::from)?;
-        run_sync(&store, &mut transport, communes)
+        pcmt_core::http::sync_with_hub(&store, &url, code.as_deref())
     })
     .await
     .map_err(|e| CommandError {

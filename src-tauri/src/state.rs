@@ -14,21 +14,21 @@ pub struct AppState {
     pub store: Arc<Mutex<Store>>,
     pub author: Author,
     pub hub_url: String,
-    pub communes: Vec<String>,
+    /// The office's one-time enrolment code, used at the first sync.
+    pub enrol_code: Option<String>,
 }
 
 impl AppState {
     /// `PCMT_DATA_DIR` and `PCMT_HUB_URL` override the defaults, so tests
-    /// and demos run against a store and hub of their own.
+    /// and demos run against a store and hub of their own; `PCMT_ENROL_CODE`
+    /// enrols the device at its first sync until the enrolment screen exists.
     pub fn open(app: &AppHandle) -> Result<Self, Box<dyn std::error::Error>> {
         let dir = match std::env::var_os("PCMT_DATA_DIR") {
             Some(d) => PathBuf::from(d),
             None => app.path().app_data_dir()?,
         };
         std::fs::create_dir_all(&dir)?;
-        let units = OrgTree::demo();
-        let communes = units.communes().map(|c| c.code.clone()).collect();
-        let store = Store::open(&dir.join("sotay-pcmt.db"), units)?;
+        let store = Store::open(&dir.join("sotay-pcmt.db"), OrgTree::demo())?;
         Ok(Self {
             store: Arc::new(Mutex::new(store)),
             author: Author {
@@ -36,7 +36,7 @@ impl AppState {
                     .unwrap_or_else(|_| "Cán bộ xã (demo)".into()),
             },
             hub_url: std::env::var("PCMT_HUB_URL").unwrap_or_else(|_| DEFAULT_HUB_URL.into()),
-            communes,
+            enrol_code: std::env::var("PCMT_ENROL_CODE").ok(),
         })
     }
 

@@ -24,6 +24,16 @@ pub fn run(_args: &[String]) -> Result<()> {
             "something already listens on {HUB_ADDR} (another `cargo xtask run`?). Stop it and try again."
         ));
     }
+    // The tablet enrols with a one-time code, as it would at the office.
+    let communes = "62-610-23284,62-610-23287,62-610-23290";
+    let code = crate::proc::output(cmd(&hub).arg("--db").arg(demo.join("hub.db")).args([
+        "--issue-code",
+        communes,
+        "--officer",
+        "Cán bộ xã (demo)",
+    ]))
+    .ok_or("the hub could not issue an enrolment code")?;
+    let code = code.trim();
     let _hub = Background(
         cmd(&hub)
             .args(["--demo", "--listen", HUB_ADDR, "--db"])
@@ -37,7 +47,8 @@ pub fn run(_args: &[String]) -> Result<()> {
     let mut app_cmd = cmd(&app);
     app_cmd
         .env("PCMT_DATA_DIR", &tablet)
-        .env("PCMT_HUB_URL", format!("http://{HUB_ADDR}"));
+        .env("PCMT_HUB_URL", format!("http://{HUB_ADDR}"))
+        .env("PCMT_ENROL_CODE", code);
     let has_display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     if has_display {
@@ -49,7 +60,7 @@ pub fn run(_args: &[String]) -> Result<()> {
             .map_err(|e| format!("cannot start the app: {e}"))?;
         return crate::proc::check(&app_cmd, status);
     }
-    headless(&app, &tablet, &build::target_dir().join("run"))
+    headless(&app, &tablet, code, &build::target_dir().join("run"))
 }
 
 fn wait_for(addr: SocketAddr) -> Result<()> {
@@ -64,7 +75,7 @@ fn wait_for(addr: SocketAddr) -> Result<()> {
 }
 
 /// No display: run the app in a virtual one and say how to see it.
-fn headless(app: &Path, tablet: &Path, out: &Path) -> Result<()> {
+fn headless(app: &Path, tablet: &Path, code: &str, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let shot = out.join("app.png");
     println!(
@@ -89,6 +100,7 @@ wait "$app""#;
     .arg(app)
     .arg(&shot)
     .env("PCMT_DATA_DIR", tablet)
-    .env("PCMT_HUB_URL", format!("http://{HUB_ADDR}"));
+    .env("PCMT_HUB_URL", format!("http://{HUB_ADDR}"))
+    .env("PCMT_ENROL_CODE", code);
     crate::proc::run(&mut c)
 }

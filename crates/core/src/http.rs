@@ -1,18 +1,39 @@
 //! The thin HTTP transport: one POST per request, postcard bodies.
 
-use crate::sync::wire::{self, PullResponse, PushAck};
+use crate::sync::wire::{self, EnrolRequest, Enrolment, PullResponse, PushAck, PROTOCOL_VERSION};
 use crate::sync::{Request, Response, SyncError, Transport};
 use std::time::Duration;
+use uuid::Uuid;
 
+pub const ENROL_PATH: &str = "/sync/v1/enrol";
 pub const PUSH_PATH: &str = "/sync/v1/push";
 pub const PULL_PATH: &str = "/sync/v1/pull";
 
 pub struct HttpTransport {
     base: String,
+    token: Option<String>,
     client: reqwest::blocking::Client,
 }
 
 impl HttpTransport {
+    /// A transport that presents `token` (the device's) on every request.
+    pub fn with_token(base_url: &str, token: &str) -> Result<Self, SyncError> {
+        Ok(Self {
+            token: Some(token.to_string()),
+            ..Self::new(base_url)?
+        })
+    }
+
+    /// Trades the office's one-time code for this device's token and scope.
+    pub fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, SyncError> {
+        let req = EnrolRequest {
+            protocol: PROTOCOL_VERSION,
+            code: code.to_string(),
+            device,
+        };
+        wire::decode(&self.post(ENROL_PATH, wire::encode(&req)?)?)
+    }
+
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -21,16 +42,21 @@ impl HttpTransport {
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         Ok(Self {
             base: base_url.trim_end_matches('/').to_string(),
+            token: None,
             client,
         })
     }
 
     fn post(&self, path: &str, body: Vec<u8>) -> Result<Vec<u8>, SyncError> {
-        let resp = self
+        let mut request = self
             .client
             .post(format!("{}{}", self.base, path))
             .header("content-type", "application/octet-stream")
-            .body(body)
+            .body(body);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let resp = request
             .send()
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         let status = resp.status();
@@ -60,4 +86,28 @@ impl Transport for HttpTransport {
             }
         }
     }
+}
+
+/// Syncs with the hub at `base_url`. A device not yet enrolled enrols first
+/// with `code` (the office's one-time code) and keeps its token; without a
+/// code it is told to ask the office for one.
+pub fn sync_with_hub(
+    store: &std::sync::Mutex<crate::Store>,
+    base_url: &str,
+    code: Option<&str>,
+) -> Result<crate::sync::SyncReport, crate::CoreError> {
+    let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
+    let known = lock().enrolment()?;
+    let enrolment = match (known, code) {
+        (Some(e), _) => e,
+        (None, Some(code)) => {
+            let device = lock().device_id();
+            let e = HttpTransport::new(base_url)?.enrol(code, device)?;
+            lock().set_enrolment(&e)?;
+            e
+        }
+        (None, None) => return Err(SyncError::NotEnrolled.into()),
+    };
+    let mut transport = HttpTransport::with_token(base_url, &enrolment.token)?;
+    crate::sync::run_sync(store, &mut transport, enrolment.communes)
 }

@@ -27,10 +27,16 @@ pub const DEVICE: &[Migration] = &[
 ];
 
 /// Hub store migrations, in order.
-pub const HUB: &[Migration] = &[Migration {
-    name: "0001_init",
-    sql: include_str!("../../../migrations/hub/0001_init.sql"),
-}];
+pub const HUB: &[Migration] = &[
+    Migration {
+        name: "0001_init",
+        sql: include_str!("../../../migrations/hub/0001_init.sql"),
+    },
+    Migration {
+        name: "0002_devices",
+        sql: include_str!("../../../migrations/hub/0002_devices.sql"),
+    },
+];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

@@ -11,7 +11,7 @@ use crate::projection::{
     ROW_TABLES, SESSION_SELECT, SURVEY_SELECT,
 };
 use crate::record_doc::{self, ChangeNote, DocError, Record};
-use crate::sync::wire::DocChanges;
+use crate::sync::wire::{DocChanges, Enrolment};
 use crate::text::fold;
 use crate::{migrate, CoreError};
 use automerge::{ActorId, AutoCommit, ChangeHash};
@@ -647,6 +647,29 @@ impl Store {
         set_meta(&tx, "pull_cursor", &cursor.to_string())?;
         tx.commit()?;
         Ok(changed_docs)
+    }
+
+    /// The device's enrolment with the hub (token and communes), if any.
+    pub fn enrolment(&self) -> Result<Option<Enrolment>, CoreError> {
+        match get_meta(&self.conn, "enrolment")? {
+            None => Ok(None),
+            Some(json) => {
+                serde_json::from_str(&json)
+                    .map(Some)
+                    .map_err(|e| CoreError::CorruptRecord {
+                        id: "meta.enrolment".into(),
+                        reason: e.to_string(),
+                    })
+            }
+        }
+    }
+
+    pub fn set_enrolment(&mut self, e: &Enrolment) -> Result<(), CoreError> {
+        let json = serde_json::to_string(e).map_err(|err| CoreError::CorruptRecord {
+            id: "meta.enrolment".into(),
+            reason: err.to_string(),
+        })?;
+        Ok(set_meta(&self.conn, "enrolment", &json)?)
     }
 
     pub fn pull_cursor(&self) -> Result<u64, CoreError> {

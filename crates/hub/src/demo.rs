@@ -2,6 +2,7 @@
 //! sessions recorded by "another officer", so a first sync shows something
 //! arriving. Seeded through the normal push path, only into an empty hub.
 
+use crate::devices::Scope;
 use crate::store::{HubError, HubStore};
 use automerge::ActorId;
 use chrono::NaiveDate;
@@ -81,10 +82,20 @@ pub fn seed(hub: &mut HubStore) -> Result<usize, HubError> {
         )
         .collect::<Result<Vec<_>, HubError>>()?;
     let n = docs.len();
-    hub.push(&PushRequest {
-        protocol: PROTOCOL_VERSION,
+    let office = Scope {
         device: Uuid::nil(),
-        docs,
-    })?;
+        communes: pcmt_model::OrgTree::demo()
+            .communes()
+            .map(|c| c.code.clone())
+            .collect(),
+    };
+    hub.push(
+        &office,
+        &PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device: Uuid::nil(),
+            docs,
+        },
+    )?;
     Ok(n)
 }

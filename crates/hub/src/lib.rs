@@ -5,7 +5,9 @@
 //! the thin axum layer in front of it.
 
 pub mod demo;
+pub mod devices;
 pub mod server;
 pub mod store;
 
+pub use devices::Scope;
 pub use store::{HubError, HubStore};

@@ -20,6 +20,19 @@ struct Args {
     /// Seed the demo district (a few sessions) into an empty database.
     #[arg(long)]
     demo: bool,
+    /// Office tool: issue a one-time enrolment code for these communes
+    /// (comma-separated codes), print it, and exit. Needs --officer.
+    #[arg(long, value_name = "COMMUNES", requires = "officer")]
+    issue_code: Option<String>,
+    /// The officer the enrolment code is for.
+    #[arg(long)]
+    officer: Option<String>,
+    /// How long an enrolment code stays valid, in hours.
+    #[arg(long, default_value_t = 72)]
+    code_hours: i64,
+    /// Office tool: withdraw a device (lost, stolen, officer left) and exit.
+    #[arg(long, value_name = "DEVICE_ID")]
+    revoke: Option<uuid::Uuid>,
 }
 
 #[tokio::main]
@@ -39,6 +52,24 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut hub = HubStore::open(&args.db)?;
+    if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
+        let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
+        let code = hub.issue_code(&communes, officer, args.code_hours * 3600)?;
+        println!("{code}");
+        return Ok(());
+    }
+    if let Some(device) = args.revoke {
+        let done = hub.revoke(device)?;
+        println!(
+            "{}",
+            if done {
+                "revoked"
+            } else {
+                "no such active device"
+            }
+        );
+        return Ok(());
+    }
     if args.demo {
         let n = demo::seed(&mut hub)?;
         if n > 0 {
@@ -48,7 +79,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!("pcmt-hub listening on http://{}", listener.local_addr()?);
     tokio::select! {
-        r = server::serve(listener, hub) => r?,
+        r = server::serve(listener, std::sync::Arc::new(std::sync::Mutex::new(hub))) => r?,
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
     Ok(())

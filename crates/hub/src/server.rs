@@ -5,32 +5,38 @@
 use crate::store::{HubError, HubStore};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use pcmt_core::http::{PULL_PATH, PUSH_PATH};
-use pcmt_core::sync::wire::{self, PullRequest, PushRequest, MAX_MESSAGE_BYTES};
+use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
+use pcmt_core::sync::wire::{
+    self, EnrolRequest, PullRequest, PushRequest, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+};
 use pcmt_core::sync::SyncError;
 use std::sync::{Arc, Mutex};
 
-type Shared = Arc<Mutex<HubStore>>;
+/// The hub store shared by the request handlers (and, in tests and the
+/// office tools, by whoever issues codes).
+pub type Shared = Arc<Mutex<HubStore>>;
 
-pub fn router(hub: HubStore) -> Router {
+pub fn router(hub: Shared) -> Router {
     Router::new()
         .route(
             "/",
             get(|| async { "Sổ tay PCMT — máy chủ huyện (district hub)\n" }),
         )
         .route("/health", get(|| async { "ok\n" }))
+        .route(ENROL_PATH, post(enrol))
         .route(PUSH_PATH, post(push))
         .route(PULL_PATH, post(pull))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
-        .with_state(Arc::new(Mutex::new(hub)))
+        .with_state(hub)
 }
 
 /// Serves until the listener fails or the future is dropped.
-pub async fn serve(listener: tokio::net::TcpListener, hub: HubStore) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, hub: Shared) -> std::io::Result<()> {
     axum::serve(listener, router(hub)).await
 }
 
@@ -47,7 +53,11 @@ impl From<HubError> for Failure {
         let status = match &e {
             HubError::Malformed(_) | HubError::Protocol(_) => StatusCode::BAD_REQUEST,
             HubError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            HubError::Db(_) | HubError::Open(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HubError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            HubError::Revoked | HubError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HubError::Db(_) | HubError::Open(_) | HubError::Random(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         };
         Failure(status, e.to_string())
     }
@@ -76,14 +86,51 @@ async fn blocking<T: Send + 'static>(
     .map_err(Failure::from)
 }
 
-async fn push(State(hub): State<Shared>, body: Bytes) -> Result<Vec<u8>, Failure> {
+/// The bearer token of a sync request; every sync route requires one.
+fn token(headers: &HeaderMap) -> Result<String, Failure> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .ok_or_else(|| Failure(StatusCode::UNAUTHORIZED, "missing device token".into()))
+}
+
+async fn enrol(State(hub): State<Shared>, body: Bytes) -> Result<Vec<u8>, Failure> {
+    let req: EnrolRequest = wire::decode(&body)?;
+    if req.protocol != PROTOCOL_VERSION {
+        return Err(HubError::Protocol(req.protocol).into());
+    }
+    let enrolment = blocking(hub, move |s| s.enrol(&req.code, req.device)).await?;
+    Ok(wire::encode(&enrolment)?)
+}
+
+async fn push(
+    State(hub): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Vec<u8>, Failure> {
+    let token = token(&headers)?;
     let req: PushRequest = wire::decode(&body)?;
-    let ack = blocking(hub, move |s| s.push(&req)).await?;
+    let ack = blocking(hub, move |s| {
+        let scope = s.authenticate(&token)?;
+        s.push(&scope, &req)
+    })
+    .await?;
     Ok(wire::encode(&ack)?)
 }
 
-async fn pull(State(hub): State<Shared>, body: Bytes) -> Result<Vec<u8>, Failure> {
+async fn pull(
+    State(hub): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Vec<u8>, Failure> {
+    let token = token(&headers)?;
     let req: PullRequest = wire::decode(&body)?;
-    let batch = blocking(hub, move |s| s.pull(&req)).await?;
+    let batch = blocking(hub, move |s| {
+        let scope = s.authenticate(&token)?;
+        s.pull(&scope, &req)
+    })
+    .await?;
     Ok(wire::encode(&batch)?)
 }

@@ -4,6 +4,7 @@
 //! changes appended to the feed together. Changes the hub already holds are
 //! skipped by hash, so a push sent twice changes nothing.
 
+use crate::devices::Scope;
 use automerge::{AutoCommit, Change};
 use pcmt_core::migrate;
 use pcmt_core::record_doc;
@@ -30,6 +31,14 @@ pub enum HubError {
     Db(#[from] rusqlite::Error),
     #[error("hub start-up: {0}")]
     Open(#[from] CoreError),
+    #[error("not authorized: {0}")]
+    Unauthorized(String),
+    #[error("this device has been revoked by the office")]
+    Revoked,
+    #[error("outside this device's communes: {0}")]
+    Forbidden(String),
+    #[error("no randomness available: {0}")]
+    Random(String),
 }
 
 pub struct HubStore {
@@ -53,6 +62,14 @@ impl HubStore {
         Ok(Self { conn })
     }
 
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
     pub fn document_count(&self) -> Result<u64, HubError> {
         let n: i64 = self
             .conn
@@ -60,9 +77,24 @@ impl HubStore {
         Ok(n.unsigned_abs())
     }
 
-    pub fn push(&mut self, req: &PushRequest) -> Result<PushAck, HubError> {
+    /// Stores a device's changes. A document outside the device's communes
+    /// refuses the whole push: nothing of it is stored.
+    pub fn push(&mut self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError> {
         if req.protocol != PROTOCOL_VERSION {
             return Err(HubError::Protocol(req.protocol));
+        }
+        if req.device != scope.device {
+            return Err(HubError::Forbidden("the push names another device".into()));
+        }
+        if let Some(dc) = req
+            .docs
+            .iter()
+            .find(|d| !scope.communes.contains(&d.commune))
+        {
+            return Err(HubError::Forbidden(format!(
+                "record {} belongs to commune {}",
+                dc.id, dc.commune
+            )));
         }
         let tx = self.conn.transaction()?;
         let mut new_changes = 0u32;
@@ -76,12 +108,19 @@ impl HubStore {
         })
     }
 
-    pub fn pull(&self, req: &PullRequest) -> Result<PullResponse, HubError> {
+    /// The device's next batch of the change feed, only of its communes
+    /// (whatever the request asks for).
+    pub fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError> {
         if req.protocol != PROTOCOL_VERSION {
             return Err(HubError::Protocol(req.protocol));
         }
+        let allowed: Vec<&String> = req
+            .communes
+            .iter()
+            .filter(|c| scope.communes.contains(c))
+            .collect();
         let communes =
-            serde_json::to_string(&req.communes).map_err(|e| HubError::Malformed(e.to_string()))?;
+            serde_json::to_string(&allowed).map_err(|e| HubError::Malformed(e.to_string()))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
              FROM changes c JOIN documents d ON d.id = c.doc_id
@@ -220,6 +259,17 @@ mod tests {
         )
     }
 
+    /// The whole demo district, as the office's own tools see it.
+    fn office() -> Scope {
+        Scope {
+            device: Uuid::nil(),
+            communes: pcmt_model::OrgTree::demo()
+                .communes()
+                .map(|c| c.code.clone())
+                .collect(),
+        }
+    }
+
     fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequest {
         PushRequest {
             protocol: PROTOCOL_VERSION,
@@ -235,13 +285,16 @@ mod tests {
     }
 
     fn pull(hub: &HubStore, communes: &[&str], cursor: u64) -> PullResponse {
-        hub.pull(&PullRequest {
-            protocol: PROTOCOL_VERSION,
-            device: Uuid::nil(),
-            communes: communes.iter().map(|c| c.to_string()).collect(),
-            cursor,
-            max_bytes: 1 << 20,
-        })
+        hub.pull(
+            &office(),
+            &PullRequest {
+                protocol: PROTOCOL_VERSION,
+                device: Uuid::nil(),
+                communes: communes.iter().map(|c| c.to_string()).collect(),
+                cursor,
+                max_bytes: 1 << 20,
+            },
+        )
         .unwrap()
     }
 
@@ -250,8 +303,8 @@ mod tests {
         let mut hub = HubStore::open_in_memory().unwrap();
         let (id, mut doc) = session_doc("62-610-23284");
         let req = push_of(id, "62-610-23284", &mut doc);
-        assert_eq!(hub.push(&req).unwrap().new_changes, 1);
-        assert_eq!(hub.push(&req).unwrap().new_changes, 0);
+        assert_eq!(hub.push(&office(), &req).unwrap().new_changes, 1);
+        assert_eq!(hub.push(&office(), &req).unwrap().new_changes, 0);
         let feed = pull(&hub, &["62-610-23284"], 0);
         assert_eq!(feed.docs.len(), 1);
         assert_eq!(feed.docs[0].id, id);
@@ -265,17 +318,69 @@ mod tests {
         let mut hub = HubStore::open_in_memory().unwrap();
         let (id, mut doc) = session_doc("62-610-23284");
         let lie = push_of(id, "62-610-23287", &mut doc);
-        assert!(matches!(hub.push(&lie), Err(HubError::Rejected { .. })));
+        assert!(matches!(
+            hub.push(&office(), &lie),
+            Err(HubError::Rejected { .. })
+        ));
         let mut garbage = push_of(id, "62-610-23284", &mut doc);
         garbage.docs[0].changes = vec![vec![1, 2, 3]];
-        assert!(matches!(hub.push(&garbage), Err(HubError::Malformed(_))));
+        assert!(matches!(
+            hub.push(&office(), &garbage),
+            Err(HubError::Malformed(_))
+        ));
         let mut old = push_of(id, "62-610-23284", &mut doc);
         old.protocol = 0;
-        assert!(matches!(hub.push(&old), Err(HubError::Protocol(0))));
+        assert!(matches!(
+            hub.push(&office(), &old),
+            Err(HubError::Protocol(0))
+        ));
         assert_eq!(hub.document_count().unwrap(), 0);
         assert!(pull(&hub, &["62-610-23284", "62-610-23287"], 0)
             .docs
             .is_empty());
+    }
+
+    #[test]
+    fn a_device_cannot_write_or_read_outside_its_communes() {
+        let mut hub = HubStore::open_in_memory().unwrap();
+        let pek = Scope {
+            device: Uuid::nil(),
+            communes: vec!["62-610-23284".into()],
+        };
+        let (id, mut doc) = session_doc("62-610-23287");
+        let outside = push_of(id, "62-610-23287", &mut doc);
+        assert!(matches!(
+            hub.push(&pek, &outside),
+            Err(HubError::Forbidden(_))
+        ));
+        assert_eq!(
+            hub.document_count().unwrap(),
+            0,
+            "nothing of a refused push is stored"
+        );
+        hub.push(&office(), &outside).unwrap();
+        let asked = hub
+            .pull(
+                &pek,
+                &PullRequest {
+                    protocol: PROTOCOL_VERSION,
+                    device: Uuid::nil(),
+                    communes: vec!["62-610-23287".into(), "62-610-23284".into()],
+                    cursor: 0,
+                    max_bytes: 1 << 20,
+                },
+            )
+            .unwrap();
+        assert!(
+            asked.docs.is_empty(),
+            "another commune's records never reach this device"
+        );
+        let mut forged = push_of(id, "62-610-23284", &mut doc);
+        forged.device = Uuid::now_v7();
+        assert!(matches!(
+            hub.push(&pek, &forged),
+            Err(HubError::Forbidden(_))
+        ));
     }
 
     #[test]
@@ -284,19 +389,23 @@ mod tests {
         let mut ids = Vec::new();
         for _ in 0..5 {
             let (id, mut doc) = session_doc("62-610-23284");
-            hub.push(&push_of(id, "62-610-23284", &mut doc)).unwrap();
+            hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
+                .unwrap();
             ids.push(id);
         }
         let (mut cursor, mut seen) = (0, Vec::new());
         loop {
             let batch = hub
-                .pull(&PullRequest {
-                    protocol: PROTOCOL_VERSION,
-                    device: Uuid::nil(),
-                    communes: vec!["62-610-23284".into()],
-                    cursor,
-                    max_bytes: 1,
-                })
+                .pull(
+                    &office(),
+                    &PullRequest {
+                        protocol: PROTOCOL_VERSION,
+                        device: Uuid::nil(),
+                        communes: vec!["62-610-23284".into()],
+                        cursor,
+                        max_bytes: 1,
+                    },
+                )
                 .unwrap();
             assert_eq!(batch.docs.len(), 1, "a tiny budget still moves one change");
             seen.extend(batch.docs.iter().map(|d| d.id));

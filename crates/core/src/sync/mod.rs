@@ -30,6 +30,8 @@ pub enum SyncError {
     Malformed(String),
     #[error("sync message too large: {size} bytes (limit {limit})")]
     TooLarge { size: usize, limit: usize },
+    #[error("this device is not enrolled with the office yet")]
+    NotEnrolled,
 }
 
 impl SyncError {
@@ -39,6 +41,18 @@ impl SyncError {
                 .pick(
                     "Không kết nối được máy chủ huyện. Dữ liệu vẫn an toàn trên máy; lần đồng bộ sau sẽ tiếp tục.",
                     "Cannot reach the district hub. Your data is safe on this device; the next sync will continue.",
+                )
+                .into(),
+            SyncError::NotEnrolled | SyncError::Refused { status: 401, .. } => lang
+                .pick(
+                    "Máy chưa được văn phòng đăng ký (hoặc mã đăng ký không đúng, đã dùng, hết hạn). Xin mã mới ở văn phòng huyện. Dữ liệu trên máy vẫn giữ nguyên.",
+                    "This device is not enrolled (or the code is wrong, used or expired). Ask the district office for a new code. Data on this device is kept.",
+                )
+                .into(),
+            SyncError::Refused { status: 403, .. } => lang
+                .pick(
+                    "Văn phòng đã thu hồi quyền đồng bộ của máy này, hoặc hồ sơ thuộc xã khác. Dữ liệu chưa gửi vẫn còn trên máy; hãy liên hệ văn phòng.",
+                    "The office has withdrawn this device, or a record belongs to another commune. Unsent data is kept on this device; contact the office.",
                 )
                 .into(),
             SyncError::Refused { status, message } => match lang {

@@ -76,6 +76,22 @@ pub struct PullResponse {
     pub more: bool,
 }
 
+/// A tablet trades the office's one-time code for its device token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub protocol: u16,
+    pub code: String,
+    pub device: Uuid,
+}
+
+/// What the device keeps: its token (sent on every sync) and its scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    pub token: String,
+    pub communes: Vec<String>,
+    pub officer: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     Push(PushRequest),

@@ -1,0 +1,195 @@
+//! Enrolment and device tokens. Codes are short enough to read out over the
+//! phone; tokens are 256 random bits. Both are stored only as SHA-256 hashes
+//! (a fast hash is right for high-entropy secrets; codes are also one-time
+//! and expire).
+
+use crate::store::{HubError, HubStore};
+use pcmt_core::sync::wire::Enrolment;
+use rusqlite::{params, OptionalExtension};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Crockford base32 without I, L, O, U: nothing to misread on a phone call.
+const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const CODE_LEN: usize = 10;
+
+/// What a device may touch: its communes, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub device: Uuid,
+    pub communes: Vec<String>,
+}
+
+fn hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// Upper case, dashes and spaces dropped: "abcd-efgh 12" is "ABCDEFGH12".
+fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], HubError> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| HubError::Random(e.to_string()))?;
+    Ok(buf)
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl HubStore {
+    /// Issues a one-time enrolment code for an officer and their communes,
+    /// valid for `valid_secs`. Returns it as the office reads it out: XXXXX-XXXXX.
+    pub fn issue_code(
+        &mut self,
+        communes: &[String],
+        officer: &str,
+        valid_secs: i64,
+    ) -> Result<String, HubError> {
+        if communes.is_empty() {
+            return Err(HubError::Malformed(
+                "an enrolment code needs at least one commune".into(),
+            ));
+        }
+        let raw: String = random_bytes::<CODE_LEN>()?
+            .iter()
+            .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
+            .collect();
+        let communes =
+            serde_json::to_string(communes).map_err(|e| HubError::Malformed(e.to_string()))?;
+        self.conn().execute(
+            "INSERT INTO enrolment_codes (code_hash, communes, officer, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![hash(&raw), communes, officer, now() + valid_secs],
+        )?;
+        Ok(format!("{}-{}", &raw[..5], &raw[5..]))
+    }
+
+    /// Trades a code for a device token, once. A used, expired or unknown
+    /// code gets the same refusal, so a guesser learns nothing.
+    pub fn enrol(&mut self, code: &str, device: Uuid) -> Result<Enrolment, HubError> {
+        let tx = self.conn_mut().transaction()?;
+        let row: Option<(String, String, i64, Option<String>)> = tx
+            .query_row(
+                "SELECT communes, officer, expires_at, used_by FROM enrolment_codes WHERE code_hash = ?1",
+                [hash(&normalize_code(code))],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((communes, officer, expires_at, None)) = row.filter(|r| r.2 > now()) else {
+            return Err(HubError::Unauthorized(
+                "enrolment code unknown, used or expired".into(),
+            ));
+        };
+        let token = hex::encode(random_bytes::<32>()?);
+        tx.execute(
+            "UPDATE enrolment_codes SET used_by = ?2 WHERE code_hash = ?1",
+            params![hash(&normalize_code(code)), device.to_string()],
+        )?;
+        tx.execute(
+            "INSERT INTO devices (id, token_hash, communes, officer, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET token_hash = excluded.token_hash, communes = excluded.communes,
+               officer = excluded.officer, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
+            params![device.to_string(), hash(&token), communes, officer, now()],
+        )?;
+        tx.commit()?;
+        let _ = expires_at;
+        Ok(Enrolment {
+            token,
+            communes: serde_json::from_str(&communes)
+                .map_err(|e| HubError::Malformed(e.to_string()))?,
+            officer,
+        })
+    }
+
+    /// The scope of the device holding `token`.
+    pub fn authenticate(&self, token: &str) -> Result<Scope, HubError> {
+        let row: Option<(String, String, Option<i64>)> = self
+            .conn()
+            .query_row(
+                "SELECT id, communes, revoked_at FROM devices WHERE token_hash = ?1",
+                [hash(token)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        match row {
+            None => Err(HubError::Unauthorized("unknown device token".into())),
+            Some((_, _, Some(_))) => Err(HubError::Revoked),
+            Some((id, communes, None)) => Ok(Scope {
+                device: Uuid::parse_str(&id).map_err(|e| HubError::Malformed(e.to_string()))?,
+                communes: serde_json::from_str(&communes)
+                    .map_err(|e| HubError::Malformed(e.to_string()))?,
+            }),
+        }
+    }
+
+    /// The office withdraws a device (lost, stolen, officer left).
+    pub fn revoke(&mut self, device: Uuid) -> Result<bool, HubError> {
+        let n = self.conn().execute(
+            "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![device.to_string(), now()],
+        )?;
+        Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn communes() -> Vec<String> {
+        vec!["62-610-23284".into()]
+    }
+
+    #[test]
+    fn a_code_enrols_one_device_once_and_the_token_authenticates() {
+        let mut hub = HubStore::open_in_memory().unwrap();
+        let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
+        assert_eq!(code.len(), CODE_LEN + 1);
+        let device = Uuid::now_v7();
+        let e = hub.enrol(&code.to_lowercase(), device).unwrap();
+        assert_eq!(
+            (e.communes.clone(), e.officer.as_str()),
+            (communes(), "A Lưu")
+        );
+        assert_eq!(
+            hub.authenticate(&e.token).unwrap(),
+            Scope {
+                device,
+                communes: communes()
+            }
+        );
+        assert!(matches!(
+            hub.enrol(&code, Uuid::now_v7()),
+            Err(HubError::Unauthorized(_))
+        ));
+        assert!(matches!(
+            hub.authenticate("forged"),
+            Err(HubError::Unauthorized(_))
+        ));
+        let stored: Vec<u8> = hub
+            .conn()
+            .query_row("SELECT token_hash FROM devices", [], |r| r.get(0))
+            .unwrap();
+        assert_ne!(stored, e.token.as_bytes(), "only the hash is stored");
+    }
+
+    #[test]
+    fn an_expired_code_is_refused_and_a_revoked_token_too() {
+        let mut hub = HubStore::open_in_memory().unwrap();
+        let old = hub.issue_code(&communes(), "A Lưu", -1).unwrap();
+        assert!(matches!(
+            hub.enrol(&old, Uuid::now_v7()),
+            Err(HubError::Unauthorized(_))
+        ));
+        let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
+        let device = Uuid::now_v7();
+        let e = hub.enrol(&code, device).unwrap();
+        assert!(hub.revoke(device).unwrap());
+        assert!(matches!(hub.authenticate(&e.token), Err(HubError::Revoked)));
+    }
+}

@@ -1,0 +1,132 @@
+//! Enrolment and commune scoping over real HTTP: a tablet sees only its
+//! communes' records, cannot write outside them, and a forged or revoked
+//! token is refused while the tablet keeps its unsent data.
+
+use pcmt_core::sync::SyncError;
+use pcmt_core::CoreError;
+use pcmt_model::fixtures::{self, day};
+use pcmt_model::Lang;
+use sotay_pcmt::{TestDevice, TestHub};
+
+const PEK: &str = "62-610-23284";
+const CHOONG: &str = "62-610-23287";
+
+fn today() -> chrono::NaiveDate {
+    day(2026, 11, 24)
+}
+
+#[test]
+fn a_tablet_of_one_commune_never_receives_another_communes_person_files() {
+    let hub = TestHub::start();
+    let pek = TestDevice::new("A Lưu");
+    let choong = TestDevice::new("Y Hoa");
+    pek.enrol(&hub, &[PEK]);
+    choong.enrol(&hub, &[CHOONG]);
+
+    let person = pek
+        .store()
+        .create_person(&fixtures::person("Nguyễn Văn A"), &pek.author, today())
+        .unwrap();
+    let elsewhere = pcmt_model::PersonInput {
+        commune: CHOONG.into(),
+        village: None,
+        ..fixtures::person("Đinh Thị B")
+    };
+    let theirs = choong
+        .store()
+        .create_person(&elsewhere, &choong.author, today())
+        .unwrap();
+    pek.sync(&hub);
+    choong.sync(&hub);
+    pek.sync(&hub);
+
+    assert!(matches!(
+        choong.store().person(person.id),
+        Err(CoreError::NotFound(_))
+    ));
+    assert!(choong
+        .store()
+        .search_people("nguyen", 10, 0)
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        pek.store().person(theirs.id),
+        Err(CoreError::NotFound(_))
+    ));
+
+    // A second tablet of the same commune gets the file.
+    let pek2 = TestDevice::new("Công an xã 2");
+    pek2.enrol(&hub, &[PEK]);
+    assert_eq!(
+        pek2.store().person(person.id).unwrap().full_name,
+        "Nguyễn Văn A"
+    );
+}
+
+#[test]
+fn a_write_outside_the_tablets_communes_is_refused_and_nothing_is_stored() {
+    let hub = TestHub::start();
+    let pek = TestDevice::new("A Lưu");
+    pek.enrol(&hub, &[PEK]);
+    let outside = pcmt_model::SessionInput {
+        commune: CHOONG.into(),
+        ..fixtures::session("Chợ Đăk Choong")
+    };
+    pek.store()
+        .create_session(&outside, &pek.author, today())
+        .unwrap();
+    let err = pek.try_sync(&hub).unwrap_err();
+    assert!(
+        matches!(err, CoreError::Sync(SyncError::Refused { status: 403, .. })),
+        "{err:?}"
+    );
+    assert_eq!(hub.store.lock().unwrap().document_count().unwrap(), 0);
+    assert_eq!(
+        pek.store().unsynced_count().unwrap(),
+        1,
+        "the tablet keeps it"
+    );
+}
+
+#[test]
+fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data() {
+    let hub = TestHub::start();
+    let pek = TestDevice::new("A Lưu");
+    pek.enrol(&hub, &[PEK]);
+    pek.store()
+        .create_session(&fixtures::session("Trường TH"), &pek.author, today())
+        .unwrap();
+
+    let mut forged = pek.store().enrolment().unwrap().unwrap();
+    forged.token = "00".repeat(32);
+    let thief = TestDevice::new("kẻ gian");
+    thief.store().set_enrolment(&forged).unwrap();
+    let err = thief.try_sync(&hub).unwrap_err();
+    assert!(
+        matches!(err, CoreError::Sync(SyncError::Refused { status: 401, .. })),
+        "{err:?}"
+    );
+
+    let device = pek.store().device_id();
+    assert!(hub.store.lock().unwrap().revoke(device).unwrap());
+    let err = pek.try_sync(&hub).unwrap_err();
+    assert!(
+        matches!(err, CoreError::Sync(SyncError::Refused { status: 403, .. })),
+        "{err:?}"
+    );
+    assert!(err.user_message(Lang::Vi).contains("thu hồi"));
+    assert_eq!(
+        pek.store().unsynced_count().unwrap(),
+        1,
+        "unsent data stays on the tablet"
+    );
+    assert_eq!(hub.store.lock().unwrap().document_count().unwrap(), 0);
+
+    let reused = TestDevice::new("Y Hoa");
+    let err =
+        pcmt_core::http::sync_with_hub(&reused.store, &hub.url, Some("AAAAA-AAAAA")).unwrap_err();
+    assert!(
+        matches!(err, CoreError::Sync(SyncError::Refused { status: 401, .. })),
+        "{err:?}"
+    );
+}
