@@ -2,6 +2,7 @@
 //! Every failure is a 4xx/5xx with a plain-text reason; nothing is stored
 //! unless the whole request was accepted.
 
+use crate::devices::Scope;
 use crate::store::{HubError, HubStore};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -105,18 +106,21 @@ async fn enrol(State(hub): State<Shared>, body: Bytes) -> Result<Vec<u8>, Failur
     Ok(wire::encode(&enrolment)?)
 }
 
+/// Authenticates before reading the body: an unknown token learns nothing
+/// about how its request would have been parsed.
+async fn scope(hub: &Shared, headers: &HeaderMap) -> Result<Scope, Failure> {
+    let token = token(headers)?;
+    blocking(hub.clone(), move |s| s.authenticate(&token)).await
+}
+
 async fn push(
     State(hub): State<Shared>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
-    let token = token(&headers)?;
+    let scope = scope(&hub, &headers).await?;
     let req: PushRequest = wire::decode(&body)?;
-    let ack = blocking(hub, move |s| {
-        let scope = s.authenticate(&token)?;
-        s.push(&scope, &req)
-    })
-    .await?;
+    let ack = blocking(hub, move |s| s.push(&scope, &req)).await?;
     Ok(wire::encode(&ack)?)
 }
 
@@ -125,12 +129,8 @@ async fn pull(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
-    let token = token(&headers)?;
+    let scope = scope(&hub, &headers).await?;
     let req: PullRequest = wire::decode(&body)?;
-    let batch = blocking(hub, move |s| {
-        let scope = s.authenticate(&token)?;
-        s.pull(&scope, &req)
-    })
-    .await?;
+    let batch = blocking(hub, move |s| s.pull(&scope, &req)).await?;
     Ok(wire::encode(&batch)?)
 }

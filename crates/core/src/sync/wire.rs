@@ -1,6 +1,8 @@
-//! The messages devices and hubs exchange, and their binary encoding
-//! (postcard). Every decode checks size first, so an oversized or garbled
-//! message is an error, never a crash or a partial write.
+//! The messages devices and hubs exchange, and their encoding: postcard,
+//! then zstd (ids, hashes and actor ids repeat across a batch). Every decode
+//! checks the size first and decompresses into a bounded buffer, so an
+//! oversized, garbled or "zip bomb" message is an error, never a crash or a
+//! partial write.
 
 use crate::sync::SyncError;
 use pcmt_model::{Labelled, RecordKind};
@@ -104,15 +106,20 @@ pub enum Response {
     Pull(PullResponse),
 }
 
+/// zstd level: the default trades little CPU on a tablet for most of the gain.
+const ZSTD_LEVEL: i32 = 3;
+
 pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, SyncError> {
-    let bytes = postcard::to_stdvec(msg).map_err(|e| SyncError::Malformed(e.to_string()))?;
-    check_size(bytes.len())?;
-    Ok(bytes)
+    let plain = postcard::to_stdvec(msg).map_err(|e| SyncError::Malformed(e.to_string()))?;
+    check_size(plain.len())?;
+    zstd::bulk::compress(&plain, ZSTD_LEVEL).map_err(|e| SyncError::Malformed(e.to_string()))
 }
 
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SyncError> {
     check_size(bytes.len())?;
-    postcard::from_bytes(bytes).map_err(|e| SyncError::Malformed(e.to_string()))
+    let plain = zstd::bulk::decompress(bytes, MAX_MESSAGE_BYTES)
+        .map_err(|e| SyncError::Malformed(format!("not a compressed sync message: {e}")))?;
+    postcard::from_bytes(&plain).map_err(|e| SyncError::Malformed(e.to_string()))
 }
 
 fn check_size(size: usize) -> Result<(), SyncError> {
@@ -146,6 +153,13 @@ mod tests {
         assert!(matches!(
             decode::<PullRequest>(&vec![0; MAX_MESSAGE_BYTES + 1]),
             Err(SyncError::TooLarge { .. })
+        ));
+        // A small message that would inflate past the limit is refused too.
+        let bomb = zstd::bulk::compress(&vec![0u8; MAX_MESSAGE_BYTES + 1], 19).unwrap();
+        assert!(bomb.len() < 10_000);
+        assert!(matches!(
+            decode::<PullRequest>(&bomb),
+            Err(SyncError::Malformed(_))
         ));
     }
 }
