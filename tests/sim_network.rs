@@ -279,8 +279,8 @@ fn a_sync_cut_at_every_step_continues_next_time() {
     let author = Author {
         officer: "Cán bộ thử".into(),
     };
-    // About 1,200 small changes: more than one batch each way.
-    for i in 0..1200 {
+    // About 5,000 small changes: several 1 MB batches each way.
+    for i in 0..5000 {
         a.lock()
             .unwrap()
             .create_session(&input(COMMUNES[i % 3], i as u32), &author, today())

@@ -5,7 +5,10 @@ use crate::build;
 use crate::proc::{cargo, run, Result};
 
 /// Benchmark name → (package, bench target).
-const BENCHES: &[(&str, &str, &str)] = &[("store", "pcmt-core", "store")];
+const BENCHES: &[(&str, &str, &str)] = &[
+    ("store", "pcmt-core", "store"),
+    ("sync", "sotay-pcmt", "sync"),
+];
 
 pub fn bench(args: &[String]) -> Result<()> {
     let chosen: Vec<_> = BENCHES

@@ -36,6 +36,10 @@ pub const HUB: &[Migration] = &[
         name: "0002_devices",
         sql: include_str!("../../../migrations/hub/0002_devices.sql"),
     },
+    Migration {
+        name: "0003_change_origin",
+        sql: include_str!("../../../migrations/hub/0003_change_origin.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {

@@ -99,7 +99,7 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let mut new_changes = 0u32;
         for dc in &req.docs {
-            new_changes += apply_doc(&tx, dc)?;
+            new_changes += apply_doc(&tx, dc, scope.device)?;
         }
         tx.commit()?;
         Ok(PushAck {
@@ -125,10 +125,16 @@ impl HubStore {
             "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
              FROM changes c JOIN documents d ON d.id = c.doc_id
              WHERE c.seq > ?1 AND c.commune IN (SELECT value FROM json_each(?2))
+               AND c.origin IS NOT ?4
              ORDER BY c.seq LIMIT ?3",
         )?;
         let cursor = i64::try_from(req.cursor).map_err(|_| HubError::Malformed("cursor".into()))?;
-        let mut rows = stmt.query(params![cursor, communes, PULL_ROWS + 1])?;
+        let mut rows = stmt.query(params![
+            cursor,
+            communes,
+            PULL_ROWS + 1,
+            scope.device.to_string()
+        ])?;
         let mut docs: Vec<DocChanges> = Vec::new();
         let (mut size, mut count, mut last_seq) = (0usize, 0u32, req.cursor);
         let mut more = false;
@@ -164,7 +170,7 @@ impl HubStore {
 }
 
 /// Applies one document's changes; returns how many were new to the hub.
-fn apply_doc(conn: &Connection, dc: &DocChanges) -> Result<u32, HubError> {
+fn apply_doc(conn: &Connection, dc: &DocChanges, origin: uuid::Uuid) -> Result<u32, HubError> {
     let id = dc.id.to_string();
     let reject = |reason: String| HubError::Rejected {
         id: id.clone(),
@@ -213,7 +219,7 @@ fn apply_doc(conn: &Connection, dc: &DocChanges) -> Result<u32, HubError> {
         params![id, header.kind.code(), header.commune, doc.save()],
     )?;
     let mut insert = conn.prepare_cached(
-        "INSERT OR IGNORE INTO changes (doc_id, commune, hash, bytes) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO changes (doc_id, commune, hash, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut added = 0;
     for mut change in fresh {
@@ -222,7 +228,8 @@ fn apply_doc(conn: &Connection, dc: &DocChanges) -> Result<u32, HubError> {
             id,
             header.commune,
             hash.0.as_slice(),
-            change.bytes().as_ref()
+            change.bytes().as_ref(),
+            origin.to_string()
         ])? as u32;
     }
     Ok(added)
@@ -270,6 +277,15 @@ mod tests {
         }
     }
 
+    /// Another tablet of the district: a pull never returns a device's own
+    /// changes, so reads are made as someone else.
+    fn reader() -> Scope {
+        Scope {
+            device: Uuid::from_u128(1),
+            ..office()
+        }
+    }
+
     fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequest {
         PushRequest {
             protocol: PROTOCOL_VERSION,
@@ -286,7 +302,7 @@ mod tests {
 
     fn pull(hub: &HubStore, communes: &[&str], cursor: u64) -> PullResponse {
         hub.pull(
-            &office(),
+            &reader(),
             &PullRequest {
                 protocol: PROTOCOL_VERSION,
                 device: Uuid::nil(),
@@ -338,6 +354,32 @@ mod tests {
         assert!(pull(&hub, &["62-610-23284", "62-610-23287"], 0)
             .docs
             .is_empty());
+    }
+
+    #[test]
+    fn a_device_is_not_sent_back_its_own_changes() {
+        let mut hub = HubStore::open_in_memory().unwrap();
+        let (id, mut doc) = session_doc("62-610-23284");
+        hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
+            .unwrap();
+        let own = hub
+            .pull(
+                &office(),
+                &PullRequest {
+                    protocol: PROTOCOL_VERSION,
+                    device: Uuid::nil(),
+                    communes: vec!["62-610-23284".into()],
+                    cursor: 0,
+                    max_bytes: 1 << 20,
+                },
+            )
+            .unwrap();
+        assert!(own.docs.is_empty());
+        assert_eq!(
+            pull(&hub, &["62-610-23284"], 0).docs.len(),
+            1,
+            "others get it"
+        );
     }
 
     #[test]
@@ -397,7 +439,7 @@ mod tests {
         loop {
             let batch = hub
                 .pull(
-                    &office(),
+                    &reader(),
                     &PullRequest {
                         protocol: PROTOCOL_VERSION,
                         device: Uuid::nil(),
