@@ -40,6 +40,10 @@ pub const HUB: &[Migration] = &[
         name: "0003_change_origin",
         sql: include_str!("../../../migrations/hub/0003_change_origin.sql"),
     },
+    Migration {
+        name: "0004_uplink",
+        sql: include_str!("../../../migrations/hub/0004_uplink.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod devices;
 pub mod server;
 pub mod store;
+pub mod uplink;
 
 pub use devices::Scope;
 pub use store::{HubError, HubStore};

@@ -30,6 +30,13 @@ struct Args {
     /// How long an enrolment code stays valid, in hours.
     #[arg(long, default_value_t = 72)]
     code_hours: i64,
+    /// Sync this hub once with the hub above it (district → province) at
+    /// this URL, then exit. The first time needs --uplink-code.
+    #[arg(long, value_name = "URL")]
+    sync_up: Option<String>,
+    /// The one-time code the hub above issued for this hub.
+    #[arg(long, requires = "sync_up")]
+    uplink_code: Option<String>,
     /// Office tool: withdraw a device (lost, stolen, officer left) and exit.
     #[arg(long, value_name = "DEVICE_ID")]
     revoke: Option<uuid::Uuid>,
@@ -67,6 +74,20 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 "no such active device"
             }
+        );
+        return Ok(());
+    }
+    if let Some(url) = &args.sync_up {
+        let hub = std::sync::Mutex::new(hub);
+        let code = args.uplink_code.clone();
+        let report = tokio::task::spawn_blocking({
+            let url = url.clone();
+            move || pcmt_hub::uplink::sync_upward(&hub, &url, code.as_deref())
+        })
+        .await??;
+        println!(
+            "synced with {url}: sent {} records, received {}",
+            report.sent_records, report.received_records
         );
         return Ok(());
     }

@@ -59,6 +59,7 @@ impl From<HubError> for Failure {
             HubError::Db(_) | HubError::Open(_) | HubError::Random(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            HubError::Upstream(_) => StatusCode::BAD_GATEWAY,
         };
         Failure(status, e.to_string())
     }

@@ -39,6 +39,8 @@ pub enum HubError {
     Forbidden(String),
     #[error("no randomness available: {0}")]
     Random(String),
+    #[error("the higher hub: {0}")]
+    Upstream(String),
 }
 
 pub struct HubStore {
@@ -170,7 +172,11 @@ impl HubStore {
 }
 
 /// Applies one document's changes; returns how many were new to the hub.
-fn apply_doc(conn: &Connection, dc: &DocChanges, origin: uuid::Uuid) -> Result<u32, HubError> {
+pub(crate) fn apply_doc(
+    conn: &Connection,
+    dc: &DocChanges,
+    origin: uuid::Uuid,
+) -> Result<u32, HubError> {
     let id = dc.id.to_string();
     let reject = |reason: String| HubError::Rejected {
         id: id.clone(),
