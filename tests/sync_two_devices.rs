@@ -103,8 +103,8 @@ fn a_sync_to_an_unreachable_hub_keeps_the_unsent_session() {
     );
 }
 
-#[test]
-fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_resolves_it() {
+/// A hub and two tablets that both hold one session made on the first.
+fn two_tablets_sharing_a_session() -> (TestHub, TestDevice, TestDevice, uuid::Uuid) {
     let hub = TestHub::start();
     let a = TestDevice::new("A Lưu");
     let b = TestDevice::new("Y Hoa");
@@ -114,6 +114,12 @@ fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_r
         .unwrap();
     a.sync(&hub);
     b.sync(&hub);
+    (hub, a, b, row.id)
+}
+
+#[test]
+fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_resolves_it() {
+    let (hub, a, b, id) = two_tablets_sharing_a_session();
 
     let on_a = SessionInput {
         attendees: 190,
@@ -124,17 +130,17 @@ fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_r
         ..session()
     };
     a.store()
-        .update_session(row.id, &on_a, &a.author, today())
+        .update_session(id, &on_a, &a.author, today())
         .unwrap();
     b.store()
-        .update_session(row.id, &on_b, &b.author, today())
+        .update_session(id, &on_b, &b.author, today())
         .unwrap();
     a.sync(&hub);
     b.sync(&hub);
     a.sync(&hub);
 
     for device in [&a, &b] {
-        let conflicts = device.store().conflicts(row.id).unwrap();
+        let conflicts = device.store().conflicts(id).unwrap();
         assert_eq!(conflicts.len(), 1, "one field in conflict");
         assert_eq!(conflicts[0].field, "attendees");
         let mut values = conflicts[0].values.clone();
@@ -142,37 +148,37 @@ fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_r
         assert_eq!(values, vec!["190", "210"], "both values kept, none lost");
     }
     // Re-saving an unrelated field does not silently settle the conflict.
-    let shown = b.store().session(row.id).unwrap();
+    let shown = b.store().session(id).unwrap();
     let rename = SessionInput {
         venue_name: "Trường TH Đăk Pék (cơ sở 2)".into(),
         attendees: shown.attendees,
         ..session()
     };
     b.store()
-        .update_session(row.id, &rename, &b.author, today())
+        .update_session(id, &rename, &b.author, today())
         .unwrap();
-    assert_eq!(b.store().conflicts(row.id).unwrap().len(), 1);
+    assert_eq!(b.store().conflicts(id).unwrap().len(), 1);
 
     // An officer types the right figure after checking the sign-in sheet.
     let bad = b
         .store()
-        .resolve_conflict(row.id, "attendees", "mười", &b.author, today());
+        .resolve_conflict(id, "attendees", "mười", &b.author, today());
     assert!(bad.is_err(), "a non-number is refused");
     b.store()
-        .resolve_conflict(row.id, "attendees", "200", &b.author, today())
+        .resolve_conflict(id, "attendees", "200", &b.author, today())
         .unwrap();
-    assert!(b.store().conflicts(row.id).unwrap().is_empty());
+    assert!(b.store().conflicts(id).unwrap().is_empty());
     b.sync(&hub);
     a.sync(&hub);
     for device in [&a, &b] {
-        assert!(device.store().conflicts(row.id).unwrap().is_empty());
-        let r = device.store().session(row.id).unwrap();
+        assert!(device.store().conflicts(id).unwrap().is_empty());
+        let r = device.store().session(id).unwrap();
         assert_eq!(
             (r.attendees, r.venue_name.as_str()),
             (200, "Trường TH Đăk Pék (cơ sở 2)")
         );
     }
-    let history = a.store().history(row.id).unwrap();
+    let history = a.store().history(id).unwrap();
     assert!(history.iter().any(|h| h.officer == "Y Hoa"
         && h.fields
             .iter()
@@ -181,15 +187,7 @@ fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_r
 
 #[test]
 fn a_delete_travels_as_a_tombstone_and_so_does_its_undo() {
-    let hub = TestHub::start();
-    let a = TestDevice::new("A Lưu");
-    let b = TestDevice::new("Y Hoa");
-    let row = a
-        .store()
-        .create_session(&session(), &a.author, today())
-        .unwrap();
-    a.sync(&hub);
-    b.sync(&hub);
+    let (hub, a, b, id) = two_tablets_sharing_a_session();
     let listed = |d: &TestDevice| {
         d.store()
             .list_sessions(&ListFilter::default(), 10, 0)
@@ -198,22 +196,22 @@ fn a_delete_travels_as_a_tombstone_and_so_does_its_undo() {
     };
     assert_eq!(listed(&b), 1);
 
-    a.store().delete(row.id, &a.author).unwrap();
+    a.store().delete(id, &a.author).unwrap();
     a.sync(&hub);
     b.sync(&hub);
     assert_eq!(listed(&b), 0, "deleted on A, gone from B's list");
     assert_eq!(
-        b.store().history(row.id).unwrap().len(),
+        b.store().history(id).unwrap().len(),
         2,
         "the record itself is kept"
     );
 
-    b.store().restore(row.id, &b.author).unwrap();
+    b.store().restore(id, &b.author).unwrap();
     b.sync(&hub);
     a.sync(&hub);
     assert_eq!(listed(&a), 1, "B's undo brings it back on A");
     assert_eq!(
-        a.store().session(row.id).unwrap().venue_name,
+        a.store().session(id).unwrap().venue_name,
         "Trường TH Đăk Pék"
     );
 }

@@ -392,9 +392,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn an_update_writes_only_changed_fields_and_skips_no_ops() {
-        let mut doc = new_record(
+    fn fresh() -> AutoCommit {
+        new_record(
             Uuid::now_v7(),
             "62-610-23284",
             &input(),
@@ -402,7 +401,12 @@ mod tests {
             &note(),
             1,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn an_update_writes_only_changed_fields_and_skips_no_ops() {
+        let mut doc = fresh();
         assert!(!update_record(&mut doc, &input(), &note(), 2).unwrap());
         let before = doc.get_heads();
         let edited = SessionInput {
@@ -417,15 +421,7 @@ mod tests {
 
     #[test]
     fn future_schema_and_garbage_are_refused() {
-        let mut doc = new_record(
-            Uuid::now_v7(),
-            "62-610-23284",
-            &input(),
-            ActorId::random(),
-            &note(),
-            1,
-        )
-        .unwrap();
+        let mut doc = fresh();
         doc.put(ROOT, SCHEMA_KEY, ScalarValue::Uint(SCHEMA_VERSION + 1))
             .unwrap();
         assert_eq!(
