@@ -142,8 +142,8 @@ impl AppWindow {
                 .await
             {
                 Ok(c) => break c,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
+                // tauri-driver takes a moment to listen: retry until the deadline.
+                Err(_) if Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                 }
                 Err(e) => panic!("no WebDriver session with the app: {e}"),

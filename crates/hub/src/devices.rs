@@ -80,7 +80,7 @@ impl HubStore {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some((communes, officer, expires_at, None)) = row.filter(|r| r.2 > now()) else {
+        let Some((communes, officer, _, None)) = row.filter(|r| r.2 > now()) else {
             return Err(HubError::Unauthorized(
                 "enrolment code unknown, used or expired".into(),
             ));
@@ -97,7 +97,6 @@ impl HubStore {
             params![device.to_string(), hash(&token), communes, officer, now()],
         )?;
         tx.commit()?;
-        let _ = expires_at;
         Ok(Enrolment {
             token,
             communes: serde_json::from_str(&communes)
