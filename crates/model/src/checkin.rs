@@ -142,12 +142,7 @@ pub(crate) mod tests {
     }
 
     fn problems(c: &CheckInInput) -> Vec<(Field, Problem)> {
-        c.validate(&person(), today())
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.field, e.problem))
-            .collect()
+        crate::validation::problem_pairs(c.validate(&person(), today()))
     }
 
     #[test]

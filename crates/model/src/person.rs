@@ -182,12 +182,7 @@ pub(crate) mod tests {
     }
 
     fn problems(p: &PersonInput) -> Vec<(Field, Problem)> {
-        p.validate(&OrgTree::demo(), today())
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.field, e.problem))
-            .collect()
+        crate::validation::problem_pairs(p.validate(&OrgTree::demo(), today()))
     }
 
     #[test]

@@ -269,13 +269,7 @@ mod tests {
     }
 
     fn problems(input: &SessionInput) -> Vec<(Field, Problem)> {
-        input
-            .validate(&OrgTree::demo(), today())
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.field, e.problem))
-            .collect()
+        crate::validation::problem_pairs(input.validate(&OrgTree::demo(), today()))
     }
 
     #[test]

@@ -319,6 +319,17 @@ pub fn parse_count(field: Field, text: &str) -> Result<u32, FieldError> {
         .map_err(|_| FieldError::new(field, Problem::NotANumber))
 }
 
+/// Test helper: the (field, problem) pairs of a validation result, in order.
+#[cfg(test)]
+pub(crate) fn problem_pairs(result: Result<(), Vec<FieldError>>) -> Vec<(Field, Problem)> {
+    result
+        .err()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| (e.field, e.problem))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
