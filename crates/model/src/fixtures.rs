@@ -104,28 +104,12 @@ pub fn survey_without_findings() -> SurveyInput {
     }
 }
 
-/// A poppy plot of about 100 m × 100 m near Đăk Glei, walked and uprooted.
+/// A poppy plot of 100 m × 100 m near Đăk Glei, walked and uprooted.
 pub fn poppy_site() -> SiteInput {
-    // 100 m north ≈ 0.000904° of latitude; 100 m east at 15.1° N ≈ 0.000932°.
     let (lat, lon) = (15.1, 107.73);
-    let (dlat, dlon) = (0.000_904_3, 0.000_931_6);
     SiteInput {
         point: GeoPoint { lat, lon },
-        polygon: Some(vec![
-            GeoPoint { lat, lon },
-            GeoPoint {
-                lat,
-                lon: lon + dlon,
-            },
-            GeoPoint {
-                lat: lat + dlat,
-                lon: lon + dlon,
-            },
-            GeoPoint {
-                lat: lat + dlat,
-                lon,
-            },
-        ]),
+        polygon: Some(square(lat, lon, 100.0)),
         outside_vietnam_confirmed: false,
         species: PlantSpecies::OpiumPoppy,
         plant_count: 1_200,
@@ -148,4 +132,40 @@ pub fn survey_with_site() -> SurveyInput {
         sites: vec![poppy_site()],
         ..survey_without_findings()
     }
+}
+
+/// WGS 84 radii of curvature at a latitude, in metres: along the meridian
+/// (M) and across it (N). An independent way to lay out a square of a
+/// known size, so the area test does not check the library against
+/// itself.
+fn radii(lat_deg: f64) -> (f64, f64) {
+    let a = 6_378_137.0;
+    let f = 1.0 / 298.257_223_563;
+    let e2 = f * (2.0 - f);
+    let s = lat_deg.to_radians().sin();
+    let w = 1.0 - e2 * s * s;
+    (a * (1.0 - e2) / w.powf(1.5), a / w.sqrt())
+}
+
+/// A square of `side` metres with its south-west corner at (lat, lon),
+/// walked counter-clockwise.
+pub fn square(lat: f64, lon: f64, side: f64) -> Vec<GeoPoint> {
+    let (m, n) = radii(lat);
+    let dlat = (side / m).to_degrees();
+    let dlon = (side / (n * lat.to_radians().cos())).to_degrees();
+    vec![
+        GeoPoint { lat, lon },
+        GeoPoint {
+            lat,
+            lon: lon + dlon,
+        },
+        GeoPoint {
+            lat: lat + dlat,
+            lon: lon + dlon,
+        },
+        GeoPoint {
+            lat: lat + dlat,
+            lon,
+        },
+    ]
 }

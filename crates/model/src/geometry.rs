@@ -198,41 +198,7 @@ fn segments_touch(a: GeoPoint, b: GeoPoint, c: GeoPoint, d: GeoPoint) -> bool {
 mod tests {
     use super::*;
 
-    /// WGS 84 radii of curvature at a latitude, in metres: along the meridian
-    /// (M) and across it (N). An independent way to lay out a square of a
-    /// known size, so the area test does not check the library against
-    /// itself.
-    fn radii(lat_deg: f64) -> (f64, f64) {
-        let a = 6_378_137.0;
-        let f = 1.0 / 298.257_223_563;
-        let e2 = f * (2.0 - f);
-        let s = lat_deg.to_radians().sin();
-        let w = 1.0 - e2 * s * s;
-        (a * (1.0 - e2) / w.powf(1.5), a / w.sqrt())
-    }
-
-    /// A square of `side` metres with its south-west corner at (lat, lon),
-    /// walked counter-clockwise.
-    fn square(lat: f64, lon: f64, side: f64) -> Vec<GeoPoint> {
-        let (m, n) = radii(lat);
-        let dlat = (side / m).to_degrees();
-        let dlon = (side / (n * lat.to_radians().cos())).to_degrees();
-        vec![
-            GeoPoint { lat, lon },
-            GeoPoint {
-                lat,
-                lon: lon + dlon,
-            },
-            GeoPoint {
-                lat: lat + dlat,
-                lon: lon + dlon,
-            },
-            GeoPoint {
-                lat: lat + dlat,
-                lon,
-            },
-        ]
-    }
+    use crate::fixtures::square;
 
     fn within(actual: f64, expected: f64, relative: f64) -> bool {
         ((actual - expected) / expected).abs() <= relative
