@@ -221,4 +221,123 @@ impl AppWindow {
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
+
+    /// The first-start screen, as an officer fills it in: name and unit typed,
+    /// hub address and office code as the environment offered them.
+    pub async fn set_up(&self, officer: &str, unit: &str) {
+        self.css("#start").await;
+        self.type_into("#officer", officer).await;
+        self.type_into("#unit", unit).await;
+        self.click("#start").await;
+        self.css("#nav-today").await;
+    }
+
+    /// Screenshots of the current screen on a landscape tablet (1280×800)
+    /// and a portrait one (800×1280): `<name>-landscape.png`, `<name>-portrait.png`.
+    pub async fn screens(&self, name: &str) {
+        for (layout, (w, h)) in [("landscape", LANDSCAPE), ("portrait", PORTRAIT)] {
+            self.client
+                .set_window_size(w, h)
+                .await
+                .unwrap_or_else(|e| panic!("resize the window to {w}×{h}: {e}"));
+            self.wait_for_width(w).await;
+            self.screenshot(&format!("{name}-{layout}")).await;
+        }
+        self.client
+            .set_window_size(LANDSCAPE.0, LANDSCAPE.1)
+            .await
+            .expect("resize back to landscape");
+        self.wait_for_width(LANDSCAPE.0).await;
+    }
+
+    /// Waits until the page has been laid out for a window `width` wide.
+    async fn wait_for_width(&self, width: u32) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let inner = self
+                .client
+                .execute("return window.innerWidth", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_u64());
+            if inner == Some(u64::from(width)) {
+                // One more frame so the new layout is painted.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("the window never became {width} px wide (it is {inner:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs a script in the page and returns its value.
+    pub async fn js(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Stands in for the tablet's GPS: the page's geolocation becomes a fake
+    /// whose fixes the test feeds with [`AppWindow::feed_fix`].
+    pub async fn fake_gps(&self) {
+        self.js(
+            "const geo = {
+                watchPosition(ok) { window.__pcmtFix = ok; return 7; },
+                clearWatch() { window.__pcmtFix = null; },
+                getCurrentPosition(ok) { ok(window.__pcmtHere); },
+            };
+            window.__pcmtHere = { coords: { latitude: 15.0512, longitude: 107.7321, accuracy: 4 } };
+            Object.defineProperty(navigator, 'geolocation', { get: () => geo, configurable: true });
+            return true;",
+        )
+        .await;
+    }
+
+    /// One position fix, as the GPS reports while the officer walks.
+    pub async fn feed_fix(&self, lat: f64, lon: f64) {
+        let fed = self
+            .js(&format!(
+                "window.__pcmtHere = {{ coords: {{ latitude: {lat}, longitude: {lon}, accuracy: 4 }} }};
+                 if (window.__pcmtFix) {{ window.__pcmtFix(window.__pcmtHere); return true; }}
+                 return false;"
+            ))
+            .await;
+        assert_eq!(fed, serde_json::Value::Bool(true), "the app is watching the position");
+    }
+
+    /// Text of every element matching `selector`.
+    pub async fn texts(&self, selector: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for el in self
+            .client
+            .find_all(Locator::Css(selector))
+            .await
+            .unwrap_or_default()
+        {
+            out.push(el.text().await.unwrap_or_default());
+        }
+        out
+    }
+
+    /// Waits until no element matching `selector` contains `needle`.
+    pub async fn wait_until_gone(&self, selector: &str, needle: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let texts = self.texts(selector).await;
+            if !texts.iter().any(|t| t.contains(needle)) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("`{selector}` still shows {needle:?}: {texts:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
 }
+
+/// A 10-inch tablet held landscape, and portrait.
+pub const LANDSCAPE: (u32, u32) = (1280, 800);
+pub const PORTRAIT: (u32, u32) = (800, 1280);

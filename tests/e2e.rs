@@ -1,91 +1,384 @@
 //! End-to-end: an officer uses the real app window (Tauri + WebKitGTK under
-//! Xvfb, driven through tauri-driver). Run by `cargo xtask test`, which
-//! builds the app and hub and provides the display and drivers.
+//! Xvfb, driven through tauri-driver), one test per workflow. Run by
+//! `cargo xtask test`, which builds the app and hub and provides the display
+//! and drivers. Every screen visited is saved in both tablet layouts under
+//! target/e2e/.
 
-use chrono::NaiveDate;
+use chrono::{Days, Local, NaiveDate};
+use pcmt_model::api::ListFilter;
+use pcmt_model::GeoPoint;
 use sotay_pcmt::e2e::{AppWindow, HubProcess};
 use sotay_pcmt::TestDevice;
+use std::path::Path;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
-async fn officer_records_a_session_sees_it_listed_and_syncs_it_to_the_district() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = HubProcess::start(dir.path());
-    let district = ["62-610-23284", "62-610-23287", "62-610-23290"];
-    let code = hub.issue_code(&district);
-    let app = AppWindow::start(&dir.path().join("tablet"), &hub.url, &code).await;
+const DISTRICT: [&str; 3] = ["62-610-23284", "62-610-23287", "62-610-23290"];
 
-    app.css("#session-list").await;
-    app.wait_for_text(".session-list h2", "(0)").await;
-    app.screenshot("01-first-start").await;
+fn today() -> NaiveDate {
+    Local::now().date_naive()
+}
 
-    // A careless entry: more women than attendees, and a blank venue.
-    app.type_into("#attendees", "120").await;
-    app.type_into("#women", "140").await;
-    app.click("#save").await;
-    let women_error = app.css("#women-error").await.text().await.unwrap();
-    assert_eq!(women_error, "Không được lớn hơn tổng số người dự");
-    let venue_error = app.css("#venue_name-error").await.text().await.unwrap();
-    assert_eq!(venue_error, "Chưa nhập");
-    app.screenshot("02-inline-errors").await;
-    app.wait_for_text(".session-list h2", "(0)").await;
+fn dmy(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
 
-    // Corrected and complete.
-    app.type_into("#date", "20/11/2026").await;
-    app.choose("#commune", "62-610-23287").await;
-    app.choose("#venue_kind", "school").await;
-    app.type_into("#venue_name", "Trường PTDTBT THCS Đăk Choong")
-        .await;
-    app.choose("#form", "talk").await;
-    app.choose("#topic", "disguised_drugs").await;
-    app.type_into("#women", "64").await;
-    app.click("#save").await;
+/// A hub with the demo district and a tablet set up by its officer.
+async fn officer(dir: &Path) -> (HubProcess, AppWindow) {
+    let hub = HubProcess::start(dir);
+    let code = hub.issue_code(&DISTRICT);
+    let app = AppWindow::start(&dir.join("tablet"), &hub.url, &code).await;
+    app.set_up("A Lưu", "Công an xã Đăk Pék").await;
+    // The first start tries to enrol at once; wait for its outcome.
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    (hub, app)
+}
 
-    let item = app
-        .wait_for_text("#session-list", "Trường PTDTBT THCS Đăk Choong")
-        .await;
-    assert!(item.contains("20/11/2026"), "date shown dd/mm/yyyy: {item}");
-    assert!(item.contains("Xã Đăk Choong"), "commune by name: {item}");
-    assert!(
-        item.contains("Chưa đồng bộ"),
-        "marked as not yet synced: {item}"
-    );
-    app.wait_for_text(".session-list h2", "(1)").await;
-    app.wait_for_text("#unsynced", "1").await;
-    app.screenshot("03-saved-in-list").await;
-
-    // Sync with the district hub: the session goes up, the demo district's come down.
-    app.click("#sync").await;
-    let outcome = app.wait_for_text("#notice", "Đồng bộ xong").await;
-    assert!(outcome.contains("gửi 1 hồ sơ"), "{outcome}");
-    assert!(outcome.contains("nhận 3 hồ sơ"), "{outcome}");
-    app.wait_for_text(".session-list h2", "(4)").await;
-    let list = app
-        .wait_for_text("#session-list", "Chợ trung tâm Đăk Pék")
-        .await;
-    assert!(
-        !list.contains("Chưa đồng bộ"),
-        "everything is confirmed: {list}"
-    );
-    app.screenshot("04-after-sync").await;
-    app.close().await;
-
-    // Another officer's tablet receives the session typed into the window.
-    let other = TestDevice::new("Y Hoa");
-    // The blocking HTTP client owns a runtime: it is made and dropped off the async threads.
-    let code = hub.issue_code(&["62-610-23287"]);
+/// Another officer's tablet, enrolled with the same hub. The blocking HTTP
+/// client owns a runtime: it is made and dropped off the async threads.
+fn other_tablet(hub: &HubProcess, name: &str, communes: &[&str]) -> TestDevice {
+    let other = TestDevice::new(name);
+    let code = hub.issue_code(communes);
     tokio::task::block_in_place(|| {
         pcmt_core::http::sync_with_hub(&other.store, &hub.url, Some(&code)).unwrap();
     });
-    let rows = other
+    other
+}
+
+fn sync_other(hub: &HubProcess, other: &TestDevice) {
+    tokio::task::block_in_place(|| {
+        pcmt_core::http::sync_with_hub(&other.store, &hub.url, None).unwrap();
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(dir.path());
+    let code = hub.issue_code(&DISTRICT);
+    let tablet = dir.path().join("tablet");
+    let app = AppWindow::start(&tablet, &hub.url, &code).await;
+
+    // First start: the office's code and hub address are offered; name and unit are typed.
+    app.css("#start").await;
+    app.type_into("#officer", "").await;
+    app.click("#start").await;
+    assert_eq!(app.css("#officer-error").await.text().await.unwrap(), "Chưa nhập");
+    app.screens("01-first-start").await;
+    app.set_up("A Lưu", "Công an xã Đăk Pék").await;
+    let enrolled = app.wait_for_text("#notice", "Đồng bộ xong").await;
+    assert!(enrolled.contains("nhận 3 hồ sơ"), "{enrolled}");
+    app.wait_for_text(".bar .subtitle", "A Lưu · Công an xã Đăk Pék").await;
+    app.screens("02-today").await;
+
+    // A careless entry: more women than attendees, a blank venue, no topic.
+    app.click("#nav-sessions").await;
+    app.wait_for_text("#session-count", "3 buổi").await;
+    app.click("#new-session").await;
+    app.type_into("#attendees", "120").await;
+    app.type_into("#women", "140").await;
+    app.click("#save").await;
+    assert_eq!(
+        app.css("#women-error").await.text().await.unwrap(),
+        "Không được lớn hơn tổng số người dự"
+    );
+    assert_eq!(app.css("#venue_name-error").await.text().await.unwrap(), "Chưa nhập");
+    app.css("#topic-error").await;
+    app.screens("03-session-form-errors").await;
+
+    // Corrected and complete, with the details DOMAIN.md lists.
+    app.type_into("#date", &dmy(today() - Days::new(4))).await;
+    app.choose("#commune", "62-610-23287").await;
+    app.choose("#venue_kind", "school").await;
+    app.type_into("#venue_name", "Trường PTDTBT THCS Đăk Choong").await;
+    app.choose("#form", "talk").await;
+    app.click("#topic-disguised_drugs").await;
+    app.click("#topic-synthetic_drugs").await;
+    app.type_into("#women", "64").await;
+    app.type_into("#start_time", "07:30").await;
+    app.type_into("#end_time", "09:00").await;
+    app.type_into("#audience-students", "110").await;
+    app.choose("#language", "minority").await;
+    app.type_into("#language_name", "tiếng Xơ Đăng").await;
+    app.click("#organisers-commune_police").await;
+    app.type_into("#materials", "150").await;
+    app.type_into("#pledges", "98").await;
+    app.screens("04-session-form-filled").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "Đã lưu buổi tuyên truyền").await;
+    app.wait_for_text("#unsynced", "1").await;
+
+    app.click("#nav-sessions").await;
+    let item = app
+        .wait_for_text("#session-list", "Trường PTDTBT THCS Đăk Choong")
+        .await;
+    assert!(item.contains(&dmy(today() - Days::new(4))), "dd/mm/yyyy: {item}");
+    assert!(item.contains("Xã Đăk Choong"), "commune by name: {item}");
+    assert!(item.contains("Chưa đồng bộ"), "not yet synced: {item}");
+    app.wait_for_text("#session-count", "4 buổi").await;
+    app.screens("05-session-list").await;
+
+    // Filters: by form and by period.
+    app.choose("#filter-form", "rally").await;
+    app.wait_until_gone("#session-list", "Trường PTDTBT THCS Đăk Choong").await;
+    app.choose("#filter-form", "").await;
+    app.type_into("#filter-from", &dmy(today() - Days::new(5))).await;
+    app.wait_for_text("#session-count", "1 buổi").await;
+    app.screens("06-session-list-filtered").await;
+
+    // The session's own screen, with its history.
+    app.click("#session-list .row-button").await;
+    let facts = app.wait_for_text("#session-facts", "tiếng Xơ Đăng").await;
+    assert!(facts.contains("07:30 – 09:00"), "{facts}");
+    assert!(facts.contains("Học sinh, sinh viên 110"), "{facts}");
+    app.wait_for_text("#history", "A Lưu").await;
+    app.screens("07-session-detail").await;
+
+    // Sync: the session goes up.
+    app.click("#sync").await;
+    let outcome = app.wait_for_text("#notice", "Đồng bộ xong").await;
+    assert!(outcome.contains("gửi 1 hồ sơ"), "{outcome}");
+    app.click("#nav-settings").await;
+    app.wait_for_text("#device-facts", "Đã đăng ký").await;
+    app.screens("08-settings").await;
+
+    // A half-filled form survives closing the app.
+    app.click("#nav-sessions").await;
+    app.click("#new-session").await;
+    app.type_into("#venue_name", "Chợ phiên Đăk Pék").await;
+    app.type_into("#attendees", "45").await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    app.close().await;
+    let app = AppWindow::start(&tablet, &hub.url, &code).await;
+    app.click("#nav-sessions").await;
+    app.click("#new-session").await;
+    app.css("#draft-restored").await;
+    let venue = app.css("#venue_name").await.prop("value").await.unwrap();
+    assert_eq!(venue.as_deref(), Some("Chợ phiên Đăk Pék"));
+    app.screens("09-draft-restored").await;
+
+    // A cut connection: the officer is told the next sync continues.
+    drop(hub);
+    app.click("#sync").await;
+    let cut = app.wait_for_text("#notice", "lần đồng bộ sau sẽ tiếp tục").await;
+    assert!(cut.contains("Không kết nối được máy chủ huyện"), "{cut}");
+    app.screens("10-sync-cut").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_person_registered_as_overdue_leaves_the_due_list_after_a_check_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_hub, app) = officer(dir.path()).await;
+
+    app.click("#nav-people").await;
+    app.click("#new-person").await;
+    app.type_into("#citizen_id", "0620950012").await;
+    app.click("#save").await;
+    assert_eq!(
+        app.css("#citizen_id-error").await.text().await.unwrap(),
+        "Phải gồm đúng 12 chữ số (đang có 10)"
+    );
+    app.type_into("#full_name", "Hồ Văn Thưởng").await;
+    app.type_into("#birth_date", "14/03/1994").await;
+    app.type_into("#citizen_id", "062094001234").await;
+    app.type_into("#ethnicity", "Xơ Đăng").await;
+    app.choose("#village", "62-610-23284-01").await;
+    app.type_into("#address", "Thôn Đăk Ung, xã Đăk Pék").await;
+    app.click("#substances-methamphetamine").await;
+    // Under management since 60 days ago: a visit every 30 days, so overdue.
+    app.type_into("#status_from-0", &dmy(today() - Days::new(60))).await;
+    app.screens("11-person-form").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "Đã lưu hồ sơ").await;
+    app.wait_for_text("#person-name", "Hồ Văn Thưởng").await;
+    app.wait_for_text(".person-head", "Quá hạn 30 ngày").await;
+    app.screens("12-person-file").await;
+
+    // The register finds him without diacritics, and lists him as overdue.
+    app.click("#nav-people").await;
+    app.wait_for_text("#people-due", "Hồ Văn Thưởng").await;
+    app.type_into("#people-search", "ho van thuong").await;
+    app.wait_for_text("#people-list", "Hồ Văn Thưởng").await;
+    app.screens("13-people-register").await;
+    app.click("#nav-today").await;
+    app.wait_for_text("#due-list", "Quá hạn 30 ngày").await;
+    app.wait_for_text("#stat-overdue", "1").await;
+    app.screens("14-today-overdue").await;
+
+    // The visit: a positive test needs the substance.
+    app.click("#due-list .row-button").await;
+    app.click("#checkin").await;
+    app.choose("#test_kind", "urine_quick").await;
+    app.choose("#test_result", "positive").await;
+    app.click("#save").await;
+    assert_eq!(app.css("#test_substances-error").await.text().await.unwrap(), "Chưa nhập");
+    app.choose("#test_result", "negative").await;
+    app.type_into("#health_state", "Sức khỏe ổn định, không có biểu hiện loạn thần").await;
+    app.click("#support-counselling").await;
+    app.screens("15-checkin-form").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "Đã ghi lần gặp").await;
+    let visits = app.wait_for_text("#visit-list", &dmy(today())).await;
+    assert!(visits.contains("Xét nghiệm: Âm tính"), "{visits}");
+    app.wait_for_text(
+        "#next-visit",
+        &dmy(today() + Days::new(30)),
+    )
+    .await;
+    app.screens("16-person-after-visit").await;
+
+    app.click("#nav-today").await;
+    app.wait_until_gone("#due-list", "Hồ Văn Thưởng").await;
+    app.wait_for_text("#stat-overdue", "0").await;
+    app.click("#nav-people").await;
+    app.css("#people-due-empty").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_survey_with_a_walked_boundary_and_one_with_no_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, app) = officer(dir.path()).await;
+    app.fake_gps().await;
+
+    app.click("#nav-surveys").await;
+    app.click("#new-survey").await;
+    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék").await;
+    app.click("#villages-62-610-23284-01").await;
+    app.type_into("#area_covered_ha", "120,5").await;
+    app.click("#add-site").await;
+    app.click("#locate-0").await;
+    let point = app.css("#site_point-0").await;
+    assert_eq!(point.prop("value").await.unwrap().as_deref(), Some("15.051200, 107.732100"));
+    app.type_into("#plant_count-0", "800").await;
+    app.choose("#growth_stage-0", "flowering").await;
+
+    // The officer walks round the plot; each fix adds a corner.
+    let corners = [
+        GeoPoint { lat: 15.0512, lon: 107.7321 },
+        GeoPoint { lat: 15.0512, lon: 107.7326 },
+        GeoPoint { lat: 15.0516, lon: 107.7326 },
+        GeoPoint { lat: 15.0516, lon: 107.7321 },
+    ];
+    app.click("#walk-start-0").await;
+    app.css("#walking-0").await;
+    for (i, c) in corners.iter().enumerate() {
+        app.feed_fix(c.lat, c.lon).await;
+        // Jitter a metre away is not a step.
+        app.feed_fix(c.lat + 0.000005, c.lon).await;
+        app.wait_for_text("#site-area-0", &format!("{} điểm", i + 1)).await;
+    }
+    let area = pcmt_model::polygon_area_m2(&corners);
+    let shown = app.wait_for_text("#site-area-0", "4 điểm").await;
+    assert!(shown.contains(&format!("{area:.0} m²")), "{shown} vs {area}");
+    app.screens("17-survey-walking").await;
+    app.click("#walk-stop-0").await;
+    let typed = app.css("#site_polygon-0").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(typed.lines().count(), 4, "{typed}");
+    app.screens("18-survey-form").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "Đã lưu đợt rà soát").await;
+    let site = app.wait_for_text("#site-0", "800 Cây thuốc phiện").await;
+    assert!(site.contains(&format!("4 điểm · {area:.0} m²")), "{site}");
+    app.screens("19-survey-detail").await;
+
+    // A sweep with no findings is a record too: it proves coverage.
+    app.click("#nav-surveys").await;
+    app.click("#new-survey").await;
+    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék").await;
+    app.choose("#commune", "62-610-23290").await;
+    app.wait_for_text("#save", "Lưu: không phát hiện").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "không phát hiện").await;
+    app.css("#no-findings").await;
+    app.click("#nav-surveys").await;
+    let list = app.wait_for_text("#survey-list", "Không phát hiện").await;
+    assert!(list.contains("1 điểm, 800 cây"), "{list}");
+    app.screens("20-survey-list").await;
+
+    // Both reach another tablet with the boundary as walked.
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "gửi 2 hồ sơ").await;
+    app.close().await;
+    let other = other_tablet(&hub, "Y Hoa", &DISTRICT);
+    let surveys = other.store().list_surveys(&ListFilter::default(), 10, 0).unwrap();
+    let walked = surveys.iter().find(|s| s.sites == 1).expect("the walked survey");
+    assert_eq!(walked.plants, 800);
+    assert!((walked.area_m2 - area).abs() < 1e-6, "{} vs {area}", walked.area_m2);
+    assert!(surveys.iter().any(|s| s.sites == 0 && s.commune == "62-610-23290"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn two_tablets_edit_one_session_and_the_officer_settles_the_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, app) = officer(dir.path()).await;
+    // The demo district holds a session at the Đăk Pék market; both tablets have it.
+    let other = other_tablet(&hub, "Y Hoa", &DISTRICT);
+    let market = other
         .store()
-        .list_sessions(&pcmt_model::api::ListFilter::default(), 10, 0)
+        .list_sessions(&ListFilter::default(), 10, 0)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.venue_name.contains("Chợ trung tâm Đăk Pék"))
+        .expect("the demo session");
+
+    // Y Hoa corrects the venue and syncs.
+    {
+        let mut s = other.store();
+        let mut input: pcmt_model::SessionInput = s.record(market.id).unwrap();
+        input.venue_name = "Chợ trung tâm xã Đăk Pék (khu B)".into();
+        s.update_session(market.id, &input, &other.author, today()).unwrap();
+    }
+    sync_other(&hub, &other);
+
+    // Meanwhile A Lưu, offline, corrects the same field differently.
+    app.click("#nav-sessions").await;
+    app.click(&format!("li[data-id='{}'] .row-button", market.id)).await;
+    app.click("#edit").await;
+    app.type_into("#venue_name", "Chợ phiên Đăk Pék").await;
+    app.click("#save").await;
+    app.wait_for_text("#session-facts", "Chợ phiên Đăk Pék").await;
+
+    // Sync: both values are kept and shown side by side.
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    let conflict = app.wait_for_text("#conflicts", "Chợ trung tâm xã Đăk Pék (khu B)").await;
+    assert!(conflict.contains("Chợ phiên Đăk Pék"), "{conflict}");
+    assert!(conflict.contains("Tên địa điểm"), "{conflict}");
+    app.click("#nav-sessions").await;
+    app.wait_for_text("#session-list", "Có xung đột").await;
+    app.click(&format!("li[data-id='{}'] .row-button", market.id)).await;
+    app.screens("21-conflict").await;
+
+    // The officer keeps Y Hoa's value.
+    let values = app
+        .client
+        .find_all(fantoccini::Locator::Css(".conflict[data-field='venue_name'] .value"))
+        .await
         .unwrap();
-    let typed = rows
-        .iter()
-        .find(|r| r.venue_name == "Trường PTDTBT THCS Đăk Choong")
-        .expect("the typed session reached the hub and the other tablet");
-    assert_eq!(typed.date, NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
-    assert_eq!((typed.attendees, typed.women), (120, 64));
-    assert_eq!(typed.commune, "62-610-23287");
+    let mut picked = false;
+    for v in values {
+        if v.text().await.unwrap().contains("khu B") {
+            v.find(fantoccini::Locator::Css("button")).await.unwrap().click().await.unwrap();
+            picked = true;
+        }
+    }
+    assert!(picked, "a button beside each value");
+    app.wait_for_text("#notice", "Đã giải quyết xung đột").await;
+    app.wait_until_gone("#conflicts", "khu B").await;
+    app.wait_for_text("#session-facts", "Chợ trung tâm xã Đăk Pék (khu B)").await;
+    app.wait_for_text("#history", "Tên địa điểm").await;
+    app.screens("22-conflict-settled").await;
+
+    // The settlement travels: Y Hoa's tablet agrees, with no conflict left.
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "gửi 1 hồ sơ").await;
+    app.close().await;
+    sync_other(&hub, &other);
+    let s = other.store();
+    assert!(s.conflicts(market.id).unwrap().is_empty());
+    assert_eq!(s.session(market.id).unwrap().venue_name, "Chợ trung tâm xã Đăk Pék (khu B)");
 }

@@ -1,15 +1,23 @@
-//! Calls into the Tauri shell (`window.__TAURI__.core.invoke`).
+//! Calls into the Tauri shell (`window.__TAURI__.core.invoke`), one function
+//! per command, and the sync progress events.
 
-use pcmt_model::api::{AppInfo, CommandError, SyncReport};
-use pcmt_model::{SessionInput, SessionRow};
+use pcmt_model::api::{
+    AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, ListFilter,
+    PersonRow, SetupInput, Settings, SurveyRow, SyncReport,
+};
+use pcmt_model::{CheckInInput, PersonInput, SessionInput, SessionRow, SurveyInput};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
+    async fn listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> Result<JsValue, JsValue>;
 }
 
 fn local_error(vi: &str, en: &str, detail: String) -> CommandError {
@@ -54,12 +62,19 @@ async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<
 struct NoArgs {}
 
 #[derive(Serialize)]
-struct SaveArgs<'a> {
-    input: &'a SessionInput,
+struct Save<'a, T> {
+    input: &'a T,
+    id: Option<Uuid>,
 }
 
 #[derive(Serialize)]
-struct PageArgs {
+struct ById {
+    id: Uuid,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    filter: &'a ListFilter,
     offset: u32,
     limit: u32,
 }
@@ -68,16 +83,146 @@ pub async fn app_info() -> Result<AppInfo, CommandError> {
     call("app_info", &NoArgs {}).await
 }
 
-pub async fn save_session(input: &SessionInput) -> Result<SessionRow, CommandError> {
-    call("save_session", &SaveArgs { input }).await
+pub async fn default_enrol_code() -> Result<String, CommandError> {
+    call("default_enrol_code", &NoArgs {}).await
 }
 
-pub async fn list_sessions(offset: u32, limit: u32) -> Result<Vec<SessionRow>, CommandError> {
-    call("list_sessions", &PageArgs { offset, limit }).await
+pub async fn set_up(input: &SetupInput) -> Result<AppInfo, CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        input: &'a SetupInput,
+    }
+    call("set_up", &A { input }).await
+}
+
+pub async fn save_settings(settings: &Settings) -> Result<AppInfo, CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        settings: &'a Settings,
+    }
+    call("save_settings", &A { settings }).await
+}
+
+pub async fn save_draft(key: &str, json: Option<String>) -> Result<(), CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        key: &'a str,
+        json: Option<String>,
+    }
+    call("save_draft", &A { key, json }).await
+}
+
+pub async fn load_draft(key: &str) -> Result<Option<String>, CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        key: &'a str,
+    }
+    call("load_draft", &A { key }).await
+}
+
+pub async fn save_session(input: &SessionInput, id: Option<Uuid>) -> Result<SessionRow, CommandError> {
+    call("save_session", &Save { input, id }).await
+}
+
+pub async fn get_session(id: Uuid) -> Result<SessionInput, CommandError> {
+    call("get_session", &ById { id }).await
+}
+
+pub async fn save_person(input: &PersonInput, id: Option<Uuid>) -> Result<PersonRow, CommandError> {
+    call("save_person", &Save { input, id }).await
+}
+
+pub async fn get_person(id: Uuid) -> Result<PersonInput, CommandError> {
+    call("get_person", &ById { id }).await
+}
+
+pub async fn person_row(id: Uuid) -> Result<PersonRow, CommandError> {
+    call("person_row", &ById { id }).await
+}
+
+pub async fn save_survey(input: &SurveyInput, id: Option<Uuid>) -> Result<SurveyRow, CommandError> {
+    call("save_survey", &Save { input, id }).await
+}
+
+pub async fn get_survey(id: Uuid) -> Result<SurveyInput, CommandError> {
+    call("get_survey", &ById { id }).await
+}
+
+pub async fn save_checkin(input: &CheckInInput) -> Result<CheckInRow, CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        input: &'a CheckInInput,
+    }
+    call("save_checkin", &A { input }).await
+}
+
+pub async fn list_sessions(filter: &ListFilter, offset: u32, limit: u32) -> Result<Vec<SessionRow>, CommandError> {
+    call("list_sessions", &Page { filter, offset, limit }).await
+}
+
+pub async fn list_surveys(filter: &ListFilter, offset: u32, limit: u32) -> Result<Vec<SurveyRow>, CommandError> {
+    call("list_surveys", &Page { filter, offset, limit }).await
+}
+
+pub async fn search_people(query: &str, offset: u32, limit: u32) -> Result<Vec<PersonRow>, CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        query: &'a str,
+        offset: u32,
+        limit: u32,
+    }
+    call("search_people", &A { query, offset, limit }).await
+}
+
+pub async fn due_visits() -> Result<Vec<DueVisit>, CommandError> {
+    call("due_visits", &NoArgs {}).await
+}
+
+pub async fn checkins_of(person: Uuid) -> Result<Vec<CheckInRow>, CommandError> {
+    #[derive(Serialize)]
+    struct A {
+        person: Uuid,
+    }
+    call("checkins_of", &A { person }).await
+}
+
+pub async fn record_history(id: Uuid) -> Result<Vec<HistoryEntry>, CommandError> {
+    call("record_history", &ById { id }).await
+}
+
+pub async fn record_conflicts(id: Uuid) -> Result<Vec<FieldConflict>, CommandError> {
+    call("record_conflicts", &ById { id }).await
+}
+
+pub async fn resolve_conflict(id: Uuid, field: &str, value: &str) -> Result<(), CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        id: Uuid,
+        field: &'a str,
+        value: &'a str,
+    }
+    call("resolve_conflict", &A { id, field, value }).await
 }
 
 pub async fn sync_now() -> Result<SyncReport, CommandError> {
     call("sync_now", &NoArgs {}).await
+}
+
+/// Calls `on_progress` with the running totals of every sync, for as long
+/// as the window lives.
+pub fn on_sync_progress(on_progress: yew::Callback<SyncReport>) {
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let payload = js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        if let Ok(report) = serde_wasm_bindgen::from_value::<SyncReport>(payload) {
+            on_progress.emit(report);
+        }
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        // The listener lives as long as the window: the closure is kept alive on purpose.
+        if listen("sync-progress", &handler).await.is_ok() {
+            handler.forget();
+        }
+    });
 }
 
 /// Today's date on the tablet's clock, for validation.

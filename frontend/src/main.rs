@@ -4,8 +4,11 @@
 
 mod api;
 mod app;
-mod session_form;
-mod session_list;
+mod draft;
+mod load;
+mod location;
+mod screens;
+mod ui;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

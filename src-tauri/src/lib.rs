@@ -16,10 +16,29 @@ pub fn run() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::save_session,
-            commands::list_sessions,
-            commands::sync_now,
+            commands::frame::app_info,
+            commands::frame::default_enrol_code,
+            commands::frame::set_up,
+            commands::frame::save_settings,
+            commands::frame::save_draft,
+            commands::frame::load_draft,
+            commands::records::save_session,
+            commands::records::get_session,
+            commands::records::save_person,
+            commands::records::get_person,
+            commands::records::save_survey,
+            commands::records::get_survey,
+            commands::records::save_checkin,
+            commands::records::list_sessions,
+            commands::records::list_surveys,
+            commands::records::search_people,
+            commands::records::person_row,
+            commands::records::due_visits,
+            commands::records::checkins_of,
+            commands::records::record_history,
+            commands::records::record_conflicts,
+            commands::records::resolve_conflict,
+            commands::sync::sync_now,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -38,7 +38,7 @@ fn e2e() -> Result<()> {
     // Our own virtual display: the window never lands on a developer's screen,
     // and CI needs no display at all.
     let mut c = cmd("xvfb-run");
-    c.args(["--auto-servernum", "--server-args=-screen 0 1920x1080x24"])
+    c.args(["--auto-servernum", "--server-args=-screen 0 1920x1440x24"])
         .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args([
             "test",

@@ -96,6 +96,17 @@ pub fn sync_with_hub(
     base_url: &str,
     code: Option<&str>,
 ) -> Result<crate::sync::SyncReport, crate::CoreError> {
+    sync_with_hub_observed(store, base_url, code, &mut |_| {})
+}
+
+/// As [`sync_with_hub`], reporting progress after every exchange and
+/// noting the time of a finished sync in the store.
+pub fn sync_with_hub_observed(
+    store: &std::sync::Mutex<crate::Store>,
+    base_url: &str,
+    code: Option<&str>,
+    progress: &mut dyn FnMut(&crate::sync::SyncReport),
+) -> Result<crate::sync::SyncReport, crate::CoreError> {
     let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
     let known = lock().enrolment()?;
     let enrolment = match (known, code) {
@@ -109,5 +120,10 @@ pub fn sync_with_hub(
         (None, None) => return Err(SyncError::NotEnrolled.into()),
     };
     let mut transport = HttpTransport::with_token(base_url, &enrolment.token)?;
-    crate::sync::run_sync(store, &mut transport, enrolment.communes)
+    let report = crate::sync::run_sync_observed(store, &mut transport, enrolment.communes, progress)?;
+    lock().set_local_value(LAST_SYNC, Some(&chrono::Utc::now().timestamp().to_string()))?;
+    Ok(report)
 }
+
+/// Where the time of the last finished sync is kept (a device-local value).
+pub const LAST_SYNC: &str = "last_sync";

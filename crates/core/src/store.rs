@@ -17,6 +17,7 @@ use crate::{migrate, CoreError};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use chrono::NaiveDate;
 use pcmt_model::api::{
+    Settings,
     CheckInRow, DueVisit, FieldConflict, HistoryEntry, ListFilter, PersonRow, SurveyRow,
 };
 use pcmt_model::{
@@ -66,12 +67,27 @@ macro_rules! commune_record {
 commune_record!(SessionInput, PersonInput, SurveyInput);
 
 /// The period and commune filter shared by every dated list (?1 from, ?2 until, ?3 commune).
+/// Sessions also filter by venue kind (?6) and form (?7).
 const PERIOD_AND_COMMUNE: &str =
     "(?1 IS NULL OR s.date >= ?1) AND (?2 IS NULL OR s.date <= ?2) AND (?3 IS NULL OR s.commune = ?3)";
+const VENUE_AND_FORM: &str = "(?6 IS NULL OR s.venue_kind = ?6) AND (?7 IS NULL OR s.form = ?7)";
 
 fn filter_params(f: &ListFilter, limit: u32, offset: u32) -> impl rusqlite::Params {
     let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
     (day(f.from), day(f.until), f.commune.clone(), limit, offset)
+}
+
+fn session_filter_params(f: &ListFilter, limit: u32, offset: u32) -> impl rusqlite::Params {
+    let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    (
+        day(f.from),
+        day(f.until),
+        f.commune.clone(),
+        limit,
+        offset,
+        f.venue_kind.map(Labelled::code),
+        f.form.map(Labelled::code),
+    )
 }
 
 /// A record whose document could not be interpreted during a rebuild.
@@ -254,8 +270,15 @@ impl Store {
 
     /// The person's file as stored, for the person screen and check-in validation.
     pub fn person_file(&self, id: Uuid) -> Result<PersonInput, CoreError> {
+        self.record(id)
+    }
+
+    /// A record as stored (when concurrent values conflict, the one Automerge
+    /// shows first), for detail screens and edit forms. A record of another
+    /// kind is NotFound.
+    pub fn record<R: record_doc::Record>(&self, id: Uuid) -> Result<R, CoreError> {
         let doc = load_doc(&self.conn, id)?;
-        if record_doc::read_header(&doc).map(|h| h.kind) != Ok(RecordKind::Person) {
+        if record_doc::read_header(&doc).map(|h| h.kind) != Ok(R::KIND) {
             return Err(CoreError::NotFound(id));
         }
         record_doc::read_record(&doc).map_err(|e| doc_error(&id.to_string(), e))
@@ -422,8 +445,8 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<SessionRow>, CoreError> {
-        let sql = format!("{SESSION_SELECT} WHERE {PERIOD_AND_COMMUNE} ORDER BY s.date DESC, s.id DESC LIMIT ?4 OFFSET ?5");
-        self.many(&sql, filter_params(filter, limit, offset), session_row)
+        let sql = format!("{SESSION_SELECT} WHERE {PERIOD_AND_COMMUNE} AND {VENUE_AND_FORM} ORDER BY s.date DESC, s.id DESC LIMIT ?4 OFFSET ?5");
+        self.many(&sql, session_filter_params(filter, limit, offset), session_row)
     }
 
     /// Surveys newest first, those with no findings included (they prove coverage).
@@ -699,6 +722,64 @@ impl Store {
         Ok(out)
     }
 
+    /// A device-local value (settings, drafts, the time of the last sync);
+    /// never synced. Keys are namespaced by the caller ("setting.", "draft.").
+    pub fn local_value(&self, key: &str) -> Result<Option<String>, CoreError> {
+        Ok(get_meta(&self.conn, &format!("local.{key}"))?)
+    }
+
+    pub fn set_local_value(&mut self, key: &str, value: Option<&str>) -> Result<(), CoreError> {
+        let key = format!("local.{key}");
+        match value {
+            Some(v) => set_meta(&self.conn, &key, v)?,
+            None => {
+                self.conn.execute("DELETE FROM meta WHERE key = ?1", [&key])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The officer's settings on this tablet, or None before first start.
+    pub fn settings(&self) -> Result<Option<Settings>, CoreError> {
+        self.local_json("settings")
+    }
+
+    /// Saves valid settings; the officer's name signs every later change.
+    pub fn save_settings(&mut self, settings: &Settings) -> Result<(), CoreError> {
+        settings.validate().map_err(CoreError::Invalid)?;
+        self.set_local_json("settings", settings)
+    }
+
+    fn local_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, CoreError> {
+        match self.local_value(key)? {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(&json).map(Some).map_err(|e| {
+                CoreError::CorruptRecord {
+                    id: format!("meta.local.{key}"),
+                    reason: e.to_string(),
+                }
+            }),
+        }
+    }
+
+    fn set_local_json<T: serde::Serialize>(&mut self, key: &str, value: &T) -> Result<(), CoreError> {
+        let json = serde_json::to_string(value).map_err(|e| CoreError::CorruptRecord {
+            id: format!("meta.local.{key}"),
+            reason: e.to_string(),
+        })?;
+        self.set_local_value(key, Some(&json))
+    }
+
+    /// Bytes the database holds on the device (pages in use, the WAL aside).
+    pub fn data_size(&self) -> Result<u64, CoreError> {
+        let bytes: i64 = self.conn.query_row(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(bytes.unsigned_abs())
+    }
+
     /// Runs SQLite's own consistency check; "ok" when the file is sound.
     pub fn integrity_check(&self) -> Result<String, CoreError> {
         Ok(self
@@ -875,16 +956,17 @@ mod tests {
     fn lists_filter_by_period_and_commune() {
         let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
         let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
-        for (m, d, commune) in [
-            (5, 31, "62-610-23284"),
-            (6, 1, "62-610-23284"),
-            (6, 26, "62-610-23287"),
-            (6, 30, "62-610-23284"),
-            (7, 1, "62-610-23284"),
+        for (m, d, commune, form) in [
+            (5, 31, "62-610-23284", SessionForm::Talk),
+            (6, 1, "62-610-23284", SessionForm::Talk),
+            (6, 26, "62-610-23287", SessionForm::Rally),
+            (6, 30, "62-610-23284", SessionForm::Talk),
+            (7, 1, "62-610-23284", SessionForm::Talk),
         ] {
             let i = SessionInput {
                 date: day(m, d),
                 commune: commune.into(),
+                form,
                 ..input(&format!("{m}-{d}"))
             };
             s.create_session(&i, &author(), today()).unwrap();
@@ -892,7 +974,7 @@ mod tests {
         let june = ListFilter {
             from: Some(day(6, 1)),
             until: Some(day(6, 30)),
-            commune: None,
+            ..ListFilter::default()
         };
         let names = |f: &ListFilter| {
             s.list_sessions(f, 50, 0)
@@ -907,6 +989,16 @@ mod tests {
             ..june
         };
         assert_eq!(names(&june_pek), vec!["6-30", "6-1"]);
+        let rallies = ListFilter {
+            form: Some(SessionForm::Rally),
+            ..ListFilter::default()
+        };
+        assert_eq!(names(&rallies), vec!["6-26"]);
+        let rallies_at_schools = ListFilter {
+            venue_kind: Some(VenueKind::Market),
+            ..rallies.clone()
+        };
+        assert!(names(&rallies_at_schools).is_empty(), "both filters apply");
         assert_eq!(names(&ListFilter::default()).len(), 5);
         assert_eq!(
             s.list_sessions(&ListFilter::default(), 2, 2).unwrap().len(),

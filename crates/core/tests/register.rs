@@ -158,6 +158,7 @@ fn surveys_with_and_without_findings_are_listed_with_their_area() {
         from: Some(day(2026, 2, 1)),
         until: Some(day(2026, 2, 28)),
         commune: Some(fixtures::COMMUNE.into()),
+        ..ListFilter::default()
     };
     assert_eq!(s.list_surveys(&feb, 10, 0).unwrap().len(), 2);
     let other = ListFilter {

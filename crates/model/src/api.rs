@@ -23,12 +23,65 @@ impl CommandError {
     }
 }
 
+/// What the frame and the settings screen show about this tablet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppInfo {
     pub device_id: String,
-    pub officer: String,
-    pub hub_url: String,
+    pub settings: Settings,
+    /// False until the first-start screen was filled in.
+    pub set_up: bool,
+    /// The office accepted this tablet (a token is held).
+    pub enrolled: bool,
+    /// Communes this tablet may see and change (from the enrolment).
+    pub communes: Vec<String>,
     pub unsynced: u64,
+    /// Seconds since the Unix epoch of the last finished sync.
+    pub last_sync: Option<i64>,
+    /// Bytes of the database on the device.
+    pub data_bytes: u64,
+    pub app_version: String,
+}
+
+/// What the officer sets on this tablet: kept on the device, never synced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub lang: Lang,
+    /// Officer's full name (cán bộ), written into every change they make.
+    pub officer: String,
+    /// Their unit, e.g. "Công an xã Đăk Pék".
+    pub unit: String,
+    pub hub_url: String,
+}
+
+/// The first-start screen: settings and the office's one-time enrolment code,
+/// used at the first sync (offline now is fine).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupInput {
+    pub settings: Settings,
+    pub code: String,
+}
+
+impl Settings {
+    /// Officer and unit are what every change is signed with.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        use crate::validation::{Field, Problem};
+        let mut errs = Vec::new();
+        if self.officer.trim().is_empty() {
+            errs.push(FieldError::new(Field::Officer, Problem::Required));
+        }
+        if self.unit.trim().is_empty() {
+            errs.push(FieldError::new(Field::Unit, Problem::Required));
+        }
+        let url = self.hub_url.trim();
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+            errs.push(FieldError::new(Field::HubUrl, Problem::BadAddress));
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(errs)
+        }
+    }
 }
 
 /// What a sync did, for the officer's progress line and outcome.
@@ -72,6 +125,11 @@ pub struct ListFilter {
     pub from: Option<chrono::NaiveDate>,
     pub until: Option<chrono::NaiveDate>,
     pub commune: Option<String>,
+    /// Sessions only: where and how they were held.
+    #[serde(default)]
+    pub venue_kind: Option<crate::VenueKind>,
+    #[serde(default)]
+    pub form: Option<crate::SessionForm>,
 }
 
 /// A person in the register as lists show them (sổ theo dõi).

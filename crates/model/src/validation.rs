@@ -79,6 +79,10 @@ labelled_enum!(
         ActionBy = ("action_by", "Người xử lý", "Action by"),
         SamplesTaken = ("samples_taken", "Đã lấy mẫu", "Samples taken"),
         ReplantingOf = ("replanting_of", "Tái trồng tại điểm cũ", "Re-planting of"),
+        // Cài đặt — this tablet's settings and enrolment.
+        Unit = ("unit", "Đơn vị công tác", "Unit"),
+        HubUrl = ("hub_url", "Địa chỉ máy chủ huyện", "District hub address"),
+        EnrolCode = ("enrol_code", "Mã đăng ký do văn phòng cấp", "Enrolment code from the office"),
     }
 );
 
@@ -131,6 +135,9 @@ pub enum Problem {
         min: usize,
     },
     SelfIntersecting,
+    /// A hub address that is not http:// or https://.
+    BadAddress,
+    NotATime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -281,6 +288,15 @@ impl FieldError {
                     "The boundary crosses itself; walk it again or fix the points",
                 )
                 .into(),
+            Problem::NotATime => lang
+                .pick("Giờ không hợp lệ (HH:MM)", "Not a valid time (HH:MM)")
+                .into(),
+            Problem::BadAddress => lang
+                .pick(
+                    "Địa chỉ phải bắt đầu bằng http:// hoặc https:// (VD: https://pcmt.dakglei.vn)",
+                    "Must start with http:// or https:// (e.g. https://pcmt.dakglei.vn)",
+                )
+                .into(),
         }
     }
 
@@ -319,6 +335,66 @@ pub fn parse_count(field: Field, text: &str) -> Result<u32, FieldError> {
         .map_err(|_| FieldError::new(field, Problem::NotANumber))
 }
 
+/// A date that may be left empty (e.g. the end of a status still running).
+pub fn parse_optional_date(field: Field, text: &str) -> Result<Option<NaiveDate>, FieldError> {
+    if text.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_date(field, text).map(Some)
+    }
+}
+
+/// A time of day as typed (HH:MM, 24-hour), or nothing.
+pub fn parse_optional_time(
+    field: Field,
+    text: &str,
+) -> Result<Option<chrono::NaiveTime>, FieldError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveTime::parse_from_str(t, "%H:%M")
+        .map(Some)
+        .map_err(|_| FieldError::new(field, Problem::NotATime))
+}
+
+/// A decimal number as typed, with a comma or a point ("1,5" is 1.5, as
+/// Vietnamese write it), or nothing. Negative numbers are refused.
+pub fn parse_optional_decimal(field: Field, text: &str) -> Result<Option<f64>, FieldError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.replace(',', ".").parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
+        _ => Err(FieldError::new(field, Problem::NotNonNegative)),
+    }
+}
+
+/// A count that may be left empty, which means 0.
+pub fn parse_count_or_zero(field: Field, text: &str) -> Result<u32, FieldError> {
+    if text.trim().is_empty() {
+        Ok(0)
+    } else {
+        parse_count(field, text)
+    }
+}
+
+/// A coordinate pair as typed: "lat, lon" in decimal degrees. Whether it is
+/// on the globe and in Vietnam is the record's validation.
+pub fn parse_point(field: Field, text: &str) -> Result<crate::GeoPoint, FieldError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(FieldError::new(field, Problem::Required));
+    }
+    let mut parts = t.split([',', ';', ' ']).filter(|p| !p.is_empty());
+    let num = |p: Option<&str>| p.and_then(|p| p.parse::<f64>().ok());
+    match (num(parts.next()), num(parts.next()), parts.next()) {
+        (Some(lat), Some(lon), None) => Ok(crate::GeoPoint { lat, lon }),
+        _ => Err(FieldError::new(field, Problem::NotACoordinate)),
+    }
+}
+
 /// Test helper: the (field, problem) pairs of a validation result, in order.
 #[cfg(test)]
 pub(crate) fn problem_pairs(result: Result<(), Vec<FieldError>>) -> Vec<(Field, Problem)> {
@@ -333,6 +409,41 @@ pub(crate) fn problem_pairs(result: Result<(), Vec<FieldError>>) -> Vec<(Field, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_times_decimals_and_points_parse_or_name_their_problem() {
+        let t = |s| parse_optional_time(Field::StartTime, s);
+        assert_eq!(t(""), Ok(None));
+        assert_eq!(t("07:30"), Ok(chrono::NaiveTime::from_hms_opt(7, 30, 0)));
+        assert_eq!(t("25:00").unwrap_err().problem, Problem::NotATime);
+        let d = |s| parse_optional_decimal(Field::AreaCovered, s);
+        assert_eq!(d("1,5"), Ok(Some(1.5)));
+        assert_eq!(d(" "), Ok(None));
+        assert_eq!(d("-2").unwrap_err().problem, Problem::NotNonNegative);
+        assert_eq!(d("NaN").unwrap_err().problem, Problem::NotNonNegative);
+        assert_eq!(parse_count_or_zero(Field::Pledges, ""), Ok(0));
+        assert_eq!(
+            parse_point(Field::SitePoint, "15.1234, 107.5"),
+            Ok(crate::GeoPoint {
+                lat: 15.1234,
+                lon: 107.5
+            })
+        );
+        assert_eq!(
+            parse_point(Field::SitePoint, "15.1").unwrap_err().problem,
+            Problem::NotACoordinate
+        );
+        assert_eq!(
+            parse_point(Field::SitePoint, "1 2 3").unwrap_err().problem,
+            Problem::NotACoordinate
+        );
+        assert_eq!(
+            parse_optional_date(Field::StatusUntil, "31/02/2026")
+                .unwrap_err()
+                .problem,
+            Problem::NotADate
+        );
+    }
 
     #[test]
     fn dates_in_both_spellings_parse_and_impossible_ones_do_not() {

@@ -15,7 +15,7 @@
 pub mod run;
 pub mod wire;
 
-pub use run::{run_sync, SyncReport, SyncRun};
+pub use run::{run_sync, run_sync_observed, SyncReport, SyncRun};
 pub use wire::{Request, Response};
 
 use pcmt_model::Lang;

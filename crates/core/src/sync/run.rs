@@ -116,6 +116,17 @@ pub fn run_sync(
     transport: &mut dyn Transport,
     communes: Vec<String>,
 ) -> Result<SyncReport, CoreError> {
+    run_sync_observed(store, transport, communes, &mut |_| {})
+}
+
+/// As [`run_sync`], telling `progress` the running totals after every
+/// exchange, so a screen can show records and bytes as they move.
+pub fn run_sync_observed(
+    store: &Mutex<Store>,
+    transport: &mut dyn Transport,
+    communes: Vec<String>,
+    progress: &mut dyn FnMut(&SyncReport),
+) -> Result<SyncReport, CoreError> {
     let mut run = SyncRun::new(communes);
     loop {
         let request = {
@@ -126,7 +137,10 @@ pub fn run_sync(
             return Ok(run.report);
         };
         let response = transport.exchange(&request)?;
-        let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
-        run.receive(&mut s, response)?;
+        {
+            let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+            run.receive(&mut s, response)?;
+        }
+        progress(&run.report);
     }
 }

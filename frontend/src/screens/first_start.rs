@@ -1,0 +1,113 @@
+//! First start (Bắt đầu): language, the officer and their unit, the district
+//! hub, and the office's one-time enrolment code. Works offline: the code is
+//! traded for a token at the first sync.
+
+use crate::api;
+use crate::app::Ctx;
+use crate::ui::{self, field, setter, text_input, Keys};
+use pcmt_model::api::{CommandError, SetupInput, Settings};
+use pcmt_model::{Field, FieldError, Lang};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub on_done: Callback<()>,
+    pub set_lang: Callback<Lang>,
+}
+
+#[derive(Clone, PartialEq)]
+struct Form {
+    settings: Settings,
+    code: String,
+}
+
+#[function_component]
+pub fn FirstStart(props: &Props) -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let form = use_state(|| Form {
+        settings: ctx.info.settings.clone(),
+        code: String::new(),
+    });
+    let errors = use_state(Vec::<FieldError>::new);
+    let failure = use_state(|| None::<CommandError>);
+    {
+        let form = form.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(code) = api::default_enrol_code().await {
+                    let mut f = (*form).clone();
+                    f.code = code;
+                    form.set(f);
+                }
+            });
+        });
+    }
+    let l = ctx.lang;
+    let pick_lang = |lang: Lang| {
+        let (form, set_lang) = (form.clone(), props.set_lang.clone());
+        Callback::from(move |_: MouseEvent| {
+            let mut f = (*form).clone();
+            f.settings.lang = lang;
+            form.set(f);
+            set_lang.emit(lang);
+        })
+    };
+    let on_submit = {
+        let (form, errors, failure, on_done) = (
+            form.clone(),
+            errors.clone(),
+            failure.clone(),
+            props.on_done.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let input = SetupInput {
+                settings: form.settings.clone(),
+                code: form.code.clone(),
+            };
+            let (errors, failure, on_done) = (errors.clone(), failure.clone(), on_done.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::set_up(&input).await {
+                    Ok(_) => on_done.emit(()),
+                    Err(e) => {
+                        errors.set(e.fields.clone());
+                        failure.set(Some(e));
+                    }
+                }
+            });
+        })
+    };
+    let f = &*form;
+    let errs = &*errors;
+    html! {
+        <div class="first-start">
+            <form class="card" onsubmit={on_submit} novalidate=true>
+                <h1>{ "Sổ tay PCMT" }</h1>
+                <p class="lead">{ l.pick(
+                    "Sổ tay điện tử phòng, chống ma túy cho cán bộ xã. Điền các thông tin dưới đây một lần; sau đó ứng dụng dùng được cả khi không có mạng.",
+                    "The drug-prevention field notebook for commune officers. Fill this in once; after that the app works without a network.") }</p>
+                <div class="field">
+                    <span class="label">{ l.pick("Ngôn ngữ", "Language") }</span>
+                    <div class="segmented">
+                        <button type="button" id="first-lang-vi" class={classes!("chip", (f.settings.lang == Lang::Vi).then_some("on"))} onclick={pick_lang(Lang::Vi)}>{ "Tiếng Việt" }</button>
+                        <button type="button" id="first-lang-en" class={classes!("chip", (f.settings.lang == Lang::En).then_some("on"))} onclick={pick_lang(Lang::En)}>{ "English" }</button>
+                    </div>
+                </div>
+                <div class="grid">
+                    { field(l, "officer", Field::Officer, None, errs, text_input("officer", &f.settings.officer, Keys::Text,
+                        l.pick("Họ và tên cán bộ", "Officer's full name"), setter(&form, |f: &mut Form, v| f.settings.officer = v))) }
+                    { field(l, "unit", Field::Unit, None, errs, text_input("unit", &f.settings.unit, Keys::Text,
+                        l.pick("VD: Công an xã Đăk Pék", "e.g. Đăk Pék commune police"), setter(&form, |f: &mut Form, v| f.settings.unit = v))) }
+                    { field(l, "hub_url", Field::HubUrl, None, errs, text_input("hub_url", &f.settings.hub_url, Keys::Text,
+                        "https://", setter(&form, |f: &mut Form, v| f.settings.hub_url = v))) }
+                    { field(l, "enrol_code", Field::EnrolCode, None, errs, text_input("enrol_code", &f.code, Keys::Text,
+                        l.pick("Mã văn phòng huyện cấp", "Code from the district office"), setter(&form, |f: &mut Form, v| f.code = v))) }
+                </div>
+                { ui::failure(l, &failure) }
+                <button id="start" class="primary wide" type="submit">{ l.pick("Bắt đầu sử dụng", "Start") }</button>
+            </form>
+        </div>
+    }
+}

@@ -1,0 +1,105 @@
+//! People under management (Sổ quản lý): who is due or overdue, and the
+//! register, searched by name with or without diacritics, or by CCCD.
+
+use crate::api;
+use crate::app::{Ctx, Screen};
+use crate::load::{fetched, use_fetch};
+use crate::screens::today::{due_row, visit_badge};
+use crate::ui::{self, text_input, Keys};
+use pcmt_model::api::{DueVisit, PersonRow};
+use pcmt_model::{visit_state, Labelled};
+use yew::prelude::*;
+
+use super::sessions::PAGE;
+
+#[function_component]
+pub fn People() -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let query = use_state(String::new);
+    let rows = use_state(Vec::<PersonRow>::new);
+    let more = use_state(|| false);
+    let due = use_fetch(ctx.generation, |_| api::due_visits());
+    let l = ctx.lang;
+
+    let load = {
+        let (rows, more, ctx) = (rows.clone(), more.clone(), ctx.clone());
+        move |q: String, offset: u32, current: Vec<PersonRow>| {
+            let (rows, more, ctx) = (rows.clone(), more.clone(), ctx.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::search_people(&q, offset, PAGE).await {
+                    Ok(page) => {
+                        more.set(page.len() as u32 == PAGE);
+                        let mut all = current;
+                        all.extend(page);
+                        rows.set(all);
+                    }
+                    Err(e) => ctx.fail(&e),
+                }
+            });
+        }
+    };
+    {
+        let load = load.clone();
+        use_effect_with(((*query).clone(), ctx.generation), move |(q, _)| load(q.clone(), 0, Vec::new()));
+    }
+    let load_more = {
+        let (load, query, rows) = (load.clone(), query.clone(), rows.clone());
+        Callback::from(move |_: MouseEvent| load((*query).clone(), rows.len() as u32, (*rows).clone()))
+    };
+    let on_query = {
+        let query = query.clone();
+        Callback::from(move |v: String| query.set(v))
+    };
+    html! {
+        <div class="people">
+            { ui::heading(l.pick("Người được quản lý", "People under management"),
+                ui::nav_button("new-person", l.pick("+ Lập hồ sơ", "+ New file"), "primary", ctx.go_to(Screen::PersonEdit(None)))) }
+            <section class="card">
+                <h3>{ l.pick("Cần thăm gặp", "Visits due") }</h3>
+                { fetched(&ctx, &due, |list: &Vec<DueVisit>| html! {
+                    <>
+                        if list.is_empty() {
+                            <p class="empty" id="people-due-empty">{ l.pick("Không ai quá hạn hoặc sắp đến hạn.", "Nobody is overdue or due soon.") }</p>
+                        }
+                        <ul id="people-due" class="rows">{ for list.iter().map(|v| due_row(&ctx, v)) }</ul>
+                    </>
+                }) }
+            </section>
+            <section class="card">
+                <div class="search">
+                    <label for="people-search">{ l.pick("Tìm theo tên (có dấu hoặc không dấu) hoặc số CCCD", "Search by name (with or without diacritics) or citizen ID") }</label>
+                    { text_input("people-search", &query, Keys::Text, l.pick("VD: nguyen van a", "e.g. nguyen van a"), on_query) }
+                </div>
+                <h3 id="people-count">{ match l {
+                    pcmt_model::Lang::Vi => format!("{} người{}", rows.len(), if *more { " (còn nữa)" } else { "" }),
+                    pcmt_model::Lang::En => format!("{} people{}", rows.len(), if *more { " (more below)" } else { "" }),
+                } }</h3>
+                <ul id="people-list" class="rows">
+                    { for rows.iter().map(|p| person_row(&ctx, p)) }
+                </ul>
+                if *more {
+                    <button type="button" id="more" class="secondary wide" onclick={load_more}>{ l.pick("Xem thêm", "Show more") }</button>
+                }
+            </section>
+        </div>
+    }
+}
+
+fn person_row(ctx: &Ctx, p: &PersonRow) -> Html {
+    let l = ctx.lang;
+    let state = p.due_on.map(|d| visit_state(d, api::today()));
+    html! {
+        <li class="person" data-id={p.id.to_string()}>
+            <button type="button" class="row-button" onclick={ctx.go_to(Screen::Person(p.id))}>
+                <span class="what">
+                    <strong>{ &p.full_name }</strong>
+                    <span class="meta">{ format!("{} · {} · {}", ui::day(p.birth_date), ctx.commune_name(&p.commune), p.status.map(|s| s.label(l)).unwrap_or_default()) }</span>
+                    <span class="badges">{ ui::sync_badge(l, p.unsynced, p.conflicted) }</span>
+                </span>
+                if let Some(s) = state { { visit_badge(ctx, s, p.due_on) } }
+            </button>
+        </li>
+    }
+}

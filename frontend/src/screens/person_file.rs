@@ -1,0 +1,137 @@
+//! A person's file (Hồ sơ): who they are, their status history, the next
+//! visit, every visit so far, conflicts and history; check-in from here.
+
+use crate::api;
+use crate::app::{Ctx, Screen};
+use crate::load::{fetched, use_fetch};
+use crate::screens::record_panel::RecordPanel;
+use crate::screens::today::visit_badge;
+use crate::ui;
+use pcmt_model::api::{CheckInRow, CommandError, PersonRow};
+use pcmt_model::{visit_state, Field, Labelled, PersonInput};
+use uuid::Uuid;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub id: Uuid,
+}
+
+#[derive(Clone, PartialEq)]
+struct Loaded {
+    row: PersonRow,
+    file: PersonInput,
+    visits: Vec<CheckInRow>,
+}
+
+#[function_component]
+pub fn PersonFile(props: &Props) -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let version = use_state(|| 0u32);
+    let data = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| async move {
+        Ok::<_, CommandError>(Loaded {
+            row: api::person_row(id).await?,
+            file: api::get_person(id).await?,
+            visits: api::checkins_of(id).await?,
+        })
+    });
+    let reload = {
+        let version = version.clone();
+        Callback::from(move |_| version.set(*version + 1))
+    };
+    let l = ctx.lang;
+    let id = props.id;
+    html! {
+        <div class="detail person-file">
+            { ui::heading(l.pick("Hồ sơ quản lý", "Management file"), html! {
+                <div class="head-actions">
+                    { ui::nav_button("back", l.pick("← Danh sách", "← List"), "secondary", ctx.go_to(Screen::People)) }
+                    { ui::nav_button("edit", l.pick("Sửa hồ sơ", "Edit file"), "secondary", ctx.go_to(Screen::PersonEdit(Some(id)))) }
+                    { ui::nav_button("checkin", l.pick("Ghi lần gặp", "Record a visit"), "primary", ctx.go_to(Screen::CheckIn(id))) }
+                </div>
+            }) }
+            { fetched(&ctx, &data, |d: &Loaded| view(&ctx, d)) }
+            <RecordPanel id={id} on_change={reload} />
+        </div>
+    }
+}
+
+fn view(ctx: &Ctx, d: &Loaded) -> Html {
+    let l = ctx.lang;
+    let (p, row) = (&d.file, &d.row);
+    let state = row.due_on.map(|due| visit_state(due, api::today()));
+    let or_dash = |s: &str| if s.trim().is_empty() { "—".to_string() } else { s.to_string() };
+    let fact = |f: Field, v: String| html! { <><dt>{ f.label(l) }</dt><dd data-field={f.code()}>{ v }</dd></> };
+    html! {
+        <>
+            <section class="card person-head">
+                <h3 id="person-name">{ &p.full_name }</h3>
+                <div class="status-line">
+                    <span class="status">{ p.current_status().map(|s| s.label(l)).unwrap_or("—") }</span>
+                    if let Some(s) = state { { visit_badge(ctx, s, row.due_on) } }
+                    <span id="next-visit" class="meta">{ match row.due_on {
+                        Some(d) => format!("{} {}", l.pick("Hạn thăm gặp:", "Next visit due:"), ui::day(d)),
+                        None => l.pick("Không có lịch thăm gặp", "No visits scheduled").to_string(),
+                    } }</span>
+                    { ui::sync_badge(l, row.unsynced, row.conflicted) }
+                </div>
+                <dl class="facts">
+                    { fact(Field::BirthDate, ui::day(p.birth_date)) }
+                    { fact(Field::Sex, p.sex.label(l).into()) }
+                    { fact(Field::CitizenId, p.citizen_id.clone().unwrap_or_else(|| "—".into())) }
+                    { fact(Field::Ethnicity, or_dash(&p.ethnicity)) }
+                    { fact(Field::Commune, ctx.commune_name(&p.commune)) }
+                    { fact(Field::Village, p.village.as_deref().map(|v| ctx.commune_name(v)).unwrap_or_else(|| "—".into())) }
+                    { fact(Field::Address, or_dash(&p.address)) }
+                    { fact(Field::Phone, p.phone.clone().unwrap_or_else(|| "—".into())) }
+                    { fact(Field::FamilyContact, or_dash(&p.family_contact)) }
+                    { fact(Field::Substances, p.substances.iter().map(|s| s.label(l)).collect::<Vec<_>>().join(", ")) }
+                    { fact(Field::OfficerInCharge, or_dash(&p.officer_in_charge)) }
+                </dl>
+            </section>
+            <section class="card">
+                <h3>{ Field::Statuses.label(l) }</h3>
+                <table class="table" id="status-history">
+                    <thead><tr>
+                        <th>{ Field::Status.label(l) }</th><th>{ Field::StatusFrom.label(l) }</th><th>{ Field::StatusUntil.label(l) }</th><th>{ Field::Notes.label(l) }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for p.statuses.iter().rev().map(|s| html! {
+                            <tr>
+                                <td>{ s.status.label(l) }{ s.closed_reason.map(|r| format!(" ({})", r.label(l))).unwrap_or_default() }</td>
+                                <td>{ ui::day(s.from) }</td>
+                                <td>{ s.until.map(ui::day).unwrap_or_else(|| "—".into()) }</td>
+                                <td>{ &s.notes }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </section>
+            <section class="card">
+                <h3>{ format!("{} ({})", l.pick("Các lần gặp", "Visits"), d.visits.len()) }</h3>
+                if d.visits.is_empty() {
+                    <p class="empty">{ l.pick("Chưa có lần gặp nào.", "No visits yet.") }</p>
+                }
+                <ul id="visit-list" class="rows">
+                    { for d.visits.iter().map(|v| html! {
+                        <li class="visit">
+                            <span class="when">{ ui::day(v.date) }</span>
+                            <span class="what">
+                                <strong>{ if v.attended { l.pick("Có mặt", "Attended") } else { l.pick("Vắng mặt", "Absent") } }</strong>
+                                <span class="meta">{ [
+                                    v.test_result.map(|t| format!("{}: {}", l.pick("Xét nghiệm", "Test"), t.label(l))),
+                                    v.psychosis_signs.then(|| l.pick("Có biểu hiện loạn thần", "Psychosis signs").to_string()),
+                                    v.relapse_suspected.then(|| l.pick("Nghi sử dụng lại", "Relapse suspected").to_string()),
+                                    v.next_visit.map(|d| format!("{} {}", l.pick("Hẹn:", "Next:"), ui::day(d))),
+                                ].into_iter().flatten().collect::<Vec<_>>().join(" · ") }</span>
+                            </span>
+                            { ui::sync_badge(l, v.unsynced, false) }
+                        </li>
+                    }) }
+                </ul>
+            </section>
+        </>
+    }
+}

@@ -1,0 +1,141 @@
+//! Under every record: its conflicts (xung đột), with the values written on
+//! different tablets side by side for the officer to pick from or replace,
+//! and its history (who changed which field, when, on which tablet).
+
+use crate::api;
+use crate::app::{Ctx, Notice};
+use crate::load::{fetched, use_fetch};
+use crate::ui;
+use pcmt_model::api::{FieldConflict, HistoryEntry};
+use pcmt_model::{Field, Labelled, Lang};
+use uuid::Uuid;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub id: Uuid,
+    /// Called after a conflict is settled, so the record is read again.
+    pub on_change: Callback<()>,
+}
+
+/// A stored field's name in the officer's language.
+fn field_label(field: &str, lang: Lang) -> String {
+    match Field::from_code(field) {
+        Some(f) => f.label(lang).to_string(),
+        None => match field {
+            "topics" => Field::Topic.label(lang).to_string(),
+            "kind" => Field::SurveyKind.label(lang).to_string(),
+            "@deleted" => lang.pick("Đã xóa", "Deleted").to_string(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// Long values (lists, nested parts) are cut for the history line.
+fn short(value: &str) -> String {
+    const MAX: usize = 80;
+    if value.chars().count() > MAX {
+        format!("{}…", value.chars().take(MAX).collect::<String>())
+    } else {
+        value.to_string()
+    }
+}
+
+#[function_component]
+pub fn RecordPanel(props: &Props) -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let version = use_state(|| 0u32);
+    let conflicts = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| api::record_conflicts(id));
+    let history = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| api::record_history(id));
+    let l = ctx.lang;
+    let resolve = {
+        let (ctx, version, on_change, id) = (ctx.clone(), version.clone(), props.on_change.clone(), props.id);
+        Callback::from(move |(field, value): (String, String)| {
+            let (ctx, version, on_change) = (ctx.clone(), version.clone(), on_change.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::resolve_conflict(id, &field, &value).await {
+                    Ok(()) => {
+                        ctx.notify.emit(Notice::Ok(ctx.t("Đã giải quyết xung đột. Thay đổi sẽ được gửi ở lần đồng bộ tới.", "Conflict settled. The change goes out at the next sync.").into()));
+                        version.set(*version + 1);
+                        ctx.refresh.emit(());
+                        on_change.emit(());
+                    }
+                    Err(e) => ctx.fail(&e),
+                }
+            });
+        })
+    };
+    html! {
+        <>
+            { fetched(&ctx, &conflicts, |list: &Vec<FieldConflict>| if list.is_empty() { html! {} } else { html! {
+                <section class="card conflicts" id="conflicts">
+                    <h3>{ l.pick("Xung đột cần xử lý", "Conflicts to settle") }</h3>
+                    <p class="lead">{ l.pick(
+                        "Hai máy đã sửa cùng một mục trước khi đồng bộ. Không giá trị nào bị mất: chọn giá trị đúng, hoặc nhập giá trị khác.",
+                        "Two tablets changed the same field before syncing. Nothing was lost: pick the right value, or type another.") }</p>
+                    { for list.iter().map(|c| conflict_view(l, c, resolve.clone())) }
+                </section>
+            } }) }
+            <section class="card history" id="history">
+                <h3>{ l.pick("Lịch sử thay đổi", "History") }</h3>
+                { fetched(&ctx, &history, |list: &Vec<HistoryEntry>| html! {
+                    <ol class="history-list">
+                        { for list.iter().rev().map(|h| html! {
+                            <li>
+                                <div class="who"><strong>{ ui::moment(h.time) }</strong>
+                                    { format!(" · {} · {} {}", if h.officer.is_empty() { "?" } else { &h.officer }, l.pick("máy", "tablet"), h.device.chars().take(8).collect::<String>()) }</div>
+                                <div class="meta">{ h.fields.iter().filter(|f| !f.field.starts_with('@') || f.field == "@deleted")
+                                    .map(|f| format!("{}: {}", field_label(&f.field, l), short(&f.value))).collect::<Vec<_>>().join(" · ") }</div>
+                            </li>
+                        }) }
+                    </ol>
+                }) }
+            </section>
+        </>
+    }
+}
+
+fn conflict_view(l: Lang, c: &FieldConflict, resolve: Callback<(String, String)>) -> Html {
+    let field = c.field.clone();
+    let other_id = format!("other-{field}");
+    let use_other = {
+        let (field, other_id, resolve) = (field.clone(), other_id.clone(), resolve.clone());
+        Callback::from(move |_: MouseEvent| {
+            let value = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&other_id))
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(e).ok())
+                .map(|i| i.value())
+                .unwrap_or_default();
+            if !value.trim().is_empty() {
+                resolve.emit((field.clone(), value));
+            }
+        })
+    };
+    html! {
+        <div class="conflict" data-field={field.clone()}>
+            <h4>{ field_label(&field, l) }</h4>
+            <div class="side-by-side">
+                { for c.values.iter().enumerate().map(|(i, v)| {
+                    let (field, v2, resolve) = (field.clone(), v.clone(), resolve.clone());
+                    html! {
+                        <div class="value">
+                            <p class="text">{ v }</p>
+                            <button type="button" id={format!("pick-{field}-{i}")} class="primary"
+                                onclick={Callback::from(move |_: MouseEvent| resolve.emit((field.clone(), v2.clone())))}>
+                                { l.pick("Chọn giá trị này", "Keep this value") }
+                            </button>
+                        </div>
+                    }
+                }) }
+            </div>
+            <div class="with-action">
+                <input id={other_id.clone()} type="text" placeholder={l.pick("Hoặc nhập giá trị khác", "Or type another value")} />
+                <button type="button" id={format!("use-other-{field}")} class="secondary" onclick={use_other}>{ l.pick("Dùng giá trị này", "Use this") }</button>
+            </div>
+        </div>
+    }
+}

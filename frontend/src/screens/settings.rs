@@ -1,0 +1,81 @@
+//! Settings (Cài đặt): language, officer, unit and hub address; what the
+//! tablet is (device, communes, data size, version).
+
+use crate::api;
+use crate::app::{Ctx, Notice};
+use crate::ui::{self, field, setter, text_input, Keys};
+use pcmt_model::api::Settings;
+use pcmt_model::{Field, FieldError, Lang};
+use yew::prelude::*;
+
+#[function_component]
+pub fn SettingsScreen() -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let form = use_state(|| ctx.info.settings.clone());
+    let errors = use_state(Vec::<FieldError>::new);
+    let l = ctx.lang;
+    let on_submit = {
+        let (form, errors, ctx) = (form.clone(), errors.clone(), ctx.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let settings = (*form).clone();
+            let (errors, ctx) = (errors.clone(), ctx.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::save_settings(&settings).await {
+                    Ok(_) => {
+                        errors.set(Vec::new());
+                        ctx.notify.emit(Notice::Ok(settings.lang.pick("Đã lưu cài đặt.", "Settings saved.").into()));
+                        ctx.refresh.emit(());
+                    }
+                    Err(e) => {
+                        errors.set(e.fields.clone());
+                        ctx.fail(&e);
+                    }
+                }
+            });
+        })
+    };
+    let f = &*form;
+    let errs = &*errors;
+    let info = &ctx.info;
+    let communes = if info.communes.is_empty() {
+        l.pick("(chưa đăng ký với văn phòng)", "(not enrolled yet)").to_string()
+    } else {
+        info.communes.iter().map(|c| ctx.commune_name(c)).collect::<Vec<_>>().join(", ")
+    };
+    html! {
+        <div class="settings">
+            { ui::heading(l.pick("Cài đặt", "Settings"), html! {}) }
+            <form class="card" onsubmit={on_submit} novalidate=true>
+                <div class="grid">
+                    <div class="field">
+                        <label for="settings-lang">{ l.pick("Ngôn ngữ", "Language") }</label>
+                        <select id="settings-lang" onchange={setter(&form, |f: &mut Settings, v: String| f.lang = if v == "en" { Lang::En } else { Lang::Vi }).reform(|e: Event| e.target_unchecked_into::<web_sys::HtmlSelectElement>().value())}>
+                            <option value="vi" selected={f.lang == Lang::Vi}>{ "Tiếng Việt" }</option>
+                            <option value="en" selected={f.lang == Lang::En}>{ "English" }</option>
+                        </select>
+                    </div>
+                    { field(l, "officer", Field::Officer, None, errs, text_input("officer", &f.officer, Keys::Text, "", setter(&form, |f: &mut Settings, v| f.officer = v))) }
+                    { field(l, "unit", Field::Unit, None, errs, text_input("unit", &f.unit, Keys::Text, "", setter(&form, |f: &mut Settings, v| f.unit = v))) }
+                    { field(l, "hub_url", Field::HubUrl, None, errs, text_input("hub_url", &f.hub_url, Keys::Text, "https://", setter(&form, |f: &mut Settings, v| f.hub_url = v))) }
+                </div>
+                <button id="settings-save" class="primary wide" type="submit">{ l.pick("Lưu cài đặt", "Save settings") }</button>
+            </form>
+            <section class="card">
+                <h3>{ l.pick("Về máy này", "About this tablet") }</h3>
+                <dl class="facts" id="device-facts">
+                    <dt>{ l.pick("Mã thiết bị", "Device ID") }</dt><dd id="device-id">{ &info.device_id }</dd>
+                    <dt>{ l.pick("Đăng ký với văn phòng", "Enrolled with the office") }</dt>
+                    <dd>{ if info.enrolled { l.pick("Đã đăng ký", "Yes") } else { l.pick("Chưa (sẽ đăng ký ở lần đồng bộ đầu tiên)", "Not yet (at the first sync)") } }</dd>
+                    <dt>{ l.pick("Xã được phân công", "Communes") }</dt><dd>{ communes }</dd>
+                    <dt>{ l.pick("Dữ liệu trên máy", "Data on this tablet") }</dt><dd id="data-size">{ ui::size(info.data_bytes) }</dd>
+                    <dt>{ l.pick("Hồ sơ chưa đồng bộ", "Records not synced") }</dt><dd>{ info.unsynced }</dd>
+                    <dt>{ l.pick("Đồng bộ gần nhất", "Last sync") }</dt><dd>{ info.last_sync.map(ui::moment).unwrap_or_else(|| l.pick("Chưa lần nào", "Never").into()) }</dd>
+                    <dt>{ l.pick("Phiên bản", "Version") }</dt><dd>{ &info.app_version }</dd>
+                </dl>
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,83 @@
+//! One survey: where and when, what each site held and how it was dealt
+//! with, conflicts and history.
+
+use crate::api;
+use crate::app::{Ctx, Screen};
+use crate::load::{fetched, use_fetch};
+use crate::screens::record_panel::RecordPanel;
+use crate::ui;
+use pcmt_model::{Field, Labelled, SurveyInput};
+use uuid::Uuid;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub id: Uuid,
+}
+
+#[function_component]
+pub fn SurveyDetail(props: &Props) -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let version = use_state(|| 0u32);
+    let survey = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| api::get_survey(id));
+    let reload = {
+        let version = version.clone();
+        Callback::from(move |_| version.set(*version + 1))
+    };
+    let l = ctx.lang;
+    let id = props.id;
+    html! {
+        <div class="detail">
+            { ui::heading(l.pick("Đợt rà soát", "Survey"), html! {
+                <div class="head-actions">
+                    { ui::nav_button("back", l.pick("← Danh sách", "← List"), "secondary", ctx.go_to(Screen::Surveys)) }
+                    { ui::nav_button("edit", l.pick("Sửa", "Edit"), "primary", ctx.go_to(Screen::SurveyEdit(Some(id)))) }
+                </div>
+            }) }
+            { fetched(&ctx, &survey, |s: &SurveyInput| view(&ctx, s)) }
+            <RecordPanel id={id} on_change={reload} />
+        </div>
+    }
+}
+
+fn view(ctx: &Ctx, s: &SurveyInput) -> Html {
+    let l = ctx.lang;
+    let fact = |f: Field, v: String| html! { <><dt>{ f.label(l) }</dt><dd data-field={f.code()}>{ v }</dd></> };
+    html! {
+        <>
+            <section class="card">
+                <dl class="facts" id="survey-facts">
+                    { fact(Field::Date, ui::day(s.date)) }
+                    { fact(Field::Commune, ctx.commune_name(&s.commune)) }
+                    { fact(Field::Team, s.team.clone()) }
+                    { fact(Field::SurveyKind, s.kind.label(l).into()) }
+                    { fact(Field::Villages, if s.villages.is_empty() { "—".into() } else { s.villages.iter().map(|v| ctx.commune_name(v)).collect::<Vec<_>>().join(", ") }) }
+                    { fact(Field::AreaCovered, s.area_covered_ha.map(|h| format!("{h} ha")).unwrap_or_else(|| "—".into())) }
+                    { fact(Field::Notes, if s.notes.is_empty() { "—".into() } else { s.notes.clone() }) }
+                </dl>
+                if s.sites.is_empty() {
+                    <p class="badge synced big" id="no-findings">{ l.pick("Không phát hiện cây có chứa chất ma túy", "No drug plants found") }</p>
+                }
+            </section>
+            { for s.sites.iter().enumerate().map(|(i, site)| html! {
+                <section class="card site" id={format!("site-{i}")}>
+                    <h3>{ format!("{} {}: {} {}", l.pick("Điểm", "Site"), i + 1, site.plant_count, site.species.label(l)) }</h3>
+                    <dl class="facts">
+                        { fact(Field::SitePoint, format!("{:.6}, {:.6}", site.point.lat, site.point.lon)) }
+                        { fact(Field::SitePolygon, match (&site.polygon, site.area_m2()) {
+                            (Some(p), Some(a)) => format!("{} {} · {}", p.len(), l.pick("điểm", "points"), ui::area(a)),
+                            _ => "—".into(),
+                        }) }
+                        { fact(Field::GrowthStage, site.growth_stage.label(l).into()) }
+                        { fact(Field::LandKind, site.land_kind.label(l).into()) }
+                        { fact(Field::Grower, site.grower.clone().unwrap_or_else(|| "—".into())) }
+                        { fact(Field::Action, format!("{} · {} · {}", site.action.kind.label(l), ui::day(site.action.date), site.action.by)) }
+                        { fact(Field::SamplesTaken, if site.samples_taken { l.pick("Có", "Yes") } else { l.pick("Không", "No") }.into()) }
+                    </dl>
+                </section>
+            }) }
+        </>
+    }
+}
