@@ -161,27 +161,62 @@ impl AppWindow {
     }
 
     pub async fn css(&self, selector: &str) -> fantoccini::elements::Element {
-        self.client
+        match self
+            .client
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::Css(selector))
             .await
-            .unwrap_or_else(|e| panic!("`{selector}` did not appear: {e}"))
+        {
+            Ok(el) => el,
+            Err(e) => self.fail(format!("`{selector}` did not appear: {e}")).await,
+        }
     }
 
     /// Replaces the text of an input, as an officer would by selecting all and typing.
     pub async fn type_into(&self, selector: &str, text: &str) {
         let el = self.css(selector).await;
         el.clear().await.expect("clear the field");
-        el.send_keys(text).await.expect("type into the field");
+        if text.is_empty() {
+            // WebDriver's clear fires no input event; the screen must hear of it.
+            let arg = serde_json::to_value(&el).expect("an element reference");
+            self.client
+                .execute(
+                    "arguments[0].dispatchEvent(new Event('input', {bubbles: true}))",
+                    vec![arg],
+                )
+                .await
+                .expect("announce the cleared field");
+        } else {
+            el.send_keys(text)
+                .await
+                .unwrap_or_else(|e| panic!("type {text:?} into {selector}: {e}"));
+        }
     }
 
+    /// Picks an option of a drop-down. WebKitWebDriver cannot click an
+    /// <option> (it answers with an empty error), so the value is set and the
+    /// change announced, as the drop-down itself would; an option that is not
+    /// offered fails the test.
     pub async fn choose(&self, selector: &str, value: &str) {
-        self.css(selector)
-            .await
-            .select_by_value(value)
+        let el = self.css(selector).await;
+        let arg = serde_json::to_value(&el).expect("an element reference");
+        let chosen = self
+            .client
+            .execute(
+                "const s = arguments[0]; s.value = arguments[1];
+                 if (s.value !== arguments[1]) return false;
+                 s.dispatchEvent(new Event('change', {bubbles: true}));
+                 return true;",
+                vec![arg, value.into()],
+            )
             .await
             .unwrap_or_else(|e| panic!("choose {value} in {selector}: {e}"));
+        assert_eq!(
+            chosen,
+            serde_json::Value::Bool(true),
+            "{selector} offers no {value}"
+        );
     }
 
     pub async fn click(&self, selector: &str) {
@@ -204,13 +239,23 @@ impl AppWindow {
                 return text;
             }
             if Instant::now() > deadline {
-                panic!("`{selector}` never showed {needle:?}; it shows {text:?}");
+                self.fail(format!(
+                    "`{selector}` never showed {needle:?}; it shows {text:?}"
+                ))
+                .await;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
     /// Saves a screenshot of the window as `<out>/<name>.png` and returns its path.
+    /// Fails the test with what the officer would have seen instead, for
+    /// whoever reads the failure.
+    pub async fn fail(&self, what: String) -> ! {
+        let shot = self.screenshot("FAILED").await;
+        panic!("{what} (screen: {})", shot.display())
+    }
+
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("a screenshot");
         let path = self.out.join(format!("{name}.png"));
@@ -283,17 +328,15 @@ impl AppWindow {
     /// Stands in for the tablet's GPS: the page's geolocation becomes a fake
     /// whose fixes the test feeds with [`AppWindow::feed_fix`].
     pub async fn fake_gps(&self) {
-        self.js(
-            "const geo = {
+        self.js("const geo = {
                 watchPosition(ok) { window.__pcmtFix = ok; return 7; },
                 clearWatch() { window.__pcmtFix = null; },
                 getCurrentPosition(ok) { ok(window.__pcmtHere); },
             };
             window.__pcmtHere = { coords: { latitude: 15.0512, longitude: 107.7321, accuracy: 4 } };
             Object.defineProperty(navigator, 'geolocation', { get: () => geo, configurable: true });
-            return true;",
-        )
-        .await;
+            return true;")
+            .await;
     }
 
     /// One position fix, as the GPS reports while the officer walks.
@@ -305,7 +348,11 @@ impl AppWindow {
                  return false;"
             ))
             .await;
-        assert_eq!(fed, serde_json::Value::Bool(true), "the app is watching the position");
+        assert_eq!(
+            fed,
+            serde_json::Value::Bool(true),
+            "the app is watching the position"
+        );
     }
 
     /// Text of every element matching `selector`.
@@ -331,7 +378,8 @@ impl AppWindow {
                 return;
             }
             if Instant::now() > deadline {
-                panic!("`{selector}` still shows {needle:?}: {texts:?}");
+                self.fail(format!("`{selector}` still shows {needle:?}: {texts:?}"))
+                    .await;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

@@ -62,12 +62,16 @@ async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_
     app.css("#start").await;
     app.type_into("#officer", "").await;
     app.click("#start").await;
-    assert_eq!(app.css("#officer-error").await.text().await.unwrap(), "Chưa nhập");
+    assert_eq!(
+        app.css("#officer-error").await.text().await.unwrap(),
+        "Chưa nhập"
+    );
     app.screens("01-first-start").await;
     app.set_up("A Lưu", "Công an xã Đăk Pék").await;
     let enrolled = app.wait_for_text("#notice", "Đồng bộ xong").await;
     assert!(enrolled.contains("nhận 3 hồ sơ"), "{enrolled}");
-    app.wait_for_text(".bar .subtitle", "A Lưu · Công an xã Đăk Pék").await;
+    app.wait_for_text(".bar .subtitle", "A Lưu · Công an xã Đăk Pék")
+        .await;
     app.screens("02-today").await;
 
     // A careless entry: more women than attendees, a blank venue, no topic.
@@ -81,7 +85,10 @@ async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_
         app.css("#women-error").await.text().await.unwrap(),
         "Không được lớn hơn tổng số người dự"
     );
-    assert_eq!(app.css("#venue_name-error").await.text().await.unwrap(), "Chưa nhập");
+    assert_eq!(
+        app.css("#venue_name-error").await.text().await.unwrap(),
+        "Chưa nhập"
+    );
     app.css("#topic-error").await;
     app.screens("03-session-form-errors").await;
 
@@ -89,7 +96,8 @@ async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_
     app.type_into("#date", &dmy(today() - Days::new(4))).await;
     app.choose("#commune", "62-610-23287").await;
     app.choose("#venue_kind", "school").await;
-    app.type_into("#venue_name", "Trường PTDTBT THCS Đăk Choong").await;
+    app.type_into("#venue_name", "Trường PTDTBT THCS Đăk Choong")
+        .await;
     app.choose("#form", "talk").await;
     app.click("#topic-disguised_drugs").await;
     app.click("#topic-synthetic_drugs").await;
@@ -99,19 +107,23 @@ async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_
     app.type_into("#audience-students", "110").await;
     app.choose("#language", "minority").await;
     app.type_into("#language_name", "tiếng Xơ Đăng").await;
-    app.click("#organisers-commune_police").await;
+    app.click("#organisers-police").await;
     app.type_into("#materials", "150").await;
     app.type_into("#pledges", "98").await;
     app.screens("04-session-form-filled").await;
     app.click("#save").await;
-    app.wait_for_text("#notice", "Đã lưu buổi tuyên truyền").await;
+    app.wait_for_text("#notice", "Đã lưu buổi tuyên truyền")
+        .await;
     app.wait_for_text("#unsynced", "1").await;
 
     app.click("#nav-sessions").await;
     let item = app
         .wait_for_text("#session-list", "Trường PTDTBT THCS Đăk Choong")
         .await;
-    assert!(item.contains(&dmy(today() - Days::new(4))), "dd/mm/yyyy: {item}");
+    assert!(
+        item.contains(&dmy(today() - Days::new(4))),
+        "dd/mm/yyyy: {item}"
+    );
     assert!(item.contains("Xã Đăk Choong"), "commune by name: {item}");
     assert!(item.contains("Chưa đồng bộ"), "not yet synced: {item}");
     app.wait_for_text("#session-count", "4 buổi").await;
@@ -119,9 +131,11 @@ async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_
 
     // Filters: by form and by period.
     app.choose("#filter-form", "rally").await;
-    app.wait_until_gone("#session-list", "Trường PTDTBT THCS Đăk Choong").await;
+    app.wait_until_gone("#session-list", "Trường PTDTBT THCS Đăk Choong")
+        .await;
     app.choose("#filter-form", "").await;
-    app.type_into("#filter-from", &dmy(today() - Days::new(5))).await;
+    app.type_into("#filter-from", &dmy(today() - Days::new(5)))
+        .await;
     app.wait_for_text("#session-count", "1 buổi").await;
     app.screens("06-session-list-filtered").await;
 
@@ -159,7 +173,9 @@ async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_
     // A cut connection: the officer is told the next sync continues.
     drop(hub);
     app.click("#sync").await;
-    let cut = app.wait_for_text("#notice", "lần đồng bộ sau sẽ tiếp tục").await;
+    let cut = app
+        .wait_for_text("#notice", "lần đồng bộ sau sẽ tiếp tục")
+        .await;
     assert!(cut.contains("Không kết nối được máy chủ huyện"), "{cut}");
     app.screens("10-sync-cut").await;
     app.close().await;
@@ -187,7 +203,8 @@ async fn a_person_registered_as_overdue_leaves_the_due_list_after_a_check_in() {
     app.type_into("#address", "Thôn Đăk Ung, xã Đăk Pék").await;
     app.click("#substances-methamphetamine").await;
     // Under management since 60 days ago: a visit every 30 days, so overdue.
-    app.type_into("#status_from-0", &dmy(today() - Days::new(60))).await;
+    app.type_into("#status_from-0", &dmy(today() - Days::new(60)))
+        .await;
     app.screens("11-person-form").await;
     app.click("#save").await;
     app.wait_for_text("#notice", "Đã lưu hồ sơ").await;
@@ -212,20 +229,28 @@ async fn a_person_registered_as_overdue_leaves_the_due_list_after_a_check_in() {
     app.choose("#test_kind", "urine_quick").await;
     app.choose("#test_result", "positive").await;
     app.click("#save").await;
-    assert_eq!(app.css("#test_substances-error").await.text().await.unwrap(), "Chưa nhập");
+    assert_eq!(
+        app.css("#test_substances-error")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "Chưa nhập"
+    );
     app.choose("#test_result", "negative").await;
-    app.type_into("#health_state", "Sức khỏe ổn định, không có biểu hiện loạn thần").await;
+    app.type_into(
+        "#health_state",
+        "Sức khỏe ổn định, không có biểu hiện loạn thần",
+    )
+    .await;
     app.click("#support-counselling").await;
     app.screens("15-checkin-form").await;
     app.click("#save").await;
     app.wait_for_text("#notice", "Đã ghi lần gặp").await;
     let visits = app.wait_for_text("#visit-list", &dmy(today())).await;
     assert!(visits.contains("Xét nghiệm: Âm tính"), "{visits}");
-    app.wait_for_text(
-        "#next-visit",
-        &dmy(today() + Days::new(30)),
-    )
-    .await;
+    app.wait_for_text("#next-visit", &dmy(today() + Days::new(30)))
+        .await;
     app.screens("16-person-after-visit").await;
 
     app.click("#nav-today").await;
@@ -245,22 +270,38 @@ async fn a_survey_with_a_walked_boundary_and_one_with_no_findings() {
 
     app.click("#nav-surveys").await;
     app.click("#new-survey").await;
-    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék").await;
+    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék")
+        .await;
     app.click("#villages-62-610-23284-01").await;
     app.type_into("#area_covered_ha", "120,5").await;
     app.click("#add-site").await;
     app.click("#locate-0").await;
     let point = app.css("#site_point-0").await;
-    assert_eq!(point.prop("value").await.unwrap().as_deref(), Some("15.051200, 107.732100"));
+    assert_eq!(
+        point.prop("value").await.unwrap().as_deref(),
+        Some("15.051200, 107.732100")
+    );
     app.type_into("#plant_count-0", "800").await;
     app.choose("#growth_stage-0", "flowering").await;
 
     // The officer walks round the plot; each fix adds a corner.
     let corners = [
-        GeoPoint { lat: 15.0512, lon: 107.7321 },
-        GeoPoint { lat: 15.0512, lon: 107.7326 },
-        GeoPoint { lat: 15.0516, lon: 107.7326 },
-        GeoPoint { lat: 15.0516, lon: 107.7321 },
+        GeoPoint {
+            lat: 15.0512,
+            lon: 107.7321,
+        },
+        GeoPoint {
+            lat: 15.0512,
+            lon: 107.7326,
+        },
+        GeoPoint {
+            lat: 15.0516,
+            lon: 107.7326,
+        },
+        GeoPoint {
+            lat: 15.0516,
+            lon: 107.7321,
+        },
     ];
     app.click("#walk-start-0").await;
     app.css("#walking-0").await;
@@ -268,14 +309,24 @@ async fn a_survey_with_a_walked_boundary_and_one_with_no_findings() {
         app.feed_fix(c.lat, c.lon).await;
         // Jitter a metre away is not a step.
         app.feed_fix(c.lat + 0.000005, c.lon).await;
-        app.wait_for_text("#site-area-0", &format!("{} điểm", i + 1)).await;
+        app.wait_for_text("#site-area-0", &format!("{} điểm", i + 1))
+            .await;
     }
     let area = pcmt_model::polygon_area_m2(&corners);
     let shown = app.wait_for_text("#site-area-0", "4 điểm").await;
-    assert!(shown.contains(&format!("{area:.0} m²")), "{shown} vs {area}");
+    assert!(
+        shown.contains(&format!("{area:.0} m²")),
+        "{shown} vs {area}"
+    );
     app.screens("17-survey-walking").await;
     app.click("#walk-stop-0").await;
-    let typed = app.css("#site_polygon-0").await.prop("value").await.unwrap().unwrap_or_default();
+    let typed = app
+        .css("#site_polygon-0")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
     assert_eq!(typed.lines().count(), 4, "{typed}");
     app.screens("18-survey-form").await;
     app.click("#save").await;
@@ -287,7 +338,8 @@ async fn a_survey_with_a_walked_boundary_and_one_with_no_findings() {
     // A sweep with no findings is a record too: it proves coverage.
     app.click("#nav-surveys").await;
     app.click("#new-survey").await;
-    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék").await;
+    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék")
+        .await;
     app.choose("#commune", "62-610-23290").await;
     app.wait_for_text("#save", "Lưu: không phát hiện").await;
     app.click("#save").await;
@@ -303,11 +355,23 @@ async fn a_survey_with_a_walked_boundary_and_one_with_no_findings() {
     app.wait_for_text("#notice", "gửi 2 hồ sơ").await;
     app.close().await;
     let other = other_tablet(&hub, "Y Hoa", &DISTRICT);
-    let surveys = other.store().list_surveys(&ListFilter::default(), 10, 0).unwrap();
-    let walked = surveys.iter().find(|s| s.sites == 1).expect("the walked survey");
+    let surveys = other
+        .store()
+        .list_surveys(&ListFilter::default(), 10, 0)
+        .unwrap();
+    let walked = surveys
+        .iter()
+        .find(|s| s.sites == 1)
+        .expect("the walked survey");
     assert_eq!(walked.plants, 800);
-    assert!((walked.area_m2 - area).abs() < 1e-6, "{} vs {area}", walked.area_m2);
-    assert!(surveys.iter().any(|s| s.sites == 0 && s.commune == "62-610-23290"));
+    assert!(
+        (walked.area_m2 - area).abs() < 1e-6,
+        "{} vs {area}",
+        walked.area_m2
+    );
+    assert!(surveys
+        .iter()
+        .any(|s| s.sites == 0 && s.commune == "62-610-23290"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -330,46 +394,60 @@ async fn two_tablets_edit_one_session_and_the_officer_settles_the_conflict() {
         let mut s = other.store();
         let mut input: pcmt_model::SessionInput = s.record(market.id).unwrap();
         input.venue_name = "Chợ trung tâm xã Đăk Pék (khu B)".into();
-        s.update_session(market.id, &input, &other.author, today()).unwrap();
+        s.update_session(market.id, &input, &other.author, today())
+            .unwrap();
     }
     sync_other(&hub, &other);
 
     // Meanwhile A Lưu, offline, corrects the same field differently.
     app.click("#nav-sessions").await;
-    app.click(&format!("li[data-id='{}'] .row-button", market.id)).await;
+    app.click(&format!("li[data-id='{}'] .row-button", market.id))
+        .await;
     app.click("#edit").await;
     app.type_into("#venue_name", "Chợ phiên Đăk Pék").await;
     app.click("#save").await;
-    app.wait_for_text("#session-facts", "Chợ phiên Đăk Pék").await;
+    app.wait_for_text("#session-facts", "Chợ phiên Đăk Pék")
+        .await;
 
     // Sync: both values are kept and shown side by side.
     app.click("#sync").await;
     app.wait_for_text("#notice", "Đồng bộ xong").await;
-    let conflict = app.wait_for_text("#conflicts", "Chợ trung tâm xã Đăk Pék (khu B)").await;
+    let conflict = app
+        .wait_for_text("#conflicts", "Chợ trung tâm xã Đăk Pék (khu B)")
+        .await;
     assert!(conflict.contains("Chợ phiên Đăk Pék"), "{conflict}");
     assert!(conflict.contains("Tên địa điểm"), "{conflict}");
     app.click("#nav-sessions").await;
     app.wait_for_text("#session-list", "Có xung đột").await;
-    app.click(&format!("li[data-id='{}'] .row-button", market.id)).await;
+    app.click(&format!("li[data-id='{}'] .row-button", market.id))
+        .await;
     app.screens("21-conflict").await;
 
     // The officer keeps Y Hoa's value.
     let values = app
         .client
-        .find_all(fantoccini::Locator::Css(".conflict[data-field='venue_name'] .value"))
+        .find_all(fantoccini::Locator::Css(
+            ".conflict[data-field='venue_name'] .value",
+        ))
         .await
         .unwrap();
     let mut picked = false;
     for v in values {
         if v.text().await.unwrap().contains("khu B") {
-            v.find(fantoccini::Locator::Css("button")).await.unwrap().click().await.unwrap();
+            v.find(fantoccini::Locator::Css("button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
             picked = true;
         }
     }
     assert!(picked, "a button beside each value");
     app.wait_for_text("#notice", "Đã giải quyết xung đột").await;
     app.wait_until_gone("#conflicts", "khu B").await;
-    app.wait_for_text("#session-facts", "Chợ trung tâm xã Đăk Pék (khu B)").await;
+    app.wait_for_text("#session-facts", "Chợ trung tâm xã Đăk Pék (khu B)")
+        .await;
     app.wait_for_text("#history", "Tên địa điểm").await;
     app.screens("22-conflict-settled").await;
 
@@ -380,5 +458,8 @@ async fn two_tablets_edit_one_session_and_the_officer_settles_the_conflict() {
     sync_other(&hub, &other);
     let s = other.store();
     assert!(s.conflicts(market.id).unwrap().is_empty());
-    assert_eq!(s.session(market.id).unwrap().venue_name, "Chợ trung tâm xã Đăk Pék (khu B)");
+    assert_eq!(
+        s.session(market.id).unwrap().venue_name,
+        "Chợ trung tâm xã Đăk Pék (khu B)"
+    );
 }

@@ -3,7 +3,7 @@
 
 use pcmt_model::api::{
     AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, ListFilter,
-    PersonRow, SetupInput, Settings, SurveyRow, SyncReport,
+    PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
 };
 use pcmt_model::{CheckInInput, PersonInput, SessionInput, SessionRow, SurveyInput};
 use serde::de::DeserializeOwned;
@@ -17,7 +17,8 @@ extern "C" {
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
-    async fn listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> Result<JsValue, JsValue>;
+    async fn listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>)
+        -> Result<JsValue, JsValue>;
 }
 
 fn local_error(vi: &str, en: &str, detail: String) -> CommandError {
@@ -120,7 +121,10 @@ pub async fn load_draft(key: &str) -> Result<Option<String>, CommandError> {
     call("load_draft", &A { key }).await
 }
 
-pub async fn save_session(input: &SessionInput, id: Option<Uuid>) -> Result<SessionRow, CommandError> {
+pub async fn save_session(
+    input: &SessionInput,
+    id: Option<Uuid>,
+) -> Result<SessionRow, CommandError> {
     call("save_session", &Save { input, id }).await
 }
 
@@ -156,22 +160,58 @@ pub async fn save_checkin(input: &CheckInInput) -> Result<CheckInRow, CommandErr
     call("save_checkin", &A { input }).await
 }
 
-pub async fn list_sessions(filter: &ListFilter, offset: u32, limit: u32) -> Result<Vec<SessionRow>, CommandError> {
-    call("list_sessions", &Page { filter, offset, limit }).await
+pub async fn list_sessions(
+    filter: &ListFilter,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<SessionRow>, CommandError> {
+    call(
+        "list_sessions",
+        &Page {
+            filter,
+            offset,
+            limit,
+        },
+    )
+    .await
 }
 
-pub async fn list_surveys(filter: &ListFilter, offset: u32, limit: u32) -> Result<Vec<SurveyRow>, CommandError> {
-    call("list_surveys", &Page { filter, offset, limit }).await
+pub async fn list_surveys(
+    filter: &ListFilter,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<SurveyRow>, CommandError> {
+    call(
+        "list_surveys",
+        &Page {
+            filter,
+            offset,
+            limit,
+        },
+    )
+    .await
 }
 
-pub async fn search_people(query: &str, offset: u32, limit: u32) -> Result<Vec<PersonRow>, CommandError> {
+pub async fn search_people(
+    query: &str,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<PersonRow>, CommandError> {
     #[derive(Serialize)]
     struct A<'a> {
         query: &'a str,
         offset: u32,
         limit: u32,
     }
-    call("search_people", &A { query, offset, limit }).await
+    call(
+        "search_people",
+        &A {
+            query,
+            offset,
+            limit,
+        },
+    )
+    .await
 }
 
 pub async fn due_visits() -> Result<Vec<DueVisit>, CommandError> {
@@ -212,7 +252,8 @@ pub async fn sync_now() -> Result<SyncReport, CommandError> {
 /// as the window lives.
 pub fn on_sync_progress(on_progress: yew::Callback<SyncReport>) {
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-        let payload = js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        let payload =
+            js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
         if let Ok(report) = serde_wasm_bindgen::from_value::<SyncReport>(payload) {
             on_progress.emit(report);
         }

@@ -96,11 +96,16 @@ impl Ctx {
     }
 
     pub fn default_commune(&self) -> String {
-        self.communes().into_iter().next().map(|c| c.0).unwrap_or_default()
+        self.communes()
+            .into_iter()
+            .next()
+            .map(|c| c.0)
+            .unwrap_or_default()
     }
 
     pub fn fail(&self, e: &CommandError) {
-        self.notify.emit(Notice::Failed(e.message(self.lang).to_string()));
+        self.notify
+            .emit(Notice::Failed(e.message(self.lang).to_string()));
     }
 }
 
@@ -238,7 +243,11 @@ pub fn App() -> Html {
     let toggle_lang = {
         let (ctx, lang) = (ctx.clone(), lang.clone());
         Callback::from(move |_: MouseEvent| {
-            let next = if *lang == Lang::Vi { Lang::En } else { Lang::Vi };
+            let next = if *lang == Lang::Vi {
+                Lang::En
+            } else {
+                Lang::Vi
+            };
             lang.set(next);
             let mut settings = ctx.info.settings.clone();
             settings.lang = next;
@@ -258,7 +267,10 @@ pub fn App() -> Html {
         html! {
             <button type="button" id={id} class={classes!("nav-item", active.then_some("active"))}
                 aria-current={active.then_some("page")} onclick={ctx.go_to(to)}>
-                <span class="icon" aria-hidden="true">{ icon }</span>
+                <svg class="icon" viewBox="0 0 24 24" width="28" height="28" fill="none" stroke="currentColor"
+                    stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+                    <path d={icon} />
+                </svg>
                 <span class="label">{ label }</span>
             </button>
         }
@@ -266,12 +278,20 @@ pub fn App() -> Html {
 
     let notice_html = match &*notice {
         None => html! {},
-        Some(Notice::Ok(msg)) => html! { <p id="notice" class="notice ok" role="status">{ msg }</p> },
-        Some(Notice::Failed(msg)) => html! { <p id="notice" class="notice error" role="alert">{ msg }</p> },
+        Some(Notice::Ok(msg)) => {
+            html! { <p id="notice" class="notice ok" role="status">{ msg }</p> }
+        }
+        Some(Notice::Failed(msg)) => {
+            html! { <p id="notice" class="notice error" role="alert">{ msg }</p> }
+        }
     };
     let progress_html = match (&*syncing, &*progress) {
-        (true, Some(r)) => html! { <p id="sync-progress" class="notice progress" role="status">{ sync_running(l, r) }</p> },
-        (true, None) => html! { <p id="sync-progress" class="notice progress" role="status">{ l.pick("Đang kết nối máy chủ huyện…", "Connecting to the district hub…") }</p> },
+        (true, Some(r)) => {
+            html! { <p id="sync-progress" class="notice progress" role="status">{ sync_running(l, r) }</p> }
+        }
+        (true, None) => {
+            html! { <p id="sync-progress" class="notice progress" role="status">{ l.pick("Đang kết nối máy chủ huyện…", "Connecting to the district hub…") }</p> }
+        }
         _ => html! {},
     };
 
@@ -310,11 +330,11 @@ pub fn App() -> Html {
                 </header>
                 <div class="frame">
                     <nav class="nav" aria-label={l.pick("Chức năng", "Sections")}>
-                        { nav_item("nav-today", "◉", l.pick("Hôm nay", "Today"), Screen::Today) }
-                        { nav_item("nav-sessions", "📣", l.pick("Tuyên truyền", "Sessions"), Screen::Sessions) }
-                        { nav_item("nav-people", "👥", l.pick("Người quản lý", "People"), Screen::People) }
-                        { nav_item("nav-surveys", "🌿", l.pick("Rà soát cây", "Surveys"), Screen::Surveys) }
-                        { nav_item("nav-settings", "⚙", l.pick("Cài đặt", "Settings"), Screen::Settings) }
+                        { nav_item("nav-today", icons::TODAY, l.pick("Hôm nay", "Today"), Screen::Today) }
+                        { nav_item("nav-sessions", icons::SESSIONS, l.pick("Tuyên truyền", "Sessions"), Screen::Sessions) }
+                        { nav_item("nav-people", icons::PEOPLE, l.pick("Người quản lý", "People"), Screen::People) }
+                        { nav_item("nav-surveys", icons::SURVEYS, l.pick("Rà soát cây", "Surveys"), Screen::Surveys) }
+                        { nav_item("nav-settings", icons::SETTINGS, l.pick("Cài đặt", "Settings"), Screen::Settings) }
                     </nav>
                     <main class="content">
                         { progress_html }
@@ -327,23 +347,23 @@ pub fn App() -> Html {
     }
 }
 
+/// Line icons as SVG paths: drawn by the app itself, so no tablet shows an
+/// empty box for a missing emoji font.
+mod icons {
+    pub const TODAY: &str = "M4 6h16v14H4z M4 10h16 M8 3v5 M16 3v5 M8 14h3v3H8z";
+    pub const SESSIONS: &str =
+        "M3 10v4h4l6 4V6l-6 4H3z M16.5 9.5a3.5 3.5 0 0 1 0 5 M19 7a7 7 0 0 1 0 10";
+    pub const PEOPLE: &str = "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z M2 21v-1a7 7 0 0 1 14 0v1 M16 3.5a4 4 0 0 1 0 7.5 M22 21v-1a6 6 0 0 0-4-5.6";
+    pub const SURVEYS: &str = "M5 19C5 9 11 4 20 4c0 9-5 15-15 15z M5 19l8-8 M3 21l2-2";
+    pub const SETTINGS: &str = "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z M12 2v3 M12 19v3 M2 12h3 M19 12h3 M4.9 4.9 7 7 M17 17l2.1 2.1 M4.9 19.1 7 17 M17 7l2.1-2.1";
+}
+
 fn sync_running(l: Lang, r: &SyncReport) -> String {
-    match l {
-        Lang::Vi => format!(
-            "Đang đồng bộ: đã gửi {} hồ sơ ({}), đã nhận {} hồ sơ ({})…",
-            r.sent_records,
-            ui::size(r.sent_bytes),
-            r.received_records,
-            ui::size(r.received_bytes)
-        ),
-        Lang::En => format!(
-            "Syncing: sent {} records ({}), received {} ({})…",
-            r.sent_records,
-            ui::size(r.sent_bytes),
-            r.received_records,
-            ui::size(r.received_bytes)
-        ),
-    }
+    format!(
+        "{}: {}…",
+        l.pick("Đang đồng bộ", "Syncing"),
+        sync_counts(l, r)
+    )
 }
 
 fn sync_outcome(l: Lang, r: &SyncReport) -> String {
@@ -355,22 +375,26 @@ fn sync_outcome(l: Lang, r: &SyncReport) -> String {
             )
             .into();
     }
-    match l {
-        Lang::Vi => format!(
-            "Đồng bộ xong: gửi {} hồ sơ ({}), nhận {} hồ sơ ({}).",
-            r.sent_records,
-            ui::size(r.sent_bytes),
-            r.received_records,
-            ui::size(r.received_bytes)
-        ),
-        Lang::En => format!(
-            "Sync done: sent {} records ({}), received {} ({}).",
-            r.sent_records,
-            ui::size(r.sent_bytes),
-            r.received_records,
-            ui::size(r.received_bytes)
-        ),
-    }
+    format!(
+        "{}: {}.",
+        l.pick("Đồng bộ xong", "Sync done"),
+        sync_counts(l, r)
+    )
+}
+
+/// Records and bytes each way, the same words while running and at the end.
+fn sync_counts(l: Lang, r: &SyncReport) -> String {
+    format!(
+        "{} {} {} ({}), {} {} {} ({})",
+        l.pick("đã gửi", "sent"),
+        r.sent_records,
+        l.pick("hồ sơ", "records"),
+        ui::size(r.sent_bytes),
+        l.pick("đã nhận", "received"),
+        r.received_records,
+        l.pick("hồ sơ", "records"),
+        ui::size(r.received_bytes)
+    )
 }
 
 /// A failed sync: what happened, what was already done, and that nothing is lost.

@@ -29,10 +29,16 @@ where
 }
 
 /// Shows a fetched value with `view`, a loading line, or the error.
-pub fn fetched<T>(ctx: &Ctx, state: &Option<Result<T, CommandError>>, view: impl FnOnce(&T) -> Html) -> Html {
+pub fn fetched<T>(
+    ctx: &Ctx,
+    state: &Option<Result<T, CommandError>>,
+    view: impl FnOnce(&T) -> Html,
+) -> Html {
     match state {
         None => html! { <p class="loading">{ ctx.t("Đang tải…", "Loading…") }</p> },
-        Some(Err(e)) => html! { <p class="form-failure" role="alert">{ e.message(ctx.lang).to_string() }</p> },
+        Some(Err(e)) => {
+            html! { <p class="form-failure" role="alert">{ e.message(ctx.lang).to_string() }</p> }
+        }
         Some(Ok(v)) => view(v),
     }
 }
@@ -77,4 +83,93 @@ pub fn submit<I, R, Fut>(
             }
         }
     });
+}
+
+/// Rows per page: enough to fill a portrait screen twice, small enough to
+/// draw at once however long the list (10,000 records open as fast as 50).
+pub const PAGE: u32 = 50;
+
+/// A list read a page at a time: the rows so far, whether more wait, and
+/// the button's callback for the next page.
+pub struct Pages<T> {
+    pub rows: std::rc::Rc<Vec<T>>,
+    pub more: bool,
+    pub load_more: Callback<MouseEvent>,
+}
+
+/// Reads the first page again whenever `query` changes or a save or sync
+/// happened; `None` (a filter still being typed wrong) loads nothing.
+#[hook]
+pub fn use_pages<Q, T, F, Fut>(ctx: &Ctx, query: Option<Q>, fetch: F) -> Pages<T>
+where
+    Q: PartialEq + Clone + 'static,
+    T: Clone + 'static,
+    F: Fn(Q, u32, u32) -> Fut + 'static,
+    Fut: Future<Output = Result<Vec<T>, CommandError>> + 'static,
+{
+    let rows = use_state(|| std::rc::Rc::new(Vec::new()));
+    let more = use_state(|| false);
+    let load = {
+        let (rows, more, ctx) = (rows.clone(), more.clone(), ctx.clone());
+        std::rc::Rc::new(move |q: Q, current: std::rc::Rc<Vec<T>>| {
+            let fut = fetch(q, current.len() as u32, PAGE);
+            let (rows, more, ctx) = (rows.clone(), more.clone(), ctx.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match fut.await {
+                    Ok(page) => {
+                        more.set(page.len() as u32 == PAGE);
+                        let mut all = (*current).clone();
+                        all.extend(page);
+                        rows.set(std::rc::Rc::new(all));
+                    }
+                    Err(e) => ctx.fail(&e),
+                }
+            });
+        })
+    };
+    {
+        let load = load.clone();
+        use_effect_with((query.clone(), ctx.generation), move |(q, _)| {
+            if let Some(q) = q {
+                load(q.clone(), std::rc::Rc::new(Vec::new()));
+            }
+        });
+    }
+    let load_more = {
+        let current = (*rows).clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(q) = query.clone() {
+                load(q, current.clone());
+            }
+        })
+    };
+    Pages {
+        rows: (*rows).clone(),
+        more: *more,
+        load_more,
+    }
+}
+
+impl<T> Pages<T> {
+    /// "50 buổi (còn nữa)": how many are shown and whether more wait.
+    pub fn count(&self, l: pcmt_model::Lang, vi: &'static str, en: &'static str) -> String {
+        let more = if self.more {
+            l.pick(" (còn nữa)", " (more below)")
+        } else {
+            ""
+        };
+        format!("{} {}{more}", self.rows.len(), l.pick(vi, en))
+    }
+
+    /// The next-page button, shown only while more wait.
+    pub fn more_button(&self, l: pcmt_model::Lang) -> Html {
+        if !self.more {
+            return html! {};
+        }
+        html! {
+            <button type="button" id="more" class="secondary wide" onclick={self.load_more.clone()}>
+                { l.pick("Xem thêm", "Show more") }
+            </button>
+        }
+    }
 }

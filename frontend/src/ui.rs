@@ -39,9 +39,14 @@ pub fn field(
         <div class={class}>
             <label for={id.to_string()}>{ f.label(lang) }</label>
             { control }
-            { for mine.iter().map(|e| html! {
-                <p class="field-error" id={format!("{id}-error")} role="alert">{ e.problem_text(lang) }</p>
-            }) }
+            // A wrapper that is always there: Yew pairs unkeyed children from
+            // the end, so an error appearing beside the input would otherwise
+            // replace the input mid-typing and drop the officer's focus.
+            <div class="field-errors">
+                { for mine.iter().map(|e| html! {
+                    <p class="field-error" id={format!("{id}-error")} role="alert">{ e.problem_text(lang) }</p>
+                }) }
+            </div>
         </div>
     }
 }
@@ -132,7 +137,12 @@ pub fn optional_choice<T: Labelled + PartialEq>(
 }
 
 /// A choice among free items (communes, villages): (value, label) pairs.
-pub fn list_choice(id: &str, items: Vec<(String, String)>, current: &str, cb: Callback<String>) -> Html {
+pub fn list_choice(
+    id: &str,
+    items: Vec<(String, String)>,
+    current: &str,
+    cb: Callback<String>,
+) -> Html {
     html! {
         <select id={id.to_string()} onchange={select_cb(cb)}>
             { for items.into_iter().map(|(v, label)| html! {
@@ -144,7 +154,12 @@ pub fn list_choice(id: &str, items: Vec<(String, String)>, current: &str, cb: Ca
 
 /// Several of a closed list, as large toggle chips (easier with gloves than
 /// a multi-select). Each chip has id `<id>-<code>`.
-pub fn chips<T: Labelled + PartialEq>(id: &str, lang: Lang, selected: &[T], cb: Callback<Vec<T>>) -> Html {
+pub fn chips<T: Labelled + PartialEq>(
+    id: &str,
+    lang: Lang,
+    selected: &[T],
+    cb: Callback<Vec<T>>,
+) -> Html {
     let items = T::ALL
         .iter()
         .map(|v| (v.code().to_string(), v.label(lang).to_string()))
@@ -159,7 +174,12 @@ pub fn chips<T: Labelled + PartialEq>(id: &str, lang: Lang, selected: &[T], cb: 
 }
 
 /// Chips over free items: (value, label) pairs.
-pub fn free_chips(id: &str, items: Vec<(String, String)>, selected: &[String], cb: Callback<Vec<String>>) -> Html {
+pub fn free_chips(
+    id: &str,
+    items: Vec<(String, String)>,
+    selected: &[String],
+    cb: Callback<Vec<String>>,
+) -> Html {
     html! {
         <div class="chips" id={id.to_string()} role="group">
             { for items.into_iter().map(|(value, label)| {
@@ -263,7 +283,9 @@ pub fn nav_button(id: &str, label: &str, class: &'static str, to: Callback<Mouse
 /// What a failed load or save says, in place of the content.
 pub fn failure(lang: Lang, error: &Option<pcmt_model::api::CommandError>) -> Html {
     match error {
-        Some(e) => html! { <p class="form-failure" role="alert">{ e.message(lang).to_string() }</p> },
+        Some(e) => {
+            html! { <p class="form-failure" role="alert">{ e.message(lang).to_string() }</p> }
+        }
         None => html! {},
     }
 }

@@ -17,8 +17,7 @@ use crate::{migrate, CoreError};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use chrono::NaiveDate;
 use pcmt_model::api::{
-    Settings,
-    CheckInRow, DueVisit, FieldConflict, HistoryEntry, ListFilter, PersonRow, SurveyRow,
+    CheckInRow, DueVisit, FieldConflict, HistoryEntry, ListFilter, PersonRow, Settings, SurveyRow,
 };
 use pcmt_model::{
     visit_state, CheckInInput, Labelled, OrgTree, PersonInput, RecordKind, SessionInput,
@@ -446,7 +445,11 @@ impl Store {
         offset: u32,
     ) -> Result<Vec<SessionRow>, CoreError> {
         let sql = format!("{SESSION_SELECT} WHERE {PERIOD_AND_COMMUNE} AND {VENUE_AND_FORM} ORDER BY s.date DESC, s.id DESC LIMIT ?4 OFFSET ?5");
-        self.many(&sql, session_filter_params(filter, limit, offset), session_row)
+        self.many(
+            &sql,
+            session_filter_params(filter, limit, offset),
+            session_row,
+        )
     }
 
     /// Surveys newest first, those with no findings included (they prove coverage).
@@ -733,7 +736,8 @@ impl Store {
         match value {
             Some(v) => set_meta(&self.conn, &key, v)?,
             None => {
-                self.conn.execute("DELETE FROM meta WHERE key = ?1", [&key])?;
+                self.conn
+                    .execute("DELETE FROM meta WHERE key = ?1", [&key])?;
             }
         }
         Ok(())
@@ -750,19 +754,28 @@ impl Store {
         self.set_local_json("settings", settings)
     }
 
-    fn local_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, CoreError> {
+    fn local_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, CoreError> {
         match self.local_value(key)? {
             None => Ok(None),
-            Some(json) => serde_json::from_str(&json).map(Some).map_err(|e| {
-                CoreError::CorruptRecord {
-                    id: format!("meta.local.{key}"),
-                    reason: e.to_string(),
-                }
-            }),
+            Some(json) => {
+                serde_json::from_str(&json)
+                    .map(Some)
+                    .map_err(|e| CoreError::CorruptRecord {
+                        id: format!("meta.local.{key}"),
+                        reason: e.to_string(),
+                    })
+            }
         }
     }
 
-    fn set_local_json<T: serde::Serialize>(&mut self, key: &str, value: &T) -> Result<(), CoreError> {
+    fn set_local_json<T: serde::Serialize>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), CoreError> {
         let json = serde_json::to_string(value).map_err(|e| CoreError::CorruptRecord {
             id: format!("meta.local.{key}"),
             reason: e.to_string(),
@@ -950,6 +963,44 @@ mod tests {
         assert_eq!(list[0].venue_name, "Trường THCS Đăk Pék");
         assert_eq!(s.unsynced_count().unwrap(), 1);
         assert_eq!(s.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn settings_and_drafts_stay_on_the_tablet_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.db");
+        let settings = Settings {
+            lang: pcmt_model::Lang::Vi,
+            officer: "Y Bhim Niê".into(),
+            unit: "Công an xã Đăk Pék".into(),
+            hub_url: "http://10.0.0.2:8787".into(),
+        };
+        {
+            let mut s = Store::open(&path, OrgTree::demo()).unwrap();
+            assert_eq!(s.settings().unwrap(), None);
+            s.save_settings(&settings).unwrap();
+            let blank = Settings {
+                officer: " ".into(),
+                ..settings.clone()
+            };
+            assert!(matches!(
+                s.save_settings(&blank),
+                Err(CoreError::Invalid(_))
+            ));
+            s.set_local_value("draft.session", Some("{\"venue_name\":\"Chợ\"}"))
+                .unwrap();
+        }
+        let mut s = Store::open(&path, OrgTree::demo()).unwrap();
+        assert_eq!(s.settings().unwrap(), Some(settings));
+        assert_eq!(
+            s.local_value("draft.session").unwrap().as_deref(),
+            Some("{\"venue_name\":\"Chợ\"}")
+        );
+        // Local values are not records: nothing waits to be synced.
+        assert_eq!(s.unsynced_count().unwrap(), 0);
+        s.set_local_value("draft.session", None).unwrap();
+        assert_eq!(s.local_value("draft.session").unwrap(), None);
+        assert!(s.data_size().unwrap() > 0);
     }
 
     #[test]

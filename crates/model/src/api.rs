@@ -179,3 +179,38 @@ pub struct SurveyRow {
     pub area_m2: f64,
     pub unsynced: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validation::{problem_pairs, Field, Problem};
+
+    fn settings(officer: &str, unit: &str, hub_url: &str) -> Settings {
+        Settings {
+            lang: Lang::Vi,
+            officer: officer.into(),
+            unit: unit.into(),
+            hub_url: hub_url.into(),
+        }
+    }
+
+    #[test]
+    fn settings_need_an_officer_a_unit_and_a_web_address() {
+        let good = settings("Y Bhim Niê", "Công an xã Đăk Pék", "http://10.0.0.2:8787");
+        assert_eq!(problem_pairs(good.validate()), vec![]);
+        let bad = settings("  ", "", "10.0.0.2:8787");
+        assert_eq!(
+            problem_pairs(bad.validate()),
+            vec![
+                (Field::Officer, Problem::Required),
+                (Field::Unit, Problem::Required),
+                (Field::HubUrl, Problem::BadAddress),
+            ]
+        );
+        let bare = settings("A", "B", "https://");
+        assert_eq!(
+            problem_pairs(bare.validate()),
+            vec![(Field::HubUrl, Problem::BadAddress)]
+        );
+    }
+}

@@ -84,9 +84,9 @@ impl OrgTree {
 
     /// The villages (thôn, bản) of a commune, in list order.
     pub fn villages_of<'a>(&'a self, commune: &'a str) -> impl Iterator<Item = &'a OrgUnit> + 'a {
-        self.units.values().filter(move |u| {
-            u.level == OrgLevel::Village && u.parent.as_deref() == Some(commune)
-        })
+        self.units
+            .values()
+            .filter(move |u| u.level == OrgLevel::Village && u.parent.as_deref() == Some(commune))
     }
 
     /// Whether `code` is a village (thôn, bản) of `commune`: records name the
@@ -105,7 +105,10 @@ mod tests {
     fn demo_tree_loads_and_has_communes() {
         let t = OrgTree::demo();
         assert_eq!(t.communes().count(), 3);
-        let villages: Vec<_> = t.villages_of("62-610-23284").map(|v| v.name.as_str()).collect();
+        let villages: Vec<_> = t
+            .villages_of("62-610-23284")
+            .map(|v| v.name.as_str())
+            .collect();
         assert_eq!(villages, ["Thôn Đăk Ung", "Thôn Đăk Dung"]);
         assert_eq!(t.villages_of("62-610").count(), 0);
         assert!(t.is_commune("62-610-23284"));

@@ -6,9 +6,15 @@ use crate::api;
 use crate::app::{Ctx, Notice, Screen};
 use crate::draft::use_draft;
 use crate::load::{fetched, submit, use_fetch};
-use crate::ui::{self, chips, choice, date_input, field, optional_choice, setter, text_area, text_input, toggle, Keys};
+use crate::ui::{
+    self, chips, choice, date_input, field, optional_choice, setter, text_area, text_input, toggle,
+    Keys,
+};
 use pcmt_model::validation::{parse_date, parse_optional_date};
-use pcmt_model::{Labelled, CheckInInput, CheckInPlace, DrugTest, Field, FieldError, PersonInput, Substance, SupportKind, TestKind, TestResult};
+use pcmt_model::{
+    CheckInInput, CheckInPlace, DrugTest, Field, FieldError, Labelled, PersonInput, Substance,
+    SupportKind, TestKind, TestResult,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yew::prelude::*;
@@ -72,7 +78,11 @@ impl CheckInText {
             drug_test: self.test_kind.map(|kind| DrugTest {
                 kind,
                 result: self.test_result,
-                substances: if self.test_result == TestResult::Positive { self.test_substances.clone() } else { Vec::new() },
+                substances: if self.test_result == TestResult::Positive {
+                    self.test_substances.clone()
+                } else {
+                    Vec::new()
+                },
             }),
             health_state: self.health_state.trim().to_string(),
             psychosis_signs: self.psychosis_signs,
@@ -97,7 +107,11 @@ pub fn CheckInForm(props: &Props) -> Html {
         return html! {};
     };
     let file = use_fetch(props.person, api::get_person);
-    fetched(&ctx, &file, |p: &PersonInput| html! { <CheckInFormView person={props.person} file={p.clone()} /> })
+    fetched(
+        &ctx,
+        &file,
+        |p: &PersonInput| html! { <CheckInFormView person={props.person} file={p.clone()} /> },
+    )
 }
 
 #[derive(Properties, PartialEq)]
@@ -116,18 +130,34 @@ fn CheckInFormView(props: &FormProps) -> Html {
     let errors = use_state(Vec::<FieldError>::new);
     let l = ctx.lang;
     let on_submit = {
-        let (ctx, form, errors, reset, person, file) = (ctx.clone(), form.clone(), errors.clone(), draft.reset.clone(), props.person, props.file.clone());
+        let (ctx, form, errors, reset, person, file) = (
+            ctx.clone(),
+            form.clone(),
+            errors.clone(),
+            draft.reset.clone(),
+            props.person,
+            props.file.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let parsed = form
                 .parse(person, &ctx.info.settings.officer)
                 .and_then(|i| i.validate(&file, api::today()).map(|_| i));
             let (ctx2, reset) = (ctx.clone(), reset.clone());
-            submit(&ctx, parsed, &errors, move |input| async move { api::save_checkin(&input).await }, move |_row| {
-                ctx2.notify.emit(Notice::Ok(ctx2.t("Đã ghi lần gặp trên máy.", "Visit recorded on this tablet.").into()));
-                reset.emit(CheckInText::blank());
-                ctx2.go.emit(Screen::Person(person));
-            });
+            submit(
+                &ctx,
+                parsed,
+                &errors,
+                move |input| async move { api::save_checkin(&input).await },
+                move |_row| {
+                    ctx2.notify.emit(Notice::Ok(
+                        ctx2.t("Đã ghi lần gặp trên máy.", "Visit recorded on this tablet.")
+                            .into(),
+                    ));
+                    reset.emit(CheckInText::blank());
+                    ctx2.go.emit(Screen::Person(person));
+                },
+            );
         })
     };
     let f = &*form;

@@ -5,7 +5,7 @@
 use crate::api;
 use crate::app::Ctx;
 use crate::ui::{self, field, setter, text_input, Keys};
-use pcmt_model::api::{CommandError, SetupInput, Settings};
+use pcmt_model::api::{CommandError, Settings, SetupInput};
 use pcmt_model::{Field, FieldError, Lang};
 use yew::prelude::*;
 

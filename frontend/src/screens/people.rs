@@ -3,14 +3,12 @@
 
 use crate::api;
 use crate::app::{Ctx, Screen};
-use crate::load::{fetched, use_fetch};
+use crate::load::{fetched, use_fetch, use_pages};
 use crate::screens::today::{due_row, visit_badge};
 use crate::ui::{self, text_input, Keys};
 use pcmt_model::api::{DueVisit, PersonRow};
 use pcmt_model::{visit_state, Labelled};
 use yew::prelude::*;
-
-use super::sessions::PAGE;
 
 #[function_component]
 pub fn People() -> Html {
@@ -18,36 +16,14 @@ pub fn People() -> Html {
         return html! {};
     };
     let query = use_state(String::new);
-    let rows = use_state(Vec::<PersonRow>::new);
-    let more = use_state(|| false);
     let due = use_fetch(ctx.generation, |_| api::due_visits());
     let l = ctx.lang;
 
-    let load = {
-        let (rows, more, ctx) = (rows.clone(), more.clone(), ctx.clone());
-        move |q: String, offset: u32, current: Vec<PersonRow>| {
-            let (rows, more, ctx) = (rows.clone(), more.clone(), ctx.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                match api::search_people(&q, offset, PAGE).await {
-                    Ok(page) => {
-                        more.set(page.len() as u32 == PAGE);
-                        let mut all = current;
-                        all.extend(page);
-                        rows.set(all);
-                    }
-                    Err(e) => ctx.fail(&e),
-                }
-            });
-        }
-    };
-    {
-        let load = load.clone();
-        use_effect_with(((*query).clone(), ctx.generation), move |(q, _)| load(q.clone(), 0, Vec::new()));
-    }
-    let load_more = {
-        let (load, query, rows) = (load.clone(), query.clone(), rows.clone());
-        Callback::from(move |_: MouseEvent| load((*query).clone(), rows.len() as u32, (*rows).clone()))
-    };
+    let pages = use_pages(
+        &ctx,
+        Some((*query).clone()),
+        |q: String, offset, limit| async move { api::search_people(&q, offset, limit).await },
+    );
     let on_query = {
         let query = query.clone();
         Callback::from(move |v: String| query.set(v))
@@ -72,16 +48,11 @@ pub fn People() -> Html {
                     <label for="people-search">{ l.pick("Tìm theo tên (có dấu hoặc không dấu) hoặc số CCCD", "Search by name (with or without diacritics) or citizen ID") }</label>
                     { text_input("people-search", &query, Keys::Text, l.pick("VD: nguyen van a", "e.g. nguyen van a"), on_query) }
                 </div>
-                <h3 id="people-count">{ match l {
-                    pcmt_model::Lang::Vi => format!("{} người{}", rows.len(), if *more { " (còn nữa)" } else { "" }),
-                    pcmt_model::Lang::En => format!("{} people{}", rows.len(), if *more { " (more below)" } else { "" }),
-                } }</h3>
+                <h3 id="people-count">{ pages.count(l, "người", "people") }</h3>
                 <ul id="people-list" class="rows">
-                    { for rows.iter().map(|p| person_row(&ctx, p)) }
+                    { for pages.rows.iter().map(|p| person_row(&ctx, p)) }
                 </ul>
-                if *more {
-                    <button type="button" id="more" class="secondary wide" onclick={load_more}>{ l.pick("Xem thêm", "Show more") }</button>
-                }
+                { pages.more_button(l) }
             </section>
         </div>
     }

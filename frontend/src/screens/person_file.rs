@@ -30,13 +30,16 @@ pub fn PersonFile(props: &Props) -> Html {
         return html! {};
     };
     let version = use_state(|| 0u32);
-    let data = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| async move {
-        Ok::<_, CommandError>(Loaded {
-            row: api::person_row(id).await?,
-            file: api::get_person(id).await?,
-            visits: api::checkins_of(id).await?,
-        })
-    });
+    let data = use_fetch(
+        (props.id, *version, ctx.generation),
+        |(id, _, _)| async move {
+            Ok::<_, CommandError>(Loaded {
+                row: api::person_row(id).await?,
+                file: api::get_person(id).await?,
+                visits: api::checkins_of(id).await?,
+            })
+        },
+    );
     let reload = {
         let version = version.clone();
         Callback::from(move |_| version.set(*version + 1))
@@ -62,7 +65,13 @@ fn view(ctx: &Ctx, d: &Loaded) -> Html {
     let l = ctx.lang;
     let (p, row) = (&d.file, &d.row);
     let state = row.due_on.map(|due| visit_state(due, api::today()));
-    let or_dash = |s: &str| if s.trim().is_empty() { "—".to_string() } else { s.to_string() };
+    let or_dash = |s: &str| {
+        if s.trim().is_empty() {
+            "—".to_string()
+        } else {
+            s.to_string()
+        }
+    };
     let fact = |f: Field, v: String| html! { <><dt>{ f.label(l) }</dt><dd data-field={f.code()}>{ v }</dd></> };
     html! {
         <>

@@ -6,9 +6,14 @@ use crate::api;
 use crate::app::{Ctx, Notice, Screen};
 use crate::draft::use_draft;
 use crate::load::{fetched, submit, use_fetch};
-use crate::ui::{self, chips, choice, date_input, field, list_choice, optional_choice, setter, text_area, text_input, Keys};
+use crate::ui::{
+    self, chips, choice, date_input, field, list_choice, optional_choice, setter, text_area,
+    text_input, Keys,
+};
 use pcmt_model::validation::{parse_date, parse_optional_date};
-use pcmt_model::{Labelled, ClosedReason, Field, FieldError, LegalStatus, PersonInput, Sex, StatusSpan, Substance};
+use pcmt_model::{
+    ClosedReason, Field, FieldError, Labelled, LegalStatus, PersonInput, Sex, StatusSpan, Substance,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yew::prelude::*;
@@ -99,7 +104,9 @@ impl PersonText {
 
     fn parse(&self) -> Result<PersonInput, Vec<FieldError>> {
         let mut errs = Vec::new();
-        let birth_date = parse_date(Field::BirthDate, &self.birth_date).map_err(|e| errs.push(e)).ok();
+        let birth_date = parse_date(Field::BirthDate, &self.birth_date)
+            .map_err(|e| errs.push(e))
+            .ok();
         let mut statuses = Vec::new();
         for (i, s) in self.statuses.iter().enumerate() {
             let from = parse_date(Field::StatusFrom, &s.from);
@@ -107,12 +114,19 @@ impl PersonText {
             match (from, until) {
                 (Ok(from), Ok(until)) => statuses.push(StatusSpan {
                     status: s.status,
-                    closed_reason: (s.status == LegalStatus::Closed).then_some(s.closed_reason).flatten(),
+                    closed_reason: (s.status == LegalStatus::Closed)
+                        .then_some(s.closed_reason)
+                        .flatten(),
                     from,
                     until,
                     notes: s.notes.trim().to_string(),
                 }),
-                (a, b) => errs.extend([a.err(), b.err()].into_iter().flatten().map(|e| FieldError { item: Some(i), ..e })),
+                (a, b) => errs.extend(
+                    [a.err(), b.err()]
+                        .into_iter()
+                        .flatten()
+                        .map(|e| FieldError { item: Some(i), ..e }),
+                ),
             }
         }
         match birth_date {
@@ -153,9 +167,9 @@ pub fn PersonEdit(props: &EditProps) -> Html {
         }
     });
     fetched(&ctx, &loaded, |initial| {
-        let initial = initial
-            .clone()
-            .unwrap_or_else(|| PersonText::blank(ctx.default_commune(), ctx.info.settings.officer.clone()));
+        let initial = initial.clone().unwrap_or_else(|| {
+            PersonText::blank(ctx.default_commune(), ctx.info.settings.officer.clone())
+        });
         html! { <PersonFormView id={props.id} initial={initial} /> }
     })
 }
@@ -167,7 +181,11 @@ struct FormProps {
 }
 
 /// Edits one status span of the list.
-fn span_setter<V: 'static>(form: &UseStateHandle<PersonText>, i: usize, apply: fn(&mut SpanText, V)) -> Callback<V> {
+fn span_setter<V: 'static>(
+    form: &UseStateHandle<PersonText>,
+    i: usize,
+    apply: fn(&mut SpanText, V),
+) -> Callback<V> {
     let form = form.clone();
     Callback::from(move |v: V| {
         let mut f = (*form).clone();
@@ -192,16 +210,34 @@ fn PersonFormView(props: &FormProps) -> Html {
     let errors = use_state(Vec::<FieldError>::new);
     let l = ctx.lang;
     let on_submit = {
-        let (ctx, form, errors, reset, id, initial) = (ctx.clone(), form.clone(), errors.clone(), draft.reset.clone(), props.id, props.initial.clone());
+        let (ctx, form, errors, reset, id, initial) = (
+            ctx.clone(),
+            form.clone(),
+            errors.clone(),
+            draft.reset.clone(),
+            props.id,
+            props.initial.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let parsed = form.parse().and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i));
+            let parsed = form
+                .parse()
+                .and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i));
             let (ctx2, reset, initial) = (ctx.clone(), reset.clone(), initial.clone());
-            submit(&ctx, parsed, &errors, move |input| async move { api::save_person(&input, id).await }, move |row: pcmt_model::api::PersonRow| {
-                ctx2.notify.emit(Notice::Ok(ctx2.t("Đã lưu hồ sơ trên máy.", "File saved on this tablet.").into()));
-                reset.emit(initial);
-                ctx2.go.emit(Screen::Person(row.id));
-            });
+            submit(
+                &ctx,
+                parsed,
+                &errors,
+                move |input| async move { api::save_person(&input, id).await },
+                move |row: pcmt_model::api::PersonRow| {
+                    ctx2.notify.emit(Notice::Ok(
+                        ctx2.t("Đã lưu hồ sơ trên máy.", "File saved on this tablet.")
+                            .into(),
+                    ));
+                    reset.emit(initial);
+                    ctx2.go.emit(Screen::Person(row.id));
+                },
+            );
         })
     };
     let add_span = {
@@ -220,9 +256,16 @@ fn PersonFormView(props: &FormProps) -> Html {
     };
     let f = &*form;
     let errs = &*errors;
-    let villages: Vec<(String, String)> = std::iter::once((String::new(), l.pick("— Chưa chọn —", "— None —").to_string()))
-        .chain(ctx.units.villages_of(&f.commune).map(|v| (v.code.clone(), v.name.clone())))
-        .collect();
+    let villages: Vec<(String, String)> = std::iter::once((
+        String::new(),
+        l.pick("— Chưa chọn —", "— None —").to_string(),
+    ))
+    .chain(
+        ctx.units
+            .villages_of(&f.commune)
+            .map(|v| (v.code.clone(), v.name.clone())),
+    )
+    .collect();
     let back = match props.id {
         Some(id) => Screen::Person(id),
         None => Screen::People,

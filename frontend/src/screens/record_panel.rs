@@ -48,17 +48,32 @@ pub fn RecordPanel(props: &Props) -> Html {
         return html! {};
     };
     let version = use_state(|| 0u32);
-    let conflicts = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| api::record_conflicts(id));
-    let history = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| api::record_history(id));
+    let conflicts = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| {
+        api::record_conflicts(id)
+    });
+    let history = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| {
+        api::record_history(id)
+    });
     let l = ctx.lang;
     let resolve = {
-        let (ctx, version, on_change, id) = (ctx.clone(), version.clone(), props.on_change.clone(), props.id);
+        let (ctx, version, on_change, id) = (
+            ctx.clone(),
+            version.clone(),
+            props.on_change.clone(),
+            props.id,
+        );
         Callback::from(move |(field, value): (String, String)| {
             let (ctx, version, on_change) = (ctx.clone(), version.clone(), on_change.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api::resolve_conflict(id, &field, &value).await {
                     Ok(()) => {
-                        ctx.notify.emit(Notice::Ok(ctx.t("Đã giải quyết xung đột. Thay đổi sẽ được gửi ở lần đồng bộ tới.", "Conflict settled. The change goes out at the next sync.").into()));
+                        ctx.notify.emit(Notice::Ok(
+                            ctx.t(
+                                "Đã giải quyết xung đột. Thay đổi sẽ được gửi ở lần đồng bộ tới.",
+                                "Conflict settled. The change goes out at the next sync.",
+                            )
+                            .into(),
+                        ));
                         version.set(*version + 1);
                         ctx.refresh.emit(());
                         on_change.emit(());

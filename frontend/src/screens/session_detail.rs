@@ -20,7 +20,9 @@ pub fn SessionDetail(props: &Props) -> Html {
         return html! {};
     };
     let version = use_state(|| 0u32);
-    let session = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| api::get_session(id));
+    let session = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| {
+        api::get_session(id)
+    });
     let l = ctx.lang;
     let reload = {
         let version = version.clone();
@@ -44,7 +46,13 @@ pub fn SessionDetail(props: &Props) -> Html {
 fn facts(ctx: &Ctx, s: &SessionInput) -> Html {
     let l = ctx.lang;
     let d = &s.details;
-    let list = |items: Vec<&'static str>| if items.is_empty() { "—".to_string() } else { items.join(", ") };
+    let list = |items: Vec<&'static str>| {
+        if items.is_empty() {
+            "—".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
     let row = |f: Field, v: String| html! { <><dt>{ f.label(l) }</dt><dd data-field={f.code()}>{ v }</dd></> };
     html! {
         <section class="card">

@@ -8,8 +8,13 @@ use crate::app::{Ctx, Notice, Screen};
 use crate::draft::use_draft;
 use crate::load::{fetched, submit, use_fetch};
 use crate::location;
-use crate::ui::{self, chips, choice, date_input, field, list_choice, optional_choice, setter, text_area, text_input, Keys};
-use pcmt_model::validation::{parse_count, parse_count_or_zero, parse_date, parse_optional_time, parse_point};
+use crate::ui::{
+    self, chips, choice, date_input, field, list_choice, optional_choice, setter, text_area,
+    text_input, Keys,
+};
+use pcmt_model::validation::{
+    parse_count, parse_count_or_zero, parse_date, parse_optional_time, parse_point,
+};
 use pcmt_model::{
     AudienceCount, AudienceGroup, Campaign, Field, FieldError, Labelled, Organiser, SessionDetails,
     SessionForm as Form, SessionInput, SessionLanguage, Topic, VenueKind,
@@ -44,7 +49,8 @@ pub struct SessionText {
 }
 
 fn point_text(p: Option<pcmt_model::GeoPoint>) -> String {
-    p.map(|p| format!("{:.6}, {:.6}", p.lat, p.lon)).unwrap_or_default()
+    p.map(|p| format!("{:.6}, {:.6}", p.lat, p.lon))
+        .unwrap_or_default()
 }
 
 impl SessionText {
@@ -74,7 +80,9 @@ impl SessionText {
 
     fn of(s: &SessionInput) -> Self {
         let d = &s.details;
-        let time = |t: Option<chrono::NaiveTime>| t.map(|t| t.format("%H:%M").to_string()).unwrap_or_default();
+        let time = |t: Option<chrono::NaiveTime>| {
+            t.map(|t| t.format("%H:%M").to_string()).unwrap_or_default()
+        };
         Self {
             date: ui::day(s.date),
             commune: s.commune.clone(),
@@ -89,7 +97,13 @@ impl SessionText {
             location: point_text(d.location),
             audience: AudienceGroup::ALL
                 .iter()
-                .map(|g| d.audience.iter().find(|a| a.group == *g).map(|a| a.count.to_string()).unwrap_or_default())
+                .map(|g| {
+                    d.audience
+                        .iter()
+                        .find(|a| a.group == *g)
+                        .map(|a| a.count.to_string())
+                        .unwrap_or_default()
+                })
                 .collect(),
             language: d.language,
             language_name: d.language_name.clone(),
@@ -107,15 +121,27 @@ impl SessionText {
         let date = ui::parsed(&mut errs, parse_date(Field::Date, &self.date));
         let attendees = ui::parsed(&mut errs, parse_count(Field::Attendees, &self.attendees));
         let women = ui::parsed(&mut errs, parse_count_or_zero(Field::Women, &self.women));
-        let start_time = ui::parsed(&mut errs, parse_optional_time(Field::StartTime, &self.start_time));
-        let end_time = ui::parsed(&mut errs, parse_optional_time(Field::EndTime, &self.end_time));
+        let start_time = ui::parsed(
+            &mut errs,
+            parse_optional_time(Field::StartTime, &self.start_time),
+        );
+        let end_time = ui::parsed(
+            &mut errs,
+            parse_optional_time(Field::EndTime, &self.end_time),
+        );
         let location = if self.location.trim().is_empty() {
             Some(None)
         } else {
             ui::parsed(&mut errs, parse_point(Field::Location, &self.location)).map(Some)
         };
-        let materials = ui::parsed(&mut errs, parse_count_or_zero(Field::Materials, &self.materials));
-        let pledges = ui::parsed(&mut errs, parse_count_or_zero(Field::Pledges, &self.pledges));
+        let materials = ui::parsed(
+            &mut errs,
+            parse_count_or_zero(Field::Materials, &self.materials),
+        );
+        let pledges = ui::parsed(
+            &mut errs,
+            parse_count_or_zero(Field::Pledges, &self.pledges),
+        );
         let mut audience = Vec::new();
         for (i, (g, text)) in AudienceGroup::ALL.iter().zip(&self.audience).enumerate() {
             match parse_count_or_zero(Field::Audience, text) {
@@ -124,34 +150,41 @@ impl SessionText {
                 Err(e) => errs.push(FieldError { item: Some(i), ..e }),
             }
         }
-        match (date, attendees, women, start_time, end_time, location, materials, pledges) {
-            (Some(date), Some(attendees), Some(women), Some(start_time), Some(end_time), Some(location), Some(materials), Some(pledges))
-                if errs.is_empty() =>
-            {
-                Ok(SessionInput {
-                    date,
-                    commune: self.commune.clone(),
-                    venue_kind: self.venue_kind,
-                    venue_name: self.venue_name.trim().to_string(),
-                    form: self.form,
-                    attendees,
-                    women,
-                    topics: self.topics.clone(),
-                    details: SessionDetails {
-                        start_time,
-                        end_time,
-                        location,
-                        audience,
-                        language: self.language,
-                        language_name: self.language_name.trim().to_string(),
-                        organisers: self.organisers.clone(),
-                        materials,
-                        pledges,
-                        campaign: self.campaign,
-                        notes: self.notes.trim().to_string(),
-                    },
-                })
-            }
+        match (
+            date, attendees, women, start_time, end_time, location, materials, pledges,
+        ) {
+            (
+                Some(date),
+                Some(attendees),
+                Some(women),
+                Some(start_time),
+                Some(end_time),
+                Some(location),
+                Some(materials),
+                Some(pledges),
+            ) if errs.is_empty() => Ok(SessionInput {
+                date,
+                commune: self.commune.clone(),
+                venue_kind: self.venue_kind,
+                venue_name: self.venue_name.trim().to_string(),
+                form: self.form,
+                attendees,
+                women,
+                topics: self.topics.clone(),
+                details: SessionDetails {
+                    start_time,
+                    end_time,
+                    location,
+                    audience,
+                    language: self.language,
+                    language_name: self.language_name.trim().to_string(),
+                    organisers: self.organisers.clone(),
+                    materials,
+                    pledges,
+                    campaign: self.campaign,
+                    notes: self.notes.trim().to_string(),
+                },
+            }),
             _ => Err(errs),
         }
     }
@@ -170,12 +203,16 @@ pub fn SessionEdit(props: &EditProps) -> Html {
     };
     let loaded = use_fetch(props.id, |id| async move {
         match id {
-            Some(id) => api::get_session(id).await.map(|s| Some(SessionText::of(&s))),
+            Some(id) => api::get_session(id)
+                .await
+                .map(|s| Some(SessionText::of(&s))),
             None => Ok(None),
         }
     });
     fetched(&ctx, &loaded, |initial| {
-        let initial = initial.clone().unwrap_or_else(|| SessionText::blank(ctx.default_commune()));
+        let initial = initial
+            .clone()
+            .unwrap_or_else(|| SessionText::blank(ctx.default_commune()));
         html! { <SessionFormView id={props.id} initial={initial} /> }
     })
 }
@@ -202,7 +239,13 @@ fn SessionFormView(props: &FormProps) -> Html {
     let l = ctx.lang;
 
     let on_submit = {
-        let (ctx, form, errors, reset, id) = (ctx.clone(), form.clone(), errors.clone(), draft.reset.clone(), props.id);
+        let (ctx, form, errors, reset, id) = (
+            ctx.clone(),
+            form.clone(),
+            errors.clone(),
+            draft.reset.clone(),
+            props.id,
+        );
         let initial = props.initial.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -212,18 +255,30 @@ fn SessionFormView(props: &FormProps) -> Html {
             let (ctx2, reset, initial) = (ctx.clone(), reset.clone(), initial.clone());
             let keep_date = form.date.clone();
             let keep_commune = form.commune.clone();
-            submit(&ctx, parsed, &errors, move |input| async move { api::save_session(&input, id).await }, move |row: pcmt_model::SessionRow| {
-                ctx2.notify.emit(Notice::Ok(ctx2.t("Đã lưu buổi tuyên truyền trên máy.", "Session saved on this tablet.").into()));
-                if id.is_some() {
-                    reset.emit(initial);
-                    ctx2.go.emit(Screen::Session(row.id));
-                } else {
-                    // Officers often log several sessions of one trip: keep date and commune.
-                    let mut next = SessionText::blank(keep_commune);
-                    next.date = keep_date;
-                    reset.emit(next);
-                }
-            });
+            submit(
+                &ctx,
+                parsed,
+                &errors,
+                move |input| async move { api::save_session(&input, id).await },
+                move |row: pcmt_model::SessionRow| {
+                    ctx2.notify.emit(Notice::Ok(
+                        ctx2.t(
+                            "Đã lưu buổi tuyên truyền trên máy.",
+                            "Session saved on this tablet.",
+                        )
+                        .into(),
+                    ));
+                    if id.is_some() {
+                        reset.emit(initial);
+                        ctx2.go.emit(Screen::Session(row.id));
+                    } else {
+                        // Officers often log several sessions of one trip: keep date and commune.
+                        let mut next = SessionText::blank(keep_commune);
+                        next.date = keep_date;
+                        reset.emit(next);
+                    }
+                },
+            );
         })
     };
     let locate = {
@@ -241,7 +296,13 @@ fn SessionFormView(props: &FormProps) -> Html {
                 }),
                 Callback::from(move |_| {
                     locating3.set(false);
-                    ctx2.notify.emit(Notice::Failed(ctx2.t("Không lấy được vị trí GPS. Có thể nhập tọa độ bằng tay.", "No GPS position. You can type the coordinates.").into()));
+                    ctx2.notify.emit(Notice::Failed(
+                        ctx2.t(
+                            "Không lấy được vị trí GPS. Có thể nhập tọa độ bằng tay.",
+                            "No GPS position. You can type the coordinates.",
+                        )
+                        .into(),
+                    ));
                 }),
             );
         })

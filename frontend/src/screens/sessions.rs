@@ -3,15 +3,12 @@
 
 use crate::api;
 use crate::app::{Ctx, Screen};
+use crate::load::use_pages;
 use crate::ui::{self, date_input, field, optional_choice, setter};
 use pcmt_model::api::ListFilter;
 use pcmt_model::validation::parse_optional_date;
 use pcmt_model::{Field, Labelled, SessionForm, SessionRow, VenueKind};
 use yew::prelude::*;
-
-/// Rows per page: enough to fill a portrait screen twice, small enough to
-/// draw at once however long the list.
-pub const PAGE: u32 = 50;
 
 #[derive(Clone, PartialEq, Default)]
 struct Filters {
@@ -21,61 +18,36 @@ struct Filters {
     form: Option<SessionForm>,
 }
 
+/// The list's filter from what was typed, or the date errors to show.
+fn filter_of(f: &Filters) -> Result<ListFilter, Vec<pcmt_model::FieldError>> {
+    let from = parse_optional_date(Field::StatusFrom, &f.from);
+    let until = parse_optional_date(Field::StatusUntil, &f.until);
+    match (from, until) {
+        (Ok(from), Ok(until)) => Ok(ListFilter {
+            from,
+            until,
+            commune: None,
+            venue_kind: f.venue_kind,
+            form: f.form,
+        }),
+        (a, b) => Err([a.err(), b.err()].into_iter().flatten().collect()),
+    }
+}
+
 #[function_component]
 pub fn Sessions() -> Html {
     let Some(ctx) = use_context::<Ctx>() else {
         return html! {};
     };
     let filters = use_state(Filters::default);
-    let rows = use_state(Vec::<SessionRow>::new);
-    let more = use_state(|| false);
-    let errors = use_state(Vec::new);
+    let parsed = filter_of(&filters);
+    let pages = use_pages(
+        &ctx,
+        parsed.as_ref().ok().cloned(),
+        |f: ListFilter, offset, limit| async move { api::list_sessions(&f, offset, limit).await },
+    );
+    let errs = parsed.err().unwrap_or_default();
     let l = ctx.lang;
-
-    let load = {
-        let (rows, more, errors, ctx) = (rows.clone(), more.clone(), errors.clone(), ctx.clone());
-        move |f: Filters, offset: u32, current: Vec<SessionRow>| {
-            let from = parse_optional_date(Field::StatusFrom, &f.from);
-            let until = parse_optional_date(Field::StatusUntil, &f.until);
-            let (from, until) = match (from, until) {
-                (Ok(a), Ok(b)) => (a, b),
-                (a, b) => {
-                    errors.set([a.err(), b.err()].into_iter().flatten().collect());
-                    return;
-                }
-            };
-            errors.set(Vec::new());
-            let filter = ListFilter {
-                from,
-                until,
-                commune: None,
-                venue_kind: f.venue_kind,
-                form: f.form,
-            };
-            let (rows, more, ctx) = (rows.clone(), more.clone(), ctx.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                match api::list_sessions(&filter, offset, PAGE).await {
-                    Ok(page) => {
-                        more.set(page.len() as u32 == PAGE);
-                        let mut all = current;
-                        all.extend(page);
-                        rows.set(all);
-                    }
-                    Err(e) => ctx.fail(&e),
-                }
-            });
-        }
-    };
-    {
-        let load = load.clone();
-        use_effect_with(((*filters).clone(), ctx.generation), move |(f, _)| {
-            load(f.clone(), 0, Vec::new())
-        });
-    }
-    let load_more = {
-        let (load, filters, rows) = (load.clone(), filters.clone(), rows.clone());
-        Callback::from(move |_: MouseEvent| load((*filters).clone(), rows.len() as u32, (*rows).clone()))
-    };
     let preset = |id: &'static str, label: &'static str, from: Option<chrono::NaiveDate>| {
         let filters = filters.clone();
         html! {
@@ -91,7 +63,7 @@ pub fn Sessions() -> Html {
     let month_start = today.with_day0(0);
     let year_start = today.with_ordinal0(0);
     let f = &*filters;
-    let errs = &*errors;
+    let errs = &errs;
     html! {
         <div class="sessions">
             { ui::heading(l.pick("Buổi tuyên truyền", "Propaganda sessions"),
@@ -110,19 +82,14 @@ pub fn Sessions() -> Html {
                 </div>
             </section>
             <section class="card session-list">
-                <h3 id="session-count">{ match l {
-                    pcmt_model::Lang::Vi => format!("{} buổi{}", rows.len(), if *more { " (còn nữa)" } else { "" }),
-                    pcmt_model::Lang::En => format!("{} sessions{}", rows.len(), if *more { " (more below)" } else { "" }),
-                } }</h3>
-                if rows.is_empty() {
+                <h3 id="session-count">{ pages.count(l, "buổi", "sessions") }</h3>
+                if pages.rows.is_empty() {
                     <p class="empty">{ l.pick("Không có buổi nào trong khoảng đã chọn.", "No sessions in the chosen range.") }</p>
                 }
                 <ul id="session-list" class="rows">
-                    { for rows.iter().map(|r| session_row(&ctx, r)) }
+                    { for pages.rows.iter().map(|r| session_row(&ctx, r)) }
                 </ul>
-                if *more {
-                    <button type="button" id="more" class="secondary wide" onclick={load_more}>{ l.pick("Xem thêm", "Show more") }</button>
-                }
+                { pages.more_button(l) }
             </section>
         </div>
     }

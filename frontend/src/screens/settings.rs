@@ -26,7 +26,12 @@ pub fn SettingsScreen() -> Html {
                 match api::save_settings(&settings).await {
                     Ok(_) => {
                         errors.set(Vec::new());
-                        ctx.notify.emit(Notice::Ok(settings.lang.pick("Đã lưu cài đặt.", "Settings saved.").into()));
+                        ctx.notify.emit(Notice::Ok(
+                            settings
+                                .lang
+                                .pick("Đã lưu cài đặt.", "Settings saved.")
+                                .into(),
+                        ));
                         ctx.refresh.emit(());
                     }
                     Err(e) => {
@@ -41,9 +46,14 @@ pub fn SettingsScreen() -> Html {
     let errs = &*errors;
     let info = &ctx.info;
     let communes = if info.communes.is_empty() {
-        l.pick("(chưa đăng ký với văn phòng)", "(not enrolled yet)").to_string()
+        l.pick("(chưa đăng ký với văn phòng)", "(not enrolled yet)")
+            .to_string()
     } else {
-        info.communes.iter().map(|c| ctx.commune_name(c)).collect::<Vec<_>>().join(", ")
+        info.communes
+            .iter()
+            .map(|c| ctx.commune_name(c))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     html! {
         <div class="settings">

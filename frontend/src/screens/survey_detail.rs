@@ -21,7 +21,9 @@ pub fn SurveyDetail(props: &Props) -> Html {
         return html! {};
     };
     let version = use_state(|| 0u32);
-    let survey = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| api::get_survey(id));
+    let survey = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| {
+        api::get_survey(id)
+    });
     let reload = {
         let version = version.clone();
         Callback::from(move |_| version.set(*version + 1))

@@ -8,11 +8,14 @@ use crate::app::{Ctx, Notice, Screen};
 use crate::draft::use_draft;
 use crate::load::{fetched, submit, use_fetch};
 use crate::location::{self, Watch};
-use crate::ui::{self, choice, date_input, field, free_chips, list_choice, setter, text_area, text_input, toggle, Keys};
+use crate::ui::{
+    self, choice, date_input, field, free_chips, list_choice, setter, text_area, text_input,
+    toggle, Keys,
+};
 use pcmt_model::validation::{parse_count, parse_date, parse_optional_decimal, parse_point};
 use pcmt_model::{
-    polygon_area_m2, Labelled, ActionKind, Field, FieldError, GeoPoint, GrowthStage, LandKind, PlantSpecies, SiteAction, SiteInput,
-    SurveyInput, SurveyKind,
+    polygon_area_m2, ActionKind, Field, FieldError, GeoPoint, GrowthStage, Labelled, LandKind,
+    PlantSpecies, SiteAction, SiteInput, SurveyInput, SurveyKind,
 };
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -103,7 +106,14 @@ impl SiteText {
     fn of(s: &SiteInput) -> Self {
         Self {
             point: point_line(s.point),
-            polygon: s.polygon.as_deref().unwrap_or_default().iter().map(|p| point_line(*p)).collect::<Vec<_>>().join("\n"),
+            polygon: s
+                .polygon
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .map(|p| point_line(*p))
+                .collect::<Vec<_>>()
+                .join("\n"),
             outside_vietnam_confirmed: s.outside_vietnam_confirmed,
             species: s.species,
             plant_count: s.plant_count.to_string(),
@@ -120,12 +130,25 @@ impl SiteText {
 
     fn parse(&self, i: usize, errs: &mut Vec<FieldError>) -> Option<SiteInput> {
         let point = ui::parsed(errs, at(i, parse_point(Field::SitePoint, &self.point)));
-        let plant_count = ui::parsed(errs, at(i, parse_count(Field::PlantCount, &self.plant_count)));
-        let action_date = ui::parsed(errs, at(i, parse_date(Field::ActionDate, &self.action_date)));
-        let lines: Vec<&str> = self.polygon.lines().filter(|l| !l.trim().is_empty()).collect();
+        let plant_count = ui::parsed(
+            errs,
+            at(i, parse_count(Field::PlantCount, &self.plant_count)),
+        );
+        let action_date = ui::parsed(
+            errs,
+            at(i, parse_date(Field::ActionDate, &self.action_date)),
+        );
+        let lines: Vec<&str> = self
+            .polygon
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
         let mut polygon = Vec::new();
         for line in &lines {
-            polygon.extend(ui::parsed(errs, at(i, parse_point(Field::SitePolygon, line))));
+            polygon.extend(ui::parsed(
+                errs,
+                at(i, parse_point(Field::SitePolygon, line)),
+            ));
         }
         let grower = self.grower.trim();
         Some(SiteInput {
@@ -178,9 +201,18 @@ impl SurveyText {
 
     fn parse(&self) -> Result<SurveyInput, Vec<FieldError>> {
         let mut errs = Vec::new();
-        let date = parse_date(Field::Date, &self.date).map_err(|e| errs.push(e)).ok();
-        let area = parse_optional_decimal(Field::AreaCovered, &self.area_covered_ha).map_err(|e| errs.push(e)).ok();
-        let sites: Vec<_> = self.sites.iter().enumerate().filter_map(|(i, s)| s.parse(i, &mut errs)).collect();
+        let date = parse_date(Field::Date, &self.date)
+            .map_err(|e| errs.push(e))
+            .ok();
+        let area = parse_optional_decimal(Field::AreaCovered, &self.area_covered_ha)
+            .map_err(|e| errs.push(e))
+            .ok();
+        let sites: Vec<_> = self
+            .sites
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.parse(i, &mut errs))
+            .collect();
         match (date, area) {
             (Some(date), Some(area_covered_ha)) if errs.is_empty() => Ok(SurveyInput {
                 date,
@@ -214,9 +246,9 @@ pub fn SurveyEdit(props: &EditProps) -> Html {
         }
     });
     fetched(&ctx, &loaded, |initial| {
-        let initial = initial
-            .clone()
-            .unwrap_or_else(|| SurveyText::blank(ctx.default_commune(), ctx.info.settings.unit.clone()));
+        let initial = initial.clone().unwrap_or_else(|| {
+            SurveyText::blank(ctx.default_commune(), ctx.info.settings.unit.clone())
+        });
         html! { <SurveyFormView id={props.id} initial={initial} /> }
     })
 }
@@ -238,7 +270,11 @@ struct Walk {
     no_gps: bool,
 }
 
-fn site_setter<V: 'static>(form: &UseStateHandle<SurveyText>, i: usize, apply: fn(&mut SiteText, V)) -> Callback<V> {
+fn site_setter<V: 'static>(
+    form: &UseStateHandle<SurveyText>,
+    i: usize,
+    apply: fn(&mut SiteText, V),
+) -> Callback<V> {
     let form = form.clone();
     Callback::from(move |v: V| {
         let mut f = (*form).clone();
@@ -254,7 +290,12 @@ fn finish_walk(walk: &Rc<RefCell<Walk>>, form: &SurveyText) -> SurveyText {
     let mut w = walk.borrow_mut();
     let mut f = form.clone();
     if let Some(site) = w.site.take().and_then(|i| f.sites.get_mut(i)) {
-        let mut lines: Vec<String> = site.polygon.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+        let mut lines: Vec<String> = site
+            .polygon
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect();
         lines.extend(w.points.iter().map(|p| point_line(*p)));
         site.polygon = lines.join("\n");
         if site.point.trim().is_empty() {
@@ -285,23 +326,47 @@ fn SurveyFormView(props: &FormProps) -> Html {
     let l = ctx.lang;
 
     let on_submit = {
-        let (ctx, form, errors, reset, id, initial, walk) =
-            (ctx.clone(), form.clone(), errors.clone(), draft.reset.clone(), props.id, props.initial.clone(), walk.clone());
+        let (ctx, form, errors, reset, id, initial, walk) = (
+            ctx.clone(),
+            form.clone(),
+            errors.clone(),
+            draft.reset.clone(),
+            props.id,
+            props.initial.clone(),
+            walk.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let current = finish_walk(&walk, &form);
             form.set(current.clone());
-            let parsed = current.parse().and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i));
+            let parsed = current
+                .parse()
+                .and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i));
             let (ctx2, reset, initial) = (ctx.clone(), reset.clone(), initial.clone());
-            submit(&ctx, parsed, &errors, move |input| async move { api::save_survey(&input, id).await }, move |row: pcmt_model::api::SurveyRow| {
-                ctx2.notify.emit(Notice::Ok(if row.sites == 0 {
-                    ctx2.t("Đã lưu đợt rà soát (không phát hiện) trên máy.", "Survey saved on this tablet (no findings).")
-                } else {
-                    ctx2.t("Đã lưu đợt rà soát trên máy.", "Survey saved on this tablet.")
-                }.into()));
-                reset.emit(initial);
-                ctx2.go.emit(Screen::Survey(row.id));
-            });
+            submit(
+                &ctx,
+                parsed,
+                &errors,
+                move |input| async move { api::save_survey(&input, id).await },
+                move |row: pcmt_model::api::SurveyRow| {
+                    ctx2.notify.emit(Notice::Ok(
+                        if row.sites == 0 {
+                            ctx2.t(
+                                "Đã lưu đợt rà soát (không phát hiện) trên máy.",
+                                "Survey saved on this tablet (no findings).",
+                            )
+                        } else {
+                            ctx2.t(
+                                "Đã lưu đợt rà soát trên máy.",
+                                "Survey saved on this tablet.",
+                            )
+                        }
+                        .into(),
+                    ));
+                    reset.emit(initial);
+                    ctx2.go.emit(Screen::Survey(row.id));
+                },
+            );
         })
     };
     let add_site = {
@@ -316,7 +381,11 @@ fn SurveyFormView(props: &FormProps) -> Html {
 
     let f = &*form;
     let errs = &*errors;
-    let villages: Vec<(String, String)> = ctx.units.villages_of(&f.commune).map(|v| (v.code.clone(), v.name.clone())).collect();
+    let villages: Vec<(String, String)> = ctx
+        .units
+        .villages_of(&f.commune)
+        .map(|v| (v.code.clone(), v.name.clone()))
+        .collect();
     let back = match props.id {
         Some(id) => Screen::Survey(id),
         None => Screen::Surveys,
@@ -337,7 +406,10 @@ fn SurveyFormView(props: &FormProps) -> Html {
                 let watch = Watch::start(
                     Callback::from(move |p: GeoPoint| {
                         let mut w = w2.borrow_mut();
-                        if w.points.last().is_none_or(|last| step_m(*last, p) >= MIN_STEP_M) {
+                        if w.points
+                            .last()
+                            .is_none_or(|last| step_m(*last, p) >= MIN_STEP_M)
+                        {
                             w.points.push(p);
                         }
                         drop(w);
@@ -379,7 +451,15 @@ fn SurveyFormView(props: &FormProps) -> Html {
                         }
                         form.set(f);
                     }),
-                    Callback::from(move |_| ctx2.notify.emit(Notice::Failed(ctx2.t("Không lấy được vị trí GPS. Có thể nhập tọa độ bằng tay.", "No GPS position. You can type the coordinates.").into()))),
+                    Callback::from(move |_| {
+                        ctx2.notify.emit(Notice::Failed(
+                            ctx2.t(
+                                "Không lấy được vị trí GPS. Có thể nhập tọa độ bằng tay.",
+                                "No GPS position. You can type the coordinates.",
+                            )
+                            .into(),
+                        ))
+                    }),
                 );
             })
         };

@@ -47,7 +47,11 @@ pub fn Today() -> Html {
     };
     let l = ctx.lang;
     let info = &ctx.info;
-    let overdue = d.due.iter().filter(|v| v.state == VisitState::Overdue).count();
+    let overdue = d
+        .due
+        .iter()
+        .filter(|v| v.state == VisitState::Overdue)
+        .count();
     html! {
         <div class="today">
             <section class="stats">
@@ -122,10 +126,16 @@ pub fn due_row(ctx: &Ctx, v: &DueVisit) -> Html {
 /// How late or how soon a visit is, in days, beside the state's label.
 pub fn visit_badge(ctx: &Ctx, state: VisitState, due_on: Option<chrono::NaiveDate>) -> Html {
     let l = ctx.lang;
-    let days = due_on.map(|d| (d - crate::api::today()).num_days()).unwrap_or(0);
+    let days = due_on
+        .map(|d| (d - crate::api::today()).num_days())
+        .unwrap_or(0);
     let (class, text) = match (state, l) {
-        (VisitState::Overdue, pcmt_model::Lang::Vi) => ("overdue", format!("Quá hạn {} ngày", -days)),
-        (VisitState::Overdue, pcmt_model::Lang::En) => ("overdue", format!("Overdue {} days", -days)),
+        (VisitState::Overdue, pcmt_model::Lang::Vi) => {
+            ("overdue", format!("Quá hạn {} ngày", -days))
+        }
+        (VisitState::Overdue, pcmt_model::Lang::En) => {
+            ("overdue", format!("Overdue {} days", -days))
+        }
         (VisitState::DueSoon, pcmt_model::Lang::Vi) => ("due-soon", format!("Còn {days} ngày")),
         (VisitState::DueSoon, pcmt_model::Lang::En) => ("due-soon", format!("Due in {days} days")),
         (VisitState::DueToday, _) => ("due-soon", state.label(l).to_string()),

@@ -4,7 +4,7 @@ use super::answer;
 use crate::state::{AppState, ENROL_CODE_KEY};
 use pcmt_core::http::LAST_SYNC;
 use pcmt_core::CoreError;
-use pcmt_model::api::{AppInfo, CommandError, SetupInput, Settings};
+use pcmt_model::api::{AppInfo, CommandError, Settings, SetupInput};
 use pcmt_model::validation::{Field, FieldError, Problem};
 use tauri::State;
 
@@ -23,9 +23,7 @@ fn info(state: &AppState) -> Result<AppInfo, CoreError> {
         enrolled: enrolment.is_some(),
         communes: enrolment.map(|e| e.communes).unwrap_or_default(),
         unsynced: store.unsynced_count()?,
-        last_sync: store
-            .local_value(LAST_SYNC)?
-            .and_then(|t| t.parse().ok()),
+        last_sync: store.local_value(LAST_SYNC)?.and_then(|t| t.parse().ok()),
         data_bytes: store.data_size()?,
         app_version: env!("CARGO_PKG_VERSION").into(),
         settings,
@@ -44,7 +42,11 @@ pub fn default_enrol_code(state: State<'_, AppState>) -> String {
 pub fn set_up(state: State<'_, AppState>, input: SetupInput) -> Result<AppInfo, CommandError> {
     let code = input.code.trim();
     let mut errors = input.settings.validate().err().unwrap_or_default();
-    let enrolled = state.store().enrolment().map_err(CommandError::from)?.is_some();
+    let enrolled = state
+        .store()
+        .enrolment()
+        .map_err(CommandError::from)?
+        .is_some();
     if code.is_empty() && !enrolled {
         errors.push(FieldError::new(Field::EnrolCode, Problem::Required));
     }

@@ -11,7 +11,10 @@ pub const PROGRESS_EVENT: &str = "sync-progress";
 /// Runs on a worker thread: the window stays responsive while the network
 /// is slow, and the officer can keep saving meanwhile.
 #[tauri::command]
-pub async fn sync_now(app: AppHandle, state: State<'_, AppState>) -> Result<SyncReport, CommandError> {
+pub async fn sync_now(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<SyncReport, CommandError> {
     let store = state.store.clone();
     let url = state.settings_or_defaults()?.hub_url;
     let code = state.store().local_value(ENROL_CODE_KEY)?;
