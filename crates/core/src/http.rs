@@ -120,7 +120,8 @@ pub fn sync_with_hub_observed(
         (None, None) => return Err(SyncError::NotEnrolled.into()),
     };
     let mut transport = HttpTransport::with_token(base_url, &enrolment.token)?;
-    let report = crate::sync::run_sync_observed(store, &mut transport, enrolment.communes, progress)?;
+    let report =
+        crate::sync::run_sync_observed(store, &mut transport, enrolment.communes, progress)?;
     lock().set_local_value(LAST_SYNC, Some(&chrono::Utc::now().timestamp().to_string()))?;
     Ok(report)
 }

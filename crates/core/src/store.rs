@@ -17,9 +17,9 @@ use crate::{migrate, CoreError};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use chrono::NaiveDate;
 use pcmt_model::api::{
-    Settings,
-    CheckInRow, DueVisit, FieldConflict, HistoryEntry, ListFilter, PersonRow, SurveyRow,
+    CheckInRow, DueVisit, FieldConflict, HistoryEntry, ListFilter, PersonRow, Settings, SurveyRow,
 };
+use pcmt_model::report::{Period, Report, SiteFeature};
 use pcmt_model::{
     visit_state, CheckInInput, Labelled, OrgTree, PersonInput, RecordKind, SessionInput,
     SessionRow, StatusRules, SurveyInput, DUE_SOON_DAYS,
@@ -90,6 +90,9 @@ fn session_filter_params(f: &ListFilter, limit: u32, offset: u32) -> impl rusqli
     )
 }
 
+/// Set in `meta` by a migration whose new projection columns need filling.
+const REBUILD_KEY: &str = "rebuild_projections";
+
 /// A record whose document could not be interpreted during a rebuild.
 #[derive(Debug)]
 pub struct Unreadable {
@@ -125,12 +128,20 @@ impl Store {
                 id
             }
         };
-        Ok(Self {
+        let mut store = Self {
             conn,
             device_id,
             units,
             rules: StatusRules::bundled(),
-        })
+        };
+        // A migration that adds projection columns asks for a rebuild, so
+        // rows written before it carry what the new columns derive from.
+        // A document that cannot be read stays out of the rows, as after any
+        // rebuild, and is reported by id when it is opened.
+        if get_meta(&store.conn, REBUILD_KEY)?.is_some() {
+            store.rebuild_projections()?;
+        }
+        Ok(store)
     }
 
     pub fn device_id(&self) -> Uuid {
@@ -446,7 +457,11 @@ impl Store {
         offset: u32,
     ) -> Result<Vec<SessionRow>, CoreError> {
         let sql = format!("{SESSION_SELECT} WHERE {PERIOD_AND_COMMUNE} AND {VENUE_AND_FORM} ORDER BY s.date DESC, s.id DESC LIMIT ?4 OFFSET ?5");
-        self.many(&sql, session_filter_params(filter, limit, offset), session_row)
+        self.many(
+            &sql,
+            session_filter_params(filter, limit, offset),
+            session_row,
+        )
     }
 
     /// Surveys newest first, those with no findings included (they prove coverage).
@@ -511,6 +526,21 @@ impl Store {
         self.many(&sql, [person.to_string()], checkin_row)
     }
 
+    /// The report of an org unit (a commune, or a district or province
+    /// rolled up through the tree) for a period.
+    pub fn report(&self, unit: &str, period: &Period) -> Result<Report, CoreError> {
+        crate::report::compute(&self.conn, &self.units, &self.rules, unit, period)
+    }
+
+    /// The sites found in an org unit during a period, for the map exports.
+    pub fn site_features(
+        &self,
+        unit: &str,
+        period: &Period,
+    ) -> Result<Vec<SiteFeature>, CoreError> {
+        crate::report::site_features(&self.conn, &self.units, unit, period)
+    }
+
     /// Records changed here that the hub has not confirmed yet.
     pub fn unsynced_count(&self) -> Result<u64, CoreError> {
         let n: i64 =
@@ -543,6 +573,7 @@ impl Store {
                 }
             }
         }
+        tx.execute("DELETE FROM meta WHERE key = ?1", [REBUILD_KEY])?;
         tx.commit()?;
         Ok(unreadable)
     }
@@ -733,7 +764,8 @@ impl Store {
         match value {
             Some(v) => set_meta(&self.conn, &key, v)?,
             None => {
-                self.conn.execute("DELETE FROM meta WHERE key = ?1", [&key])?;
+                self.conn
+                    .execute("DELETE FROM meta WHERE key = ?1", [&key])?;
             }
         }
         Ok(())
@@ -750,19 +782,28 @@ impl Store {
         self.set_local_json("settings", settings)
     }
 
-    fn local_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, CoreError> {
+    fn local_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, CoreError> {
         match self.local_value(key)? {
             None => Ok(None),
-            Some(json) => serde_json::from_str(&json).map(Some).map_err(|e| {
-                CoreError::CorruptRecord {
-                    id: format!("meta.local.{key}"),
-                    reason: e.to_string(),
-                }
-            }),
+            Some(json) => {
+                serde_json::from_str(&json)
+                    .map(Some)
+                    .map_err(|e| CoreError::CorruptRecord {
+                        id: format!("meta.local.{key}"),
+                        reason: e.to_string(),
+                    })
+            }
         }
     }
 
-    fn set_local_json<T: serde::Serialize>(&mut self, key: &str, value: &T) -> Result<(), CoreError> {
+    fn set_local_json<T: serde::Serialize>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), CoreError> {
         let json = serde_json::to_string(value).map_err(|e| CoreError::CorruptRecord {
             id: format!("meta.local.{key}"),
             reason: e.to_string(),
