@@ -698,3 +698,268 @@ fn site_features_carry_points_polygons_and_properties() {
     assert_eq!(sites[2].area_m2, None);
     assert_eq!(sites[2].action, ActionKind::Burned);
 }
+
+mod exports {
+    use super::*;
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+    use pcmt_model::report::Section;
+    use pcmt_model::Lang;
+    use std::io::Cursor;
+    use std::str::FromStr;
+
+    fn text(v: Option<&Data>) -> String {
+        match v {
+            Some(Data::String(s)) => s.clone(),
+            Some(Data::Empty) | None => String::new(),
+            Some(other) => other.to_string(),
+        }
+    }
+
+    fn number(v: Option<&Data>) -> Option<f64> {
+        match v {
+            Some(Data::Float(f)) => Some(*f),
+            Some(Data::Int(i)) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    type Sheet = calamine::Range<Data>;
+
+    fn sheets(report: &Report) -> Vec<(String, Sheet)> {
+        let bytes = pcmt_export::xlsx(report, Lang::Vi).unwrap();
+        let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        wb.sheet_names()
+            .into_iter()
+            .map(|name| {
+                let range = wb.worksheet_range(&name).unwrap();
+                (name, range)
+            })
+            .collect()
+    }
+
+    /// (row, column) → text, as the office reads it.
+    fn at(s: &Sheet, row: u32, col: u32) -> String {
+        text(s.get_value((row, col)))
+    }
+
+    /// The row below the heading `title` whose second column is the total.
+    fn total_under(s: &Sheet, title: &str) -> f64 {
+        let start = (0..s.height() as u32)
+            .find(|&r| at(s, r, 0) == title)
+            .unwrap_or_else(|| panic!("no table `{title}`"));
+        let row = (start..s.height() as u32)
+            .find(|&r| at(s, r, 1) == "Tổng cộng")
+            .unwrap();
+        number(s.get_value((row, 2))).unwrap()
+    }
+
+    #[test]
+    fn the_workbook_reads_back_cell_by_cell() {
+        let (s, _) = seeded_district();
+        let report = s.report(DISTRICT, &half()).unwrap();
+        let book = sheets(&report);
+        let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["Tuyên truyền", "Quản lý, cai nghiện", "Triệt xóa"]);
+
+        for ((_, sheet), (n, section)) in book.iter().zip(Section::ALL.iter().enumerate()) {
+            // The heading every sheet repeats.
+            assert_eq!(
+                at(sheet, 0, 0),
+                "BÁO CÁO KẾT QUẢ CÔNG TÁC PHÒNG, CHỐNG MA TÚY"
+            );
+            assert_eq!(at(sheet, 1, 0), "Đơn vị: Huyện Đăk Glei (demo)");
+            assert_eq!(
+                at(sheet, 2, 0),
+                "Kỳ báo cáo: 6 tháng đầu năm 2026 (từ 01/01/2026 đến 30/06/2026)"
+            );
+            assert_eq!(at(sheet, 3, 0), "Hạn gửi báo cáo: trước ngày 20/06/2026");
+            let roman = ["I", "II", "III"][n];
+            assert_eq!(
+                at(sheet, 5, 0),
+                format!("{roman}. {}", section.label(Lang::Vi).to_uppercase())
+            );
+            let headers: Vec<String> = (0..7).map(|c| at(sheet, 6, c)).collect();
+            assert_eq!(
+                headers,
+                [
+                    "STT",
+                    "Chỉ tiêu",
+                    "Đơn vị tính",
+                    "Kết quả",
+                    "Chỉ tiêu kế hoạch",
+                    "Đánh giá",
+                    "Chi tiết"
+                ]
+            );
+            // Every indicator of the section, in order, every cell.
+            for (k, i) in report.section(*section).enumerate() {
+                let row = 7 + k as u32;
+                let def = i.code.def();
+                assert_eq!(number(sheet.get_value((row, 0))), Some(k as f64 + 1.0));
+                assert_eq!(at(sheet, row, 1), i.code.label(Lang::Vi));
+                assert_eq!(at(sheet, row, 2), def.unit.label(Lang::Vi));
+                assert_eq!(number(sheet.get_value((row, 3))), i.value, "{:?}", i.code);
+                let target = i
+                    .target
+                    .map(|t| t.label(def.unit, Lang::Vi))
+                    .unwrap_or_default();
+                assert_eq!(at(sheet, row, 4), target);
+                let met = match i.met {
+                    Some(true) => "Đạt",
+                    Some(false) => "Chưa đạt",
+                    None => "",
+                };
+                assert_eq!(at(sheet, row, 5), met);
+            }
+        }
+
+        // A few cells spelled out from the hand-worked figures.
+        let sessions = &book[0].1;
+        assert_eq!(at(sessions, 7, 1), "Số buổi tuyên truyền");
+        assert_eq!(number(sessions.get_value((7, 3))), Some(4.0));
+        assert_eq!(
+            at(sessions, 12, 1),
+            "Tỷ lệ xã, phường, thị trấn được tuyên truyền"
+        );
+        assert_eq!(at(sessions, 12, 4), "≥ 100%");
+        assert_eq!(at(sessions, 12, 5), "Chưa đạt");
+        assert_eq!(at(sessions, 12, 6), "2/3");
+        assert_eq!(at(sessions, 14, 5), "Đạt");
+        assert_eq!(total_under(sessions, "Số buổi theo hình thức"), 4.0);
+        assert_eq!(total_under(sessions, "Số buổi theo loại địa điểm"), 4.0);
+        // 100 + 50 + 250 + 80 + 20.
+        assert_eq!(
+            total_under(sessions, "Số người tham dự theo đối tượng"),
+            500.0
+        );
+        let flat: Vec<String> = sessions
+            .rows()
+            .flat_map(|r| r.iter().map(|c| text(Some(c))))
+            .collect();
+        assert!(flat.contains(&"Xã Xốp".to_string()));
+        assert!(flat.contains(&"Trường PTDTBT TH Đăk Choong".to_string()));
+
+        let management = &book[1].1;
+        assert_eq!(at(management, 8, 1), "Tỷ lệ hồ sơ quản lý được cập nhật");
+        assert_eq!(number(management.get_value((8, 3))), Some(50.0));
+        assert_eq!(at(management, 9, 4), "> 80%");
+        assert_eq!(at(management, 10, 6), "4/27");
+        assert_eq!(
+            total_under(management, "Người đang quản lý theo tình trạng"),
+            4.0
+        );
+
+        let eradication = &book[2].1;
+        assert_eq!(number(eradication.get_value((8, 3))), Some(155.0));
+        assert_eq!(number(eradication.get_value((10, 3))), Some(1540.0));
+        assert_eq!(at(eradication, 12, 4), "≤ 0");
+        assert_eq!(at(eradication, 12, 5), "Chưa đạt");
+        assert_eq!(
+            total_under(eradication, "Số điểm phát hiện theo loại cây"),
+            3.0
+        );
+    }
+
+    #[test]
+    fn the_csv_starts_with_a_bom_and_parses() {
+        let (s, _) = seeded_district();
+        let report = s.report(DISTRICT, &half()).unwrap();
+        let bytes = pcmt_export::csv(&report, Lang::Vi).unwrap();
+        let body = bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .expect("UTF-8 BOM first");
+        let mut r = ::csv::Reader::from_reader(body);
+        let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(headers[..4], ["Phần", "Mã", "STT", "Chỉ tiêu"]);
+        let rows: Vec<::csv::StringRecord> = r.records().collect::<Result<_, _>>().unwrap();
+        assert_eq!(rows.len(), report.indicators.len());
+        let communes = rows.iter().find(|r| &r[1] == "communes_reached").unwrap();
+        assert_eq!(&communes[0], "Tuyên truyền");
+        assert_eq!(&communes[3], "Tỷ lệ xã, phường, thị trấn được tuyên truyền");
+        assert!(close(communes[5].parse().unwrap(), 200.0 / 3.0));
+        assert_eq!(
+            (&communes[6], &communes[7], &communes[9]),
+            ("2", "3", "Chưa đạt")
+        );
+        let post = rows.iter().find(|r| &r[1] == "post_rehab_entered").unwrap();
+        assert_eq!((&post[5], &post[8]), ("50", "≥ 100%"));
+    }
+
+    #[test]
+    fn the_geojson_polygons_have_the_models_areas() {
+        let (s, polygons) = seeded_district();
+        let sites = s.site_features(DISTRICT, &half()).unwrap();
+        let text = pcmt_export::geojson(&sites).unwrap();
+        let fc = geojson::FeatureCollection::from_str(&text).unwrap();
+        // Three site points and two walked boundaries.
+        assert_eq!(fc.features.len(), 5);
+        let mut areas = Vec::new();
+        for f in &fc.features {
+            let geometry = f.geometry.as_ref().unwrap();
+            match &geometry.value {
+                geojson::GeometryValue::Point { coordinates } => {
+                    // Longitude first, inside Vietnam.
+                    assert!((102.0..110.0).contains(&coordinates[0]));
+                    assert!((8.0..23.5).contains(&coordinates[1]));
+                }
+                geojson::GeometryValue::Polygon { coordinates } => {
+                    let ring = &coordinates[0];
+                    assert_eq!(ring.first(), ring.last(), "the ring is closed");
+                    let points: Vec<GeoPoint> = ring
+                        .iter()
+                        .map(|p| GeoPoint {
+                            lat: p[1],
+                            lon: p[0],
+                        })
+                        .collect();
+                    let area = polygon_area_m2(&points);
+                    let stated = f.property("area_m2").and_then(|v| v.as_f64()).unwrap();
+                    assert!(close(area, stated));
+                    areas.push(area);
+                }
+                other => panic!("unexpected geometry {other:?}"),
+            }
+        }
+        let expected: Vec<f64> = polygons.iter().map(|p| polygon_area_m2(p)).collect();
+        assert_eq!(areas.len(), 2);
+        for (a, e) in areas.iter().zip(&expected) {
+            assert!(close(*a, *e), "{a} vs {e}");
+        }
+        let cannabis = &fc.features[3];
+        assert_eq!(cannabis.property("species").unwrap(), "cannabis");
+        assert_eq!(cannabis.property("replanting").unwrap(), true);
+        assert_eq!(cannabis.property("plants").unwrap(), 300);
+    }
+
+    #[test]
+    fn the_kml_parses_with_a_placemark_per_point_and_boundary() {
+        let (s, _) = seeded_district();
+        let sites = s.site_features(DISTRICT, &half()).unwrap();
+        let bytes = pcmt_export::kml(&sites, "Điểm phát hiện 6 tháng đầu năm 2026").unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("<?xml"));
+        let doc = kml::Kml::<f64>::from_str(&text).unwrap();
+        let mut placemarks = Vec::new();
+        collect_placemarks(&doc, &mut placemarks);
+        assert_eq!(placemarks.len(), 5);
+        let polygons = placemarks
+            .iter()
+            .filter(|p| matches!(p.geometry, Some(kml::types::Geometry::Polygon(_))))
+            .count();
+        assert_eq!(polygons, 2);
+        assert!(text.contains("<Data name=\"species\"><value>opium_poppy</value></Data>"));
+        assert!(text.contains("Cây cần sa — 300 cây"));
+    }
+
+    fn collect_placemarks<'a>(k: &'a kml::Kml<f64>, out: &mut Vec<&'a kml::types::Placemark<f64>>) {
+        match k {
+            kml::Kml::KmlDocument(d) => d.elements.iter().for_each(|e| collect_placemarks(e, out)),
+            kml::Kml::Document { elements, .. } => {
+                elements.iter().for_each(|e| collect_placemarks(e, out))
+            }
+            kml::Kml::Folder(f) => f.elements.iter().for_each(|e| collect_placemarks(e, out)),
+            kml::Kml::Placemark(p) => out.push(p),
+            _ => {}
+        }
+    }
+}
