@@ -132,6 +132,11 @@ fn site(
 /// areas the map exports are checked against.
 pub fn seeded_district() -> (Store, Vec<Vec<GeoPoint>>) {
     let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let polygons = seed(&mut s);
+    (s, polygons)
+}
+
+fn seed(s: &mut Store) -> Vec<Vec<GeoPoint>> {
     let me = officer();
     let t = today();
     use AudienceGroup as G;
@@ -448,11 +453,10 @@ pub fn seeded_district() -> (Store, Vec<Vec<GeoPoint>>) {
     .unwrap();
 
     let p = fixtures::poppy_site();
-    let polygons = vec![
+    vec![
         p.polygon.unwrap_or_default(),
         square(cannabis.lat, cannabis.lon, 50.0),
-    ];
-    (s, polygons)
+    ]
 }
 
 fn value(r: &Report, code: I) -> f64 {
@@ -683,6 +687,35 @@ fn rebuilt_projections_give_the_same_report() {
     let before = s.report(DISTRICT, &half()).unwrap();
     assert!(s.rebuild_projections().unwrap().is_empty());
     assert_eq!(s.report(DISTRICT, &half()).unwrap(), before);
+}
+
+/// A store written before migration 0004 gets the new columns filled from
+/// its documents when it is next opened.
+#[test]
+fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    let expected = {
+        let mut s = Store::open(&path, OrgTree::demo()).unwrap();
+        seed(&mut s);
+        s.report(DISTRICT, &half()).unwrap()
+    };
+    // Take the file back to schema 3: what 0004 added goes, and the rows
+    // keep only the old columns.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP INDEX session_rows_by_commune; DROP INDEX person_rows_by_commune;
+         DROP INDEX survey_rows_by_commune; DROP TABLE site_rows;
+         ALTER TABLE session_rows DROP COLUMN audience; ALTER TABLE session_rows DROP COLUMN materials;
+         ALTER TABLE session_rows DROP COLUMN pledges; ALTER TABLE session_rows DROP COLUMN venue_key;
+         ALTER TABLE person_rows DROP COLUMN statuses; ALTER TABLE checkin_rows DROP COLUMN supported;
+         ALTER TABLE survey_rows DROP COLUMN area_covered_ha; ALTER TABLE survey_rows DROP COLUMN replanting;
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    drop(conn);
+    let s = Store::open(&path, OrgTree::demo()).unwrap();
+    assert_eq!(s.report(DISTRICT, &half()).unwrap(), expected);
 }
 
 #[test]
