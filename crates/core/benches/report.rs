@@ -229,7 +229,7 @@ fn build(path: &Path, tree: &OrgTree, records: usize) {
             }
             9 => {
                 store
-                    .create_survey(&survey(round, commune), &author, today)
+                    .create_survey(&survey(i, commune), &author, today)
                     .expect("survey");
             }
             _ => {
