@@ -7,6 +7,7 @@ use crate::proc::{cargo, run, Result};
 /// Benchmark name → (package, bench target).
 const BENCHES: &[(&str, &str, &str)] = &[
     ("store", "pcmt-core", "store"),
+    ("report", "pcmt-core", "report"),
     ("sync", "sotay-pcmt", "sync"),
 ];
 

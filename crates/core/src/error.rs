@@ -26,6 +26,8 @@ pub enum CoreError {
     },
     #[error("the database was written by a newer version of the app (version {found}, this app knows {known})")]
     DatabaseTooNew { found: i64, known: i64 },
+    #[error("no org unit with code {0}")]
+    UnknownOrgUnit(String),
     #[error("sync: {0}")]
     Sync(#[from] crate::sync::SyncError),
 }

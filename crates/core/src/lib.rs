@@ -11,6 +11,7 @@ pub mod http;
 pub mod migrate;
 mod projection;
 pub mod record_doc;
+pub mod report;
 pub mod store;
 pub mod sync;
 pub mod text;

@@ -24,6 +24,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0003_people_checkins_surveys",
         sql: include_str!("../../../migrations/device/0003_people_checkins_surveys.sql"),
     },
+    Migration {
+        name: "0004_report_columns",
+        sql: include_str!("../../../migrations/device/0004_report_columns.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.

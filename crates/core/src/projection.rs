@@ -10,22 +10,36 @@ use automerge::AutoCommit;
 use chrono::NaiveDate;
 use pcmt_model::api::{CheckInRow, PersonRow, SurveyRow};
 use pcmt_model::{
-    visit_due, CheckInInput, Labelled, PersonInput, RecordKind, SessionInput, SessionRow,
-    StatusRules, SurveyInput,
+    visit_due, AudienceCount, CheckInInput, Labelled, PersonInput, RecordKind, SessionInput,
+    SessionRow, StatusRules, SurveyInput,
 };
 use rusqlite::types::FromSql;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use uuid::Uuid;
 
-pub(crate) const ROW_TABLES: &[&str] =
-    &["session_rows", "person_rows", "checkin_rows", "survey_rows"];
+pub(crate) const ROW_TABLES: &[&str] = &[
+    "session_rows",
+    "person_rows",
+    "checkin_rows",
+    "survey_rows",
+    "site_rows",
+];
 
 /// Codes of a list, comma-separated, for a projection column.
 fn join_codes<T: Labelled>(items: &[T]) -> String {
     items.iter().map(|t| t.code()).collect::<Vec<_>>().join(",")
 }
 
-fn day(d: NaiveDate) -> String {
+/// Attendees per audience group as "group:count,…", for the report's table.
+pub(crate) fn join_audience(audience: &[AudienceCount]) -> String {
+    audience
+        .iter()
+        .map(|a| format!("{}:{}", a.group.code(), a.count))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
@@ -52,6 +66,10 @@ pub(crate) fn project(
     };
     let read_err = |e| doc_error(&id, e);
     let conflicted = !record_doc::conflicts(doc).is_empty();
+    // A survey's sites are rewritten whole: an edit may remove some.
+    if header.kind == RecordKind::Survey {
+        tx.execute("DELETE FROM site_rows WHERE survey = ?1", [&id])?;
+    }
     if deleted {
         tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&id])?;
     } else {
@@ -60,8 +78,9 @@ pub(crate) fn project(
                 let s: SessionInput = record_doc::read_record(doc).map_err(read_err)?;
                 tx.execute(
                     "INSERT OR REPLACE INTO session_rows
-                     (id, date, commune, venue_kind, venue_name, form, attendees, women, topic, conflicted)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     (id, date, commune, venue_kind, venue_name, form, attendees, women, topic, conflicted,
+                      audience, materials, pledges, venue_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                     params![
                         id,
                         day(s.date),
@@ -72,7 +91,11 @@ pub(crate) fn project(
                         s.attendees,
                         s.women,
                         join_codes(&s.topics),
-                        conflicted
+                        conflicted,
+                        join_audience(&s.details.audience),
+                        s.details.materials,
+                        s.details.pledges,
+                        fold(&s.venue_name)
                     ],
                 )?;
             }
@@ -80,8 +103,8 @@ pub(crate) fn project(
                 let p: PersonInput = record_doc::read_record(doc).map_err(read_err)?;
                 tx.execute(
                     "INSERT OR REPLACE INTO person_rows
-                     (id, full_name, name_key, citizen_id, birth_date, commune, village, status, due_on, conflicted)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)",
+                     (id, full_name, name_key, citizen_id, birth_date, commune, village, status, due_on, conflicted, statuses)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10)",
                     params![
                         id,
                         p.full_name,
@@ -91,7 +114,9 @@ pub(crate) fn project(
                         p.commune,
                         p.village,
                         p.current_status().map(|s| s.code()),
-                        conflicted
+                        conflicted,
+                        serde_json::to_string(&p.statuses)
+                            .map_err(|e| doc_error(&id, record_doc::DocError::Body(e.to_string())))?
                     ],
                 )?;
             }
@@ -99,8 +124,8 @@ pub(crate) fn project(
                 let c: CheckInInput = record_doc::read_record(doc).map_err(read_err)?;
                 tx.execute(
                     "INSERT OR REPLACE INTO checkin_rows
-                     (id, person, date, attended, test_result, psychosis, relapse, next_visit, conflicted)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     (id, person, date, attended, test_result, psychosis, relapse, next_visit, conflicted, supported)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     params![
                         id,
                         c.person.to_string(),
@@ -110,7 +135,8 @@ pub(crate) fn project(
                         c.psychosis_signs,
                         c.relapse_suspected,
                         c.next_visit.map(day),
-                        conflicted
+                        conflicted,
+                        !c.support.is_empty()
                     ],
                 )?;
             }
@@ -118,8 +144,8 @@ pub(crate) fn project(
                 let s: SurveyInput = record_doc::read_record(doc).map_err(read_err)?;
                 tx.execute(
                     "INSERT OR REPLACE INTO survey_rows
-                     (id, date, commune, kind, sites, plants, area_m2, conflicted)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     (id, date, commune, kind, sites, plants, area_m2, conflicted, area_covered_ha, replanting)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     params![
                         id,
                         day(s.date),
@@ -128,9 +154,12 @@ pub(crate) fn project(
                         s.sites.len() as u32,
                         s.plant_count() as i64,
                         s.site_area_m2(),
-                        conflicted
+                        conflicted,
+                        s.area_covered_ha,
+                        s.sites.iter().filter(|x| x.replanting_of.is_some()).count() as u32
                     ],
                 )?;
+                project_sites(tx, &id, &s)?;
             }
         }
     }
@@ -145,6 +174,39 @@ pub(crate) fn project(
         }
         _ => Ok(()),
     }
+}
+
+/// One row per site found, for the eradication figures and the maps.
+fn project_sites(tx: &Transaction<'_>, id: &str, s: &SurveyInput) -> Result<(), CoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO site_rows
+         (survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action, action_date, replanting)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    for (i, site) in s.sites.iter().enumerate() {
+        let polygon = site
+            .polygon
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| doc_error(id, record_doc::DocError::Body(e.to_string())))?;
+        insert.execute(params![
+            id,
+            i as u32,
+            day(s.date),
+            s.commune,
+            site.point.lat,
+            site.point.lon,
+            polygon,
+            site.area_m2(),
+            site.species.code(),
+            site.plant_count,
+            site.action.kind.code(),
+            day(site.action.date),
+            site.replanting_of.is_some()
+        ])?;
+    }
+    Ok(())
 }
 
 /// Recomputes a person's next due visit from their file and their latest

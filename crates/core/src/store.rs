@@ -19,6 +19,7 @@ use chrono::NaiveDate;
 use pcmt_model::api::{
     CheckInRow, DueVisit, FieldConflict, HistoryEntry, ListFilter, PersonRow, Settings, SurveyRow,
 };
+use pcmt_model::report::{Period, Report, SiteFeature};
 use pcmt_model::{
     visit_state, CheckInInput, Labelled, OrgTree, PersonInput, RecordKind, SessionInput,
     SessionRow, StatusRules, SurveyInput, DUE_SOON_DAYS,
@@ -89,6 +90,9 @@ fn session_filter_params(f: &ListFilter, limit: u32, offset: u32) -> impl rusqli
     )
 }
 
+/// Set in `meta` by a migration whose new projection columns need filling.
+const REBUILD_KEY: &str = "rebuild_projections";
+
 /// A record whose document could not be interpreted during a rebuild.
 #[derive(Debug)]
 pub struct Unreadable {
@@ -124,12 +128,20 @@ impl Store {
                 id
             }
         };
-        Ok(Self {
+        let mut store = Self {
             conn,
             device_id,
             units,
             rules: StatusRules::bundled(),
-        })
+        };
+        // A migration that adds projection columns asks for a rebuild, so
+        // rows written before it carry what the new columns derive from.
+        // A document that cannot be read stays out of the rows, as after any
+        // rebuild, and is reported by id when it is opened.
+        if get_meta(&store.conn, REBUILD_KEY)?.is_some() {
+            store.rebuild_projections()?;
+        }
+        Ok(store)
     }
 
     pub fn device_id(&self) -> Uuid {
@@ -514,6 +526,21 @@ impl Store {
         self.many(&sql, [person.to_string()], checkin_row)
     }
 
+    /// The report of an org unit (a commune, or a district or province
+    /// rolled up through the tree) for a period.
+    pub fn report(&self, unit: &str, period: &Period) -> Result<Report, CoreError> {
+        crate::report::compute(&self.conn, &self.units, &self.rules, unit, period)
+    }
+
+    /// The sites found in an org unit during a period, for the map exports.
+    pub fn site_features(
+        &self,
+        unit: &str,
+        period: &Period,
+    ) -> Result<Vec<SiteFeature>, CoreError> {
+        crate::report::site_features(&self.conn, &self.units, unit, period)
+    }
+
     /// Records changed here that the hub has not confirmed yet.
     pub fn unsynced_count(&self) -> Result<u64, CoreError> {
         let n: i64 =
@@ -546,6 +573,7 @@ impl Store {
                 }
             }
         }
+        tx.execute("DELETE FROM meta WHERE key = ?1", [REBUILD_KEY])?;
         tx.commit()?;
         Ok(unreadable)
     }

@@ -1,6 +1,10 @@
 //! Org units (đơn vị hành chính) as a tree kept as data: province → district
 //! or cluster → commune → village. Since 2025 many provinces have two tiers,
 //! so no code here assumes a fixed depth.
+//!
+//! Schools and industrial zones (trường học, khu/cụm công nghiệp) hang under
+//! their commune in the same tree: the plans ask that 100% of them be reached
+//! by propaganda each year, so reports need the list to count against.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -12,6 +16,11 @@ pub enum OrgLevel {
     District,
     Commune,
     Village,
+    /// Trường học: a place propaganda must reach, under its commune.
+    School,
+    /// Khu, cụm công nghiệp: likewise.
+    #[serde(rename = "industrial_zone")]
+    IndustrialZone,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +98,34 @@ impl OrgTree {
             .filter(move |u| u.level == OrgLevel::Village && u.parent.as_deref() == Some(commune))
     }
 
+    /// Whether `code` is `ancestor` or lies below it.
+    pub fn is_within(&self, code: &str, ancestor: &str) -> bool {
+        let mut at = self.get(code);
+        // The walk is bounded by the tree's size, so a cycle in bad data
+        // cannot hang a report.
+        for _ in 0..=self.units.len() {
+            match at {
+                Some(u) if u.code == ancestor => return true,
+                Some(u) => at = u.parent.as_deref().and_then(|p| self.get(p)),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// Units of one level at or below `ancestor`, in code order: the
+    /// communes of a district or province (a commune alone when it is asked
+    /// for), or the schools of a district. This is how reports roll up.
+    pub fn units_within<'a>(
+        &'a self,
+        ancestor: &'a str,
+        level: OrgLevel,
+    ) -> impl Iterator<Item = &'a OrgUnit> + 'a {
+        self.units
+            .values()
+            .filter(move |u| u.level == level && self.is_within(&u.code, ancestor))
+    }
+
     /// Whether `code` is a village (thôn, bản) of `commune`: records name the
     /// village inside the commune they belong to, never one next door.
     pub fn is_village_of(&self, code: &str, commune: &str) -> bool {
@@ -124,6 +161,27 @@ mod tests {
         // A commune is not a village of its district.
         assert!(!t.is_village_of("62-610-23284", "62-610"));
         assert!(!t.is_village_of("nowhere", "62-610-23284"));
+    }
+
+    #[test]
+    fn units_roll_up_through_the_tree() {
+        let t = OrgTree::demo();
+        let codes = |root: &str, level| -> Vec<String> {
+            t.units_within(root, level)
+                .map(|u| u.code.clone())
+                .collect()
+        };
+        assert_eq!(
+            codes("62", OrgLevel::Commune),
+            ["62-610-23284", "62-610-23287", "62-610-23290"]
+        );
+        assert_eq!(codes("62-610-23284", OrgLevel::Commune), ["62-610-23284"]);
+        assert_eq!(codes("62-610-23287", OrgLevel::School).len(), 1);
+        assert_eq!(codes("62-610", OrgLevel::School).len(), 3);
+        assert_eq!(codes("62-610", OrgLevel::IndustrialZone).len(), 1);
+        assert!(codes("nowhere", OrgLevel::Commune).is_empty());
+        assert!(t.is_within("62-610-23284-01", "62"));
+        assert!(!t.is_within("62", "62-610"));
     }
 
     #[test]

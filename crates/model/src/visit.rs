@@ -4,6 +4,7 @@
 use crate::checkin::CheckInInput;
 use crate::labelled_enum;
 use crate::person::PersonInput;
+use crate::status::StatusSpan;
 use crate::status_rules::StatusRules;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,25 @@ pub struct VisitDue {
     pub state: VisitState,
 }
 
+/// What the schedule needs of a check-in: reports read it from projection
+/// rows, where the full visit is not at hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastVisit {
+    pub date: NaiveDate,
+    pub attended: bool,
+    pub next_visit: Option<NaiveDate>,
+}
+
+impl From<&CheckInInput> for LastVisit {
+    fn from(c: &CheckInInput) -> Self {
+        Self {
+            date: c.date,
+            attended: c.attended,
+            next_visit: c.next_visit,
+        }
+    }
+}
+
 /// The next visit is the date the last check-in set; failing that, the last
 /// check-in the person attended (or, before any, the start of the current
 /// status) plus the current status's visit interval. A missed visit leaves
@@ -41,31 +61,34 @@ pub fn visit_due(
     rules: &StatusRules,
     today: NaiveDate,
 ) -> VisitDue {
-    let not_managed = VisitDue {
-        due_on: None,
-        state: VisitState::NotManaged,
-    };
-    let Some(span) = person.current_span() else {
-        return not_managed;
-    };
-    let Some(interval) = rules.visit_interval_days(span.status) else {
-        return not_managed;
-    };
-    let due_on = match last_checkin {
-        Some(CheckInInput {
+    let due_on = person
+        .current_span()
+        .and_then(|span| next_due(span, last_checkin.map(LastVisit::from), rules));
+    VisitDue {
+        due_on,
+        state: due_on.map_or(VisitState::NotManaged, |d| visit_state(d, today)),
+    }
+}
+
+/// The next visit due for a person whose status in force is `span`, given
+/// their last check-in; None when that status has no visits (closed).
+pub fn next_due(
+    span: &StatusSpan,
+    last: Option<LastVisit>,
+    rules: &StatusRules,
+) -> Option<NaiveDate> {
+    let interval = rules.visit_interval_days(span.status)?;
+    Some(match last {
+        Some(LastVisit {
             next_visit: Some(next),
             ..
-        }) => *next,
+        }) => next,
         // A visit where the person did not come does not count: they stay
         // due from that day until someone actually sees them.
         Some(c) if !c.attended => c.date,
         Some(c) => add_days(c.date, interval),
         None => add_days(span.from, interval),
-    };
-    VisitDue {
-        due_on: Some(due_on),
-        state: visit_state(due_on, today),
-    }
+    })
 }
 
 /// Where a visit due on `due_on` stands on `today`; lists kept with only the

@@ -1,0 +1,84 @@
+//! Report exports: the workbook an office files (XLSX), a flat table (CSV
+//! with a BOM so spreadsheet programs read Vietnamese), and the sites found
+//! for GIS tools (GeoJSON and KML). Each format is written by a well-kept
+//! crate, never by hand.
+//!
+//! Everything here works from the model's [`Report`] and [`SiteFeature`]s,
+//! so the tablet and the hub export the same files.
+
+mod geo;
+mod table;
+mod xlsx;
+
+pub use geo::{geojson, kml};
+pub use table::csv;
+pub use xlsx::xlsx;
+
+use pcmt_model::report::{Indicator, Report};
+use pcmt_model::Lang;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("csv: {0}")]
+    Csv(#[from] ::csv::Error),
+    #[error("csv: {0}")]
+    CsvBuffer(String),
+    #[error("kml: {0}")]
+    Kml(#[from] ::kml::Error),
+    #[error("geojson: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Headings shared by the workbook and the CSV, in report order.
+pub(crate) fn indicator_headers(lang: Lang) -> [&'static str; 6] {
+    [
+        lang.pick("STT", "No."),
+        lang.pick("Chỉ tiêu", "Indicator"),
+        lang.pick("Đơn vị tính", "Unit"),
+        lang.pick("Kết quả", "Value"),
+        lang.pick("Chỉ tiêu kế hoạch", "Target"),
+        lang.pick("Đánh giá", "Assessment"),
+    ]
+}
+
+/// "Đạt" / "Chưa đạt", or blank without a target or a value.
+pub(crate) fn assessment(i: &Indicator, lang: Lang) -> &'static str {
+    match i.met {
+        Some(true) => lang.pick("Đạt", "Met"),
+        Some(false) => lang.pick("Chưa đạt", "Not met"),
+        None => "",
+    }
+}
+
+pub(crate) fn target_text(i: &Indicator, lang: Lang) -> String {
+    i.target
+        .map(|t| t.label(i.code.def().unit, lang))
+        .unwrap_or_default()
+}
+
+/// The report's heading lines: title, unit, period and, if any, deadline.
+pub(crate) fn heading(report: &Report, lang: Lang) -> Vec<String> {
+    let mut lines = vec![
+        lang.pick(
+            "BÁO CÁO KẾT QUẢ CÔNG TÁC PHÒNG, CHỐNG MA TÚY",
+            "DRUG PREVENTION AND CONTROL REPORT",
+        )
+        .to_string(),
+        format!("{}: {}", lang.pick("Đơn vị", "Unit"), report.unit.name),
+        format!(
+            "{}: {}",
+            lang.pick("Kỳ báo cáo", "Period"),
+            report.period.label(lang)
+        ),
+    ];
+    if let Some(due) = report.period.due_before() {
+        lines.push(format!(
+            "{} {}",
+            lang.pick("Hạn gửi báo cáo: trước ngày", "Due before"),
+            pcmt_model::report::dmy(due)
+        ));
+    }
+    lines
+}
