@@ -252,7 +252,12 @@ impl AppWindow {
     /// Fails the test with what the officer would have seen instead, for
     /// whoever reads the failure.
     pub async fn fail(&self, what: String) -> ! {
-        let shot = self.screenshot("FAILED").await;
+        // Named after the test, so one failure's screen does not hide another's.
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("test")
+            .replace("::", "-");
+        let shot = self.screenshot(&format!("FAILED-{test}")).await;
         panic!("{what} (screen: {})", shot.display())
     }
 

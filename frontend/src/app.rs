@@ -70,6 +70,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Goes to a screen and then says what happened: going anywhere clears
+    /// the previous notice, so the order matters.
+    pub fn go_and_tell(&self, to: Screen, notice: Notice) {
+        self.go.emit(to);
+        self.notify.emit(notice);
+    }
+
     pub fn t(&self, vi: &'static str, en: &'static str) -> &'static str {
         self.lang.pick(vi, en)
     }

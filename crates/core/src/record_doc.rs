@@ -279,6 +279,8 @@ fn value_text(v: &Value<'_>) -> String {
             ScalarValue::Uint(n) => n.to_string(),
             ScalarValue::Int(n) => n.to_string(),
             ScalarValue::Boolean(b) => b.to_string(),
+            // Automerge's own Display pads floats to dozens of digits.
+            ScalarValue::F64(f) => f.to_string(),
             ScalarValue::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
             other => other.to_string(),
         },

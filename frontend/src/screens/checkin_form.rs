@@ -150,12 +150,14 @@ fn CheckInFormView(props: &FormProps) -> Html {
                 &errors,
                 move |input| async move { api::save_checkin(&input).await },
                 move |_row| {
-                    ctx2.notify.emit(Notice::Ok(
-                        ctx2.t("Đã ghi lần gặp trên máy.", "Visit recorded on this tablet.")
-                            .into(),
-                    ));
                     reset.emit(CheckInText::blank());
-                    ctx2.go.emit(Screen::Person(person));
+                    ctx2.go_and_tell(
+                        Screen::Person(person),
+                        Notice::Ok(
+                            ctx2.t("Đã ghi lần gặp trên máy.", "Visit recorded on this tablet.")
+                                .into(),
+                        ),
+                    );
                 },
             );
         })

@@ -102,7 +102,42 @@ impl PersonText {
         }
     }
 
-    fn parse(&self) -> Result<PersonInput, Vec<FieldError>> {
+    /// Every problem at once: what could not be read (dates) and what the
+    /// model finds in the rest, so the officer does not fix one batch of red
+    /// fields only to meet the next.
+    fn check(
+        &self,
+        units: &pcmt_model::OrgTree,
+        today: chrono::NaiveDate,
+    ) -> Result<PersonInput, Vec<FieldError>> {
+        let (input, mut errs) = self.read(today);
+        if let Err(found) = input.validate(units, today) {
+            let unread: Vec<Field> = errs.iter().map(|e| e.field).collect();
+            // A span that could not be read is missing from the input, so the
+            // model's row numbers would point at the wrong spans.
+            let spans_unread = errs.iter().any(|e| e.item.is_some());
+            let about_spans = |f: Field| {
+                matches!(
+                    f,
+                    Field::Statuses | Field::StatusFrom | Field::StatusUntil | Field::ClosedReason
+                )
+            };
+            errs.extend(
+                found.into_iter().filter(|e| {
+                    !unread.contains(&e.field) && !(spans_unread && about_spans(e.field))
+                }),
+            );
+        }
+        if errs.is_empty() {
+            Ok(input)
+        } else {
+            Err(errs)
+        }
+    }
+
+    /// The record as far as it can be read, with today standing in for an
+    /// unreadable birth date, and the reading errors.
+    fn read(&self, today: chrono::NaiveDate) -> (PersonInput, Vec<FieldError>) {
         let mut errs = Vec::new();
         let birth_date = parse_date(Field::BirthDate, &self.birth_date)
             .map_err(|e| errs.push(e))
@@ -129,24 +164,22 @@ impl PersonText {
                 ),
             }
         }
-        match birth_date {
-            Some(birth_date) if errs.is_empty() => Ok(PersonInput {
-                full_name: self.full_name.trim().to_string(),
-                birth_date,
-                sex: self.sex,
-                citizen_id: some_text(&self.citizen_id),
-                ethnicity: self.ethnicity.trim().to_string(),
-                commune: self.commune.clone(),
-                village: some_text(&self.village),
-                address: self.address.trim().to_string(),
-                phone: some_text(&self.phone),
-                family_contact: self.family_contact.trim().to_string(),
-                substances: self.substances.clone(),
-                officer_in_charge: self.officer_in_charge.trim().to_string(),
-                statuses,
-            }),
-            _ => Err(errs),
-        }
+        let input = PersonInput {
+            full_name: self.full_name.trim().to_string(),
+            birth_date: birth_date.unwrap_or(today),
+            sex: self.sex,
+            citizen_id: some_text(&self.citizen_id),
+            ethnicity: self.ethnicity.trim().to_string(),
+            commune: self.commune.clone(),
+            village: some_text(&self.village),
+            address: self.address.trim().to_string(),
+            phone: some_text(&self.phone),
+            family_contact: self.family_contact.trim().to_string(),
+            substances: self.substances.clone(),
+            officer_in_charge: self.officer_in_charge.trim().to_string(),
+            statuses,
+        };
+        (input, errs)
     }
 }
 
@@ -220,9 +253,7 @@ fn PersonFormView(props: &FormProps) -> Html {
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let parsed = form
-                .parse()
-                .and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i));
+            let parsed = form.check(&ctx.units, api::today());
             let (ctx2, reset, initial) = (ctx.clone(), reset.clone(), initial.clone());
             submit(
                 &ctx,
@@ -230,12 +261,14 @@ fn PersonFormView(props: &FormProps) -> Html {
                 &errors,
                 move |input| async move { api::save_person(&input, id).await },
                 move |row: pcmt_model::api::PersonRow| {
-                    ctx2.notify.emit(Notice::Ok(
-                        ctx2.t("Đã lưu hồ sơ trên máy.", "File saved on this tablet.")
-                            .into(),
-                    ));
                     reset.emit(initial);
-                    ctx2.go.emit(Screen::Person(row.id));
+                    ctx2.go_and_tell(
+                        Screen::Person(row.id),
+                        Notice::Ok(
+                            ctx2.t("Đã lưu hồ sơ trên máy.", "File saved on this tablet.")
+                                .into(),
+                        ),
+                    );
                 },
             );
         })

@@ -261,21 +261,22 @@ fn SessionFormView(props: &FormProps) -> Html {
                 &errors,
                 move |input| async move { api::save_session(&input, id).await },
                 move |row: pcmt_model::SessionRow| {
-                    ctx2.notify.emit(Notice::Ok(
+                    let saved = Notice::Ok(
                         ctx2.t(
                             "Đã lưu buổi tuyên truyền trên máy.",
                             "Session saved on this tablet.",
                         )
                         .into(),
-                    ));
+                    );
                     if id.is_some() {
                         reset.emit(initial);
-                        ctx2.go.emit(Screen::Session(row.id));
+                        ctx2.go_and_tell(Screen::Session(row.id), saved);
                     } else {
                         // Officers often log several sessions of one trip: keep date and commune.
                         let mut next = SessionText::blank(keep_commune);
                         next.date = keep_date;
                         reset.emit(next);
+                        ctx2.notify.emit(saved);
                     }
                 },
             );

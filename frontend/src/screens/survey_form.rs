@@ -349,22 +349,24 @@ fn SurveyFormView(props: &FormProps) -> Html {
                 &errors,
                 move |input| async move { api::save_survey(&input, id).await },
                 move |row: pcmt_model::api::SurveyRow| {
-                    ctx2.notify.emit(Notice::Ok(
-                        if row.sites == 0 {
-                            ctx2.t(
-                                "Đã lưu đợt rà soát (không phát hiện) trên máy.",
-                                "Survey saved on this tablet (no findings).",
-                            )
-                        } else {
-                            ctx2.t(
-                                "Đã lưu đợt rà soát trên máy.",
-                                "Survey saved on this tablet.",
-                            )
-                        }
-                        .into(),
-                    ));
                     reset.emit(initial);
-                    ctx2.go.emit(Screen::Survey(row.id));
+                    ctx2.go_and_tell(
+                        Screen::Survey(row.id),
+                        Notice::Ok(
+                            if row.sites == 0 {
+                                ctx2.t(
+                                    "Đã lưu đợt rà soát (không phát hiện) trên máy.",
+                                    "Survey saved on this tablet (no findings).",
+                                )
+                            } else {
+                                ctx2.t(
+                                    "Đã lưu đợt rà soát trên máy.",
+                                    "Survey saved on this tablet.",
+                                )
+                            }
+                            .into(),
+                        ),
+                    );
                 },
             );
         })
