@@ -59,6 +59,7 @@ pub fn submit<I, R, Fut>(
         Ok(i) => i,
         Err(errs) => {
             errors.set(errs);
+            reveal_first_error();
             ctx.notify.emit(crate::app::Notice::Failed(
                 ctx.t(
                     "Chưa lưu: kiểm tra các ô được tô đỏ.",
@@ -172,4 +173,26 @@ impl<T> Pages<T> {
             </button>
         }
     }
+}
+
+/// Brings the first field marked in red into view once the screen has drawn
+/// the marks: on a long form the save button is far from the mistake.
+fn reveal_first_error() {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let reveal = wasm_bindgen::closure::Closure::once_into_js(|| {
+        let first = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(".field.invalid").ok().flatten());
+        if let Some(field) = first {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            field.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
+    // The red marks are drawn on Yew's next render, after this handler.
+    let _ =
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(reveal.unchecked_ref(), 50);
 }

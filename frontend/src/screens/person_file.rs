@@ -4,7 +4,7 @@
 use crate::api;
 use crate::app::{Ctx, Screen};
 use crate::load::{fetched, use_fetch};
-use crate::screens::record_panel::RecordPanel;
+use crate::screens::record_panel::{Conflicts, History};
 use crate::screens::today::visit_badge;
 use crate::ui;
 use pcmt_model::api::{CheckInRow, CommandError, PersonRow};
@@ -55,8 +55,9 @@ pub fn PersonFile(props: &Props) -> Html {
                     { ui::nav_button("checkin", l.pick("Ghi lần gặp", "Record a visit"), "primary", ctx.go_to(Screen::CheckIn(id))) }
                 </div>
             }) }
+            <Conflicts id={id} on_change={reload} />
             { fetched(&ctx, &data, |d: &Loaded| view(&ctx, d)) }
-            <RecordPanel id={id} on_change={reload} />
+            <History id={id} />
         </div>
     }
 }

@@ -1,6 +1,7 @@
-//! Under every record: its conflicts (xung đột), with the values written on
-//! different tablets side by side for the officer to pick from or replace,
-//! and its history (who changed which field, when, on which tablet).
+//! Around every record: its conflicts (xung đột), above the record, with the
+//! values written on different tablets side by side for the officer to pick
+//! from or replace; and below it, its history (who changed which field,
+//! when, on which tablet).
 
 use crate::api;
 use crate::app::{Ctx, Notice};
@@ -32,6 +33,58 @@ fn field_label(field: &str, lang: Lang) -> String {
     }
 }
 
+/// A stored value as the officer reads it elsewhere in the app: labels for
+/// codes, unit names, dd/mm/yyyy, Có/Không; nested parts only counted.
+fn shown(ctx: &Ctx, field: &str, raw: &str) -> String {
+    let l = ctx.lang;
+    let one = |code: &str| -> String {
+        if let Ok(day) = chrono::NaiveDate::parse_from_str(code, "%Y-%m-%d") {
+            return ui::day(day);
+        }
+        code_label(field, code, l)
+            .or_else(|| ctx.units.get(code).map(|u| u.name.clone()))
+            .unwrap_or_else(|| code.to_string())
+    };
+    match raw {
+        "" | "null" => return "—".into(),
+        "true" => return l.pick("Có", "Yes").into(),
+        "false" => return l.pick("Không", "No").into(),
+        _ => {}
+    }
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(serde_json::Value::Array(items)) => {
+            let codes: Option<Vec<&str>> = items.iter().map(|v| v.as_str()).collect();
+            match codes {
+                Some(codes) if !codes.is_empty() => {
+                    codes.into_iter().map(one).collect::<Vec<_>>().join(", ")
+                }
+                Some(_) => "—".into(),
+                None => format!("{} {}", items.len(), l.pick("mục", "items")),
+            }
+        }
+        Ok(serde_json::Value::Object(_)) => l.pick("(đã sửa)", "(changed)").into(),
+        _ => one(raw),
+    }
+}
+
+/// The label of a closed-list code, for the fields that hold one.
+fn code_label(field: &str, code: &str, l: Lang) -> Option<String> {
+    fn of<T: Labelled>(code: &str, l: Lang) -> Option<String> {
+        T::from_code(code).map(|v| v.label(l).to_string())
+    }
+    match field {
+        "venue_kind" => of::<pcmt_model::VenueKind>(code, l),
+        "form" => of::<pcmt_model::SessionForm>(code, l),
+        "topics" => of::<pcmt_model::Topic>(code, l),
+        "kind" => of::<pcmt_model::SurveyKind>(code, l),
+        "sex" => of::<pcmt_model::Sex>(code, l),
+        "substances" => of::<pcmt_model::Substance>(code, l),
+        "place" => of::<pcmt_model::CheckInPlace>(code, l),
+        "support" => of::<pcmt_model::SupportKind>(code, l),
+        _ => None,
+    }
+}
+
 /// Long values (lists, nested parts) are cut for the history line.
 fn short(value: &str) -> String {
     const MAX: usize = 80;
@@ -43,16 +96,13 @@ fn short(value: &str) -> String {
 }
 
 #[function_component]
-pub fn RecordPanel(props: &Props) -> Html {
+pub fn Conflicts(props: &Props) -> Html {
     let Some(ctx) = use_context::<Ctx>() else {
         return html! {};
     };
     let version = use_state(|| 0u32);
     let conflicts = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| {
         api::record_conflicts(id)
-    });
-    let history = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| {
-        api::record_history(id)
     });
     let l = ctx.lang;
     let resolve = {
@@ -94,22 +144,47 @@ pub fn RecordPanel(props: &Props) -> Html {
                     { for list.iter().map(|c| conflict_view(l, c, resolve.clone())) }
                 </section>
             } }) }
-            <section class="card history" id="history">
-                <h3>{ l.pick("Lịch sử thay đổi", "History") }</h3>
-                { fetched(&ctx, &history, |list: &Vec<HistoryEntry>| html! {
-                    <ol class="history-list">
-                        { for list.iter().rev().map(|h| html! {
-                            <li>
-                                <div class="who"><strong>{ ui::moment(h.time) }</strong>
-                                    { format!(" · {} · {} {}", if h.officer.is_empty() { "?" } else { &h.officer }, l.pick("máy", "tablet"), h.device.chars().take(8).collect::<String>()) }</div>
-                                <div class="meta">{ h.fields.iter().filter(|f| !f.field.starts_with('@') || f.field == "@deleted")
-                                    .map(|f| format!("{}: {}", field_label(&f.field, l), short(&f.value))).collect::<Vec<_>>().join(" · ") }</div>
-                            </li>
-                        }) }
-                    </ol>
-                }) }
-            </section>
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct HistoryProps {
+    pub id: Uuid,
+}
+
+#[function_component]
+pub fn History(props: &HistoryProps) -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    // A settled conflict or a sync bumps the generation: the history is read again.
+    let history = use_fetch((props.id, ctx.generation), |(id, _)| {
+        api::record_history(id)
+    });
+    let l = ctx.lang;
+    html! {
+        <section class="card history" id="history">
+            <h3>{ l.pick("Lịch sử thay đổi", "History") }</h3>
+            { fetched(&ctx, &history, |list: &Vec<HistoryEntry>| html! {
+                <ol class="history-list">
+                    { for list.iter().enumerate().rev().map(|(i, h)| html! {
+                        <li>
+                            <div class="who"><strong>{ ui::moment(h.time) }</strong>
+                                { format!(" · {} · {} {}", if h.officer.is_empty() { "?" } else { &h.officer }, l.pick("máy", "tablet"), h.device.chars().take(8).collect::<String>()) }</div>
+                            <div class="meta">{ if i == 0 {
+                                // The first change writes every field: naming them all says nothing.
+                                l.pick("Lập hồ sơ", "Record created").to_string()
+                            } else {
+                                h.fields.iter().filter(|f| !f.field.starts_with('@') || f.field == "@deleted")
+                                    .map(|f| format!("{}: {}", field_label(&f.field, l), short(&shown(&ctx, &f.field, &f.value))))
+                                    .collect::<Vec<_>>().join(" · ")
+                            } }</div>
+                        </li>
+                    }) }
+                </ol>
+            }) }
+        </section>
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::api;
 use crate::app::{Ctx, Screen};
 use crate::load::{fetched, use_fetch};
-use crate::screens::record_panel::RecordPanel;
+use crate::screens::record_panel::{Conflicts, History};
 use crate::ui;
 use pcmt_model::{Field, Labelled, SessionInput, SessionLanguage};
 use uuid::Uuid;
@@ -37,8 +37,9 @@ pub fn SessionDetail(props: &Props) -> Html {
                     { ui::nav_button("edit", l.pick("Sửa", "Edit"), "primary", ctx.go_to(Screen::SessionEdit(Some(id)))) }
                 </div>
             }) }
+            <Conflicts id={id} on_change={reload} />
             { fetched(&ctx, &session, |s: &SessionInput| facts(&ctx, s)) }
-            <RecordPanel id={id} on_change={reload} />
+            <History id={id} />
         </div>
     }
 }

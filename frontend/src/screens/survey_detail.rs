@@ -4,7 +4,7 @@
 use crate::api;
 use crate::app::{Ctx, Screen};
 use crate::load::{fetched, use_fetch};
-use crate::screens::record_panel::RecordPanel;
+use crate::screens::record_panel::{Conflicts, History};
 use crate::ui;
 use pcmt_model::{Field, Labelled, SurveyInput};
 use uuid::Uuid;
@@ -38,8 +38,9 @@ pub fn SurveyDetail(props: &Props) -> Html {
                     { ui::nav_button("edit", l.pick("Sửa", "Edit"), "primary", ctx.go_to(Screen::SurveyEdit(Some(id)))) }
                 </div>
             }) }
+            <Conflicts id={id} on_change={reload} />
             { fetched(&ctx, &survey, |s: &SurveyInput| view(&ctx, s)) }
-            <RecordPanel id={id} on_change={reload} />
+            <History id={id} />
         </div>
     }
 }

@@ -55,7 +55,7 @@ pub fn Today() -> Html {
     html! {
         <div class="today">
             <section class="stats">
-                <div class="stat" id="stat-overdue"><strong>{ overdue }</strong><span>{ l.pick("người quá hạn thăm gặp", "overdue for a visit") }</span></div>
+                <div id="stat-overdue" class={classes!("stat", (overdue > 0).then_some("alarm"))}><strong>{ overdue }</strong><span>{ l.pick("người quá hạn thăm gặp", "overdue for a visit") }</span></div>
                 <div class="stat" id="stat-due"><strong>{ d.due.len() - overdue }</strong><span>{ l.pick("người sắp đến hạn", "due soon") }</span></div>
                 <div class="stat" id="stat-unsynced"><strong>{ info.unsynced }</strong><span>{ l.pick("hồ sơ chưa đồng bộ", "records not synced") }</span></div>
                 <div class="stat" id="stat-last-sync">
