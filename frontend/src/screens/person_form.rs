@@ -122,11 +122,9 @@ impl PersonText {
                     Field::Statuses | Field::StatusFrom | Field::StatusUntil | Field::ClosedReason
                 )
             };
-            errs.extend(
-                found.into_iter().filter(|e| {
-                    !unread.contains(&e.field) && !(spans_unread && about_spans(e.field))
-                }),
-            );
+            errs.extend(found.into_iter().filter(|e| {
+                !(unread.contains(&e.field) || (spans_unread && about_spans(e.field)))
+            }));
         }
         if errs.is_empty() {
             Ok(input)
