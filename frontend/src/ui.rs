@@ -51,6 +51,19 @@ pub fn field(
     }
 }
 
+/// The red marks to show: none until a save was refused, then the form's
+/// current problems, so each mark goes as soon as its field is put right.
+pub fn live_errors<T>(
+    refused: &[FieldError],
+    check: impl FnOnce() -> Result<T, Vec<FieldError>>,
+) -> Vec<FieldError> {
+    if refused.is_empty() {
+        Vec::new()
+    } else {
+        check().err().unwrap_or_default()
+    }
+}
+
 /// `inputmode` tells the tablet which keyboard to show.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Keys {

@@ -163,7 +163,11 @@ fn CheckInFormView(props: &FormProps) -> Html {
         })
     };
     let f = &*form;
-    let errs = &*errors;
+    let live = ui::live_errors(&errors, || {
+        f.parse(props.person, &ctx.info.settings.officer)
+            .and_then(|i| i.validate(&props.file, api::today()).map(|_| i))
+    });
+    let errs = &live;
     html! {
         <form class="checkin-form" onsubmit={on_submit} novalidate=true>
             { ui::heading(&format!("{} — {}", l.pick("Ghi lần gặp", "Record a visit"), props.file.full_name),

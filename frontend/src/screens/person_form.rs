@@ -286,7 +286,8 @@ fn PersonFormView(props: &FormProps) -> Html {
         })
     };
     let f = &*form;
-    let errs = &*errors;
+    let live = ui::live_errors(&errors, || f.check(&ctx.units, api::today()));
+    let errs = &live;
     let villages: Vec<(String, String)> = std::iter::once((
         String::new(),
         l.pick("— Chưa chọn —", "— None —").to_string(),

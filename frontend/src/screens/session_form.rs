@@ -310,7 +310,11 @@ fn SessionFormView(props: &FormProps) -> Html {
     };
 
     let f = &*form;
-    let errs = &*errors;
+    let live = ui::live_errors(&errors, || {
+        f.parse()
+            .and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i))
+    });
+    let errs = &live;
     let title = if props.id.is_some() {
         l.pick("Sửa buổi tuyên truyền", "Edit session")
     } else {

@@ -382,7 +382,11 @@ fn SurveyFormView(props: &FormProps) -> Html {
     };
 
     let f = &*form;
-    let errs = &*errors;
+    let live = ui::live_errors(&errors, || {
+        f.parse()
+            .and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i))
+    });
+    let errs = &live;
     let villages: Vec<(String, String)> = ctx
         .units
         .villages_of(&f.commune)
