@@ -5,6 +5,7 @@ use pcmt_model::api::{
     AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, ListFilter,
     PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
 };
+use pcmt_model::report::{ExportDone, ExportFormat, Period, Report};
 use pcmt_model::{CheckInInput, PersonInput, SessionInput, SessionRow, SurveyInput};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -271,4 +272,29 @@ pub fn today() -> chrono::NaiveDate {
     let d = js_sys::Date::new_0();
     chrono::NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date())
         .unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct ReportArgs<'a> {
+    unit: &'a str,
+    period: &'a Period,
+}
+
+pub async fn report(unit: &str, period: &Period) -> Result<Report, CommandError> {
+    call("report", &ReportArgs { unit, period }).await
+}
+
+pub async fn export_report(
+    unit: &str,
+    period: &Period,
+    format: ExportFormat,
+) -> Result<ExportDone, CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        #[serde(flatten)]
+        what: ReportArgs<'a>,
+        format: ExportFormat,
+    }
+    let what = ReportArgs { unit, period };
+    call("export_report", &A { what, format }).await
 }

@@ -38,6 +38,8 @@ pub fn run() {
             commands::records::record_history,
             commands::records::record_conflicts,
             commands::records::resolve_conflict,
+            commands::reports::report,
+            commands::reports::export_report,
             commands::sync::sync_now,
         ])
         .run(tauri::generate_context!());

@@ -20,6 +20,9 @@ pub struct AppState {
     /// What the first-start screen offers: `PCMT_HUB_URL`, `PCMT_OFFICER` and
     /// `PCMT_ENROL_CODE` fill it in for demos and tests; the officer confirms.
     pub defaults: Defaults,
+    /// Where report files go: `PCMT_EXPORT_DIR`, else the Downloads folder
+    /// (where an office clerk looks), else `exports` beside the store.
+    pub export_dir: PathBuf,
 }
 
 #[derive(Clone)]
@@ -40,8 +43,13 @@ impl AppState {
         std::fs::create_dir_all(&dir)?;
         let store = Store::open(&dir.join("sotay-pcmt.db"), OrgTree::demo())?;
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let export_dir = std::env::var_os("PCMT_EXPORT_DIR")
+            .map(PathBuf::from)
+            .or_else(|| app.path().download_dir().ok())
+            .unwrap_or_else(|| dir.join("exports"));
         Ok(Self {
             store: Arc::new(Mutex::new(store)),
+            export_dir,
             defaults: Defaults {
                 hub_url: env("PCMT_HUB_URL").unwrap_or_else(|| DEFAULT_HUB_URL.into()),
                 officer: env("PCMT_OFFICER").unwrap_or_default(),

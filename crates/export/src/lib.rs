@@ -14,7 +14,7 @@ pub use geo::{geojson, kml};
 pub use table::csv;
 pub use xlsx::xlsx;
 
-use pcmt_model::report::{Indicator, Report};
+use pcmt_model::report::{ExportFormat, Indicator, Report, SiteFeature};
 use pcmt_model::Lang;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +29,25 @@ pub enum ExportError {
     Kml(#[from] ::kml::Error),
     #[error("geojson: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// One export in the chosen format: the figures (XLSX, CSV) or the sites
+/// found (GeoJSON, KML). The same call serves the tablet and the hub.
+pub fn export(
+    format: ExportFormat,
+    report: &Report,
+    sites: &[SiteFeature],
+    lang: Lang,
+) -> Result<Vec<u8>, ExportError> {
+    match format {
+        ExportFormat::Xlsx => xlsx(report, lang),
+        ExportFormat::Csv => csv(report, lang),
+        ExportFormat::GeoJson => geojson(sites).map(String::into_bytes),
+        ExportFormat::Kml => {
+            let title = format!("{} · {}", report.unit.name, report.period.label(lang));
+            kml(sites, &title)
+        }
+    }
 }
 
 /// Headings shared by the workbook and the CSV, in report order.

@@ -584,6 +584,35 @@ pub struct SiteFeature {
     pub replanting: bool,
 }
 
+labelled_enum!(
+    /// Định dạng xuất: the file kinds a report or its sites are saved as.
+    ExportFormat {
+        Xlsx = ("xlsx", "Excel (XLSX)", "Excel (XLSX)"),
+        Csv = ("csv", "Bảng CSV", "CSV table"),
+        GeoJson = ("geojson", "Bản đồ GeoJSON", "GeoJSON map"),
+        Kml = ("kml", "Bản đồ KML (Google Earth)", "KML map (Google Earth)"),
+    }
+);
+
+impl ExportFormat {
+    /// The file name's ending; the code doubles as it.
+    pub fn extension(self) -> &'static str {
+        crate::Labelled::code(self)
+    }
+
+    /// Whether the file holds the sites found rather than the figures.
+    pub fn is_map(self) -> bool {
+        matches!(self, Self::GeoJson | Self::Kml)
+    }
+}
+
+/// A file the tablet wrote: where, and how large.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportDone {
+    pub path: String,
+    pub bytes: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,6 +626,9 @@ mod tests {
         assert_well_labelled::<Unit>();
         assert_well_labelled::<Comparison>();
         assert_well_labelled::<IndicatorCode>();
+        assert_well_labelled::<ExportFormat>();
+        assert!(ExportFormat::Kml.is_map() && !ExportFormat::Xlsx.is_map());
+        assert_eq!(ExportFormat::GeoJson.extension(), "geojson");
         for code in IndicatorCode::ALL {
             assert_eq!(
                 INDICATORS.iter().filter(|d| d.code == *code).count(),

@@ -83,6 +83,11 @@ labelled_enum!(
         Unit = ("unit", "Đơn vị công tác", "Unit"),
         HubUrl = ("hub_url", "Địa chỉ máy chủ huyện", "District hub address"),
         EnrolCode = ("enrol_code", "Mã đăng ký do văn phòng cấp", "Enrolment code from the office"),
+        ReportPeriod = ("report_period", "Kỳ báo cáo", "Reporting period"),
+        ReportYear = ("report_year", "Năm", "Year"),
+        ReportMonth = ("report_month", "Tháng", "Month"),
+        ReportHalf = ("report_half", "Nửa năm", "Half year"),
+        ReportUnit = ("report_unit", "Đơn vị báo cáo", "Reporting unit"),
     }
 );
 

@@ -6,6 +6,7 @@ pub mod people;
 pub mod person_file;
 pub mod person_form;
 pub mod record_panel;
+pub mod reports;
 pub mod session_detail;
 pub mod session_form;
 pub mod sessions;

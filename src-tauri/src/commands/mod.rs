@@ -4,6 +4,7 @@
 
 pub mod frame;
 pub mod records;
+pub mod reports;
 pub mod sync;
 
 use pcmt_core::CoreError;

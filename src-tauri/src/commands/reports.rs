@@ -1,0 +1,113 @@
+//! Reports on the tablet: the figures the plans ask for, for a period and an
+//! org unit, and the files an office files (written to the export folder).
+
+use super::answer;
+use crate::state::AppState;
+use pcmt_core::text::fold;
+use pcmt_core::CoreError;
+use pcmt_model::api::CommandError;
+use pcmt_model::report::{ExportDone, ExportFormat, Period, Report};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tauri::State;
+
+#[tauri::command]
+pub fn report(
+    state: State<'_, AppState>,
+    unit: String,
+    period: Period,
+) -> Result<Report, CommandError> {
+    answer(state.store().report(&unit, &period))
+}
+
+#[tauri::command]
+pub fn export_report(
+    state: State<'_, AppState>,
+    unit: String,
+    period: Period,
+    format: ExportFormat,
+) -> Result<ExportDone, CommandError> {
+    let lang = state.settings_or_defaults().map_err(CommandError::from)?.lang;
+    let (report, sites) = {
+        let store = state.store();
+        let report = answer(store.report(&unit, &period))?;
+        let sites = if format.is_map() {
+            answer(store.site_features(&unit, &period))?
+        } else {
+            Vec::new()
+        };
+        (report, sites)
+    };
+    let bytes = pcmt_export::export(format, &report, &sites, lang).map_err(|e| CommandError {
+        fields: Vec::new(),
+        message_vi: format!("Không tạo được tệp xuất: {e}"),
+        message_en: format!("Could not make the export file: {e}"),
+    })?;
+    let path = state
+        .export_dir
+        .join(file_name(&report.unit.name, &report.period, format));
+    write_whole(&path, &bytes).map_err(|e| write_error(&state.export_dir, e))?;
+    Ok(ExportDone {
+        path: path.display().to_string(),
+        bytes: bytes.len() as u64,
+    })
+}
+
+/// "bao-cao-xa-dak-pek-2026-11-01-2026-11-30.xlsx": readable, and safe on
+/// any file system (no diacritics, no spaces).
+fn file_name(unit_name: &str, period: &Period, format: ExportFormat) -> String {
+    let what = if format.is_map() { "diem-trong" } else { "bao-cao" };
+    let unit: String = fold(unit_name)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let unit = unit.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    format!(
+        "{what}-{unit}-{}-{}.{}",
+        period.from, period.until,
+        format.extension()
+    )
+}
+
+/// Writes beside the target and renames, so a cut (a kill, a full disk)
+/// never leaves half a workbook under the real name.
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let partial = PathBuf::from(format!("{}.partial", path.display()));
+    let mut file = std::fs::File::create(&partial)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&partial, path)
+}
+
+fn write_error(dir: &Path, e: std::io::Error) -> CommandError {
+    if e.raw_os_error() == Some(28) {
+        // ENOSPC: the same words as a save that found the disk full.
+        return CoreError::StorageFull.into();
+    }
+    CommandError {
+        fields: Vec::new(),
+        message_vi: format!("Không ghi được tệp vào {}: {e}", dir.display()),
+        message_en: format!("Could not write the file to {}: {e}", dir.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_names_carry_no_diacritics_or_spaces() {
+        let november = Period::month(2026, 11).unwrap();
+        assert_eq!(
+            file_name("Xã Đăk Pék", &november, ExportFormat::Xlsx),
+            "bao-cao-xa-dak-pek-2026-11-01-2026-11-30.xlsx"
+        );
+        assert_eq!(
+            file_name("Xã  Đăk Pék ", &november, ExportFormat::Kml),
+            "diem-trong-xa-dak-pek-2026-11-01-2026-11-30.kml"
+        );
+    }
+}
