@@ -1,0 +1,246 @@
+//! Charts drawn on the server as inline SVG: no script, no library, nothing
+//! fetched from elsewhere, and they print as they show.
+
+use super::{esc, number};
+use pcmt_model::report::SiteFeature;
+use pcmt_model::{Labelled, Lang, PlantSpecies};
+use std::fmt::Write;
+
+/// High-contrast colours, one per plant species in list order, that stay
+/// distinguishable for the common colour-vision deficiencies (Okabe–Ito).
+const SPECIES_COLOURS: [&str; 6] = [
+    "#D55E00", "#009E73", "#0072B2", "#CC79A7", "#E69F00", "#56B4E9",
+];
+
+fn species_colour(s: PlantSpecies) -> &'static str {
+    let i = PlantSpecies::ALL.iter().position(|x| *x == s).unwrap_or(0);
+    SPECIES_COLOURS[i % SPECIES_COLOURS.len()]
+}
+
+/// The smallest 1, 2 or 5 × 10ⁿ at or above `v`: axis tops people can read.
+fn nice_ceiling(v: f64) -> f64 {
+    if v <= 0.0 {
+        return 1.0;
+    }
+    let p = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|c| *c >= v)
+        .unwrap_or(10.0 * p)
+}
+
+/// A bar per month (label, value), with the value above each bar and a
+/// four-step axis. `id` names the SVG for tests and screen readers.
+pub fn bar_chart(id: &str, title: &str, bars: &[(String, f64)], lang: Lang) -> String {
+    const W: f64 = 560.0;
+    const H: f64 = 230.0;
+    const LEFT: f64 = 52.0;
+    const BOTTOM: f64 = 34.0;
+    const TOP: f64 = 22.0;
+    let plot_w = W - LEFT - 10.0;
+    let plot_h = H - BOTTOM - TOP;
+    let top = nice_ceiling(bars.iter().map(|b| b.1).fold(0.0, f64::max));
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg id="{id}" class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{t}"><title>{t}</title>"#,
+        t = esc(title)
+    );
+    for step in 0..=4 {
+        let v = top * f64::from(step) / 4.0;
+        let y = TOP + plot_h - plot_h * f64::from(step) / 4.0;
+        let _ = write!(
+            svg,
+            r##"<line x1="{LEFT}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#d5dbe3"/><text x="{tx}" y="{ty:.1}" text-anchor="end" class="axis">{v}</text>"##,
+            x2 = W - 10.0,
+            tx = LEFT - 6.0,
+            ty = y + 4.0,
+            v = number(v, 0, lang)
+        );
+    }
+    let slot = plot_w / bars.len().max(1) as f64;
+    let bar_w = (slot * 0.62).min(48.0);
+    for (i, (label, value)) in bars.iter().enumerate() {
+        let h = plot_h * value / top;
+        let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
+        let y = TOP + plot_h - h;
+        let mid = x + bar_w / 2.0;
+        let _ = write!(
+            svg,
+            r##"<rect x="{x:.1}" y="{y:.1}" width="{bar_w:.1}" height="{h:.1}" fill="#1f5f99"><title>{l}: {v}</title></rect>"##,
+            l = esc(label),
+            v = number(*value, 0, lang)
+        );
+        if *value > 0.0 {
+            let _ = write!(
+                svg,
+                r#"<text x="{mid:.1}" y="{vy:.1}" text-anchor="middle" class="value">{v}</text>"#,
+                vy = y - 5.0,
+                v = number(*value, 0, lang)
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<text x="{mid:.1}" y="{ly}" text-anchor="middle" class="axis">{l}</text>"#,
+            ly = H - BOTTOM + 18.0,
+            l = esc(label)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Metres per degree of latitude, near enough for a scale bar.
+const METRES_PER_DEGREE: f64 = 111_320.0;
+
+/// The sites on a plain plot: each point, each walked boundary, scaled to
+/// their bounding box (longitude shrunk by the cosine of the latitude, so
+/// shapes keep their proportions), with a scale bar and a legend. Not a
+/// map: no tiles can be fetched offline, and the hub serves nothing from
+/// elsewhere.
+pub fn site_plot(sites: &[SiteFeature], lang: Lang) -> String {
+    const W: f64 = 560.0;
+    const H: f64 = 380.0;
+    const PAD: f64 = 28.0;
+    let points: Vec<(f64, f64)> = sites
+        .iter()
+        .flat_map(|s| {
+            std::iter::once(s.point)
+                .chain(s.polygon.iter().flatten().copied())
+                .map(|p| (p.lon, p.lat))
+        })
+        .collect();
+    let mut svg = format!(
+        r##"<svg id="site-plot" class="plot" viewBox="0 0 {W} {H}" role="img" aria-label="{t}"><title>{t}</title><rect width="{W}" height="{H}" fill="#f7f9fb" stroke="#c9d1db"/>""##,
+        t = esc(lang.pick("Sơ đồ vị trí các điểm phát hiện", "Plot of the sites found"))
+    );
+    if points.is_empty() {
+        let _ = write!(
+            svg,
+            r#"<text x="{x}" y="{y}" text-anchor="middle" class="empty">{t}</text></svg>"#,
+            x = W / 2.0,
+            y = H / 2.0,
+            t = esc(lang.pick("Không có điểm nào trong kỳ này", "No site in this period"))
+        );
+        return svg;
+    }
+    let fold = |f: fn(f64, f64) -> f64, pick: fn(&(f64, f64)) -> f64, start: f64| {
+        points.iter().map(pick).fold(start, f)
+    };
+    let (min_lon, max_lon) = (
+        fold(f64::min, |p| p.0, f64::MAX),
+        fold(f64::max, |p| p.0, f64::MIN),
+    );
+    let (min_lat, max_lat) = (
+        fold(f64::min, |p| p.1, f64::MAX),
+        fold(f64::max, |p| p.1, f64::MIN),
+    );
+    let shrink = ((min_lat + max_lat) / 2.0).to_radians().cos();
+    // A lone point still gets about a kilometre around it.
+    let span_x = ((max_lon - min_lon) * shrink).max(0.01);
+    let span_y = (max_lat - min_lat).max(0.01);
+    let scale = ((W - 2.0 * PAD) / span_x).min((H - 2.0 * PAD - 24.0) / span_y);
+    let (cx, cy) = ((min_lon + max_lon) / 2.0, (min_lat + max_lat) / 2.0);
+    let to_xy = |lon: f64, lat: f64| {
+        (
+            W / 2.0 + (lon - cx) * shrink * scale,
+            (H - 24.0) / 2.0 - (lat - cy) * scale,
+        )
+    };
+    for s in sites {
+        let colour = species_colour(s.species);
+        if let Some(boundary) = &s.polygon {
+            let pts: Vec<String> = boundary
+                .iter()
+                .map(|p| {
+                    let (x, y) = to_xy(p.lon, p.lat);
+                    format!("{x:.1},{y:.1}")
+                })
+                .collect();
+            let _ = write!(
+                svg,
+                r#"<polygon points="{}" fill="{colour}" fill-opacity="0.25" stroke="{colour}" stroke-width="1.5"/>"#,
+                pts.join(" ")
+            );
+        }
+    }
+    for s in sites {
+        let (x, y) = to_xy(s.point.lon, s.point.lat);
+        let _ = write!(
+            svg,
+            r##"<circle class="site" cx="{x:.1}" cy="{y:.1}" r="6" fill="{c}" stroke="#fff" stroke-width="1.5"><title>{sp} — {n} {plants} — {d} — {lat:.5}, {lon:.5}</title></circle>""##,
+            c = species_colour(s.species),
+            sp = esc(s.species.label(lang)),
+            n = number(f64::from(s.plant_count), 0, lang),
+            plants = lang.pick("cây", "plants"),
+            d = s.date.format("%d/%m/%Y"),
+            lat = s.point.lat,
+            lon = s.point.lon,
+        );
+    }
+    // Scale bar: the largest 1-2-5 length under a fifth of the width.
+    let metres_per_px = METRES_PER_DEGREE / scale;
+    let bar_m = nice_ceiling(metres_per_px * W / 5.0) / 2.0;
+    let bar_px = bar_m / metres_per_px;
+    let label = if bar_m >= 1000.0 {
+        format!("{} km", number(bar_m / 1000.0, 1, lang))
+    } else {
+        format!("{} m", number(bar_m, 0, lang))
+    };
+    let _ = write!(
+        svg,
+        r##"<g class="scale"><line x1="{PAD}" x2="{x2:.1}" y1="{y}" y2="{y}" stroke="#222" stroke-width="3"/><text x="{PAD}" y="{ty}" class="axis">{label}</text><text x="{nx}" y="{PAD}" class="axis" text-anchor="middle">▲ {north}</text></g>"##,
+        x2 = PAD + bar_px,
+        y = H - 16.0,
+        ty = H - 22.0,
+        nx = W - PAD,
+        north = lang.pick("Bắc", "N"),
+    );
+    let mut legend_x = PAD + bar_px + 24.0;
+    for species in PlantSpecies::ALL {
+        if !sites.iter().any(|s| s.species == *species) {
+            continue;
+        }
+        let name = esc(species.label(lang));
+        let _ = write!(
+            svg,
+            r#"<circle cx="{legend_x:.1}" cy="{cy}" r="5" fill="{c}"/><text x="{tx:.1}" y="{ty}" class="axis">{name}</text>"#,
+            cy = H - 18.0,
+            c = species_colour(*species),
+            tx = legend_x + 9.0,
+            ty = H - 14.0,
+        );
+        legend_x += 24.0 + 7.0 * name.chars().count() as f64;
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_tops_are_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(nice_ceiling(0.0), 1.0);
+        assert_eq!(nice_ceiling(7.0), 10.0);
+        assert_eq!(nice_ceiling(150.0), 200.0);
+        assert_eq!(nice_ceiling(2000.0), 2000.0);
+        assert_eq!(nice_ceiling(3100.0), 5000.0);
+    }
+
+    #[test]
+    fn bars_are_scaled_to_the_axis_and_labels_escaped() {
+        let svg = bar_chart(
+            "c",
+            "Buổi <tuyên truyền>",
+            &[("01/26".into(), 50.0), ("02/26".into(), 100.0)],
+            Lang::Vi,
+        );
+        assert!(svg.contains("Buổi &lt;tuyên truyền&gt;"));
+        // Axis top 100 over a 174-pixel plot: the larger bar fills it.
+        assert!(svg.contains(r#"height="174.0""#), "{svg}");
+        assert!(svg.contains(r#"height="87.0""#), "{svg}");
+    }
+}
