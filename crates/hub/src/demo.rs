@@ -423,6 +423,25 @@ fn visit(person: Uuid, date: NaiveDate, positive: bool, psychosis: bool) -> Chec
     c
 }
 
+/// A field as walked: six corners around the point at uneven distances
+/// (`size` metres on average), as a real plot on a slope is never square.
+fn walked(lat: f64, lon: f64, size: f64) -> Vec<pcmt_model::GeoPoint> {
+    const REACH: [f64; 6] = [1.0, 0.75, 1.15, 0.7, 0.95, 0.8];
+    let metres_per_degree = 111_320.0;
+    REACH
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let angle = (i as f64 * 60.0 + 15.0).to_radians();
+            let (dy, dx) = (size * r * angle.sin(), size * r * angle.cos());
+            pcmt_model::GeoPoint {
+                lat: lat + dy / metres_per_degree,
+                lon: lon + dx / (metres_per_degree * lat.to_radians().cos()),
+            }
+        })
+        .collect()
+}
+
 fn site(
     (lat, lon): (f64, f64),
     species: PlantSpecies,
@@ -432,7 +451,7 @@ fn site(
 ) -> SiteInput {
     SiteInput {
         point: pcmt_model::GeoPoint { lat, lon },
-        polygon: Some(fixtures::square(lat, lon, side_m)),
+        polygon: Some(walked(lat, lon, side_m)),
         species,
         plant_count: plants,
         action: pcmt_model::SiteAction {
@@ -574,22 +593,22 @@ pub fn seed_office(hub: &mut HubStore, today: NaiveDate) -> Result<usize, HubErr
             .validate(&units, today)
             .map_err(|e| invalid("person", e))?;
         let id = batch.add(&person.commune, &person)?;
-        // Monthly visits from the file's start, one missed in three for
-        // the second person onwards, so "done against due" is not all 100%.
+        // A visit every two weeks over the last year (the shortest interval
+        // of the demo's statuses), one in five missed from the second
+        // person on, so "done against due" is not all 100%.
         let start = person.statuses.first().map(|s| s.from).unwrap_or(today);
-        let mut back = 11u32;
-        loop {
-            let date = months_back(today, back, 12 + n as u32);
-            if date >= start && (n == 0 || back % 3 != 1) {
-                let c = visit(id, date, n == 2 && back == 5, n == 3 && back == 2);
-                c.validate(&person, today)
-                    .map_err(|e| invalid("check-in", e))?;
-                batch.add(&person.commune, &c)?;
+        let first = today - chrono::Days::new(364);
+        for k in 0..27u64 {
+            let Some(date) = first.checked_add_days(chrono::Days::new(14 * k + n as u64)) else {
+                continue;
+            };
+            if date > today || date < start || (n > 0 && k % 5 == 3) {
+                continue;
             }
-            if back == 0 {
-                break;
-            }
-            back -= 1;
+            let c = visit(id, date, n == 2 && k == 20, n == 3 && k == 24);
+            c.validate(&person, today)
+                .map_err(|e| invalid("check-in", e))?;
+            batch.add(&person.commune, &c)?;
         }
     }
     for s in surveys(today) {
@@ -636,6 +655,6 @@ mod tests {
         assert_eq!(v(I::SitesFound), 4.0);
         assert_eq!(v(I::PlantsDestroyed), 2365.0);
         assert_eq!(v(I::ReplantingFound), 0.0);
-        assert!(v(I::AreaDestroyed) > 0.0);
+        assert!(v(I::AreaDestroyed) > 1000.0);
     }
 }

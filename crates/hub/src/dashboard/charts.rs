@@ -3,7 +3,7 @@
 
 use super::{esc, number};
 use pcmt_model::report::SiteFeature;
-use pcmt_model::{Labelled, Lang, PlantSpecies};
+use pcmt_model::{GeoPoint, Labelled, Lang, PlantSpecies};
 use std::fmt::Write;
 
 /// High-contrast colours, one per plant species in list order, that stay
@@ -17,17 +17,26 @@ fn species_colour(s: PlantSpecies) -> &'static str {
     SPECIES_COLOURS[i % SPECIES_COLOURS.len()]
 }
 
-/// The smallest 1, 2 or 5 × 10ⁿ at or above `v`: axis tops people can read.
-fn nice_ceiling(v: f64) -> f64 {
-    if v <= 0.0 {
-        return 1.0;
+/// Steps people read at a glance: 1, 2, 2.5, 3, 4, 5, 6 or 8 × 10ⁿ.
+const STEPS: [f64; 8] = [1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0];
+/// Gridlines above zero.
+const TICKS: u32 = 4;
+
+/// The axis top for values up to `max`: four equal whole-number steps of a
+/// readable size, so every gridline's label is exact.
+fn axis_top(max: f64) -> f64 {
+    let want = (max / f64::from(TICKS)).max(1.0);
+    let mut p = 10f64.powf(want.log10().floor());
+    loop {
+        if let Some(step) = STEPS
+            .iter()
+            .map(|m| m * p)
+            .find(|s| *s >= want && s.fract() == 0.0)
+        {
+            return step * f64::from(TICKS);
+        }
+        p *= 10.0;
     }
-    let p = 10f64.powf(v.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * p)
-        .find(|c| *c >= v)
-        .unwrap_or(10.0 * p)
 }
 
 /// A bar per month (label, value), with the value above each bar and a
@@ -40,16 +49,16 @@ pub fn bar_chart(id: &str, title: &str, bars: &[(String, f64)], lang: Lang) -> S
     const TOP: f64 = 22.0;
     let plot_w = W - LEFT - 10.0;
     let plot_h = H - BOTTOM - TOP;
-    let top = nice_ceiling(bars.iter().map(|b| b.1).fold(0.0, f64::max));
+    let top = axis_top(bars.iter().map(|b| b.1).fold(0.0, f64::max));
     let mut svg = String::new();
     let _ = write!(
         svg,
         r#"<svg id="{id}" class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{t}"><title>{t}</title>"#,
         t = esc(title)
     );
-    for step in 0..=4 {
-        let v = top * f64::from(step) / 4.0;
-        let y = TOP + plot_h - plot_h * f64::from(step) / 4.0;
+    for step in 0..=TICKS {
+        let v = top * f64::from(step) / f64::from(TICKS);
+        let y = TOP + plot_h - plot_h * f64::from(step) / f64::from(TICKS);
         let _ = write!(
             svg,
             r##"<line x1="{LEFT}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#d5dbe3"/><text x="{tx}" y="{ty:.1}" text-anchor="end" class="axis">{v}</text>"##,
@@ -94,6 +103,101 @@ pub fn bar_chart(id: &str, title: &str, bars: &[(String, f64)], lang: Lang) -> S
 /// Metres per degree of latitude, near enough for a scale bar.
 const METRES_PER_DEGREE: f64 = 111_320.0;
 
+/// Places points of the earth in a box: longitude shrunk by the cosine of
+/// the mean latitude, so shapes keep their proportions; centred; one scale
+/// for both axes.
+struct Fit {
+    centre: GeoPoint,
+    shrink: f64,
+    scale: f64,
+    size: (f64, f64),
+}
+
+impl Fit {
+    /// None without points. `min_span` (degrees) keeps a lone point from
+    /// filling the box.
+    fn new(points: &[GeoPoint], size: (f64, f64), pad: f64, min_span: f64) -> Option<Self> {
+        let first = points.first()?;
+        let (mut lo, mut hi) = (*first, *first);
+        for p in points {
+            lo.lat = lo.lat.min(p.lat);
+            lo.lon = lo.lon.min(p.lon);
+            hi.lat = hi.lat.max(p.lat);
+            hi.lon = hi.lon.max(p.lon);
+        }
+        let shrink = ((lo.lat + hi.lat) / 2.0).to_radians().cos();
+        let span_x = ((hi.lon - lo.lon) * shrink).max(min_span);
+        let span_y = (hi.lat - lo.lat).max(min_span);
+        Some(Self {
+            centre: GeoPoint {
+                lat: (lo.lat + hi.lat) / 2.0,
+                lon: (lo.lon + hi.lon) / 2.0,
+            },
+            shrink,
+            scale: ((size.0 - 2.0 * pad) / span_x).min((size.1 - 2.0 * pad) / span_y),
+            size,
+        })
+    }
+
+    fn xy(&self, p: GeoPoint) -> (f64, f64) {
+        (
+            self.size.0 / 2.0 + (p.lon - self.centre.lon) * self.shrink * self.scale,
+            self.size.1 / 2.0 - (p.lat - self.centre.lat) * self.scale,
+        )
+    }
+
+    fn metres_per_px(&self) -> f64 {
+        METRES_PER_DEGREE / self.scale
+    }
+
+    fn polygon(&self, boundary: &[GeoPoint], colour: &str) -> String {
+        let pts: Vec<String> = boundary
+            .iter()
+            .map(|p| {
+                let (x, y) = self.xy(*p);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        format!(
+            r#"<polygon points="{}" fill="{colour}" fill-opacity="0.3" stroke="{colour}" stroke-width="1.5"/>"#,
+            pts.join(" ")
+        )
+    }
+}
+
+/// Each walked boundary on its own small plot, at its own scale, with its
+/// area: at district scale a field of a few thousand m² is a dot.
+pub fn boundaries(sites: &[SiteFeature], lang: Lang) -> String {
+    const S: f64 = 150.0;
+    let mut out = String::new();
+    for (n, s) in sites.iter().enumerate() {
+        let Some(boundary) = &s.polygon else { continue };
+        let Some(fit) = Fit::new(boundary, (S, S - 30.0), 10.0, 0.0001) else {
+            continue;
+        };
+        let area = s
+            .area_m2
+            .map(|a| format!("{} m²", number(a, 0, lang)))
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            r##"<svg class="boundary" id="boundary-{n}" viewBox="0 0 {S} {S}" role="img" aria-label="{t}"><title>{t}</title><rect width="{S}" height="{S}" fill="#f7f9fb" stroke="#c9d1db"/>{poly}<text x="{mid}" y="{y1}" text-anchor="middle" class="axis">{sp}</text><text x="{mid}" y="{y2}" text-anchor="middle" class="value">{area} · {d}</text></svg>"##,
+            t = esc(&format!(
+                "{} {}",
+                lang.pick("Ranh giới", "Boundary"),
+                s.species.label(lang)
+            )),
+            poly = fit.polygon(boundary, species_colour(s.species)),
+            mid = S / 2.0,
+            y1 = S - 18.0,
+            y2 = S - 5.0,
+            sp = esc(s.species.label(lang)),
+            d = s.date.format("%d/%m/%Y"),
+        );
+    }
+    out
+}
+
 /// The sites on a plain plot: each point, each walked boundary, scaled to
 /// their bounding box (longitude shrunk by the cosine of the latitude, so
 /// shapes keep their proportions), with a scale bar and a legend. Not a
@@ -103,19 +207,16 @@ pub fn site_plot(sites: &[SiteFeature], lang: Lang) -> String {
     const W: f64 = 560.0;
     const H: f64 = 380.0;
     const PAD: f64 = 28.0;
-    let points: Vec<(f64, f64)> = sites
+    let points: Vec<GeoPoint> = sites
         .iter()
-        .flat_map(|s| {
-            std::iter::once(s.point)
-                .chain(s.polygon.iter().flatten().copied())
-                .map(|p| (p.lon, p.lat))
-        })
+        .flat_map(|s| std::iter::once(s.point).chain(s.polygon.iter().flatten().copied()))
         .collect();
     let mut svg = format!(
-        r##"<svg id="site-plot" class="plot" viewBox="0 0 {W} {H}" role="img" aria-label="{t}"><title>{t}</title><rect width="{W}" height="{H}" fill="#f7f9fb" stroke="#c9d1db"/>""##,
+        r##"<svg id="site-plot" class="plot" viewBox="0 0 {W} {H}" role="img" aria-label="{t}"><title>{t}</title><rect width="{W}" height="{H}" fill="#f7f9fb" stroke="#c9d1db"/>"##,
         t = esc(lang.pick("Sơ đồ vị trí các điểm phát hiện", "Plot of the sites found"))
     );
-    if points.is_empty() {
+    // A lone point still gets about a kilometre around it.
+    let Some(fit) = Fit::new(&points, (W, H - 24.0), PAD, 0.01) else {
         let _ = write!(
             svg,
             r#"<text x="{x}" y="{y}" text-anchor="middle" class="empty">{t}</text></svg>"#,
@@ -124,49 +225,15 @@ pub fn site_plot(sites: &[SiteFeature], lang: Lang) -> String {
             t = esc(lang.pick("Không có điểm nào trong kỳ này", "No site in this period"))
         );
         return svg;
-    }
-    let fold = |f: fn(f64, f64) -> f64, pick: fn(&(f64, f64)) -> f64, start: f64| {
-        points.iter().map(pick).fold(start, f)
-    };
-    let (min_lon, max_lon) = (
-        fold(f64::min, |p| p.0, f64::MAX),
-        fold(f64::max, |p| p.0, f64::MIN),
-    );
-    let (min_lat, max_lat) = (
-        fold(f64::min, |p| p.1, f64::MAX),
-        fold(f64::max, |p| p.1, f64::MIN),
-    );
-    let shrink = ((min_lat + max_lat) / 2.0).to_radians().cos();
-    // A lone point still gets about a kilometre around it.
-    let span_x = ((max_lon - min_lon) * shrink).max(0.01);
-    let span_y = (max_lat - min_lat).max(0.01);
-    let scale = ((W - 2.0 * PAD) / span_x).min((H - 2.0 * PAD - 24.0) / span_y);
-    let (cx, cy) = ((min_lon + max_lon) / 2.0, (min_lat + max_lat) / 2.0);
-    let to_xy = |lon: f64, lat: f64| {
-        (
-            W / 2.0 + (lon - cx) * shrink * scale,
-            (H - 24.0) / 2.0 - (lat - cy) * scale,
-        )
     };
     for s in sites {
         let colour = species_colour(s.species);
         if let Some(boundary) = &s.polygon {
-            let pts: Vec<String> = boundary
-                .iter()
-                .map(|p| {
-                    let (x, y) = to_xy(p.lon, p.lat);
-                    format!("{x:.1},{y:.1}")
-                })
-                .collect();
-            let _ = write!(
-                svg,
-                r#"<polygon points="{}" fill="{colour}" fill-opacity="0.25" stroke="{colour}" stroke-width="1.5"/>"#,
-                pts.join(" ")
-            );
+            svg.push_str(&fit.polygon(boundary, colour));
         }
     }
     for s in sites {
-        let (x, y) = to_xy(s.point.lon, s.point.lat);
+        let (x, y) = fit.xy(s.point);
         let _ = write!(
             svg,
             r##"<circle class="site" cx="{x:.1}" cy="{y:.1}" r="6" fill="{c}" stroke="#fff" stroke-width="1.5"><title>{sp} — {n} {plants} — {d} — {lat:.5}, {lon:.5}</title></circle>""##,
@@ -179,9 +246,9 @@ pub fn site_plot(sites: &[SiteFeature], lang: Lang) -> String {
             lon = s.point.lon,
         );
     }
-    // Scale bar: the largest 1-2-5 length under a fifth of the width.
-    let metres_per_px = METRES_PER_DEGREE / scale;
-    let bar_m = nice_ceiling(metres_per_px * W / 5.0) / 2.0;
+    // Scale bar: a readable length near a fifth of the width.
+    let metres_per_px = fit.metres_per_px();
+    let bar_m = axis_top(metres_per_px * W / 5.0) / f64::from(TICKS);
     let bar_px = bar_m / metres_per_px;
     let label = if bar_m >= 1000.0 {
         format!("{} km", number(bar_m / 1000.0, 1, lang))
@@ -222,12 +289,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn axis_tops_are_one_two_or_five_times_a_power_of_ten() {
-        assert_eq!(nice_ceiling(0.0), 1.0);
-        assert_eq!(nice_ceiling(7.0), 10.0);
-        assert_eq!(nice_ceiling(150.0), 200.0);
-        assert_eq!(nice_ceiling(2000.0), 2000.0);
-        assert_eq!(nice_ceiling(3100.0), 5000.0);
+    fn axis_tops_split_into_four_whole_readable_steps() {
+        assert_eq!(axis_top(0.0), 4.0);
+        assert_eq!(axis_top(3.0), 4.0);
+        assert_eq!(axis_top(7.0), 8.0);
+        assert_eq!(axis_top(385.0), 400.0);
+        assert_eq!(axis_top(2070.0), 2400.0);
+        assert_eq!(axis_top(100.0), 100.0);
     }
 
     #[test]

@@ -384,11 +384,19 @@ async fn report_page(
 ) -> Response {
     let lang = q.lang();
     let result = async {
-        let period = q.period(chrono::Local::now().date_naive())?;
+        let today = chrono::Local::now().date_naive();
+        let period = q.period(today)?;
         let figures = on_store(state.hub.clone(), move |s| {
             let unit = unit_in_scope(s.units(), &staff, &q)?;
             let figures = figures::Figures::compute(s, &unit, &period)?;
-            Ok::<_, DashError>(pages::report_page(&staff, &q, &figures, s.units(), lang))
+            Ok::<_, DashError>(pages::report_page(
+                &staff,
+                &q,
+                &figures,
+                s.units(),
+                today,
+                lang,
+            ))
         })
         .await??;
         Ok::<_, DashError>(figures)

@@ -4,7 +4,7 @@
 //! shows the fields of the chosen period kind.
 
 use super::auth::Staff;
-use super::charts::{bar_chart, site_plot};
+use super::charts::{bar_chart, boundaries, site_plot};
 use super::downloads::Format;
 use super::figures::{Figures, MonthFigures};
 use super::query::ReportQuery;
@@ -35,7 +35,7 @@ h3{font-size:15px;margin:14px 0 6px}
 form.choose{display:flex;flex-wrap:wrap;gap:12px 16px;align-items:flex-end}
 form.choose label{display:flex;flex-direction:column;font-size:13px;font-weight:600;color:#33404d;gap:4px}
 form.choose [hidden]{display:none}
-input,select{font:inherit;padding:6px 8px;border:1px solid #8b96a3;border-radius:6px;background:#fff;color:#1b2430;min-height:36px}
+input,select{font:inherit;font-weight:400;padding:6px 8px;border:1px solid #8b96a3;border-radius:6px;background:#fff;color:#1b2430;min-height:36px}
 input[type=number]{width:96px}
 .button,button.primary{display:inline-block;background:#1f5f99;color:#fff;border:0;border-radius:6px;padding:8px 16px;font:inherit;font-weight:600;text-decoration:none;cursor:pointer;min-height:36px}
 .button:hover,button.primary:hover{background:#174a78}
@@ -59,7 +59,11 @@ svg text{font-family:inherit}
 svg .axis{font-size:11px;fill:#46505c}
 svg .value{font-size:11px;fill:#1b2430;font-weight:600}
 svg .empty{font-size:15px;fill:#46505c}
-.two{display:grid;grid-template-columns:3fr 2fr;gap:16px}
+.two{display:grid;grid-template-columns:3fr 2fr;gap:16px;align-items:start}
+.boundaries{display:flex;flex-wrap:wrap;gap:8px}
+svg.boundary{width:150px;height:150px}
+#communes td:first-child{white-space:nowrap}
+.pending{background:#fff6d6;border:1px solid #ecd58a;color:#5c4700;border-radius:8px;padding:8px 12px;margin:0 0 14px;font-size:14px}
 .note{font-size:13px;color:#46505c}
 .downloads{display:flex;flex-direction:column;gap:10px;align-items:flex-start}
 .error{background:#fde2e1;color:#8a1c13;border:1px solid #f2b8b5;border-radius:8px;padding:10px 12px;margin:0 0 12px;font-weight:600}
@@ -470,8 +474,20 @@ fn sites_and_downloads(figures: &Figures, q: &ReportQuery, lang: Lang) -> String
             )
         })
         .collect();
+    let walked = boundaries(&figures.sites, lang);
+    let walked = if walked.is_empty() {
+        walked
+    } else {
+        format!(
+            r#"<h3>{}</h3><div class="boundaries">{walked}</div>"#,
+            lang.pick(
+                "Ranh giới đã đo (mỗi hình một tỷ lệ)",
+                "Walked boundaries (each at its own scale)"
+            )
+        )
+    };
     format!(
-        r#"<div class="two"><section class="card"><h2>{h}</h2>{plot}<p class="note">{count}. {note}</p></section><section class="card"><h2>{dh}</h2><div class="downloads">{buttons}</div><p class="note">{privacy}</p></section></div>"#,
+        r#"<div class="two"><section class="card"><h2>{h}</h2>{plot}<p class="note">{count}. {note}</p>{walked}</section><section class="card"><h2>{dh}</h2><div class="downloads">{buttons}</div><p class="note">{privacy}</p></section></div>"#,
         h = lang.pick("Sơ đồ các điểm phát hiện", "Plot of the sites found"),
         plot = site_plot(&figures.sites, lang),
         count = match lang {
@@ -490,11 +506,30 @@ fn sites_and_downloads(figures: &Figures, q: &ReportQuery, lang: Lang) -> String
     )
 }
 
+/// A period still running is counted to its last day: visits due by then
+/// are not done yet, so shares by the visit schedule read low. Said on the
+/// page, not hidden by changing the figures.
+fn pending_note(report: &Report, today: chrono::NaiveDate, lang: Lang) -> String {
+    if report.period.until <= today {
+        return String::new();
+    }
+    format!(
+        r#"<p class="pending" id="period-pending">{} {}{}</p>"#,
+        lang.pick("Kỳ báo cáo chưa kết thúc (hôm nay", "The period has not ended (today"),
+        dmy(today),
+        lang.pick(
+            "): các tỷ lệ theo lịch gặp (hồ sơ được cập nhật, lượt gặp phải thực hiện) được tính đến ngày cuối kỳ nên còn thấp.",
+            "): shares by the visit schedule (files up to date, check-ins due) count to the period's last day, so they read low."
+        )
+    )
+}
+
 pub fn report_page(
     staff: &Staff,
     q: &ReportQuery,
     figures: &Figures,
     units: &OrgTree,
+    today: chrono::NaiveDate,
     lang: Lang,
 ) -> String {
     let report = &figures.report;
@@ -521,7 +556,7 @@ pub fn report_page(
         })
         .unwrap_or_default();
     let body = format!(
-        r#"{chooser}<h1 id="report-title">{title} — {unit}</h1><p class="sub" id="report-period">{period}{due}</p>{kpis}{indicators}{trends}{communes}{sites}"#,
+        r#"{chooser}<h1 id="report-title">{title} — {unit}</h1><p class="sub" id="report-period">{period}{due}</p>{pending}{kpis}{indicators}{trends}{communes}{sites}"#,
         chooser = chooser(q, report, units, staff, lang),
         title = lang.pick(
             "Báo cáo kết quả công tác phòng, chống ma túy",
@@ -529,6 +564,7 @@ pub fn report_page(
         ),
         unit = esc(&report.unit.name),
         period = esc(&report.period.label(lang)),
+        pending = pending_note(report, today, lang),
         kpis = kpis(report, lang),
         indicators = indicators(report, lang),
         trends = trends(&figures.trends, lang),
