@@ -502,6 +502,70 @@ mod tests {
         ));
     }
 
+    fn session_rows(hub: &HubStore) -> Vec<(String, i64)> {
+        let mut stmt = hub
+            .conn()
+            .prepare("SELECT id, attendees FROM session_rows ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// The dashboard's rows follow the documents in the push's transaction;
+    /// a body the hub cannot read is still stored and synced, only left out
+    /// of the rows.
+    #[test]
+    fn pushed_documents_keep_their_projection_rows_and_an_unreadable_body_is_only_left_out() {
+        use automerge::transaction::Transactable;
+        let mut hub = HubStore::open_in_memory().unwrap();
+        let (id, mut doc) = session_doc("62-610-23284");
+        hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
+            .unwrap();
+        assert_eq!(session_rows(&hub), [(id.to_string(), 200)]);
+
+        let heads = doc.get_heads();
+        doc.put(automerge::ROOT, "attendees", 250).unwrap();
+        let mut edit = push_of(id, "62-610-23284", &mut doc);
+        edit.docs[0] = DocChanges::since(id, RecordKind::Session, "62-610-23284", &mut doc, &heads);
+        hub.push(&office(), &edit).unwrap();
+        assert_eq!(session_rows(&hub), [(id.to_string(), 250)]);
+
+        let (odd, mut odd_doc) = session_doc("62-610-23284");
+        odd_doc
+            .put(automerge::ROOT, "attendees", "rất đông")
+            .unwrap();
+        let ack = hub
+            .push(&office(), &push_of(odd, "62-610-23284", &mut odd_doc))
+            .unwrap();
+        assert_eq!(ack.new_changes, 2, "stored and fed to other devices");
+        assert_eq!(hub.document_count().unwrap(), 2);
+        assert_eq!(session_rows(&hub), [(id.to_string(), 250)]);
+        assert_eq!(hub.rebuild_projections().unwrap(), [odd.to_string()]);
+        assert_eq!(session_rows(&hub), [(id.to_string(), 250)]);
+    }
+
+    /// A hub that held documents before it kept rows gets them on opening.
+    #[test]
+    fn a_hub_from_before_the_rows_builds_them_when_it_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old-hub.db");
+        let (id, mut doc) = session_doc("62-610-23290");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate::apply(&mut conn, &migrate::HUB[..4]).unwrap();
+            conn.execute(
+                "INSERT INTO documents (id, kind, commune, bytes) VALUES (?1, 'session', '62-610-23290', ?2)",
+                params![id.to_string(), doc.save()],
+            )
+            .unwrap();
+        }
+        let hub = HubStore::open(&path).unwrap();
+        assert_eq!(session_rows(&hub), [(id.to_string(), 200)]);
+        assert!(!projection::rebuild_wanted(hub.conn()).unwrap());
+    }
+
     #[test]
     fn a_pull_is_cut_into_batches_that_resume_from_the_cursor() {
         let mut hub = HubStore::open_in_memory().unwrap();
