@@ -189,146 +189,121 @@ fn sessions(today: NaiveDate) -> Vec<SessionInput> {
     let zone = (V::IndustrialZone, "Cụm công nghiệp Đăk Pék");
     let hall_xop = (V::VillageHall, "Nhà rông thôn Xốp Dùi");
     let market = (V::Market, "Chợ trung tâm Đăk Pék");
-    let plan: [(u32, u32, &str, (V, &str), F, (G, u32), Topic); 14] = [
-        (
-            11,
-            10,
+    let at = |back, day| months_back(today, back, day);
+    vec![
+        session(
+            at(11, 10),
             PEK,
             market,
             F::Broadcast,
             (G::Residents, 180),
             Topic::DisguisedDrugs,
         ),
-        (
-            10,
-            14,
+        session(
+            at(10, 14),
             XOP,
             hall_xop,
             F::Pledge,
             (G::EthnicMinority, 72),
             Topic::NoDrugPlants,
         ),
-        (
-            9,
-            8,
+        session(
+            at(9, 8),
             PEK,
             school_pek,
             F::Talk,
             (G::Students, 340),
             Topic::SyntheticDrugs,
         ),
-        (
-            8,
-            20,
+        session(
+            at(8, 20),
             CHOONG,
             hall_xop_like(),
             F::Rally,
             (G::Youth, 120),
             Topic::DrugLaw2021,
         ),
-        (
-            7,
-            26,
+        session(
+            at(7, 26),
             PEK,
             zone,
             F::Talk,
             (G::Workers, 210),
             Topic::DisguisedDrugs,
         ),
-        (
-            6,
-            26,
+        session(
+            at(6, 26),
             CHOONG,
             school_choong,
             F::Drama,
             (G::Students, 260),
             Topic::SyntheticDrugs,
         ),
-        (
-            6,
-            12,
+        session(
+            at(6, 12),
             XOP,
             hall_xop,
             F::Leaflets,
             (G::Residents, 95),
             Topic::NoDrugPlants,
         ),
-        (
-            5,
-            16,
+        session(
+            at(5, 16),
             PEK,
             market,
             F::Panels,
             (G::Residents, 60),
             Topic::Reporting,
         ),
-        (
-            4,
-            9,
+        session(
+            at(4, 9),
             CHOONG,
             hall_xop_like(),
             F::DoorToDoor,
             (G::Parents, 44),
             Topic::Rehab,
         ),
-        (
-            3,
-            19,
+        session(
+            at(3, 19),
             XOP,
             hall_xop,
             F::Talk,
             (G::EthnicMinority, 130),
             Topic::NoDrugPlants,
         ),
-        (
-            2,
-            24,
+        session(
+            at(2, 24),
             PEK,
             school_pek,
             F::Pledge,
             (G::Students, 300),
             Topic::SyntheticDrugs,
         ),
-        (
-            1,
-            15,
+        session(
+            at(1, 15),
             CHOONG,
             hall_xop_like(),
             F::Broadcast,
             (G::Residents, 150),
             Topic::DisguisedDrugs,
         ),
-        (
-            1,
-            6,
+        session(
+            at(1, 6),
             PEK,
             market,
             F::SocialMedia,
             (G::Youth, 85),
             Topic::DisguisedDrugs,
         ),
-        (
-            0,
-            3,
+        session(
+            at(0, 3),
             XOP,
             hall_xop,
             F::Rally,
             (G::Officials, 70),
             Topic::DrugLaw2021,
         ),
-    ];
-    plan.into_iter()
-        .map(|(back, day, commune, venue, form, audience, topic)| {
-            session(
-                months_back(today, back, day),
-                commune,
-                venue,
-                form,
-                audience,
-                topic,
-            )
-        })
-        .collect()
+    ]
 }
 
 fn hall_xop_like() -> (VenueKind, &'static str) {
