@@ -14,7 +14,7 @@ use automerge::ActorId;
 use chrono::{Datelike, Months, NaiveDate};
 use pcmt_core::record_doc::{self, ChangeNote, Record};
 use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
-use pcmt_model::fixtures;
+use pcmt_model::fixtures::{self, span};
 use pcmt_model::{
     ActionKind, AudienceCount, AudienceGroup, CheckInInput, LegalStatus, OrgTree, PersonInput,
     PlantSpecies, SessionDetails, SessionForm, SessionInput, SiteInput, StatusSpan, SupportKind,
@@ -316,16 +316,6 @@ struct DemoPerson {
     commune: &'static str,
     village: &'static str,
     statuses: Vec<StatusSpan>,
-}
-
-fn span(status: LegalStatus, from: NaiveDate, until: Option<NaiveDate>) -> StatusSpan {
-    StatusSpan {
-        status,
-        closed_reason: None,
-        from,
-        until,
-        notes: String::new(),
-    }
 }
 
 fn people(today: NaiveDate) -> Vec<DemoPerson> {

@@ -8,11 +8,11 @@
 //! counted per username and per client address in memory (see
 //! [`LoginLimiter`]).
 
+use crate::devices::{hash, now, random_bytes};
 use crate::store::{HubError, HubStore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rusqlite::{params, OptionalExtension};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -48,20 +48,6 @@ impl From<rusqlite::Error> for StaffError {
     fn from(e: rusqlite::Error) -> Self {
         StaffError::Hub(HubError::Db(e))
     }
-}
-
-fn sha256(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
-}
-
-fn random_bytes<const N: usize>() -> Result<[u8; N], HubError> {
-    let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|e| HubError::Random(e.to_string()))?;
-    Ok(buf)
-}
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
 }
 
 /// Argon2id with the crate's defaults (19 MiB, 2 passes, 1 lane: OWASP's
@@ -170,7 +156,7 @@ impl HubStore {
         conn.execute("DELETE FROM staff_sessions WHERE expires_at <= ?1", [now()])?;
         conn.execute(
             "INSERT INTO staff_sessions (token_hash, username, expires_at) VALUES (?1, ?2, ?3)",
-            params![sha256(&token), username, now() + SESSION_SECS],
+            params![hash(&token), username, now() + SESSION_SECS],
         )?;
         Ok(token)
     }
@@ -182,7 +168,7 @@ impl HubStore {
             .query_row(
                 "SELECT s.username, f.unit FROM staff_sessions s JOIN staff f ON f.username = s.username
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-                params![sha256(token), now()],
+                params![hash(token), now()],
                 |r| {
                     Ok(Staff {
                         username: r.get(0)?,
@@ -196,7 +182,7 @@ impl HubStore {
     pub fn close_staff_session(&mut self, token: &str) -> Result<(), HubError> {
         self.conn().execute(
             "DELETE FROM staff_sessions WHERE token_hash = ?1",
-            [sha256(token)],
+            [hash(token)],
         )?;
         Ok(())
     }
