@@ -211,21 +211,19 @@ pub fn site_plot(sites: &[SiteFeature], lang: Lang) -> String {
         .iter()
         .flat_map(|s| std::iter::once(s.point).chain(s.polygon.iter().flatten().copied()))
         .collect();
-    let mut svg = format!(
-        r##"<svg id="site-plot" class="plot" viewBox="0 0 {W} {H}" role="img" aria-label="{t}"><title>{t}</title><rect width="{W}" height="{H}" fill="#f7f9fb" stroke="#c9d1db"/>"##,
-        t = esc(lang.pick("Sơ đồ vị trí các điểm phát hiện", "Plot of the sites found"))
-    );
+    let title = esc(lang.pick("Sơ đồ vị trí các điểm phát hiện", "Plot of the sites found"));
     // A lone point still gets about a kilometre around it.
     let Some(fit) = Fit::new(&points, (W, H - 24.0), PAD, 0.01) else {
-        let _ = write!(
-            svg,
-            r#"<text x="{x}" y="{y}" text-anchor="middle" class="empty">{t}</text></svg>"#,
+        // Nothing to place: a short box that says so.
+        return format!(
+            r##"<svg id="site-plot" class="plot" viewBox="0 0 {W} 90" role="img" aria-label="{title}"><title>{title}</title><rect width="{W}" height="90" fill="#f7f9fb" stroke="#c9d1db"/><text x="{x}" y="50" text-anchor="middle" class="empty">{t}</text></svg>"##,
             x = W / 2.0,
-            y = H / 2.0,
             t = esc(lang.pick("Không có điểm nào trong kỳ này", "No site in this period"))
         );
-        return svg;
     };
+    let mut svg = format!(
+        r##"<svg id="site-plot" class="plot" viewBox="0 0 {W} {H}" role="img" aria-label="{title}"><title>{title}</title><rect width="{W}" height="{H}" fill="#f7f9fb" stroke="#c9d1db"/>"##
+    );
     for s in sites {
         let colour = species_colour(s.species);
         if let Some(boundary) = &s.polygon {
