@@ -3,6 +3,10 @@
 //! WebDriver client on top. `cargo xtask test` builds the binaries, puts
 //! tauri-driver on PATH, provides a display (Xvfb) and names the paths in
 //! the environment variables below.
+//!
+//! The office dashboard is driven the same way in Debian's headless
+//! Chromium through chromedriver ([`AppWindow::chromium`]): same helpers,
+//! no display needed.
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -18,6 +22,8 @@ pub const APP_ENV: &str = "PCMT_E2E_APP";
 pub const HUB_ENV: &str = "PCMT_E2E_HUB";
 /// Folder for screenshots (default: target/e2e).
 pub const OUT_ENV: &str = "PCMT_E2E_OUT";
+/// chromedriver to use (default: `chromedriver` on PATH).
+pub const CHROMEDRIVER_ENV: &str = "PCMT_E2E_CHROMEDRIVER";
 
 /// How long a screen may take to show what the test waits for.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -49,6 +55,8 @@ impl Drop for Killed {
 /// The hub binary with the demo district, on a port of its own.
 pub struct HubProcess {
     pub url: String,
+    /// The demo dashboard account's name and password, as the hub printed them.
+    pub staff: Option<(String, String)>,
     db: PathBuf,
     _child: Killed,
 }
@@ -76,22 +84,41 @@ impl HubProcess {
     }
 
     pub fn start(dir: &Path) -> Self {
+        Self::start_with(dir, &[])
+    }
+
+    /// The demo hub with more of the binary's flags (e.g. `--demo-office`).
+    pub fn start_with(dir: &Path, flags: &[&str]) -> Self {
         let mut child = Command::new(env_path(HUB_ENV))
             .args(["--demo", "--listen", "127.0.0.1:0", "--db"])
             .arg(dir.join("hub.db"))
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the hub binary starts");
         let stdout = child.stdout.take().expect("hub stdout");
         let child = Killed(child);
-        let url = BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| l.split("listening on ").nth(1).map(str::to_string))
-            .expect("the hub prints the address it listens on");
+        let mut staff = None;
+        let mut url = None;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            // "demo dashboard account: NAME / PASSWORD (unit …) at …"
+            if let Some(rest) = line.strip_prefix("demo dashboard account: ") {
+                let mut words = rest.split_whitespace();
+                if let (Some(name), Some("/"), Some(password)) =
+                    (words.next(), words.next(), words.next())
+                {
+                    staff = Some((name.to_string(), password.to_string()));
+                }
+            }
+            if let Some(u) = line.split("listening on ").nth(1) {
+                url = Some(u.to_string());
+                break;
+            }
+        }
         Self {
-            url,
+            url: url.expect("the hub prints the address it listens on"),
+            staff,
             db: dir.join("hub.db"),
             _child: child,
         }
@@ -132,6 +159,52 @@ impl AppWindow {
             json!({ "application": env_path(APP_ENV) }),
         );
         caps.insert("browserName".into(), json!("wry"));
+        Self::connect(port, caps, driver).await
+    }
+
+    /// Debian's Chromium, headless, under chromedriver, with its profile and
+    /// downloads in `dir`; the window is a 1280-wide office screen.
+    pub async fn chromium(dir: &Path) -> Self {
+        let port = free_port();
+        let driver =
+            Command::new(std::env::var_os(CHROMEDRIVER_ENV).unwrap_or("chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("chromedriver starts (Debian package chromium-driver)");
+        let driver = Killed(driver);
+        let profile = dir.join("profile");
+        let downloads = dir.join("downloads");
+        std::fs::create_dir_all(&downloads).expect("the downloads folder");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                // As root Chromium needs --no-sandbox; the rest keeps a test
+                // run from reaching the network on its own.
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--disable-dev-shm-usage",
+                    format!("--user-data-dir={}", profile.display()),
+                    format!("--window-size={},{}", OFFICE.0, OFFICE.1),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                },
+            }),
+        );
+        Self::connect(port, caps, driver).await
+    }
+
+    async fn connect(
+        port: u16,
+        caps: serde_json::Map<String, serde_json::Value>,
+        driver: Killed,
+    ) -> Self {
         let webdriver = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + PATIENCE;
         let client = loop {
@@ -142,11 +215,11 @@ impl AppWindow {
                 .await
             {
                 Ok(c) => break c,
-                // tauri-driver takes a moment to listen: retry until the deadline.
+                // The driver takes a moment to listen: retry until the deadline.
                 Err(_) if Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                 }
-                Err(e) => panic!("no WebDriver session with the app: {e}"),
+                Err(e) => panic!("no WebDriver session: {e}"),
             }
         };
         let out = std::env::var_os(OUT_ENV)
@@ -259,6 +332,38 @@ impl AppWindow {
             .replace("::", "-");
         let shot = self.screenshot(&format!("FAILED-{test}")).await;
         panic!("{what} (screen: {})", shot.display())
+    }
+
+    /// Saves the whole page, not just the window: the window is made as
+    /// tall as the page (at its current width) for the shot, then restored.
+    pub async fn full_page_screenshot(&self, name: &str) -> PathBuf {
+        let (w, h) = self
+            .client
+            .get_window_size()
+            .await
+            .expect("the window size");
+        let page = self
+            .js("return Math.ceil(document.documentElement.scrollHeight)")
+            .await
+            .as_u64()
+            .unwrap_or(u64::from(OFFICE.1));
+        let chrome = self
+            .js("return window.outerHeight - window.innerHeight")
+            .await
+            .as_u64()
+            .unwrap_or(0);
+        let tall = u32::try_from(page + chrome).unwrap_or(u32::MAX).min(8000);
+        self.client
+            .set_window_size(w as u32, tall.max(h as u32))
+            .await
+            .expect("make the window as tall as the page");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let path = self.screenshot(name).await;
+        self.client
+            .set_window_size(w as u32, h as u32)
+            .await
+            .expect("restore the window");
+        path
     }
 
     pub async fn screenshot(&self, name: &str) -> PathBuf {
@@ -390,6 +495,9 @@ impl AppWindow {
         }
     }
 }
+
+/// An office computer's browser window: 1280 wide.
+pub const OFFICE: (u32, u32) = (1280, 900);
 
 /// A 10-inch tablet held landscape, and portrait.
 pub const LANDSCAPE: (u32, u32) = (1280, 800);

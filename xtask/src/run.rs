@@ -1,4 +1,5 @@
-//! `cargo xtask run`: a hub with the demo district on 127.0.0.1:8787 and the
+//! `cargo xtask run`: a hub with the demo district (and a year of its field
+//! work, for the office dashboard at /dashboard) on 127.0.0.1:8787 and the
 //! app syncing with it, data kept under target/demo so a second run
 //! continues where the first stopped.
 
@@ -36,7 +37,7 @@ pub fn run(_args: &[String]) -> Result<()> {
     let code = code.trim();
     let _hub = Background(
         cmd(&hub)
-            .args(["--demo", "--listen", HUB_ADDR, "--db"])
+            .args(["--demo", "--demo-office", "--listen", HUB_ADDR, "--db"])
             .arg(demo.join("hub.db"))
             .spawn()
             .map_err(|e| format!("cannot start the hub: {e}"))?,

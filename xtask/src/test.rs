@@ -54,6 +54,20 @@ fn e2e() -> Result<()> {
         .env("PCMT_E2E_HUB", &hub)
         .env("PCMT_E2E_OUT", &out);
     run(&mut c)?;
+    // The office dashboard in headless Chromium: no display needed.
+    let mut c = cargo();
+    c.args([
+        "test",
+        "--workspace",
+        "--test",
+        "dashboard_e2e",
+        "--",
+        "--ignored",
+        "--test-threads=1",
+    ])
+    .env("PCMT_E2E_HUB", &hub)
+    .env("PCMT_E2E_OUT", &out);
+    run(&mut c)?;
     println!("screenshots in {}", out.display());
     Ok(())
 }

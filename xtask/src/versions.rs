@@ -9,7 +9,8 @@ pub const TAURI_DRIVER: &str = "2.1.0";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Debian packages: Tauri's build and run dependencies, the WebDriver for
-/// WebKitGTK, a virtual display, screenshots, and fonts with Vietnamese.
+/// WebKitGTK, a virtual display, screenshots, fonts with Vietnamese, and
+/// Chromium with its WebDriver for the hub dashboard's browser test.
 pub const DEBIAN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -23,4 +24,6 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "xauth",
     "imagemagick",
     "fonts-noto-core",
+    "chromium",
+    "chromium-driver",
 ];

@@ -12,12 +12,11 @@
 
 use chrono::{Days, NaiveDate};
 use pcmt_core::{Author, Store};
-use pcmt_model::fixtures::{self, day, square};
+use pcmt_model::fixtures::{self, day, span, square};
 use pcmt_model::report::{IndicatorCode, Period};
 use pcmt_model::{
     AudienceCount, AudienceGroup, Labelled, Lang, LegalStatus, OrgLevel, OrgTree, OrgUnit,
-    PersonInput, SessionDetails, SessionForm, SessionInput, StatusSpan, SupportKind, SurveyInput,
-    VenueKind,
+    PersonInput, SessionDetails, SessionForm, SessionInput, SupportKind, SurveyInput, VenueKind,
 };
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -108,16 +107,6 @@ fn communes(tree: &OrgTree) -> Vec<OrgUnit> {
 /// A day of 2026 up to 20 November, spread by `i`.
 fn date_2026(i: usize) -> NaiveDate {
     day(2026, 1, 1) + Days::new((i * 7919 % 323) as u64)
-}
-
-fn span(status: LegalStatus, from: NaiveDate, until: Option<NaiveDate>) -> StatusSpan {
-    StatusSpan {
-        status,
-        closed_reason: None,
-        from,
-        until,
-        notes: String::new(),
-    }
 }
 
 fn person(i: usize, commune: &OrgUnit) -> PersonInput {

@@ -9,7 +9,7 @@
 pub mod error;
 pub mod http;
 pub mod migrate;
-mod projection;
+pub mod projection;
 pub mod record_doc;
 pub mod report;
 pub mod store;

@@ -48,6 +48,14 @@ pub const HUB: &[Migration] = &[
         name: "0004_uplink",
         sql: include_str!("../../../migrations/hub/0004_uplink.sql"),
     },
+    Migration {
+        name: "0005_report_rows",
+        sql: include_str!("../../../migrations/hub/0005_report_rows.sql"),
+    },
+    Migration {
+        name: "0006_staff",
+        sql: include_str!("../../../migrations/hub/0006_staff.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {
@@ -154,6 +162,40 @@ mod tests {
                 (75, 40, true),
                 "from version {version}"
             );
+        }
+    }
+
+    /// The hub keeps the tablet's projection rows so both compute reports
+    /// with the same code: every row table must have the same columns, types,
+    /// constraints and indexes on both sides.
+    #[test]
+    fn the_hub_has_the_devices_row_tables() {
+        let shape = |steps: &[Migration], table: &str| {
+            let mut conn = Connection::open_in_memory().unwrap();
+            apply(&mut conn, steps).unwrap();
+            let mut stmt = conn
+                .prepare(&format!("PRAGMA table_info({table})"))
+                .unwrap();
+            let mut cols: Vec<(String, String, bool, Option<String>, i64)> = stmt
+                .query_map([], |r| {
+                    Ok((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            cols.sort();
+            let mut idx = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL ORDER BY name").unwrap();
+            let indexes: Vec<String> = idx
+                .query_map([table], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            (cols, indexes)
+        };
+        for table in crate::projection::ROW_TABLES {
+            let device = shape(DEVICE, table);
+            assert!(!device.0.is_empty(), "{table}");
+            assert_eq!(device, shape(HUB, table), "{table}");
         }
     }
 

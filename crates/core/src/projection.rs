@@ -1,9 +1,13 @@
 //! Projection rows: what lists, searches and reports read, derived from
 //! documents alone. Written in the same transaction as the document they come
 //! from; dropped and rebuilt by `Store::rebuild_projections`.
+//!
+//! [`project`] and [`rebuild`] are public so the hub, whose migrations create
+//! the same `*_rows` tables (and `documents.deleted`, `meta`), keeps the same
+//! rows from the documents it holds and computes reports with the same code.
 
 use crate::record_doc::{self, Header};
-use crate::store::{doc_error, doc_id_hint, load_doc};
+use crate::store::{doc_error, doc_id_hint, load_doc, Unreadable};
 use crate::text::fold;
 use crate::CoreError;
 use automerge::AutoCommit;
@@ -14,10 +18,10 @@ use pcmt_model::{
     SessionRow, StatusRules, SurveyInput,
 };
 use rusqlite::types::FromSql;
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
-pub(crate) const ROW_TABLES: &[&str] = &[
+pub const ROW_TABLES: &[&str] = &[
     "session_rows",
     "person_rows",
     "checkin_rows",
@@ -43,13 +47,13 @@ pub(crate) fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// Set in `meta` by a migration whose new projection columns need filling.
+pub const REBUILD_KEY: &str = "rebuild_projections";
+
 /// Writes the projection row of one document: a deleted record has none,
 /// and a record with concurrent values on a field is marked conflicted.
-pub(crate) fn project(
-    tx: &Transaction<'_>,
-    doc: &AutoCommit,
-    rules: &StatusRules,
-) -> Result<(), CoreError> {
+/// Call it inside the transaction that stores the document.
+pub fn project(tx: &Connection, doc: &AutoCommit, rules: &StatusRules) -> Result<(), CoreError> {
     let header: Header =
         record_doc::read_header(doc).map_err(|e| doc_error(&doc_id_hint(doc), e))?;
     let id = header.id.to_string();
@@ -177,7 +181,7 @@ pub(crate) fn project(
 }
 
 /// One row per site found, for the eradication figures and the maps.
-fn project_sites(tx: &Transaction<'_>, id: &str, s: &SurveyInput) -> Result<(), CoreError> {
+fn project_sites(tx: &Connection, id: &str, s: &SurveyInput) -> Result<(), CoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO site_rows
          (survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action, action_date, replanting)
@@ -207,6 +211,42 @@ fn project_sites(tx: &Transaction<'_>, id: &str, s: &SurveyInput) -> Result<(), 
         ])?;
     }
     Ok(())
+}
+
+/// Drops every projection row and rebuilds them from the documents, then
+/// clears [`REBUILD_KEY`]. A record that cannot be read is reported and left
+/// out; the rest rebuild. Call it inside a transaction.
+pub fn rebuild(tx: &Connection, rules: &StatusRules) -> Result<Vec<Unreadable>, CoreError> {
+    for table in ROW_TABLES {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    let mut unreadable = Vec::new();
+    let mut stmt = tx.prepare("SELECT id, bytes FROM documents")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let bytes: Vec<u8> = row.get(1)?;
+        let result = record_doc::load(&bytes)
+            .map_err(|e| doc_error(&id, e))
+            .and_then(|doc| project(tx, &doc, rules));
+        if let Err(error) = result {
+            unreadable.push(Unreadable { id, error });
+        }
+    }
+    tx.execute("DELETE FROM meta WHERE key = ?1", [REBUILD_KEY])?;
+    Ok(unreadable)
+}
+
+/// Whether a migration asked for the rows to be rebuilt.
+pub fn rebuild_wanted(conn: &Connection) -> Result<bool, CoreError> {
+    let found: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [REBUILD_KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(found.is_some())
 }
 
 /// Recomputes a person's next due visit from their file and their latest

@@ -8,7 +8,7 @@
 
 use crate::projection::{
     checkin_row, person_row, project, session_row, survey_row, CHECKIN_SELECT, PERSON_SELECT,
-    ROW_TABLES, SESSION_SELECT, SURVEY_SELECT,
+    SESSION_SELECT, SURVEY_SELECT,
 };
 use crate::record_doc::{self, ChangeNote, DocError, Record};
 use crate::sync::wire::{DocChanges, Enrolment};
@@ -90,9 +90,6 @@ fn session_filter_params(f: &ListFilter, limit: u32, offset: u32) -> impl rusqli
     )
 }
 
-/// Set in `meta` by a migration whose new projection columns need filling.
-const REBUILD_KEY: &str = "rebuild_projections";
-
 /// A record whose document could not be interpreted during a rebuild.
 #[derive(Debug)]
 pub struct Unreadable {
@@ -138,7 +135,7 @@ impl Store {
         // rows written before it carry what the new columns derive from.
         // A document that cannot be read stays out of the rows, as after any
         // rebuild, and is reported by id when it is opened.
-        if get_meta(&store.conn, REBUILD_KEY)?.is_some() {
+        if crate::projection::rebuild_wanted(&store.conn)? {
             store.rebuild_projections()?;
         }
         Ok(store)
@@ -555,25 +552,7 @@ impl Store {
     /// record that cannot be read is reported and left out; the rest rebuild.
     pub fn rebuild_projections(&mut self) -> Result<Vec<Unreadable>, CoreError> {
         let tx = self.conn.transaction()?;
-        for table in ROW_TABLES {
-            tx.execute(&format!("DELETE FROM {table}"), [])?;
-        }
-        let mut unreadable = Vec::new();
-        {
-            let mut stmt = tx.prepare("SELECT id, bytes FROM documents")?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                let id: String = row.get(0)?;
-                let bytes: Vec<u8> = row.get(1)?;
-                let result = record_doc::load(&bytes)
-                    .map_err(|e| doc_error(&id, e))
-                    .and_then(|doc| project(&tx, &doc, &self.rules));
-                if let Err(error) = result {
-                    unreadable.push(Unreadable { id, error });
-                }
-            }
-        }
-        tx.execute("DELETE FROM meta WHERE key = ?1", [REBUILD_KEY])?;
+        let unreadable = crate::projection::rebuild(&tx, &self.rules)?;
         tx.commit()?;
         Ok(unreadable)
     }

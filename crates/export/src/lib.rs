@@ -14,7 +14,7 @@ pub use geo::{geojson, kml};
 pub use table::csv;
 pub use xlsx::xlsx;
 
-use pcmt_model::report::{ExportFormat, Indicator, Report, SiteFeature};
+use pcmt_model::report::{ExportFormat, Indicator, Report, SiteFeature, Unit};
 use pcmt_model::Lang;
 
 #[derive(Debug, thiserror::Error)]
@@ -50,8 +50,9 @@ pub fn export(
     }
 }
 
-/// Headings shared by the workbook and the CSV, in report order.
-pub(crate) fn indicator_headers(lang: Lang) -> [&'static str; 6] {
+/// Headings shared by the workbook, the CSV and the hub's dashboard, in
+/// report order.
+pub fn indicator_headers(lang: Lang) -> [&'static str; 6] {
     [
         lang.pick("STT", "No."),
         lang.pick("Chỉ tiêu", "Indicator"),
@@ -63,7 +64,7 @@ pub(crate) fn indicator_headers(lang: Lang) -> [&'static str; 6] {
 }
 
 /// "Đạt" / "Chưa đạt", or blank without a target or a value.
-pub(crate) fn assessment(i: &Indicator, lang: Lang) -> &'static str {
+pub fn assessment(i: &Indicator, lang: Lang) -> &'static str {
     match i.met {
         Some(true) => lang.pick("Đạt", "Met"),
         Some(false) => lang.pick("Chưa đạt", "Not met"),
@@ -71,14 +72,20 @@ pub(crate) fn assessment(i: &Indicator, lang: Lang) -> &'static str {
     }
 }
 
-pub(crate) fn target_text(i: &Indicator, lang: Lang) -> String {
+pub fn target_text(i: &Indicator, lang: Lang) -> String {
     i.target
         .map(|t| t.label(i.code.def().unit, lang))
         .unwrap_or_default()
 }
 
+/// Whether values in this unit are shown with decimals (shares and areas);
+/// counts are whole numbers.
+pub fn shows_decimals(unit: Unit) -> bool {
+    matches!(unit, Unit::Percent | Unit::Hectares | Unit::SquareMetres)
+}
+
 /// The report's heading lines: title, unit, period and, if any, deadline.
-pub(crate) fn heading(report: &Report, lang: Lang) -> Vec<String> {
+pub fn heading(report: &Report, lang: Lang) -> Vec<String> {
     let mut lines = vec![
         lang.pick(
             "BÁO CÁO KẾT QUẢ CÔNG TÁC PHÒNG, CHỐNG MA TÚY",

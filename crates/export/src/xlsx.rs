@@ -4,7 +4,7 @@
 //! the lists of units not yet reached.
 
 use crate::{assessment, heading, indicator_headers, target_text, ExportError};
-use pcmt_model::report::{Indicator, NamedUnit, Report, Section, Tally, Unit};
+use pcmt_model::report::{Indicator, NamedUnit, Report, Section, Tally};
 use pcmt_model::{Labelled, Lang};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet};
 
@@ -106,9 +106,11 @@ impl Sheet<'_> {
             ws.write_string_with_format(r, 2, unit.label(lang), &s.cell)?;
             match i.value {
                 Some(v) => {
-                    let decimals =
-                        matches!(unit, Unit::Percent | Unit::Hectares | Unit::SquareMetres);
-                    let f = if decimals { &s.decimal } else { &s.count };
+                    let f = if crate::shows_decimals(unit) {
+                        &s.decimal
+                    } else {
+                        &s.count
+                    };
                     ws.write_number_with_format(r, 3, v, f)?
                 }
                 None => ws.write_blank(r, 3, &s.cell)?,

@@ -20,7 +20,7 @@ pub struct Scope {
     pub communes: Vec<String>,
 }
 
-fn hash(secret: &str) -> Vec<u8> {
+pub(crate) fn hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
@@ -32,13 +32,13 @@ fn normalize_code(code: &str) -> String {
         .collect()
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N], HubError> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], HubError> {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf).map_err(|e| HubError::Random(e.to_string()))?;
     Ok(buf)
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 

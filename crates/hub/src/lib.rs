@@ -2,8 +2,10 @@
 //! and serves a change feed each device pulls from, scoped to its communes.
 //!
 //! [`store::HubStore`] holds the logic and the SQLite database; [`server`] is
-//! the thin axum layer in front of it.
+//! the thin axum layer in front of it; [`dashboard`] is the office's web
+//! pages (reports, charts, downloads) behind a staff sign-in.
 
+pub mod dashboard;
 pub mod demo;
 pub mod devices;
 pub mod server;

@@ -17,9 +17,24 @@ struct Args {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
-    /// Seed the demo district (a few sessions) into an empty database.
+    /// Seed the demo district (a few sessions) into an empty database, and
+    /// give the demo staff account (`demo`, unit 62-610) a fresh random
+    /// password, printed at start-up.
     #[arg(long)]
     demo: bool,
+    /// With --demo: also seed a year of the demo district's field work
+    /// (people, check-ins, sweeps with sites), once, for the office dashboard.
+    #[arg(long, requires = "demo")]
+    demo_office: bool,
+    /// Office tool: add a dashboard account (or reset its password) for the
+    /// org unit given by --unit, and exit. The password is read from the
+    /// environment variable PCMT_STAFF_PASSWORD or, without it, from the
+    /// first line of standard input; never from the command line.
+    #[arg(long, value_name = "NAME", requires = "unit")]
+    add_staff: Option<String>,
+    /// The org unit (code) a dashboard account may see, with all below it.
+    #[arg(long, value_name = "CODE")]
+    unit: Option<String>,
     /// Office tool: issue a one-time enrolment code for these communes
     /// (comma-separated codes), print it, and exit. Needs --officer.
     #[arg(long, value_name = "COMMUNES", requires = "officer")]
@@ -40,6 +55,29 @@ struct Args {
     /// Office tool: withdraw a device (lost, stolen, officer left) and exit.
     #[arg(long, value_name = "DEVICE_ID")]
     revoke: Option<uuid::Uuid>,
+}
+
+const DEMO_STAFF: &str = "demo";
+/// The demo district (Huyện Đăk Glei): the demo account sees all its communes.
+const DEMO_UNIT: &str = "62-610";
+const PASSWORD_ENV: &str = "PCMT_STAFF_PASSWORD";
+
+fn random_secret() -> Result<[u8; 9], Box<dyn std::error::Error>> {
+    let mut buf = [0u8; 9];
+    getrandom::fill(&mut buf).map_err(|e| format!("no randomness available: {e}"))?;
+    Ok(buf)
+}
+
+/// From the environment, else the first line of standard input (so a
+/// password never shows in the process list or the shell history).
+fn staff_password() -> Result<String, Box<dyn std::error::Error>> {
+    if let Ok(p) = std::env::var(PASSWORD_ENV) {
+        return Ok(p);
+    }
+    eprintln!("Mật khẩu / password (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 #[tokio::main]
@@ -63,6 +101,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
         let code = hub.issue_code(&communes, officer, args.code_hours * 3600)?;
         println!("{code}");
+        return Ok(());
+    }
+    if let (Some(name), Some(unit)) = (&args.add_staff, &args.unit) {
+        let password = staff_password()?;
+        hub.add_staff(name, &password, unit)?;
+        println!("staff account {name} can now sign in to the dashboard for unit {unit}");
         return Ok(());
     }
     if let Some(device) = args.revoke {
@@ -91,14 +135,31 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
+    let mut demo_password = None;
     if args.demo {
         let n = demo::seed(&mut hub)?;
         if n > 0 {
             println!("seeded the demo district with {n} sessions");
         }
+        if args.demo_office {
+            let n = demo::seed_office(&mut hub, chrono::Local::now().date_naive())?;
+            if n > 0 {
+                println!("seeded a year of the demo district's field work: {n} records");
+            }
+        }
+        let password = hex::encode(random_secret()?);
+        hub.add_staff(DEMO_STAFF, &password, DEMO_UNIT)?;
+        demo_password = Some(password);
     }
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    println!("pcmt-hub listening on http://{}", listener.local_addr()?);
+    let address = listener.local_addr()?;
+    if let Some(password) = demo_password {
+        println!(
+            "demo dashboard account: {DEMO_STAFF} / {password} (unit {DEMO_UNIT}) at http://{address}/dashboard"
+        );
+    }
+    // Last line before serving: the end-to-end harness waits for it.
+    println!("pcmt-hub listening on http://{address}");
     tokio::select! {
         r = server::serve(listener, std::sync::Arc::new(std::sync::Mutex::new(hub))) => r?,
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),

@@ -2,13 +2,14 @@
 //! Every failure is a 4xx/5xx with a plain-text reason; nothing is stored
 //! unless the whole request was accepted.
 
+use crate::dashboard::auth::Limits;
 use crate::devices::Scope;
 use crate::store::{HubError, HubStore};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
@@ -22,23 +23,32 @@ use std::sync::{Arc, Mutex};
 /// office tools, by whoever issues codes).
 pub type Shared = Arc<Mutex<HubStore>>;
 
+/// The sync routes and the office dashboard, with the dashboard's default
+/// sign-in limits.
 pub fn router(hub: Shared) -> Router {
+    router_with(hub, Limits::default())
+}
+
+pub fn router_with(hub: Shared, limits: Limits) -> Router {
     Router::new()
-        .route(
-            "/",
-            get(|| async { "Sổ tay PCMT — máy chủ huyện (district hub)\n" }),
-        )
+        .route("/", get(|| async { Redirect::to(crate::dashboard::HOME) }))
         .route("/health", get(|| async { "ok\n" }))
         .route(ENROL_PATH, post(enrol))
         .route(PUSH_PATH, post(push))
         .route(PULL_PATH, post(pull))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
-        .with_state(hub)
+        .with_state(hub.clone())
+        .merge(crate::dashboard::router(hub, limits))
 }
 
-/// Serves until the listener fails or the future is dropped.
+/// Serves until the listener fails or the future is dropped. Client
+/// addresses reach the handlers for the dashboard's sign-in limits.
 pub async fn serve(listener: tokio::net::TcpListener, hub: Shared) -> std::io::Result<()> {
-    axum::serve(listener, router(hub)).await
+    axum::serve(
+        listener,
+        router(hub).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }
 
 struct Failure(StatusCode, String);
@@ -75,17 +85,27 @@ impl From<SyncError> for Failure {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs `work` on the store on a blocking thread: SQLite calls never hold
+/// up the async workers.
+pub(crate) async fn on_store<T: Send + 'static>(
     hub: Shared,
-    work: impl FnOnce(&mut HubStore) -> Result<T, HubError> + Send + 'static,
-) -> Result<T, Failure> {
+    work: impl FnOnce(&mut HubStore) -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
     tokio::task::spawn_blocking(move || {
         let mut store = hub.lock().unwrap_or_else(|p| p.into_inner());
         work(&mut store)
     })
     .await
-    .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-    .map_err(Failure::from)
+}
+
+async fn blocking<T: Send + 'static>(
+    hub: Shared,
+    work: impl FnOnce(&mut HubStore) -> Result<T, HubError> + Send + 'static,
+) -> Result<T, Failure> {
+    on_store(hub, work)
+        .await
+        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(Failure::from)
 }
 
 /// The bearer token of a sync request; every sync route requires one.

@@ -3,16 +3,20 @@
 //! A push is applied in one transaction: documents updated and their new
 //! changes appended to the feed together. Changes the hub already holds are
 //! skipped by hash, so a push sent twice changes nothing.
+//!
+//! Every applied document also refreshes its projection rows (the tablet's
+//! `*_rows` tables, through `pcmt_core::projection`) in the same transaction,
+//! so the office dashboard reports from the same rows with the same code.
 
 use crate::devices::Scope;
 use automerge::{AutoCommit, Change};
-use pcmt_core::migrate;
 use pcmt_core::record_doc;
 use pcmt_core::sync::wire::{
     DocChanges, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
 };
 use pcmt_core::CoreError;
-use pcmt_model::Labelled;
+use pcmt_core::{migrate, projection};
+use pcmt_model::{Labelled, OrgTree, StatusRules};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
@@ -45,6 +49,10 @@ pub enum HubError {
 
 pub struct HubStore {
     conn: Connection,
+    /// The org tree reports roll up through: the bundled demo district until
+    /// org units are configured at the office, as on the tablets.
+    units: OrgTree,
+    rules: StatusRules,
 }
 
 impl HubStore {
@@ -61,7 +69,36 @@ impl HubStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate::apply(&mut conn, migrate::HUB)?;
-        Ok(Self { conn })
+        let mut hub = Self {
+            conn,
+            units: OrgTree::demo(),
+            rules: StatusRules::bundled(),
+        };
+        if projection::rebuild_wanted(&hub.conn)? {
+            hub.rebuild_projections()?;
+        }
+        Ok(hub)
+    }
+
+    /// Rebuilds every projection row from the documents, in one transaction.
+    /// Returns the ids of documents the hub cannot interpret (a newer
+    /// schema, say): they stay stored and synced, but out of the reports.
+    pub fn rebuild_projections(&mut self) -> Result<Vec<String>, HubError> {
+        let tx = self.conn.transaction()?;
+        let unreadable = projection::rebuild(&tx, &self.rules)?;
+        tx.commit()?;
+        for u in &unreadable {
+            tracing::warn!(id = %u.id, error = %u.error, "record left out of the hub's reports");
+        }
+        Ok(unreadable.into_iter().map(|u| u.id).collect())
+    }
+
+    pub fn units(&self) -> &OrgTree {
+        &self.units
+    }
+
+    pub fn rules(&self) -> &StatusRules {
+        &self.rules
     }
 
     pub(crate) fn conn(&self) -> &Connection {
@@ -70,6 +107,11 @@ impl HubStore {
 
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+
+    /// A transaction needs the connection mutably while projection reads the rules.
+    pub(crate) fn conn_and_rules(&mut self) -> (&mut Connection, &StatusRules) {
+        (&mut self.conn, &self.rules)
     }
 
     pub fn document_count(&self) -> Result<u64, HubError> {
@@ -101,7 +143,7 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let mut new_changes = 0u32;
         for dc in &req.docs {
-            new_changes += apply_doc(&tx, dc, scope.device)?;
+            new_changes += apply_doc(&tx, dc, scope.device, &self.rules)?;
         }
         tx.commit()?;
         Ok(PushAck {
@@ -171,11 +213,13 @@ impl HubStore {
     }
 }
 
-/// Applies one document's changes; returns how many were new to the hub.
+/// Applies one document's changes and refreshes its projection rows;
+/// returns how many changes were new to the hub.
 pub(crate) fn apply_doc(
     conn: &Connection,
     dc: &DocChanges,
     origin: uuid::Uuid,
+    rules: &StatusRules,
 ) -> Result<u32, HubError> {
     let id = dc.id.to_string();
     let reject = |reason: String| HubError::Rejected {
@@ -224,6 +268,7 @@ pub(crate) fn apply_doc(
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
         params![id, header.kind.code(), header.commune, doc.save()],
     )?;
+    refresh_rows(conn, &id, &doc, rules)?;
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO changes (doc_id, commune, hash, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -239,6 +284,32 @@ pub(crate) fn apply_doc(
         ])? as u32;
     }
     Ok(added)
+}
+
+/// Projects one document inside a savepoint. The hub relays what tablets
+/// send and never validated record bodies, so a body it cannot read (a
+/// newer app's schema) must not refuse the push: the document is stored and
+/// synced as before, its rows are rolled back to their last readable state,
+/// and the office's log says which record the reports leave out.
+fn refresh_rows(
+    conn: &Connection,
+    id: &str,
+    doc: &AutoCommit,
+    rules: &StatusRules,
+) -> Result<(), HubError> {
+    conn.execute_batch("SAVEPOINT project_doc")?;
+    match projection::project(conn, doc, rules) {
+        Ok(()) => conn.execute_batch("RELEASE project_doc")?,
+        Err(CoreError::Db(e)) => {
+            conn.execute_batch("ROLLBACK TO project_doc; RELEASE project_doc")?;
+            return Err(HubError::Db(e));
+        }
+        Err(error) => {
+            conn.execute_batch("ROLLBACK TO project_doc; RELEASE project_doc")?;
+            tracing::warn!(%id, %error, "record left out of the hub's reports");
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -429,6 +500,70 @@ mod tests {
             hub.push(&pek, &forged),
             Err(HubError::Forbidden(_))
         ));
+    }
+
+    fn session_rows(hub: &HubStore) -> Vec<(String, i64)> {
+        let mut stmt = hub
+            .conn()
+            .prepare("SELECT id, attendees FROM session_rows ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// The dashboard's rows follow the documents in the push's transaction;
+    /// a body the hub cannot read is still stored and synced, only left out
+    /// of the rows.
+    #[test]
+    fn pushed_documents_keep_their_projection_rows_and_an_unreadable_body_is_only_left_out() {
+        use automerge::transaction::Transactable;
+        let mut hub = HubStore::open_in_memory().unwrap();
+        let (id, mut doc) = session_doc("62-610-23284");
+        hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
+            .unwrap();
+        assert_eq!(session_rows(&hub), [(id.to_string(), 200)]);
+
+        let heads = doc.get_heads();
+        doc.put(automerge::ROOT, "attendees", 250).unwrap();
+        let mut edit = push_of(id, "62-610-23284", &mut doc);
+        edit.docs[0] = DocChanges::since(id, RecordKind::Session, "62-610-23284", &mut doc, &heads);
+        hub.push(&office(), &edit).unwrap();
+        assert_eq!(session_rows(&hub), [(id.to_string(), 250)]);
+
+        let (odd, mut odd_doc) = session_doc("62-610-23284");
+        odd_doc
+            .put(automerge::ROOT, "attendees", "rất đông")
+            .unwrap();
+        let ack = hub
+            .push(&office(), &push_of(odd, "62-610-23284", &mut odd_doc))
+            .unwrap();
+        assert_eq!(ack.new_changes, 2, "stored and fed to other devices");
+        assert_eq!(hub.document_count().unwrap(), 2);
+        assert_eq!(session_rows(&hub), [(id.to_string(), 250)]);
+        assert_eq!(hub.rebuild_projections().unwrap(), [odd.to_string()]);
+        assert_eq!(session_rows(&hub), [(id.to_string(), 250)]);
+    }
+
+    /// A hub that held documents before it kept rows gets them on opening.
+    #[test]
+    fn a_hub_from_before_the_rows_builds_them_when_it_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old-hub.db");
+        let (id, mut doc) = session_doc("62-610-23290");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate::apply(&mut conn, &migrate::HUB[..4]).unwrap();
+            conn.execute(
+                "INSERT INTO documents (id, kind, commune, bytes) VALUES (?1, 'session', '62-610-23290', ?2)",
+                params![id.to_string(), doc.save()],
+            )
+            .unwrap();
+        }
+        let hub = HubStore::open(&path).unwrap();
+        assert_eq!(session_rows(&hub), [(id.to_string(), 200)]);
+        assert!(!projection::rebuild_wanted(hub.conn()).unwrap());
     }
 
     #[test]

@@ -96,10 +96,11 @@ impl HubStore {
     /// Applies a batch from above and moves the cursor, in one transaction;
     /// returns how many documents it changed.
     fn apply_from_above(&mut self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError> {
-        let tx = self.conn_mut().transaction()?;
+        let (conn, rules) = self.conn_and_rules();
+        let tx = conn.transaction()?;
         let mut changed_docs = 0;
         for dc in batch {
-            if apply_doc(&tx, dc, UPLINK_ORIGIN)? > 0 {
+            if apply_doc(&tx, dc, UPLINK_ORIGIN, rules)? > 0 {
                 changed_docs += 1;
             }
         }

@@ -31,6 +31,17 @@ pub fn session(venue_name: &str) -> SessionInput {
     }
 }
 
+/// A status span with no closing reason or notes, as most are.
+pub fn span(status: LegalStatus, from: NaiveDate, until: Option<NaiveDate>) -> StatusSpan {
+    StatusSpan {
+        status,
+        closed_reason: None,
+        from,
+        until,
+        notes: String::new(),
+    }
+}
+
 /// A person in voluntary community rehab since 1 August 2025.
 pub fn person(full_name: &str) -> PersonInput {
     PersonInput {

@@ -1,0 +1,455 @@
+//! The office dashboard (trang tổng hợp của văn phòng): server-rendered
+//! pages for office staff, behind a sign-in. It shows the report
+//! (`pcmt_core::report::compute` over the hub's projection rows) for a
+//! period and an org unit within the staff member's own, trends by month,
+//! the communes' coverage, a plot of the sites found, and the exports of
+//! `pcmt-export` as downloads.
+//!
+//! - `auth`: staff accounts (Argon2id), sessions, the sign-in limiter.
+//! - `query`: what the period and unit choosers send, read into a `Period`.
+//! - `figures`: everything a page shows, computed under one lock.
+//! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
+//! - `downloads`: the export files with their content types and names.
+
+pub mod auth;
+mod charts;
+mod downloads;
+mod figures;
+mod pages;
+mod query;
+
+use crate::server::{on_store, Shared};
+use crate::store::HubError;
+use auth::{Limits, LoginLimiter, Staff};
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use pcmt_model::Lang;
+use query::ReportQuery;
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+pub const HOME: &str = "/dashboard";
+pub const LOGIN: &str = "/dashboard/login";
+const LOGOUT: &str = "/dashboard/logout";
+const COOKIE_NAME: &str = "pcmt_staff";
+
+#[derive(Clone)]
+pub struct DashState {
+    hub: Shared,
+    limiter: Arc<LoginLimiter>,
+}
+
+pub fn router(hub: Shared, limits: Limits) -> Router {
+    Router::new()
+        .route(HOME, get(report_page))
+        .route(LOGIN, get(login_page).post(login))
+        .route(LOGOUT, axum::routing::post(logout))
+        .route("/dashboard/export/{format}", get(download))
+        .with_state(DashState {
+            hub,
+            limiter: Arc::new(LoginLimiter::new(limits)),
+        })
+}
+
+/// What goes wrong on a page, in the words staff read.
+#[derive(Debug, thiserror::Error)]
+pub enum DashError {
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("unit {0} is outside this account's unit")]
+    OutsideScope(String),
+    #[error("no such download: {0}")]
+    NoSuchFormat(String),
+    #[error(transparent)]
+    Hub(#[from] HubError),
+    #[error("report: {0}")]
+    Core(#[from] pcmt_core::CoreError),
+    #[error("export: {0}")]
+    Export(#[from] pcmt_export::ExportError),
+    #[error("the hub's worker stopped: {0}")]
+    Worker(#[from] tokio::task::JoinError),
+}
+
+impl DashError {
+    fn status(&self) -> StatusCode {
+        match self {
+            DashError::BadQuery(_) => StatusCode::BAD_REQUEST,
+            DashError::OutsideScope(_) => StatusCode::FORBIDDEN,
+            DashError::NoSuchFormat(_) => StatusCode::NOT_FOUND,
+            DashError::Core(pcmt_core::CoreError::UnknownOrgUnit(_)) => StatusCode::NOT_FOUND,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message shown on the page, Vietnamese first.
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            DashError::BadQuery(what) => format!(
+                "{}: {what}",
+                lang.pick("Kỳ báo cáo không hợp lệ", "Invalid period")
+            ),
+            DashError::OutsideScope(unit) => format!(
+                "{} {unit}.",
+                lang.pick(
+                    "Tài khoản này không được xem số liệu của đơn vị",
+                    "This account may not see the figures of unit"
+                )
+            ),
+            DashError::NoSuchFormat(f) => format!(
+                "{} {f}.",
+                lang.pick("Không có định dạng tải về", "No download format")
+            ),
+            DashError::Core(pcmt_core::CoreError::UnknownOrgUnit(u)) => {
+                format!("{} {u}.", lang.pick("Không có đơn vị", "No such unit"))
+            }
+            other => format!(
+                "{} ({other})",
+                lang.pick(
+                    "Máy chủ gặp lỗi khi lập báo cáo",
+                    "The hub failed to build the report"
+                )
+            ),
+        }
+    }
+
+    fn page(&self, lang: Lang) -> Response {
+        if self.status().is_server_error() {
+            tracing::error!(error = %self, "dashboard");
+        }
+        (
+            self.status(),
+            Html(pages::error_page(&self.message(lang), lang)),
+        )
+            .into_response()
+    }
+}
+
+/// Escapes text for HTML content and attribute values.
+pub(crate) fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A number as the reader writes it: "1.234,5" in Vietnamese, "1,234.5" in
+/// English.
+pub(crate) fn number(v: f64, decimals: usize, lang: Lang) -> String {
+    let text = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let (group, point) = match lang {
+        Lang::Vi => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    let mut out = String::new();
+    if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
+    }
+    out
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters: for
+/// query strings and RFC 5987 file names alike.
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(&format!("{COOKIE_NAME}="))
+                .map(str::to_string)
+        })
+        .filter(|t| !t.is_empty())
+}
+
+/// The session cookie. No `Secure` flag yet: the hub serves plain HTTP on
+/// the office network until TLS is built (tracked); add it with TLS.
+fn session_cookie(token: &str, max_age: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={token}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age={max_age}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("pcmt_staff=; Path=/dashboard; Max-Age=0"))
+}
+
+/// Every dashboard page but the sign-in asks for this: no live session
+/// sends the browser to the sign-in page.
+impl FromRequestParts<DashState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &DashState) -> Result<Self, Response> {
+        let to_login = || Redirect::to(LOGIN).into_response();
+        let Some(token) = cookie_token(&parts.headers) else {
+            return Err(to_login());
+        };
+        match on_store(state.hub.clone(), move |s| s.staff_session(&token)).await {
+            Ok(Ok(Some(staff))) => Ok(staff),
+            Ok(Ok(None)) => Err(to_login()),
+            Ok(Err(e)) => Err(DashError::from(e).page(Lang::Vi)),
+            Err(e) => Err(DashError::from(e).page(Lang::Vi)),
+        }
+    }
+}
+
+/// The client's address when the server was started with connect info
+/// (`server::serve`); tests through the router alone have none.
+pub struct ClientAddress(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn lang_of(code: Option<&str>) -> Lang {
+    match code {
+        Some("en") => Lang::En,
+        _ => Lang::Vi,
+    }
+}
+
+async fn login_page(Query(q): Query<LangQuery>) -> Html<String> {
+    Html(pages::login_page(None, "", lang_of(q.lang.as_deref())))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    lang: Option<String>,
+}
+
+async fn login(
+    State(state): State<DashState>,
+    ClientAddress(address): ClientAddress,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = lang_of(form.lang.as_deref());
+    let refuse = |status: StatusCode, message: String| {
+        (
+            status,
+            Html(pages::login_page(Some(&message), &form.username, lang)),
+        )
+            .into_response()
+    };
+    if let Some(wait) = state.limiter.blocked_for(&form.username, address) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            match lang {
+                Lang::Vi => {
+                    format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+                }
+                Lang::En => format!("Too many failed sign-ins. Try again in {minutes} min."),
+            },
+        );
+    }
+    let result = async {
+        let username = form.username.clone();
+        let found = on_store(state.hub.clone(), move |s| s.staff_credentials(&username)).await??;
+        let password = form.password.clone();
+        let (phc, staff) = match found {
+            Some((phc, staff)) => (phc, Some(staff)),
+            None => (auth::decoy_hash().to_string(), None),
+        };
+        let ok =
+            tokio::task::spawn_blocking(move || auth::verify_password(&phc, &password)).await?;
+        match staff.filter(|_| ok) {
+            Some(staff) => {
+                let name = staff.username.clone();
+                Ok(Some(
+                    on_store(state.hub.clone(), move |s| s.open_staff_session(&name)).await??,
+                ))
+            }
+            None => Ok::<_, DashError>(None),
+        }
+    }
+    .await;
+    match result {
+        Ok(Some(token)) => {
+            state.limiter.record_success(&form.username);
+            let mut response = Redirect::to(&home_link(lang)).into_response();
+            response
+                .headers_mut()
+                .insert(SET_COOKIE, session_cookie(&token, auth::SESSION_SECS));
+            response
+        }
+        Ok(None) => {
+            state.limiter.record_failure(&form.username, address);
+            tokio::time::sleep(state.limiter.limits.failure_delay).await;
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                lang.pick(
+                    "Tên đăng nhập hoặc mật khẩu không đúng.",
+                    "Wrong username or password.",
+                )
+                .to_string(),
+            )
+        }
+        Err(e) => e.page(lang),
+    }
+}
+
+fn home_link(lang: Lang) -> String {
+    match lang {
+        Lang::Vi => HOME.to_string(),
+        Lang::En => format!("{HOME}?lang=en"),
+    }
+}
+
+async fn logout(State(state): State<DashState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie_token(&headers) {
+        if let Ok(Err(e)) =
+            on_store(state.hub.clone(), move |s| s.close_staff_session(&token)).await
+        {
+            tracing::warn!(error = %e, "could not end a staff session");
+        }
+    }
+    let mut response = Redirect::to(LOGIN).into_response();
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, session_cookie("", 0));
+    response
+}
+
+/// The unit asked for, which must lie within the staff member's own.
+fn unit_in_scope(
+    state_units: &pcmt_model::OrgTree,
+    staff: &Staff,
+    q: &ReportQuery,
+) -> Result<String, DashError> {
+    let unit = q.unit().unwrap_or(&staff.unit).to_string();
+    if state_units.get(&unit).is_none() {
+        return Err(pcmt_core::CoreError::UnknownOrgUnit(unit).into());
+    }
+    if !state_units.is_within(&unit, &staff.unit) {
+        return Err(DashError::OutsideScope(unit));
+    }
+    Ok(unit)
+}
+
+async fn report_page(
+    State(state): State<DashState>,
+    staff: Staff,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let lang = q.lang();
+    let result = async {
+        let today = chrono::Local::now().date_naive();
+        let period = q.period(today)?;
+        let figures = on_store(state.hub.clone(), move |s| {
+            let unit = unit_in_scope(s.units(), &staff, &q)?;
+            let figures = figures::Figures::compute(s, &unit, &period)?;
+            Ok::<_, DashError>(pages::report_page(
+                &staff,
+                &q,
+                &figures,
+                s.units(),
+                today,
+                lang,
+            ))
+        })
+        .await??;
+        Ok::<_, DashError>(figures)
+    }
+    .await;
+    match result {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => e.page(lang),
+    }
+}
+
+async fn download(
+    State(state): State<DashState>,
+    staff: Staff,
+    Path(format): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let lang = q.lang();
+    let result = async {
+        let format = downloads::Format::from_name(&format)?;
+        let period = q.period(chrono::Local::now().date_naive())?;
+        on_store(state.hub.clone(), move |s| {
+            let unit = unit_in_scope(s.units(), &staff, &q)?;
+            downloads::file(s, format, &unit, &period, lang)
+        })
+        .await?
+    }
+    .await;
+    match result {
+        Ok(response) => response,
+        Err(e) => e.page(lang),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_the_way_each_language_writes_them() {
+        assert_eq!(number(1234567.0, 0, Lang::Vi), "1.234.567");
+        assert_eq!(number(1234.5, 1, Lang::En), "1,234.5");
+        assert_eq!(number(87.5, 1, Lang::Vi), "87,5");
+        assert_eq!(number(0.0, 0, Lang::Vi), "0");
+        assert_eq!(number(-12.0, 0, Lang::Vi), "-12");
+    }
+
+    #[test]
+    fn file_names_and_queries_are_percent_encoded_as_utf8() {
+        assert_eq!(percent_encode("Đăk Pék"), "%C4%90%C4%83k%20P%C3%A9k");
+        assert_eq!(
+            esc(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

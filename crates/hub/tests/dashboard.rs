@@ -1,0 +1,306 @@
+//! The office dashboard through its HTTP routes (the router alone, no
+//! socket): sign-in, sessions, scope, the sign-in limit and the downloads,
+//! on a hub seeded with the demo district's year of field work.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use pcmt_hub::dashboard::auth::Limits;
+use pcmt_hub::server::{router_with, Shared};
+use pcmt_hub::{demo, HubStore};
+use std::io::Cursor;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "mật khẩu văn phòng";
+/// The demo district, and one of its communes.
+const DISTRICT: &str = "62-610";
+const PEK: &str = "62-610-23284";
+const CHOONG: &str = "62-610-23287";
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// A demo hub with two accounts: the district office and Đăk Pék's.
+fn hub() -> Router {
+    let mut store = HubStore::open_in_memory().unwrap();
+    demo::seed_office(&mut store, today()).unwrap();
+    store.add_staff("huyen", PASSWORD, DISTRICT).unwrap();
+    store.add_staff("dakpek", PASSWORD, PEK).unwrap();
+    let shared: Shared = Arc::new(Mutex::new(store));
+    router_with(
+        shared,
+        Limits {
+            per_user: 3,
+            failure_delay: Duration::from_millis(5),
+            ..Limits::default()
+        },
+    )
+}
+
+async fn send(app: &Router, req: Request<Body>) -> Response {
+    app.clone().oneshot(req).await.unwrap()
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut req = Request::get(path);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.body(Body::empty()).unwrap()
+}
+
+fn form(user: &str, password: &str) -> Request<Body> {
+    let body = format!(
+        "username={}&password={}",
+        urlencode(user),
+        urlencode(password)
+    );
+    Request::post("/dashboard/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn body(r: Response) -> Vec<u8> {
+    axum::body::to_bytes(r.into_body(), 50 << 20)
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+async fn text(r: Response) -> String {
+    String::from_utf8(body(r).await).unwrap()
+}
+
+fn header_of(r: &Response, name: header::HeaderName) -> String {
+    r.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// Signs in and returns the cookie to send back.
+async fn sign_in(app: &Router, user: &str) -> String {
+    let r = send(app, form(user, PASSWORD)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header_of(&r, header::LOCATION), "/dashboard");
+    let cookie = header_of(&r, header::SET_COOKIE);
+    for part in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Max-Age=36000",
+        "Path=/dashboard",
+    ] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    cookie.split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn without_a_session_every_page_and_download_sends_to_the_sign_in() {
+    let app = hub();
+    for path in [
+        "/dashboard",
+        "/dashboard/export/xlsx",
+        "/dashboard?unit=62-610&kind=month",
+    ] {
+        for cookie in [None, Some("pcmt_staff=forged"), Some("other=1")] {
+            let r = send(&app, get(path, cookie)).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path} {cookie:?}");
+            assert_eq!(header_of(&r, header::LOCATION), "/dashboard/login");
+        }
+    }
+    let login = send(&app, get("/dashboard/login", None)).await;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert!(text(login).await.contains("Mật khẩu"));
+    let root = send(&app, get("/", None)).await;
+    assert_eq!(header_of(&root, header::LOCATION), "/dashboard");
+}
+
+#[tokio::test]
+async fn the_right_password_opens_the_report_of_the_staff_members_unit() {
+    let app = hub();
+    let cookie = sign_in(&app, "Huyen").await;
+    let r = send(&app, get("/dashboard", Some(&cookie))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = text(r).await;
+    assert!(html.contains("Huyện Đăk Glei (demo)"));
+    assert!(html.contains(r#"<tr data-code="sessions">"#));
+    assert!(html.contains(r#"class="met">Đạt"#), "a met target is shown");
+    assert!(
+        html.contains(r#"class="unmet">Chưa đạt"#),
+        "so is an unmet one"
+    );
+    assert!(html.contains(r#"id="chart-sessions""#));
+    assert!(html.contains(r#"id="site-plot""#));
+    assert_eq!(html.matches("<tr data-commune=").count(), 3);
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing fetched from elsewhere"
+    );
+    // English on request.
+    let en = text(send(&app, get("/dashboard?lang=en", Some(&cookie))).await).await;
+    assert!(en.contains("Drug prevention and control report"));
+}
+
+#[tokio::test]
+async fn a_wrong_password_or_name_gets_a_clear_error_and_no_session() {
+    let app = hub();
+    for (user, password) in [("huyen", "sai mật khẩu"), ("khong-co", PASSWORD)] {
+        let r = send(&app, form(user, password)).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(header_of(&r, header::SET_COOKIE).is_empty());
+        assert!(text(r)
+            .await
+            .contains("Tên đăng nhập hoặc mật khẩu không đúng."));
+    }
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_username_even_for_the_right_password() {
+    let app = hub();
+    for _ in 0..3 {
+        let r = send(&app, form("huyen", "đoán mò đoán mò")).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = send(&app, form("huyen", PASSWORD)).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(text(r).await.contains("Đăng nhập sai quá nhiều lần"));
+    // Another account is not locked by them.
+    sign_in(&app, "dakpek").await;
+}
+
+#[tokio::test]
+async fn a_commune_account_sees_its_commune_only() {
+    let app = hub();
+    let cookie = sign_in(&app, "dakpek").await;
+    let own = send(&app, get(&format!("/dashboard?unit={PEK}"), Some(&cookie))).await;
+    assert_eq!(own.status(), StatusCode::OK);
+    let html = text(own).await;
+    assert!(html.contains("Xã Đăk Pék"));
+    assert!(
+        !html.contains(r#"value="62-610-23287""#),
+        "no other commune offered"
+    );
+    for path in [
+        format!("/dashboard?unit={CHOONG}"),
+        format!("/dashboard?unit={DISTRICT}"),
+        format!("/dashboard/export/geojson?unit={CHOONG}"),
+        format!("/dashboard/export/xlsx?unit={DISTRICT}"),
+    ] {
+        let r = send(&app, get(&path, Some(&cookie))).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        assert!(text(r).await.contains("không được xem số liệu"));
+    }
+    let unknown = send(&app, get("/dashboard?unit=99", Some(&cookie))).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let bad = send(&app, get("/dashboard?kind=month&month=13", Some(&cookie))).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn downloads_have_their_type_a_vietnamese_name_and_parse() {
+    use calamine::{open_workbook_from_rs, Reader, Xlsx};
+    let app = hub();
+    let cookie = sign_in(&app, "huyen").await;
+    // The last twelve months: the whole demo year.
+    let from = today() - chrono::Days::new(364);
+    let q = format!("unit={DISTRICT}&kind=range&from={from}&until={}", today());
+    let fetch = |format: &'static str| {
+        let app = app.clone();
+        let (q, cookie) = (q.clone(), cookie.clone());
+        async move {
+            let r = send(
+                &app,
+                get(&format!("/dashboard/export/{format}?{q}"), Some(&cookie)),
+            )
+            .await;
+            assert_eq!(r.status(), StatusCode::OK, "{format}");
+            let disposition = header_of(&r, header::CONTENT_DISPOSITION);
+            assert!(
+                disposition.starts_with("attachment; filename=\""),
+                "{disposition}"
+            );
+            assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+            assert!(disposition.contains(&format!(".{format}")), "{disposition}");
+            (header_of(&r, header::CONTENT_TYPE), body(r).await)
+        }
+    };
+
+    let (kind, xlsx) = fetch("xlsx").await;
+    assert_eq!(
+        kind,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx)).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        ["Tuyên truyền", "Quản lý, cai nghiện", "Triệt xóa"]
+    );
+    let sheet = wb.worksheet_range("Tuyên truyền").unwrap();
+    let cells: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
+    assert!(
+        cells.iter().any(|c| c.contains("Huyện Đăk Glei (demo)")),
+        "{cells:?}"
+    );
+
+    let (kind, csv) = fetch("csv").await;
+    assert_eq!(kind, "text/csv; charset=utf-8");
+    assert!(csv.starts_with("\u{feff}".as_bytes()));
+    assert!(String::from_utf8(csv)
+        .unwrap()
+        .contains("Số buổi tuyên truyền"));
+
+    let (kind, geo) = fetch("geojson").await;
+    assert_eq!(kind, "application/geo+json");
+    let parsed: geojson::GeoJson = String::from_utf8(geo).unwrap().parse().unwrap();
+    let geojson::GeoJson::FeatureCollection(fc) = parsed else {
+        panic!("not a feature collection")
+    };
+    // Four sites, each a point and a walked boundary.
+    assert_eq!(fc.features.len(), 8);
+    assert!(fc.features.iter().all(|f| f
+        .properties
+        .as_ref()
+        .is_some_and(|p| !p.contains_key("grower"))));
+
+    let (kind, kml) = fetch("kml").await;
+    assert_eq!(kind, "application/vnd.google-earth.kml+xml");
+    let kml = String::from_utf8(kml).unwrap();
+    assert!(kml.starts_with("<?xml"));
+    assert_eq!(kml.matches("<Placemark").count(), 8);
+
+    let missing = send(&app, get("/dashboard/export/pdf", Some(&cookie))).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = hub();
+    let cookie = sign_in(&app, "huyen").await;
+    let out = send(
+        &app,
+        Request::post("/dashboard/logout")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert!(header_of(&out, header::SET_COOKIE).contains("Max-Age=0"));
+    let after = send(&app, get("/dashboard", Some(&cookie))).await;
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+}

@@ -1,0 +1,122 @@
+//! End-to-end: office staff use the hub's dashboard in a real browser
+//! (Debian's Chromium, headless, through chromedriver) against the hub
+//! binary started with the demo district and a year of its field work.
+//! Run by `cargo xtask test`, which builds the hub and names it in
+//! PCMT_E2E_HUB. Screenshots land in target/e2e/ as dash-*.png.
+
+use chrono::{Datelike, Local};
+use sotay_pcmt::e2e::{AppWindow, HubProcess, PATIENCE};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Waits for a finished download whose name ends with `ext`.
+async fn downloaded(dir: &Path, ext: &str) -> PathBuf {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let found = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == ext));
+        if let Some(p) = found {
+            return p;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no .{ext} download in {}",
+            dir.display()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the hub binary in headless Chromium; run by `cargo xtask test`"]
+async fn staff_sign_in_choose_a_period_read_the_indicators_and_download_the_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start_with(dir.path(), &["--demo-office"]);
+    let (name, password) = hub.staff.clone().expect("the demo account is printed");
+    let browser = AppWindow::chromium(&dir.path().join("browser")).await;
+    let c = &browser.client;
+
+    // No session: the dashboard sends the browser to the sign-in page.
+    c.goto(&format!("{}/dashboard", hub.url)).await.unwrap();
+    browser.css("#sign-in").await;
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/dashboard/login"));
+    browser.screenshot("dash-01-login").await;
+
+    // A wrong password: a clear Vietnamese error, and still no way in.
+    browser.type_into("#username", &name).await;
+    browser.type_into("#password", "sai mật khẩu").await;
+    browser.click("#sign-in").await;
+    browser
+        .wait_for_text("#login-error", "Tên đăng nhập hoặc mật khẩu không đúng")
+        .await;
+    browser.screenshot("dash-01b-wrong-password").await;
+
+    // The right one: the current year's report of the demo district.
+    browser.type_into("#password", &password).await;
+    browser.click("#sign-in").await;
+    browser
+        .wait_for_text("#report-title", "Huyện Đăk Glei (demo)")
+        .await;
+    let year = Local::now().year();
+    browser
+        .wait_for_text("#report-period", &format!("Năm {year}"))
+        .await;
+    let sessions = browser
+        .wait_for_text("#indicators tr[data-code=sessions]", "Số buổi tuyên truyền")
+        .await;
+    assert!(!sessions.contains("buổi 0"), "{sessions}");
+    let communes = browser.texts("#communes tbody tr").await;
+    assert_eq!(communes.len(), 3, "{communes:?}");
+    browser.css("#site-plot").await;
+    browser.full_page_screenshot("dash-02-report").await;
+
+    // Choose this month: only its fields show, and the page follows.
+    browser.choose("#kind", "month").await;
+    let month_field_shown = browser
+        .js(
+            "return !document.getElementById('month').closest('label').hidden \
+             && document.getElementById('half').closest('label').hidden",
+        )
+        .await;
+    assert_eq!(month_field_shown, serde_json::Value::Bool(true));
+    let month = Local::now().month();
+    browser.choose("#month", &month.to_string()).await;
+    browser.click("#show").await;
+    browser
+        .wait_for_text("#report-period", &format!("Tháng {month:02}/{year}"))
+        .await;
+    browser.wait_for_text("#indicators", "Đạt").await;
+    browser.full_page_screenshot("dash-03-month").await;
+
+    // The workbook downloads with its Vietnamese name and is a real XLSX (zip).
+    browser.click("#download-xlsx").await;
+    let file = downloaded(&dir.path().join("browser/downloads"), "xlsx").await;
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("Báo cáo PCMT - Huyện Đăk Glei (demo)"),
+        "{name}"
+    );
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
+
+    // English on request; signing out ends the session.
+    browser.click("#lang").await;
+    browser
+        .wait_for_text("#report-title", "Drug prevention and control report")
+        .await;
+    browser.full_page_screenshot("dash-04-english").await;
+    browser.click("#sign-out").await;
+    browser.css("#sign-in").await;
+    c.goto(&format!("{}/dashboard", hub.url)).await.unwrap();
+    browser.css("#sign-in").await;
+    browser.close().await;
+}
