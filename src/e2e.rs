@@ -145,6 +145,7 @@ impl AppWindow {
                 &native_port.to_string(),
             ])
             .env("PCMT_DATA_DIR", data_dir)
+            .env("PCMT_EXPORT_DIR", data_dir.join("exports"))
             .env("PCMT_HUB_URL", hub_url)
             .env("PCMT_ENROL_CODE", code)
             .env("PCMT_OFFICER", "A Lưu (Công an xã)")

@@ -463,3 +463,37 @@ async fn two_tablets_edit_one_session_and_the_officer_settles_the_conflict() {
         "Chợ trung tâm xã Đăk Pék (khu B)"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn the_years_report_counts_the_districts_sessions_and_saves_a_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_hub, app) = officer(dir.path()).await;
+
+    app.click("#nav-reports").await;
+    app.wait_for_text("#report-title", "Tháng").await;
+    app.choose("#report-kind", "year").await;
+    app.choose("#report-year", "2026").await;
+    app.choose("#report-unit", "62-610").await;
+    // The demo district's three sessions of 2026 reached the tablet at its first sync.
+    app.wait_for_text("#report-title", "Năm 2026").await;
+    let sessions = app.wait_for_text("#indicator-sessions", "3 buổi").await;
+    assert!(sessions.contains("Số buổi tuyên truyền"), "{sessions}");
+    let communes = app.wait_for_text("#indicator-communes_reached", "%").await;
+    assert!(
+        communes.contains("(3/3)"),
+        "every demo commune had a session: {communes}"
+    );
+    app.screens("23-report").await;
+
+    app.click("#export-xlsx").await;
+    let saved = app.wait_for_text("#notice", "Đã lưu tệp").await;
+    let workbook = dir
+        .path()
+        .join("tablet/exports/bao-cao-pcmt_huyen-dak-glei-demo_2026-01-01_2026-12-31.xlsx");
+    assert!(saved.contains(&workbook.display().to_string()), "{saved}");
+    let bytes = std::fs::read(&workbook).expect("the workbook was written");
+    assert!(bytes.starts_with(b"PK"), "an XLSX is a zip archive");
+    app.screens("24-report-exported").await;
+    app.close().await;
+}

@@ -5,9 +5,9 @@
 use crate::api;
 use crate::screens::{
     checkin_form::CheckInForm, first_start::FirstStart, people::People, person_file::PersonFile,
-    person_form::PersonEdit, reports::Reports, session_detail::SessionDetail, session_form::SessionEdit,
-    sessions::Sessions, settings::SettingsScreen, survey_detail::SurveyDetail,
-    survey_form::SurveyEdit, surveys::Surveys, today::Today,
+    person_form::PersonEdit, reports::Reports, session_detail::SessionDetail,
+    session_form::SessionEdit, sessions::Sessions, settings::SettingsScreen,
+    survey_detail::SurveyDetail, survey_form::SurveyEdit, surveys::Surveys, today::Today,
 };
 use crate::ui;
 use pcmt_model::api::{AppInfo, CommandError, SyncReport};

@@ -14,7 +14,7 @@ pub use geo::{geojson, kml};
 pub use table::csv;
 pub use xlsx::xlsx;
 
-use pcmt_model::report::{ExportFormat, Indicator, Report, SiteFeature, Unit};
+use pcmt_model::report::{ExportFormat, Indicator, Period, Report, SiteFeature, Unit};
 use pcmt_model::Lang;
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,38 @@ pub fn export(
             kml(sites, &title)
         }
     }
+}
+
+/// The MIME type a download of `format` is served with.
+pub fn content_type(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ExportFormat::Csv => "text/csv; charset=utf-8",
+        ExportFormat::GeoJson => "application/geo+json",
+        ExportFormat::Kml => "application/vnd.google-earth.kml+xml",
+    }
+}
+
+/// "Báo cáo PCMT - Huyện Đăk Glei (demo) - 2026-01-01 đến 2026-12-31.xlsx",
+/// the Vietnamese name, and a plain ASCII one for file systems and old
+/// clients: "bao-cao-pcmt_huyen-dak-glei-demo_2026-01-01_2026-12-31.xlsx".
+pub fn file_names(format: ExportFormat, unit_name: &str, period: &Period) -> (String, String) {
+    let what = if format.is_map() {
+        "Điểm phát hiện"
+    } else {
+        "Báo cáo PCMT"
+    };
+    let (from, until, ext) = (period.from, period.until, format.extension());
+    let full = format!("{what} - {unit_name} - {from} đến {until}.{ext}");
+    let slug = |text: &str| {
+        pcmt_model::text::fold(text)
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    let ascii = format!("{}_{}_{from}_{until}.{ext}", slug(what), slug(unit_name));
+    (full, ascii)
 }
 
 /// Headings shared by the workbook, the CSV and the hub's dashboard, in
@@ -107,4 +139,26 @@ pub fn heading(report: &Report, lang: Lang) -> Vec<String> {
         ));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_keep_vietnamese_and_give_a_plain_twin() {
+        let november = Period::month(2026, 11).expect("a month");
+        let (full, ascii) = file_names(ExportFormat::Xlsx, "Xã Đăk Pék", &november);
+        assert_eq!(
+            full,
+            "Báo cáo PCMT - Xã Đăk Pék - 2026-11-01 đến 2026-11-30.xlsx"
+        );
+        assert_eq!(ascii, "bao-cao-pcmt_xa-dak-pek_2026-11-01_2026-11-30.xlsx");
+        let (_, map) = file_names(ExportFormat::Kml, " Huyện  Đăk Glei (demo) ", &november);
+        assert_eq!(
+            map,
+            "diem-phat-hien_huyen-dak-glei-demo_2026-11-01_2026-11-30.kml"
+        );
+        assert_eq!(content_type(ExportFormat::GeoJson), "application/geo+json");
+    }
 }

@@ -21,6 +21,7 @@ pub mod site;
 pub mod status;
 pub mod status_rules;
 pub mod survey;
+pub mod text;
 pub mod validation;
 pub mod visit;
 

@@ -587,10 +587,10 @@ pub struct SiteFeature {
 labelled_enum!(
     /// Định dạng xuất: the file kinds a report or its sites are saved as.
     ExportFormat {
-        Xlsx = ("xlsx", "Excel (XLSX)", "Excel (XLSX)"),
-        Csv = ("csv", "Bảng CSV", "CSV table"),
-        GeoJson = ("geojson", "Bản đồ GeoJSON", "GeoJSON map"),
-        Kml = ("kml", "Bản đồ KML (Google Earth)", "KML map (Google Earth)"),
+        Xlsx = ("xlsx", "Báo cáo Excel (XLSX)", "Excel report (XLSX)"),
+        Csv = ("csv", "Bảng chỉ tiêu (CSV)", "Indicators (CSV)"),
+        GeoJson = ("geojson", "Điểm phát hiện (GeoJSON)", "Sites (GeoJSON)"),
+        Kml = ("kml", "Điểm phát hiện (KML)", "Sites (KML)"),
     }
 );
 

@@ -9,6 +9,7 @@ use crate::load::{fetched, use_fetch};
 use crate::ui::{self, field, list_choice, setter};
 use chrono::Datelike;
 use pcmt_model::report::{dmy, ExportFormat, Indicator, Period, PeriodKind, Report, Section, Unit};
+use pcmt_model::text::number;
 use pcmt_model::{Field, Labelled, Lang};
 use yew::prelude::*;
 
@@ -87,11 +88,22 @@ pub fn Reports() -> Html {
         .map(|y| (y.to_string(), y.to_string()))
         .collect();
     let months: Vec<(String, String)> = (1..=12)
-        .map(|m| (m.to_string(), format!("{} {m:02}", l.pick("Tháng", "Month"))))
+        .map(|m| {
+            (
+                m.to_string(),
+                format!("{} {m:02}", l.pick("Tháng", "Month")),
+            )
+        })
         .collect();
     let halves = vec![
-        ("1".to_string(), l.pick("6 tháng đầu năm", "First half").to_string()),
-        ("2".to_string(), l.pick("6 tháng cuối năm", "Second half").to_string()),
+        (
+            "1".to_string(),
+            l.pick("6 tháng đầu năm", "First half").to_string(),
+        ),
+        (
+            "2".to_string(),
+            l.pick("6 tháng cuối năm", "Second half").to_string(),
+        ),
     ];
     let no_errors = Vec::new();
     html! {
@@ -126,7 +138,11 @@ pub fn Reports() -> Html {
 fn report_view(ctx: &Ctx, r: &Report, unit: &str, period: Period) -> Html {
     let l = ctx.lang;
     let due = r.period.due_before().map(|d| {
-        format!("{} {}", l.pick("Hạn gửi tỉnh: trước ngày", "Due at the province before"), dmy(d))
+        format!(
+            "{} {}",
+            l.pick("Hạn gửi tỉnh: trước ngày", "Due at the province before"),
+            dmy(d)
+        )
     });
     html! {
         <>
@@ -166,7 +182,8 @@ fn export_button(ctx: &Ctx, unit: &str, period: Period, format: ExportFormat) ->
 }
 
 fn section_view(l: Lang, r: &Report, section: Section) -> Html {
-    let not_reached = |title: (&'static str, &'static str), units: &[pcmt_model::report::NamedUnit]| {
+    let not_reached = |title: (&'static str, &'static str),
+                       units: &[pcmt_model::report::NamedUnit]| {
         if units.is_empty() {
             return html! {};
         }
@@ -206,17 +223,18 @@ fn indicator_row(l: Lang, i: &Indicator) -> Html {
     let value = match (i.value, unit) {
         (None, _) => "—".to_string(),
         (Some(v), Unit::Percent) => match (i.numerator, i.denominator) {
-            (Some(n), Some(d)) => format!("{v:.1}% ({n}/{d})"),
-            _ => format!("{v:.1}%"),
+            (Some(n), Some(d)) => format!("{}% ({n}/{d})", number(v, 1, l)),
+            _ => format!("{}%", number(v, 1, l)),
         },
-        (Some(v), Unit::Hectares) => format!("{v:.2} ha"),
-        (Some(v), Unit::SquareMetres) => ui::area(v),
-        (Some(v), u) => format!("{v:.0} {}", u.label(l)),
+        (Some(v), Unit::Hectares) => format!("{} ha", number(v, 2, l)),
+        (Some(v), u) => format!("{} {}", number(v, 0, l), u.label(l)),
     };
     let target = i.target.map(|t| t.label(unit, l)).unwrap_or_default();
     let badge = match i.met {
         Some(true) => html! { <span class="badge met">{ l.pick("Đạt", "Met") }</span> },
-        Some(false) => html! { <span class="badge overdue">{ l.pick("Chưa đạt", "Not met") }</span> },
+        Some(false) => {
+            html! { <span class="badge overdue">{ l.pick("Chưa đạt", "Not met") }</span> }
+        }
         None => html! {},
     };
     html! {

@@ -3,7 +3,6 @@
 
 use super::answer;
 use crate::state::AppState;
-use pcmt_core::text::fold;
 use pcmt_core::CoreError;
 use pcmt_model::api::CommandError;
 use pcmt_model::report::{ExportDone, ExportFormat, Period, Report};
@@ -27,7 +26,10 @@ pub fn export_report(
     period: Period,
     format: ExportFormat,
 ) -> Result<ExportDone, CommandError> {
-    let lang = state.settings_or_defaults().map_err(CommandError::from)?.lang;
+    let lang = state
+        .settings_or_defaults()
+        .map_err(CommandError::from)?
+        .lang;
     let (report, sites) = {
         let store = state.store();
         let report = answer(store.report(&unit, &period))?;
@@ -45,28 +47,12 @@ pub fn export_report(
     })?;
     let path = state
         .export_dir
-        .join(file_name(&report.unit.name, &report.period, format));
+        .join(pcmt_export::file_names(format, &report.unit.name, &report.period).1);
     write_whole(&path, &bytes).map_err(|e| write_error(&state.export_dir, e))?;
     Ok(ExportDone {
         path: path.display().to_string(),
         bytes: bytes.len() as u64,
     })
-}
-
-/// "bao-cao-xa-dak-pek-2026-11-01-2026-11-30.xlsx": readable, and safe on
-/// any file system (no diacritics, no spaces).
-fn file_name(unit_name: &str, period: &Period, format: ExportFormat) -> String {
-    let what = if format.is_map() { "diem-trong" } else { "bao-cao" };
-    let unit: String = fold(unit_name)
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let unit = unit.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
-    format!(
-        "{what}-{unit}-{}-{}.{}",
-        period.from, period.until,
-        format.extension()
-    )
 }
 
 /// Writes beside the target and renames, so a cut (a kill, a full disk)
@@ -91,23 +77,5 @@ fn write_error(dir: &Path, e: std::io::Error) -> CommandError {
         fields: Vec::new(),
         message_vi: format!("Không ghi được tệp vào {}: {e}", dir.display()),
         message_en: format!("Could not write the file to {}: {e}", dir.display()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn export_names_carry_no_diacritics_or_spaces() {
-        let november = Period::month(2026, 11).unwrap();
-        assert_eq!(
-            file_name("Xã Đăk Pék", &november, ExportFormat::Xlsx),
-            "bao-cao-xa-dak-pek-2026-11-01-2026-11-30.xlsx"
-        );
-        assert_eq!(
-            file_name("Xã  Đăk Pék ", &november, ExportFormat::Kml),
-            "diem-trong-xa-dak-pek-2026-11-01-2026-11-30.kml"
-        );
     }
 }

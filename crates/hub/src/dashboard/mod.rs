@@ -146,31 +146,7 @@ pub(crate) fn esc(text: &str) -> String {
     out
 }
 
-/// A number as the reader writes it: "1.234,5" in Vietnamese, "1,234.5" in
-/// English.
-pub(crate) fn number(v: f64, decimals: usize, lang: Lang) -> String {
-    let text = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let (group, point) = match lang {
-        Lang::Vi => ('.', ','),
-        Lang::En => (',', '.'),
-    };
-    let mut out = String::new();
-    if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        out.push('-');
-    }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push(point);
-        out.push_str(frac);
-    }
-    out
-}
+pub(crate) use pcmt_model::text::number;
 
 /// Percent-encodes everything but RFC 3986's unreserved characters: for
 /// query strings and RFC 5987 file names alike.
@@ -416,7 +392,7 @@ async fn download(
 ) -> Response {
     let lang = q.lang();
     let result = async {
-        let format = downloads::Format::from_name(&format)?;
+        let format = downloads::format_named(&format)?;
         let period = q.period(chrono::Local::now().date_naive())?;
         on_store(state.hub.clone(), move |s| {
             let unit = unit_in_scope(s.units(), &staff, &q)?;
@@ -434,15 +410,6 @@ async fn download(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_grouped_the_way_each_language_writes_them() {
-        assert_eq!(number(1234567.0, 0, Lang::Vi), "1.234.567");
-        assert_eq!(number(1234.5, 1, Lang::En), "1,234.5");
-        assert_eq!(number(87.5, 1, Lang::Vi), "87,5");
-        assert_eq!(number(0.0, 0, Lang::Vi), "0");
-        assert_eq!(number(-12.0, 0, Lang::Vi), "-12");
-    }
 
     #[test]
     fn file_names_and_queries_are_percent_encoded_as_utf8() {

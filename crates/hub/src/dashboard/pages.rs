@@ -5,12 +5,12 @@
 
 use super::auth::Staff;
 use super::charts::{bar_chart, boundaries, site_plot};
-use super::downloads::Format;
 use super::figures::{Figures, MonthFigures};
 use super::query::ReportQuery;
 use super::{esc, number, HOME, LOGIN, LOGOUT};
 use chrono::Datelike;
 use pcmt_export::{assessment, indicator_headers, shows_decimals, target_text};
+use pcmt_model::report::ExportFormat;
 use pcmt_model::report::{
     dmy, Indicator, IndicatorCode as I, NamedUnit, PeriodKind, Report, Section,
 };
@@ -463,12 +463,12 @@ fn communes(figures: &Figures, lang: Lang) -> String {
 
 fn sites_and_downloads(figures: &Figures, q: &ReportQuery, lang: Lang) -> String {
     let query = q.to_query(lang);
-    let buttons: String = Format::ALL
+    let buttons: String = ExportFormat::ALL
         .iter()
         .map(|f| {
             format!(
                 r#"<a class="button" id="download-{n}" href="{HOME}/export/{n}?{q}" download>{l}</a>"#,
-                n = f.name(),
+                n = f.code(),
                 q = esc(&query),
                 l = esc(f.label(lang))
             )
