@@ -423,27 +423,17 @@ async fn two_tablets_edit_one_session_and_the_officer_settles_the_conflict() {
         .await;
     app.screens("21-conflict").await;
 
-    // The officer keeps Y Hoa's value.
-    let values = app
+    // The officer keeps Y Hoa's value: the button in the card that shows it.
+    let pick = app
         .client
-        .find_all(fantoccini::Locator::Css(
-            ".conflict[data-field='venue_name'] .value",
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(fantoccini::Locator::XPath(
+            "//*[@data-field='venue_name']//*[contains(@class, 'value')][contains(., 'khu B')]//button",
         ))
         .await
-        .unwrap();
-    let mut picked = false;
-    for v in values {
-        if v.text().await.unwrap().contains("khu B") {
-            v.find(fantoccini::Locator::Css("button"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            picked = true;
-        }
-    }
-    assert!(picked, "a button beside each value");
+        .expect("a button beside each value");
+    pick.click().await.expect("pick Y Hoa's value");
     app.wait_for_text("#notice", "Đã giải quyết xung đột").await;
     app.wait_until_gone("#conflicts", "khu B").await;
     app.wait_for_text("#session-facts", "Chợ trung tâm xã Đăk Pék (khu B)")

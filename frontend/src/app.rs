@@ -50,6 +50,18 @@ impl Screen {
     }
 }
 
+/// Counts the app's refreshes; screens fetch again when it moves. A reducer,
+/// so two refreshes between renders still count twice.
+#[derive(PartialEq)]
+struct Generation(u32);
+
+impl Reducible for Generation {
+    type Action = ();
+    fn reduce(self: Rc<Self>, _: ()) -> Rc<Self> {
+        Rc::new(Generation(self.0.wrapping_add(1)))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
     Ok(String),
@@ -127,12 +139,16 @@ pub fn App() -> Html {
     let notice = use_state(|| None::<Notice>);
     let syncing = use_state(|| false);
     let progress = use_state(|| None::<SyncReport>);
-    let generation = use_state(|| 0u32);
+    let generation = use_reducer(|| Generation(0));
     let load_error = use_state(|| None::<CommandError>);
 
     let refresh = {
         let (info, lang, load_error) = (info.clone(), lang.clone(), load_error.clone());
+        let generation = generation.dispatcher();
         Callback::from(move |_: ()| {
+            // Whatever changed (a save, a sync, a settled conflict), every
+            // screen reads its data again.
+            generation.dispatch(());
             let (info, lang, load_error) = (info.clone(), lang.clone(), load_error.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api::app_info().await {
@@ -187,16 +203,15 @@ pub fn App() -> Html {
         go: go.clone(),
         notify: notify.clone(),
         refresh: refresh.clone(),
-        generation: *generation,
+        generation: generation.0,
     };
 
     let on_sync = {
-        let (ctx, syncing, progress, notice, generation) = (
+        let (ctx, syncing, progress, notice) = (
             ctx.clone(),
             syncing.clone(),
             progress.clone(),
             notice.clone(),
-            generation.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             if *syncing {
@@ -205,12 +220,11 @@ pub fn App() -> Html {
             syncing.set(true);
             progress.set(None);
             notice.set(None);
-            let (ctx, syncing, progress, notice, generation) = (
+            let (ctx, syncing, progress, notice) = (
                 ctx.clone(),
                 syncing.clone(),
                 progress.clone(),
                 notice.clone(),
-                generation.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
                 let outcome = api::sync_now().await;
@@ -221,7 +235,6 @@ pub fn App() -> Html {
                 }));
                 syncing.set(false);
                 progress.set(None);
-                generation.set(*generation + 1);
                 ctx.refresh.emit(());
             });
         })

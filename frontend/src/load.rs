@@ -196,3 +196,24 @@ fn reveal_first_error() {
     let _ =
         window.set_timeout_with_callback_and_timeout_and_arguments_0(reveal.unchecked_ref(), 50);
 }
+
+/// The record an edit screen starts from, as its form's text: read with
+/// `get` when editing, `None` for a new record.
+#[hook]
+pub fn use_editing<R, T, Fut>(
+    id: Option<uuid::Uuid>,
+    get: fn(uuid::Uuid) -> Fut,
+    text_of: fn(&R) -> T,
+) -> UseStateHandle<Option<Result<Option<T>, CommandError>>>
+where
+    R: 'static,
+    T: 'static,
+    Fut: Future<Output = Result<R, CommandError>> + 'static,
+{
+    use_fetch(id, move |id| async move {
+        match id {
+            Some(id) => get(id).await.map(|r| Some(text_of(&r))),
+            None => Ok(None),
+        }
+    })
+}

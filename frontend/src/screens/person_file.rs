@@ -29,21 +29,13 @@ pub fn PersonFile(props: &Props) -> Html {
     let Some(ctx) = use_context::<Ctx>() else {
         return html! {};
     };
-    let version = use_state(|| 0u32);
-    let data = use_fetch(
-        (props.id, *version, ctx.generation),
-        |(id, _, _)| async move {
-            Ok::<_, CommandError>(Loaded {
-                row: api::person_row(id).await?,
-                file: api::get_person(id).await?,
-                visits: api::checkins_of(id).await?,
-            })
-        },
-    );
-    let reload = {
-        let version = version.clone();
-        Callback::from(move |_| version.set(*version + 1))
-    };
+    let data = use_fetch((props.id, ctx.generation), |(id, _)| async move {
+        Ok::<_, CommandError>(Loaded {
+            row: api::person_row(id).await?,
+            file: api::get_person(id).await?,
+            visits: api::checkins_of(id).await?,
+        })
+    });
     let l = ctx.lang;
     let id = props.id;
     html! {
@@ -55,7 +47,7 @@ pub fn PersonFile(props: &Props) -> Html {
                     { ui::nav_button("checkin", l.pick("Ghi lần gặp", "Record a visit"), "primary", ctx.go_to(Screen::CheckIn(id))) }
                 </div>
             }) }
-            <Conflicts id={id} on_change={reload} />
+            <Conflicts id={id} />
             { fetched(&ctx, &data, |d: &Loaded| view(&ctx, d)) }
             <History id={id} />
         </div>

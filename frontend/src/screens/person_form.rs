@@ -5,7 +5,7 @@
 use crate::api;
 use crate::app::{Ctx, Notice, Screen};
 use crate::draft::use_draft;
-use crate::load::{fetched, submit, use_fetch};
+use crate::load::{fetched, submit, use_editing};
 use crate::ui::{
     self, chips, choice, date_input, field, list_choice, optional_choice, setter, text_area,
     text_input, Keys,
@@ -191,12 +191,7 @@ pub fn PersonEdit(props: &EditProps) -> Html {
     let Some(ctx) = use_context::<Ctx>() else {
         return html! {};
     };
-    let loaded = use_fetch(props.id, |id| async move {
-        match id {
-            Some(id) => api::get_person(id).await.map(|p| Some(PersonText::of(&p))),
-            None => Ok(None),
-        }
-    });
+    let loaded = use_editing(props.id, api::get_person, PersonText::of);
     fetched(&ctx, &loaded, |initial| {
         let initial = initial.clone().unwrap_or_else(|| {
             PersonText::blank(ctx.default_commune(), ctx.info.settings.officer.clone())

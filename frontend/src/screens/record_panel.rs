@@ -16,8 +16,6 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub id: Uuid,
-    /// Called after a conflict is settled, so the record is read again.
-    pub on_change: Callback<()>,
 }
 
 /// A stored field's name in the officer's language.
@@ -100,20 +98,16 @@ pub fn Conflicts(props: &Props) -> Html {
     let Some(ctx) = use_context::<Ctx>() else {
         return html! {};
     };
-    let version = use_state(|| 0u32);
-    let conflicts = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| {
+    // Settling a conflict refreshes the app (a new generation): this list,
+    // the record and its history are all read again.
+    let conflicts = use_fetch((props.id, ctx.generation), |(id, _)| {
         api::record_conflicts(id)
     });
     let l = ctx.lang;
     let resolve = {
-        let (ctx, version, on_change, id) = (
-            ctx.clone(),
-            version.clone(),
-            props.on_change.clone(),
-            props.id,
-        );
+        let (ctx, id) = (ctx.clone(), props.id);
         Callback::from(move |(field, value): (String, String)| {
-            let (ctx, version, on_change) = (ctx.clone(), version.clone(), on_change.clone());
+            let ctx = ctx.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match api::resolve_conflict(id, &field, &value).await {
                     Ok(()) => {
@@ -124,9 +118,7 @@ pub fn Conflicts(props: &Props) -> Html {
                             )
                             .into(),
                         ));
-                        version.set(*version + 1);
                         ctx.refresh.emit(());
-                        on_change.emit(());
                     }
                     Err(e) => ctx.fail(&e),
                 }

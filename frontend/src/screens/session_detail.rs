@@ -19,15 +19,8 @@ pub fn SessionDetail(props: &Props) -> Html {
     let Some(ctx) = use_context::<Ctx>() else {
         return html! {};
     };
-    let version = use_state(|| 0u32);
-    let session = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| {
-        api::get_session(id)
-    });
+    let session = use_fetch((props.id, ctx.generation), |(id, _)| api::get_session(id));
     let l = ctx.lang;
-    let reload = {
-        let version = version.clone();
-        Callback::from(move |_| version.set(*version + 1))
-    };
     let id = props.id;
     html! {
         <div class="detail">
@@ -37,7 +30,7 @@ pub fn SessionDetail(props: &Props) -> Html {
                     { ui::nav_button("edit", l.pick("Sửa", "Edit"), "primary", ctx.go_to(Screen::SessionEdit(Some(id)))) }
                 </div>
             }) }
-            <Conflicts id={id} on_change={reload} />
+            <Conflicts id={id} />
             { fetched(&ctx, &session, |s: &SessionInput| facts(&ctx, s)) }
             <History id={id} />
         </div>

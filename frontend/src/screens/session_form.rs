@@ -6,7 +6,7 @@
 use crate::api;
 use crate::app::{Ctx, Notice, Screen};
 use crate::draft::use_draft;
-use crate::load::{fetched, submit, use_fetch};
+use crate::load::{fetched, submit, use_editing};
 use crate::location;
 use crate::ui::{
     self, chips, choice, date_input, field, list_choice, optional_choice, setter, text_area,
@@ -201,14 +201,7 @@ pub fn SessionEdit(props: &EditProps) -> Html {
     let Some(ctx) = use_context::<Ctx>() else {
         return html! {};
     };
-    let loaded = use_fetch(props.id, |id| async move {
-        match id {
-            Some(id) => api::get_session(id)
-                .await
-                .map(|s| Some(SessionText::of(&s))),
-            None => Ok(None),
-        }
-    });
+    let loaded = use_editing(props.id, api::get_session, SessionText::of);
     fetched(&ctx, &loaded, |initial| {
         let initial = initial
             .clone()

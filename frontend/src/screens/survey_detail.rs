@@ -20,14 +20,7 @@ pub fn SurveyDetail(props: &Props) -> Html {
     let Some(ctx) = use_context::<Ctx>() else {
         return html! {};
     };
-    let version = use_state(|| 0u32);
-    let survey = use_fetch((props.id, *version, ctx.generation), |(id, _, _)| {
-        api::get_survey(id)
-    });
-    let reload = {
-        let version = version.clone();
-        Callback::from(move |_| version.set(*version + 1))
-    };
+    let survey = use_fetch((props.id, ctx.generation), |(id, _)| api::get_survey(id));
     let l = ctx.lang;
     let id = props.id;
     html! {
@@ -38,7 +31,7 @@ pub fn SurveyDetail(props: &Props) -> Html {
                     { ui::nav_button("edit", l.pick("Sửa", "Edit"), "primary", ctx.go_to(Screen::SurveyEdit(Some(id)))) }
                 </div>
             }) }
-            <Conflicts id={id} on_change={reload} />
+            <Conflicts id={id} />
             { fetched(&ctx, &survey, |s: &SurveyInput| view(&ctx, s)) }
             <History id={id} />
         </div>

@@ -6,7 +6,7 @@
 use crate::api;
 use crate::app::{Ctx, Notice, Screen};
 use crate::draft::use_draft;
-use crate::load::{fetched, submit, use_fetch};
+use crate::load::{fetched, submit, use_editing};
 use crate::location::{self, Watch};
 use crate::ui::{
     self, choice, date_input, field, free_chips, list_choice, setter, text_area, text_input,
@@ -239,12 +239,7 @@ pub fn SurveyEdit(props: &EditProps) -> Html {
     let Some(ctx) = use_context::<Ctx>() else {
         return html! {};
     };
-    let loaded = use_fetch(props.id, |id| async move {
-        match id {
-            Some(id) => api::get_survey(id).await.map(|s| Some(SurveyText::of(&s))),
-            None => Ok(None),
-        }
-    });
+    let loaded = use_editing(props.id, api::get_survey, SurveyText::of);
     fetched(&ctx, &loaded, |initial| {
         let initial = initial.clone().unwrap_or_else(|| {
             SurveyText::blank(ctx.default_commune(), ctx.info.settings.unit.clone())
