@@ -83,6 +83,9 @@ labelled_enum!(
         Unit = ("unit", "Đơn vị công tác", "Unit"),
         HubUrl = ("hub_url", "Địa chỉ máy chủ huyện", "District hub address"),
         EnrolCode = ("enrol_code", "Mã đăng ký do văn phòng cấp", "Enrolment code from the office"),
+        // Khóa ứng dụng — the PIN or passphrase that unlocks the store.
+        Pin = ("pin", "Mã PIN hoặc mật khẩu", "PIN or passphrase"),
+        NewPin = ("new_pin", "Mã PIN mới", "New PIN"),
     }
 );
 
@@ -138,6 +141,14 @@ pub enum Problem {
     /// A hub address that is not http:// or https://.
     BadAddress,
     NotATime,
+    /// A PIN shorter than the digits asked for, or a passphrase shorter than
+    /// the characters asked for.
+    PinTooShort {
+        min_digits: usize,
+        min_chars: usize,
+    },
+    /// One repeated digit or a run such as 123456: the first PINs tried.
+    PinTooSimple,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -290,6 +301,23 @@ impl FieldError {
                 .into(),
             Problem::NotATime => lang
                 .pick("Giờ không hợp lệ (HH:MM)", "Not a valid time (HH:MM)")
+                .into(),
+            Problem::PinTooShort {
+                min_digits,
+                min_chars,
+            } => match lang {
+                Lang::Vi => format!(
+                    "Mã PIN cần ít nhất {min_digits} chữ số, hoặc mật khẩu ít nhất {min_chars} ký tự"
+                ),
+                Lang::En => format!(
+                    "A PIN needs at least {min_digits} digits, or a passphrase at least {min_chars} characters"
+                ),
+            },
+            Problem::PinTooSimple => lang
+                .pick(
+                    "Mã PIN quá dễ đoán (các số giống nhau hoặc liên tiếp); chọn số khác",
+                    "The PIN is too easy to guess (repeated or consecutive digits); choose another",
+                )
                 .into(),
             Problem::BadAddress => lang
                 .pick(
