@@ -2,12 +2,15 @@
 //! and surveys: save latency with many records already stored, first
 //! list page, full projection rebuild, and bytes per record — next to a
 //! baseline measured in the same run (a plain SQLite row insert with the same
-//! durability settings), so the cost of documents is visible.
+//! durability settings), so the cost of documents is visible. The same
+//! workload runs again on an encrypted store (`encrypted_*` keys), and the
+//! unlock is timed with the vault's real Argon2 parameters.
 //!
 //! Writes `$PCMT_BENCH_DIR/store.json` (default target/bench).
 
 use chrono::NaiveDate;
-use pcmt_core::{Author, Store};
+use pcmt_core::vault::KdfParams;
+use pcmt_core::{Author, Store, Vault};
 use pcmt_model::api::ListFilter;
 use pcmt_model::fixtures::{self, day};
 use pcmt_model::{OrgTree, SessionInput, VenueKind};
@@ -16,6 +19,7 @@ use std::time::Instant;
 use uuid::Uuid;
 
 const MEASURED: usize = 300;
+const PIN: &str = "240719";
 
 fn session(i: usize) -> SessionInput {
     let communes = ["62-610-23284", "62-610-23287", "62-610-23290"];
@@ -111,18 +115,42 @@ fn baseline_insert_p50(dir: &Path) -> f64 {
     percentile(&times, 0.5)
 }
 
-fn main() {
-    let records: usize = std::env::var("PCMT_BENCH_RECORDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000);
-    let out_dir = std::env::var_os("PCMT_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench"));
-    std::fs::create_dir_all(&out_dir).expect("bench output folder");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("device.db");
-    let mut store = Store::open(&db, OrgTree::demo()).expect("store");
+/// What one run of the workload measured, on one store.
+struct Figures {
+    save_p50_ms: f64,
+    save_p99_ms: f64,
+    list_ms: f64,
+    search_ms: f64,
+    due_list_ms: f64,
+    rebuild_s: f64,
+    bytes_per_record: u64,
+    fill_s: f64,
+}
+
+impl Figures {
+    /// Into the summary, each key prefixed (`""` for the plaintext store).
+    fn write_to(&self, summary: &mut serde_json::Map<String, serde_json::Value>, prefix: &str) {
+        let pairs = [
+            ("save_p50_ms", self.save_p50_ms.into()),
+            ("save_p99_ms", self.save_p99_ms.into()),
+            ("list_ms", self.list_ms.into()),
+            ("search_ms", self.search_ms.into()),
+            ("due_list_ms", self.due_list_ms.into()),
+            ("rebuild_s", self.rebuild_s.into()),
+            ("bytes_per_record", self.bytes_per_record.into()),
+            ("fill_s", self.fill_s.into()),
+        ];
+        for (k, v) in pairs {
+            summary.insert(format!("{prefix}{k}"), v);
+        }
+    }
+}
+
+/// Fills a store to `records`, timing the last `MEASURED` saves, then the
+/// reads and a rebuild. The same workload for the plaintext and the
+/// encrypted store, so the difference is the encryption's cost.
+fn measure(db: &Path, records: usize, open: &dyn Fn(&Path) -> Store) -> Figures {
+    let mut store = open(db);
     let author = Author {
         officer: "Cán bộ đo hiệu năng".into(),
     };
@@ -164,27 +192,101 @@ fn main() {
     assert!(!found.is_empty());
     let t = Instant::now();
     store.due_visits(today, 200).expect("due list");
-    let due_ms = ms(t.elapsed());
+    let due_list_ms = ms(t.elapsed());
 
     let t = Instant::now();
     let unreadable = store.rebuild_projections().expect("rebuild");
     let rebuild_s = t.elapsed().as_secs_f64();
     assert!(unreadable.is_empty());
     drop(store);
-    let bytes = file_size(&db) + file_size(&dir.path().join("device.db-wal"));
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let bytes = file_size(db) + file_size(Path::new(&wal));
+    Figures {
+        save_p50_ms: percentile(&saves, 0.5),
+        save_p99_ms: percentile(&saves, 0.99),
+        list_ms: percentile(&lists, 0.5),
+        search_ms,
+        due_list_ms,
+        rebuild_s,
+        bytes_per_record: bytes / records.max(1) as u64,
+        fill_s,
+    }
+}
 
-    let summary = serde_json::json!({
-        "records": records,
-        "save_p50_ms": percentile(&saves, 0.5),
-        "save_p99_ms": percentile(&saves, 0.99),
-        "list_ms": percentile(&lists, 0.5),
-        "search_ms": search_ms,
-        "due_list_ms": due_ms,
-        "rebuild_s": rebuild_s,
-        "bytes_per_record": bytes / records.max(1) as u64,
-        "fill_s": fill_s,
-        "baseline_sqlite_insert_p50_ms": baseline_insert_p50(dir.path()),
-    });
+/// Median of `n` timed runs, in ms.
+fn median_ms(n: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            ms(t.elapsed())
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    percentile(&times, 0.5)
+}
+
+fn main() {
+    let records: usize = std::env::var("PCMT_BENCH_RECORDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let out_dir = std::env::var_os("PCMT_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench"));
+    std::fs::create_dir_all(&out_dir).expect("bench output folder");
+    let mut summary = serde_json::Map::new();
+    summary.insert("records".into(), records.into());
+
+    let plain_dir = tempfile::tempdir().expect("temp dir");
+    measure(&plain_dir.path().join("device.db"), records, &|db| {
+        Store::open(db, OrgTree::demo()).expect("store")
+    })
+    .write_to(&mut summary, "");
+    summary.insert(
+        "baseline_sqlite_insert_p50_ms".into(),
+        baseline_insert_p50(plain_dir.path()).into(),
+    );
+    drop(plain_dir);
+
+    // The encrypted store with the vault's real Argon2 parameters, so the
+    // unlock time is the one an officer waits for.
+    let enc_dir = tempfile::tempdir().expect("temp dir");
+    let db = enc_dir.path().join("device.db");
+    let vault = Vault::new(enc_dir.path());
+    let t = Instant::now();
+    let key = vault.create(PIN).expect("create vault");
+    summary.insert("vault_create_ms".into(), ms(t.elapsed()).into());
+    measure(&db, records, &|db| {
+        Store::open_encrypted(db, &key, OrgTree::demo()).expect("encrypted store")
+    })
+    .write_to(&mut summary, "encrypted_");
+    let now = chrono::Utc::now().timestamp();
+    summary.insert(
+        "unlock_kdf_ms".into(),
+        median_ms(3, || {
+            vault.unlock(PIN, now).expect("unlock");
+        })
+        .into(),
+    );
+    // What the officer waits for after typing the PIN: the key, then the
+    // store opened with it.
+    summary.insert(
+        "unlock_ms".into(),
+        median_ms(3, || {
+            let key = vault.unlock(PIN, now).expect("unlock");
+            Store::open_encrypted(&db, &key, OrgTree::demo()).expect("open");
+        })
+        .into(),
+    );
+    let p = KdfParams::DEFAULT;
+    summary.insert(
+        "unlock_kdf".into(),
+        format!("argon2id m={}KiB t={} p={}", p.m_kib, p.t_cost, p.p_cost).into(),
+    );
+
+    let summary = serde_json::Value::Object(summary);
     let path = out_dir.join("store.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&summary).expect("json"))
         .expect("write summary");
