@@ -20,6 +20,10 @@ use uuid::Uuid;
 
 const MEASURED: usize = 300;
 const PIN: &str = "240719";
+const TODAY: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 24) {
+    Some(d) => d,
+    None => panic!("a date"),
+};
 
 fn session(i: usize) -> SessionInput {
     let communes = ["62-610-23284", "62-610-23287", "62-610-23290"];
@@ -146,71 +150,81 @@ impl Figures {
     }
 }
 
-/// Fills a store to `records`, timing the last `MEASURED` saves, then the
-/// reads and a rebuild. The same workload for the plaintext and the
-/// encrypted store, so the difference is the encryption's cost.
-fn measure(db: &Path, records: usize, open: &dyn Fn(&Path) -> Store) -> Figures {
-    let mut store = open(db);
-    let author = Author {
-        officer: "Cán bộ đo hiệu năng".into(),
-    };
-    let today = day(2026, 11, 24);
-    let mut people = Vec::new();
+/// One store under the workload: the plaintext one or the encrypted one.
+struct Subject {
+    db: PathBuf,
+    store: Store,
+    people: Vec<Uuid>,
+    saves: Vec<f64>,
+    fill_s: f64,
+}
 
-    let fill = records.saturating_sub(MEASURED);
-    let t = Instant::now();
-    for i in 0..fill {
-        save_one(&mut store, i, &mut people, &author, today);
+impl Subject {
+    /// The store filled with the first `fill` records of the workload.
+    fn filled(db: PathBuf, mut store: Store, fill: usize, author: &Author) -> Self {
+        let mut people = Vec::new();
+        let t = Instant::now();
+        for i in 0..fill {
+            save_one(&mut store, i, &mut people, author, TODAY);
+        }
+        Self {
+            db,
+            store,
+            people,
+            saves: Vec::new(),
+            fill_s: t.elapsed().as_secs_f64(),
+        }
     }
-    let fill_s = t.elapsed().as_secs_f64();
 
-    let mut saves: Vec<f64> = (fill..records)
-        .map(|i| {
-            let t = Instant::now();
-            save_one(&mut store, i, &mut people, &author, today);
-            ms(t.elapsed())
-        })
-        .collect();
-    saves.sort_by(f64::total_cmp);
+    fn timed_save(&mut self, i: usize, author: &Author) {
+        let t = Instant::now();
+        save_one(&mut self.store, i, &mut self.people, author, TODAY);
+        self.saves.push(ms(t.elapsed()));
+    }
 
-    let mut lists: Vec<f64> = (0..20)
-        .map(|_| {
-            let t = Instant::now();
-            let page = store
-                .list_sessions(&ListFilter::default(), 50, 0)
-                .expect("list");
-            assert_eq!(page.len(), 50);
-            ms(t.elapsed())
-        })
-        .collect();
-    lists.sort_by(f64::total_cmp);
-    let t = Instant::now();
-    let found = store
-        .search_people("nguyen van thu 1", 50, 0)
-        .expect("search");
-    let search_ms = ms(t.elapsed());
-    assert!(!found.is_empty());
-    let t = Instant::now();
-    store.due_visits(today, 200).expect("due list");
-    let due_list_ms = ms(t.elapsed());
+    /// The reads and the rebuild on the full store, and its size once closed.
+    fn finish(mut self, records: usize) -> Figures {
+        self.saves.sort_by(f64::total_cmp);
+        let store = &mut self.store;
+        let mut lists: Vec<f64> = (0..20)
+            .map(|_| {
+                let t = Instant::now();
+                let page = store
+                    .list_sessions(&ListFilter::default(), 50, 0)
+                    .expect("list");
+                assert_eq!(page.len(), 50);
+                ms(t.elapsed())
+            })
+            .collect();
+        lists.sort_by(f64::total_cmp);
+        let t = Instant::now();
+        let found = store
+            .search_people("nguyen van thu 1", 50, 0)
+            .expect("search");
+        let search_ms = ms(t.elapsed());
+        assert!(!found.is_empty());
+        let t = Instant::now();
+        store.due_visits(TODAY, 200).expect("due list");
+        let due_list_ms = ms(t.elapsed());
 
-    let t = Instant::now();
-    let unreadable = store.rebuild_projections().expect("rebuild");
-    let rebuild_s = t.elapsed().as_secs_f64();
-    assert!(unreadable.is_empty());
-    drop(store);
-    let mut wal = db.as_os_str().to_owned();
-    wal.push("-wal");
-    let bytes = file_size(db) + file_size(Path::new(&wal));
-    Figures {
-        save_p50_ms: percentile(&saves, 0.5),
-        save_p99_ms: percentile(&saves, 0.99),
-        list_ms: percentile(&lists, 0.5),
-        search_ms,
-        due_list_ms,
-        rebuild_s,
-        bytes_per_record: bytes / records.max(1) as u64,
-        fill_s,
+        let t = Instant::now();
+        let unreadable = store.rebuild_projections().expect("rebuild");
+        let rebuild_s = t.elapsed().as_secs_f64();
+        assert!(unreadable.is_empty());
+        drop(self.store);
+        let mut wal = self.db.as_os_str().to_owned();
+        wal.push("-wal");
+        let bytes = file_size(&self.db) + file_size(Path::new(&wal));
+        Figures {
+            save_p50_ms: percentile(&self.saves, 0.5),
+            save_p99_ms: percentile(&self.saves, 0.99),
+            list_ms: percentile(&lists, 0.5),
+            search_ms,
+            due_list_ms,
+            rebuild_s,
+            bytes_per_record: bytes / records.max(1) as u64,
+            fill_s: self.fill_s,
+        }
     }
 }
 
@@ -239,16 +253,14 @@ fn main() {
     let mut summary = serde_json::Map::new();
     summary.insert("records".into(), records.into());
 
+    let author = Author {
+        officer: "Cán bộ đo hiệu năng".into(),
+    };
+    let fill = records.saturating_sub(MEASURED);
     let plain_dir = tempfile::tempdir().expect("temp dir");
-    measure(&plain_dir.path().join("device.db"), records, &|db| {
-        Store::open(db, OrgTree::demo()).expect("store")
-    })
-    .write_to(&mut summary, "");
-    summary.insert(
-        "baseline_sqlite_insert_p50_ms".into(),
-        baseline_insert_p50(plain_dir.path()).into(),
-    );
-    drop(plain_dir);
+    let plain_db = plain_dir.path().join("device.db");
+    let plain_store = Store::open(&plain_db, OrgTree::demo()).expect("store");
+    let plain = Subject::filled(plain_db, plain_store, fill, &author);
 
     // The encrypted store with the vault's real Argon2 parameters, so the
     // unlock time is the one an officer waits for.
@@ -258,10 +270,27 @@ fn main() {
     let t = Instant::now();
     let key = vault.create(PIN).expect("create vault");
     summary.insert("vault_create_ms".into(), ms(t.elapsed()).into());
-    measure(&db, records, &|db| {
-        Store::open_encrypted(db, &key, OrgTree::demo()).expect("encrypted store")
-    })
-    .write_to(&mut summary, "encrypted_");
+    let enc_store = Store::open_encrypted(&db, &key, OrgTree::demo()).expect("encrypted store");
+    let encrypted = Subject::filled(db.clone(), enc_store, fill, &author);
+
+    // Measured saves alternate between the two stores, so whatever else
+    // the machine is doing weighs on both alike.
+    let mut subjects = [plain, encrypted];
+    for i in fill..records {
+        for s in subjects.iter_mut() {
+            s.timed_save(i, &author);
+        }
+    }
+    let [plain, encrypted] = subjects;
+    plain.finish(records).write_to(&mut summary, "");
+    encrypted
+        .finish(records)
+        .write_to(&mut summary, "encrypted_");
+    summary.insert(
+        "baseline_sqlite_insert_p50_ms".into(),
+        baseline_insert_p50(plain_dir.path()).into(),
+    );
+
     let now = chrono::Utc::now().timestamp();
     summary.insert(
         "unlock_kdf_ms".into(),

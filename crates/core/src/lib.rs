@@ -19,4 +19,4 @@ pub mod vault;
 
 pub use error::CoreError;
 pub use store::{Author, Store};
-pub use vault::{DbKey, Vault, VaultError};
+pub use vault::{DbKey, IdleLock, Vault, VaultError};

@@ -451,6 +451,49 @@ fn derive(pin: &str, salt: &[u8], p: KdfParams) -> Result<Zeroizing<[u8; 32]>, V
     Ok(out)
 }
 
+/// When the unlocked app locks itself again (khóa khi không sử dụng): after
+/// `after_s` seconds without the officer touching it. The shell calls
+/// `touch` on activity and `due` on a timer or when the app comes back to
+/// the front; when due it drops the `Store` and the `DbKey` and shows the
+/// PIN screen. Sans-IO: time is a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleLock {
+    after_s: i64,
+    last_activity: i64,
+}
+
+impl IdleLock {
+    /// Five minutes: a tablet left on a table at a rally is locked before
+    /// the session ends.
+    pub const DEFAULT_AFTER_S: i64 = 5 * 60;
+    /// The officer may choose between these; longer would leave an unlocked
+    /// tablet with person files lying around for most of a morning.
+    pub const MIN_AFTER_S: i64 = 30;
+    pub const MAX_AFTER_S: i64 = 30 * 60;
+
+    /// `after_s` is the officer's setting, kept within the allowed range.
+    pub fn new(after_s: i64, now: i64) -> Self {
+        Self {
+            after_s: after_s.clamp(Self::MIN_AFTER_S, Self::MAX_AFTER_S),
+            last_activity: now,
+        }
+    }
+
+    pub fn after_s(&self) -> i64 {
+        self.after_s
+    }
+
+    pub fn touch(&mut self, now: i64) {
+        self.last_activity = now;
+    }
+
+    /// A clock that went back before the last activity locks too: the idle
+    /// time can no longer be known, and locking is the safe side.
+    pub fn due(&self, now: i64) -> bool {
+        now < self.last_activity || now - self.last_activity >= self.after_s
+    }
+}
+
 /// Temp file, fsync, rename, fsync of the folder: after a crash the file is
 /// either the old one or the new one, never half of each.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
@@ -507,6 +550,18 @@ mod tests {
         assert_eq!(a.wait_s(1_020), 10);
         assert_eq!(a.wait_s(1_031), 0);
         assert_eq!(a.wait_s(500), 30);
+    }
+
+    #[test]
+    fn the_idle_lock_falls_after_the_chosen_time_and_activity_defers_it() {
+        let mut lock = IdleLock::new(IdleLock::DEFAULT_AFTER_S, 1_000);
+        assert!(!lock.due(1_299));
+        lock.touch(1_200);
+        assert!(!lock.due(1_499));
+        assert!(lock.due(1_500));
+        assert!(lock.due(1_100), "a clock set back locks");
+        assert_eq!(IdleLock::new(5, 0).after_s(), IdleLock::MIN_AFTER_S);
+        assert_eq!(IdleLock::new(86_400, 0).after_s(), IdleLock::MAX_AFTER_S);
     }
 
     #[test]
