@@ -377,3 +377,21 @@ fn a_plaintext_store_is_encrypted_in_place() {
     // ran again, and saves go on.
     write_people(&mut store);
 }
+
+#[test]
+fn a_count_that_cannot_be_written_does_not_lock_the_officer_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("device.db");
+    let key = vault(dir.path()).create(PIN).unwrap();
+    let ids = write_people(&mut Store::open_encrypted(&db, &key, OrgTree::demo()).unwrap());
+    // A folder where the count should be: every write of it fails, as on a
+    // full or read-only disk.
+    std::fs::create_dir(dir.path().join(ATTEMPTS_FILE)).unwrap();
+    assert!(matches!(
+        vault(dir.path()).unlock("975310", NOW).unwrap_err(),
+        VaultError::WrongPin { .. }
+    ));
+    let key = vault(dir.path()).unlock(PIN, NOW).unwrap();
+    let store = Store::open_encrypted(&db, &key, OrgTree::demo()).unwrap();
+    assert_eq!(store.person(ids[0]).unwrap().full_name, PEOPLE[0].name);
+}
