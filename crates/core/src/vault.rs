@@ -51,16 +51,16 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// 64 MiB, 5 passes, one lane: Argon2 takes about 0.35 s on one core of
-    /// the project's 2-core x86 machine (3 passes measured 0.22 s in
-    /// `cargo xtask bench store`, `unlock_kdf_ms`), so perhaps 1 s on a
-    /// mid-range ARM tablet. The memory is what makes guessing on a graphics
-    /// card expensive, and 64 MiB is safe on a 2 GB tablet; the passes buy
-    /// time per guess without more memory; one lane because the officer
-    /// waits for one unlock anyway and more lanes help a guesser as much.
+    /// 128 MiB, 4 passes, one lane: about 0.4 s on one core of the
+    /// project's 2-core x86 machine when it is otherwise idle (`unlock_kdf_ms`
+    /// in `cargo xtask bench store`; 64 MiB with 5 passes took 0.18 s), so
+    /// perhaps 1–1.5 s on a mid-range ARM tablet. The memory is what makes
+    /// guessing on graphics cards expensive, and 128 MiB for a moment is
+    /// safe on a 2 GB tablet; one lane because the officer waits for one
+    /// unlock anyway and more lanes would help a guesser as much.
     pub const DEFAULT: KdfParams = KdfParams {
-        m_kib: 64 * 1024,
-        t_cost: 5,
+        m_kib: 128 * 1024,
+        t_cost: 4,
         p_cost: 1,
     };
 }
