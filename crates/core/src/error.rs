@@ -30,7 +30,7 @@ pub enum CoreError {
     UnknownOrgUnit(String),
     /// SQLCipher could not read the file with the key given: a wrong key, a
     /// plaintext database opened with a key, or the reverse.
-    #[error("the database cannot be opened with this key")]
+    #[error("the database cannot be opened with this key (or is not a database)")]
     WrongKey,
     /// The SQLite linked in does not encrypt (not SQLCipher): `PRAGMA key`
     /// would be silently ignored and the data written in the clear.
