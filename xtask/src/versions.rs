@@ -8,12 +8,15 @@ pub const TRUNK: &str = "0.21.14";
 pub const TAURI_DRIVER: &str = "2.1.0";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-/// Debian packages: Tauri's build and run dependencies, the WebDriver for
-/// WebKitGTK, a virtual display, screenshots, fonts with Vietnamese, and
-/// Chromium with its WebDriver for the hub dashboard's browser test.
+/// Debian packages: Tauri's build and run dependencies, libcrypto's headers
+/// for SQLCipher (rusqlite's `bundled-sqlcipher` builds SQLCipher and links
+/// the system OpenSSL), the WebDriver for WebKitGTK, a virtual display,
+/// screenshots, fonts with Vietnamese, and Chromium with its WebDriver for
+/// the hub dashboard's browser test.
 pub const DEBIAN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
+    "libssl-dev",
     "libwebkit2gtk-4.1-dev",
     "libgtk-3-dev",
     "libayatana-appindicator3-dev",

@@ -2,12 +2,15 @@
 //! and surveys: save latency with many records already stored, first
 //! list page, full projection rebuild, and bytes per record — next to a
 //! baseline measured in the same run (a plain SQLite row insert with the same
-//! durability settings), so the cost of documents is visible.
+//! durability settings), so the cost of documents is visible. The same
+//! workload runs again on an encrypted store (`encrypted_*` keys), and the
+//! unlock is timed with the vault's real Argon2 parameters.
 //!
 //! Writes `$PCMT_BENCH_DIR/store.json` (default target/bench).
 
 use chrono::NaiveDate;
-use pcmt_core::{Author, Store};
+use pcmt_core::vault::KdfParams;
+use pcmt_core::{Author, Store, Vault};
 use pcmt_model::api::ListFilter;
 use pcmt_model::fixtures::{self, day};
 use pcmt_model::{OrgTree, SessionInput, VenueKind};
@@ -16,6 +19,11 @@ use std::time::Instant;
 use uuid::Uuid;
 
 const MEASURED: usize = 300;
+const PIN: &str = "240719";
+const TODAY: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 24) {
+    Some(d) => d,
+    None => panic!("a date"),
+};
 
 fn session(i: usize) -> SessionInput {
     let communes = ["62-610-23284", "62-610-23287", "62-610-23290"];
@@ -111,6 +119,128 @@ fn baseline_insert_p50(dir: &Path) -> f64 {
     percentile(&times, 0.5)
 }
 
+/// What one run of the workload measured, on one store.
+struct Figures {
+    save_p50_ms: f64,
+    save_p99_ms: f64,
+    list_ms: f64,
+    search_ms: f64,
+    due_list_ms: f64,
+    rebuild_s: f64,
+    bytes_per_record: u64,
+    fill_s: f64,
+}
+
+impl Figures {
+    /// Into the summary, each key prefixed (`""` for the plaintext store).
+    fn write_to(&self, summary: &mut serde_json::Map<String, serde_json::Value>, prefix: &str) {
+        let pairs = [
+            ("save_p50_ms", self.save_p50_ms.into()),
+            ("save_p99_ms", self.save_p99_ms.into()),
+            ("list_ms", self.list_ms.into()),
+            ("search_ms", self.search_ms.into()),
+            ("due_list_ms", self.due_list_ms.into()),
+            ("rebuild_s", self.rebuild_s.into()),
+            ("bytes_per_record", self.bytes_per_record.into()),
+            ("fill_s", self.fill_s.into()),
+        ];
+        for (k, v) in pairs {
+            summary.insert(format!("{prefix}{k}"), v);
+        }
+    }
+}
+
+/// One store under the workload: the plaintext one or the encrypted one.
+struct Subject {
+    db: PathBuf,
+    store: Store,
+    people: Vec<Uuid>,
+    saves: Vec<f64>,
+    fill_s: f64,
+}
+
+impl Subject {
+    /// The store filled with the first `fill` records of the workload.
+    fn filled(db: PathBuf, mut store: Store, fill: usize, author: &Author) -> Self {
+        let mut people = Vec::new();
+        let t = Instant::now();
+        for i in 0..fill {
+            save_one(&mut store, i, &mut people, author, TODAY);
+        }
+        Self {
+            db,
+            store,
+            people,
+            saves: Vec::new(),
+            fill_s: t.elapsed().as_secs_f64(),
+        }
+    }
+
+    fn timed_save(&mut self, i: usize, author: &Author) {
+        let t = Instant::now();
+        save_one(&mut self.store, i, &mut self.people, author, TODAY);
+        self.saves.push(ms(t.elapsed()));
+    }
+
+    /// The reads and the rebuild on the full store, and its size once closed.
+    fn finish(mut self, records: usize) -> Figures {
+        self.saves.sort_by(f64::total_cmp);
+        let store = &mut self.store;
+        let mut lists: Vec<f64> = (0..20)
+            .map(|_| {
+                let t = Instant::now();
+                let page = store
+                    .list_sessions(&ListFilter::default(), 50, 0)
+                    .expect("list");
+                assert_eq!(page.len(), 50);
+                ms(t.elapsed())
+            })
+            .collect();
+        lists.sort_by(f64::total_cmp);
+        let t = Instant::now();
+        let found = store
+            .search_people("nguyen van thu 1", 50, 0)
+            .expect("search");
+        let search_ms = ms(t.elapsed());
+        assert!(!found.is_empty());
+        let t = Instant::now();
+        store.due_visits(TODAY, 200).expect("due list");
+        let due_list_ms = ms(t.elapsed());
+
+        let t = Instant::now();
+        let unreadable = store.rebuild_projections().expect("rebuild");
+        let rebuild_s = t.elapsed().as_secs_f64();
+        assert!(unreadable.is_empty());
+        drop(self.store);
+        let mut wal = self.db.as_os_str().to_owned();
+        wal.push("-wal");
+        let bytes = file_size(&self.db) + file_size(Path::new(&wal));
+        Figures {
+            save_p50_ms: percentile(&self.saves, 0.5),
+            save_p99_ms: percentile(&self.saves, 0.99),
+            list_ms: percentile(&lists, 0.5),
+            search_ms,
+            due_list_ms,
+            rebuild_s,
+            bytes_per_record: bytes / records.max(1) as u64,
+            fill_s: self.fill_s,
+        }
+    }
+}
+
+/// Median of `n` timed runs, in ms.
+fn median_ms(n: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            ms(t.elapsed())
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    percentile(&times, 0.5)
+}
+
 fn main() {
     let records: usize = std::env::var("PCMT_BENCH_RECORDS")
         .ok()
@@ -120,71 +250,72 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench"));
     std::fs::create_dir_all(&out_dir).expect("bench output folder");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("device.db");
-    let mut store = Store::open(&db, OrgTree::demo()).expect("store");
+    let mut summary = serde_json::Map::new();
+    summary.insert("records".into(), records.into());
+
     let author = Author {
         officer: "Cán bộ đo hiệu năng".into(),
     };
-    let today = day(2026, 11, 24);
-    let mut people = Vec::new();
-
     let fill = records.saturating_sub(MEASURED);
+    let plain_dir = tempfile::tempdir().expect("temp dir");
+    let plain_db = plain_dir.path().join("device.db");
+    let plain_store = Store::open(&plain_db, OrgTree::demo()).expect("store");
+    let plain = Subject::filled(plain_db, plain_store, fill, &author);
+
+    // The encrypted store with the vault's real Argon2 parameters, so the
+    // unlock time is the one an officer waits for.
+    let enc_dir = tempfile::tempdir().expect("temp dir");
+    let db = enc_dir.path().join("device.db");
+    let vault = Vault::new(enc_dir.path());
     let t = Instant::now();
-    for i in 0..fill {
-        save_one(&mut store, i, &mut people, &author, today);
+    let key = vault.create(PIN).expect("create vault");
+    summary.insert("vault_create_ms".into(), ms(t.elapsed()).into());
+    let enc_store = Store::open_encrypted(&db, &key, OrgTree::demo()).expect("encrypted store");
+    let encrypted = Subject::filled(db.clone(), enc_store, fill, &author);
+
+    // Measured saves alternate between the two stores, so whatever else
+    // the machine is doing weighs on both alike.
+    let mut subjects = [plain, encrypted];
+    for i in fill..records {
+        for s in subjects.iter_mut() {
+            s.timed_save(i, &author);
+        }
     }
-    let fill_s = t.elapsed().as_secs_f64();
+    let [plain, encrypted] = subjects;
+    plain.finish(records).write_to(&mut summary, "");
+    encrypted
+        .finish(records)
+        .write_to(&mut summary, "encrypted_");
+    summary.insert(
+        "baseline_sqlite_insert_p50_ms".into(),
+        baseline_insert_p50(plain_dir.path()).into(),
+    );
 
-    let mut saves: Vec<f64> = (fill..records)
-        .map(|i| {
-            let t = Instant::now();
-            save_one(&mut store, i, &mut people, &author, today);
-            ms(t.elapsed())
+    let now = chrono::Utc::now().timestamp();
+    summary.insert(
+        "unlock_kdf_ms".into(),
+        median_ms(3, || {
+            vault.unlock(PIN, now).expect("unlock");
         })
-        .collect();
-    saves.sort_by(f64::total_cmp);
-
-    let mut lists: Vec<f64> = (0..20)
-        .map(|_| {
-            let t = Instant::now();
-            let page = store
-                .list_sessions(&ListFilter::default(), 50, 0)
-                .expect("list");
-            assert_eq!(page.len(), 50);
-            ms(t.elapsed())
+        .into(),
+    );
+    // What the officer waits for after typing the PIN: the key, then the
+    // store opened with it.
+    summary.insert(
+        "unlock_ms".into(),
+        median_ms(3, || {
+            let key = vault.unlock(PIN, now).expect("unlock");
+            Store::open_encrypted(&db, &key, OrgTree::demo()).expect("open");
         })
-        .collect();
-    lists.sort_by(f64::total_cmp);
-    let t = Instant::now();
-    let found = store
-        .search_people("nguyen van thu 1", 50, 0)
-        .expect("search");
-    let search_ms = ms(t.elapsed());
-    assert!(!found.is_empty());
-    let t = Instant::now();
-    store.due_visits(today, 200).expect("due list");
-    let due_ms = ms(t.elapsed());
+        .into(),
+    );
+    let p = KdfParams::DEFAULT;
+    summary.insert(
+        "unlock_kdf".into(),
+        format!("argon2id m={}KiB t={} p={}", p.m_kib, p.t_cost, p.p_cost).into(),
+    );
 
-    let t = Instant::now();
-    let unreadable = store.rebuild_projections().expect("rebuild");
-    let rebuild_s = t.elapsed().as_secs_f64();
-    assert!(unreadable.is_empty());
-    drop(store);
-    let bytes = file_size(&db) + file_size(&dir.path().join("device.db-wal"));
-
-    let summary = serde_json::json!({
-        "records": records,
-        "save_p50_ms": percentile(&saves, 0.5),
-        "save_p99_ms": percentile(&saves, 0.99),
-        "list_ms": percentile(&lists, 0.5),
-        "search_ms": search_ms,
-        "due_list_ms": due_ms,
-        "rebuild_s": rebuild_s,
-        "bytes_per_record": bytes / records.max(1) as u64,
-        "fill_s": fill_s,
-        "baseline_sqlite_insert_p50_ms": baseline_insert_p50(dir.path()),
-    });
+    let summary = serde_json::Value::Object(summary);
     let path = out_dir.join("store.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&summary).expect("json"))
         .expect("write summary");

@@ -28,6 +28,19 @@ pub enum CoreError {
     DatabaseTooNew { found: i64, known: i64 },
     #[error("no org unit with code {0}")]
     UnknownOrgUnit(String),
+    /// SQLCipher could not read the file with the key given: a wrong key, a
+    /// plaintext database opened with a key, or the reverse.
+    #[error("the database cannot be opened with this key (or is not a database)")]
+    WrongKey,
+    /// The SQLite linked in does not encrypt (not SQLCipher): `PRAGMA key`
+    /// would be silently ignored and the data written in the clear.
+    #[error("this build cannot encrypt the database (SQLCipher is missing)")]
+    NoEncryption,
+    #[error("{path}: {source}")]
+    File {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("sync: {0}")]
     Sync(#[from] crate::sync::SyncError),
 }
@@ -60,6 +73,12 @@ impl CoreError {
                     "The database cannot be written (read-only). Saved data is intact; restart the app.",
                 )
                 .into(),
+            CoreError::WrongKey => lang
+                .pick(
+                    "Không mở được dữ liệu với khóa này (sai khóa hoặc tệp không phải dữ liệu của ứng dụng). Dữ liệu không bị thay đổi.",
+                    "The data cannot be opened with this key (wrong key, or not this app's data file). Nothing was changed.",
+                )
+                .into(),
             other => match lang {
                 Lang::Vi => format!(
                     "Lỗi lưu trữ trên máy: {other}. Dữ liệu đã lưu trước đó không bị ảnh hưởng."
@@ -72,13 +91,14 @@ impl CoreError {
     }
 }
 
-/// Full disk and read-only storage get their own variants: the officer must
+/// Full disk, read-only storage and a wrong key get their own variants: the officer must
 /// be told what happened in words, not as a database error code.
 impl From<rusqlite::Error> for CoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DiskFull) => CoreError::StorageFull,
             Some(rusqlite::ErrorCode::ReadOnly) => CoreError::ReadOnly,
+            Some(rusqlite::ErrorCode::NotADatabase) => CoreError::WrongKey,
             _ => CoreError::Db(e),
         }
     }

@@ -15,6 +15,8 @@ pub mod report;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod vault;
 
 pub use error::CoreError;
 pub use store::{Author, Store};
+pub use vault::{DbKey, IdleLock, Vault, VaultError};

@@ -13,6 +13,7 @@ use crate::projection::{
 use crate::record_doc::{self, ChangeNote, DocError, Record};
 use crate::sync::wire::{DocChanges, Enrolment};
 use crate::text::fold;
+use crate::vault::DbKey;
 use crate::{migrate, CoreError};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use chrono::NaiveDate;
@@ -104,6 +105,74 @@ impl Store {
 
     pub fn open_in_memory(units: OrgTree) -> Result<Self, CoreError> {
         Self::init(Connection::open_in_memory()?, units)
+    }
+
+    /// Opens (or creates) the store encrypted under `key` (SQLCipher, raw
+    /// 256-bit key from [`crate::vault`]). A wrong key, or a plaintext file,
+    /// gives [`CoreError::WrongKey`] before anything is written: the key is
+    /// checked with a read, ahead of the journal-mode switch and migrations.
+    pub fn open_encrypted(path: &Path, key: &DbKey, units: OrgTree) -> Result<Self, CoreError> {
+        Self::init(keyed_connection(path, key)?, units)
+    }
+
+    /// Turns an existing plaintext store into an encrypted one under `key`,
+    /// for tablets that had data before encryption existed. The copy is made
+    /// by SQLCipher into a new file beside it, checked, and renamed over the
+    /// original, so a crash leaves either the old plaintext file or the
+    /// complete encrypted one. The plaintext's WAL is checkpointed and
+    /// removed first: left beside the encrypted file it would be replayed
+    /// into it. (Flash storage may keep old plaintext blocks after this;
+    /// see the threat model in ARCHITECTURE.md.)
+    pub fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<(), CoreError> {
+        let mut tmp_name = path.as_os_str().to_owned();
+        tmp_name.push(".encrypting");
+        let tmp = std::path::PathBuf::from(tmp_name);
+        let io = |source| CoreError::File {
+            path: path.to_path_buf(),
+            source,
+        };
+        if tmp.exists() {
+            // Left by a cut during an earlier attempt; the original is intact.
+            std::fs::remove_file(&tmp).map_err(io)?;
+        }
+        {
+            if !path.exists() {
+                return Err(io(std::io::ErrorKind::NotFound.into()));
+            }
+            // Default flags: the attached copy inherits them and must be created.
+            let conn = Connection::open(path)?;
+            require_sqlcipher(&conn)?;
+            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            let tmp_str = tmp
+                .to_str()
+                .ok_or_else(|| io(std::io::Error::other("path is not UTF-8")))?;
+            conn.execute(
+                "ATTACH DATABASE ?1 AS encrypted KEY ?2",
+                [tmp_str, key.raw_literal().as_str()],
+            )?;
+            conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+            // sqlcipher_export copies schema and rows, not the header's version.
+            conn.pragma_update(Some("encrypted"), "user_version", version)?;
+            conn.execute_batch("DETACH DATABASE encrypted")?;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        // Checked with the key before it replaces anything.
+        keyed_connection(&tmp, key)?
+            .close()
+            .map_err(|(_, e)| CoreError::from(e))?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(io)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            match std::fs::remove_file(std::path::PathBuf::from(side)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+                _ => {}
+            }
+        }
+        std::fs::rename(&tmp, path).map_err(io)?;
+        crate::vault::sync_dir(path).map_err(io)
     }
 
     fn init(mut conn: Connection, units: OrgTree) -> Result<Self, CoreError> {
@@ -906,6 +975,35 @@ pub(crate) fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
         .chunks_exact(32)
         .filter_map(|c| ChangeHash::try_from(c).ok())
         .collect()
+}
+
+/// A connection keyed for SQLCipher and proven to read with that key.
+fn keyed_connection(path: &Path, key: &DbKey) -> Result<Connection, CoreError> {
+    let conn = Connection::open(path)?;
+    require_sqlcipher(&conn)?;
+    conn.execute_batch(&key.pragma())?;
+    // SQLCipher reads the first page only when a statement needs it; a wrong
+    // key shows up here as "file is not a database" (WrongKey), with nothing
+    // written yet.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+    Ok(conn)
+}
+
+/// Without SQLCipher, `PRAGMA key` is ignored without an error and the data
+/// would be written in the clear, so it is refused instead.
+fn require_sqlcipher(conn: &Connection) -> Result<(), CoreError> {
+    let version: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .optional()?;
+    match version {
+        Some(v) if !v.is_empty() => {
+            // A wrong key already comes back as WrongKey; SQLCipher's own
+            // log of it would only be noise on the app's stderr.
+            conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+            Ok(())
+        }
+        _ => Err(CoreError::NoEncryption),
+    }
 }
 
 fn get_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {

@@ -14,6 +14,7 @@ pub mod geometry;
 pub mod lang;
 pub mod org;
 pub mod person;
+pub mod pin;
 pub mod record;
 pub mod report;
 pub mod session;
@@ -31,6 +32,7 @@ pub use geometry::{closed_ring, polygon_area_m2, GeoPoint, LatLonBox, VIETNAM_BO
 pub use lang::{Labelled, Lang};
 pub use org::{OrgLevel, OrgTree, OrgUnit};
 pub use person::{PersonInput, Sex, Substance};
+pub use pin::{check_new_pin, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
 pub use record::{RecordKind, SCHEMA_VERSION};
 pub use session::{
     AudienceCount, AudienceGroup, Campaign, Organiser, SessionDetails, SessionForm, SessionInput,

@@ -88,6 +88,9 @@ labelled_enum!(
         ReportMonth = ("report_month", "Tháng", "Month"),
         ReportHalf = ("report_half", "Nửa năm", "Half year"),
         ReportUnit = ("report_unit", "Đơn vị báo cáo", "Reporting unit"),
+        // Khóa ứng dụng — the PIN or passphrase that unlocks the store.
+        Pin = ("pin", "Mã PIN hoặc mật khẩu", "PIN or passphrase"),
+        NewPin = ("new_pin", "Mã PIN mới", "New PIN"),
     }
 );
 
@@ -143,6 +146,14 @@ pub enum Problem {
     /// A hub address that is not http:// or https://.
     BadAddress,
     NotATime,
+    /// A PIN shorter than the digits asked for, or a passphrase shorter than
+    /// the characters asked for.
+    PinTooShort {
+        min_digits: usize,
+        min_chars: usize,
+    },
+    /// One repeated digit or a run such as 123456: the first PINs tried.
+    PinTooSimple,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -295,6 +306,23 @@ impl FieldError {
                 .into(),
             Problem::NotATime => lang
                 .pick("Giờ không hợp lệ (HH:MM)", "Not a valid time (HH:MM)")
+                .into(),
+            Problem::PinTooShort {
+                min_digits,
+                min_chars,
+            } => match lang {
+                Lang::Vi => format!(
+                    "Mã PIN cần ít nhất {min_digits} chữ số, hoặc mật khẩu ít nhất {min_chars} ký tự"
+                ),
+                Lang::En => format!(
+                    "A PIN needs at least {min_digits} digits, or a passphrase at least {min_chars} characters"
+                ),
+            },
+            Problem::PinTooSimple => lang
+                .pick(
+                    "Mã PIN quá dễ đoán (các số giống nhau hoặc liên tiếp); chọn số khác",
+                    "The PIN is too easy to guess (repeated or consecutive digits); choose another",
+                )
                 .into(),
             Problem::BadAddress => lang
                 .pick(
