@@ -294,7 +294,7 @@ fn main() {
                 s.spawn(move || {
                     ds.iter()
                         .zip(cs)
-                        .filter(|(d, c)| sync_with_hub(d, url, Some(c)).is_err())
+                        .filter(|(d, c)| sync_with_hub(*d, url, Some(c)).is_err())
                         .count()
                 })
             })

@@ -132,6 +132,9 @@ pub struct AppWindow {
     _driver: Killed,
 }
 
+/// The PIN the tests' officer chooses: six digits, neither repeated nor in a row.
+pub const PIN: &str = "730592";
+
 impl AppWindow {
     /// Starts the app with its store in `data_dir`, syncing with `hub_url`
     /// and enrolling with `code` at its first sync.
@@ -376,6 +379,23 @@ impl AppWindow {
 
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+
+    /// First start's PIN: chosen and typed twice; the store opens encrypted.
+    pub async fn set_pin(&self) {
+        self.css("#pin-setup").await;
+        self.type_into("#pin", PIN).await;
+        self.type_into("#pin-again", PIN).await;
+        self.click("#set-pin").await;
+        self.css("#start").await;
+    }
+
+    /// The PIN screen of a reopened (or idle-locked) app.
+    pub async fn unlock(&self) {
+        self.css("#unlock-form").await;
+        self.type_into("#pin", PIN).await;
+        self.click("#unlock").await;
+        self.css("#nav-today").await;
     }
 
     /// The first-start screen, as an officer fills it in: name and unit typed,

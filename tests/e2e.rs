@@ -7,7 +7,7 @@
 use chrono::{Days, Local, NaiveDate};
 use pcmt_model::api::ListFilter;
 use pcmt_model::GeoPoint;
-use sotay_pcmt::e2e::{AppWindow, HubProcess};
+use sotay_pcmt::e2e::{AppWindow, HubProcess, PIN};
 use sotay_pcmt::TestDevice;
 use std::path::Path;
 
@@ -26,6 +26,7 @@ async fn officer(dir: &Path) -> (HubProcess, AppWindow) {
     let hub = HubProcess::start(dir);
     let code = hub.issue_code(&DISTRICT);
     let app = AppWindow::start(&dir.join("tablet"), &hub.url, &code).await;
+    app.set_pin().await;
     app.set_up("A Lưu", "Công an xã Đăk Pék").await;
     // The first start tries to enrol at once; wait for its outcome.
     app.wait_for_text("#notice", "Đồng bộ xong").await;
@@ -58,7 +59,22 @@ async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_
     let tablet = dir.path().join("tablet");
     let app = AppWindow::start(&tablet, &hub.url, &code).await;
 
-    // First start: the office's code and hub address are offered; name and unit are typed.
+    // First start: a PIN first (the store is encrypted under it); a weak one
+    // and a mistyped confirmation are refused on the spot.
+    app.css("#pin-setup").await;
+    app.type_into("#pin", "123456").await;
+    app.type_into("#pin-again", "123456").await;
+    app.click("#set-pin").await;
+    app.wait_for_text("#pin-error", "").await;
+    app.type_into("#pin", PIN).await;
+    app.type_into("#pin-again", "730593").await;
+    app.click("#set-pin").await;
+    app.wait_for_text(".form-failure", "không khớp").await;
+    app.screens("00-pin-setup").await;
+    app.type_into("#pin-again", PIN).await;
+    app.click("#set-pin").await;
+
+    // Then the office's code and hub address are offered; name and unit are typed.
     app.css("#start").await;
     app.type_into("#officer", "").await;
     app.click("#start").await;
@@ -163,6 +179,15 @@ async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     app.close().await;
     let app = AppWindow::start(&tablet, &hub.url, &code).await;
+    // Reopened, the app asks for the PIN before showing anything; a wrong one
+    // is refused and harms nothing.
+    app.css("#unlock-form").await;
+    app.type_into("#pin", "999999").await;
+    app.click("#unlock").await;
+    app.wait_for_text(".form-failure", "Mã PIN không đúng")
+        .await;
+    app.screens("09a-unlock").await;
+    app.unlock().await;
     app.click("#nav-sessions").await;
     app.click("#new-session").await;
     app.css("#draft-restored").await;
@@ -485,5 +510,15 @@ async fn the_years_report_counts_the_districts_sessions_and_saves_a_workbook() {
     let bytes = std::fs::read(&workbook).expect("the workbook was written");
     assert!(bytes.starts_with(b"PK"), "an XLSX is a zip archive");
     app.screens("24-report-exported").await;
+
+    // Locked by hand (a tablet put down at a rally), nothing of the register
+    // shows until the PIN is given again.
+    app.click("#lock-now").await;
+    app.css("#unlock-form").await;
+    assert!(
+        app.texts("#report-title").await.is_empty(),
+        "the report is gone from the screen"
+    );
+    app.unlock().await;
     app.close().await;
 }

@@ -3,7 +3,7 @@
 
 use pcmt_model::api::{
     AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, ListFilter,
-    PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
+    LockState, PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
 };
 use pcmt_model::report::{ExportDone, ExportFormat, Period, Report};
 use pcmt_model::{CheckInInput, PersonInput, SessionInput, SessionRow, SurveyInput};
@@ -23,11 +23,7 @@ extern "C" {
 }
 
 fn local_error(vi: &str, en: &str, detail: String) -> CommandError {
-    CommandError {
-        fields: Vec::new(),
-        message_vi: format!("{vi} ({detail})"),
-        message_en: format!("{en} ({detail})"),
-    }
+    CommandError::plain(format!("{vi} ({detail})"), format!("{en} ({detail})"))
 }
 
 async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, CommandError> {
@@ -297,4 +293,30 @@ pub async fn export_report(
     }
     let what = ReportArgs { unit, period };
     call("export_report", &A { what, format }).await
+}
+
+pub async fn lock_state() -> Result<LockState, CommandError> {
+    call("lock_state", &NoArgs {}).await
+}
+
+/// The officer touched the screen: the idle time starts again.
+pub async fn still_here() -> Result<LockState, CommandError> {
+    call("still_here", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+struct PinArgs<'a> {
+    pin: &'a str,
+}
+
+pub async fn set_pin(pin: &str) -> Result<LockState, CommandError> {
+    call("set_pin", &PinArgs { pin }).await
+}
+
+pub async fn unlock(pin: &str) -> Result<LockState, CommandError> {
+    call("unlock", &PinArgs { pin }).await
+}
+
+pub async fn lock_now() -> Result<LockState, CommandError> {
+    call("lock_now", &NoArgs {}).await
 }

@@ -4,13 +4,14 @@
 
 use crate::api;
 use crate::screens::{
-    checkin_form::CheckInForm, first_start::FirstStart, people::People, person_file::PersonFile,
-    person_form::PersonEdit, reports::Reports, session_detail::SessionDetail,
-    session_form::SessionEdit, sessions::Sessions, settings::SettingsScreen,
-    survey_detail::SurveyDetail, survey_form::SurveyEdit, surveys::Surveys, today::Today,
+    checkin_form::CheckInForm, first_start::FirstStart, lock::LockScreen, people::People,
+    person_file::PersonFile, person_form::PersonEdit, reports::Reports,
+    session_detail::SessionDetail, session_form::SessionEdit, sessions::Sessions,
+    settings::SettingsScreen, survey_detail::SurveyDetail, survey_form::SurveyEdit,
+    surveys::Surveys, today::Today,
 };
 use crate::ui;
-use pcmt_model::api::{AppInfo, CommandError, SyncReport};
+use pcmt_model::api::{AppInfo, CommandError, LockState, SyncReport};
 use pcmt_model::{Lang, OrgTree};
 use std::rc::Rc;
 use uuid::Uuid;
@@ -79,8 +80,11 @@ pub struct Ctx {
     pub notify: Callback<Notice>,
     /// Re-reads the tablet's state (unsynced count, settings) after a change.
     pub refresh: Callback<()>,
-    /// Bumped after every sync, so open lists load again.
+    /// Bumped after every save, sync or settled conflict, so open screens
+    /// load again.
     pub generation: u32,
+    /// A command found the app locked: show the PIN screen.
+    pub locked: Callback<()>,
 }
 
 impl Ctx {
@@ -125,6 +129,10 @@ impl Ctx {
     }
 
     pub fn fail(&self, e: &CommandError) {
+        if e.locked {
+            self.locked.emit(());
+            return;
+        }
         self.notify
             .emit(Notice::Failed(e.message(self.lang).to_string()));
     }
@@ -141,15 +149,31 @@ pub fn App() -> Html {
     let progress = use_state(|| None::<SyncReport>);
     let generation = use_reducer(|| Generation(0));
     let load_error = use_state(|| None::<CommandError>);
+    // None until the shell said whether a PIN is set and the store is open.
+    let lock = use_state(|| None::<LockState>);
+    let last_touch = use_mut_ref(|| 0.0_f64);
+    let show_locked = {
+        let lock = lock.clone();
+        Callback::from(move |_: ()| {
+            let lock = lock.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(s) = api::lock_state().await {
+                    lock.set(Some(s));
+                }
+            });
+        })
+    };
 
     let refresh = {
         let (info, lang, load_error) = (info.clone(), lang.clone(), load_error.clone());
+        let show_locked = show_locked.clone();
         let generation = generation.dispatcher();
         Callback::from(move |_: ()| {
             // Whatever changed (a save, a sync, a settled conflict), every
             // screen reads its data again.
             generation.dispatch(());
             let (info, lang, load_error) = (info.clone(), lang.clone(), load_error.clone());
+            let show_locked = show_locked.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match api::app_info().await {
                     Ok(i) => {
@@ -158,16 +182,41 @@ pub fn App() -> Html {
                         }
                         info.set(Some(Rc::new(i)));
                     }
+                    Err(e) if e.locked => show_locked.emit(()),
                     Err(e) => load_error.set(Some(e)),
                 }
             });
         })
     };
     {
-        let (refresh, progress) = (refresh.clone(), progress.clone());
+        let (refresh, progress, lock, show_locked) = (
+            refresh.clone(),
+            progress.clone(),
+            lock.clone(),
+            show_locked.clone(),
+        );
         use_effect_with((), move |_| {
-            refresh.emit(());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::lock_state().await {
+                    Ok(s) => {
+                        let open = s.pin_set && !s.locked;
+                        lock.set(Some(s));
+                        if open {
+                            refresh.emit(());
+                        }
+                    }
+                    // The shell could not say: the PIN screen is the safe side.
+                    Err(_) => lock.set(Some(LockState {
+                        pin_set: true,
+                        locked: true,
+                        wait_s: 0,
+                    })),
+                }
+            });
             api::on_sync_progress(Callback::from(move |r| progress.set(Some(r))));
+            // The shell locks after the idle time; asking every 15 s puts the
+            // PIN screen up even when nobody touches the tablet.
+            every(15_000, move || show_locked.emit(()));
         });
     }
 
@@ -187,6 +236,22 @@ pub fn App() -> Html {
     };
 
     let l = *lang;
+    match &*lock {
+        None => {
+            return html! { <div class="app loading"><p>{ l.pick("Đang mở sổ tay…", "Opening the notebook…") }</p></div> };
+        }
+        Some(s) if !s.pin_set || s.locked => {
+            let on_open = {
+                let (lock, refresh) = (lock.clone(), refresh.clone());
+                Callback::from(move |s: LockState| {
+                    lock.set(Some(s));
+                    refresh.emit(());
+                })
+            };
+            return html! { <LockScreen lang={l} state={s.clone()} {on_open} /> };
+        }
+        Some(_) => {}
+    }
     let Some(current) = (*info).clone() else {
         return html! {
             <div class="app loading">
@@ -194,6 +259,35 @@ pub fn App() -> Html {
                 { ui::failure(l, &load_error) }
             </div>
         };
+    };
+
+    let still_here = |last: Rc<std::cell::RefCell<f64>>| {
+        let show_locked = show_locked.clone();
+        Callback::from(move |_: PointerEvent| {
+            // Once every 20 s is enough to keep the idle time from running out.
+            let now = js_sys::Date::now();
+            if now - *last.borrow() < 20_000.0 {
+                return;
+            }
+            *last.borrow_mut() = now;
+            let show_locked = show_locked.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if matches!(api::still_here().await, Ok(s) if s.locked) {
+                    show_locked.emit(());
+                }
+            });
+        })
+    };
+    let lock_now = {
+        let lock = lock.clone();
+        Callback::from(move |_: MouseEvent| {
+            let lock = lock.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(s) = api::lock_now().await {
+                    lock.set(Some(s));
+                }
+            });
+        })
     };
 
     let ctx = Ctx {
@@ -204,6 +298,7 @@ pub fn App() -> Html {
         notify: notify.clone(),
         refresh: refresh.clone(),
         generation: generation.0,
+        locked: show_locked.clone(),
     };
 
     let on_sync = {
@@ -335,13 +430,14 @@ pub fn App() -> Html {
 
     html! {
         <ContextProvider<Ctx> context={ctx.clone()}>
-            <div class="app">
+            <div class="app" onpointerdown={still_here(last_touch.clone())}>
                 <header class="bar">
                     <div class="title">
                         <h1>{ "Sổ tay PCMT" }</h1>
                         <span class="subtitle">{ format!("{} · {}", current.settings.officer, current.settings.unit) }</span>
                     </div>
                     <div class="actions">
+                        <button id="lock-now" class="secondary" onclick={lock_now}>{ l.pick("Khóa", "Lock") }</button>
                         <button id="lang" class="secondary" onclick={toggle_lang}>{ l.pick("English", "Tiếng Việt") }</button>
                         <button id="sync" class="primary" onclick={on_sync} disabled={*syncing}>
                             { if *syncing { l.pick("Đang đồng bộ…", "Syncing…") } else { l.pick("Đồng bộ", "Sync") } }
@@ -369,6 +465,20 @@ pub fn App() -> Html {
             </div>
         </ContextProvider<Ctx>>
     }
+}
+
+/// Runs `tick` every `ms` milliseconds for the life of the page (the frame
+/// never goes away, so neither does its timer).
+fn every(ms: i32, tick: impl Fn() + 'static) {
+    use wasm_bindgen::JsCast;
+    let tick = wasm_bindgen::closure::Closure::<dyn Fn()>::new(tick);
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(
+            tick.as_ref().unchecked_ref(),
+            ms,
+        );
+    }
+    tick.forget();
 }
 
 /// Line icons as SVG paths: drawn by the app itself, so no tablet shows an

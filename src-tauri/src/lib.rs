@@ -16,6 +16,12 @@ pub fn run() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            commands::lock::lock_state,
+            commands::lock::still_here,
+            commands::lock::set_pin,
+            commands::lock::unlock,
+            commands::lock::lock_now,
+            commands::lock::change_pin,
             commands::frame::app_info,
             commands::frame::default_enrol_code,
             commands::frame::set_up,

@@ -1,8 +1,11 @@
-//! What the running app holds: the store, and the environment's defaults for
-//! the first-start screen.
+//! What the running app holds: the store (only while unlocked), the vault
+//! that guards its key, the idle-lock rule, and the environment's defaults
+//! for the first-start screen.
 
+use pcmt_core::shared::{SharedStore, StoreAccess};
+use pcmt_core::vault::{IdleLock, Vault};
 use pcmt_core::{Author, CoreError, Store};
-use pcmt_model::api::Settings;
+use pcmt_model::api::{CommandError, LockState, Settings};
 use pcmt_model::{Lang, OrgTree};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -15,8 +18,16 @@ const DEFAULT_HUB_URL: &str = "http://127.0.0.1:8787";
 /// The office's one-time code, kept on the device until the first sync uses it.
 pub const ENROL_CODE_KEY: &str = "enrol_code";
 
+const DB_FILE: &str = "sotay-pcmt.db";
+
 pub struct AppState {
-    pub store: Arc<Mutex<Store>>,
+    /// `None` while locked: the store and its key are dropped (and the key
+    /// wiped) when the app locks. Shared with a sync running beside the
+    /// commands.
+    pub store: Arc<Mutex<Option<Store>>>,
+    vault: Vault,
+    db: PathBuf,
+    idle: Mutex<IdleLock>,
     /// What the first-start screen offers: `PCMT_HUB_URL`, `PCMT_OFFICER` and
     /// `PCMT_ENROL_CODE` fill it in for demos and tests; the officer confirms.
     pub defaults: Defaults,
@@ -32,34 +43,110 @@ pub struct Defaults {
     pub code: String,
 }
 
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
 impl AppState {
     /// `PCMT_DATA_DIR` overrides where the store lives, so tests and demos
-    /// run against a store of their own.
+    /// run against a store of their own. Nothing is opened yet: the store
+    /// opens when the PIN is set or given.
     pub fn open(app: &AppHandle) -> Result<Self, Box<dyn std::error::Error>> {
         let dir = match std::env::var_os("PCMT_DATA_DIR") {
             Some(d) => PathBuf::from(d),
             None => app.path().app_data_dir()?,
         };
         std::fs::create_dir_all(&dir)?;
-        let store = Store::open(&dir.join("sotay-pcmt.db"), OrgTree::demo())?;
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let export_dir = std::env::var_os("PCMT_EXPORT_DIR")
             .map(PathBuf::from)
             .or_else(|| app.path().download_dir().ok())
             .unwrap_or_else(|| dir.join("exports"));
         Ok(Self {
-            store: Arc::new(Mutex::new(store)),
-            export_dir,
+            store: Arc::new(Mutex::new(None)),
+            vault: Vault::new(&dir),
+            db: dir.join(DB_FILE),
+            idle: Mutex::new(IdleLock::new(IdleLock::DEFAULT_AFTER_S, now())),
             defaults: Defaults {
                 hub_url: env("PCMT_HUB_URL").unwrap_or_else(|| DEFAULT_HUB_URL.into()),
                 officer: env("PCMT_OFFICER").unwrap_or_default(),
                 code: env("PCMT_ENROL_CODE").unwrap_or_default(),
             },
+            export_dir,
         })
     }
 
-    pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    /// The open store for one command. Every command counts as the officer's
+    /// activity; one that comes after the idle time finds the app locked.
+    pub fn store(&self) -> Result<StoreAccess<'_>, CoreError> {
+        if self.lock_if_idle(true) {
+            return Err(CoreError::Locked);
+        }
+        self.store.access()
+    }
+
+    /// Locks when the idle time has passed; otherwise, for the officer's own
+    /// actions (`activity`), notes that they are still there. A screen
+    /// asking whether it is locked is not activity.
+    pub fn lock_if_idle(&self, activity: bool) -> bool {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let now = now();
+        if idle.due(now) {
+            self.lock();
+            return true;
+        }
+        if activity {
+            idle.touch(now);
+        }
+        false
+    }
+
+    pub fn lock(&self) {
+        *self.store.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    pub fn lock_state(&self) -> LockState {
+        let open = self
+            .store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        let locked = !open || self.lock_if_idle(false);
+        LockState {
+            pin_set: self.vault.exists(),
+            locked,
+            wait_s: self.vault.attempts().wait_s(now()),
+        }
+    }
+
+    /// First start: the PIN the officer chose wraps a new random key. A
+    /// tablet that already holds a plaintext store (from before encryption)
+    /// has it encrypted in place under that key.
+    pub fn set_pin(&self, pin: &str) -> Result<(), CommandError> {
+        let key = self.vault.create(pin)?;
+        if self.db.exists() {
+            Store::encrypt_in_place(&self.db, &key)?;
+        }
+        self.open_with(&key)
+    }
+
+    pub fn unlock(&self, pin: &str) -> Result<(), CommandError> {
+        let key = self.vault.unlock(pin, now())?;
+        self.open_with(&key)
+    }
+
+    pub fn change_pin(&self, old: &str, new: &str) -> Result<(), CommandError> {
+        Ok(self.vault.change_pin(old, new, now())?)
+    }
+
+    fn open_with(&self, key: &pcmt_core::vault::DbKey) -> Result<(), CommandError> {
+        let store = Store::open_encrypted(&self.db, key, OrgTree::demo())?;
+        *self.store.lock().unwrap_or_else(|p| p.into_inner()) = Some(store);
+        self.idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .touch(now());
+        Ok(())
     }
 
     /// Who signs the changes made now.
@@ -71,7 +158,7 @@ impl AppState {
 
     /// Settings to show: saved ones, or the defaults for a fresh tablet.
     pub fn settings_or_defaults(&self) -> Result<Settings, CoreError> {
-        Ok(self.store().settings()?.unwrap_or_else(|| Settings {
+        Ok(self.store()?.settings()?.unwrap_or_else(|| Settings {
             lang: Lang::Vi,
             officer: self.defaults.officer.clone(),
             unit: String::new(),

@@ -32,6 +32,9 @@ pub enum CoreError {
     /// plaintext database opened with a key, or the reverse.
     #[error("the database cannot be opened with this key (or is not a database)")]
     WrongKey,
+    /// The app is locked (khóa): the store is closed until the PIN is given.
+    #[error("the app is locked")]
+    Locked,
     /// The SQLite linked in does not encrypt (not SQLCipher): `PRAGMA key`
     /// would be silently ignored and the data written in the clear.
     #[error("this build cannot encrypt the database (SQLCipher is missing)")]
@@ -71,6 +74,12 @@ impl CoreError {
                 .pick(
                     "Không ghi được vào cơ sở dữ liệu (chỉ đọc). Dữ liệu đã lưu vẫn nguyên vẹn; hãy khởi động lại ứng dụng.",
                     "The database cannot be written (read-only). Saved data is intact; restart the app.",
+                )
+                .into(),
+            CoreError::Locked => lang
+                .pick(
+                    "Ứng dụng đang khóa: nhập mã PIN để mở. Dữ liệu trên máy vẫn an toàn.",
+                    "The app is locked: enter the PIN to open it. The data on this tablet is safe.",
                 )
                 .into(),
             CoreError::WrongKey => lang
@@ -114,6 +123,7 @@ impl From<CoreError> for pcmt_model::api::CommandError {
             },
             message_vi: e.user_message(Lang::Vi),
             message_en: e.user_message(Lang::En),
+            locked: matches!(e, CoreError::Locked),
         }
     }
 }

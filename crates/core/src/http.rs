@@ -92,7 +92,7 @@ impl Transport for HttpTransport {
 /// with `code` (the office's one-time code) and keeps its token; without a
 /// code it is told to ask the office for one.
 pub fn sync_with_hub(
-    store: &std::sync::Mutex<crate::Store>,
+    store: &dyn crate::shared::SharedStore,
     base_url: &str,
     code: Option<&str>,
 ) -> Result<crate::sync::SyncReport, crate::CoreError> {
@@ -102,19 +102,18 @@ pub fn sync_with_hub(
 /// As [`sync_with_hub`], reporting progress after every exchange and
 /// noting the time of a finished sync in the store.
 pub fn sync_with_hub_observed(
-    store: &std::sync::Mutex<crate::Store>,
+    store: &dyn crate::shared::SharedStore,
     base_url: &str,
     code: Option<&str>,
     progress: &mut dyn FnMut(&crate::sync::SyncReport),
 ) -> Result<crate::sync::SyncReport, crate::CoreError> {
-    let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
-    let known = lock().enrolment()?;
+    let known = store.access()?.enrolment()?;
     let enrolment = match (known, code) {
         (Some(e), _) => e,
         (None, Some(code)) => {
-            let device = lock().device_id();
+            let device = store.access()?.device_id();
             let e = HttpTransport::new(base_url)?.enrol(code, device)?;
-            lock().set_enrolment(&e)?;
+            store.access()?.set_enrolment(&e)?;
             e
         }
         (None, None) => return Err(SyncError::NotEnrolled.into()),
@@ -122,7 +121,9 @@ pub fn sync_with_hub_observed(
     let mut transport = HttpTransport::with_token(base_url, &enrolment.token)?;
     let report =
         crate::sync::run_sync_observed(store, &mut transport, enrolment.communes, progress)?;
-    lock().set_local_value(LAST_SYNC, Some(&chrono::Utc::now().timestamp().to_string()))?;
+    store
+        .access()?
+        .set_local_value(LAST_SYNC, Some(&chrono::Utc::now().timestamp().to_string()))?;
     Ok(report)
 }
 

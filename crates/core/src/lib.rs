@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod projection;
 pub mod record_doc;
 pub mod report;
+pub mod shared;
 pub mod store;
 pub mod sync;
 pub mod text;

@@ -201,6 +201,7 @@ impl From<VaultError> for CommandError {
             },
             message_vi: e.user_message(Lang::Vi),
             message_en: e.user_message(Lang::En),
+            locked: false,
         }
     }
 }

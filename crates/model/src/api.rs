@@ -12,15 +12,38 @@ pub struct CommandError {
     pub fields: Vec<FieldError>,
     pub message_vi: String,
     pub message_en: String,
+    /// The app is locked: the screens show the PIN screen instead.
+    #[serde(default)]
+    pub locked: bool,
 }
 
 impl CommandError {
+    /// An error with no field to mark, in both languages.
+    pub fn plain(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            fields: Vec::new(),
+            message_vi: vi.into(),
+            message_en: en.into(),
+            locked: false,
+        }
+    }
+
     pub fn message(&self, lang: Lang) -> &str {
         match lang {
             Lang::Vi => &self.message_vi,
             Lang::En => &self.message_en,
         }
     }
+}
+
+/// Whether the app may be used now (khóa ứng dụng).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockState {
+    /// A PIN was chosen on this tablet (the store is encrypted under it).
+    pub pin_set: bool,
+    pub locked: bool,
+    /// Seconds before another PIN is accepted, after too many wrong ones.
+    pub wait_s: i64,
 }
 
 /// What the frame and the settings screen show about this tablet.

@@ -91,6 +91,7 @@ labelled_enum!(
         // Khóa ứng dụng — the PIN or passphrase that unlocks the store.
         Pin = ("pin", "Mã PIN hoặc mật khẩu", "PIN or passphrase"),
         NewPin = ("new_pin", "Mã PIN mới", "New PIN"),
+        PinAgain = ("pin_again", "Nhập lại mã PIN", "PIN again"),
     }
 );
 

@@ -15,7 +15,7 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandError> {
 
 fn info(state: &AppState) -> Result<AppInfo, CoreError> {
     let settings = state.settings_or_defaults()?;
-    let store = state.store();
+    let store = state.store()?;
     let enrolment = store.enrolment()?;
     Ok(AppInfo {
         device_id: store.device_id().to_string(),
@@ -43,7 +43,7 @@ pub fn set_up(state: State<'_, AppState>, input: SetupInput) -> Result<AppInfo, 
     let code = input.code.trim();
     let mut errors = input.settings.validate().err().unwrap_or_default();
     let enrolled = state
-        .store()
+        .store()?
         .enrolment()
         .map_err(CommandError::from)?
         .is_some();
@@ -54,7 +54,7 @@ pub fn set_up(state: State<'_, AppState>, input: SetupInput) -> Result<AppInfo, 
         return Err(CoreError::Invalid(errors).into());
     }
     answer((|| {
-        let mut store = state.store();
+        let mut store = state.store()?;
         store.save_settings(&input.settings)?;
         if !code.is_empty() {
             store.set_local_value(ENROL_CODE_KEY, Some(code))?;
@@ -69,7 +69,7 @@ pub fn save_settings(
     state: State<'_, AppState>,
     settings: Settings,
 ) -> Result<AppInfo, CommandError> {
-    answer(state.store().save_settings(&settings))?;
+    answer(state.store()?.save_settings(&settings))?;
     answer(info(&state))
 }
 
@@ -82,12 +82,12 @@ pub fn save_draft(
 ) -> Result<(), CommandError> {
     answer(
         state
-            .store()
+            .store()?
             .set_local_value(&format!("draft.{key}"), json.as_deref()),
     )
 }
 
 #[tauri::command]
 pub fn load_draft(state: State<'_, AppState>, key: String) -> Result<Option<String>, CommandError> {
-    answer(state.store().local_value(&format!("draft.{key}")))
+    answer(state.store()?.local_value(&format!("draft.{key}")))
 }

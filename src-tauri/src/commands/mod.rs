@@ -3,6 +3,7 @@
 //! display and a message in each language). No rules live here.
 
 pub mod frame;
+pub mod lock;
 pub mod records;
 pub mod reports;
 pub mod sync;

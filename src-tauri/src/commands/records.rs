@@ -24,7 +24,7 @@ macro_rules! record_commands {
             id: Option<Uuid>,
         ) -> Result<$row, CommandError> {
             let author = state.author()?;
-            let mut store = state.store();
+            let mut store = state.store()?;
             answer(match id {
                 None => store.$create(&input, &author, today()),
                 Some(id) => store.$update(id, &input, &author, today()),
@@ -33,7 +33,7 @@ macro_rules! record_commands {
 
         #[tauri::command]
         pub fn $get(state: State<'_, AppState>, id: Uuid) -> Result<$input, CommandError> {
-            answer(state.store().record(id))
+            answer(state.store()?.record(id))
         }
     )+};
 }
@@ -50,7 +50,7 @@ pub fn save_checkin(
     input: CheckInInput,
 ) -> Result<CheckInRow, CommandError> {
     let author = state.author()?;
-    answer(state.store().create_checkin(&input, &author, today()))
+    answer(state.store()?.create_checkin(&input, &author, today()))
 }
 
 /// One page of sessions, newest first; no filter lists them all.
@@ -63,7 +63,7 @@ pub fn list_sessions(
 ) -> Result<Vec<SessionRow>, CommandError> {
     answer(
         state
-            .store()
+            .store()?
             .list_sessions(&filter.unwrap_or_default(), limit.min(MAX_PAGE), offset),
     )
 }
@@ -77,7 +77,7 @@ pub fn list_surveys(
 ) -> Result<Vec<SurveyRow>, CommandError> {
     answer(
         state
-            .store()
+            .store()?
             .list_surveys(&filter.unwrap_or_default(), limit.min(MAX_PAGE), offset),
     )
 }
@@ -92,19 +92,19 @@ pub fn search_people(
 ) -> Result<Vec<PersonRow>, CommandError> {
     answer(
         state
-            .store()
+            .store()?
             .search_people(&query, limit.min(MAX_PAGE), offset),
     )
 }
 
 #[tauri::command]
 pub fn person_row(state: State<'_, AppState>, id: Uuid) -> Result<PersonRow, CommandError> {
-    answer(state.store().person(id))
+    answer(state.store()?.person(id))
 }
 
 #[tauri::command]
 pub fn due_visits(state: State<'_, AppState>) -> Result<Vec<DueVisit>, CommandError> {
-    answer(state.store().due_visits(today(), MAX_PAGE))
+    answer(state.store()?.due_visits(today(), MAX_PAGE))
 }
 
 #[tauri::command]
@@ -112,7 +112,7 @@ pub fn checkins_of(
     state: State<'_, AppState>,
     person: Uuid,
 ) -> Result<Vec<CheckInRow>, CommandError> {
-    answer(state.store().checkins_of(person))
+    answer(state.store()?.checkins_of(person))
 }
 
 #[tauri::command]
@@ -120,7 +120,7 @@ pub fn record_history(
     state: State<'_, AppState>,
     id: Uuid,
 ) -> Result<Vec<HistoryEntry>, CommandError> {
-    answer(state.store().history(id))
+    answer(state.store()?.history(id))
 }
 
 #[tauri::command]
@@ -128,7 +128,7 @@ pub fn record_conflicts(
     state: State<'_, AppState>,
     id: Uuid,
 ) -> Result<Vec<FieldConflict>, CommandError> {
-    answer(state.store().conflicts(id))
+    answer(state.store()?.conflicts(id))
 }
 
 /// The officer picks one of the values, or types a new one.
@@ -142,7 +142,7 @@ pub fn resolve_conflict(
     let author = state.author()?;
     answer(
         state
-            .store()
+            .store()?
             .resolve_conflict(id, &field, &value, &author, today()),
     )
 }

@@ -16,7 +16,7 @@ pub fn report(
     unit: String,
     period: Period,
 ) -> Result<Report, CommandError> {
-    answer(state.store().report(&unit, &period))
+    answer(state.store()?.report(&unit, &period))
 }
 
 #[tauri::command]
@@ -31,7 +31,7 @@ pub fn export_report(
         .map_err(CommandError::from)?
         .lang;
     let (report, sites) = {
-        let store = state.store();
+        let store = state.store()?;
         let report = answer(store.report(&unit, &period))?;
         let sites = if format.is_map() {
             answer(store.site_features(&unit, &period))?
@@ -40,10 +40,11 @@ pub fn export_report(
         };
         (report, sites)
     };
-    let bytes = pcmt_export::export(format, &report, &sites, lang).map_err(|e| CommandError {
-        fields: Vec::new(),
-        message_vi: format!("Không tạo được tệp xuất: {e}"),
-        message_en: format!("Could not make the export file: {e}"),
+    let bytes = pcmt_export::export(format, &report, &sites, lang).map_err(|e| {
+        CommandError::plain(
+            format!("Không tạo được tệp xuất: {e}"),
+            format!("Could not make the export file: {e}"),
+        )
     })?;
     let path = state
         .export_dir
@@ -73,9 +74,8 @@ fn write_error(dir: &Path, e: std::io::Error) -> CommandError {
         // ENOSPC: the same words as a save that found the disk full.
         return CoreError::StorageFull.into();
     }
-    CommandError {
-        fields: Vec::new(),
-        message_vi: format!("Không ghi được tệp vào {}: {e}", dir.display()),
-        message_en: format!("Could not write the file to {}: {e}", dir.display()),
-    }
+    CommandError::plain(
+        format!("Không ghi được tệp vào {}: {e}", dir.display()),
+        format!("Could not write the file to {}: {e}", dir.display()),
+    )
 }

@@ -17,7 +17,7 @@ pub async fn sync_now(
 ) -> Result<SyncReport, CommandError> {
     let store = state.store.clone();
     let url = state.settings_or_defaults()?.hub_url;
-    let code = state.store().local_value(ENROL_CODE_KEY)?;
+    let code = state.store()?.local_value(ENROL_CODE_KEY)?;
     tauri::async_runtime::spawn_blocking(move || {
         let mut progress = |report: &SyncReport| {
             // A window that cannot be told only misses a progress line.
@@ -26,10 +26,11 @@ pub async fn sync_now(
         pcmt_core::http::sync_with_hub_observed(&store, &url, code.as_deref(), &mut progress)
     })
     .await
-    .map_err(|e| CommandError {
-        fields: Vec::new(),
-        message_vi: format!("Đồng bộ bị gián đoạn: {e}. Lần đồng bộ sau sẽ tiếp tục."),
-        message_en: format!("Sync was interrupted: {e}. The next sync will continue."),
+    .map_err(|e| {
+        CommandError::plain(
+            format!("Đồng bộ bị gián đoạn: {e}. Lần đồng bộ sau sẽ tiếp tục."),
+            format!("Sync was interrupted: {e}. The next sync will continue."),
+        )
     })?
     .map_err(CommandError::from)
 }

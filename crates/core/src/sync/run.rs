@@ -1,11 +1,11 @@
 //! The device side of one sync, as a state machine.
 
+use crate::shared::SharedStore;
 use crate::sync::wire::{PullRequest, PushRequest, BATCH_BYTES, PROTOCOL_VERSION};
 use crate::sync::{Request, Response, SyncError, Transport};
 use crate::{CoreError, Store};
 use automerge::ChangeHash;
 pub use pcmt_model::api::SyncReport;
-use std::sync::Mutex;
 use uuid::Uuid;
 
 #[derive(Debug)]
@@ -112,7 +112,7 @@ impl SyncRun {
 /// the state machine works on it, never while a request is on the wire, so
 /// the officer can keep saving during a slow sync.
 pub fn run_sync(
-    store: &Mutex<Store>,
+    store: &dyn SharedStore,
     transport: &mut dyn Transport,
     communes: Vec<String>,
 ) -> Result<SyncReport, CoreError> {
@@ -122,7 +122,7 @@ pub fn run_sync(
 /// As [`run_sync`], telling `progress` the running totals after every
 /// exchange, so a screen can show records and bytes as they move.
 pub fn run_sync_observed(
-    store: &Mutex<Store>,
+    store: &dyn SharedStore,
     transport: &mut dyn Transport,
     communes: Vec<String>,
     progress: &mut dyn FnMut(&SyncReport),
@@ -130,7 +130,7 @@ pub fn run_sync_observed(
     let mut run = SyncRun::new(communes);
     loop {
         let request = {
-            let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+            let mut s = store.access()?;
             run.next(&mut s)?
         };
         let Some(request) = request else {
@@ -138,7 +138,7 @@ pub fn run_sync_observed(
         };
         let response = transport.exchange(&request)?;
         {
-            let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+            let mut s = store.access()?;
             run.receive(&mut s, response)?;
         }
         progress(&run.report);
