@@ -520,5 +520,25 @@ async fn the_years_report_counts_the_districts_sessions_and_saves_a_workbook() {
         "the report is gone from the screen"
     );
     app.unlock().await;
+
+    // A new PIN: the old one stops working at once, the data stays.
+    app.click("#nav-settings").await;
+    app.type_into("#old-pin", PIN).await;
+    app.type_into("#new-pin", "581907").await;
+    app.type_into("#new-pin-again", "581907").await;
+    app.screens("25-settings-change-pin").await;
+    app.click("#change-pin").await;
+    app.wait_for_text("#notice", "Đã đổi mã PIN").await;
+    app.click("#lock-now").await;
+    app.type_into("#pin", PIN).await;
+    app.click("#unlock").await;
+    app.wait_for_text(".form-failure", "Mã PIN không đúng")
+        .await;
+    app.type_into("#pin", "581907").await;
+    app.click("#unlock").await;
+    app.click("#nav-reports").await;
+    app.choose("#report-kind", "year").await;
+    app.choose("#report-unit", "62-610").await;
+    app.wait_for_text("#indicator-sessions", "3 buổi").await;
     app.close().await;
 }

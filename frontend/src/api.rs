@@ -320,3 +320,12 @@ pub async fn unlock(pin: &str) -> Result<LockState, CommandError> {
 pub async fn lock_now() -> Result<LockState, CommandError> {
     call("lock_now", &NoArgs {}).await
 }
+
+pub async fn change_pin(old: &str, new: &str) -> Result<(), CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        old: &'a str,
+        new: &'a str,
+    }
+    call("change_pin", &A { old, new }).await
+}

@@ -141,12 +141,18 @@ impl AppState {
 
     fn open_with(&self, key: &pcmt_core::vault::DbKey) -> Result<(), CommandError> {
         let store = Store::open_encrypted(&self.db, key, OrgTree::demo())?;
+        let minutes = store
+            .settings()?
+            .map_or(Settings::DEFAULT_LOCK_AFTER_MIN, |s| s.lock_after_min);
         *self.store.lock().unwrap_or_else(|p| p.into_inner()) = Some(store);
-        self.idle
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .touch(now());
+        self.lock_after(minutes);
         Ok(())
+    }
+
+    /// The officer's idle time, counted from now.
+    pub fn lock_after(&self, minutes: u32) {
+        *self.idle.lock().unwrap_or_else(|p| p.into_inner()) =
+            IdleLock::new(i64::from(minutes) * 60, now());
     }
 
     /// Who signs the changes made now.
@@ -163,6 +169,7 @@ impl AppState {
             officer: self.defaults.officer.clone(),
             unit: String::new(),
             hub_url: self.defaults.hub_url.clone(),
+            lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
         }))
     }
 }

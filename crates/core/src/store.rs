@@ -1079,6 +1079,7 @@ mod tests {
             officer: "Y Bhim Niê".into(),
             unit: "Công an xã Đăk Pék".into(),
             hub_url: "http://10.0.0.2:8787".into(),
+            lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
         };
         {
             let mut s = Store::open(&path, OrgTree::demo()).unwrap();

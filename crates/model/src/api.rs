@@ -74,6 +74,9 @@ pub struct Settings {
     /// Their unit, e.g. "Công an xã Đăk Pék".
     pub unit: String,
     pub hub_url: String,
+    /// Minutes without use before the app locks itself (khóa tự động).
+    #[serde(default = "Settings::default_lock_after")]
+    pub lock_after_min: u32,
 }
 
 /// The first-start screen: settings and the office's one-time enrolment code,
@@ -85,6 +88,18 @@ pub struct SetupInput {
 }
 
 impl Settings {
+    /// Five minutes: a tablet left on a table at a rally is locked before
+    /// the session ends.
+    pub const DEFAULT_LOCK_AFTER_MIN: u32 = 5;
+    /// Longer would leave the register open on a desk for most of a morning.
+    pub const MAX_LOCK_AFTER_MIN: u32 = 30;
+    /// What the settings screen offers.
+    pub const LOCK_AFTER_CHOICES: [u32; 6] = [1, 2, 5, 10, 15, 30];
+
+    fn default_lock_after() -> u32 {
+        Self::DEFAULT_LOCK_AFTER_MIN
+    }
+
     /// Officer and unit are what every change is signed with.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         use crate::validation::{Field, Problem};
@@ -98,6 +113,14 @@ impl Settings {
         let url = self.hub_url.trim();
         if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
             errs.push(FieldError::new(Field::HubUrl, Problem::BadAddress));
+        }
+        if !(1..=Self::MAX_LOCK_AFTER_MIN).contains(&self.lock_after_min) {
+            errs.push(FieldError::new(
+                Field::LockAfter,
+                Problem::TooLarge {
+                    max: Self::MAX_LOCK_AFTER_MIN,
+                },
+            ));
         }
         if errs.is_empty() {
             Ok(())
@@ -214,6 +237,7 @@ mod tests {
             officer: officer.into(),
             unit: unit.into(),
             hub_url: hub_url.into(),
+            lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
         }
     }
 
@@ -229,6 +253,14 @@ mod tests {
                 (Field::Unit, Problem::Required),
                 (Field::HubUrl, Problem::BadAddress),
             ]
+        );
+        let never = Settings {
+            lock_after_min: 0,
+            ..good.clone()
+        };
+        assert_eq!(
+            problem_pairs(never.validate()),
+            vec![(Field::LockAfter, Problem::TooLarge { max: 30 })]
         );
         let bare = settings("A", "B", "https://");
         assert_eq!(

@@ -90,8 +90,10 @@ labelled_enum!(
         ReportUnit = ("report_unit", "Đơn vị báo cáo", "Reporting unit"),
         // Khóa ứng dụng — the PIN or passphrase that unlocks the store.
         Pin = ("pin", "Mã PIN hoặc mật khẩu", "PIN or passphrase"),
+        OldPin = ("old_pin", "Mã PIN hiện tại", "Current PIN"),
         NewPin = ("new_pin", "Mã PIN mới", "New PIN"),
         PinAgain = ("pin_again", "Nhập lại mã PIN", "PIN again"),
+        LockAfter = ("lock_after", "Tự khóa sau khi không dùng", "Lock when unused for"),
     }
 );
 

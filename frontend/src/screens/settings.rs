@@ -3,8 +3,9 @@
 
 use crate::api;
 use crate::app::{Ctx, Notice};
-use crate::ui::{self, field, setter, text_input, Keys};
-use pcmt_model::api::Settings;
+use crate::ui::{self, field, list_choice, setter, text_input, Keys};
+use pcmt_model::api::{CommandError, Settings};
+use pcmt_model::pin::check_new_pin;
 use pcmt_model::{Field, FieldError, Lang};
 use yew::prelude::*;
 
@@ -44,6 +45,10 @@ pub fn SettingsScreen() -> Html {
     };
     let f = &*form;
     let errs = &*errors;
+    let lock_choices: Vec<(String, String)> = Settings::LOCK_AFTER_CHOICES
+        .iter()
+        .map(|m| (m.to_string(), format!("{m} {}", l.pick("phút", "min"))))
+        .collect();
     let info = &ctx.info;
     let communes = if info.communes.is_empty() {
         l.pick("(chưa đăng ký với văn phòng)", "(not enrolled yet)")
@@ -70,6 +75,8 @@ pub fn SettingsScreen() -> Html {
                     { field(l, "officer", Field::Officer, None, errs, text_input("officer", &f.officer, Keys::Text, "", setter(&form, |f: &mut Settings, v| f.officer = v))) }
                     { field(l, "unit", Field::Unit, None, errs, text_input("unit", &f.unit, Keys::Text, "", setter(&form, |f: &mut Settings, v| f.unit = v))) }
                     { field(l, "hub_url", Field::HubUrl, None, errs, text_input("hub_url", &f.hub_url, Keys::Text, "https://", setter(&form, |f: &mut Settings, v| f.hub_url = v))) }
+                    { field(l, "lock_after", Field::LockAfter, None, errs, list_choice("lock_after", lock_choices, &f.lock_after_min.to_string(),
+                        setter(&form, |f: &mut Settings, v: String| f.lock_after_min = v.parse().unwrap_or(f.lock_after_min)))) }
                 </div>
                 <button id="settings-save" class="primary wide" type="submit">{ l.pick("Lưu cài đặt", "Save settings") }</button>
             </form>
@@ -86,6 +93,77 @@ pub fn SettingsScreen() -> Html {
                     <dt>{ l.pick("Phiên bản", "Version") }</dt><dd>{ &info.app_version }</dd>
                 </dl>
             </section>
+            <ChangePin />
         </div>
+    }
+}
+
+/// Changing the PIN rewraps the data's key: nothing is re-encrypted, and the
+/// old PIN stops working at once.
+#[function_component]
+fn ChangePin() -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let form = use_state(|| (String::new(), String::new(), String::new()));
+    let errors = use_state(Vec::<FieldError>::new);
+    let l = ctx.lang;
+    let on_submit = {
+        let (form, errors, ctx) = (form.clone(), errors.clone(), ctx.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (old, new, again) = (*form).clone();
+            if let Err(e) = check_new_pin(Field::NewPin, &new) {
+                errors.set(vec![e]);
+                return;
+            }
+            if new != again {
+                errors.set(Vec::new());
+                ctx.fail(&CommandError::plain(
+                    "Hai lần nhập mã PIN mới không khớp nhau.",
+                    "The two new PINs typed do not match.",
+                ));
+                return;
+            }
+            errors.set(Vec::new());
+            let (form, errors, ctx) = (form.clone(), errors.clone(), ctx.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::change_pin(&old, &new).await {
+                    Ok(()) => {
+                        form.set(Default::default());
+                        ctx.notify
+                            .emit(Notice::Ok(ctx.t("Đã đổi mã PIN.", "PIN changed.").into()));
+                    }
+                    Err(e) => {
+                        errors.set(e.fields.clone());
+                        ctx.fail(&e);
+                    }
+                }
+            });
+        })
+    };
+    let secret = |id: &'static str, value: &str, set: fn(&mut (String, String, String), String)| {
+        let form = form.clone();
+        html! {
+            <input id={id} type="password" inputmode="numeric" autocomplete="off" value={value.to_string()}
+                oninput={Callback::from(move |e: InputEvent| {
+                    let mut f = (*form).clone();
+                    set(&mut f, e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
+                    form.set(f);
+                })} />
+        }
+    };
+    let (old, new, again) = &*form;
+    let errs = &*errors;
+    html! {
+        <form class="card" id="change-pin-form" onsubmit={on_submit} novalidate=true>
+            <h3>{ l.pick("Đổi mã PIN", "Change the PIN") }</h3>
+            <div class="grid four">
+                { field(l, "old-pin", Field::OldPin, None, errs, secret("old-pin", old, |f, v| f.0 = v)) }
+                { field(l, "new-pin", Field::NewPin, None, errs, secret("new-pin", new, |f, v| f.1 = v)) }
+                { field(l, "new-pin-again", Field::PinAgain, None, errs, secret("new-pin-again", again, |f, v| f.2 = v)) }
+            </div>
+            <button id="change-pin" class="secondary wide" type="submit">{ l.pick("Đổi mã PIN", "Change the PIN") }</button>
+        </form>
     }
 }

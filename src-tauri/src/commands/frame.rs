@@ -70,6 +70,7 @@ pub fn save_settings(
     settings: Settings,
 ) -> Result<AppInfo, CommandError> {
     answer(state.store()?.save_settings(&settings))?;
+    state.lock_after(settings.lock_after_min);
     answer(info(&state))
 }
 
