@@ -98,6 +98,16 @@ pub fn text_input(
     }
 }
 
+/// A PIN or passphrase box: hidden as typed; the numeric keyboard comes
+/// first (a PIN is digits), and the officer can switch for a passphrase.
+pub fn secret_input(id: &str, value: &str, cb: Callback<String>) -> Html {
+    html! {
+        <input id={id.to_string()} type="password" inputmode="numeric" autocomplete="off"
+            value={value.to_string()}
+            oninput={Callback::from(move |e: InputEvent| cb.emit(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+    }
+}
+
 pub fn text_area(id: &str, value: &str, cb: Callback<String>) -> Html {
     html! {
         <textarea id={id.to_string()} rows="3" value={value.to_string()}

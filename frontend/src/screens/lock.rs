@@ -7,7 +7,6 @@ use crate::ui::{self, field};
 use pcmt_model::api::{CommandError, LockState};
 use pcmt_model::pin::check_new_pin;
 use pcmt_model::{Field, FieldError, Lang};
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -19,14 +18,8 @@ pub struct Props {
 }
 
 fn secret_input(id: &str, value: &UseStateHandle<String>) -> Html {
-    let value2 = value.clone();
-    html! {
-        // A PIN is digits, but a passphrase is allowed too: the numeric
-        // keyboard comes first, the officer can switch.
-        <input id={id.to_string()} type="password" inputmode="numeric" autocomplete="off"
-            value={(**value).clone()}
-            oninput={Callback::from(move |e: InputEvent| value2.set(e.target_unchecked_into::<HtmlInputElement>().value()))} />
-    }
+    let set = value.clone();
+    ui::secret_input(id, value, Callback::from(move |v| set.set(v)))
 }
 
 #[function_component]

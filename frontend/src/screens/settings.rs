@@ -143,15 +143,7 @@ fn ChangePin() -> Html {
         })
     };
     let secret = |id: &'static str, value: &str, set: fn(&mut (String, String, String), String)| {
-        let form = form.clone();
-        html! {
-            <input id={id} type="password" inputmode="numeric" autocomplete="off" value={value.to_string()}
-                oninput={Callback::from(move |e: InputEvent| {
-                    let mut f = (*form).clone();
-                    set(&mut f, e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
-                    form.set(f);
-                })} />
-        }
+        ui::secret_input(id, value, setter(&form, set))
     };
     let (old, new, again) = &*form;
     let errs = &*errors;
