@@ -10,7 +10,9 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Debian packages: Tauri's build and run dependencies, the WebDriver for
 /// WebKitGTK, a virtual display, screenshots, fonts with Vietnamese, and
-/// Chromium with its WebDriver for the hub dashboard's browser test.
+/// Chromium with its WebDriver for the hub dashboard's browser test, and the
+/// PostgreSQL server the hub's tests and benchmark run against (a throwaway
+/// cluster each time; Debian's own cluster is not used).
 pub const DEBIAN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -26,4 +28,5 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "fonts-noto-core",
     "chromium",
     "chromium-driver",
+    "postgresql",
 ];
