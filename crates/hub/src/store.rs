@@ -9,19 +9,16 @@
 //! so the office dashboard reports from the same rows with the same code.
 
 use crate::devices::Scope;
-use automerge::{AutoCommit, Change};
-use pcmt_core::record_doc;
+use crate::storage::{self, Batch, FeedRow, PULL_ROWS};
+use automerge::AutoCommit;
 use pcmt_core::sync::wire::{
     DocChanges, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
 };
 use pcmt_core::CoreError;
 use pcmt_core::{migrate, projection};
-use pcmt_model::{Labelled, OrgTree, StatusRules};
+use pcmt_model::{OrgTree, StatusRules};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
-
-/// Rows read per pull before the byte budget is checked again.
-const PULL_ROWS: u32 = 2000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -33,6 +30,12 @@ pub enum HubError {
     Rejected { id: String, reason: String },
     #[error("hub database error: {0}")]
     Db(#[from] rusqlite::Error),
+    #[error("hub database error (PostgreSQL): {0}")]
+    Pg(#[from] postgres::Error),
+    #[error("no connection to the hub's PostgreSQL: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("{0}")]
+    Unsupported(String),
     #[error("hub start-up: {0}")]
     Open(#[from] CoreError),
     #[error("not authorized: {0}")]
@@ -124,45 +127,22 @@ impl HubStore {
     /// Stores a device's changes. A document outside the device's communes
     /// refuses the whole push: nothing of it is stored.
     pub fn push(&mut self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError> {
-        if req.protocol != PROTOCOL_VERSION {
-            return Err(HubError::Protocol(req.protocol));
-        }
-        if req.device != scope.device {
-            return Err(HubError::Forbidden("the push names another device".into()));
-        }
-        if let Some(dc) = req
-            .docs
-            .iter()
-            .find(|d| !scope.communes.contains(&d.commune))
-        {
-            return Err(HubError::Forbidden(format!(
-                "record {} belongs to commune {}",
-                dc.id, dc.commune
-            )));
-        }
+        storage::check_push(scope, req)?;
         let tx = self.conn.transaction()?;
         let mut new_changes = 0u32;
         for dc in &req.docs {
             new_changes += apply_doc(&tx, dc, scope.device, &self.rules)?;
         }
         tx.commit()?;
-        Ok(PushAck {
-            stored: req.docs.iter().map(|d| d.id).collect(),
-            new_changes,
-        })
+        Ok(storage::ack(req, new_changes))
     }
 
     /// The device's next batch of the change feed, only of its communes
-    /// (whatever the request asks for).
+    /// (whatever the request asks for). SQLite has one writer, so feed
+    /// positions commit in order and a cursor never passes a change still
+    /// to come.
     pub fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError> {
-        if req.protocol != PROTOCOL_VERSION {
-            return Err(HubError::Protocol(req.protocol));
-        }
-        let allowed: Vec<&String> = req
-            .communes
-            .iter()
-            .filter(|c| scope.communes.contains(c))
-            .collect();
+        let allowed = storage::pull_communes(scope, req)?;
         let communes =
             serde_json::to_string(&allowed).map_err(|e| HubError::Malformed(e.to_string()))?;
         let mut stmt = self.conn.prepare_cached(
@@ -172,44 +152,26 @@ impl HubStore {
                AND c.origin IS NOT ?4
              ORDER BY c.seq LIMIT ?3",
         )?;
-        let cursor = i64::try_from(req.cursor).map_err(|_| HubError::Malformed("cursor".into()))?;
         let mut rows = stmt.query(params![
-            cursor,
+            storage::cursor(req)?,
             communes,
             PULL_ROWS + 1,
             scope.device.to_string()
         ])?;
-        let mut docs: Vec<DocChanges> = Vec::new();
-        let (mut size, mut count, mut last_seq) = (0usize, 0u32, req.cursor);
-        let mut more = false;
+        let mut batch = Batch::new(req);
         while let Some(r) = rows.next()? {
-            if count == PULL_ROWS || (count > 0 && size >= req.max_bytes as usize) {
-                more = true;
+            let row = FeedRow {
+                seq: r.get(0)?,
+                doc_id: r.get(1)?,
+                kind: r.get(2)?,
+                commune: r.get(3)?,
+                bytes: r.get(4)?,
+            };
+            if !batch.add(row)? {
                 break;
             }
-            let seq: i64 = r.get(0)?;
-            let id: String = r.get(1)?;
-            let bytes: Vec<u8> = r.get(4)?;
-            size += bytes.len();
-            count += 1;
-            last_seq = seq.unsigned_abs();
-            let uuid =
-                uuid::Uuid::parse_str(&id).map_err(|e| HubError::Malformed(e.to_string()))?;
-            match docs.last_mut() {
-                Some(last) if last.id == uuid => last.changes.push(bytes),
-                _ => docs.push(DocChanges {
-                    id: uuid,
-                    kind: r.get(2)?,
-                    commune: r.get(3)?,
-                    changes: vec![bytes],
-                }),
-            }
         }
-        Ok(PullResponse {
-            docs,
-            cursor: last_seq,
-            more,
-        })
+        Ok(batch.finish())
     }
 }
 
@@ -222,62 +184,29 @@ pub(crate) fn apply_doc(
     rules: &StatusRules,
 ) -> Result<u32, HubError> {
     let id = dc.id.to_string();
-    let reject = |reason: String| HubError::Rejected {
-        id: id.clone(),
-        reason,
-    };
     let existing: Option<Vec<u8>> = conn
         .query_row("SELECT bytes FROM documents WHERE id = ?1", [&id], |r| {
             r.get(0)
         })
         .optional()?;
-    let mut doc = match existing {
-        Some(bytes) => record_doc::load(&bytes).map_err(|e| reject(e.to_string()))?,
-        None => AutoCommit::new(),
-    };
-    let mut fresh = Vec::new();
-    for bytes in &dc.changes {
-        let change = Change::from_bytes(bytes.clone())
-            .map_err(|e| HubError::Malformed(format!("record {id}: {e}")))?;
-        if doc.get_change_by_hash(&change.hash()).is_none() {
-            fresh.push(change);
-        }
-    }
-    if fresh.is_empty() {
+    let Some(mut merged) = storage::merge(existing.as_deref(), dc)? else {
         return Ok(0);
-    }
-    doc.apply_changes(fresh.clone())
-        .map_err(|e| reject(e.to_string()))?;
-    if !doc.get_missing_deps(&[]).is_empty() {
-        return Err(reject(
-            "changes arrived without the changes they depend on".into(),
-        ));
-    }
-    let header = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
-    if header.id != dc.id {
-        return Err(reject(format!("document says it is {}", header.id)));
-    }
-    if header.commune != dc.commune {
-        return Err(reject(format!(
-            "document belongs to commune {}",
-            header.commune
-        )));
-    }
+    };
     conn.execute(
         "INSERT INTO documents (id, kind, commune, bytes) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
-        params![id, header.kind.code(), header.commune, doc.save()],
+        params![id, merged.kind, merged.commune, merged.doc.save()],
     )?;
-    refresh_rows(conn, &id, &doc, rules)?;
+    refresh_rows(conn, &id, &merged.doc, rules)?;
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO changes (doc_id, commune, hash, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut added = 0;
-    for mut change in fresh {
+    for mut change in merged.fresh {
         let hash = change.hash();
         added += insert.execute(params![
             id,
-            header.commune,
+            merged.commune,
             hash.0.as_slice(),
             change.bytes().as_ref(),
             origin.to_string()
@@ -317,7 +246,7 @@ mod tests {
     use super::*;
     use automerge::ActorId;
     use chrono::NaiveDate;
-    use pcmt_core::record_doc::ChangeNote;
+    use pcmt_core::record_doc::{self, ChangeNote};
     use pcmt_model::{RecordKind, SessionForm, SessionInput, Topic, VenueKind};
     use uuid::Uuid;
 
