@@ -150,55 +150,18 @@ impl HubStore {
 mod tests {
     use super::*;
 
-    fn communes() -> Vec<String> {
-        vec!["62-610-23284".into()]
-    }
-
     #[test]
-    fn a_code_enrols_one_device_once_and_the_token_authenticates() {
+    fn only_the_hash_of_a_token_is_stored() {
         let mut hub = HubStore::open_in_memory().unwrap();
-        let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
-        assert_eq!(code.len(), CODE_LEN + 1);
-        let device = Uuid::now_v7();
-        let e = hub.enrol(&code.to_lowercase(), device).unwrap();
-        assert_eq!(
-            (e.communes.clone(), e.officer.as_str()),
-            (communes(), "A Lưu")
-        );
-        assert_eq!(
-            hub.authenticate(&e.token).unwrap(),
-            Scope {
-                device,
-                communes: communes()
-            }
-        );
-        assert!(matches!(
-            hub.enrol(&code, Uuid::now_v7()),
-            Err(HubError::Unauthorized(_))
-        ));
-        assert!(matches!(
-            hub.authenticate("forged"),
-            Err(HubError::Unauthorized(_))
-        ));
+        let code = hub
+            .issue_code(&["62-610-23284".into()], "A Lưu", 3600)
+            .unwrap();
+        let e = hub.enrol(&code, Uuid::now_v7()).unwrap();
         let stored: Vec<u8> = hub
             .conn()
             .query_row("SELECT token_hash FROM devices", [], |r| r.get(0))
             .unwrap();
-        assert_ne!(stored, e.token.as_bytes(), "only the hash is stored");
-    }
-
-    #[test]
-    fn an_expired_code_is_refused_and_a_revoked_token_too() {
-        let mut hub = HubStore::open_in_memory().unwrap();
-        let old = hub.issue_code(&communes(), "A Lưu", -1).unwrap();
-        assert!(matches!(
-            hub.enrol(&old, Uuid::now_v7()),
-            Err(HubError::Unauthorized(_))
-        ));
-        let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
-        let device = Uuid::now_v7();
-        let e = hub.enrol(&code, device).unwrap();
-        assert!(hub.revoke(device).unwrap());
-        assert!(matches!(hub.authenticate(&e.token), Err(HubError::Revoked)));
+        assert_ne!(stored, e.token.as_bytes());
+        assert_eq!(stored, hash(&e.token));
     }
 }

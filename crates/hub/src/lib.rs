@@ -14,6 +14,9 @@ pub mod storage;
 pub mod store;
 pub mod uplink;
 
+#[cfg(test)]
+mod contract_tests;
+
 pub use devices::Scope;
 pub use pg::PgHubStore;
 pub use storage::HubStorage;

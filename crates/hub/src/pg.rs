@@ -285,7 +285,11 @@ impl TestDatabase {
     /// set; an error when it is set but the server cannot be used.
     pub fn from_env(test: &str) -> Result<Option<Self>, HubError> {
         let Ok(admin) = std::env::var(TEST_PG_ENV) else {
-            eprintln!(
+            // Straight to the stream: the test harness captures eprintln!,
+            // and a skip nobody sees looks like a pass.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "SKIPPED on PostgreSQL: {test} ({TEST_PG_ENV} is not set; `cargo xtask test` sets it)"
             );
             return Ok(None);
