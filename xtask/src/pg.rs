@@ -32,7 +32,9 @@ impl Postgres {
         format!("postgres://{USER}@127.0.0.1:{}/{USER}", self.port)
     }
 
-    pub fn start() -> Result<Self> {
+    /// `durable`: fsync on, as in production (benchmarks); off for tests,
+    /// where durability is not what is checked and fsync only costs time.
+    pub fn start(durable: bool) -> Result<Self> {
         let bin = bin_dir()?;
         let as_root = output(cmd("id").arg("-u")).is_some_and(|s| s.trim() == "0");
         let dir = std::env::temp_dir().join(format!(
@@ -66,12 +68,11 @@ impl Postgres {
             "--no-sync",
         ]))?;
         pg.port = free_port()?;
-        // fsync off: a throwaway cluster for tests, durability is not what
-        // they measure (the benchmark says so in its output).
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync={} -c max_connections=200",
             pg.port,
-            pg.dir.display()
+            pg.dir.display(),
+            if durable { "on" } else { "off" }
         );
         quiet(
             pg.tool("pg_ctl")
@@ -182,7 +183,7 @@ pub fn with_pg(args: &[String]) -> Result<()> {
                 .into(),
         );
     };
-    let pg = Postgres::start()?;
+    let pg = Postgres::start(false)?;
     let mut c = cmd(program);
     c.args(rest).env(PG_ENV, pg.url());
     crate::proc::run(&mut c)

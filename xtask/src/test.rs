@@ -23,7 +23,7 @@ pub fn test(args: &[String]) -> Result<()> {
     ]))?;
     // The hub's tests run against both stores: SQLite in process, and this
     // throwaway PostgreSQL (stopped when `pg` is dropped, on failure too).
-    let pg = Postgres::start()?;
+    let pg = Postgres::start(false)?;
     run(cargo().args(["test", "--workspace"]).env(PG_ENV, pg.url()))?;
     drop(pg);
     if !skip_e2e {
