@@ -4,49 +4,114 @@
 pub mod e2e;
 
 use pcmt_core::{Author, Store};
+use pcmt_hub::pg::TestDatabase;
+use pcmt_hub::server::{Shared, Storage};
 use pcmt_hub::HubStore;
 use pcmt_model::OrgTree;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// A hub serving on 127.0.0.1 on a port of its own, for as long as this lives.
 pub struct TestHub {
     pub url: String,
-    pub store: pcmt_hub::server::Shared,
-    /// Dropping the runtime stops the server task.
+    /// Declared before `storage`: the server task's copies of the storage
+    /// go first, so the last copy (and a PostgreSQL pool, whose connections
+    /// each own a small runtime) is dropped here, outside any runtime.
     _runtime: tokio::runtime::Runtime,
+    /// What the hub stores in, SQLite or PostgreSQL.
+    pub storage: Storage,
+    /// The SQLite store itself, for what only it does (upward sync).
+    sqlite: Option<Shared>,
+    /// Dropped last: the database of a PostgreSQL hub.
+    _pg: Option<TestDatabase>,
+}
+
+/// Each scenario as two tests: `sqlite::name` and `postgres::name`, the
+/// second skipped (with a line saying so) when `PCMT_TEST_PG` is not set.
+/// The scenario is a function taking the [`TestHub`].
+#[macro_export]
+macro_rules! on_both_hubs {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name($crate::TestHub::start());
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(hub) = $crate::TestHub::start_pg(stringify!($name)) {
+                        super::$name(hub);
+                    }
+                }
+            )*
+        }
+    };
 }
 
 impl TestHub {
     /// A one-time enrolment code for `communes`, as the office would issue.
     pub fn code_for(&self, communes: &[&str]) -> String {
         let communes: Vec<String> = communes.iter().map(|c| c.to_string()).collect();
-        self.store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.storage
             .issue_code(&communes, "Cán bộ thử", 3600)
             .expect("an enrolment code")
     }
 
+    /// The hub on an in-memory SQLite store, with its dashboard.
     pub fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime for the test hub");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("a free loopback port");
-        let url = format!("http://{}", listener.local_addr().expect("bound address"));
-        let store = std::sync::Arc::new(Mutex::new(
+        let store: Shared = Arc::new(Mutex::new(
             HubStore::open_in_memory().expect("an in-memory hub store"),
         ));
+        let (runtime, listener, url) = listen();
         runtime.spawn(pcmt_hub::server::serve(listener, store.clone()));
         Self {
             url,
-            store,
             _runtime: runtime,
+            storage: store.clone(),
+            sqlite: Some(store),
+            _pg: None,
         }
     }
+
+    /// The hub on a PostgreSQL database of its own (sync routes only), or
+    /// None when `PCMT_TEST_PG` is not set.
+    pub fn start_pg(test: &str) -> Option<Self> {
+        let db = TestDatabase::from_env(test).expect("the PostgreSQL server of PCMT_TEST_PG")?;
+        let storage: Storage = Arc::new(db.store().expect("a PostgreSQL hub store"));
+        let (runtime, listener, url) = listen();
+        runtime.spawn(pcmt_hub::server::serve_storage(listener, storage.clone()));
+        Some(Self {
+            url,
+            _runtime: runtime,
+            storage,
+            sqlite: None,
+            _pg: Some(db),
+        })
+    }
+
+    /// The SQLite store behind this hub; only hubs from [`TestHub::start`] have one.
+    pub fn sqlite(&self) -> &Shared {
+        self.sqlite
+            .as_ref()
+            .expect("this test needs the hub on SQLite (TestHub::start)")
+    }
+}
+
+fn listen() -> (tokio::runtime::Runtime, tokio::net::TcpListener, String) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime for the test hub");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a free loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("bound address"));
+    (runtime, listener, url)
 }
 
 /// A device store in its own temporary directory.

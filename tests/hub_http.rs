@@ -16,9 +16,7 @@ fn post(url: &str, token: Option<&str>, body: Vec<u8>) -> (u16, String) {
     (resp.status().as_u16(), resp.text().unwrap_or_default())
 }
 
-#[test]
-fn garbage_oversized_and_unauthenticated_requests_get_4xx_and_store_nothing() {
-    let hub = TestHub::start();
+fn garbage_oversized_and_unauthenticated_requests_get_4xx_and_store_nothing(hub: TestHub) {
     let device = TestDevice::new("A Lưu");
     device.enrol(&hub, &["62-610-23284"]);
     let token = device.store().enrolment().unwrap().unwrap().token;
@@ -67,7 +65,7 @@ fn garbage_oversized_and_unauthenticated_requests_get_4xx_and_store_nothing() {
             assert!(!reason.is_empty(), "{what} says why");
         }
     }
-    assert_eq!(hub.store.lock().unwrap().document_count().unwrap(), 0);
+    assert_eq!(hub.storage.document_count().unwrap(), 0);
     // The enrolled device still syncs normally afterwards.
     device
         .store()
@@ -79,3 +77,5 @@ fn garbage_oversized_and_unauthenticated_requests_get_4xx_and_store_nothing() {
         .unwrap();
     assert_eq!(device.sync(&hub).sent_records, 1);
 }
+
+sotay_pcmt::on_both_hubs!(garbage_oversized_and_unauthenticated_requests_get_4xx_and_store_nothing,);

@@ -27,7 +27,7 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub() {
         .unwrap();
     tablet.sync(&district);
 
-    let up = sync_upward(&district.store, &province.url, Some(&code)).unwrap();
+    let up = sync_upward(district.sqlite(), &province.url, Some(&code)).unwrap();
     assert_eq!(up.sent_records, 1);
 
     let office = TestDevice::new("Công an tỉnh");
@@ -47,7 +47,7 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub() {
         .unwrap();
     office.sync(&province);
 
-    let down = sync_upward(&district.store, &province.url, None).unwrap();
+    let down = sync_upward(district.sqlite(), &province.url, None).unwrap();
     assert_eq!(
         (down.sent_records, down.received_records),
         (0, 1),
@@ -56,7 +56,7 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub() {
     tablet.sync(&district);
     assert_eq!(tablet.store().session(row.id).unwrap().attendees, 125);
 
-    let idle = sync_upward(&district.store, &province.url, None).unwrap();
+    let idle = sync_upward(district.sqlite(), &province.url, None).unwrap();
     assert_eq!(
         (idle.sent_records, idle.received_records, idle.round_trips),
         (0, 0, 1)

@@ -9,9 +9,7 @@ const DEVICES: usize = 300;
 const RECORDS_EACH: usize = 2;
 const AT_ONCE: usize = 32;
 
-#[test]
-fn three_hundred_tablets_sync_at_once_without_loss_or_duplicates() {
-    let hub = TestHub::start();
+fn three_hundred_tablets_sync_at_once_without_loss_or_duplicates(hub: TestHub) {
     let communes = ["62-610-23284", "62-610-23287", "62-610-23290"];
     let devices: Vec<TestDevice> = (0..DEVICES)
         .map(|i| TestDevice::new(&format!("Cán bộ {i}")))
@@ -57,7 +55,7 @@ fn three_hundred_tablets_sync_at_once_without_loss_or_duplicates() {
         failures.first()
     );
     assert_eq!(
-        hub.store.lock().unwrap().document_count().unwrap(),
+        hub.storage.document_count().unwrap(),
         (DEVICES * RECORDS_EACH) as u64
     );
 
@@ -82,3 +80,5 @@ fn three_hundred_tablets_sync_at_once_without_loss_or_duplicates() {
         assert_eq!(d.store().unsynced_count().unwrap(), 0);
     }
 }
+
+sotay_pcmt::on_both_hubs!(three_hundred_tablets_sync_at_once_without_loss_or_duplicates,);

@@ -15,9 +15,7 @@ fn today() -> chrono::NaiveDate {
     day(2026, 11, 24)
 }
 
-#[test]
-fn a_tablet_of_one_commune_never_receives_another_communes_person_files() {
-    let hub = TestHub::start();
+fn a_tablet_of_one_commune_never_receives_another_communes_person_files(hub: TestHub) {
     let pek = TestDevice::new("A Lưu");
     let choong = TestDevice::new("Y Hoa");
     pek.enrol(&hub, &[PEK]);
@@ -63,9 +61,7 @@ fn a_tablet_of_one_commune_never_receives_another_communes_person_files() {
     );
 }
 
-#[test]
-fn a_write_outside_the_tablets_communes_is_refused_and_nothing_is_stored() {
-    let hub = TestHub::start();
+fn a_write_outside_the_tablets_communes_is_refused_and_nothing_is_stored(hub: TestHub) {
     let pek = TestDevice::new("A Lưu");
     pek.enrol(&hub, &[PEK]);
     let outside = pcmt_model::SessionInput {
@@ -80,7 +76,7 @@ fn a_write_outside_the_tablets_communes_is_refused_and_nothing_is_stored() {
         matches!(err, CoreError::Sync(SyncError::Refused { status: 403, .. })),
         "{err:?}"
     );
-    assert_eq!(hub.store.lock().unwrap().document_count().unwrap(), 0);
+    assert_eq!(hub.storage.document_count().unwrap(), 0);
     assert_eq!(
         pek.store().unsynced_count().unwrap(),
         1,
@@ -88,9 +84,7 @@ fn a_write_outside_the_tablets_communes_is_refused_and_nothing_is_stored() {
     );
 }
 
-#[test]
-fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data() {
-    let hub = TestHub::start();
+fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data(hub: TestHub) {
     let pek = TestDevice::new("A Lưu");
     pek.enrol(&hub, &[PEK]);
     pek.store()
@@ -108,7 +102,7 @@ fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data() {
     );
 
     let device = pek.store().device_id();
-    assert!(hub.store.lock().unwrap().revoke(device).unwrap());
+    assert!(hub.storage.revoke(device).unwrap());
     let err = pek.try_sync(&hub).unwrap_err();
     assert!(
         matches!(err, CoreError::Sync(SyncError::Refused { status: 403, .. })),
@@ -120,7 +114,7 @@ fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data() {
         1,
         "unsent data stays on the tablet"
     );
-    assert_eq!(hub.store.lock().unwrap().document_count().unwrap(), 0);
+    assert_eq!(hub.storage.document_count().unwrap(), 0);
 
     let reused = TestDevice::new("Y Hoa");
     let err =
@@ -130,3 +124,9 @@ fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data() {
         "{err:?}"
     );
 }
+
+sotay_pcmt::on_both_hubs!(
+    a_tablet_of_one_commune_never_receives_another_communes_person_files,
+    a_write_outside_the_tablets_communes_is_refused_and_nothing_is_stored,
+    a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data,
+);

@@ -23,9 +23,7 @@ fn session() -> SessionInput {
     }
 }
 
-#[test]
-fn a_session_travels_to_a_second_tablet_and_edits_made_apart_merge_on_both() {
-    let hub = TestHub::start();
+fn a_session_travels_to_a_second_tablet_and_edits_made_apart_merge_on_both(hub: TestHub) {
     let a = TestDevice::new("Công an xã — A Lưu");
     let b = TestDevice::new("Đoàn thanh niên — Y Hoa");
 
@@ -104,8 +102,7 @@ fn a_sync_to_an_unreachable_hub_keeps_the_unsent_session() {
 }
 
 /// A hub and two tablets that both hold one session made on the first.
-fn two_tablets_sharing_a_session() -> (TestHub, TestDevice, TestDevice, uuid::Uuid) {
-    let hub = TestHub::start();
+fn two_tablets_sharing_a_session(hub: TestHub) -> (TestHub, TestDevice, TestDevice, uuid::Uuid) {
     let a = TestDevice::new("A Lưu");
     let b = TestDevice::new("Y Hoa");
     let row = a
@@ -117,9 +114,10 @@ fn two_tablets_sharing_a_session() -> (TestHub, TestDevice, TestDevice, uuid::Uu
     (hub, a, b, row.id)
 }
 
-#[test]
-fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_resolves_it() {
-    let (hub, a, b, id) = two_tablets_sharing_a_session();
+fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_resolves_it(
+    hub: TestHub,
+) {
+    let (hub, a, b, id) = two_tablets_sharing_a_session(hub);
 
     let on_a = SessionInput {
         attendees: 190,
@@ -185,9 +183,8 @@ fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_r
             .any(|f| f.field == "attendees" && f.value == "200")));
 }
 
-#[test]
-fn a_delete_travels_as_a_tombstone_and_so_does_its_undo() {
-    let (hub, a, b, id) = two_tablets_sharing_a_session();
+fn a_delete_travels_as_a_tombstone_and_so_does_its_undo(hub: TestHub) {
+    let (hub, a, b, id) = two_tablets_sharing_a_session(hub);
     let listed = |d: &TestDevice| {
         d.store()
             .list_sessions(&ListFilter::default(), 10, 0)
@@ -215,3 +212,9 @@ fn a_delete_travels_as_a_tombstone_and_so_does_its_undo() {
         "Trường TH Đăk Pék"
     );
 }
+
+sotay_pcmt::on_both_hubs!(
+    a_session_travels_to_a_second_tablet_and_edits_made_apart_merge_on_both,
+    the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_resolves_it,
+    a_delete_travels_as_a_tombstone_and_so_does_its_undo,
+);

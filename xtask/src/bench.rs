@@ -2,6 +2,7 @@
 //! writing target/bench/<name>.json, then prints every summary as a table.
 
 use crate::build;
+use crate::pg::{Postgres, PG_ENV};
 use crate::proc::{cargo, run, Result};
 
 /// Benchmark name → (package, bench target).
@@ -9,6 +10,7 @@ const BENCHES: &[(&str, &str, &str)] = &[
     ("store", "pcmt-core", "store"),
     ("report", "pcmt-core", "report"),
     ("sync", "sotay-pcmt", "sync"),
+    ("hub", "sotay-pcmt", "hub"),
 ];
 
 pub fn bench(args: &[String]) -> Result<()> {
@@ -25,9 +27,23 @@ pub fn bench(args: &[String]) -> Result<()> {
     }
     let out = build::target_dir().join("bench");
     for (name, package, target) in &chosen {
-        run(cargo()
-            .args(["bench", "-p", package, "--bench", target])
-            .env("PCMT_BENCH_DIR", &out))?;
+        let mut c = cargo();
+        c.args(["bench", "-p", package, "--bench", target])
+            .env("PCMT_BENCH_DIR", &out);
+        // The hub benchmark runs hub processes against a real PostgreSQL
+        // (durable, as in production), stopped when `_pg` is dropped.
+        let _pg = if *name == "hub" {
+            run(cargo().args(["build", "--release", "-p", "pcmt-hub"]))?;
+            let pg = Postgres::start(true)?;
+            c.env(PG_ENV, pg.url()).env(
+                "PCMT_BENCH_HUB",
+                build::target_dir().join("release").join("pcmt-hub"),
+            );
+            Some(pg)
+        } else {
+            None
+        };
+        run(&mut c)?;
         print_table(name, &out.join(format!("{name}.json")))?;
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 mod bench;
 mod build;
+mod pg;
 mod proc;
 mod run;
 mod setup;
@@ -17,6 +18,7 @@ cargo xtask <command>
   test         set up what is missing, run every test (lint, unit, scenario, end-to-end)
   bench [name] run the benchmarks (store, sync, …), write target/bench/*.json, print a table
   setup        only set up what is missing
+  with-pg CMD  run CMD with PCMT_TEST_PG set to a throwaway PostgreSQL, then stop it
 ";
 
 fn main() -> ExitCode {
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         Some("test") => test::test(rest),
         Some("bench") => bench::bench(rest),
         Some("setup") => setup::all(true),
+        Some("with-pg") => pg::with_pg(rest),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             Ok(())

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: everything CI runs, in the order that fails fastest.
 
 use crate::build;
+use crate::pg::{Postgres, PG_ENV};
 use crate::proc::{cargo, cmd, run, Result};
 use crate::setup;
 use std::time::Instant;
@@ -20,7 +21,11 @@ pub fn test(args: &[String]) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    run(cargo().args(["test", "--workspace"]))?;
+    // The hub's tests run against both stores: SQLite in process, and this
+    // throwaway PostgreSQL (stopped when `pg` is dropped, on failure too).
+    let pg = Postgres::start(false)?;
+    run(cargo().args(["test", "--workspace"]).env(PG_ENV, pg.url()))?;
+    drop(pg);
     if !skip_e2e {
         e2e()?;
     }

@@ -11,8 +11,10 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Debian packages: Tauri's build and run dependencies, libcrypto's headers
 /// for SQLCipher (rusqlite's `bundled-sqlcipher` builds SQLCipher and links
 /// the system OpenSSL), the WebDriver for WebKitGTK, a virtual display,
-/// screenshots, fonts with Vietnamese, and Chromium with its WebDriver for
-/// the hub dashboard's browser test.
+/// screenshots, fonts with Vietnamese, Chromium with its WebDriver for the
+/// hub dashboard's browser test, and the PostgreSQL server the hub's tests
+/// and benchmark run against (a throwaway cluster each time; Debian's own
+/// cluster is not used).
 pub const DEBIAN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -29,4 +31,5 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "fonts-noto-core",
     "chromium",
     "chromium-driver",
+    "postgresql",
 ];

@@ -3,6 +3,7 @@
 //! (a fast hash is right for high-entropy secrets; codes are also one-time
 //! and expire).
 
+use crate::storage::{self, CodeRow};
 use crate::store::{HubError, HubStore};
 use pcmt_core::sync::wire::Enrolment;
 use rusqlite::{params, OptionalExtension};
@@ -42,6 +43,35 @@ pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// A fresh code for `communes`: (its hash, the communes as stored, the
+/// code as the office reads it out).
+pub(crate) fn new_code(communes: &[String]) -> Result<(Vec<u8>, String, String), HubError> {
+    if communes.is_empty() {
+        return Err(HubError::Malformed(
+            "an enrolment code needs at least one commune".into(),
+        ));
+    }
+    let raw: String = random_bytes::<CODE_LEN>()?
+        .iter()
+        .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
+        .collect();
+    let communes =
+        serde_json::to_string(communes).map_err(|e| HubError::Malformed(e.to_string()))?;
+    Ok((hash(&raw), communes, format!("{}-{}", &raw[..5], &raw[5..])))
+}
+
+/// The hash a code typed by a person is looked up by.
+pub(crate) fn code_hash(code: &str) -> Vec<u8> {
+    hash(&normalize_code(code))
+}
+
+/// A fresh device token: (the token, its hash).
+pub(crate) fn new_token() -> Result<(String, Vec<u8>), HubError> {
+    let token = hex::encode(random_bytes::<32>()?);
+    let hashed = hash(&token);
+    Ok((token, hashed))
+}
+
 impl HubStore {
     /// Issues a one-time enrolment code for an officer and their communes,
     /// valid for `valid_secs`. Returns it as the office reads it out: XXXXX-XXXXX.
@@ -51,79 +81,59 @@ impl HubStore {
         officer: &str,
         valid_secs: i64,
     ) -> Result<String, HubError> {
-        if communes.is_empty() {
-            return Err(HubError::Malformed(
-                "an enrolment code needs at least one commune".into(),
-            ));
-        }
-        let raw: String = random_bytes::<CODE_LEN>()?
-            .iter()
-            .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
-            .collect();
-        let communes =
-            serde_json::to_string(communes).map_err(|e| HubError::Malformed(e.to_string()))?;
+        let (code_hash, communes, shown) = new_code(communes)?;
         self.conn().execute(
             "INSERT INTO enrolment_codes (code_hash, communes, officer, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![hash(&raw), communes, officer, now() + valid_secs],
+            params![code_hash, communes, officer, now() + valid_secs],
         )?;
-        Ok(format!("{}-{}", &raw[..5], &raw[5..]))
+        Ok(shown)
     }
 
     /// Trades a code for a device token, once. A used, expired or unknown
     /// code gets the same refusal, so a guesser learns nothing.
     pub fn enrol(&mut self, code: &str, device: Uuid) -> Result<Enrolment, HubError> {
         let tx = self.conn_mut().transaction()?;
-        let row: Option<(String, String, i64, Option<String>)> = tx
+        let row = tx
             .query_row(
                 "SELECT communes, officer, expires_at, used_by FROM enrolment_codes WHERE code_hash = ?1",
-                [hash(&normalize_code(code))],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                [code_hash(code)],
+                |r| {
+                    Ok(CodeRow {
+                        communes: r.get(0)?,
+                        officer: r.get(1)?,
+                        expires_at: r.get(2)?,
+                        used_by: r.get(3)?,
+                    })
+                },
             )
             .optional()?;
-        let Some((communes, officer, _, None)) = row.filter(|r| r.2 > now()) else {
-            return Err(HubError::Unauthorized(
-                "enrolment code unknown, used or expired".into(),
-            ));
-        };
-        let token = hex::encode(random_bytes::<32>()?);
+        let code_row = storage::usable_code(row)?;
+        let (token, token_hash) = new_token()?;
         tx.execute(
             "UPDATE enrolment_codes SET used_by = ?2 WHERE code_hash = ?1",
-            params![hash(&normalize_code(code)), device.to_string()],
+            params![code_hash(code), device.to_string()],
         )?;
         tx.execute(
             "INSERT INTO devices (id, token_hash, communes, officer, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(id) DO UPDATE SET token_hash = excluded.token_hash, communes = excluded.communes,
                officer = excluded.officer, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-            params![device.to_string(), hash(&token), communes, officer, now()],
+            params![device.to_string(), token_hash, code_row.communes, code_row.officer, now()],
         )?;
         tx.commit()?;
-        Ok(Enrolment {
-            token,
-            communes: serde_json::from_str(&communes)
-                .map_err(|e| HubError::Malformed(e.to_string()))?,
-            officer,
-        })
+        storage::enrolment(token, &code_row.communes, code_row.officer)
     }
 
     /// The scope of the device holding `token`.
     pub fn authenticate(&self, token: &str) -> Result<Scope, HubError> {
-        let row: Option<(String, String, Option<i64>)> = self
+        let row = self
             .conn()
             .query_row(
-                "SELECT id, communes, revoked_at FROM devices WHERE token_hash = ?1",
+                "SELECT id, communes, revoked_at IS NOT NULL FROM devices WHERE token_hash = ?1",
                 [hash(token)],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        match row {
-            None => Err(HubError::Unauthorized("unknown device token".into())),
-            Some((_, _, Some(_))) => Err(HubError::Revoked),
-            Some((id, communes, None)) => Ok(Scope {
-                device: Uuid::parse_str(&id).map_err(|e| HubError::Malformed(e.to_string()))?,
-                communes: serde_json::from_str(&communes)
-                    .map_err(|e| HubError::Malformed(e.to_string()))?,
-            }),
-        }
+        storage::scope_of(row)
     }
 
     /// The office withdraws a device (lost, stolen, officer left).
@@ -140,55 +150,18 @@ impl HubStore {
 mod tests {
     use super::*;
 
-    fn communes() -> Vec<String> {
-        vec!["62-610-23284".into()]
-    }
-
     #[test]
-    fn a_code_enrols_one_device_once_and_the_token_authenticates() {
+    fn only_the_hash_of_a_token_is_stored() {
         let mut hub = HubStore::open_in_memory().unwrap();
-        let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
-        assert_eq!(code.len(), CODE_LEN + 1);
-        let device = Uuid::now_v7();
-        let e = hub.enrol(&code.to_lowercase(), device).unwrap();
-        assert_eq!(
-            (e.communes.clone(), e.officer.as_str()),
-            (communes(), "A Lưu")
-        );
-        assert_eq!(
-            hub.authenticate(&e.token).unwrap(),
-            Scope {
-                device,
-                communes: communes()
-            }
-        );
-        assert!(matches!(
-            hub.enrol(&code, Uuid::now_v7()),
-            Err(HubError::Unauthorized(_))
-        ));
-        assert!(matches!(
-            hub.authenticate("forged"),
-            Err(HubError::Unauthorized(_))
-        ));
+        let code = hub
+            .issue_code(&["62-610-23284".into()], "A Lưu", 3600)
+            .unwrap();
+        let e = hub.enrol(&code, Uuid::now_v7()).unwrap();
         let stored: Vec<u8> = hub
             .conn()
             .query_row("SELECT token_hash FROM devices", [], |r| r.get(0))
             .unwrap();
-        assert_ne!(stored, e.token.as_bytes(), "only the hash is stored");
-    }
-
-    #[test]
-    fn an_expired_code_is_refused_and_a_revoked_token_too() {
-        let mut hub = HubStore::open_in_memory().unwrap();
-        let old = hub.issue_code(&communes(), "A Lưu", -1).unwrap();
-        assert!(matches!(
-            hub.enrol(&old, Uuid::now_v7()),
-            Err(HubError::Unauthorized(_))
-        ));
-        let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
-        let device = Uuid::now_v7();
-        let e = hub.enrol(&code, device).unwrap();
-        assert!(hub.revoke(device).unwrap());
-        assert!(matches!(hub.authenticate(&e.token), Err(HubError::Revoked)));
+        assert_ne!(stored, e.token.as_bytes());
+        assert_eq!(stored, hash(&e.token));
     }
 }

@@ -8,9 +8,16 @@
 pub mod dashboard;
 pub mod demo;
 pub mod devices;
+pub mod pg;
 pub mod server;
+pub mod storage;
 pub mod store;
 pub mod uplink;
 
+#[cfg(test)]
+mod contract_tests;
+
 pub use devices::Scope;
+pub use pg::PgHubStore;
+pub use storage::HubStorage;
 pub use store::{HubError, HubStore};

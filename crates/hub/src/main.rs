@@ -11,9 +11,18 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// SQLite database file (created if missing).
-    #[arg(long, default_value = "pcmt-hub.db")]
+    /// SQLite database file (created if missing); the same as
+    /// `--database sqlite:PATH`.
+    #[arg(long, default_value = "pcmt-hub.db", conflicts_with = "database")]
     db: PathBuf,
+    /// The hub's database: `sqlite:PATH` (one district office, the default)
+    /// or `postgres://user@host:port/db` (several hub processes may share
+    /// it; sync and enrolment only for now, no dashboard).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+    /// With PostgreSQL: connections this process keeps open.
+    #[arg(long, default_value_t = pcmt_hub::pg::DEFAULT_POOL_SIZE)]
+    pool_size: u32,
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
@@ -95,8 +104,104 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Where the hub keeps its data, from `--database` or `--db`.
+enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    fn of(args: &Args) -> Result<Self, String> {
+        match args.database.as_deref() {
+            None => Ok(Self::Sqlite(args.db.clone())),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Self::Postgres(url.to_string()))
+            }
+            Some(url) => url
+                .strip_prefix("sqlite:")
+                .filter(|p| !p.is_empty())
+                .map(|p| Self::Sqlite(PathBuf::from(p.strip_prefix("//").unwrap_or(p))))
+                .ok_or_else(|| {
+                    format!(
+                        "--database {url}: expected sqlite:PATH or postgres://user@host:port/db"
+                    )
+                }),
+        }
+    }
+}
+
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let mut hub = HubStore::open(&args.db)?;
+    match Database::of(&args)? {
+        Database::Sqlite(path) => run_sqlite(args, HubStore::open(&path)?).await,
+        Database::Postgres(url) => run_postgres(args, url).await,
+    }
+}
+
+/// The hub on PostgreSQL: the sync routes and the enrolment tools. The
+/// dashboard, the demo seeding, staff accounts and upward sync work on the
+/// SQLite store's report rows and tables, which are not on PostgreSQL yet.
+async fn run_postgres(args: Args, url: String) -> Result<(), Box<dyn std::error::Error>> {
+    if args.demo || args.add_staff.is_some() || args.sync_up.is_some() {
+        return Err(
+            "--demo, --add-staff and --sync-up need the SQLite store for now \
+                    (the dashboard and upward sync are not built on PostgreSQL yet); \
+                    use --db PATH or --database sqlite:PATH"
+                .into(),
+        );
+    }
+    let pool_size = args.pool_size;
+    // The synchronous client runs its own runtime: connect off the async workers.
+    let store = tokio::task::spawn_blocking(move || pcmt_hub::PgHubStore::connect(&url, pool_size))
+        .await??;
+    let storage: server::Storage = std::sync::Arc::new(store);
+    if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
+        let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
+        let (officer, hours) = (officer.clone(), args.code_hours);
+        let code = on_blocking(storage, move |s| {
+            s.issue_code(&communes, &officer, hours * 3600)
+        })
+        .await?;
+        println!("{code}");
+        return Ok(());
+    }
+    if let Some(device) = args.revoke {
+        let done = on_blocking(storage, move |s| s.revoke(device)).await?;
+        println!(
+            "{}",
+            if done {
+                "revoked"
+            } else {
+                "no such active device"
+            }
+        );
+        return Ok(());
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    println!(
+        "pcmt-hub listening on http://{} (PostgreSQL)",
+        listener.local_addr()?
+    );
+    let keep = storage.clone();
+    tokio::select! {
+        r = server::serve_storage(listener, storage) => r?,
+        _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
+    }
+    // The pool's connections each own a small runtime, which must not be
+    // dropped on an async worker.
+    tokio::task::spawn_blocking(move || drop(keep)).await?;
+    Ok(())
+}
+
+/// Runs an office tool on the storage off the async workers; the storage
+/// is moved in, so its pool is dropped there too.
+async fn on_blocking<T: Send + 'static>(
+    storage: server::Storage,
+    work: impl FnOnce(&dyn pcmt_hub::HubStorage) -> Result<T, pcmt_hub::HubError> + Send + 'static,
+) -> Result<T, Box<dyn std::error::Error>> {
+    Ok(tokio::task::spawn_blocking(move || work(&*storage)).await??)
+}
+
+async fn run_sqlite(args: Args, mut hub: HubStore) -> Result<(), Box<dyn std::error::Error>> {
     if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
         let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
         let code = hub.issue_code(&communes, officer, args.code_hours * 3600)?;

@@ -4,6 +4,7 @@
 
 use crate::dashboard::auth::Limits;
 use crate::devices::Scope;
+use crate::storage::HubStorage;
 use crate::store::{HubError, HubStore};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -19,9 +20,12 @@ use pcmt_core::sync::wire::{
 use pcmt_core::sync::SyncError;
 use std::sync::{Arc, Mutex};
 
-/// The hub store shared by the request handlers (and, in tests and the
-/// office tools, by whoever issues codes).
+/// The SQLite hub store shared by the request handlers (and, in tests and
+/// the office tools, by whoever issues codes). The dashboard needs it.
 pub type Shared = Arc<Mutex<HubStore>>;
+
+/// Any hub storage behind the sync routes: SQLite or PostgreSQL.
+pub type Storage = Arc<dyn HubStorage>;
 
 /// The sync routes and the office dashboard, with the dashboard's default
 /// sign-in limits.
@@ -30,23 +34,61 @@ pub fn router(hub: Shared) -> Router {
 }
 
 pub fn router_with(hub: Shared, limits: Limits) -> Router {
-    Router::new()
+    sync_routes(hub.clone())
         .route("/", get(|| async { Redirect::to(crate::dashboard::HOME) }))
+        .merge(crate::dashboard::router(hub, limits))
+}
+
+/// The sync routes on any store, without the dashboard: its reports are
+/// computed from the SQLite store's projection rows, which the PostgreSQL
+/// store does not keep yet. Its pages answer 501 and say so.
+pub fn storage_router(storage: Storage) -> Router {
+    sync_routes(storage)
+        .route(
+            &format!("{}/{{*rest}}", crate::dashboard::HOME),
+            get(|| async { dashboard_unavailable() }),
+        )
+        .route(
+            crate::dashboard::HOME,
+            get(|| async { dashboard_unavailable() }),
+        )
+}
+
+fn dashboard_unavailable() -> (StatusCode, &'static str) {
+    (
+        StatusCode::NOT_IMPLEMENTED,
+        "Bảng điều khiển chỉ chạy trên kho SQLite của huyện. / The dashboard runs on the SQLite store only for now.\n",
+    )
+}
+
+fn sync_routes(storage: Storage) -> Router {
+    Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route(ENROL_PATH, post(enrol))
         .route(PUSH_PATH, post(push))
         .route(PULL_PATH, post(pull))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
-        .with_state(hub.clone())
-        .merge(crate::dashboard::router(hub, limits))
+        .with_state(storage)
 }
 
 /// Serves until the listener fails or the future is dropped. Client
 /// addresses reach the handlers for the dashboard's sign-in limits.
 pub async fn serve(listener: tokio::net::TcpListener, hub: Shared) -> std::io::Result<()> {
+    serve_router(listener, router(hub)).await
+}
+
+/// Serves the sync routes on any store (see [`storage_router`]).
+pub async fn serve_storage(
+    listener: tokio::net::TcpListener,
+    storage: Storage,
+) -> std::io::Result<()> {
+    serve_router(listener, storage_router(storage)).await
+}
+
+async fn serve_router(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(hub).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .await
 }
@@ -66,9 +108,12 @@ impl From<HubError> for Failure {
             HubError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             HubError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             HubError::Revoked | HubError::Forbidden(_) => StatusCode::FORBIDDEN,
-            HubError::Db(_) | HubError::Open(_) | HubError::Random(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            HubError::Db(_)
+            | HubError::Pg(_)
+            | HubError::Pool(_)
+            | HubError::Open(_)
+            | HubError::Random(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HubError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
             HubError::Upstream(_) => StatusCode::BAD_GATEWAY,
         };
         Failure(status, e.to_string())
@@ -98,11 +143,13 @@ pub(crate) async fn on_store<T: Send + 'static>(
     .await
 }
 
+/// Runs `work` on the storage on a blocking thread: database calls never
+/// hold up the async workers (and the PostgreSQL client must not run on them).
 async fn blocking<T: Send + 'static>(
-    hub: Shared,
-    work: impl FnOnce(&mut HubStore) -> Result<T, HubError> + Send + 'static,
+    storage: Storage,
+    work: impl FnOnce(&dyn HubStorage) -> Result<T, HubError> + Send + 'static,
 ) -> Result<T, Failure> {
-    on_store(hub, work)
+    tokio::task::spawn_blocking(move || work(&*storage))
         .await
         .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(Failure::from)
@@ -118,7 +165,7 @@ fn token(headers: &HeaderMap) -> Result<String, Failure> {
         .ok_or_else(|| Failure(StatusCode::UNAUTHORIZED, "missing device token".into()))
 }
 
-async fn enrol(State(hub): State<Shared>, body: Bytes) -> Result<Vec<u8>, Failure> {
+async fn enrol(State(hub): State<Storage>, body: Bytes) -> Result<Vec<u8>, Failure> {
     let req: EnrolRequest = wire::decode(&body)?;
     if req.protocol != PROTOCOL_VERSION {
         return Err(HubError::Protocol(req.protocol).into());
@@ -129,13 +176,13 @@ async fn enrol(State(hub): State<Shared>, body: Bytes) -> Result<Vec<u8>, Failur
 
 /// Authenticates before reading the body: an unknown token learns nothing
 /// about how its request would have been parsed.
-async fn scope(hub: &Shared, headers: &HeaderMap) -> Result<Scope, Failure> {
+async fn scope(hub: &Storage, headers: &HeaderMap) -> Result<Scope, Failure> {
     let token = token(headers)?;
     blocking(hub.clone(), move |s| s.authenticate(&token)).await
 }
 
 async fn push(
-    State(hub): State<Shared>,
+    State(hub): State<Storage>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
@@ -146,7 +193,7 @@ async fn push(
 }
 
 async fn pull(
-    State(hub): State<Shared>,
+    State(hub): State<Storage>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {

@@ -9,19 +9,16 @@
 //! so the office dashboard reports from the same rows with the same code.
 
 use crate::devices::Scope;
-use automerge::{AutoCommit, Change};
-use pcmt_core::record_doc;
+use crate::storage::{self, Batch, FeedRow, PULL_ROWS};
+use automerge::AutoCommit;
 use pcmt_core::sync::wire::{
     DocChanges, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
 };
 use pcmt_core::CoreError;
 use pcmt_core::{migrate, projection};
-use pcmt_model::{Labelled, OrgTree, StatusRules};
+use pcmt_model::{OrgTree, StatusRules};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
-
-/// Rows read per pull before the byte budget is checked again.
-const PULL_ROWS: u32 = 2000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -33,6 +30,12 @@ pub enum HubError {
     Rejected { id: String, reason: String },
     #[error("hub database error: {0}")]
     Db(#[from] rusqlite::Error),
+    #[error("hub database error (PostgreSQL): {0}")]
+    Pg(#[from] postgres::Error),
+    #[error("no connection to the hub's PostgreSQL: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("{0}")]
+    Unsupported(String),
     #[error("hub start-up: {0}")]
     Open(#[from] CoreError),
     #[error("not authorized: {0}")]
@@ -124,45 +127,22 @@ impl HubStore {
     /// Stores a device's changes. A document outside the device's communes
     /// refuses the whole push: nothing of it is stored.
     pub fn push(&mut self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError> {
-        if req.protocol != PROTOCOL_VERSION {
-            return Err(HubError::Protocol(req.protocol));
-        }
-        if req.device != scope.device {
-            return Err(HubError::Forbidden("the push names another device".into()));
-        }
-        if let Some(dc) = req
-            .docs
-            .iter()
-            .find(|d| !scope.communes.contains(&d.commune))
-        {
-            return Err(HubError::Forbidden(format!(
-                "record {} belongs to commune {}",
-                dc.id, dc.commune
-            )));
-        }
+        storage::check_push(scope, req)?;
         let tx = self.conn.transaction()?;
         let mut new_changes = 0u32;
         for dc in &req.docs {
             new_changes += apply_doc(&tx, dc, scope.device, &self.rules)?;
         }
         tx.commit()?;
-        Ok(PushAck {
-            stored: req.docs.iter().map(|d| d.id).collect(),
-            new_changes,
-        })
+        Ok(storage::ack(req, new_changes))
     }
 
     /// The device's next batch of the change feed, only of its communes
-    /// (whatever the request asks for).
+    /// (whatever the request asks for). SQLite has one writer, so feed
+    /// positions commit in order and a cursor never passes a change still
+    /// to come.
     pub fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError> {
-        if req.protocol != PROTOCOL_VERSION {
-            return Err(HubError::Protocol(req.protocol));
-        }
-        let allowed: Vec<&String> = req
-            .communes
-            .iter()
-            .filter(|c| scope.communes.contains(c))
-            .collect();
+        let allowed = storage::pull_communes(scope, req)?;
         let communes =
             serde_json::to_string(&allowed).map_err(|e| HubError::Malformed(e.to_string()))?;
         let mut stmt = self.conn.prepare_cached(
@@ -172,44 +152,26 @@ impl HubStore {
                AND c.origin IS NOT ?4
              ORDER BY c.seq LIMIT ?3",
         )?;
-        let cursor = i64::try_from(req.cursor).map_err(|_| HubError::Malformed("cursor".into()))?;
         let mut rows = stmt.query(params![
-            cursor,
+            storage::cursor(req)?,
             communes,
             PULL_ROWS + 1,
             scope.device.to_string()
         ])?;
-        let mut docs: Vec<DocChanges> = Vec::new();
-        let (mut size, mut count, mut last_seq) = (0usize, 0u32, req.cursor);
-        let mut more = false;
+        let mut batch = Batch::new(req);
         while let Some(r) = rows.next()? {
-            if count == PULL_ROWS || (count > 0 && size >= req.max_bytes as usize) {
-                more = true;
+            let row = FeedRow {
+                seq: r.get(0)?,
+                doc_id: r.get(1)?,
+                kind: r.get(2)?,
+                commune: r.get(3)?,
+                bytes: r.get(4)?,
+            };
+            if !batch.add(row)? {
                 break;
             }
-            let seq: i64 = r.get(0)?;
-            let id: String = r.get(1)?;
-            let bytes: Vec<u8> = r.get(4)?;
-            size += bytes.len();
-            count += 1;
-            last_seq = seq.unsigned_abs();
-            let uuid =
-                uuid::Uuid::parse_str(&id).map_err(|e| HubError::Malformed(e.to_string()))?;
-            match docs.last_mut() {
-                Some(last) if last.id == uuid => last.changes.push(bytes),
-                _ => docs.push(DocChanges {
-                    id: uuid,
-                    kind: r.get(2)?,
-                    commune: r.get(3)?,
-                    changes: vec![bytes],
-                }),
-            }
         }
-        Ok(PullResponse {
-            docs,
-            cursor: last_seq,
-            more,
-        })
+        Ok(batch.finish())
     }
 }
 
@@ -222,62 +184,29 @@ pub(crate) fn apply_doc(
     rules: &StatusRules,
 ) -> Result<u32, HubError> {
     let id = dc.id.to_string();
-    let reject = |reason: String| HubError::Rejected {
-        id: id.clone(),
-        reason,
-    };
     let existing: Option<Vec<u8>> = conn
         .query_row("SELECT bytes FROM documents WHERE id = ?1", [&id], |r| {
             r.get(0)
         })
         .optional()?;
-    let mut doc = match existing {
-        Some(bytes) => record_doc::load(&bytes).map_err(|e| reject(e.to_string()))?,
-        None => AutoCommit::new(),
-    };
-    let mut fresh = Vec::new();
-    for bytes in &dc.changes {
-        let change = Change::from_bytes(bytes.clone())
-            .map_err(|e| HubError::Malformed(format!("record {id}: {e}")))?;
-        if doc.get_change_by_hash(&change.hash()).is_none() {
-            fresh.push(change);
-        }
-    }
-    if fresh.is_empty() {
+    let Some(mut merged) = storage::merge(existing.as_deref(), dc)? else {
         return Ok(0);
-    }
-    doc.apply_changes(fresh.clone())
-        .map_err(|e| reject(e.to_string()))?;
-    if !doc.get_missing_deps(&[]).is_empty() {
-        return Err(reject(
-            "changes arrived without the changes they depend on".into(),
-        ));
-    }
-    let header = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
-    if header.id != dc.id {
-        return Err(reject(format!("document says it is {}", header.id)));
-    }
-    if header.commune != dc.commune {
-        return Err(reject(format!(
-            "document belongs to commune {}",
-            header.commune
-        )));
-    }
+    };
     conn.execute(
         "INSERT INTO documents (id, kind, commune, bytes) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
-        params![id, header.kind.code(), header.commune, doc.save()],
+        params![id, merged.kind, merged.commune, merged.doc.save()],
     )?;
-    refresh_rows(conn, &id, &doc, rules)?;
+    refresh_rows(conn, &id, &merged.doc, rules)?;
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO changes (doc_id, commune, hash, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut added = 0;
-    for mut change in fresh {
+    for mut change in merged.fresh {
         let hash = change.hash();
         added += insert.execute(params![
             id,
-            header.commune,
+            merged.commune,
             hash.0.as_slice(),
             change.bytes().as_ref(),
             origin.to_string()
@@ -314,193 +243,12 @@ fn refresh_rows(
 
 #[cfg(test)]
 mod tests {
+    //! What only the SQLite store does (projection rows for the dashboard,
+    //! migrations of older files); the sync protocol's tests run on both
+    //! stores in `contract_tests`.
     use super::*;
-    use automerge::ActorId;
-    use chrono::NaiveDate;
-    use pcmt_core::record_doc::ChangeNote;
-    use pcmt_model::{RecordKind, SessionForm, SessionInput, Topic, VenueKind};
-    use uuid::Uuid;
-
-    pub(crate) fn session_doc(commune: &str) -> (Uuid, AutoCommit) {
-        let id = Uuid::now_v7();
-        let input = SessionInput {
-            date: NaiveDate::from_ymd_opt(2026, 6, 26).unwrap(),
-            commune: commune.into(),
-            venue_kind: VenueKind::Market,
-            venue_name: "Chợ Đăk Glei".into(),
-            form: SessionForm::Broadcast,
-            attendees: 200,
-            women: 90,
-            topics: vec![Topic::DisguisedDrugs],
-            details: Default::default(),
-        };
-        let note = ChangeNote {
-            officer: "t".into(),
-        };
-        (
-            id,
-            record_doc::new_record(id, commune, &input, ActorId::random(), &note, 0).unwrap(),
-        )
-    }
-
-    /// The whole demo district, as the office's own tools see it.
-    fn office() -> Scope {
-        Scope {
-            device: Uuid::nil(),
-            communes: pcmt_model::OrgTree::demo()
-                .communes()
-                .map(|c| c.code.clone())
-                .collect(),
-        }
-    }
-
-    /// Another tablet of the district: a pull never returns a device's own
-    /// changes, so reads are made as someone else.
-    fn reader() -> Scope {
-        Scope {
-            device: Uuid::from_u128(1),
-            ..office()
-        }
-    }
-
-    fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequest {
-        PushRequest {
-            protocol: PROTOCOL_VERSION,
-            device: Uuid::nil(),
-            docs: vec![DocChanges::since(
-                id,
-                RecordKind::Session,
-                commune,
-                doc,
-                &[],
-            )],
-        }
-    }
-
-    fn pull(hub: &HubStore, communes: &[&str], cursor: u64) -> PullResponse {
-        hub.pull(
-            &reader(),
-            &PullRequest {
-                protocol: PROTOCOL_VERSION,
-                device: Uuid::nil(),
-                communes: communes.iter().map(|c| c.to_string()).collect(),
-                cursor,
-                max_bytes: 1 << 20,
-            },
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn a_push_twice_stores_once_and_the_feed_is_scoped() {
-        let mut hub = HubStore::open_in_memory().unwrap();
-        let (id, mut doc) = session_doc("62-610-23284");
-        let req = push_of(id, "62-610-23284", &mut doc);
-        assert_eq!(hub.push(&office(), &req).unwrap().new_changes, 1);
-        assert_eq!(hub.push(&office(), &req).unwrap().new_changes, 0);
-        let feed = pull(&hub, &["62-610-23284"], 0);
-        assert_eq!(feed.docs.len(), 1);
-        assert_eq!(feed.docs[0].id, id);
-        assert!(!feed.more);
-        assert!(pull(&hub, &["62-610-23287"], 0).docs.is_empty());
-        assert!(pull(&hub, &["62-610-23284"], feed.cursor).docs.is_empty());
-    }
-
-    #[test]
-    fn a_lie_about_the_commune_or_garbage_is_refused_and_stores_nothing() {
-        let mut hub = HubStore::open_in_memory().unwrap();
-        let (id, mut doc) = session_doc("62-610-23284");
-        let lie = push_of(id, "62-610-23287", &mut doc);
-        assert!(matches!(
-            hub.push(&office(), &lie),
-            Err(HubError::Rejected { .. })
-        ));
-        let mut garbage = push_of(id, "62-610-23284", &mut doc);
-        garbage.docs[0].changes = vec![vec![1, 2, 3]];
-        assert!(matches!(
-            hub.push(&office(), &garbage),
-            Err(HubError::Malformed(_))
-        ));
-        let mut old = push_of(id, "62-610-23284", &mut doc);
-        old.protocol = 0;
-        assert!(matches!(
-            hub.push(&office(), &old),
-            Err(HubError::Protocol(0))
-        ));
-        assert_eq!(hub.document_count().unwrap(), 0);
-        assert!(pull(&hub, &["62-610-23284", "62-610-23287"], 0)
-            .docs
-            .is_empty());
-    }
-
-    #[test]
-    fn a_device_is_not_sent_back_its_own_changes() {
-        let mut hub = HubStore::open_in_memory().unwrap();
-        let (id, mut doc) = session_doc("62-610-23284");
-        hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
-            .unwrap();
-        let own = hub
-            .pull(
-                &office(),
-                &PullRequest {
-                    protocol: PROTOCOL_VERSION,
-                    device: Uuid::nil(),
-                    communes: vec!["62-610-23284".into()],
-                    cursor: 0,
-                    max_bytes: 1 << 20,
-                },
-            )
-            .unwrap();
-        assert!(own.docs.is_empty());
-        assert_eq!(
-            pull(&hub, &["62-610-23284"], 0).docs.len(),
-            1,
-            "others get it"
-        );
-    }
-
-    #[test]
-    fn a_device_cannot_write_or_read_outside_its_communes() {
-        let mut hub = HubStore::open_in_memory().unwrap();
-        let pek = Scope {
-            device: Uuid::nil(),
-            communes: vec!["62-610-23284".into()],
-        };
-        let (id, mut doc) = session_doc("62-610-23287");
-        let outside = push_of(id, "62-610-23287", &mut doc);
-        assert!(matches!(
-            hub.push(&pek, &outside),
-            Err(HubError::Forbidden(_))
-        ));
-        assert_eq!(
-            hub.document_count().unwrap(),
-            0,
-            "nothing of a refused push is stored"
-        );
-        hub.push(&office(), &outside).unwrap();
-        let asked = hub
-            .pull(
-                &pek,
-                &PullRequest {
-                    protocol: PROTOCOL_VERSION,
-                    device: Uuid::nil(),
-                    communes: vec!["62-610-23287".into(), "62-610-23284".into()],
-                    cursor: 0,
-                    max_bytes: 1 << 20,
-                },
-            )
-            .unwrap();
-        assert!(
-            asked.docs.is_empty(),
-            "another commune's records never reach this device"
-        );
-        let mut forged = push_of(id, "62-610-23284", &mut doc);
-        forged.device = Uuid::now_v7();
-        assert!(matches!(
-            hub.push(&pek, &forged),
-            Err(HubError::Forbidden(_))
-        ));
-    }
+    use crate::contract_tests::{office, push_of, session_doc};
+    use pcmt_model::RecordKind;
 
     fn session_rows(hub: &HubStore) -> Vec<(String, i64)> {
         let mut stmt = hub
@@ -564,39 +312,5 @@ mod tests {
         let hub = HubStore::open(&path).unwrap();
         assert_eq!(session_rows(&hub), [(id.to_string(), 200)]);
         assert!(!projection::rebuild_wanted(hub.conn()).unwrap());
-    }
-
-    #[test]
-    fn a_pull_is_cut_into_batches_that_resume_from_the_cursor() {
-        let mut hub = HubStore::open_in_memory().unwrap();
-        let mut ids = Vec::new();
-        for _ in 0..5 {
-            let (id, mut doc) = session_doc("62-610-23284");
-            hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
-                .unwrap();
-            ids.push(id);
-        }
-        let (mut cursor, mut seen) = (0, Vec::new());
-        loop {
-            let batch = hub
-                .pull(
-                    &reader(),
-                    &PullRequest {
-                        protocol: PROTOCOL_VERSION,
-                        device: Uuid::nil(),
-                        communes: vec!["62-610-23284".into()],
-                        cursor,
-                        max_bytes: 1,
-                    },
-                )
-                .unwrap();
-            assert_eq!(batch.docs.len(), 1, "a tiny budget still moves one change");
-            seen.extend(batch.docs.iter().map(|d| d.id));
-            cursor = batch.cursor;
-            if !batch.more {
-                break;
-            }
-        }
-        assert_eq!(seen, ids);
     }
 }

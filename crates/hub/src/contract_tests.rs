@@ -1,0 +1,473 @@
+//! The hub's storage contract, run against both stores: every test here
+//! takes a `&dyn HubStorage` and runs once on SQLite (in memory) and once
+//! on PostgreSQL (a database of its own on the server `PCMT_TEST_PG` names;
+//! skipped, with a line saying so, when it is not set: `cargo xtask test`
+//! always sets it).
+
+use crate::devices::Scope;
+use crate::storage::HubStorage;
+use crate::store::HubError;
+use automerge::{ActorId, AutoCommit};
+use chrono::NaiveDate;
+use pcmt_core::record_doc::{self, ChangeNote};
+use pcmt_core::sync::wire::{DocChanges, PullRequest, PullResponse, PushRequest, PROTOCOL_VERSION};
+use pcmt_model::{RecordKind, SessionForm, SessionInput, Topic, VenueKind};
+use std::sync::Mutex;
+use uuid::Uuid;
+
+/// Each test as two: `sqlite::name` and `postgres::name`.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    let store = std::sync::Mutex::new(
+                        crate::store::HubStore::open_in_memory().expect("an in-memory hub"),
+                    );
+                    super::$name(&store);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(db) = crate::pg::TestDatabase::from_env(stringify!($name))
+                        .expect("the PostgreSQL server of PCMT_TEST_PG")
+                    else {
+                        return;
+                    };
+                    super::$name(&db.store().expect("a PostgreSQL hub store"));
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    a_push_twice_stores_once_and_the_feed_is_scoped,
+    a_lie_about_the_commune_or_garbage_is_refused_and_stores_nothing,
+    a_device_is_not_sent_back_its_own_changes,
+    a_device_cannot_write_or_read_outside_its_communes,
+    a_pull_is_cut_into_batches_that_resume_from_the_cursor,
+    a_code_enrols_one_device_once_and_the_token_authenticates,
+    an_expired_code_is_refused_and_a_revoked_token_too,
+    concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change,
+);
+
+pub(crate) fn session_doc(commune: &str) -> (Uuid, AutoCommit) {
+    let id = Uuid::now_v7();
+    let input = SessionInput {
+        date: NaiveDate::from_ymd_opt(2026, 6, 26).unwrap(),
+        commune: commune.into(),
+        venue_kind: VenueKind::Market,
+        venue_name: "Chợ Đăk Glei".into(),
+        form: SessionForm::Broadcast,
+        attendees: 200,
+        women: 90,
+        topics: vec![Topic::DisguisedDrugs],
+        details: Default::default(),
+    };
+    let note = ChangeNote {
+        officer: "t".into(),
+    };
+    (
+        id,
+        record_doc::new_record(id, commune, &input, ActorId::random(), &note, 0).unwrap(),
+    )
+}
+
+/// The whole demo district, as the office's own tools see it.
+pub(crate) fn office() -> Scope {
+    Scope {
+        device: Uuid::nil(),
+        communes: pcmt_model::OrgTree::demo()
+            .communes()
+            .map(|c| c.code.clone())
+            .collect(),
+    }
+}
+
+/// Another tablet of the district: a pull never returns a device's own
+/// changes, so reads are made as someone else.
+pub(crate) fn reader() -> Scope {
+    Scope {
+        device: Uuid::from_u128(1),
+        ..office()
+    }
+}
+
+pub(crate) fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequest {
+    PushRequest {
+        protocol: PROTOCOL_VERSION,
+        device: Uuid::nil(),
+        docs: vec![DocChanges::since(
+            id,
+            RecordKind::Session,
+            commune,
+            doc,
+            &[],
+        )],
+    }
+}
+
+pub(crate) fn pull(hub: &dyn HubStorage, communes: &[&str], cursor: u64) -> PullResponse {
+    hub.pull(
+        &reader(),
+        &PullRequest {
+            protocol: PROTOCOL_VERSION,
+            device: Uuid::nil(),
+            communes: communes.iter().map(|c| c.to_string()).collect(),
+            cursor,
+            max_bytes: 1 << 20,
+        },
+    )
+    .unwrap()
+}
+
+fn a_push_twice_stores_once_and_the_feed_is_scoped(hub: &dyn HubStorage) {
+    let (id, mut doc) = session_doc("62-610-23284");
+    let req = push_of(id, "62-610-23284", &mut doc);
+    assert_eq!(hub.push(&office(), &req).unwrap().new_changes, 1);
+    assert_eq!(hub.push(&office(), &req).unwrap().new_changes, 0);
+    let feed = pull(hub, &["62-610-23284"], 0);
+    assert_eq!(feed.docs.len(), 1);
+    assert_eq!(feed.docs[0].id, id);
+    assert!(!feed.more);
+    assert!(pull(hub, &["62-610-23287"], 0).docs.is_empty());
+    assert!(pull(hub, &["62-610-23284"], feed.cursor).docs.is_empty());
+}
+
+fn a_lie_about_the_commune_or_garbage_is_refused_and_stores_nothing(hub: &dyn HubStorage) {
+    let (id, mut doc) = session_doc("62-610-23284");
+    let lie = push_of(id, "62-610-23287", &mut doc);
+    assert!(matches!(
+        hub.push(&office(), &lie),
+        Err(HubError::Rejected { .. })
+    ));
+    let mut garbage = push_of(id, "62-610-23284", &mut doc);
+    garbage.docs[0].changes = vec![vec![1, 2, 3]];
+    assert!(matches!(
+        hub.push(&office(), &garbage),
+        Err(HubError::Malformed(_))
+    ));
+    let mut old = push_of(id, "62-610-23284", &mut doc);
+    old.protocol = 0;
+    assert!(matches!(
+        hub.push(&office(), &old),
+        Err(HubError::Protocol(0))
+    ));
+    assert_eq!(hub.document_count().unwrap(), 0);
+    assert!(pull(hub, &["62-610-23284", "62-610-23287"], 0)
+        .docs
+        .is_empty());
+}
+
+fn a_device_is_not_sent_back_its_own_changes(hub: &dyn HubStorage) {
+    let (id, mut doc) = session_doc("62-610-23284");
+    hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
+        .unwrap();
+    let own = hub
+        .pull(
+            &office(),
+            &PullRequest {
+                protocol: PROTOCOL_VERSION,
+                device: Uuid::nil(),
+                communes: vec!["62-610-23284".into()],
+                cursor: 0,
+                max_bytes: 1 << 20,
+            },
+        )
+        .unwrap();
+    assert!(own.docs.is_empty());
+    assert_eq!(
+        pull(hub, &["62-610-23284"], 0).docs.len(),
+        1,
+        "others get it"
+    );
+}
+
+fn a_device_cannot_write_or_read_outside_its_communes(hub: &dyn HubStorage) {
+    let pek = Scope {
+        device: Uuid::nil(),
+        communes: vec!["62-610-23284".into()],
+    };
+    let (id, mut doc) = session_doc("62-610-23287");
+    let outside = push_of(id, "62-610-23287", &mut doc);
+    assert!(matches!(
+        hub.push(&pek, &outside),
+        Err(HubError::Forbidden(_))
+    ));
+    assert_eq!(
+        hub.document_count().unwrap(),
+        0,
+        "nothing of a refused push is stored"
+    );
+    hub.push(&office(), &outside).unwrap();
+    let asked = hub
+        .pull(
+            &pek,
+            &PullRequest {
+                protocol: PROTOCOL_VERSION,
+                device: Uuid::nil(),
+                communes: vec!["62-610-23287".into(), "62-610-23284".into()],
+                cursor: 0,
+                max_bytes: 1 << 20,
+            },
+        )
+        .unwrap();
+    assert!(
+        asked.docs.is_empty(),
+        "another commune's records never reach this device"
+    );
+    let mut forged = push_of(id, "62-610-23284", &mut doc);
+    forged.device = Uuid::now_v7();
+    assert!(matches!(
+        hub.push(&pek, &forged),
+        Err(HubError::Forbidden(_))
+    ));
+}
+
+fn a_pull_is_cut_into_batches_that_resume_from_the_cursor(hub: &dyn HubStorage) {
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let (id, mut doc) = session_doc("62-610-23284");
+        hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
+            .unwrap();
+        ids.push(id);
+    }
+    let (mut cursor, mut seen) = (0, Vec::new());
+    loop {
+        let batch = hub
+            .pull(
+                &reader(),
+                &PullRequest {
+                    protocol: PROTOCOL_VERSION,
+                    device: Uuid::nil(),
+                    communes: vec!["62-610-23284".into()],
+                    cursor,
+                    max_bytes: 1,
+                },
+            )
+            .unwrap();
+        assert_eq!(batch.docs.len(), 1, "a tiny budget still moves one change");
+        seen.extend(batch.docs.iter().map(|d| d.id));
+        cursor = batch.cursor;
+        if !batch.more {
+            break;
+        }
+    }
+    assert_eq!(seen, ids);
+}
+
+fn communes() -> Vec<String> {
+    vec!["62-610-23284".into()]
+}
+
+fn a_code_enrols_one_device_once_and_the_token_authenticates(hub: &dyn HubStorage) {
+    let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
+    assert_eq!(code.len(), "XXXXX-XXXXX".len());
+    let device = Uuid::now_v7();
+    let e = hub.enrol(&code.to_lowercase(), device).unwrap();
+    assert_eq!(
+        (e.communes.clone(), e.officer.as_str()),
+        (communes(), "A Lưu")
+    );
+    assert_eq!(
+        hub.authenticate(&e.token).unwrap(),
+        Scope {
+            device,
+            communes: communes()
+        }
+    );
+    assert!(matches!(
+        hub.enrol(&code, Uuid::now_v7()),
+        Err(HubError::Unauthorized(_))
+    ));
+    assert!(matches!(
+        hub.authenticate("forged"),
+        Err(HubError::Unauthorized(_))
+    ));
+}
+
+fn an_expired_code_is_refused_and_a_revoked_token_too(hub: &dyn HubStorage) {
+    let old = hub.issue_code(&communes(), "A Lưu", -1).unwrap();
+    assert!(matches!(
+        hub.enrol(&old, Uuid::now_v7()),
+        Err(HubError::Unauthorized(_))
+    ));
+    let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
+    let device = Uuid::now_v7();
+    let e = hub.enrol(&code, device).unwrap();
+    assert!(hub.revoke(device).unwrap());
+    assert!(matches!(hub.authenticate(&e.token), Err(HubError::Revoked)));
+}
+
+/// Several writers push at once (new records, and edits of one shared
+/// record from each writer's copy) while readers pull with small batches.
+/// Every reader must end with every change exactly once: a feed position
+/// handed out before another but committed after it would be skipped by a
+/// reader whose cursor already passed it. Then one edit that depends on all
+/// the writers' edits must be accepted: no writer's merge of the shared
+/// document overwrote another's.
+fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubStorage) {
+    use automerge::transaction::Transactable;
+    use std::collections::HashSet;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const WRITERS: u128 = 4;
+    const READERS: u128 = 2;
+    const ROUNDS: i64 = 40;
+    const SHARED_EVERY: i64 = 8;
+    const NEW_PER_PUSH: i64 = 4;
+    const COMMUNE: &str = "62-610-23284";
+
+    let hash_of = |bytes: &[u8]| {
+        automerge::Change::from_bytes(bytes.to_vec())
+            .expect("a change")
+            .hash()
+    };
+    let (shared_id, mut base) = session_doc(COMMUNE);
+    let first = push_of(shared_id, COMMUNE, &mut base);
+    hub.push(&office(), &first).unwrap();
+    let pushed = Mutex::new(
+        first.docs[0]
+            .changes
+            .iter()
+            .map(|c| hash_of(c))
+            .collect::<Vec<_>>(),
+    );
+    let writing_done = AtomicBool::new(false);
+
+    let (forks, seen) = std::thread::scope(|s| {
+        let readers: Vec<_> = (0..READERS)
+            .map(|r| {
+                let writing_done = &writing_done;
+                s.spawn(move || {
+                    let scope = Scope {
+                        device: Uuid::from_u128(1000 + r),
+                        ..office()
+                    };
+                    let (mut cursor, mut seen) = (0u64, Vec::new());
+                    loop {
+                        // Read before pulling: after the writers finish,
+                        // one pull that ends the feed is the last.
+                        let done = writing_done.load(Ordering::SeqCst);
+                        let batch = hub
+                            .pull(
+                                &scope,
+                                &PullRequest {
+                                    protocol: PROTOCOL_VERSION,
+                                    device: scope.device,
+                                    communes: vec![COMMUNE.into()],
+                                    cursor,
+                                    max_bytes: 2048,
+                                },
+                            )
+                            .unwrap();
+                        assert!(batch.cursor >= cursor, "a cursor never goes back");
+                        cursor = batch.cursor;
+                        seen.extend(
+                            batch
+                                .docs
+                                .iter()
+                                .flat_map(|d| d.changes.iter().map(|c| hash_of(c))),
+                        );
+                        if done && !batch.more {
+                            return seen;
+                        }
+                    }
+                })
+            })
+            .collect();
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let (pushed, mut fork) = (&pushed, base.fork());
+                s.spawn(move || {
+                    let scope = Scope {
+                        device: Uuid::from_u128(1 + w),
+                        ..office()
+                    };
+                    let mut heads = fork.get_heads();
+                    for round in 0..ROUNDS {
+                        let mut docs = Vec::new();
+                        // Mostly pushes with nothing in common, which only
+                        // the feed lock orders; now and then the shared record.
+                        if round % SHARED_EVERY == 0 {
+                            fork.put(automerge::ROOT, "attendees", 300 + round).unwrap();
+                            docs.push(DocChanges::since(
+                                shared_id,
+                                RecordKind::Session,
+                                COMMUNE,
+                                &mut fork,
+                                &heads,
+                            ));
+                            heads = fork.get_heads();
+                        }
+                        for _ in 0..NEW_PER_PUSH {
+                            let (id, mut doc) = session_doc(COMMUNE);
+                            docs.push(DocChanges::since(
+                                id,
+                                RecordKind::Session,
+                                COMMUNE,
+                                &mut doc,
+                                &[],
+                            ));
+                        }
+                        let req = PushRequest {
+                            protocol: PROTOCOL_VERSION,
+                            device: scope.device,
+                            docs,
+                        };
+                        hub.push(&scope, &req).unwrap();
+                        pushed.lock().unwrap().extend(
+                            req.docs
+                                .iter()
+                                .flat_map(|d| d.changes.iter().map(|c| hash_of(c))),
+                        );
+                    }
+                    fork
+                })
+            })
+            .collect();
+        let forks: Vec<AutoCommit> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+        writing_done.store(true, Ordering::SeqCst);
+        let seen: Vec<_> = readers.into_iter().map(|r| r.join().unwrap()).collect();
+        (forks, seen)
+    });
+
+    let pushed: HashSet<_> = pushed.into_inner().unwrap().into_iter().collect();
+    assert_eq!(
+        pushed.len() as i64,
+        1 + WRITERS as i64 * (ROUNDS * NEW_PER_PUSH + ROUNDS / SHARED_EVERY)
+    );
+    for (r, seen) in seen.iter().enumerate() {
+        let unique: HashSet<_> = seen.iter().copied().collect();
+        assert_eq!(unique.len(), seen.len(), "reader {r} got a change twice");
+        assert_eq!(unique, pushed, "reader {r} missed a change");
+    }
+
+    let mut merged = base.fork();
+    for mut fork in forks {
+        merged.merge(&mut fork).unwrap();
+    }
+    let heads = merged.get_heads();
+    merged.put(automerge::ROOT, "attendees", 999).unwrap();
+    let last = PushRequest {
+        protocol: PROTOCOL_VERSION,
+        device: Uuid::nil(),
+        docs: vec![DocChanges::since(
+            shared_id,
+            RecordKind::Session,
+            COMMUNE,
+            &mut merged,
+            &heads,
+        )],
+    };
+    assert_eq!(last.docs[0].changes.len(), 1);
+    assert_eq!(
+        hub.push(&office(), &last).unwrap().new_changes,
+        1,
+        "the shared record holds every writer's edit"
+    );
+}

@@ -1,0 +1,356 @@
+//! The hub on PostgreSQL: the same protocol as the SQLite store (the logic
+//! is in [`crate::storage`]), for offices beyond one district, where several
+//! hub processes share one database.
+//!
+//! # Why pushes take the feed lock
+//!
+//! A device pulls "every change after seq N" and then holds N. With several
+//! writers, sequence numbers are handed out when a row is inserted but
+//! become visible when its transaction commits, and those two orders
+//! differ: push A takes seq 10, push B takes seq 11 and commits first, a
+//! reader sees 11 and moves its cursor to 11, then A commits seq 10 behind
+//! the cursor — a change that device never receives. So every push takes
+//! one transaction-level advisory lock (the feed lock) right before its
+//! first insert into `changes` and holds it until its commit; PostgreSQL
+//! releases transaction locks only after the commit is visible to others.
+//! Numbers are therefore handed out, and become visible, in one order: a
+//! reader at N can never later find a committed change below N. Rolled back
+//! pushes leave gaps, which are harmless.
+//!
+//! The lock is held only for the inserts and the commit. The slow part of a
+//! push (loading and merging Automerge documents) runs before it, under a
+//! lock per document instead, so two processes merging the same document
+//! cannot overwrite each other's result; document locks are taken in key
+//! order and always before the feed lock, so pushes cannot deadlock.
+//!
+//! The synchronous `postgres` client runs its own small runtime: call this
+//! store from blocking threads (as the server does), never from async code.
+
+use crate::devices::{code_hash, hash, new_code, new_token, now, Scope};
+use crate::storage::{self, Batch, CodeRow, FeedRow, HubStorage, PULL_ROWS};
+use crate::store::HubError;
+use pcmt_core::sync::wire::{Enrolment, PullRequest, PullResponse, PushAck, PushRequest};
+use r2d2_postgres::postgres::{Client, Config, NoTls};
+use r2d2_postgres::PostgresConnectionManager;
+use uuid::Uuid;
+
+/// The hub's advisory locks other than the per-document ones live in this
+/// class (two-key form; document locks use the one-key form, a separate
+/// key space in PostgreSQL).
+const LOCK_CLASS: i32 = 0x5043_4d54; // "PCMT"
+const FEED_LOCK: i32 = 1;
+const MIGRATE_LOCK: i32 = 2;
+
+/// Ordered migrations from `migrations/hub-pg`, applied at start-up.
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../../migrations/hub-pg/0001_init.sql"))];
+
+/// Connections one hub process keeps: requests beyond this wait for one.
+pub const DEFAULT_POOL_SIZE: u32 = 8;
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+pub struct PgHubStore {
+    pool: Pool,
+}
+
+impl PgHubStore {
+    /// Connects to `url` (`postgres://user@host:port/db`) and brings the
+    /// schema up to date.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Self, HubError> {
+        let config: Config = url.parse()?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .connection_timeout(std::time::Duration::from_secs(30))
+            .build(PostgresConnectionManager::new(config, NoTls))?;
+        let store = Self { pool };
+        migrate(&mut *store.pool.get()?)?;
+        Ok(store)
+    }
+}
+
+/// Applies the migrations this database lacks. Hub processes starting
+/// together take turns: the first applies them, the others find them done.
+fn migrate(client: &mut Client) -> Result<(), HubError> {
+    let mut tx = client.transaction()?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, $2)",
+        &[&LOCK_CLASS, &MIGRATE_LOCK],
+    )?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let have: Option<i32> = tx
+        .query_one("SELECT max(version) FROM schema_version", &[])?
+        .try_get(0)?;
+    for (version, sql) in MIGRATIONS {
+        if *version > have.unwrap_or(0) {
+            tx.batch_execute(sql)?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES ($1)",
+                &[version],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The one-key advisory lock of a document. Two ids sharing a key only
+/// wait for each other.
+fn doc_lock_key(id: &Uuid) -> i64 {
+    let v = id.as_u128();
+    ((v >> 64) as u64 ^ v as u64) as i64
+}
+
+impl HubStorage for PgHubStore {
+    fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError> {
+        storage::check_push(scope, req)?;
+        let mut client = self.pool.get()?;
+        let mut tx = client.transaction()?;
+        let mut keys: Vec<i64> = req.docs.iter().map(|d| doc_lock_key(&d.id)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in &keys {
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[key])?;
+        }
+        let mut merged = Vec::new();
+        for dc in &req.docs {
+            let id = dc.id.to_string();
+            let existing: Option<Vec<u8>> = tx
+                .query_opt("SELECT bytes FROM documents WHERE id = $1", &[&id])?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+            let Some(mut m) = storage::merge(existing.as_deref(), dc)? else {
+                continue;
+            };
+            tx.execute(
+                "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
+                &[&id, &m.kind, &m.commune, &m.doc.save()],
+            )?;
+            merged.push((id, m));
+        }
+        let mut new_changes = 0u32;
+        if !merged.is_empty() {
+            // Held to commit: see the module's comment.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, $2)",
+                &[&LOCK_CLASS, &FEED_LOCK],
+            )?;
+            let insert = tx.prepare(
+                "INSERT INTO changes (doc_id, commune, hash, bytes, origin) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (hash) DO NOTHING",
+            )?;
+            let origin = scope.device.to_string();
+            for (id, m) in &mut merged {
+                for change in &mut m.fresh {
+                    let hash = change.hash().0.to_vec();
+                    let bytes = change.bytes().into_owned();
+                    new_changes +=
+                        tx.execute(&insert, &[id, &m.commune, &hash, &bytes, &origin])? as u32;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(storage::ack(req, new_changes))
+    }
+
+    fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError> {
+        let allowed = storage::pull_communes(scope, req)?;
+        let mut client = self.pool.get()?;
+        let rows = client.query(
+            "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+             FROM changes c JOIN documents d ON d.id = c.doc_id
+             WHERE c.seq > $1 AND c.commune = ANY($2) AND c.origin IS DISTINCT FROM $4
+             ORDER BY c.seq LIMIT $3",
+            &[
+                &storage::cursor(req)?,
+                &allowed,
+                &i64::from(PULL_ROWS + 1),
+                &scope.device.to_string(),
+            ],
+        )?;
+        let mut batch = Batch::new(req);
+        for r in rows {
+            let row = FeedRow {
+                seq: r.try_get(0)?,
+                doc_id: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                commune: r.try_get(3)?,
+                bytes: r.try_get(4)?,
+            };
+            if !batch.add(row)? {
+                break;
+            }
+        }
+        Ok(batch.finish())
+    }
+
+    fn issue_code(
+        &self,
+        communes: &[String],
+        officer: &str,
+        valid_secs: i64,
+    ) -> Result<String, HubError> {
+        let (code_hash, communes, shown) = new_code(communes)?;
+        self.pool.get()?.execute(
+            "INSERT INTO enrolment_codes (code_hash, communes, officer, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&code_hash, &communes, &officer, &(now() + valid_secs)],
+        )?;
+        Ok(shown)
+    }
+
+    fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError> {
+        let mut client = self.pool.get()?;
+        let mut tx = client.transaction()?;
+        // FOR UPDATE: two hub processes given the same code at once; the
+        // second waits, then finds it used.
+        let row = tx
+            .query_opt(
+                "SELECT communes, officer, expires_at, used_by FROM enrolment_codes
+                 WHERE code_hash = $1 FOR UPDATE",
+                &[&code_hash(code)],
+            )?
+            .map(|r| -> Result<CodeRow, HubError> {
+                Ok(CodeRow {
+                    communes: r.try_get(0)?,
+                    officer: r.try_get(1)?,
+                    expires_at: r.try_get(2)?,
+                    used_by: r.try_get(3)?,
+                })
+            })
+            .transpose()?;
+        let code_row = storage::usable_code(row)?;
+        let (token, token_hash) = new_token()?;
+        let device = device.to_string();
+        tx.execute(
+            "UPDATE enrolment_codes SET used_by = $2 WHERE code_hash = $1",
+            &[&code_hash(code), &device],
+        )?;
+        tx.execute(
+            "INSERT INTO devices (id, token_hash, communes, officer, enrolled_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, communes = excluded.communes,
+               officer = excluded.officer, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
+            &[&device, &token_hash, &code_row.communes, &code_row.officer, &now()],
+        )?;
+        tx.commit()?;
+        storage::enrolment(token, &code_row.communes, code_row.officer)
+    }
+
+    fn authenticate(&self, token: &str) -> Result<Scope, HubError> {
+        let row = self
+            .pool
+            .get()?
+            .query_opt(
+                "SELECT id, communes, revoked_at IS NOT NULL FROM devices WHERE token_hash = $1",
+                &[&hash(token)],
+            )?
+            .map(|r| -> Result<(String, String, bool), HubError> {
+                Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+            })
+            .transpose()?;
+        storage::scope_of(row)
+    }
+
+    fn revoke(&self, device: Uuid) -> Result<bool, HubError> {
+        let n = self.pool.get()?.execute(
+            "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            &[&device.to_string(), &now()],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn document_count(&self) -> Result<u64, HubError> {
+        let n: i64 = self
+            .pool
+            .get()?
+            .query_one("SELECT count(*) FROM documents", &[])?
+            .try_get(0)?;
+        Ok(n.unsigned_abs())
+    }
+}
+
+/// The variable tests and benchmarks read a PostgreSQL server's URL from
+/// (`cargo xtask test` and `cargo xtask with-pg` set it).
+pub const TEST_PG_ENV: &str = "PCMT_TEST_PG";
+
+/// A database of its own for one test, on the server `PCMT_TEST_PG` names,
+/// dropped when this is. Tests that get None skip, and say so.
+pub struct TestDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// None (with a message on standard error) when `PCMT_TEST_PG` is not
+    /// set; an error when it is set but the server cannot be used.
+    pub fn from_env(test: &str) -> Result<Option<Self>, HubError> {
+        let Ok(admin) = std::env::var(TEST_PG_ENV) else {
+            // Straight to the stream: the test harness captures eprintln!,
+            // and a skip nobody sees looks like a pass.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED on PostgreSQL: {test} ({TEST_PG_ENV} is not set; `cargo xtask test` sets it)"
+            );
+            return Ok(None);
+        };
+        let name = format!("pcmt_t_{}", Uuid::now_v7().simple());
+        let mut client = Client::connect(&admin, NoTls)?;
+        client.batch_execute(&format!("CREATE DATABASE {name}"))?;
+        Ok(Some(Self {
+            url: with_database(&admin, &name),
+            admin,
+            name,
+        }))
+    }
+
+    pub fn store(&self) -> Result<PgHubStore, HubError> {
+        PgHubStore::connect(&self.url, DEFAULT_POOL_SIZE)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // FORCE: a store of this test may still hold pooled connections.
+        if let Ok(mut client) = Client::connect(&self.admin, NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[host_start..].find('/') {
+        Some(i) => &base[..host_start + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_database_url_keeps_the_server_and_options() {
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5433/pcmt", "t1"),
+            "postgres://u@127.0.0.1:5433/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:1?sslmode=disable", "t1"),
+            "postgres://u@h:1/t1?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,301 @@
+//! What the sync routes and enrolment need from the hub's storage, and the
+//! protocol logic both stores share.
+//!
+//! [`HubStorage`] has two implementations: the district office's SQLite
+//! file ([`crate::HubStore`], the default, behind a mutex: one writer) and
+//! PostgreSQL ([`crate::pg::PgHubStore`]), which several hub processes may
+//! share. Each store only says how rows are read and written; what a push
+//! may hold, how a document's changes are merged and checked, how a pull is
+//! cut into batches and how codes and tokens are made live here, once.
+
+use crate::devices::{self, Scope};
+use crate::store::{HubError, HubStore};
+use automerge::{AutoCommit, Change};
+use pcmt_core::record_doc;
+use pcmt_core::sync::wire::{
+    DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
+};
+use pcmt_model::Labelled;
+use std::sync::Mutex;
+use uuid::Uuid;
+
+/// Rows read per pull before the byte budget is checked again.
+pub(crate) const PULL_ROWS: u32 = 2000;
+
+/// The hub's storage as the sync routes and the office tools use it.
+/// Every method is one transaction: it either happens whole or not at all.
+pub trait HubStorage: Send + Sync {
+    /// Stores a device's changes. A document outside the device's communes
+    /// refuses the whole push: nothing of it is stored.
+    fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError>;
+    /// The device's next batch of the change feed, only of its communes
+    /// (whatever the request asks for), never its own changes.
+    fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError>;
+    /// A one-time enrolment code for an officer and their communes, valid
+    /// for `valid_secs`, as the office reads it out: XXXXX-XXXXX.
+    fn issue_code(
+        &self,
+        communes: &[String],
+        officer: &str,
+        valid_secs: i64,
+    ) -> Result<String, HubError>;
+    /// Trades a code for a device token, once.
+    fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError>;
+    /// The scope of the device holding `token`.
+    fn authenticate(&self, token: &str) -> Result<Scope, HubError>;
+    /// The office withdraws a device (lost, stolen, officer left); false
+    /// when there was no such active device.
+    fn revoke(&self, device: Uuid) -> Result<bool, HubError>;
+    fn document_count(&self) -> Result<u64, HubError>;
+}
+
+/// The SQLite store has one connection: requests take turns.
+impl HubStorage for Mutex<HubStore> {
+    fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError> {
+        lock(self).push(scope, req)
+    }
+    fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError> {
+        lock(self).pull(scope, req)
+    }
+    fn issue_code(
+        &self,
+        communes: &[String],
+        officer: &str,
+        valid_secs: i64,
+    ) -> Result<String, HubError> {
+        lock(self).issue_code(communes, officer, valid_secs)
+    }
+    fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError> {
+        lock(self).enrol(code, device)
+    }
+    fn authenticate(&self, token: &str) -> Result<Scope, HubError> {
+        lock(self).authenticate(token)
+    }
+    fn revoke(&self, device: Uuid) -> Result<bool, HubError> {
+        lock(self).revoke(device)
+    }
+    fn document_count(&self) -> Result<u64, HubError> {
+        lock(self).document_count()
+    }
+}
+
+/// A panic elsewhere must not take the hub down with it: SQLite rolled the
+/// half-done transaction back, so the store is still consistent.
+fn lock(hub: &Mutex<HubStore>) -> std::sync::MutexGuard<'_, HubStore> {
+    hub.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Checks a push against the device's scope before anything is read or
+/// written.
+pub(crate) fn check_push(scope: &Scope, req: &PushRequest) -> Result<(), HubError> {
+    if req.protocol != PROTOCOL_VERSION {
+        return Err(HubError::Protocol(req.protocol));
+    }
+    if req.device != scope.device {
+        return Err(HubError::Forbidden("the push names another device".into()));
+    }
+    if let Some(dc) = req
+        .docs
+        .iter()
+        .find(|d| !scope.communes.contains(&d.commune))
+    {
+        return Err(HubError::Forbidden(format!(
+            "record {} belongs to commune {}",
+            dc.id, dc.commune
+        )));
+    }
+    Ok(())
+}
+
+/// The communes a pull may read: those asked for that the device holds.
+pub(crate) fn pull_communes(scope: &Scope, req: &PullRequest) -> Result<Vec<String>, HubError> {
+    if req.protocol != PROTOCOL_VERSION {
+        return Err(HubError::Protocol(req.protocol));
+    }
+    Ok(req
+        .communes
+        .iter()
+        .filter(|c| scope.communes.contains(c))
+        .cloned()
+        .collect())
+}
+
+/// A document with the changes of a push merged in and checked against its
+/// envelope, ready to be written.
+pub(crate) struct Merged {
+    pub doc: AutoCommit,
+    pub kind: &'static str,
+    pub commune: String,
+    /// The changes the hub did not hold, in the order they were sent.
+    pub fresh: Vec<Change>,
+}
+
+/// Merges `dc` into the stored document (`existing`, if any). None when the
+/// hub already holds every change. Refuses changes that cannot be read,
+/// lack their dependencies, or make a document disagree with its envelope.
+pub(crate) fn merge(existing: Option<&[u8]>, dc: &DocChanges) -> Result<Option<Merged>, HubError> {
+    let id = dc.id.to_string();
+    let reject = |reason: String| HubError::Rejected {
+        id: id.clone(),
+        reason,
+    };
+    let mut doc = match existing {
+        Some(bytes) => record_doc::load(bytes).map_err(|e| reject(e.to_string()))?,
+        None => AutoCommit::new(),
+    };
+    let mut fresh = Vec::new();
+    for bytes in &dc.changes {
+        let change = Change::from_bytes(bytes.clone())
+            .map_err(|e| HubError::Malformed(format!("record {id}: {e}")))?;
+        if doc.get_change_by_hash(&change.hash()).is_none() {
+            fresh.push(change);
+        }
+    }
+    if fresh.is_empty() {
+        return Ok(None);
+    }
+    doc.apply_changes(fresh.clone())
+        .map_err(|e| reject(e.to_string()))?;
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return Err(reject(
+            "changes arrived without the changes they depend on".into(),
+        ));
+    }
+    let header = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
+    if header.id != dc.id {
+        return Err(reject(format!("document says it is {}", header.id)));
+    }
+    if header.commune != dc.commune {
+        return Err(reject(format!(
+            "document belongs to commune {}",
+            header.commune
+        )));
+    }
+    Ok(Some(Merged {
+        doc,
+        kind: header.kind.code(),
+        commune: header.commune,
+        fresh,
+    }))
+}
+
+/// The acknowledgement of a push whose transaction committed.
+pub(crate) fn ack(req: &PushRequest, new_changes: u32) -> PushAck {
+    PushAck {
+        stored: req.docs.iter().map(|d| d.id).collect(),
+        new_changes,
+    }
+}
+
+/// One row of the change feed, as both stores read it (in `seq` order).
+pub(crate) struct FeedRow {
+    pub seq: i64,
+    pub doc_id: String,
+    pub kind: String,
+    pub commune: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Cuts the feed rows of a pull into one batch: at most [`PULL_ROWS`]
+/// changes and about `max_bytes`, but always at least one change, so a
+/// tiny budget still moves. Stores read `PULL_ROWS + 1` rows so the batch
+/// knows whether more follow.
+pub(crate) struct Batch {
+    docs: Vec<DocChanges>,
+    size: usize,
+    count: u32,
+    cursor: u64,
+    more: bool,
+    max_bytes: usize,
+}
+
+impl Batch {
+    pub fn new(req: &PullRequest) -> Self {
+        Self {
+            docs: Vec::new(),
+            size: 0,
+            count: 0,
+            cursor: req.cursor,
+            more: false,
+            max_bytes: req.max_bytes as usize,
+        }
+    }
+
+    /// Adds the next row; false when the batch is full (the row is left for
+    /// the next pull).
+    pub fn add(&mut self, row: FeedRow) -> Result<bool, HubError> {
+        if self.count == PULL_ROWS || (self.count > 0 && self.size >= self.max_bytes) {
+            self.more = true;
+            return Ok(false);
+        }
+        self.size += row.bytes.len();
+        self.count += 1;
+        self.cursor = row.seq.unsigned_abs();
+        let id = Uuid::parse_str(&row.doc_id).map_err(|e| HubError::Malformed(e.to_string()))?;
+        match self.docs.last_mut() {
+            Some(last) if last.id == id => last.changes.push(row.bytes),
+            _ => self.docs.push(DocChanges {
+                id,
+                kind: row.kind,
+                commune: row.commune,
+                changes: vec![row.bytes],
+            }),
+        }
+        Ok(true)
+    }
+
+    pub fn finish(self) -> PullResponse {
+        PullResponse {
+            docs: self.docs,
+            cursor: self.cursor,
+            more: self.more,
+        }
+    }
+}
+
+/// A pull's cursor as the stores' signed 64-bit feed positions.
+pub(crate) fn cursor(req: &PullRequest) -> Result<i64, HubError> {
+    i64::try_from(req.cursor).map_err(|_| HubError::Malformed("cursor".into()))
+}
+
+/// An enrolment code's row as both stores keep it.
+pub(crate) struct CodeRow {
+    pub communes: String,
+    pub officer: String,
+    pub expires_at: i64,
+    pub used_by: Option<String>,
+}
+
+/// The communes and officer of a code that may still be used. A used,
+/// expired or unknown code gets the same refusal, so a guesser learns
+/// nothing.
+pub(crate) fn usable_code(row: Option<CodeRow>) -> Result<CodeRow, HubError> {
+    row.filter(|r| r.used_by.is_none() && r.expires_at > devices::now())
+        .ok_or_else(|| HubError::Unauthorized("enrolment code unknown, used or expired".into()))
+}
+
+/// A device's row (id, communes as JSON, revoked or not) as its scope.
+pub(crate) fn scope_of(row: Option<(String, String, bool)>) -> Result<Scope, HubError> {
+    match row {
+        None => Err(HubError::Unauthorized("unknown device token".into())),
+        Some((_, _, true)) => Err(HubError::Revoked),
+        Some((id, communes, false)) => Ok(Scope {
+            device: Uuid::parse_str(&id).map_err(|e| HubError::Malformed(e.to_string()))?,
+            communes: serde_json::from_str(&communes)
+                .map_err(|e| HubError::Malformed(e.to_string()))?,
+        }),
+    }
+}
+
+/// The enrolment handed to the device once its token is stored.
+pub(crate) fn enrolment(
+    token: String,
+    communes: &str,
+    officer: String,
+) -> Result<Enrolment, HubError> {
+    Ok(Enrolment {
+        token,
+        communes: serde_json::from_str(communes).map_err(|e| HubError::Malformed(e.to_string()))?,
+        officer,
+    })
+}
