@@ -7,7 +7,7 @@ use pcmt_core::vault::{IdleLock, Vault};
 use pcmt_core::{Author, CoreError, Store};
 use pcmt_model::api::{CommandError, LockState, Settings};
 use pcmt_model::{Lang, OrgTree};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Manager};
 
@@ -121,17 +121,26 @@ impl AppState {
 
     /// First start: the PIN the officer chose wraps a new random key. A
     /// tablet that already holds a plaintext store (from before encryption)
-    /// has it encrypted in place under that key.
+    /// has it encrypted in place under that key. An encrypted store whose key
+    /// file is gone can never be read again: it is set aside, not deleted,
+    /// and a new store starts (the next sync brings back what the hub has).
     pub fn set_pin(&self, pin: &str) -> Result<(), CommandError> {
         let key = self.vault.create(pin)?;
-        if self.db.exists() {
-            Store::encrypt_in_place(&self.db, &key)?;
+        match plaintext(&self.db) {
+            Some(true) => Store::encrypt_in_place(&self.db, &key)?,
+            Some(false) => set_aside(&self.db)?,
+            None => {}
         }
         self.open_with(&key)
     }
 
     pub fn unlock(&self, pin: &str) -> Result<(), CommandError> {
         let key = self.vault.unlock(pin, now())?;
+        // A first start cut between writing the key file and encrypting the
+        // old store leaves it plaintext: finish the job now.
+        if plaintext(&self.db) == Some(true) {
+            Store::encrypt_in_place(&self.db, &key)?;
+        }
         self.open_with(&key)
     }
 
@@ -171,5 +180,52 @@ impl AppState {
             hub_url: self.defaults.hub_url.clone(),
             lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
         }))
+    }
+}
+
+/// Whether the store's file is a plain SQLite database (its header is
+/// readable; SQLCipher's first page is ciphertext), or None when there is
+/// no file yet.
+fn plaintext(db: &Path) -> Option<bool> {
+    let mut header = [0u8; 16];
+    let mut file = std::fs::File::open(db).ok()?;
+    let read = std::io::Read::read(&mut file, &mut header).ok()?;
+    Some(read == 16 && &header == b"SQLite format 3\0")
+}
+
+/// Moves an unreadable store (and its WAL) aside under a dated name.
+fn set_aside(db: &Path) -> Result<(), CommandError> {
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    for suffix in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{suffix}", db.display()));
+        if from.exists() {
+            let to = PathBuf::from(format!("{}.unreadable-{stamp}{suffix}", db.display()));
+            std::fs::rename(&from, &to).map_err(|e| {
+                CommandError::plain(
+                    format!("Không dời được tệp dữ liệu cũ: {e}"),
+                    format!("Could not move the old data file aside: {e}"),
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_sqlite_file_is_told_from_an_encrypted_one_and_from_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("store.db");
+        assert_eq!(plaintext(&db), None);
+        std::fs::write(&db, b"SQLite format 3\0 and then pages").unwrap();
+        assert_eq!(plaintext(&db), Some(true));
+        std::fs::write(&db, [0x5a_u8; 64]).unwrap();
+        assert_eq!(plaintext(&db), Some(false));
+        set_aside(&db).unwrap();
+        assert_eq!(plaintext(&db), None, "moved, not deleted");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
