@@ -5,6 +5,7 @@ use pcmt_hub::{demo, server, HubStore};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 /// Sổ tay PCMT district hub: stores what tablets send and serves each tablet
 /// the records of its communes.
@@ -131,29 +132,29 @@ impl Database {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    match Database::of(&args)? {
-        Database::Sqlite(path) => run_sqlite(args, HubStore::open(&path)?).await,
-        Database::Postgres(url) => run_postgres(args, url).await,
-    }
-}
-
-/// The hub on PostgreSQL: the sync routes and the enrolment tools. The
-/// dashboard, the demo seeding, staff accounts and upward sync work on the
-/// SQLite store's report rows and tables, which are not on PostgreSQL yet.
-async fn run_postgres(args: Args, url: String) -> Result<(), Box<dyn std::error::Error>> {
-    if args.demo || args.add_staff.is_some() || args.sync_up.is_some() {
-        return Err(
-            "--demo, --add-staff and --sync-up need the SQLite store for now \
-                    (the dashboard and upward sync are not built on PostgreSQL yet); \
-                    use --db PATH or --database sqlite:PATH"
-                .into(),
-        );
-    }
-    let pool_size = args.pool_size;
-    // The synchronous client runs its own runtime: connect off the async workers.
-    let store = tokio::task::spawn_blocking(move || pcmt_hub::PgHubStore::connect(&url, pool_size))
-        .await??;
-    let storage: server::Storage = std::sync::Arc::new(store);
+    let (storage, sqlite) = match Database::of(&args)? {
+        Database::Sqlite(path) => {
+            let hub: server::Shared = Arc::new(Mutex::new(HubStore::open(&path)?));
+            (hub.clone() as server::Storage, Some(hub))
+        }
+        Database::Postgres(url) => {
+            if args.demo || args.add_staff.is_some() || args.sync_up.is_some() {
+                return Err(
+                    "--demo, --add-staff and --sync-up need the SQLite store for now \
+                            (the dashboard and upward sync are not built on PostgreSQL yet); \
+                            use --db PATH or --database sqlite:PATH"
+                        .into(),
+                );
+            }
+            let pool_size = args.pool_size;
+            // The synchronous client runs its own runtime: connect off the
+            // async workers.
+            let store =
+                tokio::task::spawn_blocking(move || pcmt_hub::PgHubStore::connect(&url, pool_size))
+                    .await??;
+            (Arc::new(store) as server::Storage, None)
+        }
+    };
     if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
         let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
         let (officer, hours) = (officer.clone(), args.code_hours);
@@ -176,6 +177,19 @@ async fn run_postgres(args: Args, url: String) -> Result<(), Box<dyn std::error:
         );
         return Ok(());
     }
+    match sqlite {
+        Some(hub) => run_sqlite(args, hub).await,
+        None => serve_postgres(args, storage).await,
+    }
+}
+
+/// The hub on PostgreSQL: the sync routes only. The dashboard, the demo
+/// seed, staff accounts and upward sync work on the SQLite store's report
+/// rows and tables, which are not on PostgreSQL yet.
+async fn serve_postgres(
+    args: Args,
+    storage: server::Storage,
+) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!(
         "pcmt-hub listening on http://{} (PostgreSQL)",
@@ -193,7 +207,7 @@ async fn run_postgres(args: Args, url: String) -> Result<(), Box<dyn std::error:
 }
 
 /// Runs an office tool on the storage off the async workers; the storage
-/// is moved in, so its pool is dropped there too.
+/// is moved in, so a PostgreSQL pool is dropped there too.
 async fn on_blocking<T: Send + 'static>(
     storage: server::Storage,
     work: impl FnOnce(&dyn pcmt_hub::HubStorage) -> Result<T, pcmt_hub::HubError> + Send + 'static,
@@ -201,36 +215,20 @@ async fn on_blocking<T: Send + 'static>(
     Ok(tokio::task::spawn_blocking(move || work(&*storage)).await??)
 }
 
-async fn run_sqlite(args: Args, mut hub: HubStore) -> Result<(), Box<dyn std::error::Error>> {
-    if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
-        let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
-        let code = hub.issue_code(&communes, officer, args.code_hours * 3600)?;
-        println!("{code}");
-        return Ok(());
-    }
+/// The hub on SQLite: staff accounts, upward sync, the demo district and
+/// the dashboard besides the sync routes.
+async fn run_sqlite(args: Args, shared: server::Shared) -> Result<(), Box<dyn std::error::Error>> {
+    let lock = || shared.lock().unwrap_or_else(|p| p.into_inner());
     if let (Some(name), Some(unit)) = (&args.add_staff, &args.unit) {
         let password = staff_password()?;
-        hub.add_staff(name, &password, unit)?;
+        lock().add_staff(name, &password, unit)?;
         println!("staff account {name} can now sign in to the dashboard for unit {unit}");
         return Ok(());
     }
-    if let Some(device) = args.revoke {
-        let done = hub.revoke(device)?;
-        println!(
-            "{}",
-            if done {
-                "revoked"
-            } else {
-                "no such active device"
-            }
-        );
-        return Ok(());
-    }
     if let Some(url) = &args.sync_up {
-        let hub = std::sync::Mutex::new(hub);
         let code = args.uplink_code.clone();
         let report = tokio::task::spawn_blocking({
-            let url = url.clone();
+            let (url, hub) = (url.clone(), shared.clone());
             move || pcmt_hub::uplink::sync_upward(&hub, &url, code.as_deref())
         })
         .await??;
@@ -242,6 +240,7 @@ async fn run_sqlite(args: Args, mut hub: HubStore) -> Result<(), Box<dyn std::er
     }
     let mut demo_password = None;
     if args.demo {
+        let mut hub = lock();
         let n = demo::seed(&mut hub)?;
         if n > 0 {
             println!("seeded the demo district with {n} sessions");
@@ -266,7 +265,7 @@ async fn run_sqlite(args: Args, mut hub: HubStore) -> Result<(), Box<dyn std::er
     // Last line before serving: the end-to-end harness waits for it.
     println!("pcmt-hub listening on http://{address}");
     tokio::select! {
-        r = server::serve(listener, std::sync::Arc::new(std::sync::Mutex::new(hub))) => r?,
+        r = server::serve(listener, shared) => r?,
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
     Ok(())
