@@ -3,6 +3,8 @@
 use clap::Parser;
 use pcmt_hub::{demo, server, HubStore};
 use std::net::SocketAddr;
+#[cfg(test)]
+use std::path::Path;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -269,4 +271,37 @@ async fn run_sqlite(args: Args, shared: server::Shared) -> Result<(), Box<dyn st
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database(args: &[&str]) -> Result<Database, String> {
+        Database::of(&Args::parse_from(
+            std::iter::once("pcmt-hub").chain(args.iter().copied()),
+        ))
+    }
+
+    #[test]
+    fn the_database_is_sqlite_by_default_or_what_the_url_says() {
+        assert!(matches!(database(&[]), Ok(Database::Sqlite(p)) if p == Path::new("pcmt-hub.db")));
+        assert!(
+            matches!(database(&["--db", "a.db"]), Ok(Database::Sqlite(p)) if p == Path::new("a.db"))
+        );
+        assert!(matches!(
+            database(&["--database", "sqlite:/srv/hub.db"]),
+            Ok(Database::Sqlite(p)) if p == Path::new("/srv/hub.db")
+        ));
+        assert!(matches!(
+            database(&["--database", "postgres://hub@db:5432/pcmt"]),
+            Ok(Database::Postgres(u)) if u == "postgres://hub@db:5432/pcmt"
+        ));
+        assert!(database(&["--database", "mysql://x"]).is_err());
+        assert!(database(&["--database", "sqlite:"]).is_err());
+        assert!(
+            Args::try_parse_from(["pcmt-hub", "--db", "a.db", "--database", "sqlite:b.db"])
+                .is_err()
+        );
+    }
 }

@@ -342,6 +342,70 @@ pub fn with_database(url: &str, name: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Hub processes started together on a new database: one migrates,
+    /// the others wait and find the schema done.
+    #[test]
+    fn stores_opened_at_once_on_a_new_database_migrate_it_once() {
+        let Some(db) =
+            TestDatabase::from_env("stores_opened_at_once_on_a_new_database_migrate_it_once")
+                .expect("the PostgreSQL server of PCMT_TEST_PG")
+        else {
+            return;
+        };
+        let stores: Vec<PgHubStore> = std::thread::scope(|s| {
+            let opening: Vec<_> = (0..4).map(|_| s.spawn(|| db.store())).collect();
+            opening
+                .into_iter()
+                .map(|o| o.join().expect("no panic").expect("a store"))
+                .collect()
+        });
+        let versions: i64 = stores[0]
+            .pool
+            .get()
+            .unwrap()
+            .query_one("SELECT count(*) FROM schema_version", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(versions, MIGRATIONS.len() as i64);
+    }
+
+    /// Without the dashboard, its pages say why instead of a bare 404.
+    #[test]
+    fn a_hub_on_postgresql_serves_sync_and_says_the_dashboard_needs_sqlite() {
+        use tower::ServiceExt;
+        let Some(db) = TestDatabase::from_env(
+            "a_hub_on_postgresql_serves_sync_and_says_the_dashboard_needs_sqlite",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let storage: crate::server::Storage = std::sync::Arc::new(db.store().unwrap());
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let status = |path: &'static str| {
+            let router = crate::server::storage_router(storage.clone());
+            runtime.block_on(async move {
+                router
+                    .oneshot(
+                        axum::http::Request::get(path)
+                            .body(axum::body::Body::empty())
+                            .unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        };
+        assert_eq!(status("/health"), axum::http::StatusCode::OK);
+        assert_eq!(
+            status("/dashboard"),
+            axum::http::StatusCode::NOT_IMPLEMENTED
+        );
+        assert_eq!(
+            status("/dashboard/download/xlsx"),
+            axum::http::StatusCode::NOT_IMPLEMENTED
+        );
+    }
+
     #[test]
     fn a_test_database_url_keeps_the_server_and_options() {
         assert_eq!(
