@@ -20,7 +20,7 @@ struct Args {
     db: PathBuf,
     /// The hub's database: `sqlite:PATH` (one district office, the default)
     /// or `postgres://user@host:port/db` (several hub processes may share
-    /// it; sync and enrolment only for now, no dashboard).
+    /// it; sync, enrolment and upward sync for now, no dashboard).
     #[arg(long, value_name = "URL")]
     database: Option<String>,
     /// With PostgreSQL: connections this process keeps open.
@@ -140,13 +140,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             (hub.clone() as server::Storage, Some(hub))
         }
         Database::Postgres(url) => {
-            if args.demo || args.add_staff.is_some() || args.sync_up.is_some() {
-                return Err(
-                    "--demo, --add-staff and --sync-up need the SQLite store for now \
-                            (the dashboard and upward sync are not built on PostgreSQL yet); \
+            if args.demo || args.add_staff.is_some() {
+                return Err("--demo and --add-staff need the SQLite store for now \
+                            (the dashboard is not built on PostgreSQL yet); \
                             use --db PATH or --database sqlite:PATH"
-                        .into(),
-                );
+                    .into());
             }
             let pool_size = args.pool_size;
             // The synchronous client runs its own runtime: connect off the
@@ -179,6 +177,19 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
+    if let Some(url) = args.sync_up.clone() {
+        let code = args.uplink_code.clone();
+        let shown = url.clone();
+        let report = on_blocking(storage, move |s| {
+            pcmt_hub::uplink::sync_upward(s, &url, code.as_deref())
+        })
+        .await?;
+        println!(
+            "synced with {shown}: sent {} records, received {}",
+            report.sent_records, report.received_records
+        );
+        return Ok(());
+    }
     match sqlite {
         Some(hub) => run_sqlite(args, hub).await,
         None => serve_postgres(args, storage).await,
@@ -186,8 +197,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The hub on PostgreSQL: the sync routes only. The dashboard, the demo
-/// seed, staff accounts and upward sync work on the SQLite store's report
-/// rows and tables, which are not on PostgreSQL yet.
+/// seed and staff accounts work on the SQLite store's report rows and
+/// tables, which are not on PostgreSQL yet.
 async fn serve_postgres(
     args: Args,
     storage: server::Storage,
@@ -217,27 +228,14 @@ async fn on_blocking<T: Send + 'static>(
     Ok(tokio::task::spawn_blocking(move || work(&*storage)).await??)
 }
 
-/// The hub on SQLite: staff accounts, upward sync, the demo district and
-/// the dashboard besides the sync routes.
+/// The hub on SQLite: staff accounts, the demo district and the dashboard
+/// besides the sync routes.
 async fn run_sqlite(args: Args, shared: server::Shared) -> Result<(), Box<dyn std::error::Error>> {
     let lock = || shared.lock().unwrap_or_else(|p| p.into_inner());
     if let (Some(name), Some(unit)) = (&args.add_staff, &args.unit) {
         let password = staff_password()?;
         lock().add_staff(name, &password, unit)?;
         println!("staff account {name} can now sign in to the dashboard for unit {unit}");
-        return Ok(());
-    }
-    if let Some(url) = &args.sync_up {
-        let code = args.uplink_code.clone();
-        let report = tokio::task::spawn_blocking({
-            let (url, hub) = (url.clone(), shared.clone());
-            move || pcmt_hub::uplink::sync_upward(&hub, &url, code.as_deref())
-        })
-        .await??;
-        println!(
-            "synced with {url}: sent {} records, received {}",
-            report.sent_records, report.received_records
-        );
         return Ok(());
     }
     let mut demo_password = None;
