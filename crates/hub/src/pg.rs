@@ -98,6 +98,17 @@ fn migrate(client: &mut Client) -> Result<(), HubError> {
     Ok(())
 }
 
+/// A feed row selected as (seq, doc_id, kind, commune, bytes).
+fn feed_row(r: &postgres::Row) -> Result<FeedRow, HubError> {
+    Ok(FeedRow {
+        seq: r.try_get(0)?,
+        doc_id: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        commune: r.try_get(3)?,
+        bytes: r.try_get(4)?,
+    })
+}
+
 /// The one-key advisory lock of a document. Two ids sharing a key only
 /// wait for each other.
 fn doc_lock_key(id: &Uuid) -> i64 {
@@ -187,15 +198,8 @@ impl HubStorage for PgHubStore {
             ],
         )?;
         let mut batch = Batch::new(req);
-        for r in rows {
-            let row = FeedRow {
-                seq: r.try_get(0)?,
-                doc_id: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                commune: r.try_get(3)?,
-                bytes: r.try_get(4)?,
-            };
-            if !batch.add(row)? {
+        for r in &rows {
+            if !batch.add(feed_row(r)?)? {
                 break;
             }
         }
@@ -315,16 +319,8 @@ impl HubStorage for PgHubStore {
                  WHERE c.seq > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.seq LIMIT $3",
                 &[&after, &UPLINK_ORIGIN.to_string(), &UPLINK_ROWS],
             )?
-            .into_iter()
-            .map(|r| -> Result<FeedRow, HubError> {
-                Ok(FeedRow {
-                    seq: r.try_get(0)?,
-                    doc_id: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    commune: r.try_get(3)?,
-                    bytes: r.try_get(4)?,
-                })
-            })
+            .iter()
+            .map(feed_row)
             .collect::<Result<Vec<_>, _>>()?;
         storage::group_for_uplink(rows, after, max_bytes)
     }

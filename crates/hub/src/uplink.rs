@@ -5,8 +5,8 @@
 //! and never pushed back up; the higher hub never sends a hub back its own.
 //! Sans-IO like the device side: [`Uplink`] decides, a `Transport` carries.
 
-use crate::storage::{self, FeedRow, HubStorage, UPLINK_PULL_KEY, UPLINK_ROWS};
-use crate::store::{apply_doc, HubError, HubStore};
+use crate::storage::{self, HubStorage, UPLINK_PULL_KEY, UPLINK_ROWS};
+use crate::store::{apply_doc, feed_row, HubError, HubStore};
 use pcmt_core::http::HttpTransport;
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, PullRequest, PushRequest, BATCH_BYTES, PROTOCOL_VERSION,
@@ -46,15 +46,7 @@ impl HubStore {
         let rows = stmt
             .query_map(
                 params![after, UPLINK_ORIGIN.to_string(), UPLINK_ROWS],
-                |r| {
-                    Ok(FeedRow {
-                        seq: r.get(0)?,
-                        doc_id: r.get(1)?,
-                        kind: r.get(2)?,
-                        commune: r.get(3)?,
-                        bytes: r.get(4)?,
-                    })
-                },
+                feed_row,
             )?
             .collect::<Result<Vec<_>, _>>()?;
         storage::group_for_uplink(rows, after, max_bytes)
