@@ -15,7 +15,10 @@
 //! releases transaction locks only after the commit is visible to others.
 //! Numbers are therefore handed out, and become visible, in one order: a
 //! reader at N can never later find a committed change below N. Rolled back
-//! pushes leave gaps, which are harmless.
+//! pushes leave gaps, which are harmless. Every write to the feed (a
+//! device's push, a batch pulled from the hub above) goes through
+//! `apply_docs`, and so does every reader's guarantee: devices' pulls and
+//! this hub's own upward push, which also reads "after position N".
 //!
 //! The lock is held only for the inserts and the commit. The slow part of a
 //! push (loading and merging Automerge documents) runs before it, under a

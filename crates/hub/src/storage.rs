@@ -1,5 +1,5 @@
-//! What the sync routes and enrolment need from the hub's storage, and the
-//! protocol logic both stores share.
+//! What the sync routes, enrolment and upward sync need from the hub's
+//! storage, and the protocol logic both stores share.
 //!
 //! [`HubStorage`] has two implementations: the district office's SQLite
 //! file ([`crate::HubStore`], the default, behind a mutex: one writer) and
