@@ -19,8 +19,6 @@ pub struct TestHub {
     _runtime: tokio::runtime::Runtime,
     /// What the hub stores in, SQLite or PostgreSQL.
     pub storage: Storage,
-    /// The SQLite store itself, for what only it does (upward sync).
-    sqlite: Option<Shared>,
     /// Dropped last: the database of a PostgreSQL hub.
     _pg: Option<TestDatabase>,
 }
@@ -71,8 +69,7 @@ impl TestHub {
         Self {
             url,
             _runtime: runtime,
-            storage: store.clone(),
-            sqlite: Some(store),
+            storage: store,
             _pg: None,
         }
     }
@@ -88,16 +85,8 @@ impl TestHub {
             url,
             _runtime: runtime,
             storage,
-            sqlite: None,
             _pg: Some(db),
         })
-    }
-
-    /// The SQLite store behind this hub; only hubs from [`TestHub::start`] have one.
-    pub fn sqlite(&self) -> &Shared {
-        self.sqlite
-            .as_ref()
-            .expect("this test needs the hub on SQLite (TestHub::start)")
     }
 }
 

@@ -1,6 +1,7 @@
 //! A district hub syncs upward to a province hub with the same protocol:
 //! a commune's record reaches the province, and an edit made at the
-//! province comes back down to the commune's tablet.
+//! province comes back down to the commune's tablet. The district hub runs
+//! on SQLite and on PostgreSQL; the province on SQLite.
 
 use pcmt_hub::uplink::sync_upward;
 use pcmt_model::fixtures::{self, day};
@@ -9,10 +10,8 @@ use sotay_pcmt::{TestDevice, TestHub};
 
 const DISTRICT: [&str; 3] = ["62-610-23284", "62-610-23287", "62-610-23290"];
 
-#[test]
-fn records_travel_commune_to_province_and_back_through_the_district_hub() {
+fn records_travel_commune_to_province_and_back_through_the_district_hub(district: TestHub) {
     let province = TestHub::start();
-    let district = TestHub::start();
     let code = province.code_for(&DISTRICT);
 
     let tablet = TestDevice::new("A Lưu");
@@ -27,7 +26,7 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub() {
         .unwrap();
     tablet.sync(&district);
 
-    let up = sync_upward(district.sqlite(), &province.url, Some(&code)).unwrap();
+    let up = sync_upward(&*district.storage, &province.url, Some(&code)).unwrap();
     assert_eq!(up.sent_records, 1);
 
     let office = TestDevice::new("Công an tỉnh");
@@ -47,7 +46,7 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub() {
         .unwrap();
     office.sync(&province);
 
-    let down = sync_upward(district.sqlite(), &province.url, None).unwrap();
+    let down = sync_upward(&*district.storage, &province.url, None).unwrap();
     assert_eq!(
         (down.sent_records, down.received_records),
         (0, 1),
@@ -56,7 +55,7 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub() {
     tablet.sync(&district);
     assert_eq!(tablet.store().session(row.id).unwrap().attendees, 125);
 
-    let idle = sync_upward(district.sqlite(), &province.url, None).unwrap();
+    let idle = sync_upward(&*district.storage, &province.url, None).unwrap();
     assert_eq!(
         (idle.sent_records, idle.received_records, idle.round_trips),
         (0, 0, 1)
@@ -66,3 +65,5 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub() {
         heads.into_iter().filter(|(id, _)| *id == row.id).collect()
     });
 }
+
+sotay_pcmt::on_both_hubs!(records_travel_commune_to_province_and_back_through_the_district_hub);

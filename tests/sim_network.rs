@@ -3,12 +3,15 @@
 //! requests replayed late (reordering), and syncs cut part-way. Randomized
 //! with proptest (a failing case is printed and saved for replay). After
 //! the network heals, every replica must hold the same documents, and every
-//! save a tablet acknowledged must be on every tablet.
+//! save a tablet acknowledged must be on every tablet. Run against the hub
+//! on SQLite and on PostgreSQL (when `PCMT_TEST_PG` is set).
 
 use chrono::NaiveDate;
 use pcmt_core::sync::wire::{self, PullRequest, PullResponse, PushAck, PushRequest};
 use pcmt_core::sync::{run_sync, Request, Response, SyncError, Transport};
 use pcmt_core::{Author, Store};
+use pcmt_hub::pg::{TestDatabase, TEST_PG_ENV};
+use pcmt_hub::server::Storage;
 use pcmt_hub::{HubStore, Scope};
 use pcmt_model::{OrgTree, SessionForm, SessionInput, Topic, VenueKind};
 use proptest::prelude::*;
@@ -42,7 +45,7 @@ fn fault() -> impl Strategy<Value = Fault> {
 /// Carries requests to an in-process hub through the real wire encoding,
 /// misbehaving as the scripted faults say.
 struct BadNetwork {
-    hub: Arc<Mutex<HubStore>>,
+    hub: Storage,
     scope: Scope,
     faults: Vec<Fault>,
     next: usize,
@@ -51,7 +54,7 @@ struct BadNetwork {
 
 impl BadNetwork {
     fn deliver(&self, request: &Request) -> Result<Response, SyncError> {
-        let mut hub = self.hub.lock().unwrap();
+        let hub = &self.hub;
         let refused = |e: pcmt_hub::HubError| SyncError::Refused {
             status: 400,
             message: e.to_string(),
@@ -153,7 +156,7 @@ fn input(commune: &str, attendees: u32) -> SessionInput {
     }
 }
 
-fn sync(store: &Mutex<Store>, hub: &Arc<Mutex<HubStore>>, faults: Vec<Fault>) -> bool {
+fn sync(store: &Mutex<Store>, hub: &Storage, faults: Vec<Fault>) -> bool {
     let communes: Vec<String> = COMMUNES.iter().map(|c| c.to_string()).collect();
     let device = store.lock().unwrap().device_id();
     let mut net = BadNetwork {
@@ -169,8 +172,29 @@ fn sync(store: &Mutex<Store>, hub: &Arc<Mutex<HubStore>>, faults: Vec<Fault>) ->
     run_sync(store, &mut net, communes).is_ok()
 }
 
-fn run_scenario(ops: Vec<Op>) {
-    let hub = Arc::new(Mutex::new(HubStore::open_in_memory().unwrap()));
+fn sqlite_hub() -> Storage {
+    Arc::new(Mutex::new(HubStore::open_in_memory().unwrap()))
+}
+
+/// A hub on a PostgreSQL database of its own (kept alive by the returned
+/// `TestDatabase`), or None when `PCMT_TEST_PG` is not set; the skip is
+/// said once a test, not once per generated case.
+fn postgres_hub(test: &str) -> Option<(TestDatabase, Storage)> {
+    static SKIPS_SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    if std::env::var_os(TEST_PG_ENV).is_none() {
+        let mut said = SKIPS_SAID.lock().unwrap_or_else(|p| p.into_inner());
+        if !said.iter().any(|t| t == test) {
+            said.push(test.to_string());
+            let _ = TestDatabase::from_env(test);
+        }
+        return None;
+    }
+    let db = TestDatabase::from_env(test).expect("the PostgreSQL server of PCMT_TEST_PG")?;
+    let hub: Storage = Arc::new(db.store().expect("a PostgreSQL hub store"));
+    Some((db, hub))
+}
+
+fn run_scenario(ops: Vec<Op>, hub: Storage) {
     let devices: Vec<Mutex<Store>> = (0..DEVICES)
         .map(|_| Mutex::new(Store::open_in_memory(OrgTree::demo()).unwrap()))
         .collect();
@@ -265,15 +289,39 @@ proptest! {
 
     #[test]
     fn replicas_converge_and_keep_every_acknowledged_save(ops in prop::collection::vec(op(), 1..40)) {
-        run_scenario(ops);
+        run_scenario(ops, sqlite_hub());
+    }
+}
+
+proptest! {
+    // Fewer cases: each one creates a database.
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replicas_converge_and_keep_every_acknowledged_save_on_postgresql(ops in prop::collection::vec(op(), 1..40)) {
+        if let Some((_db, hub)) = postgres_hub("replicas_converge_and_keep_every_acknowledged_save_on_postgresql") {
+            run_scenario(ops, hub);
+        }
     }
 }
 
 #[test]
 fn a_sync_cut_at_every_step_continues_next_time() {
+    a_sync_cut_at_every_step(sqlite_hub());
+}
+
+#[test]
+fn a_sync_cut_at_every_step_continues_next_time_on_postgresql() {
+    if let Some((_db, hub)) =
+        postgres_hub("a_sync_cut_at_every_step_continues_next_time_on_postgresql")
+    {
+        a_sync_cut_at_every_step(hub);
+    }
+}
+
+fn a_sync_cut_at_every_step(hub: Storage) {
     // One tablet with enough records for several batches; the link is cut
     // after each successive exchange until a whole sync gets through.
-    let hub = Arc::new(Mutex::new(HubStore::open_in_memory().unwrap()));
     let a = Mutex::new(Store::open_in_memory(OrgTree::demo()).unwrap());
     let b = Mutex::new(Store::open_in_memory(OrgTree::demo()).unwrap());
     let author = Author {

@@ -3,8 +3,11 @@
 use clap::Parser;
 use pcmt_hub::{demo, server, HubStore};
 use std::net::SocketAddr;
+#[cfg(test)]
+use std::path::Path;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 /// Sổ tay PCMT district hub: stores what tablets send and serves each tablet
 /// the records of its communes.
@@ -17,7 +20,7 @@ struct Args {
     db: PathBuf,
     /// The hub's database: `sqlite:PATH` (one district office, the default)
     /// or `postgres://user@host:port/db` (several hub processes may share
-    /// it; sync and enrolment only for now, no dashboard).
+    /// it; sync, enrolment and upward sync for now, no dashboard).
     #[arg(long, value_name = "URL")]
     database: Option<String>,
     /// With PostgreSQL: connections this process keeps open.
@@ -131,29 +134,27 @@ impl Database {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    match Database::of(&args)? {
-        Database::Sqlite(path) => run_sqlite(args, HubStore::open(&path)?).await,
-        Database::Postgres(url) => run_postgres(args, url).await,
-    }
-}
-
-/// The hub on PostgreSQL: the sync routes and the enrolment tools. The
-/// dashboard, the demo seeding, staff accounts and upward sync work on the
-/// SQLite store's report rows and tables, which are not on PostgreSQL yet.
-async fn run_postgres(args: Args, url: String) -> Result<(), Box<dyn std::error::Error>> {
-    if args.demo || args.add_staff.is_some() || args.sync_up.is_some() {
-        return Err(
-            "--demo, --add-staff and --sync-up need the SQLite store for now \
-                    (the dashboard and upward sync are not built on PostgreSQL yet); \
-                    use --db PATH or --database sqlite:PATH"
-                .into(),
-        );
-    }
-    let pool_size = args.pool_size;
-    // The synchronous client runs its own runtime: connect off the async workers.
-    let store = tokio::task::spawn_blocking(move || pcmt_hub::PgHubStore::connect(&url, pool_size))
-        .await??;
-    let storage: server::Storage = std::sync::Arc::new(store);
+    let (storage, sqlite) = match Database::of(&args)? {
+        Database::Sqlite(path) => {
+            let hub: server::Shared = Arc::new(Mutex::new(HubStore::open(&path)?));
+            (hub.clone() as server::Storage, Some(hub))
+        }
+        Database::Postgres(url) => {
+            if args.demo || args.add_staff.is_some() {
+                return Err("--demo and --add-staff need the SQLite store for now \
+                            (the dashboard is not built on PostgreSQL yet); \
+                            use --db PATH or --database sqlite:PATH"
+                    .into());
+            }
+            let pool_size = args.pool_size;
+            // The synchronous client runs its own runtime: connect off the
+            // async workers.
+            let store =
+                tokio::task::spawn_blocking(move || pcmt_hub::PgHubStore::connect(&url, pool_size))
+                    .await??;
+            (Arc::new(store) as server::Storage, None)
+        }
+    };
     if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
         let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
         let (officer, hours) = (officer.clone(), args.code_hours);
@@ -176,6 +177,32 @@ async fn run_postgres(args: Args, url: String) -> Result<(), Box<dyn std::error:
         );
         return Ok(());
     }
+    if let Some(url) = args.sync_up.clone() {
+        let code = args.uplink_code.clone();
+        let shown = url.clone();
+        let report = on_blocking(storage, move |s| {
+            pcmt_hub::uplink::sync_upward(s, &url, code.as_deref())
+        })
+        .await?;
+        println!(
+            "synced with {shown}: sent {} records, received {}",
+            report.sent_records, report.received_records
+        );
+        return Ok(());
+    }
+    match sqlite {
+        Some(hub) => run_sqlite(args, hub).await,
+        None => serve_postgres(args, storage).await,
+    }
+}
+
+/// The hub on PostgreSQL: the sync routes only. The dashboard, the demo
+/// seed and staff accounts work on the SQLite store's report rows and
+/// tables, which are not on PostgreSQL yet.
+async fn serve_postgres(
+    args: Args,
+    storage: server::Storage,
+) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!(
         "pcmt-hub listening on http://{} (PostgreSQL)",
@@ -193,7 +220,7 @@ async fn run_postgres(args: Args, url: String) -> Result<(), Box<dyn std::error:
 }
 
 /// Runs an office tool on the storage off the async workers; the storage
-/// is moved in, so its pool is dropped there too.
+/// is moved in, so a PostgreSQL pool is dropped there too.
 async fn on_blocking<T: Send + 'static>(
     storage: server::Storage,
     work: impl FnOnce(&dyn pcmt_hub::HubStorage) -> Result<T, pcmt_hub::HubError> + Send + 'static,
@@ -201,47 +228,19 @@ async fn on_blocking<T: Send + 'static>(
     Ok(tokio::task::spawn_blocking(move || work(&*storage)).await??)
 }
 
-async fn run_sqlite(args: Args, mut hub: HubStore) -> Result<(), Box<dyn std::error::Error>> {
-    if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
-        let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
-        let code = hub.issue_code(&communes, officer, args.code_hours * 3600)?;
-        println!("{code}");
-        return Ok(());
-    }
+/// The hub on SQLite: staff accounts, the demo district and the dashboard
+/// besides the sync routes.
+async fn run_sqlite(args: Args, shared: server::Shared) -> Result<(), Box<dyn std::error::Error>> {
+    let lock = || shared.lock().unwrap_or_else(|p| p.into_inner());
     if let (Some(name), Some(unit)) = (&args.add_staff, &args.unit) {
         let password = staff_password()?;
-        hub.add_staff(name, &password, unit)?;
+        lock().add_staff(name, &password, unit)?;
         println!("staff account {name} can now sign in to the dashboard for unit {unit}");
-        return Ok(());
-    }
-    if let Some(device) = args.revoke {
-        let done = hub.revoke(device)?;
-        println!(
-            "{}",
-            if done {
-                "revoked"
-            } else {
-                "no such active device"
-            }
-        );
-        return Ok(());
-    }
-    if let Some(url) = &args.sync_up {
-        let hub = std::sync::Mutex::new(hub);
-        let code = args.uplink_code.clone();
-        let report = tokio::task::spawn_blocking({
-            let url = url.clone();
-            move || pcmt_hub::uplink::sync_upward(&hub, &url, code.as_deref())
-        })
-        .await??;
-        println!(
-            "synced with {url}: sent {} records, received {}",
-            report.sent_records, report.received_records
-        );
         return Ok(());
     }
     let mut demo_password = None;
     if args.demo {
+        let mut hub = lock();
         let n = demo::seed(&mut hub)?;
         if n > 0 {
             println!("seeded the demo district with {n} sessions");
@@ -266,8 +265,41 @@ async fn run_sqlite(args: Args, mut hub: HubStore) -> Result<(), Box<dyn std::er
     // Last line before serving: the end-to-end harness waits for it.
     println!("pcmt-hub listening on http://{address}");
     tokio::select! {
-        r = server::serve(listener, std::sync::Arc::new(std::sync::Mutex::new(hub))) => r?,
+        r = server::serve(listener, shared) => r?,
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database(args: &[&str]) -> Result<Database, String> {
+        Database::of(&Args::parse_from(
+            std::iter::once("pcmt-hub").chain(args.iter().copied()),
+        ))
+    }
+
+    #[test]
+    fn the_database_is_sqlite_by_default_or_what_the_url_says() {
+        assert!(matches!(database(&[]), Ok(Database::Sqlite(p)) if p == Path::new("pcmt-hub.db")));
+        assert!(
+            matches!(database(&["--db", "a.db"]), Ok(Database::Sqlite(p)) if p == Path::new("a.db"))
+        );
+        assert!(matches!(
+            database(&["--database", "sqlite:/srv/hub.db"]),
+            Ok(Database::Sqlite(p)) if p == Path::new("/srv/hub.db")
+        ));
+        assert!(matches!(
+            database(&["--database", "postgres://hub@db:5432/pcmt"]),
+            Ok(Database::Postgres(u)) if u == "postgres://hub@db:5432/pcmt"
+        ));
+        assert!(database(&["--database", "mysql://x"]).is_err());
+        assert!(database(&["--database", "sqlite:"]).is_err());
+        assert!(
+            Args::try_parse_from(["pcmt-hub", "--db", "a.db", "--database", "sqlite:b.db"])
+                .is_err()
+        );
+    }
 }

@@ -15,7 +15,10 @@
 //! releases transaction locks only after the commit is visible to others.
 //! Numbers are therefore handed out, and become visible, in one order: a
 //! reader at N can never later find a committed change below N. Rolled back
-//! pushes leave gaps, which are harmless.
+//! pushes leave gaps, which are harmless. Every write to the feed (a
+//! device's push, a batch pulled from the hub above) goes through
+//! `apply_docs`, and so does every reader's guarantee: devices' pulls and
+//! this hub's own upward push, which also reads "after position N".
 //!
 //! The lock is held only for the inserts and the commit. The slow part of a
 //! push (loading and merging Automerge documents) runs before it, under a
@@ -27,10 +30,15 @@
 //! store from blocking threads (as the server does), never from async code.
 
 use crate::devices::{code_hash, hash, new_code, new_token, now, Scope};
-use crate::storage::{self, Batch, CodeRow, FeedRow, HubStorage, PULL_ROWS};
+use crate::storage::{
+    self, Batch, CodeRow, FeedRow, HubStorage, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS,
+};
 use crate::store::HubError;
-use pcmt_core::sync::wire::{Enrolment, PullRequest, PullResponse, PushAck, PushRequest};
-use r2d2_postgres::postgres::{Client, Config, NoTls};
+use crate::uplink::UPLINK_ORIGIN;
+use pcmt_core::sync::wire::{
+    DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
+};
+use r2d2_postgres::postgres::{self, Client, Config, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 use uuid::Uuid;
 
@@ -93,6 +101,17 @@ fn migrate(client: &mut Client) -> Result<(), HubError> {
     Ok(())
 }
 
+/// A feed row selected as (seq, doc_id, kind, commune, bytes).
+fn feed_row(r: &postgres::Row) -> Result<FeedRow, HubError> {
+    Ok(FeedRow {
+        seq: r.try_get(0)?,
+        doc_id: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        commune: r.try_get(3)?,
+        bytes: r.try_get(4)?,
+    })
+}
+
 /// The one-key advisory lock of a document. Two ids sharing a key only
 /// wait for each other.
 fn doc_lock_key(id: &Uuid) -> i64 {
@@ -100,55 +119,68 @@ fn doc_lock_key(id: &Uuid) -> i64 {
     ((v >> 64) as u64 ^ v as u64) as i64
 }
 
+/// Merges and stores `docs` in `tx`, their new changes appended to the
+/// feed as coming from `origin`; returns how many changes were new. The
+/// transaction must be committed by the caller, and holds the feed lock
+/// from the first insert until then (see the module's comment).
+fn apply_docs(
+    tx: &mut postgres::Transaction<'_>,
+    docs: &[DocChanges],
+    origin: Uuid,
+) -> Result<u32, HubError> {
+    let mut keys: Vec<i64> = docs.iter().map(|d| doc_lock_key(&d.id)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in &keys {
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[key])?;
+    }
+    let mut merged = Vec::new();
+    for dc in docs {
+        let id = dc.id.to_string();
+        let existing: Option<Vec<u8>> = tx
+            .query_opt("SELECT bytes FROM documents WHERE id = $1", &[&id])?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        let Some(mut m) = storage::merge(existing.as_deref(), dc)? else {
+            continue;
+        };
+        tx.execute(
+            "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
+            &[&id, &m.kind, &m.commune, &m.doc.save()],
+        )?;
+        merged.push((id, m));
+    }
+    if merged.is_empty() {
+        return Ok(0);
+    }
+    // Held to commit: see the module's comment.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, $2)",
+        &[&LOCK_CLASS, &FEED_LOCK],
+    )?;
+    let insert = tx.prepare(
+        "INSERT INTO changes (doc_id, commune, hash, bytes, origin) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (hash) DO NOTHING",
+    )?;
+    let origin = origin.to_string();
+    let mut added = 0u32;
+    for (id, m) in &mut merged {
+        for change in &mut m.fresh {
+            let hash = change.hash().0.to_vec();
+            let bytes = change.bytes().into_owned();
+            added += tx.execute(&insert, &[id, &m.commune, &hash, &bytes, &origin])? as u32;
+        }
+    }
+    Ok(added)
+}
+
 impl HubStorage for PgHubStore {
     fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError> {
         storage::check_push(scope, req)?;
         let mut client = self.pool.get()?;
         let mut tx = client.transaction()?;
-        let mut keys: Vec<i64> = req.docs.iter().map(|d| doc_lock_key(&d.id)).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for key in &keys {
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[key])?;
-        }
-        let mut merged = Vec::new();
-        for dc in &req.docs {
-            let id = dc.id.to_string();
-            let existing: Option<Vec<u8>> = tx
-                .query_opt("SELECT bytes FROM documents WHERE id = $1", &[&id])?
-                .map(|r| r.try_get(0))
-                .transpose()?;
-            let Some(mut m) = storage::merge(existing.as_deref(), dc)? else {
-                continue;
-            };
-            tx.execute(
-                "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
-                &[&id, &m.kind, &m.commune, &m.doc.save()],
-            )?;
-            merged.push((id, m));
-        }
-        let mut new_changes = 0u32;
-        if !merged.is_empty() {
-            // Held to commit: see the module's comment.
-            tx.execute(
-                "SELECT pg_advisory_xact_lock($1, $2)",
-                &[&LOCK_CLASS, &FEED_LOCK],
-            )?;
-            let insert = tx.prepare(
-                "INSERT INTO changes (doc_id, commune, hash, bytes, origin) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (hash) DO NOTHING",
-            )?;
-            let origin = scope.device.to_string();
-            for (id, m) in &mut merged {
-                for change in &mut m.fresh {
-                    let hash = change.hash().0.to_vec();
-                    let bytes = change.bytes().into_owned();
-                    new_changes +=
-                        tx.execute(&insert, &[id, &m.commune, &hash, &bytes, &origin])? as u32;
-                }
-            }
-        }
+        let new_changes = apply_docs(&mut tx, &req.docs, scope.device)?;
         tx.commit()?;
         Ok(storage::ack(req, new_changes))
     }
@@ -169,15 +201,8 @@ impl HubStorage for PgHubStore {
             ],
         )?;
         let mut batch = Batch::new(req);
-        for r in rows {
-            let row = FeedRow {
-                seq: r.try_get(0)?,
-                doc_id: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                commune: r.try_get(3)?,
-                bytes: r.try_get(4)?,
-            };
-            if !batch.add(row)? {
+        for r in &rows {
+            if !batch.add(feed_row(r)?)? {
                 break;
             }
         }
@@ -266,6 +291,60 @@ impl HubStorage for PgHubStore {
             .try_get(0)?;
         Ok(n.unsigned_abs())
     }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
+        Ok(self
+            .pool
+            .get()?
+            .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), HubError> {
+        self.pool.get()?.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn changes_after(
+        &self,
+        after: i64,
+        max_bytes: usize,
+    ) -> Result<(Vec<DocChanges>, i64), HubError> {
+        let rows = self
+            .pool
+            .get()?
+            .query(
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
+                 WHERE c.seq > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.seq LIMIT $3",
+                &[&after, &UPLINK_ORIGIN.to_string(), &UPLINK_ROWS],
+            )?
+            .iter()
+            .map(feed_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        storage::group_for_uplink(rows, after, max_bytes)
+    }
+
+    fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError> {
+        let mut client = self.pool.get()?;
+        let mut tx = client.transaction()?;
+        let mut changed_docs = 0;
+        // Document by document, as the SQLite store counts them.
+        for dc in batch {
+            if apply_docs(&mut tx, std::slice::from_ref(dc), UPLINK_ORIGIN)? > 0 {
+                changed_docs += 1;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&UPLINK_PULL_KEY, &cursor.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(changed_docs)
+    }
 }
 
 /// The variable tests and benchmarks read a PostgreSQL server's URL from
@@ -341,6 +420,70 @@ pub fn with_database(url: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hub processes started together on a new database: one migrates,
+    /// the others wait and find the schema done.
+    #[test]
+    fn stores_opened_at_once_on_a_new_database_migrate_it_once() {
+        let Some(db) =
+            TestDatabase::from_env("stores_opened_at_once_on_a_new_database_migrate_it_once")
+                .expect("the PostgreSQL server of PCMT_TEST_PG")
+        else {
+            return;
+        };
+        let stores: Vec<PgHubStore> = std::thread::scope(|s| {
+            let opening: Vec<_> = (0..4).map(|_| s.spawn(|| db.store())).collect();
+            opening
+                .into_iter()
+                .map(|o| o.join().expect("no panic").expect("a store"))
+                .collect()
+        });
+        let versions: i64 = stores[0]
+            .pool
+            .get()
+            .unwrap()
+            .query_one("SELECT count(*) FROM schema_version", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(versions, MIGRATIONS.len() as i64);
+    }
+
+    /// Without the dashboard, its pages say why instead of a bare 404.
+    #[test]
+    fn a_hub_on_postgresql_serves_sync_and_says_the_dashboard_needs_sqlite() {
+        use tower::ServiceExt;
+        let Some(db) = TestDatabase::from_env(
+            "a_hub_on_postgresql_serves_sync_and_says_the_dashboard_needs_sqlite",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let storage: crate::server::Storage = std::sync::Arc::new(db.store().unwrap());
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let status = |path: &'static str| {
+            let router = crate::server::storage_router(storage.clone());
+            runtime.block_on(async move {
+                router
+                    .oneshot(
+                        axum::http::Request::get(path)
+                            .body(axum::body::Body::empty())
+                            .unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        };
+        assert_eq!(status("/health"), axum::http::StatusCode::OK);
+        assert_eq!(
+            status("/dashboard"),
+            axum::http::StatusCode::NOT_IMPLEMENTED
+        );
+        assert_eq!(
+            status("/dashboard/download/xlsx"),
+            axum::http::StatusCode::NOT_IMPLEMENTED
+        );
+    }
 
     #[test]
     fn a_test_database_url_keeps_the_server_and_options() {

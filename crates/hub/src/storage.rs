@@ -1,5 +1,5 @@
-//! What the sync routes and enrolment need from the hub's storage, and the
-//! protocol logic both stores share.
+//! What the sync routes, enrolment and upward sync need from the hub's
+//! storage, and the protocol logic both stores share.
 //!
 //! [`HubStorage`] has two implementations: the district office's SQLite
 //! file ([`crate::HubStore`], the default, behind a mutex: one writer) and
@@ -47,7 +47,29 @@ pub trait HubStorage: Send + Sync {
     /// when there was no such active device.
     fn revoke(&self, device: Uuid) -> Result<bool, HubError>;
     fn document_count(&self) -> Result<u64, HubError>;
+
+    // Upward sync (district → province), where this hub is a device of
+    // the hub above: see `crate::uplink`.
+
+    /// A value of the hub's own settings (`meta`), e.g. its uplink cursors.
+    fn meta(&self, key: &str) -> Result<Option<String>, HubError>;
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), HubError>;
+    /// This hub's own changes (none from above) after feed position
+    /// `after`, grouped by document, up to about `max_bytes`; with the last
+    /// position they reach.
+    fn changes_after(
+        &self,
+        after: i64,
+        max_bytes: usize,
+    ) -> Result<(Vec<DocChanges>, i64), HubError>;
+    /// Applies a batch pulled from the hub above (marked with
+    /// `UPLINK_ORIGIN`) and moves the uplink pull cursor to `cursor`, in
+    /// one transaction; returns how many documents it changed.
+    fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError>;
 }
+
+/// Meta key of the position of the higher hub's feed this hub holds.
+pub(crate) const UPLINK_PULL_KEY: &str = "uplink_pull";
 
 /// The SQLite store has one connection: requests take turns.
 impl HubStorage for Mutex<HubStore> {
@@ -76,6 +98,22 @@ impl HubStorage for Mutex<HubStore> {
     }
     fn document_count(&self) -> Result<u64, HubError> {
         lock(self).document_count()
+    }
+    fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
+        lock(self).meta(key)
+    }
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), HubError> {
+        lock(self).set_meta(key, value)
+    }
+    fn changes_after(
+        &self,
+        after: i64,
+        max_bytes: usize,
+    ) -> Result<(Vec<DocChanges>, i64), HubError> {
+        lock(self).changes_after(after, max_bytes)
+    }
+    fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError> {
+        lock(self).apply_from_above(batch, cursor)
     }
 }
 
@@ -251,6 +289,38 @@ impl Batch {
             more: self.more,
         }
     }
+}
+
+/// Rows of the own feed read per upward push before the byte budget.
+pub(crate) const UPLINK_ROWS: i64 = 2000;
+
+/// Groups own feed rows (in `seq` order) for the hub above: changes of one
+/// document travel together and in feed order, up to about `max_bytes`.
+/// Returns the documents and the last position they reach.
+pub(crate) fn group_for_uplink(
+    rows: Vec<FeedRow>,
+    after: i64,
+    max_bytes: usize,
+) -> Result<(Vec<DocChanges>, i64), HubError> {
+    let (mut docs, mut last, mut size): (Vec<DocChanges>, i64, usize) = (Vec::new(), after, 0);
+    for row in rows {
+        let id = Uuid::parse_str(&row.doc_id).map_err(|e| HubError::Malformed(e.to_string()))?;
+        size += row.bytes.len();
+        last = row.seq;
+        match docs.iter_mut().find(|d| d.id == id) {
+            Some(d) => d.changes.push(row.bytes),
+            None => docs.push(DocChanges {
+                id,
+                kind: row.kind,
+                commune: row.commune,
+                changes: vec![row.bytes],
+            }),
+        }
+        if size >= max_bytes {
+            break;
+        }
+    }
+    Ok((docs, last))
 }
 
 /// A pull's cursor as the stores' signed 64-bit feed positions.

@@ -160,19 +160,23 @@ impl HubStore {
         ])?;
         let mut batch = Batch::new(req);
         while let Some(r) = rows.next()? {
-            let row = FeedRow {
-                seq: r.get(0)?,
-                doc_id: r.get(1)?,
-                kind: r.get(2)?,
-                commune: r.get(3)?,
-                bytes: r.get(4)?,
-            };
-            if !batch.add(row)? {
+            if !batch.add(feed_row(r)?)? {
                 break;
             }
         }
         Ok(batch.finish())
     }
+}
+
+/// A feed row selected as (seq, doc_id, kind, commune, bytes).
+pub(crate) fn feed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedRow> {
+    Ok(FeedRow {
+        seq: r.get(0)?,
+        doc_id: r.get(1)?,
+        kind: r.get(2)?,
+        commune: r.get(3)?,
+        bytes: r.get(4)?,
+    })
 }
 
 /// Applies one document's changes and refreshes its projection rows;
