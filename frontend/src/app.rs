@@ -150,7 +150,8 @@ pub fn App() -> Html {
     let generation = use_reducer(|| Generation(0));
     let load_error = use_state(|| None::<CommandError>);
     // None until the shell said whether a PIN is set and the store is open.
-    let lock = use_state(|| None::<LockState>);
+    // Asked every 15 s: an unchanged answer must not redraw the screen.
+    let lock = use_state_eq(|| None::<LockState>);
     let last_touch = use_mut_ref(|| 0.0_f64);
     let show_locked = {
         let lock = lock.clone();
