@@ -14,7 +14,7 @@ pub use geo::{geojson, kml};
 pub use table::csv;
 pub use xlsx::xlsx;
 
-use pcmt_model::report::{ExportFormat, Indicator, Period, Report, SiteFeature, Unit};
+use pcmt_model::report::{ExportFormat, Period, Report, SiteFeature, Unit};
 use pcmt_model::Lang;
 
 #[derive(Debug, thiserror::Error)]
@@ -93,21 +93,6 @@ pub fn indicator_headers(lang: Lang) -> [&'static str; 6] {
         lang.pick("Chỉ tiêu kế hoạch", "Target"),
         lang.pick("Đánh giá", "Assessment"),
     ]
-}
-
-/// "Đạt" / "Chưa đạt", or blank without a target or a value.
-pub fn assessment(i: &Indicator, lang: Lang) -> &'static str {
-    match i.met {
-        Some(true) => lang.pick("Đạt", "Met"),
-        Some(false) => lang.pick("Chưa đạt", "Not met"),
-        None => "",
-    }
-}
-
-pub fn target_text(i: &Indicator, lang: Lang) -> String {
-    i.target
-        .map(|t| t.label(i.code.def().unit, lang))
-        .unwrap_or_default()
 }
 
 /// Whether values in this unit are shown with decimals (shares and areas);

@@ -1,6 +1,6 @@
 //! The indicators as one flat table, for any spreadsheet or script.
 
-use crate::{assessment, indicator_headers, target_text, ExportError};
+use crate::{indicator_headers, ExportError};
 use pcmt_model::report::Report;
 use pcmt_model::{Labelled, Lang};
 
@@ -38,8 +38,8 @@ pub fn csv(report: &Report, lang: Lang) -> Result<Vec<u8>, ExportError> {
             i.value.map(|v| v.to_string()).unwrap_or_default(),
             opt(i.numerator),
             opt(i.denominator),
-            target_text(i, lang),
-            assessment(i, lang).to_string(),
+            i.target_text(lang),
+            i.assessment(lang).to_string(),
         ])?;
     }
     w.into_inner()

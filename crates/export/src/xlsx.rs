@@ -3,7 +3,7 @@
 //! target, met or not), then the section's breakdowns with their totals and
 //! the lists of units not yet reached.
 
-use crate::{assessment, heading, indicator_headers, target_text, ExportError};
+use crate::{heading, indicator_headers, ExportError};
 use pcmt_model::report::{Indicator, NamedUnit, Report, Section, Tally};
 use pcmt_model::{Labelled, Lang};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet};
@@ -115,8 +115,8 @@ impl Sheet<'_> {
                 }
                 None => ws.write_blank(r, 3, &s.cell)?,
             };
-            ws.write_string_with_format(r, 4, target_text(i, lang), &s.cell)?;
-            ws.write_string_with_format(r, 5, assessment(i, lang), &s.cell)?;
+            ws.write_string_with_format(r, 4, i.target_text(lang), &s.cell)?;
+            ws.write_string_with_format(r, 5, i.assessment(lang), &s.cell)?;
             let parts = match (i.numerator, i.denominator) {
                 (Some(a), Some(b)) => format!("{a}/{b}"),
                 _ => String::new(),

@@ -336,6 +336,23 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// "Đạt" / "Chưa đạt", or blank without a target or a value: the same
+    /// words in the tablet's table, the dashboard and the exports.
+    pub fn assessment(&self, lang: Lang) -> &'static str {
+        match self.met {
+            Some(true) => lang.pick("Đạt", "Met"),
+            Some(false) => lang.pick("Chưa đạt", "Not met"),
+            None => "",
+        }
+    }
+
+    /// The plan's target as written beside the value ("≥ 100%"), or blank.
+    pub fn target_text(&self, lang: Lang) -> String {
+        self.target
+            .map(|t| t.label(self.code.def().unit, lang))
+            .unwrap_or_default()
+    }
+
     pub fn amount(code: IndicatorCode, value: f64) -> Self {
         Self::with(code, Some(value), None, None)
     }

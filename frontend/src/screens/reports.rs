@@ -229,11 +229,11 @@ fn indicator_row(l: Lang, i: &Indicator) -> Html {
         (Some(v), Unit::Hectares) => format!("{} ha", number(v, 2, l)),
         (Some(v), u) => format!("{} {}", number(v, 0, l), u.label(l)),
     };
-    let target = i.target.map(|t| t.label(unit, l)).unwrap_or_default();
+    let target = i.target_text(l);
     let badge = match i.met {
-        Some(true) => html! { <span class="badge met">{ l.pick("Đạt", "Met") }</span> },
-        Some(false) => {
-            html! { <span class="badge overdue">{ l.pick("Chưa đạt", "Not met") }</span> }
+        Some(met) => {
+            let class = if met { "met" } else { "overdue" };
+            html! { <span class={classes!("badge", class)}>{ i.assessment(l) }</span> }
         }
         None => html! {},
     };

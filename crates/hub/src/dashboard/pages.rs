@@ -9,7 +9,7 @@ use super::figures::{Figures, MonthFigures};
 use super::query::ReportQuery;
 use super::{esc, number, HOME, LOGIN, LOGOUT};
 use chrono::Datelike;
-use pcmt_export::{assessment, indicator_headers, shows_decimals, target_text};
+use pcmt_export::{indicator_headers, shows_decimals};
 use pcmt_model::report::ExportFormat;
 use pcmt_model::report::{
     dmy, Indicator, IndicatorCode as I, NamedUnit, PeriodKind, Report, Section,
@@ -260,7 +260,7 @@ fn badge(i: &Indicator, lang: Lang) -> String {
         Some(false) => "unmet",
         None => return String::new(),
     };
-    format!(r#"<span class="{class}">{}</span>"#, assessment(i, lang))
+    format!(r#"<span class="{class}">{}</span>"#, i.assessment(lang))
 }
 
 fn indicators(report: &Report, lang: Lang) -> String {
@@ -285,7 +285,7 @@ fn indicators(report: &Report, lang: Lang) -> String {
                 label = esc(i.code.label(lang)),
                 unit = esc(i.code.def().unit.label(lang)),
                 value = value_cell(i, lang),
-                target = esc(&target_text(i, lang)),
+                target = esc(&i.target_text(lang)),
                 badge = badge(i, lang),
             );
         }
