@@ -115,7 +115,14 @@ impl AppState {
         LockState {
             pin_set: self.vault.exists(),
             locked,
-            wait_s: self.vault.attempts().wait_s(now()),
+            // Asked every 15 s by the screens: the attempts file is read only
+            // while the PIN screen can show its wait (an open store has had
+            // the right PIN, which cleared the count).
+            wait_s: if locked {
+                self.vault.attempts().wait_s(now())
+            } else {
+                0
+            },
         }
     }
 
