@@ -105,7 +105,7 @@ fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data(hub: TestH
     assert!(hub.storage.revoke(device).unwrap());
     let err = pek.try_sync(&hub).unwrap_err();
     assert!(
-        matches!(err, CoreError::Sync(SyncError::Refused { status: 403, .. })),
+        matches!(err, CoreError::Sync(SyncError::Revoked)),
         "{err:?}"
     );
     assert!(err.user_message(Lang::Vi).contains("thu hồi"));

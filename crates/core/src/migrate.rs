@@ -56,6 +56,10 @@ pub const HUB: &[Migration] = &[
         name: "0006_staff",
         sql: include_str!("../../../migrations/hub/0006_staff.sql"),
     },
+    Migration {
+        name: "0007_lost_devices",
+        sql: include_str!("../../../migrations/hub/0007_lost_devices.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {

@@ -8,6 +8,7 @@
 pub mod dashboard;
 pub mod demo;
 pub mod devices;
+pub mod limiter;
 pub mod pg;
 pub mod server;
 pub mod storage;

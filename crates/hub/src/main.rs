@@ -64,9 +64,21 @@ struct Args {
     /// The one-time code the hub above issued for this hub.
     #[arg(long, requires = "sync_up")]
     uplink_code: Option<String>,
-    /// Office tool: withdraw a device (lost, stolen, officer left) and exit.
+    /// Office tool: withdraw a device (officer left, token leaked) and exit.
+    /// The officer may enrol it again with a new code.
     #[arg(long, value_name = "DEVICE_ID")]
     revoke: Option<uuid::Uuid>,
+    /// Office tool: mark a device lost or stolen and exit. Its token is
+    /// refused and its id can never enrol again, whatever code it brings.
+    #[arg(long, value_name = "DEVICE_ID")]
+    mark_lost: Option<uuid::Uuid>,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    /// Tablets must then use an https:// hub address.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 const DEMO_STAFF: &str = "demo";
@@ -177,6 +189,18 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
+    if let Some(device) = args.mark_lost {
+        let done = on_blocking(storage, move |s| s.mark_lost(device)).await?;
+        println!(
+            "{}",
+            if done {
+                "marked lost: refused for good, may not enrol again"
+            } else {
+                "no such device, or already marked lost"
+            }
+        );
+        return Ok(());
+    }
     if let Some(url) = args.sync_up.clone() {
         let code = args.uplink_code.clone();
         let shown = url.clone();
@@ -203,14 +227,11 @@ async fn serve_postgres(
     args: Args,
     storage: server::Storage,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    println!(
-        "pcmt-hub listening on http://{} (PostgreSQL)",
-        listener.local_addr()?
-    );
+    let listener = Listener::bind(&args).await?;
+    println!("pcmt-hub listening on {} (PostgreSQL)", listener.url()?);
     let keep = storage.clone();
     tokio::select! {
-        r = server::serve_storage(listener, storage) => r?,
+        r = listener.serve(server::storage_router(storage)) => r?,
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
     // The pool's connections each own a small runtime, which must not be
@@ -255,20 +276,65 @@ async fn run_sqlite(args: Args, shared: server::Shared) -> Result<(), Box<dyn st
         hub.add_staff(DEMO_STAFF, &password, DEMO_UNIT)?;
         demo_password = Some(password);
     }
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    let address = listener.local_addr()?;
+    let listener = Listener::bind(&args).await?;
+    let url = listener.url()?;
     if let Some(password) = demo_password {
         println!(
-            "demo dashboard account: {DEMO_STAFF} / {password} (unit {DEMO_UNIT}) at http://{address}/dashboard"
+            "demo dashboard account: {DEMO_STAFF} / {password} (unit {DEMO_UNIT}) at {url}/dashboard"
         );
     }
     // Last line before serving: the end-to-end harness waits for it.
-    println!("pcmt-hub listening on http://{address}");
+    println!("pcmt-hub listening on {url}");
     tokio::select! {
-        r = server::serve(listener, shared) => r?,
+        r = listener.serve(server::router(shared)) => r?,
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
     Ok(())
+}
+
+/// The bound port, plain or with the office's certificate.
+enum Listener {
+    Http(tokio::net::TcpListener),
+    Https(std::net::TcpListener, server::RustlsConfig),
+}
+
+impl Listener {
+    /// Binds `--listen`; with `--tls-cert` and `--tls-key`, reads them
+    /// first, so a bad certificate stops the hub before it serves anything.
+    async fn bind(args: &Args) -> Result<Self, Box<dyn std::error::Error>> {
+        match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => {
+                let config = server::tls_config(cert, key).await.map_err(|e| {
+                    format!(
+                        "--tls-cert {} --tls-key {}: {e}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+                Ok(Self::Https(
+                    std::net::TcpListener::bind(args.listen)?,
+                    config,
+                ))
+            }
+            _ => Ok(Self::Http(
+                tokio::net::TcpListener::bind(args.listen).await?,
+            )),
+        }
+    }
+
+    fn url(&self) -> std::io::Result<String> {
+        Ok(match self {
+            Self::Http(l) => format!("http://{}", l.local_addr()?),
+            Self::Https(l, _) => format!("https://{}", l.local_addr()?),
+        })
+    }
+
+    async fn serve(self, router: axum::Router) -> std::io::Result<()> {
+        match self {
+            Self::Http(l) => server::serve_router(l, router).await,
+            Self::Https(l, config) => server::serve_tls(l, config, router).await,
+        }
+    }
 }
 
 #[cfg(test)]

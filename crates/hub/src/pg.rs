@@ -31,7 +31,7 @@
 
 use crate::devices::{code_hash, hash, new_code, new_token, now, Scope};
 use crate::storage::{
-    self, Batch, CodeRow, FeedRow, HubStorage, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS,
+    self, Batch, CodeRow, DeviceRow, FeedRow, HubStorage, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS,
 };
 use crate::store::HubError;
 use crate::uplink::UPLINK_ORIGIN;
@@ -49,8 +49,16 @@ const LOCK_CLASS: i32 = 0x5043_4d54; // "PCMT"
 const FEED_LOCK: i32 = 1;
 const MIGRATE_LOCK: i32 = 2;
 
-/// Ordered migrations from `migrations/hub-pg`, applied at start-up.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../../migrations/hub-pg/0001_init.sql"))];
+/// Migrations from `migrations/hub-pg` by version, applied at start-up in
+/// this order. Versions may have gaps (numbers reserved by work merged
+/// later): each is applied once, when the database lacks that version.
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../../migrations/hub-pg/0001_init.sql")),
+    (
+        3,
+        include_str!("../../../migrations/hub-pg/0003_lost_devices.sql"),
+    ),
+];
 
 /// Connections one hub process keeps: requests beyond this wait for one.
 pub const DEFAULT_POOL_SIZE: u32 = 8;
@@ -85,11 +93,13 @@ fn migrate(client: &mut Client) -> Result<(), HubError> {
         &[&LOCK_CLASS, &MIGRATE_LOCK],
     )?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-    let have: Option<i32> = tx
-        .query_one("SELECT max(version) FROM schema_version", &[])?
-        .try_get(0)?;
+    let have = tx
+        .query("SELECT version FROM schema_version", &[])?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<std::collections::HashSet<i32>, _>>()?;
     for (version, sql) in MIGRATIONS {
-        if *version > have.unwrap_or(0) {
+        if !have.contains(version) {
             tx.batch_execute(sql)?;
             tx.execute(
                 "INSERT INTO schema_version (version) VALUES ($1)",
@@ -226,6 +236,15 @@ impl HubStorage for PgHubStore {
     fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError> {
         let mut client = self.pool.get()?;
         let mut tx = client.transaction()?;
+        // FOR UPDATE: a device marked lost meanwhile waits for this to end.
+        storage::not_lost(
+            tx.query_opt(
+                "SELECT lost_at IS NOT NULL FROM devices WHERE id = $1 FOR UPDATE",
+                &[&device.to_string()],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()?,
+        )?;
         // FOR UPDATE: two hub processes given the same code at once; the
         // second waits, then finds it used.
         let row = tx
@@ -265,11 +284,17 @@ impl HubStorage for PgHubStore {
             .pool
             .get()?
             .query_opt(
-                "SELECT id, communes, revoked_at IS NOT NULL FROM devices WHERE token_hash = $1",
+                "SELECT id, communes, revoked_at IS NOT NULL, lost_at IS NOT NULL FROM devices
+                 WHERE token_hash = $1",
                 &[&hash(token)],
             )?
-            .map(|r| -> Result<(String, String, bool), HubError> {
-                Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+            .map(|r| -> Result<DeviceRow, HubError> {
+                Ok(DeviceRow {
+                    id: r.try_get(0)?,
+                    communes: r.try_get(1)?,
+                    revoked: r.try_get(2)?,
+                    lost: r.try_get(3)?,
+                })
             })
             .transpose()?;
         storage::scope_of(row)
@@ -278,6 +303,15 @@ impl HubStorage for PgHubStore {
     fn revoke(&self, device: Uuid) -> Result<bool, HubError> {
         let n = self.pool.get()?.execute(
             "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            &[&device.to_string(), &now()],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError> {
+        let n = self.pool.get()?.execute(
+            "UPDATE devices SET lost_at = $2, revoked_at = coalesce(revoked_at, $2)
+             WHERE id = $1 AND lost_at IS NULL",
             &[&device.to_string(), &now()],
         )?;
         Ok(n > 0)

@@ -43,9 +43,13 @@ pub trait HubStorage: Send + Sync {
     fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError>;
     /// The scope of the device holding `token`.
     fn authenticate(&self, token: &str) -> Result<Scope, HubError>;
-    /// The office withdraws a device (lost, stolen, officer left); false
-    /// when there was no such active device.
+    /// The office withdraws a device (officer left, token leaked); false
+    /// when there was no such active device. A new code enrols it again.
     fn revoke(&self, device: Uuid) -> Result<bool, HubError>;
+    /// The office marks a device lost (or stolen): its token is refused
+    /// and its id may never enrol again. False when there was no such
+    /// device or it was already marked.
+    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError>;
     fn document_count(&self) -> Result<u64, HubError>;
 
     // Upward sync (district → province), where this hub is a device of
@@ -95,6 +99,9 @@ impl HubStorage for Mutex<HubStore> {
     }
     fn revoke(&self, device: Uuid) -> Result<bool, HubError> {
         lock(self).revoke(device)
+    }
+    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError> {
+        lock(self).mark_lost(device)
     }
     fn document_count(&self) -> Result<u64, HubError> {
         lock(self).document_count()
@@ -344,16 +351,36 @@ pub(crate) fn usable_code(row: Option<CodeRow>) -> Result<CodeRow, HubError> {
         .ok_or_else(|| HubError::Unauthorized("enrolment code unknown, used or expired".into()))
 }
 
-/// A device's row (id, communes as JSON, revoked or not) as its scope.
-pub(crate) fn scope_of(row: Option<(String, String, bool)>) -> Result<Scope, HubError> {
+/// A device's row as both stores read it to authenticate a token.
+pub(crate) struct DeviceRow {
+    pub id: String,
+    /// JSON array of commune codes.
+    pub communes: String,
+    pub revoked: bool,
+    pub lost: bool,
+}
+
+/// A device's row as its scope. A lost device is told so before a revoked
+/// one: marking lost also revokes.
+pub(crate) fn scope_of(row: Option<DeviceRow>) -> Result<Scope, HubError> {
     match row {
         None => Err(HubError::Unauthorized("unknown device token".into())),
-        Some((_, _, true)) => Err(HubError::Revoked),
-        Some((id, communes, false)) => Ok(Scope {
+        Some(DeviceRow { lost: true, .. }) => Err(HubError::Lost),
+        Some(DeviceRow { revoked: true, .. }) => Err(HubError::Revoked),
+        Some(DeviceRow { id, communes, .. }) => Ok(Scope {
             device: Uuid::parse_str(&id).map_err(|e| HubError::Malformed(e.to_string()))?,
             communes: serde_json::from_str(&communes)
                 .map_err(|e| HubError::Malformed(e.to_string()))?,
         }),
+    }
+}
+
+/// Refuses the enrolment of a device the office marked lost, whatever code
+/// it brings, and before the code is looked at: the code stays unused.
+pub(crate) fn not_lost(lost: Option<bool>) -> Result<(), HubError> {
+    match lost {
+        Some(true) => Err(HubError::Lost),
+        _ => Ok(()),
     }
 }
 

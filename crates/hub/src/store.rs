@@ -42,6 +42,10 @@ pub enum HubError {
     Unauthorized(String),
     #[error("this device has been revoked by the office")]
     Revoked,
+    #[error("this device has been marked lost by the office and may not enrol again")]
+    Lost,
+    #[error("too many failed attempts from this address; retry in {retry_after_s} s")]
+    TooManyAttempts { retry_after_s: u64 },
     #[error("outside this device's communes: {0}")]
     Forbidden(String),
     #[error("no randomness available: {0}")]

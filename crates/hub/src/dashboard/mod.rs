@@ -18,10 +18,11 @@ mod figures;
 mod pages;
 mod query;
 
-use crate::server::{on_store, Shared};
+use crate::limiter::{ClientAddress, Key, Limiter};
+use crate::server::{on_store, OverTls, Shared};
 use crate::store::HubError;
-use auth::{Limits, LoginLimiter, Staff};
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use auth::Staff;
+use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -31,7 +32,6 @@ use axum::Router;
 use pcmt_model::Lang;
 use query::ReportQuery;
 use serde::Deserialize;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 pub const HOME: &str = "/dashboard";
@@ -42,19 +42,18 @@ const COOKIE_NAME: &str = "pcmt_staff";
 #[derive(Clone)]
 pub struct DashState {
     hub: Shared,
-    limiter: Arc<LoginLimiter>,
+    limiter: Arc<Limiter>,
 }
 
-pub fn router(hub: Shared, limits: Limits) -> Router {
+/// The dashboard's routes; `limiter` counts failed sign-ins (shared with
+/// the sync routes' counts of codes and tokens).
+pub fn router(hub: Shared, limiter: Arc<Limiter>) -> Router {
     Router::new()
         .route(HOME, get(report_page))
         .route(LOGIN, get(login_page).post(login))
         .route(LOGOUT, axum::routing::post(logout))
         .route("/dashboard/export/{format}", get(download))
-        .with_state(DashState {
-            hub,
-            limiter: Arc::new(LoginLimiter::new(limits)),
-        })
+        .with_state(DashState { hub, limiter })
 }
 
 /// What goes wrong on a page, in the words staff read.
@@ -176,11 +175,12 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// The session cookie. No `Secure` flag yet: the hub serves plain HTTP on
-/// the office network until TLS is built (tracked); add it with TLS.
-fn session_cookie(token: &str, max_age: i64) -> HeaderValue {
+/// The session cookie; `Secure` when the hub serves HTTPS (a hub on plain
+/// HTTP in the office network could not set it back otherwise).
+fn session_cookie(token: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={token}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age={max_age}"
+        "{COOKIE_NAME}={token}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("pcmt_staff=; Path=/dashboard; Max-Age=0"))
 }
@@ -201,23 +201,6 @@ impl FromRequestParts<DashState> for Staff {
             Ok(Err(e)) => Err(DashError::from(e).page(Lang::Vi)),
             Err(e) => Err(DashError::from(e).page(Lang::Vi)),
         }
-    }
-}
-
-/// The client's address when the server was started with connect info
-/// (`server::serve`); tests through the router alone have none.
-pub struct ClientAddress(Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
     }
 }
 
@@ -247,6 +230,7 @@ struct LoginForm {
 async fn login(
     State(state): State<DashState>,
     ClientAddress(address): ClientAddress,
+    OverTls(secure): OverTls,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let lang = lang_of(form.lang.as_deref());
@@ -257,7 +241,8 @@ async fn login(
         )
             .into_response()
     };
-    if let Some(wait) = state.limiter.blocked_for(&form.username, address) {
+    let keys = auth::login_keys(&form.username, address);
+    if let Some(wait) = state.limiter.blocked_for(&keys) {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
@@ -292,15 +277,18 @@ async fn login(
     .await;
     match result {
         Ok(Some(token)) => {
-            state.limiter.record_success(&form.username);
+            state
+                .limiter
+                .forget(&Key::Username(auth::normalize_username(&form.username)));
             let mut response = Redirect::to(&home_link(lang)).into_response();
-            response
-                .headers_mut()
-                .insert(SET_COOKIE, session_cookie(&token, auth::SESSION_SECS));
+            response.headers_mut().insert(
+                SET_COOKIE,
+                session_cookie(&token, auth::SESSION_SECS, secure),
+            );
             response
         }
         Ok(None) => {
-            state.limiter.record_failure(&form.username, address);
+            state.limiter.record_failure(&keys);
             tokio::time::sleep(state.limiter.limits.failure_delay).await;
             refuse(
                 StatusCode::UNAUTHORIZED,
@@ -322,7 +310,11 @@ fn home_link(lang: Lang) -> String {
     }
 }
 
-async fn logout(State(state): State<DashState>, headers: HeaderMap) -> Response {
+async fn logout(
+    State(state): State<DashState>,
+    OverTls(secure): OverTls,
+    headers: HeaderMap,
+) -> Response {
     if let Some(token) = cookie_token(&headers) {
         if let Ok(Err(e)) =
             on_store(state.hub.clone(), move |s| s.close_staff_session(&token)).await
@@ -333,7 +325,7 @@ async fn logout(State(state): State<DashState>, headers: HeaderMap) -> Response 
     let mut response = Redirect::to(LOGIN).into_response();
     response
         .headers_mut()
-        .insert(SET_COOKIE, session_cookie("", 0));
+        .insert(SET_COOKIE, session_cookie("", 0, secure));
     response
 }
 
