@@ -31,7 +31,8 @@
 
 use crate::devices::{code_hash, hash, new_code, new_token, now, Scope};
 use crate::storage::{
-    self, Batch, CodeRow, DeviceRow, FeedRow, HubStorage, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS,
+    self, Batch, CodeRow, DeviceRow, FeedRow, HubStorage, Writer, PULL_ROWS, UPLINK_PULL_KEY,
+    UPLINK_ROWS,
 };
 use crate::store::HubError;
 use crate::uplink::UPLINK_ORIGIN;
@@ -130,13 +131,13 @@ fn doc_lock_key(id: &Uuid) -> i64 {
 }
 
 /// Merges and stores `docs` in `tx`, their new changes appended to the
-/// feed as coming from `origin`; returns how many changes were new. The
+/// feed as coming from `writer`; returns how many changes were new. The
 /// transaction must be committed by the caller, and holds the feed lock
 /// from the first insert until then (see the module's comment).
 fn apply_docs(
     tx: &mut postgres::Transaction<'_>,
     docs: &[DocChanges],
-    origin: Uuid,
+    writer: Writer<'_>,
 ) -> Result<u32, HubError> {
     let mut keys: Vec<i64> = docs.iter().map(|d| doc_lock_key(&d.id)).collect();
     keys.sort_unstable();
@@ -151,7 +152,7 @@ fn apply_docs(
             .query_opt("SELECT bytes FROM documents WHERE id = $1", &[&id])?
             .map(|r| r.try_get(0))
             .transpose()?;
-        let Some(mut m) = storage::merge(existing.as_deref(), dc)? else {
+        let Some(mut m) = storage::merge(existing.as_deref(), dc, writer)? else {
             continue;
         };
         tx.execute(
@@ -173,7 +174,7 @@ fn apply_docs(
         "INSERT INTO changes (doc_id, commune, hash, bytes, origin) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (hash) DO NOTHING",
     )?;
-    let origin = origin.to_string();
+    let origin = writer.origin().to_string();
     let mut added = 0u32;
     for (id, m) in &mut merged {
         for change in &mut m.fresh {
@@ -190,7 +191,7 @@ impl HubStorage for PgHubStore {
         storage::check_push(scope, req)?;
         let mut client = self.pool.get()?;
         let mut tx = client.transaction()?;
-        let new_changes = apply_docs(&mut tx, &req.docs, scope.device)?;
+        let new_changes = apply_docs(&mut tx, &req.docs, Writer::Device(scope))?;
         tx.commit()?;
         Ok(storage::ack(req, new_changes))
     }
@@ -368,7 +369,7 @@ impl HubStorage for PgHubStore {
         let mut changed_docs = 0;
         // Document by document, as the SQLite store counts them.
         for dc in batch {
-            if apply_docs(&mut tx, std::slice::from_ref(dc), UPLINK_ORIGIN)? > 0 {
+            if apply_docs(&mut tx, std::slice::from_ref(dc), Writer::Above)? > 0 {
                 changed_docs += 1;
             }
         }

@@ -175,10 +175,43 @@ pub(crate) struct Merged {
     pub fresh: Vec<Change>,
 }
 
+/// Who sends the changes being applied: a device, within its scope, or the
+/// hub above (upward sync), whose feed this hub takes whole.
+#[derive(Clone, Copy)]
+pub(crate) enum Writer<'a> {
+    Device(&'a Scope),
+    Above,
+}
+
+impl Writer<'_> {
+    /// The origin its changes are marked with in the feed.
+    pub fn origin(self) -> Uuid {
+        match self {
+            Writer::Device(scope) => scope.device,
+            Writer::Above => crate::uplink::UPLINK_ORIGIN,
+        }
+    }
+
+    /// A device may change a stored document only if it belongs to one of
+    /// its communes: otherwise a change rewriting the commune could carry
+    /// another commune's record into its own under an honest-looking envelope.
+    fn may_change(self, commune: &str) -> bool {
+        match self {
+            Writer::Device(scope) => scope.communes.iter().any(|c| c == commune),
+            Writer::Above => true,
+        }
+    }
+}
+
 /// Merges `dc` into the stored document (`existing`, if any). None when the
-/// hub already holds every change. Refuses changes that cannot be read,
-/// lack their dependencies, or make a document disagree with its envelope.
-pub(crate) fn merge(existing: Option<&[u8]>, dc: &DocChanges) -> Result<Option<Merged>, HubError> {
+/// hub already holds every change. Refuses changes to a stored document
+/// outside the writer's communes, and changes that cannot be read, lack
+/// their dependencies, or make a document disagree with its envelope.
+pub(crate) fn merge(
+    existing: Option<&[u8]>,
+    dc: &DocChanges,
+    writer: Writer<'_>,
+) -> Result<Option<Merged>, HubError> {
     let id = dc.id.to_string();
     let reject = |reason: String| HubError::Rejected {
         id: id.clone(),
@@ -188,6 +221,15 @@ pub(crate) fn merge(existing: Option<&[u8]>, dc: &DocChanges) -> Result<Option<M
         Some(bytes) => record_doc::load(bytes).map_err(|e| reject(e.to_string()))?,
         None => AutoCommit::new(),
     };
+    if existing.is_some() {
+        let stored = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
+        if !writer.may_change(&stored.commune) {
+            return Err(HubError::Forbidden(format!(
+                "record {id} belongs to commune {}",
+                stored.commune
+            )));
+        }
+    }
     let mut fresh = Vec::new();
     for bytes in &dc.changes {
         let change = Change::from_bytes(bytes.clone())

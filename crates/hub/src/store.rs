@@ -9,7 +9,7 @@
 //! so the office dashboard reports from the same rows with the same code.
 
 use crate::devices::Scope;
-use crate::storage::{self, Batch, FeedRow, PULL_ROWS};
+use crate::storage::{self, Batch, FeedRow, Writer, PULL_ROWS};
 use automerge::AutoCommit;
 use pcmt_core::sync::wire::{
     DocChanges, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
@@ -135,7 +135,7 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let mut new_changes = 0u32;
         for dc in &req.docs {
-            new_changes += apply_doc(&tx, dc, scope.device, &self.rules)?;
+            new_changes += apply_doc(&tx, dc, Writer::Device(scope), &self.rules)?;
         }
         tx.commit()?;
         Ok(storage::ack(req, new_changes))
@@ -183,12 +183,12 @@ pub(crate) fn feed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedRow> {
     })
 }
 
-/// Applies one document's changes and refreshes its projection rows;
-/// returns how many changes were new to the hub.
+/// Applies one document's changes from `writer` and refreshes its
+/// projection rows; returns how many changes were new to the hub.
 pub(crate) fn apply_doc(
     conn: &Connection,
     dc: &DocChanges,
-    origin: uuid::Uuid,
+    writer: Writer<'_>,
     rules: &StatusRules,
 ) -> Result<u32, HubError> {
     let id = dc.id.to_string();
@@ -197,7 +197,7 @@ pub(crate) fn apply_doc(
             r.get(0)
         })
         .optional()?;
-    let Some(mut merged) = storage::merge(existing.as_deref(), dc)? else {
+    let Some(mut merged) = storage::merge(existing.as_deref(), dc, writer)? else {
         return Ok(0);
     };
     conn.execute(
@@ -217,7 +217,7 @@ pub(crate) fn apply_doc(
             merged.commune,
             hash.0.as_slice(),
             change.bytes().as_ref(),
-            origin.to_string()
+            writer.origin().to_string()
         ])? as u32;
     }
     Ok(added)
