@@ -17,6 +17,8 @@ pub mod uplink;
 
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod http_tests;
 
 pub use devices::Scope;
 pub use pg::PgHubStore;
