@@ -80,14 +80,14 @@ impl PgHubStore {
             .connection_timeout(std::time::Duration::from_secs(30))
             .build(PostgresConnectionManager::new(config, NoTls))?;
         let store = Self { pool };
-        migrate(&mut *store.pool.get()?)?;
+        migrate(&mut *store.pool.get()?, MIGRATIONS)?;
         Ok(store)
     }
 }
 
 /// Applies the migrations this database lacks. Hub processes starting
 /// together take turns: the first applies them, the others find them done.
-fn migrate(client: &mut Client) -> Result<(), HubError> {
+fn migrate(client: &mut Client, migrations: &[(i32, &str)]) -> Result<(), HubError> {
     let mut tx = client.transaction()?;
     tx.execute(
         "SELECT pg_advisory_xact_lock($1, $2)",
@@ -99,7 +99,7 @@ fn migrate(client: &mut Client) -> Result<(), HubError> {
         .iter()
         .map(|r| r.try_get(0))
         .collect::<Result<std::collections::HashSet<i32>, _>>()?;
-    for (version, sql) in MIGRATIONS {
+    for (version, sql) in migrations {
         if !have.contains(version) {
             tx.batch_execute(sql)?;
             tx.execute(
@@ -518,6 +518,34 @@ mod tests {
             status("/dashboard/download/xlsx"),
             axum::http::StatusCode::NOT_IMPLEMENTED
         );
+    }
+
+    /// A migration merged later with a lower number than one already
+    /// applied (numbers reserved by parallel work) is still applied, and
+    /// the applied ones are not run again.
+    #[test]
+    fn a_migration_filling_a_gap_is_applied_once_later() {
+        let Some(db) = TestDatabase::from_env("a_migration_filling_a_gap_is_applied_once_later")
+            .expect("the PostgreSQL server of PCMT_TEST_PG")
+        else {
+            return;
+        };
+        let store = db.store().unwrap();
+        let mut client = store.pool.get().unwrap();
+        let gap = (2, "CREATE TABLE gap_filled (x INTEGER)");
+        let later = [MIGRATIONS[0], gap, MIGRATIONS[1]];
+        migrate(&mut client, &later).unwrap();
+        migrate(&mut client, &later).unwrap();
+        let versions: Vec<i32> = client
+            .query("SELECT version FROM schema_version ORDER BY version", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(versions, [1, 2, 3]);
+        client
+            .execute("INSERT INTO gap_filled VALUES (1)", &[])
+            .unwrap();
     }
 
     #[test]

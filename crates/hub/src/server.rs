@@ -54,11 +54,7 @@ pub fn router_with(hub: Shared, limits: Limits) -> Router {
 /// computed from the SQLite store's projection rows, which the PostgreSQL
 /// store does not keep yet. Its pages answer 501 and say so.
 pub fn storage_router(storage: Storage) -> Router {
-    storage_router_with(storage, Limits::default())
-}
-
-pub fn storage_router_with(storage: Storage, limits: Limits) -> Router {
-    sync_routes(storage, Arc::new(Limiter::new(limits)))
+    sync_routes(storage, Arc::new(Limiter::new(Limits::default())))
         .route(
             &format!("{}/{{*rest}}", crate::dashboard::HOME),
             get(|| async { dashboard_unavailable() }),
