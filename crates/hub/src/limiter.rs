@@ -195,9 +195,9 @@ mod tests {
         let ip: IpAddr = [10, 0, 0, 7].into();
         let user = Key::Username("an".into());
         limiter.record_failure(&[user.clone(), Key::enrol(ip)]);
-        assert!(limiter.blocked_for(&[user.clone()]).is_none());
+        assert!(limiter.blocked_for(std::slice::from_ref(&user)).is_none());
         limiter.record_failure(&[user.clone(), Key::enrol(ip)]);
-        assert!(limiter.blocked_for(&[user.clone()]).is_some());
+        assert!(limiter.blocked_for(std::slice::from_ref(&user)).is_some());
         assert!(
             limiter.blocked_for(&[Key::enrol(ip)]).is_none(),
             "3 allowed"

@@ -108,3 +108,30 @@ impl SyncError {
 pub trait Transport {
     fn exchange(&mut self, request: &Request) -> Result<Response, SyncError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Revoked, lost and rate-limited are each told in their own words, in
+    /// Vietnamese first, and none says the officer's data is gone.
+    #[test]
+    fn a_withdrawn_or_limited_device_is_told_which_in_vietnamese() {
+        let revoked = SyncError::Revoked.user_message(Lang::Vi);
+        let lost = SyncError::Lost.user_message(Lang::Vi);
+        let limited = SyncError::TooManyAttempts { retry_after_s: 61 }.user_message(Lang::Vi);
+        assert!(revoked.contains("thu hồi") && revoked.contains("mã đăng ký mới"));
+        assert!(lost.contains("bị mất") && lost.contains("không thể đăng ký lại"));
+        assert!(limited.contains("2 phút"), "{limited}");
+        assert!(revoked.contains("vẫn còn trên máy") && limited.contains("giữ nguyên"));
+        let other = SyncError::Refused {
+            status: 403,
+            message: String::new(),
+        }
+        .user_message(Lang::Vi);
+        for m in [&lost, &limited, &other] {
+            assert_ne!(&revoked, m);
+        }
+        assert!(SyncError::Lost.user_message(Lang::En).contains("lost"));
+    }
+}
