@@ -5,9 +5,8 @@
 //! the limit the address gets 429 with `Retry-After`. Plain HTTP, or HTTPS
 //! with rustls when the office gives the hub a certificate ([`serve_tls`]).
 
-use crate::dashboard::auth::Limits;
 use crate::devices::Scope;
-use crate::limiter::{self, ClientAddress, Key, Limiter};
+use crate::limiter::{self, ClientAddress, Key, Limiter, Limits};
 use crate::storage::HubStorage;
 use crate::store::{HubError, HubStore};
 use axum::body::Bytes;
