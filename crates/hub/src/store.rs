@@ -40,11 +40,13 @@ pub enum HubError {
     Open(#[from] CoreError),
     #[error("not authorized: {0}")]
     Unauthorized(String),
-    #[error("this device has been revoked by the office")]
+    // These three reach officers' tablets and the office as they are:
+    // Vietnamese first.
+    #[error("Văn phòng đã thu hồi quyền đồng bộ của máy này. / This device has been revoked by the office.")]
     Revoked,
-    #[error("this device has been marked lost by the office and may not enrol again")]
+    #[error("Văn phòng đã báo máy này bị mất: không thể đăng ký lại. / This device has been marked lost by the office and may not enrol again.")]
     Lost,
-    #[error("too many failed attempts from this address; retry in {retry_after_s} s")]
+    #[error("Quá nhiều lần thử sai từ địa chỉ này; thử lại sau {retry_after_s} giây. / Too many failed attempts from this address; retry in {retry_after_s} s.")]
     TooManyAttempts { retry_after_s: u64 },
     #[error("outside this device's communes: {0}")]
     Forbidden(String),
