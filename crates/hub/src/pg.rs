@@ -382,6 +382,40 @@ impl HubStorage for PgHubStore {
     }
 }
 
+#[cfg(test)]
+impl PgHubStore {
+    /// Every row of every table as text, in a fixed order: equal before and
+    /// after a request means the request changed nothing stored.
+    pub(crate) fn fingerprint(&self) -> String {
+        let mut client = self.pool.get().expect("a connection");
+        let tables: Vec<String> = client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = 'public' ORDER BY 1",
+                &[],
+            )
+            .expect("the tables")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(tables.len() >= 5, "{tables:?}");
+        let mut out = String::new();
+        for table in tables {
+            let rows: Vec<String> = client
+                .query(
+                    &format!("SELECT t::text FROM \"{table}\" t ORDER BY 1"),
+                    &[],
+                )
+                .expect("the rows")
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            out.push_str(&format!("{table}: {rows:?}\n"));
+        }
+        out
+    }
+}
+
 /// The variable tests and benchmarks read a PostgreSQL server's URL from
 /// (`cargo xtask test` and `cargo xtask with-pg` set it).
 pub const TEST_PG_ENV: &str = "PCMT_TEST_PG";
