@@ -368,4 +368,18 @@ mod tests {
                 .is_err()
         );
     }
+
+    #[test]
+    fn a_certificate_needs_its_key_and_a_lost_device_its_id() {
+        assert!(Args::try_parse_from(["pcmt-hub", "--tls-cert", "hub.crt"]).is_err());
+        assert!(Args::try_parse_from(["pcmt-hub", "--tls-key", "hub.key"]).is_err());
+        let args =
+            Args::try_parse_from(["pcmt-hub", "--tls-cert", "hub.crt", "--tls-key", "hub.key"])
+                .unwrap();
+        assert_eq!(args.tls_cert.as_deref(), Some(Path::new("hub.crt")));
+        assert!(Args::try_parse_from(["pcmt-hub", "--mark-lost", "tablet-7"]).is_err());
+        let id = uuid::Uuid::now_v7();
+        let args = Args::try_parse_from(["pcmt-hub", "--mark-lost", &id.to_string()]).unwrap();
+        assert_eq!(args.mark_lost, Some(id));
+    }
 }
