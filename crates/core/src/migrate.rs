@@ -28,6 +28,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0004_report_columns",
         sql: include_str!("../../../migrations/device/0004_report_columns.sql"),
     },
+    Migration {
+        name: "0005_export_log",
+        sql: include_str!("../../../migrations/device/0005_export_log.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.

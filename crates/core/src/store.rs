@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use pcmt_model::api::{
     CheckInRow, DueVisit, FieldConflict, HistoryEntry, ListFilter, PersonRow, Settings, SurveyRow,
 };
-use pcmt_model::report::{Period, Report, SiteFeature};
+use pcmt_model::report::{ExportEntry, Period, Report, SiteFeature};
 use pcmt_model::{
     visit_state, CheckInInput, Labelled, OrgTree, PersonInput, RecordKind, SessionInput,
     SessionRow, StatusRules, SurveyInput, DUE_SOON_DAYS,
@@ -605,6 +605,16 @@ impl Store {
         period: &Period,
     ) -> Result<Vec<SiteFeature>, CoreError> {
         crate::report::site_features(&self.conn, &self.units, unit, period)
+    }
+
+    /// Notes a report file saved from this tablet (nhật ký xuất tệp).
+    pub fn log_export(&mut self, entry: &ExportEntry) -> Result<(), CoreError> {
+        crate::export_log::append(&self.conn, entry)
+    }
+
+    /// The latest exports from this tablet, newest first.
+    pub fn exports(&self, limit: u32) -> Result<Vec<ExportEntry>, CoreError> {
+        crate::export_log::latest(&self.conn, limit)
     }
 
     /// Records changed here that the hub has not confirmed yet.
