@@ -10,15 +10,16 @@
 
 use crate::devices::Scope;
 use crate::storage::{self, Batch, FeedRow, PULL_ROWS};
-use automerge::AutoCommit;
 use pcmt_core::sync::wire::{
     DocChanges, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
 };
 use pcmt_core::CoreError;
-use pcmt_core::{migrate, projection};
+use pcmt_core::projection::{self, SqliteRows};
+use pcmt_core::migrate;
 use pcmt_model::{OrgTree, StatusRules};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -54,8 +55,8 @@ pub struct HubStore {
     conn: Connection,
     /// The org tree reports roll up through: the bundled demo district until
     /// org units are configured at the office, as on the tablets.
-    units: OrgTree,
-    rules: StatusRules,
+    pub(crate) units: Arc<OrgTree>,
+    pub(crate) rules: Arc<StatusRules>,
 }
 
 impl HubStore {
@@ -74,8 +75,8 @@ impl HubStore {
         migrate::apply(&mut conn, migrate::HUB)?;
         let mut hub = Self {
             conn,
-            units: OrgTree::demo(),
-            rules: StatusRules::bundled(),
+            units: Arc::new(OrgTree::demo()),
+            rules: Arc::new(StatusRules::bundled()),
         };
         if projection::rebuild_wanted(&hub.conn)? {
             hub.rebuild_projections()?;
@@ -88,7 +89,7 @@ impl HubStore {
     /// schema, say): they stay stored and synced, but out of the reports.
     pub fn rebuild_projections(&mut self) -> Result<Vec<String>, HubError> {
         let tx = self.conn.transaction()?;
-        let unreadable = projection::rebuild(&tx, &self.rules)?;
+        let unreadable = projection::rebuild(&mut SqliteRows(&tx), &self.rules)?;
         tx.commit()?;
         for u in &unreadable {
             tracing::warn!(id = %u.id, error = %u.error, "record left out of the hub's reports");
@@ -201,7 +202,7 @@ pub(crate) fn apply_doc(
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
         params![id, merged.kind, merged.commune, merged.doc.save()],
     )?;
-    refresh_rows(conn, &id, &merged.doc, rules)?;
+    storage::refresh_rows(&mut SqliteRows(conn), &merged.doc, rules)?;
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO changes (doc_id, commune, hash, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -219,30 +220,17 @@ pub(crate) fn apply_doc(
     Ok(added)
 }
 
-/// Projects one document inside a savepoint. The hub relays what tablets
-/// send and never validated record bodies, so a body it cannot read (a
-/// newer app's schema) must not refuse the push: the document is stored and
-/// synced as before, its rows are rolled back to their last readable state,
-/// and the office's log says which record the reports leave out.
-fn refresh_rows(
-    conn: &Connection,
-    id: &str,
-    doc: &AutoCommit,
-    rules: &StatusRules,
-) -> Result<(), HubError> {
-    conn.execute_batch("SAVEPOINT project_doc")?;
-    match projection::project(conn, doc, rules) {
-        Ok(()) => conn.execute_batch("RELEASE project_doc")?,
-        Err(CoreError::Db(e)) => {
-            conn.execute_batch("ROLLBACK TO project_doc; RELEASE project_doc")?;
-            return Err(HubError::Db(e));
-        }
-        Err(error) => {
-            conn.execute_batch("ROLLBACK TO project_doc; RELEASE project_doc")?;
-            tracing::warn!(%id, %error, "record left out of the hub's reports");
+impl storage::RowStore for SqliteRows<'_> {
+    fn savepoint(&mut self, sql: &str) -> Result<(), HubError> {
+        Ok(self.0.execute_batch(sql)?)
+    }
+
+    fn storage_error(&self, e: CoreError) -> HubError {
+        match e {
+            CoreError::Db(e) => HubError::Db(e),
+            other => HubError::Open(other),
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
