@@ -307,11 +307,7 @@ pub fn row_values(doc: &AutoCommit) -> Result<Projected, CoreError> {
                     area_m2: s.site_area_m2(),
                     conflicted,
                     area_covered_ha: s.area_covered_ha,
-                    replanting: s
-                        .sites
-                        .iter()
-                        .filter(|x| x.replanting_of.is_some())
-                        .count() as i64,
+                    replanting: s.sites.iter().filter(|x| x.replanting_of.is_some()).count() as i64,
                     site_rows,
                     commune: s.commune,
                 })
@@ -354,7 +350,10 @@ pub fn project(
 /// Drops every projection row and rebuilds them from the documents, then
 /// clears [`REBUILD_KEY`]. A record that cannot be read is reported and left
 /// out; the rest rebuild. Call it inside a transaction.
-pub fn rebuild(rows: &mut dyn RowWriter, rules: &StatusRules) -> Result<Vec<Unreadable>, CoreError> {
+pub fn rebuild(
+    rows: &mut dyn RowWriter,
+    rules: &StatusRules,
+) -> Result<Vec<Unreadable>, CoreError> {
     rows.clear()?;
     let mut unreadable = Vec::new();
     for id in rows.document_ids()? {

@@ -187,7 +187,9 @@ fn sessions(
     let [mut total, mut attendees, mut women, mut materials, mut pledges] = [0u64; 5];
     for g in rows.session_groups(&scope.rows)? {
         let n = count(g.sessions);
-        *by_form.entry(code_of("session_rows", &g.form)?).or_default() += n;
+        *by_form
+            .entry(code_of("session_rows", &g.form)?)
+            .or_default() += n;
         *by_venue
             .entry(code_of("session_rows", &g.venue_kind)?)
             .or_default() += n;

@@ -7,8 +7,8 @@
 //! and rebuilds them from documents alone.
 
 use crate::projection::{
-    checkin_row, person_row, project, session_row, survey_row, SqliteRows, CHECKIN_SELECT, PERSON_SELECT,
-    SESSION_SELECT, SURVEY_SELECT,
+    checkin_row, person_row, project, session_row, survey_row, SqliteRows, CHECKIN_SELECT,
+    PERSON_SELECT, SESSION_SELECT, SURVEY_SELECT,
 };
 use crate::record_doc::{self, ChangeNote, DocError, Record};
 use crate::sync::wire::{DocChanges, Enrolment};
@@ -595,7 +595,13 @@ impl Store {
     /// The report of an org unit (a commune, or a district or province
     /// rolled up through the tree) for a period.
     pub fn report(&self, unit: &str, period: &Period) -> Result<Report, CoreError> {
-        crate::report::compute(&mut SqliteRows(&self.conn), &self.units, &self.rules, unit, period)
+        crate::report::compute(
+            &mut SqliteRows(&self.conn),
+            &self.units,
+            &self.rules,
+            unit,
+            period,
+        )
     }
 
     /// The sites found in an org unit during a period, for the map exports.

@@ -588,8 +588,7 @@ fn office_batch(units: &OrgTree, today: NaiveDate) -> Result<Batch, HubError> {
         }
     }
     for s in surveys(today) {
-        s.validate(units, today)
-            .map_err(|e| invalid("survey", e))?;
+        s.validate(units, today).map_err(|e| invalid("survey", e))?;
         batch.add(&s.commune, &s)?;
     }
     Ok(batch)

@@ -36,12 +36,12 @@ use crate::storage::{
 };
 use crate::store::HubError;
 use crate::uplink::UPLINK_ORIGIN;
+use pcmt_core::projection::{self, REBUILD_KEY};
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
 };
-use r2d2_postgres::postgres::{self, Client, Config, NoTls};
-use pcmt_core::projection::{self, REBUILD_KEY};
 use pcmt_model::{OrgTree, StatusRules};
+use r2d2_postgres::postgres::{self, Client, Config, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -56,7 +56,10 @@ const MIGRATE_LOCK: i32 = 2;
 /// Ordered migrations from `migrations/hub-pg`, applied at start-up.
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../../migrations/hub-pg/0001_init.sql")),
-    (2, include_str!("../../../migrations/hub-pg/0002_report_rows.sql")),
+    (
+        2,
+        include_str!("../../../migrations/hub-pg/0002_report_rows.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.
@@ -363,7 +366,13 @@ impl HubStorage for PgHubStore {
         let mut changed_docs = 0;
         // Document by document, as the SQLite store counts them.
         for dc in batch {
-            if apply_docs(&mut tx, std::slice::from_ref(dc), UPLINK_ORIGIN, &self.rules)? > 0 {
+            if apply_docs(
+                &mut tx,
+                std::slice::from_ref(dc),
+                UPLINK_ORIGIN,
+                &self.rules,
+            )? > 0
+            {
                 changed_docs += 1;
             }
         }
@@ -475,6 +484,50 @@ mod tests {
             .unwrap()
             .get(0);
         assert_eq!(versions, MIGRATIONS.len() as i64);
+    }
+
+    /// A database that held documents before migration 0002 gets their
+    /// rows when the first hub connects after it.
+    #[test]
+    fn a_database_from_before_the_rows_builds_them_when_a_hub_connects() {
+        use crate::dashboard::storage::{with_rows, OfficeStorage};
+        let Some(db) = TestDatabase::from_env(
+            "a_database_from_before_the_rows_builds_them_when_a_hub_connects",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let commune = "62-610-23290";
+        let (id, mut doc) = crate::contract_tests::session_doc(commune);
+        {
+            let mut client = Client::connect(&db.url, NoTls).unwrap();
+            client
+                .batch_execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                .unwrap();
+            client.batch_execute(MIGRATIONS[0].1).unwrap();
+            client
+                .execute("INSERT INTO schema_version (version) VALUES (1)", &[])
+                .unwrap();
+            client
+                .execute(
+                    "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, 'session', $2, $3)",
+                    &[&id.to_string(), &commune, &doc.save()],
+                )
+                .unwrap();
+        }
+        let store = db.store().unwrap();
+        let (units, rules) = (store.units(), store.rules());
+        let june = pcmt_model::report::Period::month(2026, 6).unwrap();
+        let report = with_rows(&store, |rows| {
+            pcmt_core::report::compute(rows, &units, &rules, commune, &june)
+        })
+        .unwrap()
+        .unwrap();
+        let attendees = report
+            .indicator(pcmt_model::report::IndicatorCode::Attendees)
+            .and_then(|i| i.value);
+        assert_eq!(attendees, Some(200.0));
+        assert_eq!(store.meta(REBUILD_KEY).unwrap(), None, "rebuilt once");
     }
 
     #[test]

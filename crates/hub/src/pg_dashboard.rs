@@ -10,7 +10,7 @@ use crate::dashboard::storage::OfficeStorage;
 use crate::pg::PgHubStore;
 use crate::storage::RowStore;
 use crate::store::HubError;
-use pcmt_core::projection::{table_of, RowValues, RowWriter, SiteValues, ROW_TABLES, REBUILD_KEY};
+use pcmt_core::projection::{table_of, RowValues, RowWriter, SiteValues, REBUILD_KEY, ROW_TABLES};
 use pcmt_core::report::{ReportSource, RowScope, SessionGroup, SurveyTotals, VisitRow};
 use pcmt_core::CoreError;
 use pcmt_model::{OrgTree, RecordKind, StatusRules};
@@ -41,12 +41,20 @@ pub(crate) fn hub_error(e: CoreError) -> HubError {
 const IN_SCOPE: &str = "date >= $1 AND date <= $2 AND commune = ANY($3)";
 
 impl<C: GenericClient> PgRows<'_, C> {
-    fn exec(&mut self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<(), CoreError> {
+    fn exec(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<(), CoreError> {
         self.0.execute(sql, params).map_err(backend)?;
         Ok(())
     }
 
-    fn rows(&mut self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<Row>, CoreError> {
+    fn rows(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>, CoreError> {
         self.0.query(sql, params).map_err(backend)
     }
 
@@ -66,7 +74,10 @@ impl<C: GenericClient> PgRows<'_, C> {
 
 impl<C: GenericClient> RowWriter for PgRows<'_, C> {
     fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<(), CoreError> {
-        self.exec("UPDATE documents SET deleted = $2 WHERE id = $1", &[&id, &deleted])
+        self.exec(
+            "UPDATE documents SET deleted = $2 WHERE id = $1",
+            &[&id, &deleted],
+        )
     }
 
     /// Replaced whole, as SQLite's INSERT OR REPLACE does (`due_on` too).
@@ -139,7 +150,10 @@ impl<C: GenericClient> RowWriter for PgRows<'_, C> {
     }
 
     fn remove(&mut self, kind: RecordKind, id: &str) -> Result<(), CoreError> {
-        self.exec(&format!("DELETE FROM {} WHERE id = $1", table_of(kind)), &[&id])
+        self.exec(
+            &format!("DELETE FROM {} WHERE id = $1", table_of(kind)),
+            &[&id],
+        )
     }
 
     fn remove_sites(&mut self, survey: &str) -> Result<(), CoreError> {

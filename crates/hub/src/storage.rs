@@ -13,12 +13,12 @@ use crate::devices::{self, Scope};
 use crate::store::{HubError, HubStore};
 use automerge::{AutoCommit, Change};
 use pcmt_core::projection::{self, RowWriter};
-use pcmt_core::{record_doc, CoreError};
-use pcmt_model::StatusRules;
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
 };
+use pcmt_core::{record_doc, CoreError};
 use pcmt_model::Labelled;
+use pcmt_model::StatusRules;
 use std::sync::Mutex;
 use uuid::Uuid;
 
@@ -249,7 +249,9 @@ pub(crate) fn refresh_rows(
             if error.is_storage() {
                 return Err(rows.storage_error(error));
             }
-            let id = record_doc::read_header(doc).map(|h| h.id.to_string()).unwrap_or_default();
+            let id = record_doc::read_header(doc)
+                .map(|h| h.id.to_string())
+                .unwrap_or_default();
             tracing::warn!(%id, %error, "record left out of the hub's reports");
             Ok(())
         }

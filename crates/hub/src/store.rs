@@ -10,12 +10,12 @@
 
 use crate::devices::Scope;
 use crate::storage::{self, Batch, FeedRow, PULL_ROWS};
+use pcmt_core::migrate;
+use pcmt_core::projection::{self, SqliteRows};
 use pcmt_core::sync::wire::{
     DocChanges, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
 };
 use pcmt_core::CoreError;
-use pcmt_core::projection::{self, SqliteRows};
-use pcmt_core::migrate;
 use pcmt_model::{OrgTree, StatusRules};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;

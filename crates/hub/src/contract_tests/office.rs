@@ -46,9 +46,11 @@ fn report_of(hub: &dyn HubStorage, unit: &str, period: &Period) -> Report {
 
 fn sites_of(hub: &dyn HubStorage, unit: &str, period: &Period) -> Vec<SiteFeature> {
     let units = hub.units();
-    with_rows(hub, |rows| report::site_features(rows, &units, unit, period))
-        .unwrap()
-        .unwrap()
+    with_rows(hub, |rows| {
+        report::site_features(rows, &units, unit, period)
+    })
+    .unwrap()
+    .unwrap()
 }
 
 fn value(r: &Report, code: I) -> f64 {
@@ -58,9 +60,7 @@ fn value(r: &Report, code: I) -> f64 {
 /// The rows follow the documents in the push's transaction: an edit
 /// replaces a row, a deletion removes it, and a body the hub cannot read is
 /// still stored and synced, only left out of the rows.
-fn pushed_documents_keep_their_rows_and_an_unreadable_body_is_only_left_out(
-    hub: &dyn HubStorage,
-) {
+fn pushed_documents_keep_their_rows_and_an_unreadable_body_is_only_left_out(hub: &dyn HubStorage) {
     let june = Period::month(2026, 6).unwrap();
     let figures = |hub: &dyn HubStorage| {
         let r = report_of(hub, PEK, &june);
@@ -144,7 +144,10 @@ fn staff_accounts_need_a_known_unit_a_long_password_and_a_plain_name(hub: &dyn H
     auth::add_staff(hub, " An ", "long enough pw", DISTRICT).unwrap();
     let (phc, staff) = auth::staff_credentials(hub, "AN").unwrap().unwrap();
     assert!(auth::verify_password(&phc, "long enough pw"));
-    assert_eq!((staff.username.as_str(), staff.unit.as_str()), ("an", DISTRICT));
+    assert_eq!(
+        (staff.username.as_str(), staff.unit.as_str()),
+        ("an", DISTRICT)
+    );
     assert!(auth::staff_credentials(hub, "binh").unwrap().is_none());
 }
 
@@ -188,8 +191,9 @@ fn rounded(mut r: Report) -> Report {
 /// the same sites; after an edit and a deletion too.
 #[test]
 fn both_stores_report_the_same_for_the_same_pushes() {
-    let Some(db) = crate::pg::TestDatabase::from_env("both_stores_report_the_same_for_the_same_pushes")
-        .expect("the PostgreSQL server of PCMT_TEST_PG")
+    let Some(db) =
+        crate::pg::TestDatabase::from_env("both_stores_report_the_same_for_the_same_pushes")
+            .expect("the PostgreSQL server of PCMT_TEST_PG")
     else {
         return;
     };

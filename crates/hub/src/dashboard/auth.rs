@@ -8,8 +8,8 @@
 //! counted per username and per client address in memory (see
 //! [`LoginLimiter`]).
 
-use crate::devices::{hash, now, random_bytes};
 use super::storage::OfficeStorage;
+use crate::devices::{hash, now, random_bytes};
 use crate::store::HubError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;

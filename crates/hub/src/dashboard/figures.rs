@@ -7,8 +7,8 @@
 use super::DashError;
 use chrono::{Datelike, Months, NaiveDate};
 use pcmt_core::report;
-use pcmt_model::report::{IndicatorCode, Period, Report, SiteFeature};
 use pcmt_core::report::ReportSource;
+use pcmt_model::report::{IndicatorCode, Period, Report, SiteFeature};
 use pcmt_model::{OrgLevel, OrgTree, StatusRules};
 
 /// Trends show at least a year, so a monthly report still shows its

@@ -21,7 +21,6 @@ pub mod storage;
 
 use crate::server::Storage;
 use crate::store::HubError;
-use storage::with_rows;
 use auth::{Limits, LoginLimiter, Staff};
 use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
@@ -35,6 +34,7 @@ use query::ReportQuery;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use storage::with_rows;
 
 pub const HOME: &str = "/dashboard";
 pub const LOGIN: &str = "/dashboard/login";

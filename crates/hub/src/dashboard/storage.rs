@@ -141,9 +141,10 @@ impl OfficeStorage for Mutex<HubStore> {
     }
 
     fn delete_staff_session(&self, token_hash: &[u8]) -> Result<(), HubError> {
-        lock(self)
-            .conn()
-            .execute("DELETE FROM staff_sessions WHERE token_hash = ?1", [token_hash])?;
+        lock(self).conn().execute(
+            "DELETE FROM staff_sessions WHERE token_hash = ?1",
+            [token_hash],
+        )?;
         Ok(())
     }
 }
