@@ -530,6 +530,51 @@ mod tests {
         assert_eq!(store.meta(REBUILD_KEY).unwrap(), None, "rebuilt once");
     }
 
+    /// Migration 0002 has the tables of SQLite's 0005 and 0006, column for
+    /// column, so both stores keep the same rows.
+    #[test]
+    fn the_report_and_staff_tables_have_the_sqlite_hubs_columns() {
+        let Some(db) =
+            TestDatabase::from_env("the_report_and_staff_tables_have_the_sqlite_hubs_columns")
+                .expect("the PostgreSQL server of PCMT_TEST_PG")
+        else {
+            return;
+        };
+        let store = db.store().unwrap();
+        let sqlite = crate::HubStore::open_in_memory().unwrap();
+        let tables = projection::ROW_TABLES
+            .iter()
+            .chain(&["staff", "staff_sessions", "documents"]);
+        for table in tables {
+            let mut stmt = sqlite
+                .conn()
+                .prepare(&format!(
+                    "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+                ))
+                .unwrap();
+            let want: Vec<String> = stmt
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let have: Vec<String> = store
+                .pool
+                .get()
+                .unwrap()
+                .query(
+                    "SELECT column_name::text FROM information_schema.columns
+                     WHERE table_name = $1 ORDER BY ordinal_position",
+                    &[table],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            assert!(!want.is_empty(), "{table}");
+            assert_eq!(have, want, "{table}");
+        }
+    }
+
     #[test]
     fn a_test_database_url_keeps_the_server_and_options() {
         assert_eq!(

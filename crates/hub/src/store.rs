@@ -240,7 +240,6 @@ mod tests {
     //! stores in `contract_tests`.
     use super::*;
     use crate::contract_tests::{office, push_of, session_doc};
-    use pcmt_model::RecordKind;
 
     fn session_rows(hub: &HubStore) -> Vec<(String, i64)> {
         let mut stmt = hub
@@ -253,37 +252,26 @@ mod tests {
             .collect()
     }
 
-    /// The dashboard's rows follow the documents in the push's transaction;
-    /// a body the hub cannot read is still stored and synced, only left out
-    /// of the rows.
+    /// A body the hub cannot read stays out of the rows after a rebuild
+    /// too, and the rebuild names it (rows after pushes, edits and
+    /// deletions are in `contract_tests::office`, on both stores).
     #[test]
-    fn pushed_documents_keep_their_projection_rows_and_an_unreadable_body_is_only_left_out() {
+    fn a_rebuild_names_the_documents_it_leaves_out() {
         use automerge::transaction::Transactable;
         let mut hub = HubStore::open_in_memory().unwrap();
         let (id, mut doc) = session_doc("62-610-23284");
         hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
             .unwrap();
-        assert_eq!(session_rows(&hub), [(id.to_string(), 200)]);
-
-        let heads = doc.get_heads();
-        doc.put(automerge::ROOT, "attendees", 250).unwrap();
-        let mut edit = push_of(id, "62-610-23284", &mut doc);
-        edit.docs[0] = DocChanges::since(id, RecordKind::Session, "62-610-23284", &mut doc, &heads);
-        hub.push(&office(), &edit).unwrap();
-        assert_eq!(session_rows(&hub), [(id.to_string(), 250)]);
-
         let (odd, mut odd_doc) = session_doc("62-610-23284");
         odd_doc
             .put(automerge::ROOT, "attendees", "rất đông")
             .unwrap();
-        let ack = hub
-            .push(&office(), &push_of(odd, "62-610-23284", &mut odd_doc))
+        hub.push(&office(), &push_of(odd, "62-610-23284", &mut odd_doc))
             .unwrap();
-        assert_eq!(ack.new_changes, 2, "stored and fed to other devices");
         assert_eq!(hub.document_count().unwrap(), 2);
-        assert_eq!(session_rows(&hub), [(id.to_string(), 250)]);
+        assert_eq!(session_rows(&hub), [(id.to_string(), 200)]);
         assert_eq!(hub.rebuild_projections().unwrap(), [odd.to_string()]);
-        assert_eq!(session_rows(&hub), [(id.to_string(), 250)]);
+        assert_eq!(session_rows(&hub), [(id.to_string(), 200)]);
     }
 
     /// A hub that held documents before it kept rows gets them on opening.
