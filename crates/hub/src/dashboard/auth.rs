@@ -1,7 +1,9 @@
 //! Office staff (cán bộ văn phòng) and their browser sessions.
 //!
-//! Passwords are kept as Argon2id PHC strings (salt and parameters inside),
-//! checked outside the store's lock because a check costs tens of
+//! The rules live here, once, for both stores: a store only keeps the rows
+//! ([`OfficeStorage`]). Passwords are kept as Argon2id PHC strings (salt
+//! and parameters inside), checked outside the store (the SQLite store's
+//! lock, a PostgreSQL connection) because a check costs tens of
 //! milliseconds on purpose. A signed-in browser holds a 256-bit random token
 //! in an HttpOnly, SameSite=Strict cookie; the hub keeps only its SHA-256,
 //! like device tokens. Failed sign-ins are answered after a delay and
@@ -148,8 +150,10 @@ pub fn close_session(store: &(impl OfficeStorage + ?Sized), token: &str) -> Resu
 /// Failed sign-ins counted in memory, per username and per client address,
 /// over a sliding window. Simple on purpose: one hub process serves one
 /// office, a restart forgets the counts (an attacker gains a few guesses per
-/// restart), and nothing is written to disk for a wrong password. A
-/// successful sign-in clears its username's count.
+/// restart), and nothing is written to disk for a wrong password. Hub
+/// processes sharing a PostgreSQL database count apart: N processes behind
+/// one address allow N times the tries. A successful sign-in clears its
+/// username's count.
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
     pub limits: Limits,

@@ -5,9 +5,10 @@
 //! the communes' coverage, a plot of the sites found, and the exports of
 //! `pcmt-export` as downloads.
 //!
+//! - `storage`: what the dashboard needs from a store (both stores).
 //! - `auth`: staff accounts (Argon2id), sessions, the sign-in limiter.
 //! - `query`: what the period and unit choosers send, read into a `Period`.
-//! - `figures`: everything a page shows, computed under one lock.
+//! - `figures`: everything a page shows, from rows read as of one moment.
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
 
