@@ -4,6 +4,15 @@
 //! `pcmt_core::report` through the same type; and staff accounts and
 //! sessions. The logic is in core and `crate::dashboard`; this is only how
 //! the rows are stored.
+//!
+//! With several writers, one thing is weaker than on SQLite: a check-in
+//! refreshes its person's `due_on` (a row of another document, not under
+//! this push's document locks). Two pushes at once with check-ins of the
+//! same person may leave `due_on` computed without the other's check-in,
+//! and two pushes updating two persons in opposite orders can deadlock,
+//! which PostgreSQL ends by failing one of them (the tablet sends it again
+//! next sync; pushes are idempotent). No report reads `due_on`; a rebuild
+//! recomputes it.
 
 use crate::dashboard::auth::Staff;
 use crate::dashboard::storage::OfficeStorage;
