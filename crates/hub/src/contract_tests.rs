@@ -45,6 +45,8 @@ macro_rules! on_both_stores {
     };
 }
 
+mod office;
+
 on_both_stores!(
     a_push_twice_stores_once_and_the_feed_is_scoped,
     a_lie_about_the_commune_or_garbage_is_refused_and_stores_nothing,

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod devices;
 pub mod pg;
+mod pg_dashboard;
 pub mod server;
 pub mod storage;
 pub mod store;

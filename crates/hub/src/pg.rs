@@ -30,16 +30,20 @@
 //! store from blocking threads (as the server does), never from async code.
 
 use crate::devices::{code_hash, hash, new_code, new_token, now, Scope};
+use crate::pg_dashboard::{hub_error, PgRows};
 use crate::storage::{
     self, Batch, CodeRow, FeedRow, HubStorage, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS,
 };
 use crate::store::HubError;
 use crate::uplink::UPLINK_ORIGIN;
+use pcmt_core::projection::{self, REBUILD_KEY};
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
 };
+use pcmt_model::{OrgTree, StatusRules};
 use r2d2_postgres::postgres::{self, Client, Config, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The hub's advisory locks other than the per-document ones live in this
@@ -50,7 +54,13 @@ const FEED_LOCK: i32 = 1;
 const MIGRATE_LOCK: i32 = 2;
 
 /// Ordered migrations from `migrations/hub-pg`, applied at start-up.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../../migrations/hub-pg/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../../migrations/hub-pg/0001_init.sql")),
+    (
+        2,
+        include_str!("../../../migrations/hub-pg/0002_report_rows.sql"),
+    ),
+];
 
 /// Connections one hub process keeps: requests beyond this wait for one.
 pub const DEFAULT_POOL_SIZE: u32 = 8;
@@ -58,7 +68,11 @@ pub const DEFAULT_POOL_SIZE: u32 = 8;
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 
 pub struct PgHubStore {
-    pool: Pool,
+    pub(crate) pool: Pool,
+    /// The org tree reports roll up through: the bundled demo district, as
+    /// on the SQLite store.
+    pub(crate) units: Arc<OrgTree>,
+    pub(crate) rules: Arc<StatusRules>,
 }
 
 impl PgHubStore {
@@ -70,15 +84,21 @@ impl PgHubStore {
             .max_size(pool_size.max(1))
             .connection_timeout(std::time::Duration::from_secs(30))
             .build(PostgresConnectionManager::new(config, NoTls))?;
-        let store = Self { pool };
-        migrate(&mut *store.pool.get()?)?;
+        let store = Self {
+            pool,
+            units: Arc::new(OrgTree::demo()),
+            rules: Arc::new(StatusRules::bundled()),
+        };
+        migrate(&mut *store.pool.get()?, &store.rules)?;
         Ok(store)
     }
 }
 
-/// Applies the migrations this database lacks. Hub processes starting
-/// together take turns: the first applies them, the others find them done.
-fn migrate(client: &mut Client) -> Result<(), HubError> {
+/// Applies the migrations this database lacks, and rebuilds the projection
+/// rows when one asks for it (documents stored before the rows existed).
+/// Hub processes starting together take turns: the first does it, the
+/// others find it done.
+fn migrate(client: &mut Client, rules: &StatusRules) -> Result<(), HubError> {
     let mut tx = client.transaction()?;
     tx.execute(
         "SELECT pg_advisory_xact_lock($1, $2)",
@@ -95,6 +115,15 @@ fn migrate(client: &mut Client) -> Result<(), HubError> {
                 "INSERT INTO schema_version (version) VALUES ($1)",
                 &[version],
             )?;
+        }
+    }
+    let wanted = tx
+        .query_opt("SELECT 1 FROM meta WHERE key = $1", &[&REBUILD_KEY])?
+        .is_some();
+    if wanted {
+        let unreadable = projection::rebuild(&mut PgRows(&mut tx), rules).map_err(hub_error)?;
+        for u in &unreadable {
+            tracing::warn!(id = %u.id, error = %u.error, "record left out of the hub's reports");
         }
     }
     tx.commit()?;
@@ -127,6 +156,7 @@ fn apply_docs(
     tx: &mut postgres::Transaction<'_>,
     docs: &[DocChanges],
     origin: Uuid,
+    rules: &StatusRules,
 ) -> Result<u32, HubError> {
     let mut keys: Vec<i64> = docs.iter().map(|d| doc_lock_key(&d.id)).collect();
     keys.sort_unstable();
@@ -149,6 +179,8 @@ fn apply_docs(
              ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
             &[&id, &m.kind, &m.commune, &m.doc.save()],
         )?;
+        // Rows before the feed lock: it is held only for the inserts below.
+        storage::refresh_rows(&mut PgRows(&mut *tx), &m.doc, rules)?;
         merged.push((id, m));
     }
     if merged.is_empty() {
@@ -180,7 +212,7 @@ impl HubStorage for PgHubStore {
         storage::check_push(scope, req)?;
         let mut client = self.pool.get()?;
         let mut tx = client.transaction()?;
-        let new_changes = apply_docs(&mut tx, &req.docs, scope.device)?;
+        let new_changes = apply_docs(&mut tx, &req.docs, scope.device, &self.rules)?;
         tx.commit()?;
         Ok(storage::ack(req, new_changes))
     }
@@ -334,7 +366,13 @@ impl HubStorage for PgHubStore {
         let mut changed_docs = 0;
         // Document by document, as the SQLite store counts them.
         for dc in batch {
-            if apply_docs(&mut tx, std::slice::from_ref(dc), UPLINK_ORIGIN)? > 0 {
+            if apply_docs(
+                &mut tx,
+                std::slice::from_ref(dc),
+                UPLINK_ORIGIN,
+                &self.rules,
+            )? > 0
+            {
                 changed_docs += 1;
             }
         }
@@ -448,41 +486,93 @@ mod tests {
         assert_eq!(versions, MIGRATIONS.len() as i64);
     }
 
-    /// Without the dashboard, its pages say why instead of a bare 404.
+    /// A database that held documents before migration 0002 gets their
+    /// rows when the first hub connects after it.
     #[test]
-    fn a_hub_on_postgresql_serves_sync_and_says_the_dashboard_needs_sqlite() {
-        use tower::ServiceExt;
+    fn a_database_from_before_the_rows_builds_them_when_a_hub_connects() {
+        use crate::dashboard::storage::{with_rows, OfficeStorage};
         let Some(db) = TestDatabase::from_env(
-            "a_hub_on_postgresql_serves_sync_and_says_the_dashboard_needs_sqlite",
+            "a_database_from_before_the_rows_builds_them_when_a_hub_connects",
         )
         .expect("the PostgreSQL server of PCMT_TEST_PG") else {
             return;
         };
-        let storage: crate::server::Storage = std::sync::Arc::new(db.store().unwrap());
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let status = |path: &'static str| {
-            let router = crate::server::storage_router(storage.clone());
-            runtime.block_on(async move {
-                router
-                    .oneshot(
-                        axum::http::Request::get(path)
-                            .body(axum::body::Body::empty())
-                            .unwrap(),
-                    )
-                    .await
-                    .unwrap()
-                    .status()
-            })
+        let commune = "62-610-23290";
+        let (id, mut doc) = crate::contract_tests::session_doc(commune);
+        {
+            let mut client = Client::connect(&db.url, NoTls).unwrap();
+            client
+                .batch_execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                .unwrap();
+            client.batch_execute(MIGRATIONS[0].1).unwrap();
+            client
+                .execute("INSERT INTO schema_version (version) VALUES (1)", &[])
+                .unwrap();
+            client
+                .execute(
+                    "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, 'session', $2, $3)",
+                    &[&id.to_string(), &commune, &doc.save()],
+                )
+                .unwrap();
+        }
+        let store = db.store().unwrap();
+        let (units, rules) = (store.units(), store.rules());
+        let june = pcmt_model::report::Period::month(2026, 6).unwrap();
+        let report = with_rows(&store, |rows| {
+            pcmt_core::report::compute(rows, &units, &rules, commune, &june)
+        })
+        .unwrap()
+        .unwrap();
+        let attendees = report
+            .indicator(pcmt_model::report::IndicatorCode::Attendees)
+            .and_then(|i| i.value);
+        assert_eq!(attendees, Some(200.0));
+        assert_eq!(store.meta(REBUILD_KEY).unwrap(), None, "rebuilt once");
+    }
+
+    /// Migration 0002 has the tables of SQLite's 0005 and 0006, column for
+    /// column, so both stores keep the same rows.
+    #[test]
+    fn the_report_and_staff_tables_have_the_sqlite_hubs_columns() {
+        let Some(db) =
+            TestDatabase::from_env("the_report_and_staff_tables_have_the_sqlite_hubs_columns")
+                .expect("the PostgreSQL server of PCMT_TEST_PG")
+        else {
+            return;
         };
-        assert_eq!(status("/health"), axum::http::StatusCode::OK);
-        assert_eq!(
-            status("/dashboard"),
-            axum::http::StatusCode::NOT_IMPLEMENTED
-        );
-        assert_eq!(
-            status("/dashboard/download/xlsx"),
-            axum::http::StatusCode::NOT_IMPLEMENTED
-        );
+        let store = db.store().unwrap();
+        let sqlite = crate::HubStore::open_in_memory().unwrap();
+        let tables = projection::ROW_TABLES
+            .iter()
+            .chain(&["staff", "staff_sessions", "documents"]);
+        for table in tables {
+            let mut stmt = sqlite
+                .conn()
+                .prepare(&format!(
+                    "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+                ))
+                .unwrap();
+            let want: Vec<String> = stmt
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let have: Vec<String> = store
+                .pool
+                .get()
+                .unwrap()
+                .query(
+                    "SELECT column_name::text FROM information_schema.columns
+                     WHERE table_name = $1 ORDER BY ordinal_position",
+                    &[table],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            assert!(!want.is_empty(), "{table}");
+            assert_eq!(have, want, "{table}");
+        }
     }
 
     #[test]

@@ -1,14 +1,18 @@
 //! The office dashboard through its HTTP routes (the router alone, no
 //! socket): sign-in, sessions, scope, the sign-in limit and the downloads,
-//! on a hub seeded with the demo district's year of field work.
+//! on a hub seeded with the demo district's year of field work. Every test
+//! runs on both stores: `sqlite::name` and `postgres::name`, the second
+//! skipped with a printed line when `PCMT_TEST_PG` is not set.
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
-use pcmt_hub::dashboard::auth::Limits;
-use pcmt_hub::server::{router_with, Shared};
+use pcmt_hub::dashboard::auth::{self, Limits};
+use pcmt_hub::pg::TestDatabase;
+use pcmt_hub::server::{router_with, Storage};
 use pcmt_hub::{demo, HubStore};
+use std::future::Future;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,25 +24,74 @@ const DISTRICT: &str = "62-610";
 const PEK: &str = "62-610-23284";
 const CHOONG: &str = "62-610-23287";
 
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::run(super::$name, None);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(db) = pcmt_hub::pg::TestDatabase::from_env(stringify!($name))
+                        .expect("the PostgreSQL server of PCMT_TEST_PG")
+                    else {
+                        return;
+                    };
+                    super::run(super::$name, Some(&db));
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    without_a_session_every_page_and_download_sends_to_the_sign_in,
+    the_right_password_opens_the_report_of_the_staff_members_unit,
+    a_wrong_password_or_name_gets_a_clear_error_and_no_session,
+    repeated_failures_lock_the_username_even_for_the_right_password,
+    a_commune_account_sees_its_commune_only,
+    downloads_have_their_type_a_vietnamese_name_and_parse,
+    signing_out_ends_the_session,
+);
+
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-/// A demo hub with two accounts: the district office and Đăk Pék's.
-fn hub() -> Router {
-    let mut store = HubStore::open_in_memory().unwrap();
-    demo::seed_office(&mut store, today()).unwrap();
-    store.add_staff("huyen", PASSWORD, DISTRICT).unwrap();
-    store.add_staff("dakpek", PASSWORD, PEK).unwrap();
-    let shared: Shared = Arc::new(Mutex::new(store));
-    router_with(
-        shared,
+/// Runs a scenario on a demo hub with two accounts, the district office and
+/// Đăk Pék's, on SQLite (in memory) or on the PostgreSQL database given.
+/// The store is made and dropped outside the runtime: the PostgreSQL
+/// client's connections each own a small runtime of their own.
+fn run<F: Future<Output = ()>>(scenario: impl FnOnce(Router) -> F, pg: Option<&TestDatabase>) {
+    let storage: Storage = match pg {
+        None => Arc::new(Mutex::new(HubStore::open_in_memory().unwrap())),
+        Some(db) => Arc::new(db.store().unwrap()),
+    };
+    demo::seed_office(&*storage, today()).unwrap();
+    auth::add_staff(&*storage, "huyen", PASSWORD, DISTRICT).unwrap();
+    auth::add_staff(&*storage, "dakpek", PASSWORD, PEK).unwrap();
+    let app = router_with(
+        storage.clone(),
         Limits {
             per_user: 3,
             failure_delay: Duration::from_millis(5),
             ..Limits::default()
         },
-    )
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(scenario(app));
+    drop(runtime);
+    drop(storage);
 }
 
 async fn send(app: &Router, req: Request<Body>) -> Response {
@@ -109,9 +162,7 @@ async fn sign_in(app: &Router, user: &str) -> String {
     cookie.split(';').next().unwrap().to_string()
 }
 
-#[tokio::test]
-async fn without_a_session_every_page_and_download_sends_to_the_sign_in() {
-    let app = hub();
+async fn without_a_session_every_page_and_download_sends_to_the_sign_in(app: Router) {
     for path in [
         "/dashboard",
         "/dashboard/export/xlsx",
@@ -130,9 +181,7 @@ async fn without_a_session_every_page_and_download_sends_to_the_sign_in() {
     assert_eq!(header_of(&root, header::LOCATION), "/dashboard");
 }
 
-#[tokio::test]
-async fn the_right_password_opens_the_report_of_the_staff_members_unit() {
-    let app = hub();
+async fn the_right_password_opens_the_report_of_the_staff_members_unit(app: Router) {
     let cookie = sign_in(&app, "Huyen").await;
     let r = send(&app, get("/dashboard", Some(&cookie))).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -156,9 +205,7 @@ async fn the_right_password_opens_the_report_of_the_staff_members_unit() {
     assert!(en.contains("Drug prevention and control report"));
 }
 
-#[tokio::test]
-async fn a_wrong_password_or_name_gets_a_clear_error_and_no_session() {
-    let app = hub();
+async fn a_wrong_password_or_name_gets_a_clear_error_and_no_session(app: Router) {
     for (user, password) in [("huyen", "sai mật khẩu"), ("khong-co", PASSWORD)] {
         let r = send(&app, form(user, password)).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -169,9 +216,7 @@ async fn a_wrong_password_or_name_gets_a_clear_error_and_no_session() {
     }
 }
 
-#[tokio::test]
-async fn repeated_failures_lock_the_username_even_for_the_right_password() {
-    let app = hub();
+async fn repeated_failures_lock_the_username_even_for_the_right_password(app: Router) {
     for _ in 0..3 {
         let r = send(&app, form("huyen", "đoán mò đoán mò")).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -183,9 +228,7 @@ async fn repeated_failures_lock_the_username_even_for_the_right_password() {
     sign_in(&app, "dakpek").await;
 }
 
-#[tokio::test]
-async fn a_commune_account_sees_its_commune_only() {
-    let app = hub();
+async fn a_commune_account_sees_its_commune_only(app: Router) {
     let cookie = sign_in(&app, "dakpek").await;
     let own = send(&app, get(&format!("/dashboard?unit={PEK}"), Some(&cookie))).await;
     assert_eq!(own.status(), StatusCode::OK);
@@ -211,10 +254,8 @@ async fn a_commune_account_sees_its_commune_only() {
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn downloads_have_their_type_a_vietnamese_name_and_parse() {
+async fn downloads_have_their_type_a_vietnamese_name_and_parse(app: Router) {
     use calamine::{open_workbook_from_rs, Reader, Xlsx};
-    let app = hub();
     let cookie = sign_in(&app, "huyen").await;
     // The last twelve months: the whole demo year.
     let from = today() - chrono::Days::new(364);
@@ -287,9 +328,7 @@ async fn downloads_have_their_type_a_vietnamese_name_and_parse() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn signing_out_ends_the_session() {
-    let app = hub();
+async fn signing_out_ends_the_session(app: Router) {
     let cookie = sign_in(&app, "huyen").await;
     let out = send(
         &app,

@@ -5,9 +5,10 @@
 //! the communes' coverage, a plot of the sites found, and the exports of
 //! `pcmt-export` as downloads.
 //!
+//! - `storage`: what the dashboard needs from a store (both stores).
 //! - `auth`: staff accounts (Argon2id), sessions, the sign-in limiter.
 //! - `query`: what the period and unit choosers send, read into a `Period`.
-//! - `figures`: everything a page shows, computed under one lock.
+//! - `figures`: everything a page shows, from rows read as of one moment.
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
 
@@ -17,8 +18,9 @@ mod downloads;
 mod figures;
 mod pages;
 mod query;
+pub mod storage;
 
-use crate::server::{on_store, Shared};
+use crate::server::Storage;
 use crate::store::HubError;
 use auth::{Limits, LoginLimiter, Staff};
 use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
@@ -33,6 +35,7 @@ use query::ReportQuery;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use storage::with_rows;
 
 pub const HOME: &str = "/dashboard";
 pub const LOGIN: &str = "/dashboard/login";
@@ -41,18 +44,28 @@ const COOKIE_NAME: &str = "pcmt_staff";
 
 #[derive(Clone)]
 pub struct DashState {
-    hub: Shared,
+    storage: Storage,
     limiter: Arc<LoginLimiter>,
 }
 
-pub fn router(hub: Shared, limits: Limits) -> Router {
+/// Runs `work` on the storage on a blocking thread: database calls never
+/// hold up the async workers (and the PostgreSQL client must not run on them).
+async fn on_storage<T: Send + 'static>(
+    storage: &Storage,
+    work: impl FnOnce(&dyn crate::HubStorage) -> Result<T, DashError> + Send + 'static,
+) -> Result<T, DashError> {
+    let storage = storage.clone();
+    tokio::task::spawn_blocking(move || work(&*storage)).await?
+}
+
+pub fn router(storage: Storage, limits: Limits) -> Router {
     Router::new()
         .route(HOME, get(report_page))
         .route(LOGIN, get(login_page).post(login))
         .route(LOGOUT, axum::routing::post(logout))
         .route("/dashboard/export/{format}", get(download))
         .with_state(DashState {
-            hub,
+            storage,
             limiter: Arc::new(LoginLimiter::new(limits)),
         })
 }
@@ -195,11 +208,10 @@ impl FromRequestParts<DashState> for Staff {
         let Some(token) = cookie_token(&parts.headers) else {
             return Err(to_login());
         };
-        match on_store(state.hub.clone(), move |s| s.staff_session(&token)).await {
-            Ok(Ok(Some(staff))) => Ok(staff),
-            Ok(Ok(None)) => Err(to_login()),
-            Ok(Err(e)) => Err(DashError::from(e).page(Lang::Vi)),
-            Err(e) => Err(DashError::from(e).page(Lang::Vi)),
+        match on_storage(&state.storage, move |s| Ok(auth::session_of(s, &token)?)).await {
+            Ok(Some(staff)) => Ok(staff),
+            Ok(None) => Err(to_login()),
+            Err(e) => Err(e.page(Lang::Vi)),
         }
     }
 }
@@ -271,7 +283,10 @@ async fn login(
     }
     let result = async {
         let username = form.username.clone();
-        let found = on_store(state.hub.clone(), move |s| s.staff_credentials(&username)).await??;
+        let found = on_storage(&state.storage, move |s| {
+            Ok(auth::staff_credentials(s, &username)?)
+        })
+        .await?;
         let password = form.password.clone();
         let (phc, staff) = match found {
             Some((phc, staff)) => (phc, Some(staff)),
@@ -283,7 +298,7 @@ async fn login(
             Some(staff) => {
                 let name = staff.username.clone();
                 Ok(Some(
-                    on_store(state.hub.clone(), move |s| s.open_staff_session(&name)).await??,
+                    on_storage(&state.storage, move |s| Ok(auth::open_session(s, &name)?)).await?,
                 ))
             }
             None => Ok::<_, DashError>(None),
@@ -324,8 +339,8 @@ fn home_link(lang: Lang) -> String {
 
 async fn logout(State(state): State<DashState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie_token(&headers) {
-        if let Ok(Err(e)) =
-            on_store(state.hub.clone(), move |s| s.close_staff_session(&token)).await
+        if let Err(e) =
+            on_storage(&state.storage, move |s| Ok(auth::close_session(s, &token)?)).await
         {
             tracing::warn!(error = %e, "could not end a staff session");
         }
@@ -362,20 +377,17 @@ async fn report_page(
     let result = async {
         let today = chrono::Local::now().date_naive();
         let period = q.period(today)?;
-        let figures = on_store(state.hub.clone(), move |s| {
-            let unit = unit_in_scope(s.units(), &staff, &q)?;
-            let figures = figures::Figures::compute(s, &unit, &period)?;
-            Ok::<_, DashError>(pages::report_page(
-                &staff,
-                &q,
-                &figures,
-                s.units(),
-                today,
-                lang,
+        on_storage(&state.storage, move |s| {
+            let (units, rules) = (s.units(), s.rules());
+            let unit = unit_in_scope(&units, &staff, &q)?;
+            let figures = with_rows(s, |rows| {
+                figures::Figures::compute(rows, &units, &rules, &unit, &period)
+            })??;
+            Ok(pages::report_page(
+                &staff, &q, &figures, &units, today, lang,
             ))
         })
-        .await??;
-        Ok::<_, DashError>(figures)
+        .await
     }
     .await;
     match result {
@@ -394,11 +406,14 @@ async fn download(
     let result = async {
         let format = downloads::format_named(&format)?;
         let period = q.period(chrono::Local::now().date_naive())?;
-        on_store(state.hub.clone(), move |s| {
-            let unit = unit_in_scope(s.units(), &staff, &q)?;
-            downloads::file(s, format, &unit, &period, lang)
+        on_storage(&state.storage, move |s| {
+            let (units, rules) = (s.units(), s.rules());
+            let unit = unit_in_scope(&units, &staff, &q)?;
+            with_rows(s, |rows| {
+                downloads::file(rows, &units, &rules, format, &unit, &period, lang)
+            })?
         })
-        .await?
+        .await
     }
     .await;
     match result {
