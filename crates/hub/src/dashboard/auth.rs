@@ -8,6 +8,7 @@
 //! counted per username and per client address in memory (see
 //! [`LoginLimiter`]).
 
+use crate::audit::{self, Entry};
 use crate::devices::{hash, now, random_bytes};
 use crate::store::{HubError, HubStore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -148,16 +149,25 @@ impl HubStore {
     }
 
     /// Opens a session for a staff member who has just proved their
-    /// password; returns the token for the cookie. Expired sessions are
-    /// swept on the way.
-    pub fn open_staff_session(&mut self, username: &str) -> Result<String, HubError> {
+    /// password, and logs the sign-in with it; returns the token for the
+    /// cookie. Expired sessions are swept on the way.
+    pub fn open_staff_session(
+        &mut self,
+        staff: &Staff,
+        address: Option<IpAddr>,
+    ) -> Result<String, HubError> {
         let token = hex::encode(random_bytes::<32>()?);
-        let conn = self.conn();
-        conn.execute("DELETE FROM staff_sessions WHERE expires_at <= ?1", [now()])?;
-        conn.execute(
+        let tx = self.conn_mut().transaction()?;
+        tx.execute("DELETE FROM staff_sessions WHERE expires_at <= ?1", [now()])?;
+        tx.execute(
             "INSERT INTO staff_sessions (token_hash, username, expires_at) VALUES (?1, ?2, ?3)",
-            params![hash(&token), username, now() + SESSION_SECS],
+            params![hash(&token), staff.username, now() + SESSION_SECS],
         )?;
+        audit::sqlite_append(
+            &tx,
+            &Entry::signed_in(&staff.username, &staff.unit, address),
+        )?;
+        tx.commit()?;
         Ok(token)
     }
 
@@ -315,7 +325,11 @@ mod tests {
     fn sessions_are_stored_hashed_and_end_on_logout_or_password_reset() {
         let mut hub = HubStore::open_in_memory().unwrap();
         hub.add_staff("an", "long enough pw", "62-610").unwrap();
-        let token = hub.open_staff_session("an").unwrap();
+        let an = Staff {
+            username: "an".into(),
+            unit: "62-610".into(),
+        };
+        let token = hub.open_staff_session(&an, None).unwrap();
         assert_eq!(token.len(), 64, "256 bits in hex");
         let stored: Vec<u8> = hub
             .conn()
@@ -325,7 +339,7 @@ mod tests {
         assert_eq!(hub.staff_session(&token).unwrap().unwrap().unit, "62-610");
         hub.close_staff_session(&token).unwrap();
         assert!(hub.staff_session(&token).unwrap().is_none());
-        let token = hub.open_staff_session("an").unwrap();
+        let token = hub.open_staff_session(&an, None).unwrap();
         hub.add_staff("an", "another long pw", "62-610").unwrap();
         assert!(hub.staff_session(&token).unwrap().is_none());
     }

@@ -11,6 +11,7 @@
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
 
+mod audit;
 pub mod auth;
 mod charts;
 mod downloads;
@@ -51,6 +52,7 @@ pub fn router(hub: Shared, limits: Limits) -> Router {
         .route(LOGIN, get(login_page).post(login))
         .route(LOGOUT, axum::routing::post(logout))
         .route("/dashboard/export/{format}", get(download))
+        .route(audit::AUDIT, get(audit::audit_page))
         .with_state(DashState {
             hub,
             limiter: Arc::new(LoginLimiter::new(limits)),
@@ -62,6 +64,8 @@ pub fn router(hub: Shared, limits: Limits) -> Router {
 pub enum DashError {
     #[error("{0}")]
     BadQuery(String),
+    #[error("{0}")]
+    BadFilter(String),
     #[error("unit {0} is outside this account's unit")]
     OutsideScope(String),
     #[error("no such download: {0}")]
@@ -79,7 +83,7 @@ pub enum DashError {
 impl DashError {
     fn status(&self) -> StatusCode {
         match self {
-            DashError::BadQuery(_) => StatusCode::BAD_REQUEST,
+            DashError::BadQuery(_) | DashError::BadFilter(_) => StatusCode::BAD_REQUEST,
             DashError::OutsideScope(_) => StatusCode::FORBIDDEN,
             DashError::NoSuchFormat(_) => StatusCode::NOT_FOUND,
             DashError::Core(pcmt_core::CoreError::UnknownOrgUnit(_)) => StatusCode::NOT_FOUND,
@@ -93,6 +97,10 @@ impl DashError {
             DashError::BadQuery(what) => format!(
                 "{}: {what}",
                 lang.pick("Kỳ báo cáo không hợp lệ", "Invalid period")
+            ),
+            DashError::BadFilter(what) => format!(
+                "{}: {what}",
+                lang.pick("Bộ lọc không hợp lệ", "Invalid filter")
             ),
             DashError::OutsideScope(unit) => format!(
                 "{} {unit}.",
@@ -279,19 +287,17 @@ async fn login(
         };
         let ok =
             tokio::task::spawn_blocking(move || auth::verify_password(&phc, &password)).await?;
-        match staff.filter(|_| ok) {
-            Some(staff) => {
-                let name = staff.username.clone();
-                Ok(Some(
-                    on_store(state.hub.clone(), move |s| s.open_staff_session(&name)).await??,
-                ))
-            }
-            None => Ok::<_, DashError>(None),
+        match staff {
+            Some(staff) if ok => Ok(Ok(on_store(state.hub.clone(), move |s| {
+                s.open_staff_session(&staff, address)
+            })
+            .await??)),
+            account => Ok::<_, DashError>(Err(account)),
         }
     }
     .await;
     match result {
-        Ok(Some(token)) => {
+        Ok(Ok(token)) => {
             state.limiter.record_success(&form.username);
             let mut response = Redirect::to(&home_link(lang)).into_response();
             response
@@ -299,8 +305,21 @@ async fn login(
                 .insert(SET_COOKIE, session_cookie(&token, auth::SESSION_SECS));
             response
         }
-        Ok(None) => {
+        Ok(Err(account)) => {
             state.limiter.record_failure(&form.username, address);
+            // Only failures the limiter lets through are checked and
+            // logged, so it bounds the log's growth too.
+            let entry = crate::audit::Entry::sign_in_failed(
+                account
+                    .as_ref()
+                    .map(|a| (a.username.as_str(), a.unit.as_str())),
+                address,
+            );
+            match on_store(state.hub.clone(), move |s| s.append_audit(&entry)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return DashError::from(e).page(lang),
+                Err(e) => return DashError::from(e).page(lang),
+            }
             tokio::time::sleep(state.limiter.limits.failure_delay).await;
             refuse(
                 StatusCode::UNAUTHORIZED,
@@ -396,7 +415,15 @@ async fn download(
         let period = q.period(chrono::Local::now().date_naive())?;
         on_store(state.hub.clone(), move |s| {
             let unit = unit_in_scope(s.units(), &staff, &q)?;
-            downloads::file(s, format, &unit, &period, lang)
+            let file = downloads::file(s, format, &unit, &period, lang)?;
+            // Logged before it leaves; a download that cannot be logged is not served.
+            s.append_audit(&crate::audit::Entry::export(
+                &staff.username,
+                &unit,
+                format,
+                &period,
+            ))?;
+            Ok::<_, DashError>(file)
         })
         .await?
     }
