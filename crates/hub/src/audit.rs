@@ -609,3 +609,85 @@ pub(crate) fn pg_read(client: &mut impl GenericClient, q: &Query) -> Result<Page
         .collect::<Result<Vec<_>, HubError>>()?;
     Ok(Page::of(entries, q))
 }
+
+#[cfg(test)]
+mod tests {
+    //! The database itself keeps the log append-only: statements the hub
+    //! never sends, sent around the store, are refused on both stores.
+    use super::*;
+    use crate::storage::HubStorage;
+
+    const TAMPERING: [&str; 2] = [
+        "UPDATE audit_log SET actor = 'someone else'",
+        "DELETE FROM audit_log",
+    ];
+
+    /// `run` sends a statement straight to the database.
+    fn refuses_tampering(hub: &dyn HubStorage, run: impl Fn(&str) -> Result<(), String>) {
+        hub.issue_code(&["62-610-23284".into()], "A Lưu", 3600)
+            .unwrap();
+        let before = hub
+            .audit_log(&Query::visible_to(&OrgTree::demo(), "62-610"))
+            .unwrap();
+        assert_eq!(before.entries.len(), 1);
+        for sql in TAMPERING {
+            let refused = run(sql).expect_err(sql);
+            assert!(refused.contains("append-only"), "{sql}: {refused}");
+        }
+        let after = hub
+            .audit_log(&Query::visible_to(&OrgTree::demo(), "62-610"))
+            .unwrap();
+        assert_eq!(after, before);
+    }
+
+    #[test]
+    fn sqlite_refuses_to_update_or_delete_audit_entries() {
+        let hub = std::sync::Mutex::new(HubStore::open_in_memory().unwrap());
+        refuses_tampering(&hub, |sql| {
+            let store = hub.lock().unwrap();
+            store
+                .conn()
+                .execute(sql, [])
+                .map(drop)
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    #[test]
+    fn postgres_refuses_to_update_delete_or_truncate_audit_entries() {
+        let Some(db) = crate::pg::TestDatabase::from_env(
+            "postgres_refuses_to_update_delete_or_truncate_audit_entries",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let hub = db.store().unwrap();
+        let run = |sql: &str| {
+            hub.client()
+                .unwrap()
+                .batch_execute(sql)
+                .map_err(|e| format!("{e:?}"))
+        };
+        refuses_tampering(&hub, run);
+        let truncate = run("TRUNCATE audit_log").expect_err("TRUNCATE");
+        assert!(truncate.contains("append-only"), "{truncate}");
+    }
+
+    #[test]
+    fn a_district_reads_its_communes_and_unscoped_entries_a_commune_only_its_own() {
+        let tree = OrgTree::demo();
+        let district = Query::visible_to(&tree, "62-610");
+        assert!(district.unscoped);
+        for unit in ["62-610", "62-610-23284", "62-610-23290", "62-610-23284-01"] {
+            assert!(district.units.iter().any(|u| u == unit), "{unit}");
+        }
+        assert!(
+            !district.units.iter().any(|u| u == "62"),
+            "not the province above"
+        );
+        let commune = Query::visible_to(&tree, "62-610-23284");
+        assert!(!commune.unscoped);
+        assert!(commune.units.iter().all(|u| u.starts_with("62-610-23284")));
+        assert!(Query::visible_to(&tree, "62").unscoped);
+    }
+}

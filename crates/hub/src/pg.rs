@@ -201,6 +201,17 @@ fn apply_docs(
     Ok(added)
 }
 
+impl PgHubStore {
+    /// A connection for tests that must go around the store (to try what
+    /// the store never does, such as changing the audit log).
+    #[cfg(test)]
+    pub(crate) fn client(
+        &self,
+    ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, HubError> {
+        Ok(self.pool.get()?)
+    }
+}
+
 impl HubStorage for PgHubStore {
     fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError> {
         storage::check_push(scope, req)?;
