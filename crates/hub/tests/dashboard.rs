@@ -26,19 +26,25 @@ fn today() -> chrono::NaiveDate {
 
 /// A demo hub with two accounts: the district office and Đăk Pék's.
 fn hub() -> Router {
+    hub_and_store().0
+}
+
+/// The same, with its store for what tablets do.
+fn hub_and_store() -> (Router, Shared) {
     let mut store = HubStore::open_in_memory().unwrap();
     demo::seed_office(&mut store, today()).unwrap();
     store.add_staff("huyen", PASSWORD, DISTRICT).unwrap();
     store.add_staff("dakpek", PASSWORD, PEK).unwrap();
     let shared: Shared = Arc::new(Mutex::new(store));
-    router_with(
-        shared,
+    let router = router_with(
+        shared.clone(),
         Limits {
             per_user: 3,
             failure_delay: Duration::from_millis(5),
             ..Limits::default()
         },
-    )
+    );
+    (router, shared)
 }
 
 async fn send(app: &Router, req: Request<Body>) -> Response {
@@ -114,6 +120,7 @@ async fn without_a_session_every_page_and_download_sends_to_the_sign_in() {
     let app = hub();
     for path in [
         "/dashboard",
+        "/dashboard/audit",
         "/dashboard/export/xlsx",
         "/dashboard?unit=62-610&kind=month",
     ] {
@@ -303,4 +310,141 @@ async fn signing_out_ends_the_session() {
     assert!(header_of(&out, header::SET_COOKIE).contains("Max-Age=0"));
     let after = send(&app, get("/dashboard", Some(&cookie))).await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
+}
+
+/// A tablet enrolled in `commune` for `officer` pushes a new session;
+/// returns the record's id.
+fn tablet_pushes_a_session(hub: &Shared, commune: &str, officer: &str) -> uuid::Uuid {
+    use pcmt_core::record_doc::{self, ChangeNote};
+    use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
+    use pcmt_hub::HubStorage;
+    use pcmt_model::{RecordKind, SessionForm, SessionInput, Topic, VenueKind};
+    let code = hub.issue_code(&[commune.into()], officer, 3600).unwrap();
+    let enrolment = hub.enrol(&code, uuid::Uuid::now_v7()).unwrap();
+    let scope = hub.authenticate(&enrolment.token).unwrap();
+    let id = uuid::Uuid::now_v7();
+    let input = SessionInput {
+        date: today(),
+        commune: commune.into(),
+        venue_kind: VenueKind::Market,
+        venue_name: "Chợ phiên".into(),
+        form: SessionForm::Broadcast,
+        attendees: 40,
+        women: 20,
+        topics: vec![Topic::DisguisedDrugs],
+        details: Default::default(),
+    };
+    let note = ChangeNote {
+        officer: officer.into(),
+    };
+    let mut doc =
+        record_doc::new_record(id, commune, &input, automerge::ActorId::random(), &note, 0)
+            .unwrap();
+    hub.push(
+        &scope,
+        &PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device: scope.device,
+            docs: vec![DocChanges::since(
+                id,
+                RecordKind::Session,
+                commune,
+                &mut doc,
+                &[],
+            )],
+        },
+    )
+    .unwrap();
+    id
+}
+
+fn rows(html: &str) -> usize {
+    html.matches("<tr data-action=").count()
+}
+
+#[tokio::test]
+async fn the_audit_log_shows_a_staff_member_only_their_units_entries() {
+    let (app, store) = hub_and_store();
+    let at_pek = tablet_pushes_a_session(&store, PEK, "A Lưu");
+    tablet_pushes_a_session(&store, CHOONG, "Y Bình");
+
+    let commune = sign_in(&app, "dakpek").await;
+    let r = send(&app, get("/dashboard/audit", Some(&commune))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = text(r).await;
+    assert!(html.contains("Nhật ký truy cập và thay đổi"));
+    assert!(html.contains("A Lưu"), "its own tablet's officer");
+    assert!(html.contains(&at_pek.simple().to_string()[..8]));
+    assert!(!html.contains("Y Bình"), "another commune's tablet");
+    assert!(!html.contains("Xã Đăk Choong"));
+
+    // The district's year of seeded records fills more than a page.
+    let district = sign_in(&app, "huyen").await;
+    let html = text(send(&app, get("/dashboard/audit", Some(&district))).await).await;
+    assert!(html.contains("A Lưu") && html.contains("Y Bình"));
+    let first = html.find("<tr data-action=").unwrap();
+    let row = &html[first..first + html[first..].find("</tr>").unwrap()];
+    assert!(
+        row.starts_with(r#"<tr data-action="signed_in""#) && row.contains("<td>huyen<"),
+        "newest first, this sign-in: {row}"
+    );
+    assert_eq!(rows(&html), 100, "a page of a hundred");
+    assert!(html.contains(r#"id="older" href="/dashboard/audit?page=1""#));
+    let older = text(send(&app, get("/dashboard/audit?page=1", Some(&district))).await).await;
+    assert!(rows(&older) > 0 && older.contains(r#"id="newer""#));
+    assert!(
+        !older.contains("<td>huyen<"),
+        "the sign-in was on the first page"
+    );
+
+    // A record's own entries, from the link in its row.
+    let path = format!("/dashboard/audit?record={at_pek}&lang=en");
+    let html = text(send(&app, get(&path, Some(&commune))).await).await;
+    assert_eq!(rows(&html), 1);
+    assert!(html.contains("Record created") && html.contains("1 changes"));
+    assert!(html.contains("Access and change log"));
+    let bad = send(&app, get("/dashboard/audit?device=nope", Some(&commune))).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(text(bad).await.contains("Bộ lọc không hợp lệ"));
+}
+
+#[tokio::test]
+async fn downloads_and_sign_ins_are_logged_for_the_units_they_concern() {
+    let app = hub();
+    let wrong = send(&app, form("huyen", "sai mật khẩu")).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let cookie = sign_in(&app, "huyen").await;
+    let report = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
+    assert!(report.contains(r#"id="audit-link" href="/dashboard/audit""#));
+    let csv = send(
+        &app,
+        get(
+            &format!("/dashboard/export/csv?unit={DISTRICT}&kind=year&year=2026"),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+
+    let html = text(send(&app, get("/dashboard/audit", Some(&cookie))).await).await;
+    let actions: Vec<&str> = html
+        .split(r#"<tr data-action=""#)
+        .skip(1)
+        .take(3)
+        .map(|row| &row[..row.find('"').unwrap()])
+        .collect();
+    assert_eq!(
+        actions,
+        ["export_downloaded", "signed_in", "sign_in_failed"]
+    );
+    assert!(html.contains("Tải báo cáo về"));
+    assert!(html.contains("Bảng chỉ tiêu (CSV)"));
+    assert!(html.contains("Năm 2026 (từ 01/01/2026 đến 31/12/2026)"));
+
+    // Đăk Pék's account reads neither the district's export nor its sign-ins.
+    let commune = sign_in(&app, "dakpek").await;
+    let html = text(send(&app, get("/dashboard/audit", Some(&commune))).await).await;
+    assert!(!html.contains("export_downloaded"));
+    assert!(!html.contains("sign_in_failed"));
+    assert!(!html.contains("<td>huyen<"));
 }
