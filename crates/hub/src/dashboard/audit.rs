@@ -283,9 +283,12 @@ fn when(at: i64) -> String {
         .unwrap_or_else(|| at.to_string())
 }
 
-/// The first block of a uuid: enough to tell a district's tablets apart.
+/// The last eight hex digits of an id: enough to tell a district's tablets
+/// and records apart. (The first ones of a v7 id are its creation time,
+/// which records made together share.)
 fn short(id: Uuid) -> String {
-    id.simple().to_string()[..8].to_string()
+    let hex = id.simple().to_string();
+    hex[hex.len() - 8..].to_string()
 }
 
 /// The detail in words, after the action.
