@@ -10,6 +10,8 @@
 //! - `figures`: everything a page shows, computed under one lock.
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
+//! - `audit`: the audit log's page (`crate::audit`); downloads and sign-ins
+//!   are logged here, in their handlers.
 
 mod audit;
 pub mod auth;
