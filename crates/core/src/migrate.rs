@@ -60,6 +60,11 @@ pub const HUB: &[Migration] = &[
         name: "0006_staff",
         sql: include_str!("../../../migrations/hub/0006_staff.sql"),
     },
+    // 0007 is reserved (lost devices); versions here count list entries.
+    Migration {
+        name: "0008_audit",
+        sql: include_str!("../../../migrations/hub/0008_audit.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {

@@ -5,6 +5,7 @@
 //! the thin axum layer in front of it; [`dashboard`] is the office's web
 //! pages (reports, charts, downloads) behind a staff sign-in.
 
+pub mod audit;
 pub mod dashboard;
 pub mod demo;
 pub mod devices;

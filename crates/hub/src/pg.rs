@@ -29,6 +29,7 @@
 //! The synchronous `postgres` client runs its own small runtime: call this
 //! store from blocking threads (as the server does), never from async code.
 
+use crate::audit::{self, Actor, Entry};
 use crate::devices::{code_hash, hash, new_code, new_token, now, Scope};
 use crate::pg_dashboard::{hub_error, PgRows};
 use crate::storage::{
@@ -54,12 +55,15 @@ const FEED_LOCK: i32 = 1;
 const MIGRATE_LOCK: i32 = 2;
 
 /// Ordered migrations from `migrations/hub-pg`, applied at start-up.
+/// Versions are the files' numbers; gaps are fine (a number is reserved
+/// for a migration on another branch).
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../../migrations/hub-pg/0001_init.sql")),
     (
         2,
         include_str!("../../../migrations/hub-pg/0002_report_rows.sql"),
     ),
+    (4, include_str!("../../../migrations/hub-pg/0004_audit.sql")),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.
@@ -105,11 +109,15 @@ fn migrate(client: &mut Client, rules: &StatusRules) -> Result<(), HubError> {
         &[&LOCK_CLASS, &MIGRATE_LOCK],
     )?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-    let have: Option<i32> = tx
-        .query_one("SELECT max(version) FROM schema_version", &[])?
-        .try_get(0)?;
+    // Each version by itself, not "above the highest": a reserved number
+    // merged later than a higher one still runs.
+    let have = tx
+        .query("SELECT version FROM schema_version", &[])?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<Vec<i32>, _>>()?;
     for (version, sql) in MIGRATIONS {
-        if *version > have.unwrap_or(0) {
+        if !have.contains(version) {
             tx.batch_execute(sql)?;
             tx.execute(
                 "INSERT INTO schema_version (version) VALUES ($1)",
@@ -165,6 +173,7 @@ fn apply_docs(
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[key])?;
     }
     let mut merged = Vec::new();
+    let mut actor = None;
     for dc in docs {
         let id = dc.id.to_string();
         let existing: Option<Vec<u8>> = tx
@@ -181,6 +190,21 @@ fn apply_docs(
         )?;
         // Rows before the feed lock: it is held only for the inserts below.
         storage::refresh_rows(&mut PgRows(&mut *tx), &m.doc, rules)?;
+        let actor = match &actor {
+            Some(a) => a,
+            None => actor.insert(Actor::of_origin(origin, || audit::pg_officer(tx, origin))?),
+        };
+        audit::pg_append(
+            tx,
+            &Entry::record(
+                actor.clone(),
+                m.action,
+                dc.id,
+                m.kind,
+                &m.commune,
+                m.fresh.len(),
+            ),
+        )?;
         merged.push((id, m));
     }
     if merged.is_empty() {
@@ -205,6 +229,17 @@ fn apply_docs(
         }
     }
     Ok(added)
+}
+
+impl PgHubStore {
+    /// A connection for tests that must go around the store (to try what
+    /// the store never does, such as changing the audit log).
+    #[cfg(test)]
+    pub(crate) fn client(
+        &self,
+    ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, HubError> {
+        Ok(self.pool.get()?)
+    }
 }
 
 impl HubStorage for PgHubStore {
@@ -247,11 +282,15 @@ impl HubStorage for PgHubStore {
         officer: &str,
         valid_secs: i64,
     ) -> Result<String, HubError> {
-        let (code_hash, communes, shown) = new_code(communes)?;
-        self.pool.get()?.execute(
+        let (code_hash, communes_json, shown) = new_code(communes)?;
+        let mut client = self.pool.get()?;
+        let mut tx = client.transaction()?;
+        tx.execute(
             "INSERT INTO enrolment_codes (code_hash, communes, officer, expires_at) VALUES ($1, $2, $3, $4)",
-            &[&code_hash, &communes, &officer, &(now() + valid_secs)],
+            &[&code_hash, &communes_json, &officer, &(now() + valid_secs)],
         )?;
+        audit::pg_append(&mut tx, &Entry::code_issued(communes, officer))?;
+        tx.commit()?;
         Ok(shown)
     }
 
@@ -277,6 +316,7 @@ impl HubStorage for PgHubStore {
             .transpose()?;
         let code_row = storage::usable_code(row)?;
         let (token, token_hash) = new_token()?;
+        let device_id = device;
         let device = device.to_string();
         tx.execute(
             "UPDATE enrolment_codes SET used_by = $2 WHERE code_hash = $1",
@@ -287,6 +327,10 @@ impl HubStorage for PgHubStore {
              ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, communes = excluded.communes,
                officer = excluded.officer, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
             &[&device, &token_hash, &code_row.communes, &code_row.officer, &now()],
+        )?;
+        audit::pg_append(
+            &mut tx,
+            &Entry::enrolled(device_id, &code_row.officer, &code_row.communes),
         )?;
         tx.commit()?;
         storage::enrolment(token, &code_row.communes, code_row.officer)
@@ -308,11 +352,19 @@ impl HubStorage for PgHubStore {
     }
 
     fn revoke(&self, device: Uuid) -> Result<bool, HubError> {
-        let n = self.pool.get()?.execute(
-            "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        let mut client = self.pool.get()?;
+        let mut tx = client.transaction()?;
+        let revoked = tx.query_opt(
+            "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
+             RETURNING officer, communes",
             &[&device.to_string(), &now()],
         )?;
-        Ok(n > 0)
+        if let Some(row) = &revoked {
+            let (officer, communes): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            audit::pg_append(&mut tx, &Entry::revoked(device, &officer, &communes))?;
+        }
+        tx.commit()?;
+        Ok(revoked.is_some())
     }
 
     fn document_count(&self) -> Result<u64, HubError> {
@@ -382,6 +434,14 @@ impl HubStorage for PgHubStore {
         )?;
         tx.commit()?;
         Ok(changed_docs)
+    }
+
+    fn append_audit(&self, entry: &audit::Entry) -> Result<(), HubError> {
+        audit::pg_append(&mut *self.pool.get()?, entry)
+    }
+
+    fn audit_log(&self, query: &audit::Query) -> Result<audit::Page, HubError> {
+        audit::pg_read(&mut *self.pool.get()?, query)
     }
 }
 

@@ -14,6 +14,7 @@
 //! next sync; pushes are idempotent). No report reads `due_on`; a rebuild
 //! recomputes it.
 
+use crate::audit::{self, Entry};
 use crate::dashboard::auth::Staff;
 use crate::dashboard::storage::OfficeStorage;
 use crate::pg::PgHubStore;
@@ -443,13 +444,17 @@ impl OfficeStorage for PgHubStore {
         username: &str,
         expires_at: i64,
         now: i64,
+        signed_in: &Entry,
     ) -> Result<(), HubError> {
         let mut client = self.pool.get()?;
-        client.execute("DELETE FROM staff_sessions WHERE expires_at <= $1", &[&now])?;
-        client.execute(
+        let mut tx = client.transaction()?;
+        tx.execute("DELETE FROM staff_sessions WHERE expires_at <= $1", &[&now])?;
+        tx.execute(
             "INSERT INTO staff_sessions (token_hash, username, expires_at) VALUES ($1, $2, $3)",
             &[&token_hash, &username, &expires_at],
         )?;
+        audit::pg_append(&mut tx, signed_in)?;
+        tx.commit()?;
         Ok(())
     }
 

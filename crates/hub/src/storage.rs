@@ -8,6 +8,7 @@
 //! may hold, how a document's changes are merged and checked, how a pull is
 //! cut into batches and how codes and tokens are made live here, once.
 
+use crate::audit::{self, Action};
 use crate::dashboard::storage::OfficeStorage;
 use crate::devices::{self, Scope};
 use crate::store::{HubError, HubStore};
@@ -70,6 +71,15 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
     /// `UPLINK_ORIGIN`) and moves the uplink pull cursor to `cursor`, in
     /// one transaction; returns how many documents it changed.
     fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError>;
+
+    // The audit log (see `crate::audit`). Pushes, enrolments, codes and
+    // revocations write their entries themselves, in their transaction.
+
+    /// Appends one entry for what writes nothing else: a download, a
+    /// failed sign-in. Never called with a request's entry as sent.
+    fn append_audit(&self, entry: &audit::Entry) -> Result<(), HubError>;
+    /// A page of the entries `query` may read, newest first.
+    fn audit_log(&self, query: &audit::Query) -> Result<audit::Page, HubError>;
 }
 
 /// Meta key of the position of the higher hub's feed this hub holds.
@@ -118,6 +128,12 @@ impl HubStorage for Mutex<HubStore> {
     }
     fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError> {
         lock(self).apply_from_above(batch, cursor)
+    }
+    fn append_audit(&self, entry: &audit::Entry) -> Result<(), HubError> {
+        lock(self).append_audit(entry)
+    }
+    fn audit_log(&self, query: &audit::Query) -> Result<audit::Page, HubError> {
+        lock(self).audit_log(query)
     }
 }
 
@@ -170,6 +186,8 @@ pub(crate) struct Merged {
     pub commune: String,
     /// The changes the hub did not hold, in the order they were sent.
     pub fresh: Vec<Change>,
+    /// What they did to the record, for the audit log.
+    pub action: Action,
 }
 
 /// Merges `dc` into the stored document (`existing`, if any). None when the
@@ -185,6 +203,7 @@ pub(crate) fn merge(existing: Option<&[u8]>, dc: &DocChanges) -> Result<Option<M
         Some(bytes) => record_doc::load(bytes).map_err(|e| reject(e.to_string()))?,
         None => AutoCommit::new(),
     };
+    let was_deleted = record_doc::is_deleted(&doc);
     let mut fresh = Vec::new();
     for bytes in &dc.changes {
         let change = Change::from_bytes(bytes.clone())
@@ -213,11 +232,18 @@ pub(crate) fn merge(existing: Option<&[u8]>, dc: &DocChanges) -> Result<Option<M
             header.commune
         )));
     }
+    let action = match (existing, was_deleted, record_doc::is_deleted(&doc)) {
+        (_, false, true) => Action::RecordDeleted,
+        (None, _, _) => Action::RecordCreated,
+        (Some(_), true, false) => Action::RecordRestored,
+        _ => Action::RecordChanged,
+    };
     Ok(Some(Merged {
         doc,
         kind: header.kind.code(),
         commune: header.commune,
         fresh,
+        action,
     }))
 }
 

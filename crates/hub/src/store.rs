@@ -8,6 +8,7 @@
 //! `*_rows` tables, through `pcmt_core::projection`) in the same transaction,
 //! so the office dashboard reports from the same rows with the same code.
 
+use crate::audit::{self, Actor, Entry};
 use crate::devices::Scope;
 use crate::storage::{self, Batch, FeedRow, PULL_ROWS};
 use pcmt_core::migrate;
@@ -203,6 +204,18 @@ pub(crate) fn apply_doc(
         params![id, merged.kind, merged.commune, merged.doc.save()],
     )?;
     storage::refresh_rows(&mut SqliteRows(conn), &merged.doc, rules)?;
+    let actor = Actor::of_origin(origin, || audit::sqlite_officer(conn, origin))?;
+    audit::sqlite_append(
+        conn,
+        &Entry::record(
+            actor,
+            merged.action,
+            dc.id,
+            merged.kind,
+            &merged.commune,
+            merged.fresh.len(),
+        ),
+    )?;
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO changes (doc_id, commune, hash, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;

@@ -153,7 +153,11 @@ fn staff_accounts_need_a_known_unit_a_long_password_and_a_plain_name(hub: &dyn H
 
 fn staff_sessions_are_stored_hashed_and_end_on_logout_or_password_reset(hub: &dyn HubStorage) {
     auth::add_staff(hub, "an", "long enough pw", DISTRICT).unwrap();
-    let token = auth::open_session(hub, "an").unwrap();
+    let an = auth::Staff {
+        username: "an".into(),
+        unit: DISTRICT.into(),
+    };
+    let token = auth::open_session(hub, &an, None).unwrap();
     assert_eq!(token.len(), 64, "256 bits in hex");
     assert_eq!(
         auth::session_of(hub, &token).unwrap().unwrap().unit,
@@ -172,7 +176,7 @@ fn staff_sessions_are_stored_hashed_and_end_on_logout_or_password_reset(hub: &dy
     );
     auth::close_session(hub, &token).unwrap();
     assert!(auth::session_of(hub, &token).unwrap().is_none());
-    let token = auth::open_session(hub, "an").unwrap();
+    let token = auth::open_session(hub, &an, None).unwrap();
     auth::add_staff(hub, "an", "another long pw", DISTRICT).unwrap();
     assert!(auth::session_of(hub, &token).unwrap().is_none());
 }

@@ -11,6 +11,7 @@
 //! [`LoginLimiter`]).
 
 use super::storage::OfficeStorage;
+use crate::audit::Entry;
 use crate::devices::{hash, now, random_bytes};
 use crate::store::HubError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -123,15 +124,23 @@ pub fn staff_credentials(
         .map(|(phc, unit)| (phc, Staff { username, unit })))
 }
 
-/// Opens a session for a staff member who has just proved their password;
-/// returns the token for the cookie. The store keeps only its SHA-256.
+/// Opens a session for a staff member who has just proved their password,
+/// and logs the sign-in in the same transaction; returns the token for the
+/// cookie. The store keeps only its SHA-256.
 pub fn open_session(
     store: &(impl OfficeStorage + ?Sized),
-    username: &str,
+    staff: &Staff,
+    address: Option<IpAddr>,
 ) -> Result<String, HubError> {
     let token = hex::encode(random_bytes::<32>()?);
     let now = now();
-    store.put_staff_session(&hash(&token), username, now + SESSION_SECS, now)?;
+    store.put_staff_session(
+        &hash(&token),
+        &staff.username,
+        now + SESSION_SECS,
+        now,
+        &Entry::signed_in(&staff.username, &staff.unit, address),
+    )?;
     Ok(token)
 }
 

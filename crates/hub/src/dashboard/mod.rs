@@ -11,7 +11,10 @@
 //! - `figures`: everything a page shows, from rows read as of one moment.
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
+//! - `audit`: the audit log's page (`crate::audit`); downloads and sign-ins
+//!   are logged here, in their handlers.
 
+mod audit;
 pub mod auth;
 mod charts;
 mod downloads;
@@ -64,6 +67,7 @@ pub fn router(storage: Storage, limits: Limits) -> Router {
         .route(LOGIN, get(login_page).post(login))
         .route(LOGOUT, axum::routing::post(logout))
         .route("/dashboard/export/{format}", get(download))
+        .route(audit::AUDIT, get(audit::audit_page))
         .with_state(DashState {
             storage,
             limiter: Arc::new(LoginLimiter::new(limits)),
@@ -75,6 +79,8 @@ pub fn router(storage: Storage, limits: Limits) -> Router {
 pub enum DashError {
     #[error("{0}")]
     BadQuery(String),
+    #[error("{0}")]
+    BadFilter(String),
     #[error("unit {0} is outside this account's unit")]
     OutsideScope(String),
     #[error("no such download: {0}")]
@@ -92,7 +98,7 @@ pub enum DashError {
 impl DashError {
     fn status(&self) -> StatusCode {
         match self {
-            DashError::BadQuery(_) => StatusCode::BAD_REQUEST,
+            DashError::BadQuery(_) | DashError::BadFilter(_) => StatusCode::BAD_REQUEST,
             DashError::OutsideScope(_) => StatusCode::FORBIDDEN,
             DashError::NoSuchFormat(_) => StatusCode::NOT_FOUND,
             DashError::Core(pcmt_core::CoreError::UnknownOrgUnit(_)) => StatusCode::NOT_FOUND,
@@ -106,6 +112,10 @@ impl DashError {
             DashError::BadQuery(what) => format!(
                 "{}: {what}",
                 lang.pick("Kỳ báo cáo không hợp lệ", "Invalid period")
+            ),
+            DashError::BadFilter(what) => format!(
+                "{}: {what}",
+                lang.pick("Bộ lọc không hợp lệ", "Invalid filter")
             ),
             DashError::OutsideScope(unit) => format!(
                 "{} {unit}.",
@@ -294,19 +304,17 @@ async fn login(
         };
         let ok =
             tokio::task::spawn_blocking(move || auth::verify_password(&phc, &password)).await?;
-        match staff.filter(|_| ok) {
-            Some(staff) => {
-                let name = staff.username.clone();
-                Ok(Some(
-                    on_storage(&state.storage, move |s| Ok(auth::open_session(s, &name)?)).await?,
-                ))
-            }
-            None => Ok::<_, DashError>(None),
+        match staff {
+            Some(staff) if ok => Ok(Ok(on_storage(&state.storage, move |s| {
+                Ok(auth::open_session(s, &staff, address)?)
+            })
+            .await?)),
+            account => Ok::<_, DashError>(Err(account)),
         }
     }
     .await;
     match result {
-        Ok(Some(token)) => {
+        Ok(Ok(token)) => {
             state.limiter.record_success(&form.username);
             let mut response = Redirect::to(&home_link(lang)).into_response();
             response
@@ -314,8 +322,19 @@ async fn login(
                 .insert(SET_COOKIE, session_cookie(&token, auth::SESSION_SECS));
             response
         }
-        Ok(None) => {
+        Ok(Err(account)) => {
             state.limiter.record_failure(&form.username, address);
+            // Only failures the limiter lets through are checked and
+            // logged, so it bounds the log's growth too.
+            let entry = crate::audit::Entry::sign_in_failed(
+                account
+                    .as_ref()
+                    .map(|a| (a.username.as_str(), a.unit.as_str())),
+                address,
+            );
+            if let Err(e) = on_storage(&state.storage, move |s| Ok(s.append_audit(&entry)?)).await {
+                return e.page(lang);
+            }
             tokio::time::sleep(state.limiter.limits.failure_delay).await;
             refuse(
                 StatusCode::UNAUTHORIZED,
@@ -409,9 +428,17 @@ async fn download(
         on_storage(&state.storage, move |s| {
             let (units, rules) = (s.units(), s.rules());
             let unit = unit_in_scope(&units, &staff, &q)?;
-            with_rows(s, |rows| {
+            let file = with_rows(s, |rows| {
                 downloads::file(rows, &units, &rules, format, &unit, &period, lang)
-            })?
+            })??;
+            // Logged before it leaves; a download that cannot be logged is not served.
+            s.append_audit(&crate::audit::Entry::export(
+                &staff.username,
+                &unit,
+                format,
+                &period,
+            ))?;
+            Ok(file)
         })
         .await
     }

@@ -6,6 +6,7 @@
 //! computed once above it (`pcmt_core::report`, [`super::auth`]).
 
 use super::auth::Staff;
+use crate::audit::{self, Entry};
 use crate::storage::lock;
 use crate::store::{HubError, HubStore};
 use pcmt_core::projection::SqliteRows;
@@ -40,6 +41,7 @@ pub trait OfficeStorage {
         username: &str,
         expires_at: i64,
         now: i64,
+        signed_in: &Entry,
     ) -> Result<(), HubError>;
     /// The staff member of a session still live at `now`.
     fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError>;
@@ -112,14 +114,17 @@ impl OfficeStorage for Mutex<HubStore> {
         username: &str,
         expires_at: i64,
         now: i64,
+        signed_in: &Entry,
     ) -> Result<(), HubError> {
-        let hub = lock(self);
-        hub.conn()
-            .execute("DELETE FROM staff_sessions WHERE expires_at <= ?1", [now])?;
-        hub.conn().execute(
+        let mut hub = lock(self);
+        let tx = hub.conn_mut().transaction()?;
+        tx.execute("DELETE FROM staff_sessions WHERE expires_at <= ?1", [now])?;
+        tx.execute(
             "INSERT INTO staff_sessions (token_hash, username, expires_at) VALUES (?1, ?2, ?3)",
             params![token_hash, username, expires_at],
         )?;
+        audit::sqlite_append(&tx, signed_in)?;
+        tx.commit()?;
         Ok(())
     }
 
