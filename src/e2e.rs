@@ -47,9 +47,25 @@ pub struct Killed(Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
+        // A driver started by `driver` leads a process group of its own:
+        // killing the group takes the browser or WebKitWebDriver it started
+        // too, which would otherwise outlive the test (and hold its output
+        // pipe open).
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// A WebDriver server, in a process group of its own (see [`Killed`]).
+fn driver_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    command
 }
 
 /// The hub binary with the demo district, on a port of its own.
@@ -140,7 +156,7 @@ impl AppWindow {
     /// and enrolling with `code` at its first sync.
     pub async fn start(data_dir: &Path, hub_url: &str, code: &str) -> Self {
         let (port, native_port) = (free_port(), free_port());
-        let driver = Command::new("tauri-driver")
+        let driver = driver_command("tauri-driver")
             .args([
                 "--port",
                 &port.to_string(),
@@ -171,7 +187,7 @@ impl AppWindow {
     pub async fn chromium(dir: &Path) -> Self {
         let port = free_port();
         let driver =
-            Command::new(std::env::var_os(CHROMEDRIVER_ENV).unwrap_or("chromedriver".into()))
+            driver_command(std::env::var_os(CHROMEDRIVER_ENV).unwrap_or("chromedriver".into()))
                 .arg(format!("--port={port}"))
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())

@@ -74,13 +74,13 @@ impl TestHub {
         }
     }
 
-    /// The hub on a PostgreSQL database of its own (sync routes only), or
+    /// The hub on a PostgreSQL database of its own, with its dashboard, or
     /// None when `PCMT_TEST_PG` is not set.
     pub fn start_pg(test: &str) -> Option<Self> {
         let db = TestDatabase::from_env(test).expect("the PostgreSQL server of PCMT_TEST_PG")?;
         let storage: Storage = Arc::new(db.store().expect("a PostgreSQL hub store"));
         let (runtime, listener, url) = listen();
-        runtime.spawn(pcmt_hub::server::serve_storage(listener, storage.clone()));
+        runtime.spawn(pcmt_hub::server::serve(listener, storage.clone()));
         Some(Self {
             url,
             _runtime: runtime,

@@ -2,7 +2,8 @@
 //! (Debian's Chromium, headless, through chromedriver) against the hub
 //! binary started with the demo district and a year of its field work.
 //! Run by `cargo xtask test`, which builds the hub and names it in
-//! PCMT_E2E_HUB. Screenshots land in target/e2e/ as dash-*.png.
+//! PCMT_E2E_HUB. Screenshots land in target/e2e/ as dash-*.png (the
+//! access log as dash-05-audit.png).
 
 use chrono::{Datelike, Local};
 use sotay_pcmt::e2e::{AppWindow, HubProcess, PATIENCE};
@@ -37,6 +38,7 @@ async fn staff_sign_in_choose_a_period_read_the_indicators_and_download_the_work
     let dir = tempfile::tempdir().unwrap();
     let hub = HubProcess::start_with(dir.path(), &["--demo-office"]);
     let (name, password) = hub.staff.clone().expect("the demo account is printed");
+    let name_of_account = name.clone();
     let browser = AppWindow::chromium(&dir.path().join("browser")).await;
     let c = &browser.client;
 
@@ -107,6 +109,22 @@ async fn staff_sign_in_choose_a_period_read_the_indicators_and_download_the_work
     );
     let bytes = std::fs::read(&file).unwrap();
     assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
+
+    // The access log: that download is its newest entry, under this account.
+    browser.click("#audit-link").await;
+    browser
+        .wait_for_text("#audit-title", "Nhật ký truy cập và thay đổi")
+        .await;
+    let newest = browser
+        .wait_for_text("#audit tbody tr", "Tải báo cáo về")
+        .await;
+    assert!(newest.contains("Báo cáo Excel (XLSX)"), "{newest}");
+    assert!(newest.contains(&name_of_account), "{newest}");
+    browser.screenshot("dash-05-audit").await;
+    browser.click("#report-link").await;
+    browser
+        .wait_for_text("#report-title", "Huyện Đăk Glei (demo)")
+        .await;
 
     // English on request; signing out ends the session.
     browser.click("#lang").await;

@@ -509,6 +509,10 @@ async fn the_years_report_counts_the_districts_sessions_and_saves_a_workbook() {
     assert!(saved.contains(&workbook.display().to_string()), "{saved}");
     let bytes = std::fs::read(&workbook).expect("the workbook was written");
     assert!(bytes.starts_with(b"PK"), "an XLSX is a zip archive");
+    assert!(
+        saved.contains("Tệp không có thông tin cá nhân") && saved.contains("nhật ký xuất tệp"),
+        "the officer is told what the file holds and that it was logged: {saved}"
+    );
     app.screens("24-report-exported").await;
 
     // Locked by hand (a tablet put down at a rally), nothing of the register
@@ -521,8 +525,17 @@ async fn the_years_report_counts_the_districts_sessions_and_saves_a_workbook() {
     );
     app.unlock().await;
 
-    // A new PIN: the old one stops working at once, the data stays.
+    // The export is in the tablet's export log, with who and what.
     app.click("#nav-settings").await;
+    let log = app
+        .wait_for_text(
+            "#export-log",
+            "bao-cao-pcmt_huyen-dak-glei-demo_2026-01-01_2026-12-31.xlsx",
+        )
+        .await;
+    assert!(log.contains("Năm 2026") && log.contains("A Lưu"), "{log}");
+
+    // A new PIN: the old one stops working at once, the data stays.
     app.type_into("#old-pin", PIN).await;
     app.type_into("#new-pin", "581907").await;
     app.type_into("#new-pin-again", "581907").await;
@@ -540,5 +553,23 @@ async fn the_years_report_counts_the_districts_sessions_and_saves_a_workbook() {
     app.choose("#report-kind", "year").await;
     app.choose("#report-unit", "62-610").await;
     app.wait_for_text("#indicator-sessions", "3 buổi").await;
+
+    // An officer who reads English gets the PIN screen in English too,
+    // although the settings saying so are locked away; it can be switched
+    // back there.
+    app.click("#nav-settings").await;
+    app.choose("#settings-lang", "en").await;
+    app.click("#settings-save").await;
+    app.wait_for_text("#nav-settings", "Settings").await;
+    app.click("#lock-now").await;
+    app.wait_for_text("#unlock-form", "Enter the PIN to open")
+        .await;
+    app.screens("26-unlock-english").await;
+    app.click("#lock-lang").await;
+    app.wait_for_text("#unlock-form", "Nhập mã PIN để mở").await;
+    app.type_into("#pin", "581907").await;
+    app.click("#unlock").await;
+    // Opened, the settings' language holds again.
+    app.wait_for_text("#nav-settings", "Settings").await;
     app.close().await;
 }

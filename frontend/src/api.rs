@@ -5,8 +5,8 @@ use pcmt_model::api::{
     AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, ListFilter,
     LockState, PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
 };
-use pcmt_model::report::{ExportDone, ExportFormat, Period, Report};
-use pcmt_model::{CheckInInput, PersonInput, SessionInput, SessionRow, SurveyInput};
+use pcmt_model::report::{ExportDone, ExportEntry, ExportFormat, Period, Report};
+use pcmt_model::{CheckInInput, Lang, PersonInput, SessionInput, SessionRow, SurveyInput};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
@@ -293,6 +293,20 @@ pub async fn export_report(
     }
     let what = ReportArgs { unit, period };
     call("export_report", &A { what, format }).await
+}
+
+/// The files saved from this tablet, newest first (nhật ký xuất tệp).
+pub async fn export_log() -> Result<Vec<ExportEntry>, CommandError> {
+    call("export_log", &NoArgs {}).await
+}
+
+/// The PIN screen's language toggle; works while the app is locked.
+pub async fn choose_lang(lang: Lang) -> Result<LockState, CommandError> {
+    #[derive(Serialize)]
+    struct A {
+        lang: Lang,
+    }
+    call("choose_lang", &A { lang }).await
 }
 
 pub async fn lock_state() -> Result<LockState, CommandError> {

@@ -211,6 +211,7 @@ pub fn App() -> Html {
                         pin_set: true,
                         locked: true,
                         wait_s: 0,
+                        lang: Lang::default(),
                     })),
                 }
             });
@@ -243,13 +244,20 @@ pub fn App() -> Html {
         }
         Some(s) if !s.pin_set || s.locked => {
             let on_open = {
-                let (lock, refresh) = (lock.clone(), refresh.clone());
+                let (lock, refresh, lang) = (lock.clone(), refresh.clone(), lang.clone());
                 Callback::from(move |s: LockState| {
+                    // A first start keeps the language chosen on the PIN
+                    // screen; a set-up tablet's settings say the same.
+                    lang.set(s.lang);
                     lock.set(Some(s));
                     refresh.emit(());
                 })
             };
-            return html! { <LockScreen lang={l} state={s.clone()} {on_open} /> };
+            let on_lang = {
+                let lock = lock.clone();
+                Callback::from(move |s: LockState| lock.set(Some(s)))
+            };
+            return html! { <LockScreen lang={s.lang} state={s.clone()} {on_open} {on_lang} /> };
         }
         Some(_) => {}
     }

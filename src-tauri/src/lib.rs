@@ -22,6 +22,7 @@ pub fn run() {
             commands::lock::unlock,
             commands::lock::lock_now,
             commands::lock::change_pin,
+            commands::lock::choose_lang,
             commands::frame::app_info,
             commands::frame::default_enrol_code,
             commands::frame::set_up,
@@ -46,6 +47,7 @@ pub fn run() {
             commands::records::resolve_conflict,
             commands::reports::report,
             commands::reports::export_report,
+            commands::reports::export_log,
             commands::sync::sync_now,
         ])
         .run(tauri::generate_context!());

@@ -20,6 +20,10 @@ pub const ENROL_CODE_KEY: &str = "enrol_code";
 
 const DB_FILE: &str = "sotay-pcmt.db";
 
+/// The officer's language, beside the vault: the PIN screen shows before
+/// the store (which holds the settings) can be read. Not secret.
+const LANG_FILE: &str = "ui-lang";
+
 pub struct AppState {
     /// `None` while locked: the store and its key are dropped (and the key
     /// wiped) when the app locks. Shared with a sync running beside the
@@ -28,6 +32,9 @@ pub struct AppState {
     vault: Vault,
     db: PathBuf,
     idle: Mutex<IdleLock>,
+    /// A copy of the settings' language, readable while locked.
+    lang: Mutex<Lang>,
+    lang_file: PathBuf,
     /// What the first-start screen offers: `PCMT_HUB_URL`, `PCMT_OFFICER` and
     /// `PCMT_ENROL_CODE` fill it in for demos and tests; the officer confirms.
     pub defaults: Defaults,
@@ -62,11 +69,18 @@ impl AppState {
             .map(PathBuf::from)
             .or_else(|| app.path().download_dir().ok())
             .unwrap_or_else(|| dir.join("exports"));
+        let lang_file = dir.join(LANG_FILE);
+        let lang = std::fs::read_to_string(&lang_file)
+            .ok()
+            .and_then(|l| serde_json::from_str(&l).ok())
+            .unwrap_or_default();
         Ok(Self {
             store: Arc::new(Mutex::new(None)),
             vault: Vault::new(&dir),
             db: dir.join(DB_FILE),
             idle: Mutex::new(IdleLock::new(IdleLock::DEFAULT_AFTER_S, now())),
+            lang: Mutex::new(lang),
+            lang_file,
             defaults: Defaults {
                 hub_url: env("PCMT_HUB_URL").unwrap_or_else(|| DEFAULT_HUB_URL.into()),
                 officer: env("PCMT_OFFICER").unwrap_or_default(),
@@ -123,6 +137,24 @@ impl AppState {
             } else {
                 0
             },
+            lang: *self.lang.lock().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    /// Keeps the officer's language for the PIN screen. Losing it costs
+    /// only a PIN screen in Vietnamese, so a failed write is not an error
+    /// the officer must deal with; the file is replaced whole.
+    pub fn remember_lang(&self, lang: Lang) {
+        let mut held = self.lang.lock().unwrap_or_else(|p| p.into_inner());
+        if *held == lang && self.lang_file.exists() {
+            return;
+        }
+        *held = lang;
+        if let Ok(json) = serde_json::to_string(&lang) {
+            let partial = self.lang_file.with_extension("partial");
+            if std::fs::write(&partial, json).is_ok() {
+                let _ = std::fs::rename(&partial, &self.lang_file);
+            }
         }
     }
 
@@ -157,9 +189,13 @@ impl AppState {
 
     fn open_with(&self, key: &pcmt_core::vault::DbKey) -> Result<(), CommandError> {
         let store = Store::open_encrypted(&self.db, key, OrgTree::demo())?;
-        let minutes = store
-            .settings()?
+        let settings = store.settings()?;
+        let minutes = settings
+            .as_ref()
             .map_or(Settings::DEFAULT_LOCK_AFTER_MIN, |s| s.lock_after_min);
+        if let Some(s) = &settings {
+            self.remember_lang(s.lang);
+        }
         *self.store.lock().unwrap_or_else(|p| p.into_inner()) = Some(store);
         self.lock_after(minutes);
         Ok(())
@@ -181,7 +217,7 @@ impl AppState {
     /// Settings to show: saved ones, or the defaults for a fresh tablet.
     pub fn settings_or_defaults(&self) -> Result<Settings, CoreError> {
         Ok(self.store()?.settings()?.unwrap_or_else(|| Settings {
-            lang: Lang::Vi,
+            lang: *self.lang.lock().unwrap_or_else(|p| p.into_inner()),
             officer: self.defaults.officer.clone(),
             unit: String::new(),
             hub_url: self.defaults.hub_url.clone(),

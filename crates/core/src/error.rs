@@ -7,6 +7,10 @@ pub enum CoreError {
     Invalid(Vec<FieldError>),
     #[error("database error: {0}")]
     Db(rusqlite::Error),
+    /// A database other than SQLite behind a row source or writer (the
+    /// hub's PostgreSQL); the hub takes its own error back out.
+    #[error("database error: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
     #[error("the device storage is full")]
     StorageFull,
     #[error("the database is read-only")]
@@ -49,6 +53,15 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// Whether the storage failed (as opposed to a record that cannot be
+    /// read): the transaction must not go on.
+    pub fn is_storage(&self) -> bool {
+        matches!(
+            self,
+            CoreError::Db(_) | CoreError::Backend(_) | CoreError::StorageFull | CoreError::ReadOnly
+        )
+    }
+
     /// A sentence an officer can act on, in their language.
     pub fn user_message(&self, lang: Lang) -> String {
         match self {

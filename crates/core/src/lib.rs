@@ -7,6 +7,7 @@
 //! transport ([`http::HttpTransport`]).
 
 pub mod error;
+pub mod export_log;
 pub mod http;
 pub mod migrate;
 pub mod projection;

@@ -28,6 +28,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0004_report_columns",
         sql: include_str!("../../../migrations/device/0004_report_columns.sql"),
     },
+    Migration {
+        name: "0005_export_log",
+        sql: include_str!("../../../migrations/device/0005_export_log.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.
@@ -55,6 +59,13 @@ pub const HUB: &[Migration] = &[
     Migration {
         name: "0006_staff",
         sql: include_str!("../../../migrations/hub/0006_staff.sql"),
+    },
+    // Versions here count list entries: 0008 took version 7 first, so
+    // 0007 (reserved for lost devices, merged later) comes after it, and a
+    // hub already at version 7 (with the audit log) only adds it.
+    Migration {
+        name: "0008_audit",
+        sql: include_str!("../../../migrations/hub/0008_audit.sql"),
     },
     Migration {
         name: "0007_lost_devices",

@@ -2,12 +2,16 @@
 //! documents alone. Written in the same transaction as the document they come
 //! from; dropped and rebuilt by `Store::rebuild_projections`.
 //!
-//! [`project`] and [`rebuild`] are public so the hub, whose migrations create
-//! the same `*_rows` tables (and `documents.deleted`, `meta`), keeps the same
-//! rows from the documents it holds and computes reports with the same code.
+//! Split in two so every store keeps the same rows with the same logic:
+//! [`row_values`] turns a document into the values of its rows (pure), and
+//! [`project`] and [`rebuild`] write them through a [`RowWriter`], which
+//! only says how a row is stored. [`SqliteRows`] is the writer of a SQLite
+//! connection (the tablet, and the hub's SQLite store, whose migrations
+//! create the same `*_rows` tables and `documents.deleted`, `meta`); the hub
+//! brings its own for PostgreSQL.
 
 use crate::record_doc::{self, Header};
-use crate::store::{doc_error, doc_id_hint, load_doc, Unreadable};
+use crate::store::{doc_error, doc_id_hint, Unreadable};
 use crate::text::fold;
 use crate::CoreError;
 use automerge::AutoCommit;
@@ -28,6 +32,16 @@ pub const ROW_TABLES: &[&str] = &[
     "survey_rows",
     "site_rows",
 ];
+
+/// The table holding the rows of one kind of record.
+pub fn table_of(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Session => "session_rows",
+        RecordKind::Person => "person_rows",
+        RecordKind::CheckIn => "checkin_rows",
+        RecordKind::Survey => "survey_rows",
+    }
+}
 
 /// Codes of a list, comma-separated, for a projection column.
 fn join_codes<T: Labelled>(items: &[T]) -> String {
@@ -50,190 +64,312 @@ pub(crate) fn day(d: NaiveDate) -> String {
 /// Set in `meta` by a migration whose new projection columns need filling.
 pub const REBUILD_KEY: &str = "rebuild_projections";
 
-/// Writes the projection row of one document: a deleted record has none,
-/// and a record with concurrent values on a field is marked conflicted.
-/// Call it inside the transaction that stores the document.
-pub fn project(tx: &Connection, doc: &AutoCommit, rules: &StatusRules) -> Result<(), CoreError> {
+/// A `session_rows` row. Dates are `YYYY-MM-DD` text, codes their stable
+/// codes, in every store, so rows compare and sort alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionValues {
+    pub id: String,
+    pub date: String,
+    pub commune: String,
+    pub venue_kind: String,
+    pub venue_name: String,
+    pub form: String,
+    pub attendees: i64,
+    pub women: i64,
+    /// Topic codes, comma-separated.
+    pub topic: String,
+    pub conflicted: bool,
+    /// "group:count,…"
+    pub audience: String,
+    pub materials: i64,
+    pub pledges: i64,
+    /// The venue's name folded like search keys.
+    pub venue_key: String,
+}
+
+/// A `person_rows` row; `due_on` is written apart (see [`project`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonValues {
+    pub id: String,
+    pub full_name: String,
+    pub name_key: String,
+    pub citizen_id: Option<String>,
+    pub birth_date: String,
+    pub commune: String,
+    pub village: Option<String>,
+    pub status: Option<String>,
+    pub conflicted: bool,
+    /// The status history as JSON.
+    pub statuses: String,
+}
+
+/// A `checkin_rows` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckInValues {
+    pub id: String,
+    pub person: String,
+    pub date: String,
+    pub attended: bool,
+    pub test_result: Option<String>,
+    pub psychosis: bool,
+    pub relapse: bool,
+    pub next_visit: Option<String>,
+    pub conflicted: bool,
+    pub supported: bool,
+}
+
+/// A `survey_rows` row and the survey's `site_rows`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyValues {
+    pub id: String,
+    pub date: String,
+    pub commune: String,
+    pub kind: String,
+    pub sites: i64,
+    pub plants: i64,
+    pub area_m2: f64,
+    pub conflicted: bool,
+    pub area_covered_ha: Option<f64>,
+    pub replanting: i64,
+    pub site_rows: Vec<SiteValues>,
+}
+
+/// A `site_rows` row: one site found by a survey. Reports read it back as is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteValues {
+    pub survey: String,
+    pub idx: i64,
+    pub date: String,
+    pub commune: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// The walked boundary as JSON.
+    pub polygon: Option<String>,
+    pub area_m2: Option<f64>,
+    pub species: String,
+    pub plants: i64,
+    pub action: String,
+    pub action_date: String,
+    pub replanting: bool,
+}
+
+/// The row of one live record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowValues {
+    Session(SessionValues),
+    Person(PersonValues),
+    CheckIn(CheckInValues),
+    Survey(SurveyValues),
+}
+
+/// What a document projects to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projected {
+    pub id: String,
+    pub kind: RecordKind,
+    pub deleted: bool,
+    /// None for a deleted record: it has no row.
+    pub row: Option<RowValues>,
+    /// The person whose next due visit this document may change.
+    pub due_of: Option<Uuid>,
+}
+
+/// How a store keeps projection rows: each method is one statement's worth
+/// of work inside the caller's transaction. The logic (which rows, when a
+/// due date is refreshed) is in [`project`] and [`rebuild`], once.
+pub trait RowWriter {
+    /// `documents.deleted` of a record.
+    fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<(), CoreError>;
+    /// Inserts or replaces a record's row (a survey's sites included; its
+    /// old sites are removed first with [`RowWriter::remove_sites`]).
+    fn put(&mut self, row: &RowValues) -> Result<(), CoreError>;
+    /// Removes a record's row from its kind's table.
+    fn remove(&mut self, kind: RecordKind, id: &str) -> Result<(), CoreError>;
+    fn remove_sites(&mut self, survey: &str) -> Result<(), CoreError>;
+    fn has_person(&mut self, id: &str) -> Result<bool, CoreError>;
+    /// The id of a person's latest check-in (by date, then id).
+    fn latest_checkin(&mut self, person: &str) -> Result<Option<String>, CoreError>;
+    fn set_due(&mut self, person: &str, due_on: Option<&str>) -> Result<(), CoreError>;
+    /// A stored document's bytes.
+    fn document(&mut self, id: &str) -> Result<Option<Vec<u8>>, CoreError>;
+    fn document_ids(&mut self) -> Result<Vec<String>, CoreError>;
+    /// Removes every projection row.
+    fn clear(&mut self) -> Result<(), CoreError>;
+    /// Clears [`REBUILD_KEY`] after a rebuild.
+    fn rebuilt(&mut self) -> Result<(), CoreError>;
+}
+
+/// The values of a document's rows: what every store writes for it.
+pub fn row_values(doc: &AutoCommit) -> Result<Projected, CoreError> {
     let header: Header =
         record_doc::read_header(doc).map_err(|e| doc_error(&doc_id_hint(doc), e))?;
     let id = header.id.to_string();
     let deleted = record_doc::is_deleted(doc);
-    tx.execute(
-        "UPDATE documents SET deleted = ?2 WHERE id = ?1",
-        params![id, deleted],
-    )?;
-    let table = match header.kind {
-        RecordKind::Session => "session_rows",
-        RecordKind::Person => "person_rows",
-        RecordKind::CheckIn => "checkin_rows",
-        RecordKind::Survey => "survey_rows",
-    };
     let read_err = |e| doc_error(&id, e);
+    let body_err = |e: serde_json::Error| doc_error(&id, record_doc::DocError::Body(e.to_string()));
     let conflicted = !record_doc::conflicts(doc).is_empty();
-    // A survey's sites are rewritten whole: an edit may remove some.
-    if header.kind == RecordKind::Survey {
-        tx.execute("DELETE FROM site_rows WHERE survey = ?1", [&id])?;
-    }
-    if deleted {
-        tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&id])?;
+    // A deleted check-in still moves its person's due date back.
+    let due_of = match header.kind {
+        RecordKind::Person => Some(header.id),
+        RecordKind::CheckIn => record_doc::read_record::<CheckInInput>(doc)
+            .ok()
+            .map(|c| c.person),
+        _ => None,
+    };
+    let row = if deleted {
+        None
     } else {
-        match header.kind {
+        Some(match header.kind {
             RecordKind::Session => {
                 let s: SessionInput = record_doc::read_record(doc).map_err(read_err)?;
-                tx.execute(
-                    "INSERT OR REPLACE INTO session_rows
-                     (id, date, commune, venue_kind, venue_name, form, attendees, women, topic, conflicted,
-                      audience, materials, pledges, venue_key)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                    params![
-                        id,
-                        day(s.date),
-                        s.commune,
-                        s.venue_kind.code(),
-                        s.venue_name,
-                        s.form.code(),
-                        s.attendees,
-                        s.women,
-                        join_codes(&s.topics),
-                        conflicted,
-                        join_audience(&s.details.audience),
-                        s.details.materials,
-                        s.details.pledges,
-                        fold(&s.venue_name)
-                    ],
-                )?;
+                RowValues::Session(SessionValues {
+                    id: id.clone(),
+                    date: day(s.date),
+                    venue_kind: s.venue_kind.code().into(),
+                    form: s.form.code().into(),
+                    attendees: s.attendees.into(),
+                    women: s.women.into(),
+                    topic: join_codes(&s.topics),
+                    conflicted,
+                    audience: join_audience(&s.details.audience),
+                    materials: s.details.materials.into(),
+                    pledges: s.details.pledges.into(),
+                    venue_key: fold(&s.venue_name),
+                    venue_name: s.venue_name,
+                    commune: s.commune,
+                })
             }
             RecordKind::Person => {
                 let p: PersonInput = record_doc::read_record(doc).map_err(read_err)?;
-                tx.execute(
-                    "INSERT OR REPLACE INTO person_rows
-                     (id, full_name, name_key, citizen_id, birth_date, commune, village, status, due_on, conflicted, statuses)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10)",
-                    params![
-                        id,
-                        p.full_name,
-                        fold(&p.full_name),
-                        p.citizen_id,
-                        day(p.birth_date),
-                        p.commune,
-                        p.village,
-                        p.current_status().map(|s| s.code()),
-                        conflicted,
-                        serde_json::to_string(&p.statuses)
-                            .map_err(|e| doc_error(&id, record_doc::DocError::Body(e.to_string())))?
-                    ],
-                )?;
+                RowValues::Person(PersonValues {
+                    id: id.clone(),
+                    name_key: fold(&p.full_name),
+                    birth_date: day(p.birth_date),
+                    status: p.current_status().map(|s| s.code().to_string()),
+                    conflicted,
+                    statuses: serde_json::to_string(&p.statuses).map_err(body_err)?,
+                    full_name: p.full_name,
+                    citizen_id: p.citizen_id,
+                    commune: p.commune,
+                    village: p.village,
+                })
             }
             RecordKind::CheckIn => {
                 let c: CheckInInput = record_doc::read_record(doc).map_err(read_err)?;
-                tx.execute(
-                    "INSERT OR REPLACE INTO checkin_rows
-                     (id, person, date, attended, test_result, psychosis, relapse, next_visit, conflicted, supported)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![
-                        id,
-                        c.person.to_string(),
-                        day(c.date),
-                        c.attended,
-                        c.drug_test.as_ref().map(|t| t.result.code()),
-                        c.psychosis_signs,
-                        c.relapse_suspected,
-                        c.next_visit.map(day),
-                        conflicted,
-                        !c.support.is_empty()
-                    ],
-                )?;
+                RowValues::CheckIn(CheckInValues {
+                    id: id.clone(),
+                    person: c.person.to_string(),
+                    date: day(c.date),
+                    attended: c.attended,
+                    test_result: c.drug_test.as_ref().map(|t| t.result.code().to_string()),
+                    psychosis: c.psychosis_signs,
+                    relapse: c.relapse_suspected,
+                    next_visit: c.next_visit.map(day),
+                    conflicted,
+                    supported: !c.support.is_empty(),
+                })
             }
             RecordKind::Survey => {
                 let s: SurveyInput = record_doc::read_record(doc).map_err(read_err)?;
-                tx.execute(
-                    "INSERT OR REPLACE INTO survey_rows
-                     (id, date, commune, kind, sites, plants, area_m2, conflicted, area_covered_ha, replanting)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![
-                        id,
-                        day(s.date),
-                        s.commune,
-                        s.kind.code(),
-                        s.sites.len() as u32,
-                        s.plant_count() as i64,
-                        s.site_area_m2(),
-                        conflicted,
-                        s.area_covered_ha,
-                        s.sites.iter().filter(|x| x.replanting_of.is_some()).count() as u32
-                    ],
-                )?;
-                project_sites(tx, &id, &s)?;
+                let site_rows = s
+                    .sites
+                    .iter()
+                    .enumerate()
+                    .map(|(i, site)| {
+                        Ok(SiteValues {
+                            survey: id.clone(),
+                            idx: i as i64,
+                            date: day(s.date),
+                            commune: s.commune.clone(),
+                            lat: site.point.lat,
+                            lon: site.point.lon,
+                            polygon: site
+                                .polygon
+                                .as_ref()
+                                .map(serde_json::to_string)
+                                .transpose()
+                                .map_err(body_err)?,
+                            area_m2: site.area_m2(),
+                            species: site.species.code().into(),
+                            plants: site.plant_count.into(),
+                            action: site.action.kind.code().into(),
+                            action_date: day(site.action.date),
+                            replanting: site.replanting_of.is_some(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, CoreError>>()?;
+                RowValues::Survey(SurveyValues {
+                    id: id.clone(),
+                    date: day(s.date),
+                    kind: s.kind.code().into(),
+                    sites: s.sites.len() as i64,
+                    plants: i64::try_from(s.plant_count()).unwrap_or(i64::MAX),
+                    area_m2: s.site_area_m2(),
+                    conflicted,
+                    area_covered_ha: s.area_covered_ha,
+                    replanting: s.sites.iter().filter(|x| x.replanting_of.is_some()).count() as i64,
+                    site_rows,
+                    commune: s.commune,
+                })
             }
-        }
-    }
-    match header.kind {
-        RecordKind::Person => refresh_due(tx, header.id, rules),
-        RecordKind::CheckIn => {
-            let c: Option<CheckInInput> = record_doc::read_record(doc).ok();
-            match c {
-                Some(c) => refresh_due(tx, c.person, rules),
-                None => Ok(()),
-            }
-        }
-        _ => Ok(()),
-    }
+        })
+    };
+    Ok(Projected {
+        id,
+        kind: header.kind,
+        deleted,
+        row,
+        due_of,
+    })
 }
 
-/// One row per site found, for the eradication figures and the maps.
-fn project_sites(tx: &Connection, id: &str, s: &SurveyInput) -> Result<(), CoreError> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO site_rows
-         (survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action, action_date, replanting)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?;
-    for (i, site) in s.sites.iter().enumerate() {
-        let polygon = site
-            .polygon
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| doc_error(id, record_doc::DocError::Body(e.to_string())))?;
-        insert.execute(params![
-            id,
-            i as u32,
-            day(s.date),
-            s.commune,
-            site.point.lat,
-            site.point.lon,
-            polygon,
-            site.area_m2(),
-            site.species.code(),
-            site.plant_count,
-            site.action.kind.code(),
-            day(site.action.date),
-            site.replanting_of.is_some()
-        ])?;
+/// Writes the projection rows of one document: a deleted record has none,
+/// and a record with concurrent values on a field is marked conflicted.
+/// Call it inside the transaction that stores the document.
+pub fn project(
+    rows: &mut dyn RowWriter,
+    doc: &AutoCommit,
+    rules: &StatusRules,
+) -> Result<(), CoreError> {
+    let p = row_values(doc)?;
+    rows.set_deleted(&p.id, p.deleted)?;
+    // A survey's sites are rewritten whole: an edit may remove some.
+    if p.kind == RecordKind::Survey {
+        rows.remove_sites(&p.id)?;
     }
-    Ok(())
+    match &p.row {
+        Some(row) => rows.put(row)?,
+        None => rows.remove(p.kind, &p.id)?,
+    }
+    match p.due_of {
+        Some(person) => refresh_due(rows, person, rules),
+        None => Ok(()),
+    }
 }
 
 /// Drops every projection row and rebuilds them from the documents, then
 /// clears [`REBUILD_KEY`]. A record that cannot be read is reported and left
 /// out; the rest rebuild. Call it inside a transaction.
-pub fn rebuild(tx: &Connection, rules: &StatusRules) -> Result<Vec<Unreadable>, CoreError> {
-    for table in ROW_TABLES {
-        tx.execute(&format!("DELETE FROM {table}"), [])?;
-    }
+pub fn rebuild(
+    rows: &mut dyn RowWriter,
+    rules: &StatusRules,
+) -> Result<Vec<Unreadable>, CoreError> {
+    rows.clear()?;
     let mut unreadable = Vec::new();
-    let mut stmt = tx.prepare("SELECT id, bytes FROM documents")?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        let bytes: Vec<u8> = row.get(1)?;
-        let result = record_doc::load(&bytes)
-            .map_err(|e| doc_error(&id, e))
-            .and_then(|doc| project(tx, &doc, rules));
-        if let Err(error) = result {
-            unreadable.push(Unreadable { id, error });
+    for id in rows.document_ids()? {
+        let result = match rows.document(&id)? {
+            Some(bytes) => record_doc::load(&bytes)
+                .map_err(|e| doc_error(&id, e))
+                .and_then(|doc| project(rows, &doc, rules)),
+            None => continue,
+        };
+        match result {
+            Err(e) if e.is_storage() => return Err(e),
+            Err(error) => unreadable.push(Unreadable { id, error }),
+            Ok(()) => {}
         }
     }
-    tx.execute("DELETE FROM meta WHERE key = ?1", [REBUILD_KEY])?;
+    rows.rebuilt()?;
     Ok(unreadable)
 }
 
@@ -249,48 +385,180 @@ pub fn rebuild_wanted(conn: &Connection) -> Result<bool, CoreError> {
     Ok(found.is_some())
 }
 
+fn load(rows: &mut dyn RowWriter, id: Uuid) -> Result<AutoCommit, CoreError> {
+    let sid = id.to_string();
+    let bytes = rows.document(&sid)?.ok_or(CoreError::NotFound(id))?;
+    record_doc::load(&bytes).map_err(|e| doc_error(&sid, e))
+}
+
 /// Recomputes a person's next due visit from their file and their latest
 /// check-in. Either may arrive first through sync; whichever comes second
 /// finds the other.
-pub(crate) fn refresh_due(
-    tx: &Connection,
+fn refresh_due(
+    rows: &mut dyn RowWriter,
     person: Uuid,
     rules: &StatusRules,
 ) -> Result<(), CoreError> {
     let pid = person.to_string();
-    let exists: Option<i64> = tx
-        .query_row("SELECT 1 FROM person_rows WHERE id = ?1", [&pid], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    if exists.is_none() {
+    if !rows.has_person(&pid)? {
         return Ok(());
     }
     let p: PersonInput =
-        record_doc::read_record(&load_doc(tx, person)?).map_err(|e| doc_error(&pid, e))?;
-    let last_id: Option<String> = tx
-        .query_row(
-            "SELECT id FROM checkin_rows WHERE person = ?1 ORDER BY date DESC, id DESC LIMIT 1",
-            [&pid],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let last: Option<CheckInInput> = match last_id {
+        record_doc::read_record(&load(rows, person)?).map_err(|e| doc_error(&pid, e))?;
+    let last: Option<CheckInInput> = match rows.latest_checkin(&pid)? {
         Some(cid) => {
             let cuuid = Uuid::parse_str(&cid)
                 .map_err(|_| doc_error(&cid, record_doc::DocError::BadValue("id")))?;
-            Some(record_doc::read_record(&load_doc(tx, cuuid)?).map_err(|e| doc_error(&cid, e))?)
+            Some(record_doc::read_record(&load(rows, cuuid)?).map_err(|e| doc_error(&cid, e))?)
         }
         None => None,
     };
     // The due date does not depend on the day it is asked; the state does,
     // and is worked out when a list is read.
     let due = visit_due(&p, last.as_ref(), rules, NaiveDate::MIN).due_on;
-    tx.execute(
-        "UPDATE person_rows SET due_on = ?2 WHERE id = ?1",
-        params![pid, due.map(day)],
-    )?;
-    Ok(())
+    rows.set_due(&pid, due.map(day).as_deref())
+}
+
+/// The projection rows in a SQLite connection.
+pub struct SqliteRows<'c>(pub &'c Connection);
+
+impl RowWriter for SqliteRows<'_> {
+    fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<(), CoreError> {
+        self.0.execute(
+            "UPDATE documents SET deleted = ?2 WHERE id = ?1",
+            params![id, deleted],
+        )?;
+        Ok(())
+    }
+
+    fn put(&mut self, row: &RowValues) -> Result<(), CoreError> {
+        match row {
+            RowValues::Session(s) => self.0.execute(
+                "INSERT OR REPLACE INTO session_rows
+                 (id, date, commune, venue_kind, venue_name, form, attendees, women, topic, conflicted,
+                  audience, materials, pledges, venue_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    s.id, s.date, s.commune, s.venue_kind, s.venue_name, s.form, s.attendees,
+                    s.women, s.topic, s.conflicted, s.audience, s.materials, s.pledges, s.venue_key
+                ],
+            )?,
+            RowValues::Person(p) => self.0.execute(
+                "INSERT OR REPLACE INTO person_rows
+                 (id, full_name, name_key, citizen_id, birth_date, commune, village, status, due_on, conflicted, statuses)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10)",
+                params![
+                    p.id, p.full_name, p.name_key, p.citizen_id, p.birth_date, p.commune,
+                    p.village, p.status, p.conflicted, p.statuses
+                ],
+            )?,
+            RowValues::CheckIn(c) => self.0.execute(
+                "INSERT OR REPLACE INTO checkin_rows
+                 (id, person, date, attended, test_result, psychosis, relapse, next_visit, conflicted, supported)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    c.id, c.person, c.date, c.attended, c.test_result, c.psychosis, c.relapse,
+                    c.next_visit, c.conflicted, c.supported
+                ],
+            )?,
+            RowValues::Survey(s) => {
+                let mut insert = self.0.prepare_cached(
+                    "INSERT INTO site_rows
+                     (survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action, action_date, replanting)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )?;
+                for x in &s.site_rows {
+                    insert.execute(params![
+                        x.survey, x.idx, x.date, x.commune, x.lat, x.lon, x.polygon, x.area_m2,
+                        x.species, x.plants, x.action, x.action_date, x.replanting
+                    ])?;
+                }
+                self.0.execute(
+                    "INSERT OR REPLACE INTO survey_rows
+                     (id, date, commune, kind, sites, plants, area_m2, conflicted, area_covered_ha, replanting)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![
+                        s.id, s.date, s.commune, s.kind, s.sites, s.plants, s.area_m2,
+                        s.conflicted, s.area_covered_ha, s.replanting
+                    ],
+                )?
+            }
+        };
+        Ok(())
+    }
+
+    fn remove(&mut self, kind: RecordKind, id: &str) -> Result<(), CoreError> {
+        self.0.execute(
+            &format!("DELETE FROM {} WHERE id = ?1", table_of(kind)),
+            [id],
+        )?;
+        Ok(())
+    }
+
+    fn remove_sites(&mut self, survey: &str) -> Result<(), CoreError> {
+        self.0
+            .execute("DELETE FROM site_rows WHERE survey = ?1", [survey])?;
+        Ok(())
+    }
+
+    fn has_person(&mut self, id: &str) -> Result<bool, CoreError> {
+        Ok(self
+            .0
+            .query_row("SELECT 1 FROM person_rows WHERE id = ?1", [id], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()?
+            .is_some())
+    }
+
+    fn latest_checkin(&mut self, person: &str) -> Result<Option<String>, CoreError> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT id FROM checkin_rows WHERE person = ?1 ORDER BY date DESC, id DESC LIMIT 1",
+                [person],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn set_due(&mut self, person: &str, due_on: Option<&str>) -> Result<(), CoreError> {
+        self.0.execute(
+            "UPDATE person_rows SET due_on = ?2 WHERE id = ?1",
+            params![person, due_on],
+        )?;
+        Ok(())
+    }
+
+    fn document(&mut self, id: &str) -> Result<Option<Vec<u8>>, CoreError> {
+        Ok(self
+            .0
+            .query_row("SELECT bytes FROM documents WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn document_ids(&mut self) -> Result<Vec<String>, CoreError> {
+        let mut stmt = self.0.prepare("SELECT id FROM documents ORDER BY id")?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(ids)
+    }
+
+    fn clear(&mut self) -> Result<(), CoreError> {
+        for table in ROW_TABLES {
+            self.0.execute(&format!("DELETE FROM {table}"), [])?;
+        }
+        Ok(())
+    }
+
+    fn rebuilt(&mut self) -> Result<(), CoreError> {
+        self.0
+            .execute("DELETE FROM meta WHERE key = ?1", [REBUILD_KEY])?;
+        Ok(())
+    }
 }
 
 /// Typed access to one result row, naming the record on a bad cell.

@@ -1,14 +1,16 @@
-//! Reports computed from the projection tables (`*_rows`), for one org unit
-//! rolled up through the tree and one period. The functions take a plain
-//! SQLite connection holding those tables, not a [`crate::Store`], so a hub
-//! that builds the same rows (the device migrations and
-//! `projection::project`) computes the same figures with the same code.
+//! Reports computed from the projection rows (`*_rows`), for one org unit
+//! rolled up through the tree and one period. The rows are read through a
+//! [`ReportSource`], a handful of typed queries a store answers: SQLite
+//! here ([`SqliteRows`], the tablet and the hub's SQLite store), PostgreSQL
+//! in the hub. Everything else — what the rows mean, the indicators, the
+//! roll-up — is computed once, below, so every store gives the same figures.
 //!
-//! Sums and counts are SQL aggregates; what needs a person's whole history
-//! (status in force, visits due) is counted by the model's
-//! [`ManagementTally`], one person at a time.
+//! Sums and counts are aggregates the store runs over rows in the period
+//! and communes; what needs a person's whole history (status in force,
+//! visits due) is counted by the model's [`ManagementTally`], one person at
+//! a time.
 
-use crate::projection::day;
+use crate::projection::{day, SiteValues, SqliteRows};
 use crate::text::fold;
 use crate::CoreError;
 use chrono::NaiveDate;
@@ -20,19 +22,82 @@ use pcmt_model::{
     AudienceGroup, GeoPoint, Labelled, OrgLevel, OrgTree, OrgUnit, SessionForm, StatusRules,
     StatusSpan, TestResult, VenueKind,
 };
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
-/// The part of every report query that picks rows: the period (?1, ?2) and
-/// the communes of the unit (?3, a JSON list).
-const IN_SCOPE: &str = "date >= ?1 AND date <= ?2 AND commune IN (SELECT value FROM json_each(?3))";
+/// The rows a report reads: dated `from`..=`until` (inclusive,
+/// `YYYY-MM-DD`) in one of `communes`.
+#[derive(Debug, Clone)]
+pub struct RowScope {
+    pub from: String,
+    pub until: String,
+    pub communes: Vec<String>,
+}
 
-/// The communes a report covers, and the query parameters that select them.
+/// Sessions of one form at one kind of venue, summed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionGroup {
+    pub form: String,
+    pub venue_kind: String,
+    pub sessions: i64,
+    pub attendees: i64,
+    pub women: i64,
+    pub materials: i64,
+    pub pledges: i64,
+}
+
+/// One check-in of a person, as the management section reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitRow {
+    pub person: String,
+    pub date: String,
+    pub attended: bool,
+    pub next_visit: Option<String>,
+    pub supported: bool,
+    pub test_result: Option<String>,
+    pub psychosis: bool,
+}
+
+/// Surveys in scope, summed (zero when there are none).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SurveyTotals {
+    pub surveys: i64,
+    pub area_covered_ha: f64,
+    pub sites: i64,
+    pub plants: i64,
+    pub area_m2: f64,
+    pub replanting: i64,
+}
+
+/// The queries a report needs from a store's projection rows. Each answers
+/// over the rows of a [`RowScope`] unless said otherwise.
+pub trait ReportSource {
+    /// `session_rows` grouped by form and venue kind.
+    fn session_groups(&mut self, scope: &RowScope) -> Result<Vec<SessionGroup>, CoreError>;
+    /// The non-empty `audience` columns ("group:count,…").
+    fn audiences(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError>;
+    /// Distinct (commune, venue kind, venue key) of the sessions.
+    fn venues(&mut self, scope: &RowScope) -> Result<Vec<(String, String, String)>, CoreError>;
+    /// Every check-in up to `until` of the people of `communes`, ordered by
+    /// person, date and id.
+    fn visits(&mut self, until: &str, communes: &[String]) -> Result<Vec<VisitRow>, CoreError>;
+    /// (id, statuses JSON) of the people of `communes`.
+    fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String)>, CoreError>;
+    fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError>;
+    /// Communes whose surveys in scope found no site at all.
+    fn communes_without_finding(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError>;
+    /// Sites found per species code.
+    fn species_counts(&mut self, scope: &RowScope) -> Result<Vec<(String, i64)>, CoreError>;
+    /// The sites found, ordered by date, survey and index.
+    fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError>;
+}
+
+/// The communes a report covers, and the rows that belong to it.
 struct Scope<'a> {
     period: &'a Period,
     communes: Vec<&'a OrgUnit>,
-    communes_json: String,
+    rows: RowScope,
 }
 
 impl<'a> Scope<'a> {
@@ -41,25 +106,16 @@ impl<'a> Scope<'a> {
             return Err(CoreError::UnknownOrgUnit(unit.into()));
         }
         let communes: Vec<&OrgUnit> = units.units_within(unit, OrgLevel::Commune).collect();
-        let codes: Vec<&str> = communes.iter().map(|c| c.code.as_str()).collect();
-        let communes_json =
-            serde_json::to_string(&codes).map_err(|e| CoreError::CorruptRecord {
-                id: unit.into(),
-                reason: e.to_string(),
-            })?;
+        let rows = RowScope {
+            from: day(period.from),
+            until: day(period.until),
+            communes: communes.iter().map(|c| c.code.clone()).collect(),
+        };
         Ok(Self {
             period,
             communes,
-            communes_json,
+            rows,
         })
-    }
-
-    fn params(&self) -> (String, String, &str) {
-        (
-            day(self.period.from),
-            day(self.period.until),
-            self.communes_json.as_str(),
-        )
     }
 }
 
@@ -88,7 +144,7 @@ fn count(n: i64) -> u64 {
 /// Computes the report of `unit` (a commune, or a district or province
 /// rolled up over its communes) for `period`.
 pub fn compute(
-    conn: &Connection,
+    rows: &mut dyn ReportSource,
     units: &OrgTree,
     rules: &StatusRules,
     unit: &str,
@@ -113,14 +169,14 @@ pub fn compute(
         sites_by_species: Vec::new(),
         communes_without_finding: Vec::new(),
     };
-    sessions(conn, units, unit, &scope, &mut report)?;
-    management(conn, rules, &scope, &mut report)?;
-    eradication(conn, &scope, &mut report)?;
+    sessions(rows, units, unit, &scope, &mut report)?;
+    management(rows, rules, &scope, &mut report)?;
+    eradication(rows, &scope, &mut report)?;
     Ok(report)
 }
 
 fn sessions(
-    conn: &Connection,
+    rows: &mut dyn ReportSource,
     units: &OrgTree,
     unit: &str,
     scope: &Scope<'_>,
@@ -129,33 +185,23 @@ fn sessions(
     let mut by_form: HashMap<SessionForm, u64> = HashMap::new();
     let mut by_venue: HashMap<VenueKind, u64> = HashMap::new();
     let [mut total, mut attendees, mut women, mut materials, mut pledges] = [0u64; 5];
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT form, venue_kind, count(*), sum(attendees), sum(women), sum(materials), sum(pledges)
-         FROM session_rows WHERE {IN_SCOPE} GROUP BY form, venue_kind"
-    ))?;
-    let mut rows = stmt.query(scope.params())?;
-    while let Some(r) = rows.next()? {
-        let n = count(r.get(2)?);
+    for g in rows.session_groups(&scope.rows)? {
+        let n = count(g.sessions);
         *by_form
-            .entry(code_of("session_rows", &r.get::<_, String>(0)?)?)
+            .entry(code_of("session_rows", &g.form)?)
             .or_default() += n;
         *by_venue
-            .entry(code_of("session_rows", &r.get::<_, String>(1)?)?)
+            .entry(code_of("session_rows", &g.venue_kind)?)
             .or_default() += n;
         total += n;
-        attendees += count(r.get(3)?);
-        women += count(r.get(4)?);
-        materials += count(r.get(5)?);
-        pledges += count(r.get(6)?);
+        attendees += count(g.attendees);
+        women += count(g.women);
+        materials += count(g.materials);
+        pledges += count(g.pledges);
     }
 
     let mut by_group: HashMap<AudienceGroup, u64> = HashMap::new();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT audience FROM session_rows WHERE {IN_SCOPE} AND audience != ''"
-    ))?;
-    let mut rows = stmt.query(scope.params())?;
-    while let Some(r) = rows.next()? {
-        let text: String = r.get(0)?;
+    for text in rows.audiences(&scope.rows)? {
         for part in text.split(',') {
             let (group, n) = part
                 .split_once(':')
@@ -170,12 +216,7 @@ fn sessions(
     // search keys), since sessions name their venue in words.
     let mut reached_communes = BTreeSet::new();
     let mut reached_venues = BTreeSet::new();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT DISTINCT commune, venue_kind, venue_key FROM session_rows WHERE {IN_SCOPE}"
-    ))?;
-    let mut rows = stmt.query(scope.params())?;
-    while let Some(r) = rows.next()? {
-        let (commune, kind, key): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+    for (commune, kind, key) in rows.venues(&scope.rows)? {
         reached_communes.insert(commune.clone());
         reached_venues.insert((commune, kind, key));
     }
@@ -232,59 +273,45 @@ fn sessions(
     Ok(())
 }
 
-fn visit_facts(r: &Row<'_>) -> Result<(String, VisitFacts), CoreError> {
-    let date = |col: usize| -> Result<Option<NaiveDate>, CoreError> {
-        r.get::<_, Option<String>>(col)?
-            .map(|t| {
-                NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-                    .map_err(|_| bad_row("checkin_rows", format!("date `{t}`")))
-            })
-            .transpose()
-    };
-    let result: Option<String> = r.get(5)?;
+fn parse_day(table: &str, text: &str) -> Result<NaiveDate, CoreError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| bad_row(table, format!("date `{text}`")))
+}
+
+fn visit_facts(v: VisitRow) -> Result<(String, VisitFacts), CoreError> {
     Ok((
-        r.get(0)?,
+        v.person,
         VisitFacts {
-            date: date(1)?.ok_or_else(|| bad_row("checkin_rows", "no date"))?,
-            attended: r.get(2)?,
-            next_visit: date(3)?,
-            supported: r.get(4)?,
-            positive_test: result.as_deref() == Some(TestResult::Positive.code()),
-            psychosis_signs: r.get(6)?,
+            date: parse_day("checkin_rows", &v.date)?,
+            attended: v.attended,
+            next_visit: v
+                .next_visit
+                .map(|t| parse_day("checkin_rows", &t))
+                .transpose()?,
+            supported: v.supported,
+            positive_test: v.test_result.as_deref() == Some(TestResult::Positive.code()),
+            psychosis_signs: v.psychosis,
         },
     ))
 }
 
 fn management(
-    conn: &Connection,
+    rows: &mut dyn ReportSource,
     rules: &StatusRules,
     scope: &Scope<'_>,
     report: &mut Report,
 ) -> Result<(), CoreError> {
-    let (_, until, communes) = scope.params();
     // Every visit up to the period's end: the last one before the period
     // decides whether a file is up to date on its first day.
     let mut visits: HashMap<String, Vec<VisitFacts>> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.person, c.date, c.attended, c.next_visit, c.supported, c.test_result, c.psychosis
-         FROM checkin_rows c JOIN person_rows p ON p.id = c.person
-         WHERE c.date <= ?1 AND p.commune IN (SELECT value FROM json_each(?2))
-         ORDER BY c.person, c.date, c.id",
-    )?;
-    let mut rows = stmt.query(params![until, communes])?;
-    while let Some(r) = rows.next()? {
-        let (person, v) = visit_facts(r)?;
+    for v in rows.visits(&scope.rows.until, &scope.rows.communes)? {
+        let (person, v) = visit_facts(v)?;
         visits.entry(person).or_default().push(v);
     }
 
     let mut tally = ManagementTally::default();
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, statuses FROM person_rows WHERE commune IN (SELECT value FROM json_each(?1))",
-    )?;
-    let mut rows = stmt.query([communes])?;
-    while let Some(r) = rows.next()? {
-        let id: String = r.get(0)?;
-        let spans: Vec<StatusSpan> = serde_json::from_str(&r.get::<_, String>(1)?)
+    for (id, statuses) in rows.people(&scope.rows.communes)? {
+        let spans: Vec<StatusSpan> = serde_json::from_str(&statuses)
             .map_err(|e| bad_row("person_rows", format!("{id}: {e}")))?;
         let theirs = visits.get(&id).map(Vec::as_slice).unwrap_or_default();
         tally.add(&spans, theirs, scope.period, rules);
@@ -310,41 +337,21 @@ fn management(
     Ok(())
 }
 
-fn eradication(conn: &Connection, scope: &Scope<'_>, report: &mut Report) -> Result<(), CoreError> {
-    let (surveys, swept, sites, plants, area, replanting): (i64, f64, i64, i64, f64, i64) = conn
-        .prepare_cached(&format!(
-            "SELECT count(*), total(area_covered_ha), coalesce(sum(sites), 0),
-                    coalesce(sum(plants), 0), total(area_m2), coalesce(sum(replanting), 0)
-             FROM survey_rows WHERE {IN_SCOPE}"
-        ))?
-        .query_row(scope.params(), |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?;
-
+fn eradication(
+    rows: &mut dyn ReportSource,
+    scope: &Scope<'_>,
+    report: &mut Report,
+) -> Result<(), CoreError> {
+    let totals = rows.survey_totals(&scope.rows)?;
     // Only communes swept in the period can be said to have no finding.
-    let mut clean = BTreeSet::new();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT commune FROM survey_rows WHERE {IN_SCOPE} GROUP BY commune HAVING sum(sites) = 0"
-    ))?;
-    let mut rows = stmt.query(scope.params())?;
-    while let Some(r) = rows.next()? {
-        clean.insert(r.get::<_, String>(0)?);
-    }
+    let clean: BTreeSet<String> = rows
+        .communes_without_finding(&scope.rows)?
+        .into_iter()
+        .collect();
     let mut by_species = HashMap::new();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT species, count(*) FROM site_rows WHERE {IN_SCOPE} GROUP BY species"
-    ))?;
-    let mut rows = stmt.query(scope.params())?;
-    while let Some(r) = rows.next()? {
-        let species: pcmt_model::PlantSpecies = code_of("site_rows", &r.get::<_, String>(0)?)?;
-        by_species.insert(species, count(r.get(1)?));
+    for (code, n) in rows.species_counts(&scope.rows)? {
+        let species: pcmt_model::PlantSpecies = code_of("site_rows", &code)?;
+        by_species.insert(species, count(n));
     }
 
     report.communes_without_finding = scope
@@ -354,12 +361,12 @@ fn eradication(conn: &Connection, scope: &Scope<'_>, report: &mut Report) -> Res
         .map(|c| named(c))
         .collect();
     report.indicators.extend([
-        Indicator::amount(I::Surveys, count(surveys) as f64),
-        Indicator::amount(I::AreaSwept, swept),
-        Indicator::amount(I::SitesFound, count(sites) as f64),
-        Indicator::amount(I::PlantsDestroyed, count(plants) as f64),
-        Indicator::amount(I::AreaDestroyed, area),
-        Indicator::amount(I::ReplantingFound, count(replanting) as f64),
+        Indicator::amount(I::Surveys, count(totals.surveys) as f64),
+        Indicator::amount(I::AreaSwept, totals.area_covered_ha),
+        Indicator::amount(I::SitesFound, count(totals.sites) as f64),
+        Indicator::amount(I::PlantsDestroyed, count(totals.plants) as f64),
+        Indicator::amount(I::AreaDestroyed, totals.area_m2),
+        Indicator::amount(I::ReplantingFound, count(totals.replanting) as f64),
         Indicator::amount(
             I::CommunesWithoutFinding,
             report.communes_without_finding.len() as f64,
@@ -372,51 +379,209 @@ fn eradication(conn: &Connection, scope: &Scope<'_>, report: &mut Report) -> Res
 /// The sites found in `unit` during `period`, for the map exports, in date
 /// order.
 pub fn site_features(
-    conn: &Connection,
+    rows: &mut dyn ReportSource,
     units: &OrgTree,
     unit: &str,
     period: &Period,
 ) -> Result<Vec<SiteFeature>, CoreError> {
     let scope = Scope::new(units, unit, period)?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action,
-                action_date, replanting
-         FROM site_rows WHERE {IN_SCOPE} ORDER BY date, survey, idx"
-    ))?;
-    let mut rows = stmt.query(scope.params())?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(site_feature(r)?);
-    }
-    Ok(out)
+    rows.sites(&scope.rows)?
+        .into_iter()
+        .map(site_feature)
+        .collect()
 }
 
-fn site_feature(r: &Row<'_>) -> Result<SiteFeature, CoreError> {
-    let survey: String = r.get(0)?;
-    let bad = |what: &str| bad_row("site_rows", format!("{survey}: {what}"));
-    let date = |col: usize| -> Result<NaiveDate, CoreError> {
-        NaiveDate::parse_from_str(&r.get::<_, String>(col)?, "%Y-%m-%d").map_err(|_| bad("date"))
-    };
-    let polygon: Option<Vec<GeoPoint>> = r
-        .get::<_, Option<String>>(6)?
-        .map(|t| serde_json::from_str(&t))
+fn site_feature(s: SiteValues) -> Result<SiteFeature, CoreError> {
+    let bad = |what: &str| bad_row("site_rows", format!("{}: {what}", s.survey));
+    let polygon: Option<Vec<GeoPoint>> = s
+        .polygon
+        .as_deref()
+        .map(serde_json::from_str)
         .transpose()
         .map_err(|_| bad("polygon"))?;
     Ok(SiteFeature {
-        survey: Uuid::parse_str(&survey).map_err(|_| bad("id"))?,
-        index: r.get(1)?,
-        date: date(2)?,
-        commune: r.get(3)?,
+        survey: Uuid::parse_str(&s.survey).map_err(|_| bad("id"))?,
+        index: u32::try_from(s.idx).map_err(|_| bad("index"))?,
+        date: parse_day("site_rows", &s.date)?,
         point: GeoPoint {
-            lat: r.get(4)?,
-            lon: r.get(5)?,
+            lat: s.lat,
+            lon: s.lon,
         },
         polygon,
-        area_m2: r.get(7)?,
-        species: code_of("site_rows", &r.get::<_, String>(8)?)?,
-        plant_count: r.get(9)?,
-        action: code_of("site_rows", &r.get::<_, String>(10)?)?,
-        action_date: date(11)?,
-        replanting: r.get(12)?,
+        area_m2: s.area_m2,
+        species: code_of("site_rows", &s.species)?,
+        plant_count: u32::try_from(s.plants).map_err(|_| bad("plants"))?,
+        action: code_of("site_rows", &s.action)?,
+        action_date: parse_day("site_rows", &s.action_date)?,
+        replanting: s.replanting,
+        commune: s.commune,
     })
+}
+
+/// The part of every SQLite report query that picks rows: the period (?1,
+/// ?2) and the communes (?3, a JSON list).
+const IN_SCOPE: &str = "date >= ?1 AND date <= ?2 AND commune IN (SELECT value FROM json_each(?3))";
+
+fn json_list(codes: &[String]) -> Result<String, CoreError> {
+    serde_json::to_string(codes).map_err(|e| bad_row("communes", e.to_string()))
+}
+
+impl SqliteRows<'_> {
+    fn in_scope<T>(
+        &self,
+        select: &str,
+        scope: &RowScope,
+        row: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, CoreError> {
+        let mut stmt = self.0.prepare_cached(select)?;
+        let found = stmt
+            .query_map(
+                params![scope.from, scope.until, json_list(&scope.communes)?],
+                row,
+            )?
+            .collect::<Result<Vec<T>, _>>()?;
+        Ok(found)
+    }
+}
+
+impl ReportSource for SqliteRows<'_> {
+    fn session_groups(&mut self, scope: &RowScope) -> Result<Vec<SessionGroup>, CoreError> {
+        self.in_scope(
+            &format!(
+                "SELECT form, venue_kind, count(*), sum(attendees), sum(women), sum(materials), sum(pledges)
+                 FROM session_rows WHERE {IN_SCOPE} GROUP BY form, venue_kind"
+            ),
+            scope,
+            |r| {
+                Ok(SessionGroup {
+                    form: r.get(0)?,
+                    venue_kind: r.get(1)?,
+                    sessions: r.get(2)?,
+                    attendees: r.get(3)?,
+                    women: r.get(4)?,
+                    materials: r.get(5)?,
+                    pledges: r.get(6)?,
+                })
+            },
+        )
+    }
+
+    fn audiences(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
+        self.in_scope(
+            &format!("SELECT audience FROM session_rows WHERE {IN_SCOPE} AND audience != ''"),
+            scope,
+            |r| r.get(0),
+        )
+    }
+
+    fn venues(&mut self, scope: &RowScope) -> Result<Vec<(String, String, String)>, CoreError> {
+        self.in_scope(
+            &format!(
+                "SELECT DISTINCT commune, venue_kind, venue_key FROM session_rows WHERE {IN_SCOPE}"
+            ),
+            scope,
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+    }
+
+    fn visits(&mut self, until: &str, communes: &[String]) -> Result<Vec<VisitRow>, CoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT c.person, c.date, c.attended, c.next_visit, c.supported, c.test_result, c.psychosis
+             FROM checkin_rows c JOIN person_rows p ON p.id = c.person
+             WHERE c.date <= ?1 AND p.commune IN (SELECT value FROM json_each(?2))
+             ORDER BY c.person, c.date, c.id",
+        )?;
+        let found = stmt
+            .query_map(params![until, json_list(communes)?], |r| {
+                Ok(VisitRow {
+                    person: r.get(0)?,
+                    date: r.get(1)?,
+                    attended: r.get(2)?,
+                    next_visit: r.get(3)?,
+                    supported: r.get(4)?,
+                    test_result: r.get(5)?,
+                    psychosis: r.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(found)
+    }
+
+    fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String)>, CoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT id, statuses FROM person_rows WHERE commune IN (SELECT value FROM json_each(?1))",
+        )?;
+        let found = stmt
+            .query_map([json_list(communes)?], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(found)
+    }
+
+    fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError> {
+        let mut totals = self.in_scope(
+            &format!(
+                "SELECT count(*), total(area_covered_ha), coalesce(sum(sites), 0),
+                        coalesce(sum(plants), 0), total(area_m2), coalesce(sum(replanting), 0)
+                 FROM survey_rows WHERE {IN_SCOPE}"
+            ),
+            scope,
+            |r| {
+                Ok(SurveyTotals {
+                    surveys: r.get(0)?,
+                    area_covered_ha: r.get(1)?,
+                    sites: r.get(2)?,
+                    plants: r.get(3)?,
+                    area_m2: r.get(4)?,
+                    replanting: r.get(5)?,
+                })
+            },
+        )?;
+        Ok(totals.pop().unwrap_or_default())
+    }
+
+    fn communes_without_finding(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
+        self.in_scope(
+            &format!(
+                "SELECT commune FROM survey_rows WHERE {IN_SCOPE} GROUP BY commune HAVING sum(sites) = 0"
+            ),
+            scope,
+            |r| r.get(0),
+        )
+    }
+
+    fn species_counts(&mut self, scope: &RowScope) -> Result<Vec<(String, i64)>, CoreError> {
+        self.in_scope(
+            &format!("SELECT species, count(*) FROM site_rows WHERE {IN_SCOPE} GROUP BY species"),
+            scope,
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError> {
+        self.in_scope(
+            &format!(
+                "SELECT survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action,
+                        action_date, replanting
+                 FROM site_rows WHERE {IN_SCOPE} ORDER BY date, survey, idx"
+            ),
+            scope,
+            |r| {
+                Ok(SiteValues {
+                    survey: r.get(0)?,
+                    idx: r.get(1)?,
+                    date: r.get(2)?,
+                    commune: r.get(3)?,
+                    lat: r.get(4)?,
+                    lon: r.get(5)?,
+                    polygon: r.get(6)?,
+                    area_m2: r.get(7)?,
+                    species: r.get(8)?,
+                    plants: r.get(9)?,
+                    action: r.get(10)?,
+                    action_date: r.get(11)?,
+                    replanting: r.get(12)?,
+                })
+            },
+        )
+    }
 }

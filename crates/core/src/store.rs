@@ -7,8 +7,8 @@
 //! and rebuilds them from documents alone.
 
 use crate::projection::{
-    checkin_row, person_row, project, session_row, survey_row, CHECKIN_SELECT, PERSON_SELECT,
-    SESSION_SELECT, SURVEY_SELECT,
+    checkin_row, person_row, project, session_row, survey_row, SqliteRows, CHECKIN_SELECT,
+    PERSON_SELECT, SESSION_SELECT, SURVEY_SELECT,
 };
 use crate::record_doc::{self, ChangeNote, DocError, Record};
 use crate::sync::wire::{DocChanges, Enrolment};
@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use pcmt_model::api::{
     CheckInRow, DueVisit, FieldConflict, HistoryEntry, ListFilter, PersonRow, Settings, SurveyRow,
 };
-use pcmt_model::report::{Period, Report, SiteFeature};
+use pcmt_model::report::{ExportEntry, Period, Report, SiteFeature};
 use pcmt_model::{
     visit_state, CheckInInput, Labelled, OrgTree, PersonInput, RecordKind, SessionInput,
     SessionRow, StatusRules, SurveyInput, DUE_SOON_DAYS,
@@ -251,7 +251,7 @@ impl Store {
             "INSERT INTO documents (id, kind, commune, bytes, dirty) VALUES (?1, ?2, ?3, ?4, 1)",
             params![id.to_string(), R::KIND.code(), commune, doc.save()],
         )?;
-        project(&tx, &doc, &self.rules)?;
+        project(&mut SqliteRows(&tx), &doc, &self.rules)?;
         tx.commit()?;
         Ok(id)
     }
@@ -595,7 +595,13 @@ impl Store {
     /// The report of an org unit (a commune, or a district or province
     /// rolled up through the tree) for a period.
     pub fn report(&self, unit: &str, period: &Period) -> Result<Report, CoreError> {
-        crate::report::compute(&self.conn, &self.units, &self.rules, unit, period)
+        crate::report::compute(
+            &mut SqliteRows(&self.conn),
+            &self.units,
+            &self.rules,
+            unit,
+            period,
+        )
     }
 
     /// The sites found in an org unit during a period, for the map exports.
@@ -604,7 +610,17 @@ impl Store {
         unit: &str,
         period: &Period,
     ) -> Result<Vec<SiteFeature>, CoreError> {
-        crate::report::site_features(&self.conn, &self.units, unit, period)
+        crate::report::site_features(&mut SqliteRows(&self.conn), &self.units, unit, period)
+    }
+
+    /// Notes a report file saved from this tablet (nhật ký xuất tệp).
+    pub fn log_export(&mut self, entry: &ExportEntry) -> Result<(), CoreError> {
+        crate::export_log::append(&self.conn, entry)
+    }
+
+    /// The latest exports from this tablet, newest first.
+    pub fn exports(&self, limit: u32) -> Result<Vec<ExportEntry>, CoreError> {
+        crate::export_log::latest(&self.conn, limit)
     }
 
     /// Records changed here that the hub has not confirmed yet.
@@ -621,7 +637,7 @@ impl Store {
     /// record that cannot be read is reported and left out; the rest rebuild.
     pub fn rebuild_projections(&mut self) -> Result<Vec<Unreadable>, CoreError> {
         let tx = self.conn.transaction()?;
-        let unreadable = crate::projection::rebuild(&tx, &self.rules)?;
+        let unreadable = crate::projection::rebuild(&mut SqliteRows(&tx), &self.rules)?;
         tx.commit()?;
         Ok(unreadable)
     }
@@ -744,7 +760,7 @@ impl Store {
                     hub_heads
                 ],
             )?;
-            project(&tx, &doc, &self.rules)?;
+            project(&mut SqliteRows(&tx), &doc, &self.rules)?;
         }
         set_meta(&tx, "pull_cursor", &cursor.to_string())?;
         tx.commit()?;
@@ -893,7 +909,7 @@ fn change_doc(
             "UPDATE documents SET bytes = ?2, commune = ?3, dirty = 1 WHERE id = ?1",
             params![id.to_string(), doc.save(), header.commune],
         )?;
-        project(&tx, &doc, rules)?;
+        project(&mut SqliteRows(&tx), &doc, rules)?;
     }
     tx.commit()?;
     Ok(())

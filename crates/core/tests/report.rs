@@ -700,11 +700,12 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
         seed(&mut s);
         s.report(DISTRICT, &half()).unwrap()
     };
-    // Take the file back to schema 3: what 0004 added goes, and the rows
-    // keep only the old columns.
+    // Take the file back to schema 3: what 0004 (and the later 0005) added
+    // goes, and the rows keep only the old columns.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "DROP INDEX session_rows_by_commune; DROP INDEX person_rows_by_commune;
+        "DROP TABLE export_log;
+         DROP INDEX session_rows_by_commune; DROP INDEX person_rows_by_commune;
          DROP INDEX survey_rows_by_commune; DROP TABLE site_rows;
          ALTER TABLE session_rows DROP COLUMN audience; ALTER TABLE session_rows DROP COLUMN materials;
          ALTER TABLE session_rows DROP COLUMN pledges; ALTER TABLE session_rows DROP COLUMN venue_key;
@@ -735,8 +736,8 @@ fn site_features_carry_points_polygons_and_properties() {
 mod exports {
     use super::*;
     use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-    use pcmt_model::report::Section;
-    use pcmt_model::Lang;
+    use pcmt_model::report::{ExportFormat, Section};
+    use pcmt_model::{Labelled, Lang};
     use std::io::Cursor;
     use std::str::FromStr;
 
@@ -982,6 +983,57 @@ mod exports {
         assert_eq!(polygons, 2);
         assert!(text.contains("<Data name=\"species\"><value>opium_poppy</value></Data>"));
         assert!(text.contains("Cây cần sa — 300 cây"));
+    }
+
+    /// Every text an office reads in a file: all cells of a workbook, the
+    /// whole of the others.
+    fn readable_text(format: ExportFormat, bytes: Vec<u8>) -> String {
+        if format != ExportFormat::Xlsx {
+            return String::from_utf8(bytes).unwrap();
+        }
+        let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        let mut text = String::new();
+        for name in wb.sheet_names() {
+            text.push_str(&name);
+            for cell in wb.worksheet_range(&name).unwrap().cells() {
+                text.push('\t');
+                text.push_str(&super::exports::text(Some(cell.2)));
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn no_export_names_a_person_unless_its_format_says_it_does() {
+        let (s, _) = seeded_district();
+        let people = s.search_people("", 1000, 0).unwrap();
+        assert!(people.len() >= 4, "the district has its register");
+        let mut secrets = Vec::new();
+        for p in &people {
+            let file = s.person_file(p.id).unwrap();
+            secrets.push(file.full_name.clone());
+            secrets.extend(file.citizen_id.clone());
+            secrets.extend(file.phone.clone());
+            secrets.push(file.address.clone());
+        }
+        let names_someone =
+            |text: &str| secrets.iter().any(|secret| text.contains(secret.as_str()));
+        // The search can fail: a text holding a name is caught.
+        assert!(names_someone(&format!("… {} …", people[0].full_name)));
+        let report = s.report(DISTRICT, &half()).unwrap();
+        let sites = s.site_features(DISTRICT, &half()).unwrap();
+        for format in ExportFormat::ALL.iter().copied() {
+            for lang in [Lang::Vi, Lang::En] {
+                let bytes = pcmt_export::export(format, &report, &sites, lang).unwrap();
+                let text = readable_text(format, bytes);
+                assert!(text.len() > 200, "{format:?} was read: {text}");
+                assert_eq!(
+                    names_someone(&text),
+                    format.has_personal_data(),
+                    "{format:?} ({lang:?})"
+                );
+            }
+        }
     }
 
     fn collect_placemarks<'a>(k: &'a kml::Kml<f64>, out: &mut Vec<&'a kml::types::Placemark<f64>>) {

@@ -4,6 +4,7 @@
 //! skipped, with a line saying so, when it is not set: `cargo xtask test`
 //! always sets it).
 
+use crate::audit::{self, Action, ActorKind, Entry, Logged};
 use crate::devices::Scope;
 use crate::storage::HubStorage;
 use crate::store::HubError;
@@ -11,7 +12,7 @@ use automerge::{ActorId, AutoCommit};
 use chrono::NaiveDate;
 use pcmt_core::record_doc::{self, ChangeNote};
 use pcmt_core::sync::wire::{DocChanges, PullRequest, PullResponse, PushRequest, PROTOCOL_VERSION};
-use pcmt_model::{RecordKind, SessionForm, SessionInput, Topic, VenueKind};
+use pcmt_model::{OrgTree, RecordKind, SessionForm, SessionInput, Topic, VenueKind};
 use std::sync::Mutex;
 use uuid::Uuid;
 
@@ -45,6 +46,8 @@ macro_rules! on_both_stores {
     };
 }
 
+mod office;
+
 on_both_stores!(
     a_push_twice_stores_once_and_the_feed_is_scoped,
     a_lie_about_the_commune_or_garbage_is_refused_and_stores_nothing,
@@ -57,6 +60,9 @@ on_both_stores!(
     a_lost_device_is_refused_for_good_and_never_enrols_again,
     a_write_to_another_communes_record_is_refused_even_when_the_envelope_lies,
     concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change,
+    a_push_logs_one_entry_per_changed_document_with_its_tablet_and_officer,
+    a_repeated_or_refused_push_logs_nothing,
+    the_audit_log_is_read_within_the_staff_members_unit_filtered_and_paged,
 );
 
 pub(crate) fn session_doc(commune: &str) -> (Uuid, AutoCommit) {
@@ -337,6 +343,20 @@ fn a_lost_device_is_refused_for_good_and_never_enrols_again(hub: &dyn HubStorage
     assert!(!hub.mark_lost(Uuid::now_v7()).unwrap(), "no such device");
     assert!(hub.mark_lost(lost).unwrap());
     assert!(!hub.mark_lost(lost).unwrap(), "already marked");
+    let logged = district_log(hub);
+    assert_eq!(
+        (logged[0].entry.action, logged[0].entry.device),
+        (Action::DeviceLost, Some(lost)),
+        "logged once, with the office as actor"
+    );
+    assert_eq!(logged[0].entry.actor.kind, ActorKind::Office);
+    assert_eq!(
+        logged
+            .iter()
+            .filter(|l| l.entry.action == Action::DeviceLost)
+            .count(),
+        1
+    );
     assert!(matches!(hub.authenticate(&e.token), Err(HubError::Lost)));
     assert!(!hub.revoke(lost).unwrap(), "marking lost also revoked it");
 
@@ -567,4 +587,311 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
         1,
         "the shared record holds every writer's edit"
     );
+}
+
+// The audit log (crate::audit).
+
+const PEK: &str = "62-610-23284";
+const CHOONG: &str = "62-610-23287";
+
+/// Everything the district office may read.
+fn district_log(hub: &dyn HubStorage) -> Vec<Logged> {
+    hub.audit_log(&audit::Query::visible_to(&OrgTree::demo(), "62-610"))
+        .unwrap()
+        .entries
+}
+
+/// A tablet enrolled for `officer` in `communes`, as the hub sees it.
+fn enrolled(hub: &dyn HubStorage, communes: &[&str], officer: &str) -> Scope {
+    let communes: Vec<String> = communes.iter().map(|c| c.to_string()).collect();
+    let code = hub.issue_code(&communes, officer, 3600).unwrap();
+    let e = hub.enrol(&code, Uuid::now_v7()).unwrap();
+    hub.authenticate(&e.token).unwrap()
+}
+
+/// A push from `scope`'s tablet of the changes of `docs` since `heads`.
+fn push_from(scope: &Scope, docs: Vec<DocChanges>) -> PushRequest {
+    PushRequest {
+        protocol: PROTOCOL_VERSION,
+        device: scope.device,
+        docs,
+    }
+}
+
+fn new_doc(id: Uuid, commune: &str, doc: &mut AutoCommit) -> DocChanges {
+    DocChanges::since(id, RecordKind::Session, commune, doc, &[])
+}
+
+fn a_push_logs_one_entry_per_changed_document_with_its_tablet_and_officer(hub: &dyn HubStorage) {
+    use automerge::transaction::Transactable;
+    let tablet = enrolled(hub, &[PEK], "A Lưu");
+    let start = district_log(hub);
+    assert_eq!(
+        start.iter().map(|l| l.entry.action).collect::<Vec<_>>(),
+        [Action::DeviceEnrolled, Action::CodeIssued],
+        "newest first"
+    );
+    assert_eq!(start[0].entry.actor.name.as_deref(), Some("A Lưu"));
+    assert_eq!(start[0].entry.device, Some(tablet.device));
+    assert_eq!(start[1].entry.actor.kind, ActorKind::Office);
+    assert_eq!(start[1].entry.detail.officer.as_deref(), Some("A Lưu"));
+
+    let (a, mut doc_a) = session_doc(PEK);
+    let (b, mut doc_b) = session_doc(PEK);
+    let first = push_from(
+        &tablet,
+        vec![new_doc(a, PEK, &mut doc_a), new_doc(b, PEK, &mut doc_b)],
+    );
+    hub.push(&tablet, &first).unwrap();
+    let log = district_log(hub);
+    assert_eq!(log.len(), start.len() + 2, "one entry per document");
+    let mut records = Vec::new();
+    for l in &log[..2] {
+        let e = &l.entry;
+        assert_eq!(e.actor.kind, ActorKind::Device);
+        assert_eq!(
+            e.actor.name.as_deref(),
+            Some("A Lưu"),
+            "the enrolled officer"
+        );
+        assert_eq!(e.device, Some(tablet.device));
+        assert_eq!(e.action, Action::RecordCreated);
+        assert_eq!(e.record_kind, Some(RecordKind::Session));
+        assert_eq!(e.scope, [PEK]);
+        assert_eq!(e.detail.changes, Some(1));
+        assert!(
+            (l.at - chrono::Utc::now().timestamp()).abs() < 60,
+            "{}",
+            l.at
+        );
+        records.extend(e.record);
+    }
+    records.sort();
+    let mut pushed = vec![a, b];
+    pushed.sort();
+    assert_eq!(records, pushed);
+
+    // Two edits of one record in one push: one entry that counts them.
+    let heads = doc_a.get_heads();
+    doc_a.put(automerge::ROOT, "attendees", 250).unwrap();
+    doc_a.commit();
+    doc_a.put(automerge::ROOT, "women", 120).unwrap();
+    let edit = push_from(
+        &tablet,
+        vec![DocChanges::since(
+            a,
+            RecordKind::Session,
+            PEK,
+            &mut doc_a,
+            &heads,
+        )],
+    );
+    assert_eq!(edit.docs[0].changes.len(), 2);
+    hub.push(&tablet, &edit).unwrap();
+    let heads = doc_a.get_heads();
+    record_doc::set_deleted(
+        &mut doc_a,
+        true,
+        &ChangeNote {
+            officer: "t".into(),
+        },
+        0,
+    );
+    let delete = push_from(
+        &tablet,
+        vec![DocChanges::since(
+            a,
+            RecordKind::Session,
+            PEK,
+            &mut doc_a,
+            &heads,
+        )],
+    );
+    hub.push(&tablet, &delete).unwrap();
+    let log = district_log(hub);
+    assert_eq!(log.len(), start.len() + 4);
+    let (deleted, changed) = (&log[0].entry, &log[1].entry);
+    assert_eq!(
+        (changed.action, changed.record, changed.detail.changes),
+        (Action::RecordChanged, Some(a), Some(2))
+    );
+    assert_eq!(
+        (deleted.action, deleted.record),
+        (Action::RecordDeleted, Some(a))
+    );
+
+    // The office's own tools (the demo seed) and revocation.
+    let (c, mut doc_c) = session_doc(CHOONG);
+    hub.push(&office(), &push_of(c, CHOONG, &mut doc_c))
+        .unwrap();
+    assert!(hub.revoke(tablet.device).unwrap());
+    assert!(!hub.revoke(tablet.device).unwrap(), "no second entry");
+    let log = district_log(hub);
+    assert_eq!(log.len(), start.len() + 6);
+    let (revoked, seeded) = (&log[0].entry, &log[1].entry);
+    assert_eq!(
+        (revoked.action, revoked.actor.kind, revoked.device),
+        (
+            Action::DeviceRevoked,
+            ActorKind::Office,
+            Some(tablet.device)
+        )
+    );
+    assert_eq!(revoked.scope, [PEK]);
+    assert_eq!(
+        (seeded.actor.kind, seeded.device, seeded.record),
+        (ActorKind::Office, None, Some(c))
+    );
+}
+
+fn a_repeated_or_refused_push_logs_nothing(hub: &dyn HubStorage) {
+    let tablet = enrolled(hub, &[PEK], "A Lưu");
+    let (a, mut doc_a) = session_doc(PEK);
+    let push = push_from(&tablet, vec![new_doc(a, PEK, &mut doc_a)]);
+    hub.push(&tablet, &push).unwrap();
+    let held = district_log(hub).len();
+    assert_eq!(hub.push(&tablet, &push).unwrap().new_changes, 0);
+    assert_eq!(
+        district_log(hub).len(),
+        held,
+        "nothing changed, nothing logged"
+    );
+
+    // A valid new record beside one that lies about its commune: the whole
+    // push is refused, the first record's entry with it.
+    let (b, mut doc_b) = session_doc(PEK);
+    let (c, mut doc_c) = session_doc(CHOONG);
+    let mixed = push_from(
+        &tablet,
+        vec![new_doc(b, PEK, &mut doc_b), new_doc(c, CHOONG, &mut doc_c)],
+    );
+    assert!(matches!(
+        hub.push(&tablet, &mixed),
+        Err(HubError::Forbidden(_))
+    ));
+    let mut lie = mixed.clone();
+    lie.docs[1] = DocChanges::since(c, RecordKind::Session, PEK, &mut doc_c, &[]);
+    assert!(matches!(
+        hub.push(&tablet, &lie),
+        Err(HubError::Rejected { .. })
+    ));
+    assert_eq!(district_log(hub).len(), held);
+    assert_eq!(hub.document_count().unwrap(), 1);
+}
+
+fn the_audit_log_is_read_within_the_staff_members_unit_filtered_and_paged(hub: &dyn HubStorage) {
+    let tree = OrgTree::demo();
+    let pek = enrolled(hub, &[PEK], "A Lưu");
+    let choong = enrolled(hub, &[CHOONG], "Y Bình");
+    let both = enrolled(hub, &[PEK, CHOONG], "A Tâm");
+    let (a, mut doc_a) = session_doc(PEK);
+    hub.push(&pek, &push_from(&pek, vec![new_doc(a, PEK, &mut doc_a)]))
+        .unwrap();
+    let (b, mut doc_b) = session_doc(CHOONG);
+    hub.push(
+        &choong,
+        &push_from(&choong, vec![new_doc(b, CHOONG, &mut doc_b)]),
+    )
+    .unwrap();
+    hub.append_audit(&Entry::sign_in_failed(None, None))
+        .unwrap();
+    let period = pcmt_model::report::Period::year(2026).unwrap();
+    hub.append_audit(&Entry::export(
+        "huyen",
+        "62-610",
+        pcmt_model::report::ExportFormat::Xlsx,
+        &period,
+    ))
+    .unwrap();
+
+    let district = district_log(hub);
+    // 3 × (code, enrolment), 2 records, a failed sign-in, an export.
+    assert_eq!(district.len(), 10);
+    let export = &district[0].entry;
+    assert_eq!(
+        (export.action, export.detail.format, export.detail.period),
+        (
+            Action::ExportDownloaded,
+            Some(pcmt_model::report::ExportFormat::Xlsx),
+            Some(period)
+        )
+    );
+    assert!(
+        district[1].entry.scope.is_empty(),
+        "no account's name: no unit"
+    );
+
+    let read = |q: &audit::Query| hub.audit_log(q).unwrap().entries;
+    let commune = read(&audit::Query::visible_to(&tree, PEK));
+    assert!(
+        commune
+            .iter()
+            .all(|l| l.entry.scope.iter().any(|u| u == PEK)),
+        "{commune:?}"
+    );
+    let devices: Vec<_> = commune.iter().filter_map(|l| l.entry.device).collect();
+    assert!(devices.contains(&pek.device) && devices.contains(&both.device));
+    assert!(
+        !devices.contains(&choong.device),
+        "another commune's tablet"
+    );
+    assert!(commune.iter().all(|l| l.entry.record != Some(b)));
+    assert_eq!(
+        commune.len(),
+        5,
+        "2 × (code, enrolment) and Đăk Pék's record"
+    );
+
+    let only = |q: audit::Query| read(&q);
+    let all = audit::Query::visible_to(&tree, "62-610");
+    let of_a = only(audit::Query {
+        record: Some(a),
+        ..all.clone()
+    });
+    assert_eq!(of_a.len(), 1);
+    assert_eq!(of_a[0].entry.record, Some(a));
+    let of_choong = only(audit::Query {
+        device: Some(choong.device),
+        ..all.clone()
+    });
+    assert_eq!(
+        of_choong.iter().map(|l| l.entry.action).collect::<Vec<_>>(),
+        [Action::RecordCreated, Action::DeviceEnrolled]
+    );
+    let now = chrono::Utc::now().timestamp();
+    assert!(only(audit::Query {
+        from: Some(now + 3600),
+        ..all.clone()
+    })
+    .is_empty());
+    assert!(only(audit::Query {
+        until: Some(now - 3600),
+        ..all.clone()
+    })
+    .is_empty());
+    assert_eq!(
+        only(audit::Query {
+            from: Some(now - 3600),
+            until: Some(now + 3600),
+            ..all.clone()
+        }),
+        district
+    );
+
+    let mut paged = Vec::new();
+    for page in 0.. {
+        let p = hub
+            .audit_log(&audit::Query {
+                page,
+                per_page: 3,
+                ..all.clone()
+            })
+            .unwrap();
+        assert!(p.entries.len() <= 3);
+        paged.extend(p.entries);
+        if !p.more {
+            break;
+        }
+    }
+    assert_eq!(paged, district, "pages add up to the whole log, in order");
 }

@@ -9,7 +9,8 @@
 //! and every record is validated as a tablet would before it is sent.
 
 use crate::devices::Scope;
-use crate::store::{HubError, HubStore};
+use crate::storage::HubStorage;
+use crate::store::HubError;
 use automerge::ActorId;
 use chrono::{Datelike, Months, NaiveDate};
 use pcmt_core::record_doc::{self, ChangeNote, Record};
@@ -60,22 +61,23 @@ impl Batch {
         Ok(id)
     }
 
-    fn push(self, hub: &mut HubStore) -> Result<usize, HubError> {
+    fn request(self) -> PushRequest {
+        PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device: Uuid::nil(),
+            docs: self.docs,
+        }
+    }
+
+    fn push(self, hub: &dyn HubStorage) -> Result<usize, HubError> {
         let n = self.docs.len();
-        hub.push(
-            &office(),
-            &PushRequest {
-                protocol: PROTOCOL_VERSION,
-                device: Uuid::nil(),
-                docs: self.docs,
-            },
-        )?;
+        hub.push(&office(), &self.request())?;
         Ok(n)
     }
 }
 
 /// Three sessions, only into an empty hub.
-pub fn seed(hub: &mut HubStore) -> Result<usize, HubError> {
+pub fn seed(hub: &dyn HubStorage) -> Result<usize, HubError> {
     if hub.document_count()? > 0 {
         return Ok(0);
     }
@@ -528,19 +530,28 @@ fn surveys(today: NaiveDate) -> Vec<SurveyInput> {
 
 /// A year of field work for the dashboard, once per hub (remembered in
 /// its meta table), dated back from `today`. Returns how many records it sent.
-pub fn seed_office(hub: &mut HubStore, today: NaiveDate) -> Result<usize, HubError> {
-    let seeded: Option<String> = rusqlite::OptionalExtension::optional(hub.conn().query_row(
-        "SELECT value FROM meta WHERE key = ?1",
-        [SEEDED_KEY],
-        |r| r.get(0),
-    ))?;
-    if seeded.is_some() {
+///
+/// Two hub processes started with `--demo-office` at the same moment on one
+/// PostgreSQL database could both seed it; start the first one alone.
+pub fn seed_office(hub: &dyn HubStorage, today: NaiveDate) -> Result<usize, HubError> {
+    if hub.meta(SEEDED_KEY)?.is_some() {
         return Ok(0);
     }
-    let units = hub.units().clone();
+    let n = office_batch(&hub.units(), today)?.push(hub)?;
+    hub.set_meta(SEEDED_KEY, &today.to_string())?;
+    Ok(n)
+}
+
+/// The year of field work as one push from the office (over every demo
+/// commune): tests push the same documents into several stores.
+pub fn office_push(units: &OrgTree, today: NaiveDate) -> Result<(Scope, PushRequest), HubError> {
+    Ok((office(), office_batch(units, today)?.request()))
+}
+
+fn office_batch(units: &OrgTree, today: NaiveDate) -> Result<Batch, HubError> {
     let mut batch = Batch::new();
     for s in sessions(today) {
-        s.validate(&units, today)
+        s.validate(units, today)
             .map_err(|e| invalid("session", e))?;
         batch.add(&s.commune, &s)?;
     }
@@ -555,7 +566,7 @@ pub fn seed_office(hub: &mut HubStore, today: NaiveDate) -> Result<usize, HubErr
             ..fixtures::person(p.name)
         };
         person
-            .validate(&units, today)
+            .validate(units, today)
             .map_err(|e| invalid("person", e))?;
         let id = batch.add(&person.commune, &person)?;
         // A visit every two weeks over the last year (the shortest interval
@@ -577,49 +588,8 @@ pub fn seed_office(hub: &mut HubStore, today: NaiveDate) -> Result<usize, HubErr
         }
     }
     for s in surveys(today) {
-        s.validate(&units, today)
-            .map_err(|e| invalid("survey", e))?;
+        s.validate(units, today).map_err(|e| invalid("survey", e))?;
         batch.add(&s.commune, &s)?;
     }
-    let n = batch.push(hub)?;
-    hub.conn().execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-        [SEEDED_KEY, &today.to_string()],
-    )?;
-    Ok(n)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use pcmt_model::report::{IndicatorCode as I, Period};
-
-    #[test]
-    fn the_office_demo_gives_every_section_figures_and_is_seeded_once() {
-        let mut hub = HubStore::open_in_memory().unwrap();
-        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        seed(&mut hub).unwrap();
-        let n = seed_office(&mut hub, today).unwrap();
-        assert!(n > 40, "{n} records");
-        assert_eq!(seed_office(&mut hub, today).unwrap(), 0);
-        let r = pcmt_core::report::compute(
-            hub.conn(),
-            hub.units(),
-            hub.rules(),
-            "62-610",
-            &Period::range(today - chrono::Days::new(364), today).unwrap(),
-        )
-        .unwrap();
-        let v = |c: I| r.indicator(c).and_then(|i| i.value).unwrap_or(0.0);
-        assert!(v(I::Sessions) >= 14.0);
-        assert_eq!(v(I::CommunesReached), 100.0);
-        assert!(v(I::SchoolsReached) > 0.0 && v(I::SchoolsReached) < 100.0);
-        assert_eq!(v(I::PeopleManaged), 4.0);
-        assert!(v(I::CheckInsDone) > 0.0);
-        assert_eq!(v(I::PositiveTests), 1.0);
-        assert_eq!(v(I::SitesFound), 4.0);
-        assert_eq!(v(I::PlantsDestroyed), 2365.0);
-        assert_eq!(v(I::ReplantingFound), 0.0);
-        assert!(v(I::AreaDestroyed) > 1000.0);
-    }
+    Ok(batch)
 }

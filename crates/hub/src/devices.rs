@@ -3,6 +3,7 @@
 //! (a fast hash is right for high-entropy secrets; codes are also one-time
 //! and expire).
 
+use crate::audit::{self, Action, Entry};
 use crate::storage::{self, CodeRow, DeviceRow};
 use crate::store::{HubError, HubStore};
 use pcmt_core::sync::wire::Enrolment;
@@ -81,11 +82,14 @@ impl HubStore {
         officer: &str,
         valid_secs: i64,
     ) -> Result<String, HubError> {
-        let (code_hash, communes, shown) = new_code(communes)?;
-        self.conn().execute(
+        let (code_hash, communes_json, shown) = new_code(communes)?;
+        let tx = self.conn_mut().transaction()?;
+        tx.execute(
             "INSERT INTO enrolment_codes (code_hash, communes, officer, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![code_hash, communes, officer, now() + valid_secs],
+            params![code_hash, communes_json, officer, now() + valid_secs],
         )?;
+        audit::sqlite_append(&tx, &Entry::code_issued(communes, officer))?;
+        tx.commit()?;
         Ok(shown)
     }
 
@@ -127,6 +131,10 @@ impl HubStore {
                officer = excluded.officer, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
             params![device.to_string(), token_hash, code_row.communes, code_row.officer, now()],
         )?;
+        audit::sqlite_append(
+            &tx,
+            &Entry::enrolled(device, &code_row.officer, &code_row.communes),
+        )?;
         tx.commit()?;
         storage::enrolment(token, &code_row.communes, code_row.officer)
     }
@@ -153,21 +161,44 @@ impl HubStore {
 
     /// The office withdraws a device (officer left, token leaked).
     pub fn revoke(&mut self, device: Uuid) -> Result<bool, HubError> {
-        let n = self.conn().execute(
-            "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-            params![device.to_string(), now()],
-        )?;
-        Ok(n > 0)
+        let tx = self.conn_mut().transaction()?;
+        let revoked: Option<(String, String)> = tx
+            .query_row(
+                "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL
+                 RETURNING officer, communes",
+                params![device.to_string(), now()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((officer, communes)) = &revoked {
+            audit::sqlite_append(
+                &tx,
+                &Entry::withdrawn(Action::DeviceRevoked, device, officer, communes),
+            )?;
+        }
+        tx.commit()?;
+        Ok(revoked.is_some())
     }
 
     /// The office marks a device lost: refused for good, never enrolled again.
     pub fn mark_lost(&mut self, device: Uuid) -> Result<bool, HubError> {
-        let n = self.conn().execute(
-            "UPDATE devices SET lost_at = ?2, revoked_at = coalesce(revoked_at, ?2)
-             WHERE id = ?1 AND lost_at IS NULL",
-            params![device.to_string(), now()],
-        )?;
-        Ok(n > 0)
+        let tx = self.conn_mut().transaction()?;
+        let lost: Option<(String, String)> = tx
+            .query_row(
+                "UPDATE devices SET lost_at = ?2, revoked_at = coalesce(revoked_at, ?2)
+                 WHERE id = ?1 AND lost_at IS NULL RETURNING officer, communes",
+                params![device.to_string(), now()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((officer, communes)) = &lost {
+            audit::sqlite_append(
+                &tx,
+                &Entry::withdrawn(Action::DeviceLost, device, officer, communes),
+            )?;
+        }
+        tx.commit()?;
+        Ok(lost.is_some())
     }
 }
 

@@ -5,11 +5,13 @@
 //! the thin axum layer in front of it; [`dashboard`] is the office's web
 //! pages (reports, charts, downloads) behind a staff sign-in.
 
+pub mod audit;
 pub mod dashboard;
 pub mod demo;
 pub mod devices;
 pub mod limiter;
 pub mod pg;
+mod pg_dashboard;
 pub mod server;
 pub mod storage;
 pub mod store;

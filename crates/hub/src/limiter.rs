@@ -4,7 +4,9 @@
 //!
 //! Simple on purpose: one hub process serves one office, a restart forgets
 //! the counts (an attacker gains a few guesses per restart), and nothing is
-//! written to disk for a wrong guess. Addresses are per client IP, an IPv6
+//! written to disk for a wrong guess. Hub processes sharing a PostgreSQL
+//! database count apart: N processes behind one address allow N times the
+//! tries. Addresses are per client IP, an IPv6
 //! client per /64 (one host usually holds a whole /64, and would otherwise
 //! get a fresh count with every address).
 

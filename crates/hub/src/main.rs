@@ -1,6 +1,7 @@
 //! `pcmt-hub`: the district hub as its own process.
 
 use clap::Parser;
+use pcmt_hub::dashboard::auth;
 use pcmt_hub::{demo, server, HubStore};
 use std::net::SocketAddr;
 #[cfg(test)]
@@ -20,7 +21,7 @@ struct Args {
     db: PathBuf,
     /// The hub's database: `sqlite:PATH` (one district office, the default)
     /// or `postgres://user@host:port/db` (several hub processes may share
-    /// it; sync, enrolment and upward sync for now, no dashboard).
+    /// it).
     #[arg(long, value_name = "URL")]
     database: Option<String>,
     /// With PostgreSQL: connections this process keeps open.
@@ -146,27 +147,31 @@ impl Database {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let (storage, sqlite) = match Database::of(&args)? {
-        Database::Sqlite(path) => {
-            let hub: server::Shared = Arc::new(Mutex::new(HubStore::open(&path)?));
-            (hub.clone() as server::Storage, Some(hub))
-        }
+    // `kind` follows the address in the line saying where the hub listens.
+    let (storage, kind): (server::Storage, &str) = match Database::of(&args)? {
+        Database::Sqlite(path) => (Arc::new(Mutex::new(HubStore::open(&path)?)), ""),
         Database::Postgres(url) => {
-            if args.demo || args.add_staff.is_some() {
-                return Err("--demo and --add-staff need the SQLite store for now \
-                            (the dashboard is not built on PostgreSQL yet); \
-                            use --db PATH or --database sqlite:PATH"
-                    .into());
-            }
             let pool_size = args.pool_size;
             // The synchronous client runs its own runtime: connect off the
             // async workers.
             let store =
                 tokio::task::spawn_blocking(move || pcmt_hub::PgHubStore::connect(&url, pool_size))
                     .await??;
-            (Arc::new(store) as server::Storage, None)
+            (Arc::new(store), " (PostgreSQL)")
         }
     };
+    let result = run_with(args, storage.clone(), kind).await;
+    // A PostgreSQL pool's connections each own a small runtime, which must
+    // not be dropped on an async worker.
+    tokio::task::spawn_blocking(move || drop(storage)).await?;
+    result
+}
+
+async fn run_with(
+    args: Args,
+    storage: server::Storage,
+    kind: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
     if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
         let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
         let (officer, hours) = (officer.clone(), args.code_hours);
@@ -214,29 +219,53 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
-    match sqlite {
-        Some(hub) => run_sqlite(args, hub).await,
-        None => serve_postgres(args, storage).await,
+    if let (Some(name), Some(unit)) = (args.add_staff.clone(), args.unit.clone()) {
+        let password = staff_password()?;
+        let (n, u) = (name.clone(), unit.clone());
+        tokio::task::spawn_blocking(move || auth::add_staff(&*storage, &n, &password, &u))
+            .await??;
+        println!("staff account {name} can now sign in to the dashboard for unit {unit}");
+        return Ok(());
     }
-}
-
-/// The hub on PostgreSQL: the sync routes only. The dashboard, the demo
-/// seed and staff accounts work on the SQLite store's report rows and
-/// tables, which are not on PostgreSQL yet.
-async fn serve_postgres(
-    args: Args,
-    storage: server::Storage,
-) -> Result<(), Box<dyn std::error::Error>> {
+    let mut demo_password = None;
+    if args.demo {
+        let (office, today) = (args.demo_office, chrono::Local::now().date_naive());
+        let password = hex::encode(random_secret()?);
+        let (shown, store) = (password.clone(), storage.clone());
+        let (sessions, records) = tokio::task::spawn_blocking(move || {
+            let sessions = demo::seed(&*store)?;
+            let records = if office {
+                demo::seed_office(&*store, today)?
+            } else {
+                0
+            };
+            auth::add_staff(&*store, DEMO_STAFF, &password, DEMO_UNIT)?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((sessions, records))
+        })
+        .await?
+        .map_err(|e| e.to_string())?;
+        if sessions > 0 {
+            println!("seeded the demo district with {sessions} sessions");
+        }
+        if records > 0 {
+            println!("seeded a year of the demo district's field work: {records} records");
+        }
+        demo_password = Some(shown);
+    }
     let listener = Listener::bind(&args).await?;
-    println!("pcmt-hub listening on {} (PostgreSQL)", listener.url()?);
-    let keep = storage.clone();
+    let url = listener.url()?;
+    if let Some(password) = demo_password {
+        println!(
+            "demo dashboard account: {DEMO_STAFF} / {password} (unit {DEMO_UNIT}) at {url}/dashboard"
+        );
+    }
+    // Last line before serving: the end-to-end harness reads the address
+    // from it (the rest of the line, on SQLite).
+    println!("pcmt-hub listening on {url}{kind}");
     tokio::select! {
-        r = listener.serve(server::storage_router(storage)) => r?,
+        r = listener.serve(server::router(storage)) => r?,
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
-    // The pool's connections each own a small runtime, which must not be
-    // dropped on an async worker.
-    tokio::task::spawn_blocking(move || drop(keep)).await?;
     Ok(())
 }
 
@@ -247,49 +276,6 @@ async fn on_blocking<T: Send + 'static>(
     work: impl FnOnce(&dyn pcmt_hub::HubStorage) -> Result<T, pcmt_hub::HubError> + Send + 'static,
 ) -> Result<T, Box<dyn std::error::Error>> {
     Ok(tokio::task::spawn_blocking(move || work(&*storage)).await??)
-}
-
-/// The hub on SQLite: staff accounts, the demo district and the dashboard
-/// besides the sync routes.
-async fn run_sqlite(args: Args, shared: server::Shared) -> Result<(), Box<dyn std::error::Error>> {
-    let lock = || shared.lock().unwrap_or_else(|p| p.into_inner());
-    if let (Some(name), Some(unit)) = (&args.add_staff, &args.unit) {
-        let password = staff_password()?;
-        lock().add_staff(name, &password, unit)?;
-        println!("staff account {name} can now sign in to the dashboard for unit {unit}");
-        return Ok(());
-    }
-    let mut demo_password = None;
-    if args.demo {
-        let mut hub = lock();
-        let n = demo::seed(&mut hub)?;
-        if n > 0 {
-            println!("seeded the demo district with {n} sessions");
-        }
-        if args.demo_office {
-            let n = demo::seed_office(&mut hub, chrono::Local::now().date_naive())?;
-            if n > 0 {
-                println!("seeded a year of the demo district's field work: {n} records");
-            }
-        }
-        let password = hex::encode(random_secret()?);
-        hub.add_staff(DEMO_STAFF, &password, DEMO_UNIT)?;
-        demo_password = Some(password);
-    }
-    let listener = Listener::bind(&args).await?;
-    let url = listener.url()?;
-    if let Some(password) = demo_password {
-        println!(
-            "demo dashboard account: {DEMO_STAFF} / {password} (unit {DEMO_UNIT}) at {url}/dashboard"
-        );
-    }
-    // Last line before serving: the end-to-end harness waits for it.
-    println!("pcmt-hub listening on {url}");
-    tokio::select! {
-        r = listener.serve(server::router(shared)) => r?,
-        _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
-    }
-    Ok(())
 }
 
 /// The bound port, plain or with the office's certificate.

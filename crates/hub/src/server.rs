@@ -27,48 +27,26 @@ use pcmt_core::sync::{
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// The SQLite hub store shared by the request handlers (and, in tests and
-/// the office tools, by whoever issues codes). The dashboard needs it.
+/// The SQLite hub store as the binary, tests and benchmarks hold it; it
+/// serves as a [`Storage`] too.
 pub type Shared = Arc<Mutex<HubStore>>;
 
-/// Any hub storage behind the sync routes: SQLite or PostgreSQL.
+/// Any hub storage behind the routes: SQLite or PostgreSQL.
 pub type Storage = Arc<dyn HubStorage>;
 
 /// The sync routes and the office dashboard, with the dashboard's default
 /// sign-in limits.
-pub fn router(hub: Shared) -> Router {
-    router_with(hub, Limits::default())
+pub fn router(storage: Storage) -> Router {
+    router_with(storage, Limits::default())
 }
 
 /// As [`router`], with these limits on failed sign-ins, codes and tokens
 /// (one count shared by the dashboard and the sync routes).
-pub fn router_with(hub: Shared, limits: Limits) -> Router {
+pub fn router_with(storage: Storage, limits: Limits) -> Router {
     let limiter = Arc::new(Limiter::new(limits));
-    sync_routes(hub.clone(), limiter.clone())
+    sync_routes(storage.clone(), limiter.clone())
         .route("/", get(|| async { Redirect::to(crate::dashboard::HOME) }))
-        .merge(crate::dashboard::router(hub, limiter))
-}
-
-/// The sync routes on any store, without the dashboard: its reports are
-/// computed from the SQLite store's projection rows, which the PostgreSQL
-/// store does not keep yet. Its pages answer 501 and say so.
-pub fn storage_router(storage: Storage) -> Router {
-    sync_routes(storage, Arc::new(Limiter::new(Limits::default())))
-        .route(
-            &format!("{}/{{*rest}}", crate::dashboard::HOME),
-            get(|| async { dashboard_unavailable() }),
-        )
-        .route(
-            crate::dashboard::HOME,
-            get(|| async { dashboard_unavailable() }),
-        )
-}
-
-fn dashboard_unavailable() -> (StatusCode, &'static str) {
-    (
-        StatusCode::NOT_IMPLEMENTED,
-        "Bảng điều khiển chỉ chạy trên kho SQLite của huyện. / The dashboard runs on the SQLite store only for now.\n",
-    )
+        .merge(crate::dashboard::router(storage, limiter))
 }
 
 /// What the sync routes work with: the store and the counts of failures.
@@ -90,16 +68,8 @@ fn sync_routes(storage: Storage, limiter: Arc<Limiter>) -> Router {
 
 /// Serves until the listener fails or the future is dropped. Client
 /// addresses reach the handlers for the limits on failed attempts.
-pub async fn serve(listener: tokio::net::TcpListener, hub: Shared) -> std::io::Result<()> {
-    serve_router(listener, router(hub)).await
-}
-
-/// Serves the sync routes on any store (see [`storage_router`]).
-pub async fn serve_storage(
-    listener: tokio::net::TcpListener,
-    storage: Storage,
-) -> std::io::Result<()> {
-    serve_router(listener, storage_router(storage)).await
+pub async fn serve(listener: tokio::net::TcpListener, storage: Storage) -> std::io::Result<()> {
+    serve_router(listener, router(storage)).await
 }
 
 /// Serves `router` over plain HTTP.
@@ -231,19 +201,6 @@ impl From<SyncError> for Failure {
         };
         Failure::new(status, e.to_string())
     }
-}
-
-/// Runs `work` on the store on a blocking thread: SQLite calls never hold
-/// up the async workers.
-pub(crate) async fn on_store<T: Send + 'static>(
-    hub: Shared,
-    work: impl FnOnce(&mut HubStore) -> T + Send + 'static,
-) -> Result<T, tokio::task::JoinError> {
-    tokio::task::spawn_blocking(move || {
-        let mut store = hub.lock().unwrap_or_else(|p| p.into_inner());
-        work(&mut store)
-    })
-    .await
 }
 
 /// Runs `work` on the storage on a blocking thread: database calls never

@@ -8,23 +8,28 @@
 //! may hold, how a document's changes are merged and checked, how a pull is
 //! cut into batches and how codes and tokens are made live here, once.
 
+use crate::audit::{self, Action};
+use crate::dashboard::storage::OfficeStorage;
 use crate::devices::{self, Scope};
 use crate::store::{HubError, HubStore};
 use automerge::{AutoCommit, Change};
-use pcmt_core::record_doc;
+use pcmt_core::projection::{self, RowWriter};
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
 };
+use pcmt_core::{record_doc, CoreError};
 use pcmt_model::Labelled;
+use pcmt_model::StatusRules;
 use std::sync::Mutex;
 use uuid::Uuid;
 
 /// Rows read per pull before the byte budget is checked again.
 pub(crate) const PULL_ROWS: u32 = 2000;
 
-/// The hub's storage as the sync routes and the office tools use it.
-/// Every method is one transaction: it either happens whole or not at all.
-pub trait HubStorage: Send + Sync {
+/// The hub's storage as the sync routes and the office tools use it (the
+/// dashboard's part is [`OfficeStorage`]). Every method is one
+/// transaction: it either happens whole or not at all.
+pub trait HubStorage: OfficeStorage + Send + Sync {
     /// Stores a device's changes. A document outside the device's communes
     /// refuses the whole push: nothing of it is stored.
     fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError>;
@@ -70,6 +75,15 @@ pub trait HubStorage: Send + Sync {
     /// `UPLINK_ORIGIN`) and moves the uplink pull cursor to `cursor`, in
     /// one transaction; returns how many documents it changed.
     fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError>;
+
+    // The audit log (see `crate::audit`). Pushes, enrolments, codes and
+    // revocations write their entries themselves, in their transaction.
+
+    /// Appends one entry for what writes nothing else: a download, a
+    /// failed sign-in. Never called with a request's entry as sent.
+    fn append_audit(&self, entry: &audit::Entry) -> Result<(), HubError>;
+    /// A page of the entries `query` may read, newest first.
+    fn audit_log(&self, query: &audit::Query) -> Result<audit::Page, HubError>;
 }
 
 /// Meta key of the position of the higher hub's feed this hub holds.
@@ -122,11 +136,17 @@ impl HubStorage for Mutex<HubStore> {
     fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError> {
         lock(self).apply_from_above(batch, cursor)
     }
+    fn append_audit(&self, entry: &audit::Entry) -> Result<(), HubError> {
+        lock(self).append_audit(entry)
+    }
+    fn audit_log(&self, query: &audit::Query) -> Result<audit::Page, HubError> {
+        lock(self).audit_log(query)
+    }
 }
 
 /// A panic elsewhere must not take the hub down with it: SQLite rolled the
 /// half-done transaction back, so the store is still consistent.
-fn lock(hub: &Mutex<HubStore>) -> std::sync::MutexGuard<'_, HubStore> {
+pub(crate) fn lock(hub: &Mutex<HubStore>) -> std::sync::MutexGuard<'_, HubStore> {
     hub.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -173,6 +193,8 @@ pub(crate) struct Merged {
     pub commune: String,
     /// The changes the hub did not hold, in the order they were sent.
     pub fresh: Vec<Change>,
+    /// What they did to the record, for the audit log.
+    pub action: Action,
 }
 
 /// Who sends the changes being applied: a device, within its scope, or the
@@ -230,6 +252,7 @@ pub(crate) fn merge(
             )));
         }
     }
+    let was_deleted = record_doc::is_deleted(&doc);
     let mut fresh = Vec::new();
     for bytes in &dc.changes {
         let change = Change::from_bytes(bytes.clone())
@@ -258,12 +281,56 @@ pub(crate) fn merge(
             header.commune
         )));
     }
+    let action = match (existing, was_deleted, record_doc::is_deleted(&doc)) {
+        (_, false, true) => Action::RecordDeleted,
+        (None, _, _) => Action::RecordCreated,
+        (Some(_), true, false) => Action::RecordRestored,
+        _ => Action::RecordChanged,
+    };
     Ok(Some(Merged {
         doc,
         kind: header.kind.code(),
         commune: header.commune,
         fresh,
+        action,
     }))
+}
+
+/// A store's projection rows inside the push's transaction, with the
+/// savepoints that let one document's rows be rolled back alone.
+pub(crate) trait RowStore: RowWriter {
+    fn savepoint(&mut self, sql: &str) -> Result<(), HubError>;
+    /// The store's own error back out of a row writer's.
+    fn storage_error(&self, e: CoreError) -> HubError;
+}
+
+/// Refreshes the projection rows of a document just stored, inside a
+/// savepoint. The hub relays what tablets send and never validated record
+/// bodies, so a body it cannot read (a newer app's schema) must not refuse
+/// the push: the document is stored and synced as before, its rows are
+/// rolled back to their last readable state, and the office's log says
+/// which record the reports leave out. A storage failure fails the push.
+pub(crate) fn refresh_rows(
+    rows: &mut impl RowStore,
+    doc: &AutoCommit,
+    rules: &StatusRules,
+) -> Result<(), HubError> {
+    rows.savepoint("SAVEPOINT project_doc")?;
+    match projection::project(rows, doc, rules) {
+        Ok(()) => rows.savepoint("RELEASE project_doc"),
+        Err(error) => {
+            rows.savepoint("ROLLBACK TO project_doc")?;
+            rows.savepoint("RELEASE project_doc")?;
+            if error.is_storage() {
+                return Err(rows.storage_error(error));
+            }
+            let id = record_doc::read_header(doc)
+                .map(|h| h.id.to_string())
+                .unwrap_or_default();
+            tracing::warn!(%id, %error, "record left out of the hub's reports");
+            Ok(())
+        }
+    }
 }
 
 /// The acknowledgement of a push whose transaction committed.

@@ -1,14 +1,18 @@
 //! The office dashboard through its HTTP routes (the router alone, no
 //! socket): sign-in, sessions, scope, the sign-in limit and the downloads,
-//! on a hub seeded with the demo district's year of field work.
+//! on a hub seeded with the demo district's year of field work. Every test
+//! runs on both stores: `sqlite::name` and `postgres::name`, the second
+//! skipped with a printed line when `PCMT_TEST_PG` is not set.
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
-use pcmt_hub::dashboard::auth::Limits;
-use pcmt_hub::server::{router_with, Shared};
-use pcmt_hub::{demo, HubStore};
+use pcmt_hub::dashboard::auth::{self, Limits};
+use pcmt_hub::pg::TestDatabase;
+use pcmt_hub::server::{router_with, Storage};
+use pcmt_hub::{demo, HubStorage, HubStore};
+use std::future::Future;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,25 +24,80 @@ const DISTRICT: &str = "62-610";
 const PEK: &str = "62-610-23284";
 const CHOONG: &str = "62-610-23287";
 
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::run(super::$name, None);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(db) = pcmt_hub::pg::TestDatabase::from_env(stringify!($name))
+                        .expect("the PostgreSQL server of PCMT_TEST_PG")
+                    else {
+                        return;
+                    };
+                    super::run(super::$name, Some(&db));
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    without_a_session_every_page_and_download_sends_to_the_sign_in,
+    the_right_password_opens_the_report_of_the_staff_members_unit,
+    a_wrong_password_or_name_gets_a_clear_error_and_no_session,
+    repeated_failures_lock_the_username_even_for_the_right_password,
+    a_commune_account_sees_its_commune_only,
+    downloads_have_their_type_a_vietnamese_name_and_parse,
+    signing_out_ends_the_session,
+    the_audit_log_shows_a_staff_member_only_their_units_entries,
+    downloads_and_sign_ins_are_logged_for_the_units_they_concern,
+);
+
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-/// A demo hub with two accounts: the district office and Đăk Pék's.
-fn hub() -> Router {
-    let mut store = HubStore::open_in_memory().unwrap();
-    demo::seed_office(&mut store, today()).unwrap();
-    store.add_staff("huyen", PASSWORD, DISTRICT).unwrap();
-    store.add_staff("dakpek", PASSWORD, PEK).unwrap();
-    let shared: Shared = Arc::new(Mutex::new(store));
-    router_with(
-        shared,
+/// Runs a scenario on a demo hub with two accounts, the district office and
+/// Đăk Pék's, on SQLite (in memory) or on the PostgreSQL database given;
+/// the scenario gets the router and the store (for what tablets do). The
+/// store is made and dropped outside the runtime: the PostgreSQL client's
+/// connections each own a small runtime of their own.
+fn run<F: Future<Output = ()>>(
+    scenario: impl FnOnce(Router, Storage) -> F,
+    pg: Option<&TestDatabase>,
+) {
+    let storage: Storage = match pg {
+        None => Arc::new(Mutex::new(HubStore::open_in_memory().unwrap())),
+        Some(db) => Arc::new(db.store().unwrap()),
+    };
+    demo::seed_office(&*storage, today()).unwrap();
+    auth::add_staff(&*storage, "huyen", PASSWORD, DISTRICT).unwrap();
+    auth::add_staff(&*storage, "dakpek", PASSWORD, PEK).unwrap();
+    let app = router_with(
+        storage.clone(),
         Limits {
             per_user: 3,
             failure_delay: Duration::from_millis(5),
             ..Limits::default()
         },
-    )
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(scenario(app, storage.clone()));
+    drop(runtime);
+    drop(storage);
 }
 
 async fn send(app: &Router, req: Request<Body>) -> Response {
@@ -109,11 +168,10 @@ async fn sign_in(app: &Router, user: &str) -> String {
     cookie.split(';').next().unwrap().to_string()
 }
 
-#[tokio::test]
-async fn without_a_session_every_page_and_download_sends_to_the_sign_in() {
-    let app = hub();
+async fn without_a_session_every_page_and_download_sends_to_the_sign_in(app: Router, _: Storage) {
     for path in [
         "/dashboard",
+        "/dashboard/audit",
         "/dashboard/export/xlsx",
         "/dashboard?unit=62-610&kind=month",
     ] {
@@ -130,9 +188,7 @@ async fn without_a_session_every_page_and_download_sends_to_the_sign_in() {
     assert_eq!(header_of(&root, header::LOCATION), "/dashboard");
 }
 
-#[tokio::test]
-async fn the_right_password_opens_the_report_of_the_staff_members_unit() {
-    let app = hub();
+async fn the_right_password_opens_the_report_of_the_staff_members_unit(app: Router, _: Storage) {
     let cookie = sign_in(&app, "Huyen").await;
     let r = send(&app, get("/dashboard", Some(&cookie))).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -156,9 +212,7 @@ async fn the_right_password_opens_the_report_of_the_staff_members_unit() {
     assert!(en.contains("Drug prevention and control report"));
 }
 
-#[tokio::test]
-async fn a_wrong_password_or_name_gets_a_clear_error_and_no_session() {
-    let app = hub();
+async fn a_wrong_password_or_name_gets_a_clear_error_and_no_session(app: Router, _: Storage) {
     for (user, password) in [("huyen", "sai mật khẩu"), ("khong-co", PASSWORD)] {
         let r = send(&app, form(user, password)).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -169,9 +223,7 @@ async fn a_wrong_password_or_name_gets_a_clear_error_and_no_session() {
     }
 }
 
-#[tokio::test]
-async fn repeated_failures_lock_the_username_even_for_the_right_password() {
-    let app = hub();
+async fn repeated_failures_lock_the_username_even_for_the_right_password(app: Router, _: Storage) {
     for _ in 0..3 {
         let r = send(&app, form("huyen", "đoán mò đoán mò")).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -183,9 +235,7 @@ async fn repeated_failures_lock_the_username_even_for_the_right_password() {
     sign_in(&app, "dakpek").await;
 }
 
-#[tokio::test]
-async fn a_commune_account_sees_its_commune_only() {
-    let app = hub();
+async fn a_commune_account_sees_its_commune_only(app: Router, _: Storage) {
     let cookie = sign_in(&app, "dakpek").await;
     let own = send(&app, get(&format!("/dashboard?unit={PEK}"), Some(&cookie))).await;
     assert_eq!(own.status(), StatusCode::OK);
@@ -211,10 +261,8 @@ async fn a_commune_account_sees_its_commune_only() {
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn downloads_have_their_type_a_vietnamese_name_and_parse() {
+async fn downloads_have_their_type_a_vietnamese_name_and_parse(app: Router, _: Storage) {
     use calamine::{open_workbook_from_rs, Reader, Xlsx};
-    let app = hub();
     let cookie = sign_in(&app, "huyen").await;
     // The last twelve months: the whole demo year.
     let from = today() - chrono::Days::new(364);
@@ -287,9 +335,7 @@ async fn downloads_have_their_type_a_vietnamese_name_and_parse() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn signing_out_ends_the_session() {
-    let app = hub();
+async fn signing_out_ends_the_session(app: Router, _: Storage) {
     let cookie = sign_in(&app, "huyen").await;
     let out = send(
         &app,
@@ -303,4 +349,143 @@ async fn signing_out_ends_the_session() {
     assert!(header_of(&out, header::SET_COOKIE).contains("Max-Age=0"));
     let after = send(&app, get("/dashboard", Some(&cookie))).await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
+}
+
+/// A tablet enrolled in `commune` for `officer` pushes a new session;
+/// returns the record's id.
+fn tablet_pushes_a_session(hub: &dyn HubStorage, commune: &str, officer: &str) -> uuid::Uuid {
+    use pcmt_core::record_doc::{self, ChangeNote};
+    use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
+    use pcmt_model::{RecordKind, SessionForm, SessionInput, Topic, VenueKind};
+    let code = hub.issue_code(&[commune.into()], officer, 3600).unwrap();
+    let enrolment = hub.enrol(&code, uuid::Uuid::now_v7()).unwrap();
+    let scope = hub.authenticate(&enrolment.token).unwrap();
+    let id = uuid::Uuid::now_v7();
+    let input = SessionInput {
+        date: today(),
+        commune: commune.into(),
+        venue_kind: VenueKind::Market,
+        venue_name: "Chợ phiên".into(),
+        form: SessionForm::Broadcast,
+        attendees: 40,
+        women: 20,
+        topics: vec![Topic::DisguisedDrugs],
+        details: Default::default(),
+    };
+    let note = ChangeNote {
+        officer: officer.into(),
+    };
+    let mut doc =
+        record_doc::new_record(id, commune, &input, automerge::ActorId::random(), &note, 0)
+            .unwrap();
+    hub.push(
+        &scope,
+        &PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device: scope.device,
+            docs: vec![DocChanges::since(
+                id,
+                RecordKind::Session,
+                commune,
+                &mut doc,
+                &[],
+            )],
+        },
+    )
+    .unwrap();
+    id
+}
+
+fn rows(html: &str) -> usize {
+    html.matches("<tr data-action=").count()
+}
+
+async fn the_audit_log_shows_a_staff_member_only_their_units_entries(app: Router, store: Storage) {
+    // The stores are called from blocking threads, as the server does.
+    let at_pek = tokio::task::spawn_blocking(move || {
+        let at_pek = tablet_pushes_a_session(&*store, PEK, "A Lưu");
+        tablet_pushes_a_session(&*store, CHOONG, "Y Bình");
+        at_pek
+    })
+    .await
+    .unwrap();
+
+    let commune = sign_in(&app, "dakpek").await;
+    let r = send(&app, get("/dashboard/audit", Some(&commune))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = text(r).await;
+    assert!(html.contains("Nhật ký truy cập và thay đổi"));
+    assert!(html.contains("A Lưu"), "its own tablet's officer");
+    let hex = at_pek.simple().to_string();
+    assert!(html.contains(&format!("<code>{}</code>", &hex[hex.len() - 8..])));
+    assert!(!html.contains("Y Bình"), "another commune's tablet");
+    assert!(!html.contains("Xã Đăk Choong"));
+
+    // The district's year of seeded records fills more than a page.
+    let district = sign_in(&app, "huyen").await;
+    let html = text(send(&app, get("/dashboard/audit", Some(&district))).await).await;
+    assert!(html.contains("A Lưu") && html.contains("Y Bình"));
+    let first = html.find("<tr data-action=").unwrap();
+    let row = &html[first..first + html[first..].find("</tr>").unwrap()];
+    assert!(
+        row.starts_with(r#"<tr data-action="signed_in""#) && row.contains("<td>huyen<"),
+        "newest first, this sign-in: {row}"
+    );
+    assert_eq!(rows(&html), 100, "a page of a hundred");
+    assert!(html.contains(r#"id="older" href="/dashboard/audit?page=1""#));
+    let older = text(send(&app, get("/dashboard/audit?page=1", Some(&district))).await).await;
+    assert!(rows(&older) > 0 && older.contains(r#"id="newer""#));
+    assert!(
+        !older.contains("<td>huyen<"),
+        "the sign-in was on the first page"
+    );
+
+    // A record's own entries, from the link in its row.
+    let path = format!("/dashboard/audit?record={at_pek}&lang=en");
+    let html = text(send(&app, get(&path, Some(&commune))).await).await;
+    assert_eq!(rows(&html), 1);
+    assert!(html.contains("Record created") && html.contains("1 changes"));
+    assert!(html.contains("Access and change log"));
+    let bad = send(&app, get("/dashboard/audit?device=nope", Some(&commune))).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(text(bad).await.contains("Bộ lọc không hợp lệ"));
+}
+
+async fn downloads_and_sign_ins_are_logged_for_the_units_they_concern(app: Router, _: Storage) {
+    let wrong = send(&app, form("huyen", "sai mật khẩu")).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let cookie = sign_in(&app, "huyen").await;
+    let report = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
+    assert!(report.contains(r#"id="audit-link" href="/dashboard/audit""#));
+    let csv = send(
+        &app,
+        get(
+            &format!("/dashboard/export/csv?unit={DISTRICT}&kind=year&year=2026"),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+
+    let html = text(send(&app, get("/dashboard/audit", Some(&cookie))).await).await;
+    let actions: Vec<&str> = html
+        .split(r#"<tr data-action=""#)
+        .skip(1)
+        .take(3)
+        .map(|row| &row[..row.find('"').unwrap()])
+        .collect();
+    assert_eq!(
+        actions,
+        ["export_downloaded", "signed_in", "sign_in_failed"]
+    );
+    assert!(html.contains("Tải báo cáo về"));
+    assert!(html.contains("Bảng chỉ tiêu (CSV)"));
+    assert!(html.contains("Năm 2026 (từ 01/01/2026 đến 31/12/2026)"));
+
+    // Đăk Pék's account reads neither the district's export nor its sign-ins.
+    let commune = sign_in(&app, "dakpek").await;
+    let html = text(send(&app, get("/dashboard/audit", Some(&commune))).await).await;
+    assert!(!html.contains("export_downloaded"));
+    assert!(!html.contains("sign_in_failed"));
+    assert!(!html.contains("<td>huyen<"));
 }

@@ -33,9 +33,8 @@ fn start() -> TlsHub {
     std::fs::write(&cert, &cert_pem).unwrap();
     std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
 
-    let mut store = HubStore::open_in_memory().unwrap();
-    store.add_staff("huyen", PASSWORD, "62-610").unwrap();
-    let hub: Shared = Arc::new(Mutex::new(store));
+    let hub: Shared = Arc::new(Mutex::new(HubStore::open_in_memory().unwrap()));
+    pcmt_hub::dashboard::auth::add_staff(&*hub, "huyen", PASSWORD, "62-610").unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

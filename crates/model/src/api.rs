@@ -44,6 +44,10 @@ pub struct LockState {
     pub locked: bool,
     /// Seconds before another PIN is accepted, after too many wrong ones.
     pub wait_s: i64,
+    /// The officer's language, kept outside the encrypted store so the PIN
+    /// screen speaks it before the store opens.
+    #[serde(default)]
+    pub lang: Lang,
 }
 
 /// What the frame and the settings screen show about this tablet.

@@ -628,6 +628,40 @@ impl ExportFormat {
 pub struct ExportDone {
     pub path: String,
     pub bytes: u64,
+    /// The file names people (họ tên, CCCD…): the screen warns, and says
+    /// the export was logged either way.
+    pub personal_data: bool,
+}
+
+impl ExportFormat {
+    /// Whether files of this kind name people. Reports are counts per unit
+    /// and the map files hold plots of land (point, area, species, action),
+    /// never who lives there or who was found: none does today. A new
+    /// format that lists people must say so here, and the screens warn.
+    /// `pcmt-export`'s tests check every format's bytes for the register's
+    /// names and citizen IDs against this answer.
+    pub fn has_personal_data(self) -> bool {
+        match self {
+            Self::Xlsx | Self::Csv | Self::GeoJson | Self::Kml => false,
+        }
+    }
+}
+
+/// Nhật ký xuất tệp: one file saved from this tablet, kept in the store so
+/// every export can be accounted for (who, what, when).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportEntry {
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    pub officer: String,
+    pub format: ExportFormat,
+    pub unit: String,
+    pub unit_name: String,
+    pub period: Period,
+    /// The file's name in the export folder.
+    pub file: String,
+    pub bytes: u64,
+    pub personal_data: bool,
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ pub struct Props {
     pub state: LockState,
     /// The store is open: the app may show itself.
     pub on_open: Callback<LockState>,
+    /// The officer switched the language here, before any store is open.
+    pub on_lang: Callback<LockState>,
 }
 
 fn secret_input(id: &str, value: &UseStateHandle<String>) -> Html {
@@ -102,10 +104,25 @@ pub fn LockScreen(props: &Props) -> Html {
         )
     });
     let errs = &*errors;
+    let toggle_lang = {
+        let on_lang = props.on_lang.clone();
+        let next = if l == Lang::Vi { Lang::En } else { Lang::Vi };
+        Callback::from(move |_: MouseEvent| {
+            let on_lang = on_lang.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(state) = api::choose_lang(next).await {
+                    on_lang.emit(state);
+                }
+            });
+        })
+    };
     html! {
         <div class="first-start lock">
             <form class="card" id={if choosing { "pin-setup" } else { "unlock-form" }} onsubmit={on_submit} novalidate=true>
-                <h1>{ "Sổ tay PCMT" }</h1>
+                <div class="lock-top">
+                    <h1>{ "Sổ tay PCMT" }</h1>
+                    <button type="button" id="lock-lang" class="secondary" onclick={toggle_lang}>{ l.pick("English", "Tiếng Việt") }</button>
+                </div>
                 if choosing {
                     <h2>{ l.pick("Đặt mã PIN cho máy này", "Choose a PIN for this tablet") }</h2>
                     <p class="lead">{ l.pick(

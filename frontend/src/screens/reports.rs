@@ -165,10 +165,22 @@ fn export_button(ctx: &Ctx, unit: &str, period: Period, format: ExportFormat) ->
         wasm_bindgen_futures::spawn_local(async move {
             match api::export_report(&unit, &period, format).await {
                 Ok(done) => ctx.notify.emit(Notice::Ok(format!(
-                    "{} {} ({})",
+                    "{} {} ({}). {} {}",
                     ctx.t("Đã lưu tệp", "File saved:"),
                     done.path,
-                    ui::size(done.bytes)
+                    ui::size(done.bytes),
+                    if done.personal_data {
+                        ctx.t(
+                            "Tệp có thông tin cá nhân: giữ kín, không gửi qua mạng xã hội.",
+                            "The file holds personal data: keep it private, never send it over social media.",
+                        )
+                    } else {
+                        ctx.t(
+                            "Tệp không có thông tin cá nhân (chỉ số liệu tổng hợp và vị trí điểm trồng).",
+                            "The file holds no personal data (only totals and the sites' positions).",
+                        )
+                    },
+                    ctx.t("Đã ghi vào nhật ký xuất tệp.", "Logged in the export log."),
                 ))),
                 Err(e) => ctx.fail(&e),
             }

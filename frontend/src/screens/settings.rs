@@ -3,10 +3,12 @@
 
 use crate::api;
 use crate::app::{Ctx, Notice};
+use crate::load::{fetched, use_fetch};
 use crate::ui::{self, field, list_choice, setter, text_input, Keys};
 use pcmt_model::api::{CommandError, Settings};
 use pcmt_model::pin::check_new_pin;
-use pcmt_model::{Field, FieldError, Lang};
+use pcmt_model::report::ExportEntry;
+use pcmt_model::{Field, FieldError, Labelled, Lang};
 use yew::prelude::*;
 
 #[function_component]
@@ -93,8 +95,51 @@ pub fn SettingsScreen() -> Html {
                     <dt>{ l.pick("Phiên bản", "Version") }</dt><dd>{ &info.app_version }</dd>
                 </dl>
             </section>
+            <ExportLog />
             <ChangePin />
         </div>
+    }
+}
+
+/// Nhật ký xuất tệp: every report file saved from this tablet, so the
+/// officer can account for each one.
+#[function_component]
+fn ExportLog() -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let log = use_fetch(ctx.generation, |_| api::export_log());
+    let l = ctx.lang;
+    html! {
+        <section class="card" id="export-log">
+            <h3>{ l.pick("Nhật ký xuất tệp", "Export log") }</h3>
+            { fetched(&ctx, &log, |entries: &Vec<ExportEntry>| if entries.is_empty() {
+                html! { <p class="meta">{ l.pick("Chưa xuất tệp nào từ máy này.", "No file exported from this tablet yet.") }</p> }
+            } else {
+                html! {
+                    <table class="table">
+                        <thead><tr>
+                            <th>{ l.pick("Lúc", "When") }</th>
+                            <th>{ l.pick("Tệp", "File") }</th>
+                            <th>{ l.pick("Đơn vị, kỳ", "Unit, period") }</th>
+                            <th>{ l.pick("Cán bộ", "Officer") }</th>
+                            <th>{ l.pick("Dữ liệu cá nhân", "Personal data") }</th>
+                        </tr></thead>
+                        <tbody>
+                            { for entries.iter().map(|e| html! {
+                                <tr>
+                                    <td>{ ui::moment(e.at) }</td>
+                                    <td>{ format!("{} ({}, {})", e.file, e.format.label(l), ui::size(e.bytes)) }</td>
+                                    <td>{ format!("{} · {}", e.unit_name, e.period.label(l)) }</td>
+                                    <td>{ &e.officer }</td>
+                                    <td>{ if e.personal_data { l.pick("Có", "Yes") } else { l.pick("Không", "No") } }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                }
+            }) }
+        </section>
     }
 }
 

@@ -56,6 +56,7 @@ pub fn set_up(state: State<'_, AppState>, input: SetupInput) -> Result<AppInfo, 
     answer((|| {
         let mut store = state.store()?;
         store.save_settings(&input.settings)?;
+        state.remember_lang(input.settings.lang);
         if !code.is_empty() {
             store.set_local_value(ENROL_CODE_KEY, Some(code))?;
         }
@@ -71,6 +72,7 @@ pub fn save_settings(
 ) -> Result<AppInfo, CommandError> {
     answer(state.store()?.save_settings(&settings))?;
     state.lock_after(settings.lock_after_min);
+    state.remember_lang(settings.lang);
     answer(info(&state))
 }
 

@@ -4,6 +4,7 @@
 
 use crate::state::AppState;
 use pcmt_model::api::{CommandError, LockState};
+use pcmt_model::Lang;
 use tauri::State;
 
 #[tauri::command]
@@ -44,4 +45,12 @@ pub fn change_pin(
     new: String,
 ) -> Result<(), CommandError> {
     state.change_pin(&old, &new)
+}
+
+/// The language toggle on the PIN screen: the officer may not read
+/// Vietnamese, and the store with their settings is not open yet.
+#[tauri::command]
+pub fn choose_lang(state: State<'_, AppState>, lang: Lang) -> LockState {
+    state.remember_lang(lang);
+    state.lock_state()
 }

@@ -5,7 +5,7 @@ use super::answer;
 use crate::state::AppState;
 use pcmt_core::CoreError;
 use pcmt_model::api::CommandError;
-use pcmt_model::report::{ExportDone, ExportFormat, Period, Report};
+use pcmt_model::report::{ExportDone, ExportEntry, ExportFormat, Period, Report};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use tauri::State;
@@ -26,10 +26,8 @@ pub fn export_report(
     period: Period,
     format: ExportFormat,
 ) -> Result<ExportDone, CommandError> {
-    let lang = state
-        .settings_or_defaults()
-        .map_err(CommandError::from)?
-        .lang;
+    let settings = state.settings_or_defaults().map_err(CommandError::from)?;
+    let lang = settings.lang;
     let (report, sites) = {
         let store = state.store()?;
         let report = answer(store.report(&unit, &period))?;
@@ -46,15 +44,38 @@ pub fn export_report(
             format!("Could not make the export file: {e}"),
         )
     })?;
-    let path = state
-        .export_dir
-        .join(pcmt_export::file_names(format, &report.unit.name, &report.period).1);
+    let file = pcmt_export::file_names(format, &report.unit.name, &report.period).1;
+    let path = state.export_dir.join(&file);
     write_whole(&path, &bytes).map_err(|e| write_error(&state.export_dir, e))?;
+    let entry = ExportEntry {
+        at: chrono::Utc::now().timestamp(),
+        officer: settings.officer,
+        format,
+        unit: report.unit.code.clone(),
+        unit_name: report.unit.name.clone(),
+        period,
+        file,
+        bytes: bytes.len() as u64,
+        personal_data: format.has_personal_data(),
+    };
+    // The file is whole before it is logged: a log line never stands for a
+    // file that was not written. A file written but not logged (the store
+    // failed) is reported as a failure, so the officer knows.
+    answer(state.store()?.log_export(&entry))?;
     Ok(ExportDone {
         path: path.display().to_string(),
-        bytes: bytes.len() as u64,
+        bytes: entry.bytes,
+        personal_data: entry.personal_data,
     })
 }
+
+/// The latest files saved from this tablet, for the settings screen.
+#[tauri::command]
+pub fn export_log(state: State<'_, AppState>) -> Result<Vec<ExportEntry>, CommandError> {
+    answer(state.store()?.exports(EXPORT_LOG_SHOWN))
+}
+
+const EXPORT_LOG_SHOWN: u32 = 20;
 
 /// Writes beside the target and renames, so a cut (a kill, a full disk)
 /// never leaves half a workbook under the real name.

@@ -1,20 +1,23 @@
 //! Office staff (cán bộ văn phòng) and their browser sessions.
 //!
-//! Passwords are kept as Argon2id PHC strings (salt and parameters inside),
-//! checked outside the store's lock because a check costs tens of
+//! The rules live here, once, for both stores: a store only keeps the rows
+//! ([`OfficeStorage`]). Passwords are kept as Argon2id PHC strings (salt
+//! and parameters inside), checked outside the store (the SQLite store's
+//! lock, a PostgreSQL connection) because a check costs tens of
 //! milliseconds on purpose. A signed-in browser holds a 256-bit random token
 //! in an HttpOnly, SameSite=Strict cookie; the hub keeps only its SHA-256,
 //! like device tokens. Failed sign-ins are answered after a delay and
 //! counted per username and per client address in memory (see
 //! [`crate::limiter`]).
 
+use super::storage::OfficeStorage;
+use crate::audit::Entry;
 use crate::devices::{hash, now, random_bytes};
 use crate::limiter::Key;
 pub use crate::limiter::Limits;
-use crate::store::{HubError, HubStore};
+use crate::store::HubError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use rusqlite::{params, OptionalExtension};
 use std::net::IpAddr;
 
 /// Short enough to type, long enough that the rate limit makes guessing hopeless.
@@ -41,12 +44,6 @@ pub enum StaffError {
     Hash(String),
     #[error(transparent)]
     Hub(#[from] HubError),
-}
-
-impl From<rusqlite::Error> for StaffError {
-    fn from(e: rusqlite::Error) -> Self {
-        StaffError::Hub(HubError::Db(e))
-    }
 }
 
 /// Argon2id with the crate's defaults (19 MiB, 2 passes, 1 lane: OWASP's
@@ -91,100 +88,71 @@ pub fn normalize_username(name: &str) -> String {
     name.trim().to_ascii_lowercase()
 }
 
-impl HubStore {
-    /// Adds a staff account, or resets its password and unit if it exists.
-    pub fn add_staff(
-        &mut self,
-        username: &str,
-        password: &str,
-        unit: &str,
-    ) -> Result<(), StaffError> {
-        let username = normalize_username(username);
-        if !valid_username(&username) {
-            return Err(StaffError::BadUsername);
-        }
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(StaffError::WeakPassword);
-        }
-        if self.units().get(unit).is_none() {
-            return Err(StaffError::UnknownUnit(unit.into()));
-        }
-        let phc = hash_password(password)?;
-        let tx = self.conn_mut().transaction()?;
-        tx.execute(
-            "INSERT INTO staff (username, phc, unit, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit",
-            params![username, phc, unit, now()],
-        )?;
-        // A reset password ends the sessions opened with the old one.
-        tx.execute(
-            "DELETE FROM staff_sessions WHERE username = ?1",
-            [&username],
-        )?;
-        tx.commit()?;
-        Ok(())
+/// Adds a staff account, or resets its password and unit if it exists
+/// (which ends the sessions opened with the old password).
+pub fn add_staff(
+    store: &(impl OfficeStorage + ?Sized),
+    username: &str,
+    password: &str,
+    unit: &str,
+) -> Result<(), StaffError> {
+    let username = normalize_username(username);
+    if !valid_username(&username) {
+        return Err(StaffError::BadUsername);
     }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(StaffError::WeakPassword);
+    }
+    if store.units().get(unit).is_none() {
+        return Err(StaffError::UnknownUnit(unit.into()));
+    }
+    let phc = hash_password(password)?;
+    store.put_staff(&username, &phc, unit, now())?;
+    Ok(())
+}
 
-    /// The stored hash and unit of a staff member, to be checked outside the lock.
-    pub fn staff_credentials(&self, username: &str) -> Result<Option<(String, Staff)>, HubError> {
-        let username = normalize_username(username);
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT phc, unit FROM staff WHERE username = ?1",
-                [&username],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        Staff {
-                            username: username.clone(),
-                            unit: r.get(1)?,
-                        },
-                    ))
-                },
-            )
-            .optional()?)
-    }
+/// The stored hash and unit of a staff member, to be checked outside the
+/// store (a check takes tens of milliseconds on purpose).
+pub fn staff_credentials(
+    store: &(impl OfficeStorage + ?Sized),
+    username: &str,
+) -> Result<Option<(String, Staff)>, HubError> {
+    let username = normalize_username(username);
+    Ok(store
+        .staff_account(&username)?
+        .map(|(phc, unit)| (phc, Staff { username, unit })))
+}
 
-    /// Opens a session for a staff member who has just proved their
-    /// password; returns the token for the cookie. Expired sessions are
-    /// swept on the way.
-    pub fn open_staff_session(&mut self, username: &str) -> Result<String, HubError> {
-        let token = hex::encode(random_bytes::<32>()?);
-        let conn = self.conn();
-        conn.execute("DELETE FROM staff_sessions WHERE expires_at <= ?1", [now()])?;
-        conn.execute(
-            "INSERT INTO staff_sessions (token_hash, username, expires_at) VALUES (?1, ?2, ?3)",
-            params![hash(&token), username, now() + SESSION_SECS],
-        )?;
-        Ok(token)
-    }
+/// Opens a session for a staff member who has just proved their password,
+/// and logs the sign-in in the same transaction; returns the token for the
+/// cookie. The store keeps only its SHA-256.
+pub fn open_session(
+    store: &(impl OfficeStorage + ?Sized),
+    staff: &Staff,
+    address: Option<IpAddr>,
+) -> Result<String, HubError> {
+    let token = hex::encode(random_bytes::<32>()?);
+    let now = now();
+    store.put_staff_session(
+        &hash(&token),
+        &staff.username,
+        now + SESSION_SECS,
+        now,
+        &Entry::signed_in(&staff.username, &staff.unit, address),
+    )?;
+    Ok(token)
+}
 
-    /// The staff member a cookie's token belongs to, if the session is live.
-    pub fn staff_session(&self, token: &str) -> Result<Option<Staff>, HubError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT s.username, f.unit FROM staff_sessions s JOIN staff f ON f.username = s.username
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-                params![hash(token), now()],
-                |r| {
-                    Ok(Staff {
-                        username: r.get(0)?,
-                        unit: r.get(1)?,
-                    })
-                },
-            )
-            .optional()?)
-    }
+/// The staff member a cookie's token belongs to, if the session is live.
+pub fn session_of(
+    store: &(impl OfficeStorage + ?Sized),
+    token: &str,
+) -> Result<Option<Staff>, HubError> {
+    store.staff_session(&hash(token), now())
+}
 
-    pub fn close_staff_session(&mut self, token: &str) -> Result<(), HubError> {
-        self.conn().execute(
-            "DELETE FROM staff_sessions WHERE token_hash = ?1",
-            [hash(token)],
-        )?;
-        Ok(())
-    }
+pub fn close_session(store: &(impl OfficeStorage + ?Sized), token: &str) -> Result<(), HubError> {
+    store.delete_staff_session(&hash(token))
 }
 
 /// What a sign-in's failures are counted under: its username and, when
@@ -207,46 +175,6 @@ mod tests {
         assert!(!verify_password(&phc, "mật khẩu sai"));
         assert!(!verify_password("not a hash", "x"));
         assert_ne!(phc, hash_password("mật khẩu đủ dài").unwrap(), "salted");
-    }
-
-    #[test]
-    fn accounts_need_a_known_unit_a_long_password_and_a_plain_name() {
-        let mut hub = HubStore::open_in_memory().unwrap();
-        assert!(matches!(
-            hub.add_staff("an", "short", "62-610"),
-            Err(StaffError::WeakPassword)
-        ));
-        assert!(matches!(
-            hub.add_staff("an", "long enough pw", "99"),
-            Err(StaffError::UnknownUnit(_))
-        ));
-        assert!(matches!(
-            hub.add_staff("a n", "long enough pw", "62-610"),
-            Err(StaffError::BadUsername)
-        ));
-        hub.add_staff(" An ", "long enough pw", "62-610").unwrap();
-        let (phc, staff) = hub.staff_credentials("AN").unwrap().unwrap();
-        assert!(verify_password(&phc, "long enough pw"));
-        assert_eq!(staff.unit, "62-610");
-    }
-
-    #[test]
-    fn sessions_are_stored_hashed_and_end_on_logout_or_password_reset() {
-        let mut hub = HubStore::open_in_memory().unwrap();
-        hub.add_staff("an", "long enough pw", "62-610").unwrap();
-        let token = hub.open_staff_session("an").unwrap();
-        assert_eq!(token.len(), 64, "256 bits in hex");
-        let stored: Vec<u8> = hub
-            .conn()
-            .query_row("SELECT token_hash FROM staff_sessions", [], |r| r.get(0))
-            .unwrap();
-        assert_ne!(stored, token.as_bytes());
-        assert_eq!(hub.staff_session(&token).unwrap().unwrap().unit, "62-610");
-        hub.close_staff_session(&token).unwrap();
-        assert!(hub.staff_session(&token).unwrap().is_none());
-        let token = hub.open_staff_session("an").unwrap();
-        hub.add_staff("an", "another long pw", "62-610").unwrap();
-        assert!(hub.staff_session(&token).unwrap().is_none());
     }
 
     #[test]

@@ -9,13 +9,12 @@
 //! own.
 
 use super::{percent_encode, DashError};
-use crate::store::HubStore;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use pcmt_core::report;
+use pcmt_core::report::{self, ReportSource};
 use pcmt_model::report::{ExportFormat, Period};
-use pcmt_model::{Labelled, Lang};
+use pcmt_model::{Labelled, Lang, OrgTree, StatusRules};
 
 /// The format a download route names (`/export/xlsx`).
 pub fn format_named(name: &str) -> Result<ExportFormat, DashError> {
@@ -23,17 +22,18 @@ pub fn format_named(name: &str) -> Result<ExportFormat, DashError> {
 }
 
 pub fn file(
-    hub: &HubStore,
+    rows: &mut dyn ReportSource,
+    units: &OrgTree,
+    rules: &StatusRules,
     format: ExportFormat,
     unit: &str,
     period: &Period,
     lang: Lang,
 ) -> Result<Response, DashError> {
-    let (conn, units, rules) = (hub.conn(), hub.units(), hub.rules());
     let unit_name = units.get(unit).map(|u| u.name.as_str()).unwrap_or(unit);
-    let r = report::compute(conn, units, rules, unit, period)?;
+    let r = report::compute(rows, units, rules, unit, period)?;
     let sites = if format.is_map() {
-        report::site_features(conn, units, unit, period)?
+        report::site_features(rows, units, unit, period)?
     } else {
         Vec::new()
     };

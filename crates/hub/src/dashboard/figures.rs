@@ -5,11 +5,11 @@
 //! exported workbook.
 
 use super::DashError;
-use crate::store::HubStore;
 use chrono::{Datelike, Months, NaiveDate};
 use pcmt_core::report;
+use pcmt_core::report::ReportSource;
 use pcmt_model::report::{IndicatorCode, Period, Report, SiteFeature};
-use pcmt_model::OrgLevel;
+use pcmt_model::{OrgLevel, OrgTree, StatusRules};
 
 /// Trends show at least a year, so a monthly report still shows its
 /// context, and at most three years, so the bars stay readable.
@@ -72,14 +72,19 @@ fn value(r: &Report, code: IndicatorCode) -> f64 {
 }
 
 impl Figures {
-    pub fn compute(hub: &HubStore, unit: &str, period: &Period) -> Result<Self, DashError> {
-        let (conn, units, rules) = (hub.conn(), hub.units(), hub.rules());
-        let report = report::compute(conn, units, rules, unit, period)?;
+    pub fn compute(
+        rows: &mut dyn ReportSource,
+        units: &OrgTree,
+        rules: &StatusRules,
+        unit: &str,
+        period: &Period,
+    ) -> Result<Self, DashError> {
+        let report = report::compute(rows, units, rules, unit, period)?;
         let mut trends = Vec::new();
         for month in trend_months(period) {
             let p = Period::month(month.year(), month.month())
                 .map_err(|e| DashError::BadQuery(e.to_string()))?;
-            let r = report::compute(conn, units, rules, unit, &p)?;
+            let r = report::compute(rows, units, rules, unit, &p)?;
             trends.push(MonthFigures {
                 month,
                 sessions: value(&r, IndicatorCode::Sessions),
@@ -93,9 +98,9 @@ impl Figures {
         }
         let communes = units
             .units_within(unit, OrgLevel::Commune)
-            .map(|c| report::compute(conn, units, rules, &c.code, period))
+            .map(|c| report::compute(rows, units, rules, &c.code, period))
             .collect::<Result<Vec<_>, _>>()?;
-        let sites = report::site_features(conn, units, unit, period)?;
+        let sites = report::site_features(rows, units, unit, period)?;
         Ok(Self {
             report,
             trends,

@@ -5,21 +5,26 @@
 //! the communes' coverage, a plot of the sites found, and the exports of
 //! `pcmt-export` as downloads.
 //!
+//! - `storage`: what the dashboard needs from a store (both stores).
 //! - `auth`: staff accounts (Argon2id), sessions, the sign-in limiter.
 //! - `query`: what the period and unit choosers send, read into a `Period`.
-//! - `figures`: everything a page shows, computed under one lock.
+//! - `figures`: everything a page shows, from rows read as of one moment.
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
+//! - `audit`: the audit log's page (`crate::audit`); downloads and sign-ins
+//!   are logged here, in their handlers.
 
+mod audit;
 pub mod auth;
 mod charts;
 mod downloads;
 mod figures;
 mod pages;
 mod query;
+pub mod storage;
 
 use crate::limiter::{ClientAddress, Key, Limiter};
-use crate::server::{on_store, OverTls, Shared};
+use crate::server::{OverTls, Storage};
 use crate::store::HubError;
 use auth::Staff;
 use axum::extract::{Form, FromRequestParts, Path, Query, State};
@@ -33,6 +38,7 @@ use pcmt_model::Lang;
 use query::ReportQuery;
 use serde::Deserialize;
 use std::sync::Arc;
+use storage::with_rows;
 
 pub const HOME: &str = "/dashboard";
 pub const LOGIN: &str = "/dashboard/login";
@@ -41,19 +47,30 @@ const COOKIE_NAME: &str = "pcmt_staff";
 
 #[derive(Clone)]
 pub struct DashState {
-    hub: Shared,
+    storage: Storage,
     limiter: Arc<Limiter>,
+}
+
+/// Runs `work` on the storage on a blocking thread: database calls never
+/// hold up the async workers (and the PostgreSQL client must not run on them).
+async fn on_storage<T: Send + 'static>(
+    storage: &Storage,
+    work: impl FnOnce(&dyn crate::HubStorage) -> Result<T, DashError> + Send + 'static,
+) -> Result<T, DashError> {
+    let storage = storage.clone();
+    tokio::task::spawn_blocking(move || work(&*storage)).await?
 }
 
 /// The dashboard's routes; `limiter` counts failed sign-ins (shared with
 /// the sync routes' counts of codes and tokens).
-pub fn router(hub: Shared, limiter: Arc<Limiter>) -> Router {
+pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
     Router::new()
         .route(HOME, get(report_page))
         .route(LOGIN, get(login_page).post(login))
         .route(LOGOUT, axum::routing::post(logout))
         .route("/dashboard/export/{format}", get(download))
-        .with_state(DashState { hub, limiter })
+        .route(audit::AUDIT, get(audit::audit_page))
+        .with_state(DashState { storage, limiter })
 }
 
 /// What goes wrong on a page, in the words staff read.
@@ -61,6 +78,8 @@ pub fn router(hub: Shared, limiter: Arc<Limiter>) -> Router {
 pub enum DashError {
     #[error("{0}")]
     BadQuery(String),
+    #[error("{0}")]
+    BadFilter(String),
     #[error("unit {0} is outside this account's unit")]
     OutsideScope(String),
     #[error("no such download: {0}")]
@@ -78,7 +97,7 @@ pub enum DashError {
 impl DashError {
     fn status(&self) -> StatusCode {
         match self {
-            DashError::BadQuery(_) => StatusCode::BAD_REQUEST,
+            DashError::BadQuery(_) | DashError::BadFilter(_) => StatusCode::BAD_REQUEST,
             DashError::OutsideScope(_) => StatusCode::FORBIDDEN,
             DashError::NoSuchFormat(_) => StatusCode::NOT_FOUND,
             DashError::Core(pcmt_core::CoreError::UnknownOrgUnit(_)) => StatusCode::NOT_FOUND,
@@ -92,6 +111,10 @@ impl DashError {
             DashError::BadQuery(what) => format!(
                 "{}: {what}",
                 lang.pick("Kỳ báo cáo không hợp lệ", "Invalid period")
+            ),
+            DashError::BadFilter(what) => format!(
+                "{}: {what}",
+                lang.pick("Bộ lọc không hợp lệ", "Invalid filter")
             ),
             DashError::OutsideScope(unit) => format!(
                 "{} {unit}.",
@@ -195,11 +218,10 @@ impl FromRequestParts<DashState> for Staff {
         let Some(token) = cookie_token(&parts.headers) else {
             return Err(to_login());
         };
-        match on_store(state.hub.clone(), move |s| s.staff_session(&token)).await {
-            Ok(Ok(Some(staff))) => Ok(staff),
-            Ok(Ok(None)) => Err(to_login()),
-            Ok(Err(e)) => Err(DashError::from(e).page(Lang::Vi)),
-            Err(e) => Err(DashError::from(e).page(Lang::Vi)),
+        match on_storage(&state.storage, move |s| Ok(auth::session_of(s, &token)?)).await {
+            Ok(Some(staff)) => Ok(staff),
+            Ok(None) => Err(to_login()),
+            Err(e) => Err(e.page(Lang::Vi)),
         }
     }
 }
@@ -256,7 +278,10 @@ async fn login(
     }
     let result = async {
         let username = form.username.clone();
-        let found = on_store(state.hub.clone(), move |s| s.staff_credentials(&username)).await??;
+        let found = on_storage(&state.storage, move |s| {
+            Ok(auth::staff_credentials(s, &username)?)
+        })
+        .await?;
         let password = form.password.clone();
         let (phc, staff) = match found {
             Some((phc, staff)) => (phc, Some(staff)),
@@ -264,19 +289,17 @@ async fn login(
         };
         let ok =
             tokio::task::spawn_blocking(move || auth::verify_password(&phc, &password)).await?;
-        match staff.filter(|_| ok) {
-            Some(staff) => {
-                let name = staff.username.clone();
-                Ok(Some(
-                    on_store(state.hub.clone(), move |s| s.open_staff_session(&name)).await??,
-                ))
-            }
-            None => Ok::<_, DashError>(None),
+        match staff {
+            Some(staff) if ok => Ok(Ok(on_storage(&state.storage, move |s| {
+                Ok(auth::open_session(s, &staff, address)?)
+            })
+            .await?)),
+            account => Ok::<_, DashError>(Err(account)),
         }
     }
     .await;
     match result {
-        Ok(Some(token)) => {
+        Ok(Ok(token)) => {
             state
                 .limiter
                 .forget(&Key::Username(auth::normalize_username(&form.username)));
@@ -287,8 +310,19 @@ async fn login(
             );
             response
         }
-        Ok(None) => {
+        Ok(Err(account)) => {
             state.limiter.record_failure(&keys);
+            // Only failures the limiter lets through are checked and
+            // logged, so it bounds the log's growth too.
+            let entry = crate::audit::Entry::sign_in_failed(
+                account
+                    .as_ref()
+                    .map(|a| (a.username.as_str(), a.unit.as_str())),
+                address,
+            );
+            if let Err(e) = on_storage(&state.storage, move |s| Ok(s.append_audit(&entry)?)).await {
+                return e.page(lang);
+            }
             tokio::time::sleep(state.limiter.limits.failure_delay).await;
             refuse(
                 StatusCode::UNAUTHORIZED,
@@ -316,8 +350,8 @@ async fn logout(
     headers: HeaderMap,
 ) -> Response {
     if let Some(token) = cookie_token(&headers) {
-        if let Ok(Err(e)) =
-            on_store(state.hub.clone(), move |s| s.close_staff_session(&token)).await
+        if let Err(e) =
+            on_storage(&state.storage, move |s| Ok(auth::close_session(s, &token)?)).await
         {
             tracing::warn!(error = %e, "could not end a staff session");
         }
@@ -354,20 +388,17 @@ async fn report_page(
     let result = async {
         let today = chrono::Local::now().date_naive();
         let period = q.period(today)?;
-        let figures = on_store(state.hub.clone(), move |s| {
-            let unit = unit_in_scope(s.units(), &staff, &q)?;
-            let figures = figures::Figures::compute(s, &unit, &period)?;
-            Ok::<_, DashError>(pages::report_page(
-                &staff,
-                &q,
-                &figures,
-                s.units(),
-                today,
-                lang,
+        on_storage(&state.storage, move |s| {
+            let (units, rules) = (s.units(), s.rules());
+            let unit = unit_in_scope(&units, &staff, &q)?;
+            let figures = with_rows(s, |rows| {
+                figures::Figures::compute(rows, &units, &rules, &unit, &period)
+            })??;
+            Ok(pages::report_page(
+                &staff, &q, &figures, &units, today, lang,
             ))
         })
-        .await??;
-        Ok::<_, DashError>(figures)
+        .await
     }
     .await;
     match result {
@@ -386,11 +417,22 @@ async fn download(
     let result = async {
         let format = downloads::format_named(&format)?;
         let period = q.period(chrono::Local::now().date_naive())?;
-        on_store(state.hub.clone(), move |s| {
-            let unit = unit_in_scope(s.units(), &staff, &q)?;
-            downloads::file(s, format, &unit, &period, lang)
+        on_storage(&state.storage, move |s| {
+            let (units, rules) = (s.units(), s.rules());
+            let unit = unit_in_scope(&units, &staff, &q)?;
+            let file = with_rows(s, |rows| {
+                downloads::file(rows, &units, &rules, format, &unit, &period, lang)
+            })??;
+            // Logged before it leaves; a download that cannot be logged is not served.
+            s.append_audit(&crate::audit::Entry::export(
+                &staff.username,
+                &unit,
+                format,
+                &period,
+            ))?;
+            Ok(file)
         })
-        .await?
+        .await
     }
     .await;
     match result {

@@ -72,6 +72,8 @@ svg.boundary{width:150px;height:150px}
 .login label{display:flex;flex-direction:column;gap:4px;font-weight:600}
 .lists{display:grid;grid-template-columns:repeat(3,1fr);gap:12px}
 .lists ul{margin:4px 0 0;padding-left:18px}
+.pager{display:flex;gap:12px;align-items:center;margin:12px 0 0}
+td.when,td.short{white-space:nowrap}
 "#;
 
 /// Shows only the fields of the chosen period kind; without script every
@@ -80,7 +82,7 @@ const SCRIPT: &str = "const k=document.getElementById('kind');\
 function sync(){for(const el of document.querySelectorAll('[data-kinds]')){el.hidden=!el.dataset.kinds.split(' ').includes(k.value);}}\
 k.addEventListener('change',sync);sync();";
 
-fn layout(title: &str, lang: Lang, header_right: &str, body: &str) -> String {
+pub(super) fn layout(title: &str, lang: Lang, header_right: &str, body: &str) -> String {
     format!(
         r#"<!DOCTYPE html><html lang="{code}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title><style>{STYLE}</style></head><body><header><span class="brand">Sổ tay PCMT · {brand}</span>{header_right}</header><main>{body}</main></body></html>"#,
         code = match lang {
@@ -524,6 +526,20 @@ fn pending_note(report: &Report, today: chrono::NaiveDate, lang: Lang) -> String
     )
 }
 
+/// The header's right side on a signed-in page: who, `links`, sign out.
+pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang) -> String {
+    let staff_unit = units
+        .get(&staff.unit)
+        .map(|u| u.name.as_str())
+        .unwrap_or(&staff.unit);
+    format!(
+        r#"<span class="who" id="who">{user} · {unit}</span>{links}<form method="post" action="{LOGOUT}"><button id="sign-out" type="submit">{out}</button></form>"#,
+        user = esc(&staff.username),
+        unit = esc(staff_unit),
+        out = lang.pick("Đăng xuất", "Sign out"),
+    )
+}
+
 pub fn report_page(
     staff: &Staff,
     q: &ReportQuery,
@@ -533,16 +549,17 @@ pub fn report_page(
     lang: Lang,
 ) -> String {
     let report = &figures.report;
-    let staff_unit = units
-        .get(&staff.unit)
-        .map(|u| u.name.as_str())
-        .unwrap_or(&staff.unit);
-    let header_right = format!(
-        r#"<span class="who" id="who">{user} · {unit}</span>{toggle}<form method="post" action="{LOGOUT}"><button id="sign-out" type="submit">{out}</button></form>"#,
-        user = esc(&staff.username),
-        unit = esc(staff_unit),
-        toggle = lang_toggle(HOME, q, lang),
-        out = lang.pick("Đăng xuất", "Sign out"),
+    let audit = format!(
+        r#"<a id="audit-link" href="{}{}">{}</a>"#,
+        super::audit::AUDIT,
+        if lang == Lang::En { "?lang=en" } else { "" },
+        lang.pick("Nhật ký truy cập", "Access log")
+    );
+    let header_right = staff_bar(
+        staff,
+        units,
+        &format!("{audit}{}", lang_toggle(HOME, q, lang)),
+        lang,
     );
     let due = report
         .period

@@ -10,7 +10,7 @@ mod bad_input;
 mod crafted;
 
 use crate::contract_tests::{office, push_of, session_doc};
-use crate::dashboard::auth::Limits;
+use crate::dashboard::auth::{self, Limits};
 use crate::server::{router_with, Shared};
 use crate::storage::HubStorage;
 use crate::HubStore;
@@ -27,11 +27,9 @@ pub(super) const PEK: &str = "62-610-23284";
 pub(super) const CHOONG: &str = "62-610-23287";
 pub(super) const PASSWORD: &str = "mật khẩu văn phòng";
 
-/// A hub holding records of two communes, a tablet of Đăk Pék, a district
-/// staff member signed in, and an unused enrolment code.
-pub(super) struct Hub {
-    pub app: Router,
-    pub store: Shared,
+/// What a prepared hub holds: records of two communes, a tablet of Đăk
+/// Pék, a district staff member signed in, and an unused enrolment code.
+pub(super) struct Seeded {
     /// The Đăk Pék tablet.
     pub device: Uuid,
     pub token: String,
@@ -42,41 +40,67 @@ pub(super) struct Hub {
     pub code: String,
 }
 
-pub(super) fn hub_with(limits: Limits) -> Hub {
-    let mut store = HubStore::open_in_memory().expect("an in-memory hub");
-    crate::demo::seed(&mut store).expect("the demo sessions");
-    store
-        .add_staff("huyen", PASSWORD, "62-610")
-        .expect("a staff account");
+/// Prepares any store as [`Seeded`] says.
+pub(super) fn seed(storage: &dyn HubStorage) -> Seeded {
+    crate::demo::seed(storage).expect("the demo sessions");
+    auth::add_staff(storage, "huyen", PASSWORD, "62-610").expect("a staff account");
+    let staff = auth::Staff {
+        username: "huyen".into(),
+        unit: "62-610".into(),
+    };
     let cookie = format!(
         "pcmt_staff={}",
-        store.open_staff_session("huyen").expect("a session")
+        auth::open_session(storage, &staff, None).expect("a session")
     );
-    let store: Shared = Arc::new(Mutex::new(store));
     let (choong_record, mut doc) = session_doc(CHOONG);
-    store
+    storage
         .push(&office(), &push_of(choong_record, CHOONG, &mut doc))
         .expect("a Đăk Choong record");
     let (pek_record, mut doc) = session_doc(PEK);
-    store
+    storage
         .push(&office(), &push_of(pek_record, PEK, &mut doc))
         .expect("a Đăk Pék record");
     let device = Uuid::now_v7();
-    let pek = store
+    let pek = storage
         .issue_code(&[PEK.into()], "A Lưu", 3600)
         .expect("a code");
-    let token = store.enrol(&pek, device).expect("enrolled").token;
-    let code = store
+    let token = storage.enrol(&pek, device).expect("enrolled").token;
+    let code = storage
         .issue_code(&[PEK.into()], "Y Hoa", 3600)
         .expect("a code");
-    Hub {
-        app: router_with(store.clone(), limits),
-        store,
+    Seeded {
         device,
         token,
         cookie,
         choong_record,
         code,
+    }
+}
+
+/// A seeded SQLite hub behind the router.
+pub(super) struct Hub {
+    pub app: Router,
+    pub store: Shared,
+    pub seeded: Seeded,
+}
+
+impl std::ops::Deref for Hub {
+    type Target = Seeded;
+
+    fn deref(&self) -> &Seeded {
+        &self.seeded
+    }
+}
+
+pub(super) fn hub_with(limits: Limits) -> Hub {
+    let store: Shared = Arc::new(Mutex::new(
+        HubStore::open_in_memory().expect("an in-memory hub"),
+    ));
+    let seeded = seed(&*store);
+    Hub {
+        app: router_with(store.clone(), limits),
+        store,
+        seeded,
     }
 }
 
@@ -114,14 +138,45 @@ pub(super) async fn body_of(r: Response) -> Vec<u8> {
         .to_vec()
 }
 
-/// Every row of every table, in a fixed order: equal before and after a
-/// request means the request changed nothing stored.
+/// Failed sign-ins are logged on purpose (the audit log): the one row a
+/// refused request may add.
+pub(crate) fn except_logged_failures(table: &str) -> &'static str {
+    if table == "audit_log" {
+        "WHERE action <> 'sign_in_failed'"
+    } else {
+        ""
+    }
+}
+
+/// The lines of two fingerprints that differ, shortened: what a failing
+/// comparison shows.
+pub(super) fn difference(before: &str, after: &str) -> String {
+    let short = |l: &str| l.chars().take(300).collect::<String>();
+    let (b, a): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    b.iter()
+        .filter(|l| !a.contains(l))
+        .map(|l| format!("- {}", short(l)))
+        .chain(
+            a.iter()
+                .filter(|l| !b.contains(l))
+                .map(|l| format!("+ {}", short(l))),
+        )
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every row of every table, in a fixed order (but for logged failed
+/// sign-ins): equal before and after a request means the request changed
+/// nothing stored.
 pub(super) fn fingerprint(store: &Shared) -> String {
     use std::fmt::Write;
     let hub = store.lock().unwrap_or_else(|p| p.into_inner());
     let conn = hub.conn();
     let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             ORDER BY name",
+        )
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
@@ -131,7 +186,10 @@ pub(super) fn fingerprint(store: &Shared) -> String {
     let mut out = String::new();
     for table in tables {
         let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1"))
+            .prepare(&format!(
+                "SELECT * FROM \"{table}\" {} ORDER BY 1",
+                except_logged_failures(&table)
+            ))
             .unwrap();
         let columns = stmt.column_count();
         let rows = stmt

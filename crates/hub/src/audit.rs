@@ -1,0 +1,696 @@
+//! The audit log (nhật ký truy cập và thay đổi, issue 8): who — a tablet and
+//! the officer it was enrolled for, a staff member, an office tool, the hub
+//! above — changed which record when, and who took which export. Records
+//! hold sensitive personal data (Decree 13/2023), so every change and every
+//! export must be attributable.
+//!
+//! Three rules hold on both stores:
+//! - **Append-only.** Nothing in the hub updates or deletes an entry, no
+//!   route writes one from a request's content, and the database itself
+//!   aborts any UPDATE or DELETE of `audit_log` (triggers; on PostgreSQL
+//!   TRUNCATE too).
+//! - **Same transaction.** An entry commits with what it records: a push's
+//!   documents, an enrolment, a code, a revocation, a staff session. A push
+//!   writes one entry per document it changed (not per Automerge change), so
+//!   a repeated push, which changes nothing, writes nothing, and a refused
+//!   one rolls its entries back with the rest. Downloads and failed sign-ins
+//!   write nothing else: their entry is written before the answer leaves,
+//!   and a download whose entry cannot be written is not served.
+//! - **Scoped reads.** An entry names the org units it concerns (`scope`: a
+//!   record's commune, an export's unit, a device's communes, a staff
+//!   member's unit). Staff read the entries concerning their unit or any
+//!   unit below it. Entries concerning no unit (a failed sign-in under a
+//!   name no account has) are read only by staff whose unit covers every
+//!   commune the hub serves.
+
+use crate::devices::now;
+use crate::store::{HubError, HubStore};
+use crate::uplink::UPLINK_ORIGIN;
+use pcmt_model::report::{ExportFormat, Period};
+use pcmt_model::{labelled_enum, Labelled, OrgLevel, OrgTree, RecordKind};
+use r2d2_postgres::postgres::GenericClient;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Entries per page of the log.
+pub const PAGE_ROWS: u32 = 100;
+
+labelled_enum!(
+    /// Who acted.
+    ActorKind {
+        Device = ("device", "Máy tính bảng", "Tablet"),
+        Staff = ("staff", "Cán bộ văn phòng", "Office staff"),
+        Office = ("office", "Công cụ của văn phòng", "Office tool"),
+        Uplink = ("uplink", "Máy chủ cấp trên", "Higher hub"),
+    }
+);
+
+labelled_enum!(
+    /// What was done.
+    Action {
+        RecordCreated = ("record_created", "Tạo hồ sơ", "Record created"),
+        RecordChanged = ("record_changed", "Sửa hồ sơ", "Record changed"),
+        RecordDeleted = ("record_deleted", "Xóa hồ sơ", "Record deleted"),
+        RecordRestored = ("record_restored", "Khôi phục hồ sơ", "Record restored"),
+        ExportDownloaded = ("export_downloaded", "Tải báo cáo về", "Export downloaded"),
+        CodeIssued = ("code_issued", "Cấp mã đăng ký máy", "Enrolment code issued"),
+        DeviceEnrolled = ("device_enrolled", "Đăng ký máy", "Device enrolled"),
+        DeviceRevoked = ("device_revoked", "Thu hồi máy", "Device revoked"),
+        DeviceLost = ("device_lost", "Báo mất máy", "Device marked lost"),
+        SignedIn = ("signed_in", "Đăng nhập", "Signed in"),
+        SignInFailed = ("sign_in_failed", "Đăng nhập sai", "Failed sign-in"),
+    }
+);
+
+/// Who acted: the kind, the tablet (if one), and a name — the officer the
+/// tablet was enrolled for, or the staff member's username.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub device: Option<Uuid>,
+    pub name: Option<String>,
+}
+
+impl Actor {
+    pub fn staff(username: &str) -> Self {
+        Self {
+            kind: ActorKind::Staff,
+            device: None,
+            name: Some(username.to_string()),
+        }
+    }
+
+    /// The hub's command-line tools (issuing codes, revoking, the demo seed).
+    pub fn office() -> Self {
+        Self {
+            kind: ActorKind::Office,
+            device: None,
+            name: None,
+        }
+    }
+
+    /// Whoever sent changes stored with `origin`: the nil id is the
+    /// office's own tools, [`UPLINK_ORIGIN`] the hub above, anything else a
+    /// tablet, whose officer `officer` looks up (as enrolled at the time).
+    pub(crate) fn of_origin(
+        origin: Uuid,
+        officer: impl FnOnce() -> Result<Option<String>, HubError>,
+    ) -> Result<Self, HubError> {
+        Ok(if origin.is_nil() {
+            Self::office()
+        } else if origin == UPLINK_ORIGIN {
+            Self {
+                kind: ActorKind::Uplink,
+                device: None,
+                name: None,
+            }
+        } else {
+            Self {
+                kind: ActorKind::Device,
+                device: Some(origin),
+                name: officer()?,
+            }
+        })
+    }
+}
+
+/// What else an entry says, by action: how many changes a push brought, an
+/// export's format and period, the officer a code is for, a sign-in's
+/// client address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detail {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ExportFormat>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub officer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// One entry, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub actor: Actor,
+    /// The tablet acted on, when the actor is not one (enrolment, revocation).
+    pub device: Option<Uuid>,
+    pub action: Action,
+    pub record: Option<Uuid>,
+    /// None also for a kind this hub does not know (a newer app's).
+    pub record_kind: Option<RecordKind>,
+    /// The org units the entry concerns: who may read it.
+    pub scope: Vec<String>,
+    pub detail: Detail,
+}
+
+impl Entry {
+    fn new(actor: Actor, action: Action, scope: Vec<String>) -> Self {
+        Self {
+            device: actor.device,
+            actor,
+            action,
+            record: None,
+            record_kind: None,
+            scope,
+            detail: Detail::default(),
+        }
+    }
+
+    /// A document a push (or the hub above) changed, with how many changes.
+    pub(crate) fn record(
+        actor: Actor,
+        action: Action,
+        id: Uuid,
+        kind: &str,
+        commune: &str,
+        changes: usize,
+    ) -> Self {
+        Self {
+            record: Some(id),
+            record_kind: RecordKind::from_code(kind),
+            detail: Detail {
+                changes: Some(u32::try_from(changes).unwrap_or(u32::MAX)),
+                ..Detail::default()
+            },
+            ..Self::new(actor, action, vec![commune.to_string()])
+        }
+    }
+
+    pub(crate) fn code_issued(communes: &[String], officer: &str) -> Self {
+        Self {
+            detail: Detail {
+                officer: Some(officer.to_string()),
+                ..Detail::default()
+            },
+            ..Self::new(Actor::office(), Action::CodeIssued, communes.to_vec())
+        }
+    }
+
+    /// A tablet traded a code for its token: the tablet is the actor, for
+    /// the officer the code was issued to.
+    pub(crate) fn enrolled(device: Uuid, officer: &str, communes_json: &str) -> Self {
+        let actor = Actor {
+            kind: ActorKind::Device,
+            device: Some(device),
+            name: Some(officer.to_string()),
+        };
+        Self::new(actor, Action::DeviceEnrolled, communes_of(communes_json))
+    }
+
+    /// The office withdrew a device: `DeviceRevoked` or `DeviceLost`.
+    pub(crate) fn withdrawn(
+        action: Action,
+        device: Uuid,
+        officer: &str,
+        communes_json: &str,
+    ) -> Self {
+        Self {
+            device: Some(device),
+            detail: Detail {
+                officer: Some(officer.to_string()),
+                ..Detail::default()
+            },
+            ..Self::new(Actor::office(), action, communes_of(communes_json))
+        }
+    }
+
+    pub fn signed_in(username: &str, unit: &str, address: Option<std::net::IpAddr>) -> Self {
+        Self {
+            detail: Detail {
+                address: address.map(|a| a.to_string()),
+                ..Detail::default()
+            },
+            ..Self::new(
+                Actor::staff(username),
+                Action::SignedIn,
+                vec![unit.to_string()],
+            )
+        }
+    }
+
+    /// A wrong password for an account (its username and unit), or a name
+    /// no account has: that name is not kept — people type passwords into
+    /// the wrong field — and the entry concerns no unit.
+    pub fn sign_in_failed(
+        account: Option<(&str, &str)>,
+        address: Option<std::net::IpAddr>,
+    ) -> Self {
+        let (actor, scope) = match account {
+            Some((username, unit)) => (Actor::staff(username), vec![unit.to_string()]),
+            None => (
+                Actor {
+                    kind: ActorKind::Staff,
+                    device: None,
+                    name: None,
+                },
+                Vec::new(),
+            ),
+        };
+        Self {
+            detail: Detail {
+                address: address.map(|a| a.to_string()),
+                ..Detail::default()
+            },
+            ..Self::new(actor, Action::SignInFailed, scope)
+        }
+    }
+
+    pub fn export(username: &str, unit: &str, format: ExportFormat, period: &Period) -> Self {
+        Self {
+            detail: Detail {
+                format: Some(format),
+                period: Some(*period),
+                ..Detail::default()
+            },
+            ..Self::new(
+                Actor::staff(username),
+                Action::ExportDownloaded,
+                vec![unit.to_string()],
+            )
+        }
+    }
+}
+
+/// A device's communes as stored (a JSON list); an unreadable list
+/// concerns no unit rather than refusing what is being recorded.
+fn communes_of(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// An entry as read back, with its position and time (Unix seconds, UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub id: i64,
+    pub at: i64,
+    pub entry: Entry,
+}
+
+/// Which entries to read: those concerning any of `units` (and, with
+/// `unscoped`, those concerning none), narrowed by record, device and time
+/// (`from` included, `until` excluded, Unix seconds), newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub units: Vec<String>,
+    pub unscoped: bool,
+    pub record: Option<Uuid>,
+    pub device: Option<Uuid>,
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+    /// From 0.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Query {
+    /// Everything a staff member of `unit` may read: see the module's comment.
+    pub fn visible_to(tree: &OrgTree, unit: &str) -> Self {
+        const LEVELS: [OrgLevel; 6] = [
+            OrgLevel::Province,
+            OrgLevel::District,
+            OrgLevel::Commune,
+            OrgLevel::Village,
+            OrgLevel::School,
+            OrgLevel::IndustrialZone,
+        ];
+        let units = LEVELS
+            .iter()
+            .flat_map(|level| tree.units_within(unit, *level))
+            .map(|u| u.code.clone())
+            .collect();
+        let mut communes = tree.communes().peekable();
+        let covers_all =
+            communes.peek().is_some() && communes.all(|c| tree.is_within(&c.code, unit));
+        Self {
+            units,
+            unscoped: covers_all,
+            record: None,
+            device: None,
+            from: None,
+            until: None,
+            page: 0,
+            per_page: PAGE_ROWS,
+        }
+    }
+
+    fn limit(&self) -> i64 {
+        i64::from(self.per_page.max(1)) + 1
+    }
+
+    fn offset(&self) -> i64 {
+        i64::from(self.page) * i64::from(self.per_page.max(1))
+    }
+}
+
+/// One page of entries, and whether more (older) ones follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub entries: Vec<Logged>,
+    pub more: bool,
+}
+
+impl Page {
+    /// From `limit()` rows: the extra one only says more follow.
+    fn of(mut entries: Vec<Logged>, q: &Query) -> Self {
+        let more = entries.len() as i64 >= q.limit();
+        entries.truncate(q.per_page.max(1) as usize);
+        Self { entries, more }
+    }
+}
+
+/// The columns of a row, as both stores write and read them (the scope is
+/// JSON text on SQLite and a `text[]` on PostgreSQL).
+struct Columns {
+    actor_kind: &'static str,
+    device: Option<String>,
+    actor: Option<String>,
+    action: &'static str,
+    record: Option<String>,
+    record_kind: Option<&'static str>,
+    detail: String,
+}
+
+impl Columns {
+    fn of(e: &Entry) -> Result<Self, HubError> {
+        Ok(Self {
+            actor_kind: e.actor.kind.code(),
+            device: e.device.map(|d| d.to_string()),
+            actor: e.actor.name.clone(),
+            action: e.action.code(),
+            record: e.record.map(|r| r.to_string()),
+            record_kind: e.record_kind.map(Labelled::code),
+            detail: serde_json::to_string(&e.detail)
+                .map_err(|e| HubError::Malformed(e.to_string()))?,
+        })
+    }
+}
+
+/// A row read back (id, at, actor_kind, device_id, actor, action,
+/// record_id, record_kind, scope, detail).
+struct Read {
+    id: i64,
+    at: i64,
+    actor_kind: String,
+    device: Option<String>,
+    actor: Option<String>,
+    action: String,
+    record: Option<String>,
+    record_kind: Option<String>,
+    scope: Vec<String>,
+    detail: String,
+}
+
+impl TryFrom<Read> for Logged {
+    type Error = HubError;
+
+    fn try_from(r: Read) -> Result<Self, HubError> {
+        let bad = |what: &str, value: &str| {
+            HubError::Malformed(format!("audit entry {}: {what} {value}", r.id))
+        };
+        let uuid = |value: Option<&String>| {
+            value
+                .map(|v| Uuid::parse_str(v).map_err(|_| bad("id", v)))
+                .transpose()
+        };
+        let kind =
+            ActorKind::from_code(&r.actor_kind).ok_or_else(|| bad("actor", &r.actor_kind))?;
+        let device = uuid(r.device.as_ref())?;
+        Ok(Self {
+            id: r.id,
+            at: r.at,
+            entry: Entry {
+                actor: Actor {
+                    kind,
+                    device: if kind == ActorKind::Device {
+                        device
+                    } else {
+                        None
+                    },
+                    name: r.actor,
+                },
+                device,
+                action: Action::from_code(&r.action).ok_or_else(|| bad("action", &r.action))?,
+                record: uuid(r.record.as_ref())?,
+                record_kind: r.record_kind.as_deref().and_then(RecordKind::from_code),
+                scope: r.scope,
+                detail: serde_json::from_str(&r.detail).map_err(|_| bad("detail", &r.detail))?,
+            },
+        })
+    }
+}
+
+// SQLite.
+
+impl HubStore {
+    /// Appends an entry on its own: for what writes nothing else (a
+    /// download, a failed sign-in).
+    pub fn append_audit(&self, entry: &Entry) -> Result<(), HubError> {
+        sqlite_append(self.conn(), entry)
+    }
+
+    pub fn audit_log(&self, q: &Query) -> Result<Page, HubError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail
+             FROM audit_log a
+             WHERE (EXISTS (SELECT 1 FROM json_each(a.scope) s WHERE s.value IN (SELECT value FROM json_each(?1)))
+                    OR (?2 AND a.scope = '[]'))
+               AND (?3 IS NULL OR a.record_id = ?3) AND (?4 IS NULL OR a.device_id = ?4)
+               AND (?5 IS NULL OR a.at >= ?5) AND (?6 IS NULL OR a.at < ?6)
+             ORDER BY a.at DESC, a.id DESC LIMIT ?7 OFFSET ?8",
+        )?;
+        let units = json(&q.units)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    units,
+                    q.unscoped,
+                    q.record.map(|r| r.to_string()),
+                    q.device.map(|d| d.to_string()),
+                    q.from,
+                    q.until,
+                    q.limit(),
+                    q.offset()
+                ],
+                |r| {
+                    Ok((
+                        Read {
+                            id: r.get(0)?,
+                            at: r.get(1)?,
+                            actor_kind: r.get(2)?,
+                            device: r.get(3)?,
+                            actor: r.get(4)?,
+                            action: r.get(5)?,
+                            record: r.get(6)?,
+                            record_kind: r.get(7)?,
+                            scope: Vec::new(),
+                            detail: r.get(9)?,
+                        },
+                        r.get::<_, String>(8)?,
+                    ))
+                },
+            )?
+            .map(|row| {
+                let (mut read, scope) = row?;
+                read.scope = serde_json::from_str(&scope)
+                    .map_err(|_| HubError::Malformed(format!("audit entry {}: scope", read.id)))?;
+                Logged::try_from(read)
+            })
+            .collect::<Result<Vec<_>, HubError>>()?;
+        Ok(Page::of(rows, q))
+    }
+}
+
+fn json(list: &[String]) -> Result<String, HubError> {
+    serde_json::to_string(list).map_err(|e| HubError::Malformed(e.to_string()))
+}
+
+/// Writes `entry` on `conn`, inside whatever transaction it is in.
+pub(crate) fn sqlite_append(conn: &Connection, entry: &Entry) -> Result<(), HubError> {
+    let c = Columns::of(entry)?;
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        now(),
+        c.actor_kind,
+        c.device,
+        c.actor,
+        c.action,
+        c.record,
+        c.record_kind,
+        json(&entry.scope)?,
+        c.detail
+    ])?;
+    Ok(())
+}
+
+/// The officer a tablet is enrolled for.
+pub(crate) fn sqlite_officer(conn: &Connection, device: Uuid) -> Result<Option<String>, HubError> {
+    Ok(conn
+        .query_row(
+            "SELECT officer FROM devices WHERE id = ?1",
+            [device.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+// PostgreSQL.
+
+pub(crate) fn pg_append(client: &mut impl GenericClient, entry: &Entry) -> Result<(), HubError> {
+    let c = Columns::of(entry)?;
+    client.execute(
+        "INSERT INTO audit_log (at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            &now(),
+            &c.actor_kind,
+            &c.device,
+            &c.actor,
+            &c.action,
+            &c.record,
+            &c.record_kind,
+            &entry.scope,
+            &c.detail,
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn pg_officer(
+    client: &mut impl GenericClient,
+    device: Uuid,
+) -> Result<Option<String>, HubError> {
+    Ok(client
+        .query_opt(
+            "SELECT officer FROM devices WHERE id = $1",
+            &[&device.to_string()],
+        )?
+        .map(|r| r.try_get(0))
+        .transpose()?)
+}
+
+pub(crate) fn pg_read(client: &mut impl GenericClient, q: &Query) -> Result<Page, HubError> {
+    let rows = client.query(
+        "SELECT id, at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail
+         FROM audit_log
+         WHERE (scope && $1::text[] OR ($2 AND cardinality(scope) = 0))
+           AND ($3::text IS NULL OR record_id = $3) AND ($4::text IS NULL OR device_id = $4)
+           AND ($5::bigint IS NULL OR at >= $5) AND ($6::bigint IS NULL OR at < $6)
+         ORDER BY at DESC, id DESC LIMIT $7 OFFSET $8",
+        &[
+            &q.units,
+            &q.unscoped,
+            &q.record.map(|r| r.to_string()),
+            &q.device.map(|d| d.to_string()),
+            &q.from,
+            &q.until,
+            &q.limit(),
+            &q.offset(),
+        ],
+    )?;
+    let entries = rows
+        .iter()
+        .map(|r| {
+            Logged::try_from(Read {
+                id: r.try_get(0)?,
+                at: r.try_get(1)?,
+                actor_kind: r.try_get(2)?,
+                device: r.try_get(3)?,
+                actor: r.try_get(4)?,
+                action: r.try_get(5)?,
+                record: r.try_get(6)?,
+                record_kind: r.try_get(7)?,
+                scope: r.try_get(8)?,
+                detail: r.try_get(9)?,
+            })
+        })
+        .collect::<Result<Vec<_>, HubError>>()?;
+    Ok(Page::of(entries, q))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The database itself keeps the log append-only: statements the hub
+    //! never sends, sent around the store, are refused on both stores.
+    use super::*;
+    use crate::storage::HubStorage;
+
+    const TAMPERING: [&str; 2] = [
+        "UPDATE audit_log SET actor = 'someone else'",
+        "DELETE FROM audit_log",
+    ];
+
+    /// `run` sends a statement straight to the database.
+    fn refuses_tampering(hub: &dyn HubStorage, run: impl Fn(&str) -> Result<(), String>) {
+        hub.issue_code(&["62-610-23284".into()], "A Lưu", 3600)
+            .unwrap();
+        let before = hub
+            .audit_log(&Query::visible_to(&OrgTree::demo(), "62-610"))
+            .unwrap();
+        assert_eq!(before.entries.len(), 1);
+        for sql in TAMPERING {
+            let refused = run(sql).expect_err(sql);
+            assert!(refused.contains("append-only"), "{sql}: {refused}");
+        }
+        let after = hub
+            .audit_log(&Query::visible_to(&OrgTree::demo(), "62-610"))
+            .unwrap();
+        assert_eq!(after, before);
+    }
+
+    #[test]
+    fn sqlite_refuses_to_update_or_delete_audit_entries() {
+        let hub = std::sync::Mutex::new(HubStore::open_in_memory().unwrap());
+        refuses_tampering(&hub, |sql| {
+            let store = hub.lock().unwrap();
+            store
+                .conn()
+                .execute(sql, [])
+                .map(drop)
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    #[test]
+    fn postgres_refuses_to_update_delete_or_truncate_audit_entries() {
+        let Some(db) = crate::pg::TestDatabase::from_env(
+            "postgres_refuses_to_update_delete_or_truncate_audit_entries",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let hub = db.store().unwrap();
+        let run = |sql: &str| {
+            hub.client()
+                .unwrap()
+                .batch_execute(sql)
+                .map_err(|e| format!("{e:?}"))
+        };
+        refuses_tampering(&hub, run);
+        let truncate = run("TRUNCATE audit_log").expect_err("TRUNCATE");
+        assert!(truncate.contains("append-only"), "{truncate}");
+    }
+
+    #[test]
+    fn a_district_reads_its_communes_and_unscoped_entries_a_commune_only_its_own() {
+        let tree = OrgTree::demo();
+        let district = Query::visible_to(&tree, "62-610");
+        assert!(district.unscoped);
+        for unit in ["62-610", "62-610-23284", "62-610-23290", "62-610-23284-01"] {
+            assert!(district.units.iter().any(|u| u == unit), "{unit}");
+        }
+        assert!(
+            !district.units.iter().any(|u| u == "62"),
+            "not the province above"
+        );
+        let commune = Query::visible_to(&tree, "62-610-23284");
+        assert!(!commune.unscoped);
+        assert!(commune.units.iter().all(|u| u.starts_with("62-610-23284")));
+        assert!(Query::visible_to(&tree, "62").unscoped);
+    }
+}

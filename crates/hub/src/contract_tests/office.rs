@@ -1,0 +1,245 @@
+//! The dashboard's part of the storage contract (projection rows, reports,
+//! staff accounts, the demo seed), on both stores; and one test that
+//! pushes the same documents into both and compares their reports.
+
+use super::{office, push_of, session_doc};
+use crate::dashboard::auth::{self, StaffError};
+use crate::dashboard::storage::{with_rows, OfficeStorage};
+use crate::devices::hash;
+use crate::storage::HubStorage;
+use crate::{demo, HubStore};
+use automerge::transaction::Transactable;
+use chrono::NaiveDate;
+use pcmt_core::record_doc::{self, ChangeNote};
+use pcmt_core::report;
+use pcmt_core::sync::wire::DocChanges;
+use pcmt_model::report::{IndicatorCode as I, Period, Report, SiteFeature};
+use pcmt_model::RecordKind;
+use std::sync::Mutex;
+
+on_both_stores!(
+    pushed_documents_keep_their_rows_and_an_unreadable_body_is_only_left_out,
+    the_office_demo_gives_every_section_figures_and_is_seeded_once,
+    staff_accounts_need_a_known_unit_a_long_password_and_a_plain_name,
+    staff_sessions_are_stored_hashed_and_end_on_logout_or_password_reset,
+);
+
+const DISTRICT: &str = "62-610";
+const PEK: &str = "62-610-23284";
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+}
+
+fn last_year() -> Period {
+    Period::range(today() - chrono::Days::new(364), today()).unwrap()
+}
+
+fn report_of(hub: &dyn HubStorage, unit: &str, period: &Period) -> Report {
+    let (units, rules) = (hub.units(), hub.rules());
+    with_rows(hub, |rows| {
+        report::compute(rows, &units, &rules, unit, period)
+    })
+    .unwrap()
+    .unwrap()
+}
+
+fn sites_of(hub: &dyn HubStorage, unit: &str, period: &Period) -> Vec<SiteFeature> {
+    let units = hub.units();
+    with_rows(hub, |rows| {
+        report::site_features(rows, &units, unit, period)
+    })
+    .unwrap()
+    .unwrap()
+}
+
+fn value(r: &Report, code: I) -> f64 {
+    r.indicator(code).and_then(|i| i.value).unwrap_or(0.0)
+}
+
+/// The rows follow the documents in the push's transaction: an edit
+/// replaces a row, a deletion removes it, and a body the hub cannot read is
+/// still stored and synced, only left out of the rows.
+fn pushed_documents_keep_their_rows_and_an_unreadable_body_is_only_left_out(hub: &dyn HubStorage) {
+    let june = Period::month(2026, 6).unwrap();
+    let figures = |hub: &dyn HubStorage| {
+        let r = report_of(hub, PEK, &june);
+        (value(&r, I::Sessions), value(&r, I::Attendees))
+    };
+    let (id, mut doc) = session_doc(PEK);
+    hub.push(&office(), &push_of(id, PEK, &mut doc)).unwrap();
+    assert_eq!(figures(hub), (1.0, 200.0));
+
+    let edit = |doc: &mut automerge::AutoCommit, change: &dyn Fn(&mut automerge::AutoCommit)| {
+        let heads = doc.get_heads();
+        change(doc);
+        let mut req = push_of(id, PEK, doc);
+        req.docs[0] = DocChanges::since(id, RecordKind::Session, PEK, doc, &heads);
+        req
+    };
+    let req = edit(&mut doc, &|d| {
+        d.put(automerge::ROOT, "attendees", 250).unwrap();
+    });
+    hub.push(&office(), &req).unwrap();
+    assert_eq!(figures(hub), (1.0, 250.0));
+
+    let (odd, mut odd_doc) = session_doc(PEK);
+    odd_doc
+        .put(automerge::ROOT, "attendees", "rất đông")
+        .unwrap();
+    let ack = hub
+        .push(&office(), &push_of(odd, PEK, &mut odd_doc))
+        .unwrap();
+    assert_eq!(ack.new_changes, 2, "stored and fed to other devices");
+    assert_eq!(hub.document_count().unwrap(), 2);
+    assert_eq!(figures(hub), (1.0, 250.0));
+
+    let note = ChangeNote {
+        officer: "t".into(),
+    };
+    let req = edit(&mut doc, &|d| {
+        record_doc::set_deleted(d, true, &note, 1);
+    });
+    hub.push(&office(), &req).unwrap();
+    assert_eq!(figures(hub), (0.0, 0.0), "a deleted record counts nowhere");
+}
+
+/// `--demo` and `--demo-office` seed through the push path, once however
+/// often the hub starts with them.
+fn the_office_demo_gives_every_section_figures_and_is_seeded_once(hub: &dyn HubStorage) {
+    assert_eq!(demo::seed(hub).unwrap(), 3);
+    assert_eq!(demo::seed(hub).unwrap(), 0);
+    let n = demo::seed_office(hub, today()).unwrap();
+    assert!(n > 40, "{n} records");
+    assert_eq!(demo::seed_office(hub, today()).unwrap(), 0);
+    assert_eq!(hub.document_count().unwrap(), 3 + n as u64);
+    let r = report_of(hub, DISTRICT, &last_year());
+    let v = |c: I| value(&r, c);
+    assert!(v(I::Sessions) >= 14.0);
+    assert_eq!(v(I::CommunesReached), 100.0);
+    assert!(v(I::SchoolsReached) > 0.0 && v(I::SchoolsReached) < 100.0);
+    assert_eq!(v(I::PeopleManaged), 4.0);
+    assert!(v(I::CheckInsDone) > 0.0);
+    assert_eq!(v(I::PositiveTests), 1.0);
+    assert_eq!(v(I::SitesFound), 4.0);
+    assert_eq!(v(I::PlantsDestroyed), 2365.0);
+    assert_eq!(v(I::ReplantingFound), 0.0);
+    assert!(v(I::AreaDestroyed) > 1000.0);
+    assert_eq!(sites_of(hub, DISTRICT, &last_year()).len(), 4);
+}
+
+fn staff_accounts_need_a_known_unit_a_long_password_and_a_plain_name(hub: &dyn HubStorage) {
+    assert!(matches!(
+        auth::add_staff(hub, "an", "short", DISTRICT),
+        Err(StaffError::WeakPassword)
+    ));
+    assert!(matches!(
+        auth::add_staff(hub, "an", "long enough pw", "99"),
+        Err(StaffError::UnknownUnit(_))
+    ));
+    assert!(matches!(
+        auth::add_staff(hub, "a n", "long enough pw", DISTRICT),
+        Err(StaffError::BadUsername)
+    ));
+    auth::add_staff(hub, " An ", "long enough pw", DISTRICT).unwrap();
+    let (phc, staff) = auth::staff_credentials(hub, "AN").unwrap().unwrap();
+    assert!(auth::verify_password(&phc, "long enough pw"));
+    assert_eq!(
+        (staff.username.as_str(), staff.unit.as_str()),
+        ("an", DISTRICT)
+    );
+    assert!(auth::staff_credentials(hub, "binh").unwrap().is_none());
+}
+
+fn staff_sessions_are_stored_hashed_and_end_on_logout_or_password_reset(hub: &dyn HubStorage) {
+    auth::add_staff(hub, "an", "long enough pw", DISTRICT).unwrap();
+    let an = auth::Staff {
+        username: "an".into(),
+        unit: DISTRICT.into(),
+    };
+    let token = auth::open_session(hub, &an, None).unwrap();
+    assert_eq!(token.len(), 64, "256 bits in hex");
+    assert_eq!(
+        auth::session_of(hub, &token).unwrap().unwrap().unit,
+        DISTRICT
+    );
+    // The store holds the token's hash only: the token itself opens nothing.
+    let now = crate::devices::now();
+    assert!(hub.staff_session(token.as_bytes(), now).unwrap().is_none());
+    assert!(hub.staff_session(&hash(&token), now).unwrap().is_some());
+    assert!(
+        hub.staff_session(&hash(&token), now + auth::SESSION_SECS)
+            .unwrap()
+            .is_none(),
+        "expired after {} s",
+        auth::SESSION_SECS
+    );
+    auth::close_session(hub, &token).unwrap();
+    assert!(auth::session_of(hub, &token).unwrap().is_none());
+    let token = auth::open_session(hub, &an, None).unwrap();
+    auth::add_staff(hub, "an", "another long pw", DISTRICT).unwrap();
+    assert!(auth::session_of(hub, &token).unwrap().is_none());
+}
+
+/// Float sums may differ in their last bits between the stores (SQLite
+/// compensates its sums); everything else must be identical.
+fn rounded(mut r: Report) -> Report {
+    for i in &mut r.indicators {
+        i.value = i.value.map(|v| (v * 1e6).round() / 1e6);
+    }
+    r
+}
+
+/// The same documents pushed into both stores give the same reports, for
+/// the district and each commune, over a year, a month and a half-year, and
+/// the same sites; after an edit and a deletion too.
+#[test]
+fn both_stores_report_the_same_for_the_same_pushes() {
+    let Some(db) =
+        crate::pg::TestDatabase::from_env("both_stores_report_the_same_for_the_same_pushes")
+            .expect("the PostgreSQL server of PCMT_TEST_PG")
+    else {
+        return;
+    };
+    let sqlite = Mutex::new(HubStore::open_in_memory().unwrap());
+    let pg = db.store().unwrap();
+    let stores: [&dyn HubStorage; 2] = [&sqlite, &pg];
+    let (scope, req) = demo::office_push(&sqlite.units(), today()).unwrap();
+    // One more session, then deleted: it must count on neither store.
+    let (gone, mut gone_doc) = session_doc(PEK);
+    let first = push_of(gone, PEK, &mut gone_doc);
+    let heads = gone_doc.get_heads();
+    let note = ChangeNote {
+        officer: "t".into(),
+    };
+    record_doc::set_deleted(&mut gone_doc, true, &note, 1);
+    let mut deletion = push_of(gone, PEK, &mut gone_doc);
+    deletion.docs[0] = DocChanges::since(gone, RecordKind::Session, PEK, &mut gone_doc, &heads);
+    for store in stores {
+        store.push(&scope, &req).unwrap();
+        store.push(&office(), &first).unwrap();
+        store.push(&office(), &deletion).unwrap();
+    }
+
+    let mut units: Vec<String> = vec![DISTRICT.into()];
+    units.extend(sqlite.units().communes().map(|c| c.code.clone()));
+    let periods = [
+        last_year(),
+        Period::month(2026, 9).unwrap(),
+        Period::half_year(2026, 1).unwrap(),
+    ];
+    for unit in &units {
+        for period in &periods {
+            let [a, b] = stores.map(|s| rounded(report_of(s, unit, period)));
+            assert_eq!(a, b, "{unit} {period:?}");
+            let [a, b] = stores.map(|s| sites_of(s, unit, period));
+            assert_eq!(a, b, "{unit} {period:?}");
+        }
+    }
+    // Not equal by both being empty: the year has every section's figures.
+    let r = report_of(&pg, DISTRICT, &last_year());
+    assert_eq!(value(&r, I::PeopleManaged), 4.0);
+    assert_eq!(value(&r, I::PlantsDestroyed), 2365.0);
+    assert!(value(&r, I::CheckInsDone) > 0.0);
+    assert_eq!(sites_of(&pg, DISTRICT, &last_year()).len(), 4);
+}
