@@ -105,7 +105,7 @@ fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data(hub: TestH
     assert!(hub.storage.revoke(device).unwrap());
     let err = pek.try_sync(&hub).unwrap_err();
     assert!(
-        matches!(err, CoreError::Sync(SyncError::Refused { status: 403, .. })),
+        matches!(err, CoreError::Sync(SyncError::Revoked)),
         "{err:?}"
     );
     assert!(err.user_message(Lang::Vi).contains("thu hồi"));
@@ -115,6 +115,19 @@ fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data(hub: TestH
         "unsent data stays on the tablet"
     );
     assert_eq!(hub.storage.document_count().unwrap(), 0);
+
+    // Marked lost, it is told so, and a new code does not bring it back.
+    assert!(hub.storage.mark_lost(device).unwrap());
+    let err = pek.try_sync(&hub).unwrap_err();
+    assert!(matches!(err, CoreError::Sync(SyncError::Lost)), "{err:?}");
+    assert!(err.user_message(Lang::Vi).contains("bị mất"));
+    let code = hub.code_for(&[PEK]);
+    let err = pcmt_core::http::HttpTransport::new(&hub.url)
+        .unwrap()
+        .enrol(&code, device)
+        .unwrap_err();
+    assert_eq!(err, SyncError::Lost);
+    assert_eq!(pek.store().unsynced_count().unwrap(), 1);
 
     let reused = TestDevice::new("Y Hoa");
     let err =

@@ -1,7 +1,10 @@
 //! The thin HTTP transport: one POST per request, postcard bodies.
 
 use crate::sync::wire::{self, EnrolRequest, Enrolment, PullResponse, PushAck, PROTOCOL_VERSION};
-use crate::sync::{Request, Response, SyncError, Transport};
+use crate::sync::{
+    Request, Response, SyncError, Transport, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED,
+    REFUSAL_REVOKED,
+};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -18,10 +21,7 @@ pub struct HttpTransport {
 impl HttpTransport {
     /// A transport that presents `token` (the device's) on every request.
     pub fn with_token(base_url: &str, token: &str) -> Result<Self, SyncError> {
-        Ok(Self {
-            token: Some(token.to_string()),
-            ..Self::new(base_url)?
-        })
+        Ok(Self::new(base_url)?.presenting(token))
     }
 
     /// Trades the office's one-time code for this device's token and scope.
@@ -35,15 +35,37 @@ impl HttpTransport {
     }
 
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
-        let client = reqwest::blocking::Client::builder()
+        Self::build(base_url, None)
+    }
+
+    /// A transport that also trusts the certificate authority (or
+    /// self-signed certificate) in `ca_pem`, besides the usual roots: for a
+    /// hub whose HTTPS certificate the office made itself.
+    pub fn trusting(base_url: &str, ca_pem: &[u8]) -> Result<Self, SyncError> {
+        Self::build(base_url, Some(ca_pem))
+    }
+
+    /// The same transport presenting `token` (the device's) on every request.
+    pub fn presenting(self, token: &str) -> Self {
+        Self {
+            token: Some(token.to_string()),
+            ..self
+        }
+    }
+
+    fn build(base_url: &str, ca_pem: Option<&[u8]>) -> Result<Self, SyncError> {
+        let unreachable = |e: reqwest::Error| SyncError::Unreachable(e.to_string());
+        let mut builder = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .build()
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+            .timeout(Duration::from_secs(120));
+        if let Some(pem) = ca_pem {
+            builder = builder
+                .add_root_certificate(reqwest::Certificate::from_pem(pem).map_err(unreachable)?);
+        }
         Ok(Self {
             base: base_url.trim_end_matches('/').to_string(),
             token: None,
-            client,
+            client: builder.build().map_err(unreachable)?,
         })
     }
 
@@ -60,16 +82,48 @@ impl HttpTransport {
             .send()
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         let status = resp.status();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let (refusal, retry_after) = (header(REFUSAL_HEADER), header("retry-after"));
         let bytes = resp
             .bytes()
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         if !status.is_success() {
-            return Err(SyncError::Refused {
-                status: status.as_u16(),
-                message: String::from_utf8_lossy(&bytes).chars().take(500).collect(),
-            });
+            return Err(refusal_of(
+                status.as_u16(),
+                refusal.as_deref(),
+                retry_after.as_deref(),
+                &bytes,
+            ));
         }
         Ok(bytes.to_vec())
+    }
+}
+
+/// The error a refused request means, told apart by the hub's refusal code
+/// where the officer must be told something different.
+fn refusal_of(
+    status: u16,
+    refusal: Option<&str>,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> SyncError {
+    match (status, refusal) {
+        (403, Some(REFUSAL_REVOKED)) => SyncError::Revoked,
+        (403, Some(REFUSAL_LOST)) => SyncError::Lost,
+        (429, Some(REFUSAL_RATE_LIMITED)) => SyncError::TooManyAttempts {
+            retry_after_s: retry_after
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(60),
+        },
+        _ => SyncError::Refused {
+            status,
+            message: String::from_utf8_lossy(body).chars().take(500).collect(),
+        },
     }
 }
 
@@ -129,3 +183,32 @@ pub fn sync_with_hub_observed(
 
 /// Where the time of the last finished sync is kept (a device-local value).
 pub const LAST_SYNC: &str = "last_sync";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hubs_refusal_codes_become_their_own_errors_and_anything_else_stays_a_refusal() {
+        assert_eq!(
+            refusal_of(403, Some("revoked"), None, b""),
+            SyncError::Revoked
+        );
+        assert_eq!(refusal_of(403, Some("lost"), None, b""), SyncError::Lost);
+        assert_eq!(
+            refusal_of(429, Some("rate-limited"), Some("120"), b""),
+            SyncError::TooManyAttempts { retry_after_s: 120 }
+        );
+        assert_eq!(
+            refusal_of(403, None, None, b"outside"),
+            SyncError::Refused {
+                status: 403,
+                message: "outside".into()
+            }
+        );
+        assert!(matches!(
+            refusal_of(401, Some("lost"), None, b""),
+            SyncError::Refused { status: 401, .. }
+        ));
+    }
+}

@@ -57,6 +57,7 @@ labelled_enum!(
         CodeIssued = ("code_issued", "Cấp mã đăng ký máy", "Enrolment code issued"),
         DeviceEnrolled = ("device_enrolled", "Đăng ký máy", "Device enrolled"),
         DeviceRevoked = ("device_revoked", "Thu hồi máy", "Device revoked"),
+        DeviceLost = ("device_lost", "Báo mất máy", "Device marked lost"),
         SignedIn = ("signed_in", "Đăng nhập", "Signed in"),
         SignInFailed = ("sign_in_failed", "Đăng nhập sai", "Failed sign-in"),
     }
@@ -200,18 +201,20 @@ impl Entry {
         Self::new(actor, Action::DeviceEnrolled, communes_of(communes_json))
     }
 
-    pub(crate) fn revoked(device: Uuid, officer: &str, communes_json: &str) -> Self {
+    /// The office withdrew a device: `DeviceRevoked` or `DeviceLost`.
+    pub(crate) fn withdrawn(
+        action: Action,
+        device: Uuid,
+        officer: &str,
+        communes_json: &str,
+    ) -> Self {
         Self {
             device: Some(device),
             detail: Detail {
                 officer: Some(officer.to_string()),
                 ..Detail::default()
             },
-            ..Self::new(
-                Actor::office(),
-                Action::DeviceRevoked,
-                communes_of(communes_json),
-            )
+            ..Self::new(Actor::office(), action, communes_of(communes_json))
         }
     }
 

@@ -56,6 +56,9 @@ on_both_stores!(
     a_pull_is_cut_into_batches_that_resume_from_the_cursor,
     a_code_enrols_one_device_once_and_the_token_authenticates,
     an_expired_code_is_refused_and_a_revoked_token_too,
+    a_revoked_device_enrols_again_with_a_new_code,
+    a_lost_device_is_refused_for_good_and_never_enrols_again,
+    a_write_to_another_communes_record_is_refused_even_when_the_envelope_lies,
     concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change,
     a_push_logs_one_entry_per_changed_document_with_its_tablet_and_officer,
     a_repeated_or_refused_push_logs_nothing,
@@ -308,6 +311,114 @@ fn an_expired_code_is_refused_and_a_revoked_token_too(hub: &dyn HubStorage) {
     let e = hub.enrol(&code, device).unwrap();
     assert!(hub.revoke(device).unwrap());
     assert!(matches!(hub.authenticate(&e.token), Err(HubError::Revoked)));
+}
+
+fn a_revoked_device_enrols_again_with_a_new_code(hub: &dyn HubStorage) {
+    let device = Uuid::now_v7();
+    let first = hub
+        .enrol(&hub.issue_code(&communes(), "A Lưu", 3600).unwrap(), device)
+        .unwrap();
+    assert!(hub.revoke(device).unwrap());
+    assert!(!hub.revoke(device).unwrap(), "already revoked");
+    let again = hub
+        .enrol(&hub.issue_code(&communes(), "A Lưu", 3600).unwrap(), device)
+        .unwrap();
+    assert_eq!(hub.authenticate(&again.token).unwrap().device, device);
+    assert!(
+        matches!(
+            hub.authenticate(&first.token),
+            Err(HubError::Unauthorized(_))
+        ),
+        "the old token is gone"
+    );
+}
+
+fn a_lost_device_is_refused_for_good_and_never_enrols_again(hub: &dyn HubStorage) {
+    let (lost, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let e = hub
+        .enrol(&hub.issue_code(&communes(), "A Lưu", 3600).unwrap(), lost)
+        .unwrap();
+    hub.enrol(&hub.issue_code(&communes(), "Y Hoa", 3600).unwrap(), other)
+        .unwrap();
+    assert!(!hub.mark_lost(Uuid::now_v7()).unwrap(), "no such device");
+    assert!(hub.mark_lost(lost).unwrap());
+    assert!(!hub.mark_lost(lost).unwrap(), "already marked");
+    let logged = district_log(hub);
+    assert_eq!(
+        (logged[0].entry.action, logged[0].entry.device),
+        (Action::DeviceLost, Some(lost)),
+        "logged once, with the office as actor"
+    );
+    assert_eq!(logged[0].entry.actor.kind, ActorKind::Office);
+    assert_eq!(
+        logged
+            .iter()
+            .filter(|l| l.entry.action == Action::DeviceLost)
+            .count(),
+        1
+    );
+    assert!(matches!(hub.authenticate(&e.token), Err(HubError::Lost)));
+    assert!(!hub.revoke(lost).unwrap(), "marking lost also revoked it");
+
+    let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
+    assert!(matches!(hub.enrol(&code, lost), Err(HubError::Lost)));
+    assert!(matches!(hub.authenticate(&e.token), Err(HubError::Lost)));
+    // The refused enrolment did not use the code up: another device may.
+    let fresh = hub.enrol(&code, Uuid::now_v7()).unwrap();
+    assert!(hub.authenticate(&fresh.token).is_ok());
+    // Revoking is not losing: a revoked device still enrols again.
+    assert!(hub.revoke(other).unwrap());
+    let again = hub
+        .enrol(&hub.issue_code(&communes(), "Y Hoa", 3600).unwrap(), other)
+        .unwrap();
+    assert_eq!(hub.authenticate(&again.token).unwrap().device, other);
+}
+
+/// A device of Đăk Pék knows the id of a Đăk Choong record (say, from a
+/// shared report) and sends changes to it under its own commune, with a
+/// change that rewrites the document's commune so that the merged header
+/// agrees with the envelope. Refused whole; the record and the feed stay.
+fn a_write_to_another_communes_record_is_refused_even_when_the_envelope_lies(hub: &dyn HubStorage) {
+    use automerge::transaction::Transactable;
+    const PEK: &str = "62-610-23284";
+    const CHOONG: &str = "62-610-23287";
+    let (id, mut theirs) = session_doc(CHOONG);
+    hub.push(&office(), &push_of(id, CHOONG, &mut theirs))
+        .unwrap();
+    let before = pull(hub, &[PEK, CHOONG], 0);
+
+    // A fresh document with the same id whose every field says Đăk Pék,
+    // from an actor that sorts after any other, its operations numbered
+    // past the record's, so its values win the merge.
+    let mut forged = AutoCommit::new().with_actor(ActorId::from(vec![0xff; 16]));
+    for n in 0..200 {
+        forged.put(automerge::ROOT, "padding", n).unwrap();
+    }
+    for (key, value) in [
+        ("@id", id.to_string()),
+        ("@kind", "session".into()),
+        ("commune", PEK.into()),
+    ] {
+        forged.put(automerge::ROOT, key, value).unwrap();
+    }
+    forged.put(automerge::ROOT, "@schema", 1).unwrap();
+    forged.put(automerge::ROOT, "attendees", 1).unwrap();
+    let pek = Scope {
+        device: Uuid::from_u128(7),
+        communes: vec![PEK.into()],
+    };
+    let mut push = push_of(id, PEK, &mut forged);
+    push.device = pek.device;
+    let refused = hub.push(&pek, &push);
+    assert!(
+        matches!(refused, Err(HubError::Forbidden(_))),
+        "{refused:?}"
+    );
+    let after = pull(hub, &[PEK, CHOONG], 0);
+    assert_eq!(after.cursor, before.cursor, "nothing added to the feed");
+    assert_eq!(after.docs.len(), 1);
+    assert_eq!(after.docs[0].commune, CHOONG);
+    assert_eq!(hub.document_count().unwrap(), 1);
 }
 
 /// Several writers push at once (new records, and edits of one shared

@@ -3,8 +3,8 @@
 //! (a fast hash is right for high-entropy secrets; codes are also one-time
 //! and expire).
 
-use crate::audit::{self, Entry};
-use crate::storage::{self, CodeRow};
+use crate::audit::{self, Action, Entry};
+use crate::storage::{self, CodeRow, DeviceRow};
 use crate::store::{HubError, HubStore};
 use pcmt_core::sync::wire::Enrolment;
 use rusqlite::{params, OptionalExtension};
@@ -97,6 +97,14 @@ impl HubStore {
     /// code gets the same refusal, so a guesser learns nothing.
     pub fn enrol(&mut self, code: &str, device: Uuid) -> Result<Enrolment, HubError> {
         let tx = self.conn_mut().transaction()?;
+        storage::not_lost(
+            tx.query_row(
+                "SELECT lost_at IS NOT NULL FROM devices WHERE id = ?1",
+                [device.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?,
+        )?;
         let row = tx
             .query_row(
                 "SELECT communes, officer, expires_at, used_by FROM enrolment_codes WHERE code_hash = ?1",
@@ -136,15 +144,22 @@ impl HubStore {
         let row = self
             .conn()
             .query_row(
-                "SELECT id, communes, revoked_at IS NOT NULL FROM devices WHERE token_hash = ?1",
+                "SELECT id, communes, revoked_at IS NOT NULL, lost_at IS NOT NULL FROM devices WHERE token_hash = ?1",
                 [hash(token)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok(DeviceRow {
+                        id: r.get(0)?,
+                        communes: r.get(1)?,
+                        revoked: r.get(2)?,
+                        lost: r.get(3)?,
+                    })
+                },
             )
             .optional()?;
         storage::scope_of(row)
     }
 
-    /// The office withdraws a device (lost, stolen, officer left).
+    /// The office withdraws a device (officer left, token leaked).
     pub fn revoke(&mut self, device: Uuid) -> Result<bool, HubError> {
         let tx = self.conn_mut().transaction()?;
         let revoked: Option<(String, String)> = tx
@@ -156,10 +171,34 @@ impl HubStore {
             )
             .optional()?;
         if let Some((officer, communes)) = &revoked {
-            audit::sqlite_append(&tx, &Entry::revoked(device, officer, communes))?;
+            audit::sqlite_append(
+                &tx,
+                &Entry::withdrawn(Action::DeviceRevoked, device, officer, communes),
+            )?;
         }
         tx.commit()?;
         Ok(revoked.is_some())
+    }
+
+    /// The office marks a device lost: refused for good, never enrolled again.
+    pub fn mark_lost(&mut self, device: Uuid) -> Result<bool, HubError> {
+        let tx = self.conn_mut().transaction()?;
+        let lost: Option<(String, String)> = tx
+            .query_row(
+                "UPDATE devices SET lost_at = ?2, revoked_at = coalesce(revoked_at, ?2)
+                 WHERE id = ?1 AND lost_at IS NULL RETURNING officer, communes",
+                params![device.to_string(), now()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((officer, communes)) = &lost {
+            audit::sqlite_append(
+                &tx,
+                &Entry::withdrawn(Action::DeviceLost, device, officer, communes),
+            )?;
+        }
+        tx.commit()?;
+        Ok(lost.is_some())
     }
 }
 

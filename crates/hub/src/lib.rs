@@ -9,6 +9,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod demo;
 pub mod devices;
+pub mod limiter;
 pub mod pg;
 mod pg_dashboard;
 pub mod server;
@@ -18,6 +19,8 @@ pub mod uplink;
 
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod http_tests;
 
 pub use devices::Scope;
 pub use pg::PgHubStore;

@@ -65,9 +65,21 @@ struct Args {
     /// The one-time code the hub above issued for this hub.
     #[arg(long, requires = "sync_up")]
     uplink_code: Option<String>,
-    /// Office tool: withdraw a device (lost, stolen, officer left) and exit.
+    /// Office tool: withdraw a device (officer left, token leaked) and exit.
+    /// The officer may enrol it again with a new code.
     #[arg(long, value_name = "DEVICE_ID")]
     revoke: Option<uuid::Uuid>,
+    /// Office tool: mark a device lost or stolen and exit. Its token is
+    /// refused and its id can never enrol again, whatever code it brings.
+    #[arg(long, value_name = "DEVICE_ID")]
+    mark_lost: Option<uuid::Uuid>,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    /// Tablets must then use an https:// hub address.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 const DEMO_STAFF: &str = "demo";
@@ -182,6 +194,18 @@ async fn run_with(
         );
         return Ok(());
     }
+    if let Some(device) = args.mark_lost {
+        let done = on_blocking(storage, move |s| s.mark_lost(device)).await?;
+        println!(
+            "{}",
+            if done {
+                "marked lost: refused for good, may not enrol again"
+            } else {
+                "no such device, or already marked lost"
+            }
+        );
+        return Ok(());
+    }
     if let Some(url) = args.sync_up.clone() {
         let code = args.uplink_code.clone();
         let shown = url.clone();
@@ -228,18 +252,18 @@ async fn run_with(
         }
         demo_password = Some(shown);
     }
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    let address = listener.local_addr()?;
+    let listener = Listener::bind(&args).await?;
+    let url = listener.url()?;
     if let Some(password) = demo_password {
         println!(
-            "demo dashboard account: {DEMO_STAFF} / {password} (unit {DEMO_UNIT}) at http://{address}/dashboard"
+            "demo dashboard account: {DEMO_STAFF} / {password} (unit {DEMO_UNIT}) at {url}/dashboard"
         );
     }
     // Last line before serving: the end-to-end harness reads the address
     // from it (the rest of the line, on SQLite).
-    println!("pcmt-hub listening on http://{address}{kind}");
+    println!("pcmt-hub listening on {url}{kind}");
     tokio::select! {
-        r = server::serve(listener, storage) => r?,
+        r = listener.serve(server::router(storage)) => r?,
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
     Ok(())
@@ -252,6 +276,51 @@ async fn on_blocking<T: Send + 'static>(
     work: impl FnOnce(&dyn pcmt_hub::HubStorage) -> Result<T, pcmt_hub::HubError> + Send + 'static,
 ) -> Result<T, Box<dyn std::error::Error>> {
     Ok(tokio::task::spawn_blocking(move || work(&*storage)).await??)
+}
+
+/// The bound port, plain or with the office's certificate.
+enum Listener {
+    Http(tokio::net::TcpListener),
+    Https(std::net::TcpListener, server::RustlsConfig),
+}
+
+impl Listener {
+    /// Binds `--listen`; with `--tls-cert` and `--tls-key`, reads them
+    /// first, so a bad certificate stops the hub before it serves anything.
+    async fn bind(args: &Args) -> Result<Self, Box<dyn std::error::Error>> {
+        match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => {
+                let config = server::tls_config(cert, key).await.map_err(|e| {
+                    format!(
+                        "--tls-cert {} --tls-key {}: {e}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+                Ok(Self::Https(
+                    std::net::TcpListener::bind(args.listen)?,
+                    config,
+                ))
+            }
+            _ => Ok(Self::Http(
+                tokio::net::TcpListener::bind(args.listen).await?,
+            )),
+        }
+    }
+
+    fn url(&self) -> std::io::Result<String> {
+        Ok(match self {
+            Self::Http(l) => format!("http://{}", l.local_addr()?),
+            Self::Https(l, _) => format!("https://{}", l.local_addr()?),
+        })
+    }
+
+    async fn serve(self, router: axum::Router) -> std::io::Result<()> {
+        match self {
+            Self::Http(l) => server::serve_router(l, router).await,
+            Self::Https(l, config) => server::serve_tls(l, config, router).await,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -284,5 +353,19 @@ mod tests {
             Args::try_parse_from(["pcmt-hub", "--db", "a.db", "--database", "sqlite:b.db"])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_certificate_needs_its_key_and_a_lost_device_its_id() {
+        assert!(Args::try_parse_from(["pcmt-hub", "--tls-cert", "hub.crt"]).is_err());
+        assert!(Args::try_parse_from(["pcmt-hub", "--tls-key", "hub.key"]).is_err());
+        let args =
+            Args::try_parse_from(["pcmt-hub", "--tls-cert", "hub.crt", "--tls-key", "hub.key"])
+                .unwrap();
+        assert_eq!(args.tls_cert.as_deref(), Some(Path::new("hub.crt")));
+        assert!(Args::try_parse_from(["pcmt-hub", "--mark-lost", "tablet-7"]).is_err());
+        let id = uuid::Uuid::now_v7();
+        let args = Args::try_parse_from(["pcmt-hub", "--mark-lost", &id.to_string()]).unwrap();
+        assert_eq!(args.mark_lost, Some(id));
     }
 }

@@ -29,11 +29,12 @@
 //! The synchronous `postgres` client runs its own small runtime: call this
 //! store from blocking threads (as the server does), never from async code.
 
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Action, Actor, Entry};
 use crate::devices::{code_hash, hash, new_code, new_token, now, Scope};
 use crate::pg_dashboard::{hub_error, PgRows};
 use crate::storage::{
-    self, Batch, CodeRow, FeedRow, HubStorage, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS,
+    self, Batch, CodeRow, DeviceRow, FeedRow, HubStorage, Writer, PULL_ROWS, UPLINK_PULL_KEY,
+    UPLINK_ROWS,
 };
 use crate::store::HubError;
 use crate::uplink::UPLINK_ORIGIN;
@@ -62,6 +63,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (
         2,
         include_str!("../../../migrations/hub-pg/0002_report_rows.sql"),
+    ),
+    (
+        3,
+        include_str!("../../../migrations/hub-pg/0003_lost_devices.sql"),
     ),
     (4, include_str!("../../../migrations/hub-pg/0004_audit.sql")),
 ];
@@ -157,13 +162,13 @@ fn doc_lock_key(id: &Uuid) -> i64 {
 }
 
 /// Merges and stores `docs` in `tx`, their new changes appended to the
-/// feed as coming from `origin`; returns how many changes were new. The
+/// feed as coming from `writer`; returns how many changes were new. The
 /// transaction must be committed by the caller, and holds the feed lock
 /// from the first insert until then (see the module's comment).
 fn apply_docs(
     tx: &mut postgres::Transaction<'_>,
     docs: &[DocChanges],
-    origin: Uuid,
+    writer: Writer<'_>,
     rules: &StatusRules,
 ) -> Result<u32, HubError> {
     let mut keys: Vec<i64> = docs.iter().map(|d| doc_lock_key(&d.id)).collect();
@@ -180,7 +185,7 @@ fn apply_docs(
             .query_opt("SELECT bytes FROM documents WHERE id = $1", &[&id])?
             .map(|r| r.try_get(0))
             .transpose()?;
-        let Some(mut m) = storage::merge(existing.as_deref(), dc)? else {
+        let Some(mut m) = storage::merge(existing.as_deref(), dc, writer)? else {
             continue;
         };
         tx.execute(
@@ -192,7 +197,10 @@ fn apply_docs(
         storage::refresh_rows(&mut PgRows(&mut *tx), &m.doc, rules)?;
         let actor = match &actor {
             Some(a) => a,
-            None => actor.insert(Actor::of_origin(origin, || audit::pg_officer(tx, origin))?),
+            None => {
+                let origin = writer.origin();
+                actor.insert(Actor::of_origin(origin, || audit::pg_officer(tx, origin))?)
+            }
         };
         audit::pg_append(
             tx,
@@ -219,7 +227,7 @@ fn apply_docs(
         "INSERT INTO changes (doc_id, commune, hash, bytes, origin) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (hash) DO NOTHING",
     )?;
-    let origin = origin.to_string();
+    let origin = writer.origin().to_string();
     let mut added = 0u32;
     for (id, m) in &mut merged {
         for change in &mut m.fresh {
@@ -247,7 +255,7 @@ impl HubStorage for PgHubStore {
         storage::check_push(scope, req)?;
         let mut client = self.pool.get()?;
         let mut tx = client.transaction()?;
-        let new_changes = apply_docs(&mut tx, &req.docs, scope.device, &self.rules)?;
+        let new_changes = apply_docs(&mut tx, &req.docs, Writer::Device(scope), &self.rules)?;
         tx.commit()?;
         Ok(storage::ack(req, new_changes))
     }
@@ -297,6 +305,15 @@ impl HubStorage for PgHubStore {
     fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError> {
         let mut client = self.pool.get()?;
         let mut tx = client.transaction()?;
+        // FOR UPDATE: a device marked lost meanwhile waits for this to end.
+        storage::not_lost(
+            tx.query_opt(
+                "SELECT lost_at IS NOT NULL FROM devices WHERE id = $1 FOR UPDATE",
+                &[&device.to_string()],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()?,
+        )?;
         // FOR UPDATE: two hub processes given the same code at once; the
         // second waits, then finds it used.
         let row = tx
@@ -341,11 +358,17 @@ impl HubStorage for PgHubStore {
             .pool
             .get()?
             .query_opt(
-                "SELECT id, communes, revoked_at IS NOT NULL FROM devices WHERE token_hash = $1",
+                "SELECT id, communes, revoked_at IS NOT NULL, lost_at IS NOT NULL FROM devices
+                 WHERE token_hash = $1",
                 &[&hash(token)],
             )?
-            .map(|r| -> Result<(String, String, bool), HubError> {
-                Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+            .map(|r| -> Result<DeviceRow, HubError> {
+                Ok(DeviceRow {
+                    id: r.try_get(0)?,
+                    communes: r.try_get(1)?,
+                    revoked: r.try_get(2)?,
+                    lost: r.try_get(3)?,
+                })
             })
             .transpose()?;
         storage::scope_of(row)
@@ -361,10 +384,32 @@ impl HubStorage for PgHubStore {
         )?;
         if let Some(row) = &revoked {
             let (officer, communes): (String, String) = (row.try_get(0)?, row.try_get(1)?);
-            audit::pg_append(&mut tx, &Entry::revoked(device, &officer, &communes))?;
+            audit::pg_append(
+                &mut tx,
+                &Entry::withdrawn(Action::DeviceRevoked, device, &officer, &communes),
+            )?;
         }
         tx.commit()?;
         Ok(revoked.is_some())
+    }
+
+    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError> {
+        let mut client = self.pool.get()?;
+        let mut tx = client.transaction()?;
+        let lost = tx.query_opt(
+            "UPDATE devices SET lost_at = $2, revoked_at = coalesce(revoked_at, $2)
+             WHERE id = $1 AND lost_at IS NULL RETURNING officer, communes",
+            &[&device.to_string(), &now()],
+        )?;
+        if let Some(row) = &lost {
+            let (officer, communes): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            audit::pg_append(
+                &mut tx,
+                &Entry::withdrawn(Action::DeviceLost, device, &officer, &communes),
+            )?;
+        }
+        tx.commit()?;
+        Ok(lost.is_some())
     }
 
     fn document_count(&self) -> Result<u64, HubError> {
@@ -421,7 +466,7 @@ impl HubStorage for PgHubStore {
             if apply_docs(
                 &mut tx,
                 std::slice::from_ref(dc),
-                UPLINK_ORIGIN,
+                Writer::Above,
                 &self.rules,
             )? > 0
             {
@@ -442,6 +487,44 @@ impl HubStorage for PgHubStore {
 
     fn audit_log(&self, query: &audit::Query) -> Result<audit::Page, HubError> {
         audit::pg_read(&mut *self.pool.get()?, query)
+    }
+}
+
+#[cfg(test)]
+impl PgHubStore {
+    /// Every row of every table as text, in a fixed order (but for logged
+    /// failed sign-ins): equal before and after a request means the request
+    /// changed nothing stored.
+    pub(crate) fn fingerprint(&self) -> String {
+        let mut client = self.pool.get().expect("a connection");
+        let tables: Vec<String> = client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = 'public' ORDER BY 1",
+                &[],
+            )
+            .expect("the tables")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(tables.len() >= 5, "{tables:?}");
+        let mut out = String::new();
+        for table in tables {
+            let rows: Vec<String> = client
+                .query(
+                    &format!(
+                        "SELECT t::text FROM \"{table}\" t {} ORDER BY 1",
+                        crate::http_tests::except_logged_failures(&table)
+                    ),
+                    &[],
+                )
+                .expect("the rows")
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            out.push_str(&format!("{table}: {rows:?}\n"));
+        }
+        out
     }
 }
 

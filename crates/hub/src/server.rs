@@ -1,15 +1,19 @@
 //! The thin HTTP layer: decode, call the store on a blocking thread, encode.
 //! Every failure is a 4xx/5xx with a plain-text reason; nothing is stored
-//! unless the whole request was accepted.
+//! unless the whole request was accepted. Wrong enrolment codes and unknown
+//! device tokens are counted per client address ([`crate::limiter`]); past
+//! the limit the address gets 429 with `Retry-After`. Plain HTTP, or HTTPS
+//! with rustls when the office gives the hub a certificate ([`serve_tls`]).
 
-use crate::dashboard::auth::Limits;
 use crate::devices::Scope;
+use crate::limiter::{self, ClientAddress, Key, Limiter, Limits};
 use crate::storage::HubStorage;
 use crate::store::{HubError, HubStore};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header::AUTHORIZATION;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -17,7 +21,10 @@ use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
 use pcmt_core::sync::wire::{
     self, EnrolRequest, PullRequest, PushRequest, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
 };
-use pcmt_core::sync::SyncError;
+use pcmt_core::sync::{
+    SyncError, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
+};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// The SQLite hub store as the binary, tests and benchmarks hold it; it
@@ -33,37 +40,122 @@ pub fn router(storage: Storage) -> Router {
     router_with(storage, Limits::default())
 }
 
+/// As [`router`], with these limits on failed sign-ins, codes and tokens
+/// (one count shared by the dashboard and the sync routes).
 pub fn router_with(storage: Storage, limits: Limits) -> Router {
-    sync_routes(storage.clone())
+    let limiter = Arc::new(Limiter::new(limits));
+    sync_routes(storage.clone(), limiter.clone())
         .route("/", get(|| async { Redirect::to(crate::dashboard::HOME) }))
-        .merge(crate::dashboard::router(storage, limits))
+        .merge(crate::dashboard::router(storage, limiter))
 }
 
-fn sync_routes(storage: Storage) -> Router {
+/// What the sync routes work with: the store and the counts of failures.
+#[derive(Clone)]
+struct SyncState {
+    storage: Storage,
+    limiter: Arc<Limiter>,
+}
+
+fn sync_routes(storage: Storage, limiter: Arc<Limiter>) -> Router {
     Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route(ENROL_PATH, post(enrol))
         .route(PUSH_PATH, post(push))
         .route(PULL_PATH, post(pull))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
-        .with_state(storage)
+        .with_state(SyncState { storage, limiter })
 }
 
 /// Serves until the listener fails or the future is dropped. Client
-/// addresses reach the handlers for the dashboard's sign-in limits.
+/// addresses reach the handlers for the limits on failed attempts.
 pub async fn serve(listener: tokio::net::TcpListener, storage: Storage) -> std::io::Result<()> {
+    serve_router(listener, router(storage)).await
+}
+
+/// Serves `router` over plain HTTP.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(storage).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .await
 }
 
-struct Failure(StatusCode, String);
+/// The hub's certificate chain and private key, from PEM files as a
+/// certificate authority (or `openssl req -x509`) hands them out.
+pub async fn tls_config(cert: &Path, key: &Path) -> std::io::Result<RustlsConfig> {
+    RustlsConfig::from_pem_file(cert, key).await
+}
+
+/// Serves `router` over HTTPS (rustls, TLS 1.2 and 1.3) until the listener
+/// fails or the future is dropped. Plain HTTP on this port gets no answer
+/// a client can use. Pages learn they came over TLS ([`OverTls`]).
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    config: RustlsConfig,
+    router: Router,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    axum_server::from_tcp_rustls(listener, config)?
+        .serve(
+            router
+                .layer(axum::Extension(Https))
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+}
+
+pub use axum_server::tls_rustls::RustlsConfig;
+
+/// Marks requests that came over TLS.
+#[derive(Debug, Clone, Copy)]
+struct Https;
+
+/// Whether the request came over HTTPS: the dashboard's cookie is then `Secure`.
+pub struct OverTls(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for OverTls {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(OverTls(parts.extensions.get::<Https>().is_some()))
+    }
+}
+
+/// A refused request: its status, the reason in words, and what the tablet
+/// needs to tell the officer which refusal it was.
+struct Failure {
+    status: StatusCode,
+    message: String,
+    refusal: Option<&'static str>,
+    retry_after: Option<u64>,
+}
+
+impl Failure {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            refusal: None,
+            retry_after: None,
+        }
+    }
+}
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        (self.0, self.1).into_response()
+        let mut response = (self.status, self.message).into_response();
+        let headers = response.headers_mut();
+        if let Some(code) = self.refusal {
+            headers.insert(REFUSAL_HEADER, HeaderValue::from_static(code));
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -73,7 +165,8 @@ impl From<HubError> for Failure {
             HubError::Malformed(_) | HubError::Protocol(_) => StatusCode::BAD_REQUEST,
             HubError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             HubError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            HubError::Revoked | HubError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HubError::Revoked | HubError::Lost | HubError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HubError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             HubError::Db(_)
             | HubError::Pg(_)
             | HubError::Pool(_)
@@ -82,7 +175,21 @@ impl From<HubError> for Failure {
             HubError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
             HubError::Upstream(_) => StatusCode::BAD_GATEWAY,
         };
-        Failure(status, e.to_string())
+        let refusal = match &e {
+            HubError::Revoked => Some(REFUSAL_REVOKED),
+            HubError::Lost => Some(REFUSAL_LOST),
+            HubError::TooManyAttempts { .. } => Some(REFUSAL_RATE_LIMITED),
+            _ => None,
+        };
+        let retry_after = match &e {
+            HubError::TooManyAttempts { retry_after_s } => Some(*retry_after_s),
+            _ => None,
+        };
+        Failure {
+            refusal,
+            retry_after,
+            ..Failure::new(status, e.to_string())
+        }
     }
 }
 
@@ -92,7 +199,7 @@ impl From<SyncError> for Failure {
             SyncError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::BAD_REQUEST,
         };
-        Failure(status, e.to_string())
+        Failure::new(status, e.to_string())
     }
 }
 
@@ -104,7 +211,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, Failure> {
     tokio::task::spawn_blocking(move || work(&*storage))
         .await
-        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(Failure::from)
 }
 
@@ -115,43 +222,91 @@ fn token(headers: &HeaderMap) -> Result<String, Failure> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string)
-        .ok_or_else(|| Failure(StatusCode::UNAUTHORIZED, "missing device token".into()))
+        .ok_or_else(|| HubError::Unauthorized("missing device token".into()).into())
 }
 
-async fn enrol(State(hub): State<Storage>, body: Bytes) -> Result<Vec<u8>, Failure> {
+/// The 429 of an address that reached its limit, if it has.
+fn check_limit(limiter: &Limiter, key: &Option<Key>) -> Result<(), Failure> {
+    match key
+        .as_ref()
+        .and_then(|k| limiter.blocked_for(std::slice::from_ref(k)))
+    {
+        Some(wait) => Err(HubError::TooManyAttempts {
+            retry_after_s: limiter::retry_after_secs(wait),
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// Counts a failure under `key` when `result` is one of those the limit is
+/// for (a wrong code or token: 401).
+fn count_failure<T>(limiter: &Limiter, key: &Option<Key>, result: &Result<T, Failure>) -> bool {
+    let counted = matches!(result, Err(f) if f.status == StatusCode::UNAUTHORIZED);
+    if let (true, Some(key)) = (counted, key) {
+        limiter.record_failure(std::slice::from_ref(key));
+    }
+    counted
+}
+
+/// A blocked address is refused before its code is looked at; a wrong code
+/// is counted and answered after the same delay as a wrong password.
+async fn enrol(
+    State(state): State<SyncState>,
+    ClientAddress(address): ClientAddress,
+    body: Bytes,
+) -> Result<Vec<u8>, Failure> {
+    let key = address.map(Key::enrol);
+    check_limit(&state.limiter, &key)?;
     let req: EnrolRequest = wire::decode(&body)?;
     if req.protocol != PROTOCOL_VERSION {
         return Err(HubError::Protocol(req.protocol).into());
     }
-    let enrolment = blocking(hub, move |s| s.enrol(&req.code, req.device)).await?;
-    Ok(wire::encode(&enrolment)?)
+    let enrolment = blocking(state.storage, move |s| s.enrol(&req.code, req.device)).await;
+    if count_failure(&state.limiter, &key, &enrolment) {
+        tokio::time::sleep(state.limiter.limits.failure_delay).await;
+    }
+    Ok(wire::encode(&enrolment?)?)
 }
 
 /// Authenticates before reading the body: an unknown token learns nothing
-/// about how its request would have been parsed.
-async fn scope(hub: &Storage, headers: &HeaderMap) -> Result<Scope, Failure> {
-    let token = token(headers)?;
-    blocking(hub.clone(), move |s| s.authenticate(&token)).await
+/// about how its request would have been parsed. An address that sent too
+/// many unknown tokens is refused before its token is looked up.
+async fn scope(
+    state: &SyncState,
+    address: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+) -> Result<Scope, Failure> {
+    let key = address.map(Key::token);
+    check_limit(&state.limiter, &key)?;
+    let scope = match token(headers) {
+        Ok(token) => blocking(state.storage.clone(), move |s| s.authenticate(&token)).await,
+        Err(missing) => Err(missing),
+    };
+    count_failure(&state.limiter, &key, &scope);
+    scope
 }
 
 async fn push(
-    State(hub): State<Storage>,
+    State(state): State<SyncState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
-    let scope = scope(&hub, &headers).await?;
+    let scope = scope(&state, address, &headers).await?;
     let req: PushRequest = wire::decode(&body)?;
-    let ack = blocking(hub, move |s| s.push(&scope, &req)).await?;
+    let ack = blocking(state.storage, move |s| s.push(&scope, &req)).await?;
     Ok(wire::encode(&ack)?)
 }
 
 async fn pull(
-    State(hub): State<Storage>,
+    State(state): State<SyncState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
-    let scope = scope(&hub, &headers).await?;
+    let scope = scope(&state, address, &headers).await?;
     let req: PullRequest = wire::decode(&body)?;
-    let batch = blocking(hub, move |s| s.pull(&scope, &req)).await?;
+    let batch = blocking(state.storage, move |s| s.pull(&scope, &req)).await?;
     Ok(wire::encode(&batch)?)
 }

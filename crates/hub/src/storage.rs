@@ -48,9 +48,13 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
     fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError>;
     /// The scope of the device holding `token`.
     fn authenticate(&self, token: &str) -> Result<Scope, HubError>;
-    /// The office withdraws a device (lost, stolen, officer left); false
-    /// when there was no such active device.
+    /// The office withdraws a device (officer left, token leaked); false
+    /// when there was no such active device. A new code enrols it again.
     fn revoke(&self, device: Uuid) -> Result<bool, HubError>;
+    /// The office marks a device lost (or stolen): its token is refused
+    /// and its id may never enrol again. False when there was no such
+    /// device or it was already marked.
+    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError>;
     fn document_count(&self) -> Result<u64, HubError>;
 
     // Upward sync (district → province), where this hub is a device of
@@ -109,6 +113,9 @@ impl HubStorage for Mutex<HubStore> {
     }
     fn revoke(&self, device: Uuid) -> Result<bool, HubError> {
         lock(self).revoke(device)
+    }
+    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError> {
+        lock(self).mark_lost(device)
     }
     fn document_count(&self) -> Result<u64, HubError> {
         lock(self).document_count()
@@ -190,10 +197,43 @@ pub(crate) struct Merged {
     pub action: Action,
 }
 
+/// Who sends the changes being applied: a device, within its scope, or the
+/// hub above (upward sync), whose feed this hub takes whole.
+#[derive(Clone, Copy)]
+pub(crate) enum Writer<'a> {
+    Device(&'a Scope),
+    Above,
+}
+
+impl Writer<'_> {
+    /// The origin its changes are marked with in the feed.
+    pub fn origin(self) -> Uuid {
+        match self {
+            Writer::Device(scope) => scope.device,
+            Writer::Above => crate::uplink::UPLINK_ORIGIN,
+        }
+    }
+
+    /// A device may change a stored document only if it belongs to one of
+    /// its communes: otherwise a change rewriting the commune could carry
+    /// another commune's record into its own under an honest-looking envelope.
+    fn may_change(self, commune: &str) -> bool {
+        match self {
+            Writer::Device(scope) => scope.communes.iter().any(|c| c == commune),
+            Writer::Above => true,
+        }
+    }
+}
+
 /// Merges `dc` into the stored document (`existing`, if any). None when the
-/// hub already holds every change. Refuses changes that cannot be read,
-/// lack their dependencies, or make a document disagree with its envelope.
-pub(crate) fn merge(existing: Option<&[u8]>, dc: &DocChanges) -> Result<Option<Merged>, HubError> {
+/// hub already holds every change. Refuses changes to a stored document
+/// outside the writer's communes, and changes that cannot be read, lack
+/// their dependencies, or make a document disagree with its envelope.
+pub(crate) fn merge(
+    existing: Option<&[u8]>,
+    dc: &DocChanges,
+    writer: Writer<'_>,
+) -> Result<Option<Merged>, HubError> {
     let id = dc.id.to_string();
     let reject = |reason: String| HubError::Rejected {
         id: id.clone(),
@@ -203,6 +243,15 @@ pub(crate) fn merge(existing: Option<&[u8]>, dc: &DocChanges) -> Result<Option<M
         Some(bytes) => record_doc::load(bytes).map_err(|e| reject(e.to_string()))?,
         None => AutoCommit::new(),
     };
+    if existing.is_some() {
+        let stored = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
+        if !writer.may_change(&stored.commune) {
+            return Err(HubError::Forbidden(format!(
+                "record {id} belongs to commune {}",
+                stored.commune
+            )));
+        }
+    }
     let was_deleted = record_doc::is_deleted(&doc);
     let mut fresh = Vec::new();
     for bytes in &dc.changes {
@@ -411,16 +460,36 @@ pub(crate) fn usable_code(row: Option<CodeRow>) -> Result<CodeRow, HubError> {
         .ok_or_else(|| HubError::Unauthorized("enrolment code unknown, used or expired".into()))
 }
 
-/// A device's row (id, communes as JSON, revoked or not) as its scope.
-pub(crate) fn scope_of(row: Option<(String, String, bool)>) -> Result<Scope, HubError> {
+/// A device's row as both stores read it to authenticate a token.
+pub(crate) struct DeviceRow {
+    pub id: String,
+    /// JSON array of commune codes.
+    pub communes: String,
+    pub revoked: bool,
+    pub lost: bool,
+}
+
+/// A device's row as its scope. A lost device is told so before a revoked
+/// one: marking lost also revokes.
+pub(crate) fn scope_of(row: Option<DeviceRow>) -> Result<Scope, HubError> {
     match row {
         None => Err(HubError::Unauthorized("unknown device token".into())),
-        Some((_, _, true)) => Err(HubError::Revoked),
-        Some((id, communes, false)) => Ok(Scope {
+        Some(DeviceRow { lost: true, .. }) => Err(HubError::Lost),
+        Some(DeviceRow { revoked: true, .. }) => Err(HubError::Revoked),
+        Some(DeviceRow { id, communes, .. }) => Ok(Scope {
             device: Uuid::parse_str(&id).map_err(|e| HubError::Malformed(e.to_string()))?,
             communes: serde_json::from_str(&communes)
                 .map_err(|e| HubError::Malformed(e.to_string()))?,
         }),
+    }
+}
+
+/// Refuses the enrolment of a device the office marked lost, whatever code
+/// it brings, and before the code is looked at: the code stays unused.
+pub(crate) fn not_lost(lost: Option<bool>) -> Result<(), HubError> {
+    match lost {
+        Some(true) => Err(HubError::Lost),
+        _ => Ok(()),
     }
 }
 

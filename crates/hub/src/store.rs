@@ -10,7 +10,7 @@
 
 use crate::audit::{self, Actor, Entry};
 use crate::devices::Scope;
-use crate::storage::{self, Batch, FeedRow, PULL_ROWS};
+use crate::storage::{self, Batch, FeedRow, Writer, PULL_ROWS};
 use pcmt_core::migrate;
 use pcmt_core::projection::{self, SqliteRows};
 use pcmt_core::sync::wire::{
@@ -42,8 +42,14 @@ pub enum HubError {
     Open(#[from] CoreError),
     #[error("not authorized: {0}")]
     Unauthorized(String),
-    #[error("this device has been revoked by the office")]
+    // These three reach officers' tablets and the office as they are:
+    // Vietnamese first.
+    #[error("Văn phòng đã thu hồi quyền đồng bộ của máy này. / This device has been revoked by the office.")]
     Revoked,
+    #[error("Văn phòng đã báo máy này bị mất: không thể đăng ký lại. / This device has been marked lost by the office and may not enrol again.")]
+    Lost,
+    #[error("Quá nhiều lần thử sai từ địa chỉ này; thử lại sau {retry_after_s} giây. / Too many failed attempts from this address; retry in {retry_after_s} s.")]
+    TooManyAttempts { retry_after_s: u64 },
     #[error("outside this device's communes: {0}")]
     Forbidden(String),
     #[error("no randomness available: {0}")]
@@ -133,7 +139,7 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let mut new_changes = 0u32;
         for dc in &req.docs {
-            new_changes += apply_doc(&tx, dc, scope.device, &self.rules)?;
+            new_changes += apply_doc(&tx, dc, Writer::Device(scope), &self.rules)?;
         }
         tx.commit()?;
         Ok(storage::ack(req, new_changes))
@@ -181,12 +187,12 @@ pub(crate) fn feed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedRow> {
     })
 }
 
-/// Applies one document's changes and refreshes its projection rows;
-/// returns how many changes were new to the hub.
+/// Applies one document's changes from `writer` and refreshes its
+/// projection rows; returns how many changes were new to the hub.
 pub(crate) fn apply_doc(
     conn: &Connection,
     dc: &DocChanges,
-    origin: uuid::Uuid,
+    writer: Writer<'_>,
     rules: &StatusRules,
 ) -> Result<u32, HubError> {
     let id = dc.id.to_string();
@@ -195,7 +201,7 @@ pub(crate) fn apply_doc(
             r.get(0)
         })
         .optional()?;
-    let Some(mut merged) = storage::merge(existing.as_deref(), dc)? else {
+    let Some(mut merged) = storage::merge(existing.as_deref(), dc, writer)? else {
         return Ok(0);
     };
     conn.execute(
@@ -204,6 +210,7 @@ pub(crate) fn apply_doc(
         params![id, merged.kind, merged.commune, merged.doc.save()],
     )?;
     storage::refresh_rows(&mut SqliteRows(conn), &merged.doc, rules)?;
+    let origin = writer.origin();
     let actor = Actor::of_origin(origin, || audit::sqlite_officer(conn, origin))?;
     audit::sqlite_append(
         conn,
@@ -227,7 +234,7 @@ pub(crate) fn apply_doc(
             merged.commune,
             hash.0.as_slice(),
             change.bytes().as_ref(),
-            origin.to_string()
+            writer.origin().to_string()
         ])? as u32;
     }
     Ok(added)

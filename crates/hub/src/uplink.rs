@@ -5,7 +5,7 @@
 //! and never pushed back up; the higher hub never sends a hub back its own.
 //! Sans-IO like the device side: [`Uplink`] decides, a `Transport` carries.
 
-use crate::storage::{self, HubStorage, UPLINK_PULL_KEY, UPLINK_ROWS};
+use crate::storage::{self, HubStorage, Writer, UPLINK_PULL_KEY, UPLINK_ROWS};
 use crate::store::{apply_doc, feed_row, HubError, HubStore};
 use pcmt_core::http::HttpTransport;
 use pcmt_core::sync::wire::{
@@ -61,7 +61,7 @@ impl HubStore {
         let tx = conn.transaction()?;
         let mut changed_docs = 0;
         for dc in batch {
-            if apply_doc(&tx, dc, UPLINK_ORIGIN, rules)? > 0 {
+            if apply_doc(&tx, dc, Writer::Above, rules)? > 0 {
                 changed_docs += 1;
             }
         }

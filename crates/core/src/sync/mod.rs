@@ -32,7 +32,23 @@ pub enum SyncError {
     TooLarge { size: usize, limit: usize },
     #[error("this device is not enrolled with the office yet")]
     NotEnrolled,
+    /// The office withdrew this device's token; a new code enrols it again.
+    #[error("the office has revoked this device's token")]
+    Revoked,
+    /// The office marked this device lost: the hub refuses it for good.
+    #[error("the office has marked this device as lost")]
+    Lost,
+    /// Too many failed attempts from this network; wait before trying again.
+    #[error("too many failed attempts; retry in {retry_after_s} s")]
+    TooManyAttempts { retry_after_s: u64 },
 }
+
+/// How the hub names a refusal the tablet must tell apart (sent in the
+/// [`REFUSAL_HEADER`] of a 403 or 429), so the officer is told which.
+pub const REFUSAL_HEADER: &str = "x-pcmt-refusal";
+pub const REFUSAL_REVOKED: &str = "revoked";
+pub const REFUSAL_LOST: &str = "lost";
+pub const REFUSAL_RATE_LIMITED: &str = "rate-limited";
 
 impl SyncError {
     pub fn user_message(&self, lang: Lang) -> String {
@@ -49,10 +65,29 @@ impl SyncError {
                     "This device is not enrolled (or the code is wrong, used or expired). Ask the district office for a new code. Data on this device is kept.",
                 )
                 .into(),
+            SyncError::Revoked => lang
+                .pick(
+                    "Văn phòng đã thu hồi quyền đồng bộ của máy này: máy ngừng đồng bộ. Dữ liệu chưa gửi vẫn còn trên máy; hãy liên hệ văn phòng huyện để được cấp mã đăng ký mới.",
+                    "The office has revoked this device's access: it no longer syncs. Unsent data is kept on this device; ask the district office for a new enrolment code.",
+                )
+                .into(),
+            SyncError::Lost => lang
+                .pick(
+                    "Văn phòng đã báo máy này bị mất: máy chủ huyện từ chối máy này vĩnh viễn và không thể đăng ký lại. Hãy liên hệ ngay văn phòng huyện.",
+                    "The office has marked this device as lost: the district hub refuses it for good and it cannot enrol again. Contact the district office now.",
+                )
+                .into(),
+            SyncError::TooManyAttempts { retry_after_s } => {
+                let minutes = retry_after_s.div_ceil(60).max(1);
+                match lang {
+                    Lang::Vi => format!("Quá nhiều lần thử sai từ mạng này. Vui lòng thử lại sau {minutes} phút. Dữ liệu trên máy vẫn giữ nguyên."),
+                    Lang::En => format!("Too many failed attempts from this network. Try again in {minutes} min. Data on this device is kept."),
+                }
+            }
             SyncError::Refused { status: 403, .. } => lang
                 .pick(
-                    "Văn phòng đã thu hồi quyền đồng bộ của máy này, hoặc hồ sơ thuộc xã khác. Dữ liệu chưa gửi vẫn còn trên máy; hãy liên hệ văn phòng.",
-                    "The office has withdrawn this device, or a record belongs to another commune. Unsent data is kept on this device; contact the office.",
+                    "Máy chủ từ chối: có hồ sơ thuộc xã ngoài phạm vi của máy này. Dữ liệu chưa gửi vẫn còn trên máy; hãy liên hệ văn phòng.",
+                    "The hub refused: a record belongs to a commune outside this device's. Unsent data is kept on this device; contact the office.",
                 )
                 .into(),
             SyncError::Refused { status, message } => match lang {
@@ -72,4 +107,31 @@ impl SyncError {
 /// Carries one request to the hub and returns its answer.
 pub trait Transport {
     fn exchange(&mut self, request: &Request) -> Result<Response, SyncError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Revoked, lost and rate-limited are each told in their own words, in
+    /// Vietnamese first, and none says the officer's data is gone.
+    #[test]
+    fn a_withdrawn_or_limited_device_is_told_which_in_vietnamese() {
+        let revoked = SyncError::Revoked.user_message(Lang::Vi);
+        let lost = SyncError::Lost.user_message(Lang::Vi);
+        let limited = SyncError::TooManyAttempts { retry_after_s: 61 }.user_message(Lang::Vi);
+        assert!(revoked.contains("thu hồi") && revoked.contains("mã đăng ký mới"));
+        assert!(lost.contains("bị mất") && lost.contains("không thể đăng ký lại"));
+        assert!(limited.contains("2 phút"), "{limited}");
+        assert!(revoked.contains("vẫn còn trên máy") && limited.contains("giữ nguyên"));
+        let other = SyncError::Refused {
+            status: 403,
+            message: String::new(),
+        }
+        .user_message(Lang::Vi);
+        for m in [&lost, &limited, &other] {
+            assert_ne!(&revoked, m);
+        }
+        assert!(SyncError::Lost.user_message(Lang::En).contains("lost"));
+    }
 }

@@ -8,18 +8,17 @@
 //! in an HttpOnly, SameSite=Strict cookie; the hub keeps only its SHA-256,
 //! like device tokens. Failed sign-ins are answered after a delay and
 //! counted per username and per client address in memory (see
-//! [`LoginLimiter`]).
+//! [`crate::limiter`]).
 
 use super::storage::OfficeStorage;
 use crate::audit::Entry;
 use crate::devices::{hash, now, random_bytes};
+use crate::limiter::Key;
+pub use crate::limiter::Limits;
 use crate::store::HubError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 /// Short enough to type, long enough that the rate limit makes guessing hopeless.
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -156,94 +155,12 @@ pub fn close_session(store: &(impl OfficeStorage + ?Sized), token: &str) -> Resu
     store.delete_staff_session(&hash(token))
 }
 
-/// Failed sign-ins counted in memory, per username and per client address,
-/// over a sliding window. Simple on purpose: one hub process serves one
-/// office, a restart forgets the counts (an attacker gains a few guesses per
-/// restart), and nothing is written to disk for a wrong password. Hub
-/// processes sharing a PostgreSQL database count apart: N processes behind
-/// one address allow N times the tries. A successful sign-in clears its
-/// username's count.
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-    pub limits: Limits,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Failures allowed per username within `window`.
-    pub per_user: usize,
-    /// Failures allowed per client address within `window` (an office shares one address).
-    pub per_address: usize,
-    pub window: Duration,
-    /// Every wrong answer waits this long: guessing gets slow even under the limit.
-    pub failure_delay: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            per_user: 5,
-            per_address: 30,
-            window: Duration::from_secs(15 * 60),
-            failure_delay: Duration::from_secs(1),
-        }
-    }
-}
-
-impl LoginLimiter {
-    pub fn new(limits: Limits) -> Self {
-        Self {
-            failures: Mutex::new(HashMap::new()),
-            limits,
-        }
-    }
-
-    fn keys(username: &str, address: Option<IpAddr>) -> [Option<String>; 2] {
-        [
-            Some(format!("user:{}", normalize_username(username))),
-            address.map(|a| format!("addr:{a}")),
-        ]
-    }
-
-    /// How long until a sign-in may be tried again, if the limit is reached.
-    pub fn blocked_for(&self, username: &str, address: Option<IpAddr>) -> Option<Duration> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let window = self.limits.window;
-        let [user, addr] = Self::keys(username, address);
-        let mut wait = None;
-        for (key, limit) in [
-            (user, self.limits.per_user),
-            (addr, self.limits.per_address),
-        ] {
-            let Some(key) = key else { continue };
-            let Some(times) = map.get_mut(&key) else {
-                continue;
-            };
-            times.retain(|t| now.duration_since(*t) < window);
-            if times.len() >= limit {
-                let oldest = times.first().copied().unwrap_or(now);
-                let left = window.saturating_sub(now.duration_since(oldest));
-                wait = Some(wait.map_or(left, |w: Duration| w.max(left)));
-            }
-        }
-        map.retain(|_, t| !t.is_empty());
-        wait
-    }
-
-    pub fn record_failure(&self, username: &str, address: Option<IpAddr>) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for key in Self::keys(username, address).into_iter().flatten() {
-            map.entry(key).or_default().push(Instant::now());
-        }
-    }
-
-    pub fn record_success(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if let [Some(user), _] = Self::keys(username, None) {
-            map.remove(&user);
-        }
-    }
+/// What a sign-in's failures are counted under: its username and, when
+/// known, the client's address.
+pub fn login_keys(username: &str, address: Option<IpAddr>) -> Vec<Key> {
+    let mut keys = vec![Key::Username(normalize_username(username))];
+    keys.extend(address.map(Key::login));
+    keys
 }
 
 #[cfg(test)]
@@ -262,23 +179,27 @@ mod tests {
 
     #[test]
     fn the_limiter_blocks_a_username_after_its_failures_and_forgets_on_success() {
-        let limiter = LoginLimiter::new(Limits {
+        use crate::limiter::Limiter;
+        let limiter = Limiter::new(Limits {
             per_user: 2,
             per_address: 3,
             ..Limits::default()
         });
         let ip: IpAddr = [10, 0, 0, 7].into();
-        limiter.record_failure("an", Some(ip));
-        assert!(limiter.blocked_for("an", Some(ip)).is_none());
-        limiter.record_failure("AN", Some(ip));
-        assert!(limiter.blocked_for("an", None).is_some(), "per username");
-        assert!(limiter.blocked_for("binh", Some(ip)).is_none());
-        limiter.record_failure("binh", Some(ip));
+        limiter.record_failure(&login_keys("an", Some(ip)));
+        assert!(limiter.blocked_for(&login_keys("an", Some(ip))).is_none());
+        limiter.record_failure(&login_keys("AN", Some(ip)));
         assert!(
-            limiter.blocked_for("chi", Some(ip)).is_some(),
+            limiter.blocked_for(&login_keys("an", None)).is_some(),
+            "per username"
+        );
+        assert!(limiter.blocked_for(&login_keys("binh", Some(ip))).is_none());
+        limiter.record_failure(&login_keys("binh", Some(ip)));
+        assert!(
+            limiter.blocked_for(&login_keys("chi", Some(ip))).is_some(),
             "per address"
         );
-        limiter.record_success("an");
-        assert!(limiter.blocked_for("an", None).is_none());
+        limiter.forget(&login_keys("an", None)[0]);
+        assert!(limiter.blocked_for(&login_keys("an", None)).is_none());
     }
 }

@@ -23,10 +23,11 @@ mod pages;
 mod query;
 pub mod storage;
 
-use crate::server::Storage;
+use crate::limiter::{ClientAddress, Key, Limiter};
+use crate::server::{OverTls, Storage};
 use crate::store::HubError;
-use auth::{Limits, LoginLimiter, Staff};
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use auth::Staff;
+use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -36,7 +37,6 @@ use axum::Router;
 use pcmt_model::Lang;
 use query::ReportQuery;
 use serde::Deserialize;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use storage::with_rows;
 
@@ -48,7 +48,7 @@ const COOKIE_NAME: &str = "pcmt_staff";
 #[derive(Clone)]
 pub struct DashState {
     storage: Storage,
-    limiter: Arc<LoginLimiter>,
+    limiter: Arc<Limiter>,
 }
 
 /// Runs `work` on the storage on a blocking thread: database calls never
@@ -61,17 +61,16 @@ async fn on_storage<T: Send + 'static>(
     tokio::task::spawn_blocking(move || work(&*storage)).await?
 }
 
-pub fn router(storage: Storage, limits: Limits) -> Router {
+/// The dashboard's routes; `limiter` counts failed sign-ins (shared with
+/// the sync routes' counts of codes and tokens).
+pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
     Router::new()
         .route(HOME, get(report_page))
         .route(LOGIN, get(login_page).post(login))
         .route(LOGOUT, axum::routing::post(logout))
         .route("/dashboard/export/{format}", get(download))
         .route(audit::AUDIT, get(audit::audit_page))
-        .with_state(DashState {
-            storage,
-            limiter: Arc::new(LoginLimiter::new(limits)),
-        })
+        .with_state(DashState { storage, limiter })
 }
 
 /// What goes wrong on a page, in the words staff read.
@@ -199,11 +198,12 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// The session cookie. No `Secure` flag yet: the hub serves plain HTTP on
-/// the office network until TLS is built (tracked); add it with TLS.
-fn session_cookie(token: &str, max_age: i64) -> HeaderValue {
+/// The session cookie; `Secure` when the hub serves HTTPS (a hub on plain
+/// HTTP in the office network could not set it back otherwise).
+fn session_cookie(token: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={token}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age={max_age}"
+        "{COOKIE_NAME}={token}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("pcmt_staff=; Path=/dashboard; Max-Age=0"))
 }
@@ -223,23 +223,6 @@ impl FromRequestParts<DashState> for Staff {
             Ok(None) => Err(to_login()),
             Err(e) => Err(e.page(Lang::Vi)),
         }
-    }
-}
-
-/// The client's address when the server was started with connect info
-/// (`server::serve`); tests through the router alone have none.
-pub struct ClientAddress(Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
     }
 }
 
@@ -269,6 +252,7 @@ struct LoginForm {
 async fn login(
     State(state): State<DashState>,
     ClientAddress(address): ClientAddress,
+    OverTls(secure): OverTls,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let lang = lang_of(form.lang.as_deref());
@@ -279,7 +263,8 @@ async fn login(
         )
             .into_response()
     };
-    if let Some(wait) = state.limiter.blocked_for(&form.username, address) {
+    let keys = auth::login_keys(&form.username, address);
+    if let Some(wait) = state.limiter.blocked_for(&keys) {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
@@ -315,15 +300,18 @@ async fn login(
     .await;
     match result {
         Ok(Ok(token)) => {
-            state.limiter.record_success(&form.username);
+            state
+                .limiter
+                .forget(&Key::Username(auth::normalize_username(&form.username)));
             let mut response = Redirect::to(&home_link(lang)).into_response();
-            response
-                .headers_mut()
-                .insert(SET_COOKIE, session_cookie(&token, auth::SESSION_SECS));
+            response.headers_mut().insert(
+                SET_COOKIE,
+                session_cookie(&token, auth::SESSION_SECS, secure),
+            );
             response
         }
         Ok(Err(account)) => {
-            state.limiter.record_failure(&form.username, address);
+            state.limiter.record_failure(&keys);
             // Only failures the limiter lets through are checked and
             // logged, so it bounds the log's growth too.
             let entry = crate::audit::Entry::sign_in_failed(
@@ -356,7 +344,11 @@ fn home_link(lang: Lang) -> String {
     }
 }
 
-async fn logout(State(state): State<DashState>, headers: HeaderMap) -> Response {
+async fn logout(
+    State(state): State<DashState>,
+    OverTls(secure): OverTls,
+    headers: HeaderMap,
+) -> Response {
     if let Some(token) = cookie_token(&headers) {
         if let Err(e) =
             on_storage(&state.storage, move |s| Ok(auth::close_session(s, &token)?)).await
@@ -367,7 +359,7 @@ async fn logout(State(state): State<DashState>, headers: HeaderMap) -> Response 
     let mut response = Redirect::to(LOGIN).into_response();
     response
         .headers_mut()
-        .insert(SET_COOKIE, session_cookie("", 0));
+        .insert(SET_COOKIE, session_cookie("", 0, secure));
     response
 }
 

@@ -63,6 +63,11 @@ impl ReportQuery {
     /// The period asked for; without one, the current year (what an office
     /// looks at first). Month and half default to today's.
     pub fn period(&self, today: NaiveDate) -> Result<Period, DashError> {
+        // A kind no chooser sends is a crafted or broken link: say so
+        // rather than show a year the user did not ask for.
+        if let Some(k) = filled(&self.kind).filter(|k| PeriodKind::from_code(k).is_none()) {
+            return Err(DashError::BadQuery(format!("loại kỳ / period kind `{k}`")));
+        }
         let year = parse::<i32>(&self.year, "năm / year")?.unwrap_or(today.year());
         if !(2000..=2100).contains(&year) {
             return Err(DashError::BadQuery(format!("năm / year {year}")));

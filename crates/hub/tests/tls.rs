@@ -1,0 +1,159 @@
+//! The hub over HTTPS: a self-signed certificate made here (rcgen), the hub
+//! serving with it (rustls), a tablet syncing through reqwest (rustls)
+//! that trusts it, and what a client that does not, or speaks plain HTTP to
+//! the port, gets.
+
+use pcmt_core::http::HttpTransport;
+use pcmt_core::sync::{run_sync, SyncError};
+use pcmt_core::{Author, Store};
+use pcmt_hub::server::{self, Shared};
+use pcmt_hub::{HubStorage, HubStore};
+use pcmt_model::{fixtures, OrgTree};
+use std::sync::{Arc, Mutex};
+
+const PEK: &str = "62-610-23284";
+const PASSWORD: &str = "mật khẩu văn phòng";
+
+struct TlsHub {
+    url: String,
+    cert_pem: String,
+    hub: Shared,
+    _runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+/// A hub on 127.0.0.1 serving HTTPS with a fresh self-signed certificate
+/// for `localhost` and `127.0.0.1`, given to it as PEM files.
+fn start() -> TlsHub {
+    let dir = tempfile::tempdir().unwrap();
+    let made =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let cert_pem = made.cert.pem();
+    let (cert, key) = (dir.path().join("hub.crt"), dir.path().join("hub.key"));
+    std::fs::write(&cert, &cert_pem).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+
+    let hub: Shared = Arc::new(Mutex::new(HubStore::open_in_memory().unwrap()));
+    pcmt_hub::dashboard::auth::add_staff(&*hub, "huyen", PASSWORD, "62-610").unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = runtime.block_on(server::tls_config(&cert, &key)).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    runtime.spawn(server::serve_tls(
+        listener,
+        config,
+        server::router(hub.clone()),
+    ));
+    TlsHub {
+        url: format!("https://localhost:{port}"),
+        cert_pem,
+        hub,
+        _runtime: runtime,
+        _dir: dir,
+    }
+}
+
+fn device() -> (Mutex<Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("device.db"), OrgTree::demo()).unwrap();
+    (Mutex::new(store), dir)
+}
+
+#[test]
+fn a_tablet_that_trusts_the_hubs_certificate_syncs_over_https() {
+    let tls = start();
+    let code = tls.hub.issue_code(&[PEK.into()], "A Lưu", 3600).unwrap();
+    let (tablet, _dir) = device();
+    let author = Author {
+        officer: "A Lưu".into(),
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    tablet
+        .lock()
+        .unwrap()
+        .create_session(&fixtures::session("Trường TH Đăk Pék"), &author, today)
+        .unwrap();
+
+    let device_id = tablet.lock().unwrap().device_id();
+    let enrolment = HttpTransport::trusting(&tls.url, tls.cert_pem.as_bytes())
+        .unwrap()
+        .enrol(&code, device_id)
+        .unwrap();
+    let mut transport = HttpTransport::trusting(&tls.url, tls.cert_pem.as_bytes())
+        .unwrap()
+        .presenting(&enrolment.token);
+    let report = run_sync(&tablet, &mut transport, enrolment.communes.clone()).unwrap();
+    assert_eq!(report.sent_records, 1, "{report:?}");
+    assert_eq!(tls.hub.document_count().unwrap(), 1);
+    assert_eq!(tablet.lock().unwrap().unsynced_count().unwrap(), 0);
+
+    // A second tablet of the commune receives it over HTTPS too.
+    let (other, _dir2) = device();
+    let code = tls.hub.issue_code(&[PEK.into()], "Y Hoa", 3600).unwrap();
+    let other_id = other.lock().unwrap().device_id();
+    let transport = HttpTransport::trusting(&tls.url, tls.cert_pem.as_bytes()).unwrap();
+    let e = transport.enrol(&code, other_id).unwrap();
+    let report = run_sync(&other, &mut transport.presenting(&e.token), e.communes).unwrap();
+    assert_eq!(report.received_records, 1, "{report:?}");
+}
+
+#[test]
+fn a_client_that_does_not_trust_the_certificate_or_speaks_plain_http_gets_nothing() {
+    let tls = start();
+    let code = tls.hub.issue_code(&[PEK.into()], "A Lưu", 3600).unwrap();
+    let untrusting = HttpTransport::new(&tls.url).unwrap();
+    let err = untrusting.enrol(&code, uuid::Uuid::now_v7()).unwrap_err();
+    assert!(matches!(err, SyncError::Unreachable(_)), "{err:?}");
+
+    let plain = tls.url.replacen("https://", "http://", 1);
+    let answer = reqwest::blocking::Client::new()
+        .get(format!("{plain}/health"))
+        .timeout(std::time::Duration::from_secs(10))
+        .send();
+    assert!(
+        answer.as_ref().map_or(true, |r| !r.status().is_success()),
+        "plain HTTP to the HTTPS port: {answer:?}"
+    );
+    let err = HttpTransport::new(&plain)
+        .unwrap()
+        .enrol(&code, uuid::Uuid::now_v7())
+        .unwrap_err();
+    assert!(
+        matches!(err, SyncError::Unreachable(_) | SyncError::Refused { .. }),
+        "{err:?}"
+    );
+    // None of those used the code: a trusting tablet still enrols with it.
+    HttpTransport::trusting(&tls.url, tls.cert_pem.as_bytes())
+        .unwrap()
+        .enrol(&code, uuid::Uuid::now_v7())
+        .unwrap();
+}
+
+#[test]
+fn over_https_the_dashboards_session_cookie_is_secure() {
+    let tls = start();
+    let ca = reqwest::Certificate::from_pem(tls.cert_pem.as_bytes()).unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .add_root_certificate(ca)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{}/dashboard/login", tls.url))
+        .form(&[("username", "huyen"), ("password", PASSWORD)])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let cookie = r
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+}
