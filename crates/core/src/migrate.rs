@@ -60,16 +60,13 @@ pub const HUB: &[Migration] = &[
         name: "0006_staff",
         sql: include_str!("../../../migrations/hub/0006_staff.sql"),
     },
-    // Versions here count list entries: 0008 took version 7 first, so
-    // 0007 (reserved for lost devices, merged later) comes after it, and a
-    // hub already at version 7 (with the audit log) only adds it.
     Migration {
-        name: "0008_audit",
-        sql: include_str!("../../../migrations/hub/0008_audit.sql"),
+        name: "0007_audit",
+        sql: include_str!("../../../migrations/hub/0007_audit.sql"),
     },
     Migration {
-        name: "0007_lost_devices",
-        sql: include_str!("../../../migrations/hub/0007_lost_devices.sql"),
+        name: "0008_lost_devices",
+        sql: include_str!("../../../migrations/hub/0008_lost_devices.sql"),
     },
 ];
 
