@@ -80,20 +80,31 @@ pub struct HubProcess {
 impl HubProcess {
     /// A one-time enrolment code, issued with the hub's own office command.
     pub fn issue_code(&self, communes: &[&str]) -> String {
+        self.office_tool(&[
+            "--issue-code",
+            &communes.join(","),
+            "--officer",
+            "A Lưu (Công an xã)",
+        ])
+    }
+
+    /// The office withdraws a tablet (`pcmt-hub --revoke`).
+    pub fn revoke(&self, device: &str) {
+        self.office_tool(&["--revoke", device]);
+    }
+
+    /// Runs the hub binary as the office's command-line tool on this hub's
+    /// database (beside the running hub); returns what it printed.
+    fn office_tool(&self, args: &[&str]) -> String {
         let out = Command::new(env_path(HUB_ENV))
             .arg("--db")
             .arg(&self.db)
-            .args([
-                "--issue-code",
-                &communes.join(","),
-                "--officer",
-                "A Lưu (Công an xã)",
-            ])
+            .args(args)
             .output()
-            .expect("the hub binary issues a code");
+            .expect("the hub binary runs as an office tool");
         assert!(
             out.status.success(),
-            "issue-code failed: {}",
+            "pcmt-hub {args:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).trim().to_string()

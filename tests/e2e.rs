@@ -573,3 +573,36 @@ async fn the_years_report_counts_the_districts_sessions_and_saves_a_workbook() {
     app.wait_for_text("#nav-settings", "Settings").await;
     app.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_revoked_tablet_is_told_so_and_enrols_again_with_a_new_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, app) = officer(dir.path()).await;
+    app.click("#nav-settings").await;
+    let device = app.wait_for_text("#device-id", "-").await;
+    hub.revoke(device.trim());
+
+    // The next sync stops, says why and what to do; nothing is lost.
+    app.click("#sync").await;
+    let told = app.wait_for_text("#notice", "thu hồi").await;
+    assert!(told.contains("Cài đặt › Đăng ký lại"), "{told}");
+    app.screens("27-sync-revoked").await;
+
+    // The office's new code, typed in Settings, is used at the next sync.
+    let code = hub.issue_code(&DISTRICT);
+    app.type_into("#renewal-code", &code).await;
+    app.click("#renew").await;
+    app.wait_for_text("#notice", "đăng ký lại ở lần đồng bộ tới")
+        .await;
+    app.css("#renewal-pending").await;
+    app.screens("28-renewal-code-waiting").await;
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    app.click("#nav-settings").await;
+    assert!(
+        app.texts("#renewal-pending").await.is_empty(),
+        "the code was used once"
+    );
+    app.close().await;
+}

@@ -138,8 +138,89 @@ fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data(hub: TestH
     );
 }
 
+fn a_revoked_tablet_enrols_again_with_a_new_code_and_sends_what_it_kept(hub: TestHub) {
+    use pcmt_core::http::RENEWAL_CODE;
+    // A district officer's tablet records a session in Đăk Choong, then
+    // one in Đăk Pék: the Pék tablet's cursor passes the first to reach the
+    // second.
+    let other = TestDevice::new("Y Bình");
+    other.enrol(&hub, &[CHOONG, PEK]);
+    for (commune, venue) in [(CHOONG, "Chợ phiên Đăk Choong"), (PEK, "Nhà văn hóa")] {
+        other
+            .store()
+            .create_session(
+                &pcmt_model::SessionInput {
+                    commune: commune.into(),
+                    ..fixtures::session(venue)
+                },
+                &other.author,
+                today(),
+            )
+            .unwrap();
+        other.sync(&hub);
+    }
+    let pek = TestDevice::new("A Lưu");
+    pek.enrol(&hub, &[PEK]);
+    assert!(
+        pek.store().pull_cursor().unwrap() > 0,
+        "past Đăk Choong's change"
+    );
+    let sessions = |d: &TestDevice| {
+        let all = pcmt_model::api::ListFilter::default();
+        d.store().list_sessions(&all, 100, 0).unwrap().len()
+    };
+    assert_eq!(sessions(&pek), 1);
+    let device = pek.store().device_id();
+    assert!(hub.storage.revoke(device).unwrap());
+    pek.store()
+        .create_session(&fixtures::session("Trường TH"), &pek.author, today())
+        .unwrap();
+    assert!(matches!(
+        pek.try_sync(&hub).unwrap_err(),
+        CoreError::Sync(SyncError::Revoked)
+    ));
+
+    // A mistyped code: refused, the tablet as it was, the code still waiting.
+    let before = pek.store().enrolment().unwrap();
+    pek.store()
+        .set_local_value(RENEWAL_CODE, Some("AAAAA-AAAAA"))
+        .unwrap();
+    assert!(matches!(
+        pek.try_sync(&hub).unwrap_err(),
+        CoreError::Sync(SyncError::Refused { status: 401, .. })
+    ));
+    assert_eq!(pek.store().enrolment().unwrap(), before);
+    assert!(pek.store().local_value(RENEWAL_CODE).unwrap().is_some());
+
+    // The office's new code, now for Đăk Choong too: the same tablet enrols
+    // again, its kept session goes up, and the new commune's records come
+    // down from the start of the feed (Đăk Choong's session is older than
+    // the tablet's cursor).
+    let code = hub.code_for(&[PEK, CHOONG]);
+    pek.store()
+        .set_local_value(RENEWAL_CODE, Some(&code))
+        .unwrap();
+    let report = pek.try_sync(&hub).expect("enrolled again");
+    assert_eq!(report.sent_records, 1, "{report:?}");
+    assert_eq!(
+        sessions(&pek),
+        3,
+        "Đăk Choong's session came down: {report:?}"
+    );
+    assert_eq!(pek.store().unsynced_count().unwrap(), 0);
+    assert!(
+        pek.store().local_value(RENEWAL_CODE).unwrap().is_none(),
+        "used once"
+    );
+    let renewed = pek.store().enrolment().unwrap().unwrap();
+    assert_eq!(renewed.communes, vec![PEK.to_string(), CHOONG.to_string()]);
+    assert_ne!(Some(&renewed.token), before.as_ref().map(|b| &b.token));
+    assert_eq!(hub.storage.document_count().unwrap(), 3);
+}
+
 sotay_pcmt::on_both_hubs!(
     a_tablet_of_one_commune_never_receives_another_communes_person_files,
     a_write_outside_the_tablets_communes_is_refused_and_nothing_is_stored,
     a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data,
+    a_revoked_tablet_enrols_again_with_a_new_code_and_sends_what_it_kept,
 );

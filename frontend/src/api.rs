@@ -93,6 +93,16 @@ pub async fn set_up(input: &SetupInput) -> Result<AppInfo, CommandError> {
     call("set_up", &A { input }).await
 }
 
+/// A new code from the office for a revoked tablet, used at the next sync
+/// (an empty one withdraws it).
+pub async fn renew_enrolment(code: &str) -> Result<AppInfo, CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        code: &'a str,
+    }
+    call("renew_enrolment", &A { code }).await
+}
+
 pub async fn save_settings(settings: &Settings) -> Result<AppInfo, CommandError> {
     #[derive(Serialize)]
     struct A<'a> {

@@ -27,6 +27,7 @@ pub fn run() {
             commands::frame::default_enrol_code,
             commands::frame::set_up,
             commands::frame::save_settings,
+            commands::frame::renew_enrolment,
             commands::frame::save_draft,
             commands::frame::load_draft,
             commands::records::save_session,

@@ -161,6 +161,7 @@ pub fn sync_with_hub_observed(
     code: Option<&str>,
     progress: &mut dyn FnMut(&crate::sync::SyncReport),
 ) -> Result<crate::sync::SyncReport, crate::CoreError> {
+    renew_enrolment(store, base_url)?;
     let known = store.access()?.enrolment()?;
     let enrolment = match (known, code) {
         (Some(e), _) => e,
@@ -183,6 +184,31 @@ pub fn sync_with_hub_observed(
 
 /// Where the time of the last finished sync is kept (a device-local value).
 pub const LAST_SYNC: &str = "last_sync";
+
+/// A new code from the office, typed in after the office revoked this
+/// tablet (or moved its officer to other communes): used once, at the next
+/// sync, to enrol again (a device-local value).
+pub const RENEWAL_CODE: &str = "renewal_code";
+
+/// Trades a waiting [`RENEWAL_CODE`] for a new token, replacing the old
+/// enrolment only once the hub said yes: a wrong or used code leaves the
+/// tablet as it was (and the code waiting, for the officer to correct).
+/// New communes start their pull from the beginning of the feed.
+fn renew_enrolment(
+    store: &dyn crate::shared::SharedStore,
+    base_url: &str,
+) -> Result<(), crate::CoreError> {
+    let Some(code) = store.access()?.local_value(RENEWAL_CODE)? else {
+        return Ok(());
+    };
+    let device = store.access()?.device_id();
+    let fresh = HttpTransport::new(base_url)?.enrol(&code, device)?;
+    let mut s = store.access()?;
+    let before = s.enrolment()?;
+    s.renew_enrolment(&fresh, before.is_some_and(|b| b.communes != fresh.communes))?;
+    s.set_local_value(RENEWAL_CODE, None)?;
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

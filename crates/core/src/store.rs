@@ -783,11 +783,28 @@ impl Store {
     }
 
     pub fn set_enrolment(&mut self, e: &Enrolment) -> Result<(), CoreError> {
+        self.renew_enrolment(e, false)
+    }
+
+    /// A new enrolment replacing the old one; with other communes, the pull
+    /// starts again from the beginning of the hub's feed (what the tablet
+    /// already holds merges without change).
+    pub fn renew_enrolment(
+        &mut self,
+        e: &Enrolment,
+        communes_changed: bool,
+    ) -> Result<(), CoreError> {
+        let tx = self.conn.transaction()?;
         let json = serde_json::to_string(e).map_err(|err| CoreError::CorruptRecord {
             id: "meta.enrolment".into(),
             reason: err.to_string(),
         })?;
-        Ok(set_meta(&self.conn, "enrolment", &json)?)
+        set_meta(&tx, "enrolment", &json)?;
+        if communes_changed {
+            set_meta(&tx, "pull_cursor", "0")?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn pull_cursor(&self) -> Result<u64, CoreError> {

@@ -61,6 +61,10 @@ pub struct AppInfo {
     pub enrolled: bool,
     /// Communes this tablet may see and change (from the enrolment).
     pub communes: Vec<String>,
+    /// A new code from the office waits for the next sync (after the
+    /// office revoked this tablet).
+    #[serde(default)]
+    pub renewal_pending: bool,
     pub unsynced: u64,
     /// Seconds since the Unix epoch of the last finished sync.
     pub last_sync: Option<i64>,

@@ -95,9 +95,69 @@ pub fn SettingsScreen() -> Html {
                     <dt>{ l.pick("Phiên bản", "Version") }</dt><dd>{ &info.app_version }</dd>
                 </dl>
             </section>
+            if info.enrolled { <RenewEnrolment /> }
             <ExportLog />
             <ChangePin />
         </div>
+    }
+}
+
+/// Đăng ký lại: after the office revoked this tablet (or gave its officer
+/// other communes), a new code from the office, used at the next sync.
+#[function_component]
+fn RenewEnrolment() -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let code = use_state(String::new);
+    let l = ctx.lang;
+    let on_submit = {
+        let (code, ctx) = (code.clone(), ctx.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (typed, code, ctx) = ((*code).clone(), code.clone(), ctx.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::renew_enrolment(&typed).await {
+                    Ok(info) => {
+                        code.set(String::new());
+                        ctx.notify.emit(Notice::Ok(
+                            if info.renewal_pending {
+                                ctx.t(
+                                    "Đã nhận mã mới: máy sẽ đăng ký lại ở lần đồng bộ tới.",
+                                    "New code kept: the tablet enrols again at the next sync.",
+                                )
+                            } else {
+                                ctx.t("Đã bỏ mã đang chờ.", "The waiting code was withdrawn.")
+                            }
+                            .into(),
+                        ));
+                        ctx.refresh.emit(());
+                    }
+                    Err(e) => ctx.fail(&e),
+                }
+            });
+        })
+    };
+    let set = {
+        let code = code.clone();
+        Callback::from(move |v: String| code.set(v))
+    };
+    html! {
+        <form class="card" id="renewal" onsubmit={on_submit} novalidate=true>
+            <h3>{ l.pick("Đăng ký lại với văn phòng", "Enrol again with the office") }</h3>
+            <p class="meta">{ l.pick(
+                "Chỉ dùng khi văn phòng đã thu hồi quyền đồng bộ của máy và cấp mã mới. Dữ liệu trên máy được giữ nguyên.",
+                "Only when the office revoked this tablet's access and gave a new code. Data on the tablet is kept.") }</p>
+            if ctx.info.renewal_pending {
+                <p class="meta" id="renewal-pending">{ l.pick(
+                    "Có một mã mới đang chờ: máy sẽ đăng ký lại ở lần đồng bộ tới.",
+                    "A new code is waiting: the tablet enrols again at the next sync.") }</p>
+            }
+            <div class="grid">
+                { field(l, "renewal-code", Field::EnrolCode, None, &[], text_input("renewal-code", &code, Keys::Text, "XXXXX-XXXXX", set)) }
+            </div>
+            <button id="renew" class="secondary wide" type="submit">{ l.pick("Dùng mã này ở lần đồng bộ tới", "Use this code at the next sync") }</button>
+        </form>
     }
 }
 

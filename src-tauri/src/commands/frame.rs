@@ -2,7 +2,7 @@
 
 use super::answer;
 use crate::state::{AppState, ENROL_CODE_KEY};
-use pcmt_core::http::LAST_SYNC;
+use pcmt_core::http::{LAST_SYNC, RENEWAL_CODE};
 use pcmt_core::CoreError;
 use pcmt_model::api::{AppInfo, CommandError, Settings, SetupInput};
 use pcmt_model::validation::{Field, FieldError, Problem};
@@ -22,6 +22,7 @@ fn info(state: &AppState) -> Result<AppInfo, CoreError> {
         set_up: store.settings()?.is_some(),
         enrolled: enrolment.is_some(),
         communes: enrolment.map(|e| e.communes).unwrap_or_default(),
+        renewal_pending: store.local_value(RENEWAL_CODE)?.is_some(),
         unsynced: store.unsynced_count()?,
         last_sync: store.local_value(LAST_SYNC)?.and_then(|t| t.parse().ok()),
         data_bytes: store.data_size()?,
@@ -73,6 +74,24 @@ pub fn save_settings(
     answer(state.store()?.save_settings(&settings))?;
     state.lock_after(settings.lock_after_min);
     state.remember_lang(settings.lang);
+    answer(info(&state))
+}
+
+/// A new code from the office for a tablet it revoked: kept until the next
+/// sync trades it for a new token. An empty code withdraws a waiting one.
+#[tauri::command]
+pub fn renew_enrolment(state: State<'_, AppState>, code: String) -> Result<AppInfo, CommandError> {
+    let code = code.trim();
+    {
+        let mut store = state.store()?;
+        answer(store.enrolment())?.ok_or_else(|| {
+            CommandError::plain(
+                "Máy chưa đăng ký: mã đăng ký được nhập ở màn hình bắt đầu.",
+                "This tablet is not enrolled yet: the code goes in on the first-start screen.",
+            )
+        })?;
+        answer(store.set_local_value(RENEWAL_CODE, (!code.is_empty()).then_some(code)))?;
+    }
     answer(info(&state))
 }
 

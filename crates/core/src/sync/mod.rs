@@ -67,8 +67,8 @@ impl SyncError {
                 .into(),
             SyncError::Revoked => lang
                 .pick(
-                    "Văn phòng đã thu hồi quyền đồng bộ của máy này: máy ngừng đồng bộ. Dữ liệu chưa gửi vẫn còn trên máy; hãy liên hệ văn phòng huyện để được cấp mã đăng ký mới.",
-                    "The office has revoked this device's access: it no longer syncs. Unsent data is kept on this device; ask the district office for a new enrolment code.",
+                    "Văn phòng đã thu hồi quyền đồng bộ của máy này: máy ngừng đồng bộ. Dữ liệu chưa gửi vẫn còn trên máy; hãy xin văn phòng huyện mã đăng ký mới rồi nhập ở Cài đặt › Đăng ký lại.",
+                    "The office has revoked this device's access: it no longer syncs. Unsent data is kept on this device; ask the district office for a new enrolment code and enter it in Settings › Enrol again.",
                 )
                 .into(),
             SyncError::Lost => lang
