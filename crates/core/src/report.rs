@@ -93,6 +93,109 @@ pub trait ReportSource {
     fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError>;
 }
 
+/// One column of a result row read by position, from whichever database:
+/// both stores' report sources build their values with the one mapping of
+/// each value below (`from_row`), their SQL being all that differs.
+pub trait Column<T> {
+    fn col(&self, i: usize) -> Result<T, CoreError>;
+}
+
+/// The column types the report rows hold.
+pub trait Columns:
+    Column<String>
+    + Column<Option<String>>
+    + Column<i64>
+    + Column<f64>
+    + Column<Option<f64>>
+    + Column<bool>
+{
+}
+
+impl<R> Columns for R where
+    R: Column<String>
+        + Column<Option<String>>
+        + Column<i64>
+        + Column<f64>
+        + Column<Option<f64>>
+        + Column<bool>
+        + ?Sized
+{
+}
+
+impl<T: rusqlite::types::FromSql> Column<T> for Row<'_> {
+    fn col(&self, i: usize) -> Result<T, CoreError> {
+        Ok(self.get(i)?)
+    }
+}
+
+impl SessionGroup {
+    /// From (form, venue_kind, count, attendees, women, materials, pledges).
+    pub fn from_row(r: &(impl Columns + ?Sized)) -> Result<Self, CoreError> {
+        Ok(Self {
+            form: r.col(0)?,
+            venue_kind: r.col(1)?,
+            sessions: r.col(2)?,
+            attendees: r.col(3)?,
+            women: r.col(4)?,
+            materials: r.col(5)?,
+            pledges: r.col(6)?,
+        })
+    }
+}
+
+impl VisitRow {
+    /// From (person, date, attended, next_visit, supported, test_result,
+    /// psychosis).
+    pub fn from_row(r: &(impl Columns + ?Sized)) -> Result<Self, CoreError> {
+        Ok(Self {
+            person: r.col(0)?,
+            date: r.col(1)?,
+            attended: r.col(2)?,
+            next_visit: r.col(3)?,
+            supported: r.col(4)?,
+            test_result: r.col(5)?,
+            psychosis: r.col(6)?,
+        })
+    }
+}
+
+impl SurveyTotals {
+    /// From (count, area covered, sites, plants, area found, replanting).
+    pub fn from_row(r: &(impl Columns + ?Sized)) -> Result<Self, CoreError> {
+        Ok(Self {
+            surveys: r.col(0)?,
+            area_covered_ha: r.col(1)?,
+            sites: r.col(2)?,
+            plants: r.col(3)?,
+            area_m2: r.col(4)?,
+            replanting: r.col(5)?,
+        })
+    }
+}
+
+/// A site from `site_rows` selected as [`SITE_COLUMNS`].
+pub fn site_from_row(r: &(impl Columns + ?Sized)) -> Result<SiteValues, CoreError> {
+    Ok(SiteValues {
+        survey: r.col(0)?,
+        idx: r.col(1)?,
+        date: r.col(2)?,
+        commune: r.col(3)?,
+        lat: r.col(4)?,
+        lon: r.col(5)?,
+        polygon: r.col(6)?,
+        area_m2: r.col(7)?,
+        species: r.col(8)?,
+        plants: r.col(9)?,
+        action: r.col(10)?,
+        action_date: r.col(11)?,
+        replanting: r.col(12)?,
+    })
+}
+
+/// The columns [`site_from_row`] reads, in its order.
+pub const SITE_COLUMNS: &str =
+    "survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action, action_date, replanting";
+
 /// The communes a report covers, and the rows that belong to it.
 struct Scope<'a> {
     period: &'a Period,
@@ -427,20 +530,31 @@ fn json_list(codes: &[String]) -> Result<String, CoreError> {
 }
 
 impl SqliteRows<'_> {
+    /// The rows of a query, each read by `row`.
+    fn select<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl Fn(&Row<'_>) -> Result<T, CoreError>,
+    ) -> Result<Vec<T>, CoreError> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        let mut rows = stmt.query(params)?;
+        let mut found = Vec::new();
+        while let Some(r) = rows.next()? {
+            found.push(row(r)?);
+        }
+        Ok(found)
+    }
+
+    /// The rows of a report query over `scope` (see [`IN_SCOPE`]).
     fn in_scope<T>(
         &self,
-        select: &str,
+        sql: &str,
         scope: &RowScope,
-        row: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+        row: impl Fn(&Row<'_>) -> Result<T, CoreError>,
     ) -> Result<Vec<T>, CoreError> {
-        let mut stmt = self.0.prepare_cached(select)?;
-        let found = stmt
-            .query_map(
-                params![scope.from, scope.until, json_list(&scope.communes)?],
-                row,
-            )?
-            .collect::<Result<Vec<T>, _>>()?;
-        Ok(found)
+        let communes = json_list(&scope.communes)?;
+        self.select(sql, params![scope.from, scope.until, communes], row)
     }
 }
 
@@ -452,17 +566,7 @@ impl ReportSource for SqliteRows<'_> {
                  FROM session_rows WHERE {IN_SCOPE} GROUP BY form, venue_kind"
             ),
             scope,
-            |r| {
-                Ok(SessionGroup {
-                    form: r.get(0)?,
-                    venue_kind: r.get(1)?,
-                    sessions: r.get(2)?,
-                    attendees: r.get(3)?,
-                    women: r.get(4)?,
-                    materials: r.get(5)?,
-                    pledges: r.get(6)?,
-                })
-            },
+            |r| SessionGroup::from_row(r),
         )
     }
 
@@ -470,7 +574,7 @@ impl ReportSource for SqliteRows<'_> {
         self.in_scope(
             &format!("SELECT audience FROM session_rows WHERE {IN_SCOPE} AND audience != ''"),
             scope,
-            |r| r.get(0),
+            |r| r.col(0),
         )
     }
 
@@ -480,41 +584,27 @@ impl ReportSource for SqliteRows<'_> {
                 "SELECT DISTINCT commune, venue_kind, venue_key FROM session_rows WHERE {IN_SCOPE}"
             ),
             scope,
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.col(0)?, r.col(1)?, r.col(2)?)),
         )
     }
 
     fn visits(&mut self, until: &str, communes: &[String]) -> Result<Vec<VisitRow>, CoreError> {
-        let mut stmt = self.0.prepare_cached(
+        self.select(
             "SELECT c.person, c.date, c.attended, c.next_visit, c.supported, c.test_result, c.psychosis
              FROM checkin_rows c JOIN person_rows p ON p.id = c.person
              WHERE c.date <= ?1 AND p.commune IN (SELECT value FROM json_each(?2))
              ORDER BY c.person, c.date, c.id",
-        )?;
-        let found = stmt
-            .query_map(params![until, json_list(communes)?], |r| {
-                Ok(VisitRow {
-                    person: r.get(0)?,
-                    date: r.get(1)?,
-                    attended: r.get(2)?,
-                    next_visit: r.get(3)?,
-                    supported: r.get(4)?,
-                    test_result: r.get(5)?,
-                    psychosis: r.get(6)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(found)
+            params![until, json_list(communes)?],
+            |r| VisitRow::from_row(r),
+        )
     }
 
     fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String)>, CoreError> {
-        let mut stmt = self.0.prepare_cached(
+        self.select(
             "SELECT id, statuses FROM person_rows WHERE commune IN (SELECT value FROM json_each(?1))",
-        )?;
-        let found = stmt
-            .query_map([json_list(communes)?], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(found)
+            params![json_list(communes)?],
+            |r| Ok((r.col(0)?, r.col(1)?)),
+        )
     }
 
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError> {
@@ -525,16 +615,7 @@ impl ReportSource for SqliteRows<'_> {
                  FROM survey_rows WHERE {IN_SCOPE}"
             ),
             scope,
-            |r| {
-                Ok(SurveyTotals {
-                    surveys: r.get(0)?,
-                    area_covered_ha: r.get(1)?,
-                    sites: r.get(2)?,
-                    plants: r.get(3)?,
-                    area_m2: r.get(4)?,
-                    replanting: r.get(5)?,
-                })
-            },
+            |r| SurveyTotals::from_row(r),
         )?;
         Ok(totals.pop().unwrap_or_default())
     }
@@ -545,7 +626,7 @@ impl ReportSource for SqliteRows<'_> {
                 "SELECT commune FROM survey_rows WHERE {IN_SCOPE} GROUP BY commune HAVING sum(sites) = 0"
             ),
             scope,
-            |r| r.get(0),
+            |r| r.col(0),
         )
     }
 
@@ -553,35 +634,17 @@ impl ReportSource for SqliteRows<'_> {
         self.in_scope(
             &format!("SELECT species, count(*) FROM site_rows WHERE {IN_SCOPE} GROUP BY species"),
             scope,
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.col(0)?, r.col(1)?)),
         )
     }
 
     fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError> {
         self.in_scope(
             &format!(
-                "SELECT survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action,
-                        action_date, replanting
-                 FROM site_rows WHERE {IN_SCOPE} ORDER BY date, survey, idx"
+                "SELECT {SITE_COLUMNS} FROM site_rows WHERE {IN_SCOPE} ORDER BY date, survey, idx"
             ),
             scope,
-            |r| {
-                Ok(SiteValues {
-                    survey: r.get(0)?,
-                    idx: r.get(1)?,
-                    date: r.get(2)?,
-                    commune: r.get(3)?,
-                    lat: r.get(4)?,
-                    lon: r.get(5)?,
-                    polygon: r.get(6)?,
-                    area_m2: r.get(7)?,
-                    species: r.get(8)?,
-                    plants: r.get(9)?,
-                    action: r.get(10)?,
-                    action_date: r.get(11)?,
-                    replanting: r.get(12)?,
-                })
-            },
+            |r| site_from_row(r),
         )
     }
 }

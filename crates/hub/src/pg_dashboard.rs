@@ -21,7 +21,10 @@ use crate::pg::PgHubStore;
 use crate::storage::RowStore;
 use crate::store::HubError;
 use pcmt_core::projection::{table_of, RowValues, RowWriter, SiteValues, REBUILD_KEY, ROW_TABLES};
-use pcmt_core::report::{ReportSource, RowScope, SessionGroup, SurveyTotals, VisitRow};
+use pcmt_core::report::{
+    site_from_row, Column, ReportSource, RowScope, SessionGroup, SurveyTotals, VisitRow,
+    SITE_COLUMNS,
+};
 use pcmt_core::CoreError;
 use pcmt_model::{OrgTree, RecordKind, StatusRules};
 use r2d2_postgres::postgres::{self, GenericClient, IsolationLevel, Row};
@@ -32,6 +35,15 @@ pub(crate) struct PgRows<'a, C: GenericClient>(pub &'a mut C);
 
 fn backend(e: postgres::Error) -> CoreError {
     CoreError::Backend(Box::new(e))
+}
+
+/// A PostgreSQL row as the report's column reader.
+struct PgRow<'a>(&'a Row);
+
+impl<T: for<'r> postgres::types::FromSql<'r>> Column<T> for PgRow<'_> {
+    fn col(&self, i: usize) -> Result<T, CoreError> {
+        self.0.try_get(i).map_err(backend)
+    }
 }
 
 /// A row writer's or source's error as the hub's: PostgreSQL's own error
@@ -68,17 +80,27 @@ impl<C: GenericClient> PgRows<'_, C> {
         self.0.query(sql, params).map_err(backend)
     }
 
-    /// The rows of a report query over `scope`, each read by `read`.
+    /// The rows of a query, each read by `read` through [`Column`].
+    fn select<T>(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+        read: impl Fn(&PgRow<'_>) -> Result<T, CoreError>,
+    ) -> Result<Vec<T>, CoreError> {
+        self.rows(sql, params)?
+            .iter()
+            .map(|r| read(&PgRow(r)))
+            .collect()
+    }
+
+    /// The rows of a report query over `scope` (see `IN_SCOPE`).
     fn in_scope<T>(
         &mut self,
         sql: &str,
         scope: &RowScope,
-        read: impl Fn(&Row) -> Result<T, postgres::Error>,
+        read: impl Fn(&PgRow<'_>) -> Result<T, CoreError>,
     ) -> Result<Vec<T>, CoreError> {
-        self.rows(sql, &[&scope.from, &scope.until, &scope.communes])?
-            .iter()
-            .map(|r| read(r).map_err(backend))
-            .collect()
+        self.select(sql, &[&scope.from, &scope.until, &scope.communes], read)
     }
 }
 
@@ -243,17 +265,7 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
                  FROM session_rows WHERE {IN_SCOPE} GROUP BY form, venue_kind"
             ),
             scope,
-            |r| {
-                Ok(SessionGroup {
-                    form: r.try_get(0)?,
-                    venue_kind: r.try_get(1)?,
-                    sessions: r.try_get(2)?,
-                    attendees: r.try_get(3)?,
-                    women: r.try_get(4)?,
-                    materials: r.try_get(5)?,
-                    pledges: r.try_get(6)?,
-                })
-            },
+            |r| SessionGroup::from_row(r),
         )
     }
 
@@ -261,7 +273,7 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
         self.in_scope(
             &format!("SELECT audience FROM session_rows WHERE {IN_SCOPE} AND audience != ''"),
             scope,
-            |r| r.try_get(0),
+            |r| r.col(0),
         )
     }
 
@@ -271,43 +283,27 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
                 "SELECT DISTINCT commune, venue_kind, venue_key FROM session_rows WHERE {IN_SCOPE}"
             ),
             scope,
-            |r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)),
+            |r| Ok((r.col(0)?, r.col(1)?, r.col(2)?)),
         )
     }
 
     fn visits(&mut self, until: &str, communes: &[String]) -> Result<Vec<VisitRow>, CoreError> {
-        self.rows(
+        self.select(
             r#"SELECT c.person, c.date, c.attended, c.next_visit, c.supported, c.test_result, c.psychosis
                FROM checkin_rows c JOIN person_rows p ON p.id = c.person
                WHERE c.date <= $1 AND p.commune = ANY($2)
                ORDER BY c.person COLLATE "C", c.date COLLATE "C", c.id COLLATE "C""#,
             &[&until, &communes],
-        )?
-        .iter()
-        .map(|r| {
-            Ok(VisitRow {
-                person: r.try_get(0)?,
-                date: r.try_get(1)?,
-                attended: r.try_get(2)?,
-                next_visit: r.try_get(3)?,
-                supported: r.try_get(4)?,
-                test_result: r.try_get(5)?,
-                psychosis: r.try_get(6)?,
-            })
-        })
-        .collect::<Result<_, postgres::Error>>()
-        .map_err(backend)
+            |r| VisitRow::from_row(r),
+        )
     }
 
     fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String)>, CoreError> {
-        self.rows(
+        self.select(
             "SELECT id, statuses FROM person_rows WHERE commune = ANY($1)",
             &[&communes],
-        )?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, postgres::Error>>()
-        .map_err(backend)
+            |r| Ok((r.col(0)?, r.col(1)?)),
+        )
     }
 
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError> {
@@ -319,16 +315,7 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
                  FROM survey_rows WHERE {IN_SCOPE}"
             ),
             scope,
-            |r| {
-                Ok(SurveyTotals {
-                    surveys: r.try_get(0)?,
-                    area_covered_ha: r.try_get(1)?,
-                    sites: r.try_get(2)?,
-                    plants: r.try_get(3)?,
-                    area_m2: r.try_get(4)?,
-                    replanting: r.try_get(5)?,
-                })
-            },
+            |r| SurveyTotals::from_row(r),
         )?;
         Ok(totals.pop().unwrap_or_default())
     }
@@ -339,7 +326,7 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
                 "SELECT commune FROM survey_rows WHERE {IN_SCOPE} GROUP BY commune HAVING sum(sites) = 0"
             ),
             scope,
-            |r| r.try_get(0),
+            |r| r.col(0),
         )
     }
 
@@ -347,36 +334,18 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
         self.in_scope(
             &format!("SELECT species, count(*) FROM site_rows WHERE {IN_SCOPE} GROUP BY species"),
             scope,
-            |r| Ok((r.try_get(0)?, r.try_get(1)?)),
+            |r| Ok((r.col(0)?, r.col(1)?)),
         )
     }
 
     fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError> {
         self.in_scope(
             &format!(
-                r#"SELECT survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action,
-                          action_date, replanting
-                   FROM site_rows WHERE {IN_SCOPE}
+                r#"SELECT {SITE_COLUMNS} FROM site_rows WHERE {IN_SCOPE}
                    ORDER BY date COLLATE "C", survey COLLATE "C", idx"#
             ),
             scope,
-            |r| {
-                Ok(SiteValues {
-                    survey: r.try_get(0)?,
-                    idx: r.try_get(1)?,
-                    date: r.try_get(2)?,
-                    commune: r.try_get(3)?,
-                    lat: r.try_get(4)?,
-                    lon: r.try_get(5)?,
-                    polygon: r.try_get(6)?,
-                    area_m2: r.try_get(7)?,
-                    species: r.try_get(8)?,
-                    plants: r.try_get(9)?,
-                    action: r.try_get(10)?,
-                    action_date: r.try_get(11)?,
-                    replanting: r.try_get(12)?,
-                })
-            },
+            |r| site_from_row(r),
         )
     }
 }
