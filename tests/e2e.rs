@@ -587,6 +587,8 @@ async fn a_revoked_tablet_is_told_so_and_enrols_again_with_a_new_code() {
     app.click("#sync").await;
     let told = app.wait_for_text("#notice", "thu hồi").await;
     assert!(told.contains("Cài đặt › Đăng ký lại"), "{told}");
+    app.wait_for_text("#enrol-state", "Văn phòng đã thu hồi quyền đồng bộ")
+        .await;
     app.screens("27-sync-revoked").await;
 
     // The office's new code, typed in Settings, is used at the next sync.
@@ -600,6 +602,7 @@ async fn a_revoked_tablet_is_told_so_and_enrols_again_with_a_new_code() {
     app.click("#sync").await;
     app.wait_for_text("#notice", "Đồng bộ xong").await;
     app.click("#nav-settings").await;
+    app.wait_for_text("#enrol-state", "Đã đăng ký").await;
     assert!(
         app.texts("#renewal-pending").await.is_empty(),
         "the code was used once"

@@ -139,7 +139,7 @@ fn a_forged_or_revoked_token_is_refused_and_the_tablet_keeps_its_data(hub: TestH
 }
 
 fn a_revoked_tablet_enrols_again_with_a_new_code_and_sends_what_it_kept(hub: TestHub) {
-    use pcmt_core::http::RENEWAL_CODE;
+    use pcmt_core::http::{RENEWAL_CODE, WITHDRAWN};
     // A district officer's tablet records a session in Đăk Choong, then
     // one in Đăk Pék: the Pék tablet's cursor passes the first to reach the
     // second.
@@ -179,6 +179,12 @@ fn a_revoked_tablet_enrols_again_with_a_new_code_and_sends_what_it_kept(hub: Tes
         pek.try_sync(&hub).unwrap_err(),
         CoreError::Sync(SyncError::Revoked)
     ));
+    let withdrawn = |d: &TestDevice| d.store().local_value(WITHDRAWN).unwrap();
+    assert_eq!(
+        withdrawn(&pek).as_deref(),
+        Some("revoked"),
+        "kept for the screens"
+    );
 
     // A mistyped code: refused, the tablet as it was, the code still waiting.
     let before = pek.store().enrolment().unwrap();
@@ -211,6 +217,11 @@ fn a_revoked_tablet_enrols_again_with_a_new_code_and_sends_what_it_kept(hub: Tes
     assert!(
         pek.store().local_value(RENEWAL_CODE).unwrap().is_none(),
         "used once"
+    );
+    assert_eq!(
+        withdrawn(&pek),
+        None,
+        "cleared by the sync that went through"
     );
     let renewed = pek.store().enrolment().unwrap().unwrap();
     assert_eq!(renewed.communes, vec![PEK.to_string(), CHOONG.to_string()]);

@@ -5,6 +5,8 @@ use crate::sync::{
     Request, Response, SyncError, Transport, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED,
     REFUSAL_REVOKED,
 };
+use pcmt_model::api::Withdrawal;
+use pcmt_model::Labelled;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -154,8 +156,33 @@ pub fn sync_with_hub(
 }
 
 /// As [`sync_with_hub`], reporting progress after every exchange and
-/// noting the time of a finished sync in the store.
+/// noting in the store the time of a finished sync, or that the hub
+/// withdrew this tablet ([`WITHDRAWN`]), which a later sync that goes
+/// through clears.
 pub fn sync_with_hub_observed(
+    store: &dyn crate::shared::SharedStore,
+    base_url: &str,
+    code: Option<&str>,
+    progress: &mut dyn FnMut(&crate::sync::SyncReport),
+) -> Result<crate::sync::SyncReport, crate::CoreError> {
+    let outcome = sync_once(store, base_url, code, progress);
+    let withdrawn = match &outcome {
+        Ok(_) => None,
+        Err(crate::CoreError::Sync(SyncError::Revoked)) => Some(Withdrawal::Revoked),
+        Err(crate::CoreError::Sync(SyncError::Lost)) => Some(Withdrawal::Lost),
+        Err(_) => return outcome,
+    };
+    store
+        .access()?
+        .set_local_value(WITHDRAWN, withdrawn.map(Labelled::code))?;
+    outcome
+}
+
+/// Where the hub's last refusal of this tablet is kept (a device-local
+/// value, a [`Withdrawal`] code), for the settings screen to say.
+pub const WITHDRAWN: &str = "withdrawn";
+
+fn sync_once(
     store: &dyn crate::shared::SharedStore,
     base_url: &str,
     code: Option<&str>,

@@ -50,6 +50,15 @@ pub struct LockState {
     pub lang: Lang,
 }
 
+crate::labelled_enum!(
+    /// Why the hub refused this tablet at its last sync (máy bị thu hồi
+    /// hay báo mất).
+    Withdrawal {
+        Revoked = ("revoked", "Văn phòng đã thu hồi quyền đồng bộ", "Access revoked by the office"),
+        Lost = ("lost", "Văn phòng đã báo mất máy này", "Marked lost by the office"),
+    }
+);
+
 /// What the frame and the settings screen show about this tablet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppInfo {
@@ -65,6 +74,9 @@ pub struct AppInfo {
     /// office revoked this tablet).
     #[serde(default)]
     pub renewal_pending: bool,
+    /// The hub refused this tablet at its last sync: revoked or lost.
+    #[serde(default)]
+    pub withdrawn: Option<Withdrawal>,
     pub unsynced: u64,
     /// Seconds since the Unix epoch of the last finished sync.
     pub last_sync: Option<i64>,

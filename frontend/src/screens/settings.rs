@@ -87,7 +87,11 @@ pub fn SettingsScreen() -> Html {
                 <dl class="facts" id="device-facts">
                     <dt>{ l.pick("Mã thiết bị", "Device ID") }</dt><dd id="device-id">{ &info.device_id }</dd>
                     <dt>{ l.pick("Đăng ký với văn phòng", "Enrolled with the office") }</dt>
-                    <dd>{ if info.enrolled { l.pick("Đã đăng ký", "Yes") } else { l.pick("Chưa (sẽ đăng ký ở lần đồng bộ đầu tiên)", "Not yet (at the first sync)") } }</dd>
+                    <dd id="enrol-state" class={classes!(info.withdrawn.is_some().then_some("withdrawn"))}>{ match (info.withdrawn, info.enrolled) {
+                        (Some(w), _) => w.label(l),
+                        (None, true) => l.pick("Đã đăng ký", "Yes"),
+                        (None, false) => l.pick("Chưa (sẽ đăng ký ở lần đồng bộ đầu tiên)", "Not yet (at the first sync)"),
+                    } }</dd>
                     <dt>{ l.pick("Xã được phân công", "Communes") }</dt><dd>{ communes }</dd>
                     <dt>{ l.pick("Dữ liệu trên máy", "Data on this tablet") }</dt><dd id="data-size">{ ui::size(info.data_bytes) }</dd>
                     <dt>{ l.pick("Hồ sơ chưa đồng bộ", "Records not synced") }</dt><dd>{ info.unsynced }</dd>

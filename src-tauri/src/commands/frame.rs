@@ -2,10 +2,11 @@
 
 use super::answer;
 use crate::state::{AppState, ENROL_CODE_KEY};
-use pcmt_core::http::{LAST_SYNC, RENEWAL_CODE};
+use pcmt_core::http::{LAST_SYNC, RENEWAL_CODE, WITHDRAWN};
 use pcmt_core::CoreError;
-use pcmt_model::api::{AppInfo, CommandError, Settings, SetupInput};
+use pcmt_model::api::{AppInfo, CommandError, Settings, SetupInput, Withdrawal};
 use pcmt_model::validation::{Field, FieldError, Problem};
+use pcmt_model::Labelled;
 use tauri::State;
 
 #[tauri::command]
@@ -23,6 +24,9 @@ fn info(state: &AppState) -> Result<AppInfo, CoreError> {
         enrolled: enrolment.is_some(),
         communes: enrolment.map(|e| e.communes).unwrap_or_default(),
         renewal_pending: store.local_value(RENEWAL_CODE)?.is_some(),
+        withdrawn: store
+            .local_value(WITHDRAWN)?
+            .and_then(|c| Withdrawal::from_code(&c)),
         unsynced: store.unsynced_count()?,
         last_sync: store.local_value(LAST_SYNC)?.and_then(|t| t.parse().ok()),
         data_bytes: store.data_size()?,
