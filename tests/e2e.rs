@@ -591,7 +591,11 @@ async fn a_revoked_tablet_is_told_so_and_enrols_again_with_a_new_code() {
         .await;
     app.screens("27-sync-revoked").await;
 
-    // The office's new code, typed in Settings, is used at the next sync.
+    // Something that is no code is refused beside the field; then the
+    // office's new code, typed in Settings, is used at the next sync.
+    app.type_into("#renewal-code", &"7".repeat(40)).await;
+    app.click("#renew").await;
+    app.wait_for_text("#renewal", "Dài quá 32 ký tự").await;
     let code = hub.issue_code(&DISTRICT);
     app.type_into("#renewal-code", &code).await;
     app.click("#renew").await;

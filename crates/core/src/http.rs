@@ -167,14 +167,19 @@ pub fn sync_with_hub_observed(
 ) -> Result<crate::sync::SyncReport, crate::CoreError> {
     let outcome = sync_once(store, base_url, code, progress);
     let withdrawn = match &outcome {
-        Ok(_) => None,
-        Err(crate::CoreError::Sync(SyncError::Revoked)) => Some(Withdrawal::Revoked),
-        Err(crate::CoreError::Sync(SyncError::Lost)) => Some(Withdrawal::Lost),
+        Ok(_) => {
+            store.access()?.set_local_value(WITHDRAWN, None)?;
+            return outcome;
+        }
+        Err(crate::CoreError::Sync(SyncError::Revoked)) => Withdrawal::Revoked,
+        Err(crate::CoreError::Sync(SyncError::Lost)) => Withdrawal::Lost,
         Err(_) => return outcome,
     };
-    store
-        .access()?
-        .set_local_value(WITHDRAWN, withdrawn.map(Labelled::code))?;
+    // The refusal is what the officer must read: failing to note it for the
+    // settings screen (the app locked meanwhile) must not hide it.
+    if let Ok(mut s) = store.access() {
+        let _ = s.set_local_value(WITHDRAWN, Some(withdrawn.code()));
+    }
     outcome
 }
 

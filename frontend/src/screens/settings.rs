@@ -114,16 +114,19 @@ fn RenewEnrolment() -> Html {
         return html! {};
     };
     let code = use_state(String::new);
+    let errors = use_state(Vec::<FieldError>::new);
     let l = ctx.lang;
     let on_submit = {
-        let (code, ctx) = (code.clone(), ctx.clone());
+        let (code, errors, ctx) = (code.clone(), errors.clone(), ctx.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let (typed, code, ctx) = ((*code).clone(), code.clone(), ctx.clone());
+            let (typed, code, errors, ctx) =
+                ((*code).clone(), code.clone(), errors.clone(), ctx.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api::renew_enrolment(&typed).await {
                     Ok(info) => {
                         code.set(String::new());
+                        errors.set(Vec::new());
                         ctx.notify.emit(Notice::Ok(
                             if info.renewal_pending {
                                 ctx.t(
@@ -137,7 +140,10 @@ fn RenewEnrolment() -> Html {
                         ));
                         ctx.refresh.emit(());
                     }
-                    Err(e) => ctx.fail(&e),
+                    Err(e) => {
+                        errors.set(e.fields.clone());
+                        ctx.fail(&e);
+                    }
                 }
             });
         })
@@ -158,7 +164,7 @@ fn RenewEnrolment() -> Html {
                     "A new code is waiting: the tablet enrols again at the next sync.") }</p>
             }
             <div class="grid">
-                { field(l, "renewal-code", Field::EnrolCode, None, &[], text_input("renewal-code", &code, Keys::Text, "XXXXX-XXXXX", set)) }
+                { field(l, "renewal-code", Field::EnrolCode, None, &errors, text_input("renewal-code", &code, Keys::Text, "XXXXX-XXXXX", set)) }
             </div>
             <button id="renew" class="secondary wide" type="submit">{ l.pick("Dùng mã này ở lần đồng bộ tới", "Use this code at the next sync") }</button>
         </form>

@@ -55,6 +55,7 @@ pub fn set_up(state: State<'_, AppState>, input: SetupInput) -> Result<AppInfo, 
     if code.is_empty() && !enrolled {
         errors.push(FieldError::new(Field::EnrolCode, Problem::Required));
     }
+    errors.extend(code_too_long(code));
     if !errors.is_empty() {
         return Err(CoreError::Invalid(errors).into());
     }
@@ -94,9 +95,20 @@ pub fn renew_enrolment(state: State<'_, AppState>, code: String) -> Result<AppIn
                 "This tablet is not enrolled yet: the code goes in on the first-start screen.",
             )
         })?;
+        if let Some(e) = code_too_long(code) {
+            return Err(CoreError::Invalid(vec![e]).into());
+        }
         answer(store.set_local_value(RENEWAL_CODE, (!code.is_empty()).then_some(code)))?;
     }
     answer(info(&state))
+}
+
+/// An office code is read out as XXXXX-XXXXX; anything much longer is not
+/// one, and is not kept.
+fn code_too_long(code: &str) -> Option<FieldError> {
+    const MAX: usize = 32;
+    (code.chars().count() > MAX)
+        .then(|| FieldError::new(Field::EnrolCode, Problem::TooLong { max: MAX }))
 }
 
 /// A half-filled form, kept on the device so it survives closing the app.
