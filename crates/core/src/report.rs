@@ -70,15 +70,44 @@ pub struct SurveyTotals {
     pub replanting: i64,
 }
 
+/// Stands, in the SQL given to [`ReportSource::each_in_scope`], for the
+/// store's own test that a row is in scope.
+pub const SCOPE: &str = "{scope}";
+
 /// The queries a report needs from a store's projection rows. Each answers
-/// over the rows of a [`RowScope`] unless said otherwise.
+/// over the rows of a [`RowScope`] unless said otherwise. Queries whose SQL
+/// both databases read alike are written once, here; a store writes only
+/// those its dialect needs differently.
 pub trait ReportSource {
+    /// Runs `sql`, in which [`SCOPE`] stands for the store's test that a
+    /// row's date is in the period and its commune among the communes,
+    /// handing each row to `row`.
+    fn each_in_scope(
+        &mut self,
+        sql: &str,
+        scope: &RowScope,
+        row: &mut dyn FnMut(&dyn Columns) -> Result<(), CoreError>,
+    ) -> Result<(), CoreError>;
     /// `session_rows` grouped by form and venue kind.
     fn session_groups(&mut self, scope: &RowScope) -> Result<Vec<SessionGroup>, CoreError>;
     /// The non-empty `audience` columns ("group:count,…").
-    fn audiences(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError>;
+    fn audiences(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
+        in_scope(
+            self,
+            "SELECT audience FROM session_rows WHERE {scope} AND audience != ''",
+            scope,
+            |r| r.col(0),
+        )
+    }
     /// Distinct (commune, venue kind, venue key) of the sessions.
-    fn venues(&mut self, scope: &RowScope) -> Result<Vec<(String, String, String)>, CoreError>;
+    fn venues(&mut self, scope: &RowScope) -> Result<Vec<(String, String, String)>, CoreError> {
+        in_scope(
+            self,
+            "SELECT DISTINCT commune, venue_kind, venue_key FROM session_rows WHERE {scope}",
+            scope,
+            |r| Ok((r.col(0)?, r.col(1)?, r.col(2)?)),
+        )
+    }
     /// Every check-in up to `until` of the people of `communes`, ordered by
     /// person, date and id.
     fn visits(&mut self, until: &str, communes: &[String]) -> Result<Vec<VisitRow>, CoreError>;
@@ -86,11 +115,41 @@ pub trait ReportSource {
     fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String)>, CoreError>;
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError>;
     /// Communes whose surveys in scope found no site at all.
-    fn communes_without_finding(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError>;
+    fn communes_without_finding(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
+        in_scope(
+            self,
+            "SELECT commune FROM survey_rows WHERE {scope} GROUP BY commune HAVING sum(sites) = 0",
+            scope,
+            |r| r.col(0),
+        )
+    }
     /// Sites found per species code.
-    fn species_counts(&mut self, scope: &RowScope) -> Result<Vec<(String, i64)>, CoreError>;
+    fn species_counts(&mut self, scope: &RowScope) -> Result<Vec<(String, i64)>, CoreError> {
+        in_scope(
+            self,
+            "SELECT species, count(*) FROM site_rows WHERE {scope} GROUP BY species",
+            scope,
+            |r| Ok((r.col(0)?, r.col(1)?)),
+        )
+    }
     /// The sites found, ordered by date, survey and index.
     fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError>;
+}
+
+/// The rows of a query over `scope` (see [`ReportSource::each_in_scope`]),
+/// each read by `read`.
+pub fn in_scope<T>(
+    source: &mut (impl ReportSource + ?Sized),
+    sql: &str,
+    scope: &RowScope,
+    read: impl Fn(&dyn Columns) -> Result<T, CoreError>,
+) -> Result<Vec<T>, CoreError> {
+    let mut found = Vec::new();
+    source.each_in_scope(sql, scope, &mut |r| {
+        found.push(read(r)?);
+        Ok(())
+    })?;
+    Ok(found)
 }
 
 /// One column of a result row read by position, from whichever database:
@@ -545,46 +604,31 @@ impl SqliteRows<'_> {
         }
         Ok(found)
     }
-
-    /// The rows of a report query over `scope` (see [`IN_SCOPE`]).
-    fn in_scope<T>(
-        &self,
-        sql: &str,
-        scope: &RowScope,
-        row: impl Fn(&Row<'_>) -> Result<T, CoreError>,
-    ) -> Result<Vec<T>, CoreError> {
-        let communes = json_list(&scope.communes)?;
-        self.select(sql, params![scope.from, scope.until, communes], row)
-    }
 }
 
 impl ReportSource for SqliteRows<'_> {
+    fn each_in_scope(
+        &mut self,
+        sql: &str,
+        scope: &RowScope,
+        row: &mut dyn FnMut(&dyn Columns) -> Result<(), CoreError>,
+    ) -> Result<(), CoreError> {
+        let communes = json_list(&scope.communes)?;
+        let mut stmt = self.0.prepare_cached(&sql.replace(SCOPE, IN_SCOPE))?;
+        let mut rows = stmt.query(params![scope.from, scope.until, communes])?;
+        while let Some(r) = rows.next()? {
+            row(r)?;
+        }
+        Ok(())
+    }
+
     fn session_groups(&mut self, scope: &RowScope) -> Result<Vec<SessionGroup>, CoreError> {
-        self.in_scope(
-            &format!(
-                "SELECT form, venue_kind, count(*), sum(attendees), sum(women), sum(materials), sum(pledges)
-                 FROM session_rows WHERE {IN_SCOPE} GROUP BY form, venue_kind"
-            ),
+        in_scope(
+            self,
+            "SELECT form, venue_kind, count(*), sum(attendees), sum(women), sum(materials), sum(pledges)
+                 FROM session_rows WHERE {scope} GROUP BY form, venue_kind",
             scope,
             |r| SessionGroup::from_row(r),
-        )
-    }
-
-    fn audiences(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
-        self.in_scope(
-            &format!("SELECT audience FROM session_rows WHERE {IN_SCOPE} AND audience != ''"),
-            scope,
-            |r| r.col(0),
-        )
-    }
-
-    fn venues(&mut self, scope: &RowScope) -> Result<Vec<(String, String, String)>, CoreError> {
-        self.in_scope(
-            &format!(
-                "SELECT DISTINCT commune, venue_kind, venue_key FROM session_rows WHERE {IN_SCOPE}"
-            ),
-            scope,
-            |r| Ok((r.col(0)?, r.col(1)?, r.col(2)?)),
         )
     }
 
@@ -608,40 +652,22 @@ impl ReportSource for SqliteRows<'_> {
     }
 
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError> {
-        let mut totals = self.in_scope(
-            &format!(
-                "SELECT count(*), total(area_covered_ha), coalesce(sum(sites), 0),
+        let mut totals = in_scope(
+            self,
+            "SELECT count(*), total(area_covered_ha), coalesce(sum(sites), 0),
                         coalesce(sum(plants), 0), total(area_m2), coalesce(sum(replanting), 0)
-                 FROM survey_rows WHERE {IN_SCOPE}"
-            ),
+                 FROM survey_rows WHERE {scope}",
             scope,
             |r| SurveyTotals::from_row(r),
         )?;
         Ok(totals.pop().unwrap_or_default())
     }
 
-    fn communes_without_finding(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
-        self.in_scope(
-            &format!(
-                "SELECT commune FROM survey_rows WHERE {IN_SCOPE} GROUP BY commune HAVING sum(sites) = 0"
-            ),
-            scope,
-            |r| r.col(0),
-        )
-    }
-
-    fn species_counts(&mut self, scope: &RowScope) -> Result<Vec<(String, i64)>, CoreError> {
-        self.in_scope(
-            &format!("SELECT species, count(*) FROM site_rows WHERE {IN_SCOPE} GROUP BY species"),
-            scope,
-            |r| Ok((r.col(0)?, r.col(1)?)),
-        )
-    }
-
     fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError> {
-        self.in_scope(
+        in_scope(
+            self,
             &format!(
-                "SELECT {SITE_COLUMNS} FROM site_rows WHERE {IN_SCOPE} ORDER BY date, survey, idx"
+                "SELECT {SITE_COLUMNS} FROM site_rows WHERE {{scope}} ORDER BY date, survey, idx"
             ),
             scope,
             |r| site_from_row(r),

@@ -22,8 +22,8 @@ use crate::storage::RowStore;
 use crate::store::HubError;
 use pcmt_core::projection::{table_of, RowValues, RowWriter, SiteValues, REBUILD_KEY, ROW_TABLES};
 use pcmt_core::report::{
-    site_from_row, Column, ReportSource, RowScope, SessionGroup, SurveyTotals, VisitRow,
-    SITE_COLUMNS,
+    in_scope, site_from_row, Column, Columns, ReportSource, RowScope, SessionGroup, SurveyTotals,
+    VisitRow, SCOPE, SITE_COLUMNS,
 };
 use pcmt_core::CoreError;
 use pcmt_model::{OrgTree, RecordKind, StatusRules};
@@ -91,16 +91,6 @@ impl<C: GenericClient> PgRows<'_, C> {
             .iter()
             .map(|r| read(&PgRow(r)))
             .collect()
-    }
-
-    /// The rows of a report query over `scope` (see `IN_SCOPE`).
-    fn in_scope<T>(
-        &mut self,
-        sql: &str,
-        scope: &RowScope,
-        read: impl Fn(&PgRow<'_>) -> Result<T, CoreError>,
-    ) -> Result<Vec<T>, CoreError> {
-        self.select(sql, &[&scope.from, &scope.until, &scope.communes], read)
     }
 }
 
@@ -256,34 +246,28 @@ impl<C: GenericClient> RowStore for PgRows<'_, C> {
 }
 
 impl<C: GenericClient> ReportSource for PgRows<'_, C> {
+    fn each_in_scope(
+        &mut self,
+        sql: &str,
+        scope: &RowScope,
+        row: &mut dyn FnMut(&dyn Columns) -> Result<(), CoreError>,
+    ) -> Result<(), CoreError> {
+        let sql = sql.replace(SCOPE, IN_SCOPE);
+        for r in self.rows(&sql, &[&scope.from, &scope.until, &scope.communes])? {
+            row(&PgRow(&r))?;
+        }
+        Ok(())
+    }
+
     fn session_groups(&mut self, scope: &RowScope) -> Result<Vec<SessionGroup>, CoreError> {
         // sum() of BIGINT is NUMERIC in PostgreSQL: cast back.
-        self.in_scope(
-            &format!(
-                "SELECT form, venue_kind, count(*), sum(attendees)::bigint, sum(women)::bigint,
+        in_scope(
+            self,
+            "SELECT form, venue_kind, count(*), sum(attendees)::bigint, sum(women)::bigint,
                         sum(materials)::bigint, sum(pledges)::bigint
-                 FROM session_rows WHERE {IN_SCOPE} GROUP BY form, venue_kind"
-            ),
+                 FROM session_rows WHERE {scope} GROUP BY form, venue_kind",
             scope,
             |r| SessionGroup::from_row(r),
-        )
-    }
-
-    fn audiences(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
-        self.in_scope(
-            &format!("SELECT audience FROM session_rows WHERE {IN_SCOPE} AND audience != ''"),
-            scope,
-            |r| r.col(0),
-        )
-    }
-
-    fn venues(&mut self, scope: &RowScope) -> Result<Vec<(String, String, String)>, CoreError> {
-        self.in_scope(
-            &format!(
-                "SELECT DISTINCT commune, venue_kind, venue_key FROM session_rows WHERE {IN_SCOPE}"
-            ),
-            scope,
-            |r| Ok((r.col(0)?, r.col(1)?, r.col(2)?)),
         )
     }
 
@@ -307,41 +291,23 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
     }
 
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError> {
-        let mut totals = self.in_scope(
-            &format!(
-                "SELECT count(*), coalesce(sum(area_covered_ha), 0)::float8,
+        let mut totals = in_scope(
+            self,
+            "SELECT count(*), coalesce(sum(area_covered_ha), 0)::float8,
                         coalesce(sum(sites), 0)::bigint, coalesce(sum(plants), 0)::bigint,
                         coalesce(sum(area_m2), 0)::float8, coalesce(sum(replanting), 0)::bigint
-                 FROM survey_rows WHERE {IN_SCOPE}"
-            ),
+                 FROM survey_rows WHERE {scope}",
             scope,
             |r| SurveyTotals::from_row(r),
         )?;
         Ok(totals.pop().unwrap_or_default())
     }
 
-    fn communes_without_finding(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
-        self.in_scope(
-            &format!(
-                "SELECT commune FROM survey_rows WHERE {IN_SCOPE} GROUP BY commune HAVING sum(sites) = 0"
-            ),
-            scope,
-            |r| r.col(0),
-        )
-    }
-
-    fn species_counts(&mut self, scope: &RowScope) -> Result<Vec<(String, i64)>, CoreError> {
-        self.in_scope(
-            &format!("SELECT species, count(*) FROM site_rows WHERE {IN_SCOPE} GROUP BY species"),
-            scope,
-            |r| Ok((r.col(0)?, r.col(1)?)),
-        )
-    }
-
     fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError> {
-        self.in_scope(
+        in_scope(
+            self,
             &format!(
-                r#"SELECT {SITE_COLUMNS} FROM site_rows WHERE {IN_SCOPE}
+                r#"SELECT {SITE_COLUMNS} FROM site_rows WHERE {{scope}}
                    ORDER BY date COLLATE "C", survey COLLATE "C", idx"#
             ),
             scope,
