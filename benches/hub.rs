@@ -23,7 +23,7 @@ use pcmt_core::sync::wire::{
     self, DocChanges, EnrolRequest, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
     BATCH_BYTES, PROTOCOL_VERSION,
 };
-use pcmt_hub::pg::TestDatabase;
+use pcmt_hub::testing::TestDatabase;
 use pcmt_hub::{HubStorage, HubStore, PgHubStore};
 use pcmt_model::{fixtures, RecordKind};
 use std::collections::{HashMap, HashSet};
@@ -412,7 +412,7 @@ fn main() -> std::result::Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = dir.path().join("hub.db");
     let codes = {
-        let store = Mutex::new(HubStore::open(&path).map_err(|e| e.to_string())?);
+        let store = HubStore::open(&path).map_err(|e| e.to_string())?;
         issue_codes(&store, devices)?
     };
     let sqlite = {

@@ -6,7 +6,7 @@
 
 use pcmt_core::http::sync_with_hub;
 use pcmt_core::{Author, Store};
-use pcmt_hub::HubStore;
+use pcmt_hub::{HubStorage, HubStore};
 use pcmt_model::api::ListFilter;
 use pcmt_model::fixtures::{self, day};
 use pcmt_model::{OrgTree, SessionInput};
@@ -101,7 +101,7 @@ async fn proxy(upstream: std::net::SocketAddr, link: Link, meter: Arc<Meter>) ->
 
 struct Bench {
     rt: tokio::runtime::Runtime,
-    hub: pcmt_hub::server::Shared,
+    hub: pcmt_hub::Shared,
     addr: std::net::SocketAddr,
 }
 
@@ -112,12 +112,12 @@ impl Bench {
             .enable_all()
             .build()
             .expect("runtime");
-        let hub = Arc::new(Mutex::new(HubStore::open_in_memory().expect("hub")));
+        let hub = Arc::new(HubStore::open_in_memory().expect("hub"));
         let listener = rt
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("hub port");
         let addr = listener.local_addr().expect("hub address");
-        rt.spawn(pcmt_hub::server::serve(listener, hub.clone()));
+        rt.spawn(pcmt_hub::web::serve(listener, hub.clone()));
         Self { rt, hub, addr }
     }
 
@@ -132,8 +132,6 @@ impl Bench {
     fn code(&self) -> String {
         let communes: Vec<String> = COMMUNES.iter().map(|c| c.to_string()).collect();
         self.hub
-            .lock()
-            .expect("hub")
             .issue_code(&communes, "đo hiệu năng", 3600)
             .expect("code")
     }

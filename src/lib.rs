@@ -4,9 +4,9 @@
 pub mod e2e;
 
 use pcmt_core::{Author, Store};
-use pcmt_hub::pg::TestDatabase;
-use pcmt_hub::server::{Shared, Storage};
-use pcmt_hub::HubStore;
+use pcmt_hub::testing::TestDatabase;
+use pcmt_hub::web::Storage;
+use pcmt_hub::{HubStore, Shared};
 use pcmt_model::OrgTree;
 use std::sync::{Arc, Mutex};
 
@@ -61,11 +61,9 @@ impl TestHub {
 
     /// The hub on an in-memory SQLite store, with its dashboard.
     pub fn start() -> Self {
-        let store: Shared = Arc::new(Mutex::new(
-            HubStore::open_in_memory().expect("an in-memory hub store"),
-        ));
+        let store: Shared = Arc::new(HubStore::open_in_memory().expect("an in-memory hub store"));
         let (runtime, listener, url) = listen();
-        runtime.spawn(pcmt_hub::server::serve(listener, store.clone()));
+        runtime.spawn(pcmt_hub::web::serve(listener, store.clone()));
         Self {
             url,
             _runtime: runtime,
@@ -80,7 +78,7 @@ impl TestHub {
         let db = TestDatabase::from_env(test).expect("the PostgreSQL server of PCMT_TEST_PG")?;
         let storage: Storage = Arc::new(db.store().expect("a PostgreSQL hub store"));
         let (runtime, listener, url) = listen();
-        runtime.spawn(pcmt_hub::server::serve(listener, storage.clone()));
+        runtime.spawn(pcmt_hub::web::serve(listener, storage.clone()));
         Some(Self {
             url,
             _runtime: runtime,

@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use pcmt_core::sync::wire::{self, PullRequest, PullResponse, PushAck, PushRequest};
 use pcmt_core::sync::{run_sync, Request, Response, SyncError, Transport};
 use pcmt_core::{Author, Store};
-use pcmt_hub::pg::{TestDatabase, TEST_PG_ENV};
-use pcmt_hub::server::Storage;
+use pcmt_hub::testing::{TestDatabase, TEST_PG_ENV};
+use pcmt_hub::web::Storage;
 use pcmt_hub::{HubStore, Scope};
 use pcmt_model::{OrgTree, SessionForm, SessionInput, Topic, VenueKind};
 use proptest::prelude::*;
@@ -173,7 +173,7 @@ fn sync(store: &Mutex<Store>, hub: &Storage, faults: Vec<Fault>) -> bool {
 }
 
 fn sqlite_hub() -> Storage {
-    Arc::new(Mutex::new(HubStore::open_in_memory().unwrap()))
+    Arc::new(HubStore::open_in_memory().unwrap())
 }
 
 /// A hub on a PostgreSQL database of its own (kept alive by the returned

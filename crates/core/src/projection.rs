@@ -197,6 +197,30 @@ pub trait RowWriter {
     fn clear(&mut self) -> Result<(), CoreError>;
     /// Clears [`REBUILD_KEY`] after a rebuild.
     fn rebuilt(&mut self) -> Result<(), CoreError>;
+
+    /// Writes the rows of several documents, as [`project`] would one by
+    /// one but for the due dates ([`refresh_due`]). A store that pays a
+    /// round trip per statement writes them a table at a time instead;
+    /// what it writes must be the same.
+    fn put_projected(&mut self, all: &[Projected]) -> Result<(), CoreError> {
+        for p in all {
+            put_one(self, p)?;
+        }
+        Ok(())
+    }
+}
+
+/// One document's rows: a deleted record has none.
+fn put_one<W: RowWriter + ?Sized>(rows: &mut W, p: &Projected) -> Result<(), CoreError> {
+    rows.set_deleted(&p.id, p.deleted)?;
+    // A survey's sites are rewritten whole: an edit may remove some.
+    if p.kind == RecordKind::Survey {
+        rows.remove_sites(&p.id)?;
+    }
+    match &p.row {
+        Some(row) => rows.put(row),
+        None => rows.remove(p.kind, &p.id),
+    }
 }
 
 /// The values of a document's rows: what every store writes for it.
@@ -332,15 +356,7 @@ pub fn project(
     rules: &StatusRules,
 ) -> Result<(), CoreError> {
     let p = row_values(doc)?;
-    rows.set_deleted(&p.id, p.deleted)?;
-    // A survey's sites are rewritten whole: an edit may remove some.
-    if p.kind == RecordKind::Survey {
-        rows.remove_sites(&p.id)?;
-    }
-    match &p.row {
-        Some(row) => rows.put(row)?,
-        None => rows.remove(p.kind, &p.id)?,
-    }
+    rows.put_projected(std::slice::from_ref(&p))?;
     match p.due_of {
         Some(person) => refresh_due(rows, person, rules),
         None => Ok(()),
@@ -394,7 +410,7 @@ fn load(rows: &mut dyn RowWriter, id: Uuid) -> Result<AutoCommit, CoreError> {
 /// Recomputes a person's next due visit from their file and their latest
 /// check-in. Either may arrive first through sync; whichever comes second
 /// finds the other.
-fn refresh_due(
+pub fn refresh_due(
     rows: &mut dyn RowWriter,
     person: Uuid,
     rules: &StatusRules,

@@ -4,10 +4,10 @@
 //! skipped, with a line saying so, when it is not set: `cargo xtask test`
 //! always sets it).
 
-use crate::audit::{self, Action, ActorKind, Entry, Logged};
-use crate::devices::Scope;
+use crate::error::HubError;
+use crate::rules::audit::{self, Action, ActorKind, Entry, Logged};
+use crate::rules::devices::Scope;
 use crate::storage::HubStorage;
-use crate::store::HubError;
 use automerge::{ActorId, AutoCommit};
 use chrono::NaiveDate;
 use pcmt_core::record_doc::{self, ChangeNote};
@@ -23,9 +23,8 @@ macro_rules! on_both_stores {
             $(
                 #[test]
                 fn $name() {
-                    let store = std::sync::Mutex::new(
-                        crate::store::HubStore::open_in_memory().expect("an in-memory hub"),
-                    );
+                    let store =
+                        crate::sqlite::HubStore::open_in_memory().expect("an in-memory hub");
                     super::$name(&store);
                 }
             )*
@@ -34,7 +33,7 @@ macro_rules! on_both_stores {
             $(
                 #[test]
                 fn $name() {
-                    let Some(db) = crate::pg::TestDatabase::from_env(stringify!($name))
+                    let Some(db) = crate::testing::TestDatabase::from_env(stringify!($name))
                         .expect("the PostgreSQL server of PCMT_TEST_PG")
                     else {
                         return;
@@ -894,4 +893,66 @@ fn the_audit_log_is_read_within_the_staff_members_unit_filtered_and_paged(hub: &
         }
     }
     assert_eq!(paged, district, "pages add up to the whole log, in order");
+}
+
+mod audit_tampering {
+    //! The database itself keeps the log append-only: statements the hub
+    //! never sends, sent around the store, are refused on both stores.
+    use crate::rules::audit::Query;
+    use crate::storage::HubStorage;
+    use pcmt_model::OrgTree;
+
+    const TAMPERING: [&str; 2] = [
+        "UPDATE audit_log SET actor = 'someone else'",
+        "DELETE FROM audit_log",
+    ];
+
+    /// `run` sends a statement straight to the database.
+    fn refuses_tampering(hub: &dyn HubStorage, run: impl Fn(&str) -> Result<(), String>) {
+        hub.issue_code(&["62-610-23284".into()], "A Lưu", 3600)
+            .unwrap();
+        let before = hub
+            .audit_log(&Query::visible_to(&OrgTree::demo(), "62-610"))
+            .unwrap();
+        assert_eq!(before.entries.len(), 1);
+        for sql in TAMPERING {
+            let refused = run(sql).expect_err(sql);
+            assert!(refused.contains("append-only"), "{sql}: {refused}");
+        }
+        let after = hub
+            .audit_log(&Query::visible_to(&OrgTree::demo(), "62-610"))
+            .unwrap();
+        assert_eq!(after, before);
+    }
+
+    #[test]
+    fn sqlite_refuses_to_update_or_delete_audit_entries() {
+        let hub = crate::sqlite::HubStore::open_in_memory().unwrap();
+        refuses_tampering(&hub, |sql| {
+            hub.conn()
+                .execute(sql, [])
+                .map(drop)
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    #[test]
+    fn postgres_refuses_to_update_delete_or_truncate_audit_entries() {
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "postgres_refuses_to_update_delete_or_truncate_audit_entries",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let hub = db.store().unwrap();
+        let run = |sql: &str| {
+            hub.client()
+                .unwrap()
+                .batch_execute(sql)
+                .map_err(|e| format!("{e:?}"))
+        };
+        refuses_tampering(&hub, run);
+        let truncate = run("TRUNCATE audit_log").expect_err("TRUNCATE");
+        assert!(truncate.contains("append-only"), "{truncate}");
+    }
 }

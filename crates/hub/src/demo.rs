@@ -8,9 +8,9 @@
 //! sweeps with and without findings. Both go through the normal push path,
 //! and every record is validated as a tablet would before it is sent.
 
-use crate::devices::Scope;
+use crate::error::HubError;
+use crate::rules::devices::Scope;
 use crate::storage::HubStorage;
-use crate::store::HubError;
 use automerge::ActorId;
 use chrono::{Datelike, Months, NaiveDate};
 use pcmt_core::record_doc::{self, ChangeNote, Record};

@@ -1,14 +1,15 @@
 //! `pcmt-hub`: the district hub as its own process.
 
 use clap::Parser;
-use pcmt_hub::dashboard::auth;
-use pcmt_hub::{demo, server, HubStore};
+use pcmt_hub::staff as auth;
+use pcmt_hub::web::{self as server, off_thread};
+use pcmt_hub::{demo, HubStore};
 use std::net::SocketAddr;
 #[cfg(test)]
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Sổ tay PCMT district hub: stores what tablets send and serves each tablet
 /// the records of its communes.
@@ -149,7 +150,7 @@ impl Database {
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // `kind` follows the address in the line saying where the hub listens.
     let (storage, kind): (server::Storage, &str) = match Database::of(&args)? {
-        Database::Sqlite(path) => (Arc::new(Mutex::new(HubStore::open(&path)?)), ""),
+        Database::Sqlite(path) => (Arc::new(HubStore::open(&path)?), ""),
         Database::Postgres(url) => {
             let pool_size = args.pool_size;
             // The synchronous client runs its own runtime: connect off the
@@ -222,8 +223,7 @@ async fn run_with(
     if let (Some(name), Some(unit)) = (args.add_staff.clone(), args.unit.clone()) {
         let password = staff_password()?;
         let (n, u) = (name.clone(), unit.clone());
-        tokio::task::spawn_blocking(move || auth::add_staff(&*storage, &n, &password, &u))
-            .await??;
+        off_thread(storage, move |s| auth::add_staff(s, &n, &password, &u)).await??;
         println!("staff account {name} can now sign in to the dashboard for unit {unit}");
         return Ok(());
     }
@@ -232,14 +232,14 @@ async fn run_with(
         let (office, today) = (args.demo_office, chrono::Local::now().date_naive());
         let password = hex::encode(random_secret()?);
         let (shown, store) = (password.clone(), storage.clone());
-        let (sessions, records) = tokio::task::spawn_blocking(move || {
-            let sessions = demo::seed(&*store)?;
+        let (sessions, records) = off_thread(store, move |store| {
+            let sessions = demo::seed(store)?;
             let records = if office {
-                demo::seed_office(&*store, today)?
+                demo::seed_office(store, today)?
             } else {
                 0
             };
-            auth::add_staff(&*store, DEMO_STAFF, &password, DEMO_UNIT)?;
+            auth::add_staff(store, DEMO_STAFF, &password, DEMO_UNIT)?;
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>((sessions, records))
         })
         .await?
@@ -269,13 +269,12 @@ async fn run_with(
     Ok(())
 }
 
-/// Runs an office tool on the storage off the async workers; the storage
-/// is moved in, so a PostgreSQL pool is dropped there too.
+/// Runs an office tool on the storage off the async workers.
 async fn on_blocking<T: Send + 'static>(
     storage: server::Storage,
     work: impl FnOnce(&dyn pcmt_hub::HubStorage) -> Result<T, pcmt_hub::HubError> + Send + 'static,
 ) -> Result<T, Box<dyn std::error::Error>> {
-    Ok(tokio::task::spawn_blocking(move || work(&*storage)).await??)
+    Ok(off_thread(storage, work).await??)
 }
 
 /// The bound port, plain or with the office's certificate.

@@ -5,74 +5,14 @@
 //! and never pushed back up; the higher hub never sends a hub back its own.
 //! Sans-IO like the device side: [`Uplink`] decides, a `Transport` carries.
 
-use crate::storage::{self, HubStorage, Writer, UPLINK_PULL_KEY, UPLINK_ROWS};
-use crate::store::{apply_doc, feed_row, HubError, HubStore};
+use crate::error::HubError;
+pub use crate::rules::protocol::UPLINK_ORIGIN;
+use crate::rules::protocol::UPLINK_PULL_KEY;
+use crate::storage::HubStorage;
 use pcmt_core::http::HttpTransport;
-use pcmt_core::sync::wire::{
-    DocChanges, Enrolment, PullRequest, PushRequest, BATCH_BYTES, PROTOCOL_VERSION,
-};
+use pcmt_core::sync::wire::{Enrolment, PullRequest, PushRequest, BATCH_BYTES, PROTOCOL_VERSION};
 use pcmt_core::sync::{Request, Response, SyncReport, Transport};
-use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
-
-/// Origin of the changes a hub received from the hub above it.
-pub const UPLINK_ORIGIN: Uuid = Uuid::from_u128(0x7570_6c69_6e6b);
-
-impl HubStore {
-    pub(crate) fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
-    }
-
-    pub(crate) fn set_meta(&self, key: &str, value: &str) -> Result<(), HubError> {
-        self.conn().execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
-    }
-
-    pub(crate) fn changes_after(
-        &self,
-        after: i64,
-        max_bytes: usize,
-    ) -> Result<(Vec<DocChanges>, i64), HubError> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
-             WHERE c.seq > ?1 AND c.origin IS NOT ?2 ORDER BY c.seq LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(
-                params![after, UPLINK_ORIGIN.to_string(), UPLINK_ROWS],
-                feed_row,
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        storage::group_for_uplink(rows, after, max_bytes)
-    }
-
-    pub(crate) fn apply_from_above(
-        &mut self,
-        batch: &[DocChanges],
-        cursor: u64,
-    ) -> Result<u32, HubError> {
-        let (conn, rules) = self.conn_and_rules();
-        let tx = conn.transaction()?;
-        let mut changed_docs = 0;
-        for dc in batch {
-            if apply_doc(&tx, dc, Writer::Above, rules)? > 0 {
-                changed_docs += 1;
-            }
-        }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![UPLINK_PULL_KEY, cursor.to_string()],
-        )?;
-        tx.commit()?;
-        Ok(changed_docs)
-    }
-}
 
 /// This hub's identity as a device of the hub above.
 pub fn hub_id(hub: &dyn HubStorage) -> Result<Uuid, HubError> {

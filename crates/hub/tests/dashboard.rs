@@ -8,13 +8,13 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
-use pcmt_hub::dashboard::auth::{self, Limits};
-use pcmt_hub::pg::TestDatabase;
-use pcmt_hub::server::{router_with, Storage};
+use pcmt_hub::staff as auth;
+use pcmt_hub::testing::TestDatabase;
+use pcmt_hub::web::{router_with, Limits, Storage};
 use pcmt_hub::{demo, HubStorage, HubStore};
 use std::future::Future;
 use std::io::Cursor;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 
@@ -38,7 +38,7 @@ macro_rules! on_both_stores {
             $(
                 #[test]
                 fn $name() {
-                    let Some(db) = pcmt_hub::pg::TestDatabase::from_env(stringify!($name))
+                    let Some(db) = pcmt_hub::testing::TestDatabase::from_env(stringify!($name))
                         .expect("the PostgreSQL server of PCMT_TEST_PG")
                     else {
                         return;
@@ -76,7 +76,7 @@ fn run<F: Future<Output = ()>>(
     pg: Option<&TestDatabase>,
 ) {
     let storage: Storage = match pg {
-        None => Arc::new(Mutex::new(HubStore::open_in_memory().unwrap())),
+        None => Arc::new(HubStore::open_in_memory().unwrap()),
         Some(db) => Arc::new(db.store().unwrap()),
     };
     demo::seed_office(&*storage, today()).unwrap();

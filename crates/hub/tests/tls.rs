@@ -6,8 +6,8 @@
 use pcmt_core::http::HttpTransport;
 use pcmt_core::sync::{run_sync, SyncError};
 use pcmt_core::{Author, Store};
-use pcmt_hub::server::{self, Shared};
-use pcmt_hub::{HubStorage, HubStore};
+use pcmt_hub::web as server;
+use pcmt_hub::{HubStorage, HubStore, Shared};
 use pcmt_model::{fixtures, OrgTree};
 use std::sync::{Arc, Mutex};
 
@@ -33,8 +33,8 @@ fn start() -> TlsHub {
     std::fs::write(&cert, &cert_pem).unwrap();
     std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
 
-    let hub: Shared = Arc::new(Mutex::new(HubStore::open_in_memory().unwrap()));
-    pcmt_hub::dashboard::auth::add_staff(&*hub, "huyen", PASSWORD, "62-610").unwrap();
+    let hub: Shared = Arc::new(HubStore::open_in_memory().unwrap());
+    pcmt_hub::staff::add_staff(&*hub, "huyen", PASSWORD, "62-610").unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -3,11 +3,11 @@
 //! pushes the same documents into both and compares their reports.
 
 use super::{office, push_of, session_doc};
-use crate::dashboard::auth::{self, StaffError};
-use crate::dashboard::storage::{with_rows, OfficeStorage};
-use crate::devices::hash;
-use crate::storage::HubStorage;
-use crate::{demo, HubStore};
+use crate::demo;
+use crate::rules::devices::hash;
+use crate::sqlite::HubStore;
+use crate::staff::{self as auth, StaffError};
+use crate::storage::{with_rows, HubStorage, OfficeStorage};
 use automerge::transaction::Transactable;
 use chrono::NaiveDate;
 use pcmt_core::record_doc::{self, ChangeNote};
@@ -15,7 +15,6 @@ use pcmt_core::report;
 use pcmt_core::sync::wire::DocChanges;
 use pcmt_model::report::{IndicatorCode as I, Period, Report, SiteFeature};
 use pcmt_model::RecordKind;
-use std::sync::Mutex;
 
 on_both_stores!(
     pushed_documents_keep_their_rows_and_an_unreadable_body_is_only_left_out,
@@ -164,7 +163,7 @@ fn staff_sessions_are_stored_hashed_and_end_on_logout_or_password_reset(hub: &dy
         DISTRICT
     );
     // The store holds the token's hash only: the token itself opens nothing.
-    let now = crate::devices::now();
+    let now = crate::rules::devices::now();
     assert!(hub.staff_session(token.as_bytes(), now).unwrap().is_none());
     assert!(hub.staff_session(&hash(&token), now).unwrap().is_some());
     assert!(
@@ -196,12 +195,12 @@ fn rounded(mut r: Report) -> Report {
 #[test]
 fn both_stores_report_the_same_for_the_same_pushes() {
     let Some(db) =
-        crate::pg::TestDatabase::from_env("both_stores_report_the_same_for_the_same_pushes")
+        crate::testing::TestDatabase::from_env("both_stores_report_the_same_for_the_same_pushes")
             .expect("the PostgreSQL server of PCMT_TEST_PG")
     else {
         return;
     };
-    let sqlite = Mutex::new(HubStore::open_in_memory().unwrap());
+    let sqlite = HubStore::open_in_memory().unwrap();
     let pg = db.store().unwrap();
     let stores: [&dyn HubStorage; 2] = [&sqlite, &pg];
     let (scope, req) = demo::office_push(&sqlite.units(), today()).unwrap();

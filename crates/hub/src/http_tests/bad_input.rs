@@ -493,7 +493,7 @@ fn sweep(app: &Router, cases: Vec<Case>, fingerprint: impl Fn() -> String) {
             Expect::ClientError => status.is_client_error(),
             Expect::Status(s) => status == s,
             Expect::SignIn => {
-                status == StatusCode::SEE_OTHER && location == crate::dashboard::LOGIN
+                status == StatusCode::SEE_OTHER && location == crate::web::dashboard::LOGIN
             }
         };
         if !ok {
@@ -534,7 +534,7 @@ fn every_route_answers_bad_input_with_a_4xx_and_changes_nothing() {
 /// The same cases on a hub on PostgreSQL.
 #[test]
 fn every_route_on_postgresql_answers_bad_input_with_a_4xx_and_changes_nothing() {
-    let Some(db) = crate::pg::TestDatabase::from_env(
+    let Some(db) = crate::testing::TestDatabase::from_env(
         "every_route_on_postgresql_answers_bad_input_with_a_4xx_and_changes_nothing",
     )
     .expect("the PostgreSQL server of PCMT_TEST_PG") else {
@@ -552,7 +552,7 @@ fn every_route_on_postgresql_answers_bad_input_with_a_4xx_and_changes_nothing() 
     };
     let cases = cases(&fixture);
     assert!(cases.len() > 120, "{} cases", cases.len());
-    let storage: crate::server::Storage = store.clone();
-    let app = crate::server::router_with(storage, super::quick_limits());
-    sweep(&app, cases, || store.fingerprint());
+    let storage: crate::web::Storage = store.clone();
+    let app = crate::web::router_with(storage, super::quick_limits());
+    sweep(&app, cases, || super::pg_fingerprint(&store));
 }

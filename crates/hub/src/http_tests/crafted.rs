@@ -3,7 +3,8 @@
 
 use super::{body_of, fingerprint, hub, hub_with, quick_limits, runtime, send, CHOONG, PEK};
 use crate::contract_tests::{push_of, session_doc};
-use crate::dashboard::auth::Limits;
+use crate::storage::HubStorage;
+use crate::web::Limits;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
@@ -180,15 +181,9 @@ fn a_revoked_and_a_lost_device_are_refused_with_the_reason_the_tablet_shows() {
             ),
         ))
     };
-    let new_code = || {
-        hub.store
-            .lock()
-            .unwrap()
-            .issue_code(&[PEK.into()], "A Lưu", 3600)
-            .unwrap()
-    };
+    let new_code = || hub.store.issue_code(&[PEK.into()], "A Lưu", 3600).unwrap();
 
-    assert!(hub.store.lock().unwrap().revoke(hub.device).unwrap());
+    assert!(hub.store.revoke(hub.device).unwrap());
     let r = pull(&hub.token);
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(header_of(&r, REFUSAL_HEADER), REFUSAL_REVOKED);
@@ -198,7 +193,7 @@ fn a_revoked_and_a_lost_device_are_refused_with_the_reason_the_tablet_shows() {
     let again: Enrolment = wire::decode(&rt.block_on(body_of(r))).unwrap();
     assert_eq!(pull(&again.token).status(), StatusCode::OK);
 
-    assert!(hub.store.lock().unwrap().mark_lost(hub.device).unwrap());
+    assert!(hub.store.mark_lost(hub.device).unwrap());
     let r = pull(&again.token);
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(header_of(&r, REFUSAL_HEADER), REFUSAL_LOST);
@@ -263,12 +258,7 @@ fn wrong_codes_from_one_address_are_limited_and_another_address_enrols() {
             StatusCode::BAD_REQUEST
         );
     }
-    let code = hub
-        .store
-        .lock()
-        .unwrap()
-        .issue_code(&[PEK.into()], "A Lưu", 3600)
-        .unwrap();
+    let code = hub.store.issue_code(&[PEK.into()], "A Lưu", 3600).unwrap();
     assert_eq!(enrol(&code, office).status(), StatusCode::OK);
 }
 
@@ -309,7 +299,7 @@ fn unknown_tokens_from_one_address_are_limited_and_a_good_tablet_syncs() {
     assert_eq!(pull(Some(&hub.token), commune).status(), StatusCode::OK);
     // A withdrawn tablet is refused for what it is, and not counted: the
     // commune's other tablets behind the same address keep syncing.
-    hub.store.lock().unwrap().revoke(hub.device).unwrap();
+    hub.store.revoke(hub.device).unwrap();
     for _ in 0..5 {
         assert_eq!(
             pull(Some(&hub.token), commune).status(),

@@ -10,15 +10,16 @@ mod bad_input;
 mod crafted;
 
 use crate::contract_tests::{office, push_of, session_doc};
-use crate::dashboard::auth::{self, Limits};
-use crate::server::{router_with, Shared};
+use crate::sqlite::HubStore;
+use crate::sqlite::Shared;
+use crate::staff as auth;
 use crate::storage::HubStorage;
-use crate::HubStore;
+use crate::web::{router_with, Limits};
 use axum::body::Body;
 use axum::http::Request;
 use axum::response::Response;
 use axum::Router;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -93,9 +94,7 @@ impl std::ops::Deref for Hub {
 }
 
 pub(super) fn hub_with(limits: Limits) -> Hub {
-    let store: Shared = Arc::new(Mutex::new(
-        HubStore::open_in_memory().expect("an in-memory hub"),
-    ));
+    let store: Shared = Arc::new(HubStore::open_in_memory().expect("an in-memory hub"));
     let seeded = seed(&*store);
     Hub {
         app: router_with(store.clone(), limits),
@@ -170,8 +169,7 @@ pub(super) fn difference(before: &str, after: &str) -> String {
 /// nothing stored.
 pub(super) fn fingerprint(store: &Shared) -> String {
     use std::fmt::Write;
-    let hub = store.lock().unwrap_or_else(|p| p.into_inner());
-    let conn = hub.conn();
+    let conn = store.conn();
     let tables: Vec<String> = conn
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
@@ -202,6 +200,39 @@ pub(super) fn fingerprint(store: &Shared) -> String {
             .map(Result::unwrap)
             .collect::<Vec<_>>();
         writeln!(out, "{table}: {rows:?}").unwrap();
+    }
+    out
+}
+
+/// The same for PostgreSQL: every row of every table as text.
+pub(super) fn pg_fingerprint(store: &crate::pg::PgHubStore) -> String {
+    let mut client = store.client().expect("a connection");
+    let tables: Vec<String> = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = 'public' ORDER BY 1",
+            &[],
+        )
+        .expect("the tables")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(tables.len() >= 5, "{tables:?}");
+    let mut out = String::new();
+    for table in tables {
+        let rows: Vec<String> = client
+            .query(
+                &format!(
+                    "SELECT t::text FROM \"{table}\" t {} ORDER BY 1",
+                    except_logged_failures(&table)
+                ),
+                &[],
+            )
+            .expect("the rows")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        out.push_str(&format!("{table}: {rows:?}\n"));
     }
     out
 }

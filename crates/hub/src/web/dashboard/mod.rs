@@ -5,8 +5,8 @@
 //! the communes' coverage, a plot of the sites found, and the exports of
 //! `pcmt-export` as downloads.
 //!
-//! - `storage`: what the dashboard needs from a store (both stores).
-//! - `auth`: staff accounts (Argon2id), sessions, the sign-in limiter.
+//! - staff accounts (Argon2id) and sessions are `crate::staff`'s; failed
+//!   sign-ins are counted by `super::limiter`.
 //! - `query`: what the period and unit choosers send, read into a `Period`.
 //! - `figures`: everything a page shows, from rows read as of one moment.
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
@@ -15,18 +15,19 @@
 //!   are logged here, in their handlers.
 
 mod audit;
-pub mod auth;
 mod charts;
 mod downloads;
 mod figures;
 mod pages;
 mod query;
-pub mod storage;
 
-use crate::limiter::{ClientAddress, Key, Limiter};
-use crate::server::{OverTls, Storage};
-use crate::store::HubError;
-use auth::Staff;
+use super::limiter::{login_keys, ClientAddress, Key, Limiter};
+use super::{off_thread, OverTls, Storage};
+use crate::error::HubError;
+use crate::rules::audit::Entry;
+use crate::rules::staff::Staff;
+use crate::staff as auth;
+use crate::storage::{with_rows, HubStorage};
 use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
@@ -38,7 +39,6 @@ use pcmt_model::Lang;
 use query::ReportQuery;
 use serde::Deserialize;
 use std::sync::Arc;
-use storage::with_rows;
 
 pub const HOME: &str = "/dashboard";
 pub const LOGIN: &str = "/dashboard/login";
@@ -55,10 +55,9 @@ pub struct DashState {
 /// hold up the async workers (and the PostgreSQL client must not run on them).
 async fn on_storage<T: Send + 'static>(
     storage: &Storage,
-    work: impl FnOnce(&dyn crate::HubStorage) -> Result<T, DashError> + Send + 'static,
+    work: impl FnOnce(&dyn HubStorage) -> Result<T, DashError> + Send + 'static,
 ) -> Result<T, DashError> {
-    let storage = storage.clone();
-    tokio::task::spawn_blocking(move || work(&*storage)).await?
+    off_thread(storage.clone(), work).await?
 }
 
 /// The dashboard's routes; `limiter` counts failed sign-ins (shared with
@@ -263,7 +262,7 @@ async fn login(
         )
             .into_response()
     };
-    let keys = auth::login_keys(&form.username, address);
+    let keys = login_keys(&form.username, address);
     if let Some(wait) = state.limiter.blocked_for(&keys) {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         return refuse(
@@ -314,7 +313,7 @@ async fn login(
             state.limiter.record_failure(&keys);
             // Only failures the limiter lets through are checked and
             // logged, so it bounds the log's growth too.
-            let entry = crate::audit::Entry::sign_in_failed(
+            let entry = Entry::sign_in_failed(
                 account
                     .as_ref()
                     .map(|a| (a.username.as_str(), a.unit.as_str())),
@@ -424,12 +423,7 @@ async fn download(
                 downloads::file(rows, &units, &rules, format, &unit, &period, lang)
             })??;
             // Logged before it leaves; a download that cannot be logged is not served.
-            s.append_audit(&crate::audit::Entry::export(
-                &staff.username,
-                &unit,
-                format,
-                &period,
-            ))?;
+            s.append_audit(&Entry::export(&staff.username, &unit, format, &period))?;
             Ok(file)
         })
         .await

@@ -1,20 +1,19 @@
-//! The thin HTTP layer: decode, call the store on a blocking thread, encode.
-//! Every failure is a 4xx/5xx with a plain-text reason; nothing is stored
-//! unless the whole request was accepted. Wrong enrolment codes and unknown
-//! device tokens are counted per client address ([`crate::limiter`]); past
-//! the limit the address gets 429 with `Retry-After`. Plain HTTP, or HTTPS
-//! with rustls when the office gives the hub a certificate ([`serve_tls`]).
+//! The sync routes: enrolment, push and pull. Every failure is a 4xx/5xx
+//! with a plain-text reason; nothing is stored unless the whole request was
+//! accepted. Wrong enrolment codes and unknown device tokens are counted
+//! per client address ([`super::limiter`]); past the limit the address gets
+//! 429 with `Retry-After`.
 
-use crate::devices::Scope;
-use crate::limiter::{self, ClientAddress, Key, Limiter, Limits};
+use super::limiter::{self, ClientAddress, Key, Limiter};
+use super::{off_thread, Storage};
+use crate::error::HubError;
+use crate::rules::devices::Scope;
 use crate::storage::HubStorage;
-use crate::store::{HubError, HubStore};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
@@ -24,30 +23,7 @@ use pcmt_core::sync::wire::{
 use pcmt_core::sync::{
     SyncError, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
 };
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-
-/// The SQLite hub store as the binary, tests and benchmarks hold it; it
-/// serves as a [`Storage`] too.
-pub type Shared = Arc<Mutex<HubStore>>;
-
-/// Any hub storage behind the routes: SQLite or PostgreSQL.
-pub type Storage = Arc<dyn HubStorage>;
-
-/// The sync routes and the office dashboard, with the dashboard's default
-/// sign-in limits.
-pub fn router(storage: Storage) -> Router {
-    router_with(storage, Limits::default())
-}
-
-/// As [`router`], with these limits on failed sign-ins, codes and tokens
-/// (one count shared by the dashboard and the sync routes).
-pub fn router_with(storage: Storage, limits: Limits) -> Router {
-    let limiter = Arc::new(Limiter::new(limits));
-    sync_routes(storage.clone(), limiter.clone())
-        .route("/", get(|| async { Redirect::to(crate::dashboard::HOME) }))
-        .merge(crate::dashboard::router(storage, limiter))
-}
+use std::sync::Arc;
 
 /// What the sync routes work with: the store and the counts of failures.
 #[derive(Clone)]
@@ -56,7 +32,7 @@ struct SyncState {
     limiter: Arc<Limiter>,
 }
 
-fn sync_routes(storage: Storage, limiter: Arc<Limiter>) -> Router {
+pub(super) fn routes(storage: Storage, limiter: Arc<Limiter>) -> Router {
     Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route(ENROL_PATH, post(enrol))
@@ -64,65 +40,6 @@ fn sync_routes(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(PULL_PATH, post(pull))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .with_state(SyncState { storage, limiter })
-}
-
-/// Serves until the listener fails or the future is dropped. Client
-/// addresses reach the handlers for the limits on failed attempts.
-pub async fn serve(listener: tokio::net::TcpListener, storage: Storage) -> std::io::Result<()> {
-    serve_router(listener, router(storage)).await
-}
-
-/// Serves `router` over plain HTTP.
-pub async fn serve_router(
-    listener: tokio::net::TcpListener,
-    router: Router,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .await
-}
-
-/// The hub's certificate chain and private key, from PEM files as a
-/// certificate authority (or `openssl req -x509`) hands them out.
-pub async fn tls_config(cert: &Path, key: &Path) -> std::io::Result<RustlsConfig> {
-    RustlsConfig::from_pem_file(cert, key).await
-}
-
-/// Serves `router` over HTTPS (rustls, TLS 1.2 and 1.3) until the listener
-/// fails or the future is dropped. Plain HTTP on this port gets no answer
-/// a client can use. Pages learn they came over TLS ([`OverTls`]).
-pub async fn serve_tls(
-    listener: std::net::TcpListener,
-    config: RustlsConfig,
-    router: Router,
-) -> std::io::Result<()> {
-    listener.set_nonblocking(true)?;
-    axum_server::from_tcp_rustls(listener, config)?
-        .serve(
-            router
-                .layer(axum::Extension(Https))
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-}
-
-pub use axum_server::tls_rustls::RustlsConfig;
-
-/// Marks requests that came over TLS.
-#[derive(Debug, Clone, Copy)]
-struct Https;
-
-/// Whether the request came over HTTPS: the dashboard's cookie is then `Secure`.
-pub struct OverTls(pub bool);
-
-impl<S: Send + Sync> FromRequestParts<S> for OverTls {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(OverTls(parts.extensions.get::<Https>().is_some()))
-    }
 }
 
 /// A refused request: its status, the reason in words, and what the tablet
@@ -203,13 +120,12 @@ impl From<SyncError> for Failure {
     }
 }
 
-/// Runs `work` on the storage on a blocking thread: database calls never
-/// hold up the async workers (and the PostgreSQL client must not run on them).
+/// Runs `work` on the storage off the async workers.
 async fn blocking<T: Send + 'static>(
     storage: Storage,
     work: impl FnOnce(&dyn HubStorage) -> Result<T, HubError> + Send + 'static,
 ) -> Result<T, Failure> {
-    tokio::task::spawn_blocking(move || work(&*storage))
+    off_thread(storage, work)
         .await
         .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(Failure::from)

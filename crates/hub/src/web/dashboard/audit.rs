@@ -1,16 +1,16 @@
 //! The audit log's page (Nhật ký truy cập và thay đổi): who changed which
 //! record, who took which export, who signed in, newest first, a hundred to
 //! a page, filtered by record, tablet and dates. Staff read only what their
-//! unit may (`crate::audit::Query::visible_to`); the page only reads — no
+//! unit may (`crate::rules::audit::Query::visible_to`); the page only reads — no
 //! route writes or deletes an entry.
 //!
 //! Written against `&dyn HubStorage`, not the SQLite store, so it serves
 //! whichever store the dashboard runs on.
 
-use super::auth::Staff;
 use super::pages::{layout, staff_bar};
 use super::{esc, lang_of, on_storage, percent_encode, DashError, DashState, HOME};
-use crate::audit::{ActorKind, Detail, Logged, Query as LogQuery};
+use crate::rules::audit::{ActorKind, Detail, Logged, Query as LogQuery};
+use crate::rules::staff::Staff;
 use crate::storage::HubStorage;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};

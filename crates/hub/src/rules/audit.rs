@@ -23,13 +23,10 @@
 //!   name no account has) are read only by staff whose unit covers every
 //!   commune the hub serves.
 
-use crate::devices::now;
-use crate::store::{HubError, HubStore};
-use crate::uplink::UPLINK_ORIGIN;
+use super::protocol::UPLINK_ORIGIN;
+use crate::error::HubError;
 use pcmt_model::report::{ExportFormat, Period};
 use pcmt_model::{labelled_enum, Labelled, OrgLevel, OrgTree, RecordKind};
-use r2d2_postgres::postgres::GenericClient;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -93,7 +90,7 @@ impl Actor {
     /// Whoever sent changes stored with `origin`: the nil id is the
     /// office's own tools, [`UPLINK_ORIGIN`] the hub above, anything else a
     /// tablet, whose officer `officer` looks up (as enrolled at the time).
-    pub(crate) fn of_origin(
+    pub fn of_origin(
         origin: Uuid,
         officer: impl FnOnce() -> Result<Option<String>, HubError>,
     ) -> Result<Self, HubError> {
@@ -161,7 +158,7 @@ impl Entry {
     }
 
     /// A document a push (or the hub above) changed, with how many changes.
-    pub(crate) fn record(
+    pub fn record(
         actor: Actor,
         action: Action,
         id: Uuid,
@@ -180,7 +177,7 @@ impl Entry {
         }
     }
 
-    pub(crate) fn code_issued(communes: &[String], officer: &str) -> Self {
+    pub fn code_issued(communes: &[String], officer: &str) -> Self {
         Self {
             detail: Detail {
                 officer: Some(officer.to_string()),
@@ -192,7 +189,7 @@ impl Entry {
 
     /// A tablet traded a code for its token: the tablet is the actor, for
     /// the officer the code was issued to.
-    pub(crate) fn enrolled(device: Uuid, officer: &str, communes_json: &str) -> Self {
+    pub fn enrolled(device: Uuid, officer: &str, communes_json: &str) -> Self {
         let actor = Actor {
             kind: ActorKind::Device,
             device: Some(device),
@@ -202,12 +199,7 @@ impl Entry {
     }
 
     /// The office withdrew a device: `DeviceRevoked` or `DeviceLost`.
-    pub(crate) fn withdrawn(
-        action: Action,
-        device: Uuid,
-        officer: &str,
-        communes_json: &str,
-    ) -> Self {
+    pub fn withdrawn(action: Action, device: Uuid, officer: &str, communes_json: &str) -> Self {
         Self {
             device: Some(device),
             detail: Detail {
@@ -336,11 +328,11 @@ impl Query {
         }
     }
 
-    fn limit(&self) -> i64 {
+    pub fn limit(&self) -> i64 {
         i64::from(self.per_page.max(1)) + 1
     }
 
-    fn offset(&self) -> i64 {
+    pub fn offset(&self) -> i64 {
         i64::from(self.page) * i64::from(self.per_page.max(1))
     }
 }
@@ -354,7 +346,7 @@ pub struct Page {
 
 impl Page {
     /// From `limit()` rows: the extra one only says more follow.
-    fn of(mut entries: Vec<Logged>, q: &Query) -> Self {
+    pub fn of(mut entries: Vec<Logged>, q: &Query) -> Self {
         let more = entries.len() as i64 >= q.limit();
         entries.truncate(q.per_page.max(1) as usize);
         Self { entries, more }
@@ -363,18 +355,18 @@ impl Page {
 
 /// The columns of a row, as both stores write and read them (the scope is
 /// JSON text on SQLite and a `text[]` on PostgreSQL).
-struct Columns {
-    actor_kind: &'static str,
-    device: Option<String>,
-    actor: Option<String>,
-    action: &'static str,
-    record: Option<String>,
-    record_kind: Option<&'static str>,
-    detail: String,
+pub struct Columns {
+    pub actor_kind: &'static str,
+    pub device: Option<String>,
+    pub actor: Option<String>,
+    pub action: &'static str,
+    pub record: Option<String>,
+    pub record_kind: Option<&'static str>,
+    pub detail: String,
 }
 
 impl Columns {
-    fn of(e: &Entry) -> Result<Self, HubError> {
+    pub fn of(e: &Entry) -> Result<Self, HubError> {
         Ok(Self {
             actor_kind: e.actor.kind.code(),
             device: e.device.map(|d| d.to_string()),
@@ -390,17 +382,17 @@ impl Columns {
 
 /// A row read back (id, at, actor_kind, device_id, actor, action,
 /// record_id, record_kind, scope, detail).
-struct Read {
-    id: i64,
-    at: i64,
-    actor_kind: String,
-    device: Option<String>,
-    actor: Option<String>,
-    action: String,
-    record: Option<String>,
-    record_kind: Option<String>,
-    scope: Vec<String>,
-    detail: String,
+pub struct Read {
+    pub id: i64,
+    pub at: i64,
+    pub actor_kind: String,
+    pub device: Option<String>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub record: Option<String>,
+    pub record_kind: Option<String>,
+    pub scope: Vec<String>,
+    pub detail: String,
 }
 
 impl TryFrom<Read> for Logged {
@@ -442,239 +434,14 @@ impl TryFrom<Read> for Logged {
     }
 }
 
-// SQLite.
-
-impl HubStore {
-    /// Appends an entry on its own: for what writes nothing else (a
-    /// download, a failed sign-in).
-    pub fn append_audit(&self, entry: &Entry) -> Result<(), HubError> {
-        sqlite_append(self.conn(), entry)
-    }
-
-    pub fn audit_log(&self, q: &Query) -> Result<Page, HubError> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail
-             FROM audit_log a
-             WHERE (EXISTS (SELECT 1 FROM json_each(a.scope) s WHERE s.value IN (SELECT value FROM json_each(?1)))
-                    OR (?2 AND a.scope = '[]'))
-               AND (?3 IS NULL OR a.record_id = ?3) AND (?4 IS NULL OR a.device_id = ?4)
-               AND (?5 IS NULL OR a.at >= ?5) AND (?6 IS NULL OR a.at < ?6)
-             ORDER BY a.at DESC, a.id DESC LIMIT ?7 OFFSET ?8",
-        )?;
-        let units = json(&q.units)?;
-        let rows = stmt
-            .query_map(
-                params![
-                    units,
-                    q.unscoped,
-                    q.record.map(|r| r.to_string()),
-                    q.device.map(|d| d.to_string()),
-                    q.from,
-                    q.until,
-                    q.limit(),
-                    q.offset()
-                ],
-                |r| {
-                    Ok((
-                        Read {
-                            id: r.get(0)?,
-                            at: r.get(1)?,
-                            actor_kind: r.get(2)?,
-                            device: r.get(3)?,
-                            actor: r.get(4)?,
-                            action: r.get(5)?,
-                            record: r.get(6)?,
-                            record_kind: r.get(7)?,
-                            scope: Vec::new(),
-                            detail: r.get(9)?,
-                        },
-                        r.get::<_, String>(8)?,
-                    ))
-                },
-            )?
-            .map(|row| {
-                let (mut read, scope) = row?;
-                read.scope = serde_json::from_str(&scope)
-                    .map_err(|_| HubError::Malformed(format!("audit entry {}: scope", read.id)))?;
-                Logged::try_from(read)
-            })
-            .collect::<Result<Vec<_>, HubError>>()?;
-        Ok(Page::of(rows, q))
-    }
-}
-
-fn json(list: &[String]) -> Result<String, HubError> {
+/// A list of units as the SQLite store keeps it (JSON text).
+pub fn json(list: &[String]) -> Result<String, HubError> {
     serde_json::to_string(list).map_err(|e| HubError::Malformed(e.to_string()))
-}
-
-/// Writes `entry` on `conn`, inside whatever transaction it is in.
-pub(crate) fn sqlite_append(conn: &Connection, entry: &Entry) -> Result<(), HubError> {
-    let c = Columns::of(entry)?;
-    conn.prepare_cached(
-        "INSERT INTO audit_log (at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        now(),
-        c.actor_kind,
-        c.device,
-        c.actor,
-        c.action,
-        c.record,
-        c.record_kind,
-        json(&entry.scope)?,
-        c.detail
-    ])?;
-    Ok(())
-}
-
-/// The officer a tablet is enrolled for.
-pub(crate) fn sqlite_officer(conn: &Connection, device: Uuid) -> Result<Option<String>, HubError> {
-    Ok(conn
-        .query_row(
-            "SELECT officer FROM devices WHERE id = ?1",
-            [device.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-// PostgreSQL.
-
-pub(crate) fn pg_append(client: &mut impl GenericClient, entry: &Entry) -> Result<(), HubError> {
-    let c = Columns::of(entry)?;
-    client.execute(
-        "INSERT INTO audit_log (at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        &[
-            &now(),
-            &c.actor_kind,
-            &c.device,
-            &c.actor,
-            &c.action,
-            &c.record,
-            &c.record_kind,
-            &entry.scope,
-            &c.detail,
-        ],
-    )?;
-    Ok(())
-}
-
-pub(crate) fn pg_officer(
-    client: &mut impl GenericClient,
-    device: Uuid,
-) -> Result<Option<String>, HubError> {
-    Ok(client
-        .query_opt(
-            "SELECT officer FROM devices WHERE id = $1",
-            &[&device.to_string()],
-        )?
-        .map(|r| r.try_get(0))
-        .transpose()?)
-}
-
-pub(crate) fn pg_read(client: &mut impl GenericClient, q: &Query) -> Result<Page, HubError> {
-    let rows = client.query(
-        "SELECT id, at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail
-         FROM audit_log
-         WHERE (scope && $1::text[] OR ($2 AND cardinality(scope) = 0))
-           AND ($3::text IS NULL OR record_id = $3) AND ($4::text IS NULL OR device_id = $4)
-           AND ($5::bigint IS NULL OR at >= $5) AND ($6::bigint IS NULL OR at < $6)
-         ORDER BY at DESC, id DESC LIMIT $7 OFFSET $8",
-        &[
-            &q.units,
-            &q.unscoped,
-            &q.record.map(|r| r.to_string()),
-            &q.device.map(|d| d.to_string()),
-            &q.from,
-            &q.until,
-            &q.limit(),
-            &q.offset(),
-        ],
-    )?;
-    let entries = rows
-        .iter()
-        .map(|r| {
-            Logged::try_from(Read {
-                id: r.try_get(0)?,
-                at: r.try_get(1)?,
-                actor_kind: r.try_get(2)?,
-                device: r.try_get(3)?,
-                actor: r.try_get(4)?,
-                action: r.try_get(5)?,
-                record: r.try_get(6)?,
-                record_kind: r.try_get(7)?,
-                scope: r.try_get(8)?,
-                detail: r.try_get(9)?,
-            })
-        })
-        .collect::<Result<Vec<_>, HubError>>()?;
-    Ok(Page::of(entries, q))
 }
 
 #[cfg(test)]
 mod tests {
-    //! The database itself keeps the log append-only: statements the hub
-    //! never sends, sent around the store, are refused on both stores.
     use super::*;
-    use crate::storage::HubStorage;
-
-    const TAMPERING: [&str; 2] = [
-        "UPDATE audit_log SET actor = 'someone else'",
-        "DELETE FROM audit_log",
-    ];
-
-    /// `run` sends a statement straight to the database.
-    fn refuses_tampering(hub: &dyn HubStorage, run: impl Fn(&str) -> Result<(), String>) {
-        hub.issue_code(&["62-610-23284".into()], "A Lưu", 3600)
-            .unwrap();
-        let before = hub
-            .audit_log(&Query::visible_to(&OrgTree::demo(), "62-610"))
-            .unwrap();
-        assert_eq!(before.entries.len(), 1);
-        for sql in TAMPERING {
-            let refused = run(sql).expect_err(sql);
-            assert!(refused.contains("append-only"), "{sql}: {refused}");
-        }
-        let after = hub
-            .audit_log(&Query::visible_to(&OrgTree::demo(), "62-610"))
-            .unwrap();
-        assert_eq!(after, before);
-    }
-
-    #[test]
-    fn sqlite_refuses_to_update_or_delete_audit_entries() {
-        let hub = std::sync::Mutex::new(HubStore::open_in_memory().unwrap());
-        refuses_tampering(&hub, |sql| {
-            let store = hub.lock().unwrap();
-            store
-                .conn()
-                .execute(sql, [])
-                .map(drop)
-                .map_err(|e| e.to_string())
-        });
-    }
-
-    #[test]
-    fn postgres_refuses_to_update_delete_or_truncate_audit_entries() {
-        let Some(db) = crate::pg::TestDatabase::from_env(
-            "postgres_refuses_to_update_delete_or_truncate_audit_entries",
-        )
-        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
-            return;
-        };
-        let hub = db.store().unwrap();
-        let run = |sql: &str| {
-            hub.client()
-                .unwrap()
-                .batch_execute(sql)
-                .map_err(|e| format!("{e:?}"))
-        };
-        refuses_tampering(&hub, run);
-        let truncate = run("TRUNCATE audit_log").expect_err("TRUNCATE");
-        assert!(truncate.contains("append-only"), "{truncate}");
-    }
 
     #[test]
     fn a_district_reads_its_communes_and_unscoped_entries_a_commune_only_its_own() {

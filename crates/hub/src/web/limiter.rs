@@ -10,6 +10,7 @@
 //! client per /64 (one host usually holds a whole /64, and would otherwise
 //! get a fresh count with every address).
 
+use crate::rules::staff::normalize_username;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::collections::HashMap;
@@ -84,6 +85,14 @@ impl Key {
     pub fn token(ip: IpAddr) -> Self {
         Key::Token(Self::address(ip))
     }
+}
+
+/// What a sign-in's failures are counted under: its username and, when
+/// known, the client's address.
+pub fn login_keys(username: &str, address: Option<IpAddr>) -> Vec<Key> {
+    let mut keys = vec![Key::Username(normalize_username(username))];
+    keys.extend(address.map(Key::login));
+    keys
 }
 
 /// Above this many keys, stale ones are swept before a new one is added,
@@ -242,5 +251,30 @@ mod tests {
         assert_eq!(retry_after_secs(Duration::from_millis(1500)), 2);
         assert_eq!(retry_after_secs(Duration::from_secs(3)), 3);
         assert_eq!(retry_after_secs(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn the_limiter_blocks_a_username_after_its_failures_and_forgets_on_success() {
+        let limiter = Limiter::new(Limits {
+            per_user: 2,
+            per_address: 3,
+            ..Limits::default()
+        });
+        let ip: IpAddr = [10, 0, 0, 7].into();
+        limiter.record_failure(&login_keys("an", Some(ip)));
+        assert!(limiter.blocked_for(&login_keys("an", Some(ip))).is_none());
+        limiter.record_failure(&login_keys("AN", Some(ip)));
+        assert!(
+            limiter.blocked_for(&login_keys("an", None)).is_some(),
+            "per username"
+        );
+        assert!(limiter.blocked_for(&login_keys("binh", Some(ip))).is_none());
+        limiter.record_failure(&login_keys("binh", Some(ip)));
+        assert!(
+            limiter.blocked_for(&login_keys("chi", Some(ip))).is_some(),
+            "per address"
+        );
+        limiter.forget(&login_keys("an", None)[0]);
+        assert!(limiter.blocked_for(&login_keys("an", None)).is_none());
     }
 }

@@ -3,11 +3,11 @@
 //! style sheet is inline, the charts are inline SVG, and the only script
 //! shows the fields of the chosen period kind.
 
-use super::auth::Staff;
 use super::charts::{bar_chart, boundaries, site_plot};
 use super::figures::{Figures, MonthFigures};
 use super::query::ReportQuery;
 use super::{esc, number, HOME, LOGIN, LOGOUT};
+use crate::rules::staff::Staff;
 use chrono::Datelike;
 use pcmt_export::{indicator_headers, shows_decimals};
 use pcmt_model::report::ExportFormat;

@@ -1,0 +1,42 @@
+//! The hub's one error type, at the bottom of the layers: every other
+//! module returns it, and it imports none of them. It names both databases'
+//! errors because the storage traits above are shared by both stores.
+
+use pcmt_core::sync::wire::PROTOCOL_VERSION;
+use pcmt_core::CoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("protocol version {0} is not supported (this hub speaks {PROTOCOL_VERSION})")]
+    Protocol(u16),
+    #[error("record {id} refused: {reason}")]
+    Rejected { id: String, reason: String },
+    #[error("hub database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("hub database error (PostgreSQL): {0}")]
+    Pg(#[from] postgres::Error),
+    #[error("no connection to the hub's PostgreSQL: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("hub start-up: {0}")]
+    Open(#[from] CoreError),
+    #[error("not authorized: {0}")]
+    Unauthorized(String),
+    // These three reach officers' tablets and the office as they are:
+    // Vietnamese first.
+    #[error("Văn phòng đã thu hồi quyền đồng bộ của máy này. / This device has been revoked by the office.")]
+    Revoked,
+    #[error("Văn phòng đã báo máy này bị mất: không thể đăng ký lại. / This device has been marked lost by the office and may not enrol again.")]
+    Lost,
+    #[error("Quá nhiều lần thử sai từ địa chỉ này; thử lại sau {retry_after_s} giây. / Too many failed attempts from this address; retry in {retry_after_s} s.")]
+    TooManyAttempts { retry_after_s: u64 },
+    #[error("outside this device's communes: {0}")]
+    Forbidden(String),
+    #[error("no randomness available: {0}")]
+    Random(String),
+    #[error("the higher hub: {0}")]
+    Upstream(String),
+}

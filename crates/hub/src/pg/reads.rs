@@ -1,0 +1,154 @@
+//! The PostgreSQL backend: a transaction on a pooled connection per
+//! write, and reads on their own connections.
+
+use super::rows::PgRows;
+use super::{audit, Pg};
+use crate::error::HubError;
+use crate::rules::audit::{Page, Query};
+use crate::rules::devices::DeviceRow;
+use crate::rules::protocol::FeedRow;
+use crate::rules::staff::Staff;
+use crate::storage::{Backend, WriteTx};
+use pcmt_core::report::ReportSource;
+use r2d2_postgres::postgres::{IsolationLevel, Row};
+
+/// A feed row selected as (seq, doc_id, kind, commune, bytes).
+fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
+    Ok(FeedRow {
+        seq: r.try_get(0)?,
+        doc_id: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        commune: r.try_get(3)?,
+        bytes: r.try_get(4)?,
+    })
+}
+
+impl Backend for Pg {
+    fn write<T>(
+        &self,
+        work: impl FnOnce(&mut dyn WriteTx) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        let mut client = self.pool.get()?;
+        let mut tx = client.transaction()?;
+        let out = work(&mut PgRows(&mut tx))?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn feed(
+        &self,
+        after: i64,
+        communes: &[String],
+        except: &str,
+        limit: i64,
+    ) -> Result<Vec<FeedRow>, HubError> {
+        self.pool
+            .get()?
+            .query(
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+                 FROM changes c JOIN documents d ON d.id = c.doc_id
+                 WHERE c.seq > $1 AND c.commune = ANY($2) AND c.origin IS DISTINCT FROM $4
+                 ORDER BY c.seq LIMIT $3",
+                &[&after, &communes, &limit, &except],
+            )?
+            .iter()
+            .map(feed_row)
+            .collect()
+    }
+
+    fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
+        self.pool
+            .get()?
+            .query(
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
+                 WHERE c.seq > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.seq LIMIT $3",
+                &[&after, &except, &limit],
+            )?
+            .iter()
+            .map(feed_row)
+            .collect()
+    }
+
+    fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError> {
+        self.pool
+            .get()?
+            .query_opt(
+                "SELECT id, communes, revoked_at IS NOT NULL, lost_at IS NOT NULL FROM devices
+                 WHERE token_hash = $1",
+                &[&token_hash],
+            )?
+            .map(|r| -> Result<DeviceRow, HubError> {
+                Ok(DeviceRow {
+                    id: r.try_get(0)?,
+                    communes: r.try_get(1)?,
+                    revoked: r.try_get(2)?,
+                    lost: r.try_get(3)?,
+                })
+            })
+            .transpose()
+    }
+
+    fn document_count(&self) -> Result<u64, HubError> {
+        let n: i64 = self
+            .pool
+            .get()?
+            .query_one("SELECT count(*) FROM documents", &[])?
+            .try_get(0)?;
+        Ok(n.unsigned_abs())
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
+        Ok(self
+            .pool
+            .get()?
+            .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    fn audit_log(&self, query: &Query) -> Result<Page, HubError> {
+        audit::read(&mut *self.pool.get()?, query)
+    }
+
+    /// In one read-only, repeatable-read transaction: every query of a page
+    /// sees the same pushes.
+    fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError> {
+        let mut client = self.pool.get()?;
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        work(&mut PgRows(&mut tx));
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError> {
+        self.pool
+            .get()?
+            .query_opt(
+                "SELECT phc, unit FROM staff WHERE username = $1",
+                &[&username],
+            )?
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .transpose()
+    }
+
+    fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError> {
+        self.pool
+            .get()?
+            .query_opt(
+                "SELECT s.username, f.unit FROM staff_sessions s JOIN staff f ON f.username = s.username
+                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+                &[&token_hash, &now],
+            )?
+            .map(|r| {
+                Ok(Staff {
+                    username: r.try_get(0)?,
+                    unit: r.try_get(1)?,
+                })
+            })
+            .transpose()
+    }
+}

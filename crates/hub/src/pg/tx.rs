@@ -1,0 +1,258 @@
+//! The PostgreSQL dialect of the scripts' statements, on a pooled
+//! connection's open transaction. Every statement is a round trip to the
+//! server, so each writes a whole push's rows at once (arrays unnested).
+
+use super::rows::{hub_error, PgRows};
+use super::{audit, doc_lock_key, FEED_LOCK, LOCK_CLASS};
+use crate::error::HubError;
+use crate::rules::audit::Entry;
+use crate::rules::devices::CodeRow;
+use crate::storage::{ChangeRow, DocumentRow, Withdrawal, WriteTx};
+use pcmt_core::CoreError;
+use r2d2_postgres::postgres::Transaction;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+impl WriteTx for PgRows<'_, Transaction<'_>> {
+    fn savepoint(&mut self, sql: &str) -> Result<(), HubError> {
+        Ok(self.0.batch_execute(sql)?)
+    }
+
+    fn storage_error(&self, e: CoreError) -> HubError {
+        hub_error(e)
+    }
+
+    /// In key order, so two pushes never wait for each other in a circle.
+    fn lock_documents(&mut self, ids: &[Uuid]) -> Result<(), HubError> {
+        let mut keys: Vec<i64> = ids.iter().map(doc_lock_key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        self.0.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, n) ORDER BY n",
+            &[&keys],
+        )?;
+        Ok(())
+    }
+
+    fn documents(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<u8>>, HubError> {
+        self.0
+            .query(
+                "SELECT id, bytes FROM documents WHERE id = ANY($1)",
+                &[&ids],
+            )?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError> {
+        let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+        let kinds: Vec<&str> = docs.iter().map(|d| d.kind).collect();
+        let communes: Vec<&str> = docs.iter().map(|d| d.commune.as_str()).collect();
+        let bytes: Vec<&[u8]> = docs.iter().map(|d| d.bytes.as_slice()).collect();
+        self.0.execute(
+            "INSERT INTO documents (id, kind, commune, bytes)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
+            &[&ids, &kinds, &communes, &bytes],
+        )?;
+        Ok(())
+    }
+
+    fn lock_feed(&mut self) -> Result<(), HubError> {
+        self.0.execute(
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            &[&LOCK_CLASS, &FEED_LOCK],
+        )?;
+        Ok(())
+    }
+
+    /// In the order given: a document's changes reach the feed, and so
+    /// every puller, after the changes they depend on.
+    fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError> {
+        if changes.is_empty() {
+            return Ok(0);
+        }
+        let doc_ids: Vec<&str> = changes.iter().map(|c| c.doc_id.as_str()).collect();
+        let communes: Vec<&str> = changes.iter().map(|c| c.commune.as_str()).collect();
+        let hashes: Vec<&[u8]> = changes.iter().map(|c| c.hash.as_slice()).collect();
+        let bytes: Vec<&[u8]> = changes.iter().map(|c| c.bytes.as_slice()).collect();
+        let origins: Vec<&str> = changes.iter().map(|c| c.origin.as_str()).collect();
+        let added = self.0.execute(
+            "INSERT INTO changes (doc_id, commune, hash, bytes, origin)
+             SELECT u.doc_id, u.commune, u.hash, u.bytes, u.origin
+             FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::text[])
+                  WITH ORDINALITY AS u(doc_id, commune, hash, bytes, origin, n)
+             ORDER BY u.n
+             ON CONFLICT (hash) DO NOTHING",
+            &[&doc_ids, &communes, &hashes, &bytes, &origins],
+        )?;
+        Ok(u32::try_from(added).unwrap_or(u32::MAX))
+    }
+
+    fn officer(&mut self, device: Uuid) -> Result<Option<String>, HubError> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT officer FROM devices WHERE id = $1",
+                &[&device.to_string()],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    fn append_audit(&mut self, entries: &[Entry]) -> Result<(), HubError> {
+        audit::append(self.0, entries)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), HubError> {
+        self.0.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn insert_code(
+        &mut self,
+        code_hash: &[u8],
+        communes_json: &str,
+        officer: &str,
+        expires_at: i64,
+    ) -> Result<(), HubError> {
+        self.0.execute(
+            "INSERT INTO enrolment_codes (code_hash, communes, officer, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&code_hash, &communes_json, &officer, &expires_at],
+        )?;
+        Ok(())
+    }
+
+    /// FOR UPDATE: a device marked lost meanwhile waits for this to end.
+    fn device_lost(&mut self, device: &str) -> Result<Option<bool>, HubError> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT lost_at IS NOT NULL FROM devices WHERE id = $1 FOR UPDATE",
+                &[&device],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    /// FOR UPDATE: two hub processes given the same code at once; the
+    /// second waits, then finds it used.
+    fn code(&mut self, code_hash: &[u8]) -> Result<Option<CodeRow>, HubError> {
+        self.0
+            .query_opt(
+                "SELECT communes, officer, expires_at, used_by FROM enrolment_codes
+                 WHERE code_hash = $1 FOR UPDATE",
+                &[&code_hash],
+            )?
+            .map(|r| -> Result<CodeRow, HubError> {
+                Ok(CodeRow {
+                    communes: r.try_get(0)?,
+                    officer: r.try_get(1)?,
+                    expires_at: r.try_get(2)?,
+                    used_by: r.try_get(3)?,
+                })
+            })
+            .transpose()
+    }
+
+    fn use_code(&mut self, code_hash: &[u8], device: &str) -> Result<(), HubError> {
+        self.0.execute(
+            "UPDATE enrolment_codes SET used_by = $2 WHERE code_hash = $1",
+            &[&code_hash, &device],
+        )?;
+        Ok(())
+    }
+
+    fn put_device(
+        &mut self,
+        device: &str,
+        token_hash: &[u8],
+        communes_json: &str,
+        officer: &str,
+        at: i64,
+    ) -> Result<(), HubError> {
+        self.0.execute(
+            "INSERT INTO devices (id, token_hash, communes, officer, enrolled_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, communes = excluded.communes,
+               officer = excluded.officer, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
+            &[&device, &token_hash, &communes_json, &officer, &at],
+        )?;
+        Ok(())
+    }
+
+    fn withdraw(
+        &mut self,
+        device: &str,
+        how: Withdrawal,
+        at: i64,
+    ) -> Result<Option<(String, String)>, HubError> {
+        let sql = match how {
+            Withdrawal::Revoked => {
+                "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
+                 RETURNING officer, communes"
+            }
+            Withdrawal::Lost => {
+                "UPDATE devices SET lost_at = $2, revoked_at = coalesce(revoked_at, $2)
+                 WHERE id = $1 AND lost_at IS NULL RETURNING officer, communes"
+            }
+        };
+        self.0
+            .query_opt(sql, &[&device, &at])?
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .transpose()
+    }
+
+    fn put_staff(
+        &mut self,
+        username: &str,
+        phc: &str,
+        unit: &str,
+        created_at: i64,
+    ) -> Result<(), HubError> {
+        self.0.execute(
+            "INSERT INTO staff (username, phc, unit, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit",
+            &[&username, &phc, &unit, &created_at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_sessions_of(&mut self, username: &str) -> Result<(), HubError> {
+        self.0.execute(
+            "DELETE FROM staff_sessions WHERE username = $1",
+            &[&username],
+        )?;
+        Ok(())
+    }
+
+    fn delete_sessions_expired(&mut self, now: i64) -> Result<(), HubError> {
+        self.0
+            .execute("DELETE FROM staff_sessions WHERE expires_at <= $1", &[&now])?;
+        Ok(())
+    }
+
+    fn insert_session(
+        &mut self,
+        token_hash: &[u8],
+        username: &str,
+        expires_at: i64,
+    ) -> Result<(), HubError> {
+        self.0.execute(
+            "INSERT INTO staff_sessions (token_hash, username, expires_at) VALUES ($1, $2, $3)",
+            &[&token_hash, &username, &expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_session(&mut self, token_hash: &[u8]) -> Result<(), HubError> {
+        self.0.execute(
+            "DELETE FROM staff_sessions WHERE token_hash = $1",
+            &[&token_hash],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,143 @@
+//! Enrolment and device tokens. Codes are short enough to read out over the
+//! phone; tokens are 256 random bits. Both are stored only as SHA-256 hashes
+//! (a fast hash is right for high-entropy secrets; codes are also one-time
+//! and expire).
+
+use crate::error::HubError;
+use pcmt_core::sync::wire::Enrolment;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Crockford base32 without I, L, O, U: nothing to misread on a phone call.
+const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const CODE_LEN: usize = 10;
+
+/// What a device may touch: its communes, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub device: Uuid,
+    pub communes: Vec<String>,
+}
+
+pub fn hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// Upper case, dashes and spaces dropped: "abcd-efgh 12" is "ABCDEFGH12".
+fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], HubError> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| HubError::Random(e.to_string()))?;
+    Ok(buf)
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A fresh code for `communes`: (its hash, the communes as stored, the
+/// code as the office reads it out).
+pub fn new_code(communes: &[String]) -> Result<(Vec<u8>, String, String), HubError> {
+    if communes.is_empty() {
+        return Err(HubError::Malformed(
+            "an enrolment code needs at least one commune".into(),
+        ));
+    }
+    let raw: String = random_bytes::<CODE_LEN>()?
+        .iter()
+        .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
+        .collect();
+    let communes =
+        serde_json::to_string(communes).map_err(|e| HubError::Malformed(e.to_string()))?;
+    Ok((hash(&raw), communes, format!("{}-{}", &raw[..5], &raw[5..])))
+}
+
+/// The hash a code typed by a person is looked up by.
+pub fn code_hash(code: &str) -> Vec<u8> {
+    hash(&normalize_code(code))
+}
+
+/// A fresh device token: (the token, its hash).
+pub fn new_token() -> Result<(String, Vec<u8>), HubError> {
+    let token = hex::encode(random_bytes::<32>()?);
+    let hashed = hash(&token);
+    Ok((token, hashed))
+}
+
+/// An enrolment code's row as both stores keep it.
+pub struct CodeRow {
+    pub communes: String,
+    pub officer: String,
+    pub expires_at: i64,
+    pub used_by: Option<String>,
+}
+
+/// The communes and officer of a code that may still be used. A used,
+/// expired or unknown code gets the same refusal, so a guesser learns
+/// nothing.
+pub fn usable_code(row: Option<CodeRow>) -> Result<CodeRow, HubError> {
+    row.filter(|r| r.used_by.is_none() && r.expires_at > now())
+        .ok_or_else(|| HubError::Unauthorized("enrolment code unknown, used or expired".into()))
+}
+
+/// A device's row as both stores read it to authenticate a token.
+pub struct DeviceRow {
+    pub id: String,
+    /// JSON array of commune codes.
+    pub communes: String,
+    pub revoked: bool,
+    pub lost: bool,
+}
+
+/// A device's row as its scope. A lost device is told so before a revoked
+/// one: marking lost also revokes.
+pub fn scope_of(row: Option<DeviceRow>) -> Result<Scope, HubError> {
+    match row {
+        None => Err(HubError::Unauthorized("unknown device token".into())),
+        Some(DeviceRow { lost: true, .. }) => Err(HubError::Lost),
+        Some(DeviceRow { revoked: true, .. }) => Err(HubError::Revoked),
+        Some(DeviceRow { id, communes, .. }) => Ok(Scope {
+            device: Uuid::parse_str(&id).map_err(|e| HubError::Malformed(e.to_string()))?,
+            communes: serde_json::from_str(&communes)
+                .map_err(|e| HubError::Malformed(e.to_string()))?,
+        }),
+    }
+}
+
+/// Refuses the enrolment of a device the office marked lost, whatever code
+/// it brings, and before the code is looked at: the code stays unused.
+pub fn not_lost(lost: Option<bool>) -> Result<(), HubError> {
+    match lost {
+        Some(true) => Err(HubError::Lost),
+        _ => Ok(()),
+    }
+}
+
+/// The enrolment handed to the device once its token is stored.
+pub fn enrolment(token: String, communes: &str, officer: String) -> Result<Enrolment, HubError> {
+    Ok(Enrolment {
+        token,
+        communes: serde_json::from_str(communes).map_err(|e| HubError::Malformed(e.to_string()))?,
+        officer,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_reads_the_same_however_it_is_typed() {
+        let (hashed, _, shown) = new_code(&["62-610-23284".into()]).unwrap();
+        assert_eq!(shown.len(), 11);
+        assert_eq!(code_hash(&shown), hashed);
+        assert_eq!(code_hash(&shown.to_lowercase().replace('-', " ")), hashed);
+        assert!(new_code(&[]).is_err());
+    }
+}

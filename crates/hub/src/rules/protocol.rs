@@ -1,0 +1,281 @@
+//! The sync protocol's rules, the same on both stores and free of SQL:
+//! what a push may hold, how a document's changes are merged and checked
+//! against its envelope and the writer's communes, and how the feed is cut
+//! into a pull's batches and an upward push's.
+
+use super::audit::Action;
+use super::devices::Scope;
+use crate::error::HubError;
+use automerge::{AutoCommit, Change};
+use pcmt_core::record_doc;
+use pcmt_core::sync::wire::{
+    DocChanges, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
+};
+use pcmt_model::Labelled;
+use uuid::Uuid;
+
+/// Origin of the changes a hub received from the hub above it.
+pub const UPLINK_ORIGIN: Uuid = Uuid::from_u128(0x7570_6c69_6e6b);
+
+/// Rows read per pull before the byte budget is checked again.
+pub const PULL_ROWS: u32 = 2000;
+
+/// Rows of the own feed read per upward push before the byte budget.
+pub const UPLINK_ROWS: i64 = 2000;
+
+/// Meta key of the position of the higher hub's feed this hub holds.
+pub const UPLINK_PULL_KEY: &str = "uplink_pull";
+
+/// Checks a push against the device's scope before anything is read or
+/// written.
+pub fn check_push(scope: &Scope, req: &PushRequest) -> Result<(), HubError> {
+    if req.protocol != PROTOCOL_VERSION {
+        return Err(HubError::Protocol(req.protocol));
+    }
+    if req.device != scope.device {
+        return Err(HubError::Forbidden("the push names another device".into()));
+    }
+    if let Some(dc) = req
+        .docs
+        .iter()
+        .find(|d| !scope.communes.contains(&d.commune))
+    {
+        return Err(HubError::Forbidden(format!(
+            "record {} belongs to commune {}",
+            dc.id, dc.commune
+        )));
+    }
+    Ok(())
+}
+
+/// The communes a pull may read: those asked for that the device holds.
+pub fn pull_communes(scope: &Scope, req: &PullRequest) -> Result<Vec<String>, HubError> {
+    if req.protocol != PROTOCOL_VERSION {
+        return Err(HubError::Protocol(req.protocol));
+    }
+    Ok(req
+        .communes
+        .iter()
+        .filter(|c| scope.communes.contains(c))
+        .cloned()
+        .collect())
+}
+
+/// A document with the changes of a push merged in and checked against its
+/// envelope, ready to be written.
+pub struct Merged {
+    pub doc: AutoCommit,
+    pub kind: &'static str,
+    pub commune: String,
+    /// The changes the hub did not hold, in the order they were sent.
+    pub fresh: Vec<Change>,
+    /// What they did to the record, for the audit log.
+    pub action: Action,
+}
+
+/// Who sends the changes being applied: a device, within its scope, or the
+/// hub above (upward sync), whose feed this hub takes whole.
+#[derive(Clone, Copy)]
+pub enum Writer<'a> {
+    Device(&'a Scope),
+    Above,
+}
+
+impl Writer<'_> {
+    /// The origin its changes are marked with in the feed.
+    pub fn origin(self) -> Uuid {
+        match self {
+            Writer::Device(scope) => scope.device,
+            Writer::Above => UPLINK_ORIGIN,
+        }
+    }
+
+    /// A device may change a stored document only if it belongs to one of
+    /// its communes: otherwise a change rewriting the commune could carry
+    /// another commune's record into its own under an honest-looking envelope.
+    pub fn may_change(self, commune: &str) -> bool {
+        match self {
+            Writer::Device(scope) => scope.communes.iter().any(|c| c == commune),
+            Writer::Above => true,
+        }
+    }
+}
+
+/// Merges `dc` into the stored document (`existing`, if any). None when the
+/// hub already holds every change. Refuses changes to a stored document
+/// outside the writer's communes, and changes that cannot be read, lack
+/// their dependencies, or make a document disagree with its envelope.
+pub fn merge(
+    existing: Option<&[u8]>,
+    dc: &DocChanges,
+    writer: Writer<'_>,
+) -> Result<Option<Merged>, HubError> {
+    let id = dc.id.to_string();
+    let reject = |reason: String| HubError::Rejected {
+        id: id.clone(),
+        reason,
+    };
+    let mut doc = match existing {
+        Some(bytes) => record_doc::load(bytes).map_err(|e| reject(e.to_string()))?,
+        None => AutoCommit::new(),
+    };
+    if existing.is_some() {
+        let stored = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
+        if !writer.may_change(&stored.commune) {
+            return Err(HubError::Forbidden(format!(
+                "record {id} belongs to commune {}",
+                stored.commune
+            )));
+        }
+    }
+    let was_deleted = record_doc::is_deleted(&doc);
+    let mut fresh = Vec::new();
+    for bytes in &dc.changes {
+        let change = Change::from_bytes(bytes.clone())
+            .map_err(|e| HubError::Malformed(format!("record {id}: {e}")))?;
+        if doc.get_change_by_hash(&change.hash()).is_none() {
+            fresh.push(change);
+        }
+    }
+    if fresh.is_empty() {
+        return Ok(None);
+    }
+    doc.apply_changes(fresh.clone())
+        .map_err(|e| reject(e.to_string()))?;
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return Err(reject(
+            "changes arrived without the changes they depend on".into(),
+        ));
+    }
+    let header = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
+    if header.id != dc.id {
+        return Err(reject(format!("document says it is {}", header.id)));
+    }
+    if header.commune != dc.commune {
+        return Err(reject(format!(
+            "document belongs to commune {}",
+            header.commune
+        )));
+    }
+    let action = match (existing, was_deleted, record_doc::is_deleted(&doc)) {
+        (_, false, true) => Action::RecordDeleted,
+        (None, _, _) => Action::RecordCreated,
+        (Some(_), true, false) => Action::RecordRestored,
+        _ => Action::RecordChanged,
+    };
+    Ok(Some(Merged {
+        doc,
+        kind: header.kind.code(),
+        commune: header.commune,
+        fresh,
+        action,
+    }))
+}
+
+/// The acknowledgement of a push whose transaction committed.
+pub fn ack(req: &PushRequest, new_changes: u32) -> PushAck {
+    PushAck {
+        stored: req.docs.iter().map(|d| d.id).collect(),
+        new_changes,
+    }
+}
+
+/// One row of the change feed, as both stores read it (in `seq` order).
+pub struct FeedRow {
+    pub seq: i64,
+    pub doc_id: String,
+    pub kind: String,
+    pub commune: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Cuts the feed rows of a pull into one batch: at most [`PULL_ROWS`]
+/// changes and about `max_bytes`, but always at least one change, so a
+/// tiny budget still moves. Stores read `PULL_ROWS + 1` rows so the batch
+/// knows whether more follow.
+pub struct Batch {
+    docs: Vec<DocChanges>,
+    size: usize,
+    count: u32,
+    cursor: u64,
+    more: bool,
+    max_bytes: usize,
+}
+
+impl Batch {
+    pub fn new(req: &PullRequest) -> Self {
+        Self {
+            docs: Vec::new(),
+            size: 0,
+            count: 0,
+            cursor: req.cursor,
+            more: false,
+            max_bytes: req.max_bytes as usize,
+        }
+    }
+
+    /// Adds the next row; false when the batch is full (the row is left for
+    /// the next pull).
+    pub fn add(&mut self, row: FeedRow) -> Result<bool, HubError> {
+        if self.count == PULL_ROWS || (self.count > 0 && self.size >= self.max_bytes) {
+            self.more = true;
+            return Ok(false);
+        }
+        self.size += row.bytes.len();
+        self.count += 1;
+        self.cursor = row.seq.unsigned_abs();
+        let id = Uuid::parse_str(&row.doc_id).map_err(|e| HubError::Malformed(e.to_string()))?;
+        match self.docs.last_mut() {
+            Some(last) if last.id == id => last.changes.push(row.bytes),
+            _ => self.docs.push(DocChanges {
+                id,
+                kind: row.kind,
+                commune: row.commune,
+                changes: vec![row.bytes],
+            }),
+        }
+        Ok(true)
+    }
+
+    pub fn finish(self) -> PullResponse {
+        PullResponse {
+            docs: self.docs,
+            cursor: self.cursor,
+            more: self.more,
+        }
+    }
+}
+
+/// Groups own feed rows (in `seq` order) for the hub above: changes of one
+/// document travel together and in feed order, up to about `max_bytes`.
+/// Returns the documents and the last position they reach.
+pub fn group_for_uplink(
+    rows: Vec<FeedRow>,
+    after: i64,
+    max_bytes: usize,
+) -> Result<(Vec<DocChanges>, i64), HubError> {
+    let (mut docs, mut last, mut size): (Vec<DocChanges>, i64, usize) = (Vec::new(), after, 0);
+    for row in rows {
+        let id = Uuid::parse_str(&row.doc_id).map_err(|e| HubError::Malformed(e.to_string()))?;
+        size += row.bytes.len();
+        last = row.seq;
+        match docs.iter_mut().find(|d| d.id == id) {
+            Some(d) => d.changes.push(row.bytes),
+            None => docs.push(DocChanges {
+                id,
+                kind: row.kind,
+                commune: row.commune,
+                changes: vec![row.bytes],
+            }),
+        }
+        if size >= max_bytes {
+            break;
+        }
+    }
+    Ok((docs, last))
+}
+
+/// A pull's cursor as the stores' signed 64-bit feed positions.
+pub fn cursor(req: &PullRequest) -> Result<i64, HubError> {
+    i64::try_from(req.cursor).map_err(|_| HubError::Malformed("cursor".into()))
+}

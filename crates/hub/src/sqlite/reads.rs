@@ -1,0 +1,156 @@
+//! The SQLite backend: transactions on the writer, reads on the readers.
+
+use super::{audit, Sqlite};
+use crate::error::HubError;
+use crate::rules::audit::{Page, Query};
+use crate::rules::devices::DeviceRow;
+use crate::rules::protocol::FeedRow;
+use crate::rules::staff::Staff;
+use crate::storage::{Backend, WriteTx};
+use pcmt_core::projection::SqliteRows;
+use pcmt_core::report::ReportSource;
+use rusqlite::{params, OptionalExtension, Row};
+
+/// A feed row selected as (seq, doc_id, kind, commune, bytes).
+fn feed_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
+    Ok(FeedRow {
+        seq: r.get(0)?,
+        doc_id: r.get(1)?,
+        kind: r.get(2)?,
+        commune: r.get(3)?,
+        bytes: r.get(4)?,
+    })
+}
+
+impl Backend for Sqlite {
+    fn write<T>(
+        &self,
+        work: impl FnOnce(&mut dyn WriteTx) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        self.writer(|conn| {
+            let tx = conn.transaction()?;
+            let out = work(&mut SqliteRows(&tx))?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    fn feed(
+        &self,
+        after: i64,
+        communes: &[String],
+        except: &str,
+        limit: i64,
+    ) -> Result<Vec<FeedRow>, HubError> {
+        let communes =
+            serde_json::to_string(communes).map_err(|e| HubError::Malformed(e.to_string()))?;
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+                 FROM changes c JOIN documents d ON d.id = c.doc_id
+                 WHERE c.seq > ?1 AND c.commune IN (SELECT value FROM json_each(?2))
+                   AND c.origin IS NOT ?4
+                 ORDER BY c.seq LIMIT ?3",
+            )?;
+            let rows = stmt
+                .query_map(params![after, communes, limit, except], feed_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
+                 WHERE c.seq > ?1 AND c.origin IS NOT ?2 ORDER BY c.seq LIMIT ?3",
+            )?;
+            let rows = stmt
+                .query_map(params![after, except, limit], feed_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT id, communes, revoked_at IS NOT NULL, lost_at IS NOT NULL FROM devices WHERE token_hash = ?1",
+                )?
+                .query_row([token_hash], |r| {
+                    Ok(DeviceRow {
+                        id: r.get(0)?,
+                        communes: r.get(1)?,
+                        revoked: r.get(2)?,
+                        lost: r.get(3)?,
+                    })
+                })
+                .optional()?)
+        })
+    }
+
+    fn document_count(&self) -> Result<u64, HubError> {
+        self.read(|conn| {
+            let n: i64 = conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?;
+            Ok(n.unsigned_abs())
+        })
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
+        self.read(|conn| {
+            Ok(conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    fn audit_log(&self, query: &Query) -> Result<Page, HubError> {
+        self.read(|conn| audit::read(conn, query))
+    }
+
+    /// In one read transaction: every query of a page sees the same
+    /// commits, whatever the writer does meanwhile.
+    fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError> {
+        self.read(|conn| {
+            // A report that panicked on this connection left its read open.
+            if !conn.is_autocommit() {
+                conn.execute_batch("ROLLBACK")?;
+            }
+            conn.execute_batch("BEGIN DEFERRED")?;
+            work(&mut SqliteRows(conn));
+            conn.execute_batch("COMMIT")?;
+            Ok(())
+        })
+    }
+
+    fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError> {
+        self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT phc, unit FROM staff WHERE username = ?1",
+                    [username],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?)
+        })
+    }
+
+    fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError> {
+        self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT s.username, f.unit FROM staff_sessions s JOIN staff f ON f.username = s.username
+                     WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                    params![token_hash, now],
+                    |r| {
+                        Ok(Staff {
+                            username: r.get(0)?,
+                            unit: r.get(1)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+    }
+}

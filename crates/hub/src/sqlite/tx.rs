@@ -1,0 +1,232 @@
+//! The SQLite dialect of the scripts' statements, on the writer's open
+//! transaction (through core's projection row writer, which the tablet
+//! uses too). One writer: no locks to take, and a statement per row costs
+//! no round trip.
+
+use super::audit;
+use crate::error::HubError;
+use crate::rules::audit::Entry;
+use crate::rules::devices::CodeRow;
+use crate::storage::{ChangeRow, DocumentRow, Withdrawal, WriteTx};
+use pcmt_core::projection::SqliteRows;
+use pcmt_core::CoreError;
+use rusqlite::{params, OptionalExtension};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+impl WriteTx for SqliteRows<'_> {
+    fn savepoint(&mut self, sql: &str) -> Result<(), HubError> {
+        Ok(self.0.execute_batch(sql)?)
+    }
+
+    fn storage_error(&self, e: CoreError) -> HubError {
+        match e {
+            CoreError::Db(e) => HubError::Db(e),
+            other => HubError::Open(other),
+        }
+    }
+
+    fn lock_documents(&mut self, _: &[Uuid]) -> Result<(), HubError> {
+        Ok(())
+    }
+
+    fn documents(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<u8>>, HubError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT bytes FROM documents WHERE id = ?1")?;
+        let mut found = HashMap::new();
+        for id in ids {
+            if let Some(bytes) = stmt.query_row([id], |r| r.get(0)).optional()? {
+                found.insert(id.clone(), bytes);
+            }
+        }
+        Ok(found)
+    }
+
+    fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError> {
+        let mut stmt = self.0.prepare_cached(
+            "INSERT INTO documents (id, kind, commune, bytes) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
+        )?;
+        for d in docs {
+            stmt.execute(params![d.id, d.kind, d.commune, d.bytes])?;
+        }
+        Ok(())
+    }
+
+    fn lock_feed(&mut self) -> Result<(), HubError> {
+        Ok(())
+    }
+
+    fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError> {
+        let mut stmt = self.0.prepare_cached(
+            "INSERT OR IGNORE INTO changes (doc_id, commune, hash, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut added = 0;
+        for c in changes {
+            added += stmt.execute(params![c.doc_id, c.commune, c.hash, c.bytes, c.origin])?;
+        }
+        Ok(u32::try_from(added).unwrap_or(u32::MAX))
+    }
+
+    fn officer(&mut self, device: Uuid) -> Result<Option<String>, HubError> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT officer FROM devices WHERE id = ?1",
+                [device.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn append_audit(&mut self, entries: &[Entry]) -> Result<(), HubError> {
+        entries.iter().try_for_each(|e| audit::append(self.0, e))
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), HubError> {
+        self.0.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    fn insert_code(
+        &mut self,
+        code_hash: &[u8],
+        communes_json: &str,
+        officer: &str,
+        expires_at: i64,
+    ) -> Result<(), HubError> {
+        self.0.execute(
+            "INSERT INTO enrolment_codes (code_hash, communes, officer, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![code_hash, communes_json, officer, expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn device_lost(&mut self, device: &str) -> Result<Option<bool>, HubError> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT lost_at IS NOT NULL FROM devices WHERE id = ?1",
+                [device],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn code(&mut self, code_hash: &[u8]) -> Result<Option<CodeRow>, HubError> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT communes, officer, expires_at, used_by FROM enrolment_codes WHERE code_hash = ?1",
+                [code_hash],
+                |r| {
+                    Ok(CodeRow {
+                        communes: r.get(0)?,
+                        officer: r.get(1)?,
+                        expires_at: r.get(2)?,
+                        used_by: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn use_code(&mut self, code_hash: &[u8], device: &str) -> Result<(), HubError> {
+        self.0.execute(
+            "UPDATE enrolment_codes SET used_by = ?2 WHERE code_hash = ?1",
+            params![code_hash, device],
+        )?;
+        Ok(())
+    }
+
+    fn put_device(
+        &mut self,
+        device: &str,
+        token_hash: &[u8],
+        communes_json: &str,
+        officer: &str,
+        at: i64,
+    ) -> Result<(), HubError> {
+        self.0.execute(
+            "INSERT INTO devices (id, token_hash, communes, officer, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET token_hash = excluded.token_hash, communes = excluded.communes,
+               officer = excluded.officer, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
+            params![device, token_hash, communes_json, officer, at],
+        )?;
+        Ok(())
+    }
+
+    fn withdraw(
+        &mut self,
+        device: &str,
+        how: Withdrawal,
+        at: i64,
+    ) -> Result<Option<(String, String)>, HubError> {
+        let sql = match how {
+            Withdrawal::Revoked => {
+                "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL
+                 RETURNING officer, communes"
+            }
+            Withdrawal::Lost => {
+                "UPDATE devices SET lost_at = ?2, revoked_at = coalesce(revoked_at, ?2)
+                 WHERE id = ?1 AND lost_at IS NULL RETURNING officer, communes"
+            }
+        };
+        Ok(self
+            .0
+            .query_row(sql, params![device, at], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn put_staff(
+        &mut self,
+        username: &str,
+        phc: &str,
+        unit: &str,
+        created_at: i64,
+    ) -> Result<(), HubError> {
+        self.0.execute(
+            "INSERT INTO staff (username, phc, unit, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit",
+            params![username, phc, unit, created_at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_sessions_of(&mut self, username: &str) -> Result<(), HubError> {
+        self.0
+            .execute("DELETE FROM staff_sessions WHERE username = ?1", [username])?;
+        Ok(())
+    }
+
+    fn delete_sessions_expired(&mut self, now: i64) -> Result<(), HubError> {
+        self.0
+            .execute("DELETE FROM staff_sessions WHERE expires_at <= ?1", [now])?;
+        Ok(())
+    }
+
+    fn insert_session(
+        &mut self,
+        token_hash: &[u8],
+        username: &str,
+        expires_at: i64,
+    ) -> Result<(), HubError> {
+        self.0.execute(
+            "INSERT INTO staff_sessions (token_hash, username, expires_at) VALUES (?1, ?2, ?3)",
+            params![token_hash, username, expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_session(&mut self, token_hash: &[u8]) -> Result<(), HubError> {
+        self.0.execute(
+            "DELETE FROM staff_sessions WHERE token_hash = ?1",
+            [token_hash],
+        )?;
+        Ok(())
+    }
+}

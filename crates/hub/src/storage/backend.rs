@@ -1,0 +1,150 @@
+//! What a database gives the scripts in [`super::scripts`]: statements of
+//! its dialect, each one query's worth, and nothing that decides.
+
+use crate::error::HubError;
+use crate::rules::audit::{Entry, Page, Query};
+use crate::rules::devices::{CodeRow, DeviceRow};
+use crate::rules::protocol::FeedRow;
+use crate::rules::staff::Staff;
+use pcmt_core::projection::RowWriter;
+use pcmt_core::report::ReportSource;
+use pcmt_core::CoreError;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A document as stored: its envelope and its saved bytes.
+pub struct DocumentRow {
+    pub id: String,
+    pub kind: &'static str,
+    pub commune: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A change appended to the feed.
+pub struct ChangeRow {
+    pub doc_id: String,
+    pub commune: String,
+    pub hash: Vec<u8>,
+    pub bytes: Vec<u8>,
+    /// The device (or the nil office id, or the uplink's) it came from.
+    pub origin: String,
+}
+
+/// How the office withdraws a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    /// Its token is refused until a new code enrols it again.
+    Revoked,
+    /// Refused for good (marking lost also revokes).
+    Lost,
+}
+
+/// One write transaction of a backend. Its projection rows are written
+/// through [`RowWriter`] (the logic is `pcmt_core::projection`'s); the
+/// rest are the statements the scripts need. Everything runs inside the
+/// transaction [`Backend::write`] opened, and commits with it.
+pub trait WriteTx: RowWriter {
+    /// Sets or releases a savepoint (`SAVEPOINT x`, `ROLLBACK TO x`,
+    /// `RELEASE x`: the same words on both databases).
+    fn savepoint(&mut self, sql: &str) -> Result<(), HubError>;
+    /// The backend's own error back out of a row writer's.
+    fn storage_error(&self, e: CoreError) -> HubError;
+
+    /// Makes concurrent writers of these documents take turns until the
+    /// commit (a no-op where there is one writer).
+    fn lock_documents(&mut self, ids: &[Uuid]) -> Result<(), HubError>;
+    /// The stored bytes of those of `ids` the hub holds.
+    fn documents(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<u8>>, HubError>;
+    fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError>;
+    /// Makes feed positions become visible in the order they are handed
+    /// out (see `crate::pg`): taken right before the feed is appended to
+    /// and held until the commit. A no-op where there is one writer.
+    fn lock_feed(&mut self) -> Result<(), HubError>;
+    /// Appends changes the feed does not hold yet; returns how many were new.
+    fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError>;
+    /// The officer a device is enrolled for.
+    fn officer(&mut self, device: Uuid) -> Result<Option<String>, HubError>;
+    fn append_audit(&mut self, entries: &[Entry]) -> Result<(), HubError>;
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), HubError>;
+
+    fn insert_code(
+        &mut self,
+        code_hash: &[u8],
+        communes_json: &str,
+        officer: &str,
+        expires_at: i64,
+    ) -> Result<(), HubError>;
+    /// Whether a device is marked lost (None: no such device), locking its
+    /// row until the commit where rows can be locked.
+    fn device_lost(&mut self, device: &str) -> Result<Option<bool>, HubError>;
+    /// A code's row, locked until the commit where rows can be locked.
+    fn code(&mut self, code_hash: &[u8]) -> Result<Option<CodeRow>, HubError>;
+    fn use_code(&mut self, code_hash: &[u8], device: &str) -> Result<(), HubError>;
+    /// Inserts a device, or gives an existing one a new token, communes
+    /// and officer and lifts a revocation.
+    fn put_device(
+        &mut self,
+        device: &str,
+        token_hash: &[u8],
+        communes_json: &str,
+        officer: &str,
+        at: i64,
+    ) -> Result<(), HubError>;
+    /// Withdraws a device not yet withdrawn that way; its officer and
+    /// communes (JSON) when it was.
+    fn withdraw(
+        &mut self,
+        device: &str,
+        how: Withdrawal,
+        at: i64,
+    ) -> Result<Option<(String, String)>, HubError>;
+
+    fn put_staff(
+        &mut self,
+        username: &str,
+        phc: &str,
+        unit: &str,
+        created_at: i64,
+    ) -> Result<(), HubError>;
+    fn delete_sessions_of(&mut self, username: &str) -> Result<(), HubError>;
+    fn delete_sessions_expired(&mut self, now: i64) -> Result<(), HubError>;
+    fn insert_session(
+        &mut self,
+        token_hash: &[u8],
+        username: &str,
+        expires_at: i64,
+    ) -> Result<(), HubError>;
+    fn delete_session(&mut self, token_hash: &[u8]) -> Result<(), HubError>;
+}
+
+/// A database behind a [`super::Hub`]: write transactions for the scripts,
+/// and the reads, each one statement.
+pub trait Backend: Send + Sync {
+    /// Runs `work` in one write transaction: committed if it returns Ok,
+    /// rolled back otherwise.
+    fn write<T>(
+        &self,
+        work: impl FnOnce(&mut dyn WriteTx) -> Result<T, HubError>,
+    ) -> Result<T, HubError>;
+
+    /// Up to `limit` feed rows after `after`, of `communes`, none from
+    /// `except` (the device pulling), in `seq` order.
+    fn feed(
+        &self,
+        after: i64,
+        communes: &[String],
+        except: &str,
+        limit: i64,
+    ) -> Result<Vec<FeedRow>, HubError>;
+    /// Up to `limit` feed rows after `after` not from `except` (the hub
+    /// above), of every commune, in `seq` order.
+    fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError>;
+    fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError>;
+    fn document_count(&self) -> Result<u64, HubError>;
+    fn meta(&self, key: &str) -> Result<Option<String>, HubError>;
+    fn audit_log(&self, query: &Query) -> Result<Page, HubError>;
+    /// Runs `work` over the projection rows as of one moment.
+    fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError>;
+    fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError>;
+    fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError>;
+}

@@ -1,0 +1,165 @@
+//! What the routes, the office tools and upward sync need from the hub's
+//! storage, and the transaction scripts that give it, written once.
+//!
+//! - [`HubStorage`] (sync, devices, upward sync, audit log) and
+//!   [`OfficeStorage`] beside it (the dashboard's rows and staff accounts)
+//!   are what every layer above sees: `web`, `uplink`, `demo` and `staff`
+//!   never name a database.
+//! - [`Hub`] implements both over any [`Backend`]: the scripts (a push, an
+//!   enrolment, a revocation…) live in [`scripts`], once; a backend only
+//!   says how each statement is written in its dialect ([`WriteTx`]) and
+//!   how reads are made ([`Backend`]).
+//! - The backends are `crate::sqlite` (one district office, the default)
+//!   and `crate::pg` (several hub processes sharing PostgreSQL).
+
+mod backend;
+pub(crate) mod scripts;
+
+pub use backend::{Backend, ChangeRow, DocumentRow, Withdrawal, WriteTx};
+
+use crate::error::HubError;
+use crate::rules::audit::{self, Entry};
+use crate::rules::devices::Scope;
+use crate::rules::staff::Staff;
+use pcmt_core::report::ReportSource;
+use pcmt_core::sync::wire::{
+    DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
+};
+use pcmt_model::{OrgTree, StatusRules};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The hub's storage as the sync routes and the office tools use it (the
+/// dashboard's part is [`OfficeStorage`]). Every method is one
+/// transaction: it either happens whole or not at all.
+pub trait HubStorage: OfficeStorage + Send + Sync {
+    /// Stores a device's changes. A document outside the device's communes
+    /// refuses the whole push: nothing of it is stored.
+    fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError>;
+    /// The device's next batch of the change feed, only of its communes
+    /// (whatever the request asks for), never its own changes.
+    fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError>;
+    /// A one-time enrolment code for an officer and their communes, valid
+    /// for `valid_secs`, as the office reads it out: XXXXX-XXXXX.
+    fn issue_code(
+        &self,
+        communes: &[String],
+        officer: &str,
+        valid_secs: i64,
+    ) -> Result<String, HubError>;
+    /// Trades a code for a device token, once.
+    fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError>;
+    /// The scope of the device holding `token`.
+    fn authenticate(&self, token: &str) -> Result<Scope, HubError>;
+    /// The office withdraws a device (officer left, token leaked); false
+    /// when there was no such active device. A new code enrols it again.
+    fn revoke(&self, device: Uuid) -> Result<bool, HubError>;
+    /// The office marks a device lost or stolen: its token is refused
+    /// and its id may never enrol again. False when there was no such
+    /// device or it was already marked.
+    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError>;
+    fn document_count(&self) -> Result<u64, HubError>;
+
+    // Upward sync (district → province), where this hub is a device of
+    // the hub above: see `crate::uplink`.
+
+    /// A value of the hub's own settings (`meta`), e.g. its uplink cursors.
+    fn meta(&self, key: &str) -> Result<Option<String>, HubError>;
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), HubError>;
+    /// This hub's own changes (none from above) after feed position
+    /// `after`, grouped by document, up to about `max_bytes`; with the last
+    /// position they reach.
+    fn changes_after(
+        &self,
+        after: i64,
+        max_bytes: usize,
+    ) -> Result<(Vec<DocChanges>, i64), HubError>;
+    /// Applies a batch pulled from the hub above (marked with
+    /// `UPLINK_ORIGIN`) and moves the uplink pull cursor to `cursor`, in
+    /// one transaction; returns how many documents it changed.
+    fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError>;
+
+    // The audit log (see `crate::rules::audit`). Pushes, enrolments, codes
+    // and revocations write their entries themselves, in their transaction.
+
+    /// Appends one entry for what writes nothing else: a download, a
+    /// failed sign-in. Never called with a request's entry as sent.
+    fn append_audit(&self, entry: &Entry) -> Result<(), HubError>;
+    /// A page of the entries `query` may read, newest first.
+    fn audit_log(&self, query: &audit::Query) -> Result<audit::Page, HubError>;
+}
+
+/// What the office dashboard needs from a hub store, beside the sync
+/// protocol: the org tree and status rules, the projection rows read as a
+/// [`ReportSource`], and staff accounts and sessions as rows. What the rows
+/// mean — the report, password hashing, session tokens and expiry — is
+/// computed once above it (`pcmt_core::report`, `crate::staff`).
+pub trait OfficeStorage {
+    /// The org tree reports roll up through and staff units lie in.
+    fn units(&self) -> Arc<OrgTree>;
+    fn rules(&self) -> Arc<StatusRules>;
+    /// Runs `work` over the projection rows, all read as of one moment,
+    /// without holding up writers.
+    fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError>;
+
+    /// Inserts an account or replaces its hash and unit, and ends its
+    /// sessions (a reset password ends the sessions opened with the old
+    /// one), in one transaction.
+    fn put_staff(
+        &self,
+        username: &str,
+        phc: &str,
+        unit: &str,
+        created_at: i64,
+    ) -> Result<(), HubError>;
+    /// The PHC string and unit of an account.
+    fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError>;
+    /// Stores a session (only its token's hash), sweeping expired ones,
+    /// and logs the sign-in in the same transaction.
+    fn put_staff_session(
+        &self,
+        token_hash: &[u8],
+        username: &str,
+        expires_at: i64,
+        now: i64,
+        signed_in: &Entry,
+    ) -> Result<(), HubError>;
+    /// The staff member of a session still live at `now`.
+    fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError>;
+    fn delete_staff_session(&self, token_hash: &[u8]) -> Result<(), HubError>;
+}
+
+/// Runs `work` over the rows of any store and hands back what it returns.
+pub fn with_rows<T>(
+    storage: &(impl OfficeStorage + ?Sized),
+    work: impl FnOnce(&mut dyn ReportSource) -> T,
+) -> Result<T, HubError> {
+    let (mut work, mut out) = (Some(work), None);
+    storage.read_rows(&mut |rows| {
+        if let Some(work) = work.take() {
+            out = Some(work(rows));
+        }
+    })?;
+    out.ok_or_else(|| HubError::Unsupported("the store did not read its rows".into()))
+}
+
+/// A hub store: a database ([`Backend`]) with the org tree and status
+/// rules its reports roll up through. Both traits above are implemented
+/// for it once, in [`scripts`].
+pub struct Hub<B> {
+    pub(crate) backend: B,
+    /// The bundled demo district until org units are configured at the
+    /// office, as on the tablets.
+    pub(crate) units: Arc<OrgTree>,
+    pub(crate) rules: Arc<StatusRules>,
+}
+
+impl<B: Backend> Hub<B> {
+    pub(crate) fn new(backend: B) -> Self {
+        Self {
+            backend,
+            units: Arc::new(OrgTree::demo()),
+            rules: Arc::new(StatusRules::bundled()),
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The hub's transaction scripts, written once for both databases: each
+//! opens one transaction of the backend and sends it its dialect's
+//! statements ([`WriteTx`]) in the order the rules ([`crate::rules`]) say.
+
+use super::backend::{Backend, ChangeRow, DocumentRow, Withdrawal, WriteTx};
+use super::{Hub, HubStorage, OfficeStorage};
+use crate::error::HubError;
+use crate::rules::audit::{self, Action, Actor, Entry};
+use crate::rules::devices::{self, code_hash, hash, new_code, new_token, now, Scope};
+use crate::rules::protocol::{
+    self, Batch, Writer, PULL_ROWS, UPLINK_ORIGIN, UPLINK_PULL_KEY, UPLINK_ROWS,
+};
+use crate::rules::staff::Staff;
+use pcmt_core::projection::{self, Projected};
+use pcmt_core::record_doc;
+use pcmt_core::report::ReportSource;
+use pcmt_core::sync::wire::{
+    DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
+};
+use pcmt_model::{OrgTree, StatusRules};
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Merges and stores `docs` from `writer` in `tx`: the documents, their
+/// projection rows and audit entries, then their new changes in the feed,
+/// each a few statements for the whole batch. Returns how many changes were
+/// new to the hub and how many documents changed. The caller commits.
+///
+/// The slow part (loading and merging Automerge documents) runs under the
+/// documents' locks and before the feed lock, which is held only for the
+/// feed's insert and the commit (see `crate::pg`).
+pub(crate) fn apply(
+    tx: &mut dyn WriteTx,
+    docs: &[DocChanges],
+    writer: Writer<'_>,
+    rules: &StatusRules,
+) -> Result<(u32, u32), HubError> {
+    let ids: Vec<Uuid> = docs.iter().map(|d| d.id).collect();
+    tx.lock_documents(&ids)?;
+    let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let mut stored = tx.documents(&keys)?;
+    let origin = writer.origin();
+    let (mut written, mut entries, mut changes) = (Vec::new(), Vec::new(), Vec::new());
+    // Where each document stands in `written`: a push naming one document
+    // twice merges the second part into the first's result.
+    let mut slot: HashMap<Uuid, usize> = HashMap::new();
+    let mut actor = None;
+    for dc in docs {
+        let id = dc.id.to_string();
+        let Some(mut merged) = protocol::merge(stored.get(&id).map(Vec::as_slice), dc, writer)?
+        else {
+            continue;
+        };
+        let actor = match &actor {
+            Some(a) => a,
+            None => actor.insert(Actor::of_origin(origin, || tx.officer(origin))?),
+        };
+        entries.push(Entry::record(
+            actor.clone(),
+            merged.action,
+            dc.id,
+            merged.kind,
+            &merged.commune,
+            merged.fresh.len(),
+        ));
+        for change in &mut merged.fresh {
+            changes.push(ChangeRow {
+                doc_id: id.clone(),
+                commune: merged.commune.clone(),
+                hash: change.hash().0.to_vec(),
+                bytes: change.bytes().into_owned(),
+                origin: origin.to_string(),
+            });
+        }
+        let bytes = merged.doc.save();
+        stored.insert(id.clone(), bytes.clone());
+        let row = (
+            DocumentRow {
+                id,
+                kind: merged.kind,
+                commune: merged.commune,
+                bytes,
+            },
+            merged.doc,
+        );
+        match slot.get(&dc.id) {
+            Some(&i) => written[i] = row,
+            None => {
+                slot.insert(dc.id, written.len());
+                written.push(row);
+            }
+        }
+    }
+    if written.is_empty() {
+        return Ok((0, 0));
+    }
+    let (rows, docs): (Vec<DocumentRow>, Vec<_>) = written.into_iter().unzip();
+    tx.put_documents(&rows)?;
+    refresh_rows(tx, &docs, rules)?;
+    tx.append_audit(&entries)?;
+    // Held to commit: see `crate::pg`.
+    tx.lock_feed()?;
+    let added = tx.append_changes(&changes)?;
+    Ok((added, u32::try_from(rows.len()).unwrap_or(u32::MAX)))
+}
+
+/// Refreshes the projection rows of documents just stored. The hub relays
+/// what tablets send and never validated record bodies, so a body it cannot
+/// read (a newer app's schema) must not refuse the push: the document is
+/// stored and synced as before, its rows stay as they were when it was
+/// last readable, and the office's log says which record the reports leave
+/// out. A person's due date is refreshed inside a savepoint for the same
+/// reason. A storage failure fails the push.
+fn refresh_rows(
+    tx: &mut dyn WriteTx,
+    docs: &[automerge::AutoCommit],
+    rules: &StatusRules,
+) -> Result<(), HubError> {
+    let mut projected: Vec<Projected> = Vec::with_capacity(docs.len());
+    for doc in docs {
+        match projection::row_values(doc) {
+            Ok(p) => projected.push(p),
+            Err(error) => left_out(doc, &error),
+        }
+    }
+    tx.put_projected(&projected)
+        .map_err(|e| tx.storage_error(e))?;
+    for (person, doc) in projected
+        .iter()
+        .zip(docs)
+        .filter_map(|(p, d)| p.due_of.map(|person| (person, d)))
+    {
+        tx.savepoint("SAVEPOINT refresh_due")?;
+        match projection::refresh_due(&mut *tx, person, rules) {
+            Ok(()) => tx.savepoint("RELEASE refresh_due")?,
+            Err(error) => {
+                tx.savepoint("ROLLBACK TO refresh_due")?;
+                tx.savepoint("RELEASE refresh_due")?;
+                if error.is_storage() {
+                    return Err(tx.storage_error(error));
+                }
+                left_out(doc, &error);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn left_out(doc: &automerge::AutoCommit, error: &pcmt_core::CoreError) {
+    let id = record_doc::read_header(doc)
+        .map(|h| h.id.to_string())
+        .unwrap_or_default();
+    tracing::warn!(%id, %error, "record left out of the hub's reports");
+}
+
+impl<B: Backend> HubStorage for Hub<B> {
+    fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError> {
+        protocol::check_push(scope, req)?;
+        let (added, _) = self
+            .backend
+            .write(|tx| apply(tx, &req.docs, Writer::Device(scope), &self.rules))?;
+        Ok(protocol::ack(req, added))
+    }
+
+    /// Feed positions become visible in the order they were handed out
+    /// (one writer on SQLite, the feed lock on PostgreSQL), so a cursor
+    /// never passes a change still to come.
+    fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError> {
+        let allowed = protocol::pull_communes(scope, req)?;
+        let rows = self.backend.feed(
+            protocol::cursor(req)?,
+            &allowed,
+            &scope.device.to_string(),
+            i64::from(PULL_ROWS + 1),
+        )?;
+        let mut batch = Batch::new(req);
+        for row in rows {
+            if !batch.add(row)? {
+                break;
+            }
+        }
+        Ok(batch.finish())
+    }
+
+    fn issue_code(
+        &self,
+        communes: &[String],
+        officer: &str,
+        valid_secs: i64,
+    ) -> Result<String, HubError> {
+        let (code_hash, communes_json, shown) = new_code(communes)?;
+        self.backend.write(|tx| {
+            tx.insert_code(&code_hash, &communes_json, officer, now() + valid_secs)?;
+            tx.append_audit(&[Entry::code_issued(communes, officer)])
+        })?;
+        Ok(shown)
+    }
+
+    /// A used, expired or unknown code gets the same refusal, so a guesser
+    /// learns nothing. A device marked lost is refused before its code is
+    /// looked at, so the code stays unused.
+    fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError> {
+        let hashed = code_hash(code);
+        let id = device.to_string();
+        let (token, code_row) = self.backend.write(|tx| {
+            devices::not_lost(tx.device_lost(&id)?)?;
+            let code_row = devices::usable_code(tx.code(&hashed)?)?;
+            let (token, token_hash) = new_token()?;
+            tx.use_code(&hashed, &id)?;
+            tx.put_device(
+                &id,
+                &token_hash,
+                &code_row.communes,
+                &code_row.officer,
+                now(),
+            )?;
+            tx.append_audit(&[Entry::enrolled(
+                device,
+                &code_row.officer,
+                &code_row.communes,
+            )])?;
+            Ok((token, code_row))
+        })?;
+        devices::enrolment(token, &code_row.communes, code_row.officer)
+    }
+
+    fn authenticate(&self, token: &str) -> Result<Scope, HubError> {
+        devices::scope_of(self.backend.device_by_token(&hash(token))?)
+    }
+
+    fn revoke(&self, device: Uuid) -> Result<bool, HubError> {
+        withdraw(&self.backend, device, Withdrawal::Revoked)
+    }
+
+    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError> {
+        withdraw(&self.backend, device, Withdrawal::Lost)
+    }
+
+    fn document_count(&self) -> Result<u64, HubError> {
+        self.backend.document_count()
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
+        self.backend.meta(key)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), HubError> {
+        self.backend.write(|tx| tx.set_meta(key, value))
+    }
+
+    fn changes_after(
+        &self,
+        after: i64,
+        max_bytes: usize,
+    ) -> Result<(Vec<DocChanges>, i64), HubError> {
+        let rows = self
+            .backend
+            .own_feed(after, &UPLINK_ORIGIN.to_string(), UPLINK_ROWS)?;
+        protocol::group_for_uplink(rows, after, max_bytes)
+    }
+
+    fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError> {
+        self.backend.write(|tx| {
+            let (_, changed_docs) = apply(tx, batch, Writer::Above, &self.rules)?;
+            tx.set_meta(UPLINK_PULL_KEY, &cursor.to_string())?;
+            Ok(changed_docs)
+        })
+    }
+
+    fn append_audit(&self, entry: &Entry) -> Result<(), HubError> {
+        self.backend
+            .write(|tx| tx.append_audit(std::slice::from_ref(entry)))
+    }
+
+    fn audit_log(&self, query: &audit::Query) -> Result<audit::Page, HubError> {
+        self.backend.audit_log(query)
+    }
+}
+
+/// Revokes a device or marks it lost, with its audit entry.
+fn withdraw(backend: &impl Backend, device: Uuid, how: Withdrawal) -> Result<bool, HubError> {
+    backend.write(|tx| {
+        let Some((officer, communes)) = tx.withdraw(&device.to_string(), how, now())? else {
+            return Ok(false);
+        };
+        let action = match how {
+            Withdrawal::Revoked => Action::DeviceRevoked,
+            Withdrawal::Lost => Action::DeviceLost,
+        };
+        tx.append_audit(&[Entry::withdrawn(action, device, &officer, &communes)])?;
+        Ok(true)
+    })
+}
+
+impl<B: Backend> OfficeStorage for Hub<B> {
+    fn units(&self) -> Arc<OrgTree> {
+        self.units.clone()
+    }
+
+    fn rules(&self) -> Arc<StatusRules> {
+        self.rules.clone()
+    }
+
+    fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError> {
+        self.backend.read_rows(work)
+    }
+
+    fn put_staff(
+        &self,
+        username: &str,
+        phc: &str,
+        unit: &str,
+        created_at: i64,
+    ) -> Result<(), HubError> {
+        self.backend.write(|tx| {
+            tx.put_staff(username, phc, unit, created_at)?;
+            tx.delete_sessions_of(username)
+        })
+    }
+
+    fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError> {
+        self.backend.staff_account(username)
+    }
+
+    fn put_staff_session(
+        &self,
+        token_hash: &[u8],
+        username: &str,
+        expires_at: i64,
+        now: i64,
+        signed_in: &Entry,
+    ) -> Result<(), HubError> {
+        self.backend.write(|tx| {
+            tx.delete_sessions_expired(now)?;
+            tx.insert_session(token_hash, username, expires_at)?;
+            tx.append_audit(std::slice::from_ref(signed_in))
+        })
+    }
+
+    fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError> {
+        self.backend.staff_session(token_hash, now)
+    }
+
+    fn delete_staff_session(&self, token_hash: &[u8]) -> Result<(), HubError> {
+        self.backend.write(|tx| tx.delete_session(token_hash))
+    }
+}

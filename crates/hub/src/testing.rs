@@ -1,0 +1,96 @@
+//! Test support, compiled only for tests and for crates that ask for it
+//! (the `testing` feature: the scenario tests, benchmarks and this crate's
+//! own integration tests), never into the hub a district runs: a database
+//! of its own per test on the PostgreSQL server `PCMT_TEST_PG` names.
+
+use crate::error::HubError;
+use crate::pg::{PgHubStore, DEFAULT_POOL_SIZE};
+use r2d2_postgres::postgres::{Client, NoTls};
+use uuid::Uuid;
+
+/// The variable tests and benchmarks read a PostgreSQL server's URL from
+/// (`cargo xtask test` and `cargo xtask with-pg` set it).
+pub const TEST_PG_ENV: &str = "PCMT_TEST_PG";
+
+/// A database of its own for one test, on the server `PCMT_TEST_PG` names,
+/// dropped when this is. Tests that get None skip, and say so.
+pub struct TestDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// None (with a message on standard error) when `PCMT_TEST_PG` is not
+    /// set; an error when it is set but the server cannot be used.
+    pub fn from_env(test: &str) -> Result<Option<Self>, HubError> {
+        let Ok(admin) = std::env::var(TEST_PG_ENV) else {
+            // Straight to the stream: the test harness captures eprintln!,
+            // and a skip nobody sees looks like a pass.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED on PostgreSQL: {test} ({TEST_PG_ENV} is not set; `cargo xtask test` sets it)"
+            );
+            return Ok(None);
+        };
+        let name = format!("pcmt_t_{}", Uuid::now_v7().simple());
+        let mut client = Client::connect(&admin, NoTls)?;
+        client.batch_execute(&format!("CREATE DATABASE {name}"))?;
+        Ok(Some(Self {
+            url: with_database(&admin, &name),
+            admin,
+            name,
+        }))
+    }
+
+    pub fn store(&self) -> Result<PgHubStore, HubError> {
+        PgHubStore::connect(&self.url, DEFAULT_POOL_SIZE)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // FORCE: a store of this test may still hold pooled connections.
+        if let Ok(mut client) = Client::connect(&self.admin, NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[host_start..].find('/') {
+        Some(i) => &base[..host_start + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_database_url_keeps_the_server_and_options() {
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5433/pcmt", "t1"),
+            "postgres://u@127.0.0.1:5433/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:1?sslmode=disable", "t1"),
+            "postgres://u@h:1/t1?sslmode=disable"
+        );
+    }
+}
