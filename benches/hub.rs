@@ -12,25 +12,41 @@
 //! as lost, what it got twice as duplicated. Both must be 0; the benchmark
 //! fails otherwise (after writing its figures).
 //!
+//! Each store then runs the same workload a second time, on a fresh
+//! database, while office staff load the dashboard (issue 16): a few
+//! clients, each signed in once as a district account (added with the hub's
+//! own `--add-staff`), fetch the year's report of the whole demo district
+//! over and over (1 + 12 monthly + one report per commune, over the demo
+//! district's year of field work seeded `DISTRICT_SCALE` times beside the
+//! tablets' records) from the start of the first sync round to the end of
+//! the last, after timing a few pages alone. Every page
+//! must be a real report page (200, the district's title, one row per
+//! commune), not a sign-in redirect nor an error page; a failed page fails
+//! the benchmark as a lost change does. Both runs of a store start from the
+//! same state (codes, demo field work, the staff account), so their sync
+//! latencies compare.
+//!
 //! Needs `PCMT_BENCH_HUB` (a release `pcmt-hub`) and `PCMT_TEST_PG` (a
 //! server it may create databases on); `cargo xtask bench hub` sets both.
 //! Writes `$PCMT_BENCH_DIR/hub.json`.
 
 use automerge::{transaction::Transactable, ActorId, AutoCommit, ChangeHash};
+use chrono::Datelike;
 use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
 use pcmt_core::record_doc::{self, ChangeNote};
 use pcmt_core::sync::wire::{
     self, DocChanges, EnrolRequest, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
     BATCH_BYTES, PROTOCOL_VERSION,
 };
+use pcmt_hub::demo;
 use pcmt_hub::testing::TestDatabase;
 use pcmt_hub::{HubStorage, HubStore, PgHubStore};
-use pcmt_model::{fixtures, RecordKind};
+use pcmt_model::{fixtures, OrgLevel, OrgTree, RecordKind};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -41,6 +57,23 @@ const DEVICES_PER_COMMUNE: usize = 4;
 const ROUNDS: usize = 3;
 /// Syncs in flight at once (`PCMT_BENCH_CLIENTS` overrides).
 const CLIENTS: usize = 32;
+/// Office staff loading dashboard pages during the second run of each store
+/// (`PCMT_BENCH_OFFICE_CLIENTS` overrides; at least 1).
+const OFFICE_CLIENTS: usize = 2;
+/// Copies of the demo district's year of field work seeded for the
+/// dashboard to report on (`PCMT_BENCH_DISTRICT_SCALE` overrides). The
+/// demo's own year is a showcase: 14 sessions and 4 people under
+/// management (about 80 check-ins) over 3 communes. 15 copies make about
+/// 20 people and 70 sessions a commune-year, closer to a real commune's;
+/// a page's cost grows with these rows.
+const DISTRICT_SCALE: usize = 15;
+/// Pages loaded one after another before the sync rounds: the page's own
+/// cost, with nothing else running.
+const IDLE_PAGES: usize = 5;
+/// The demo district: the office account's unit, and the page's.
+const DISTRICT: &str = "62-610";
+const STAFF: &str = "bench-office";
+const STAFF_PASSWORD: &str = "mật khẩu thử tải văn phòng";
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -208,6 +241,188 @@ fn hash_of(bytes: &[u8]) -> Result<ChangeHash> {
         .map_err(|e| e.to_string())
 }
 
+/// Office staff on the dashboard: `clients` browsers, each signed in once,
+/// loading `path` (the year's report of the whole district) in a loop.
+struct Office {
+    clients: usize,
+    path: String,
+    /// What a real page shows: the district's title, and one row per commune.
+    title: String,
+    communes: usize,
+}
+
+impl Office {
+    fn new(clients: usize, year: i32) -> Result<Self> {
+        let tree = OrgTree::demo();
+        let district = tree
+            .get(DISTRICT)
+            .ok_or_else(|| format!("no unit {DISTRICT} in the demo tree"))?;
+        Ok(Self {
+            clients,
+            path: format!("/dashboard?unit={DISTRICT}&kind=year&year={year}"),
+            title: format!("— {}</h1>", district.name),
+            communes: tree.units_within(DISTRICT, OrgLevel::Commune).count(),
+        })
+    }
+
+    /// A browser of its own (no redirects followed, so a sign-in redirect
+    /// is seen as one).
+    fn browser() -> Result<reqwest::blocking::Client> {
+        reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())
+    }
+
+    /// Signs in as the bench's staff account; returns the cookie to send.
+    fn sign_in(client: &reqwest::blocking::Client, url: &str) -> Result<String> {
+        let resp = client
+            .post(format!("{url}/dashboard/login"))
+            .form(&[("username", STAFF), ("password", STAFF_PASSWORD)])
+            .send()
+            .map_err(|e| format!("sign-in: {e}"))?;
+        let status = resp.status();
+        let cookie = resp
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .filter(|c| c.starts_with("pcmt_staff=") && c.len() > "pcmt_staff=".len())
+            .map(str::to_string);
+        match cookie {
+            Some(c) if status == reqwest::StatusCode::SEE_OTHER => Ok(c),
+            _ => {
+                let body = resp.text().unwrap_or_default();
+                Err(format!(
+                    "sign-in: {status}, no session cookie: {}",
+                    body.chars().take(300).collect::<String>()
+                ))
+            }
+        }
+    }
+
+    /// Loads the page once and checks it is the report asked for.
+    fn load(&self, client: &reqwest::blocking::Client, url: &str, cookie: &str) -> Result<()> {
+        let resp = client
+            .get(format!("{url}{}", self.path))
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .map_err(|e| format!("page: {e}"))?;
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let html = resp.text().map_err(|e| format!("page: {e}"))?;
+        if status != reqwest::StatusCode::OK {
+            return Err(format!(
+                "page: {status} {location} {}",
+                html.chars().take(300).collect::<String>()
+            ));
+        }
+        let rows = html.matches("<tr data-commune=").count();
+        if !html.contains(r#"<h1 id="report-title">"#)
+            || !html.contains(&self.title)
+            || !html.contains(r#"<tr data-code="sessions">"#)
+            || rows != self.communes
+        {
+            return Err(format!(
+                "page: not the district's report ({rows} commune rows of {}): {}",
+                self.communes,
+                html.chars().take(300).collect::<String>()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Each client signs in (through the first hub: sessions are in the
+    /// shared database) and gets its own browser.
+    fn sign_in_all(&self, urls: &[String]) -> Result<Vec<(reqwest::blocking::Client, String)>> {
+        (0..self.clients)
+            .map(|_| {
+                let client = Self::browser()?;
+                let cookie = Self::sign_in(&client, &urls[0])?;
+                Ok((client, cookie))
+            })
+            .collect()
+    }
+
+    /// The median of `IDLE_PAGES` pages loaded one after another by the
+    /// first client, alternating between the hubs, before the workload.
+    fn idle_p50(
+        &self,
+        browsers: &[(reqwest::blocking::Client, String)],
+        urls: &[String],
+    ) -> Result<f64> {
+        let (client, cookie) = browsers.first().ok_or("no dashboard client")?;
+        let mut times = Vec::new();
+        for j in 0..IDLE_PAGES {
+            let t = Instant::now();
+            self.load(client, &urls[j % urls.len()], cookie)?;
+            times.push(t.elapsed());
+        }
+        times.sort();
+        Ok(percentile(&times, 0.50))
+    }
+
+    /// Loads pages on every client until `stop` (each at least one page),
+    /// alternating between the hubs; a client stops at its first failure.
+    fn load_until(
+        &self,
+        browsers: &[(reqwest::blocking::Client, String)],
+        urls: &[String],
+        stop: &AtomicBool,
+        idle_p50_ms: f64,
+    ) -> PageFigures {
+        let times = Mutex::new(Vec::new());
+        let failures = Mutex::new(Vec::<String>::new());
+        let started = Instant::now();
+        std::thread::scope(|s| {
+            for (c, (client, cookie)) in browsers.iter().enumerate() {
+                let (times, failures) = (&times, &failures);
+                s.spawn(move || {
+                    for j in 0.. {
+                        let t = Instant::now();
+                        match self.load(client, &urls[(c + j) % urls.len()], cookie) {
+                            Ok(()) => times
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push(t.elapsed()),
+                            Err(e) => {
+                                failures.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+                                break;
+                            }
+                        }
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        let seconds = started.elapsed().as_secs_f64();
+        let mut times = times.into_inner().unwrap_or_else(|p| p.into_inner());
+        times.sort();
+        let failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
+        for f in failures.iter().take(5) {
+            eprintln!("  dashboard failure: {f}");
+        }
+        PageFigures {
+            idle_p50_ms,
+            clients: browsers.len(),
+            pages: times.len(),
+            failed_pages: failures.len(),
+            seconds,
+            p50_ms: percentile(&times, 0.50),
+            p95_ms: percentile(&times, 0.95),
+            max_ms: percentile(&times, 1.0),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Figures {
     processes: usize,
@@ -225,6 +440,21 @@ struct Figures {
     lost_changes: u64,
     duplicate_changes: u64,
     enrol_s: f64,
+    /// The dashboard pages served meanwhile, in the run with office load.
+    office: Option<PageFigures>,
+}
+
+#[derive(Debug)]
+struct PageFigures {
+    /// Median of `IDLE_PAGES` pages loaded alone before the sync rounds.
+    idle_p50_ms: f64,
+    clients: usize,
+    pages: usize,
+    failed_pages: usize,
+    seconds: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    max_ms: f64,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -252,8 +482,14 @@ fn in_parallel(n: usize, clients: usize, work: impl Fn(usize) + Sync) {
 }
 
 /// The whole workload against the hubs at `urls`, with one enrolment code
-/// (and its commune) per tablet.
-fn workload(codes: &[(String, String)], urls: &[String], clients: usize) -> Result<Figures> {
+/// (and its commune) per tablet; with `office`, its staff load dashboard
+/// pages throughout the sync rounds.
+fn workload(
+    codes: &[(String, String)],
+    urls: &[String],
+    clients: usize,
+    office: Option<&Office>,
+) -> Result<Figures> {
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(120))
         .pool_max_idle_per_host(clients)
@@ -297,27 +533,50 @@ fn workload(codes: &[(String, String)], urls: &[String], clients: usize) -> Resu
         return Err(format!("enrolment failed: {e}"));
     }
 
+    let (browsers, idle_p50_ms) = match office {
+        Some(o) => {
+            let browsers = o.sign_in_all(urls)?;
+            let idle = o.idle_p50(&browsers, urls)?;
+            (browsers, idle)
+        }
+        None => (Vec::new(), 0.0),
+    };
     let times = Mutex::new(Vec::new());
-    let started = Instant::now();
-    for round in 0..ROUNDS {
-        in_parallel(devices.len(), clients, |i| {
-            let mut guard = devices[i].lock().unwrap_or_else(|p| p.into_inner());
-            let Some(device) = guard.as_mut() else { return };
-            let url = &urls[(i + round) % urls.len()];
-            let t = Instant::now();
-            match device
-                .record(round)
-                .and_then(|()| device.sync(&client, url))
-            {
-                Ok(()) => times
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(t.elapsed()),
-                Err(e) => fail(format!("sync: {e}")),
-            }
-        });
-    }
-    let seconds = started.elapsed().as_secs_f64();
+    let stop = AtomicBool::new(false);
+    let (seconds, office) = std::thread::scope(|s| {
+        let (browsers, stop) = (&browsers, &stop);
+        let office =
+            office.map(|o| s.spawn(move || o.load_until(browsers, urls, stop, idle_p50_ms)));
+        let started = Instant::now();
+        for round in 0..ROUNDS {
+            in_parallel(devices.len(), clients, |i| {
+                let mut guard = devices[i].lock().unwrap_or_else(|p| p.into_inner());
+                let Some(device) = guard.as_mut() else { return };
+                let url = &urls[(i + round) % urls.len()];
+                let t = Instant::now();
+                match device
+                    .record(round)
+                    .and_then(|()| device.sync(&client, url))
+                {
+                    Ok(()) => times
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(t.elapsed()),
+                    Err(e) => fail(format!("sync: {e}")),
+                }
+            });
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        stop.store(true, Ordering::Relaxed);
+        let office = office
+            .map(|o| {
+                o.join()
+                    .map_err(|_| "a dashboard client panicked".to_string())
+            })
+            .transpose();
+        (seconds, office)
+    });
+    let office = office?;
 
     // The final pull, through the other process than each tablet's last sync.
     in_parallel(devices.len(), clients, |i| {
@@ -364,6 +623,7 @@ fn workload(codes: &[(String, String)], urls: &[String], clients: usize) -> Resu
         lost_changes: lost,
         duplicate_changes: devices.iter().map(|d| d.duplicates).sum(),
         enrol_s,
+        office,
     })
 }
 
@@ -381,6 +641,160 @@ fn issue_codes(storage: &dyn HubStorage, devices: usize) -> Result<Vec<(String, 
         .collect()
 }
 
+/// What a run starts from beside the tablets' codes.
+#[derive(Clone, Copy)]
+struct Setup {
+    devices: usize,
+    clients: usize,
+    /// Copies of the demo district's year of field work.
+    district_scale: usize,
+}
+
+/// The demo district's year of field work (sessions, people with their
+/// check-ins, sweeps), pushed `scale` times as the office would, each copy
+/// new records: what the dashboard reports on. Returns how many records.
+fn seed_district(storage: &dyn HubStorage, scale: usize) -> Result<usize> {
+    let (units, today) = (OrgTree::demo(), chrono::Local::now().date_naive());
+    let mut records = 0;
+    for _ in 0..scale {
+        let (scope, req) = demo::office_push(&units, today)
+            .map_err(|e| format!("the demo district's field work: {e}"))?;
+        storage
+            .push(&scope, &req)
+            .map_err(|e| format!("seeding the demo district's field work: {e}"))?;
+        records += req.docs.len();
+    }
+    Ok(records)
+}
+
+/// Gets a fresh database ready for one run: the tablets' enrolment codes,
+/// the district's field work and, through the hub's own office tool, the
+/// staff account.
+fn prepare(
+    bin: &Path,
+    database: &str,
+    storage: &dyn HubStorage,
+    setup: Setup,
+) -> Result<Vec<(String, String)>> {
+    let codes = issue_codes(storage, setup.devices)?;
+    seed_district(storage, setup.district_scale)?;
+    let out = Command::new(bin)
+        .args([
+            "--database",
+            database,
+            "--add-staff",
+            STAFF,
+            "--unit",
+            DISTRICT,
+        ])
+        .env("PCMT_STAFF_PASSWORD", STAFF_PASSWORD)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} --add-staff: {}{}",
+            bin.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(codes)
+}
+
+/// The workload on a fresh PostgreSQL database with two hub processes.
+fn run_postgres(bin: &Path, setup: Setup, office: Option<&Office>) -> Result<Figures> {
+    let db = TestDatabase::from_env("hub benchmark")
+        .map_err(|e| e.to_string())?
+        .ok_or("PCMT_TEST_PG is not set: run `cargo xtask bench hub`")?;
+    let codes = prepare(
+        bin,
+        &db.url,
+        &PgHubStore::connect(&db.url, 2).map_err(|e| e.to_string())?,
+        setup,
+    )?;
+    let hubs = [
+        HubProcess::start(bin, &db.url)?,
+        HubProcess::start(bin, &db.url)?,
+    ];
+    let urls: Vec<String> = hubs.iter().map(|h| h.url.clone()).collect();
+    workload(&codes, &urls, setup.clients, office)
+}
+
+/// The workload on a fresh SQLite file with one hub process.
+fn run_sqlite(bin: &Path, setup: Setup, office: Option<&Office>) -> Result<Figures> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let path = dir.path().join("hub.db");
+    let database = format!("sqlite:{}", path.display());
+    let codes = {
+        let store = HubStore::open(&path).map_err(|e| e.to_string())?;
+        prepare(bin, &database, &store, setup)?
+    };
+    let hub = HubProcess::start(bin, &database)?;
+    workload(
+        &codes,
+        std::slice::from_ref(&hub.url),
+        setup.clients,
+        office,
+    )
+}
+
+fn ratio(with: f64, without: f64) -> f64 {
+    if without > 0.0 {
+        with / without
+    } else {
+        0.0
+    }
+}
+
+/// Both runs of each store side by side.
+fn print_comparison(stores: &[(&str, &Figures, &Figures)]) {
+    println!(
+        "\n{:<34} {:>8} {:>8} {:>8} {:>8} {:>6} {:>9} {:>9} {:>10}",
+        "sync p50/p95/max in ms",
+        "syncs/s",
+        "p50",
+        "p95",
+        "max",
+        "pages",
+        "page p50",
+        "page p95",
+        "page alone"
+    );
+    for (name, without, with) in stores {
+        println!(
+            "{:<34} {:>8.0} {:>8.1} {:>8.1} {:>8.1}",
+            name, without.syncs_per_s, without.p50_ms, without.p95_ms, without.max_ms
+        );
+        let (pages, p50, p95, idle) = with
+            .office
+            .as_ref()
+            .map(|o| (o.pages, o.p50_ms, o.p95_ms, o.idle_p50_ms))
+            .unwrap_or_default();
+        let clients = with.office.as_ref().map_or(0, |o| o.clients);
+        println!(
+            "{:<34} {:>8.0} {:>8.1} {:>8.1} {:>8.1} {:>6} {:>9.1} {:>9.1} {:>10.1}",
+            format!("  + dashboard, {clients} clients"),
+            with.syncs_per_s,
+            with.p50_ms,
+            with.p95_ms,
+            with.max_ms,
+            pages,
+            p50,
+            p95,
+            idle
+        );
+        println!(
+            "{:<34} {:>7.2}× {:>7.2}× {:>7.2}× {:>7.2}×",
+            "  with / without",
+            ratio(with.syncs_per_s, without.syncs_per_s),
+            ratio(with.p50_ms, without.p50_ms),
+            ratio(with.p95_ms, without.p95_ms),
+            ratio(with.max_ms, without.max_ms)
+        );
+    }
+}
+
 fn main() -> std::result::Result<(), String> {
     let bin = PathBuf::from(
         std::env::var("PCMT_BENCH_HUB")
@@ -388,44 +802,51 @@ fn main() -> std::result::Result<(), String> {
     );
     let devices = env_usize("PCMT_BENCH_DEVICES", DEVICES);
     let clients = env_usize("PCMT_BENCH_CLIENTS", CLIENTS);
+    let office_clients = env_usize("PCMT_BENCH_OFFICE_CLIENTS", OFFICE_CLIENTS).max(1);
+    let district_scale = env_usize("PCMT_BENCH_DISTRICT_SCALE", DISTRICT_SCALE).max(1);
+    let setup = Setup {
+        devices,
+        clients,
+        district_scale,
+    };
+    let district_records = district_scale
+        * demo::office_push(&OrgTree::demo(), chrono::Local::now().date_naive())
+            .map_err(|e| format!("the demo district's field work: {e}"))?
+            .1
+            .docs
+            .len();
     let out =
         PathBuf::from(std::env::var("PCMT_BENCH_DIR").unwrap_or_else(|_| "target/bench".into()));
+    let office = Office::new(office_clients, chrono::Local::now().year())?;
 
     println!("hub benchmark: {devices} tablets, {ROUNDS} syncs each, {clients} at once");
-    let db = TestDatabase::from_env("hub benchmark")
-        .map_err(|e| e.to_string())?
-        .ok_or("PCMT_TEST_PG is not set: run `cargo xtask bench hub`")?;
-    let codes = issue_codes(
-        &PgHubStore::connect(&db.url, 2).map_err(|e| e.to_string())?,
-        devices,
-    )?;
-    let pg = {
-        let hubs = [
-            HubProcess::start(&bin, &db.url)?,
-            HubProcess::start(&bin, &db.url)?,
-        ];
-        let urls: Vec<String> = hubs.iter().map(|h| h.url.clone()).collect();
-        workload(&codes, &urls, clients)?
-    };
+    println!(
+        "each store twice: alone, then with {office_clients} office clients loading {} in a loop \
+         (the district: {district_records} records, {district_scale}× the demo's year)",
+        office.path
+    );
+    let pg = run_postgres(&bin, setup, None)?;
     println!("PostgreSQL, 2 processes: {pg:?}");
-
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let path = dir.path().join("hub.db");
-    let codes = {
-        let store = HubStore::open(&path).map_err(|e| e.to_string())?;
-        issue_codes(&store, devices)?
-    };
-    let sqlite = {
-        let hub = HubProcess::start(&bin, &format!("sqlite:{}", path.display()))?;
-        workload(&codes, std::slice::from_ref(&hub.url), clients)?
-    };
+    let pg_office = run_postgres(&bin, setup, Some(&office))?;
+    println!("PostgreSQL, 2 processes, with the dashboard: {pg_office:?}");
+    let sqlite = run_sqlite(&bin, setup, None)?;
     println!("SQLite, 1 process: {sqlite:?}");
+    let sqlite_office = run_sqlite(&bin, setup, Some(&office))?;
+    println!("SQLite, 1 process, with the dashboard: {sqlite_office:?}");
+    print_comparison(&[
+        ("PostgreSQL, 2 processes", &pg, &pg_office),
+        ("SQLite, 1 process", &sqlite, &sqlite_office),
+    ]);
 
     let mut json = serde_json::Map::new();
     json.insert("devices".into(), devices.into());
     json.insert("devices_per_commune".into(), DEVICES_PER_COMMUNE.into());
     json.insert("syncs_per_device".into(), ROUNDS.into());
     json.insert("clients_at_once".into(), clients.into());
+    json.insert("dashboard_clients".into(), office_clients.into());
+    json.insert("dashboard_page".into(), office.path.clone().into());
+    json.insert("district_scale".into(), district_scale.into());
+    json.insert("district_records".into(), district_records.into());
     json.insert(
         "cpu_cores".into(),
         std::thread::available_parallelism()
@@ -433,7 +854,17 @@ fn main() -> std::result::Result<(), String> {
             .unwrap_or(0)
             .into(),
     );
-    for (name, f) in [("postgres_2_processes", &pg), ("sqlite_1_process", &sqlite)] {
+    let runs = [
+        ("postgres_2_processes", &pg, None),
+        ("postgres_2_processes_with_dashboard", &pg_office, Some(&pg)),
+        ("sqlite_1_process", &sqlite, None),
+        (
+            "sqlite_1_process_with_dashboard",
+            &sqlite_office,
+            Some(&sqlite),
+        ),
+    ];
+    for (name, f, without) in runs {
         let mut put = |k: &str, v: serde_json::Value| {
             json.insert(format!("{name}.{k}"), v);
         };
@@ -450,6 +881,27 @@ fn main() -> std::result::Result<(), String> {
         put("lost_changes", f.lost_changes.into());
         put("duplicate_changes", f.duplicate_changes.into());
         put("enrol_seconds", f.enrol_s.into());
+        if let Some(o) = &f.office {
+            put("dashboard_clients", o.clients.into());
+            put("dashboard_pages", o.pages.into());
+            put("failed_dashboard_pages", o.failed_pages.into());
+            put(
+                "dashboard_pages_per_s",
+                (o.pages as f64 / o.seconds.max(f64::EPSILON)).into(),
+            );
+            put("idle_p50_dashboard_page_ms", o.idle_p50_ms.into());
+            put("p50_dashboard_page_ms", o.p50_ms.into());
+            put("p95_dashboard_page_ms", o.p95_ms.into());
+            put("max_dashboard_page_ms", o.max_ms.into());
+        }
+        if let Some(w) = without {
+            put("p50_sync_ratio", ratio(f.p50_ms, w.p50_ms).into());
+            put("p95_sync_ratio", ratio(f.p95_ms, w.p95_ms).into());
+            put(
+                "syncs_per_s_ratio",
+                ratio(f.syncs_per_s, w.syncs_per_s).into(),
+            );
+        }
     }
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let file = out.join("hub.json");
@@ -457,12 +909,29 @@ fn main() -> std::result::Result<(), String> {
     std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
     println!("wrote {}", file.display());
 
-    for (name, f) in [("PostgreSQL", &pg), ("SQLite", &sqlite)] {
+    for (name, f) in [
+        ("PostgreSQL", &pg),
+        ("PostgreSQL with the dashboard", &pg_office),
+        ("SQLite", &sqlite),
+        ("SQLite with the dashboard", &sqlite_office),
+    ] {
         if f.lost_changes > 0 || f.duplicate_changes > 0 || f.failed_syncs > 0 {
             return Err(format!(
                 "{name}: {} changes lost, {} duplicated, {} syncs failed",
                 f.lost_changes, f.duplicate_changes, f.failed_syncs
             ));
+        }
+    }
+    for (name, f) in [("PostgreSQL", &pg_office), ("SQLite", &sqlite_office)] {
+        match &f.office {
+            Some(o) if o.failed_pages == 0 && o.pages > 0 => {}
+            Some(o) => {
+                return Err(format!(
+                    "{name}: {} dashboard pages failed, {} served",
+                    o.failed_pages, o.pages
+                ))
+            }
+            None => return Err(format!("{name}: the dashboard was not loaded")),
         }
     }
     Ok(())

@@ -54,14 +54,21 @@ fn print_table(name: &str, path: &std::path::Path) -> Result<()> {
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("\n{name} ({})", path.display());
-    println!("{:-<48}", "");
     if let Some(map) = json.as_object() {
+        // Keys as wide as the longest (the hub's run names are long).
+        let width = map
+            .keys()
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(34);
+        println!("{:-<w$}", "", w = width + 14);
         for (k, v) in map {
             let shown = match v.as_f64() {
                 Some(f) if f.fract() != 0.0 => format!("{f:.3}"),
                 _ => v.to_string(),
             };
-            println!("{k:<34} {shown:>13}");
+            println!("{k:<width$} {shown:>13}");
         }
     }
     Ok(())
