@@ -6,7 +6,7 @@
 //! Sans-IO like the device side: [`Uplink`] decides, a `Transport` carries.
 
 use crate::error::HubError;
-pub use crate::rules::protocol::UPLINK_ORIGIN;
+pub use crate::rules::devices::UPLINK_ORIGIN;
 use crate::rules::protocol::UPLINK_PULL_KEY;
 use crate::storage::HubStorage;
 use pcmt_core::http::HttpTransport;

@@ -23,7 +23,7 @@
 //!   name no account has) are read only by staff whose unit covers every
 //!   commune the hub serves.
 
-use super::protocol::UPLINK_ORIGIN;
+use super::devices::UPLINK_ORIGIN;
 use crate::error::HubError;
 use pcmt_model::report::{ExportFormat, Period};
 use pcmt_model::{labelled_enum, Labelled, OrgLevel, OrgTree, RecordKind};

@@ -12,6 +12,10 @@ use uuid::Uuid;
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const CODE_LEN: usize = 10;
 
+/// The origin the changes a hub received from the hub above it are marked
+/// with: the uplink writes as this device.
+pub const UPLINK_ORIGIN: Uuid = Uuid::from_u128(0x7570_6c69_6e6b);
+
 /// What a device may touch: its communes, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {

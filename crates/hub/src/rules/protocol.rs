@@ -4,7 +4,7 @@
 //! into a pull's batches and an upward push's.
 
 use super::audit::Action;
-use super::devices::Scope;
+use super::devices::{Scope, UPLINK_ORIGIN};
 use crate::error::HubError;
 use automerge::{AutoCommit, Change};
 use pcmt_core::record_doc;
@@ -13,9 +13,6 @@ use pcmt_core::sync::wire::{
 };
 use pcmt_model::Labelled;
 use uuid::Uuid;
-
-/// Origin of the changes a hub received from the hub above it.
-pub const UPLINK_ORIGIN: Uuid = Uuid::from_u128(0x7570_6c69_6e6b);
 
 /// Rows read per pull before the byte budget is checked again.
 pub const PULL_ROWS: u32 = 2000;

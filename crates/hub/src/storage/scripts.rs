@@ -6,10 +6,10 @@ use super::backend::{Backend, ChangeRow, DocumentRow, Withdrawal, WriteTx};
 use super::{Hub, HubStorage, OfficeStorage};
 use crate::error::HubError;
 use crate::rules::audit::{self, Action, Actor, Entry};
-use crate::rules::devices::{self, code_hash, hash, new_code, new_token, now, Scope};
-use crate::rules::protocol::{
-    self, Batch, Writer, PULL_ROWS, UPLINK_ORIGIN, UPLINK_PULL_KEY, UPLINK_ROWS,
+use crate::rules::devices::{
+    self, code_hash, hash, new_code, new_token, now, Scope, UPLINK_ORIGIN,
 };
+use crate::rules::protocol::{self, Batch, Writer, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS};
 use crate::rules::staff::Staff;
 use pcmt_core::projection::{self, Projected};
 use pcmt_core::record_doc;

@@ -4,8 +4,8 @@
 //! per client address ([`super::limiter`]); past the limit the address gets
 //! 429 with `Retry-After`.
 
+use super::blocking::{off_thread, Storage};
 use super::limiter::{self, ClientAddress, Key, Limiter};
-use super::{off_thread, Storage};
 use crate::error::HubError;
 use crate::rules::devices::Scope;
 use crate::storage::HubStorage;

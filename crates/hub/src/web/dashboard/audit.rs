@@ -7,8 +7,11 @@
 //! Written against `&dyn HubStorage`, not the SQLite store, so it serves
 //! whichever store the dashboard runs on.
 
+use super::error::DashError;
+use super::html::{esc, lang_of, percent_encode};
 use super::pages::{layout, staff_bar};
-use super::{esc, lang_of, on_storage, percent_encode, DashError, DashState, HOME};
+use super::paths::{AUDIT, HOME};
+use super::session::{on_storage, DashState};
 use crate::rules::audit::{ActorKind, Detail, Logged, Query as LogQuery};
 use crate::rules::staff::Staff;
 use crate::storage::HubStorage;
@@ -19,8 +22,6 @@ use pcmt_model::{Labelled, Lang, OrgTree};
 use serde::Deserialize;
 use std::fmt::Write;
 use uuid::Uuid;
-
-pub const AUDIT: &str = "/dashboard/audit";
 
 /// Vietnam keeps one time zone and no daylight saving: times read as the
 /// office reads its clock, wherever the hub's server runs.

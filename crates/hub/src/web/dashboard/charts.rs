@@ -1,7 +1,7 @@
 //! Charts drawn on the server as inline SVG: no script, no library, nothing
 //! fetched from elsewhere, and they print as they show.
 
-use super::{esc, number};
+use super::html::{esc, number};
 use pcmt_model::report::SiteFeature;
 use pcmt_model::{GeoPoint, Labelled, Lang, PlantSpecies};
 use std::fmt::Write;

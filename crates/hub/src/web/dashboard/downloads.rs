@@ -8,7 +8,8 @@
 //! to a household's field and the files are to be handled as the office's
 //! own.
 
-use super::{percent_encode, DashError};
+use super::error::DashError;
+use super::html::percent_encode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};

@@ -4,7 +4,7 @@
 //! one per commune), so every figure on the page means what it means in the
 //! exported workbook.
 
-use super::DashError;
+use super::error::DashError;
 use chrono::{Datelike, Months, NaiveDate};
 use pcmt_core::report;
 use pcmt_core::report::ReportSource;

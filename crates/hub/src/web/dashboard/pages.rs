@@ -4,10 +4,13 @@
 //! shows the fields of the chosen period kind.
 
 use super::charts::{bar_chart, boundaries, site_plot};
+use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
+use super::html::{esc, number};
+use super::paths::{AUDIT, HOME, LOGIN, LOGOUT};
 use super::query::ReportQuery;
-use super::{esc, number, HOME, LOGIN, LOGOUT};
 use crate::rules::staff::Staff;
+use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use pcmt_export::{indicator_headers, shows_decimals};
 use pcmt_model::report::ExportFormat;
@@ -551,7 +554,7 @@ pub fn report_page(
     let report = &figures.report;
     let audit = format!(
         r#"<a id="audit-link" href="{}{}">{}</a>"#,
-        super::audit::AUDIT,
+        AUDIT,
         if lang == Lang::En { "?lang=en" } else { "" },
         lang.pick("Nhật ký truy cập", "Access log")
     );
@@ -594,4 +597,14 @@ pub fn report_page(
         &header_right,
         &body,
     )
+}
+
+/// A failed page as the staff member sees it (logged when the hub is at fault).
+impl DashError {
+    pub(super) fn page(&self, lang: Lang) -> Response {
+        if self.status().is_server_error() {
+            tracing::error!(error = %self, "dashboard");
+        }
+        (self.status(), Html(error_page(&self.message(lang), lang))).into_response()
+    }
 }

@@ -2,7 +2,8 @@
 //! HTML form sends empty fields as empty strings; each is read here with a
 //! clear refusal, and what is left out takes today's defaults.
 
-use super::{percent_encode, DashError};
+use super::error::DashError;
+use super::html::{lang_of, percent_encode};
 use chrono::{Datelike, NaiveDate};
 use pcmt_model::report::{Period, PeriodKind};
 use pcmt_model::{Labelled, Lang};
@@ -51,7 +52,7 @@ impl ReportQuery {
     }
 
     pub fn lang(&self) -> Lang {
-        super::lang_of(filled(&self.lang))
+        lang_of(filled(&self.lang))
     }
 
     pub fn kind(&self) -> PeriodKind {

@@ -1,0 +1,7 @@
+//! The dashboard's addresses, which pages link to and routes serve.
+
+pub const HOME: &str = "/dashboard";
+pub const LOGIN: &str = "/dashboard/login";
+pub(super) const LOGOUT: &str = "/dashboard/logout";
+pub(super) const AUDIT: &str = "/dashboard/audit";
+pub(super) const EXPORT: &str = "/dashboard/export/{format}";
