@@ -52,6 +52,10 @@ pub enum CoreError {
     },
     #[error("sync: {0}")]
     Sync(#[from] crate::sync::SyncError),
+    /// A renewal code given to a tablet that never enrolled: its first code
+    /// belongs on the first-start screen.
+    #[error("this tablet is not enrolled yet")]
+    RenewalBeforeEnrolment,
 }
 
 impl CoreError {
@@ -101,6 +105,12 @@ impl CoreError {
                 .pick(
                     "Không mở được dữ liệu với khóa này (sai khóa hoặc tệp không phải dữ liệu của ứng dụng). Dữ liệu không bị thay đổi.",
                     "The data cannot be opened with this key (wrong key, or not this app's data file). Nothing was changed.",
+                )
+                .into(),
+            CoreError::RenewalBeforeEnrolment => lang
+                .pick(
+                    "Máy chưa đăng ký: mã đăng ký được nhập ở màn hình bắt đầu.",
+                    "This tablet is not enrolled yet: the code goes in on the first-start screen.",
                 )
                 .into(),
             other => match lang {

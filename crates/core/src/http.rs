@@ -10,6 +10,10 @@ use pcmt_model::Labelled;
 use std::time::Duration;
 use uuid::Uuid;
 
+/// The device-local values a sync leaves, now kept by the store; named here
+/// too for the callers that found them here first.
+pub use crate::store::{LAST_SYNC, RENEWAL_CODE, WITHDRAWN};
+
 pub const ENROL_PATH: &str = "/sync/v1/enrol";
 pub const PUSH_PATH: &str = "/sync/v1/push";
 pub const PULL_PATH: &str = "/sync/v1/pull";
@@ -183,10 +187,6 @@ pub fn sync_with_hub_observed(
     outcome
 }
 
-/// Where the hub's last refusal of this tablet is kept (a device-local
-/// value, a [`Withdrawal`] code), for the settings screen to say.
-pub const WITHDRAWN: &str = "withdrawn";
-
 fn sync_once(
     store: &dyn crate::shared::SharedStore,
     base_url: &str,
@@ -213,14 +213,6 @@ fn sync_once(
         .set_local_value(LAST_SYNC, Some(&chrono::Utc::now().timestamp().to_string()))?;
     Ok(report)
 }
-
-/// Where the time of the last finished sync is kept (a device-local value).
-pub const LAST_SYNC: &str = "last_sync";
-
-/// A new code from the office, typed in after the office revoked this
-/// tablet (or moved its officer to other communes): used once, at the next
-/// sync, to enrol again (a device-local value).
-pub const RENEWAL_CODE: &str = "renewal_code";
 
 /// Trades a waiting [`RENEWAL_CODE`] for a new token, replacing the old
 /// enrolment only once the hub said yes: a wrong or used code leaves the

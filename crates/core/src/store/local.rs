@@ -1,8 +1,11 @@
-//! Device-local values: the officer's settings and drafts. Kept in the `meta` table under `local.*`, never synced.
+//! Device-local values: the officer's settings from first start on, and
+//! drafts. Kept in the `meta` table under `local.*`, never synced.
 
+use super::sync_state::ENROL_CODE;
 use super::{get_meta, set_meta, Store};
 use crate::CoreError;
-use pcmt_model::api::Settings;
+use pcmt_model::api::{Settings, SetupInput};
+use pcmt_model::enrol_code;
 
 impl Store {
     /// A device-local value (settings, drafts, the time of the last sync);
@@ -32,6 +35,19 @@ impl Store {
     pub fn save_settings(&mut self, settings: &Settings) -> Result<(), CoreError> {
         settings.validate().map_err(CoreError::Invalid)?;
         self.set_local_json("settings", settings)
+    }
+
+    /// First start: the officer's settings, and the office's code kept for
+    /// the first sync (none is needed once the tablet is enrolled). Nothing
+    /// here needs the network.
+    pub fn set_up(&mut self, input: &SetupInput) -> Result<(), CoreError> {
+        let enrolled = self.enrolment()?.is_some();
+        input.validate(enrolled).map_err(CoreError::Invalid)?;
+        self.save_settings(&input.settings)?;
+        if let Some(code) = enrol_code(&input.code).map_err(|e| CoreError::Invalid(vec![e]))? {
+            self.set_local_value(ENROL_CODE, Some(code))?;
+        }
+        Ok(())
     }
 
     fn local_json<T: serde::de::DeserializeOwned>(

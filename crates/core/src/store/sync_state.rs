@@ -1,6 +1,8 @@
 //! What a sync keeps in the store: which documents the hub holds up to
 //! which heads (the dirty flag), changes pulled from it with the pull
-//! cursor, and the device's enrolment (token and communes).
+//! cursor, the device's enrolment (token and communes), the office codes
+//! waiting to be traded for one, and what the last sync left for the
+//! screens. The sync decides what to do with them; this only keeps them.
 
 use super::{get_meta, load_doc, set_meta, Store};
 use crate::error::doc_error;
@@ -9,9 +11,27 @@ use crate::record_doc::{self, DocError};
 use crate::sync::wire::{DocChanges, Enrolment};
 use crate::CoreError;
 use automerge::{AutoCommit, ChangeHash};
-use pcmt_model::{Labelled, RecordKind};
+use pcmt_model::api::Withdrawal;
+use pcmt_model::{enrol_code, Labelled, RecordKind};
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
+
+/// The office's one-time code from first start, kept on the device until
+/// a sync trades it for a token (a device-local value).
+pub const ENROL_CODE: &str = "enrol_code";
+
+/// A new code from the office, typed in after the office revoked this
+/// tablet (or moved its officer to other communes): used once, at the next
+/// sync, to enrol again (a device-local value).
+pub const RENEWAL_CODE: &str = "renewal_code";
+
+/// Where the time of the last finished sync is kept (a device-local value,
+/// Unix seconds).
+pub const LAST_SYNC: &str = "last_sync";
+
+/// Where the hub's last refusal of this tablet is kept (a device-local
+/// value, a [`Withdrawal`] code), for the settings screen to say.
+pub const WITHDRAWN: &str = "withdrawn";
 
 impl Store {
     /// Records changed here that the hub has not confirmed yet.
@@ -224,4 +244,39 @@ fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
         .chunks_exact(32)
         .filter_map(|c| ChangeHash::try_from(c).ok())
         .collect()
+}
+
+impl Store {
+    /// The office's code from first start, while no sync has used it.
+    pub fn enrol_code(&self) -> Result<Option<String>, CoreError> {
+        self.local_value(ENROL_CODE)
+    }
+
+    /// Keeps a renewal code for the next sync, or withdraws a waiting one
+    /// when `typed` is empty. Only an enrolled tablet renews: the first
+    /// code goes in at first start.
+    pub fn set_renewal_code(&mut self, typed: &str) -> Result<(), CoreError> {
+        if self.enrolment()?.is_none() {
+            return Err(CoreError::RenewalBeforeEnrolment);
+        }
+        let code = enrol_code(typed).map_err(|e| CoreError::Invalid(vec![e]))?;
+        self.set_local_value(RENEWAL_CODE, code)
+    }
+
+    /// Whether a renewal code waits for the next sync.
+    pub fn renewal_pending(&self) -> Result<bool, CoreError> {
+        Ok(self.local_value(RENEWAL_CODE)?.is_some())
+    }
+
+    /// Whether the hub withdrew this tablet at its last sync, and how.
+    pub fn withdrawn(&self) -> Result<Option<Withdrawal>, CoreError> {
+        Ok(self
+            .local_value(WITHDRAWN)?
+            .and_then(|c| Withdrawal::from_code(&c)))
+    }
+
+    /// When the last sync finished (Unix seconds).
+    pub fn last_sync(&self) -> Result<Option<i64>, CoreError> {
+        Ok(self.local_value(LAST_SYNC)?.and_then(|t| t.parse().ok()))
+    }
 }

@@ -1,7 +1,8 @@
 use super::*;
 use crate::record_doc;
+use crate::sync::wire::Enrolment;
 use chrono::NaiveDate;
-use pcmt_model::api::{ListFilter, Settings};
+use pcmt_model::api::{ListFilter, Settings, SetupInput};
 use pcmt_model::{SessionForm, SessionInput, Topic, VenueKind};
 
 pub(crate) fn today() -> NaiveDate {
@@ -86,6 +87,69 @@ fn settings_and_drafts_stay_on_the_tablet_and_survive_reopening() {
     s.set_local_value("draft.session", None).unwrap();
     assert_eq!(s.local_value("draft.session").unwrap(), None);
     assert!(s.data_size().unwrap() > 0);
+}
+
+#[test]
+fn first_start_keeps_the_code_and_a_renewal_needs_an_enrolment() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let setup = SetupInput {
+        settings: Settings {
+            officer: "Y Bhim Niê".into(),
+            unit: "Công an xã Đăk Pék".into(),
+            hub_url: "http://10.0.0.2:8787".into(),
+            lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
+            ..Settings::default()
+        },
+        code: "  ".into(),
+    };
+    let refused = s.set_up(&setup);
+    assert!(
+        matches!(refused, Err(CoreError::Invalid(ref e)) if e.len() == 1),
+        "{refused:?}"
+    );
+    assert_eq!(
+        s.settings().unwrap(),
+        None,
+        "nothing kept from a refused start"
+    );
+    s.set_up(&SetupInput {
+        code: " ABCDE-FGHJK ".into(),
+        ..setup.clone()
+    })
+    .unwrap();
+    assert_eq!(s.settings().unwrap(), Some(setup.settings.clone()));
+    assert_eq!(s.enrol_code().unwrap().as_deref(), Some("ABCDE-FGHJK"));
+
+    let early = s.set_renewal_code("KLMNP-QRSTU");
+    assert!(
+        matches!(early, Err(CoreError::RenewalBeforeEnrolment)),
+        "{early:?}"
+    );
+    assert!(!s.renewal_pending().unwrap());
+    s.set_enrolment(&Enrolment {
+        token: "t".into(),
+        communes: vec!["62-610-23284".into()],
+        officer: "Y Bhim Niê".into(),
+    })
+    .unwrap();
+    // Enrolled: first start needs no code, and keeps the one it had.
+    s.set_up(&setup).unwrap();
+    assert_eq!(s.enrol_code().unwrap().as_deref(), Some("ABCDE-FGHJK"));
+    let long = s.set_renewal_code(&"7".repeat(33));
+    assert!(
+        matches!(long, Err(CoreError::Invalid(ref e)) if e.len() == 1),
+        "{long:?}"
+    );
+    s.set_renewal_code(" KLMNP-QRSTU ").unwrap();
+    assert_eq!(
+        s.local_value(RENEWAL_CODE).unwrap().as_deref(),
+        Some("KLMNP-QRSTU")
+    );
+    s.set_renewal_code("").unwrap();
+    assert!(
+        !s.renewal_pending().unwrap(),
+        "an empty code withdraws the waiting one"
+    );
 }
 
 #[test]
