@@ -15,9 +15,6 @@ use tauri::{AppHandle, Manager};
 /// local hub that `cargo xtask run` starts.
 const DEFAULT_HUB_URL: &str = "http://127.0.0.1:8787";
 
-/// The office's one-time code, kept on the device until the first sync uses it.
-pub const ENROL_CODE_KEY: &str = "enrol_code";
-
 const DB_FILE: &str = "sotay-pcmt.db";
 
 /// The officer's language, beside the vault: the PIN screen shows before

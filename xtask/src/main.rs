@@ -2,6 +2,9 @@
 
 mod bench;
 mod build;
+// Tests only: the module layout checks `cargo xtask test` runs with the workspace.
+#[cfg(test)]
+mod layers;
 mod pg;
 mod proc;
 mod run;

@@ -1,3 +1,5 @@
+use crate::record_doc::{self, DocError};
+use automerge::AutoCommit;
 use pcmt_model::{FieldError, Lang};
 use uuid::Uuid;
 
@@ -50,6 +52,10 @@ pub enum CoreError {
     },
     #[error("sync: {0}")]
     Sync(#[from] crate::sync::SyncError),
+    /// A renewal code given to a tablet that never enrolled: its first code
+    /// belongs on the first-start screen.
+    #[error("this tablet is not enrolled yet")]
+    RenewalBeforeEnrolment,
 }
 
 impl CoreError {
@@ -101,6 +107,12 @@ impl CoreError {
                     "The data cannot be opened with this key (wrong key, or not this app's data file). Nothing was changed.",
                 )
                 .into(),
+            CoreError::RenewalBeforeEnrolment => lang
+                .pick(
+                    "Máy chưa đăng ký: mã đăng ký được nhập ở màn hình bắt đầu.",
+                    "This tablet is not enrolled yet: the code goes in on the first-start screen.",
+                )
+                .into(),
             other => match lang {
                 Lang::Vi => format!(
                     "Lỗi lưu trữ trên máy: {other}. Dữ liệu đã lưu trước đó không bị ảnh hưởng."
@@ -110,6 +122,36 @@ impl CoreError {
                 ),
             },
         }
+    }
+}
+
+/// A record whose document could not be interpreted during a rebuild.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub id: String,
+    pub error: CoreError,
+}
+
+/// A document that cannot be read, reported by the id it was stored under:
+/// one from a newer app's schema is told apart, so the officer is asked to
+/// update rather than told the record is damaged.
+pub(crate) fn doc_error(id: &str, e: DocError) -> CoreError {
+    match (e, Uuid::parse_str(id)) {
+        (DocError::FutureSchema(version), Ok(id)) => CoreError::FutureSchema { id, version },
+        (e, _) => CoreError::CorruptRecord {
+            id: id.to_string(),
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// The id a document claims, for error messages about a document whose
+/// header could not be read.
+pub(crate) fn doc_id_hint(doc: &AutoCommit) -> String {
+    use automerge::ReadDoc;
+    match doc.get(automerge::ROOT, record_doc::ID_KEY) {
+        Ok(Some((automerge::Value::Scalar(s), _))) => s.as_str().unwrap_or("?").to_string(),
+        _ => "?".into(),
     }
 }
 

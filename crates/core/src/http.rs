@@ -1,14 +1,20 @@
-//! The thin HTTP transport: one POST per request, postcard bodies.
+//! The thin HTTP transport: one POST per request, postcard bodies. It
+//! carries what the sync logic ([`crate::sync`]) asks for and turns the
+//! hub's refusals into [`SyncError`]s; it decides nothing else.
 
+use crate::shared::SharedStore;
 use crate::sync::wire::{self, EnrolRequest, Enrolment, PullResponse, PushAck, PROTOCOL_VERSION};
 use crate::sync::{
-    Request, Response, SyncError, Transport, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED,
-    REFUSAL_REVOKED,
+    run_session, HubLink, Request, Response, SyncError, SyncReport, Transport, REFUSAL_HEADER,
+    REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
 };
-use pcmt_model::api::Withdrawal;
-use pcmt_model::Labelled;
+use crate::CoreError;
 use std::time::Duration;
 use uuid::Uuid;
+
+/// The device-local values a sync leaves, now kept by the store; named here
+/// too for the callers that found them here first.
+pub use crate::store::{LAST_SYNC, RENEWAL_CODE, WITHDRAWN};
 
 pub const ENROL_PATH: &str = "/sync/v1/enrol";
 pub const PUSH_PATH: &str = "/sync/v1/push";
@@ -33,7 +39,7 @@ impl HttpTransport {
             code: code.to_string(),
             device,
         };
-        wire::decode(&self.post(ENROL_PATH, wire::encode(&req)?)?)
+        wire::decode(&self.post(ENROL_PATH, wire::encode(&req)?, self.token.as_deref())?)
     }
 
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
@@ -71,13 +77,13 @@ impl HttpTransport {
         })
     }
 
-    fn post(&self, path: &str, body: Vec<u8>) -> Result<Vec<u8>, SyncError> {
+    fn post(&self, path: &str, body: Vec<u8>, token: Option<&str>) -> Result<Vec<u8>, SyncError> {
         let mut request = self
             .client
             .post(format!("{}{}", self.base, path))
             .header("content-type", "application/octet-stream")
             .body(body);
-        if let Some(token) = &self.token {
+        if let Some(token) = token {
             request = request.bearer_auth(token);
         }
         let resp = request
@@ -103,6 +109,19 @@ impl HttpTransport {
             ));
         }
         Ok(bytes.to_vec())
+    }
+
+    fn carry_as(&self, token: Option<&str>, request: &Request) -> Result<Response, SyncError> {
+        match request {
+            Request::Push(p) => {
+                let body = self.post(PUSH_PATH, wire::encode(p)?, token)?;
+                Ok(Response::Push(wire::decode::<PushAck>(&body)?))
+            }
+            Request::Pull(p) => {
+                let body = self.post(PULL_PATH, wire::encode(p)?, token)?;
+                Ok(Response::Pull(wire::decode::<PullResponse>(&body)?))
+            }
+        }
     }
 }
 
@@ -131,115 +150,40 @@ fn refusal_of(
 
 impl Transport for HttpTransport {
     fn exchange(&mut self, request: &Request) -> Result<Response, SyncError> {
-        match request {
-            Request::Push(p) => {
-                let body = self.post(PUSH_PATH, wire::encode(p)?)?;
-                Ok(Response::Push(wire::decode::<PushAck>(&body)?))
-            }
-            Request::Pull(p) => {
-                let body = self.post(PULL_PATH, wire::encode(p)?)?;
-                Ok(Response::Pull(wire::decode::<PullResponse>(&body)?))
-            }
-        }
+        self.carry_as(self.token.as_deref(), request)
     }
 }
 
-/// Syncs with the hub at `base_url`. A device not yet enrolled enrols first
-/// with `code` (the office's one-time code) and keeps its token; without a
-/// code it is told to ask the office for one.
+impl HubLink for HttpTransport {
+    fn trade_code(&mut self, request: &EnrolRequest) -> Result<Enrolment, SyncError> {
+        wire::decode(&self.post(ENROL_PATH, wire::encode(request)?, None)?)
+    }
+
+    fn carry(&mut self, token: &str, request: &Request) -> Result<Response, SyncError> {
+        self.carry_as(Some(token), request)
+    }
+}
+
+/// Syncs with the hub at `base_url`: [`crate::sync::run_session`] over
+/// HTTP. `code` is the office's one-time code, used if the tablet holds no
+/// enrolment yet.
 pub fn sync_with_hub(
-    store: &dyn crate::shared::SharedStore,
+    store: &dyn SharedStore,
     base_url: &str,
     code: Option<&str>,
-) -> Result<crate::sync::SyncReport, crate::CoreError> {
+) -> Result<SyncReport, CoreError> {
     sync_with_hub_observed(store, base_url, code, &mut |_| {})
 }
 
-/// As [`sync_with_hub`], reporting progress after every exchange and
-/// noting in the store the time of a finished sync, or that the hub
-/// withdrew this tablet ([`WITHDRAWN`]), which a later sync that goes
-/// through clears.
+/// As [`sync_with_hub`], reporting progress after every exchange.
 pub fn sync_with_hub_observed(
-    store: &dyn crate::shared::SharedStore,
+    store: &dyn SharedStore,
     base_url: &str,
     code: Option<&str>,
-    progress: &mut dyn FnMut(&crate::sync::SyncReport),
-) -> Result<crate::sync::SyncReport, crate::CoreError> {
-    let outcome = sync_once(store, base_url, code, progress);
-    let withdrawn = match &outcome {
-        Ok(_) => {
-            store.access()?.set_local_value(WITHDRAWN, None)?;
-            return outcome;
-        }
-        Err(crate::CoreError::Sync(SyncError::Revoked)) => Withdrawal::Revoked,
-        Err(crate::CoreError::Sync(SyncError::Lost)) => Withdrawal::Lost,
-        Err(_) => return outcome,
-    };
-    // The refusal is what the officer must read: failing to note it for the
-    // settings screen (the app locked meanwhile) must not hide it.
-    if let Ok(mut s) = store.access() {
-        let _ = s.set_local_value(WITHDRAWN, Some(withdrawn.code()));
-    }
-    outcome
-}
-
-/// Where the hub's last refusal of this tablet is kept (a device-local
-/// value, a [`Withdrawal`] code), for the settings screen to say.
-pub const WITHDRAWN: &str = "withdrawn";
-
-fn sync_once(
-    store: &dyn crate::shared::SharedStore,
-    base_url: &str,
-    code: Option<&str>,
-    progress: &mut dyn FnMut(&crate::sync::SyncReport),
-) -> Result<crate::sync::SyncReport, crate::CoreError> {
-    renew_enrolment(store, base_url)?;
-    let known = store.access()?.enrolment()?;
-    let enrolment = match (known, code) {
-        (Some(e), _) => e,
-        (None, Some(code)) => {
-            let device = store.access()?.device_id();
-            let e = HttpTransport::new(base_url)?.enrol(code, device)?;
-            store.access()?.set_enrolment(&e)?;
-            e
-        }
-        (None, None) => return Err(SyncError::NotEnrolled.into()),
-    };
-    let mut transport = HttpTransport::with_token(base_url, &enrolment.token)?;
-    let report =
-        crate::sync::run_sync_observed(store, &mut transport, enrolment.communes, progress)?;
-    store
-        .access()?
-        .set_local_value(LAST_SYNC, Some(&chrono::Utc::now().timestamp().to_string()))?;
-    Ok(report)
-}
-
-/// Where the time of the last finished sync is kept (a device-local value).
-pub const LAST_SYNC: &str = "last_sync";
-
-/// A new code from the office, typed in after the office revoked this
-/// tablet (or moved its officer to other communes): used once, at the next
-/// sync, to enrol again (a device-local value).
-pub const RENEWAL_CODE: &str = "renewal_code";
-
-/// Trades a waiting [`RENEWAL_CODE`] for a new token, replacing the old
-/// enrolment only once the hub said yes: a wrong or used code leaves the
-/// tablet as it was (and the code waiting, for the officer to correct).
-/// New communes start their pull from the beginning of the feed.
-fn renew_enrolment(
-    store: &dyn crate::shared::SharedStore,
-    base_url: &str,
-) -> Result<(), crate::CoreError> {
-    let Some(code) = store.access()?.local_value(RENEWAL_CODE)? else {
-        return Ok(());
-    };
-    let device = store.access()?.device_id();
-    let fresh = HttpTransport::new(base_url)?.enrol(&code, device)?;
-    let mut s = store.access()?;
-    let before = s.enrolment()?;
-    s.renew_enrolment(&fresh, before.is_some_and(|b| b.communes != fresh.communes))?;
-    s.set_local_value(RENEWAL_CODE, None)?;
-    Ok(())
+    progress: &mut dyn FnMut(&SyncReport),
+) -> Result<SyncReport, CoreError> {
+    let mut link = HttpTransport::new(base_url)?;
+    run_session(store, &mut link, code, progress)
 }
 
 #[cfg(test)]

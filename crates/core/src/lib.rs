@@ -3,8 +3,9 @@
 //! A screen's command arrives here, is validated with the shared model, turns
 //! into a change of the record's Automerge document, updates the projection
 //! rows and commits in one SQLite transaction. Sync moves Automerge changes;
-//! its logic is a sans-IO state machine ([`sync::SyncRun`]) driven by a thin
-//! transport ([`http::HttpTransport`]).
+//! its logic is sans-IO state machines ([`sync::SyncRun`], and around it
+//! [`sync::SyncSession`]) driven by a thin transport
+//! ([`http::HttpTransport`]).
 
 pub mod error;
 pub mod export_log;

@@ -10,10 +10,9 @@
 //! create the same `*_rows` tables and `documents.deleted`, `meta`); the hub
 //! brings its own for PostgreSQL.
 
+use crate::error::{doc_error, doc_id_hint, CoreError, Unreadable};
 use crate::record_doc::{self, Header};
-use crate::store::{doc_error, doc_id_hint, Unreadable};
 use crate::text::fold;
-use crate::CoreError;
 use automerge::AutoCommit;
 use chrono::NaiveDate;
 use pcmt_model::api::{CheckInRow, PersonRow, SurveyRow};

@@ -8,6 +8,7 @@
 pub mod api;
 mod check;
 pub mod checkin;
+pub mod enrol;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod geometry;
@@ -28,6 +29,7 @@ pub mod visit;
 
 pub use check::{EARLIEST_DATE, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 pub use checkin::{CheckInInput, CheckInPlace, DrugTest, SupportKind, TestKind, TestResult};
+pub use enrol::{enrol_code, MAX_ENROL_CODE_CHARS};
 pub use geometry::{closed_ring, polygon_area_m2, GeoPoint, LatLonBox, VIETNAM_BOX};
 pub use lang::{Labelled, Lang};
 pub use org::{OrgLevel, OrgTree, OrgUnit};

@@ -1,12 +1,9 @@
 //! The frame's commands: what the tablet is, first start, settings, drafts.
 
 use super::answer;
-use crate::state::{AppState, ENROL_CODE_KEY};
-use pcmt_core::http::{LAST_SYNC, RENEWAL_CODE, WITHDRAWN};
+use crate::state::AppState;
 use pcmt_core::CoreError;
-use pcmt_model::api::{AppInfo, CommandError, Settings, SetupInput, Withdrawal};
-use pcmt_model::validation::{Field, FieldError, Problem};
-use pcmt_model::Labelled;
+use pcmt_model::api::{AppInfo, CommandError, Settings, SetupInput};
 use tauri::State;
 
 #[tauri::command]
@@ -23,12 +20,10 @@ fn info(state: &AppState) -> Result<AppInfo, CoreError> {
         set_up: store.settings()?.is_some(),
         enrolled: enrolment.is_some(),
         communes: enrolment.map(|e| e.communes).unwrap_or_default(),
-        renewal_pending: store.local_value(RENEWAL_CODE)?.is_some(),
-        withdrawn: store
-            .local_value(WITHDRAWN)?
-            .and_then(|c| Withdrawal::from_code(&c)),
+        renewal_pending: store.renewal_pending()?,
+        withdrawn: store.withdrawn()?,
         unsynced: store.unsynced_count()?,
-        last_sync: store.local_value(LAST_SYNC)?.and_then(|t| t.parse().ok()),
+        last_sync: store.last_sync()?,
         data_bytes: store.data_size()?,
         app_version: env!("CARGO_PKG_VERSION").into(),
         settings,
@@ -45,29 +40,8 @@ pub fn default_enrol_code(state: State<'_, AppState>) -> String {
 /// needs the network; the code is traded for a token at the first sync.
 #[tauri::command]
 pub fn set_up(state: State<'_, AppState>, input: SetupInput) -> Result<AppInfo, CommandError> {
-    let code = input.code.trim();
-    let mut errors = input.settings.validate().err().unwrap_or_default();
-    let enrolled = state
-        .store()?
-        .enrolment()
-        .map_err(CommandError::from)?
-        .is_some();
-    if code.is_empty() && !enrolled {
-        errors.push(FieldError::new(Field::EnrolCode, Problem::Required));
-    }
-    errors.extend(code_too_long(code));
-    if !errors.is_empty() {
-        return Err(CoreError::Invalid(errors).into());
-    }
-    answer((|| {
-        let mut store = state.store()?;
-        store.save_settings(&input.settings)?;
-        state.remember_lang(input.settings.lang);
-        if !code.is_empty() {
-            store.set_local_value(ENROL_CODE_KEY, Some(code))?;
-        }
-        Ok(())
-    })())?;
+    answer(state.store()?.set_up(&input))?;
+    state.remember_lang(input.settings.lang);
     answer(info(&state))
 }
 
@@ -86,29 +60,8 @@ pub fn save_settings(
 /// sync trades it for a new token. An empty code withdraws a waiting one.
 #[tauri::command]
 pub fn renew_enrolment(state: State<'_, AppState>, code: String) -> Result<AppInfo, CommandError> {
-    let code = code.trim();
-    {
-        let mut store = state.store()?;
-        answer(store.enrolment())?.ok_or_else(|| {
-            CommandError::plain(
-                "Máy chưa đăng ký: mã đăng ký được nhập ở màn hình bắt đầu.",
-                "This tablet is not enrolled yet: the code goes in on the first-start screen.",
-            )
-        })?;
-        if let Some(e) = code_too_long(code) {
-            return Err(CoreError::Invalid(vec![e]).into());
-        }
-        answer(store.set_local_value(RENEWAL_CODE, (!code.is_empty()).then_some(code)))?;
-    }
+    answer(state.store()?.set_renewal_code(&code))?;
     answer(info(&state))
-}
-
-/// An office code is read out as XXXXX-XXXXX; anything much longer is not
-/// one, and is not kept.
-fn code_too_long(code: &str) -> Option<FieldError> {
-    const MAX: usize = 32;
-    (code.chars().count() > MAX)
-        .then(|| FieldError::new(Field::EnrolCode, Problem::TooLong { max: MAX }))
 }
 
 /// A half-filled form, kept on the device so it survives closing the app.

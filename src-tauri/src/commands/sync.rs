@@ -1,6 +1,6 @@
 //! The one sync button.
 
-use crate::state::{AppState, ENROL_CODE_KEY};
+use crate::state::AppState;
 use pcmt_core::sync::SyncReport;
 use pcmt_model::api::CommandError;
 use tauri::{AppHandle, Emitter, State};
@@ -17,7 +17,7 @@ pub async fn sync_now(
 ) -> Result<SyncReport, CommandError> {
     let store = state.store.clone();
     let url = state.settings_or_defaults()?.hub_url;
-    let code = state.store()?.local_value(ENROL_CODE_KEY)?;
+    let code = state.store()?.enrol_code()?;
     tauri::async_runtime::spawn_blocking(move || {
         let mut progress = |report: &SyncReport| {
             // A window that cannot be told only misses a progress line.

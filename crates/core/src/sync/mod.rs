@@ -11,11 +11,18 @@
 //! more. A cut at any point loses nothing: unacknowledged pushes stay dirty
 //! and are sent again; the pull cursor moves in the same transaction as the
 //! changes it covers.
+//!
+//! Around the run, [`SyncSession`] makes the tablet's other decisions: a
+//! renewal code is traded first, a tablet with no enrolment enrols with the
+//! office's code, and a refusal that withdraws the tablet is kept for the
+//! screens. [`run_session`] drives it over a [`HubLink`].
 
 pub mod run;
+pub mod session;
 pub mod wire;
 
 pub use run::{run_sync, run_sync_observed, SyncReport, SyncRun};
+pub use session::{run_session, HubLink, SyncSession};
 pub use wire::{Request, Response};
 
 use pcmt_model::Lang;

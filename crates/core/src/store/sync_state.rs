@@ -1,0 +1,282 @@
+//! What a sync keeps in the store: which documents the hub holds up to
+//! which heads (the dirty flag), changes pulled from it with the pull
+//! cursor, the device's enrolment (token and communes), the office codes
+//! waiting to be traded for one, and what the last sync left for the
+//! screens. The sync decides what to do with them; this only keeps them.
+
+use super::{get_meta, load_doc, set_meta, Store};
+use crate::error::doc_error;
+use crate::projection::{project, SqliteRows};
+use crate::record_doc::{self, DocError};
+use crate::sync::wire::{DocChanges, Enrolment};
+use crate::CoreError;
+use automerge::{AutoCommit, ChangeHash};
+use pcmt_model::api::Withdrawal;
+use pcmt_model::{enrol_code, Labelled, RecordKind};
+use rusqlite::{params, OptionalExtension};
+use uuid::Uuid;
+
+/// The office's one-time code from first start, kept on the device until
+/// a sync trades it for a token (a device-local value).
+pub const ENROL_CODE: &str = "enrol_code";
+
+/// A new code from the office, typed in after the office revoked this
+/// tablet (or moved its officer to other communes): used once, at the next
+/// sync, to enrol again (a device-local value).
+pub const RENEWAL_CODE: &str = "renewal_code";
+
+/// Where the time of the last finished sync is kept (a device-local value,
+/// Unix seconds).
+pub const LAST_SYNC: &str = "last_sync";
+
+/// Where the hub's last refusal of this tablet is kept (a device-local
+/// value, a [`Withdrawal`] code), for the settings screen to say.
+pub const WITHDRAWN: &str = "withdrawn";
+
+impl Store {
+    /// Records changed here that the hub has not confirmed yet.
+    pub fn unsynced_count(&self) -> Result<u64, CoreError> {
+        let n: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM documents WHERE dirty = 1", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(n.unsigned_abs())
+    }
+
+    /// Changes the hub lacks, for dirty documents with ids after `after`,
+    /// up to about `max_bytes`. Each entry carries the heads it covers.
+    pub(crate) fn pending_changes(
+        &mut self,
+        after: Option<Uuid>,
+        max_bytes: usize,
+    ) -> Result<Vec<(DocChanges, Vec<ChangeHash>)>, CoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, commune, bytes, hub_heads FROM documents
+             WHERE dirty = 1 AND id > ?1 ORDER BY id LIMIT 500",
+        )?;
+        let after = after.map(|u| u.to_string()).unwrap_or_default();
+        let mut rows = stmt.query([after])?;
+        let mut out = Vec::new();
+        let mut size = 0;
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let bytes: Vec<u8> = row.get(3)?;
+            let hub_heads = decode_heads(&row.get::<_, Vec<u8>>(4)?);
+            let mut doc = record_doc::load(&bytes).map_err(|e| doc_error(&id, e))?;
+            let uuid =
+                Uuid::parse_str(&id).map_err(|_| doc_error(&id, DocError::BadValue("id")))?;
+            let kind = RecordKind::from_code(&row.get::<_, String>(1)?)
+                .ok_or_else(|| doc_error(&id, DocError::BadValue("kind")))?;
+            let commune: String = row.get(2)?;
+            let changes = DocChanges::since(uuid, kind, &commune, &mut doc, &hub_heads);
+            size += changes.changes.iter().map(Vec::len).sum::<usize>();
+            out.push((changes, doc.get_heads()));
+            if size >= max_bytes {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The hub confirmed it holds these documents up to these heads.
+    pub(crate) fn mark_pushed(
+        &mut self,
+        acked: &[(Uuid, Vec<ChangeHash>)],
+    ) -> Result<(), CoreError> {
+        let tx = self.conn.transaction()?;
+        for (id, heads) in acked {
+            let mut doc = load_doc(&tx, *id)?;
+            let dirty = doc.get_heads() != *heads;
+            tx.execute(
+                "UPDATE documents SET hub_heads = ?2, dirty = ?3 WHERE id = ?1",
+                params![id.to_string(), encode_heads(heads), dirty],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies a batch pulled from the hub and moves the pull cursor, in one
+    /// transaction: a cut after this leaves a consistent store, and the next
+    /// pull continues from `cursor`. Applying a batch twice changes nothing.
+    pub(crate) fn apply_remote(
+        &mut self,
+        batch: &[DocChanges],
+        cursor: u64,
+    ) -> Result<usize, CoreError> {
+        let tx = self.conn.transaction()?;
+        let mut changed_docs = 0;
+        for dc in batch {
+            let changes = dc
+                .changes
+                .iter()
+                .map(|b| automerge::Change::from_bytes(b.clone()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| doc_error(&dc.id.to_string(), DocError::Load(e.to_string())))?;
+            let existing: Option<(Vec<u8>, bool)> = tx
+                .query_row(
+                    "SELECT bytes, dirty FROM documents WHERE id = ?1",
+                    [dc.id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (mut doc, was_dirty) = match &existing {
+                Some((bytes, dirty)) => (
+                    record_doc::load(bytes).map_err(|e| doc_error(&dc.id.to_string(), e))?,
+                    *dirty,
+                ),
+                None => (AutoCommit::new(), false),
+            };
+            let before = doc.get_heads();
+            doc.apply_changes(changes)
+                .map_err(|e| doc_error(&dc.id.to_string(), DocError::Load(e.to_string())))?;
+            let heads = doc.get_heads();
+            if heads == before {
+                continue;
+            }
+            changed_docs += 1;
+            let header =
+                record_doc::read_header(&doc).map_err(|e| doc_error(&dc.id.to_string(), e))?;
+            // A document with no local edits pending now holds exactly what
+            // the hub holds; one with local edits keeps its older hub heads,
+            // so the next push re-sends (and the hub ignores) what it has.
+            let hub_heads = if was_dirty {
+                None
+            } else {
+                Some(encode_heads(&heads))
+            };
+            tx.execute(
+                "INSERT INTO documents (id, kind, commune, bytes, hub_heads, dirty)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0)
+                 ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, commune = excluded.commune,
+                   hub_heads = coalesce(?6, documents.hub_heads)",
+                params![
+                    header.id.to_string(),
+                    header.kind.code(),
+                    header.commune,
+                    doc.save(),
+                    encode_heads(&heads),
+                    hub_heads
+                ],
+            )?;
+            project(&mut SqliteRows(&tx), &doc, &self.rules)?;
+        }
+        set_meta(&tx, "pull_cursor", &cursor.to_string())?;
+        tx.commit()?;
+        Ok(changed_docs)
+    }
+
+    /// The device's enrolment with the hub (token and communes), if any.
+    pub fn enrolment(&self) -> Result<Option<Enrolment>, CoreError> {
+        match get_meta(&self.conn, "enrolment")? {
+            None => Ok(None),
+            Some(json) => {
+                serde_json::from_str(&json)
+                    .map(Some)
+                    .map_err(|e| CoreError::CorruptRecord {
+                        id: "meta.enrolment".into(),
+                        reason: e.to_string(),
+                    })
+            }
+        }
+    }
+
+    pub fn set_enrolment(&mut self, e: &Enrolment) -> Result<(), CoreError> {
+        self.renew_enrolment(e, false)
+    }
+
+    /// A new enrolment replacing the old one; with other communes, the pull
+    /// starts again from the beginning of the hub's feed (what the tablet
+    /// already holds merges without change).
+    pub fn renew_enrolment(
+        &mut self,
+        e: &Enrolment,
+        communes_changed: bool,
+    ) -> Result<(), CoreError> {
+        let tx = self.conn.transaction()?;
+        let json = serde_json::to_string(e).map_err(|err| CoreError::CorruptRecord {
+            id: "meta.enrolment".into(),
+            reason: err.to_string(),
+        })?;
+        set_meta(&tx, "enrolment", &json)?;
+        if communes_changed {
+            set_meta(&tx, "pull_cursor", "0")?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn pull_cursor(&self) -> Result<u64, CoreError> {
+        Ok(get_meta(&self.conn, "pull_cursor")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Every document's id and heads: two replicas hold the same records
+    /// exactly when these are equal (convergence checks, diagnostics).
+    pub fn document_heads(
+        &self,
+    ) -> Result<std::collections::BTreeMap<Uuid, Vec<ChangeHash>>, CoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, bytes FROM documents")?;
+        let mut rows = stmt.query([])?;
+        let mut out = std::collections::BTreeMap::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let mut doc =
+                record_doc::load(&r.get::<_, Vec<u8>>(1)?).map_err(|e| doc_error(&id, e))?;
+            let uuid =
+                Uuid::parse_str(&id).map_err(|_| doc_error(&id, DocError::BadValue("id")))?;
+            let mut heads = doc.get_heads();
+            heads.sort();
+            out.insert(uuid, heads);
+        }
+        Ok(out)
+    }
+}
+
+fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
+    bytes
+        .chunks_exact(32)
+        .filter_map(|c| ChangeHash::try_from(c).ok())
+        .collect()
+}
+
+impl Store {
+    /// The office's code from first start, while no sync has used it.
+    pub fn enrol_code(&self) -> Result<Option<String>, CoreError> {
+        self.local_value(ENROL_CODE)
+    }
+
+    /// Keeps a renewal code for the next sync, or withdraws a waiting one
+    /// when `typed` is empty. Only an enrolled tablet renews: the first
+    /// code goes in at first start.
+    pub fn set_renewal_code(&mut self, typed: &str) -> Result<(), CoreError> {
+        if self.enrolment()?.is_none() {
+            return Err(CoreError::RenewalBeforeEnrolment);
+        }
+        let code = enrol_code(typed).map_err(|e| CoreError::Invalid(vec![e]))?;
+        self.set_local_value(RENEWAL_CODE, code)
+    }
+
+    /// Whether a renewal code waits for the next sync.
+    pub fn renewal_pending(&self) -> Result<bool, CoreError> {
+        Ok(self.local_value(RENEWAL_CODE)?.is_some())
+    }
+
+    /// Whether the hub withdrew this tablet at its last sync, and how.
+    pub fn withdrawn(&self) -> Result<Option<Withdrawal>, CoreError> {
+        Ok(self
+            .local_value(WITHDRAWN)?
+            .and_then(|c| Withdrawal::from_code(&c)))
+    }
+
+    /// When the last sync finished (Unix seconds).
+    pub fn last_sync(&self) -> Result<Option<i64>, CoreError> {
+        Ok(self.local_value(LAST_SYNC)?.and_then(|t| t.parse().ok()))
+    }
+}

@@ -1,0 +1,446 @@
+use super::*;
+use crate::record_doc;
+use crate::sync::wire::Enrolment;
+use chrono::NaiveDate;
+use pcmt_model::api::{ListFilter, Settings, SetupInput};
+use pcmt_model::{SessionForm, SessionInput, Topic, VenueKind};
+
+pub(crate) fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+pub(crate) fn input(name: &str) -> SessionInput {
+    SessionInput {
+        date: NaiveDate::from_ymd_opt(2026, 6, 26).unwrap(),
+        commune: "62-610-23284".into(),
+        venue_kind: VenueKind::School,
+        venue_name: name.into(),
+        form: SessionForm::Talk,
+        attendees: 120,
+        women: 60,
+        topics: vec![Topic::SyntheticDrugs],
+        details: Default::default(),
+    }
+}
+
+fn author() -> Author {
+    Author {
+        officer: "A Lưu".into(),
+    }
+}
+
+#[test]
+fn a_saved_session_is_listed_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    let id = {
+        let mut s = Store::open(&path, OrgTree::demo()).unwrap();
+        let row = s
+            .create_session(&input("Trường THCS Đăk Pék"), &author(), today())
+            .unwrap();
+        assert!(row.unsynced);
+        row.id
+    };
+    let s = Store::open(&path, OrgTree::demo()).unwrap();
+    let list = s.list_sessions(&ListFilter::default(), 50, 0).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].id, id);
+    assert_eq!(list[0].venue_name, "Trường THCS Đăk Pék");
+    assert_eq!(s.unsynced_count().unwrap(), 1);
+    assert_eq!(s.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn settings_and_drafts_stay_on_the_tablet_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    let settings = Settings {
+        lang: pcmt_model::Lang::Vi,
+        officer: "Y Bhim Niê".into(),
+        unit: "Công an xã Đăk Pék".into(),
+        hub_url: "http://10.0.0.2:8787".into(),
+        lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
+    };
+    {
+        let mut s = Store::open(&path, OrgTree::demo()).unwrap();
+        assert_eq!(s.settings().unwrap(), None);
+        s.save_settings(&settings).unwrap();
+        let blank = Settings {
+            officer: " ".into(),
+            ..settings.clone()
+        };
+        assert!(matches!(
+            s.save_settings(&blank),
+            Err(CoreError::Invalid(_))
+        ));
+        s.set_local_value("draft.session", Some("{\"venue_name\":\"Chợ\"}"))
+            .unwrap();
+    }
+    let mut s = Store::open(&path, OrgTree::demo()).unwrap();
+    assert_eq!(s.settings().unwrap(), Some(settings));
+    assert_eq!(
+        s.local_value("draft.session").unwrap().as_deref(),
+        Some("{\"venue_name\":\"Chợ\"}")
+    );
+    // Local values are not records: nothing waits to be synced.
+    assert_eq!(s.unsynced_count().unwrap(), 0);
+    s.set_local_value("draft.session", None).unwrap();
+    assert_eq!(s.local_value("draft.session").unwrap(), None);
+    assert!(s.data_size().unwrap() > 0);
+}
+
+#[test]
+fn first_start_keeps_the_code_and_a_renewal_needs_an_enrolment() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let setup = SetupInput {
+        settings: Settings {
+            officer: "Y Bhim Niê".into(),
+            unit: "Công an xã Đăk Pék".into(),
+            hub_url: "http://10.0.0.2:8787".into(),
+            lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
+            ..Settings::default()
+        },
+        code: "  ".into(),
+    };
+    let refused = s.set_up(&setup);
+    assert!(
+        matches!(refused, Err(CoreError::Invalid(ref e)) if e.len() == 1),
+        "{refused:?}"
+    );
+    assert_eq!(
+        s.settings().unwrap(),
+        None,
+        "nothing kept from a refused start"
+    );
+    s.set_up(&SetupInput {
+        code: " ABCDE-FGHJK ".into(),
+        ..setup.clone()
+    })
+    .unwrap();
+    assert_eq!(s.settings().unwrap(), Some(setup.settings.clone()));
+    assert_eq!(s.enrol_code().unwrap().as_deref(), Some("ABCDE-FGHJK"));
+
+    let early = s.set_renewal_code("KLMNP-QRSTU");
+    assert!(
+        matches!(early, Err(CoreError::RenewalBeforeEnrolment)),
+        "{early:?}"
+    );
+    assert!(!s.renewal_pending().unwrap());
+    s.set_enrolment(&Enrolment {
+        token: "t".into(),
+        communes: vec!["62-610-23284".into()],
+        officer: "Y Bhim Niê".into(),
+    })
+    .unwrap();
+    // Enrolled: first start needs no code, and keeps the one it had.
+    s.set_up(&setup).unwrap();
+    assert_eq!(s.enrol_code().unwrap().as_deref(), Some("ABCDE-FGHJK"));
+    let long = s.set_renewal_code(&"7".repeat(33));
+    assert!(
+        matches!(long, Err(CoreError::Invalid(ref e)) if e.len() == 1),
+        "{long:?}"
+    );
+    s.set_renewal_code(" KLMNP-QRSTU ").unwrap();
+    assert_eq!(
+        s.local_value(RENEWAL_CODE).unwrap().as_deref(),
+        Some("KLMNP-QRSTU")
+    );
+    s.set_renewal_code("").unwrap();
+    assert!(
+        !s.renewal_pending().unwrap(),
+        "an empty code withdraws the waiting one"
+    );
+}
+
+#[test]
+fn lists_filter_by_period_and_commune() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    for (m, d, commune, form) in [
+        (5, 31, "62-610-23284", SessionForm::Talk),
+        (6, 1, "62-610-23284", SessionForm::Talk),
+        (6, 26, "62-610-23287", SessionForm::Rally),
+        (6, 30, "62-610-23284", SessionForm::Talk),
+        (7, 1, "62-610-23284", SessionForm::Talk),
+    ] {
+        let i = SessionInput {
+            date: day(m, d),
+            commune: commune.into(),
+            form,
+            ..input(&format!("{m}-{d}"))
+        };
+        s.create_session(&i, &author(), today()).unwrap();
+    }
+    let june = ListFilter {
+        from: Some(day(6, 1)),
+        until: Some(day(6, 30)),
+        ..ListFilter::default()
+    };
+    let names = |f: &ListFilter| {
+        s.list_sessions(f, 50, 0)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.venue_name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&june), vec!["6-30", "6-26", "6-1"]);
+    let june_pek = ListFilter {
+        commune: Some("62-610-23284".into()),
+        ..june
+    };
+    assert_eq!(names(&june_pek), vec!["6-30", "6-1"]);
+    let rallies = ListFilter {
+        form: Some(SessionForm::Rally),
+        ..ListFilter::default()
+    };
+    assert_eq!(names(&rallies), vec!["6-26"]);
+    let rallies_at_schools = ListFilter {
+        venue_kind: Some(VenueKind::Market),
+        ..rallies.clone()
+    };
+    assert!(names(&rallies_at_schools).is_empty(), "both filters apply");
+    assert_eq!(names(&ListFilter::default()).len(), 5);
+    assert_eq!(
+        s.list_sessions(&ListFilter::default(), 2, 2).unwrap().len(),
+        2,
+        "paged"
+    );
+}
+
+#[test]
+fn an_invalid_session_is_refused_and_stores_nothing() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let bad = SessionInput {
+        women: 500,
+        ..input("x")
+    };
+    assert!(matches!(
+        s.create_session(&bad, &author(), today()),
+        Err(CoreError::Invalid(e)) if e.len() == 1
+    ));
+    assert_eq!(
+        s.list_sessions(&ListFilter::default(), 50, 0).unwrap(),
+        vec![]
+    );
+    assert_eq!(s.unsynced_count().unwrap(), 0);
+}
+
+#[test]
+fn rebuilt_rows_equal_the_rows_written_on_save() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    for i in 0..20 {
+        let row = s
+            .create_session(&input(&format!("Điểm {i}")), &author(), today())
+            .unwrap();
+        if i % 3 == 0 {
+            let edited = SessionInput {
+                attendees: 7,
+                women: 1,
+                ..input("Đã sửa")
+            };
+            s.update_session(row.id, &edited, &author(), today())
+                .unwrap();
+        }
+    }
+    let before = s.list_sessions(&ListFilter::default(), 100, 0).unwrap();
+    assert!(s.rebuild_projections().unwrap().is_empty());
+    assert_eq!(
+        s.list_sessions(&ListFilter::default(), 100, 0).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn delete_is_a_tombstone_that_can_be_undone_and_shows_in_history() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let row = s
+        .create_session(&input("Chợ Xốp"), &author(), today())
+        .unwrap();
+    s.delete(
+        row.id,
+        &Author {
+            officer: "Y Hoa".into(),
+        },
+    )
+    .unwrap();
+    let gone = s.session(row.id);
+    assert!(matches!(gone, Err(CoreError::NotFound(_))), "{gone:?}");
+    assert_eq!(
+        s.list_sessions(&ListFilter::default(), 10, 0).unwrap(),
+        vec![]
+    );
+    assert!(s.rebuild_projections().unwrap().is_empty());
+    assert_eq!(
+        s.list_sessions(&ListFilter::default(), 10, 0).unwrap(),
+        vec![],
+        "a rebuild keeps it deleted"
+    );
+    s.restore(row.id, &author()).unwrap();
+    assert_eq!(s.session(row.id).unwrap().venue_name, "Chợ Xốp");
+
+    let history = s.history(row.id).unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[0].officer, "A Lưu");
+    assert!(history[0]
+        .fields
+        .iter()
+        .any(|f| f.field == "venue_name" && f.value == "Chợ Xốp"));
+    assert_eq!(history[1].officer, "Y Hoa");
+    assert_eq!(
+        history[1].fields,
+        vec![pcmt_model::api::FieldValue {
+            field: record_doc::DELETED_KEY.into(),
+            value: "true".into()
+        }]
+    );
+    assert_eq!(history[2].fields[0].value, "false");
+    assert!(matches!(
+        s.delete(Uuid::nil(), &author()),
+        Err(CoreError::NotFound(_))
+    ));
+}
+
+#[test]
+fn an_edit_lists_only_the_fields_it_changed() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let row = s
+        .create_session(&input("Chợ Xốp"), &author(), today())
+        .unwrap();
+    let edited = SessionInput {
+        attendees: 99,
+        ..input("Chợ Xốp")
+    };
+    s.update_session(row.id, &edited, &author(), today())
+        .unwrap();
+    let history = s.history(row.id).unwrap();
+    assert_eq!(
+        history[1].fields,
+        vec![pcmt_model::api::FieldValue {
+            field: "attendees".into(),
+            value: "99".into()
+        }]
+    );
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_harms_nothing_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    let mut s = Store::open(&path, OrgTree::demo()).unwrap();
+    let kept = s
+        .create_session(&input("Trước khi đầy"), &author(), today())
+        .unwrap();
+    let pages: i64 = s
+        .conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    // A size limit stands in for a full disk: SQLite answers SQLITE_FULL either way.
+    s.conn
+        .pragma_update(None, "max_page_count", pages + 2)
+        .unwrap();
+    let mut refused = None;
+    for i in 0..200 {
+        match s.create_session(
+            &input(&format!("Ghi thêm {i} {}", "x".repeat(150))),
+            &author(),
+            today(),
+        ) {
+            Ok(_) => continue,
+            Err(e) => {
+                refused = Some(e);
+                break;
+            }
+        }
+    }
+    let err = refused.expect("the size limit is reached");
+    assert!(matches!(err, CoreError::StorageFull), "{err:?}");
+    assert!(err
+        .user_message(pcmt_model::Lang::Vi)
+        .contains("Bộ nhớ máy đã đầy"));
+    assert_eq!(s.session(kept.id).unwrap().venue_name, "Trước khi đầy");
+    assert_eq!(s.integrity_check().unwrap(), "ok");
+    drop(s);
+    let s = Store::open(&path, OrgTree::demo()).unwrap();
+    assert_eq!(s.session(kept.id).unwrap().venue_name, "Trước khi đầy");
+}
+
+#[test]
+fn a_read_only_database_is_a_clear_error_and_harms_nothing_stored() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let kept = s
+        .create_session(&input("Đã lưu"), &author(), today())
+        .unwrap();
+    s.conn.pragma_update(None, "query_only", true).unwrap();
+    let err = s
+        .create_session(&input("Mới"), &author(), today())
+        .unwrap_err();
+    assert!(matches!(err, CoreError::ReadOnly), "{err:?}");
+    assert!(err.user_message(pcmt_model::Lang::En).contains("read-only"));
+    assert_eq!(
+        s.list_sessions(&ListFilter::default(), 10, 0)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(s.session(kept.id).unwrap().venue_name, "Đã lưu");
+}
+
+#[test]
+fn a_document_from_a_newer_schema_is_refused_by_id_and_the_rest_open() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let good = s.create_session(&input("Tốt"), &author(), today()).unwrap();
+    let future = s
+        .create_session(&input("Tương lai"), &author(), today())
+        .unwrap();
+    let mut doc = load_doc(&s.conn, future.id).unwrap();
+    automerge::transaction::Transactable::put(
+        &mut doc,
+        automerge::ROOT,
+        record_doc::SCHEMA_KEY,
+        99u64,
+    )
+    .unwrap();
+    s.conn
+        .execute(
+            "UPDATE documents SET bytes = ?2 WHERE id = ?1",
+            params![future.id.to_string(), doc.save()],
+        )
+        .unwrap();
+    let unreadable = s.rebuild_projections().unwrap();
+    assert_eq!(unreadable.len(), 1);
+    assert!(
+        matches!(unreadable[0].error, CoreError::FutureSchema { id, version: 99 } if id == future.id)
+    );
+    assert_eq!(
+        s.list_sessions(&ListFilter::default(), 10, 0)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>(),
+        vec![good.id]
+    );
+}
+
+#[test]
+fn a_corrupt_document_is_reported_and_the_rest_still_rebuild() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let good = s.create_session(&input("Tốt"), &author(), today()).unwrap();
+    let bad = s
+        .create_session(&input("Hỏng"), &author(), today())
+        .unwrap();
+    s.conn
+        .execute(
+            "UPDATE documents SET bytes = x'00ff00' WHERE id = ?1",
+            [bad.id.to_string()],
+        )
+        .unwrap();
+    let unreadable = s.rebuild_projections().unwrap();
+    assert_eq!(unreadable.len(), 1);
+    assert_eq!(unreadable[0].id, bad.id.to_string());
+    assert!(matches!(
+        unreadable[0].error,
+        CoreError::CorruptRecord { .. }
+    ));
+    let list = s.list_sessions(&ListFilter::default(), 10, 0).unwrap();
+    assert_eq!(list.iter().map(|r| r.id).collect::<Vec<_>>(), vec![good.id]);
+}
