@@ -22,6 +22,8 @@ pub enum DashError {
     Core(#[from] pcmt_core::CoreError),
     #[error("export: {0}")]
     Export(#[from] pcmt_export::ExportError),
+    #[error("the hub's report thread stopped")]
+    Stopped,
     #[error("the hub's worker stopped: {0}")]
     Worker(#[from] tokio::task::JoinError),
 }

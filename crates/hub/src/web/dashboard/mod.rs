@@ -24,6 +24,7 @@ mod downloads;
 mod error;
 mod figures;
 mod html;
+mod lane;
 mod pages;
 mod paths;
 mod query;
@@ -42,11 +43,16 @@ use std::sync::Arc;
 /// The dashboard's routes; `limiter` counts failed sign-ins (shared with
 /// the sync routes' counts of codes and tokens).
 pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
+    let reports = Arc::new(lane::Lane::start());
     Router::new()
         .route(HOME, get(report::report_page))
         .route(LOGIN, get(session::login_page).post(session::login))
         .route(paths::LOGOUT, post(session::logout))
         .route(paths::EXPORT, get(report::download))
         .route(paths::AUDIT, get(audit::audit_page))
-        .with_state(DashState { storage, limiter })
+        .with_state(DashState {
+            storage,
+            limiter,
+            reports,
+        })
 }

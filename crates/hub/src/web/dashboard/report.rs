@@ -3,7 +3,7 @@
 
 use super::error::DashError;
 use super::query::ReportQuery;
-use super::session::{on_storage, DashState};
+use super::session::DashState;
 use super::{downloads, figures, pages};
 use crate::rules::audit::Entry;
 use crate::rules::staff::Staff;
@@ -36,17 +36,19 @@ pub(super) async fn report_page(
     let result = async {
         let today = chrono::Local::now().date_naive();
         let period = q.period(today)?;
-        on_storage(&state.storage, move |s| {
-            let (units, rules) = (s.units(), s.rules());
-            let unit = unit_in_scope(&units, &staff, &q)?;
-            let figures = with_rows(s, |rows| {
-                figures::Figures::compute(rows, &units, &rules, &unit, &period)
-            })??;
-            Ok(pages::report_page(
-                &staff, &q, &figures, &units, today, lang,
-            ))
-        })
-        .await
+        state
+            .reports
+            .run(&state.storage, move |s| {
+                let (units, rules) = (s.units(), s.rules());
+                let unit = unit_in_scope(&units, &staff, &q)?;
+                let figures = with_rows(s, |rows| {
+                    figures::Figures::compute(rows, &units, &rules, &unit, &period)
+                })??;
+                Ok(pages::report_page(
+                    &staff, &q, &figures, &units, today, lang,
+                ))
+            })
+            .await
     }
     .await;
     match result {
@@ -65,17 +67,19 @@ pub(super) async fn download(
     let result = async {
         let format = downloads::format_named(&format)?;
         let period = q.period(chrono::Local::now().date_naive())?;
-        on_storage(&state.storage, move |s| {
-            let (units, rules) = (s.units(), s.rules());
-            let unit = unit_in_scope(&units, &staff, &q)?;
-            let file = with_rows(s, |rows| {
-                downloads::file(rows, &units, &rules, format, &unit, &period, lang)
-            })??;
-            // Logged before it leaves; a download that cannot be logged is not served.
-            s.append_audit(&Entry::export(&staff.username, &unit, format, &period))?;
-            Ok(file)
-        })
-        .await
+        state
+            .reports
+            .run(&state.storage, move |s| {
+                let (units, rules) = (s.units(), s.rules());
+                let unit = unit_in_scope(&units, &staff, &q)?;
+                let file = with_rows(s, |rows| {
+                    downloads::file(rows, &units, &rules, format, &unit, &period, lang)
+                })??;
+                // Logged before it leaves; a download that cannot be logged is not served.
+                s.append_audit(&Entry::export(&staff.username, &unit, format, &period))?;
+                Ok(file)
+            })
+            .await
     }
     .await;
     match result {

@@ -4,6 +4,7 @@
 
 use super::error::DashError;
 use super::html::lang_of;
+use super::lane::Lane;
 use super::pages;
 use super::paths::{HOME, LOGIN};
 use crate::rules::audit::Entry;
@@ -29,6 +30,8 @@ const COOKIE_NAME: &str = "pcmt_staff";
 pub struct DashState {
     pub(super) storage: Storage,
     pub(super) limiter: Arc<Limiter>,
+    /// Where report pages and downloads are computed.
+    pub(super) reports: Arc<Lane>,
 }
 
 /// Runs `work` on the storage on a blocking thread: database calls never

@@ -1,0 +1,137 @@
+//! Where report pages and downloads are computed: one at a time per hub
+//! process, on a thread of their own that the OS runs after everything
+//! else. A yearly district page is a few dozen reports of CPU work; on the
+//! office's small machine, run beside the sync routes at the same
+//! priority, a clerk reloading it would slow every tablet's sync. Here the
+//! syncs keep the CPU and the pages take what is left (they wait, the
+//! tablets do not).
+
+use super::error::DashError;
+use crate::storage::HubStorage;
+use crate::web::blocking::Storage;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::Mutex;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The report thread's queue.
+pub(super) struct Lane {
+    jobs: Mutex<Sender<Job>>,
+}
+
+/// The report thread's niceness (Linux: a CFS weight of about a tenth of
+/// a normal thread's when both want the CPU).
+#[cfg(target_os = "linux")]
+const NICE: i32 = 10;
+
+/// Lowers the calling thread's priority, where the OS lets a thread do it
+/// alone (Linux: `setpriority` on a thread id affects that thread only).
+/// Elsewhere the lane still runs one page at a time at normal priority.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on the calling thread; a refusal only
+        // leaves the priority as it was.
+        let done = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, NICE)
+        };
+        if done != 0 {
+            tracing::warn!("the report thread keeps its normal priority");
+        }
+    }
+}
+
+impl Lane {
+    /// Starts the report thread. A thread the OS refuses leaves a lane
+    /// whose pages fail with [`DashError::Stopped`] (and says so in the
+    /// log); the sync routes go on.
+    pub(super) fn start() -> Self {
+        let (jobs, queue) = channel::<Job>();
+        let started = std::thread::Builder::new()
+            .name("pcmt-reports".into())
+            .spawn(move || {
+                lower_priority();
+                for job in queue {
+                    // A page that panics fails alone; the lane goes on.
+                    let _ = catch_unwind(AssertUnwindSafe(job));
+                }
+            });
+        if let Err(error) = started {
+            tracing::error!(%error, "no report thread: dashboard pages will fail");
+        }
+        Self {
+            jobs: Mutex::new(jobs),
+        }
+    }
+
+    /// Runs `work` on the storage in the lane, and waits for it without
+    /// holding an async worker.
+    pub(super) async fn run<T: Send + 'static>(
+        &self,
+        storage: &Storage,
+        work: impl FnOnce(&dyn HubStorage) -> Result<T, DashError> + Send + 'static,
+    ) -> Result<T, DashError> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let storage = storage.clone();
+        let job: Job = Box::new(move || {
+            let _ = answer.send(work(&*storage));
+        });
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(job)
+            .map_err(|_| DashError::Stopped)?;
+        answered.await.map_err(|_| DashError::Stopped)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lane answers, survives a page that panics, and runs pages one
+    /// after the other.
+    #[test]
+    fn the_lane_answers_after_a_panicking_page_too() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let storage: Storage =
+            std::sync::Arc::new(crate::sqlite::HubStore::open_in_memory().unwrap());
+        let lane = Lane::start();
+        runtime.block_on(async {
+            let panicked = lane
+                .run(&storage, |_| -> Result<(), DashError> { panic!("a bug") })
+                .await;
+            assert!(matches!(panicked, Err(DashError::Stopped)));
+            let count = lane
+                .run(&storage, |s| Ok(s.document_count()?))
+                .await
+                .unwrap();
+            assert_eq!(count, 0);
+        });
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_report_thread_runs_below_normal_priority() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let storage: Storage =
+            std::sync::Arc::new(crate::sqlite::HubStore::open_in_memory().unwrap());
+        let lane = Lane::start();
+        let nice = runtime
+            .block_on(lane.run(&storage, |_| {
+                // SAFETY: reads the calling thread's priority.
+                Ok(unsafe {
+                    let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                    libc::getpriority(libc::PRIO_PROCESS, tid)
+                })
+            }))
+            .unwrap();
+        assert_eq!(nice, NICE);
+    }
+}
