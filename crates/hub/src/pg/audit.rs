@@ -1,5 +1,6 @@
 //! The audit log's rows on PostgreSQL: the scope is a `text[]`.
 
+use super::rows::PgRows;
 use crate::error::HubError;
 use crate::rules::audit::{json, Columns, Entry, Logged, Page, Query, Read};
 use crate::rules::devices::now;
@@ -8,7 +9,10 @@ use r2d2_postgres::postgres::GenericClient;
 /// Writes `entries` in one statement, inside whatever transaction
 /// `client` is in. Scopes travel as JSON text: an array of arrays must be
 /// rectangular in PostgreSQL, and scopes differ in length.
-pub(super) fn append(client: &mut impl GenericClient, entries: &[Entry]) -> Result<(), HubError> {
+pub(super) fn append<C: GenericClient>(
+    client: &mut PgRows<'_, C>,
+    entries: &[Entry],
+) -> Result<(), HubError> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -55,7 +59,10 @@ pub(super) fn append(client: &mut impl GenericClient, entries: &[Entry]) -> Resu
     Ok(())
 }
 
-pub(super) fn read(client: &mut impl GenericClient, q: &Query) -> Result<Page, HubError> {
+pub(super) fn read<C: GenericClient>(
+    client: &mut PgRows<'_, C>,
+    q: &Query,
+) -> Result<Page, HubError> {
     let rows = client.query(
         "SELECT id, at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail
          FROM audit_log

@@ -30,6 +30,7 @@
 //! store from blocking threads (as the server does), never from async code.
 
 mod audit;
+pub(crate) mod pool;
 mod reads;
 mod rows;
 mod tx;
@@ -75,7 +76,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
 /// Connections one hub process keeps: requests beyond this wait for one.
 pub const DEFAULT_POOL_SIZE: u32 = 8;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<pool::Manager>;
 
 /// The hub store on PostgreSQL.
 pub type PgHubStore = Hub<Pg>;
@@ -93,7 +94,7 @@ impl Hub<Pg> {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(std::time::Duration::from_secs(30))
-            .build(PostgresConnectionManager::new(config, NoTls))?;
+            .build(pool::Manager(PostgresConnectionManager::new(config, NoTls)))?;
         let store = Hub::new(Pg { pool });
         migrate(&mut *store.backend.pool.get()?, &store.rules)?;
         Ok(store)
@@ -102,9 +103,7 @@ impl Hub<Pg> {
     /// A connection for tests that must go around the store (to try what
     /// the store never does, such as changing the audit log).
     #[cfg(test)]
-    pub(crate) fn client(
-        &self,
-    ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, HubError> {
+    pub(crate) fn client(&self) -> Result<r2d2::PooledConnection<pool::Manager>, HubError> {
         Ok(self.backend.pool.get()?)
     }
 }
@@ -140,7 +139,11 @@ fn migrate(client: &mut Client, rules: &StatusRules) -> Result<(), HubError> {
         .query_opt("SELECT 1 FROM meta WHERE key = $1", &[&REBUILD_KEY])?
         .is_some();
     if wanted {
-        let unreadable = projection::rebuild(&mut PgRows(&mut tx), rules).map_err(hub_error)?;
+        let unreadable = projection::rebuild(
+            &mut PgRows(&mut tx, &mut pool::Statements::default()),
+            rules,
+        )
+        .map_err(hub_error)?;
         for u in &unreadable {
             tracing::warn!(id = %u.id, error = %u.error, "record left out of the hub's reports");
         }

@@ -1,6 +1,7 @@
 //! The PostgreSQL backend: a transaction on a pooled connection per
 //! write, and reads on their own connections.
 
+use super::pool::Connection;
 use super::rows::PgRows;
 use super::{audit, Pg};
 use crate::error::HubError;
@@ -10,7 +11,7 @@ use crate::rules::protocol::FeedRow;
 use crate::rules::staff::Staff;
 use crate::storage::{Backend, WriteTx};
 use pcmt_core::report::ReportSource;
-use r2d2_postgres::postgres::{IsolationLevel, Row};
+use r2d2_postgres::postgres::{Client, IsolationLevel, Row};
 
 /// A feed row selected as (seq, doc_id, kind, commune, bytes).
 fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
@@ -23,14 +24,27 @@ fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
     })
 }
 
+impl Pg {
+    /// Runs `read` on a pooled connection, its statements prepared once.
+    fn read<T>(
+        &self,
+        read: impl FnOnce(&mut PgRows<'_, Client>) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        let mut conn = self.pool.get()?;
+        let Connection { client, statements } = &mut *conn;
+        read(&mut PgRows(client, statements))
+    }
+}
+
 impl Backend for Pg {
     fn write<T>(
         &self,
         work: impl FnOnce(&mut dyn WriteTx) -> Result<T, HubError>,
     ) -> Result<T, HubError> {
-        let mut client = self.pool.get()?;
+        let mut conn = self.pool.get()?;
+        let Connection { client, statements } = &mut *conn;
         let mut tx = client.transaction()?;
-        let out = work(&mut PgRows(&mut tx))?;
+        let out = work(&mut PgRows(&mut tx, statements))?;
         tx.commit()?;
         Ok(out)
     }
@@ -42,9 +56,8 @@ impl Backend for Pg {
         except: &str,
         limit: i64,
     ) -> Result<Vec<FeedRow>, HubError> {
-        self.pool
-            .get()?
-            .query(
+        self.read(|c| {
+            c.query(
                 "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
                  FROM changes c JOIN documents d ON d.id = c.doc_id
                  WHERE c.seq > $1 AND c.commune = ANY($2) AND c.origin IS DISTINCT FROM $4
@@ -54,12 +67,12 @@ impl Backend for Pg {
             .iter()
             .map(feed_row)
             .collect()
+        })
     }
 
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
-        self.pool
-            .get()?
-            .query(
+        self.read(|c| {
+            c.query(
                 "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
                  WHERE c.seq > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.seq LIMIT $3",
                 &[&after, &except, &limit],
@@ -67,17 +80,17 @@ impl Backend for Pg {
             .iter()
             .map(feed_row)
             .collect()
+        })
     }
 
     fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError> {
-        self.pool
-            .get()?
-            .query_opt(
+        self.read(|c| {
+            c.query_opt(
                 "SELECT id, communes, revoked_at IS NOT NULL, lost_at IS NOT NULL FROM devices
                  WHERE token_hash = $1",
                 &[&token_hash],
             )?
-            .map(|r| -> Result<DeviceRow, HubError> {
+            .map(|r| {
                 Ok(DeviceRow {
                     id: r.try_get(0)?,
                     communes: r.try_get(1)?,
@@ -86,59 +99,60 @@ impl Backend for Pg {
                 })
             })
             .transpose()
+        })
     }
 
     fn document_count(&self) -> Result<u64, HubError> {
-        let n: i64 = self
-            .pool
-            .get()?
-            .query_one("SELECT count(*) FROM documents", &[])?
-            .try_get(0)?;
+        let n: i64 = self.read(|c| {
+            Ok(c.query_opt("SELECT count(*) FROM documents", &[])?
+                .map_or(Ok(0), |r| r.try_get(0))?)
+        })?;
         Ok(n.unsigned_abs())
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
-        Ok(self
-            .pool
-            .get()?
-            .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
-            .map(|r| r.try_get(0))
-            .transpose()?)
+        self.read(|c| {
+            Ok(
+                c.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+                    .map(|r| r.try_get(0))
+                    .transpose()?,
+            )
+        })
     }
 
     fn audit_log(&self, query: &Query) -> Result<Page, HubError> {
-        audit::read(&mut *self.pool.get()?, query)
+        self.read(|c| audit::read(c, query))
     }
 
     /// In one read-only, repeatable-read transaction: every query of a page
     /// sees the same pushes.
     fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError> {
-        let mut client = self.pool.get()?;
+        let mut conn = self.pool.get()?;
+        let Connection { client, statements } = &mut *conn;
         let mut tx = client
             .build_transaction()
             .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()?;
-        work(&mut PgRows(&mut tx));
+        work(&mut PgRows(&mut tx, statements));
         tx.commit()?;
         Ok(())
     }
 
     fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError> {
-        self.pool
-            .get()?
-            .query_opt(
+        self.read(|c| {
+            c.query_opt(
                 "SELECT phc, unit FROM staff WHERE username = $1",
                 &[&username],
             )?
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .transpose()
+        })
     }
 
     fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError> {
-        self.pool
-            .get()?
-            .query_opt(
+        self.read(|c| {
+            c.query_opt(
                 "SELECT s.username, f.unit FROM staff_sessions s JOIN staff f ON f.username = s.username
                  WHERE s.token_hash = $1 AND s.expires_at > $2",
                 &[&token_hash, &now],
@@ -150,5 +164,6 @@ impl Backend for Pg {
                 })
             })
             .transpose()
+        })
     }
 }

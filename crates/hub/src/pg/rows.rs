@@ -13,6 +13,7 @@
 //! next sync; pushes are idempotent). No report reads `due_on`; a rebuild
 //! recomputes it.
 
+use super::pool::Statements;
 use crate::error::HubError;
 use pcmt_core::projection::{
     table_of, CheckInValues, PersonValues, Projected, RowValues, RowWriter, SessionValues,
@@ -27,7 +28,9 @@ use pcmt_model::RecordKind;
 use r2d2_postgres::postgres::{self, GenericClient, Row};
 
 /// The projection rows in a PostgreSQL client or transaction.
-pub(super) struct PgRows<'a, C: GenericClient>(pub &'a mut C);
+/// The projection rows in a PostgreSQL client or transaction, with the
+/// statements its connection has prepared.
+pub(super) struct PgRows<'a, C: GenericClient>(pub &'a mut C, pub &'a mut Statements);
 
 fn backend(e: postgres::Error) -> CoreError {
     CoreError::Backend(Box::new(e))
@@ -58,29 +61,51 @@ pub(super) fn hub_error(e: CoreError) -> HubError {
 /// and the communes ($3, an array).
 const IN_SCOPE: &str = "date >= $1 AND date <= $2 AND commune = ANY($3)";
 
+type Params<'p> = [&'p (dyn postgres::types::ToSql + Sync)];
+
 impl<C: GenericClient> PgRows<'_, C> {
-    fn exec(
+    /// Runs `sql` (prepared once per connection); the rows it changed.
+    pub(super) fn execute(
         &mut self,
         sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<(), CoreError> {
-        self.0.execute(sql, params).map_err(backend)?;
+        params: &Params<'_>,
+    ) -> Result<u64, postgres::Error> {
+        let statement = self.1.get(self.0, sql)?;
+        self.0.execute(&statement, params)
+    }
+
+    pub(super) fn query(
+        &mut self,
+        sql: &str,
+        params: &Params<'_>,
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let statement = self.1.get(self.0, sql)?;
+        self.0.query(&statement, params)
+    }
+
+    pub(super) fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &Params<'_>,
+    ) -> Result<Option<Row>, postgres::Error> {
+        let statement = self.1.get(self.0, sql)?;
+        self.0.query_opt(&statement, params)
+    }
+
+    fn exec(&mut self, sql: &str, params: &Params<'_>) -> Result<(), CoreError> {
+        self.execute(sql, params).map_err(backend)?;
         Ok(())
     }
 
-    fn rows(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<Row>, CoreError> {
-        self.0.query(sql, params).map_err(backend)
+    fn rows(&mut self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>, CoreError> {
+        self.query(sql, params).map_err(backend)
     }
 
     /// The rows of a query, each read by `read` through [`Column`].
     fn select<T>(
         &mut self,
         sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
+        params: &Params<'_>,
         read: impl Fn(&PgRow<'_>) -> Result<T, CoreError>,
     ) -> Result<Vec<T>, CoreError> {
         self.rows(sql, params)?

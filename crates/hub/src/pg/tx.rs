@@ -27,7 +27,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         let mut keys: Vec<i64> = ids.iter().map(doc_lock_key).collect();
         keys.sort_unstable();
         keys.dedup();
-        self.0.execute(
+        self.execute(
             "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, n) ORDER BY n",
             &[&keys],
         )?;
@@ -35,14 +35,13 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
     }
 
     fn documents(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<u8>>, HubError> {
-        self.0
-            .query(
-                "SELECT id, bytes FROM documents WHERE id = ANY($1)",
-                &[&ids],
-            )?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+        self.query(
+            "SELECT id, bytes FROM documents WHERE id = ANY($1)",
+            &[&ids],
+        )?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
     }
 
     fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError> {
@@ -50,7 +49,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         let kinds: Vec<&str> = docs.iter().map(|d| d.kind).collect();
         let communes: Vec<&str> = docs.iter().map(|d| d.commune.as_str()).collect();
         let bytes: Vec<&[u8]> = docs.iter().map(|d| d.bytes.as_slice()).collect();
-        self.0.execute(
+        self.execute(
             "INSERT INTO documents (id, kind, commune, bytes)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])
              ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
@@ -60,7 +59,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
     }
 
     fn lock_feed(&mut self) -> Result<(), HubError> {
-        self.0.execute(
+        self.execute(
             "SELECT pg_advisory_xact_lock($1, $2)",
             &[&LOCK_CLASS, &FEED_LOCK],
         )?;
@@ -78,7 +77,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         let hashes: Vec<&[u8]> = changes.iter().map(|c| c.hash.as_slice()).collect();
         let bytes: Vec<&[u8]> = changes.iter().map(|c| c.bytes.as_slice()).collect();
         let origins: Vec<&str> = changes.iter().map(|c| c.origin.as_str()).collect();
-        let added = self.0.execute(
+        let added = self.execute(
             "INSERT INTO changes (doc_id, commune, hash, bytes, origin)
              SELECT u.doc_id, u.commune, u.hash, u.bytes, u.origin
              FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::text[])
@@ -102,11 +101,11 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
     }
 
     fn append_audit(&mut self, entries: &[Entry]) -> Result<(), HubError> {
-        audit::append(self.0, entries)
+        audit::append(self, entries)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), HubError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[&key, &value],
         )?;
@@ -120,7 +119,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         officer: &str,
         expires_at: i64,
     ) -> Result<(), HubError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO enrolment_codes (code_hash, communes, officer, expires_at) VALUES ($1, $2, $3, $4)",
             &[&code_hash, &communes_json, &officer, &expires_at],
         )?;
@@ -142,25 +141,24 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
     /// FOR UPDATE: two hub processes given the same code at once; the
     /// second waits, then finds it used.
     fn code(&mut self, code_hash: &[u8]) -> Result<Option<CodeRow>, HubError> {
-        self.0
-            .query_opt(
-                "SELECT communes, officer, expires_at, used_by FROM enrolment_codes
+        self.query_opt(
+            "SELECT communes, officer, expires_at, used_by FROM enrolment_codes
                  WHERE code_hash = $1 FOR UPDATE",
-                &[&code_hash],
-            )?
-            .map(|r| -> Result<CodeRow, HubError> {
-                Ok(CodeRow {
-                    communes: r.try_get(0)?,
-                    officer: r.try_get(1)?,
-                    expires_at: r.try_get(2)?,
-                    used_by: r.try_get(3)?,
-                })
+            &[&code_hash],
+        )?
+        .map(|r| -> Result<CodeRow, HubError> {
+            Ok(CodeRow {
+                communes: r.try_get(0)?,
+                officer: r.try_get(1)?,
+                expires_at: r.try_get(2)?,
+                used_by: r.try_get(3)?,
             })
-            .transpose()
+        })
+        .transpose()
     }
 
     fn use_code(&mut self, code_hash: &[u8], device: &str) -> Result<(), HubError> {
-        self.0.execute(
+        self.execute(
             "UPDATE enrolment_codes SET used_by = $2 WHERE code_hash = $1",
             &[&code_hash, &device],
         )?;
@@ -175,7 +173,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         officer: &str,
         at: i64,
     ) -> Result<(), HubError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO devices (id, token_hash, communes, officer, enrolled_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, communes = excluded.communes,
                officer = excluded.officer, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
@@ -200,8 +198,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
                  WHERE id = $1 AND lost_at IS NULL RETURNING officer, communes"
             }
         };
-        self.0
-            .query_opt(sql, &[&device, &at])?
+        self.query_opt(sql, &[&device, &at])?
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .transpose()
     }
@@ -213,7 +210,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         unit: &str,
         created_at: i64,
     ) -> Result<(), HubError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO staff (username, phc, unit, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit",
             &[&username, &phc, &unit, &created_at],
@@ -222,7 +219,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
     }
 
     fn delete_sessions_of(&mut self, username: &str) -> Result<(), HubError> {
-        self.0.execute(
+        self.execute(
             "DELETE FROM staff_sessions WHERE username = $1",
             &[&username],
         )?;
@@ -241,7 +238,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         username: &str,
         expires_at: i64,
     ) -> Result<(), HubError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO staff_sessions (token_hash, username, expires_at) VALUES ($1, $2, $3)",
             &[&token_hash, &username, &expires_at],
         )?;
@@ -249,7 +246,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
     }
 
     fn delete_session(&mut self, token_hash: &[u8]) -> Result<(), HubError> {
-        self.0.execute(
+        self.execute(
             "DELETE FROM staff_sessions WHERE token_hash = $1",
             &[&token_hash],
         )?;
