@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use pcmt_hub::staff as auth;
-use pcmt_hub::web::{self as server, off_thread};
+use pcmt_hub::web::{self, off_thread};
 use pcmt_hub::{demo, HubStore};
 use std::net::SocketAddr;
 #[cfg(test)]
@@ -149,7 +149,7 @@ impl Database {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // `kind` follows the address in the line saying where the hub listens.
-    let (storage, kind): (server::Storage, &str) = match Database::of(&args)? {
+    let (storage, kind): (web::Storage, &str) = match Database::of(&args)? {
         Database::Sqlite(path) => (Arc::new(HubStore::open(&path)?), ""),
         Database::Postgres(url) => {
             let pool_size = args.pool_size;
@@ -170,7 +170,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
 async fn run_with(
     args: Args,
-    storage: server::Storage,
+    storage: web::Storage,
     kind: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
@@ -263,7 +263,7 @@ async fn run_with(
     // from it (the rest of the line, on SQLite).
     println!("pcmt-hub listening on {url}{kind}");
     tokio::select! {
-        r = listener.serve(server::router(storage)) => r?,
+        r = listener.serve(web::router(storage)) => r?,
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
     Ok(())
@@ -271,7 +271,7 @@ async fn run_with(
 
 /// Runs an office tool on the storage off the async workers.
 async fn on_blocking<T: Send + 'static>(
-    storage: server::Storage,
+    storage: web::Storage,
     work: impl FnOnce(&dyn pcmt_hub::HubStorage) -> Result<T, pcmt_hub::HubError> + Send + 'static,
 ) -> Result<T, Box<dyn std::error::Error>> {
     Ok(off_thread(storage, work).await??)
@@ -280,7 +280,7 @@ async fn on_blocking<T: Send + 'static>(
 /// The bound port, plain or with the office's certificate.
 enum Listener {
     Http(tokio::net::TcpListener),
-    Https(std::net::TcpListener, server::RustlsConfig),
+    Https(std::net::TcpListener, web::RustlsConfig),
 }
 
 impl Listener {
@@ -289,7 +289,7 @@ impl Listener {
     async fn bind(args: &Args) -> Result<Self, Box<dyn std::error::Error>> {
         match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => {
-                let config = server::tls_config(cert, key).await.map_err(|e| {
+                let config = web::tls_config(cert, key).await.map_err(|e| {
                     format!(
                         "--tls-cert {} --tls-key {}: {e}",
                         cert.display(),
@@ -316,8 +316,8 @@ impl Listener {
 
     async fn serve(self, router: axum::Router) -> std::io::Result<()> {
         match self {
-            Self::Http(l) => server::serve_router(l, router).await,
-            Self::Https(l, config) => server::serve_tls(l, config, router).await,
+            Self::Http(l) => web::serve_router(l, router).await,
+            Self::Https(l, config) => web::serve_tls(l, config, router).await,
         }
     }
 }
