@@ -58,11 +58,11 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         Ok(())
     }
 
+    /// Taken by [`WriteTx::append_changes`] itself, in the same statement:
+    /// the lock is then held from the server's first step of the insert to
+    /// the commit, with no round trip to the hub (which a busy machine may
+    /// deschedule) while every other push waits for it.
     fn lock_feed(&mut self) -> Result<(), HubError> {
-        self.execute(
-            "SELECT pg_advisory_xact_lock($1, $2)",
-            &[&LOCK_CLASS, &FEED_LOCK],
-        )?;
         Ok(())
     }
 
@@ -77,14 +77,25 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         let hashes: Vec<&[u8]> = changes.iter().map(|c| c.hash.as_slice()).collect();
         let bytes: Vec<&[u8]> = changes.iter().map(|c| c.bytes.as_slice()).collect();
         let origins: Vec<&str> = changes.iter().map(|c| c.origin.as_str()).collect();
+        // The feed lock (a materialised CTE, so taken once, and before any
+        // row reaches the insert and draws its position): see `super`.
         let added = self.execute(
-            "INSERT INTO changes (doc_id, commune, hash, bytes, origin)
+            "WITH feed AS MATERIALIZED (SELECT pg_advisory_xact_lock($6, $7))
+             INSERT INTO changes (doc_id, commune, hash, bytes, origin)
              SELECT u.doc_id, u.commune, u.hash, u.bytes, u.origin
-             FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::text[])
+             FROM feed, unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::text[])
                   WITH ORDINALITY AS u(doc_id, commune, hash, bytes, origin, n)
              ORDER BY u.n
              ON CONFLICT (hash) DO NOTHING",
-            &[&doc_ids, &communes, &hashes, &bytes, &origins],
+            &[
+                &doc_ids,
+                &communes,
+                &hashes,
+                &bytes,
+                &origins,
+                &LOCK_CLASS,
+                &FEED_LOCK,
+            ],
         )?;
         Ok(u32::try_from(added).unwrap_or(u32::MAX))
     }
