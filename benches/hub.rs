@@ -506,6 +506,7 @@ fn workload(
             protocol: PROTOCOL_VERSION,
             code: code.clone(),
             device: id,
+            previous_token: None,
         };
         let enrolled = wire::encode(&req)
             .map_err(|e| e.to_string())

@@ -32,12 +32,14 @@ impl HttpTransport {
         Ok(Self::new(base_url)?.presenting(token))
     }
 
-    /// Trades the office's one-time code for this device's token and scope.
+    /// Trades the office's one-time code for this device's token and scope,
+    /// as a device the hub does not know yet (no previous token).
     pub fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, SyncError> {
         let req = EnrolRequest {
             protocol: PROTOCOL_VERSION,
             code: code.to_string(),
             device,
+            previous_token: None,
         };
         wire::decode(&self.post(ENROL_PATH, wire::encode(&req)?, self.token.as_deref())?)
     }

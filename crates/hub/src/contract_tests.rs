@@ -57,6 +57,8 @@ on_both_stores!(
     an_expired_code_is_refused_and_a_revoked_token_too,
     a_revoked_device_enrols_again_with_a_new_code,
     a_lost_device_is_refused_for_good_and_never_enrols_again,
+    a_colleagues_device_id_is_not_taken_over_with_another_code,
+    the_office_and_uplink_ids_are_never_enrolled,
     a_write_to_another_communes_record_is_refused_even_when_the_envelope_lies,
     concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change,
     a_push_logs_one_entry_per_changed_document_with_its_tablet_and_officer,
@@ -278,7 +280,7 @@ fn a_code_enrols_one_device_once_and_the_token_authenticates(hub: &dyn HubStorag
     let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
     assert_eq!(code.len(), "XXXXX-XXXXX".len());
     let device = Uuid::now_v7();
-    let e = hub.enrol(&code.to_lowercase(), device).unwrap();
+    let e = hub.enrol(&code.to_lowercase(), device, None).unwrap();
     assert_eq!(
         (e.communes.clone(), e.officer.as_str()),
         (communes(), "A Lưu")
@@ -291,7 +293,7 @@ fn a_code_enrols_one_device_once_and_the_token_authenticates(hub: &dyn HubStorag
         }
     );
     assert!(matches!(
-        hub.enrol(&code, Uuid::now_v7()),
+        hub.enrol(&code, Uuid::now_v7(), None),
         Err(HubError::Unauthorized(_))
     ));
     assert!(matches!(
@@ -303,12 +305,12 @@ fn a_code_enrols_one_device_once_and_the_token_authenticates(hub: &dyn HubStorag
 fn an_expired_code_is_refused_and_a_revoked_token_too(hub: &dyn HubStorage) {
     let old = hub.issue_code(&communes(), "A Lưu", -1).unwrap();
     assert!(matches!(
-        hub.enrol(&old, Uuid::now_v7()),
+        hub.enrol(&old, Uuid::now_v7(), None),
         Err(HubError::Unauthorized(_))
     ));
     let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
     let device = Uuid::now_v7();
-    let e = hub.enrol(&code, device).unwrap();
+    let e = hub.enrol(&code, device, None).unwrap();
     assert!(hub.revoke(device).unwrap());
     assert!(matches!(hub.authenticate(&e.token), Err(HubError::Revoked)));
 }
@@ -316,12 +318,21 @@ fn an_expired_code_is_refused_and_a_revoked_token_too(hub: &dyn HubStorage) {
 fn a_revoked_device_enrols_again_with_a_new_code(hub: &dyn HubStorage) {
     let device = Uuid::now_v7();
     let first = hub
-        .enrol(&hub.issue_code(&communes(), "A Lưu", 3600).unwrap(), device)
+        .enrol(
+            &hub.issue_code(&communes(), "A Lưu", 3600).unwrap(),
+            device,
+            None,
+        )
         .unwrap();
     assert!(hub.revoke(device).unwrap());
     assert!(!hub.revoke(device).unwrap(), "already revoked");
+    // It proves it is that device with its previous (revoked) token.
     let again = hub
-        .enrol(&hub.issue_code(&communes(), "A Lưu", 3600).unwrap(), device)
+        .enrol(
+            &hub.issue_code(&communes(), "A Lưu", 3600).unwrap(),
+            device,
+            Some(&first.token),
+        )
         .unwrap();
     assert_eq!(hub.authenticate(&again.token).unwrap().device, device);
     assert!(
@@ -336,9 +347,18 @@ fn a_revoked_device_enrols_again_with_a_new_code(hub: &dyn HubStorage) {
 fn a_lost_device_is_refused_for_good_and_never_enrols_again(hub: &dyn HubStorage) {
     let (lost, other) = (Uuid::now_v7(), Uuid::now_v7());
     let e = hub
-        .enrol(&hub.issue_code(&communes(), "A Lưu", 3600).unwrap(), lost)
+        .enrol(
+            &hub.issue_code(&communes(), "A Lưu", 3600).unwrap(),
+            lost,
+            None,
+        )
         .unwrap();
-    hub.enrol(&hub.issue_code(&communes(), "Y Hoa", 3600).unwrap(), other)
+    let other_first = hub
+        .enrol(
+            &hub.issue_code(&communes(), "Y Hoa", 3600).unwrap(),
+            other,
+            None,
+        )
         .unwrap();
     assert!(!hub.mark_lost(Uuid::now_v7()).unwrap(), "no such device");
     assert!(hub.mark_lost(lost).unwrap());
@@ -361,17 +381,91 @@ fn a_lost_device_is_refused_for_good_and_never_enrols_again(hub: &dyn HubStorage
     assert!(!hub.revoke(lost).unwrap(), "marking lost also revoked it");
 
     let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
-    assert!(matches!(hub.enrol(&code, lost), Err(HubError::Lost)));
+    assert!(matches!(hub.enrol(&code, lost, None), Err(HubError::Lost)));
     assert!(matches!(hub.authenticate(&e.token), Err(HubError::Lost)));
     // The refused enrolment did not use the code up: another device may.
-    let fresh = hub.enrol(&code, Uuid::now_v7()).unwrap();
+    let fresh = hub.enrol(&code, Uuid::now_v7(), None).unwrap();
     assert!(hub.authenticate(&fresh.token).is_ok());
     // Revoking is not losing: a revoked device still enrols again.
     assert!(hub.revoke(other).unwrap());
     let again = hub
-        .enrol(&hub.issue_code(&communes(), "Y Hoa", 3600).unwrap(), other)
+        .enrol(
+            &hub.issue_code(&communes(), "Y Hoa", 3600).unwrap(),
+            other,
+            Some(&other_first.token),
+        )
         .unwrap();
     assert_eq!(hub.authenticate(&again.token).unwrap().device, other);
+}
+
+/// A tablet chooses its own device id. An officer holding a valid code
+/// (their own, for their own communes) sends a colleague's device id, known
+/// from a shared report or the audit page, to take over the id that marks
+/// the colleague's changes and to cut the colleague off. Refused, with or
+/// without a wrong token, and whether the colleague is revoked or not;
+/// nothing changes and the code stays unused.
+fn a_colleagues_device_id_is_not_taken_over_with_another_code(hub: &dyn HubStorage) {
+    let colleague = Uuid::now_v7();
+    let theirs = hub
+        .enrol(
+            &hub.issue_code(&communes(), "A Lưu", 3600).unwrap(),
+            colleague,
+            None,
+        )
+        .unwrap();
+    let mine = hub
+        .enrol(
+            &hub.issue_code(&communes(), "Y Hoa", 3600).unwrap(),
+            Uuid::now_v7(),
+            None,
+        )
+        .unwrap();
+    let logged = district_log(hub).len();
+    let code = hub.issue_code(&communes(), "Y Hoa", 3600).unwrap();
+    let logged_with_code = district_log(hub).len();
+    assert_eq!(logged_with_code, logged + 1, "the code's issue is logged");
+
+    for proof in [None, Some(mine.token.as_str()), Some("forged")] {
+        let refused = hub.enrol(&code, colleague, proof);
+        let Err(HubError::Unauthorized(why)) = refused else {
+            panic!("a takeover with {proof:?} as proof: {refused:?}");
+        };
+        assert!(!why.contains("A Lưu"), "names no one: {why}");
+    }
+    assert_eq!(hub.authenticate(&theirs.token).unwrap().device, colleague);
+    assert_eq!(district_log(hub).len(), logged_with_code, "nothing logged");
+
+    // Revoked, the colleague's id is no freer.
+    assert!(hub.revoke(colleague).unwrap());
+    let logged_revoked = district_log(hub).len();
+    assert!(matches!(
+        hub.enrol(&code, colleague, None),
+        Err(HubError::Unauthorized(_))
+    ));
+    assert!(matches!(
+        hub.authenticate(&theirs.token),
+        Err(HubError::Revoked)
+    ));
+    assert_eq!(district_log(hub).len(), logged_revoked);
+
+    // The refusals did not use the code up.
+    let fresh = hub.enrol(&code, Uuid::now_v7(), None).unwrap();
+    assert!(hub.authenticate(&fresh.token).is_ok());
+}
+
+/// The nil id marks the office's own tools in the feed and the audit log,
+/// `UPLINK_ORIGIN` the changes of the hub above: no tablet may be either.
+fn the_office_and_uplink_ids_are_never_enrolled(hub: &dyn HubStorage) {
+    let code = hub.issue_code(&communes(), "A Lưu", 3600).unwrap();
+    for reserved in [Uuid::nil(), crate::rules::devices::UPLINK_ORIGIN] {
+        let refused = hub.enrol(&code, reserved, None);
+        assert!(
+            matches!(refused, Err(HubError::Unauthorized(_))),
+            "{reserved}: {refused:?}"
+        );
+    }
+    let fresh = hub.enrol(&code, Uuid::now_v7(), None).unwrap();
+    assert!(hub.authenticate(&fresh.token).is_ok(), "the code is unused");
 }
 
 /// A device of Đăk Pék knows the id of a Đăk Choong record (say, from a
@@ -605,7 +699,7 @@ fn district_log(hub: &dyn HubStorage) -> Vec<Logged> {
 fn enrolled(hub: &dyn HubStorage, communes: &[&str], officer: &str) -> Scope {
     let communes: Vec<String> = communes.iter().map(|c| c.to_string()).collect();
     let code = hub.issue_code(&communes, officer, 3600).unwrap();
-    let e = hub.enrol(&code, Uuid::now_v7()).unwrap();
+    let e = hub.enrol(&code, Uuid::now_v7(), None).unwrap();
     hub.authenticate(&e.token).unwrap()
 }
 

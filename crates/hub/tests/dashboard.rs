@@ -358,7 +358,7 @@ fn tablet_pushes_a_session(hub: &dyn HubStorage, commune: &str, officer: &str) -
     use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
     use pcmt_model::{RecordKind, SessionForm, SessionInput, Topic, VenueKind};
     let code = hub.issue_code(&[commune.into()], officer, 3600).unwrap();
-    let enrolment = hub.enrol(&code, uuid::Uuid::now_v7()).unwrap();
+    let enrolment = hub.enrol(&code, uuid::Uuid::now_v7(), None).unwrap();
     let scope = hub.authenticate(&enrolment.token).unwrap();
     let id = uuid::Uuid::now_v7();
     let input = SessionInput {

@@ -102,14 +102,14 @@ impl SyncSession {
                 Phase::Renewal => match store.local_value(RENEWAL_CODE)? {
                     Some(code) => {
                         self.phase = Phase::Renewing;
-                        return Ok(Some(Outgoing::Enrol(enrol_request(code, store))));
+                        return Ok(Some(Outgoing::Enrol(enrol_request(code, store)?)));
                     }
                     None => self.phase = Phase::Enrolment,
                 },
                 Phase::Enrolment => match (store.enrolment()?, &self.code) {
                     (Some(e), _) => self.phase = running(e),
                     (None, Some(code)) => {
-                        let request = enrol_request(code.clone(), store);
+                        let request = enrol_request(code.clone(), store)?;
                         self.phase = Phase::Enrolling;
                         return Ok(Some(Outgoing::Enrol(request)));
                     }
@@ -202,12 +202,15 @@ fn running(enrolment: Enrolment) -> Phase {
     }
 }
 
-fn enrol_request(code: String, store: &Store) -> EnrolRequest {
-    EnrolRequest {
+/// A tablet enrolling again (a renewal) sends the token it holds, revoked
+/// or not, to prove to the hub that the device id is its own.
+fn enrol_request(code: String, store: &Store) -> Result<EnrolRequest, CoreError> {
+    Ok(EnrolRequest {
         protocol: PROTOCOL_VERSION,
         code,
         device: store.device_id(),
-    }
+        previous_token: store.enrolment()?.map(|e| e.token),
+    })
 }
 
 /// The hub's refusal of this tablet that `error` is, if it is one.
@@ -368,6 +371,7 @@ mod tests {
             (hub.traded[0].device, hub.traded[0].protocol),
             (device, PROTOCOL_VERSION)
         );
+        assert_eq!(hub.traded[0].previous_token, None, "a first enrolment");
         assert_eq!(
             store.access().unwrap().enrolment().unwrap(),
             Some(enrolment("t1", &[PEK]))
@@ -429,6 +433,11 @@ mod tests {
         store.access().unwrap().set_renewal_code(" SAME ").unwrap();
         sync(&store, &mut hub, None).unwrap();
         assert_eq!(hub.traded.last().map(|r| r.code.as_str()), Some("SAME"));
+        assert_eq!(
+            hub.traded.last().and_then(|r| r.previous_token.as_deref()),
+            Some("t1"),
+            "a renewal proves the device id with the token it held"
+        );
         assert_eq!(hub.tokens_presented.last().map(String::as_str), Some("t2"));
         assert_eq!(hub.pulls_from.last(), Some(&40));
         assert!(!store.access().unwrap().renewal_pending().unwrap());

@@ -79,12 +79,62 @@ pub struct PullResponse {
     pub more: bool,
 }
 
-/// A tablet trades the office's one-time code for its device token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A tablet trades the office's one-time code for its device token. A
+/// tablet the hub already knows (revoked, enrolling again) proves it is
+/// that device with the last token the hub gave it: the hub enrols a known
+/// device id only with it.
+///
+/// The field was added after the first apps shipped. Postcard is not
+/// self-describing, so `#[serde(default)]` alone does not let a hub read an
+/// older app's request (its bytes end before the field): read requests
+/// with [`EnrolRequest::decode`], which also takes that shape. An older hub
+/// ignores the trailing field.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrolRequest {
     pub protocol: u16,
     pub code: String,
     pub device: Uuid,
+    #[serde(default)]
+    pub previous_token: Option<String>,
+}
+
+/// An enrolment request as apps sent it before `previous_token`.
+#[derive(Deserialize)]
+struct EnrolRequestV1 {
+    protocol: u16,
+    code: String,
+    device: Uuid,
+}
+
+impl EnrolRequest {
+    /// Decodes a request of this shape or of the older one (no previous
+    /// token); the error is the current shape's.
+    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
+        decode::<EnrolRequest>(bytes).or_else(|e| {
+            decode::<EnrolRequestV1>(bytes)
+                .map(|old| EnrolRequest {
+                    protocol: old.protocol,
+                    code: old.code,
+                    device: old.device,
+                    previous_token: None,
+                })
+                .map_err(|_| e)
+        })
+    }
+}
+
+/// Secrets left out: the code and the token.
+impl std::fmt::Debug for EnrolRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolRequest")
+            .field("protocol", &self.protocol)
+            .field("device", &self.device)
+            .field(
+                "previous_token",
+                &self.previous_token.as_ref().map(|_| ".."),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the device keeps: its token (sent on every sync) and its scope.
@@ -137,6 +187,37 @@ fn check_size(size: usize) -> Result<(), SyncError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_enrolment_request_reads_with_or_without_the_previous_token() {
+        #[derive(Serialize)]
+        struct Older {
+            protocol: u16,
+            code: String,
+            device: Uuid,
+        }
+        let device = Uuid::now_v7();
+        let older = encode(&Older {
+            protocol: PROTOCOL_VERSION,
+            code: "ABCDE-FGHJK".into(),
+            device,
+        })
+        .unwrap();
+        let read = EnrolRequest::decode(&older).unwrap();
+        assert_eq!((read.device, read.previous_token), (device, None));
+        let current = EnrolRequest {
+            protocol: PROTOCOL_VERSION,
+            code: "ABCDE-FGHJK".into(),
+            device,
+            previous_token: Some("ab".repeat(32)),
+        };
+        assert_eq!(
+            EnrolRequest::decode(&encode(&current).unwrap()).unwrap(),
+            current
+        );
+        assert!(!format!("{current:?}").contains("abab"), "no token in logs");
+        assert!(EnrolRequest::decode(b"garbage").is_err());
+    }
 
     #[test]
     fn messages_round_trip_and_garbage_is_an_error() {

@@ -93,7 +93,7 @@ struct Fixture {
 fn withdrawn(storage: &dyn HubStorage, lose: bool) -> String {
     let device = Uuid::now_v7();
     let code = storage.issue_code(&[PEK.into()], "A Lưu", 3600).unwrap();
-    let token = storage.enrol(&code, device).unwrap().token;
+    let token = storage.enrol(&code, device, None).unwrap().token;
     if lose {
         assert!(storage.mark_lost(device).unwrap());
     } else {
@@ -277,6 +277,7 @@ fn cases(hub: &Fixture) -> Vec<Case> {
             protocol,
             code,
             device: Uuid::now_v7(),
+            previous_token: None,
         })
         .unwrap();
         add(

@@ -52,6 +52,7 @@ fn enrol_body(code: &str) -> Vec<u8> {
         protocol: PROTOCOL_VERSION,
         code: code.into(),
         device: Uuid::now_v7(),
+        previous_token: None,
     })
     .unwrap()
 }
@@ -161,11 +162,12 @@ fn a_tablet_hand_building_requests_about_another_commune_gets_nothing_of_it() {
 fn a_revoked_and_a_lost_device_are_refused_with_the_reason_the_tablet_shows() {
     let hub = hub();
     let rt = runtime();
-    let enrol = |code: &str, device: Uuid| {
+    let enrol = |code: &str, device: Uuid, previous_token: Option<&str>| {
         let body = wire::encode(&EnrolRequest {
             protocol: PROTOCOL_VERSION,
             code: code.into(),
             device,
+            previous_token: previous_token.map(str::to_string),
         })
         .unwrap();
         rt.block_on(send(&hub.app, sync_request(ENROL_PATH, None, body, None)))
@@ -187,8 +189,21 @@ fn a_revoked_and_a_lost_device_are_refused_with_the_reason_the_tablet_shows() {
     let r = pull(&hub.token);
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(header_of(&r, REFUSAL_HEADER), REFUSAL_REVOKED);
-    // Revoked, the officer enrols the same tablet again with a new code.
-    let r = enrol(&new_code(), hub.device);
+    // Another tablet cannot take the revoked id over: without the token
+    // the hub gave it, the id is refused in Vietnamese first, naming no one.
+    let code = new_code();
+    let r = enrol(&code, hub.device, None);
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let reason = String::from_utf8(rt.block_on(body_of(r))).unwrap();
+    assert!(
+        reason.contains("Mã thiết bị này đã được đăng ký cho một máy khác")
+            && reason.contains("enrolled to another tablet")
+            && !reason.contains("A Lưu"),
+        "{reason}"
+    );
+    // Revoked, the officer enrols the same tablet again with a new code;
+    // the tablet proves the id with its revoked token.
+    let r = enrol(&code, hub.device, Some(&hub.token));
     assert_eq!(r.status(), StatusCode::OK);
     let again: Enrolment = wire::decode(&rt.block_on(body_of(r))).unwrap();
     assert_eq!(pull(&again.token).status(), StatusCode::OK);
@@ -199,7 +214,7 @@ fn a_revoked_and_a_lost_device_are_refused_with_the_reason_the_tablet_shows() {
     assert_eq!(header_of(&r, REFUSAL_HEADER), REFUSAL_LOST);
     let code = new_code();
     let before = fingerprint(&hub.store);
-    let r = enrol(&code, hub.device);
+    let r = enrol(&code, hub.device, Some(&again.token));
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(header_of(&r, REFUSAL_HEADER), REFUSAL_LOST);
     let reason = String::from_utf8(rt.block_on(body_of(r))).unwrap();
@@ -208,7 +223,7 @@ fn a_revoked_and_a_lost_device_are_refused_with_the_reason_the_tablet_shows() {
         "{reason}"
     );
     assert_eq!(fingerprint(&hub.store), before, "the code was not used");
-    assert_eq!(enrol(&code, Uuid::now_v7()).status(), StatusCode::OK);
+    assert_eq!(enrol(&code, Uuid::now_v7(), None).status(), StatusCode::OK);
 }
 
 #[test]

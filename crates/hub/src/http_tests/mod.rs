@@ -65,7 +65,7 @@ pub(super) fn seed(storage: &dyn HubStorage) -> Seeded {
     let pek = storage
         .issue_code(&[PEK.into()], "A Lưu", 3600)
         .expect("a code");
-    let token = storage.enrol(&pek, device).expect("enrolled").token;
+    let token = storage.enrol(&pek, device, None).expect("enrolled").token;
     let code = storage
         .issue_code(&[PEK.into()], "Y Hoa", 3600)
         .expect("a code");

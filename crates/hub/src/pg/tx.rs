@@ -176,6 +176,22 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         Ok(())
     }
 
+    /// FOR UPDATE: two enrolments of one id take turns, the second checked
+    /// against the token the first stored.
+    fn device_token_hash(&mut self, device: &str) -> Result<Option<Vec<u8>>, HubError> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT token_hash FROM devices WHERE id = $1 FOR UPDATE",
+                &[&device],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    /// A fresh id inserted by another enrolment meanwhile (no row to lock
+    /// when this one looked) makes the insert wait for that commit, then
+    /// store nothing.
     fn put_device(
         &mut self,
         device: &str,
@@ -183,14 +199,17 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         communes_json: &str,
         officer: &str,
         at: i64,
-    ) -> Result<(), HubError> {
-        self.execute(
+        fresh: bool,
+    ) -> Result<bool, HubError> {
+        let sql = if fresh {
             "INSERT INTO devices (id, token_hash, communes, officer, enrolled_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, communes = excluded.communes,
-               officer = excluded.officer, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-            &[&device, &token_hash, &communes_json, &officer, &at],
-        )?;
-        Ok(())
+             ON CONFLICT (id) DO NOTHING"
+        } else {
+            "UPDATE devices SET token_hash = $2, communes = $3, officer = $4, enrolled_at = $5,
+               revoked_at = NULL WHERE id = $1"
+        };
+        let stored = self.execute(sql, &[&device, &token_hash, &communes_json, &officer, &at])?;
+        Ok(stored == 1)
     }
 
     fn withdraw(

@@ -123,6 +123,43 @@ pub fn not_lost(lost: Option<bool>) -> Result<(), HubError> {
     }
 }
 
+/// Device ids no tablet may enrol as: the nil id marks the office's own
+/// tools, [`UPLINK_ORIGIN`] the changes of the hub above.
+pub fn not_reserved(device: Uuid) -> Result<(), HubError> {
+    if device.is_nil() || device == UPLINK_ORIGIN {
+        return Err(HubError::Unauthorized(
+            "Mã thiết bị này dành riêng cho máy chủ, không dùng cho máy tính bảng. \
+             / This device id is reserved and cannot be enrolled."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A tablet chooses its own device id, so an id the hub already knows is
+/// enrolled again only by the device that holds it: `previous_token` must
+/// be the last token the hub gave that id (revoked or not). `stored` is the
+/// hash of that token, `None` for an id the hub has never seen. The
+/// refusal names no one.
+pub fn proves_device(stored: Option<&[u8]>, previous_token: Option<&str>) -> Result<(), HubError> {
+    match (stored, previous_token) {
+        (None, _) => Ok(()),
+        (Some(stored), Some(token)) if hash(token) == stored => Ok(()),
+        (Some(_), _) => Err(taken()),
+    }
+}
+
+/// The refusal of an enrolment as a device id held by another tablet.
+pub fn taken() -> HubError {
+    HubError::Unauthorized(
+        "Mã thiết bị này đã được đăng ký cho một máy khác; máy đăng ký lại phải \
+         chứng minh là chính máy đó. Hãy liên hệ văn phòng huyện. \
+         / This device id is enrolled to another tablet; re-enrolling it needs \
+         that tablet's proof. Contact the district office."
+            .into(),
+    )
+}
+
 /// The enrolment handed to the device once its token is stored.
 pub fn enrolment(token: String, communes: &str, officer: String) -> Result<Enrolment, HubError> {
     Ok(Enrolment {
@@ -143,5 +180,22 @@ mod tests {
         assert_eq!(code_hash(&shown), hashed);
         assert_eq!(code_hash(&shown.to_lowercase().replace('-', " ")), hashed);
         assert!(new_code(&[]).is_err());
+    }
+
+    #[test]
+    fn a_known_id_is_enrolled_again_only_with_its_last_token() {
+        let (token, stored) = new_token().unwrap();
+        let (other, _) = new_token().unwrap();
+        assert!(proves_device(None, None).is_ok(), "a new id");
+        assert!(proves_device(Some(&stored), Some(&token)).is_ok());
+        for wrong in [None, Some(other.as_str()), Some("")] {
+            assert!(matches!(
+                proves_device(Some(&stored), wrong),
+                Err(HubError::Unauthorized(_))
+            ));
+        }
+        assert!(not_reserved(Uuid::nil()).is_err());
+        assert!(not_reserved(UPLINK_ORIGIN).is_err());
+        assert!(not_reserved(Uuid::now_v7()).is_ok());
     }
 }

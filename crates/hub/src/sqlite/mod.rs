@@ -248,7 +248,7 @@ mod tests {
         let code = hub
             .issue_code(&["62-610-23284".into()], "A Lưu", 3600)
             .unwrap();
-        let e = hub.enrol(&code, uuid::Uuid::now_v7()).unwrap();
+        let e = hub.enrol(&code, uuid::Uuid::now_v7(), None).unwrap();
         let stored: Vec<u8> = hub
             .conn()
             .query_row("SELECT token_hash FROM devices", [], |r| r.get(0))

@@ -143,6 +143,17 @@ impl WriteTx for SqliteRows<'_> {
         Ok(())
     }
 
+    fn device_token_hash(&mut self, device: &str) -> Result<Option<Vec<u8>>, HubError> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT token_hash FROM devices WHERE id = ?1",
+                [device],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     fn put_device(
         &mut self,
         device: &str,
@@ -150,14 +161,19 @@ impl WriteTx for SqliteRows<'_> {
         communes_json: &str,
         officer: &str,
         at: i64,
-    ) -> Result<(), HubError> {
-        self.0.execute(
+        fresh: bool,
+    ) -> Result<bool, HubError> {
+        let sql = if fresh {
             "INSERT INTO devices (id, token_hash, communes, officer, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(id) DO UPDATE SET token_hash = excluded.token_hash, communes = excluded.communes,
-               officer = excluded.officer, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-            params![device, token_hash, communes_json, officer, at],
-        )?;
-        Ok(())
+             ON CONFLICT(id) DO NOTHING"
+        } else {
+            "UPDATE devices SET token_hash = ?2, communes = ?3, officer = ?4, enrolled_at = ?5,
+               revoked_at = NULL WHERE id = ?1"
+        };
+        let stored = self
+            .0
+            .execute(sql, params![device, token_hash, communes_json, officer, at])?;
+        Ok(stored == 1)
     }
 
     fn withdraw(

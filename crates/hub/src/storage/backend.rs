@@ -80,8 +80,14 @@ pub trait WriteTx: RowWriter {
     /// A code's row, locked until the commit where rows can be locked.
     fn code(&mut self, code_hash: &[u8]) -> Result<Option<CodeRow>, HubError>;
     fn use_code(&mut self, code_hash: &[u8], device: &str) -> Result<(), HubError>;
-    /// Inserts a device, or gives an existing one a new token, communes
-    /// and officer and lifts a revocation.
+    /// The hash of the last token a device was given, revoked or not (None:
+    /// no such device), locking its row until the commit where rows can be
+    /// locked.
+    fn device_token_hash(&mut self, device: &str) -> Result<Option<Vec<u8>>, HubError>;
+    /// With `fresh`, inserts a device the hub did not hold, and stores
+    /// nothing (false) if another transaction inserted that id meanwhile;
+    /// otherwise gives the existing device a new token, communes and
+    /// officer and lifts a revocation. Whether the device was stored.
     fn put_device(
         &mut self,
         device: &str,
@@ -89,7 +95,8 @@ pub trait WriteTx: RowWriter {
         communes_json: &str,
         officer: &str,
         at: i64,
-    ) -> Result<(), HubError>;
+        fresh: bool,
+    ) -> Result<bool, HubError>;
     /// Withdraws a device not yet withdrawn that way; its officer and
     /// communes (JSON) when it was.
     fn withdraw(

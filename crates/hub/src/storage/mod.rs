@@ -48,7 +48,12 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
         valid_secs: i64,
     ) -> Result<String, HubError>;
     /// Trades a code for a device token, once.
-    fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError>;
+    fn enrol(
+        &self,
+        code: &str,
+        device: Uuid,
+        previous_token: Option<&str>,
+    ) -> Result<Enrolment, HubError>;
     /// The scope of the device holding `token`.
     fn authenticate(&self, token: &str) -> Result<Scope, HubError>;
     /// The office withdraws a device (officer left, token leaked); false

@@ -199,22 +199,40 @@ impl<B: Backend> HubStorage for Hub<B> {
 
     /// A used, expired or unknown code gets the same refusal, so a guesser
     /// learns nothing. A device marked lost is refused before its code is
-    /// looked at, so the code stays unused.
-    fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, HubError> {
+    /// looked at, so the code stays unused; so are a reserved id and an id
+    /// the hub knows that the request does not prove it holds (its previous
+    /// token): a valid code never takes over a colleague's device id.
+    fn enrol(
+        &self,
+        code: &str,
+        device: Uuid,
+        previous_token: Option<&str>,
+    ) -> Result<Enrolment, HubError> {
         let hashed = code_hash(code);
         let id = device.to_string();
         let (token, code_row) = self.backend.write(|tx| {
             devices::not_lost(tx.device_lost(&id)?)?;
+            devices::not_reserved(device)?;
             let code_row = devices::usable_code(tx.code(&hashed)?)?;
+            // After the code: without a valid one, nothing is learnt of
+            // which ids the hub knows.
+            let known = tx.device_token_hash(&id)?;
+            devices::proves_device(known.as_deref(), previous_token)?;
             let (token, token_hash) = new_token()?;
             tx.use_code(&hashed, &id)?;
-            tx.put_device(
+            let fresh = known.is_none();
+            let stored = tx.put_device(
                 &id,
                 &token_hash,
                 &code_row.communes,
                 &code_row.officer,
                 now(),
+                fresh,
             )?;
+            if !stored {
+                // Another enrolment of this new id committed meanwhile.
+                return Err(devices::taken());
+            }
             tx.append_audit(&[Entry::enrolled(
                 device,
                 &code_row.officer,

@@ -174,11 +174,14 @@ async fn enrol(
 ) -> Result<Vec<u8>, Failure> {
     let key = address.map(Key::enrol);
     check_limit(&state.limiter, &key)?;
-    let req: EnrolRequest = wire::decode(&body)?;
+    let req = EnrolRequest::decode(&body)?;
     if req.protocol != PROTOCOL_VERSION {
         return Err(HubError::Protocol(req.protocol).into());
     }
-    let enrolment = blocking(state.storage, move |s| s.enrol(&req.code, req.device)).await;
+    let enrolment = blocking(state.storage, move |s| {
+        s.enrol(&req.code, req.device, req.previous_token.as_deref())
+    })
+    .await;
     if count_failure(&state.limiter, &key, &enrolment) {
         tokio::time::sleep(state.limiter.limits.failure_delay).await;
     }
