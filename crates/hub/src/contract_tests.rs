@@ -65,6 +65,7 @@ on_both_stores!(
     a_repeated_or_refused_push_logs_nothing,
     the_audit_log_is_read_within_the_staff_members_unit_filtered_and_paged,
     a_newer_apps_record_is_refused_until_the_hub_is_updated,
+    a_change_over_the_record_limit_is_refused_and_stores_nothing,
 );
 
 pub(crate) fn session_doc(commune: &str) -> (Uuid, AutoCommit) {
@@ -1072,6 +1073,41 @@ fn a_newer_apps_record_is_refused_until_the_hub_is_updated(hub: &dyn HubStorage)
     let refused = hub
         .push(&office(), &push_of(newer, PEK, &mut newer_doc))
         .expect_err("a newer schema is refused");
+    assert!(matches!(refused, HubError::Rejected { .. }), "{refused}");
+    assert_eq!(hub.document_count().unwrap(), 0);
+    assert!(pull(hub, &[PEK], 0).docs.is_empty());
+}
+
+/// A change too big for any batch to carry (past `MAX_BATCH_BYTES`) is
+/// refused at the push, whole: stored, it would stop every pull of its
+/// commune at the message limit, for good.
+fn a_change_over_the_record_limit_is_refused_and_stores_nothing(hub: &dyn HubStorage) {
+    use automerge::transaction::Transactable;
+    use pcmt_core::sync::wire::MAX_BATCH_BYTES;
+    const PEK: &str = "62-610-23284";
+    let (id, mut doc) = session_doc(PEK);
+    // Bytes that do not compress, so the change itself is this large.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: Vec<u8> = (0..MAX_BATCH_BYTES + 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    doc.put(
+        automerge::ROOT,
+        "notes",
+        automerge::ScalarValue::Bytes(noise),
+    )
+    .unwrap();
+    let push = push_of(id, PEK, &mut doc);
+    assert!(push.docs[0]
+        .changes
+        .iter()
+        .any(|c| c.len() > MAX_BATCH_BYTES));
+    let refused = hub.push(&office(), &push).expect_err("over the limit");
     assert!(matches!(refused, HubError::Rejected { .. }), "{refused}");
     assert_eq!(hub.document_count().unwrap(), 0);
     assert!(pull(hub, &[PEK], 0).docs.is_empty());

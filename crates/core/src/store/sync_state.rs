@@ -70,11 +70,14 @@ impl Store {
                 .ok_or_else(|| doc_error(&id, DocError::BadValue("kind")))?;
             let commune: String = row.get(2)?;
             let changes = DocChanges::since(uuid, kind, &commune, &mut doc, &hub_heads);
-            size += changes.changes.iter().map(Vec::len).sum::<usize>();
-            out.push((changes, doc.get_heads()));
-            if size >= max_bytes {
+            let bytes = changes.changes.iter().map(Vec::len).sum::<usize>();
+            // Past the budget, the record waits for the next push (which
+            // it opens alone if need be): no push grows past the limit.
+            if !out.is_empty() && size + bytes > max_bytes {
                 break;
             }
+            size += bytes;
+            out.push((changes, doc.get_heads()));
         }
         Ok(out)
     }

@@ -444,3 +444,22 @@ fn a_corrupt_document_is_reported_and_the_rest_still_rebuild() {
     let list = s.list_sessions(&ListFilter::default(), 10, 0).unwrap();
     assert_eq!(list.iter().map(|r| r.id).collect::<Vec<_>>(), vec![good.id]);
 }
+
+/// A record that would take a push past its budget waits for the next
+/// push, which it then opens alone: a small record followed by a large one
+/// never make one push past the message limit.
+#[test]
+fn a_record_that_would_pass_the_push_budget_waits_for_the_next_push() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    s.create_session(&input("Trường THCS Đăk Pék"), &author(), today())
+        .unwrap();
+    s.create_session(&input("Nhà văn hóa thôn Đăk Ung"), &author(), today())
+        .unwrap();
+    let all = s.pending_changes(None, usize::MAX).unwrap();
+    assert_eq!(all.len(), 2);
+    let first: usize = all[0].0.changes.iter().map(Vec::len).sum();
+    let batch = s.pending_changes(None, first + 1).unwrap();
+    assert_eq!(batch.len(), 1, "the second waits");
+    let next = s.pending_changes(Some(batch[0].0.id), 1).unwrap();
+    assert_eq!(next.len(), 1, "alone, even over budget");
+}

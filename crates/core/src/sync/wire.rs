@@ -16,6 +16,10 @@ pub const MAX_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
 /// What a device asks per batch (before compression): about 2–3 s of a
 /// 1 Mbit/s link once compressed, so a cut loses little.
 pub const BATCH_BYTES: usize = 1024 * 1024;
+/// The most change bytes one batch carries whatever a client asks, and so
+/// the largest change a record may carry: a batch of it, with the
+/// message's own bytes, still fits in [`MAX_MESSAGE_BYTES`].
+pub const MAX_BATCH_BYTES: usize = MAX_MESSAGE_BYTES / 2;
 
 /// Automerge changes of one document, with what the hub needs to scope it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

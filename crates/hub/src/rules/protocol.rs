@@ -9,7 +9,7 @@ use crate::error::HubError;
 use automerge::{AutoCommit, Change};
 use pcmt_core::record_doc;
 use pcmt_core::sync::wire::{
-    DocChanges, PullRequest, PullResponse, PushAck, PushRequest, PROTOCOL_VERSION,
+    DocChanges, PullRequest, PullResponse, PushAck, PushRequest, MAX_BATCH_BYTES, PROTOCOL_VERSION,
 };
 use pcmt_model::Labelled;
 use uuid::Uuid;
@@ -31,6 +31,16 @@ pub fn check_push(scope: &Scope, req: &PushRequest) -> Result<(), HubError> {
     }
     if req.device != scope.device {
         return Err(HubError::Forbidden("the push names another device".into()));
+    }
+    if let Some(dc) = req
+        .docs
+        .iter()
+        .find(|d| d.changes.iter().any(|c| c.len() > MAX_BATCH_BYTES))
+    {
+        return Err(HubError::Rejected {
+            id: dc.id.to_string(),
+            reason: format!("a change is over the limit of {MAX_BATCH_BYTES} bytes for one record"),
+        });
     }
     if let Some(dc) = req
         .docs
@@ -207,14 +217,19 @@ impl Batch {
             count: 0,
             cursor: req.cursor,
             more: false,
-            max_bytes: req.max_bytes as usize,
+            // Capped: a batch the client sized past the message limit
+            // would be refused (413) at every retry.
+            max_bytes: (req.max_bytes as usize).min(MAX_BATCH_BYTES),
         }
     }
 
     /// Adds the next row; false when the batch is full (the row is left for
-    /// the next pull).
+    /// the next pull). A row that would take the batch past its budget
+    /// waits for the next, which it then opens alone if need be.
     pub fn add(&mut self, row: FeedRow) -> Result<bool, HubError> {
-        if self.count == PULL_ROWS || (self.count > 0 && self.size >= self.max_bytes) {
+        if self.count == PULL_ROWS
+            || (self.count > 0 && self.size + row.bytes.len() > self.max_bytes)
+        {
             self.more = true;
             return Ok(false);
         }
@@ -253,6 +268,11 @@ pub fn group_for_uplink(
 ) -> Result<(Vec<DocChanges>, i64), HubError> {
     let (mut docs, mut last, mut size): (Vec<DocChanges>, i64, usize) = (Vec::new(), after, 0);
     for row in rows {
+        // Past the budget, the row waits for the next push (which it opens
+        // alone if need be), so no push grows past the message limit.
+        if !docs.is_empty() && size + row.bytes.len() > max_bytes {
+            break;
+        }
         let id = Uuid::parse_str(&row.doc_id).map_err(|e| HubError::Malformed(e.to_string()))?;
         size += row.bytes.len();
         last = row.seq;
@@ -265,9 +285,6 @@ pub fn group_for_uplink(
                 changes: vec![row.bytes],
             }),
         }
-        if size >= max_bytes {
-            break;
-        }
     }
     Ok((docs, last))
 }
@@ -275,4 +292,69 @@ pub fn group_for_uplink(
 /// A pull's cursor as the stores' signed 64-bit feed positions.
 pub fn cursor(req: &PullRequest) -> Result<i64, HubError> {
     i64::try_from(req.cursor).map_err(|_| HubError::Malformed("cursor".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(seq: i64, len: usize) -> FeedRow {
+        FeedRow {
+            seq,
+            doc_id: Uuid::from_u128(seq as u128).to_string(),
+            kind: "session".into(),
+            commune: "62-610-23284".into(),
+            bytes: vec![7; len],
+        }
+    }
+
+    fn request(max_bytes: u32) -> PullRequest {
+        PullRequest {
+            protocol: PROTOCOL_VERSION,
+            device: Uuid::nil(),
+            communes: vec!["62-610-23284".into()],
+            cursor: 0,
+            max_bytes,
+        }
+    }
+
+    /// A small change then one that would pass the budget: the big one
+    /// waits and opens the next batch alone, so no batch grows past the
+    /// message limit (which would be refused at every retry).
+    #[test]
+    fn a_change_that_would_pass_the_budget_waits_for_the_next_batch() {
+        let mut batch = Batch::new(&request(1000));
+        assert!(batch.add(row(1, 10)).unwrap());
+        assert!(!batch.add(row(2, 995)).unwrap());
+        let first = batch.finish();
+        assert_eq!((first.cursor, first.more, first.docs.len()), (1, true, 1));
+        let mut next = Batch::new(&PullRequest {
+            cursor: 1,
+            ..request(1000)
+        });
+        assert!(next.add(row(2, 5000)).unwrap(), "alone, even over budget");
+        assert!(!next.add(row(3, 1)).unwrap());
+        assert_eq!(next.finish().cursor, 2);
+    }
+
+    #[test]
+    fn a_batch_is_capped_whatever_the_client_asks() {
+        let mut batch = Batch::new(&request(u32::MAX));
+        let mb = 1024 * 1024;
+        let taken = (1..=10)
+            .take_while(|&s| batch.add(row(s, mb)).unwrap())
+            .count();
+        assert_eq!(taken, MAX_BATCH_BYTES / mb);
+        let encoded = pcmt_core::sync::wire::encode(&batch.finish());
+        assert!(encoded.is_ok(), "{encoded:?}");
+    }
+
+    #[test]
+    fn an_upward_push_stops_before_a_change_that_would_pass_its_budget() {
+        let (docs, last) =
+            group_for_uplink(vec![row(1, 10), row(2, 995), row(3, 1)], 0, 1000).unwrap();
+        assert_eq!((docs.len(), last), (1, 1));
+        let (docs, last) = group_for_uplink(vec![row(2, 5000), row(3, 1)], 1, 1000).unwrap();
+        assert_eq!((docs.len(), last), (1, 2), "alone, even over budget");
+    }
 }
