@@ -117,10 +117,15 @@ fn refresh_rows(
     docs: &[automerge::AutoCommit],
     rules: &StatusRules,
 ) -> Result<(), HubError> {
+    // The readable documents, each beside its rows.
     let mut projected: Vec<Projected> = Vec::with_capacity(docs.len());
+    let mut readable = Vec::with_capacity(docs.len());
     for doc in docs {
         match projection::row_values(doc) {
-            Ok(p) => projected.push(p),
+            Ok(p) => {
+                projected.push(p);
+                readable.push(doc);
+            }
             Err(error) => left_out(doc, &error),
         }
     }
@@ -128,7 +133,7 @@ fn refresh_rows(
         .map_err(|e| tx.storage_error(e))?;
     for (person, doc) in projected
         .iter()
-        .zip(docs)
+        .zip(readable)
         .filter_map(|(p, d)| p.due_of.map(|person| (person, d)))
     {
         tx.savepoint("SAVEPOINT refresh_due")?;
