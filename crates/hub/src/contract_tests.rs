@@ -66,6 +66,7 @@ on_both_stores!(
     the_audit_log_is_read_within_the_staff_members_unit_filtered_and_paged,
     a_newer_apps_record_is_refused_until_the_hub_is_updated,
     a_change_over_the_record_limit_is_refused_and_stores_nothing,
+    a_push_naming_one_document_twice_stores_both_parts,
 );
 
 pub(crate) fn session_doc(commune: &str) -> (Uuid, AutoCommit) {
@@ -1111,4 +1112,49 @@ fn a_change_over_the_record_limit_is_refused_and_stores_nothing(hub: &dyn HubSto
     assert!(matches!(refused, HubError::Rejected { .. }), "{refused}");
     assert_eq!(hub.document_count().unwrap(), 0);
     assert!(pull(hub, &[PEK], 0).docs.is_empty());
+}
+
+/// A push may name one document twice (its changes split in two parts):
+/// the second part merges into the first's result, and both reach the
+/// document, the feed and the rows.
+fn a_push_naming_one_document_twice_stores_both_parts(hub: &dyn HubStorage) {
+    use automerge::transaction::Transactable;
+    const PEK: &str = "62-610-23284";
+    let (id, mut doc) = session_doc(PEK);
+    let first = DocChanges::since(id, RecordKind::Session, PEK, &mut doc, &[]);
+    let heads = doc.get_heads();
+    doc.put(automerge::ROOT, "attendees", 300_i64).unwrap();
+    doc.commit();
+    let second = DocChanges::since(id, RecordKind::Session, PEK, &mut doc, &heads);
+    assert!(!second.changes.is_empty());
+    let ack = hub
+        .push(
+            &office(),
+            &PushRequest {
+                protocol: PROTOCOL_VERSION,
+                device: Uuid::nil(),
+                docs: vec![first, second],
+            },
+        )
+        .unwrap();
+    assert_eq!(ack.new_changes as usize, doc.get_changes(&[]).len());
+    assert_eq!(hub.document_count().unwrap(), 1);
+    let batch = pull(hub, &[PEK], 0);
+    let mut copy = AutoCommit::new();
+    for d in &batch.docs {
+        for c in &d.changes {
+            copy.apply_changes([automerge::Change::from_bytes(c.clone()).unwrap()])
+                .unwrap();
+        }
+    }
+    assert_eq!(copy.get_heads(), doc.get_heads(), "both parts in the feed");
+    let june = pcmt_model::report::Period::month(2026, 6).unwrap();
+    let attendees = crate::storage::with_rows(hub, |rows| {
+        pcmt_core::report::compute(rows, &hub.units(), &hub.rules(), PEK, &june)
+            .unwrap()
+            .indicator(pcmt_model::report::IndicatorCode::Attendees)
+            .and_then(|i| i.value)
+    })
+    .unwrap();
+    assert_eq!(attendees, Some(300.0), "the rows of the merged document");
 }

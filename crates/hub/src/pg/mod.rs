@@ -10,8 +10,8 @@
 //! differ: push A takes seq 10, push B takes seq 11 and commits first, a
 //! reader sees 11 and moves its cursor to 11, then A commits seq 10 behind
 //! the cursor — a change that device never receives. So every push takes
-//! one transaction-level advisory lock (the feed lock) right before its
-//! first insert into `changes` and holds it until its commit; PostgreSQL
+//! one transaction-level advisory lock (the feed lock) in its insert into
+//! `changes`, before any row draws a number, and holds it until its commit; PostgreSQL
 //! releases transaction locks only after the commit is visible to others.
 //! Numbers are therefore handed out, and become visible, in one order: a
 //! reader at N can never later find a committed change below N. Rolled back

@@ -27,8 +27,9 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         let mut keys: Vec<i64> = ids.iter().map(doc_lock_key).collect();
         keys.sort_unstable();
         keys.dedup();
+        // unnest yields the sorted keys in order, one lock after another.
         self.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, n) ORDER BY n",
+            "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k",
             &[&keys],
         )?;
         Ok(())
@@ -58,16 +59,11 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         Ok(())
     }
 
-    /// Taken by [`WriteTx::append_changes`] itself, in the same statement:
-    /// the lock is then held from the server's first step of the insert to
-    /// the commit, with no round trip to the hub (which a busy machine may
-    /// deschedule) while every other push waits for it.
-    fn lock_feed(&mut self) -> Result<(), HubError> {
-        Ok(())
-    }
-
     /// In the order given: a document's changes reach the feed, and so
-    /// every puller, after the changes they depend on.
+    /// every puller, after the changes they depend on. The feed lock is
+    /// taken by this statement itself, so it is held from the server's
+    /// first step of the insert to the commit with no round trip to the hub
+    /// (which a busy machine may deschedule) while every other push waits.
     fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError> {
         if changes.is_empty() {
             return Ok(0);

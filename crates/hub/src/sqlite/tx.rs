@@ -54,10 +54,6 @@ impl WriteTx for SqliteRows<'_> {
         Ok(())
     }
 
-    fn lock_feed(&mut self) -> Result<(), HubError> {
-        Ok(())
-    }
-
     fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError> {
         let mut stmt = self.0.prepare_cached(
             "INSERT OR IGNORE INTO changes (doc_id, commune, hash, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",

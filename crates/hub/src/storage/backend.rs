@@ -56,11 +56,11 @@ pub trait WriteTx: RowWriter {
     /// The stored bytes of those of `ids` the hub holds.
     fn documents(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<u8>>, HubError>;
     fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError>;
-    /// Makes feed positions become visible in the order they are handed
-    /// out (see `crate::pg`): taken right before the feed is appended to
-    /// and held until the commit. A no-op where there is one writer.
-    fn lock_feed(&mut self) -> Result<(), HubError>;
-    /// Appends changes the feed does not hold yet; returns how many were new.
+    /// Appends changes the feed does not hold yet, in the order given;
+    /// returns how many were new. Feed positions must become visible in
+    /// the order they are handed out: one writer gives that on SQLite, the
+    /// feed lock this statement takes and holds to the commit on
+    /// PostgreSQL (see `crate::pg`).
     fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError>;
     /// The officer a device is enrolled for.
     fn officer(&mut self, device: Uuid) -> Result<Option<String>, HubError>;

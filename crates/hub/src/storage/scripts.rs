@@ -11,6 +11,7 @@ use crate::rules::devices::{
 };
 use crate::rules::protocol::{self, Batch, Writer, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS};
 use crate::rules::staff::Staff;
+use automerge::AutoCommit;
 use pcmt_core::projection::{self, Projected};
 use pcmt_core::record_doc;
 use pcmt_core::report::ReportSource;
@@ -39,17 +40,24 @@ pub(crate) fn apply(
     let ids: Vec<Uuid> = docs.iter().map(|d| d.id).collect();
     tx.lock_documents(&ids)?;
     let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let mut stored = tx.documents(&keys)?;
+    let stored = tx.documents(&keys)?;
     let origin = writer.origin();
-    let (mut written, mut entries, mut changes) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut written, mut entries, mut changes) = (
+        Vec::<(DocumentRow, AutoCommit)>::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     // Where each document stands in `written`: a push naming one document
     // twice merges the second part into the first's result.
     let mut slot: HashMap<Uuid, usize> = HashMap::new();
     let mut actor = None;
     for dc in docs {
         let id = dc.id.to_string();
-        let Some(mut merged) = protocol::merge(stored.get(&id).map(Vec::as_slice), dc, writer)?
-        else {
+        let existing = match slot.get(&dc.id) {
+            Some(&i) => Some(written[i].0.bytes.as_slice()),
+            None => stored.get(&id).map(Vec::as_slice),
+        };
+        let Some(mut merged) = protocol::merge(existing, dc, writer)? else {
             continue;
         };
         let actor = match &actor {
@@ -73,14 +81,12 @@ pub(crate) fn apply(
                 origin: origin.to_string(),
             });
         }
-        let bytes = merged.doc.save();
-        stored.insert(id.clone(), bytes.clone());
         let row = (
             DocumentRow {
                 id,
                 kind: merged.kind,
                 commune: merged.commune,
-                bytes,
+                bytes: merged.doc.save(),
             },
             merged.doc,
         );
@@ -99,8 +105,6 @@ pub(crate) fn apply(
     tx.put_documents(&rows)?;
     refresh_rows(tx, &docs, rules)?;
     tx.append_audit(&entries)?;
-    // Held to commit: see `crate::pg`.
-    tx.lock_feed()?;
     let added = tx.append_changes(&changes)?;
     Ok((added, u32::try_from(rows.len()).unwrap_or(u32::MAX)))
 }
@@ -114,7 +118,7 @@ pub(crate) fn apply(
 /// reason. A storage failure fails the push.
 fn refresh_rows(
     tx: &mut dyn WriteTx,
-    docs: &[automerge::AutoCommit],
+    docs: &[AutoCommit],
     rules: &StatusRules,
 ) -> Result<(), HubError> {
     // The readable documents, each beside its rows.
@@ -152,7 +156,7 @@ fn refresh_rows(
     Ok(())
 }
 
-fn left_out(doc: &automerge::AutoCommit, error: &pcmt_core::CoreError) {
+fn left_out(doc: &AutoCommit, error: &pcmt_core::CoreError) {
     let id = record_doc::read_header(doc)
         .map(|h| h.id.to_string())
         .unwrap_or_default();
