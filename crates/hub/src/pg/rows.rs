@@ -16,8 +16,7 @@
 use super::pool::Statements;
 use crate::error::HubError;
 use pcmt_core::projection::{
-    table_of, CheckInValues, PersonValues, Projected, RowValues, RowWriter, SessionValues,
-    SiteValues, SurveyValues, REBUILD_KEY, ROW_TABLES,
+    table_of, Projected, RowValues, RowWriter, SiteValues, REBUILD_KEY, ROW_TABLES,
 };
 use pcmt_core::report::{
     in_scope, site_from_row, Column, Columns, ReportSource, RowScope, SessionGroup, SurveyTotals,
@@ -259,6 +258,11 @@ fn of<'a, T>(rows: &[&'a RowValues], pick: impl Fn(&'a RowValues) -> Option<&'a 
     rows.iter().filter_map(|r| pick(r)).collect()
 }
 
+/// One column of the rows, as the array `unnest` reads.
+fn column<'a, T, U>(items: &[&'a T], value: impl Fn(&'a T) -> U) -> Vec<U> {
+    items.iter().map(|v| value(v)).collect()
+}
+
 fn insert_sessions<C: GenericClient>(
     w: &mut PgRows<'_, C>,
     rows: &[&RowValues],
@@ -270,8 +274,6 @@ fn insert_sessions<C: GenericClient>(
     if s.is_empty() {
         return Ok(());
     }
-    let col = |f: fn(&SessionValues) -> &str| s.iter().map(|v| f(v)).collect::<Vec<_>>();
-    let num = |f: fn(&SessionValues) -> i64| s.iter().map(|v| f(v)).collect::<Vec<_>>();
     w.exec(
         "INSERT INTO session_rows
          (id, date, commune, venue_kind, venue_name, form, attendees, women, topic, conflicted,
@@ -280,20 +282,20 @@ fn insert_sessions<C: GenericClient>(
                               $7::bigint[], $8::bigint[], $9::text[], $10::bool[], $11::text[],
                               $12::bigint[], $13::bigint[], $14::text[])",
         &[
-            &col(|v| &v.id),
-            &col(|v| &v.date),
-            &col(|v| &v.commune),
-            &col(|v| &v.venue_kind),
-            &col(|v| &v.venue_name),
-            &col(|v| &v.form),
-            &num(|v| v.attendees),
-            &num(|v| v.women),
-            &col(|v| &v.topic),
-            &s.iter().map(|v| v.conflicted).collect::<Vec<_>>(),
-            &col(|v| &v.audience),
-            &num(|v| v.materials),
-            &num(|v| v.pledges),
-            &col(|v| &v.venue_key),
+            &column(&s, |v| v.id.as_str()),
+            &column(&s, |v| v.date.as_str()),
+            &column(&s, |v| v.commune.as_str()),
+            &column(&s, |v| v.venue_kind.as_str()),
+            &column(&s, |v| v.venue_name.as_str()),
+            &column(&s, |v| v.form.as_str()),
+            &column(&s, |v| v.attendees),
+            &column(&s, |v| v.women),
+            &column(&s, |v| v.topic.as_str()),
+            &column(&s, |v| v.conflicted),
+            &column(&s, |v| v.audience.as_str()),
+            &column(&s, |v| v.materials),
+            &column(&s, |v| v.pledges),
+            &column(&s, |v| v.venue_key.as_str()),
         ],
     )
 }
@@ -309,8 +311,6 @@ fn insert_people<C: GenericClient>(
     if p.is_empty() {
         return Ok(());
     }
-    let col = |f: fn(&PersonValues) -> &str| p.iter().map(|v| f(v)).collect::<Vec<_>>();
-    let opt = |f: fn(&PersonValues) -> Option<&str>| p.iter().map(|v| f(v)).collect::<Vec<_>>();
     w.exec(
         "INSERT INTO person_rows
          (id, full_name, name_key, citizen_id, birth_date, commune, village, status, due_on, conflicted, statuses)
@@ -320,16 +320,16 @@ fn insert_people<C: GenericClient>(
                      $8::text[], $9::bool[], $10::text[])
               AS u(id, full_name, name_key, citizen_id, birth_date, commune, village, status, conflicted, statuses)",
         &[
-            &col(|v| &v.id),
-            &col(|v| &v.full_name),
-            &col(|v| &v.name_key),
-            &opt(|v| v.citizen_id.as_deref()),
-            &col(|v| &v.birth_date),
-            &col(|v| &v.commune),
-            &opt(|v| v.village.as_deref()),
-            &opt(|v| v.status.as_deref()),
-            &p.iter().map(|v| v.conflicted).collect::<Vec<_>>(),
-            &col(|v| &v.statuses),
+            &column(&p, |v| v.id.as_str()),
+            &column(&p, |v| v.full_name.as_str()),
+            &column(&p, |v| v.name_key.as_str()),
+            &column(&p, |v| v.citizen_id.as_deref()),
+            &column(&p, |v| v.birth_date.as_str()),
+            &column(&p, |v| v.commune.as_str()),
+            &column(&p, |v| v.village.as_deref()),
+            &column(&p, |v| v.status.as_deref()),
+            &column(&p, |v| v.conflicted),
+            &column(&p, |v| v.statuses.as_str()),
         ],
     )
 }
@@ -345,25 +345,22 @@ fn insert_checkins<C: GenericClient>(
     if c.is_empty() {
         return Ok(());
     }
-    let col = |f: fn(&CheckInValues) -> &str| c.iter().map(|v| f(v)).collect::<Vec<_>>();
-    let opt = |f: fn(&CheckInValues) -> Option<&str>| c.iter().map(|v| f(v)).collect::<Vec<_>>();
-    let flag = |f: fn(&CheckInValues) -> bool| c.iter().map(|v| f(v)).collect::<Vec<_>>();
     w.exec(
         "INSERT INTO checkin_rows
          (id, person, date, attended, test_result, psychosis, relapse, next_visit, conflicted, supported)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::bool[],
                               $7::bool[], $8::text[], $9::bool[], $10::bool[])",
         &[
-            &col(|v| &v.id),
-            &col(|v| &v.person),
-            &col(|v| &v.date),
-            &flag(|v| v.attended),
-            &opt(|v| v.test_result.as_deref()),
-            &flag(|v| v.psychosis),
-            &flag(|v| v.relapse),
-            &opt(|v| v.next_visit.as_deref()),
-            &flag(|v| v.conflicted),
-            &flag(|v| v.supported),
+            &column(&c, |v| v.id.as_str()),
+            &column(&c, |v| v.person.as_str()),
+            &column(&c, |v| v.date.as_str()),
+            &column(&c, |v| v.attended),
+            &column(&c, |v| v.test_result.as_deref()),
+            &column(&c, |v| v.psychosis),
+            &column(&c, |v| v.relapse),
+            &column(&c, |v| v.next_visit.as_deref()),
+            &column(&c, |v| v.conflicted),
+            &column(&c, |v| v.supported),
         ],
     )
 }
@@ -379,32 +376,28 @@ fn insert_surveys<C: GenericClient>(
     if s.is_empty() {
         return Ok(());
     }
-    let col = |f: fn(&SurveyValues) -> &str| s.iter().map(|v| f(v)).collect::<Vec<_>>();
-    let num = |f: fn(&SurveyValues) -> i64| s.iter().map(|v| f(v)).collect::<Vec<_>>();
     w.exec(
         "INSERT INTO survey_rows
          (id, date, commune, kind, sites, plants, area_m2, conflicted, area_covered_ha, replanting)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
                               $7::float8[], $8::bool[], $9::float8[], $10::bigint[])",
         &[
-            &col(|v| &v.id),
-            &col(|v| &v.date),
-            &col(|v| &v.commune),
-            &col(|v| &v.kind),
-            &num(|v| v.sites),
-            &num(|v| v.plants),
-            &s.iter().map(|v| v.area_m2).collect::<Vec<_>>(),
-            &s.iter().map(|v| v.conflicted).collect::<Vec<_>>(),
-            &s.iter().map(|v| v.area_covered_ha).collect::<Vec<_>>(),
-            &num(|v| v.replanting),
+            &column(&s, |v| v.id.as_str()),
+            &column(&s, |v| v.date.as_str()),
+            &column(&s, |v| v.commune.as_str()),
+            &column(&s, |v| v.kind.as_str()),
+            &column(&s, |v| v.sites),
+            &column(&s, |v| v.plants),
+            &column(&s, |v| v.area_m2),
+            &column(&s, |v| v.conflicted),
+            &column(&s, |v| v.area_covered_ha),
+            &column(&s, |v| v.replanting),
         ],
     )?;
     let x: Vec<&SiteValues> = s.iter().flat_map(|v| &v.site_rows).collect();
     if x.is_empty() {
         return Ok(());
     }
-    let col = |f: fn(&SiteValues) -> &str| x.iter().map(|v| f(v)).collect::<Vec<_>>();
-    let real = |f: fn(&SiteValues) -> f64| x.iter().map(|v| f(v)).collect::<Vec<_>>();
     w.exec(
         "INSERT INTO site_rows
          (survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action, action_date, replanting)
@@ -412,19 +405,19 @@ fn insert_surveys<C: GenericClient>(
                               $7::text[], $8::float8[], $9::text[], $10::bigint[], $11::text[], $12::text[],
                               $13::bool[])",
         &[
-            &col(|v| &v.survey),
-            &x.iter().map(|v| v.idx).collect::<Vec<_>>(),
-            &col(|v| &v.date),
-            &col(|v| &v.commune),
-            &real(|v| v.lat),
-            &real(|v| v.lon),
-            &x.iter().map(|v| v.polygon.as_deref()).collect::<Vec<_>>(),
-            &x.iter().map(|v| v.area_m2).collect::<Vec<_>>(),
-            &col(|v| &v.species),
-            &x.iter().map(|v| v.plants).collect::<Vec<_>>(),
-            &col(|v| &v.action),
-            &col(|v| &v.action_date),
-            &x.iter().map(|v| v.replanting).collect::<Vec<_>>(),
+            &column(&x, |v| v.survey.as_str()),
+            &column(&x, |v| v.idx),
+            &column(&x, |v| v.date.as_str()),
+            &column(&x, |v| v.commune.as_str()),
+            &column(&x, |v| v.lat),
+            &column(&x, |v| v.lon),
+            &column(&x, |v| v.polygon.as_deref()),
+            &column(&x, |v| v.area_m2),
+            &column(&x, |v| v.species.as_str()),
+            &column(&x, |v| v.plants),
+            &column(&x, |v| v.action.as_str()),
+            &column(&x, |v| v.action_date.as_str()),
+            &column(&x, |v| v.replanting),
         ],
     )
 }

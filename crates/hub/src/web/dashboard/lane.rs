@@ -93,14 +93,19 @@ mod tests {
 
     /// The lane answers, survives a page that panics, and runs pages one
     /// after the other.
-    #[test]
-    fn the_lane_answers_after_a_panicking_page_too() {
+    /// A runtime to wait in, a store and a started lane.
+    fn started() -> (tokio::runtime::Runtime, Storage, Lane) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         let storage: Storage =
             std::sync::Arc::new(crate::sqlite::HubStore::open_in_memory().unwrap());
-        let lane = Lane::start();
+        (runtime, storage, Lane::start())
+    }
+
+    #[test]
+    fn the_lane_answers_after_a_panicking_page_too() {
+        let (runtime, storage, lane) = started();
         runtime.block_on(async {
             let panicked = lane
                 .run(&storage, |_| -> Result<(), DashError> { panic!("a bug") })
@@ -117,12 +122,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn the_report_thread_runs_below_normal_priority() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let storage: Storage =
-            std::sync::Arc::new(crate::sqlite::HubStore::open_in_memory().unwrap());
-        let lane = Lane::start();
+        let (runtime, storage, lane) = started();
         let nice = runtime
             .block_on(lane.run(&storage, |_| {
                 // SAFETY: reads the calling thread's priority.
