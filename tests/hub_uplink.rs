@@ -3,12 +3,16 @@
 //! province comes back down to the commune's tablet. The district hub runs
 //! on SQLite and on PostgreSQL; the province on SQLite.
 
+use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
 use pcmt_hub::uplink::sync_upward;
+use pcmt_hub::{HubStorage, Scope};
 use pcmt_model::fixtures::{self, day};
-use pcmt_model::SessionInput;
+use pcmt_model::{RecordKind, SessionInput};
 use sotay_pcmt::{TestDevice, TestHub};
 
 const DISTRICT: [&str; 3] = ["62-610-23284", "62-610-23287", "62-610-23290"];
+/// A commune of another district (Đăk Tô), not in the district hub's tree.
+const ELSEWHERE: &str = "62-611-23311";
 
 fn records_travel_commune_to_province_and_back_through_the_district_hub(district: TestHub) {
     let province = TestHub::start();
@@ -66,4 +70,59 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub(district
     });
 }
 
-sotay_pcmt::on_both_hubs!(records_travel_commune_to_province_and_back_through_the_district_hub);
+/// The province enrols the district for more than it serves (a commune of
+/// another district among its own) and holds a record there: the district
+/// asks only for its own communes, so that record never lands in it.
+fn the_district_takes_from_the_province_only_the_communes_it_serves(district: TestHub) {
+    let province = TestHub::start();
+    let mut communes = DISTRICT.to_vec();
+    communes.push(ELSEWHERE);
+    let code = province.code_for(&communes);
+    let id = uuid::Uuid::now_v7();
+    let note = pcmt_core::record_doc::ChangeNote {
+        officer: "Công an tỉnh".into(),
+    };
+    let input = SessionInput {
+        commune: ELSEWHERE.into(),
+        ..fixtures::session("Trường THCS Đăk Tô")
+    };
+    let mut doc = pcmt_core::record_doc::new_record(
+        id,
+        ELSEWHERE,
+        &input,
+        automerge::ActorId::random(),
+        &note,
+        0,
+    )
+    .unwrap();
+    let office = Scope {
+        device: uuid::Uuid::nil(),
+        communes: vec![ELSEWHERE.into()],
+    };
+    province
+        .storage
+        .push(
+            &office,
+            &PushRequest {
+                protocol: PROTOCOL_VERSION,
+                device: uuid::Uuid::nil(),
+                docs: vec![DocChanges::since(
+                    id,
+                    RecordKind::Session,
+                    ELSEWHERE,
+                    &mut doc,
+                    &[],
+                )],
+            },
+        )
+        .unwrap();
+
+    let down = sync_upward(&*district.storage, &province.url, Some(&code)).unwrap();
+    assert_eq!(down.received_records, 0, "{down:?}");
+    assert_eq!(district.storage.document_count().unwrap(), 0);
+}
+
+sotay_pcmt::on_both_hubs!(
+    records_travel_commune_to_province_and_back_through_the_district_hub,
+    the_district_takes_from_the_province_only_the_communes_it_serves,
+);

@@ -7,7 +7,7 @@
 
 use crate::error::HubError;
 pub use crate::rules::devices::UPLINK_ORIGIN;
-use crate::rules::protocol::UPLINK_PULL_KEY;
+use crate::rules::protocol::{Writer, UPLINK_PULL_KEY};
 use crate::storage::HubStorage;
 use pcmt_core::http::HttpTransport;
 use pcmt_core::sync::wire::{Enrolment, PullRequest, PushRequest, BATCH_BYTES, PROTOCOL_VERSION};
@@ -54,10 +54,16 @@ pub struct Uplink {
 }
 
 impl Uplink {
-    pub fn new(communes: Vec<String>) -> Self {
+    /// A run pulling the communes the hub above enrolled this hub for that
+    /// this hub serves: the hub above would have every other refused.
+    pub fn new(hub: &dyn HubStorage, enrolled: Vec<String>) -> Self {
+        let units = hub.units();
         Self {
             phase: Phase::Push,
-            communes,
+            communes: enrolled
+                .into_iter()
+                .filter(|c| Writer::Above(&units).may_change(c))
+                .collect(),
             in_flight: 0,
             report: SyncReport::default(),
         }
@@ -140,7 +146,7 @@ pub fn sync_upward(
         }
     };
     let mut transport = HttpTransport::with_token(base_url, &enrolment.token).map_err(upstream)?;
-    let mut run = Uplink::new(enrolment.communes);
+    let mut run = Uplink::new(hub, enrolment.communes);
     loop {
         let Some(request) = run.next(hub)? else {
             return Ok(run.report);
