@@ -5,7 +5,7 @@
 
 use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
 use pcmt_hub::uplink::sync_upward;
-use pcmt_hub::{HubStorage, Scope};
+use pcmt_hub::{HubError, Scope};
 use pcmt_model::fixtures::{self, day};
 use pcmt_model::{RecordKind, SessionInput};
 use sotay_pcmt::{TestDevice, TestHub};
@@ -122,7 +122,26 @@ fn the_district_takes_from_the_province_only_the_communes_it_serves(district: Te
     assert_eq!(district.storage.document_count().unwrap(), 0);
 }
 
+/// Upward sync carries the district's records off the machine: over plain
+/// HTTP only to a hub on this machine, refused before anything is sent
+/// (the code is not spent, nothing is kept).
+fn the_district_syncs_upward_over_plain_http_only_on_this_machine(district: TestHub) {
+    let province = TestHub::start();
+    let code = province.code_for(&DISTRICT);
+    for url in ["http://192.0.2.1:8787", "http://127.0.0.1@192.0.2.1:8787"] {
+        let err = sync_upward(&*district.storage, url, Some(&code)).unwrap_err();
+        assert!(
+            matches!(&err, HubError::Upstream(m) if m.contains("https://")),
+            "{url}: {err}"
+        );
+    }
+    assert_eq!(district.storage.meta("uplink").unwrap(), None);
+    // The province's own address is on this machine: its code still works.
+    sync_upward(&*district.storage, &province.url, Some(&code)).unwrap();
+}
+
 sotay_pcmt::on_both_hubs!(
+    the_district_syncs_upward_over_plain_http_only_on_this_machine,
     records_travel_commune_to_province_and_back_through_the_district_hub,
     the_district_takes_from_the_province_only_the_communes_it_serves,
 );

@@ -48,6 +48,10 @@ pub enum SyncError {
     /// Too many failed attempts from this network; wait before trying again.
     #[error("too many failed attempts; retry in {retry_after_s} s")]
     TooManyAttempts { retry_after_s: u64 },
+    /// An `http://` address of another machine: refused before anything
+    /// is sent (`pcmt_model::check_hub_address`).
+    #[error("a hub on another machine needs an https:// address")]
+    PlainHttp,
 }
 
 /// How the hub names a refusal the tablet must tell apart (sent in the
@@ -101,6 +105,11 @@ impl SyncError {
                 Lang::Vi => format!("Máy chủ từ chối ({status}): {message}. Dữ liệu chưa gửi vẫn còn trên máy."),
                 Lang::En => format!("The hub refused ({status}): {message}. Unsent data is kept on this device."),
             },
+            SyncError::PlainHttp => pcmt_model::FieldError::new(
+                pcmt_model::Field::HubUrl,
+                pcmt_model::Problem::PlainHttp,
+            )
+            .message(lang),
             SyncError::Malformed(_) | SyncError::TooLarge { .. } => lang
                 .pick(
                     "Máy chủ trả lời không hợp lệ. Dữ liệu trên máy không bị ảnh hưởng; hãy báo cán bộ kỹ thuật.",
