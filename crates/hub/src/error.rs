@@ -39,4 +39,11 @@ pub enum HubError {
     Random(String),
     #[error("the higher hub: {0}")]
     Upstream(String),
+    /// A file the hub keeps outside its database (the uplink's token).
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }

@@ -66,6 +66,12 @@ struct Args {
     /// The one-time code the hub above issued for this hub.
     #[arg(long, requires = "sync_up")]
     uplink_code: Option<String>,
+    /// Where the token the hub above gives this hub is kept: a file of its
+    /// own, readable by the hub's user only, never the database (the token
+    /// must be presented, so it cannot be kept as a hash). Keep it out of
+    /// the database's backups.
+    #[arg(long, value_name = "PATH", default_value = "pcmt-hub-uplink.token")]
+    uplink_token_file: PathBuf,
     /// Office tool: withdraw a device (officer left, token leaked) and exit.
     /// The officer may enrol it again with a new code.
     #[arg(long, value_name = "DEVICE_ID")]
@@ -209,9 +215,10 @@ async fn run_with(
     }
     if let Some(url) = args.sync_up.clone() {
         let code = args.uplink_code.clone();
+        let token_file = pcmt_hub::uplink::TokenFile::new(&args.uplink_token_file);
         let shown = url.clone();
         let report = on_blocking(storage, move |s| {
-            pcmt_hub::uplink::sync_upward(s, &url, code.as_deref())
+            pcmt_hub::uplink::sync_upward(s, &url, code.as_deref(), &token_file)
         })
         .await?;
         println!(

@@ -12,6 +12,9 @@ use crate::storage::HubStorage;
 use pcmt_core::http::HttpTransport;
 use pcmt_core::sync::wire::{Enrolment, PullRequest, PushRequest, BATCH_BYTES, PROTOCOL_VERSION};
 use pcmt_core::sync::{Request, Response, SyncReport, Transport};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::PathBuf;
 use uuid::Uuid;
 
 /// This hub's identity as a device of the hub above.
@@ -24,14 +27,107 @@ pub fn hub_id(hub: &dyn HubStorage) -> Result<Uuid, HubError> {
     Ok(id)
 }
 
-/// The enrolment this hub holds with the hub above, if any.
-pub fn uplink(hub: &dyn HubStorage) -> Result<Option<Enrolment>, HubError> {
-    match hub.meta("uplink")? {
-        None => Ok(None),
-        Some(json) => serde_json::from_str(&json)
-            .map(Some)
-            .map_err(|e| HubError::Malformed(e.to_string())),
+/// Where the enrolment with the hub above is kept in `meta`: its communes
+/// and officer, never its token (see [`TokenFile`]).
+const UPLINK_KEY: &str = "uplink";
+
+/// What `meta` keeps of the enrolment with the hub above.
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    communes: Vec<String>,
+    officer: String,
+    /// Only read: hubs before the token file kept it here.
+    #[serde(default, skip_serializing)]
+    token: Option<String>,
+}
+
+/// The token the hub above gave this hub, kept in a file of its own
+/// (`--uplink-token-file`), readable by the hub's user only, and not in the
+/// database: unlike the tablets' tokens it cannot be kept as a hash, since
+/// this hub must present it, and the database's backups and administrators
+/// must not be able to act as this district towards the province.
+pub struct TokenFile {
+    path: PathBuf,
+}
+
+impl TokenFile {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
     }
+
+    fn error(&self, source: std::io::Error) -> HubError {
+        HubError::File {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    /// The token, or None when the file is missing or empty.
+    fn read(&self) -> Result<Option<String>, HubError> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => Ok(Some(text.trim().to_string()).filter(|t| !t.is_empty())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    /// Replaces the file whole (written beside it, then renamed), created
+    /// readable and writable by its owner only.
+    fn write(&self, token: &str) -> Result<(), HubError> {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".new");
+        let fresh = self.path.with_file_name(name);
+        let _ = std::fs::remove_file(&fresh);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = options.open(&fresh).and_then(|mut file| {
+            file.write_all(format!("{token}\n").as_bytes())?;
+            file.sync_all()
+        });
+        written
+            .and_then(|()| std::fs::rename(&fresh, &self.path))
+            .map_err(|e| self.error(e))
+    }
+}
+
+/// The enrolment this hub holds with the hub above, if any: its scope from
+/// `meta`, its token from `token_file`. A token an older hub kept in `meta`
+/// is moved into the file first (copies of the database made before still
+/// hold it).
+pub fn uplink(hub: &dyn HubStorage, token_file: &TokenFile) -> Result<Option<Enrolment>, HubError> {
+    let Some(json) = hub.meta(UPLINK_KEY)? else {
+        return Ok(None);
+    };
+    let malformed = |e: serde_json::Error| HubError::Malformed(e.to_string());
+    let kept: Kept = serde_json::from_str(&json).map_err(malformed)?;
+    if let Some(old) = &kept.token {
+        if token_file.read()?.is_none() {
+            token_file.write(old)?;
+        }
+        hub.set_meta(
+            UPLINK_KEY,
+            &serde_json::to_string(&kept).map_err(malformed)?,
+        )?;
+        tracing::warn!(
+            file = %token_file.path.display(),
+            "the uplink token was kept in the database: moved to its file; \
+             copies of the database made before still hold it"
+        );
+    }
+    let token = token_file.read()?.ok_or_else(|| {
+        HubError::Upstream(format!(
+            "enrolled with the higher hub, but the token file {} is missing or empty: \
+             restore it from the server's backup",
+            token_file.path.display()
+        ))
+    })?;
+    Ok(Some(Enrolment {
+        token,
+        communes: kept.communes,
+        officer: kept.officer,
+    }))
 }
 
 fn cursor(hub: &dyn HubStorage, key: &str) -> Result<i64, HubError> {
@@ -120,23 +216,33 @@ impl Uplink {
 }
 
 /// Syncs this hub with the hub above it at `base_url`, enrolling first with
-/// `code` if it has no token yet. Blocking: call it off the async workers.
+/// `code` if it has no enrolment yet (the token then goes to `token_file`).
+/// Blocking: call it off the async workers.
 pub fn sync_upward(
     hub: &dyn HubStorage,
     base_url: &str,
     code: Option<&str>,
+    token_file: &TokenFile,
 ) -> Result<SyncReport, HubError> {
     let upstream = |e: pcmt_core::sync::SyncError| HubError::Upstream(e.to_string());
-    let enrolment = match (uplink(hub)?, code) {
+    let enrolment = match (uplink(hub, token_file)?, code) {
         (Some(e), _) => e,
         (None, Some(code)) => {
             let e = HttpTransport::new(base_url)
                 .map_err(upstream)?
                 .enrol(code, hub_id(hub)?)
                 .map_err(upstream)?;
+            let kept = Kept {
+                communes: e.communes.clone(),
+                officer: e.officer.clone(),
+                token: None,
+            };
             let json =
-                serde_json::to_string(&e).map_err(|err| HubError::Malformed(err.to_string()))?;
-            hub.set_meta("uplink", &json)?;
+                serde_json::to_string(&kept).map_err(|err| HubError::Malformed(err.to_string()))?;
+            // The token first: a scope in `meta` without it would read as
+            // an enrolment whose token was lost.
+            token_file.write(&e.token)?;
+            hub.set_meta(UPLINK_KEY, &json)?;
             e
         }
         (None, None) => {
