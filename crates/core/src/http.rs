@@ -10,6 +10,7 @@ use crate::sync::{
     run_session, HubLink, Request, Response, SyncError, SyncReport, Transport, REFUSAL_HEADER,
     REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
 };
+use crate::tls::{self, Fingerprint, Trust};
 use crate::CoreError;
 use pcmt_model::{check_hub_address, Problem};
 use std::io::Read;
@@ -28,6 +29,11 @@ pub struct HttpTransport {
     base: String,
     token: Option<String>,
     client: reqwest::blocking::Client,
+    /// Whether a certificate is pinned: a refused one then means the hub's
+    /// certificate changed, not that it was never confirmed.
+    pinned: bool,
+    /// The certificate the TLS check last refused, if any.
+    refused: tls::Refused,
 }
 
 impl HttpTransport {
@@ -48,15 +54,25 @@ impl HttpTransport {
         wire::decode(&self.post(ENROL_PATH, wire::encode(&req)?, self.token.as_deref())?)
     }
 
+    /// A transport that trusts the public certificate authorities.
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
-        Self::build(base_url, None)
+        Self::build(base_url, &Trust::Public)
     }
 
     /// A transport that also trusts the certificate authority (or
     /// self-signed certificate) in `ca_pem`, besides the usual roots: for a
     /// hub whose HTTPS certificate the office made itself.
     pub fn trusting(base_url: &str, ca_pem: &[u8]) -> Result<Self, SyncError> {
-        Self::build(base_url, Some(ca_pem))
+        Self::build(base_url, &Trust::Authority(ca_pem))
+    }
+
+    /// A transport that trusts exactly the certificate `pin` names, or the
+    /// public authorities when there is none.
+    pub fn pinned(base_url: &str, pin: Option<Fingerprint>) -> Result<Self, SyncError> {
+        match pin {
+            Some(pin) => Self::build(base_url, &Trust::Pinned(pin)),
+            None => Self::new(base_url),
+        }
     }
 
     /// The same transport presenting `token` (the device's) on every request.
@@ -69,23 +85,35 @@ impl HttpTransport {
 
     /// Refuses an `http://` address of another machine before any client
     /// exists, so nothing (a code, a token, the register) can leave in clear.
-    fn build(base_url: &str, ca_pem: Option<&[u8]>) -> Result<Self, SyncError> {
+    fn build(base_url: &str, trust: &Trust<'_>) -> Result<Self, SyncError> {
         if check_hub_address(base_url) == Err(Problem::PlainHttp) {
             return Err(SyncError::PlainHttp);
         }
-        let unreachable = |e: reqwest::Error| SyncError::Unreachable(e.to_string());
-        let mut builder = reqwest::blocking::Client::builder()
+        let (tls, refused) = tls::client_config(trust)?;
+        let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120));
-        if let Some(pem) = ca_pem {
-            builder = builder
-                .add_root_certificate(reqwest::Certificate::from_pem(pem).map_err(unreachable)?);
-        }
+            .timeout(Duration::from_secs(120))
+            .use_preconfigured_tls(tls)
+            .build()
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         Ok(Self {
             base: base_url.trim_end_matches('/').to_string(),
             token: None,
-            client: builder.build().map_err(unreachable)?,
+            client,
+            pinned: matches!(trust, Trust::Pinned(_)),
+            refused,
         })
+    }
+
+    /// What a request that got no answer means: the hub's certificate
+    /// refused (nothing was sent: the handshake stopped first), or no hub.
+    fn unanswered(&self, error: reqwest::Error) -> SyncError {
+        let refused = self.refused.lock().ok().and_then(|mut r| r.take());
+        match refused {
+            Some(fingerprint) if self.pinned => SyncError::CertificateChanged { fingerprint },
+            Some(fingerprint) => SyncError::UnknownCertificate { fingerprint },
+            None => SyncError::Unreachable(error.to_string()),
+        }
     }
 
     fn post(&self, path: &str, body: Vec<u8>, token: Option<&str>) -> Result<Vec<u8>, SyncError> {
@@ -97,9 +125,7 @@ impl HttpTransport {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let resp = request
-            .send()
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        let resp = request.send().map_err(|e| self.unanswered(e))?;
         let status = resp.status();
         let header = |name: &str| {
             resp.headers()
@@ -215,14 +241,17 @@ pub fn sync_with_hub(
     sync_with_hub_observed(store, base_url, code, &mut |_| {})
 }
 
-/// As [`sync_with_hub`], reporting progress after every exchange.
+/// As [`sync_with_hub`], reporting progress after every exchange. The
+/// transport trusts the hub certificate the officer pinned, if any, and
+/// only it; otherwise the public authorities.
 pub fn sync_with_hub_observed(
     store: &dyn SharedStore,
     base_url: &str,
     code: Option<&str>,
     progress: &mut dyn FnMut(&SyncReport),
 ) -> Result<SyncReport, CoreError> {
-    let mut link = HttpTransport::new(base_url)?;
+    let pin = store.access()?.hub_certificate()?;
+    let mut link = HttpTransport::pinned(base_url, pin)?;
     run_session(store, &mut link, code, progress)
 }
 

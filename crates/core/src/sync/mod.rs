@@ -25,6 +25,7 @@ pub use run::{run_sync, run_sync_observed, SyncReport, SyncRun};
 pub use session::{run_session, HubLink, SyncSession};
 pub use wire::{Request, Response};
 
+use crate::tls::Fingerprint;
 use pcmt_model::Lang;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +53,15 @@ pub enum SyncError {
     /// is sent (`pcmt_model::check_hub_address`).
     #[error("a hub on another machine needs an https:// address")]
     PlainHttp,
+    /// The hub presented a certificate no public authority vouches for,
+    /// and none is pinned: nothing was sent. The officer compares its
+    /// fingerprint with the one the office printed and confirms it.
+    #[error("the hub's certificate is not trusted yet (SHA-256 {fingerprint})")]
+    UnknownCertificate { fingerprint: Fingerprint },
+    /// The hub presented another certificate than the one pinned: nothing
+    /// was sent.
+    #[error("the hub's certificate is not the one confirmed (SHA-256 {fingerprint})")]
+    CertificateChanged { fingerprint: Fingerprint },
 }
 
 /// How the hub names a refusal the tablet must tell apart (sent in the
@@ -110,6 +120,14 @@ impl SyncError {
                 pcmt_model::Problem::PlainHttp,
             )
             .message(lang),
+            SyncError::UnknownCertificate { fingerprint } => match lang {
+                Lang::Vi => format!("Máy chủ dùng chứng chỉ riêng của văn phòng, máy này chưa xác nhận tin cậy nó; chưa gửi gì. Dấu vân tay: {fingerprint}. Hãy so từng nhóm với dấu vân tay văn phòng in kèm mã đăng ký, rồi xác nhận ở Cài đặt › Chứng chỉ máy chủ."),
+                Lang::En => format!("The hub uses the office's own certificate, which this tablet has not confirmed yet; nothing was sent. Fingerprint: {fingerprint}. Compare each group with the fingerprint the office printed with the enrolment code, then confirm it in Settings › Hub certificate."),
+            },
+            SyncError::CertificateChanged { fingerprint } => match lang {
+                Lang::Vi => format!("Chứng chỉ máy chủ KHÁC chứng chỉ đã xác nhận: có thể có người giả làm máy chủ; chưa gửi gì. Dấu vân tay mới: {fingerprint}. Hãy hỏi văn phòng huyện; chỉ xác nhận chứng chỉ mới ở Cài đặt khi văn phòng cho biết đã đổi và dấu vân tay khớp."),
+                Lang::En => format!("The hub's certificate is NOT the one confirmed: someone may be posing as the hub; nothing was sent. New fingerprint: {fingerprint}. Ask the district office; confirm the new certificate in Settings only if the office says it changed and the fingerprint matches."),
+            },
             SyncError::Malformed(_) | SyncError::TooLarge { .. } => lang
                 .pick(
                     "Máy chủ trả lời không hợp lệ. Dữ liệu trên máy không bị ảnh hưởng; hãy báo cán bộ kỹ thuật.",
