@@ -4,7 +4,7 @@
 //! on SQLite and on PostgreSQL; the province on SQLite.
 
 use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
-use pcmt_hub::uplink::{sync_upward, TokenFile};
+use pcmt_hub::uplink::{sync_upward, Above, TokenFile};
 use pcmt_hub::{HubError, Scope};
 use pcmt_model::fixtures::{self, day};
 use pcmt_model::{RecordKind, SessionInput};
@@ -16,7 +16,6 @@ const ELSEWHERE: &str = "62-611-23311";
 
 /// Where a test's district hub keeps its uplink token.
 struct Token {
-    file: TokenFile,
     path: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -24,11 +23,18 @@ struct Token {
 impl Token {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("uplink.token");
         Self {
-            file: TokenFile::new(&path),
-            path,
+            path: dir.path().join("uplink.token"),
             _dir: dir,
+        }
+    }
+
+    /// The hub above at `url`, with this token file.
+    fn above(&self, url: &str) -> Above {
+        Above {
+            url: url.into(),
+            certificate: None,
+            token_file: TokenFile::new(&self.path),
         }
     }
 
@@ -62,7 +68,7 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub(district
         .unwrap();
     tablet.sync(&district);
 
-    let up = sync_upward(&*district.storage, &province.url, Some(&code), &token.file).unwrap();
+    let up = sync_upward(&*district.storage, &token.above(&province.url), Some(&code)).unwrap();
     assert_eq!(up.sent_records, 1);
     let kept: serde_json::Value =
         serde_json::from_str(&district.storage.meta("uplink").unwrap().unwrap()).unwrap();
@@ -90,7 +96,7 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub(district
         .unwrap();
     office.sync(&province);
 
-    let down = sync_upward(&*district.storage, &province.url, None, &token.file).unwrap();
+    let down = sync_upward(&*district.storage, &token.above(&province.url), None).unwrap();
     assert_eq!(
         (down.sent_records, down.received_records),
         (0, 1),
@@ -99,7 +105,7 @@ fn records_travel_commune_to_province_and_back_through_the_district_hub(district
     tablet.sync(&district);
     assert_eq!(tablet.store().session(row.id).unwrap().attendees, 125);
 
-    let idle = sync_upward(&*district.storage, &province.url, None, &token.file).unwrap();
+    let idle = sync_upward(&*district.storage, &token.above(&province.url), None).unwrap();
     assert_eq!(
         (idle.sent_records, idle.received_records, idle.round_trips),
         (0, 0, 1)
@@ -158,7 +164,7 @@ fn the_district_takes_from_the_province_only_the_communes_it_serves(district: Te
         .unwrap();
 
     let token = Token::new();
-    let down = sync_upward(&*district.storage, &province.url, Some(&code), &token.file).unwrap();
+    let down = sync_upward(&*district.storage, &token.above(&province.url), Some(&code)).unwrap();
     assert_eq!(down.received_records, 0, "{down:?}");
     assert_eq!(district.storage.document_count().unwrap(), 0);
 }
@@ -171,7 +177,7 @@ fn the_district_syncs_upward_over_plain_http_only_on_this_machine(district: Test
     let code = province.code_for(&DISTRICT);
     let token = Token::new();
     for url in ["http://192.0.2.1:8787", "http://127.0.0.1@192.0.2.1:8787"] {
-        let err = sync_upward(&*district.storage, url, Some(&code), &token.file).unwrap_err();
+        let err = sync_upward(&*district.storage, &token.above(url), Some(&code)).unwrap_err();
         assert!(
             matches!(&err, HubError::Upstream(m) if m.contains("https://")),
             "{url}: {err}"
@@ -180,7 +186,7 @@ fn the_district_syncs_upward_over_plain_http_only_on_this_machine(district: Test
     assert_eq!(district.storage.meta("uplink").unwrap(), None);
     assert!(!token.path.exists());
     // The province's own address is on this machine: its code still works.
-    sync_upward(&*district.storage, &province.url, Some(&code), &token.file).unwrap();
+    sync_upward(&*district.storage, &token.above(&province.url), Some(&code)).unwrap();
 }
 
 /// A hub enrolled before the token file kept the token in `meta`: its
@@ -200,7 +206,7 @@ fn an_older_hubs_uplink_token_moves_out_of_the_database(district: TestHub) {
         .unwrap();
 
     let token = Token::new();
-    sync_upward(&*district.storage, &province.url, None, &token.file).unwrap();
+    sync_upward(&*district.storage, &token.above(&province.url), None).unwrap();
     let kept = district.storage.meta("uplink").unwrap().unwrap();
     assert!(!kept.contains(&enrolment.token), "{kept}");
     token.is_kept_apart();
@@ -209,7 +215,7 @@ fn an_older_hubs_uplink_token_moves_out_of_the_database(district: TestHub) {
         enrolment.token
     );
     // And from the file alone, the next sync still goes through.
-    sync_upward(&*district.storage, &province.url, None, &token.file).unwrap();
+    sync_upward(&*district.storage, &token.above(&province.url), None).unwrap();
 }
 
 sotay_pcmt::on_both_hubs!(

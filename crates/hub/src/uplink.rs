@@ -12,6 +12,7 @@ use crate::storage::HubStorage;
 use pcmt_core::http::HttpTransport;
 use pcmt_core::sync::wire::{Enrolment, PullRequest, PushRequest, BATCH_BYTES, PROTOCOL_VERSION};
 use pcmt_core::sync::{Request, Response, SyncReport, Transport};
+use pcmt_core::tls::Fingerprint;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::PathBuf;
@@ -215,23 +216,31 @@ impl Uplink {
     }
 }
 
-/// Syncs this hub with the hub above it at `base_url`, enrolling first with
-/// `code` if it has no enrolment yet (the token then goes to `token_file`).
+/// The hub above, as this hub reaches it.
+pub struct Above {
+    /// `https://`, or `http://` on this machine only.
+    pub url: String,
+    /// Its certificate, pinned, when no public authority vouches for it
+    /// (`--uplink-certificate`, as the office above gives it).
+    pub certificate: Option<Fingerprint>,
+    pub token_file: TokenFile,
+}
+
+/// Syncs this hub with the hub `above` it, enrolling first with `code` if
+/// it has no enrolment yet (the token then goes to its token file).
 /// Blocking: call it off the async workers.
 pub fn sync_upward(
     hub: &dyn HubStorage,
-    base_url: &str,
+    above: &Above,
     code: Option<&str>,
-    token_file: &TokenFile,
 ) -> Result<SyncReport, HubError> {
     let upstream = |e: pcmt_core::sync::SyncError| HubError::Upstream(e.to_string());
+    let token_file = &above.token_file;
+    let transport = || HttpTransport::pinned(&above.url, above.certificate).map_err(upstream);
     let enrolment = match (uplink(hub, token_file)?, code) {
         (Some(e), _) => e,
         (None, Some(code)) => {
-            let e = HttpTransport::new(base_url)
-                .map_err(upstream)?
-                .enrol(code, hub_id(hub)?)
-                .map_err(upstream)?;
+            let e = transport()?.enrol(code, hub_id(hub)?).map_err(upstream)?;
             let kept = Kept {
                 communes: e.communes.clone(),
                 officer: e.officer.clone(),
@@ -251,7 +260,7 @@ pub fn sync_upward(
             ))
         }
     };
-    let mut transport = HttpTransport::with_token(base_url, &enrolment.token).map_err(upstream)?;
+    let mut transport = transport()?.presenting(&enrolment.token);
     let mut run = Uplink::new(hub, enrolment.communes);
     loop {
         let Some(request) = run.next(hub)? else {

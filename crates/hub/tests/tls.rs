@@ -21,7 +21,8 @@ struct TlsHub {
     cert_pem: String,
     hub: Shared,
     _runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
+    /// Holds the certificate and key files.
+    dir: tempfile::TempDir,
 }
 
 /// A hub on 127.0.0.1 serving HTTPS with a fresh self-signed certificate
@@ -55,7 +56,7 @@ fn start() -> TlsHub {
         cert_pem,
         hub,
         _runtime: runtime,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -264,4 +265,85 @@ fn a_pinned_tablet_refuses_another_certificate_and_sends_nothing() {
         s.hub_certificate_seen().unwrap(),
         Some(impostor.fingerprint())
     );
+}
+
+/// The office's own tool prints, under the code, the fingerprint the
+/// tablet will show at its first sync, read from the hub's certificate.
+#[test]
+fn the_office_prints_the_hubs_certificate_fingerprint_with_each_code() {
+    let tls = start();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcmt-hub"))
+        .arg("--db")
+        .arg(tls.dir.path().join("office.db"))
+        .args(["--issue-code", PEK, "--officer", "A Lưu", "--tls-cert"])
+        .arg(tls.dir.path().join("hub.crt"))
+        .arg("--tls-key")
+        .arg(tls.dir.path().join("hub.key"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 2, "{printed}");
+    assert_eq!(lines[0].len(), 11, "the code: {printed}");
+    assert!(
+        lines[1].ends_with(&tls.fingerprint().to_string()),
+        "{printed}"
+    );
+    assert!(lines[1].starts_with("Dấu vân tay"), "{printed}");
+}
+
+/// A district hub syncs upward to a province whose certificate is its
+/// office's own, pinned with `--uplink-certificate`; without the pin it
+/// is told the fingerprint and sends nothing. On both databases.
+fn a_district_hub_syncs_upward_to_a_province_whose_certificate_it_pinned(
+    district: &dyn HubStorage,
+) {
+    use pcmt_hub::uplink::{sync_upward, Above, TokenFile};
+    let province = start();
+    let code = province
+        .hub
+        .issue_code(&[PEK.into()], "Công an huyện", 3600)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let above = |certificate| Above {
+        url: province.url.clone(),
+        certificate,
+        token_file: TokenFile::new(dir.path().join("uplink.token")),
+    };
+    let err = sync_upward(district, &above(None), Some(&code)).unwrap_err();
+    let said = err.to_string();
+    assert!(said.contains(&province.fingerprint().to_string()), "{said}");
+    assert_eq!(district.meta("uplink").unwrap(), None);
+    let impostor = Fingerprint::of(b"someone else's certificate");
+    let err = sync_upward(district, &above(Some(impostor)), Some(&code)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&province.fingerprint().to_string()),
+        "{err}"
+    );
+
+    let report = sync_upward(district, &above(Some(province.fingerprint())), Some(&code)).unwrap();
+    assert_eq!(report.round_trips, 1, "{report:?}");
+    assert!(district.meta("uplink").unwrap().is_some());
+}
+
+#[test]
+fn a_district_hub_on_sqlite_syncs_upward_to_a_province_whose_certificate_it_pinned() {
+    a_district_hub_syncs_upward_to_a_province_whose_certificate_it_pinned(
+        &HubStore::open_in_memory().unwrap(),
+    );
+}
+
+#[test]
+fn a_district_hub_on_postgres_syncs_upward_to_a_province_whose_certificate_it_pinned() {
+    let name = "a_district_hub_on_postgres_syncs_upward_to_a_province_whose_certificate_it_pinned";
+    let Some(db) = pcmt_hub::testing::TestDatabase::from_env(name).unwrap() else {
+        return;
+    };
+    a_district_hub_syncs_upward_to_a_province_whose_certificate_it_pinned(&db.store().unwrap());
 }
