@@ -77,6 +77,15 @@ pub struct AppInfo {
     /// The hub refused this tablet at its last sync: revoked or lost.
     #[serde(default)]
     pub withdrawn: Option<Withdrawal>,
+    /// The hub certificate the officer confirmed (its SHA-256 fingerprint,
+    /// in groups): the tablet trusts that one and no other.
+    #[serde(default)]
+    pub hub_certificate: Option<String>,
+    /// A certificate the hub presented that the tablet refused (none
+    /// confirmed yet, or not the confirmed one), for the officer to compare
+    /// with the office's print-out and confirm.
+    #[serde(default)]
+    pub hub_certificate_seen: Option<String>,
     pub unsynced: u64,
     /// Seconds since the Unix epoch of the last finished sync.
     pub last_sync: Option<i64>,
