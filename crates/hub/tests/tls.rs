@@ -79,15 +79,7 @@ fn a_tablet_that_trusts_the_hubs_certificate_syncs_over_https() {
     let tls = start();
     let code = tls.hub.issue_code(&[PEK.into()], "A Lưu", 3600).unwrap();
     let (tablet, _dir) = device();
-    let author = Author {
-        officer: "A Lưu".into(),
-    };
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    tablet
-        .lock()
-        .unwrap()
-        .create_session(&fixtures::session("Trường TH Đăk Pék"), &author, today)
-        .unwrap();
+    with_a_session(&tablet, "Trường TH Đăk Pék");
 
     let device_id = tablet.lock().unwrap().device_id();
     let enrolment = HttpTransport::trusting(&tls.url, tls.cert_pem.as_bytes())
