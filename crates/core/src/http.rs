@@ -89,7 +89,8 @@ impl HttpTransport {
         if check_hub_address(base_url) == Err(Problem::PlainHttp) {
             return Err(SyncError::PlainHttp);
         }
-        let (tls, refused) = tls::client_config(trust)?;
+        let (tls, refused) =
+            tls::client_config(trust).map_err(|e| SyncError::Unreachable(e.to_string()))?;
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))

@@ -9,7 +9,6 @@
 //! can tell the officer which one the hub presented instead of "cannot
 //! connect": no request was sent, since the handshake stopped first.
 
-use crate::sync::SyncError;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::pem::PemObject;
@@ -85,10 +84,16 @@ pub enum Trust<'a> {
 /// Where a verifier leaves the fingerprint of the certificate it refused.
 pub(crate) type Refused = Arc<Mutex<Option<Fingerprint>>>;
 
+/// A TLS client that cannot be set up: an authority's PEM that cannot be
+/// read, or the crypto provider refusing the defaults.
+#[derive(Debug, thiserror::Error)]
+#[error("TLS set-up: {0}")]
+pub struct SetupError(String);
+
 /// A TLS client set-up for `trust`, and where its verifier leaves the
 /// fingerprint of a certificate it refused.
-pub(crate) fn client_config(trust: &Trust<'_>) -> Result<(ClientConfig, Refused), SyncError> {
-    let bad = |e: &dyn std::fmt::Display| SyncError::Unreachable(format!("TLS set-up: {e}"));
+pub(crate) fn client_config(trust: &Trust<'_>) -> Result<(ClientConfig, Refused), SetupError> {
+    let bad = |e: &dyn std::fmt::Display| SetupError(e.to_string());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
