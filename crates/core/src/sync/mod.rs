@@ -121,12 +121,12 @@ impl SyncError {
             )
             .message(lang),
             SyncError::UnknownCertificate { fingerprint } => match lang {
-                Lang::Vi => format!("Máy chủ dùng chứng chỉ riêng của văn phòng, máy này chưa xác nhận tin cậy nó; chưa gửi gì. Dấu vân tay: {fingerprint}. Hãy so từng nhóm với dấu vân tay văn phòng in kèm mã đăng ký, rồi xác nhận ở Cài đặt › Chứng chỉ máy chủ."),
-                Lang::En => format!("The hub uses the office's own certificate, which this tablet has not confirmed yet; nothing was sent. Fingerprint: {fingerprint}. Compare each group with the fingerprint the office printed with the enrolment code, then confirm it in Settings › Hub certificate."),
+                Lang::Vi => format!("Máy chủ dùng chứng chỉ riêng của văn phòng, máy này chưa xác nhận tin cậy nó; chưa gửi gì. Dấu vân tay: {fingerprint}. Hãy so từng nhóm với dấu vân tay văn phòng in kèm mã đăng ký, rồi xác nhận ở khung «Xác nhận chứng chỉ máy chủ» trên màn hình."),
+                Lang::En => format!("The hub uses the office's own certificate, which this tablet has not confirmed yet; nothing was sent. Fingerprint: {fingerprint}. Compare each group with the fingerprint the office printed with the enrolment code, then confirm it in the “Confirm the hub's certificate” box on the screen."),
             },
             SyncError::CertificateChanged { fingerprint } => match lang {
-                Lang::Vi => format!("Chứng chỉ máy chủ KHÁC chứng chỉ đã xác nhận: có thể có người giả làm máy chủ; chưa gửi gì. Dấu vân tay mới: {fingerprint}. Hãy hỏi văn phòng huyện; chỉ xác nhận chứng chỉ mới ở Cài đặt khi văn phòng cho biết đã đổi và dấu vân tay khớp."),
-                Lang::En => format!("The hub's certificate is NOT the one confirmed: someone may be posing as the hub; nothing was sent. New fingerprint: {fingerprint}. Ask the district office; confirm the new certificate in Settings only if the office says it changed and the fingerprint matches."),
+                Lang::Vi => format!("Chứng chỉ máy chủ KHÁC chứng chỉ đã xác nhận: có thể có người giả làm máy chủ; chưa gửi gì. Dấu vân tay mới: {fingerprint}. Hãy hỏi văn phòng huyện; chỉ xác nhận chứng chỉ mới (khung trên màn hình) khi văn phòng cho biết đã đổi và dấu vân tay khớp."),
+                Lang::En => format!("The hub's certificate is NOT the one confirmed: someone may be posing as the hub; nothing was sent. New fingerprint: {fingerprint}. Ask the district office; confirm the new certificate (the box on the screen) only if the office says it changed and the fingerprint matches."),
             },
             SyncError::Malformed(_) | SyncError::TooLarge { .. } => lang
                 .pick(
