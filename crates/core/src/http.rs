@@ -37,11 +37,6 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// A transport that presents `token` (the device's) on every request.
-    pub fn with_token(base_url: &str, token: &str) -> Result<Self, SyncError> {
-        Ok(Self::new(base_url)?.presenting(token))
-    }
-
     /// Trades the office's one-time code for this device's token and scope,
     /// as a device the hub does not know yet (no previous token).
     pub fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, SyncError> {
