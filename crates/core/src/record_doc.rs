@@ -44,6 +44,13 @@ pub struct ChangeNote {
     pub officer: String,
 }
 
+/// A record's document as stored, uncompressed: the stored length is then
+/// the record's whole size, which [`crate::sync::limits`] bounds as changes
+/// arrive, and opening it inflates nothing.
+pub fn save(doc: &mut AutoCommit) -> Vec<u8> {
+    doc.save_nocompress()
+}
+
 pub fn load(bytes: &[u8]) -> Result<AutoCommit, DocError> {
     AutoCommit::load(bytes).map_err(|e| DocError::Load(e.to_string()))
 }

@@ -70,7 +70,12 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO documents (id, kind, commune, bytes, dirty) VALUES (?1, ?2, ?3, ?4, 1)",
-            params![id.to_string(), R::KIND.code(), commune, doc.save()],
+            params![
+                id.to_string(),
+                R::KIND.code(),
+                commune,
+                record_doc::save(&mut doc)
+            ],
         )?;
         project(&mut SqliteRows(&tx), &doc, &self.rules)?;
         tx.commit()?;
@@ -303,7 +308,7 @@ fn change_doc(
         let header = record_doc::read_header(&doc).map_err(|e| doc_error(&id.to_string(), e))?;
         tx.execute(
             "UPDATE documents SET bytes = ?2, commune = ?3, dirty = 1 WHERE id = ?1",
-            params![id.to_string(), doc.save(), header.commune],
+            params![id.to_string(), record_doc::save(&mut doc), header.commune],
         )?;
         project(&mut SqliteRows(&tx), &doc, rules)?;
     }

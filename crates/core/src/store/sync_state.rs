@@ -8,6 +8,7 @@ use super::{get_meta, load_doc, set_meta, Store};
 use crate::error::doc_error;
 use crate::projection::{project, SqliteRows};
 use crate::record_doc::{self, DocError};
+use crate::sync::limits::{read_change, RecordSize};
 use crate::sync::wire::{DocChanges, Enrolment};
 use crate::CoreError;
 use automerge::{AutoCommit, ChangeHash};
@@ -111,10 +112,12 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut changed_docs = 0;
         for dc in batch {
+            // Weighed before Automerge reads them: a hub, or whoever
+            // answers in its place, could relay a bomb.
             let changes = dc
                 .changes
                 .iter()
-                .map(|b| automerge::Change::from_bytes(b.clone()))
+                .map(|b| read_change(b))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| doc_error(&dc.id.to_string(), DocError::Load(e.to_string())))?;
             let existing: Option<(Vec<u8>, bool)> = tx
@@ -131,8 +134,21 @@ impl Store {
                 ),
                 None => (AutoCommit::new(), false),
             };
+            let mut size = RecordSize::of(existing.as_ref().map(|(b, _)| &b[..]), &doc);
+            let mut fresh = Vec::with_capacity(changes.len());
+            for checked in changes {
+                if doc
+                    .get_change_meta_by_hash(&checked.change.hash())
+                    .is_none()
+                {
+                    size.add(&checked).map_err(|e| {
+                        doc_error(&dc.id.to_string(), DocError::Load(e.to_string()))
+                    })?;
+                    fresh.push(checked.change);
+                }
+            }
             let before = doc.get_heads();
-            doc.apply_changes(changes)
+            doc.apply_changes(fresh)
                 .map_err(|e| doc_error(&dc.id.to_string(), DocError::Load(e.to_string())))?;
             let heads = doc.get_heads();
             if heads == before {
@@ -158,7 +174,7 @@ impl Store {
                     header.id.to_string(),
                     header.kind.code(),
                     header.commune,
-                    doc.save(),
+                    record_doc::save(&mut doc),
                     encode_heads(&heads),
                     hub_heads
                 ],

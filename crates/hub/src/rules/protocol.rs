@@ -8,6 +8,7 @@ use super::devices::{Scope, UPLINK_ORIGIN};
 use crate::error::HubError;
 use automerge::{AutoCommit, Change};
 use pcmt_core::record_doc;
+use pcmt_core::sync::limits::{read_change, LimitError, RecordSize};
 use pcmt_core::sync::wire::{
     DocChanges, PullRequest, PullResponse, PushAck, PushRequest, MAX_BATCH_BYTES, PROTOCOL_VERSION,
 };
@@ -136,12 +137,21 @@ pub fn merge(
         }
     }
     let was_deleted = record_doc::is_deleted(&doc);
+    // Each change is weighed before Automerge reads it, and the record with
+    // it: a crafted chunk can claim gigabytes or millions of operations.
+    let mut size = RecordSize::of(existing, &doc);
     let mut fresh = Vec::new();
     for bytes in &dc.changes {
-        let change = Change::from_bytes(bytes.clone())
-            .map_err(|e| HubError::Malformed(format!("record {id}: {e}")))?;
-        if doc.get_change_by_hash(&change.hash()).is_none() {
-            fresh.push(change);
+        let checked = read_change(bytes).map_err(|e| match e {
+            LimitError::Unreadable(_) => HubError::Malformed(format!("record {id}: {e}")),
+            _ => reject(e.to_string()),
+        })?;
+        if doc
+            .get_change_meta_by_hash(&checked.change.hash())
+            .is_none()
+        {
+            size.add(&checked).map_err(|e| reject(e.to_string()))?;
+            fresh.push(checked.change);
         }
     }
     if fresh.is_empty() {

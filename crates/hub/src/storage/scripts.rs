@@ -86,7 +86,7 @@ pub(crate) fn apply(
                 id,
                 kind: merged.kind,
                 commune: merged.commune,
-                bytes: merged.doc.save(),
+                bytes: record_doc::save(&mut merged.doc),
             },
             merged.doc,
         );
