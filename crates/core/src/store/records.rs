@@ -11,8 +11,8 @@ use automerge::{ActorId, AutoCommit};
 use chrono::NaiveDate;
 use pcmt_model::api::{CheckInRow, FieldConflict, HistoryEntry, PersonRow, SurveyRow};
 use pcmt_model::{
-    CheckInInput, Labelled, OrgTree, PersonInput, RecordKind, SessionInput, SessionRow,
-    StatusRules, SurveyInput,
+    CheckInInput, Field, FieldError, Labelled, OrgTree, PersonInput, Problem, RecordKind,
+    SessionInput, SessionRow, StatusRules, SurveyInput,
 };
 use rusqlite::{params, Connection, Transaction};
 use uuid::Uuid;
@@ -341,7 +341,17 @@ fn validate_doc(
             let c: CheckInInput = record_doc::read_record(doc).map_err(read_err)?;
             let person: PersonInput = record_doc::read_record(&load_doc(conn, c.person)?)
                 .map_err(|e| doc_error(&c.person.to_string(), e))?;
-            c.validate(&person, today)
+            // A settled conflict could name a person of another commune:
+            // the visit would count there (see the hub's push check).
+            let mut errors = c.validate(&person, today).err().unwrap_or_default();
+            if person.commune != header.commune {
+                errors.push(FieldError::new(Field::Person, Problem::NotAPersonOfCommune));
+            }
+            if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(errors)
+            }
         }
     }
     .map_err(CoreError::Invalid)

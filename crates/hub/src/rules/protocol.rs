@@ -189,6 +189,26 @@ pub fn merge(
     }))
 }
 
+/// A check-in counts in its person's commune (visits, due dates), so it may
+/// name only a person of its own commune: otherwise a tablet of one commune
+/// that knows a person id of another could write into that commune's
+/// figures. `person_commune` is None when the hub does not hold the person
+/// yet; the projections then count the check-in only if the person, once
+/// arrived, turns out to be of its commune.
+pub fn check_checkin_person(
+    checkin: &str,
+    commune: &str,
+    person_commune: Option<&str>,
+) -> Result<(), HubError> {
+    match person_commune {
+        Some(theirs) if theirs != commune => Err(HubError::Rejected {
+            id: checkin.to_string(),
+            reason: format!("the check-in's person is not a person of commune {commune}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The acknowledgement of a push whose transaction committed.
 pub fn ack(req: &PushRequest, new_changes: u32) -> PushAck {
     PushAck {

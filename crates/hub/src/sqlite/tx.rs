@@ -43,6 +43,19 @@ impl WriteTx for SqliteRows<'_> {
         Ok(found)
     }
 
+    fn document_communes(&mut self, ids: &[String]) -> Result<HashMap<String, String>, HubError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT commune FROM documents WHERE id = ?1")?;
+        let mut found = HashMap::new();
+        for id in ids {
+            if let Some(commune) = stmt.query_row([id], |r| r.get(0)).optional()? {
+                found.insert(id.clone(), commune);
+            }
+        }
+        Ok(found)
+    }
+
     fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError> {
         let mut stmt = self.0.prepare_cached(
             "INSERT INTO documents (id, kind, commune, bytes) VALUES (?1, ?2, ?3, ?4)
