@@ -577,3 +577,34 @@ fn a_settled_conflict_cannot_name_a_person_of_another_commune() {
     s.resolve_conflict(c.id, "person", &p.id.to_string(), &author(), today())
         .unwrap();
 }
+
+/// The kill test alone would pass with `synchronous` off (a killed process
+/// loses nothing the OS holds; a power cut would): every file-backed way of
+/// opening the store must give WAL with synchronous=FULL (2).
+#[test]
+fn every_file_backed_store_opens_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let durability = |s: &Store| {
+        let journal: String = s
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let synchronous: i64 = s
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        (journal, synchronous)
+    };
+    let want = ("wal".to_string(), 2);
+    let plain = Store::open(&dir.path().join("plain.db"), OrgTree::demo()).unwrap();
+    assert_eq!(durability(&plain), want, "plain");
+    let key = crate::vault::DbKey::from_bytes([7; 32]);
+    let encrypted =
+        Store::open_encrypted(&dir.path().join("enc.db"), &key, OrgTree::demo()).unwrap();
+    assert_eq!(durability(&encrypted), want, "encrypted");
+    drop(plain);
+    Store::encrypt_in_place(&dir.path().join("plain.db"), &key).unwrap();
+    let converted =
+        Store::open_encrypted(&dir.path().join("plain.db"), &key, OrgTree::demo()).unwrap();
+    assert_eq!(durability(&converted), want, "encrypted in place");
+}
