@@ -13,19 +13,26 @@ const BENCHES: &[(&str, &str, &str)] = &[
     ("hub", "sotay-pcmt", "hub"),
 ];
 
+/// The property tests of sync over a bad network, at many more cases than
+/// CI runs (`PCMT_SIM_CASES`, default 1,000), timed: a benchmark of their
+/// reach rather than of speed.
+const SIM: &str = "sim";
+const SIM_CASES: u32 = 1000;
+
 pub fn bench(args: &[String]) -> Result<()> {
-    let chosen: Vec<_> = BENCHES
-        .iter()
-        .filter(|(name, _, _)| args.is_empty() || args.iter().any(|a| a == name))
-        .collect();
-    if chosen.is_empty() {
-        let names: Vec<_> = BENCHES.iter().map(|b| b.0).collect();
+    let wanted = |name: &str| args.is_empty() || args.iter().any(|a| a == name);
+    let chosen: Vec<_> = BENCHES.iter().filter(|(name, _, _)| wanted(name)).collect();
+    if chosen.is_empty() && !wanted(SIM) {
+        let names: Vec<_> = BENCHES.iter().map(|b| b.0).chain([SIM]).collect();
         return Err(format!(
             "no benchmark named {args:?}; there are: {}",
             names.join(", ")
         ));
     }
     let out = build::target_dir().join("bench");
+    if wanted(SIM) {
+        sim(&out)?;
+    }
     for (name, package, target) in &chosen {
         let mut c = cargo();
         c.args(["bench", "-p", package, "--bench", target])
@@ -47,6 +54,50 @@ pub fn bench(args: &[String]) -> Result<()> {
         print_table(name, &out.join(format!("{name}.json")))?;
     }
     Ok(())
+}
+
+/// Runs the SQLite property test of `tests/sim_network.rs` with many cases
+/// (release build) and writes how many and how long to `sim.json`.
+fn sim(out: &std::path::Path) -> Result<()> {
+    let cases: u32 = std::env::var("PCMT_SIM_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(SIM_CASES);
+    let test = "replicas_converge_and_keep_every_acknowledged_save";
+    let mut c = cargo();
+    c.args([
+        "test",
+        "--release",
+        "-p",
+        "sotay-pcmt",
+        "--test",
+        "sim_network",
+    ]);
+    run(c.arg("--no-run"))?;
+    let mut c = cargo();
+    c.args([
+        "test",
+        "--release",
+        "-p",
+        "sotay-pcmt",
+        "--test",
+        "sim_network",
+    ])
+    .args(["--", "--exact", test])
+    .env("PROPTEST_CASES", cases.to_string());
+    let started = std::time::Instant::now();
+    run(&mut c)?;
+    let seconds = started.elapsed().as_secs_f64();
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let path = out.join(format!("{SIM}.json"));
+    let json = serde_json::json!({
+        "test": test,
+        "cases": cases,
+        "seconds": seconds,
+        "cases_per_second": f64::from(cases) / seconds,
+    });
+    std::fs::write(&path, json.to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
+    print_table(SIM, &path)
 }
 
 fn print_table(name: &str, path: &std::path::Path) -> Result<()> {

@@ -252,6 +252,21 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// Those of `changes` the document `id` does not hold: an edit once
+    /// saved here, or received, must never go missing (convergence checks).
+    pub fn missing_changes(
+        &self,
+        id: Uuid,
+        changes: &[ChangeHash],
+    ) -> Result<Vec<ChangeHash>, CoreError> {
+        let mut doc = load_doc(&self.conn, id)?;
+        Ok(changes
+            .iter()
+            .filter(|h| doc.get_change_meta_by_hash(h).is_none())
+            .copied()
+            .collect())
+    }
 }
 
 fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
