@@ -8,7 +8,7 @@ use super::{get_meta, load_doc, set_meta, Store};
 use crate::error::doc_error;
 use crate::projection::{project, SqliteRows};
 use crate::record_doc::{self, DocError};
-use crate::sync::limits::{read_change, RecordSize};
+use crate::sync::limits::{apply_untrusted, read_change, RecordSize};
 use crate::sync::wire::{DocChanges, Enrolment};
 use crate::CoreError;
 use automerge::{AutoCommit, ChangeHash};
@@ -148,7 +148,7 @@ impl Store {
                 }
             }
             let before = doc.get_heads();
-            doc.apply_changes(fresh)
+            apply_untrusted(&mut doc, fresh)
                 .map_err(|e| doc_error(&dc.id.to_string(), DocError::Load(e.to_string())))?;
             let heads = doc.get_heads();
             if heads == before {

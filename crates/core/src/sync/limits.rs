@@ -87,11 +87,47 @@ pub fn read_change(bytes: &[u8]) -> Result<CheckedChange, LimitError> {
     }
     let ops = count_ops(body)?;
     let change = Change::from_bytes(bytes.to_vec()).map_err(|e| unreadable(e.to_string()))?;
+    canonical(&change)?;
     Ok(CheckedChange {
         change,
         size: body.len(),
         ops,
     })
+}
+
+/// Refuses a change that Automerge would not have written byte for byte.
+///
+/// Why: Automerge 0.12 parses some malformed changes (an unknown column in
+/// place of the action column, an actor list it cannot map) and then
+/// panics applying them, or accepts them and panics later on the document
+/// they were merged into (listing its history, saving it): found by
+/// `tests/fuzz.rs`. A change decoded and encoded again by Automerge
+/// itself keeps its hash only if it was written as Automerge writes, which
+/// every change our apps make is. Decoding runs behind `catch_unwind`, so
+/// a change that makes it panic is refused too.
+fn canonical(change: &Change) -> Result<(), LimitError> {
+    let again = std::panic::catch_unwind(|| Change::from(change.decode()).hash())
+        .map_err(|_| unreadable("Automerge cannot decode it"))?;
+    if again == change.hash() {
+        Ok(())
+    } else {
+        Err(unreadable("not encoded as Automerge encodes a change"))
+    }
+}
+
+/// Applies changes from another machine to `doc`. Automerge 0.12 panics on
+/// some changes it parsed and re-encodes unchanged (an actor's second
+/// change when the document never saw its first: `tests/fuzz.rs`); the
+/// panic is caught and becomes an error, and the caller drops `doc`, which
+/// may be half changed.
+pub fn apply_untrusted(doc: &mut AutoCommit, changes: Vec<Change>) -> Result<(), LimitError> {
+    let applied =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.apply_changes(changes)));
+    match applied {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(unreadable(e.to_string())),
+        Err(_) => Err(unreadable("Automerge failed applying it")),
+    }
 }
 
 /// What a record weighs so far, grown change by change as they arrive.
@@ -427,6 +463,47 @@ mod tests {
             read_change(&document),
             Err(LimitError::Unreadable(_))
         ));
+    }
+
+    /// Found by tests/fuzz.rs: a change whose action column's spec was
+    /// changed into an unknown column's. Automerge parses and applies it,
+    /// then panics listing the document's changes.
+    #[test]
+    fn a_change_not_encoded_as_automerge_encodes_is_refused() {
+        let mut bytes = crafted_change(3, false, 0);
+        let action = bytes
+            .windows(2)
+            .position(|w| w == [ACTION_COLUMN as u8, 2])
+            .unwrap();
+        bytes[action] = (4 << 4) as u8; // id 4, type 0: a group column
+        assert!(
+            Change::from_bytes(bytes.clone()).is_ok(),
+            "Automerge reads it"
+        );
+        assert!(matches!(
+            read_change(&bytes),
+            Err(LimitError::Unreadable(_))
+        ));
+    }
+
+    /// Found by tests/fuzz.rs: an actor's second change (its sequence
+    /// number 2) whose first the document has never seen, here a real
+    /// second change with one byte of its actor id changed. It is
+    /// encoded as Automerge encodes; applying it panics inside Automerge.
+    #[test]
+    fn a_change_that_makes_automerge_panic_is_an_error() {
+        let mut ours = AutoCommit::new().with_actor(automerge::ActorId::from(vec![3u8; 16]));
+        ours.put(ROOT, "a", 1).unwrap();
+        ours.commit();
+        let base = ours.clone();
+        ours.put(ROOT, "a", 2).unwrap();
+        ours.commit();
+        let mut second = ours.get_last_local_change().unwrap().decode();
+        second.actor_id = automerge::ActorId::from(vec![4u8; 16]);
+        let mut forged = Change::from(second);
+        let change = read_change(&forged.bytes()).unwrap().change;
+        let mut doc = base;
+        assert!(apply_untrusted(&mut doc, vec![change]).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::devices::{Scope, UPLINK_ORIGIN};
 use crate::error::HubError;
 use automerge::{AutoCommit, Change};
 use pcmt_core::record_doc;
-use pcmt_core::sync::limits::{read_change, LimitError, RecordSize};
+use pcmt_core::sync::limits::{apply_untrusted, read_change, LimitError, RecordSize};
 use pcmt_core::sync::wire::{
     DocChanges, PullRequest, PullResponse, PushAck, PushRequest, MAX_BATCH_BYTES, PROTOCOL_VERSION,
 };
@@ -157,8 +157,7 @@ pub fn merge(
     if fresh.is_empty() {
         return Ok(None);
     }
-    doc.apply_changes(fresh.clone())
-        .map_err(|e| reject(e.to_string()))?;
+    apply_untrusted(&mut doc, fresh.clone()).map_err(|e| reject(e.to_string()))?;
     if !doc.get_missing_deps(&[]).is_empty() {
         return Err(reject(
             "changes arrived without the changes they depend on".into(),
