@@ -5,6 +5,9 @@
 //!   requests; each gets a 4xx and the store is unchanged.
 //! - `crafted`: a device hand-building requests about another commune, and
 //!   the limits on wrong codes and tokens.
+//! - `limits`: what an attacker could do with the limits (bursts past
+//!   them, blocking honest clients behind one address) and what a refusal
+//!   tells: on both stores.
 
 /// Each test, given an [`AnyHub`], as two: on SQLite and on PostgreSQL.
 macro_rules! on_both_hubs {
@@ -19,6 +22,7 @@ macro_rules! on_both_hubs {
 
 mod bad_input;
 mod crafted;
+mod limits;
 
 use crate::contract_tests::{office, push_of, session_doc};
 use crate::pg::PgHubStore;

@@ -2,23 +2,31 @@
 //! (per username and per client address), enrolment codes and device
 //! tokens (per client address). One type serves all three.
 //!
+//! An attempt is counted before it is checked ([`Limiter::reserve`], one
+//! lock for the check and the count), so a burst sent at once gets no more
+//! checks than the limit; one that turns out right is taken back.
+//!
 //! Simple on purpose: one hub process serves one office, a restart forgets
 //! the counts (an attacker gains a few guesses per restart), and nothing is
 //! written to disk for a wrong guess. Hub processes sharing a PostgreSQL
 //! database count apart: N processes behind one address allow N times the
 //! tries. Addresses are per client IP, an IPv6
 //! client per /64 (one host usually holds a whole /64, and would otherwise
-//! get a fresh count with every address).
+//! get a fresh count with every address). Behind a reverse proxy, the
+//! client's address is the one the proxy names in `X-Forwarded-For`, and
+//! only when the proxy is one the office configured
+//! ([`Limits::trusted_proxies`]).
 
 use crate::rules::staff::normalize_username;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Failed sign-ins allowed per username within `window`.
     pub per_user: usize,
@@ -34,6 +42,10 @@ pub struct Limits {
     /// Every wrong password or code waits this long: guessing gets slow
     /// even under the limit.
     pub failure_delay: Duration,
+    /// Reverse proxies (a TLS-terminating load balancer) whose
+    /// `X-Forwarded-For` is believed. Without them, everyone behind a proxy
+    /// would share its one address and its limits.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for Limits {
@@ -45,7 +57,51 @@ impl Default for Limits {
             tokens_per_address: 30,
             window: Duration::from_secs(15 * 60),
             failure_delay: Duration::from_secs(1),
+            trusted_proxies: Vec::new(),
         }
+    }
+}
+
+/// The `X-Forwarded-For` header: each proxy appends the address it was
+/// reached from.
+const FORWARDED_FOR: &str = "x-forwarded-for";
+
+impl Limits {
+    fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.trusted_proxies.iter().any(|p| p.to_canonical() == ip)
+    }
+
+    /// The address a request is counted under: its peer's, or, when the
+    /// peer is a trusted proxy, the last address in `X-Forwarded-For` that
+    /// is not one. What comes before it was written by the client or a hop
+    /// the hub does not trust; an entry that does not read as an address
+    /// stops the walk at the last proxy.
+    pub fn client_of(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let mut client = peer;
+        if !self.trusts(peer) {
+            return client;
+        }
+        let lines: Vec<&str> = headers
+            .get_all(FORWARDED_FOR)
+            .iter()
+            .map(|v| v.to_str().unwrap_or(""))
+            .collect();
+        for hop in lines.iter().rev().flat_map(|l| l.rsplit(',')) {
+            let hop = hop.trim();
+            let Some(ip) = hop
+                .parse::<IpAddr>()
+                .ok()
+                .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+            else {
+                break;
+            };
+            client = ip;
+            if !self.trusts(ip) {
+                break;
+            }
+        }
+        client
     }
 }
 
@@ -65,11 +121,8 @@ pub enum Key {
 impl Key {
     /// The counting key of an address: IPv4 whole, IPv6 by its /64.
     fn address(ip: IpAddr) -> IpAddr {
-        match ip {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpAddr::V4(v4),
-                None => IpAddr::V6(Ipv6Addr::from(v6.to_bits() & !u128::from(u64::MAX))),
-            },
+        match ip.to_canonical() {
+            IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(v6.to_bits() & !u128::from(u64::MAX))),
             v4 => v4,
         }
     }
@@ -104,6 +157,14 @@ pub struct Limiter {
     pub limits: Limits,
 }
 
+/// An attempt counted before it was checked: a failure unless taken back
+/// ([`Limiter::take_back`]).
+#[must_use = "an attempt stays counted as a failure unless taken back"]
+pub struct Attempt {
+    keys: Vec<Key>,
+    at: Instant,
+}
+
 impl Limiter {
     pub fn new(limits: Limits) -> Self {
         Self {
@@ -121,12 +182,25 @@ impl Limiter {
         }
     }
 
-    /// How long until an attempt counted under `keys` may be made again,
-    /// if any of them has reached its limit.
-    pub fn blocked_for(&self, keys: &[Key]) -> Option<Duration> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+    fn failures(&self) -> MutexGuard<'_, HashMap<Key, Vec<Instant>>> {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts an attempt under `keys` before it is checked — or, if any of
+    /// them has reached its limit, how long until one may be made. The
+    /// check and the count are made under one lock: of attempts sent at
+    /// once, no more than the limit get through. The attempt counts as a
+    /// failure unless taken back, so one dropped halfway still counts.
+    pub fn reserve(&self, keys: &[Key]) -> Result<Attempt, Duration> {
+        let mut map = self.failures();
         let now = Instant::now();
         let window = self.limits.window;
+        if map.len() > SWEEP_ABOVE {
+            map.retain(|_, times| {
+                times.retain(|t| now.duration_since(*t) < window);
+                !times.is_empty()
+            });
+        }
         let mut wait = None;
         for key in keys {
             let Some(times) = map.get_mut(key) else {
@@ -138,32 +212,38 @@ impl Limiter {
                 let left = window.saturating_sub(now.duration_since(oldest));
                 wait = Some(wait.map_or(left, |w: Duration| w.max(left)));
             }
-            if times.is_empty() {
-                map.remove(key);
-            }
         }
-        wait
-    }
-
-    pub fn record_failure(&self, keys: &[Key]) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        if map.len() > SWEEP_ABOVE {
-            let window = self.limits.window;
-            map.retain(|_, times| {
-                times.retain(|t| now.duration_since(*t) < window);
-                !times.is_empty()
-            });
+        if let Some(wait) = wait {
+            return Err(wait);
         }
         for key in keys {
             map.entry(key.clone()).or_default().push(now);
+        }
+        Ok(Attempt {
+            keys: keys.to_vec(),
+            at: now,
+        })
+    }
+
+    /// Takes back an attempt that was no wrong guess (the right password,
+    /// a refusal for another reason).
+    pub fn take_back(&self, attempt: Attempt) {
+        let mut map = self.failures();
+        for key in &attempt.keys {
+            if let Some(times) = map.get_mut(key) {
+                if let Some(i) = times.iter().position(|t| *t == attempt.at) {
+                    times.remove(i);
+                }
+                if times.is_empty() {
+                    map.remove(key);
+                }
+            }
         }
     }
 
     /// Forgets a key's failures (a staff member who then signed in).
     pub fn forget(&self, key: &Key) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(key);
+        self.failures().remove(key);
     }
 }
 
@@ -175,19 +255,25 @@ pub fn retry_after_secs(wait: Duration) -> u64 {
 }
 
 /// The client's address when the server was started with connect info
-/// (`server::serve`); tests through the router alone have none, unless
-/// they add a `ConnectInfo` to the request.
+/// (`server::serve`), through a trusted proxy the address it names
+/// ([`Limits::client_of`]); tests through the router alone have none,
+/// unless they add a `ConnectInfo` to the request.
 pub struct ClientAddress(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl<S> FromRequestParts<S> for ClientAddress
+where
+    S: Send + Sync,
+    Arc<Limiter>: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let limiter = Arc::<Limiter>::from_ref(state);
         Ok(ClientAddress(
             parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
+                .map(|c| limiter.limits.client_of(c.0.ip(), &parts.headers)),
         ))
     }
 }
@@ -195,6 +281,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn counted(limiter: &Limiter, keys: &[Key]) -> bool {
+        limiter.reserve(keys).is_ok()
+    }
 
     #[test]
     fn each_kind_of_key_has_its_own_limit_and_a_forgotten_key_starts_again() {
@@ -205,20 +295,60 @@ mod tests {
         });
         let ip: IpAddr = [10, 0, 0, 7].into();
         let user = Key::Username("an".into());
-        limiter.record_failure(&[user.clone(), Key::enrol(ip)]);
-        assert!(limiter.blocked_for(std::slice::from_ref(&user)).is_none());
-        limiter.record_failure(&[user.clone(), Key::enrol(ip)]);
-        assert!(limiter.blocked_for(std::slice::from_ref(&user)).is_some());
-        assert!(
-            limiter.blocked_for(&[Key::enrol(ip)]).is_none(),
-            "3 allowed"
-        );
-        assert!(limiter.blocked_for(&[Key::token(ip)]).is_none(), "separate");
-        limiter.record_failure(&[Key::enrol(ip)]);
-        let wait = limiter.blocked_for(&[Key::enrol(ip)]).unwrap();
+        assert!(counted(&limiter, &[user.clone(), Key::enrol(ip)]));
+        assert!(counted(&limiter, &[user.clone(), Key::enrol(ip)]));
+        assert!(!counted(&limiter, std::slice::from_ref(&user)));
+        assert!(counted(&limiter, &[Key::enrol(ip)]), "3 allowed");
+        assert!(counted(&limiter, &[Key::token(ip)]), "separate");
+        let wait = limiter.reserve(&[Key::enrol(ip)]).err().unwrap();
         assert!(wait <= limiter.limits.window && wait > Duration::from_secs(60));
         limiter.forget(&user);
-        assert!(limiter.blocked_for(&[user]).is_none());
+        assert!(counted(&limiter, &[user]));
+    }
+
+    #[test]
+    fn a_taken_back_attempt_no_longer_counts_and_a_refused_one_counts_nothing() {
+        let limiter = Limiter::new(Limits {
+            per_user: 2,
+            per_address: 2,
+            ..Limits::default()
+        });
+        let ip: IpAddr = [10, 0, 0, 9].into();
+        let right = limiter.reserve(&login_keys("an", Some(ip))).unwrap();
+        limiter.take_back(right);
+        assert!(counted(&limiter, &login_keys("an", None)));
+        assert!(counted(&limiter, &login_keys("an", None)));
+        // "an" is blocked: the attempt is refused and its address not
+        // counted, so another name from it still gets its two.
+        assert!(!counted(&limiter, &login_keys("an", Some(ip))));
+        assert!(counted(&limiter, &login_keys("binh", Some(ip))));
+        assert!(counted(&limiter, &login_keys("chi", Some(ip))));
+        assert!(!counted(&limiter, &login_keys("dung", Some(ip))));
+    }
+
+    #[test]
+    fn attempts_made_at_once_get_no_more_than_the_limit() {
+        let limiter = Limiter::new(Limits {
+            tokens_per_address: 30,
+            ..Limits::default()
+        });
+        let key = Key::token([10, 0, 0, 8].into());
+        let through = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        (0..50)
+                            .filter(|_| counted(&limiter, std::slice::from_ref(&key)))
+                            .count()
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .sum::<usize>()
+        });
+        assert_eq!(through, 30);
     }
 
     #[test]
@@ -229,10 +359,10 @@ mod tests {
             ..Limits::default()
         });
         let ip: IpAddr = [10, 0, 0, 8].into();
-        limiter.record_failure(&[Key::token(ip)]);
-        assert!(limiter.blocked_for(&[Key::token(ip)]).is_some());
+        assert!(counted(&limiter, &[Key::token(ip)]));
+        assert!(!counted(&limiter, &[Key::token(ip)]));
         std::thread::sleep(Duration::from_millis(40));
-        assert!(limiter.blocked_for(&[Key::token(ip)]).is_none());
+        assert!(counted(&limiter, &[Key::token(ip)]));
     }
 
     #[test]
@@ -261,20 +391,56 @@ mod tests {
             ..Limits::default()
         });
         let ip: IpAddr = [10, 0, 0, 7].into();
-        limiter.record_failure(&login_keys("an", Some(ip)));
-        assert!(limiter.blocked_for(&login_keys("an", Some(ip))).is_none());
-        limiter.record_failure(&login_keys("AN", Some(ip)));
+        assert!(counted(&limiter, &login_keys("an", Some(ip))));
+        assert!(counted(&limiter, &login_keys("AN", Some(ip))));
+        assert!(!counted(&limiter, &login_keys("an", None)), "per username");
+        assert!(counted(&limiter, &login_keys("binh", Some(ip))));
         assert!(
-            limiter.blocked_for(&login_keys("an", None)).is_some(),
-            "per username"
-        );
-        assert!(limiter.blocked_for(&login_keys("binh", Some(ip))).is_none());
-        limiter.record_failure(&login_keys("binh", Some(ip)));
-        assert!(
-            limiter.blocked_for(&login_keys("chi", Some(ip))).is_some(),
+            !counted(&limiter, &login_keys("chi", Some(ip))),
             "per address"
         );
         limiter.forget(&login_keys("an", None)[0]);
-        assert!(limiter.blocked_for(&login_keys("an", None)).is_none());
+        assert!(counted(&limiter, &login_keys("an", None)));
+    }
+
+    #[test]
+    fn a_forwarded_address_is_believed_only_from_a_trusted_proxy() {
+        let limits = Limits {
+            trusted_proxies: vec!["10.0.0.2".parse().unwrap(), "10.0.0.3".parse().unwrap()],
+            ..Limits::default()
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let client = |peer: &str, lines: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for line in lines {
+                headers.append(FORWARDED_FOR, line.parse().unwrap());
+            }
+            limits.client_of(ip(peer), &headers)
+        };
+        // From a trusted proxy: the last address it was not given by
+        // another trusted proxy.
+        assert_eq!(client("10.0.0.2", &["203.0.113.7"]), ip("203.0.113.7"));
+        assert_eq!(
+            client("::ffff:10.0.0.2", &["1.1.1.1, 203.0.113.7, 10.0.0.3"]),
+            ip("203.0.113.7"),
+            "a client's own entry is never believed"
+        );
+        assert_eq!(
+            client("10.0.0.2", &["1.1.1.1", "203.0.113.7:4711"]),
+            ip("203.0.113.7"),
+            "several lines, a port"
+        );
+        assert_eq!(client("10.0.0.2", &[]), ip("10.0.0.2"), "no header");
+        assert_eq!(
+            client("10.0.0.2", &["1.1.1.1, not an address, 10.0.0.3"]),
+            ip("10.0.0.3"),
+            "garbage stops at the last proxy"
+        );
+        // From anyone else the header is ignored.
+        assert_eq!(client("198.51.100.4", &["1.1.1.1"]), ip("198.51.100.4"));
+        assert_eq!(
+            Limits::default().client_of(ip("10.0.0.2"), &HeaderMap::new()),
+            ip("10.0.0.2")
+        );
     }
 }
