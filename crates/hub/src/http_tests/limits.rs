@@ -25,6 +25,7 @@ use uuid::Uuid;
 on_both_hubs!(
     a_burst_of_wrong_sign_ins_checks_no_more_passwords_than_the_limits,
     a_burst_of_wrong_codes_looks_up_no_more_codes_than_the_limit,
+    a_burst_of_right_codes_from_one_address_all_enrol,
     a_valid_token_syncs_from_an_address_blocked_for_unknown_ones,
     a_refused_write_to_another_communes_record_does_not_name_its_commune,
     a_database_failure_is_answered_in_words_and_its_detail_only_logged,
@@ -145,6 +146,31 @@ fn a_burst_of_wrong_codes_looks_up_no_more_codes_than_the_limit(hub: AnyHub) {
         ),
     ));
     assert_eq!(r.status(), StatusCode::OK, "another address enrols");
+}
+
+/// Places are taken before the check, but a right code gives its place
+/// back: a district's tablets enrolling at once through one address wait
+/// their turn, none is refused.
+fn a_burst_of_right_codes_from_one_address_all_enrol(hub: AnyHub) {
+    let app = hub.app(Limits {
+        enrol_per_address: 3,
+        ..quick_limits()
+    });
+    let rt = runtime();
+    let tablets: Vec<_> = (0..30)
+        .map(|_| {
+            let code = hub
+                .storage
+                .issue_code(&[PEK.into()], "A Lưu", 3600)
+                .unwrap();
+            let req = sync_request(ENROL_PATH, None, enrol_body(&code), Some([198, 51, 100, 7]));
+            let app = app.clone();
+            rt.spawn(async move { send(&app, req).await.status() })
+        })
+        .collect();
+    for tablet in tablets {
+        assert_eq!(rt.block_on(tablet).unwrap(), StatusCode::OK);
+    }
 }
 
 /// A push of a new Đăk Pék record by the seeded tablet.

@@ -2,9 +2,11 @@
 //! (per username and per client address), enrolment codes and device
 //! tokens (per client address). One type serves all three.
 //!
-//! An attempt is counted before it is checked ([`Limiter::reserve`], one
-//! lock for the check and the count), so a burst sent at once gets no more
-//! checks than the limit; one that turns out right is taken back.
+//! A code or password takes a place before it is checked
+//! ([`Limiter::reserve`]): failures and checks under way together stay
+//! within the limit, so a burst sent at once gets no more checks than the
+//! limit, and the rest wait for a place or, once the failures fill it, are
+//! refused.
 //!
 //! Simple on purpose: one hub process serves one office, a restart forgets
 //! the counts (an attacker gains a few guesses per restart), and nothing is
@@ -25,6 +27,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -153,22 +156,74 @@ pub fn login_keys(username: &str, address: Option<IpAddr>) -> Vec<Key> {
 const SWEEP_ABOVE: usize = 10_000;
 
 pub struct Limiter {
-    failures: Mutex<HashMap<Key, Vec<Instant>>>,
+    counts: Mutex<HashMap<Key, Count>>,
+    /// Woken whenever an attempt is settled: attempts waiting for a place
+    /// look again.
+    settled: Notify,
     pub limits: Limits,
 }
 
-/// An attempt counted before it was checked: a failure unless taken back
-/// ([`Limiter::take_back`]).
-#[must_use = "an attempt stays counted as a failure unless taken back"]
+/// What is counted under one key: failures within the window, and
+/// attempts being checked.
+#[derive(Default)]
+struct Count {
+    failures: Vec<Instant>,
+    checking: usize,
+}
+
+impl Count {
+    fn is_empty(&self) -> bool {
+        self.failures.is_empty() && self.checking == 0
+    }
+}
+
+/// What [`Limiter::try_reserve`] found.
+enum Place {
+    Taken,
+    /// Failures and checks under way fill the limit: wait for one to end.
+    Full,
+    /// Failures alone fill it, for this long.
+    Blocked(Duration),
+}
+
+/// An attempt being checked: it holds a place under each of its keys until
+/// settled — [`Attempt::failed`] (a wrong guess, counted for the window) or
+/// [`Attempt::passed`] (right, or refused for another reason). Dropped
+/// unsettled (the client went away during the check), it counts as failed.
+#[must_use = "an attempt holds its place until settled"]
 pub struct Attempt {
+    limiter: Arc<Limiter>,
     keys: Vec<Key>,
-    at: Instant,
+    settled: bool,
+}
+
+impl Attempt {
+    pub fn failed(mut self) {
+        self.settle(true);
+    }
+
+    pub fn passed(mut self) {
+        self.settle(false);
+    }
+
+    fn settle(&mut self, failed: bool) {
+        if !std::mem::replace(&mut self.settled, true) {
+            self.limiter.settle(&self.keys, failed);
+        }
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        self.settle(true);
+    }
 }
 
 impl Limiter {
     pub fn new(limits: Limits) -> Self {
         Self {
-            failures: Mutex::new(HashMap::new()),
+            counts: Mutex::new(HashMap::new()),
+            settled: Notify::new(),
             limits,
         }
     }
@@ -182,68 +237,140 @@ impl Limiter {
         }
     }
 
-    fn failures(&self) -> MutexGuard<'_, HashMap<Key, Vec<Instant>>> {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Counts an attempt under `keys` before it is checked — or, if any of
-    /// them has reached its limit, how long until one may be made. The
-    /// check and the count are made under one lock: of attempts sent at
-    /// once, no more than the limit get through. The attempt counts as a
-    /// failure unless taken back, so one dropped halfway still counts.
-    pub fn reserve(&self, keys: &[Key]) -> Result<Attempt, Duration> {
-        let mut map = self.failures();
+    /// The counts, with failures older than the window dropped from `keys`
+    /// (from every key when the map has grown large).
+    fn counts(&self, keys: &[Key]) -> MutexGuard<'_, HashMap<Key, Count>> {
+        let mut map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let window = self.limits.window;
+        let fresh = |count: &mut Count| count.failures.retain(|t| now.duration_since(*t) < window);
         if map.len() > SWEEP_ABOVE {
-            map.retain(|_, times| {
-                times.retain(|t| now.duration_since(*t) < window);
-                !times.is_empty()
+            map.retain(|_, count| {
+                fresh(count);
+                !count.is_empty()
             });
         }
-        let mut wait = None;
         for key in keys {
-            let Some(times) = map.get_mut(key) else {
-                continue;
-            };
-            times.retain(|t| now.duration_since(*t) < window);
-            if times.len() >= self.limit(key) {
-                let oldest = times.first().copied().unwrap_or(now);
-                let left = window.saturating_sub(now.duration_since(oldest));
-                wait = Some(wait.map_or(left, |w: Duration| w.max(left)));
+            if let Some(count) = map.get_mut(key) {
+                fresh(count);
             }
         }
+        map
+    }
+
+    /// How long until the oldest failure under `count` leaves the window.
+    fn left(&self, count: &Count) -> Duration {
+        let oldest = count.failures.first().copied().unwrap_or_else(Instant::now);
+        self.limits.window.saturating_sub(oldest.elapsed())
+    }
+
+    /// A place to check an attempt under every one of `keys`, if there is
+    /// one: failures and checks under way together stay within each key's
+    /// limit. Taken under one lock with the look.
+    fn try_reserve(&self, keys: &[Key]) -> Place {
+        let mut map = self.counts(keys);
+        let mut place = Place::Taken;
+        for key in keys {
+            let Some(count) = map.get(key) else {
+                continue;
+            };
+            let limit = self.limit(key);
+            if count.failures.len() >= limit {
+                let left = self.left(count);
+                place = match place {
+                    Place::Blocked(wait) => Place::Blocked(wait.max(left)),
+                    _ => Place::Blocked(left),
+                };
+            } else if count.failures.len() + count.checking >= limit {
+                if let Place::Taken = place {
+                    place = Place::Full;
+                }
+            }
+        }
+        if let Place::Taken = place {
+            for key in keys {
+                map.entry(key.clone()).or_default().checking += 1;
+            }
+        }
+        place
+    }
+
+    /// Takes a place to check an attempt under `keys` before the check (a
+    /// lookup, Argon2), or says how long until one may be made when their
+    /// failures have reached a limit. While the places left are taken by
+    /// checks under way, it waits for one to end: of attempts sent at once,
+    /// no more than the limit are checked, and honest ones (a district's
+    /// tablets enrolling at once through one address) wait their turn
+    /// instead of being refused.
+    pub async fn reserve(self: &Arc<Self>, keys: &[Key]) -> Result<Attempt, Duration> {
+        loop {
+            let settled = self.settled.notified();
+            tokio::pin!(settled);
+            // Registered before looking, so a check ending meanwhile wakes it.
+            settled.as_mut().enable();
+            match self.try_reserve(keys) {
+                Place::Taken => {
+                    return Ok(Attempt {
+                        limiter: self.clone(),
+                        keys: keys.to_vec(),
+                        settled: false,
+                    })
+                }
+                Place::Blocked(wait) => return Err(wait),
+                Place::Full => settled.await,
+            }
+        }
+    }
+
+    fn settle(&self, keys: &[Key], failed: bool) {
+        {
+            let mut map = self.counts(keys);
+            let now = Instant::now();
+            for key in keys {
+                if let Some(count) = map.get_mut(key) {
+                    count.checking = count.checking.saturating_sub(1);
+                    if failed {
+                        count.failures.push(now);
+                    }
+                    if count.is_empty() {
+                        map.remove(key);
+                    }
+                }
+            }
+        }
+        self.settled.notify_waiters();
+    }
+
+    /// Counts a failure that took no check worth racing for (an unknown
+    /// device token: 256 bits are not guessed), unless `keys` have reached
+    /// their limits: then how long until they have not.
+    pub fn count_failure(&self, keys: &[Key]) -> Result<(), Duration> {
+        let mut map = self.counts(keys);
+        let wait = keys
+            .iter()
+            .filter_map(|key| map.get(key).map(|count| (key, count)))
+            .filter(|(key, count)| count.failures.len() >= self.limit(key))
+            .map(|(_, count)| self.left(count))
+            .max();
         if let Some(wait) = wait {
             return Err(wait);
         }
+        let now = Instant::now();
         for key in keys {
-            map.entry(key.clone()).or_default().push(now);
+            map.entry(key.clone()).or_default().failures.push(now);
         }
-        Ok(Attempt {
-            keys: keys.to_vec(),
-            at: now,
-        })
-    }
-
-    /// Takes back an attempt that was no wrong guess (the right password,
-    /// a refusal for another reason).
-    pub fn take_back(&self, attempt: Attempt) {
-        let mut map = self.failures();
-        for key in &attempt.keys {
-            if let Some(times) = map.get_mut(key) {
-                if let Some(i) = times.iter().position(|t| *t == attempt.at) {
-                    times.remove(i);
-                }
-                if times.is_empty() {
-                    map.remove(key);
-                }
-            }
-        }
+        Ok(())
     }
 
     /// Forgets a key's failures (a staff member who then signed in).
     pub fn forget(&self, key: &Key) {
-        self.failures().remove(key);
+        let mut map = self.counts(&[]);
+        if let Some(count) = map.get_mut(key) {
+            count.failures.clear();
+            if count.is_empty() {
+                map.remove(key);
+            }
+        }
     }
 }
 
@@ -282,8 +409,16 @@ where
 mod tests {
     use super::*;
 
-    fn counted(limiter: &Limiter, keys: &[Key]) -> bool {
-        limiter.reserve(keys).is_ok()
+    /// A wrong guess under `keys`, if a place was free: whether it was
+    /// checked.
+    fn wrong(limiter: &Limiter, keys: &[Key]) -> bool {
+        match limiter.try_reserve(keys) {
+            Place::Taken => {
+                limiter.settle(keys, true);
+                true
+            }
+            Place::Full | Place::Blocked(_) => false,
+        }
     }
 
     #[test]
@@ -291,54 +426,66 @@ mod tests {
         let limiter = Limiter::new(Limits {
             per_user: 2,
             enrol_per_address: 3,
+            tokens_per_address: 1,
             ..Limits::default()
         });
         let ip: IpAddr = [10, 0, 0, 7].into();
         let user = Key::Username("an".into());
-        assert!(counted(&limiter, &[user.clone(), Key::enrol(ip)]));
-        assert!(counted(&limiter, &[user.clone(), Key::enrol(ip)]));
-        assert!(!counted(&limiter, std::slice::from_ref(&user)));
-        assert!(counted(&limiter, &[Key::enrol(ip)]), "3 allowed");
-        assert!(counted(&limiter, &[Key::token(ip)]), "separate");
-        let wait = limiter.reserve(&[Key::enrol(ip)]).err().unwrap();
+        assert!(wrong(&limiter, &[user.clone(), Key::enrol(ip)]));
+        assert!(wrong(&limiter, &[user.clone(), Key::enrol(ip)]));
+        assert!(!wrong(&limiter, std::slice::from_ref(&user)));
+        assert!(wrong(&limiter, &[Key::enrol(ip)]), "3 allowed");
+        assert!(limiter.count_failure(&[Key::token(ip)]).is_ok(), "separate");
+        assert!(limiter.count_failure(&[Key::token(ip)]).is_err());
+        let Place::Blocked(wait) = limiter.try_reserve(&[Key::enrol(ip)]) else {
+            panic!("blocked");
+        };
         assert!(wait <= limiter.limits.window && wait > Duration::from_secs(60));
         limiter.forget(&user);
-        assert!(counted(&limiter, &[user]));
+        assert!(wrong(&limiter, &[user]));
     }
 
     #[test]
-    fn a_taken_back_attempt_no_longer_counts_and_a_refused_one_counts_nothing() {
+    fn a_passed_attempt_and_a_refused_one_count_nothing() {
         let limiter = Limiter::new(Limits {
             per_user: 2,
             per_address: 2,
             ..Limits::default()
         });
         let ip: IpAddr = [10, 0, 0, 9].into();
-        let right = limiter.reserve(&login_keys("an", Some(ip))).unwrap();
-        limiter.take_back(right);
-        assert!(counted(&limiter, &login_keys("an", None)));
-        assert!(counted(&limiter, &login_keys("an", None)));
+        assert!(matches!(
+            limiter.try_reserve(&login_keys("an", Some(ip))),
+            Place::Taken
+        ));
+        limiter.settle(&login_keys("an", Some(ip)), false);
+        assert!(wrong(&limiter, &login_keys("an", None)));
+        assert!(wrong(&limiter, &login_keys("an", None)));
         // "an" is blocked: the attempt is refused and its address not
         // counted, so another name from it still gets its two.
-        assert!(!counted(&limiter, &login_keys("an", Some(ip))));
-        assert!(counted(&limiter, &login_keys("binh", Some(ip))));
-        assert!(counted(&limiter, &login_keys("chi", Some(ip))));
-        assert!(!counted(&limiter, &login_keys("dung", Some(ip))));
+        assert!(!wrong(&limiter, &login_keys("an", Some(ip))));
+        assert!(wrong(&limiter, &login_keys("binh", Some(ip))));
+        assert!(wrong(&limiter, &login_keys("chi", Some(ip))));
+        assert!(!wrong(&limiter, &login_keys("dung", Some(ip))));
     }
 
     #[test]
-    fn attempts_made_at_once_get_no_more_than_the_limit() {
+    fn places_taken_at_once_are_no_more_than_the_limit() {
         let limiter = Limiter::new(Limits {
-            tokens_per_address: 30,
+            enrol_per_address: 30,
             ..Limits::default()
         });
-        let key = Key::token([10, 0, 0, 8].into());
-        let through = std::thread::scope(|s| {
+        let key = Key::enrol([10, 0, 0, 8].into());
+        let taken = std::thread::scope(|s| {
             let threads: Vec<_> = (0..8)
                 .map(|_| {
                     s.spawn(|| {
                         (0..50)
-                            .filter(|_| counted(&limiter, std::slice::from_ref(&key)))
+                            .filter(|_| {
+                                matches!(
+                                    limiter.try_reserve(std::slice::from_ref(&key)),
+                                    Place::Taken
+                                )
+                            })
                             .count()
                     })
                 })
@@ -348,7 +495,51 @@ mod tests {
                 .map(|t| t.join().unwrap())
                 .sum::<usize>()
         });
-        assert_eq!(through, 30);
+        assert_eq!(taken, 30);
+    }
+
+    #[test]
+    fn attempts_wait_for_a_place_honest_ones_all_pass_and_wrong_ones_stop_at_the_limit() {
+        let limiter = Arc::new(Limiter::new(Limits {
+            enrol_per_address: 3,
+            ..Limits::default()
+        }));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let burst = |right: bool| {
+            let tasks: Vec<_> = (0..20)
+                .map(|_| {
+                    let limiter = limiter.clone();
+                    rt.spawn(async move {
+                        let key = [Key::enrol([10, 0, 0, 1].into())];
+                        let attempt = limiter.reserve(&key).await?;
+                        tokio::task::yield_now().await;
+                        if right {
+                            attempt.passed();
+                        } else {
+                            attempt.failed();
+                        }
+                        Ok::<_, Duration>(())
+                    })
+                })
+                .collect();
+            tasks
+                .into_iter()
+                .map(|t| rt.block_on(t).unwrap())
+                .filter(Result::is_ok)
+                .count()
+        };
+        assert_eq!(burst(true), 20, "none refused");
+        assert_eq!(burst(false), 3);
+        // One dropped during its check counts as failed.
+        let other = [Key::enrol([10, 0, 0, 2].into())];
+        for _ in 0..3 {
+            drop(rt.block_on(limiter.reserve(&other)).unwrap());
+        }
+        assert!(rt.block_on(limiter.reserve(&other)).is_err());
     }
 
     #[test]
@@ -359,10 +550,10 @@ mod tests {
             ..Limits::default()
         });
         let ip: IpAddr = [10, 0, 0, 8].into();
-        assert!(counted(&limiter, &[Key::token(ip)]));
-        assert!(!counted(&limiter, &[Key::token(ip)]));
+        assert!(limiter.count_failure(&[Key::token(ip)]).is_ok());
+        assert!(limiter.count_failure(&[Key::token(ip)]).is_err());
         std::thread::sleep(Duration::from_millis(40));
-        assert!(counted(&limiter, &[Key::token(ip)]));
+        assert!(limiter.count_failure(&[Key::token(ip)]).is_ok());
     }
 
     #[test]
@@ -391,16 +582,16 @@ mod tests {
             ..Limits::default()
         });
         let ip: IpAddr = [10, 0, 0, 7].into();
-        assert!(counted(&limiter, &login_keys("an", Some(ip))));
-        assert!(counted(&limiter, &login_keys("AN", Some(ip))));
-        assert!(!counted(&limiter, &login_keys("an", None)), "per username");
-        assert!(counted(&limiter, &login_keys("binh", Some(ip))));
+        assert!(wrong(&limiter, &login_keys("an", Some(ip))));
+        assert!(wrong(&limiter, &login_keys("AN", Some(ip))));
+        assert!(!wrong(&limiter, &login_keys("an", None)), "per username");
+        assert!(wrong(&limiter, &login_keys("binh", Some(ip))));
         assert!(
-            !counted(&limiter, &login_keys("chi", Some(ip))),
+            !wrong(&limiter, &login_keys("chi", Some(ip))),
             "per address"
         );
         limiter.forget(&login_keys("an", None)[0]);
-        assert!(counted(&limiter, &login_keys("an", None)));
+        assert!(wrong(&limiter, &login_keys("an", None)));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! address sent before.
 
 use super::blocking::{off_thread, Storage};
-use super::limiter::{self, Attempt, ClientAddress, Key, Limiter};
+use super::limiter::{self, ClientAddress, Key, Limiter};
 use crate::error::HubError;
 use crate::rules::devices::Scope;
 use crate::storage::HubStorage;
@@ -163,15 +163,12 @@ fn token(headers: &HeaderMap) -> Result<String, Failure> {
         .ok_or_else(|| HubError::Unauthorized("missing device token".into()).into())
 }
 
-/// Counts an attempt under `key` before it is checked (a 429 when the
-/// address has reached its limit); without an address, nothing is counted.
-fn reserve(limiter: &Limiter, key: &Option<Key>) -> Result<Attempt, Failure> {
-    limiter.reserve(key.as_slice()).map_err(|wait| {
-        HubError::TooManyAttempts {
-            retry_after_s: limiter::retry_after_secs(wait),
-        }
-        .into()
-    })
+/// The 429 of an address whose failures reached its limit.
+fn too_many(wait: std::time::Duration) -> Failure {
+    HubError::TooManyAttempts {
+        retry_after_s: limiter::retry_after_secs(wait),
+    }
+    .into()
 }
 
 /// Whether `result` is one of those the limits are for (a wrong code or an
@@ -180,10 +177,10 @@ fn is_wrong<T>(result: &Result<T, Failure>) -> bool {
     matches!(result, Err(f) if f.status == StatusCode::UNAUTHORIZED)
 }
 
-/// A blocked address is refused before its code is looked at; the attempt
-/// is counted before the code is looked up, and a wrong code is answered
-/// after the same delay as a wrong password. Malformed requests count
-/// nothing.
+/// A blocked address is refused before its code is looked at; the code
+/// takes a place under its address before it is looked up (of codes sent
+/// at once, no more than the limit are), and a wrong one is answered after
+/// the same delay as a wrong password. Malformed requests count nothing.
 async fn enrol(
     State(state): State<SyncState>,
     ClientAddress(address): ClientAddress,
@@ -194,15 +191,20 @@ async fn enrol(
     if req.protocol != PROTOCOL_VERSION {
         return Err(HubError::Protocol(req.protocol).into());
     }
-    let attempt = reserve(&state.limiter, &key)?;
+    let attempt = state
+        .limiter
+        .reserve(key.as_slice())
+        .await
+        .map_err(too_many)?;
     let enrolment = blocking(state.storage, move |s| {
         s.enrol(&req.code, req.device, req.previous_token.as_deref())
     })
     .await;
     if is_wrong(&enrolment) {
+        attempt.failed();
         tokio::time::sleep(state.limiter.limits.failure_delay).await;
     } else {
-        state.limiter.take_back(attempt);
+        attempt.passed();
     }
     Ok(wire::encode(&enrolment?)?)
 }
@@ -226,8 +228,10 @@ impl FromRequestParts<SyncState> for Device {
         };
         if is_wrong(&scope) {
             let key = address.map(Key::token);
-            // Counted for good: an unknown token is no honest mistake.
-            let _counted = reserve(&state.limiter, &key)?;
+            state
+                .limiter
+                .count_failure(key.as_slice())
+                .map_err(too_many)?;
         }
         scope.map(Device)
     }

@@ -121,9 +121,10 @@ pub(super) async fn login(
         )
             .into_response()
     };
-    // Counted before the password is checked: of sign-ins sent at once,
-    // no more than the limit reach Argon2.
-    let attempt = match state.limiter.reserve(&login_keys(&form.username, address)) {
+    // A place is taken before the password is checked: of sign-ins sent
+    // at once, no more than the limit reach Argon2.
+    let keys = login_keys(&form.username, address);
+    let attempt = match state.limiter.reserve(&keys).await {
         Ok(attempt) => attempt,
         Err(wait) => {
             let minutes = wait.as_secs().div_ceil(60).max(1);
@@ -162,7 +163,7 @@ pub(super) async fn login(
     .await;
     match result {
         Ok(Ok(token)) => {
-            state.limiter.take_back(attempt);
+            attempt.passed();
             state
                 .limiter
                 .forget(&Key::Username(auth::normalize_username(&form.username)));
@@ -174,8 +175,9 @@ pub(super) async fn login(
             response
         }
         Ok(Err(account)) => {
-            // Counted already; only failures the limiter lets through are
-            // checked and logged, so it bounds the log's growth too.
+            attempt.failed();
+            // Only failures the limiter lets through are checked and
+            // logged, so it bounds the log's growth too.
             let entry = Entry::sign_in_failed(
                 account
                     .as_ref()
@@ -197,7 +199,7 @@ pub(super) async fn login(
         }
         // The hub's fault, not a guess.
         Err(e) => {
-            state.limiter.take_back(attempt);
+            attempt.passed();
             e.page(lang)
         }
     }
