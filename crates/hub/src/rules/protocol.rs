@@ -48,12 +48,17 @@ pub fn check_push(scope: &Scope, req: &PushRequest) -> Result<(), HubError> {
         .iter()
         .find(|d| !scope.communes.contains(&d.commune))
     {
-        return Err(HubError::Forbidden(format!(
-            "record {} belongs to commune {}",
-            dc.id, dc.commune
-        )));
+        return Err(outside(&dc.id.to_string()));
     }
     Ok(())
+}
+
+/// The refusal of a record outside the writer's communes, whether its
+/// envelope says so or the hub holds it under another commune: the same
+/// words, naming no commune, so a device learns nothing of a stored record
+/// it may not read.
+fn outside(id: &str) -> HubError {
+    HubError::Forbidden(format!("record {id}"))
 }
 
 /// The communes a pull may read: those asked for that the device holds.
@@ -130,10 +135,7 @@ pub fn merge(
     if existing.is_some() {
         let stored = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
         if !writer.may_change(&stored.commune) {
-            return Err(HubError::Forbidden(format!(
-                "record {id} belongs to commune {}",
-                stored.commune
-            )));
+            return Err(outside(&id));
         }
     }
     let was_deleted = record_doc::is_deleted(&doc);
