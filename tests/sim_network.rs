@@ -6,6 +6,7 @@
 //! save a tablet acknowledged must be on every tablet. Run against the hub
 //! on SQLite and on PostgreSQL (when `PCMT_TEST_PG` is set).
 
+use automerge::ChangeHash;
 use chrono::NaiveDate;
 use pcmt_core::sync::wire::{self, PullRequest, PullResponse, PushAck, PushRequest};
 use pcmt_core::sync::{run_sync, Request, Response, SyncError, Transport};
@@ -28,8 +29,9 @@ enum Fault {
     LoseRequest,
     LoseAnswer,
     Duplicate,
-    /// Deliver, then replay an older request of this device late.
-    ReplayStale,
+    /// Deliver, then replay late an older request of this device, from
+    /// this sync or any before it (picked by the number).
+    ReplayStale(usize),
 }
 
 fn fault() -> impl Strategy<Value = Fault> {
@@ -38,21 +40,32 @@ fn fault() -> impl Strategy<Value = Fault> {
         1 => Just(Fault::LoseRequest),
         1 => Just(Fault::LoseAnswer),
         1 => Just(Fault::Duplicate),
-        1 => Just(Fault::ReplayStale),
+        1 => any::<usize>().prop_map(Fault::ReplayStale),
     ]
+}
+
+/// What the network remembers of one tablet across its syncs.
+#[derive(Default)]
+struct Link {
+    /// Every request the tablet sent, for late replays.
+    sent: Vec<Request>,
+    /// The cursor of the last pull answer that reached the tablet: it
+    /// applied that batch, so no later pull may ask from before it (a cut
+    /// sync resumes, it does not start over).
+    delivered_cursor: u64,
 }
 
 /// Carries requests to an in-process hub through the real wire encoding,
 /// misbehaving as the scripted faults say.
-struct BadNetwork {
+struct BadNetwork<'l> {
     hub: Storage,
     scope: Scope,
     faults: Vec<Fault>,
     next: usize,
-    sent: Vec<Request>,
+    link: &'l mut Link,
 }
 
-impl BadNetwork {
+impl BadNetwork<'_> {
     fn deliver(&self, request: &Request) -> Result<Response, SyncError> {
         let hub = &self.hub;
         let refused = |e: pcmt_hub::HubError| SyncError::Refused {
@@ -74,8 +87,16 @@ impl BadNetwork {
     }
 }
 
-impl Transport for BadNetwork {
+impl Transport for BadNetwork<'_> {
     fn exchange(&mut self, request: &Request) -> Result<Response, SyncError> {
+        if let Request::Pull(p) = request {
+            assert!(
+                p.cursor >= self.link.delivered_cursor,
+                "a pull from {} after a batch up to {} got through",
+                p.cursor,
+                self.link.delivered_cursor
+            );
+        }
         let fault = self
             .faults
             .get(self.next)
@@ -88,21 +109,38 @@ impl Transport for BadNetwork {
             Fault::Deliver => self.deliver(request),
             Fault::LoseAnswer => {
                 let _ = self.deliver(request);
+                self.link.sent.push(request.clone());
                 return lost();
             }
             Fault::Duplicate => {
                 let _ = self.deliver(request);
                 self.deliver(request)
             }
-            Fault::ReplayStale => {
+            Fault::ReplayStale(pick) => {
                 let answer = self.deliver(request);
-                if let Some(old) = self.sent.first().cloned() {
+                if !self.link.sent.is_empty() {
+                    let old = self.link.sent[pick % self.link.sent.len()].clone();
                     let _ = self.deliver(&old);
                 }
                 answer
             }
         };
-        self.sent.push(request.clone());
+        self.link.sent.push(request.clone());
+        if let (Request::Pull(p), Ok(Response::Pull(batch))) = (request, &answer) {
+            assert!(
+                batch.cursor >= p.cursor,
+                "the hub moved a cursor back from {} to {}",
+                p.cursor,
+                batch.cursor
+            );
+            if !batch.docs.is_empty() {
+                assert!(
+                    batch.cursor > p.cursor,
+                    "a batch with changes advances the cursor"
+                );
+            }
+            self.link.delivered_cursor = batch.cursor;
+        }
         answer
     }
 }
@@ -156,7 +194,7 @@ fn input(commune: &str, attendees: u32) -> SessionInput {
     }
 }
 
-fn sync(store: &Mutex<Store>, hub: &Storage, faults: Vec<Fault>) -> bool {
+fn sync(store: &Mutex<Store>, hub: &Storage, link: &mut Link, faults: Vec<Fault>) -> bool {
     let communes: Vec<String> = COMMUNES.iter().map(|c| c.to_string()).collect();
     let device = store.lock().unwrap().device_id();
     let mut net = BadNetwork {
@@ -167,7 +205,7 @@ fn sync(store: &Mutex<Store>, hub: &Storage, faults: Vec<Fault>) -> bool {
         },
         faults,
         next: 0,
-        sent: Vec::new(),
+        link,
     };
     run_sync(store, &mut net, communes).is_ok()
 }
@@ -201,17 +239,19 @@ fn run_scenario(ops: Vec<Op>, hub: Storage) {
     let author = Author {
         officer: "Cán bộ thử".into(),
     };
-    // Every save a tablet acknowledged, as (id, the tablet that made it).
-    let mut acknowledged: Vec<Uuid> = Vec::new();
+    let mut links: Vec<Link> = (0..DEVICES).map(|_| Link::default()).collect();
+    // Every save a tablet acknowledged: the record and the heads it had
+    // right after, which name the save's own change.
+    let mut acknowledged: Vec<(Uuid, Vec<ChangeHash>)> = Vec::new();
+    let saved = |store: &Store, id: Uuid| (id, store.document_heads().unwrap()[&id].clone());
     for op in ops {
         match op {
             Op::Create { device, commune } => {
-                let row = devices[device]
-                    .lock()
-                    .unwrap()
+                let store = &mut devices[device].lock().unwrap();
+                let row = store
                     .create_session(&input(COMMUNES[commune], 10), &author, today())
                     .unwrap();
-                acknowledged.push(row.id);
+                acknowledged.push(saved(store, row.id));
             }
             Op::Edit {
                 device,
@@ -227,6 +267,7 @@ fn run_scenario(ops: Vec<Op>, hub: Storage) {
                             ..input(&row.commune, attendees)
                         };
                         store.update_session(*id, &edit, &author, today()).unwrap();
+                        acknowledged.push(saved(store, *id));
                     }
                 }
             }
@@ -235,18 +276,19 @@ fn run_scenario(ops: Vec<Op>, hub: Storage) {
                 let known: Vec<Uuid> = store.document_heads().unwrap().into_keys().collect();
                 if let Some(id) = known.get(pick % known.len().max(1)) {
                     store.delete(*id, &author).unwrap();
+                    acknowledged.push(saved(store, *id));
                 }
             }
             Op::Sync { device, faults } => {
-                sync(&devices[device], &hub, faults);
+                sync(&devices[device], &hub, &mut links[device], faults);
             }
         }
     }
     // The network heals: two rounds so every change reaches every tablet.
     for _ in 0..2 {
-        for d in &devices {
+        for (d, link) in devices.iter().zip(&mut links) {
             assert!(
-                sync(d, &hub, Vec::new()),
+                sync(d, &hub, link, Vec::new()),
                 "a sync on a healed network succeeds"
             );
         }
@@ -264,10 +306,11 @@ fn run_scenario(ops: Vec<Op>, hub: Storage) {
             0,
             "tablet {i} has nothing left to send"
         );
-        for id in &acknowledged {
-            assert!(
-                first.contains_key(id),
-                "acknowledged save {id} is on every tablet"
+        for (id, heads) in &acknowledged {
+            assert_eq!(
+                store.missing_changes(*id, heads).unwrap(),
+                [],
+                "tablet {i} holds every acknowledged edit of {id}"
             );
         }
         assert_eq!(store.integrity_check().unwrap(), "ok");
@@ -284,8 +327,18 @@ fn run_scenario(ops: Vec<Op>, hub: Storage) {
     }
 }
 
+/// `PROPTEST_CASES` when set (`cargo xtask bench sim` runs 1,000), else
+/// what CI runs.
+fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig::with_cases(cases)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(cases(48))]
 
     #[test]
     fn replicas_converge_and_keep_every_acknowledged_save(ops in prop::collection::vec(op(), 1..40)) {
@@ -295,7 +348,7 @@ proptest! {
 
 proptest! {
     // Fewer cases: each one creates a database.
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(cases(24))]
 
     #[test]
     fn replicas_converge_and_keep_every_acknowledged_save_on_postgresql(ops in prop::collection::vec(op(), 1..40)) {
@@ -334,19 +387,22 @@ fn a_sync_cut_at_every_step(hub: Storage) {
             .create_session(&input(COMMUNES[i % 3], i as u32), &author, today())
             .unwrap();
     }
-    assert!(sync(&a, &hub, Vec::new()));
+    assert!(sync(&a, &hub, &mut Link::default(), Vec::new()));
+    // One link for all of b's attempts: each must resume where the batches
+    // that got through left it.
+    let mut link = Link::default();
     let mut attempts = 0;
     for cut_after in 0.. {
         attempts += 1;
         let mut faults = vec![Fault::Deliver; cut_after];
         faults.push(Fault::LoseAnswer);
         faults.extend(std::iter::repeat_n(Fault::LoseRequest, 50));
-        if sync(&b, &hub, faults) {
+        if sync(&b, &hub, &mut link, faults) {
             break;
         }
         assert!(attempts < 100, "the cut sync never finished");
     }
-    assert!(sync(&b, &hub, Vec::new()));
+    assert!(sync(&b, &hub, &mut link, Vec::new()));
     assert_eq!(
         b.lock().unwrap().document_heads().unwrap(),
         a.lock().unwrap().document_heads().unwrap()

@@ -12,7 +12,7 @@ pub enum CoreError {
     /// A database other than SQLite behind a row source or writer (the
     /// hub's PostgreSQL); the hub takes its own error back out.
     #[error("database error: {0}")]
-    Backend(Box<dyn std::error::Error + Send + Sync>),
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("the device storage is full")]
     StorageFull,
     #[error("the database is read-only")]

@@ -9,6 +9,8 @@
 
 pub mod error;
 pub mod export_log;
+#[cfg(feature = "testing")]
+pub mod fuzzing;
 pub mod http;
 pub mod migrate;
 pub mod projection;

@@ -151,7 +151,7 @@ mod tests {
                 .unwrap();
                 conn.execute(
                     "INSERT INTO documents (id, kind, commune, bytes, dirty) VALUES (?1, 'session', ?2, ?3, 1)",
-                    rusqlite::params![id.to_string(), input.commune, doc.save()],
+                    rusqlite::params![id.to_string(), input.commune, record_doc::save(&mut doc)],
                 )
                 .unwrap();
                 conn.execute(

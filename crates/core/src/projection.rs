@@ -530,7 +530,12 @@ impl RowWriter for SqliteRows<'_> {
         Ok(self
             .0
             .query_row(
-                "SELECT id FROM checkin_rows WHERE person = ?1 ORDER BY date DESC, id DESC LIMIT 1",
+                // Only a check-in of the person's own commune counts (see
+                // `visits` in crate::report).
+                "SELECT c.id FROM checkin_rows c
+                 JOIN documents d ON d.id = c.id
+                 JOIN person_rows p ON p.id = c.person AND p.commune = d.commune
+                 WHERE c.person = ?1 ORDER BY c.date DESC, c.id DESC LIMIT 1",
                 [person],
                 |r| r.get(0),
             )

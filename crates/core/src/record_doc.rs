@@ -44,6 +44,13 @@ pub struct ChangeNote {
     pub officer: String,
 }
 
+/// A record's document as stored, uncompressed: the stored length is then
+/// the record's whole size, which [`crate::sync::limits`] bounds as changes
+/// arrive, and opening it inflates nothing.
+pub fn save(doc: &mut AutoCommit) -> Vec<u8> {
+    doc.save_nocompress()
+}
+
 pub fn load(bytes: &[u8]) -> Result<AutoCommit, DocError> {
     AutoCommit::load(bytes).map_err(|e| DocError::Load(e.to_string()))
 }
@@ -123,11 +130,26 @@ pub fn read_record<R: Record>(doc: &AutoCommit) -> Result<R, DocError> {
             continue;
         }
         if let Ok(Some((Value::Scalar(s), _))) = doc.get(ROOT, key.as_str()) {
-            body.insert(key, scalar_to_json(&s)?);
+            let value = scalar_to_json(&s).map_err(|what| body_error(&key, what))?;
+            body.insert(key, value);
         }
     }
-    serde_json::from_value(serde_json::Value::Object(body))
-        .map_err(|e| DocError::Body(e.to_string()))
+    serde_path_to_error::deserialize(serde_json::Value::Object(body)).map_err(|e| {
+        let missing = e.inner().to_string();
+        if missing.starts_with("missing field") {
+            // The name comes from the record's type, not from the data.
+            body_error(&e.path().to_string(), &missing)
+        } else {
+            body_error(&e.path().to_string(), "a value its type cannot take")
+        }
+    })
+}
+
+/// A body that does not read back, by the field and what is wrong with it
+/// in the hub's own words: serde's messages quote the value (a name, a
+/// phone number), and these errors reach logs.
+fn body_error(field: &str, what: &str) -> DocError {
+    DocError::Body(format!("field `{field}`: {what}"))
 }
 
 fn write_body<R: Record>(doc: &mut AutoCommit, record: &R) -> Result<(), DocError> {
@@ -163,7 +185,8 @@ fn json_to_scalar(v: &serde_json::Value) -> ScalarValue {
     }
 }
 
-fn scalar_to_json(s: &ScalarValue) -> Result<serde_json::Value, DocError> {
+/// A field's value as JSON; what is wrong with it, if it is not one.
+fn scalar_to_json(s: &ScalarValue) -> Result<serde_json::Value, &'static str> {
     use serde_json::Value as J;
     Ok(match s {
         ScalarValue::Null => J::Null,
@@ -173,9 +196,9 @@ fn scalar_to_json(s: &ScalarValue) -> Result<serde_json::Value, DocError> {
         ScalarValue::F64(f) => J::from(*f),
         ScalarValue::Str(t) => J::String(t.to_string()),
         ScalarValue::Bytes(b) => {
-            serde_json::from_slice(b).map_err(|e| DocError::Body(e.to_string()))?
+            serde_json::from_slice(b).map_err(|_| "bytes that are not JSON")?
         }
-        other => return Err(DocError::Body(format!("unexpected value {other}"))),
+        _ => return Err("a kind of value no record holds"),
     })
 }
 
@@ -431,5 +454,27 @@ mod tests {
             Err(DocError::FutureSchema(SCHEMA_VERSION + 1))
         );
         assert!(matches!(load(b"not automerge"), Err(DocError::Load(_))));
+    }
+
+    #[test]
+    fn a_body_that_does_not_read_back_names_its_field_never_its_value() {
+        let secret = "Nguyễn Văn Bảy 0912345678";
+        let kinds = [
+            ("attendees", ScalarValue::Str(secret.into())),
+            ("venue_kind", ScalarValue::Str(secret.into())),
+            ("topics", ScalarValue::Str(secret.into())),
+            ("topics", ScalarValue::Bytes(secret.as_bytes().to_vec())),
+            ("attendees", ScalarValue::Timestamp(912_345_678)),
+        ];
+        for (field, value) in kinds {
+            let mut doc = fresh();
+            doc.put(ROOT, field, value.clone()).unwrap();
+            let error = read_record::<SessionInput>(&doc).unwrap_err().to_string();
+            assert!(error.contains(field), "{field} {value:?}: {error}");
+            assert!(
+                !error.contains("Nguyễn") && !error.contains("912345678"),
+                "{field} {value:?}: {error}"
+            );
+        }
     }
 }

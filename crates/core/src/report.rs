@@ -109,7 +109,9 @@ pub trait ReportSource {
         )
     }
     /// Every check-in up to `until` of the people of `communes`, ordered by
-    /// person, date and id.
+    /// person, date and id. A check-in counts only if it was made in its
+    /// person's commune: one naming a person of another commune (which the
+    /// hub refuses once it holds the person) counts for no one.
     fn visits(&mut self, until: &str, communes: &[String]) -> Result<Vec<VisitRow>, CoreError>;
     /// (id, statuses JSON) of the people of `communes`.
     fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String)>, CoreError>;
@@ -636,6 +638,7 @@ impl ReportSource for SqliteRows<'_> {
         self.select(
             "SELECT c.person, c.date, c.attended, c.next_visit, c.supported, c.test_result, c.psychosis
              FROM checkin_rows c JOIN person_rows p ON p.id = c.person
+             JOIN documents d ON d.id = c.id AND d.commune = p.commune
              WHERE c.date <= ?1 AND p.commune IN (SELECT value FROM json_each(?2))
              ORDER BY c.person, c.date, c.id",
             params![until, json_list(communes)?],

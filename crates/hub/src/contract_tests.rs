@@ -16,16 +16,17 @@ use pcmt_model::{OrgTree, RecordKind, SessionForm, SessionInput, Topic, VenueKin
 use std::sync::Mutex;
 use uuid::Uuid;
 
-/// Each test as two: `sqlite::name` and `postgres::name`.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
+/// Each test as two, `sqlite::name` and `postgres::name`: the first given
+/// what `sqlite` makes, the second what `postgres` makes of a database of
+/// its own (`TestDatabase`, named `db` there) — skipped, with a line saying
+/// so, when `PCMT_TEST_PG` is not set. Also for `http_tests`.
+macro_rules! on_both {
+    (sqlite: $sqlite:expr, postgres: |$db:ident| $pg:expr; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[test]
                 fn $name() {
-                    let store =
-                        crate::sqlite::HubStore::open_in_memory().expect("an in-memory hub");
-                    super::$name(&store);
+                    super::$name($sqlite);
                 }
             )*
         }
@@ -33,15 +34,27 @@ macro_rules! on_both_stores {
             $(
                 #[test]
                 fn $name() {
-                    let Some(db) = crate::testing::TestDatabase::from_env(stringify!($name))
+                    let Some($db) = crate::testing::TestDatabase::from_env(stringify!($name))
                         .expect("the PostgreSQL server of PCMT_TEST_PG")
                     else {
                         return;
                     };
-                    super::$name(&db.store().expect("a PostgreSQL hub store"));
+                    super::$name($pg);
                 }
             )*
         }
+    };
+}
+
+/// Each test, given a `&dyn HubStorage`, as two: on SQLite in memory and
+/// on PostgreSQL.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        on_both!(
+            sqlite: &crate::sqlite::HubStore::open_in_memory().expect("an in-memory hub"),
+            postgres: |db| &db.store().expect("a PostgreSQL hub store");
+            $($name),*
+        );
     };
 }
 
@@ -69,6 +82,42 @@ on_both_stores!(
     a_push_naming_one_document_twice_stores_both_parts,
     the_hub_above_writes_only_into_the_communes_this_hub_serves,
 );
+
+/// What the hub logs while a test runs, as text: what a log line must say,
+/// and what it must not quote.
+#[derive(Clone, Default)]
+pub(crate) struct Logs(std::sync::Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// A subscriber writing into these logs, to install on the threads
+    /// that do the work (`tracing::dispatcher::with_default`).
+    pub fn dispatch(&self) -> tracing::Dispatch {
+        let logs = self.clone();
+        tracing::Dispatch::new(
+            tracing_subscriber::fmt()
+                .with_ansi(false)
+                .with_writer(move || logs.clone())
+                .finish(),
+        )
+    }
+
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut bytes = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 pub(crate) fn session_doc(commune: &str) -> (Uuid, AutoCommit) {
     let id = Uuid::now_v7();

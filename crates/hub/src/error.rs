@@ -47,3 +47,20 @@ pub enum HubError {
         source: std::io::Error,
     },
 }
+
+/// An error and its sources in one line, for the log: the detail is often
+/// in a source (PostgreSQL's client says only "db error" itself). Answers
+/// to clients never carry it.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let more = e.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = e.source();
+    }
+    text
+}

@@ -21,6 +21,7 @@ pub mod uplink;
 pub mod web;
 
 #[cfg(test)]
+#[macro_use]
 mod contract_tests;
 #[cfg(test)]
 mod http_tests;

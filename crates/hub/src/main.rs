@@ -91,6 +91,12 @@ struct Args {
     /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// A reverse proxy in front of the hub (repeat for several): requests
+    /// from this address are counted, for the limits on failed attempts,
+    /// under the client address it names in X-Forwarded-For. From any
+    /// other address that header is ignored.
+    #[arg(long, value_name = "ADDRESS")]
+    trusted_proxy: Vec<std::net::IpAddr>,
 }
 
 const DEMO_STAFF: &str = "demo";
@@ -275,6 +281,10 @@ async fn run_with(
         }
         demo_password = Some(shown);
     }
+    let limits = web::Limits {
+        trusted_proxies: args.trusted_proxy.clone(),
+        ..web::Limits::default()
+    };
     let listener = Listener::bind(&args).await?;
     let url = listener.url()?;
     if let Some(cert) = &args.tls_cert {
@@ -289,7 +299,7 @@ async fn run_with(
     // from it (the rest of the line, on SQLite).
     println!("pcmt-hub listening on {url}{kind}");
     tokio::select! {
-        r = listener.serve(web::router(storage)) => r?,
+        r = listener.serve(web::router_with(storage, limits)) => r?,
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
     Ok(())

@@ -126,6 +126,8 @@ pub enum Problem {
     },
     NotAPhone,
     NotAVillageOfCommune,
+    /// A check-in naming a person of another commune than its own.
+    NotAPersonOfCommune,
     /// A status span that starts before the one listed above it.
     OutOfOrder,
     /// A status span that starts before the one above it ended.
@@ -257,6 +259,12 @@ impl FieldError {
                 .pick(
                     "Không phải thôn, bản của xã đã chọn",
                     "Not a village of the chosen commune",
+                )
+                .into(),
+            Problem::NotAPersonOfCommune => lang
+                .pick(
+                    "Người này không thuộc xã của lần gặp",
+                    "This person does not belong to the check-in's commune",
                 )
                 .into(),
             Problem::OutOfOrder => lang

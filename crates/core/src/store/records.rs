@@ -11,8 +11,8 @@ use automerge::{ActorId, AutoCommit};
 use chrono::NaiveDate;
 use pcmt_model::api::{CheckInRow, FieldConflict, HistoryEntry, PersonRow, SurveyRow};
 use pcmt_model::{
-    CheckInInput, Labelled, OrgTree, PersonInput, RecordKind, SessionInput, SessionRow,
-    StatusRules, SurveyInput,
+    CheckInInput, Field, FieldError, Labelled, OrgTree, PersonInput, Problem, RecordKind,
+    SessionInput, SessionRow, StatusRules, SurveyInput,
 };
 use rusqlite::{params, Connection, Transaction};
 use uuid::Uuid;
@@ -70,7 +70,12 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO documents (id, kind, commune, bytes, dirty) VALUES (?1, ?2, ?3, ?4, 1)",
-            params![id.to_string(), R::KIND.code(), commune, doc.save()],
+            params![
+                id.to_string(),
+                R::KIND.code(),
+                commune,
+                record_doc::save(&mut doc)
+            ],
         )?;
         project(&mut SqliteRows(&tx), &doc, &self.rules)?;
         tx.commit()?;
@@ -303,7 +308,7 @@ fn change_doc(
         let header = record_doc::read_header(&doc).map_err(|e| doc_error(&id.to_string(), e))?;
         tx.execute(
             "UPDATE documents SET bytes = ?2, commune = ?3, dirty = 1 WHERE id = ?1",
-            params![id.to_string(), doc.save(), header.commune],
+            params![id.to_string(), record_doc::save(&mut doc), header.commune],
         )?;
         project(&mut SqliteRows(&tx), &doc, rules)?;
     }
@@ -336,7 +341,17 @@ fn validate_doc(
             let c: CheckInInput = record_doc::read_record(doc).map_err(read_err)?;
             let person: PersonInput = record_doc::read_record(&load_doc(conn, c.person)?)
                 .map_err(|e| doc_error(&c.person.to_string(), e))?;
-            c.validate(&person, today)
+            // A settled conflict could name a person of another commune:
+            // the visit would count there (see the hub's push check).
+            let mut errors = c.validate(&person, today).err().unwrap_or_default();
+            if person.commune != header.commune {
+                errors.push(FieldError::new(Field::Person, Problem::NotAPersonOfCommune));
+            }
+            if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(errors)
+            }
         }
     }
     .map_err(CoreError::Invalid)

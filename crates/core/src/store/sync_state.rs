@@ -8,6 +8,7 @@ use super::{get_meta, load_doc, set_meta, Store};
 use crate::error::doc_error;
 use crate::projection::{project, SqliteRows};
 use crate::record_doc::{self, DocError};
+use crate::sync::limits::{apply_untrusted, read_change, RecordSize};
 use crate::sync::wire::{DocChanges, Enrolment};
 use crate::tls::Fingerprint;
 use crate::CoreError;
@@ -122,10 +123,12 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut changed_docs = 0;
         for dc in batch {
+            // Weighed before Automerge reads them: a hub, or whoever
+            // answers in its place, could relay a bomb.
             let changes = dc
                 .changes
                 .iter()
-                .map(|b| automerge::Change::from_bytes(b.clone()))
+                .map(|b| read_change(b))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| doc_error(&dc.id.to_string(), DocError::Load(e.to_string())))?;
             let existing: Option<(Vec<u8>, bool)> = tx
@@ -142,8 +145,21 @@ impl Store {
                 ),
                 None => (AutoCommit::new(), false),
             };
+            let mut size = RecordSize::of(existing.as_ref().map(|(b, _)| &b[..]), &doc);
+            let mut fresh = Vec::with_capacity(changes.len());
+            for checked in changes {
+                if doc
+                    .get_change_meta_by_hash(&checked.change.hash())
+                    .is_none()
+                {
+                    size.add(&checked).map_err(|e| {
+                        doc_error(&dc.id.to_string(), DocError::Load(e.to_string()))
+                    })?;
+                    fresh.push(checked.change);
+                }
+            }
             let before = doc.get_heads();
-            doc.apply_changes(changes)
+            apply_untrusted(&mut doc, fresh)
                 .map_err(|e| doc_error(&dc.id.to_string(), DocError::Load(e.to_string())))?;
             let heads = doc.get_heads();
             if heads == before {
@@ -169,7 +185,7 @@ impl Store {
                     header.id.to_string(),
                     header.kind.code(),
                     header.commune,
-                    doc.save(),
+                    record_doc::save(&mut doc),
                     encode_heads(&heads),
                     hub_heads
                 ],
@@ -246,6 +262,21 @@ impl Store {
             out.insert(uuid, heads);
         }
         Ok(out)
+    }
+
+    /// Those of `changes` the document `id` does not hold: an edit once
+    /// saved here, or received, must never go missing (convergence checks).
+    pub fn missing_changes(
+        &self,
+        id: Uuid,
+        changes: &[ChangeHash],
+    ) -> Result<Vec<ChangeHash>, CoreError> {
+        let mut doc = load_doc(&self.conn, id)?;
+        Ok(changes
+            .iter()
+            .filter(|h| doc.get_change_meta_by_hash(h).is_none())
+            .copied()
+            .collect())
     }
 }
 

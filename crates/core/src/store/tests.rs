@@ -463,3 +463,148 @@ fn a_record_that_would_pass_the_push_budget_waits_for_the_next_push() {
     let next = s.pending_changes(Some(batch[0].0.id), 1).unwrap();
     assert_eq!(next.len(), 1, "alone, even over budget");
 }
+
+/// A check-in of Đăk Choong naming a Đăk Pék person (which the hub refuses
+/// once it holds the person, but may have stored before) reaches a tablet
+/// serving both communes: the person's due date and Đăk Pék's figures stay
+/// as their own visits make them.
+#[test]
+fn a_pulled_checkin_of_another_commune_changes_nothing_for_the_person() {
+    use crate::sync::wire::DocChanges;
+    use pcmt_model::fixtures;
+    use pcmt_model::report::{IndicatorCode as I, Period};
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let person = s
+        .create_person(&fixtures::person("Y Đức"), &author(), today())
+        .unwrap();
+    s.create_checkin(
+        &fixtures::checkin(person.id, today() - chrono::Days::new(10)),
+        &author(),
+        today(),
+    )
+    .unwrap();
+    let period = Period::range(today() - chrono::Days::new(364), today()).unwrap();
+    let figures = |s: &Store| {
+        let r = s.report("62-610-23284", &period).unwrap();
+        let v = |code| r.indicator(code).and_then(|i| i.value);
+        (v(I::CheckInsDone), v(I::PositiveTests))
+    };
+    let before = (s.person(person.id).unwrap().due_on, figures(&s));
+
+    let mut forged = fixtures::checkin(person.id, today() - chrono::Days::new(2));
+    forged.drug_test = Some(pcmt_model::DrugTest {
+        kind: pcmt_model::TestKind::UrineQuick,
+        result: pcmt_model::TestResult::Positive,
+        substances: vec![],
+    });
+    forged.next_visit = Some(today() + chrono::Days::new(300));
+    let id = Uuid::now_v7();
+    let note = record_doc::ChangeNote {
+        officer: "x".into(),
+    };
+    let choong = "62-610-23287";
+    let mut doc =
+        record_doc::new_record(id, choong, &forged, automerge::ActorId::random(), &note, 0)
+            .unwrap();
+    let dc = DocChanges::since(id, pcmt_model::RecordKind::CheckIn, choong, &mut doc, &[]);
+    s.apply_remote(&[dc], 1).unwrap();
+
+    assert_eq!((s.person(person.id).unwrap().due_on, figures(&s)), before);
+    assert_eq!(s.pull_cursor().unwrap(), 1);
+}
+
+/// Settling a conflict on a check-in's person cannot move the visit to a
+/// person of another commune: it would count in that commune's figures.
+#[test]
+fn a_settled_conflict_cannot_name_a_person_of_another_commune() {
+    use crate::sync::wire::DocChanges;
+    use automerge::transaction::Transactable;
+    use pcmt_model::fixtures;
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let p = s
+        .create_person(&fixtures::person("Y Đức"), &author(), today())
+        .unwrap();
+    let theirs = pcmt_model::PersonInput {
+        commune: "62-610-23287".into(),
+        village: None,
+        ..fixtures::person("Đinh Thị B")
+    };
+    let q = s.create_person(&theirs, &author(), today()).unwrap();
+    let c = s
+        .create_checkin(
+            &fixtures::checkin(p.id, today() - chrono::Days::new(3)),
+            &author(),
+            today(),
+        )
+        .unwrap();
+    // Two devices change the person at once: a conflict on the field.
+    let mut base = load_doc(&s.conn, c.id).unwrap();
+    let heads = base.get_heads();
+    let mut forks = Vec::new();
+    for n in 1..=2u8 {
+        let mut fork = base
+            .clone()
+            .with_actor(automerge::ActorId::from(vec![n; 16]));
+        fork.put(
+            automerge::ROOT,
+            "person",
+            Uuid::from_u128(n.into()).to_string(),
+        )
+        .unwrap();
+        fork.commit();
+        forks.push(DocChanges::since(
+            c.id,
+            pcmt_model::RecordKind::CheckIn,
+            "62-610-23284",
+            &mut fork,
+            &heads,
+        ));
+    }
+    s.apply_remote(&forks, 1).unwrap();
+    assert!(s
+        .conflicts(c.id)
+        .unwrap()
+        .iter()
+        .any(|f| f.field == "person"));
+
+    let refused = s.resolve_conflict(c.id, "person", &q.id.to_string(), &author(), today());
+    match refused {
+        Err(CoreError::Invalid(errors)) => assert!(errors
+            .iter()
+            .any(|e| e.problem == pcmt_model::Problem::NotAPersonOfCommune)),
+        other => panic!("{other:?}"),
+    }
+    s.resolve_conflict(c.id, "person", &p.id.to_string(), &author(), today())
+        .unwrap();
+}
+
+/// The kill test alone would pass with `synchronous` off (a killed process
+/// loses nothing the OS holds; a power cut would): every file-backed way of
+/// opening the store must give WAL with synchronous=FULL (2).
+#[test]
+fn every_file_backed_store_opens_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let durability = |s: &Store| {
+        let journal: String = s
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let synchronous: i64 = s
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        (journal, synchronous)
+    };
+    let want = ("wal".to_string(), 2);
+    let plain = Store::open(&dir.path().join("plain.db"), OrgTree::demo()).unwrap();
+    assert_eq!(durability(&plain), want, "plain");
+    let key = crate::vault::DbKey::from_bytes([7; 32]);
+    let encrypted =
+        Store::open_encrypted(&dir.path().join("enc.db"), &key, OrgTree::demo()).unwrap();
+    assert_eq!(durability(&encrypted), want, "encrypted");
+    drop(plain);
+    Store::encrypt_in_place(&dir.path().join("plain.db"), &key).unwrap();
+    let converted =
+        Store::open_encrypted(&dir.path().join("plain.db"), &key, OrgTree::demo()).unwrap();
+    assert_eq!(durability(&converted), want, "encrypted in place");
+}

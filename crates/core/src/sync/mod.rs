@@ -17,6 +17,7 @@
 //! office's code, and a refusal that withdraws the tablet is kept for the
 //! screens. [`run_session`] drives it over a [`HubLink`].
 
+pub mod limits;
 pub mod run;
 pub mod session;
 pub mod wire;

@@ -2,7 +2,7 @@
 //! staff accounts, the demo seed), on both stores; and one test that
 //! pushes the same documents into both and compares their reports.
 
-use super::{office, push_of, session_doc};
+use super::{office, push_of, session_doc, Logs};
 use crate::demo;
 use crate::rules::devices::hash;
 use crate::sqlite::HubStore;
@@ -18,13 +18,16 @@ use pcmt_model::RecordKind;
 
 on_both_stores!(
     pushed_documents_keep_their_rows_and_an_unreadable_body_is_only_left_out,
+    an_unreadable_body_is_logged_by_id_and_field_never_with_its_values,
     the_office_demo_gives_every_section_figures_and_is_seeded_once,
     staff_accounts_need_a_known_unit_a_long_password_and_a_plain_name,
     staff_sessions_are_stored_hashed_and_end_on_logout_or_password_reset,
+    a_checkin_never_reaches_another_communes_person,
 );
 
 const DISTRICT: &str = "62-610";
 const PEK: &str = "62-610-23284";
+const CHOONG: &str = "62-610-23287";
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
@@ -101,6 +104,111 @@ fn pushed_documents_keep_their_rows_and_an_unreadable_body_is_only_left_out(hub:
     });
     hub.push(&office(), &req).unwrap();
     assert_eq!(figures(hub), (0.0, 0.0), "a deleted record counts nowhere");
+}
+
+/// A record of `kind` in `commune`, as a tablet would push it.
+fn record_push<R: record_doc::Record>(
+    id: uuid::Uuid,
+    commune: &str,
+    input: &R,
+) -> pcmt_core::sync::wire::PushRequest {
+    let note = ChangeNote {
+        officer: "t".into(),
+    };
+    let mut doc =
+        record_doc::new_record(id, commune, input, automerge::ActorId::random(), &note, 0).unwrap();
+    let mut req = push_of(id, commune, &mut doc);
+    req.docs[0] = DocChanges::since(id, R::KIND, commune, &mut doc, &[]);
+    req
+}
+
+/// A tablet of Đăk Choong that knows the id of a Đăk Pék person writes a
+/// check-in for them under its own commune (which its token allows). Sent
+/// after the person reached the hub, it is refused; sent before, it is
+/// stored (nothing to check it against yet) but counts for no one once the
+/// person arrives: Đăk Pék's figures and the person's due date stay theirs.
+fn a_checkin_never_reaches_another_communes_person(hub: &dyn HubStorage) {
+    use pcmt_model::fixtures;
+    use pcmt_model::{DrugTest, TestKind, TestResult};
+    let choong = crate::rules::devices::Scope {
+        device: uuid::Uuid::from_u128(9),
+        communes: vec![CHOONG.into()],
+    };
+    let forged = |person: uuid::Uuid| {
+        let mut c = fixtures::checkin(person, today() - chrono::Days::new(3));
+        c.drug_test = Some(DrugTest {
+            kind: TestKind::UrineQuick,
+            result: TestResult::Positive,
+            substances: vec![],
+        });
+        c.next_visit = Some(today() + chrono::Days::new(300));
+        let mut req = record_push(uuid::Uuid::now_v7(), CHOONG, &c);
+        req.device = choong.device;
+        req
+    };
+    let figures = |hub: &dyn HubStorage| {
+        let r = report_of(hub, PEK, &last_year());
+        (
+            value(&r, I::PositiveTests),
+            value(&r, I::CheckInsDone),
+            value(&r, I::PeopleManaged),
+        )
+    };
+
+    let known = uuid::Uuid::now_v7();
+    hub.push(
+        &office(),
+        &record_push(known, PEK, &fixtures::person("Y Đức")),
+    )
+    .unwrap();
+    let before = (figures(hub), hub.document_count().unwrap());
+    assert_eq!(before.0 .2, 1.0);
+    let refused = hub.push(&choong, &forged(known));
+    assert!(
+        matches!(&refused, Err(crate::error::HubError::Rejected { reason, .. })
+            if reason.contains("commune")),
+        "{refused:?}"
+    );
+    assert_eq!((figures(hub), hub.document_count().unwrap()), before);
+
+    // The check-in first, the person after.
+    let later = uuid::Uuid::now_v7();
+    hub.push(&choong, &forged(later)).unwrap();
+    hub.push(
+        &office(),
+        &record_push(later, PEK, &fixtures::person("A Thị Hoa")),
+    )
+    .unwrap();
+    let (positive, done, managed) = figures(hub);
+    assert_eq!((positive, done, managed), (before.0 .0, before.0 .1, 2.0));
+}
+
+/// The warning about a body left out of the rows names the record and the
+/// field, never the value: serde's own messages quote it (a name, a phone
+/// number), and the log is read by whoever runs the server.
+fn an_unreadable_body_is_logged_by_id_and_field_never_with_its_values(hub: &dyn HubStorage) {
+    let logs = Logs::default();
+    let secret = "Nguyễn Văn Bảy 0912345678";
+    let mut pushed = Vec::new();
+    for field in ["attendees", "venue_kind"] {
+        let (id, mut doc) = session_doc(PEK);
+        doc.put(automerge::ROOT, field, secret).unwrap();
+        let req = push_of(id, PEK, &mut doc);
+        tracing::dispatcher::with_default(&logs.dispatch(), || hub.push(&office(), &req)).unwrap();
+        pushed.push((id, field));
+    }
+    let text = logs.text();
+    for (id, field) in pushed {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(&id.to_string()) && l.contains(field)),
+            "{id} {field}: {text}"
+        );
+    }
+    assert!(
+        !text.contains("Nguyễn") && !text.contains("0912345678"),
+        "{text}"
+    );
 }
 
 /// `--demo` and `--demo-office` seed through the push path, once however

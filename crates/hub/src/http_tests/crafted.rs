@@ -1,69 +1,20 @@
 //! A Đăk Pék tablet hand-building requests about Đăk Choong; withdrawn
 //! devices told apart; the limits on wrong codes and unknown tokens.
 
-use super::{body_of, fingerprint, hub, hub_with, quick_limits, runtime, send, CHOONG, PEK};
+use super::{
+    body_of, enrol_body, fingerprint, header_of, hub, hub_with, pull_body, quick_limits, runtime,
+    send, sync_request, CHOONG, PEK,
+};
 use crate::contract_tests::{push_of, session_doc};
 use crate::storage::HubStorage;
 use crate::web::Limits;
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{header, Request, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
 use pcmt_core::sync::wire::{
-    self, EnrolRequest, Enrolment, PullRequest, PullResponse, PushRequest, PROTOCOL_VERSION,
+    self, EnrolRequest, Enrolment, PullResponse, PushRequest, PROTOCOL_VERSION,
 };
 use pcmt_core::sync::{REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED};
-use std::net::SocketAddr;
 use uuid::Uuid;
-
-/// A sync request from `from` (a client address), with `token` if any.
-fn sync_request(
-    path: &str,
-    token: Option<&str>,
-    body: Vec<u8>,
-    from: Option<[u8; 4]>,
-) -> Request<Body> {
-    let mut builder = Request::post(path);
-    if let Some(token) = token {
-        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let mut req = builder.body(Body::from(body)).unwrap();
-    if let Some(ip) = from {
-        req.extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from((ip, 40_000))));
-    }
-    req
-}
-
-fn pull_body(communes: &[&str], cursor: u64, device: Uuid) -> Vec<u8> {
-    wire::encode(&PullRequest {
-        protocol: PROTOCOL_VERSION,
-        device,
-        communes: communes.iter().map(|c| c.to_string()).collect(),
-        cursor,
-        max_bytes: 1 << 20,
-    })
-    .unwrap()
-}
-
-fn enrol_body(code: &str) -> Vec<u8> {
-    wire::encode(&EnrolRequest {
-        protocol: PROTOCOL_VERSION,
-        code: code.into(),
-        device: Uuid::now_v7(),
-        previous_token: None,
-    })
-    .unwrap()
-}
-
-fn header_of(r: &Response, name: &str) -> String {
-    r.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
 
 #[test]
 fn a_tablet_hand_building_requests_about_another_commune_gets_nothing_of_it() {

@@ -5,20 +5,40 @@
 //!   requests; each gets a 4xx and the store is unchanged.
 //! - `crafted`: a device hand-building requests about another commune, and
 //!   the limits on wrong codes and tokens.
+//! - `limits`: what an attacker could do with the limits (bursts past
+//!   them, blocking honest clients behind one address) and what a refusal
+//!   tells: on both stores.
+
+/// Each test, given an [`AnyHub`], as two: on SQLite and on PostgreSQL.
+macro_rules! on_both_hubs {
+    ($($name:ident),* $(,)?) => {
+        on_both!(
+            sqlite: crate::http_tests::AnyHub::sqlite(),
+            postgres: |db| crate::http_tests::AnyHub::postgres(db);
+            $($name),*
+        );
+    };
+}
 
 mod bad_input;
 mod crafted;
+mod limits;
 
 use crate::contract_tests::{office, push_of, session_doc};
+use crate::pg::PgHubStore;
 use crate::sqlite::HubStore;
 use crate::sqlite::Shared;
 use crate::staff as auth;
 use crate::storage::HubStorage;
-use crate::web::{router_with, Limits};
+use crate::testing::TestDatabase;
+use crate::web::{router_with, Limits, Storage};
 use axum::body::Body;
-use axum::http::Request;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request};
 use axum::response::Response;
 use axum::Router;
+use pcmt_core::sync::wire::{self, EnrolRequest, PullRequest, PROTOCOL_VERSION};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
@@ -107,6 +127,135 @@ pub(super) fn hub() -> Hub {
     hub_with(quick_limits())
 }
 
+/// A seeded hub on SQLite or on PostgreSQL, for the tests run on both;
+/// each test makes its router with the limits it needs.
+pub(super) struct AnyHub {
+    pub storage: Storage,
+    pub seeded: Seeded,
+    // Last: the store is dropped before its database.
+    db: Db,
+}
+
+enum Db {
+    Sqlite(Shared),
+    /// The store, then its database (dropped in this order).
+    Pg {
+        store: Arc<PgHubStore>,
+        _database: TestDatabase,
+    },
+}
+
+impl std::ops::Deref for AnyHub {
+    type Target = Seeded;
+
+    fn deref(&self) -> &Seeded {
+        &self.seeded
+    }
+}
+
+impl AnyHub {
+    pub fn sqlite() -> Self {
+        let store: Shared = Arc::new(HubStore::open_in_memory().expect("an in-memory hub"));
+        Self {
+            storage: store.clone(),
+            seeded: seed(&*store),
+            db: Db::Sqlite(store),
+        }
+    }
+
+    pub fn postgres(db: TestDatabase) -> Self {
+        let store = Arc::new(db.store().expect("a PostgreSQL hub store"));
+        Self {
+            storage: store.clone(),
+            seeded: seed(&*store),
+            db: Db::Pg {
+                store,
+                _database: db,
+            },
+        }
+    }
+
+    pub fn app(&self, limits: Limits) -> Router {
+        router_with(self.storage.clone(), limits)
+    }
+
+    /// Every row and sequence of the store: see [`fingerprint`].
+    pub fn fingerprint(&self, logged: Logged) -> String {
+        match &self.db {
+            Db::Sqlite(store) => fingerprint_of(store, logged),
+            Db::Pg { store, .. } => pg_fingerprint(store, logged),
+        }
+    }
+
+    /// Runs SQL around the store: to break it on purpose.
+    pub fn execute(&self, sql: &str) {
+        match &self.db {
+            Db::Sqlite(store) => {
+                store.conn().execute_batch(sql).expect("the statement");
+            }
+            Db::Pg { store, .. } => {
+                store
+                    .client()
+                    .expect("a connection")
+                    .batch_execute(sql)
+                    .expect("the statement");
+            }
+        }
+    }
+}
+
+/// A sync request from `from` (a client address), with `token` if any.
+pub(super) fn sync_request(
+    path: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+    from: Option<[u8; 4]>,
+) -> Request<Body> {
+    let mut builder = Request::post(path);
+    if let Some(token) = token {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    from_address(builder.body(Body::from(body)).unwrap(), from)
+}
+
+/// `req` as if it came from `from` (the router alone sees no address).
+pub(super) fn from_address<B>(mut req: Request<B>, from: Option<[u8; 4]>) -> Request<B> {
+    if let Some(ip) = from {
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((ip, 40_000))));
+    }
+    req
+}
+
+pub(super) fn pull_body(communes: &[&str], cursor: u64, device: Uuid) -> Vec<u8> {
+    wire::encode(&PullRequest {
+        protocol: PROTOCOL_VERSION,
+        device,
+        communes: communes.iter().map(|c| c.to_string()).collect(),
+        cursor,
+        max_bytes: 1 << 20,
+    })
+    .unwrap()
+}
+
+pub(super) fn enrol_body(code: &str) -> Vec<u8> {
+    wire::encode(&EnrolRequest {
+        protocol: PROTOCOL_VERSION,
+        code: code.into(),
+        device: Uuid::now_v7(),
+        previous_token: None,
+    })
+    .unwrap()
+}
+
+pub(super) fn header_of(r: &Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// The default limits without the one-second wait after a wrong answer.
 pub(super) fn quick_limits() -> Limits {
     Limits {
@@ -137,13 +286,33 @@ pub(super) async fn body_of(r: Response) -> Vec<u8> {
         .to_vec()
 }
 
-/// Failed sign-ins are logged on purpose (the audit log): the one row a
-/// refused request may add.
-pub(crate) fn except_logged_failures(table: &str) -> &'static str {
-    if table == "audit_log" {
-        "WHERE action <> 'sign_in_failed'"
-    } else {
-        ""
+/// Whether a fingerprint leaves out what a refused sign-in writes on
+/// purpose: its audit entry, and the audit log's sequence it takes. Only
+/// sign-in requests may; every other refused request must leave every row
+/// and sequence as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Logged {
+    Everything,
+    ButFailedSignIns,
+}
+
+impl Logged {
+    /// The filter on `table`'s rows (SQLite's sequences are the rows of
+    /// `sqlite_sequence`).
+    fn rows_of(self, table: &str) -> &'static str {
+        match (self, table) {
+            (Logged::ButFailedSignIns, "audit_log") => "WHERE action <> 'sign_in_failed'",
+            (Logged::ButFailedSignIns, "sqlite_sequence") => "WHERE name <> 'audit_log'",
+            _ => "",
+        }
+    }
+
+    /// The filter on PostgreSQL's sequences (`pg_sequences`).
+    fn pg_sequences(self) -> &'static str {
+        match self {
+            Logged::ButFailedSignIns => r"AND sequencename NOT LIKE 'audit\_log\_%'",
+            Logged::Everything => "",
+        }
     }
 }
 
@@ -164,15 +333,21 @@ pub(super) fn difference(before: &str, after: &str) -> String {
         .join("\n")
 }
 
-/// Every row of every table, in a fixed order (but for logged failed
-/// sign-ins): equal before and after a request means the request changed
-/// nothing stored.
+/// Every row of every table, in a fixed order: equal before and after a
+/// request means the request changed nothing stored.
 pub(super) fn fingerprint(store: &Shared) -> String {
+    fingerprint_of(store, Logged::Everything)
+}
+
+/// Every row of every table and every sequence (SQLite keeps them in
+/// `sqlite_sequence`), but for what `logged` leaves out.
+fn fingerprint_of(store: &Shared, logged: Logged) -> String {
     use std::fmt::Write;
     let conn = store.conn();
     let tables: Vec<String> = conn
         .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+             AND (name NOT LIKE 'sqlite_%' OR name = 'sqlite_sequence')
              ORDER BY name",
         )
         .unwrap()
@@ -186,7 +361,7 @@ pub(super) fn fingerprint(store: &Shared) -> String {
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT * FROM \"{table}\" {} ORDER BY 1",
-                except_logged_failures(&table)
+                logged.rows_of(&table)
             ))
             .unwrap();
         let columns = stmt.column_count();
@@ -204,8 +379,9 @@ pub(super) fn fingerprint(store: &Shared) -> String {
     out
 }
 
-/// The same for PostgreSQL: every row of every table as text.
-pub(super) fn pg_fingerprint(store: &crate::pg::PgHubStore) -> String {
+/// The same for PostgreSQL: every row of every table as text, and every
+/// sequence's last value (taken even by a transaction that rolls back).
+fn pg_fingerprint(store: &PgHubStore, logged: Logged) -> String {
     let mut client = store.client().expect("a connection");
     let tables: Vec<String> = client
         .query(
@@ -224,7 +400,7 @@ pub(super) fn pg_fingerprint(store: &crate::pg::PgHubStore) -> String {
             .query(
                 &format!(
                     "SELECT t::text FROM \"{table}\" t {} ORDER BY 1",
-                    except_logged_failures(&table)
+                    logged.rows_of(&table)
                 ),
                 &[],
             )
@@ -233,6 +409,21 @@ pub(super) fn pg_fingerprint(store: &crate::pg::PgHubStore) -> String {
             .map(|r| r.get(0))
             .collect();
         out.push_str(&format!("{table}: {rows:?}\n"));
+    }
+    let sequences = client
+        .query(
+            &format!(
+                "SELECT sequencename::text, last_value FROM pg_sequences
+                 WHERE schemaname = 'public' {} ORDER BY 1",
+                logged.pg_sequences()
+            ),
+            &[],
+        )
+        .expect("the sequences");
+    assert!(!sequences.is_empty(), "at least the feed's");
+    for row in sequences {
+        let (name, last): (String, Option<i64>) = (row.get(0), row.get(1));
+        out.push_str(&format!("sequence {name}: {last:?}\n"));
     }
     out
 }

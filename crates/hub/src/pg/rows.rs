@@ -154,8 +154,11 @@ impl<C: GenericClient> RowWriter for PgRows<'_, C> {
     fn latest_checkin(&mut self, person: &str) -> Result<Option<String>, CoreError> {
         // COLLATE "C": ids and dates order byte by byte, as on SQLite.
         self.rows(
-            r#"SELECT id FROM checkin_rows WHERE person = $1
-               ORDER BY date COLLATE "C" DESC, id COLLATE "C" DESC LIMIT 1"#,
+            r#"SELECT c.id FROM checkin_rows c
+               JOIN documents d ON d.id = c.id
+               JOIN person_rows p ON p.id = c.person AND p.commune = d.commune
+               WHERE c.person = $1
+               ORDER BY c.date COLLATE "C" DESC, c.id COLLATE "C" DESC LIMIT 1"#,
             &[&person],
         )?
         .first()
@@ -452,6 +455,7 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
         self.select(
             r#"SELECT c.person, c.date, c.attended, c.next_visit, c.supported, c.test_result, c.psychosis
                FROM checkin_rows c JOIN person_rows p ON p.id = c.person
+               JOIN documents d ON d.id = c.id AND d.commune = p.commune
                WHERE c.date <= $1 AND p.commune = ANY($2)
                ORDER BY c.person COLLATE "C", c.date COLLATE "C", c.id COLLATE "C""#,
             &[&until, &communes],

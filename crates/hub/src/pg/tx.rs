@@ -45,6 +45,16 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         .collect()
     }
 
+    fn document_communes(&mut self, ids: &[String]) -> Result<HashMap<String, String>, HubError> {
+        self.query(
+            "SELECT id, commune FROM documents WHERE id = ANY($1)",
+            &[&ids],
+        )?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+    }
+
     fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError> {
         let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
         let kinds: Vec<&str> = docs.iter().map(|d| d.kind).collect();

@@ -8,6 +8,7 @@ use super::devices::{Scope, UPLINK_ORIGIN};
 use crate::error::HubError;
 use automerge::{AutoCommit, Change};
 use pcmt_core::record_doc;
+use pcmt_core::sync::limits::{apply_untrusted, read_change, LimitError, RecordSize};
 use pcmt_core::sync::wire::{
     DocChanges, PullRequest, PullResponse, PushAck, PushRequest, MAX_BATCH_BYTES, PROTOCOL_VERSION,
 };
@@ -47,12 +48,17 @@ pub fn check_push(scope: &Scope, req: &PushRequest) -> Result<(), HubError> {
         .iter()
         .find(|d| !scope.communes.contains(&d.commune))
     {
-        return Err(HubError::Forbidden(format!(
-            "record {} belongs to commune {}",
-            dc.id, dc.commune
-        )));
+        return Err(outside(&dc.id.to_string()));
     }
     Ok(())
+}
+
+/// The refusal of a record outside the writer's communes, whether its
+/// envelope says so or the hub holds it under another commune: the same
+/// words, naming no commune, so a device learns nothing of a stored record
+/// it may not read.
+fn outside(id: &str) -> HubError {
+    HubError::Forbidden(format!("record {id}"))
 }
 
 /// The communes a pull may read: those asked for that the device holds.
@@ -126,10 +132,8 @@ pub fn merge(
         id: id.clone(),
         reason,
     };
-    let outside =
-        |commune: &str| HubError::Forbidden(format!("record {id} belongs to commune {commune}"));
     if !writer.may_change(&dc.commune) {
-        return Err(outside(&dc.commune));
+        return Err(outside(&id));
     }
     let mut doc = match existing {
         Some(bytes) => record_doc::load(bytes).map_err(|e| reject(e.to_string()))?,
@@ -138,23 +142,31 @@ pub fn merge(
     if existing.is_some() {
         let stored = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
         if !writer.may_change(&stored.commune) {
-            return Err(outside(&stored.commune));
+            return Err(outside(&id));
         }
     }
     let was_deleted = record_doc::is_deleted(&doc);
+    // Each change is weighed before Automerge reads it, and the record with
+    // it: a crafted chunk can claim gigabytes or millions of operations.
+    let mut size = RecordSize::of(existing, &doc);
     let mut fresh = Vec::new();
     for bytes in &dc.changes {
-        let change = Change::from_bytes(bytes.clone())
-            .map_err(|e| HubError::Malformed(format!("record {id}: {e}")))?;
-        if doc.get_change_by_hash(&change.hash()).is_none() {
-            fresh.push(change);
+        let checked = read_change(bytes).map_err(|e| match e {
+            LimitError::Unreadable(_) => HubError::Malformed(format!("record {id}: {e}")),
+            _ => reject(e.to_string()),
+        })?;
+        if doc
+            .get_change_meta_by_hash(&checked.change.hash())
+            .is_none()
+        {
+            size.add(&checked).map_err(|e| reject(e.to_string()))?;
+            fresh.push(checked.change);
         }
     }
     if fresh.is_empty() {
         return Ok(None);
     }
-    doc.apply_changes(fresh.clone())
-        .map_err(|e| reject(e.to_string()))?;
+    apply_untrusted(&mut doc, fresh.clone()).map_err(|e| reject(e.to_string()))?;
     if !doc.get_missing_deps(&[]).is_empty() {
         return Err(reject(
             "changes arrived without the changes they depend on".into(),
@@ -183,6 +195,26 @@ pub fn merge(
         fresh,
         action,
     }))
+}
+
+/// A check-in counts in its person's commune (visits, due dates), so it may
+/// name only a person of its own commune: otherwise a tablet of one commune
+/// that knows a person id of another could write into that commune's
+/// figures. `person_commune` is None when the hub does not hold the person
+/// yet; the projections then count the check-in only if the person, once
+/// arrived, turns out to be of its commune.
+pub fn check_checkin_person(
+    checkin: &str,
+    commune: &str,
+    person_commune: Option<&str>,
+) -> Result<(), HubError> {
+    match person_commune {
+        Some(theirs) if theirs != commune => Err(HubError::Rejected {
+            id: checkin.to_string(),
+            reason: format!("the check-in's person is not a person of commune {commune}"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The acknowledgement of a push whose transaction committed.

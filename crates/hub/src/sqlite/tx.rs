@@ -31,16 +31,11 @@ impl WriteTx for SqliteRows<'_> {
     }
 
     fn documents(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<u8>>, HubError> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT bytes FROM documents WHERE id = ?1")?;
-        let mut found = HashMap::new();
-        for id in ids {
-            if let Some(bytes) = stmt.query_row([id], |r| r.get(0)).optional()? {
-                found.insert(id.clone(), bytes);
-            }
-        }
-        Ok(found)
+        column_by_id(self.0, "SELECT bytes FROM documents WHERE id = ?1", ids)
+    }
+
+    fn document_communes(&mut self, ids: &[String]) -> Result<HashMap<String, String>, HubError> {
+        column_by_id(self.0, "SELECT commune FROM documents WHERE id = ?1", ids)
     }
 
     fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError> {
@@ -241,4 +236,21 @@ impl WriteTx for SqliteRows<'_> {
         )?;
         Ok(())
     }
+}
+
+/// One column of the documents among `ids` the hub holds, by id: `sql`
+/// selects it for the id `?1` (one cached statement, a lookup per id).
+fn column_by_id<T: rusqlite::types::FromSql>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    ids: &[String],
+) -> Result<HashMap<String, T>, HubError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut found = HashMap::new();
+    for id in ids {
+        if let Some(value) = stmt.query_row([id], |r| r.get(0)).optional()? {
+            found.insert(id.clone(), value);
+        }
+    }
+    Ok(found)
 }

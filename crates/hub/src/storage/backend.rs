@@ -55,6 +55,8 @@ pub trait WriteTx: RowWriter {
     fn lock_documents(&mut self, ids: &[Uuid]) -> Result<(), HubError>;
     /// The stored bytes of those of `ids` the hub holds.
     fn documents(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<u8>>, HubError>;
+    /// The commune of those of `ids` the hub holds.
+    fn document_communes(&mut self, ids: &[String]) -> Result<HashMap<String, String>, HubError>;
     fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError>;
     /// Appends changes the feed does not hold yet, in the order given;
     /// returns how many were new. Feed positions must become visible in

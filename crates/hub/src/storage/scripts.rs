@@ -18,7 +18,7 @@ use pcmt_core::report::ReportSource;
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
 };
-use pcmt_model::{OrgTree, StatusRules};
+use pcmt_model::{CheckInInput, Labelled, OrgTree, RecordKind, StatusRules};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -86,7 +86,7 @@ pub(crate) fn apply(
                 id,
                 kind: merged.kind,
                 commune: merged.commune,
-                bytes: merged.doc.save(),
+                bytes: record_doc::save(&mut merged.doc),
             },
             merged.doc,
         );
@@ -101,12 +101,56 @@ pub(crate) fn apply(
     if written.is_empty() {
         return Ok((0, 0));
     }
+    check_checkin_people(tx, &written)?;
     let (rows, docs): (Vec<DocumentRow>, Vec<_>) = written.into_iter().unzip();
     tx.put_documents(&rows)?;
     refresh_rows(tx, &docs, rules)?;
     tx.append_audit(&entries)?;
     let added = tx.append_changes(&changes)?;
     Ok((added, u32::try_from(rows.len()).unwrap_or(u32::MAX)))
+}
+
+/// Refuses a check-in naming a person of another commune, whether the
+/// person is in this push or already stored (see
+/// [`protocol::check_checkin_person`]). A check-in whose body cannot be
+/// read names no one the projections will follow.
+fn check_checkin_people(
+    tx: &mut dyn WriteTx,
+    written: &[(DocumentRow, AutoCommit)],
+) -> Result<(), HubError> {
+    let checkins: Vec<(&DocumentRow, String)> = written
+        .iter()
+        .filter(|(row, _)| row.kind == RecordKind::CheckIn.code())
+        .filter_map(|(row, doc)| {
+            let c = record_doc::read_record::<CheckInInput>(doc).ok()?;
+            Some((row, c.person.to_string()))
+        })
+        .collect();
+    if checkins.is_empty() {
+        return Ok(());
+    }
+    let pushed: HashMap<&str, &str> = written
+        .iter()
+        .map(|(row, _)| (row.id.as_str(), row.commune.as_str()))
+        .collect();
+    let elsewhere: Vec<String> = checkins
+        .iter()
+        .filter(|(_, person)| !pushed.contains_key(person.as_str()))
+        .map(|(_, person)| person.clone())
+        .collect();
+    let stored = if elsewhere.is_empty() {
+        HashMap::new()
+    } else {
+        tx.document_communes(&elsewhere)?
+    };
+    for (row, person) in &checkins {
+        let theirs = pushed
+            .get(person.as_str())
+            .copied()
+            .or_else(|| stored.get(person).map(String::as_str));
+        protocol::check_checkin_person(&row.id, &row.commune, theirs)?;
+    }
+    Ok(())
 }
 
 /// Refreshes the projection rows of documents just stored. The hub relays

@@ -1,8 +1,10 @@
 //! The sync routes: enrolment, push and pull. Every failure is a 4xx/5xx
-//! with a plain-text reason; nothing is stored unless the whole request was
-//! accepted. Wrong enrolment codes and unknown device tokens are counted
-//! per client address ([`super::limiter`]); past the limit the address gets
-//! 429 with `Retry-After`.
+//! with a plain-text reason (a 5xx's detail goes to the log only); nothing
+//! is stored unless the whole request was accepted. Wrong enrolment codes
+//! and unknown device tokens are counted per client address
+//! ([`super::limiter`]); past the limit the address gets 429 with
+//! `Retry-After` — but a token the hub knows is served whatever its
+//! address sent before.
 
 use super::blocking::{off_thread, Storage};
 use super::limiter::{self, ClientAddress, Key, Limiter};
@@ -10,8 +12,9 @@ use crate::error::HubError;
 use crate::rules::devices::Scope;
 use crate::storage::HubStorage;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -30,6 +33,12 @@ use std::sync::Arc;
 struct SyncState {
     storage: Storage,
     limiter: Arc<Limiter>,
+}
+
+impl FromRef<SyncState> for Arc<Limiter> {
+    fn from_ref(state: &SyncState) -> Self {
+        state.limiter.clone()
+    }
 }
 
 pub(super) fn routes(storage: Storage, limiter: Arc<Limiter>) -> Router {
@@ -59,6 +68,16 @@ impl Failure {
             refusal: None,
             retry_after: None,
         }
+    }
+
+    /// The hub's own fault: the detail (a database's words, table names)
+    /// goes to the log, the tablet gets a sentence for the officer.
+    fn internal(error: &dyn std::error::Error) -> Self {
+        tracing::error!(error = %crate::error::error_chain(error), "sync request failed");
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Máy chủ gặp lỗi nội bộ; hãy đồng bộ lại sau. / The hub had an internal error; sync again later.",
+        )
     }
 }
 
@@ -103,6 +122,9 @@ impl From<HubError> for Failure {
             HubError::TooManyAttempts { retry_after_s } => Some(*retry_after_s),
             _ => None,
         };
+        if status.is_server_error() {
+            return Failure::internal(&e);
+        }
         Failure {
             refusal,
             retry_after,
@@ -128,7 +150,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, Failure> {
     off_thread(storage, work)
         .await
-        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| Failure::internal(&e))?
         .map_err(Failure::from)
 }
 
@@ -142,78 +164,85 @@ fn token(headers: &HeaderMap) -> Result<String, Failure> {
         .ok_or_else(|| HubError::Unauthorized("missing device token".into()).into())
 }
 
-/// The 429 of an address that reached its limit, if it has.
-fn check_limit(limiter: &Limiter, key: &Option<Key>) -> Result<(), Failure> {
-    match key
-        .as_ref()
-        .and_then(|k| limiter.blocked_for(std::slice::from_ref(k)))
-    {
-        Some(wait) => Err(HubError::TooManyAttempts {
-            retry_after_s: limiter::retry_after_secs(wait),
-        }
-        .into()),
-        None => Ok(()),
+/// The 429 of an address whose failures reached its limit.
+fn too_many(wait: std::time::Duration) -> Failure {
+    HubError::TooManyAttempts {
+        retry_after_s: limiter::retry_after_secs(wait),
     }
+    .into()
 }
 
-/// Counts a failure under `key` when `result` is one of those the limit is
-/// for (a wrong code or token: 401).
-fn count_failure<T>(limiter: &Limiter, key: &Option<Key>, result: &Result<T, Failure>) -> bool {
-    let counted = matches!(result, Err(f) if f.status == StatusCode::UNAUTHORIZED);
-    if let (true, Some(key)) = (counted, key) {
-        limiter.record_failure(std::slice::from_ref(key));
-    }
-    counted
+/// Whether `result` is one of those the limits are for (a wrong code or an
+/// unknown token: 401).
+fn is_wrong<T>(result: &Result<T, Failure>) -> bool {
+    matches!(result, Err(f) if f.status == StatusCode::UNAUTHORIZED)
 }
 
-/// A blocked address is refused before its code is looked at; a wrong code
-/// is counted and answered after the same delay as a wrong password.
+/// A blocked address is refused before its code is looked at; the code
+/// takes a place under its address before it is looked up (of codes sent
+/// at once, no more than the limit are), and a wrong one is answered after
+/// the same delay as a wrong password. Malformed requests count nothing.
 async fn enrol(
     State(state): State<SyncState>,
     ClientAddress(address): ClientAddress,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
     let key = address.map(Key::enrol);
-    check_limit(&state.limiter, &key)?;
     let req = EnrolRequest::decode(&body)?;
     if req.protocol != PROTOCOL_VERSION {
         return Err(HubError::Protocol(req.protocol).into());
     }
+    let attempt = state
+        .limiter
+        .reserve(key.as_slice())
+        .await
+        .map_err(too_many)?;
     let enrolment = blocking(state.storage, move |s| {
         s.enrol(&req.code, req.device, req.previous_token.as_deref())
     })
     .await;
-    if count_failure(&state.limiter, &key, &enrolment) {
+    if is_wrong(&enrolment) {
+        attempt.failed();
         tokio::time::sleep(state.limiter.limits.failure_delay).await;
+    } else {
+        attempt.passed();
     }
     Ok(wire::encode(&enrolment?)?)
 }
 
-/// Authenticates before reading the body: an unknown token learns nothing
-/// about how its request would have been parsed. An address that sent too
-/// many unknown tokens is refused before its token is looked up.
-async fn scope(
-    state: &SyncState,
-    address: Option<std::net::IpAddr>,
-    headers: &HeaderMap,
-) -> Result<Scope, Failure> {
-    let key = address.map(Key::token);
-    check_limit(&state.limiter, &key)?;
-    let scope = match token(headers) {
-        Ok(token) => blocking(state.storage.clone(), move |s| s.authenticate(&token)).await,
-        Err(missing) => Err(missing),
-    };
-    count_failure(&state.limiter, &key, &scope);
-    scope
+/// The device a sync request comes from, from its bearer token. An
+/// extractor of the request's head, so axum runs it before the body is
+/// read: a request without a token the hub knows is refused with its body
+/// unread. A known token is served whatever its address sent before (a
+/// commune's tablets share one); an unknown one is counted, and refused
+/// with 429 once its address has reached the limit.
+struct Device(Scope);
+
+impl FromRequestParts<SyncState> for Device {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SyncState) -> Result<Self, Failure> {
+        let Ok(ClientAddress(address)) = ClientAddress::from_request_parts(parts, state).await;
+        let scope = match token(&parts.headers) {
+            Ok(token) => blocking(state.storage.clone(), move |s| s.authenticate(&token)).await,
+            Err(missing) => Err(missing),
+        };
+        if is_wrong(&scope) {
+            let key = address.map(Key::token);
+            state
+                .limiter
+                .count_failure(key.as_slice())
+                .map_err(too_many)?;
+        }
+        scope.map(Device)
+    }
 }
 
 async fn push(
     State(state): State<SyncState>,
-    ClientAddress(address): ClientAddress,
-    headers: HeaderMap,
+    Device(scope): Device,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
-    let scope = scope(&state, address, &headers).await?;
     let req: PushRequest = wire::decode(&body)?;
     let ack = blocking(state.storage, move |s| s.push(&scope, &req)).await?;
     Ok(wire::encode(&ack)?)
@@ -221,11 +250,9 @@ async fn push(
 
 async fn pull(
     State(state): State<SyncState>,
-    ClientAddress(address): ClientAddress,
-    headers: HeaderMap,
+    Device(scope): Device,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
-    let scope = scope(&state, address, &headers).await?;
     let req: PullRequest = wire::decode(&body)?;
     let batch = blocking(state.storage, move |s| s.pull(&scope, &req)).await?;
     Ok(wire::encode(&batch)?)

@@ -64,13 +64,13 @@ impl DashError {
             DashError::Core(pcmt_core::CoreError::UnknownOrgUnit(u)) => {
                 format!("{} {u}.", lang.pick("Không có đơn vị", "No such unit"))
             }
-            other => format!(
-                "{} ({other})",
-                lang.pick(
-                    "Máy chủ gặp lỗi khi lập báo cáo",
-                    "The hub failed to build the report"
+            // The detail (a database's words) is logged, never shown.
+            _ => lang
+                .pick(
+                    "Máy chủ gặp lỗi khi lập báo cáo; hãy thử lại sau.",
+                    "The hub failed to build the report; try again later.",
                 )
-            ),
+                .to_string(),
         }
     }
 }

@@ -603,7 +603,7 @@ pub fn report_page(
 impl DashError {
     pub(super) fn page(&self, lang: Lang) -> Response {
         if self.status().is_server_error() {
-            tracing::error!(error = %self, "dashboard");
+            tracing::error!(error = %crate::error::error_chain(self), "dashboard");
         }
         (self.status(), Html(error_page(&self.message(lang), lang))).into_response()
     }

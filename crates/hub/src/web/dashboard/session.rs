@@ -14,7 +14,7 @@ use crate::storage::HubStorage;
 use crate::web::blocking::{off_thread, Storage};
 use crate::web::limiter::{login_keys, ClientAddress, Key, Limiter};
 use crate::web::serve::OverTls;
-use axum::extract::{Form, FromRequestParts, Query, State};
+use axum::extract::{Form, FromRef, FromRequestParts, Query, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -32,6 +32,12 @@ pub struct DashState {
     pub(super) limiter: Arc<Limiter>,
     /// Where report pages and downloads are computed.
     pub(super) reports: Arc<Lane>,
+}
+
+impl FromRef<DashState> for Arc<Limiter> {
+    fn from_ref(state: &DashState) -> Self {
+        state.limiter.clone()
+    }
 }
 
 /// Runs `work` on the storage on a blocking thread: database calls never
@@ -115,19 +121,24 @@ pub(super) async fn login(
         )
             .into_response()
     };
+    // A place is taken before the password is checked: of sign-ins sent
+    // at once, no more than the limit reach Argon2.
     let keys = login_keys(&form.username, address);
-    if let Some(wait) = state.limiter.blocked_for(&keys) {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            match lang {
-                Lang::Vi => {
-                    format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.")
-                }
-                Lang::En => format!("Too many failed sign-ins. Try again in {minutes} min."),
-            },
-        );
-    }
+    let attempt = match state.limiter.reserve(&keys).await {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                match lang {
+                    Lang::Vi => {
+                        format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+                    }
+                    Lang::En => format!("Too many failed sign-ins. Try again in {minutes} min."),
+                },
+            );
+        }
+    };
     let result = async {
         let username = form.username.clone();
         let found = on_storage(&state.storage, move |s| {
@@ -152,6 +163,7 @@ pub(super) async fn login(
     .await;
     match result {
         Ok(Ok(token)) => {
+            attempt.passed();
             state
                 .limiter
                 .forget(&Key::Username(auth::normalize_username(&form.username)));
@@ -163,7 +175,7 @@ pub(super) async fn login(
             response
         }
         Ok(Err(account)) => {
-            state.limiter.record_failure(&keys);
+            attempt.failed();
             // Only failures the limiter lets through are checked and
             // logged, so it bounds the log's growth too.
             let entry = Entry::sign_in_failed(
@@ -185,7 +197,11 @@ pub(super) async fn login(
                 .to_string(),
             )
         }
-        Err(e) => e.page(lang),
+        // The hub's fault, not a guess.
+        Err(e) => {
+            attempt.passed();
+            e.page(lang)
+        }
     }
 }
 

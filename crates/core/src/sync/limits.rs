@@ -1,0 +1,533 @@
+//! How big a change from another machine, and a record built of such
+//! changes, may grow: checked on the chunk's own bytes before Automerge
+//! parses or applies anything, on the hub (every push, every change from
+//! above) and on the tablet (every pull) alike.
+//!
+//! Why by hand: Automerge inflates a compressed change chunk to its end with
+//! no bound (a push of a few MiB can inflate to gigabytes), and its
+//! run-length columns let a change of a hundred bytes claim billions of
+//! operations, which it then walks one by one and applies, each taking
+//! memory. The body a chunk inflates to is bounded by [`MAX_CHANGE_BYTES`]
+//! while inflating; the operations it claims are counted in its action
+//! column (the column Automerge's operation reader stops on) and bounded by
+//! [`MAX_CHANGE_OPS`]; a record's whole size, what is stored plus what
+//! arrives, by [`MAX_RECORD_BYTES`] and [`MAX_RECORD_OPS`].
+//!
+//! The chunk layout read here is Automerge's binary format, version 1
+//! (<https://automerge.org/automerge-binary-format-spec/>): magic, checksum,
+//! chunk type, LEB128 length, then the change's header fields and its column
+//! metadata.
+
+use std::io::{Cursor, Read};
+
+use automerge::{AutoCommit, Change, ReadDoc};
+
+use super::wire::MAX_BATCH_BYTES;
+
+/// What one change may inflate to. No record of ours comes near it (a
+/// 2,000-character note, a walked boundary of a few thousand points); it
+/// matches what one push batch may carry.
+pub const MAX_CHANGE_BYTES: usize = MAX_BATCH_BYTES;
+/// Operations in one change: a record's form writes a few dozen fields.
+pub const MAX_CHANGE_OPS: u64 = 50_000;
+/// A record's whole size: its stored document plus the changes arriving.
+pub const MAX_RECORD_BYTES: usize = 4 * MAX_CHANGE_BYTES;
+/// Operations in one record, over its whole history. Automerge keeps every
+/// one in memory (a few hundred bytes each) whenever the record is opened.
+pub const MAX_RECORD_OPS: u64 = 250_000;
+
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const CHUNK_CHANGE: u8 = 1;
+const CHUNK_COMPRESSED_CHANGE: u8 = 2;
+/// Column id 4 (action), type 2 (integer, run-length encoded), not deflated.
+const ACTION_COLUMN: u64 = (4 << 4) | 2;
+const DEFLATE_BIT: u64 = 1 << 3;
+const HASH_BYTES: u64 = 32;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    #[error("not a readable change: {0}")]
+    Unreadable(String),
+    #[error("a change inflates past the limit of {limit} bytes")]
+    ChangeTooLarge { limit: usize },
+    #[error("a change holds more operations than the limit of {limit}")]
+    ChangeTooManyOps { limit: u64 },
+    #[error("the record would grow past the limit of {limit} bytes")]
+    RecordTooLarge { limit: usize },
+    #[error("the record would hold more operations than the limit of {limit}")]
+    RecordTooManyOps { limit: u64 },
+}
+
+/// A change that passed the limits, with what it weighs.
+pub struct CheckedChange {
+    pub change: Change,
+    /// Bytes of its uncompressed body.
+    pub size: usize,
+    /// Operations it holds.
+    pub ops: u64,
+}
+
+/// Reads one change chunk, refusing it before Automerge sees it if it would
+/// inflate past [`MAX_CHANGE_BYTES`] or hold more than [`MAX_CHANGE_OPS`].
+pub fn read_change(bytes: &[u8]) -> Result<CheckedChange, LimitError> {
+    let (chunk_type, data) = split_chunk(bytes)?;
+    let inflated;
+    let body = match chunk_type {
+        CHUNK_CHANGE => data,
+        CHUNK_COMPRESSED_CHANGE => {
+            inflated = inflate(data)?;
+            &inflated[..]
+        }
+        other => return Err(unreadable(format!("chunk type {other} is not a change"))),
+    };
+    if body.len() > MAX_CHANGE_BYTES {
+        return Err(LimitError::ChangeTooLarge {
+            limit: MAX_CHANGE_BYTES,
+        });
+    }
+    let ops = count_ops(body)?;
+    let change = Change::from_bytes(bytes.to_vec()).map_err(|e| unreadable(e.to_string()))?;
+    canonical(&change)?;
+    Ok(CheckedChange {
+        change,
+        size: body.len(),
+        ops,
+    })
+}
+
+/// Refuses a change that Automerge would not have written byte for byte.
+///
+/// Why: Automerge 0.12 parses some malformed changes (an unknown column in
+/// place of the action column, an actor list it cannot map) and then
+/// panics applying them, or accepts them and panics later on the document
+/// they were merged into (listing its history, saving it): found by
+/// `tests/fuzz.rs`. A change decoded and encoded again by Automerge
+/// itself keeps its hash only if it was written as Automerge writes, which
+/// every change our apps make is. Decoding runs behind `catch_unwind`, so
+/// a change that makes it panic is refused too.
+fn canonical(change: &Change) -> Result<(), LimitError> {
+    let again = std::panic::catch_unwind(|| Change::from(change.decode()).hash())
+        .map_err(|_| unreadable("Automerge cannot decode it"))?;
+    if again == change.hash() {
+        Ok(())
+    } else {
+        Err(unreadable("not encoded as Automerge encodes a change"))
+    }
+}
+
+/// Applies changes from another machine to `doc`. Automerge 0.12 panics on
+/// some changes it parsed and re-encodes unchanged (an actor's second
+/// change when the document never saw its first: `tests/fuzz.rs`); the
+/// panic is caught and becomes an error, and the caller drops `doc`, which
+/// may be half changed.
+pub fn apply_untrusted(doc: &mut AutoCommit, changes: Vec<Change>) -> Result<(), LimitError> {
+    let applied =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.apply_changes(changes)));
+    match applied {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(unreadable(e.to_string())),
+        Err(_) => Err(unreadable("Automerge failed applying it")),
+    }
+}
+
+/// What a record weighs so far, grown change by change as they arrive.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordSize {
+    bytes: usize,
+    ops: u64,
+}
+
+impl RecordSize {
+    /// A record as stored: `stored` is its saved document (None for a new
+    /// record), `doc` that document loaded.
+    pub fn of(stored: Option<&[u8]>, doc: &AutoCommit) -> Self {
+        Self {
+            bytes: stored.map_or(0, <[u8]>::len),
+            ops: doc.stats().num_ops,
+        }
+    }
+
+    /// Counts `change` in, refusing it if the record would pass a limit.
+    pub fn add(&mut self, change: &CheckedChange) -> Result<(), LimitError> {
+        let bytes = self.bytes.saturating_add(change.size);
+        if bytes > MAX_RECORD_BYTES {
+            return Err(LimitError::RecordTooLarge {
+                limit: MAX_RECORD_BYTES,
+            });
+        }
+        let ops = self.ops.saturating_add(change.ops);
+        if ops > MAX_RECORD_OPS {
+            return Err(LimitError::RecordTooManyOps {
+                limit: MAX_RECORD_OPS,
+            });
+        }
+        self.bytes = bytes;
+        self.ops = ops;
+        Ok(())
+    }
+}
+
+fn unreadable(why: impl Into<String>) -> LimitError {
+    LimitError::Unreadable(why.into())
+}
+
+/// The chunk's type and its data, which must be all that follows the header.
+fn split_chunk(bytes: &[u8]) -> Result<(u8, &[u8]), LimitError> {
+    let mut r = Cursor::new(bytes);
+    let mut head = [0u8; 9];
+    r.read_exact(&mut head)
+        .map_err(|_| unreadable("shorter than a chunk header"))?;
+    if head[..4] != MAGIC {
+        return Err(unreadable("no Automerge magic bytes"));
+    }
+    let len = uleb(&mut r)?;
+    let rest = &bytes[position(&r)..];
+    if u64::try_from(rest.len()).ok() != Some(len) {
+        return Err(unreadable("the chunk's length does not match its bytes"));
+    }
+    Ok((head[8], rest))
+}
+
+/// Inflates a compressed change's body, stopping one byte past the limit.
+fn inflate(data: &[u8]) -> Result<Vec<u8>, LimitError> {
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(data)
+        .take(MAX_CHANGE_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| unreadable(format!("compressed change: {e}")))?;
+    if out.len() > MAX_CHANGE_BYTES {
+        return Err(LimitError::ChangeTooLarge {
+            limit: MAX_CHANGE_BYTES,
+        });
+    }
+    Ok(out)
+}
+
+/// Skips a change's header fields, finds its action column and counts the
+/// rows its runs claim, stopping as soon as they pass [`MAX_CHANGE_OPS`].
+fn count_ops(body: &[u8]) -> Result<u64, LimitError> {
+    let mut r = Cursor::new(body);
+    let deps = uleb(&mut r)?;
+    skip(&mut r, deps.saturating_mul(HASH_BYTES))?; // dependencies' hashes
+    skip_prefixed(&mut r)?; // actor
+    uleb(&mut r)?; // seq
+    uleb(&mut r)?; // start op
+    leb128::read::signed(&mut r).map_err(|_| unreadable("bad timestamp"))?;
+    skip_prefixed(&mut r)?; // message
+    let others = uleb(&mut r)?;
+    for _ in 0..others {
+        skip_prefixed(&mut r)?; // each read consumes bytes, so this ends
+    }
+    let columns = uleb(&mut r)?;
+    let mut offset = 0u64;
+    let mut action = None;
+    for _ in 0..columns {
+        let spec = uleb(&mut r)?;
+        let len = uleb(&mut r)?;
+        if spec & DEFLATE_BIT != 0 {
+            return Err(unreadable("a change's columns are never compressed"));
+        }
+        if spec == ACTION_COLUMN {
+            action = Some((offset, len));
+        }
+        offset = offset.saturating_add(len);
+    }
+    let data = &body[position(&r)..];
+    if offset > data.len() as u64 {
+        return Err(unreadable("columns run past the change"));
+    }
+    match action {
+        // No action column: Automerge reads no operation.
+        None => Ok(0),
+        Some((start, len)) => run_rows(&data[start as usize..(start + len) as usize]),
+    }
+}
+
+/// Rows of a run-length encoded column of unsigned integers: a positive
+/// count repeats one value, a negative one precedes that many literal
+/// values, zero precedes a count of nulls.
+fn run_rows(column: &[u8]) -> Result<u64, LimitError> {
+    let mut r = Cursor::new(column);
+    let mut rows = 0u64;
+    while position(&r) < column.len() {
+        let count = leb128::read::signed(&mut r).map_err(|_| unreadable("bad run length"))?;
+        let run = match count {
+            0 => uleb(&mut r)?,
+            n if n > 0 => {
+                uleb(&mut r)?;
+                n.unsigned_abs()
+            }
+            n => n.unsigned_abs(),
+        };
+        rows = rows.saturating_add(run);
+        if rows > MAX_CHANGE_OPS {
+            return Err(LimitError::ChangeTooManyOps {
+                limit: MAX_CHANGE_OPS,
+            });
+        }
+        if count < 0 {
+            for _ in 0..run {
+                uleb(&mut r)?;
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn uleb(r: &mut Cursor<&[u8]>) -> Result<u64, LimitError> {
+    leb128::read::unsigned(r).map_err(|_| unreadable("truncated or oversized number"))
+}
+
+fn skip(r: &mut Cursor<&[u8]>, n: u64) -> Result<(), LimitError> {
+    let left = r.get_ref().len() as u64 - r.position();
+    if n > left {
+        return Err(unreadable("a field runs past the change"));
+    }
+    r.set_position(r.position() + n);
+    Ok(())
+}
+
+fn skip_prefixed(r: &mut Cursor<&[u8]>) -> Result<(), LimitError> {
+    let n = uleb(r)?;
+    skip(r, n)
+}
+
+fn position(r: &Cursor<&[u8]>) -> usize {
+    // The cursor only moves by reads and checked skips within its slice.
+    r.position() as usize
+}
+
+/// Change chunks crafted by hand, for the tests of both sides.
+#[cfg(any(test, feature = "testing"))]
+pub mod craft {
+    use super::{ACTION_COLUMN, CHUNK_CHANGE, CHUNK_COMPRESSED_CHANGE, MAGIC};
+    use sha2::{Digest, Sha256};
+    use std::io::Write;
+
+    /// A change chunk built by hand: `ops` null values put at the root key
+    /// "x", every column one run, so it stays a few dozen bytes whatever
+    /// `ops` is. `compress` wraps it in a DEFLATE chunk whose body is padded
+    /// with `padding` zero bytes of extra data (which inflates freely).
+    pub fn crafted_change(ops: u64, compress: bool, padding: usize) -> Vec<u8> {
+        let mut cols: Vec<(u64, Vec<u8>)> = Vec::new();
+        let run = |value: &dyn Fn(&mut Vec<u8>)| {
+            let mut c = Vec::new();
+            leb128::write::signed(&mut c, ops as i64).unwrap();
+            value(&mut c);
+            c
+        };
+        // key string (1 << 4 | 5): "x"; insert boolean (3 << 4 | 4): `ops`
+        // falses; action (4 << 4 | 2): 1, set; value metadata (5 << 4 | 6):
+        // 0, null; pred group (7 << 4 | 0): 0 predecessors.
+        cols.push((21, run(&|c| c.extend([1, b'x']))));
+        let mut falses = Vec::new();
+        leb128::write::unsigned(&mut falses, ops).unwrap();
+        cols.push((52, falses));
+        cols.push((ACTION_COLUMN, run(&|c| c.push(1))));
+        cols.push((86, run(&|c| c.push(0))));
+        cols.push((112, run(&|c| c.push(0))));
+        let mut body = vec![0]; // no dependencies
+        body.extend([16]);
+        body.extend([7u8; 16]); // actor
+        body.extend([1, 1, 0, 0, 0]); // seq, start op, time, message, other actors
+        body.push(cols.len() as u8);
+        for (spec, data) in &cols {
+            leb128::write::unsigned(&mut body, *spec).unwrap();
+            leb128::write::unsigned(&mut body, data.len() as u64).unwrap();
+        }
+        for (_, data) in &cols {
+            body.extend(data);
+        }
+        // The padding is extra bytes after the columns, streamed through
+        // the hash and the encoder so that crafting a gigabyte bomb does
+        // not itself take a gigabyte.
+        let mut hasher = Sha256::new();
+        hasher.update([CHUNK_CHANGE]);
+        let mut len = Vec::new();
+        leb128::write::unsigned(&mut len, (body.len() + padding) as u64).unwrap();
+        hasher.update(&len);
+        let (kind, data) = if compress {
+            let z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+            let z = stream(z, &mut hasher, &body, padding);
+            (CHUNK_COMPRESSED_CHANGE, z.finish().unwrap())
+        } else {
+            (
+                CHUNK_CHANGE,
+                stream(Vec::new(), &mut hasher, &body, padding),
+            )
+        };
+        let checksum = hasher.finalize();
+        let mut chunk = MAGIC.to_vec();
+        chunk.extend(&checksum[..4]);
+        chunk.push(kind);
+        leb128::write::unsigned(&mut chunk, data.len() as u64).unwrap();
+        chunk.extend(data);
+        chunk
+    }
+
+    /// Writes `body` then `padding` zero bytes to `out` and the hash.
+    fn stream<W: Write>(mut out: W, hasher: &mut Sha256, body: &[u8], padding: usize) -> W {
+        let mut put = |bytes: &[u8]| {
+            hasher.update(bytes);
+            out.write_all(bytes).unwrap();
+        };
+        put(body);
+        let zeros = [0u8; 1 << 16];
+        let mut left = padding;
+        while left > 0 {
+            let n = left.min(zeros.len());
+            put(&zeros[..n]);
+            left -= n;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::craft::crafted_change;
+    use super::*;
+    use automerge::{transaction::Transactable, ScalarValue, ROOT};
+
+    fn real_change(text: &str) -> Vec<u8> {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "note", text).unwrap();
+        doc.put(ROOT, "n", ScalarValue::Null).unwrap();
+        doc.get_last_local_change().unwrap().bytes().to_vec()
+    }
+
+    #[test]
+    fn a_crafted_change_reads_as_automerge_reads_it() {
+        // The hand-made chunk is a change Automerge accepts, with as many
+        // operations as its runs claim: the counting agrees with Automerge.
+        let checked = read_change(&crafted_change(40, false, 0)).unwrap();
+        assert_eq!(checked.ops, 40);
+        assert_eq!(checked.change.len(), 40);
+        let compressed = read_change(&crafted_change(40, true, 300)).unwrap();
+        assert_eq!(compressed.ops, 40);
+        let mut doc = AutoCommit::new();
+        doc.apply_changes([checked.change]).unwrap();
+        assert_eq!(doc.stats().num_ops, 40);
+    }
+
+    #[test]
+    fn real_changes_pass_plain_and_compressed() {
+        let short = read_change(&real_change("ngắn")).unwrap();
+        assert_eq!(short.ops, 2);
+        // Over 256 bytes Automerge deflates the chunk.
+        let long_bytes = real_change(&"Ghi chú dài của cán bộ. ".repeat(100));
+        assert_eq!(long_bytes[8], CHUNK_COMPRESSED_CHANGE);
+        let long = read_change(&long_bytes).unwrap();
+        assert_eq!(long.ops, 2);
+        assert!(long.size > long_bytes.len());
+    }
+
+    #[test]
+    fn a_change_claiming_too_many_operations_is_refused_unparsed() {
+        let bomb = crafted_change(1 << 40, false, 0);
+        assert!(bomb.len() < 100);
+        assert_eq!(
+            read_change(&bomb).err(),
+            Some(LimitError::ChangeTooManyOps {
+                limit: MAX_CHANGE_OPS
+            })
+        );
+        assert!(read_change(&crafted_change(MAX_CHANGE_OPS, false, 0)).is_ok());
+    }
+
+    #[test]
+    fn a_change_inflating_past_the_limit_is_refused_while_inflating() {
+        let bomb = crafted_change(1, true, MAX_CHANGE_BYTES);
+        assert!(bomb.len() < MAX_CHANGE_BYTES / 500);
+        assert_eq!(
+            read_change(&bomb).err(),
+            Some(LimitError::ChangeTooLarge {
+                limit: MAX_CHANGE_BYTES
+            })
+        );
+    }
+
+    #[test]
+    fn truncated_and_foreign_chunks_are_unreadable() {
+        let good = real_change("x");
+        for cut in [0, 3, 9, good.len() - 1] {
+            assert!(matches!(
+                read_change(&good[..cut]),
+                Err(LimitError::Unreadable(_))
+            ));
+        }
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "a", 1).unwrap();
+        let document = doc.save();
+        assert!(matches!(
+            read_change(&document),
+            Err(LimitError::Unreadable(_))
+        ));
+    }
+
+    /// Found by tests/fuzz.rs: a change whose action column's spec was
+    /// changed into an unknown column's. Automerge parses and applies it,
+    /// then panics listing the document's changes.
+    #[test]
+    fn a_change_not_encoded_as_automerge_encodes_is_refused() {
+        let mut bytes = crafted_change(3, false, 0);
+        let action = bytes
+            .windows(2)
+            .position(|w| w == [ACTION_COLUMN as u8, 2])
+            .unwrap();
+        bytes[action] = (4 << 4) as u8; // id 4, type 0: a group column
+        assert!(
+            Change::from_bytes(bytes.clone()).is_ok(),
+            "Automerge reads it"
+        );
+        assert!(matches!(
+            read_change(&bytes),
+            Err(LimitError::Unreadable(_))
+        ));
+    }
+
+    /// Found by tests/fuzz.rs: an actor's second change (its sequence
+    /// number 2) whose first the document has never seen, here a real
+    /// second change with one byte of its actor id changed. It is
+    /// encoded as Automerge encodes; applying it panics inside Automerge.
+    #[test]
+    fn a_change_that_makes_automerge_panic_is_an_error() {
+        let mut ours = AutoCommit::new().with_actor(automerge::ActorId::from(vec![3u8; 16]));
+        ours.put(ROOT, "a", 1).unwrap();
+        ours.commit();
+        let base = ours.clone();
+        ours.put(ROOT, "a", 2).unwrap();
+        ours.commit();
+        let mut second = ours.get_last_local_change().unwrap().decode();
+        second.actor_id = automerge::ActorId::from(vec![4u8; 16]);
+        let mut forged = Change::from(second);
+        let change = read_change(&forged.bytes()).unwrap().change;
+        let mut doc = base;
+        assert!(apply_untrusted(&mut doc, vec![change]).is_err());
+    }
+
+    #[test]
+    fn a_record_is_bounded_over_its_changes() {
+        let doc = AutoCommit::new();
+        let mut size = RecordSize::of(None, &doc);
+        let change = read_change(&crafted_change(MAX_CHANGE_OPS, false, 0)).unwrap();
+        for _ in 0..MAX_RECORD_OPS / MAX_CHANGE_OPS {
+            size.add(&change).unwrap();
+        }
+        assert_eq!(
+            size.add(&change).err(),
+            Some(LimitError::RecordTooManyOps {
+                limit: MAX_RECORD_OPS
+            })
+        );
+        let mut near_full = RecordSize::of(Some(&vec![0; MAX_RECORD_BYTES - 10]), &doc);
+        assert_eq!(
+            near_full
+                .add(&read_change(&real_change("0123456789")).unwrap())
+                .err(),
+            Some(LimitError::RecordTooLarge {
+                limit: MAX_RECORD_BYTES
+            })
+        );
+    }
+}
