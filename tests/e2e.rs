@@ -613,3 +613,44 @@ async fn a_revoked_tablet_is_told_so_and_enrols_again_with_a_new_code() {
     );
     app.close().await;
 }
+
+/// The office's hub serves HTTPS with a certificate of its own (no public
+/// authority): the first sync sends nothing and shows its fingerprint above
+/// the screens; once the officer confirms that it matches the office's
+/// print-out, the tablet enrols and syncs with that hub.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn an_officer_confirms_the_offices_own_hub_certificate_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert, key) = (dir.path().join("hub.crt"), dir.path().join("hub.key"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let printed = pcmt_core::tls::Fingerprint::of(made.cert.der()).to_string();
+    let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
+    let hub = HubProcess::start_with(dir.path(), &["--tls-cert", &cert, "--tls-key", &key]);
+    assert!(hub.url.starts_with("https://"), "{}", hub.url);
+    let code = hub.issue_code(&DISTRICT);
+    let app = AppWindow::start(&dir.path().join("tablet"), &hub.url, &code).await;
+    app.set_pin().await;
+    app.set_up("A Lưu", "Công an xã Đăk Pék").await;
+
+    let told = app.wait_for_text("#notice", "chứng chỉ riêng").await;
+    assert!(told.contains(&printed), "{told}");
+    let shown = app.wait_for_text("#hub-certificate-seen", " ").await;
+    assert_eq!(shown.trim(), printed);
+    app.screens("29-hub-certificate-to-confirm").await;
+
+    app.click("#trust-hub-certificate").await;
+    app.wait_for_text("#notice", "Đã xác nhận chứng chỉ máy chủ")
+        .await;
+    app.wait_until_gone("#hub-certificate", "").await;
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    app.click("#nav-settings").await;
+    app.wait_for_text("#enrol-state", "Đã đăng ký").await;
+    let pinned = app.wait_for_text("#hub-certificate-pinned", " ").await;
+    assert_eq!(pinned.trim(), printed);
+    app.screens("30-hub-certificate-pinned").await;
+    app.close().await;
+}

@@ -103,6 +103,16 @@ pub async fn renew_enrolment(code: &str) -> Result<AppInfo, CommandError> {
     call("renew_enrolment", &A { code }).await
 }
 
+/// The officer confirms the certificate the hub presented (`fingerprint`
+/// as the screen showed it): the tablet trusts it, and only it.
+pub async fn trust_hub_certificate(fingerprint: &str) -> Result<AppInfo, CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        fingerprint: &'a str,
+    }
+    call("trust_hub_certificate", &A { fingerprint }).await
+}
+
 pub async fn save_settings(settings: &Settings) -> Result<AppInfo, CommandError> {
     #[derive(Serialize)]
     struct A<'a> {

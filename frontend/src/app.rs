@@ -4,9 +4,9 @@
 
 use crate::api;
 use crate::screens::{
-    checkin_form::CheckInForm, first_start::FirstStart, lock::LockScreen, people::People,
-    person_file::PersonFile, person_form::PersonEdit, reports::Reports,
-    session_detail::SessionDetail, session_form::SessionEdit, sessions::Sessions,
+    checkin_form::CheckInForm, first_start::FirstStart, hub_certificate::HubCertificate,
+    lock::LockScreen, people::People, person_file::PersonFile, person_form::PersonEdit,
+    reports::Reports, session_detail::SessionDetail, session_form::SessionEdit, sessions::Sessions,
     settings::SettingsScreen, survey_detail::SurveyDetail, survey_form::SurveyEdit,
     surveys::Surveys, today::Today,
 };
@@ -468,6 +468,7 @@ pub fn App() -> Html {
                     <main class="content">
                         { progress_html }
                         { notice_html }
+                        <HubCertificate />
                         { body }
                     </main>
                 </div>

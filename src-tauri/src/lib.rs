@@ -28,6 +28,7 @@ pub fn run() {
             commands::frame::set_up,
             commands::frame::save_settings,
             commands::frame::renew_enrolment,
+            commands::frame::trust_hub_certificate,
             commands::frame::save_draft,
             commands::frame::load_draft,
             commands::records::save_session,

@@ -56,6 +56,9 @@ pub enum CoreError {
     /// belongs on the first-start screen.
     #[error("this tablet is not enrolled yet")]
     RenewalBeforeEnrolment,
+    /// A certificate confirmed that is not the one the hub last presented.
+    #[error("that is not the certificate the hub presented")]
+    CertificateNotSeen,
 }
 
 impl CoreError {
@@ -111,6 +114,12 @@ impl CoreError {
                 .pick(
                     "Máy chưa đăng ký: mã đăng ký được nhập ở màn hình bắt đầu.",
                     "This tablet is not enrolled yet: the code goes in on the first-start screen.",
+                )
+                .into(),
+            CoreError::CertificateNotSeen => lang
+                .pick(
+                    "Đây không phải chứng chỉ máy chủ vừa gửi. Hãy đồng bộ lại để xem chứng chỉ hiện tại rồi so lại.",
+                    "That is not the certificate the hub presented. Sync again to see the current one, then compare again.",
                 )
                 .into(),
             other => match lang {

@@ -3,12 +3,17 @@
 //! hub's refusals into [`SyncError`]s; it decides nothing else.
 
 use crate::shared::SharedStore;
-use crate::sync::wire::{self, EnrolRequest, Enrolment, PullResponse, PushAck, PROTOCOL_VERSION};
+use crate::sync::wire::{
+    self, EnrolRequest, Enrolment, PullResponse, PushAck, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+};
 use crate::sync::{
     run_session, HubLink, Request, Response, SyncError, SyncReport, Transport, REFUSAL_HEADER,
     REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
 };
+use crate::tls::{self, Fingerprint, Trust};
 use crate::CoreError;
+use pcmt_model::{check_hub_address, Problem};
+use std::io::Read;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -24,14 +29,14 @@ pub struct HttpTransport {
     base: String,
     token: Option<String>,
     client: reqwest::blocking::Client,
+    /// Whether a certificate is pinned: a refused one then means the hub's
+    /// certificate changed, not that it was never confirmed.
+    pinned: bool,
+    /// The certificate the TLS check last refused, if any.
+    refused: tls::Refused,
 }
 
 impl HttpTransport {
-    /// A transport that presents `token` (the device's) on every request.
-    pub fn with_token(base_url: &str, token: &str) -> Result<Self, SyncError> {
-        Ok(Self::new(base_url)?.presenting(token))
-    }
-
     /// Trades the office's one-time code for this device's token and scope,
     /// as a device the hub does not know yet (no previous token).
     pub fn enrol(&self, code: &str, device: Uuid) -> Result<Enrolment, SyncError> {
@@ -44,15 +49,25 @@ impl HttpTransport {
         wire::decode(&self.post(ENROL_PATH, wire::encode(&req)?, self.token.as_deref())?)
     }
 
+    /// A transport that trusts the public certificate authorities.
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
-        Self::build(base_url, None)
+        Self::build(base_url, &Trust::Public)
     }
 
     /// A transport that also trusts the certificate authority (or
     /// self-signed certificate) in `ca_pem`, besides the usual roots: for a
     /// hub whose HTTPS certificate the office made itself.
     pub fn trusting(base_url: &str, ca_pem: &[u8]) -> Result<Self, SyncError> {
-        Self::build(base_url, Some(ca_pem))
+        Self::build(base_url, &Trust::Authority(ca_pem))
+    }
+
+    /// A transport that trusts exactly the certificate `pin` names, or the
+    /// public authorities when there is none.
+    pub fn pinned(base_url: &str, pin: Option<Fingerprint>) -> Result<Self, SyncError> {
+        match pin {
+            Some(pin) => Self::build(base_url, &Trust::Pinned(pin)),
+            None => Self::new(base_url),
+        }
     }
 
     /// The same transport presenting `token` (the device's) on every request.
@@ -63,20 +78,38 @@ impl HttpTransport {
         }
     }
 
-    fn build(base_url: &str, ca_pem: Option<&[u8]>) -> Result<Self, SyncError> {
-        let unreachable = |e: reqwest::Error| SyncError::Unreachable(e.to_string());
-        let mut builder = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120));
-        if let Some(pem) = ca_pem {
-            builder = builder
-                .add_root_certificate(reqwest::Certificate::from_pem(pem).map_err(unreachable)?);
+    /// Refuses an `http://` address of another machine before any client
+    /// exists, so nothing (a code, a token, the register) can leave in clear.
+    fn build(base_url: &str, trust: &Trust<'_>) -> Result<Self, SyncError> {
+        if check_hub_address(base_url) == Err(Problem::PlainHttp) {
+            return Err(SyncError::PlainHttp);
         }
+        let (tls, refused) =
+            tls::client_config(trust).map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        let client = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .use_preconfigured_tls(tls)
+            .build()
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         Ok(Self {
             base: base_url.trim_end_matches('/').to_string(),
             token: None,
-            client: builder.build().map_err(unreachable)?,
+            client,
+            pinned: matches!(trust, Trust::Pinned(_)),
+            refused,
         })
+    }
+
+    /// What a request that got no answer means: the hub's certificate
+    /// refused (nothing was sent: the handshake stopped first), or no hub.
+    fn unanswered(&self, error: reqwest::Error) -> SyncError {
+        let refused = self.refused.lock().ok().and_then(|mut r| r.take());
+        match refused {
+            Some(fingerprint) if self.pinned => SyncError::CertificateChanged { fingerprint },
+            Some(fingerprint) => SyncError::UnknownCertificate { fingerprint },
+            None => SyncError::Unreachable(error.to_string()),
+        }
     }
 
     fn post(&self, path: &str, body: Vec<u8>, token: Option<&str>) -> Result<Vec<u8>, SyncError> {
@@ -88,9 +121,7 @@ impl HttpTransport {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let resp = request
-            .send()
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        let resp = request.send().map_err(|e| self.unanswered(e))?;
         let status = resp.status();
         let header = |name: &str| {
             resp.headers()
@@ -99,18 +130,28 @@ impl HttpTransport {
                 .map(str::to_string)
         };
         let (refusal, retry_after) = (header(REFUSAL_HEADER), header("retry-after"));
-        let bytes = resp
-            .bytes()
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         if !status.is_success() {
+            let (start, _) = read_at_most(resp, REFUSAL_BYTES)?;
             return Err(refusal_of(
                 status.as_u16(),
                 refusal.as_deref(),
                 retry_after.as_deref(),
-                &bytes,
+                &start,
             ));
         }
-        Ok(bytes.to_vec())
+        let too_large = |size| SyncError::TooLarge {
+            size,
+            limit: MAX_MESSAGE_BYTES,
+        };
+        if let Some(announced) = resp.content_length() {
+            if announced > MAX_MESSAGE_BYTES as u64 {
+                return Err(too_large(usize::try_from(announced).unwrap_or(usize::MAX)));
+            }
+        }
+        match read_at_most(resp, MAX_MESSAGE_BYTES)? {
+            (bytes, false) => Ok(bytes),
+            (bytes, true) => Err(too_large(bytes.len() + 1)),
+        }
     }
 
     fn carry_as(&self, token: Option<&str>, request: &Request) -> Result<Response, SyncError> {
@@ -125,6 +166,25 @@ impl HttpTransport {
             }
         }
     }
+}
+
+/// How much of a refusal's body is read: its first 500 characters are shown.
+const REFUSAL_BYTES: usize = 4096;
+
+/// Reads an answer's body as it streams in, but never more than `limit`
+/// bytes: whatever answers in the hub's place cannot fill the tablet's
+/// memory. True when more followed (left unread; the connection is dropped).
+fn read_at_most(
+    resp: reqwest::blocking::Response,
+    limit: usize,
+) -> Result<(Vec<u8>, bool), SyncError> {
+    let mut body = Vec::new();
+    resp.take(limit as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    let more = body.len() > limit;
+    body.truncate(limit);
+    Ok((body, more))
 }
 
 /// The error a refused request means, told apart by the hub's refusal code
@@ -177,20 +237,73 @@ pub fn sync_with_hub(
     sync_with_hub_observed(store, base_url, code, &mut |_| {})
 }
 
-/// As [`sync_with_hub`], reporting progress after every exchange.
+/// As [`sync_with_hub`], reporting progress after every exchange. The
+/// transport trusts the hub certificate the officer pinned, if any, and
+/// only it; otherwise the public authorities.
 pub fn sync_with_hub_observed(
     store: &dyn SharedStore,
     base_url: &str,
     code: Option<&str>,
     progress: &mut dyn FnMut(&SyncReport),
 ) -> Result<SyncReport, CoreError> {
-    let mut link = HttpTransport::new(base_url)?;
+    let pin = store.access()?.hub_certificate()?;
+    let mut link = HttpTransport::pinned(base_url, pin)?;
     run_session(store, &mut link, code, progress)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The model's narrow reading of a hub address and the URL parser the
+    /// transport connects with agree: every plain-HTTP address the rule
+    /// lets through is read by the parser as this machine too, however it
+    /// is written.
+    #[test]
+    fn every_plain_http_address_the_rule_allows_connects_to_this_machine() {
+        let hosts = [
+            "127.0.0.1",
+            "127.9.9.9",
+            "localhost",
+            "LocalHost",
+            "[::1]",
+            "[0::1]",
+            "127.0.0.1@10.0.0.2",
+            "10.0.0.2#@127.0.0.1",
+            "127.0.0.1\\@10.0.0.2",
+            "127.0.0.1.nip.io",
+            "127.1",
+            "0x7f000001",
+            "%31%32%37.0.0.1",
+            "[::ffff:7f00:1]",
+            "local\thost",
+            "127.0.0.1\n.10.0.0.2",
+            "0.0.0.0",
+            "[::]",
+        ];
+        let mut allowed = 0;
+        for host in hosts {
+            for tail in ["", ":8787", ":8787/sync", "/x?y#z"] {
+                let url = format!("http://{host}{tail}");
+                if check_hub_address(&url).is_err() {
+                    continue;
+                }
+                allowed += 1;
+                let parsed = reqwest::Url::parse(&url).unwrap();
+                let host = parsed.host_str().unwrap_or_default();
+                let here = host == "localhost"
+                    || host
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|a| a.is_loopback());
+                assert!(here, "{url} is read as {host}");
+            }
+        }
+        // The six written plainly, and the one whose backslash both read
+        // as the start of the path.
+        assert_eq!(allowed, 7 * 4);
+    }
 
     #[test]
     fn the_hubs_refusal_codes_become_their_own_errors_and_anything_else_stays_a_refusal() {

@@ -20,6 +20,7 @@ pub mod shared;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod tls;
 pub mod vault;
 
 pub use error::CoreError;

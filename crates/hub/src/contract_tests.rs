@@ -80,6 +80,7 @@ on_both_stores!(
     a_newer_apps_record_is_refused_until_the_hub_is_updated,
     a_change_over_the_record_limit_is_refused_and_stores_nothing,
     a_push_naming_one_document_twice_stores_both_parts,
+    the_hub_above_writes_only_into_the_communes_this_hub_serves,
 );
 
 /// What the hub logs while a test runs, as text: what a log line must say,
@@ -1206,4 +1207,98 @@ fn a_push_naming_one_document_twice_stores_both_parts(hub: &dyn HubStorage) {
     })
     .unwrap();
     assert_eq!(attendees, Some(300.0), "the rows of the merged document");
+}
+
+/// The hub above (upward sync) may write only into the communes this hub
+/// serves, those of its org tree: not a record of another district, not a
+/// record it would move out of them, not a stored record of a commune
+/// outside them (a tablet enrolled for it) that it would move in. Each
+/// refusal stores nothing and leaves the uplink's cursor where it was.
+fn the_hub_above_writes_only_into_the_communes_this_hub_serves(hub: &dyn HubStorage) {
+    use crate::rules::protocol::UPLINK_PULL_KEY;
+    use automerge::transaction::Transactable;
+    const PEK: &str = "62-610-23284";
+    // Đăk Tô's commune: another district, not in this hub's tree.
+    const ELSEWHERE: &str = "62-611-23311";
+    assert!(!hub.units().is_commune(ELSEWHERE));
+    let refused = |hub: &dyn HubStorage, docs: &[DocChanges], what: &str| {
+        let before = (
+            hub.document_count().unwrap(),
+            pull(hub, &[PEK, ELSEWHERE], 0),
+            hub.meta(UPLINK_PULL_KEY).unwrap(),
+        );
+        let r = hub.apply_from_above(docs, 900);
+        assert!(matches!(r, Err(HubError::Forbidden(_))), "{what}: {r:?}");
+        let after = (
+            hub.document_count().unwrap(),
+            pull(hub, &[PEK, ELSEWHERE], 0),
+            hub.meta(UPLINK_PULL_KEY).unwrap(),
+        );
+        assert_eq!(after, before, "{what}: stored something");
+    };
+
+    let (other, mut other_doc) = session_doc(ELSEWHERE);
+    refused(
+        hub,
+        &push_of(other, ELSEWHERE, &mut other_doc).docs,
+        "a record of another district",
+    );
+
+    let (pek, mut pek_doc) = session_doc(PEK);
+    hub.push(&office(), &push_of(pek, PEK, &mut pek_doc))
+        .unwrap();
+    let (stored, mut edit) = (pek_doc.get_heads(), pek_doc.fork());
+    pek_doc.put(automerge::ROOT, "commune", ELSEWHERE).unwrap();
+    pek_doc.commit();
+    refused(
+        hub,
+        &[DocChanges::since(
+            pek,
+            RecordKind::Session,
+            ELSEWHERE,
+            &mut pek_doc,
+            &stored,
+        )],
+        "a record of the district moved out of it",
+    );
+
+    let outside = Scope {
+        device: Uuid::nil(),
+        communes: vec![ELSEWHERE.into()],
+    };
+    let (stray, mut stray_doc) = session_doc(ELSEWHERE);
+    hub.push(&outside, &push_of(stray, ELSEWHERE, &mut stray_doc))
+        .unwrap();
+    let heads = stray_doc.get_heads();
+    stray_doc.put(automerge::ROOT, "commune", PEK).unwrap();
+    stray_doc.commit();
+    refused(
+        hub,
+        &[DocChanges::since(
+            stray,
+            RecordKind::Session,
+            PEK,
+            &mut stray_doc,
+            &heads,
+        )],
+        "a stored record outside the district moved into it",
+    );
+
+    // An edit of a record the hub serves goes through, with the cursor.
+    edit.put(automerge::ROOT, "attendees", 321_i64).unwrap();
+    edit.commit();
+    let changed = hub
+        .apply_from_above(
+            &[DocChanges::since(
+                pek,
+                RecordKind::Session,
+                PEK,
+                &mut edit,
+                &stored,
+            )],
+            901,
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    assert_eq!(hub.meta(UPLINK_PULL_KEY).unwrap().as_deref(), Some("901"));
 }

@@ -39,6 +39,13 @@ pub enum HubError {
     Random(String),
     #[error("the higher hub: {0}")]
     Upstream(String),
+    /// A file the hub keeps outside its database (the uplink's token).
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// An error and its sources in one line, for the log: the detail is often

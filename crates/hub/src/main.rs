@@ -1,13 +1,12 @@
 //! `pcmt-hub`: the district hub as its own process.
 
 use clap::Parser;
+use pcmt_core::tls::Fingerprint;
 use pcmt_hub::staff as auth;
 use pcmt_hub::web::{self, off_thread};
-use pcmt_hub::{demo, HubStore};
+use pcmt_hub::{demo, uplink, HubStore};
 use std::net::SocketAddr;
-#[cfg(test)]
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -66,6 +65,17 @@ struct Args {
     /// The one-time code the hub above issued for this hub.
     #[arg(long, requires = "sync_up")]
     uplink_code: Option<String>,
+    /// Where the token the hub above gives this hub is kept: a file of its
+    /// own, readable by the hub's user only, never the database (the token
+    /// must be presented, so it cannot be kept as a hash). Keep it out of
+    /// the database's backups.
+    #[arg(long, value_name = "PATH", default_value = "pcmt-hub-uplink.token")]
+    uplink_token_file: PathBuf,
+    /// The SHA-256 fingerprint of the certificate of the hub above, as its
+    /// office gives it, when no public authority vouches for it: that
+    /// certificate alone is then trusted.
+    #[arg(long, value_name = "SHA256", requires = "sync_up", value_parser = fingerprint_arg)]
+    uplink_certificate: Option<Fingerprint>,
     /// Office tool: withdraw a device (officer left, token leaked) and exit.
     /// The officer may enrol it again with a new code.
     #[arg(long, value_name = "DEVICE_ID")]
@@ -182,11 +192,19 @@ async fn run_with(
     if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
         let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
         let (officer, hours) = (officer.clone(), args.code_hours);
+        // Read first: a code is not spent on a hub whose certificate
+        // cannot be read.
+        let certificate = args.tls_cert.as_deref().map(fingerprint_of).transpose()?;
         let code = on_blocking(storage, move |s| {
             s.issue_code(&communes, &officer, hours * 3600)
         })
         .await?;
         println!("{code}");
+        if let Some(fingerprint) = certificate {
+            // For the officer to compare with what the tablet shows at its
+            // first sync, before it trusts the hub.
+            println!("{}", certificate_line(&fingerprint));
+        }
         return Ok(());
     }
     if let Some(device) = args.revoke {
@@ -216,8 +234,13 @@ async fn run_with(
     if let Some(url) = args.sync_up.clone() {
         let code = args.uplink_code.clone();
         let shown = url.clone();
+        let above = uplink::Above {
+            url,
+            certificate: args.uplink_certificate,
+            token_file: uplink::TokenFile::new(&args.uplink_token_file),
+        };
         let report = on_blocking(storage, move |s| {
-            pcmt_hub::uplink::sync_upward(s, &url, code.as_deref())
+            uplink::sync_upward(s, &above, code.as_deref())
         })
         .await?;
         println!(
@@ -264,6 +287,9 @@ async fn run_with(
     };
     let listener = Listener::bind(&args).await?;
     let url = listener.url()?;
+    if let Some(cert) = &args.tls_cert {
+        println!("{}", certificate_line(&fingerprint_of(cert)?));
+    }
     if let Some(password) = demo_password {
         println!(
             "demo dashboard account: {DEMO_STAFF} / {password} (unit {DEMO_UNIT}) at {url}/dashboard"
@@ -277,6 +303,23 @@ async fn run_with(
         _ = tokio::signal::ctrl_c() => println!("pcmt-hub stopping"),
     }
     Ok(())
+}
+
+/// The fingerprint of the hub's own certificate (the first of the chain).
+fn fingerprint_of(cert: &Path) -> Result<Fingerprint, String> {
+    std::fs::read(cert)
+        .ok()
+        .and_then(|pem| Fingerprint::of_pem(&pem))
+        .ok_or_else(|| format!("--tls-cert {}: no certificate can be read", cert.display()))
+}
+
+fn certificate_line(fingerprint: &Fingerprint) -> String {
+    format!("Dấu vân tay chứng chỉ máy chủ / hub certificate SHA-256: {fingerprint}")
+}
+
+fn fingerprint_arg(text: &str) -> Result<Fingerprint, String> {
+    Fingerprint::parse(text)
+        .ok_or_else(|| "expected 64 hexadecimal digits (spaces and colons allowed)".into())
 }
 
 /// Runs an office tool on the storage off the async workers.
@@ -376,5 +419,18 @@ mod tests {
         let id = uuid::Uuid::now_v7();
         let args = Args::try_parse_from(["pcmt-hub", "--mark-lost", &id.to_string()]).unwrap();
         assert_eq!(args.mark_lost, Some(id));
+    }
+
+    #[test]
+    fn the_hub_above_is_pinned_by_its_fingerprint_as_its_office_writes_it() {
+        let fp = Fingerprint::of(b"the province's certificate");
+        let up = ["pcmt-hub", "--sync-up", "https://tinh.example"];
+        let with = |pin: &str| {
+            Args::try_parse_from(up.iter().copied().chain(["--uplink-certificate", pin]))
+        };
+        assert_eq!(with(&fp.to_string()).unwrap().uplink_certificate, Some(fp));
+        assert_eq!(with(&fp.to_hex()).unwrap().uplink_certificate, Some(fp));
+        assert!(with("AB12 CD34").is_err());
+        assert!(Args::try_parse_from(["pcmt-hub", "--uplink-certificate", &fp.to_hex()]).is_err());
     }
 }

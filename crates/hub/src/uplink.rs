@@ -7,11 +7,15 @@
 
 use crate::error::HubError;
 pub use crate::rules::devices::UPLINK_ORIGIN;
-use crate::rules::protocol::UPLINK_PULL_KEY;
+use crate::rules::protocol::{Writer, UPLINK_PULL_KEY};
 use crate::storage::HubStorage;
 use pcmt_core::http::HttpTransport;
 use pcmt_core::sync::wire::{Enrolment, PullRequest, PushRequest, BATCH_BYTES, PROTOCOL_VERSION};
 use pcmt_core::sync::{Request, Response, SyncReport, Transport};
+use pcmt_core::tls::Fingerprint;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::PathBuf;
 use uuid::Uuid;
 
 /// This hub's identity as a device of the hub above.
@@ -24,14 +28,107 @@ pub fn hub_id(hub: &dyn HubStorage) -> Result<Uuid, HubError> {
     Ok(id)
 }
 
-/// The enrolment this hub holds with the hub above, if any.
-pub fn uplink(hub: &dyn HubStorage) -> Result<Option<Enrolment>, HubError> {
-    match hub.meta("uplink")? {
-        None => Ok(None),
-        Some(json) => serde_json::from_str(&json)
-            .map(Some)
-            .map_err(|e| HubError::Malformed(e.to_string())),
+/// Where the enrolment with the hub above is kept in `meta`: its communes
+/// and officer, never its token (see [`TokenFile`]).
+const UPLINK_KEY: &str = "uplink";
+
+/// What `meta` keeps of the enrolment with the hub above.
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    communes: Vec<String>,
+    officer: String,
+    /// Only read: hubs before the token file kept it here.
+    #[serde(default, skip_serializing)]
+    token: Option<String>,
+}
+
+/// The token the hub above gave this hub, kept in a file of its own
+/// (`--uplink-token-file`), readable by the hub's user only, and not in the
+/// database: unlike the tablets' tokens it cannot be kept as a hash, since
+/// this hub must present it, and the database's backups and administrators
+/// must not be able to act as this district towards the province.
+pub struct TokenFile {
+    path: PathBuf,
+}
+
+impl TokenFile {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
     }
+
+    fn error(&self, source: std::io::Error) -> HubError {
+        HubError::File {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    /// The token, or None when the file is missing or empty.
+    fn read(&self) -> Result<Option<String>, HubError> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => Ok(Some(text.trim().to_string()).filter(|t| !t.is_empty())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    /// Replaces the file whole (written beside it, then renamed), created
+    /// readable and writable by its owner only.
+    fn write(&self, token: &str) -> Result<(), HubError> {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".new");
+        let fresh = self.path.with_file_name(name);
+        let _ = std::fs::remove_file(&fresh);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = options.open(&fresh).and_then(|mut file| {
+            file.write_all(format!("{token}\n").as_bytes())?;
+            file.sync_all()
+        });
+        written
+            .and_then(|()| std::fs::rename(&fresh, &self.path))
+            .map_err(|e| self.error(e))
+    }
+}
+
+/// The enrolment this hub holds with the hub above, if any: its scope from
+/// `meta`, its token from `token_file`. A token an older hub kept in `meta`
+/// is moved into the file first (copies of the database made before still
+/// hold it).
+pub fn uplink(hub: &dyn HubStorage, token_file: &TokenFile) -> Result<Option<Enrolment>, HubError> {
+    let Some(json) = hub.meta(UPLINK_KEY)? else {
+        return Ok(None);
+    };
+    let malformed = |e: serde_json::Error| HubError::Malformed(e.to_string());
+    let kept: Kept = serde_json::from_str(&json).map_err(malformed)?;
+    if let Some(old) = &kept.token {
+        if token_file.read()?.is_none() {
+            token_file.write(old)?;
+        }
+        hub.set_meta(
+            UPLINK_KEY,
+            &serde_json::to_string(&kept).map_err(malformed)?,
+        )?;
+        tracing::warn!(
+            file = %token_file.path.display(),
+            "the uplink token was kept in the database: moved to its file; \
+             copies of the database made before still hold it"
+        );
+    }
+    let token = token_file.read()?.ok_or_else(|| {
+        HubError::Upstream(format!(
+            "enrolled with the higher hub, but the token file {} is missing or empty: \
+             restore it from the server's backup",
+            token_file.path.display()
+        ))
+    })?;
+    Ok(Some(Enrolment {
+        token,
+        communes: kept.communes,
+        officer: kept.officer,
+    }))
 }
 
 fn cursor(hub: &dyn HubStorage, key: &str) -> Result<i64, HubError> {
@@ -54,10 +151,16 @@ pub struct Uplink {
 }
 
 impl Uplink {
-    pub fn new(communes: Vec<String>) -> Self {
+    /// A run pulling the communes the hub above enrolled this hub for that
+    /// this hub serves: the hub above would have every other refused.
+    pub fn new(hub: &dyn HubStorage, enrolled: Vec<String>) -> Self {
+        let units = hub.units();
         Self {
             phase: Phase::Push,
-            communes,
+            communes: enrolled
+                .into_iter()
+                .filter(|c| Writer::Above(&units).may_change(c))
+                .collect(),
             in_flight: 0,
             report: SyncReport::default(),
         }
@@ -113,24 +216,42 @@ impl Uplink {
     }
 }
 
-/// Syncs this hub with the hub above it at `base_url`, enrolling first with
-/// `code` if it has no token yet. Blocking: call it off the async workers.
+/// The hub above, as this hub reaches it.
+pub struct Above {
+    /// `https://`, or `http://` on this machine only.
+    pub url: String,
+    /// Its certificate, pinned, when no public authority vouches for it
+    /// (`--uplink-certificate`, as the office above gives it).
+    pub certificate: Option<Fingerprint>,
+    pub token_file: TokenFile,
+}
+
+/// Syncs this hub with the hub `above` it, enrolling first with `code` if
+/// it has no enrolment yet (the token then goes to its token file).
+/// Blocking: call it off the async workers.
 pub fn sync_upward(
     hub: &dyn HubStorage,
-    base_url: &str,
+    above: &Above,
     code: Option<&str>,
 ) -> Result<SyncReport, HubError> {
     let upstream = |e: pcmt_core::sync::SyncError| HubError::Upstream(e.to_string());
-    let enrolment = match (uplink(hub)?, code) {
+    let token_file = &above.token_file;
+    let transport = || HttpTransport::pinned(&above.url, above.certificate).map_err(upstream);
+    let enrolment = match (uplink(hub, token_file)?, code) {
         (Some(e), _) => e,
         (None, Some(code)) => {
-            let e = HttpTransport::new(base_url)
-                .map_err(upstream)?
-                .enrol(code, hub_id(hub)?)
-                .map_err(upstream)?;
+            let e = transport()?.enrol(code, hub_id(hub)?).map_err(upstream)?;
+            let kept = Kept {
+                communes: e.communes.clone(),
+                officer: e.officer.clone(),
+                token: None,
+            };
             let json =
-                serde_json::to_string(&e).map_err(|err| HubError::Malformed(err.to_string()))?;
-            hub.set_meta("uplink", &json)?;
+                serde_json::to_string(&kept).map_err(|err| HubError::Malformed(err.to_string()))?;
+            // The token first: a scope in `meta` without it would read as
+            // an enrolment whose token was lost.
+            token_file.write(&e.token)?;
+            hub.set_meta(UPLINK_KEY, &json)?;
             e
         }
         (None, None) => {
@@ -139,8 +260,8 @@ pub fn sync_upward(
             ))
         }
     };
-    let mut transport = HttpTransport::with_token(base_url, &enrolment.token).map_err(upstream)?;
-    let mut run = Uplink::new(enrolment.communes);
+    let mut transport = transport()?.presenting(&enrolment.token);
+    let mut run = Uplink::new(hub, enrolment.communes);
     loop {
         let Some(request) = run.next(hub)? else {
             return Ok(run.report);

@@ -77,6 +77,15 @@ pub struct AppInfo {
     /// The hub refused this tablet at its last sync: revoked or lost.
     #[serde(default)]
     pub withdrawn: Option<Withdrawal>,
+    /// The hub certificate the officer confirmed (its SHA-256 fingerprint,
+    /// in groups): the tablet trusts that one and no other.
+    #[serde(default)]
+    pub hub_certificate: Option<String>,
+    /// A certificate the hub presented that the tablet refused (none
+    /// confirmed yet, or not the confirmed one), for the officer to compare
+    /// with the office's print-out and confirm.
+    #[serde(default)]
+    pub hub_certificate_seen: Option<String>,
     pub unsynced: u64,
     /// Seconds since the Unix epoch of the last finished sync.
     pub last_sync: Option<i64>,
@@ -130,9 +139,8 @@ impl Settings {
         if self.unit.trim().is_empty() {
             errs.push(FieldError::new(Field::Unit, Problem::Required));
         }
-        let url = self.hub_url.trim();
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-            errs.push(FieldError::new(Field::HubUrl, Problem::BadAddress));
+        if let Err(problem) = crate::check_hub_address(&self.hub_url) {
+            errs.push(FieldError::new(Field::HubUrl, problem));
         }
         if !(1..=Self::MAX_LOCK_AFTER_MIN).contains(&self.lock_after_min) {
             errs.push(FieldError::new(
@@ -263,7 +271,7 @@ mod tests {
 
     #[test]
     fn settings_need_an_officer_a_unit_and_a_web_address() {
-        let good = settings("Y Bhim Niê", "Công an xã Đăk Pék", "http://10.0.0.2:8787");
+        let good = settings("Y Bhim Niê", "Công an xã Đăk Pék", "https://10.0.0.2:8787");
         assert_eq!(problem_pairs(good.validate()), vec![]);
         let bad = settings("  ", "", "10.0.0.2:8787");
         assert_eq!(
@@ -287,5 +295,12 @@ mod tests {
             problem_pairs(bare.validate()),
             vec![(Field::HubUrl, Problem::BadAddress)]
         );
+        let plain = settings("A", "B", "http://10.0.0.2:8787");
+        assert_eq!(
+            problem_pairs(plain.validate()),
+            vec![(Field::HubUrl, Problem::PlainHttp)]
+        );
+        let here = settings("A", "B", "http://127.0.0.1:8787");
+        assert_eq!(problem_pairs(here.validate()), vec![]);
     }
 }

@@ -57,7 +57,7 @@ mod tests {
             settings: Settings {
                 officer: "Y Bhim Niê".into(),
                 unit: "Công an xã Đăk Pék".into(),
-                hub_url: "http://10.0.0.2:8787".into(),
+                hub_url: "https://10.0.0.2:8787".into(),
                 lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
                 ..Settings::default()
             },

@@ -150,6 +150,9 @@ pub enum Problem {
     SelfIntersecting,
     /// A hub address that is not http:// or https://.
     BadAddress,
+    /// A hub on another machine given as http://: what it sends and
+    /// receives (the register) would cross the network readable.
+    PlainHttp,
     NotATime,
     /// A PIN shorter than the digits asked for, or a passphrase shorter than
     /// the characters asked for.
@@ -337,8 +340,14 @@ impl FieldError {
                 .into(),
             Problem::BadAddress => lang
                 .pick(
-                    "Địa chỉ phải bắt đầu bằng http:// hoặc https:// (VD: https://pcmt.dakglei.vn)",
-                    "Must start with http:// or https:// (e.g. https://pcmt.dakglei.vn)",
+                    "Địa chỉ phải bắt đầu bằng https:// (VD: https://pcmt.dakglei.vn)",
+                    "Must start with https:// (e.g. https://pcmt.dakglei.vn)",
+                )
+                .into(),
+            Problem::PlainHttp => lang
+                .pick(
+                    "Máy chủ ở máy khác phải dùng https:// để dữ liệu không bị đọc trộm trên đường truyền (http:// chỉ dùng cho máy chủ trên chính máy này)",
+                    "A hub on another machine needs https://, so the data cannot be read on the way (http:// is only for a hub on this very machine)",
                 )
                 .into(),
         }

@@ -105,6 +105,9 @@ pub fn FirstStart(props: &Props) -> Html {
                     { field(l, "enrol_code", Field::EnrolCode, None, errs, text_input("enrol_code", &f.code, Keys::Text,
                         l.pick("Mã văn phòng huyện cấp", "Code from the district office"), setter(&form, |f: &mut Form, v| f.code = v))) }
                 </div>
+                <p class="meta">{ l.pick(
+                    "Nếu văn phòng in kèm mã một dấu vân tay chứng chỉ máy chủ, hãy giữ lại: ở lần đồng bộ đầu, máy sẽ hiện dấu vân tay của máy chủ để bạn so trước khi gửi gì.",
+                    "If the office printed a hub certificate fingerprint with the code, keep it: at the first sync the tablet shows the hub's fingerprint for you to compare before anything is sent.") }</p>
                 { ui::failure(l, &failure) }
                 <button id="start" class="primary wide" type="submit">{ l.pick("Bắt đầu sử dụng", "Start") }</button>
             </form>

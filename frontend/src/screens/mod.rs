@@ -2,6 +2,7 @@
 
 pub mod checkin_form;
 pub mod first_start;
+pub mod hub_certificate;
 pub mod lock;
 pub mod people;
 pub mod person_file;

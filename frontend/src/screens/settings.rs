@@ -93,6 +93,11 @@ pub fn SettingsScreen() -> Html {
                         (None, false) => l.pick("Chưa (sẽ đăng ký ở lần đồng bộ đầu tiên)", "Not yet (at the first sync)"),
                     } }</dd>
                     <dt>{ l.pick("Xã được phân công", "Communes") }</dt><dd>{ communes }</dd>
+                    <dt>{ l.pick("Chứng chỉ máy chủ", "Hub certificate") }</dt>
+                    <dd id="hub-certificate-pinned">{ match &info.hub_certificate {
+                        Some(fp) => html! { <code class="fingerprint">{ fp }</code> },
+                        None => html! { l.pick("Của tổ chức cấp chứng chỉ công khai (chưa xác nhận chứng chỉ riêng)", "From a public certificate authority (no office certificate confirmed)") },
+                    } }</dd>
                     <dt>{ l.pick("Dữ liệu trên máy", "Data on this tablet") }</dt><dd id="data-size">{ ui::size(info.data_bytes) }</dd>
                     <dt>{ l.pick("Hồ sơ chưa đồng bộ", "Records not synced") }</dt><dd>{ info.unsynced }</dd>
                     <dt>{ l.pick("Đồng bộ gần nhất", "Last sync") }</dt><dd>{ info.last_sync.map(ui::moment).unwrap_or_else(|| l.pick("Chưa lần nào", "Never").into()) }</dd>

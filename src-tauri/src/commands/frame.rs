@@ -22,6 +22,8 @@ fn info(state: &AppState) -> Result<AppInfo, CoreError> {
         communes: enrolment.map(|e| e.communes).unwrap_or_default(),
         renewal_pending: store.renewal_pending()?,
         withdrawn: store.withdrawn()?,
+        hub_certificate: store.hub_certificate()?.map(|f| f.to_string()),
+        hub_certificate_seen: store.hub_certificate_seen()?.map(|f| f.to_string()),
         unsynced: store.unsynced_count()?,
         last_sync: store.last_sync()?,
         data_bytes: store.data_size()?,
@@ -61,6 +63,17 @@ pub fn save_settings(
 #[tauri::command]
 pub fn renew_enrolment(state: State<'_, AppState>, code: String) -> Result<AppInfo, CommandError> {
     answer(state.store()?.set_renewal_code(&code))?;
+    answer(info(&state))
+}
+
+/// The officer compared the certificate the hub presented with the office's
+/// print-out: the tablet trusts it, and only it, from now on.
+#[tauri::command]
+pub fn trust_hub_certificate(
+    state: State<'_, AppState>,
+    fingerprint: String,
+) -> Result<AppInfo, CommandError> {
+    answer(state.store()?.trust_hub_certificate(&fingerprint))?;
     answer(info(&state))
 }
 

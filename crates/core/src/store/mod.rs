@@ -22,7 +22,9 @@ mod sync_state;
 mod tests;
 
 pub use crate::error::Unreadable;
-pub use sync_state::{ENROL_CODE, LAST_SYNC, RENEWAL_CODE, WITHDRAWN};
+pub use sync_state::{
+    ENROL_CODE, HUB_CERTIFICATE, HUB_CERTIFICATE_SEEN, LAST_SYNC, RENEWAL_CODE, WITHDRAWN,
+};
 
 use crate::error::doc_error;
 use crate::projection::SqliteRows;

@@ -10,6 +10,7 @@ use crate::projection::{project, SqliteRows};
 use crate::record_doc::{self, DocError};
 use crate::sync::limits::{apply_untrusted, read_change, RecordSize};
 use crate::sync::wire::{DocChanges, Enrolment};
+use crate::tls::Fingerprint;
 use crate::CoreError;
 use automerge::{AutoCommit, ChangeHash};
 use pcmt_model::api::Withdrawal;
@@ -33,6 +34,16 @@ pub const LAST_SYNC: &str = "last_sync";
 /// Where the hub's last refusal of this tablet is kept (a device-local
 /// value, a [`Withdrawal`] code), for the settings screen to say.
 pub const WITHDRAWN: &str = "withdrawn";
+
+/// The hub certificate this tablet trusts, pinned by the officer (a
+/// device-local value, its fingerprint in hexadecimal): once set, the
+/// transport accepts that certificate and no other.
+pub const HUB_CERTIFICATE: &str = "hub_certificate";
+
+/// A certificate the hub presented that was refused (none pinned and no
+/// public authority for it, or not the pinned one), kept for the officer
+/// to compare and confirm (a device-local value, its fingerprint).
+pub const HUB_CERTIFICATE_SEEN: &str = "hub_certificate_seen";
 
 impl Store {
     /// Records changed here that the hub has not confirmed yet.
@@ -312,5 +323,37 @@ impl Store {
     /// When the last sync finished (Unix seconds).
     pub fn last_sync(&self) -> Result<Option<i64>, CoreError> {
         Ok(self.local_value(LAST_SYNC)?.and_then(|t| t.parse().ok()))
+    }
+
+    /// The hub certificate the officer pinned, if any.
+    pub fn hub_certificate(&self) -> Result<Option<Fingerprint>, CoreError> {
+        Ok(self
+            .local_value(HUB_CERTIFICATE)?
+            .and_then(|hex| Fingerprint::parse(&hex)))
+    }
+
+    /// The certificate the hub presented at the last sync and the tablet
+    /// refused, waiting for the officer to compare it.
+    pub fn hub_certificate_seen(&self) -> Result<Option<Fingerprint>, CoreError> {
+        Ok(self
+            .local_value(HUB_CERTIFICATE_SEEN)?
+            .and_then(|hex| Fingerprint::parse(&hex)))
+    }
+
+    /// The officer compared the certificate the hub presented with the
+    /// office's print-out and confirms it: from now on the tablet trusts
+    /// that certificate and no other. `fingerprint` is the one the screen
+    /// showed, so nothing but what the officer read is pinned.
+    pub fn trust_hub_certificate(&mut self, fingerprint: &str) -> Result<(), CoreError> {
+        let seen = self.hub_certificate_seen()?;
+        match (seen, Fingerprint::parse(fingerprint)) {
+            (Some(seen), Some(shown)) if seen == shown => {
+                // Pinned first: a cut between the two leaves it pinned and
+                // still shown, never shown as confirmed and not pinned.
+                self.set_local_value(HUB_CERTIFICATE, Some(&seen.to_hex()))?;
+                self.set_local_value(HUB_CERTIFICATE_SEEN, None)
+            }
+            _ => Err(CoreError::CertificateNotSeen),
+        }
     }
 }

@@ -58,7 +58,7 @@ fn settings_and_drafts_stay_on_the_tablet_and_survive_reopening() {
         lang: pcmt_model::Lang::Vi,
         officer: "Y Bhim Niê".into(),
         unit: "Công an xã Đăk Pék".into(),
-        hub_url: "http://10.0.0.2:8787".into(),
+        hub_url: "https://10.0.0.2:8787".into(),
         lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
     };
     {
@@ -96,7 +96,7 @@ fn first_start_keeps_the_code_and_a_renewal_needs_an_enrolment() {
         settings: Settings {
             officer: "Y Bhim Niê".into(),
             unit: "Công an xã Đăk Pék".into(),
-            hub_url: "http://10.0.0.2:8787".into(),
+            hub_url: "https://10.0.0.2:8787".into(),
             lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
             ..Settings::default()
         },

@@ -26,6 +26,7 @@ pub use run::{run_sync, run_sync_observed, SyncReport, SyncRun};
 pub use session::{run_session, HubLink, SyncSession};
 pub use wire::{Request, Response};
 
+use crate::tls::Fingerprint;
 use pcmt_model::Lang;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +50,19 @@ pub enum SyncError {
     /// Too many failed attempts from this network; wait before trying again.
     #[error("too many failed attempts; retry in {retry_after_s} s")]
     TooManyAttempts { retry_after_s: u64 },
+    /// An `http://` address of another machine: refused before anything
+    /// is sent (`pcmt_model::check_hub_address`).
+    #[error("a hub on another machine needs an https:// address")]
+    PlainHttp,
+    /// The hub presented a certificate no public authority vouches for,
+    /// and none is pinned: nothing was sent. The officer compares its
+    /// fingerprint with the one the office printed and confirms it.
+    #[error("the hub's certificate is not trusted yet (SHA-256 {fingerprint})")]
+    UnknownCertificate { fingerprint: Fingerprint },
+    /// The hub presented another certificate than the one pinned: nothing
+    /// was sent.
+    #[error("the hub's certificate is not the one confirmed (SHA-256 {fingerprint})")]
+    CertificateChanged { fingerprint: Fingerprint },
 }
 
 /// How the hub names a refusal the tablet must tell apart (sent in the
@@ -101,6 +115,19 @@ impl SyncError {
             SyncError::Refused { status, message } => match lang {
                 Lang::Vi => format!("Máy chủ từ chối ({status}): {message}. Dữ liệu chưa gửi vẫn còn trên máy."),
                 Lang::En => format!("The hub refused ({status}): {message}. Unsent data is kept on this device."),
+            },
+            SyncError::PlainHttp => pcmt_model::FieldError::new(
+                pcmt_model::Field::HubUrl,
+                pcmt_model::Problem::PlainHttp,
+            )
+            .message(lang),
+            SyncError::UnknownCertificate { fingerprint } => match lang {
+                Lang::Vi => format!("Máy chủ dùng chứng chỉ riêng của văn phòng, máy này chưa xác nhận tin cậy nó; chưa gửi gì. Dấu vân tay: {fingerprint}. Hãy so từng nhóm với dấu vân tay văn phòng in kèm mã đăng ký, rồi xác nhận ở khung «Xác nhận chứng chỉ máy chủ» trên màn hình."),
+                Lang::En => format!("The hub uses the office's own certificate, which this tablet has not confirmed yet; nothing was sent. Fingerprint: {fingerprint}. Compare each group with the fingerprint the office printed with the enrolment code, then confirm it in the “Confirm the hub's certificate” box on the screen."),
+            },
+            SyncError::CertificateChanged { fingerprint } => match lang {
+                Lang::Vi => format!("Chứng chỉ máy chủ KHÁC chứng chỉ đã xác nhận: có thể có người giả làm máy chủ; chưa gửi gì. Dấu vân tay mới: {fingerprint}. Hãy hỏi văn phòng huyện; chỉ xác nhận chứng chỉ mới (khung trên màn hình) khi văn phòng cho biết đã đổi và dấu vân tay khớp."),
+                Lang::En => format!("The hub's certificate is NOT the one confirmed: someone may be posing as the hub; nothing was sent. New fingerprint: {fingerprint}. Ask the district office; confirm the new certificate (the box on the screen) only if the office says it changed and the fingerprint matches."),
             },
             SyncError::Malformed(_) | SyncError::TooLarge { .. } => lang
                 .pick(

@@ -10,7 +10,7 @@ use super::run::SyncRun;
 use super::wire::{EnrolRequest, Enrolment, PROTOCOL_VERSION};
 use super::{Request, Response, SyncError};
 use crate::shared::SharedStore;
-use crate::store::{LAST_SYNC, RENEWAL_CODE, WITHDRAWN};
+use crate::store::{HUB_CERTIFICATE_SEEN, LAST_SYNC, RENEWAL_CODE, WITHDRAWN};
 use crate::{CoreError, Store};
 use pcmt_model::api::{SyncReport, Withdrawal};
 use pcmt_model::Labelled;
@@ -124,8 +124,10 @@ impl SyncSession {
                     }
                     None => {
                         store.set_local_value(LAST_SYNC, Some(&now.to_string()))?;
-                        // A sync that went through ends any withdrawal kept.
+                        // A sync that went through ends any withdrawal kept,
+                        // and any certificate refused before.
                         store.set_local_value(WITHDRAWN, None)?;
+                        store.set_local_value(HUB_CERTIFICATE_SEEN, None)?;
                         self.phase = Phase::Done(run.report.clone());
                     }
                 },
@@ -176,12 +178,19 @@ impl SyncSession {
 
     /// Notes how a failed sync ended: a refusal that withdraws this tablet
     /// (revoked, lost) is kept for the settings screen until a sync goes
-    /// through; anything else leaves nothing behind.
+    /// through, and so is a hub certificate the tablet refused, for the
+    /// officer to compare and confirm; anything else leaves nothing behind.
     pub fn failed(&mut self, store: &mut Store, error: &CoreError) -> Result<(), CoreError> {
         self.phase = Phase::Done(self.report());
-        match withdrawal(error) {
-            Some(w) => store.set_local_value(WITHDRAWN, Some(w.code())),
-            None => Ok(()),
+        if let Some(w) = withdrawal(error) {
+            store.set_local_value(WITHDRAWN, Some(w.code()))?;
+        }
+        match error {
+            CoreError::Sync(
+                SyncError::UnknownCertificate { fingerprint }
+                | SyncError::CertificateChanged { fingerprint },
+            ) => store.set_local_value(HUB_CERTIFICATE_SEEN, Some(&fingerprint.to_hex())),
+            _ => Ok(()),
         }
     }
 
@@ -485,6 +494,37 @@ mod tests {
         hub.refuse_exchanges = None;
         sync(&store, &mut hub, None).unwrap();
         assert_eq!(store.access().unwrap().withdrawn().unwrap(), None);
+    }
+
+    #[test]
+    fn a_refused_hub_certificate_is_kept_for_the_officer_until_a_sync_goes_through() {
+        let store = tablet();
+        let seen = crate::tls::Fingerprint::of(b"the office's certificate");
+        let mut hub = FakeHub {
+            codes: vec![("FIRST", enrolment("t1", &[PEK]))],
+            refuse_exchanges: Some(SyncError::UnknownCertificate { fingerprint: seen }),
+            ..FakeHub::default()
+        };
+        sync(&store, &mut hub, Some("FIRST")).unwrap_err();
+        assert_eq!(
+            store.access().unwrap().hub_certificate_seen().unwrap(),
+            Some(seen)
+        );
+
+        hub.refuse_exchanges = Some(SyncError::Unreachable("down".into()));
+        sync(&store, &mut hub, None).unwrap_err();
+        assert_eq!(
+            store.access().unwrap().hub_certificate_seen().unwrap(),
+            Some(seen),
+            "an unreachable hub says nothing new"
+        );
+
+        hub.refuse_exchanges = None;
+        sync(&store, &mut hub, None).unwrap();
+        assert_eq!(
+            store.access().unwrap().hub_certificate_seen().unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use pcmt_core::sync::limits::{apply_untrusted, read_change, LimitError, RecordSi
 use pcmt_core::sync::wire::{
     DocChanges, PullRequest, PullResponse, PushAck, PushRequest, MAX_BATCH_BYTES, PROTOCOL_VERSION,
 };
-use pcmt_model::Labelled;
+use pcmt_model::{Labelled, OrgTree};
 use uuid::Uuid;
 
 /// Rows read per pull before the byte budget is checked again.
@@ -87,11 +87,13 @@ pub struct Merged {
 }
 
 /// Who sends the changes being applied: a device, within its scope, or the
-/// hub above (upward sync), whose feed this hub takes whole.
+/// hub above (upward sync), within the communes this hub serves (those of
+/// its org tree): the province may correct the district's records, never
+/// write into another district's communes through it.
 #[derive(Clone, Copy)]
 pub enum Writer<'a> {
     Device(&'a Scope),
-    Above,
+    Above(&'a OrgTree),
 }
 
 impl Writer<'_> {
@@ -99,24 +101,26 @@ impl Writer<'_> {
     pub fn origin(self) -> Uuid {
         match self {
             Writer::Device(scope) => scope.device,
-            Writer::Above => UPLINK_ORIGIN,
+            Writer::Above(_) => UPLINK_ORIGIN,
         }
     }
 
-    /// A device may change a stored document only if it belongs to one of
-    /// its communes: otherwise a change rewriting the commune could carry
-    /// another commune's record into its own under an honest-looking envelope.
+    /// Whether the writer may write a document of `commune`: checked
+    /// against the commune a document is stored under as well as the one
+    /// its changes give it, since a change rewriting the commune could
+    /// otherwise carry another commune's record into the writer's own
+    /// under an honest-looking envelope, or out of it.
     pub fn may_change(self, commune: &str) -> bool {
         match self {
             Writer::Device(scope) => scope.communes.iter().any(|c| c == commune),
-            Writer::Above => true,
+            Writer::Above(units) => units.is_commune(commune),
         }
     }
 }
 
 /// Merges `dc` into the stored document (`existing`, if any). None when the
-/// hub already holds every change. Refuses changes to a stored document
-/// outside the writer's communes, and changes that cannot be read, lack
+/// hub already holds every change. Refuses changes to a document stored or
+/// sent under a commune outside the writer's, and changes that cannot be read, lack
 /// their dependencies, or make a document disagree with its envelope.
 pub fn merge(
     existing: Option<&[u8]>,
@@ -128,6 +132,9 @@ pub fn merge(
         id: id.clone(),
         reason,
     };
+    if !writer.may_change(&dc.commune) {
+        return Err(outside(&id));
+    }
     let mut doc = match existing {
         Some(bytes) => record_doc::load(bytes).map_err(|e| reject(e.to_string()))?,
         None => AutoCommit::new(),

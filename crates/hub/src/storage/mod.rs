@@ -81,7 +81,8 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
     ) -> Result<(Vec<DocChanges>, i64), HubError>;
     /// Applies a batch pulled from the hub above (marked with
     /// `UPLINK_ORIGIN`) and moves the uplink pull cursor to `cursor`, in
-    /// one transaction; returns how many documents it changed.
+    /// one transaction; returns how many documents it changed. A batch
+    /// touching a commune outside this hub's org tree is refused whole.
     fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError>;
 
     // The audit log (see `crate::rules::audit`). Pushes, enrolments, codes

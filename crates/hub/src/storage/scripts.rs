@@ -333,7 +333,7 @@ impl<B: Backend> HubStorage for Hub<B> {
 
     fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError> {
         self.backend.write(|tx| {
-            let (_, changed_docs) = apply(tx, batch, Writer::Above, &self.rules)?;
+            let (_, changed_docs) = apply(tx, batch, Writer::Above(&self.units), &self.rules)?;
             tx.set_meta(UPLINK_PULL_KEY, &cursor.to_string())?;
             Ok(changed_docs)
         })

@@ -107,7 +107,8 @@ impl From<HubError> for Failure {
             | HubError::Pg(_)
             | HubError::Pool(_)
             | HubError::Open(_)
-            | HubError::Random(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            | HubError::Random(_)
+            | HubError::File { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             HubError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
             HubError::Upstream(_) => StatusCode::BAD_GATEWAY,
         };
