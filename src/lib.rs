@@ -105,21 +105,30 @@ fn listen() -> (tokio::runtime::Runtime, tokio::net::TcpListener, String) {
 pub struct TestDevice {
     pub store: Mutex<Store>,
     pub author: Author,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl TestDevice {
     pub fn new(officer: &str) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store =
-            Store::open(&dir.path().join("device.db"), OrgTree::demo()).expect("a device store");
+        let store = Self::open(&dir);
         Self {
             store: Mutex::new(store),
             author: Author {
                 officer: officer.into(),
             },
-            _dir: dir,
+            dir,
         }
+    }
+
+    fn open(dir: &tempfile::TempDir) -> Store {
+        Store::open(&dir.path().join("device.db"), OrgTree::demo()).expect("a device store")
+    }
+
+    /// Closes the store and opens it again, as the app does when it starts
+    /// (after an update, say).
+    pub fn reopen(&self) {
+        *self.store() = Self::open(&self.dir);
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {

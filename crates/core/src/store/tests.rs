@@ -411,6 +411,12 @@ fn a_document_from_a_newer_schema_is_refused_by_id_and_the_rest_open() {
     assert!(
         matches!(unreadable[0].error, CoreError::FutureSchema { id, version: 99 } if id == future.id)
     );
+    let kept = s.unreadable_records(10, 0).unwrap();
+    assert_eq!(
+        kept.iter().map(|k| k.id).collect::<Vec<_>>(),
+        [future.id],
+        "listed for the officer"
+    );
     assert_eq!(
         s.list_sessions(&ListFilter::default(), 10, 0)
             .unwrap()
@@ -608,3 +614,5 @@ fn every_file_backed_store_opens_durable() {
         Store::open_encrypted(&dir.path().join("plain.db"), &key, OrgTree::demo()).unwrap();
     assert_eq!(durability(&converted), want, "encrypted in place");
 }
+
+mod unreadable;
