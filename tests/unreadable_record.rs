@@ -4,11 +4,10 @@
 //! still receive everything else, and show it once a change makes it
 //! readable.
 
-use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash};
 use chrono::NaiveDate;
 use pcmt_core::http::HttpTransport;
-use pcmt_core::sync::wire::{DocChanges, EnrolRequest, Enrolment, PushRequest, PROTOCOL_VERSION};
+use pcmt_core::sync::wire::{EnrolRequest, Enrolment};
 use pcmt_core::sync::{run_session, HubLink, Request, Response, SyncError};
 use pcmt_core::CoreError;
 use pcmt_hub::testing::{session_doc, unreadable_session_doc};
@@ -23,47 +22,6 @@ const PEK: &str = "62-610-23284";
 
 fn today() -> NaiveDate {
     day(2026, 11, 24)
-}
-
-/// Sends `doc`'s changes after `heads` with `from`'s token, as a newer app,
-/// a bug or a crafted request would; the hub stores them.
-fn push_from(
-    from: &TestDevice,
-    hub: &TestHub,
-    id: Uuid,
-    doc: &mut AutoCommit,
-    heads: &[ChangeHash],
-) {
-    let (token, device) = {
-        let s = from.store();
-        let token = s.enrolment().unwrap().expect("enrolled").token;
-        (token, s.device_id())
-    };
-    let request = Request::Push(PushRequest {
-        protocol: PROTOCOL_VERSION,
-        device,
-        docs: vec![DocChanges::since(id, RecordKind::Session, PEK, doc, heads)],
-    });
-    let mut link = HttpTransport::new(&hub.url).unwrap();
-    match link.carry(&token, &request).unwrap() {
-        Response::Push(ack) => assert_eq!(ack.stored, [id]),
-        other => panic!("a push answered {other:?}"),
-    }
-}
-
-/// A change to `doc` setting one field, pushed from `from`.
-fn change_from(
-    from: &TestDevice,
-    hub: &TestHub,
-    id: Uuid,
-    doc: &mut AutoCommit,
-    field: &str,
-    value: automerge::ScalarValue,
-) {
-    let heads = doc.get_heads();
-    doc.put(automerge::ROOT, field, value).unwrap();
-    doc.commit();
-    push_from(from, hub, id, doc, &heads);
 }
 
 fn sorted_heads(doc: &mut AutoCommit) -> Vec<ChangeHash> {
@@ -111,7 +69,7 @@ fn an_unreadable_record_is_kept_and_the_rest_of_its_batch_reaches_the_communes_t
         .unwrap();
     a.sync(&hub);
     let (odd, mut odd_doc) = unreadable_session_doc(PEK);
-    push_from(&a, &hub, odd, &mut odd_doc, &[]);
+    a.push_doc(&hub.url, odd, &mut odd_doc, &[]);
     let visit = a
         .store()
         .create_checkin(
@@ -195,7 +153,7 @@ fn an_unreadable_record_is_kept_and_the_rest_of_its_batch_reaches_the_communes_t
     assert_eq!(b.store().unreadable_count().unwrap(), 1);
 
     // A correction makes it readable: both tablets show it.
-    change_from(&a, &hub, odd, &mut odd_doc, "attendees", 150u64.into());
+    a.push_field(&hub.url, odd, &mut odd_doc, "attendees", 150u64.into());
     for device in [&b, &c] {
         assert_eq!(device.sync(&hub).received_records, 1);
         let row = device.store().session(odd).unwrap();
@@ -236,13 +194,13 @@ fn an_edit_saved_as_a_pulled_change_makes_its_record_unreadable_still_reaches_th
     a.enrol(&hub, &[PEK]);
     b.enrol(&hub, &[PEK]);
     let (id, mut doc) = session_doc(PEK);
-    push_from(&a, &hub, id, &mut doc, &[]);
+    a.push_doc(&hub.url, id, &mut doc, &[]);
     b.sync(&hub);
     assert_eq!(b.store().session(id).unwrap().attendees, 200);
 
     // A's change makes the record unreadable; B's officer corrects the
     // attendance while the pull bringing it is on the wire.
-    change_from(&a, &hub, id, &mut doc, "women", "nhiều".into());
+    a.push_field(&hub.url, id, &mut doc, "women", "nhiều".into());
     let correction = SessionInput {
         attendees: 230,
         ..b.store().record::<SessionInput>(id).unwrap()
@@ -270,7 +228,7 @@ fn an_edit_saved_as_a_pulled_change_makes_its_record_unreadable_still_reaches_th
     assert_eq!(b.store().unsynced_count().unwrap(), 0);
 
     // Once the words are corrected, every tablet shows both corrections.
-    change_from(&a, &hub, id, &mut doc, "women", 95u64.into());
+    a.push_field(&hub.url, id, &mut doc, "women", 95u64.into());
     let c = TestDevice::new("Công an xã 2");
     c.enrol(&hub, &[PEK]);
     b.sync(&hub);

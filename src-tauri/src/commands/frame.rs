@@ -23,6 +23,7 @@ fn info(state: &AppState) -> Result<AppInfo, CoreError> {
         renewal_pending: store.renewal_pending()?,
         withdrawn: store.withdrawn()?,
         unsynced: store.unsynced_count()?,
+        unreadable: store.unreadable_count()?,
         last_sync: store.last_sync()?,
         data_bytes: store.data_size()?,
         app_version: env!("CARGO_PKG_VERSION").into(),

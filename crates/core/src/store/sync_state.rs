@@ -3,6 +3,7 @@
 //! cursor, the device's enrolment (token and communes), the office codes
 //! waiting to be traded for one, and what the last sync left for the
 //! screens. The sync decides what to do with them; this only keeps them.
+//! A pulled document this version cannot read is kept too (see `kept`).
 
 use super::{get_meta, load_doc, project_or_keep, set_meta, Store};
 use crate::error::doc_error;
