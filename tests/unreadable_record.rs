@@ -40,13 +40,18 @@ fn session_ids(device: &TestDevice) -> BTreeSet<Uuid> {
         .collect()
 }
 
+/// A tablet enrolled for Đăk Pék alone.
+fn tablet_of_pek(hub: &TestHub, officer: &str) -> TestDevice {
+    let device = TestDevice::new(officer);
+    device.enrol(hub, &[PEK]);
+    device
+}
+
 fn an_unreadable_record_is_kept_and_the_rest_of_its_batch_reaches_the_communes_tablets(
     hub: TestHub,
 ) {
-    let a = TestDevice::new("A Lưu");
-    let b = TestDevice::new("Y Hoa");
-    a.enrol(&hub, &[PEK]);
-    b.enrol(&hub, &[PEK]);
+    let a = tablet_of_pek(&hub, "A Lưu");
+    let b = tablet_of_pek(&hub, "Y Hoa");
     // B has been syncing for a while: its own session is on the hub.
     let own = b
         .store()
@@ -90,8 +95,7 @@ fn an_unreadable_record_is_kept_and_the_rest_of_its_batch_reaches_the_communes_t
     a.sync(&hub);
 
     // A new tablet of the commune: its first sync brings the whole feed.
-    let c = TestDevice::new("Công an xã 2");
-    c.enrol(&hub, &[PEK]);
+    let c = tablet_of_pek(&hub, "Công an xã 2");
     let got = b.sync(&hub);
     assert_eq!(
         got.received_records, 5,
@@ -189,10 +193,8 @@ impl HubLink for EditBeforePull<'_> {
 fn an_edit_saved_as_a_pulled_change_makes_its_record_unreadable_still_reaches_the_hub(
     hub: TestHub,
 ) {
-    let a = TestDevice::new("A Lưu");
-    let b = TestDevice::new("Y Hoa");
-    a.enrol(&hub, &[PEK]);
-    b.enrol(&hub, &[PEK]);
+    let a = tablet_of_pek(&hub, "A Lưu");
+    let b = tablet_of_pek(&hub, "Y Hoa");
     let (id, mut doc) = session_doc(PEK);
     a.push_doc(&hub.url, id, &mut doc, &[]);
     b.sync(&hub);
@@ -229,8 +231,7 @@ fn an_edit_saved_as_a_pulled_change_makes_its_record_unreadable_still_reaches_th
 
     // Once the words are corrected, every tablet shows both corrections.
     a.push_field(&hub.url, id, &mut doc, "women", 95u64.into());
-    let c = TestDevice::new("Công an xã 2");
-    c.enrol(&hub, &[PEK]);
+    let c = tablet_of_pek(&hub, "Công an xã 2");
     b.sync(&hub);
     for device in [&b, &c] {
         let row = device.store().session(id).unwrap();
