@@ -13,42 +13,46 @@ use crate::record_doc;
 use automerge::AutoCommit;
 use pcmt_model::api::KeptRecord;
 use pcmt_model::{Labelled, RecordKind, StatusRules};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 /// Writes the rows of document `id`, just stored, or keeps it out of the
 /// rows when this version cannot read it, noting why. True when it could
-/// be read. Only a storage failure is an error: one unreadable record must
-/// not stop the others (a pulled batch, a store opening).
+/// be read (the caller clears an earlier note). Only a storage failure is
+/// an error: one unreadable record must not stop the others (a pulled
+/// batch, a store opening). Call it inside a transaction.
 pub(crate) fn project_or_keep(
-    tx: &mut Transaction<'_>,
+    conn: &Connection,
     id: &str,
     doc: &AutoCommit,
     rules: &StatusRules,
 ) -> Result<bool, CoreError> {
-    let sp = tx.savepoint()?;
+    // Cached statements: this runs for every document of every pull.
+    let step = |sql: &str| -> Result<(), CoreError> {
+        conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
+    };
+    step("SAVEPOINT project")?;
     let projected = match record_doc::read_header(doc) {
         // Its rows would go under another record's id.
         Ok(header) if header.id.to_string() != id => Err(CoreError::CorruptRecord {
             id: id.to_string(),
             reason: format!("the document says it is {}", header.id),
         }),
-        _ => project(&mut SqliteRows(&sp), doc, rules),
+        _ => project(&mut SqliteRows(conn), doc, rules),
     };
     match projected {
         Ok(()) => {
-            sp.execute(
-                "UPDATE documents SET unreadable = NULL WHERE id = ?1 AND unreadable IS NOT NULL",
-                [id],
-            )?;
-            sp.commit()?;
+            step("RELEASE project")?;
             Ok(true)
         }
+        // The caller's transaction is abandoned, savepoint and all.
         Err(error) if error.is_storage() => Err(error),
         Err(error) => {
-            // Whatever the failed projection wrote goes with the savepoint.
-            sp.finish()?;
-            keep_out(tx, id, &error.to_string(), rules)?;
+            // Whatever the failed projection wrote goes.
+            step("ROLLBACK TO project")?;
+            step("RELEASE project")?;
+            keep_out(conn, id, &error.to_string(), rules)?;
             Ok(false)
         }
     }
@@ -124,7 +128,7 @@ impl Store {
     /// Tries the kept documents again, as the store opens: those this
     /// version reads get their rows. How many it read.
     pub(crate) fn retry_kept(&mut self) -> Result<usize, CoreError> {
-        let mut tx = self.conn.transaction()?;
+        let tx = self.conn.transaction()?;
         let kept: Vec<(String, Vec<u8>)> = {
             let mut stmt =
                 tx.prepare("SELECT id, bytes FROM documents WHERE unreadable IS NOT NULL")?;
@@ -137,7 +141,11 @@ impl Store {
             let Ok(doc) = record_doc::load(&bytes) else {
                 continue;
             };
-            if project_or_keep(&mut tx, &id, &doc, &self.rules)? {
+            if project_or_keep(&tx, &id, &doc, &self.rules)? {
+                tx.execute(
+                    "UPDATE documents SET unreadable = NULL WHERE id = ?1",
+                    [&id],
+                )?;
                 shown += 1;
             }
         }

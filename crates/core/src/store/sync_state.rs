@@ -120,7 +120,7 @@ impl Store {
         batch: &[DocChanges],
         cursor: u64,
     ) -> Result<usize, CoreError> {
-        let mut tx = self.conn.transaction()?;
+        let tx = self.conn.transaction()?;
         let mut changed_docs = 0;
         for dc in batch {
             // Weighed before Automerge reads them: a hub, or whoever
@@ -175,6 +175,8 @@ impl Store {
             // A document with no local edits pending now holds exactly what
             // the hub holds; one with local edits keeps its older hub heads,
             // so the next push re-sends (and the hub ignores) what it has.
+            // A note that it could not be read goes; `project_or_keep`
+            // writes it again if it still cannot.
             let hub_heads = if was_dirty {
                 None
             } else {
@@ -184,7 +186,7 @@ impl Store {
                 "INSERT INTO documents (id, kind, commune, bytes, hub_heads, dirty)
                  VALUES (?1, ?2, ?3, ?4, ?5, 0)
                  ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, commune = excluded.commune,
-                   hub_heads = coalesce(?6, documents.hub_heads)",
+                   hub_heads = coalesce(?6, documents.hub_heads), unreadable = NULL",
                 params![
                     dc.id.to_string(),
                     kind,
@@ -194,7 +196,7 @@ impl Store {
                     hub_heads
                 ],
             )?;
-            project_or_keep(&mut tx, &dc.id.to_string(), &doc, &self.rules)?;
+            project_or_keep(&tx, &dc.id.to_string(), &doc, &self.rules)?;
         }
         set_meta(&tx, "pull_cursor", &cursor.to_string())?;
         tx.commit()?;
