@@ -26,8 +26,6 @@ mod tests;
 pub use crate::error::Unreadable;
 pub use sync_state::{ENROL_CODE, LAST_SYNC, RENEWAL_CODE, WITHDRAWN};
 
-use kept::project_or_keep;
-
 use crate::error::doc_error;
 use crate::projection::SqliteRows;
 use crate::record_doc;

@@ -5,7 +5,8 @@
 //! screens. The sync decides what to do with them; this only keeps them.
 //! A pulled document this version cannot read is kept too (see `kept`).
 
-use super::{get_meta, load_doc, project_or_keep, set_meta, Store};
+use super::kept::project_or_keep;
+use super::{get_meta, load_doc, set_meta, Store};
 use crate::error::doc_error;
 use crate::record_doc::{self, DocError};
 use crate::sync::limits::{apply_untrusted, read_change, RecordSize};
