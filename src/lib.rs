@@ -3,12 +3,19 @@
 
 pub mod e2e;
 
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ChangeHash, ScalarValue};
+use pcmt_core::http::HttpTransport;
+use pcmt_core::record_doc;
+use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
+use pcmt_core::sync::{HubLink, Request, Response};
 use pcmt_core::{Author, Store};
 use pcmt_hub::testing::TestDatabase;
 use pcmt_hub::web::Storage;
 use pcmt_hub::{HubStore, Shared};
 use pcmt_model::OrgTree;
 use std::sync::{Arc, Mutex};
+use uuid::Uuid;
 
 /// A hub serving on 127.0.0.1 on a port of its own, for as long as this lives.
 pub struct TestHub {
@@ -105,21 +112,30 @@ fn listen() -> (tokio::runtime::Runtime, tokio::net::TcpListener, String) {
 pub struct TestDevice {
     pub store: Mutex<Store>,
     pub author: Author,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl TestDevice {
     pub fn new(officer: &str) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store =
-            Store::open(&dir.path().join("device.db"), OrgTree::demo()).expect("a device store");
+        let store = Self::open(&dir);
         Self {
             store: Mutex::new(store),
             author: Author {
                 officer: officer.into(),
             },
-            _dir: dir,
+            dir,
         }
+    }
+
+    fn open(dir: &tempfile::TempDir) -> Store {
+        Store::open(&dir.path().join("device.db"), OrgTree::demo()).expect("a device store")
+    }
+
+    /// Closes the store and opens it again, as the app does when it starts
+    /// (after an update, say).
+    pub fn reopen(&self) {
+        *self.store() = Self::open(&self.dir);
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -141,6 +157,57 @@ impl TestDevice {
             hub.code_for(&all.iter().map(String::as_str).collect::<Vec<_>>())
         });
         pcmt_core::http::sync_with_hub(&self.store, &hub.url, code.as_deref())
+    }
+
+    /// Pushes `doc`'s changes after `heads` with this tablet's token, as they
+    /// are: what a newer app, a bug or a crafted request sends. The hub
+    /// stores them.
+    pub fn push_doc(&self, hub_url: &str, id: Uuid, doc: &mut AutoCommit, heads: &[ChangeHash]) {
+        let (token, device) = {
+            let s = self.store();
+            let token = s
+                .enrolment()
+                .expect("the store reads")
+                .expect("enrolled")
+                .token;
+            (token, s.device_id())
+        };
+        let header = record_doc::read_header(doc).expect("a record's header");
+        let request = Request::Push(PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device,
+            docs: vec![DocChanges::since(
+                id,
+                header.kind,
+                &header.commune,
+                doc,
+                heads,
+            )],
+        });
+        let mut link = HttpTransport::new(hub_url).expect("an HTTP client");
+        match link
+            .carry(&token, &request)
+            .expect("the hub takes the push")
+        {
+            Response::Push(ack) => assert_eq!(ack.stored, [id]),
+            other => panic!("a push answered {other:?}"),
+        }
+    }
+
+    /// Sets one field of `doc` and pushes that change as it is.
+    pub fn push_field(
+        &self,
+        hub_url: &str,
+        id: Uuid,
+        doc: &mut AutoCommit,
+        field: &str,
+        value: ScalarValue,
+    ) {
+        let heads = doc.get_heads();
+        doc.put(automerge::ROOT, field, value)
+            .expect("a root key of a live document");
+        doc.commit();
+        self.push_doc(hub_url, id, doc, &heads);
     }
 
     /// Enrols for just these communes.

@@ -654,3 +654,44 @@ async fn an_officer_confirms_the_offices_own_hub_certificate_before_anything_is_
     app.screens("30-hub-certificate-pinned").await;
     app.close().await;
 }
+
+/// A record another tablet pushed that this version cannot read is kept,
+/// counted and listed; a correction shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_record_this_version_cannot_show_is_listed_until_a_correction_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, app) = officer(dir.path()).await;
+    // Another tablet of the district pushes a session whose attendees are words.
+    let other = other_tablet(&hub, "Y Hoa", &DISTRICT);
+    let (odd, mut doc) = pcmt_hub::testing::unreadable_session_doc(DISTRICT[0]);
+    tokio::task::block_in_place(|| other.push_doc(&hub.url, odd, &mut doc, &[]));
+
+    // The sync goes through; the record is kept and said to be kept.
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    app.click("#nav-today").await;
+    app.wait_for_text(
+        "#today-unreadable",
+        "1 bản ghi phiên bản này chưa hiển thị được",
+    )
+    .await;
+    app.screens("31-unreadable-kept").await;
+    app.click("#today-unreadable-list").await;
+    let listed = app.wait_for_text("#unreadable", &odd.to_string()).await;
+    assert!(listed.contains("Buổi tuyên truyền"), "{listed}");
+    app.wait_for_text("#unreadable-count", "1").await;
+    app.screens("32-unreadable-list").await;
+
+    // A correction from the other tablet makes it readable: it shows.
+    tokio::task::block_in_place(|| {
+        other.push_field(&hub.url, odd, &mut doc, "attendees", 150u64.into())
+    });
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    app.wait_for_text("#unreadable-count", "0").await;
+    assert!(app.texts("#unreadable").await.is_empty(), "no list left");
+    app.click("#nav-sessions").await;
+    app.wait_for_text("#session-list", "Chợ Đăk Glei").await;
+    app.close().await;
+}

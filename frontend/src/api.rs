@@ -2,8 +2,8 @@
 //! per command, and the sync progress events.
 
 use pcmt_model::api::{
-    AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, ListFilter,
-    LockState, PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
+    AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, KeptRecord,
+    ListFilter, LockState, PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
 };
 use pcmt_model::report::{ExportDone, ExportEntry, ExportFormat, Period, Report};
 use pcmt_model::{CheckInInput, Lang, PersonInput, SessionInput, SessionRow, SurveyInput};
@@ -229,6 +229,16 @@ pub async fn search_people(
         },
     )
     .await
+}
+
+/// Records kept on the tablet that this version cannot show.
+pub async fn unreadable_records(offset: u32, limit: u32) -> Result<Vec<KeptRecord>, CommandError> {
+    #[derive(Serialize)]
+    struct A {
+        offset: u32,
+        limit: u32,
+    }
+    call("unreadable_records", &A { offset, limit }).await
 }
 
 pub async fn due_visits() -> Result<Vec<DueVisit>, CommandError> {

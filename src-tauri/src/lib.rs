@@ -41,6 +41,7 @@ pub fn run() {
             commands::records::list_sessions,
             commands::records::list_surveys,
             commands::records::search_people,
+            commands::records::unreadable_records,
             commands::records::person_row,
             commands::records::due_visits,
             commands::records::checkins_of,

@@ -32,6 +32,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0005_export_log",
         sql: include_str!("../../../migrations/device/0005_export_log.sql"),
     },
+    Migration {
+        name: "0006_unreadable",
+        sql: include_str!("../../../migrations/device/0006_unreadable.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.

@@ -700,11 +700,12 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
         seed(&mut s);
         s.report(DISTRICT, &half()).unwrap()
     };
-    // Take the file back to schema 3: what 0004 (and the later 0005) added
-    // goes, and the rows keep only the old columns.
+    // Take the file back to schema 3: what 0004 (and the later 0005 and
+    // 0006) added goes, and the rows keep only the old columns.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "DROP TABLE export_log;
+        "DROP INDEX documents_unreadable; ALTER TABLE documents DROP COLUMN unreadable;
+         DROP TABLE export_log;
          DROP INDEX session_rows_by_commune; DROP INDEX person_rows_by_commune;
          DROP INDEX survey_rows_by_commune; DROP TABLE site_rows;
          ALTER TABLE session_rows DROP COLUMN audience; ALTER TABLE session_rows DROP COLUMN materials;

@@ -9,10 +9,9 @@ use crate::rules::audit::{self, Action, ActorKind, Entry, Logged};
 use crate::rules::devices::Scope;
 use crate::storage::HubStorage;
 use automerge::{ActorId, AutoCommit};
-use chrono::NaiveDate;
 use pcmt_core::record_doc::{self, ChangeNote};
 use pcmt_core::sync::wire::{DocChanges, PullRequest, PullResponse, PushRequest, PROTOCOL_VERSION};
-use pcmt_model::{OrgTree, RecordKind, SessionForm, SessionInput, Topic, VenueKind};
+use pcmt_model::{OrgTree, RecordKind};
 use std::sync::Mutex;
 use uuid::Uuid;
 
@@ -119,27 +118,7 @@ impl std::io::Write for Logs {
     }
 }
 
-pub(crate) fn session_doc(commune: &str) -> (Uuid, AutoCommit) {
-    let id = Uuid::now_v7();
-    let input = SessionInput {
-        date: NaiveDate::from_ymd_opt(2026, 6, 26).unwrap(),
-        commune: commune.into(),
-        venue_kind: VenueKind::Market,
-        venue_name: "Chợ Đăk Glei".into(),
-        form: SessionForm::Broadcast,
-        attendees: 200,
-        women: 90,
-        topics: vec![Topic::DisguisedDrugs],
-        details: Default::default(),
-    };
-    let note = ChangeNote {
-        officer: "t".into(),
-    };
-    (
-        id,
-        record_doc::new_record(id, commune, &input, ActorId::random(), &note, 0).unwrap(),
-    )
-}
+pub(crate) use crate::testing::session_doc;
 
 /// The whole demo district, as the office's own tools see it.
 pub(crate) fn office() -> Scope {

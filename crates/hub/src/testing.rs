@@ -5,6 +5,11 @@
 
 use crate::error::HubError;
 use crate::pg::{PgHubStore, DEFAULT_POOL_SIZE};
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit};
+use chrono::NaiveDate;
+use pcmt_core::record_doc::{self, ChangeNote};
+use pcmt_model::{SessionForm, SessionInput, Topic, VenueKind};
 use r2d2_postgres::postgres::{Client, NoTls};
 use uuid::Uuid;
 
@@ -76,6 +81,39 @@ pub fn with_database(url: &str, name: &str) -> String {
         Some(q) => format!("{server}/{name}?{q}"),
         None => format!("{server}/{name}"),
     }
+}
+
+/// A new session's document (a broadcast at the market, 200 attendees), as
+/// a tablet of `commune` would push it.
+pub fn session_doc(commune: &str) -> (Uuid, AutoCommit) {
+    let id = Uuid::now_v7();
+    let input = SessionInput {
+        date: NaiveDate::from_ymd_opt(2026, 6, 26).unwrap_or_default(),
+        commune: commune.into(),
+        venue_kind: VenueKind::Market,
+        venue_name: "Chợ Đăk Glei".into(),
+        form: SessionForm::Broadcast,
+        attendees: 200,
+        women: 90,
+        topics: vec![Topic::DisguisedDrugs],
+        details: Default::default(),
+    };
+    let note = ChangeNote {
+        officer: "t".into(),
+    };
+    let doc = record_doc::new_record(id, commune, &input, ActorId::random(), &note, 0)
+        .expect("a session serialises");
+    (id, doc)
+}
+
+/// A session whose attendees are words ("rất đông"), not a number: its
+/// header is sound, so a hub stores and relays it, but its body does not
+/// read as a session (a newer app's field, a bug, a crafted push).
+pub fn unreadable_session_doc(commune: &str) -> (Uuid, AutoCommit) {
+    let (id, mut doc) = session_doc(commune);
+    doc.put(automerge::ROOT, "attendees", "rất đông")
+        .expect("a root key of a live document");
+    (id, doc)
 }
 
 #[cfg(test)]

@@ -87,6 +87,9 @@ pub struct AppInfo {
     #[serde(default)]
     pub hub_certificate_seen: Option<String>,
     pub unsynced: u64,
+    /// Records kept here that this version cannot show ([`KeptRecord`]).
+    #[serde(default)]
+    pub unreadable: u64,
     /// Seconds since the Unix epoch of the last finished sync.
     pub last_sync: Option<i64>,
     /// Bytes of the database on the device.
@@ -252,6 +255,20 @@ pub struct SurveyRow {
     pub plants: u64,
     pub area_m2: f64,
     pub unsynced: bool,
+}
+
+/// A record kept on this tablet that this version of the app cannot show
+/// (bản ghi phiên bản này chưa hiển thị được): written by a newer app, or
+/// with a field of the wrong shape. Its data is kept and synced; an update,
+/// or a correction made elsewhere, shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptRecord {
+    pub id: uuid::Uuid,
+    /// None for a kind of record this version does not know.
+    pub kind: Option<crate::RecordKind>,
+    pub commune: String,
+    /// What reading it said (English, for the office's support).
+    pub reason: String,
 }
 
 #[cfg(test)]

@@ -5,11 +5,15 @@ use crate::api;
 use crate::app::{Ctx, Notice};
 use crate::load::{fetched, use_fetch};
 use crate::ui::{self, field, list_choice, setter, text_input, Keys};
-use pcmt_model::api::{CommandError, Settings};
+use pcmt_model::api::{CommandError, KeptRecord, Settings};
 use pcmt_model::pin::check_new_pin;
 use pcmt_model::report::ExportEntry;
 use pcmt_model::{Field, FieldError, Labelled, Lang};
 use yew::prelude::*;
+
+/// Kept records listed at once; more than this is rare (a newer app's
+/// records, before this tablet is updated), and the count says how many.
+const KEPT_PAGE: u32 = 100;
 
 #[function_component]
 pub fn SettingsScreen() -> Html {
@@ -65,6 +69,8 @@ pub fn SettingsScreen() -> Html {
     html! {
         <div class="settings">
             { ui::heading(l.pick("Cài đặt", "Settings"), html! {}) }
+            // First when there are any: the Today screen's card leads here.
+            if info.unreadable > 0 { <KeptRecords /> }
             <form class="card" onsubmit={on_submit} novalidate=true>
                 <div class="grid">
                     <div class="field">
@@ -100,6 +106,7 @@ pub fn SettingsScreen() -> Html {
                     } }</dd>
                     <dt>{ l.pick("Dữ liệu trên máy", "Data on this tablet") }</dt><dd id="data-size">{ ui::size(info.data_bytes) }</dd>
                     <dt>{ l.pick("Hồ sơ chưa đồng bộ", "Records not synced") }</dt><dd>{ info.unsynced }</dd>
+                    <dt>{ l.pick("Bản ghi chưa hiển thị được", "Records this version cannot show") }</dt><dd id="unreadable-count">{ info.unreadable }</dd>
                     <dt>{ l.pick("Đồng bộ gần nhất", "Last sync") }</dt><dd>{ info.last_sync.map(ui::moment).unwrap_or_else(|| l.pick("Chưa lần nào", "Never").into()) }</dd>
                     <dt>{ l.pick("Phiên bản", "Version") }</dt><dd>{ &info.app_version }</dd>
                 </dl>
@@ -108,6 +115,46 @@ pub fn SettingsScreen() -> Html {
             <ExportLog />
             <ChangePin />
         </div>
+    }
+}
+
+/// Records this tablet keeps but this version cannot show (a newer app's,
+/// or with a field of the wrong shape): listed so the officer knows they
+/// exist and that an update shows them.
+#[function_component]
+fn KeptRecords() -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let kept = use_fetch(ctx.generation, |_| api::unreadable_records(0, KEPT_PAGE));
+    let l = ctx.lang;
+    html! {
+        <section class="card" id="unreadable">
+            <h3>{ l.pick("Bản ghi phiên bản này chưa hiển thị được", "Records this version cannot show") }</h3>
+            <p class="meta">{ l.pick(
+                "Máy đã nhận các bản ghi này khi đồng bộ nhưng phiên bản ứng dụng này chưa đọc được (do phiên bản mới hơn tạo ra, hoặc có ô dữ liệu không đúng dạng). Dữ liệu vẫn được giữ nguyên trên máy và trên máy chủ. Hãy cập nhật ứng dụng; bản ghi sẽ hiện ra khi ứng dụng đọc được.",
+                "This tablet received these records at a sync, but this version of the app cannot read them (written by a newer version, or with a field of the wrong shape). Their data is kept on this tablet and on the hub. Update the app; a record shows as soon as the app can read it.") }</p>
+            { fetched(&ctx, &kept, |records: &Vec<KeptRecord>| html! {
+                <table class="table">
+                    <thead><tr>
+                        <th>{ l.pick("Loại", "Kind") }</th>
+                        <th>{ l.pick("Xã", "Commune") }</th>
+                        <th>{ l.pick("Mã bản ghi", "Record ID") }</th>
+                        <th>{ l.pick("Chi tiết kỹ thuật", "Technical detail") }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for records.iter().map(|k| html! {
+                            <tr data-id={k.id.to_string()}>
+                                <td>{ k.kind.map(|kind| kind.label(l)).unwrap_or(l.pick("Loại chưa biết", "Unknown kind")) }</td>
+                                <td>{ ctx.commune_name(&k.commune) }</td>
+                                <td>{ k.id.to_string() }</td>
+                                <td class="meta">{ &k.reason }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }) }
+        </section>
     }
 }
 

@@ -63,6 +63,16 @@ pub fn Today() -> Html {
                     <span>{ l.pick("lần đồng bộ gần nhất", "last sync") }</span>
                 </div>
             </section>
+            if info.unreadable > 0 {
+                <section class="card" id="today-unreadable">
+                    { ui::heading(
+                        &format!("{} {}", info.unreadable, l.pick("bản ghi phiên bản này chưa hiển thị được", "records this version cannot show")),
+                        ui::nav_button("today-unreadable-list", l.pick("Xem danh sách", "See the list"), "secondary", ctx.go_to(Screen::Settings))) }
+                    <p class="meta">{ l.pick(
+                        "Dữ liệu vẫn được giữ trên máy và trên máy chủ. Hãy cập nhật ứng dụng để xem.",
+                        "Their data is kept on this tablet and on the hub. Update the app to see them.") }</p>
+                </section>
+            }
             <section class="card">
                 { ui::heading(l.pick("Cần thăm gặp", "Visits due"), ui::nav_button("today-people", l.pick("Sổ quản lý", "Register"), "secondary", ctx.go_to(Screen::People))) }
                 if d.due.is_empty() {

@@ -25,6 +25,7 @@ fn info(state: &AppState) -> Result<AppInfo, CoreError> {
         hub_certificate: store.hub_certificate()?.map(|f| f.to_string()),
         hub_certificate_seen: store.hub_certificate_seen()?.map(|f| f.to_string()),
         unsynced: store.unsynced_count()?,
+        unreadable: store.unreadable_count()?,
         last_sync: store.last_sync()?,
         data_bytes: store.data_size()?,
         app_version: env!("CARGO_PKG_VERSION").into(),

@@ -3,8 +3,8 @@
 use super::{answer, today};
 use crate::state::AppState;
 use pcmt_model::api::{
-    CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, ListFilter, PersonRow,
-    SurveyRow,
+    CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, KeptRecord, ListFilter,
+    PersonRow, SurveyRow,
 };
 use pcmt_model::{CheckInInput, PersonInput, SessionInput, SessionRow, SurveyInput};
 use tauri::State;
@@ -79,6 +79,20 @@ pub fn list_surveys(
         state
             .store()?
             .list_surveys(&filter.unwrap_or_default(), limit.min(MAX_PAGE), offset),
+    )
+}
+
+/// Records kept here that this version of the app cannot show.
+#[tauri::command]
+pub fn unreadable_records(
+    state: State<'_, AppState>,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<KeptRecord>, CommandError> {
+    answer(
+        state
+            .store()?
+            .unreadable_records(limit.min(MAX_PAGE), offset),
     )
 }
 

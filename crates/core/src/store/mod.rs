@@ -10,9 +10,11 @@
 //! adds its own `impl Store` beside it: `records` (commands that change a
 //! record's document), `queries` (the rows lists and searches read),
 //! `reports` (reports and the export log), `sync_state` (what the sync run
-//! and the enrolment keep) and `local` (device-local values: settings,
+//! and the enrolment keep), `kept` (documents this version cannot read,
+//! kept out of the rows) and `local` (device-local values: settings,
 //! drafts).
 
+mod kept;
 mod local;
 mod queries;
 mod records;
@@ -155,9 +157,12 @@ impl Store {
         // A migration that adds projection columns asks for a rebuild, so
         // rows written before it carry what the new columns derive from.
         // A document that cannot be read stays out of the rows, as after any
-        // rebuild, and is reported by id when it is opened.
+        // rebuild, and is listed as kept. Otherwise only the kept documents
+        // are tried again: an updated app may read them now.
         if crate::projection::rebuild_wanted(&store.conn)? {
             store.rebuild_projections()?;
+        } else {
+            store.retry_kept()?;
         }
         Ok(store)
     }
@@ -175,10 +180,21 @@ impl Store {
     }
 
     /// Drops every projection row and rebuilds them from the documents. A
-    /// record that cannot be read is reported and left out; the rest rebuild.
+    /// record that cannot be read is reported, left out and listed as kept;
+    /// the rest rebuild.
     pub fn rebuild_projections(&mut self) -> Result<Vec<Unreadable>, CoreError> {
         let tx = self.conn.transaction()?;
         let unreadable = crate::projection::rebuild(&mut SqliteRows(&tx), &self.rules)?;
+        tx.execute(
+            "UPDATE documents SET unreadable = NULL WHERE unreadable IS NOT NULL",
+            [],
+        )?;
+        for u in &unreadable {
+            tx.execute(
+                "UPDATE documents SET unreadable = ?2 WHERE id = ?1",
+                params![u.id, u.error.to_string()],
+            )?;
+        }
         tx.commit()?;
         Ok(unreadable)
     }

@@ -306,8 +306,9 @@ fn change_doc(
     doc.set_actor(actor);
     if edit(&tx, &mut doc)? {
         let header = record_doc::read_header(&doc).map_err(|e| doc_error(&id.to_string(), e))?;
+        // The edit is saved only if its rows are written: the record reads.
         tx.execute(
-            "UPDATE documents SET bytes = ?2, commune = ?3, dirty = 1 WHERE id = ?1",
+            "UPDATE documents SET bytes = ?2, commune = ?3, dirty = 1, unreadable = NULL WHERE id = ?1",
             params![id.to_string(), record_doc::save(&mut doc), header.commune],
         )?;
         project(&mut SqliteRows(&tx), &doc, rules)?;

@@ -3,10 +3,11 @@
 //! cursor, the device's enrolment (token and communes), the office codes
 //! waiting to be traded for one, and what the last sync left for the
 //! screens. The sync decides what to do with them; this only keeps them.
+//! A pulled document this version cannot read is kept too (see `kept`).
 
+use super::kept::project_or_keep;
 use super::{get_meta, load_doc, set_meta, Store};
 use crate::error::doc_error;
-use crate::projection::{project, SqliteRows};
 use crate::record_doc::{self, DocError};
 use crate::sync::limits::{apply_untrusted, read_change, RecordSize};
 use crate::sync::wire::{DocChanges, Enrolment};
@@ -115,6 +116,17 @@ impl Store {
     /// Applies a batch pulled from the hub and moves the pull cursor, in one
     /// transaction: a cut after this leaves a consistent store, and the next
     /// pull continues from `cursor`. Applying a batch twice changes nothing.
+    ///
+    /// A document this version cannot read (a newer app's schema, a body of
+    /// the wrong shape) is kept, out of the rows, and the rest of the batch
+    /// applies: the hub relays such documents, and refusing the batch would
+    /// stop every pull of the commune at it for good (see
+    /// [`project_or_keep`]). Changes that cannot be parsed or applied at all,
+    /// or that take a record past its bounds, still refuse the batch: the
+    /// hub read, bounded and applied each one before storing it, so such
+    /// bytes are not what the hub holds (damaged or tampered with on the
+    /// way), there is no document to keep, and the next sync asks for the
+    /// same batch again.
     pub(crate) fn apply_remote(
         &mut self,
         batch: &[DocChanges],
@@ -166,11 +178,17 @@ impl Store {
                 continue;
             }
             changed_docs += 1;
-            let header =
-                record_doc::read_header(&doc).map_err(|e| doc_error(&dc.id.to_string(), e))?;
+            // A header this version cannot read (a newer schema) leaves the
+            // envelope's kind and commune, which the hub checked against it.
+            let (kind, commune) = match record_doc::read_header(&doc) {
+                Ok(header) => (header.kind.code().to_string(), header.commune),
+                Err(_) => (dc.kind.clone(), dc.commune.clone()),
+            };
             // A document with no local edits pending now holds exactly what
             // the hub holds; one with local edits keeps its older hub heads,
             // so the next push re-sends (and the hub ignores) what it has.
+            // A note that it could not be read goes; `project_or_keep`
+            // writes it again if it still cannot.
             let hub_heads = if was_dirty {
                 None
             } else {
@@ -180,17 +198,17 @@ impl Store {
                 "INSERT INTO documents (id, kind, commune, bytes, hub_heads, dirty)
                  VALUES (?1, ?2, ?3, ?4, ?5, 0)
                  ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, commune = excluded.commune,
-                   hub_heads = coalesce(?6, documents.hub_heads)",
+                   hub_heads = coalesce(?6, documents.hub_heads), unreadable = NULL",
                 params![
-                    header.id.to_string(),
-                    header.kind.code(),
-                    header.commune,
+                    dc.id.to_string(),
+                    kind,
+                    commune,
                     record_doc::save(&mut doc),
                     encode_heads(&heads),
                     hub_heads
                 ],
             )?;
-            project(&mut SqliteRows(&tx), &doc, &self.rules)?;
+            project_or_keep(&tx, &dc.id.to_string(), &doc, &self.rules)?;
         }
         set_meta(&tx, "pull_cursor", &cursor.to_string())?;
         tx.commit()?;

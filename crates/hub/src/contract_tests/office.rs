@@ -8,6 +8,7 @@ use crate::rules::devices::hash;
 use crate::sqlite::HubStore;
 use crate::staff::{self as auth, StaffError};
 use crate::storage::{with_rows, HubStorage, OfficeStorage};
+use crate::testing::unreadable_session_doc;
 use automerge::transaction::Transactable;
 use chrono::NaiveDate;
 use pcmt_core::record_doc::{self, ChangeNote};
@@ -85,10 +86,7 @@ fn pushed_documents_keep_their_rows_and_an_unreadable_body_is_only_left_out(hub:
     hub.push(&office(), &req).unwrap();
     assert_eq!(figures(hub), (1.0, 250.0));
 
-    let (odd, mut odd_doc) = session_doc(PEK);
-    odd_doc
-        .put(automerge::ROOT, "attendees", "rất đông")
-        .unwrap();
+    let (odd, mut odd_doc) = unreadable_session_doc(PEK);
     let ack = hub
         .push(&office(), &push_of(odd, PEK, &mut odd_doc))
         .unwrap();

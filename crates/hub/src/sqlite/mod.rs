@@ -156,6 +156,7 @@ mod tests {
     use super::*;
     use crate::contract_tests::{office, push_of, session_doc};
     use crate::storage::{with_rows, HubStorage};
+    use crate::testing::unreadable_session_doc;
     use rusqlite::params;
 
     fn session_rows(hub: &HubStore) -> Vec<(String, i64)> {
@@ -174,15 +175,11 @@ mod tests {
     /// deletions are in `contract_tests::office`, on both stores).
     #[test]
     fn a_rebuild_names_the_documents_it_leaves_out() {
-        use automerge::transaction::Transactable;
         let hub = HubStore::open_in_memory().unwrap();
         let (id, mut doc) = session_doc("62-610-23284");
         hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
             .unwrap();
-        let (odd, mut odd_doc) = session_doc("62-610-23284");
-        odd_doc
-            .put(automerge::ROOT, "attendees", "rất đông")
-            .unwrap();
+        let (odd, mut odd_doc) = unreadable_session_doc("62-610-23284");
         hub.push(&office(), &push_of(odd, "62-610-23284", &mut odd_doc))
             .unwrap();
         assert_eq!(hub.document_count().unwrap(), 2);
