@@ -10,6 +10,8 @@ use crate::{
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+pub mod varied;
+
 pub const COMMUNE: &str = "62-610-23284";
 pub const OTHER_COMMUNE: &str = "62-610-23287";
 
