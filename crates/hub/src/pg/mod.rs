@@ -2,29 +2,53 @@
 //! are in `crate::storage`, written once), for offices beyond one district, where several
 //! hub processes share one database.
 //!
-//! # Why pushes take the feed lock
+//! # How a cursor stays exact with several writers
 //!
-//! A device pulls "every change after seq N" and then holds N. With several
-//! writers, sequence numbers are handed out when a row is inserted but
-//! become visible when its transaction commits, and those two orders
-//! differ: push A takes seq 10, push B takes seq 11 and commits first, a
-//! reader sees 11 and moves its cursor to 11, then A commits seq 10 behind
-//! the cursor — a change that device never receives. So every push takes
-//! one transaction-level advisory lock (the feed lock) in its insert into
-//! `changes`, before any row draws a number, and holds it until its commit; PostgreSQL
-//! releases transaction locks only after the commit is visible to others.
-//! Numbers are therefore handed out, and become visible, in one order: a
-//! reader at N can never later find a committed change below N. Rolled back
-//! pushes leave gaps, which are harmless. Every write to the feed (a
-//! device's push, a batch pulled from the hub above) goes through
-//! `storage::scripts::apply`, and so does every reader's guarantee: devices' pulls and
-//! this hub's own upward push, which also reads "after position N".
+//! A device pulls "every change after position N" and then holds N. With
+//! several writers, a number handed out when a row is inserted becomes
+//! visible when its transaction commits, and those two orders differ: push
+//! A takes 10, push B takes 11 and commits first, a reader sees 11 and
+//! moves its cursor to 11, then A commits 10 behind the cursor, a change
+//! that device never receives. So the number a row gets at its insert
+//! (`seq`) is not the one devices see. A row's position (`pos`, the number
+//! pulls select by and cursors hold) is handed out after its push has
+//! committed, by `feed_position()` (migration 0005), which each write runs
+//! in a transaction of its own once it has committed, before the hub
+//! answers: it takes the feed lock, gives every committed row still
+//! without a position the next numbers (in `seq` order), and commits.
+//! Positioning runs take turns on the lock and each commits before the
+//! next begins (PostgreSQL releases a transaction's locks only after its
+//! commit is visible), so positions become visible in the order they are
+//! handed out: a reader at N can never later find a change positioned
+//! below N. Rows of a push still in flight, or committed but not yet
+//! positioned, are simply not pulled yet. Rolled back pushes leave no rows.
 //!
-//! The lock is held only for the inserts and the commit. The slow part of a
-//! push (loading and merging Automerge documents) runs before it, under a
-//! lock per document instead, so two processes merging the same document
+//! Within a push, `seq` follows the order the changes are given; across
+//! pushes, a change that depends on another was stored after that one's
+//! push committed (the document lock, or its device pulled it), so it has
+//! the higher `seq` and is positioned in the same run or a later one. A
+//! document's changes therefore reach every puller after those they depend
+//! on. A push is acknowledged only after its own changes have positions
+//! (its run, or one that began after its commit), so a device that pulls
+//! after a colleague's push was acknowledged receives it. Every write to
+//! the feed (a device's push, a batch pulled from the hub above) goes
+//! through `storage::scripts::apply` and [`Backend::write`](crate::storage::Backend),
+//! and every reader (devices' pulls and this hub's own upward push) reads
+//! positions only.
+//!
+//! Pushes no longer wait for each other to commit: they commit side by
+//! side (PostgreSQL flushes concurrent commits together), and what takes
+//! turns is one short run in the server, whose lock is held from the
+//! moment it is granted through its commit without a round trip to a hub
+//! in between (the call runs outside any transaction block, so the server
+//! commits it as soon as it returns). A run that finds every row already
+//! positioned by an earlier one writes nothing and flushes nothing.
+//!
+//! The slow part of a push (loading and merging Automerge documents) runs
+//! under a lock per document, so two processes merging the same document
 //! cannot overwrite each other's result; document locks are taken in key
-//! order and always before the feed lock, so pushes cannot deadlock.
+//! order, and the feed lock only by positioning runs, which hold nothing
+//! else, so pushes cannot deadlock.
 //!
 //! The synchronous `postgres` client runs its own small runtime: call this
 //! store from blocking threads (as the server does), never from async code.
@@ -48,6 +72,7 @@ use uuid::Uuid;
 /// class (two-key form; document locks use the one-key form, a separate
 /// key space in PostgreSQL).
 const LOCK_CLASS: i32 = 0x5043_4d54; // "PCMT"
+/// Taken by `feed_position()` only (see the module's doc).
 const FEED_LOCK: i32 = 1;
 const MIGRATE_LOCK: i32 = 2;
 
@@ -70,6 +95,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (
         4,
         include_str!("../../../../migrations/hub-pg/0004_audit.sql"),
+    ),
+    (
+        5,
+        include_str!("../../../../migrations/hub-pg/0005_feed_positions.sql"),
     ),
 ];
 
@@ -96,7 +125,13 @@ impl Hub<Pg> {
             .connection_timeout(std::time::Duration::from_secs(30))
             .build(pool::Manager(PostgresConnectionManager::new(config, NoTls)))?;
         let store = Hub::new(Pg { pool });
-        migrate(&mut *store.backend.pool.get()?, &store.rules)?;
+        let mut conn = store.backend.pool.get()?;
+        migrate(&mut conn, &store.rules)?;
+        // Rows a hub left unpositioned when it stopped between a push's
+        // commit and its positioning.
+        let pool::Connection { client, statements } = &mut *conn;
+        position_feed(&mut PgRows(client, statements))?;
+        drop(conn);
         Ok(store)
     }
 
@@ -152,6 +187,14 @@ fn migrate(client: &mut Client, rules: &StatusRules) -> Result<(), HubError> {
     Ok(())
 }
 
+/// Gives the changes that committed without a position theirs (see the
+/// module's doc). Outside any transaction block: the server commits the
+/// run, and releases the feed lock, without waiting for this hub.
+fn position_feed(rows: &mut PgRows<'_, Client>) -> Result<(), HubError> {
+    rows.query("SELECT feed_position($1, $2)", &[&LOCK_CLASS, &FEED_LOCK])?;
+    Ok(())
+}
+
 /// The one-key advisory lock of a document. Two ids sharing a key only
 /// wait for each other.
 fn doc_lock_key(id: &Uuid) -> i64 {
@@ -162,6 +205,22 @@ fn doc_lock_key(id: &Uuid) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A connection to `db` with the schema of the migrations up to
+    /// `version`, as an older hub left it.
+    fn database_at(db: &crate::testing::TestDatabase, version: i32) -> Client {
+        let mut client = Client::connect(&db.url, NoTls).unwrap();
+        client
+            .batch_execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+            .unwrap();
+        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= version) {
+            client.batch_execute(sql).unwrap();
+            client
+                .execute("INSERT INTO schema_version (version) VALUES ($1)", &[v])
+                .unwrap();
+        }
+        client
+    }
 
     /// Hub processes started together on a new database: one migrates,
     /// the others wait and find the schema done.
@@ -202,22 +261,12 @@ mod tests {
         };
         let commune = "62-610-23290";
         let (id, mut doc) = crate::contract_tests::session_doc(commune);
-        {
-            let mut client = Client::connect(&db.url, NoTls).unwrap();
-            client
-                .batch_execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-                .unwrap();
-            client.batch_execute(MIGRATIONS[0].1).unwrap();
-            client
-                .execute("INSERT INTO schema_version (version) VALUES (1)", &[])
-                .unwrap();
-            client
-                .execute(
-                    "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, 'session', $2, $3)",
-                    &[&id.to_string(), &commune, &doc.save()],
-                )
-                .unwrap();
-        }
+        database_at(&db, 1)
+            .execute(
+                "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, 'session', $2, $3)",
+                &[&id.to_string(), &commune, &doc.save()],
+            )
+            .unwrap();
         let store = db.store().unwrap();
         let (units, rules) = (store.units(), store.rules());
         let june = pcmt_model::report::Period::month(2026, 6).unwrap();
@@ -275,5 +324,129 @@ mod tests {
             assert!(!want.is_empty(), "{table}");
             assert_eq!(have, want, "{table}");
         }
+    }
+
+    /// The ids of a pull's documents, in feed order.
+    fn pulled(feed: &pcmt_core::sync::wire::PullResponse) -> Vec<Uuid> {
+        feed.docs.iter().map(|d| d.id).collect()
+    }
+
+    /// Two pushes in flight at once, driven by hand: A inserts its change
+    /// first, B inserts after it and commits first. A puller that receives
+    /// B moves its cursor past B; A, committed afterwards, must still come
+    /// after that cursor. (Numbered at the insert, A would sit below it.)
+    #[test]
+    fn a_push_committed_after_a_later_one_still_reaches_a_cursor_past_that_one() {
+        use crate::contract_tests::{office, pull, push_of, session_doc};
+        use crate::rules::protocol::Writer;
+        use crate::storage::scripts::apply;
+        use r2d2_postgres::postgres::Transaction;
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "a_push_committed_after_a_later_one_still_reaches_a_cursor_past_that_one",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let store = db.store().unwrap();
+        let commune = "62-610-23284";
+        let office = office();
+        let connect = || {
+            (
+                Client::connect(&db.url, NoTls).unwrap(),
+                pool::Statements::default(),
+            )
+        };
+        let ((mut a, mut a_statements), (mut b, mut b_statements)) = (connect(), connect());
+        // A new record's push, in a transaction left open.
+        let push = |tx: &mut Transaction<'_>, statements: &mut pool::Statements| {
+            let (id, mut doc) = session_doc(commune);
+            apply(
+                &mut PgRows(tx, statements),
+                &push_of(id, commune, &mut doc).docs,
+                Writer::Device(&office),
+                &store.rules,
+            )
+            .unwrap();
+            id
+        };
+        let seq = |tx: &mut Transaction<'_>, id: Uuid| -> i64 {
+            tx.query_one(
+                "SELECT seq FROM changes WHERE doc_id = $1",
+                &[&id.to_string()],
+            )
+            .unwrap()
+            .get(0)
+        };
+
+        let mut a_tx = a.transaction().unwrap();
+        let a_id = push(&mut a_tx, &mut a_statements);
+        let mut b_tx = b.transaction().unwrap();
+        let b_id = push(&mut b_tx, &mut b_statements);
+        assert!(
+            seq(&mut a_tx, a_id) < seq(&mut b_tx, b_id),
+            "A inserted first"
+        );
+        b_tx.commit().unwrap();
+        position_feed(&mut PgRows(&mut b, &mut b_statements)).unwrap();
+        let first = pull(&store, &[commune], 0);
+        assert_eq!(pulled(&first), [b_id]);
+
+        a_tx.commit().unwrap();
+        position_feed(&mut PgRows(&mut a, &mut a_statements)).unwrap();
+        let second = pull(&store, &[commune], first.cursor);
+        assert_eq!(pulled(&second), [a_id], "A after the cursor that passed B");
+        assert!(second.cursor > first.cursor);
+        assert!(pull(&store, &[commune], second.cursor).docs.is_empty());
+    }
+
+    /// A database from before positions (migration 0005): its changes keep
+    /// their numbers as positions, so the cursors devices hold stay exact,
+    /// and changes pushed after the upgrade come after them.
+    #[test]
+    fn a_database_from_before_positions_keeps_the_cursors_devices_hold() {
+        use crate::contract_tests::{office, pull, push_of, session_doc};
+        use crate::storage::HubStorage;
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "a_database_from_before_positions_keeps_the_cursors_devices_hold",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let commune = "62-610-23284";
+        let mut client = database_at(&db, 4);
+        let mut old = Vec::new();
+        for _ in 0..2 {
+            let (id, mut doc) = session_doc(commune);
+            let change = push_of(id, commune, &mut doc).docs[0].changes[0].clone();
+            let hash = automerge::Change::from_bytes(change.clone())
+                .unwrap()
+                .hash();
+            client
+                .execute(
+                    "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, 'session', $2, $3)",
+                    &[&id.to_string(), &commune, &doc.save()],
+                )
+                .unwrap();
+            let seq: i64 = client
+                .query_one(
+                    "INSERT INTO changes (doc_id, commune, hash, bytes, origin)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+                    &[&id.to_string(), &commune, &hash.0.as_slice(), &change, &"d"],
+                )
+                .unwrap()
+                .get(0);
+            old.push((id, seq));
+        }
+        let store = db.store().unwrap();
+        let held = u64::try_from(old[0].1).unwrap();
+        let after_first = pull(&store, &[commune], held);
+        assert_eq!(pulled(&after_first), [old[1].0]);
+        assert_eq!(after_first.cursor, u64::try_from(old[1].1).unwrap());
+
+        let (id, mut doc) = session_doc(commune);
+        store
+            .push(&office(), &push_of(id, commune, &mut doc))
+            .unwrap();
+        assert_eq!(pulled(&pull(&store, &[commune], after_first.cursor)), [id]);
     }
 }

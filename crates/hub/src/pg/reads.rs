@@ -3,7 +3,7 @@
 
 use super::pool::Connection;
 use super::rows::PgRows;
-use super::{audit, Pg};
+use super::{audit, position_feed, Pg};
 use crate::error::HubError;
 use crate::rules::audit::{Page, Query};
 use crate::rules::devices::DeviceRow;
@@ -13,7 +13,9 @@ use crate::storage::{Backend, WriteTx};
 use pcmt_core::report::ReportSource;
 use r2d2_postgres::postgres::{Client, IsolationLevel, Row};
 
-/// A feed row selected as (seq, doc_id, kind, commune, bytes).
+/// A feed row selected as (pos, doc_id, kind, commune, bytes): its
+/// position is what a cursor holds; rows without one yet are never
+/// selected (`pos > $1` is not true of NULL).
 fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
     Ok(FeedRow {
         seq: r.try_get(0)?,
@@ -37,6 +39,10 @@ impl Pg {
 }
 
 impl Backend for Pg {
+    /// Positions the feed after every commit, before the caller answers:
+    /// a push is acknowledged only once its changes can be pulled, and a
+    /// write of any kind also positions what a hub that stopped between a
+    /// commit and its positioning left behind.
     fn write<T>(
         &self,
         work: impl FnOnce(&mut dyn WriteTx) -> Result<T, HubError>,
@@ -46,6 +52,7 @@ impl Backend for Pg {
         let mut tx = client.transaction()?;
         let out = work(&mut PgRows(&mut tx, statements))?;
         tx.commit()?;
+        position_feed(&mut PgRows(client, statements))?;
         Ok(out)
     }
 
@@ -58,10 +65,10 @@ impl Backend for Pg {
     ) -> Result<Vec<FeedRow>, HubError> {
         self.read(|c| {
             c.query(
-                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+                "SELECT c.pos, c.doc_id, d.kind, c.commune, c.bytes
                  FROM changes c JOIN documents d ON d.id = c.doc_id
-                 WHERE c.seq > $1 AND c.commune = ANY($2) AND c.origin IS DISTINCT FROM $4
-                 ORDER BY c.seq LIMIT $3",
+                 WHERE c.pos > $1 AND c.commune = ANY($2) AND c.origin IS DISTINCT FROM $4
+                 ORDER BY c.pos LIMIT $3",
                 &[&after, &communes, &limit, &except],
             )?
             .iter()
@@ -73,8 +80,8 @@ impl Backend for Pg {
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
         self.read(|c| {
             c.query(
-                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
-                 WHERE c.seq > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.seq LIMIT $3",
+                "SELECT c.pos, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
+                 WHERE c.pos > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.pos LIMIT $3",
                 &[&after, &except, &limit],
             )?
             .iter()

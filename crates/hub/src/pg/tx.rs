@@ -3,7 +3,7 @@
 //! server, so each writes a whole push's rows at once (arrays unnested).
 
 use super::rows::{hub_error, PgRows};
-use super::{audit, doc_lock_key, FEED_LOCK, LOCK_CLASS};
+use super::{audit, doc_lock_key};
 use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
@@ -69,11 +69,10 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         Ok(())
     }
 
-    /// In the order given: a document's changes reach the feed, and so
-    /// every puller, after the changes they depend on. The feed lock is
-    /// taken by this statement itself, so it is held from the server's
-    /// first step of the insert to the commit with no round trip to the hub
-    /// (which a busy machine may deschedule) while every other push waits.
+    /// In the order given: `seq` follows it, and positions follow `seq`
+    /// (see `super`), so a document's changes reach every puller after the
+    /// changes they depend on. No lock: the rows get their positions after
+    /// the commit.
     fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError> {
         if changes.is_empty() {
             return Ok(0);
@@ -83,25 +82,14 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         let hashes: Vec<&[u8]> = changes.iter().map(|c| c.hash.as_slice()).collect();
         let bytes: Vec<&[u8]> = changes.iter().map(|c| c.bytes.as_slice()).collect();
         let origins: Vec<&str> = changes.iter().map(|c| c.origin.as_str()).collect();
-        // The feed lock (a materialised CTE, so taken once, and before any
-        // row reaches the insert and draws its position): see `super`.
         let added = self.execute(
-            "WITH feed AS MATERIALIZED (SELECT pg_advisory_xact_lock($6, $7))
-             INSERT INTO changes (doc_id, commune, hash, bytes, origin)
+            "INSERT INTO changes (doc_id, commune, hash, bytes, origin)
              SELECT u.doc_id, u.commune, u.hash, u.bytes, u.origin
-             FROM feed, unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::text[])
+             FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::text[])
                   WITH ORDINALITY AS u(doc_id, commune, hash, bytes, origin, n)
              ORDER BY u.n
              ON CONFLICT (hash) DO NOTHING",
-            &[
-                &doc_ids,
-                &communes,
-                &hashes,
-                &bytes,
-                &origins,
-                &LOCK_CLASS,
-                &FEED_LOCK,
-            ],
+            &[&doc_ids, &communes, &hashes, &bytes, &origins],
         )?;
         Ok(u32::try_from(added).unwrap_or(u32::MAX))
     }
