@@ -29,8 +29,8 @@ use uuid::Uuid;
 /// new to the hub and how many documents changed. The caller commits.
 ///
 /// The slow part (loading and merging Automerge documents) runs under the
-/// documents' locks and before the feed lock, which is held only for the
-/// feed's insert and the commit (see `crate::pg`).
+/// documents' locks; nothing here waits for other pushes' commits (see
+/// `crate::pg` for how positions stay in order on PostgreSQL).
 pub(crate) fn apply(
     tx: &mut dyn WriteTx,
     docs: &[DocChanges],
@@ -217,8 +217,8 @@ impl<B: Backend> HubStorage for Hub<B> {
     }
 
     /// Feed positions become visible in the order they were handed out
-    /// (one writer on SQLite, the feed lock on PostgreSQL), so a cursor
-    /// never passes a change still to come.
+    /// (one writer on SQLite, positions given after the commit on
+    /// PostgreSQL), so a cursor never passes a change still to come.
     fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError> {
         let allowed = protocol::pull_communes(scope, req)?;
         let rows = self.backend.feed(
