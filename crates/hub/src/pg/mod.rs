@@ -4,54 +4,66 @@
 //!
 //! # How a cursor stays exact with several writers
 //!
-//! A device pulls "every change after position N" and then holds N. With
-//! several writers, a number handed out when a row is inserted becomes
-//! visible when its transaction commits, and those two orders differ: push
-//! A takes 10, push B takes 11 and commits first, a reader sees 11 and
-//! moves its cursor to 11, then A commits 10 behind the cursor, a change
-//! that device never receives. So the number a row gets at its insert
-//! (`seq`) is not the one devices see. A row's position (`pos`, the number
-//! pulls select by and cursors hold) is handed out after its push has
-//! committed, by `feed_position()` (migration 0005), which each write runs
-//! in a transaction of its own once it has committed, before the hub
-//! answers: it takes the feed lock, gives every committed row still
-//! without a position the next numbers (in `seq` order), and commits.
-//! Positioning runs take turns on the lock and each commits before the
-//! next begins (PostgreSQL releases a transaction's locks only after its
-//! commit is visible), so positions become visible in the order they are
-//! handed out: a reader at N can never later find a change positioned
-//! below N. Rows of a push still in flight, or committed but not yet
-//! positioned, are simply not pulled yet. Rolled back pushes leave no rows.
+//! A device pulls "every change after seq N" and then holds N. With
+//! several writers, numbers are handed out when a row is inserted but
+//! become visible when its transaction commits, and those two orders
+//! differ: push A takes 10, push B takes 11 and commits first, a reader
+//! sees 11 and moves its cursor to 11, then A commits 10 behind the cursor,
+//! a change that device never receives. Pushes therefore announce
+//! themselves, and pulls stop below the first push still in flight (the
+//! feed's watermark):
 //!
-//! Within a push, `seq` follows the order the changes are given; across
-//! pushes, a change that depends on another was stored after that one's
-//! push committed (the document lock, or its device pulled it), so it has
-//! the higher `seq` and is positioned in the same run or a later one. A
-//! document's changes therefore reach every puller after those they depend
-//! on. A push is acknowledged only after its own changes have positions
-//! (its run, or one that began after its commit), so a device that pulls
-//! after a colleague's push was acknowledged receives it. Every write to
-//! the feed (a device's push, a batch pulled from the hub above) goes
-//! through `storage::scripts::apply` and [`Backend::write`](crate::storage::Backend),
-//! and every reader (devices' pulls and this hub's own upward push) reads
-//! positions only.
+//! - A push's insert into `changes` first takes a shared advisory lock
+//!   keyed by `feed_next!`, the lowest number the sequence can still hand
+//!   out, and only then draws its numbers (all at or above that key); the
+//!   lock is held to its commit. PostgreSQL releases a transaction's locks
+//!   only after its commit is visible to others.
+//! - A pull first asks for the bound: `feed_next!`, then the lowest such
+//!   lock in this database. Then, in a statement of its own (so it sees
+//!   every commit before that), it reads the rows and keeps those below the
+//!   bound.
 //!
-//! Pushes no longer wait for each other to commit: they commit side by
-//! side (PostgreSQL flushes concurrent commits together), and what takes
-//! turns is one short run in the server, whose lock is held from the
-//! moment it is granted through its commit without a round trip to a hub
-//! in between (the call runs outside any transaction block, so the server
-//! commits it as soon as it returns). A run that finds every row already
-//! positioned by an earlier one writes nothing and flushes nothing.
+//! A change below the bound was drawn by a push that held its lock (with a
+//! key at or below the change) before the pull read the sequence, so that
+//! push either still held it when the pull looked at the locks (and the
+//! bound is at or below its key), or had released it, hence committed
+//! before the rows were read. So a reader at N can never later find a
+//! committed change below N. Rolled back pushes leave gaps, which are
+//! harmless. The locks are shared: pushes never wait for each other for
+//! the feed, and commit side by side (PostgreSQL flushes concurrent
+//! commits together). Every write to the feed (a device's push, a batch
+//! pulled from the hub above) goes through `storage::scripts::apply`, and
+//! every reader through the bound: devices' pulls and this hub's own
+//! upward push, which also reads "after position N".
+//!
+//! The price: a pull does not see past a push still in flight, whose lock
+//! is held from the feed's insert (a push's last statement) to its commit,
+//! a round trip or two. Only this database's locks count, not those of
+//! other databases on the same server. A hub whose connection hung inside
+//! a push would hold pulls back until the server ends that transaction
+//! (the feed lock this replaces held every push back instead). All hub
+//! processes sharing a database must run this scheme: stop them all to
+//! upgrade from a hub that took the feed lock.
 //!
 //! The slow part of a push (loading and merging Automerge documents) runs
 //! under a lock per document, so two processes merging the same document
 //! cannot overwrite each other's result; document locks are taken in key
-//! order, and the feed lock only by positioning runs, which hold nothing
-//! else, so pushes cannot deadlock.
+//! order, and the feed's locks are shared and never waited for, so pushes
+//! cannot deadlock.
 //!
 //! The synchronous `postgres` client runs its own small runtime: call this
 //! store from blocking threads (as the server does), never from async code.
+
+/// The lowest number the feed's sequence (`changes.seq`) can still hand
+/// out, as a subquery with one column `n`, for statements to include with
+/// `concat!`. The sequence must keep CACHE 1, its default: numbers a
+/// session has cached could be drawn below this.
+macro_rules! feed_next {
+    () => {
+        "(SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS n
+          FROM changes_seq_seq)"
+    };
+}
 
 mod audit;
 pub(crate) mod pool;
@@ -68,12 +80,11 @@ use r2d2_postgres::PostgresConnectionManager;
 use rows::{hub_error, PgRows};
 use uuid::Uuid;
 
-/// The hub's advisory locks other than the per-document ones live in this
-/// class (two-key form; document locks use the one-key form, a separate
-/// key space in PostgreSQL).
+/// The hub's advisory locks other than the per-document ones and the
+/// feed's live in this class (two-key form; document locks use the one-key
+/// form, a separate key space in PostgreSQL; the feed's, two-key as well,
+/// are below 2^62 and therefore have a first key far below this).
 const LOCK_CLASS: i32 = 0x5043_4d54; // "PCMT"
-/// Taken by `feed_position()` only (see the module's doc).
-const FEED_LOCK: i32 = 1;
 const MIGRATE_LOCK: i32 = 2;
 
 /// Ordered migrations from `migrations/hub-pg`, applied at start-up.
@@ -95,10 +106,6 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (
         4,
         include_str!("../../../../migrations/hub-pg/0004_audit.sql"),
-    ),
-    (
-        5,
-        include_str!("../../../../migrations/hub-pg/0005_feed_positions.sql"),
     ),
 ];
 
@@ -125,13 +132,7 @@ impl Hub<Pg> {
             .connection_timeout(std::time::Duration::from_secs(30))
             .build(pool::Manager(PostgresConnectionManager::new(config, NoTls)))?;
         let store = Hub::new(Pg { pool });
-        let mut conn = store.backend.pool.get()?;
-        migrate(&mut conn, &store.rules)?;
-        // Rows a hub left unpositioned when it stopped between a push's
-        // commit and its positioning.
-        let pool::Connection { client, statements } = &mut *conn;
-        position_feed(&mut PgRows(client, statements))?;
-        drop(conn);
+        migrate(&mut *store.backend.pool.get()?, &store.rules)?;
         Ok(store)
     }
 
@@ -187,14 +188,6 @@ fn migrate(client: &mut Client, rules: &StatusRules) -> Result<(), HubError> {
     Ok(())
 }
 
-/// Gives the changes that committed without a position theirs (see the
-/// module's doc). Outside any transaction block: the server commits the
-/// run, and releases the feed lock, without waiting for this hub.
-fn position_feed(rows: &mut PgRows<'_, Client>) -> Result<(), HubError> {
-    rows.query("SELECT feed_position($1, $2)", &[&LOCK_CLASS, &FEED_LOCK])?;
-    Ok(())
-}
-
 /// The one-key advisory lock of a document. Two ids sharing a key only
 /// wait for each other.
 fn doc_lock_key(id: &Uuid) -> i64 {
@@ -205,22 +198,6 @@ fn doc_lock_key(id: &Uuid) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A connection to `db` with the schema of the migrations up to
-    /// `version`, as an older hub left it.
-    fn database_at(db: &crate::testing::TestDatabase, version: i32) -> Client {
-        let mut client = Client::connect(&db.url, NoTls).unwrap();
-        client
-            .batch_execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-            .unwrap();
-        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= version) {
-            client.batch_execute(sql).unwrap();
-            client
-                .execute("INSERT INTO schema_version (version) VALUES ($1)", &[v])
-                .unwrap();
-        }
-        client
-    }
 
     /// Hub processes started together on a new database: one migrates,
     /// the others wait and find the schema done.
@@ -261,12 +238,22 @@ mod tests {
         };
         let commune = "62-610-23290";
         let (id, mut doc) = crate::contract_tests::session_doc(commune);
-        database_at(&db, 1)
-            .execute(
-                "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, 'session', $2, $3)",
-                &[&id.to_string(), &commune, &doc.save()],
-            )
-            .unwrap();
+        {
+            let mut client = Client::connect(&db.url, NoTls).unwrap();
+            client
+                .batch_execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                .unwrap();
+            client.batch_execute(MIGRATIONS[0].1).unwrap();
+            client
+                .execute("INSERT INTO schema_version (version) VALUES (1)", &[])
+                .unwrap();
+            client
+                .execute(
+                    "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, 'session', $2, $3)",
+                    &[&id.to_string(), &commune, &doc.save()],
+                )
+                .unwrap();
+        }
         let store = db.store().unwrap();
         let (units, rules) = (store.units(), store.rules());
         let june = pcmt_model::report::Period::month(2026, 6).unwrap();
@@ -332,17 +319,18 @@ mod tests {
     }
 
     /// Two pushes in flight at once, driven by hand: A inserts its change
-    /// first, B inserts after it and commits first. A puller that receives
-    /// B moves its cursor past B; A, committed afterwards, must still come
-    /// after that cursor. (Numbered at the insert, A would sit below it.)
+    /// first, B inserts after it and commits first. A puller must not move
+    /// its cursor past B while A may still commit below it; once A has
+    /// committed it receives both, A first. (Pulling every committed row, its
+    /// cursor would pass B and never come back for A.)
     #[test]
-    fn a_push_committed_after_a_later_one_still_reaches_a_cursor_past_that_one() {
+    fn a_push_committing_after_a_later_one_is_not_skipped_by_a_puller() {
         use crate::contract_tests::{office, pull, push_of, session_doc};
         use crate::rules::protocol::Writer;
         use crate::storage::scripts::apply;
         use r2d2_postgres::postgres::Transaction;
         let Some(db) = crate::testing::TestDatabase::from_env(
-            "a_push_committed_after_a_later_one_still_reaches_a_cursor_past_that_one",
+            "a_push_committing_after_a_later_one_is_not_skipped_by_a_puller",
         )
         .expect("the PostgreSQL server of PCMT_TEST_PG") else {
             return;
@@ -350,18 +338,11 @@ mod tests {
         let store = db.store().unwrap();
         let commune = "62-610-23284";
         let office = office();
-        let connect = || {
-            (
-                Client::connect(&db.url, NoTls).unwrap(),
-                pool::Statements::default(),
-            )
-        };
-        let ((mut a, mut a_statements), (mut b, mut b_statements)) = (connect(), connect());
         // A new record's push, in a transaction left open.
-        let push = |tx: &mut Transaction<'_>, statements: &mut pool::Statements| {
+        let push = |tx: &mut Transaction<'_>| {
             let (id, mut doc) = session_doc(commune);
             apply(
-                &mut PgRows(tx, statements),
+                &mut PgRows(tx, &mut pool::Statements::default()),
                 &push_of(id, commune, &mut doc).docs,
                 Writer::Device(&office),
                 &store.rules,
@@ -377,76 +358,28 @@ mod tests {
             .unwrap()
             .get(0)
         };
+        let (mut a, mut b) = (
+            Client::connect(&db.url, NoTls).unwrap(),
+            Client::connect(&db.url, NoTls).unwrap(),
+        );
+        let before = pull(&store, &[commune], 0);
 
         let mut a_tx = a.transaction().unwrap();
-        let a_id = push(&mut a_tx, &mut a_statements);
+        let a_id = push(&mut a_tx);
         let mut b_tx = b.transaction().unwrap();
-        let b_id = push(&mut b_tx, &mut b_statements);
+        let b_id = push(&mut b_tx);
         assert!(
             seq(&mut a_tx, a_id) < seq(&mut b_tx, b_id),
             "A inserted first"
         );
         b_tx.commit().unwrap();
-        position_feed(&mut PgRows(&mut b, &mut b_statements)).unwrap();
-        let first = pull(&store, &[commune], 0);
-        assert_eq!(pulled(&first), [b_id]);
+        let while_a_is_open = pull(&store, &[commune], before.cursor);
+        assert!(while_a_is_open.docs.is_empty(), "B waits for A");
+        assert_eq!(while_a_is_open.cursor, before.cursor);
 
         a_tx.commit().unwrap();
-        position_feed(&mut PgRows(&mut a, &mut a_statements)).unwrap();
-        let second = pull(&store, &[commune], first.cursor);
-        assert_eq!(pulled(&second), [a_id], "A after the cursor that passed B");
-        assert!(second.cursor > first.cursor);
-        assert!(pull(&store, &[commune], second.cursor).docs.is_empty());
-    }
-
-    /// A database from before positions (migration 0005): its changes keep
-    /// their numbers as positions, so the cursors devices hold stay exact,
-    /// and changes pushed after the upgrade come after them.
-    #[test]
-    fn a_database_from_before_positions_keeps_the_cursors_devices_hold() {
-        use crate::contract_tests::{office, pull, push_of, session_doc};
-        use crate::storage::HubStorage;
-        let Some(db) = crate::testing::TestDatabase::from_env(
-            "a_database_from_before_positions_keeps_the_cursors_devices_hold",
-        )
-        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
-            return;
-        };
-        let commune = "62-610-23284";
-        let mut client = database_at(&db, 4);
-        let mut old = Vec::new();
-        for _ in 0..2 {
-            let (id, mut doc) = session_doc(commune);
-            let change = push_of(id, commune, &mut doc).docs[0].changes[0].clone();
-            let hash = automerge::Change::from_bytes(change.clone())
-                .unwrap()
-                .hash();
-            client
-                .execute(
-                    "INSERT INTO documents (id, kind, commune, bytes) VALUES ($1, 'session', $2, $3)",
-                    &[&id.to_string(), &commune, &doc.save()],
-                )
-                .unwrap();
-            let seq: i64 = client
-                .query_one(
-                    "INSERT INTO changes (doc_id, commune, hash, bytes, origin)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-                    &[&id.to_string(), &commune, &hash.0.as_slice(), &change, &"d"],
-                )
-                .unwrap()
-                .get(0);
-            old.push((id, seq));
-        }
-        let store = db.store().unwrap();
-        let held = u64::try_from(old[0].1).unwrap();
-        let after_first = pull(&store, &[commune], held);
-        assert_eq!(pulled(&after_first), [old[1].0]);
-        assert_eq!(after_first.cursor, u64::try_from(old[1].1).unwrap());
-
-        let (id, mut doc) = session_doc(commune);
-        store
-            .push(&office(), &push_of(id, commune, &mut doc))
-            .unwrap();
-        assert_eq!(pulled(&pull(&store, &[commune], after_first.cursor)), [id]);
+        let after = pull(&store, &[commune], while_a_is_open.cursor);
+        assert_eq!(pulled(&after), [a_id, b_id]);
+        assert!(pull(&store, &[commune], after.cursor).docs.is_empty());
     }
 }

@@ -2,8 +2,8 @@
 //! write, and reads on their own connections.
 
 use super::pool::Connection;
-use super::rows::PgRows;
-use super::{audit, position_feed, Pg};
+use super::rows::{Params, PgRows};
+use super::{audit, Pg};
 use crate::error::HubError;
 use crate::rules::audit::{Page, Query};
 use crate::rules::devices::DeviceRow;
@@ -13,9 +13,7 @@ use crate::storage::{Backend, WriteTx};
 use pcmt_core::report::ReportSource;
 use r2d2_postgres::postgres::{Client, IsolationLevel, Row};
 
-/// A feed row selected as (pos, doc_id, kind, commune, bytes): its
-/// position is what a cursor holds; rows without one yet are never
-/// selected (`pos > $1` is not true of NULL).
+/// A feed row selected as (seq, doc_id, kind, commune, bytes).
 fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
     Ok(FeedRow {
         seq: r.try_get(0)?,
@@ -24,6 +22,42 @@ fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
         commune: r.try_get(3)?,
         bytes: r.try_get(4)?,
     })
+}
+
+/// Below this, no change of this database can still appear (see `super`):
+/// the lowest number the sequence can hand out, then (a subquery that
+/// depends on it, so it runs after) the lowest key of the pushes in flight
+/// here, rebuilt from the two-key form. Other databases' locks do not
+/// count; document locks (one-key form) are not looked at.
+const FEED_BOUND: &str = concat!(
+    "SELECT least(s.n, (
+         SELECT min((l.classid::bigint << 32) | l.objid::bigint) FROM pg_locks l
+         WHERE s.n IS NOT NULL AND l.locktype = 'advisory' AND l.objsubid = 2
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())))
+     FROM ",
+    feed_next!(),
+    " s"
+);
+
+/// The feed rows `sql` selects (in seq order), only those below the
+/// watermark: the bound is asked for first, and the rows are read by a
+/// statement of its own, which sees every push that committed before
+/// (see `super`). The bound is applied here rather than in `sql`, whose
+/// plan (the index on commune and seq) it would otherwise change.
+fn below_watermark(
+    c: &mut PgRows<'_, Client>,
+    sql: &str,
+    params: &Params<'_>,
+) -> Result<Vec<FeedRow>, HubError> {
+    let below: i64 = c
+        .query(FEED_BOUND, &[])?
+        .first()
+        .map_or(Ok(0), |r| r.try_get(0))?;
+    c.query(sql, params)?
+        .iter()
+        .map(feed_row)
+        .take_while(|row| row.as_ref().map_or(true, |r| r.seq < below))
+        .collect()
 }
 
 impl Pg {
@@ -39,10 +73,6 @@ impl Pg {
 }
 
 impl Backend for Pg {
-    /// Positions the feed after every commit, before the caller answers:
-    /// a push is acknowledged only once its changes can be pulled, and a
-    /// write of any kind also positions what a hub that stopped between a
-    /// commit and its positioning left behind.
     fn write<T>(
         &self,
         work: impl FnOnce(&mut dyn WriteTx) -> Result<T, HubError>,
@@ -52,7 +82,6 @@ impl Backend for Pg {
         let mut tx = client.transaction()?;
         let out = work(&mut PgRows(&mut tx, statements))?;
         tx.commit()?;
-        position_feed(&mut PgRows(client, statements))?;
         Ok(out)
     }
 
@@ -64,29 +93,25 @@ impl Backend for Pg {
         limit: i64,
     ) -> Result<Vec<FeedRow>, HubError> {
         self.read(|c| {
-            c.query(
-                "SELECT c.pos, c.doc_id, d.kind, c.commune, c.bytes
+            below_watermark(
+                c,
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
                  FROM changes c JOIN documents d ON d.id = c.doc_id
-                 WHERE c.pos > $1 AND c.commune = ANY($2) AND c.origin IS DISTINCT FROM $4
-                 ORDER BY c.pos LIMIT $3",
+                 WHERE c.seq > $1 AND c.commune = ANY($2) AND c.origin IS DISTINCT FROM $4
+                 ORDER BY c.seq LIMIT $3",
                 &[&after, &communes, &limit, &except],
-            )?
-            .iter()
-            .map(feed_row)
-            .collect()
+            )
         })
     }
 
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
         self.read(|c| {
-            c.query(
-                "SELECT c.pos, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
-                 WHERE c.pos > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.pos LIMIT $3",
+            below_watermark(
+                c,
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
+                 WHERE c.seq > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.seq LIMIT $3",
                 &[&after, &except, &limit],
-            )?
-            .iter()
-            .map(feed_row)
-            .collect()
+            )
         })
     }
 

@@ -60,7 +60,7 @@ pub(super) fn hub_error(e: CoreError) -> HubError {
 /// and the communes ($3, an array).
 const IN_SCOPE: &str = "date >= $1 AND date <= $2 AND commune = ANY($3)";
 
-type Params<'p> = [&'p (dyn postgres::types::ToSql + Sync)];
+pub(super) type Params<'p> = [&'p (dyn postgres::types::ToSql + Sync)];
 
 impl<C: GenericClient> PgRows<'_, C> {
     /// Runs `sql` (prepared once per connection); the rows it changed.

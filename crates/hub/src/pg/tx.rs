@@ -69,10 +69,12 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         Ok(())
     }
 
-    /// In the order given: `seq` follows it, and positions follow `seq`
-    /// (see `super`), so a document's changes reach every puller after the
-    /// changes they depend on. No lock: the rows get their positions after
-    /// the commit.
+    /// In the order given: a document's changes reach the feed, and so
+    /// every puller, after the changes they depend on. The statement first
+    /// announces this push to pullers (see `super`): a shared lock keyed by
+    /// the lowest number the feed can still hand out, taken before any row
+    /// draws one (a materialised CTE) and held to the commit. Shared: pushes
+    /// never wait for each other here.
     fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError> {
         if changes.is_empty() {
             return Ok(0);
@@ -83,12 +85,20 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         let bytes: Vec<&[u8]> = changes.iter().map(|c| c.bytes.as_slice()).collect();
         let origins: Vec<&str> = changes.iter().map(|c| c.origin.as_str()).collect();
         let added = self.execute(
-            "INSERT INTO changes (doc_id, commune, hash, bytes, origin)
-             SELECT u.doc_id, u.commune, u.hash, u.bytes, u.origin
-             FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::text[])
-                  WITH ORDINALITY AS u(doc_id, commune, hash, bytes, origin, n)
-             ORDER BY u.n
-             ON CONFLICT (hash) DO NOTHING",
+            // The key in the two-key form: its high and low 32 bits.
+            concat!(
+                "WITH feed AS MATERIALIZED (
+                     SELECT pg_advisory_xact_lock_shared((s.n >> 32)::int4, (s.n & 4294967295)::bit(32)::int4)
+                     FROM ",
+                feed_next!(),
+                " s)
+                 INSERT INTO changes (doc_id, commune, hash, bytes, origin)
+                 SELECT u.doc_id, u.commune, u.hash, u.bytes, u.origin
+                 FROM feed, unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::text[])
+                      WITH ORDINALITY AS u(doc_id, commune, hash, bytes, origin, n)
+                 ORDER BY u.n
+                 ON CONFLICT (hash) DO NOTHING"
+            ),
             &[&doc_ids, &communes, &hashes, &bytes, &origins],
         )?;
         Ok(u32::try_from(added).unwrap_or(u32::MAX))
