@@ -61,8 +61,8 @@ pub trait WriteTx: RowWriter {
     /// Appends changes the feed does not hold yet, in the order given;
     /// returns how many were new. Feed positions must become visible in
     /// the order they are handed out: one writer gives that on SQLite; on
-    /// PostgreSQL positions are handed out only after the commit, by
-    /// [`Backend::write`] (see `crate::pg`).
+    /// PostgreSQL this statement announces the push to pullers, who stop
+    /// below it until it commits (see `crate::pg`).
     fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError>;
     /// The officer a device is enrolled for.
     fn officer(&mut self, device: Uuid) -> Result<Option<String>, HubError>;

@@ -216,9 +216,9 @@ impl<B: Backend> HubStorage for Hub<B> {
         Ok(protocol::ack(req, added))
     }
 
-    /// Feed positions become visible in the order they were handed out
-    /// (one writer on SQLite, positions given after the commit on
-    /// PostgreSQL), so a cursor never passes a change still to come.
+    /// A cursor never passes a change still to come: one writer hands out
+    /// feed positions in commit order on SQLite; on PostgreSQL a pull
+    /// stops below every push still in flight (see `crate::pg`).
     fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError> {
         let allowed = protocol::pull_communes(scope, req)?;
         let rows = self.backend.feed(
