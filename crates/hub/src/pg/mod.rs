@@ -382,4 +382,45 @@ mod tests {
         assert_eq!(pulled(&after), [a_id, b_id]);
         assert!(pull(&store, &[commune], after.cursor).docs.is_empty());
     }
+
+    /// A device's pull reads its communes from the index on (commune, seq),
+    /// also in the generic plan a prepared statement settles on after a few
+    /// runs, where the cursor and communes are unknown: a plan walking the
+    /// feed in seq order reads every commune's rows after the cursor.
+    #[test]
+    fn a_pull_reads_its_communes_from_their_index_whatever_the_cursor() {
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "a_pull_reads_its_communes_from_their_index_whatever_the_cursor",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        drop(db.store().unwrap());
+        let mut client = Client::connect(&db.url, NoTls).unwrap();
+        client
+            .batch_execute(&format!(
+                "INSERT INTO documents (id, kind, commune, bytes)
+                     SELECT 'd' || i, 'session', 'c' || i % 50, '\\x00' FROM generate_series(1, 2000) i;
+                 INSERT INTO changes (doc_id, commune, hash, bytes, origin)
+                     SELECT 'd' || i, 'c' || i % 50, sha256(i::text::bytea), '\\x00', 'o'
+                     FROM generate_series(1, 2000) i;
+                 ANALYZE;
+                 SET plan_cache_mode = force_generic_plan;
+                 PREPARE pull (bigint, text[], bigint, text) AS {};",
+                reads::DEVICE_FEED
+            ))
+            .unwrap();
+        let plan: Vec<String> = client
+            .simple_query("EXPLAIN EXECUTE pull(0, ARRAY['c7'], 51, 'x')")
+            .unwrap()
+            .into_iter()
+            .filter_map(|m| match m {
+                r2d2_postgres::postgres::SimpleQueryMessage::Row(r) => r.get(0).map(String::from),
+                _ => None,
+            })
+            .collect();
+        let plan = plan.join("\n");
+        assert!(plan.contains("changes_by_commune"), "{plan}");
+        assert!(!plan.contains("changes_pkey"), "{plan}");
+    }
 }

@@ -39,6 +39,21 @@ const FEED_BOUND: &str = concat!(
     " s"
 );
 
+/// A device's feed: up to $3 rows after $1 of the communes $2, none from
+/// $4. Commune by commune, each from the index on (commune, seq): the plan
+/// a prepared statement settles on for any cursor and communes would
+/// otherwise walk the whole feed from the cursor in seq order, every
+/// commune's rows, to find the device's (0.5 ms a pull in the hub
+/// benchmark, against 0.05 ms).
+pub(super) const DEVICE_FEED: &str = "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+     FROM unnest($2::text[]) AS k(commune)
+     CROSS JOIN LATERAL (
+         SELECT * FROM changes c
+         WHERE c.commune = k.commune AND c.seq > $1 AND c.origin IS DISTINCT FROM $4
+         ORDER BY c.seq LIMIT $3) c
+     JOIN documents d ON d.id = c.doc_id
+     ORDER BY c.seq LIMIT $3";
+
 /// The feed rows `sql` selects (in seq order), only those below the
 /// watermark: the bound is asked for first, and the rows are read by a
 /// statement of its own, which sees every push that committed before
@@ -92,16 +107,7 @@ impl Backend for Pg {
         except: &str,
         limit: i64,
     ) -> Result<Vec<FeedRow>, HubError> {
-        self.read(|c| {
-            below_watermark(
-                c,
-                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
-                 FROM changes c JOIN documents d ON d.id = c.doc_id
-                 WHERE c.seq > $1 AND c.commune = ANY($2) AND c.origin IS DISTINCT FROM $4
-                 ORDER BY c.seq LIMIT $3",
-                &[&after, &communes, &limit, &except],
-            )
-        })
+        self.read(|c| below_watermark(c, DEVICE_FEED, &[&after, &communes, &limit, &except]))
     }
 
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
