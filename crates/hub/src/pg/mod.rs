@@ -54,18 +54,8 @@
 //! The synchronous `postgres` client runs its own small runtime: call this
 //! store from blocking threads (as the server does), never from async code.
 
-/// The lowest number the feed's sequence (`changes.seq`) can still hand
-/// out, as a subquery with one column `n`, for statements to include with
-/// `concat!`. The sequence must keep CACHE 1, its default: numbers a
-/// session has cached could be drawn below this.
-macro_rules! feed_next {
-    () => {
-        "(SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS n
-          FROM changes_seq_seq)"
-    };
-}
-
 mod audit;
+mod calls;
 pub(crate) mod pool;
 mod reads;
 mod rows;
@@ -106,6 +96,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (
         4,
         include_str!("../../../../migrations/hub-pg/0004_audit.sql"),
+    ),
+    (
+        5,
+        include_str!("../../../../migrations/hub-pg/0005_push_functions.sql"),
     ),
 ];
 
@@ -198,6 +192,7 @@ fn doc_lock_key(id: &Uuid) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use r2d2_postgres::postgres::Transaction;
 
     /// Hub processes started together on a new database: one migrates,
     /// the others wait and find the schema done.
@@ -328,7 +323,6 @@ mod tests {
         use crate::contract_tests::{office, pull, push_of, session_doc};
         use crate::rules::protocol::Writer;
         use crate::storage::scripts::apply;
-        use r2d2_postgres::postgres::Transaction;
         let Some(db) = crate::testing::TestDatabase::from_env(
             "a_push_committing_after_a_later_one_is_not_skipped_by_a_puller",
         )
@@ -381,6 +375,92 @@ mod tests {
         let after = pull(&store, &[commune], while_a_is_open.cursor);
         assert_eq!(pulled(&after), [a_id, b_id]);
         assert!(pull(&store, &[commune], after.cursor).docs.is_empty());
+    }
+
+    /// Two pushes of one record at once, driven by hand: B asks for the
+    /// document while A holds its lock with an edit not yet committed. B
+    /// waits, and once A commits it must read A's version: merging onto the
+    /// one before would drop A's edit from the stored document. (Locking
+    /// and reading in one statement, or in a STABLE function, reads as of
+    /// before the wait.)
+    #[test]
+    fn a_push_waiting_for_a_documents_lock_reads_what_the_holder_committed() {
+        use crate::contract_tests::{office, push_of, session_doc};
+        use crate::rules::protocol::Writer;
+        use crate::storage::scripts::apply;
+        use crate::storage::{HubStorage, WriteTx};
+        use automerge::transaction::Transactable;
+        use pcmt_core::sync::wire::DocChanges;
+        use pcmt_model::RecordKind;
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "a_push_waiting_for_a_documents_lock_reads_what_the_holder_committed",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let store = db.store().unwrap();
+        let commune = "62-610-23284";
+        let office = office();
+        let (id, mut doc) = session_doc(commune);
+        store
+            .push(&office, &push_of(id, commune, &mut doc))
+            .unwrap();
+        let stored = |tx: &mut Transaction<'_>| -> Vec<u8> {
+            tx.query_one(
+                "SELECT bytes FROM documents WHERE id = $1",
+                &[&id.to_string()],
+            )
+            .unwrap()
+            .get(0)
+        };
+
+        let mut a = Client::connect(&db.url, NoTls).unwrap();
+        let mut a_tx = a.transaction().unwrap();
+        let heads = doc.get_heads();
+        doc.put(automerge::ROOT, "attendees", 301).unwrap();
+        let edit = DocChanges::since(id, RecordKind::Session, commune, &mut doc, &heads);
+        apply(
+            &mut PgRows(&mut a_tx, &mut pool::Statements::default()),
+            &[edit],
+            Writer::Device(&office),
+            &store.rules,
+        )
+        .unwrap();
+        let edited = stored(&mut a_tx);
+
+        let read_by_b = std::thread::scope(|s| {
+            let b = s.spawn(|| {
+                let mut b = Client::connect(&db.url, NoTls).unwrap();
+                let mut b_tx = b.transaction().unwrap();
+                PgRows(&mut b_tx, &mut pool::Statements::default())
+                    .lock_documents(&[id], office.device)
+                    .unwrap()
+                    .stored
+                    .remove(&id.to_string())
+                    .expect("stored")
+            });
+            let mut watch = Client::connect(&db.url, NoTls).unwrap();
+            // Until B waits for A's lock.
+            while watch
+                .query_one(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                     WHERE d.datname = current_database() AND l.locktype = 'advisory'
+                       AND NOT l.granted",
+                    &[],
+                )
+                .unwrap()
+                .get::<_, i64>(0)
+                == 0
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            a_tx.commit().unwrap();
+            b.join().unwrap()
+        });
+        assert!(
+            read_by_b == edited,
+            "B read the document as it was before A's edit"
+        );
     }
 
     /// A device's pull reads its communes from the index on (commune, seq),

@@ -29,15 +29,11 @@ fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
 /// depends on it, so it runs after) the lowest key of the pushes in flight
 /// here, rebuilt from the two-key form. Other databases' locks do not
 /// count; document locks (one-key form) are not looked at.
-const FEED_BOUND: &str = concat!(
-    "SELECT least(s.n, (
+const FEED_BOUND: &str = "SELECT least(s.n, (
          SELECT min((l.classid::bigint << 32) | l.objid::bigint) FROM pg_locks l
          WHERE s.n IS NOT NULL AND l.locktype = 'advisory' AND l.objsubid = 2
            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())))
-     FROM ",
-    feed_next!(),
-    " s"
-);
+     FROM pcmt_feed_next() s(n)";
 
 /// A device's feed: up to $3 rows after $1 of the communes $2, none from
 /// $4. Commune by commune, each from the index on (commune, seq): the plan
