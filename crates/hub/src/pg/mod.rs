@@ -121,8 +121,14 @@ impl Hub<Pg> {
     /// schema up to date.
     pub fn connect(url: &str, pool_size: u32) -> Result<Self, HubError> {
         let config: Config = url.parse()?;
+        // Not tested on check-out: r2d2's test is an empty query, a round
+        // trip before every request's statements (a sync's four requests:
+        // four more round trips). A connection the server dropped is
+        // noticed by the request that uses it, which fails (the tablet
+        // syncs again), and the pool then discards it (`has_broken`).
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
+            .test_on_check_out(false)
             .connection_timeout(std::time::Duration::from_secs(30))
             .build(pool::Manager(PostgresConnectionManager::new(config, NoTls)))?;
         let store = Hub::new(Pg { pool });
@@ -461,6 +467,38 @@ mod tests {
             read_by_b == edited,
             "B read the document as it was before A's edit"
         );
+    }
+
+    /// A connection the server ended (a restart, an administrator) fails
+    /// at most the one request that meets it, and the pool replaces it:
+    /// connections are not tested on check-out (a round trip before every
+    /// request), so the next request must not meet it again.
+    #[test]
+    fn a_connection_the_server_ended_is_replaced_after_one_request() {
+        use crate::storage::HubStorage;
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "a_connection_the_server_ended_is_replaced_after_one_request",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        drop(db.store().unwrap());
+        let store = PgHubStore::connect(&db.url, 1).unwrap();
+        assert_eq!(store.document_count().unwrap(), 0);
+        let ended: i64 = Client::connect(&db.url, NoTls)
+            .unwrap()
+            .query_one(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000))
+                 FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(ended, 1, "the pool's one connection");
+        // This one may meet the ended connection and fail.
+        let _ = store.document_count();
+        assert_eq!(store.document_count().unwrap(), 0);
     }
 
     /// A device's pull reads its communes from the index on (commune, seq),
