@@ -1,13 +1,17 @@
--- A push in few round trips (issue 16, item 3). Every statement the
+-- A push and a pull in few round trips (issue 16, item 3). Every statement the
 -- synchronous client sends costs a round trip and the server's work for a
 -- statement as such, whatever it does; a push was eleven. These functions
 -- run a push's statements inside the server, one after another, so a
--- push is: BEGIN, pcmt_lock_documents, pcmt_store_push, COMMIT. Each
+-- push is: BEGIN, pcmt_lock_documents, pcmt_store_push, COMMIT, and a
+-- pull one call (pcmt_device_feed, the watermark and the rows). Each
 -- table's statement is written here once; the hub calls the same function
 -- for a push, a rebuild or an audit entry of the office.
 --
 -- The arguments travel as composite values of arrays (one array a column),
 -- built by the hub as ROW($1, …)::pcmt_… from one parameter per array.
+-- All are PL/pgSQL, whose statements' plans each connection keeps (a SQL
+-- function's are made again at every call), and VOLATILE, so in READ
+-- COMMITTED each statement in them takes a snapshot of its own.
 
 CREATE TYPE pcmt_documents AS (id TEXT[], kind TEXT[], commune TEXT[], bytes BYTEA[]);
 
@@ -45,8 +49,10 @@ CREATE TYPE pcmt_changes AS (doc_id TEXT[], commune TEXT[], hash BYTEA[], bytes 
 -- The lowest number the feed's sequence can still hand out. The sequence
 -- must keep CACHE 1, its default: numbers a session has cached could be
 -- drawn below this.
-CREATE FUNCTION pcmt_feed_next() RETURNS BIGINT LANGUAGE sql VOLATILE AS $$
-    SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM changes_seq_seq
+CREATE FUNCTION pcmt_feed_next() RETURNS BIGINT LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RETURN (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM changes_seq_seq);
+END
 $$;
 
 -- Takes the documents' locks in the order given (the hub sorts the keys,
@@ -65,11 +71,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION pcmt_put_documents(d pcmt_documents) RETURNS VOID LANGUAGE sql VOLATILE AS $$
+CREATE FUNCTION pcmt_put_documents(d pcmt_documents) RETURNS VOID LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
     INSERT INTO documents (id, kind, commune, bytes)
-    SELECT * FROM unnest((d).id, (d).kind, (d).commune, (d).bytes)
+    SELECT * FROM unnest(d.id, d.kind, d.commune, d.bytes)
     ON CONFLICT (id) DO UPDATE
-        SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes
+        SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes;
+END
 $$;
 
 -- Replaced whole, as SQLite's INSERT OR REPLACE does (`due_on` too): a
@@ -129,16 +137,18 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION pcmt_append_audit(a pcmt_audit) RETURNS VOID LANGUAGE sql VOLATILE AS $$
+CREATE FUNCTION pcmt_append_audit(a pcmt_audit) RETURNS VOID LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
     INSERT INTO audit_log
         (at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail)
-    SELECT (a).at, u.actor_kind, u.device_id, u.actor, u.action, u.record_id, u.record_kind,
+    SELECT a.at, u.actor_kind, u.device_id, u.actor, u.action, u.record_id, u.record_kind,
            ARRAY(SELECT jsonb_array_elements_text(u.scope::jsonb)), u.detail
-    FROM unnest((a).actor_kind, (a).device_id, (a).actor, (a).action, (a).record_id,
-                (a).record_kind, (a).scope, (a).detail)
+    FROM unnest(a.actor_kind, a.device_id, a.actor, a.action, a.record_id, a.record_kind,
+                a.scope, a.detail)
          WITH ORDINALITY AS u(actor_kind, device_id, actor, action, record_id, record_kind, scope,
                               detail, n)
-    ORDER BY u.n
+    ORDER BY u.n;
+END
 $$;
 
 -- Appends the changes the feed lacks, in the order given; how many were
@@ -178,5 +188,64 @@ BEGIN
     PERFORM pcmt_put_rows(r);
     PERFORM pcmt_append_audit(a);
     RETURN pcmt_append_changes(c);
+END
+$$;
+
+-- Below this, no change of this database can still appear (see
+-- crates/hub/src/pg): the lowest number the sequence can hand out, then
+-- (a statement after it) the lowest key of the pushes in flight here,
+-- rebuilt from the two-key form. Other databases'
+-- locks do not count; document locks (one-key form) are not looked at.
+CREATE FUNCTION pcmt_feed_bound() RETURNS BIGINT LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    n BIGINT := pcmt_feed_next();
+BEGIN
+    RETURN least(n, (
+        SELECT min((l.classid::BIGINT << 32) | l.objid::BIGINT) FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.objsubid = 2
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())));
+END
+$$;
+
+-- A device's feed: up to `lim` rows after `after` of `communes`, none from
+-- `device`, all below the watermark. The bound is computed first; the rows
+-- are read by a statement of its own (VOLATILE: a snapshot of its own in
+-- READ COMMITTED), which sees every push that committed before. Commune by
+-- commune, each from the index on (commune, seq): the generic plan a
+-- function's statement settles on for any cursor and communes would
+-- otherwise walk the whole feed from the cursor in seq order, every
+-- commune's rows, to find the device's.
+CREATE FUNCTION pcmt_device_feed(after BIGINT, communes TEXT[], lim BIGINT, device TEXT)
+RETURNS TABLE (seq BIGINT, doc_id TEXT, kind TEXT, commune TEXT, bytes BYTEA)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    bound BIGINT := pcmt_feed_bound();
+BEGIN
+    RETURN QUERY
+    SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+    FROM unnest(communes) AS k(commune)
+    CROSS JOIN LATERAL (
+        SELECT * FROM changes c
+        WHERE c.commune = k.commune AND c.seq > after AND c.seq < bound
+          AND c.origin IS DISTINCT FROM device
+        ORDER BY c.seq LIMIT lim) c
+    JOIN documents d ON d.id = c.doc_id
+    ORDER BY c.seq LIMIT lim;
+END
+$$;
+
+-- The hub's own feed for the hub above: every commune, none from `skip`
+-- (the hub above's own), below the watermark as above.
+CREATE FUNCTION pcmt_own_feed(after BIGINT, skip TEXT, lim BIGINT)
+RETURNS TABLE (seq BIGINT, doc_id TEXT, kind TEXT, commune TEXT, bytes BYTEA)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    bound BIGINT := pcmt_feed_bound();
+BEGIN
+    RETURN QUERY
+    SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+    FROM changes c JOIN documents d ON d.id = c.doc_id
+    WHERE c.seq > after AND c.seq < bound AND c.origin IS DISTINCT FROM skip
+    ORDER BY c.seq LIMIT lim;
 END
 $$;

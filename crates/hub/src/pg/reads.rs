@@ -24,51 +24,16 @@ fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
     })
 }
 
-/// Below this, no change of this database can still appear (see `super`):
-/// the lowest number the sequence can hand out, then (a subquery that
-/// depends on it, so it runs after) the lowest key of the pushes in flight
-/// here, rebuilt from the two-key form. Other databases' locks do not
-/// count; document locks (one-key form) are not looked at.
-const FEED_BOUND: &str = "SELECT least(s.n, (
-         SELECT min((l.classid::bigint << 32) | l.objid::bigint) FROM pg_locks l
-         WHERE s.n IS NOT NULL AND l.locktype = 'advisory' AND l.objsubid = 2
-           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())))
-     FROM pcmt_feed_next() s(n)";
-
-/// A device's feed: up to $3 rows after $1 of the communes $2, none from
-/// $4. Commune by commune, each from the index on (commune, seq): the plan
-/// a prepared statement settles on for any cursor and communes would
-/// otherwise walk the whole feed from the cursor in seq order, every
-/// commune's rows, to find the device's (0.5 ms a pull in the hub
-/// benchmark, against 0.05 ms).
-pub(super) const DEVICE_FEED: &str = "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
-     FROM unnest($2::text[]) AS k(commune)
-     CROSS JOIN LATERAL (
-         SELECT * FROM changes c
-         WHERE c.commune = k.commune AND c.seq > $1 AND c.origin IS DISTINCT FROM $4
-         ORDER BY c.seq LIMIT $3) c
-     JOIN documents d ON d.id = c.doc_id
-     ORDER BY c.seq LIMIT $3";
-
-/// The feed rows `sql` selects (in seq order), only those below the
-/// watermark: the bound is asked for first, and the rows are read by a
-/// statement of its own, which sees every push that committed before
-/// (see `super`). The bound is applied here rather than in `sql`, whose
-/// plan (the index on commune and seq) it would otherwise change.
+/// The feed rows of a function of migration 0005 that keeps those below
+/// the watermark (see `super`): it asks for the bound first, then reads
+/// the rows in a statement of its own, which sees every push that
+/// committed before; one round trip.
 fn below_watermark(
     c: &mut PgRows<'_, Client>,
     sql: &str,
     params: &Params<'_>,
 ) -> Result<Vec<FeedRow>, HubError> {
-    let below: i64 = c
-        .query(FEED_BOUND, &[])?
-        .first()
-        .map_or(Ok(0), |r| r.try_get(0))?;
-    c.query(sql, params)?
-        .iter()
-        .map(feed_row)
-        .take_while(|row| row.as_ref().map_or(true, |r| r.seq < below))
-        .collect()
+    c.query(sql, params)?.iter().map(feed_row).collect()
 }
 
 impl Pg {
@@ -103,15 +68,20 @@ impl Backend for Pg {
         except: &str,
         limit: i64,
     ) -> Result<Vec<FeedRow>, HubError> {
-        self.read(|c| below_watermark(c, DEVICE_FEED, &[&after, &communes, &limit, &except]))
+        self.read(|c| {
+            below_watermark(
+                c,
+                "SELECT * FROM pcmt_device_feed($1, $2, $3, $4)",
+                &[&after, &communes, &limit, &except],
+            )
+        })
     }
 
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
         self.read(|c| {
             below_watermark(
                 c,
-                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
-                 WHERE c.seq > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.seq LIMIT $3",
+                "SELECT * FROM pcmt_own_feed($1, $2, $3)",
                 &[&after, &except, &limit],
             )
         })
