@@ -13,15 +13,18 @@
 //! themselves, and pulls stop below the first push still in flight (the
 //! feed's watermark):
 //!
-//! - A push's insert into `changes` first takes a shared advisory lock
-//!   keyed by `feed_next!`, the lowest number the sequence can still hand
-//!   out, and only then draws its numbers (all at or above that key); the
-//!   lock is held to its commit. PostgreSQL releases a transaction's locks
-//!   only after its commit is visible to others.
-//! - A pull first asks for the bound: `feed_next!`, then the lowest such
-//!   lock in this database. Then, in a statement of its own (so it sees
-//!   every commit before that), it reads the rows and keeps those below the
-//!   bound.
+//! - A push's insert into `changes` (`pcmt_append_changes`, migration
+//!   0005) first takes a shared advisory lock keyed by `pcmt_feed_next()`,
+//!   the lowest number the sequence can still hand out, and only then
+//!   draws its numbers (all at or above that key); the lock is held to its
+//!   commit. PostgreSQL releases a transaction's locks only after its
+//!   commit is visible to others.
+//! - A pull (`pcmt_device_feed`, one call) first asks for the bound
+//!   (`pcmt_feed_bound`): `pcmt_feed_next()`, then the lowest such lock in
+//!   this database. Then, in a statement of its own (the function is
+//!   VOLATILE, so in READ COMMITTED each of its statements takes a new
+//!   snapshot, which sees every commit before it), it reads the rows below
+//!   the bound.
 //!
 //! A change below the bound was drawn by a push that held its lock (with a
 //! key at or below the change) before the pull read the sequence, so that
@@ -37,9 +40,10 @@
 //! upward push, which also reads "after position N".
 //!
 //! The price: a pull does not see past a push still in flight, whose lock
-//! is held from the feed's insert (a push's last statement) to its commit,
-//! a round trip or two. Only this database's locks count, not those of
-//! other databases on the same server. A hub whose connection hung inside
+//! is held from the feed's insert (the end of a push's one write call) to
+//! its commit, a round trip (a push with check-ins refreshes its people's
+//! due dates in between, a few more). Only this database's locks count,
+//! not those of other databases on the same server. A hub whose connection hung inside
 //! a push would hold pulls back until the server ends that transaction
 //! (the feed lock this replaces held every push back instead). All hub
 //! processes sharing a database must run this scheme: stop them all to

@@ -1,7 +1,7 @@
 //! The projection rows on PostgreSQL (migration 0002), written by
 //! `pcmt_core::projection` through [`PgRows`] inside each push's
-//! transaction (a table at a time for a whole push) and read back by
-//! `pcmt_core::report` through the same type. The logic is in core; this
+//! transaction (`pcmt_put_rows`: a table at a time for a whole push) and
+//! read back by `pcmt_core::report` through the same type. The logic is in core; this
 //! is only how the rows are stored.
 //!
 //! With several writers, one thing is weaker than on SQLite: a check-in
