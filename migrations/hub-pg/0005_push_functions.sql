@@ -3,7 +3,7 @@
 -- statement as such, whatever it does; a push was eleven. These functions
 -- run a push's statements inside the server, one after another, so a
 -- push is: BEGIN, pcmt_lock_documents, pcmt_store_push, COMMIT, and a
--- pull one call (pcmt_device_feed, the watermark and the rows). Each
+-- pull one call (pcmt_feed, the watermark and the rows). Each
 -- table's statement is written here once; the hub calls the same function
 -- for a push, a rebuild or an audit entry of the office.
 --
@@ -207,45 +207,38 @@ BEGIN
 END
 $$;
 
--- A device's feed: up to `lim` rows after `after` of `communes`, none from
--- `device`, all below the watermark. The bound is computed first; the rows
--- are read by a statement of its own (VOLATILE: a snapshot of its own in
--- READ COMMITTED), which sees every push that committed before. Commune by
--- commune, each from the index on (commune, seq): the generic plan a
--- function's statement settles on for any cursor and communes would
--- otherwise walk the whole feed from the cursor in seq order, every
--- commune's rows, to find the device's.
-CREATE FUNCTION pcmt_device_feed(after BIGINT, communes TEXT[], lim BIGINT, device TEXT)
+-- The feed below the watermark: up to `lim` rows after `after`, none from
+-- `skip`, of `communes` (a device's pull) or of every commune (NULL: the
+-- hub's own feed for the hub above). The bound is computed first; the
+-- rows are read by a statement of its own (VOLATILE: a snapshot of its own
+-- in READ COMMITTED), which sees every push that committed before. A
+-- device's communes one by one, each from the index on (commune, seq): the
+-- generic plan a function's statement settles on for any cursor and
+-- communes would otherwise walk the whole feed from the cursor in seq
+-- order, every commune's rows, to find the device's.
+CREATE FUNCTION pcmt_feed(after BIGINT, communes TEXT[], lim BIGINT, skip TEXT)
 RETURNS TABLE (seq BIGINT, doc_id TEXT, kind TEXT, commune TEXT, bytes BYTEA)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     bound BIGINT := pcmt_feed_bound();
 BEGIN
-    RETURN QUERY
-    SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
-    FROM unnest(communes) AS k(commune)
-    CROSS JOIN LATERAL (
-        SELECT * FROM changes c
-        WHERE c.commune = k.commune AND c.seq > after AND c.seq < bound
-          AND c.origin IS DISTINCT FROM device
-        ORDER BY c.seq LIMIT lim) c
-    JOIN documents d ON d.id = c.doc_id
-    ORDER BY c.seq LIMIT lim;
-END
-$$;
-
--- The hub's own feed for the hub above: every commune, none from `skip`
--- (the hub above's own), below the watermark as above.
-CREATE FUNCTION pcmt_own_feed(after BIGINT, skip TEXT, lim BIGINT)
-RETURNS TABLE (seq BIGINT, doc_id TEXT, kind TEXT, commune TEXT, bytes BYTEA)
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    bound BIGINT := pcmt_feed_bound();
-BEGIN
-    RETURN QUERY
-    SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
-    FROM changes c JOIN documents d ON d.id = c.doc_id
-    WHERE c.seq > after AND c.seq < bound AND c.origin IS DISTINCT FROM skip
-    ORDER BY c.seq LIMIT lim;
+    IF communes IS NULL THEN
+        RETURN QUERY
+        SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+        FROM changes c JOIN documents d ON d.id = c.doc_id
+        WHERE c.seq > after AND c.seq < bound AND c.origin IS DISTINCT FROM skip
+        ORDER BY c.seq LIMIT lim;
+    ELSE
+        RETURN QUERY
+        SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+        FROM unnest(communes) AS k(commune)
+        CROSS JOIN LATERAL (
+            SELECT * FROM changes c
+            WHERE c.commune = k.commune AND c.seq > after AND c.seq < bound
+              AND c.origin IS DISTINCT FROM skip
+            ORDER BY c.seq LIMIT lim) c
+        JOIN documents d ON d.id = c.doc_id
+        ORDER BY c.seq LIMIT lim;
+    END IF;
 END
 $$;

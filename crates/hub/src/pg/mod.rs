@@ -19,7 +19,7 @@
 //!   draws its numbers (all at or above that key); the lock is held to its
 //!   commit. PostgreSQL releases a transaction's locks only after its
 //!   commit is visible to others.
-//! - A pull (`pcmt_device_feed`, one call) first asks for the bound
+//! - A pull (`pcmt_feed`, one call) first asks for the bound
 //!   (`pcmt_feed_bound`): `pcmt_feed_next()`, then the lowest such lock in
 //!   this database. Then, in a statement of its own (the function is
 //!   VOLATILE, so in READ COMMITTED each of its statements takes a new
@@ -542,10 +542,7 @@ mod tests {
             )
             .unwrap();
         let rows = client
-            .query(
-                "SELECT * FROM pcmt_device_feed(0, ARRAY['c7'], 51, 'x')",
-                &[],
-            )
+            .query("SELECT * FROM pcmt_feed(0, ARRAY['c7'], 51, 'x')", &[])
             .unwrap();
         assert_eq!(rows.len(), 40, "every row of c7");
         let plans = notices.lock().unwrap().join("\n");

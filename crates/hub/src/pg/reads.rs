@@ -2,7 +2,7 @@
 //! write, and reads on their own connections.
 
 use super::pool::Connection;
-use super::rows::{Params, PgRows};
+use super::rows::PgRows;
 use super::{audit, Pg};
 use crate::error::HubError;
 use crate::rules::audit::{Page, Query};
@@ -24,16 +24,25 @@ fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
     })
 }
 
-/// The feed rows of a function of migration 0005 that keeps those below
-/// the watermark (see `super`): it asks for the bound first, then reads
-/// the rows in a statement of its own, which sees every push that
+/// Up to `limit` feed rows after `after`, none from `except`, of
+/// `communes` (None: every commune), in seq order, only those below the
+/// watermark (see `super`): `pcmt_feed` asks for the bound first, then
+/// reads the rows in a statement of its own, which sees every push that
 /// committed before; one round trip.
 fn below_watermark(
     c: &mut PgRows<'_, Client>,
-    sql: &str,
-    params: &Params<'_>,
+    after: i64,
+    communes: Option<&[String]>,
+    except: &str,
+    limit: i64,
 ) -> Result<Vec<FeedRow>, HubError> {
-    c.query(sql, params)?.iter().map(feed_row).collect()
+    c.query(
+        "SELECT * FROM pcmt_feed($1, $2, $3, $4)",
+        &[&after, &communes, &limit, &except],
+    )?
+    .iter()
+    .map(feed_row)
+    .collect()
 }
 
 impl Pg {
@@ -68,23 +77,11 @@ impl Backend for Pg {
         except: &str,
         limit: i64,
     ) -> Result<Vec<FeedRow>, HubError> {
-        self.read(|c| {
-            below_watermark(
-                c,
-                "SELECT * FROM pcmt_device_feed($1, $2, $3, $4)",
-                &[&after, &communes, &limit, &except],
-            )
-        })
+        self.read(|c| below_watermark(c, after, Some(communes), except, limit))
     }
 
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
-        self.read(|c| {
-            below_watermark(
-                c,
-                "SELECT * FROM pcmt_own_feed($1, $2, $3)",
-                &[&after, &except, &limit],
-            )
-        })
+        self.read(|c| below_watermark(c, after, None, except, limit))
     }
 
     fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError> {
