@@ -2,13 +2,12 @@
 //! push's statements inside the server: a statement sent by the
 //! synchronous client costs a round trip and the server's work for a
 //! statement as such, whatever it does. Each function takes composite
-//! values of arrays (one array a column), sent as `ROW($1, …)::type`.
+//! values of arrays (one array a column), sent as `ROW($1, …)::type` by
+//! `PgRows::call`.
 
-use super::rows::PgRows;
 use crate::storage::{ChangeRow, DocumentRow};
 use pcmt_core::projection::{Projected, RowValues, SiteValues};
 use r2d2_postgres::postgres::types::ToSql;
-use r2d2_postgres::postgres::{self, GenericClient, Row};
 
 pub(super) type Param<'a> = Box<dyn ToSql + Sync + 'a>;
 
@@ -17,34 +16,6 @@ pub(super) type Param<'a> = Box<dyn ToSql + Sync + 'a>;
 pub(super) struct Composite<'a> {
     pub type_name: &'static str,
     pub fields: Vec<Param<'a>>,
-}
-
-impl<C: GenericClient> PgRows<'_, C> {
-    /// `SELECT function(ROW($1, …)::type, …)`, prepared once per
-    /// connection like every statement; its rows.
-    pub(super) fn call(
-        &mut self,
-        function: &str,
-        args: &[Composite<'_>],
-    ) -> Result<Vec<Row>, postgres::Error> {
-        let mut next = 0;
-        let values: Vec<String> = args
-            .iter()
-            .map(|a| {
-                let params: Vec<String> = (next + 1..=next + a.fields.len())
-                    .map(|i| format!("${i}"))
-                    .collect();
-                next += a.fields.len();
-                format!("ROW({})::{}", params.join(", "), a.type_name)
-            })
-            .collect();
-        let sql = format!("SELECT {function}({})", values.join(", "));
-        let params: Vec<&(dyn ToSql + Sync)> = args
-            .iter()
-            .flat_map(|a| a.fields.iter().map(|f| &**f as &(dyn ToSql + Sync)))
-            .collect();
-        self.query(&sql, &params)
-    }
 }
 
 /// One column of `items`, as an array parameter.

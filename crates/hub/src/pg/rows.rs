@@ -25,6 +25,7 @@ use pcmt_core::report::{
 };
 use pcmt_core::CoreError;
 use pcmt_model::RecordKind;
+use r2d2_postgres::postgres::types::ToSql;
 use r2d2_postgres::postgres::{self, GenericClient, Row};
 
 /// The projection rows in a PostgreSQL client or transaction, with the
@@ -111,6 +112,34 @@ impl<C: GenericClient> PgRows<'_, C> {
             .iter()
             .map(|r| read(&PgRow(r)))
             .collect()
+    }
+}
+
+impl<C: GenericClient> PgRows<'_, C> {
+    /// `SELECT function(ROW($1, …)::type, …)`, prepared once per
+    /// connection like every statement; its rows.
+    pub(super) fn call(
+        &mut self,
+        function: &str,
+        args: &[calls::Composite<'_>],
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let mut next = 0;
+        let values: Vec<String> = args
+            .iter()
+            .map(|a| {
+                let params: Vec<String> = (next + 1..=next + a.fields.len())
+                    .map(|i| format!("${i}"))
+                    .collect();
+                next += a.fields.len();
+                format!("ROW({})::{}", params.join(", "), a.type_name)
+            })
+            .collect();
+        let sql = format!("SELECT {function}({})", values.join(", "));
+        let params: Vec<&(dyn ToSql + Sync)> = args
+            .iter()
+            .flat_map(|a| a.fields.iter().map(|f| &**f as &(dyn ToSql + Sync)))
+            .collect();
+        self.query(&sql, &params)
     }
 }
 
