@@ -264,7 +264,7 @@ fn main() {
     let mut report = None;
     for _ in 0..RUNS {
         let t = Instant::now();
-        let r = store.report("90", &year).expect("report");
+        let r = store.report("90", &year, year.until).expect("report");
         times.push(t.elapsed().as_secs_f64());
         report = Some(r);
     }

@@ -306,15 +306,19 @@ fn count(n: i64) -> u64 {
 }
 
 /// Computes the report of `unit` (a commune, or a district or province
-/// rolled up over its communes) for `period`.
+/// rolled up over its communes) for `period`, counted up to `today` while
+/// the period runs ([`Period::so_far`]): every figure, flows and stocks
+/// alike, is of the days that have passed.
 pub fn compute(
     rows: &mut dyn ReportSource,
     units: &OrgTree,
     rules: &StatusRules,
     unit: &str,
     period: &Period,
+    today: NaiveDate,
 ) -> Result<Report, CoreError> {
-    let scope = Scope::new(units, unit, period)?;
+    let counted = period.so_far(today);
+    let scope = Scope::new(units, unit, &counted)?;
     let name = units.get(unit).map(named).unwrap_or_else(|| NamedUnit {
         code: unit.into(),
         name: unit.into(),
@@ -322,6 +326,7 @@ pub fn compute(
     let mut report = Report {
         unit: name,
         period: *period,
+        counted_to: counted.until,
         indicators: Vec::new(),
         sessions_by_form: Vec::new(),
         sessions_by_venue: Vec::new(),

@@ -116,6 +116,7 @@ pub fn heading(report: &Report, lang: Lang) -> Vec<String> {
             report.period.label(lang)
         ),
     ];
+    lines.extend(report.counted_note(lang));
     if let Some(due) = report.period.due_before() {
         lines.push(format!(
             "{} {}",

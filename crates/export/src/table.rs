@@ -25,7 +25,11 @@ pub fn csv(report: &Report, lang: Lang) -> Result<Vec<u8>, ExportError> {
         lang.pick("Mẫu số", "Denominator"),
         target,
         met,
+        // A running period is counted up to a day before its end: every row
+        // says to which day, so a table lifted out of the file still does.
+        lang.pick("Số liệu tính đến ngày", "Counted up to"),
     ])?;
+    let counted_to = pcmt_model::report::dmy(report.counted_to);
     let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
     for (n, i) in report.indicators.iter().enumerate() {
         let def = i.code.def();
@@ -40,6 +44,7 @@ pub fn csv(report: &Report, lang: Lang) -> Result<Vec<u8>, ExportError> {
             opt(i.denominator),
             i.target_text(lang),
             i.assessment(lang).to_string(),
+            counted_to.clone(),
         ])?;
     }
     w.into_inner()

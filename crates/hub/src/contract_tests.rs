@@ -1179,7 +1179,7 @@ fn a_push_naming_one_document_twice_stores_both_parts(hub: &dyn HubStorage) {
     assert_eq!(copy.get_heads(), doc.get_heads(), "both parts in the feed");
     let june = pcmt_model::report::Period::month(2026, 6).unwrap();
     let attendees = crate::storage::with_rows(hub, |rows| {
-        pcmt_core::report::compute(rows, &hub.units(), &hub.rules(), PEK, &june)
+        pcmt_core::report::compute(rows, &hub.units(), &hub.rules(), PEK, &june, june.until)
             .unwrap()
             .indicator(pcmt_model::report::IndicatorCode::Attendees)
             .and_then(|i| i.value)

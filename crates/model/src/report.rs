@@ -95,6 +95,24 @@ impl Period {
         (self.from..=self.until).contains(&d)
     }
 
+    /// The day a report of this period is counted to on `today`: its last
+    /// day once it has ended, today while it runs (its first day before it
+    /// starts). Counting a running period to its last day would judge
+    /// people on visits not yet due and files not yet late: a rate read on
+    /// 1 December of the year's report said 0% of files up to date.
+    pub fn counted_to(&self, today: NaiveDate) -> NaiveDate {
+        today.clamp(self.from, self.until)
+    }
+
+    /// The part of the period counted on `today`: from its first day to
+    /// [`Period::counted_to`].
+    pub fn so_far(&self, today: NaiveDate) -> Self {
+        Self {
+            until: self.counted_to(today),
+            ..*self
+        }
+    }
+
     /// The heading an office writes: "Tháng 06/2026 (từ 01/06/2026 đến
     /// 30/06/2026)".
     pub fn label(&self, lang: Lang) -> String {
@@ -413,6 +431,10 @@ pub struct NamedUnit {
 pub struct Report {
     pub unit: NamedUnit,
     pub period: Period,
+    /// The last day the figures count ([`Period::counted_to`]): before the
+    /// period's end while it runs, which every view of the report says
+    /// ([`Report::counted_note`]).
+    pub counted_to: NaiveDate,
     pub indicators: Vec<Indicator>,
     pub sessions_by_form: Vec<Tally<SessionForm>>,
     pub sessions_by_venue: Vec<Tally<VenueKind>>,
@@ -427,6 +449,26 @@ pub struct Report {
 }
 
 impl Report {
+    /// "Kỳ báo cáo chưa kết thúc: số liệu tính đến hết ngày 01/12/2026." while
+    /// the period runs; nothing once it has ended. The page, the tablet's
+    /// screen and the files all print this one sentence.
+    pub fn counted_note(&self, lang: Lang) -> Option<String> {
+        (self.counted_to < self.period.until).then(|| {
+            format!(
+                "{} {}{}",
+                lang.pick(
+                    "Kỳ báo cáo chưa kết thúc: số liệu tính đến hết ngày",
+                    "The period has not ended: figures count up to and including"
+                ),
+                dmy(self.counted_to),
+                lang.pick(
+                    " (các tỷ lệ theo lịch gặp chỉ xét các lượt gặp đã đến hạn).",
+                    " (shares by the visit schedule count only visits already due)."
+                )
+            )
+        })
+    }
+
     pub fn indicator(&self, code: IndicatorCode) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.code == code)
     }

@@ -148,6 +148,7 @@ fn report_view(ctx: &Ctx, r: &Report, unit: &str, period: Period) -> Html {
         <>
             <section class="card report-head">
                 <h3 id="report-title">{ format!("{} · {}", r.unit.name, r.period.label(l)) }</h3>
+                if let Some(note) = r.counted_note(l) { <p class="counted-note" id="report-counted">{ note }</p> }
                 if let Some(due) = due { <p class="meta" id="report-due">{ due }</p> }
                 <div class="exports">
                     { for ExportFormat::ALL.iter().map(|f| export_button(ctx, unit, period, *f)) }

@@ -41,7 +41,7 @@ fn last_year() -> Period {
 fn report_of(hub: &dyn HubStorage, unit: &str, period: &Period) -> Report {
     let (units, rules) = (hub.units(), hub.rules());
     with_rows(hub, |rows| {
-        report::compute(rows, &units, &rules, unit, period)
+        report::compute(rows, &units, &rules, unit, period, today())
     })
     .unwrap()
     .unwrap()

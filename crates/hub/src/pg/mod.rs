@@ -222,7 +222,7 @@ mod tests {
         let (units, rules) = (store.units(), store.rules());
         let june = pcmt_model::report::Period::month(2026, 6).unwrap();
         let report = with_rows(&store, |rows| {
-            pcmt_core::report::compute(rows, &units, &rules, commune, &june)
+            pcmt_core::report::compute(rows, &units, &rules, commune, &june, june.until)
         })
         .unwrap()
         .unwrap();

@@ -511,22 +511,18 @@ fn sites_and_downloads(figures: &Figures, q: &ReportQuery, lang: Lang) -> String
     )
 }
 
-/// A period still running is counted to its last day: visits due by then
-/// are not done yet, so shares by the visit schedule read low. Said on the
-/// page, not hidden by changing the figures.
-fn pending_note(report: &Report, today: chrono::NaiveDate, lang: Lang) -> String {
-    if report.period.until <= today {
-        return String::new();
-    }
-    format!(
-        r#"<p class="pending" id="period-pending">{} {}{}</p>"#,
-        lang.pick("Kỳ báo cáo chưa kết thúc (hôm nay", "The period has not ended (today"),
-        dmy(today),
-        lang.pick(
-            "): các tỷ lệ theo lịch gặp (hồ sơ được cập nhật, lượt gặp phải thực hiện) được tính đến ngày cuối kỳ nên còn thấp.",
-            "): shares by the visit schedule (files up to date, check-ins due) count to the period's last day, so they read low."
-        )
-    )
+/// A period still running is counted up to today (`Report::counted_to`):
+/// the page says so above the figures.
+fn pending_note(report: &Report, lang: Lang) -> String {
+    report
+        .counted_note(lang)
+        .map(|note| {
+            format!(
+                r#"<p class="pending" id="period-pending">{}</p>"#,
+                esc(&note)
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// The header's right side on a signed-in page: who, `links`, sign out.
@@ -548,7 +544,6 @@ pub fn report_page(
     q: &ReportQuery,
     figures: &Figures,
     units: &OrgTree,
-    today: chrono::NaiveDate,
     lang: Lang,
 ) -> String {
     let report = &figures.report;
@@ -584,7 +579,7 @@ pub fn report_page(
         ),
         unit = esc(&report.unit.name),
         period = esc(&report.period.label(lang)),
-        pending = pending_note(report, today, lang),
+        pending = pending_note(report, lang),
         kpis = kpis(report, lang),
         indicators = indicators(report, lang),
         trends = trends(&figures.trends, lang),
