@@ -13,7 +13,7 @@
 use crate::projection::{day, SiteValues, SqliteRows};
 use crate::text::fold;
 use crate::CoreError;
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
 use pcmt_model::report::{
     tallies, Indicator, IndicatorCode as I, ManagementTally, NamedUnit, Period, Report,
     SiteFeature, VisitFacts,
@@ -308,8 +308,29 @@ fn count(n: i64) -> u64 {
 /// Computes the report of `unit` (a commune, or a district or province
 /// rolled up over its communes) for `period`, counted up to `today` while
 /// the period runs ([`Period::so_far`]): every figure, flows and stocks
-/// alike, is of the days that have passed.
+/// alike, is of the days that have passed. Each indicator carries its value
+/// for the same days a year earlier.
 pub fn compute(
+    rows: &mut dyn ReportSource,
+    units: &OrgTree,
+    rules: &StatusRules,
+    unit: &str,
+    period: &Period,
+    today: NaiveDate,
+) -> Result<Report, CoreError> {
+    let mut report = figures(rows, units, rules, unit, period, today)?;
+    let earlier = period.a_year_earlier();
+    let a_year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
+    let before = figures(rows, units, rules, unit, &earlier, a_year_ago)?;
+    for indicator in &mut report.indicators {
+        indicator.previous = before.indicator(indicator.code).and_then(|i| i.value);
+    }
+    report.previous = earlier.so_far(a_year_ago);
+    Ok(report)
+}
+
+/// One period's figures, without the year before.
+fn figures(
     rows: &mut dyn ReportSource,
     units: &OrgTree,
     rules: &StatusRules,
@@ -327,6 +348,7 @@ pub fn compute(
         unit: name,
         period: *period,
         counted_to: counted.until,
+        previous: counted,
         indicators: Vec::new(),
         sessions_by_form: Vec::new(),
         sessions_by_venue: Vec::new(),

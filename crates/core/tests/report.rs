@@ -715,6 +715,66 @@ fn a_running_period_is_counted_up_to_the_day_it_is_asked() {
     assert_eq!(value(&ahead, I::Sessions), 0.0);
 }
 
+/// Each indicator beside the same period a year earlier, as the plans
+/// measure change ("tăng/giảm so với cùng kỳ").
+#[test]
+fn each_indicator_stands_beside_the_same_period_a_year_earlier() {
+    let (mut s, _) = seeded_district();
+    // One talk in A in the first half of 2025: 100 attendees, 40 women.
+    s.create_session(
+        &session(
+            A,
+            day(2025, 3, 12),
+            VenueKind::VillageHall,
+            "Nhà văn hóa thôn Đăk Túc",
+            SessionForm::Talk,
+            (100, 40),
+            &[(AudienceGroup::Residents, 100)],
+            (50, 0),
+        ),
+        &officer(),
+        today(),
+    )
+    .unwrap();
+    let r = s.report(A, &half(), today()).unwrap();
+    assert_eq!(r.previous, Period::half_year(2025, 1).unwrap());
+    let now_and_before = |code| {
+        let i = r.indicator(code).unwrap();
+        (i.value, i.previous)
+    };
+    // Sessions 2 against 1; attendees 120 + 300 = 420 against 100.
+    assert_eq!(now_and_before(I::Sessions), (Some(2.0), Some(1.0)));
+    assert_eq!(now_and_before(I::Attendees), (Some(420.0), Some(100.0)));
+    let change = |code| r.indicator(code).unwrap().change_text(pcmt_model::Lang::Vi);
+    assert_eq!(change(I::Sessions), "+1 (+100,0%)");
+    assert_eq!(change(I::Attendees), "+320 (+320,0%)");
+    // Files up to date: on 30 June 2025 A managed P2 alone (since 1 June
+    // 2025, every 30 days: due 1 July), up to date, 100%; on 30 June 2026,
+    // 1 of 2, 50%: fifty points down.
+    assert_eq!(now_and_before(I::FilesUpToDate), (Some(50.0), Some(100.0)));
+    assert_eq!(change(I::FilesUpToDate), "-50,0 điểm %");
+    // Nothing was surveyed in 2025: 1 against 0, no percentage of nothing.
+    assert_eq!(now_and_before(I::Surveys), (Some(1.0), Some(0.0)));
+    assert_eq!(change(I::Surveys), "+1");
+    // A share of nothing then has no value and no change.
+    let rehab = r.indicator(I::PostRehabEntered).unwrap();
+    assert_eq!(
+        (rehab.previous, rehab.change_text(pcmt_model::Lang::Vi)),
+        (None, String::new())
+    );
+
+    // A running period is compared with the same days a year earlier.
+    let running = s
+        .report(A, &Period::year(2026).unwrap(), day(2026, 3, 11))
+        .unwrap();
+    assert_eq!(
+        (running.previous.from, running.previous.until),
+        (day(2025, 1, 1), day(2025, 3, 11))
+    );
+    // The 2025 talk was on 12 March: not yet, a year earlier.
+    assert_eq!(running.indicator(I::Sessions).unwrap().previous, Some(0.0));
+}
+
 #[test]
 fn an_unknown_unit_is_refused() {
     let (s, _) = seeded_district();
@@ -850,12 +910,16 @@ mod exports {
                 "Kỳ báo cáo: 6 tháng đầu năm 2026 (từ 01/01/2026 đến 30/06/2026)"
             );
             assert_eq!(at(sheet, 3, 0), "Hạn gửi báo cáo: trước ngày 20/06/2026");
+            assert_eq!(
+                at(sheet, 4, 0),
+                "Cùng kỳ năm trước: 6 tháng đầu năm 2025 (từ 01/01/2025 đến 30/06/2025)"
+            );
             let roman = ["I", "II", "III"][n];
             assert_eq!(
-                at(sheet, 5, 0),
+                at(sheet, 6, 0),
                 format!("{roman}. {}", section.label(Lang::Vi).to_uppercase())
             );
-            let headers: Vec<String> = (0..7).map(|c| at(sheet, 6, c)).collect();
+            let headers: Vec<String> = (0..9).map(|c| at(sheet, 7, c)).collect();
             assert_eq!(
                 headers,
                 [
@@ -865,12 +929,14 @@ mod exports {
                     "Kết quả",
                     "Chỉ tiêu kế hoạch",
                     "Đánh giá",
-                    "Chi tiết"
+                    "Chi tiết",
+                    "Cùng kỳ năm trước",
+                    "Tăng/giảm"
                 ]
             );
             // Every indicator of the section, in order, every cell.
             for (k, i) in report.section(*section).enumerate() {
-                let row = 7 + k as u32;
+                let row = 8 + k as u32;
                 let def = i.code.def();
                 assert_eq!(number(sheet.get_value((row, 0))), Some(k as f64 + 1.0));
                 assert_eq!(at(sheet, row, 1), i.code.label(Lang::Vi));
@@ -887,21 +953,28 @@ mod exports {
                     None => "",
                 };
                 assert_eq!(at(sheet, row, 5), met);
+                assert_eq!(
+                    number(sheet.get_value((row, 7))),
+                    i.previous,
+                    "{:?}",
+                    i.code
+                );
+                assert_eq!(at(sheet, row, 8), i.change_text(Lang::Vi));
             }
         }
 
         // A few cells spelled out from the hand-worked figures.
         let sessions = &book[0].1;
-        assert_eq!(at(sessions, 7, 1), "Số buổi tuyên truyền");
-        assert_eq!(number(sessions.get_value((7, 3))), Some(4.0));
+        assert_eq!(at(sessions, 8, 1), "Số buổi tuyên truyền");
+        assert_eq!(number(sessions.get_value((8, 3))), Some(4.0));
         assert_eq!(
-            at(sessions, 12, 1),
+            at(sessions, 13, 1),
             "Tỷ lệ xã, phường, thị trấn được tuyên truyền"
         );
-        assert_eq!(at(sessions, 12, 4), "≥ 100%");
-        assert_eq!(at(sessions, 12, 5), "Chưa đạt");
-        assert_eq!(at(sessions, 12, 6), "2/3");
-        assert_eq!(at(sessions, 14, 5), "Đạt");
+        assert_eq!(at(sessions, 13, 4), "≥ 100%");
+        assert_eq!(at(sessions, 13, 5), "Chưa đạt");
+        assert_eq!(at(sessions, 13, 6), "2/3");
+        assert_eq!(at(sessions, 15, 5), "Đạt");
         assert_eq!(total_under(sessions, "Số buổi theo hình thức"), 4.0);
         assert_eq!(total_under(sessions, "Số buổi theo loại địa điểm"), 4.0);
         // 100 + 50 + 250 + 80 + 20.
@@ -917,20 +990,20 @@ mod exports {
         assert!(flat.contains(&"Trường PTDTBT TH Đăk Choong".to_string()));
 
         let management = &book[1].1;
-        assert_eq!(at(management, 8, 1), "Tỷ lệ hồ sơ quản lý được cập nhật");
-        assert_eq!(number(management.get_value((8, 3))), Some(50.0));
-        assert_eq!(at(management, 9, 4), "> 80%");
-        assert_eq!(at(management, 10, 6), "4/27");
+        assert_eq!(at(management, 9, 1), "Tỷ lệ hồ sơ quản lý được cập nhật");
+        assert_eq!(number(management.get_value((9, 3))), Some(50.0));
+        assert_eq!(at(management, 10, 4), "> 80%");
+        assert_eq!(at(management, 11, 6), "4/27");
         assert_eq!(
             total_under(management, "Người đang quản lý theo tình trạng"),
             4.0
         );
 
         let eradication = &book[2].1;
-        assert_eq!(number(eradication.get_value((8, 3))), Some(155.0));
-        assert_eq!(number(eradication.get_value((10, 3))), Some(1540.0));
-        assert_eq!(at(eradication, 12, 4), "≤ 0");
-        assert_eq!(at(eradication, 12, 5), "Chưa đạt");
+        assert_eq!(number(eradication.get_value((9, 3))), Some(155.0));
+        assert_eq!(number(eradication.get_value((11, 3))), Some(1540.0));
+        assert_eq!(at(eradication, 13, 4), "≤ 0");
+        assert_eq!(at(eradication, 13, 5), "Chưa đạt");
         assert_eq!(
             total_under(eradication, "Số điểm phát hiện theo loại cây"),
             3.0
@@ -983,9 +1056,9 @@ mod exports {
 
         let bytes = pcmt_export::csv(&running, Lang::Vi).unwrap();
         let mut r = ::csv::Reader::from_reader(&bytes[3..]);
-        assert_eq!(&r.headers().unwrap()[10], "Số liệu tính đến ngày");
+        assert_eq!(&r.headers().unwrap()[12], "Số liệu tính đến ngày");
         let rows: Vec<::csv::StringRecord> = r.records().collect::<Result<_, _>>().unwrap();
-        assert!(rows.iter().all(|row| &row[10] == "15/07/2026"));
+        assert!(rows.iter().all(|row| &row[12] == "15/07/2026"));
     }
 
     #[test]

@@ -201,6 +201,12 @@ async fn the_right_password_opens_the_report_of_the_staff_members_unit(app: Rout
         "so is an unmet one"
     );
     assert!(html.contains(r#"id="chart-sessions""#));
+    // Each indicator beside the same days a year earlier.
+    assert!(html.contains(r#"<p class="sub" id="previous-period">Cùng kỳ năm trước: "#));
+    assert_eq!(
+        html.matches(r#"<td class="num previous">"#).count(),
+        html.matches("<tr data-code=").count()
+    );
     assert!(html.contains(r#"id="site-plot""#));
     assert_eq!(html.matches("<tr data-commune=").count(), 3);
     assert!(

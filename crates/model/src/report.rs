@@ -104,6 +104,17 @@ impl Period {
         today.clamp(self.from, self.until)
     }
 
+    /// The same period a year earlier (cùng kỳ năm trước), which the plans
+    /// measure change against. 29 February becomes the 28th.
+    pub fn a_year_earlier(&self) -> Self {
+        let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
+        Self {
+            kind: self.kind,
+            from: back(self.from),
+            until: back(self.until),
+        }
+    }
+
     /// The part of the period counted on `today`: from its first day to
     /// [`Period::counted_to`].
     pub fn so_far(&self, today: NaiveDate) -> Self {
@@ -183,6 +194,14 @@ labelled_enum!(
         Communes = ("communes", "xã", "communes"),
     }
 );
+
+impl Unit {
+    /// Whether values of this unit are written with decimals (a share, an
+    /// area); counts are whole.
+    pub fn has_decimals(self) -> bool {
+        matches!(self, Self::Percent | Self::Hectares | Self::SquareMetres)
+    }
+}
 
 labelled_enum!(
     /// How a value is compared with its target.
@@ -351,6 +370,9 @@ pub struct Indicator {
     pub target: Option<Target>,
     /// None when there is no target or no value.
     pub met: Option<bool>,
+    /// The value in the same period a year earlier (cùng kỳ năm trước),
+    /// counted up to the same day of that year; None for a share of nothing.
+    pub previous: Option<f64>,
 }
 
 impl Indicator {
@@ -369,6 +391,46 @@ impl Indicator {
         self.target
             .map(|t| t.label(self.code.def().unit, lang))
             .unwrap_or_default()
+    }
+
+    /// The value a year earlier as the tables write it ("1.057", "66,7"),
+    /// or "—" for a share of nothing.
+    pub fn previous_text(&self, lang: Lang) -> String {
+        let decimals = usize::from(self.code.def().unit.has_decimals());
+        self.previous
+            .map(|v| crate::text::number(v, decimals, lang))
+            .unwrap_or_else(|| "—".into())
+    }
+
+    /// The change against the same period a year earlier, as the plans
+    /// write it: "+3 (+21,4%)" for an amount, "-2,5 điểm %" for a share;
+    /// blank when either value is missing.
+    pub fn change_text(&self, lang: Lang) -> String {
+        let (Some(now), Some(before)) = (self.value, self.previous) else {
+            return String::new();
+        };
+        let unit = self.code.def().unit;
+        let decimals = usize::from(unit.has_decimals());
+        let signed = |v: f64, decimals: usize| {
+            let text = crate::text::number(v, decimals, lang);
+            if text.starts_with('-') || text.chars().all(|c| !c.is_ascii_digit() || c == '0') {
+                text
+            } else {
+                format!("+{text}")
+            }
+        };
+        let delta = now - before;
+        if unit == Unit::Percent {
+            return format!("{} {}", signed(delta, 1), lang.pick("điểm %", "points"));
+        }
+        if before == 0.0 {
+            return signed(delta, decimals);
+        }
+        format!(
+            "{} ({}%)",
+            signed(delta, decimals),
+            signed(delta * 100.0 / before, 1)
+        )
     }
 
     pub fn amount(code: IndicatorCode, value: f64) -> Self {
@@ -395,6 +457,7 @@ impl Indicator {
             denominator,
             target,
             met: target.zip(value).map(|(t, v)| t.met(v)),
+            previous: None,
         }
     }
 }
@@ -435,6 +498,9 @@ pub struct Report {
     /// period's end while it runs, which every view of the report says
     /// ([`Report::counted_note`]).
     pub counted_to: NaiveDate,
+    /// The period each indicator's `previous` value is of: the same period
+    /// a year earlier, counted up to the same day of that year.
+    pub previous: Period,
     pub indicators: Vec<Indicator>,
     pub sessions_by_form: Vec<Tally<SessionForm>>,
     pub sessions_by_venue: Vec<Tally<VenueKind>>,
@@ -448,7 +514,25 @@ pub struct Report {
     pub communes_without_finding: Vec<NamedUnit>,
 }
 
+/// The two columns every view of the indicators adds after the value.
+pub fn comparison_headers(lang: Lang) -> [&'static str; 2] {
+    [
+        lang.pick("Cùng kỳ năm trước", "Same period last year"),
+        lang.pick("Tăng/giảm", "Change"),
+    ]
+}
+
 impl Report {
+    /// "Cùng kỳ năm trước: Năm 2025 (từ 01/01/2025 đến 01/12/2025)", the
+    /// days the comparison column counts.
+    pub fn previous_note(&self, lang: Lang) -> String {
+        format!(
+            "{}: {}",
+            comparison_headers(lang)[0],
+            self.previous.label(lang)
+        )
+    }
+
     /// "Kỳ báo cáo chưa kết thúc: số liệu tính đến hết ngày 01/12/2026." while
     /// the period runs; nothing once it has ended. The page, the tablet's
     /// screen and the files all print this one sentence.
