@@ -51,6 +51,11 @@ impl Default for Intervals {
     }
 }
 
+/// Shortened intervals for end-to-end tests only (read by the shell at
+/// start; see [`Intervals::parse`]): an officer's tablet never has it set,
+/// and the frame states whatever intervals are in force.
+pub const TEST_INTERVALS_ENV: &str = "PCMT_TEST_SYNC_INTERVALS";
+
 /// A test setting that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("sync intervals {0:?}: expected idle=S,after_save=S,backoff_max=S (seconds > 0)")]
