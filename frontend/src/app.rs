@@ -554,7 +554,7 @@ fn SyncLine(props: &SyncLineProps) -> Html {
     };
     let last = match status.last_sync {
         Some(at) => format!(
-            "{} {}",
+            "{}\u{a0}{}",
             l.pick("Đồng bộ gần nhất:", "Last sync:"),
             clock(at)
         ),
@@ -577,8 +577,9 @@ fn now_s() -> i64 {
 fn in_words(l: Lang, seconds: i64) -> String {
     match seconds {
         s if s <= 0 => l.pick("giây lát", "a moment").into(),
-        s if s < 60 => format!("{s} {}", l.pick("giây", "s")),
-        s => format!("{} {}", (s + 59) / 60, l.pick("phút", "min")),
+        // No-break spaces: a narrow bar wraps between phrases, not inside one.
+        s if s < 60 => format!("{s}\u{a0}{}", l.pick("giây", "s")),
+        s => format!("{}\u{a0}{}", (s + 59) / 60, l.pick("phút", "min")),
     }
 }
 
@@ -590,7 +591,7 @@ fn clock(epoch_secs: i64) -> String {
     if d.to_date_string() == today.to_date_string() {
         time
     } else {
-        format!("{:02}/{:02} {time}", d.get_date(), d.get_month() + 1)
+        format!("{:02}/{:02}\u{a0}{time}", d.get_date(), d.get_month() + 1)
     }
 }
 
