@@ -55,6 +55,20 @@ fn sync_other(hub: &HubProcess, other: &TestDevice) {
     });
 }
 
+/// A sweep of Xã Xốp with no findings, saved; back on the list of sweeps.
+async fn sweep_with_no_findings(app: &AppWindow) {
+    app.click("#nav-surveys").await;
+    app.click("#new-survey").await;
+    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék")
+        .await;
+    app.choose("#commune", "62-610-23290").await;
+    app.wait_for_text("#save", "Lưu: không phát hiện").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "không phát hiện").await;
+    app.css("#no-findings").await;
+    app.click("#nav-surveys").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
 async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_kept() {
@@ -366,16 +380,7 @@ async fn a_survey_with_a_walked_boundary_and_one_with_no_findings() {
     app.screens("19-survey-detail").await;
 
     // A sweep with no findings is a record too: it proves coverage.
-    app.click("#nav-surveys").await;
-    app.click("#new-survey").await;
-    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék")
-        .await;
-    app.choose("#commune", "62-610-23290").await;
-    app.wait_for_text("#save", "Lưu: không phát hiện").await;
-    app.click("#save").await;
-    app.wait_for_text("#notice", "không phát hiện").await;
-    app.css("#no-findings").await;
-    app.click("#nav-surveys").await;
+    sweep_with_no_findings(&app).await;
     let list = app.wait_for_text("#survey-list", "Không phát hiện").await;
     assert!(list.contains("1 điểm, 800 cây"), "{list}");
     app.screens("20-survey-list").await;
@@ -719,14 +724,7 @@ async fn a_record_saved_while_the_hub_is_down_reaches_it_without_a_click() {
     drop(hub);
 
     // A sweep with no findings, saved while the hub is down.
-    app.click("#nav-surveys").await;
-    app.click("#new-survey").await;
-    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék")
-        .await;
-    app.choose("#commune", "62-610-23290").await;
-    app.click("#save").await;
-    app.wait_for_text("#notice", "không phát hiện").await;
-    app.click("#nav-surveys").await;
+    sweep_with_no_findings(&app).await;
     let survey = app
         .css("#survey-list li.survey")
         .await

@@ -522,35 +522,23 @@ fn SyncLine(props: &SyncLineProps) -> Html {
     };
     let l = props.lang;
     let wait = status.next_try.map(|at| in_words(l, at - *now));
-    let (state, class) = if status.running {
-        (l.pick("Đang đồng bộ…", "Syncing…").to_string(), "running")
-    } else {
-        match (status.last_try, wait) {
-            (Some(TryOutcome::Offline), Some(w)) => (
-                format!(
-                    "{} · {} {w}",
-                    l.pick("Ngoại tuyến", "Offline"),
-                    l.pick("thử lại sau", "retrying in")
-                ),
-                "offline",
-            ),
-            (Some(TryOutcome::Offline), None) => {
-                (l.pick("Ngoại tuyến", "Offline").to_string(), "offline")
-            }
-            (Some(TryOutcome::Failed), Some(w)) => (
-                format!(
-                    "{} · {} {w}",
-                    l.pick("Chưa đồng bộ được", "Sync failed"),
-                    l.pick("thử lại sau", "retrying in")
-                ),
-                "offline",
-            ),
-            (_, Some(w)) => (
-                format!("{} {w}", l.pick("Tự đồng bộ sau", "Next sync in")),
-                "",
-            ),
-            (_, None) => (String::new(), ""),
-        }
+    let trouble = match status.last_try {
+        Some(TryOutcome::Offline) => Some(l.pick("Ngoại tuyến", "Offline")),
+        Some(TryOutcome::Failed) => Some(l.pick("Chưa đồng bộ được", "Sync failed")),
+        _ => None,
+    };
+    let (state, class) = match (status.running, trouble, wait) {
+        (true, ..) => (l.pick("Đang đồng bộ…", "Syncing…").to_string(), "running"),
+        (false, Some(t), Some(w)) => (
+            format!("{t} · {} {w}", l.pick("thử lại sau", "retrying in")),
+            "offline",
+        ),
+        (false, Some(t), None) => (t.to_string(), "offline"),
+        (false, None, Some(w)) => (
+            format!("{} {w}", l.pick("Tự đồng bộ sau", "Next sync in")),
+            "",
+        ),
+        (false, None, None) => (String::new(), ""),
     };
     let last = match status.last_sync {
         Some(at) => format!(

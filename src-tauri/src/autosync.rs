@@ -134,7 +134,10 @@ pub fn start(app: AppHandle) -> std::io::Result<()> {
             let nap = match action {
                 Action::Start => {
                     // Its outcome is in the status; the officer did not ask.
-                    let _ = sync_once(&app, &state);
+                    // A panic is noted there too, and must not end the thread.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        sync_once(&app, &state)
+                    }));
                     continue;
                 }
                 Action::WaitUntil(at) => {
@@ -204,8 +207,17 @@ pub fn sync_once(app: &AppHandle, state: &AppState) -> Result<SyncReport, CoreEr
         // A window that cannot be told only misses a progress line.
         let _ = app.emit(PROGRESS_EVENT, report);
     };
-    let result =
-        pcmt_core::http::sync_with_hub_observed(&state.store, &url, code.as_deref(), &mut progress);
+    // A sync that panicked must still end in the policy, or the tablet
+    // would never sync by itself again (it would look like one under way).
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pcmt_core::http::sync_with_hub_observed(&state.store, &url, code.as_deref(), &mut progress)
+    }));
+    let ended = match &result {
+        Ok(r) => Ended::of(r),
+        Err(_) => Ended::Failed {
+            retry_after_s: None,
+        },
+    };
     let (unsent, last_sync) = match state.store.access() {
         Ok(s) => (
             s.unsynced_count().unwrap_or(0),
@@ -214,13 +226,12 @@ pub fn sync_once(app: &AppHandle, state: &AppState) -> Result<SyncReport, CoreEr
         Err(_) => (0, last_sync),
     };
     let mut plan = take(&state.syncing.plan);
-    plan.policy
-        .finished(now(), Ended::of(&result), unsent, jitter());
+    plan.policy.finished(now(), ended, unsent, jitter());
     plan.events += 1;
     state.syncing.show(app, &mut plan, last_sync);
     drop(plan);
     state.syncing.woken.notify_all();
-    result
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// A share of the next wait to take off, so the tablets of a commune that
