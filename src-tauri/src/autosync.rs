@@ -190,26 +190,24 @@ fn look(state: &AppState) -> (Facts, Option<i64>) {
 /// the screens. A sync already under way is waited for, not joined.
 pub fn sync_once(app: &AppHandle, state: &AppState) -> Result<SyncReport, CoreError> {
     let _one = take(&state.syncing.one_at_a_time);
-    let (url, code, last_sync) = {
-        let store = state.store.access()?;
-        (
-            state.settings_of(&store)?.hub_url,
-            store.enrol_code()?,
-            store.last_sync()?,
-        )
-    };
     {
         let mut plan = take(&state.syncing.plan);
         plan.policy.started();
+        let last_sync = plan.shown.as_ref().and_then(|s| s.last_sync);
         state.syncing.show(app, &mut plan, last_sync);
     }
     let mut progress = |report: &SyncReport| {
         // A window that cannot be told only misses a progress line.
         let _ = app.emit(PROGRESS_EVENT, report);
     };
-    // A sync that panicked must still end in the policy, or the tablet
-    // would never sync by itself again (it would look like one under way).
+    // Every way out ends in the policy, a panic too: otherwise the tablet
+    // would look busy and never sync by itself again, or, had it not
+    // started, try again at once, and again.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let (url, code) = {
+            let store = state.store.access()?;
+            (state.settings_of(&store)?.hub_url, store.enrol_code()?)
+        };
         pcmt_core::http::sync_with_hub_observed(&state.store, &url, code.as_deref(), &mut progress)
     }));
     let ended = match &result {
@@ -218,14 +216,12 @@ pub fn sync_once(app: &AppHandle, state: &AppState) -> Result<SyncReport, CoreEr
             retry_after_s: None,
         },
     };
-    let (unsent, last_sync) = match state.store.access() {
-        Ok(s) => (
-            s.unsynced_count().unwrap_or(0),
-            s.last_sync().unwrap_or(None),
-        ),
-        Err(_) => (0, last_sync),
-    };
+    let after = state
+        .store
+        .access()
+        .and_then(|s| Ok((s.unsynced_count()?, s.last_sync()?)));
     let mut plan = take(&state.syncing.plan);
+    let (unsent, last_sync) = after.unwrap_or((0, plan.shown.as_ref().and_then(|s| s.last_sync)));
     plan.policy.finished(now(), ended, unsent, jitter());
     plan.events += 1;
     state.syncing.show(app, &mut plan, last_sync);
