@@ -16,13 +16,18 @@
 //! renewal code is traded first, a tablet with no enrolment enrols with the
 //! office's code, and a refusal that withdraws the tablet is kept for the
 //! screens. [`run_session`] drives it over a [`HubLink`].
+//!
+//! When the tablet syncs by itself is [`AutoSync`]'s decision (sans-IO too:
+//! the shell's timer drives it).
 
 pub mod limits;
 pub mod run;
+pub mod schedule;
 pub mod session;
 pub mod wire;
 
 pub use run::{run_sync, run_sync_observed, SyncReport, SyncRun};
+pub use schedule::AutoSync;
 pub use session::{run_session, HubLink, SyncSession};
 pub use wire::{Request, Response};
 
