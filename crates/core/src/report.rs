@@ -511,6 +511,7 @@ fn management(
     for (tally, report) in tallies_of.iter().zip(reports.iter_mut()) {
         report.indicators.extend([
             Indicator::amount(I::PeopleManaged, tally.managed as f64),
+            Indicator::amount(I::NewlyFound, tally.newly_found as f64),
             Indicator::share(I::FilesUpToDate, tally.up_to_date, tally.managed),
             Indicator::share(I::SupportReached, tally.supported, tally.managed),
             Indicator::share(I::CheckInsDone, tally.visits_done, tally.visits_due),

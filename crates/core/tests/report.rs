@@ -560,6 +560,10 @@ fn the_district_report_matches_the_figures_worked_by_hand() {
 
     // Managed on 30 June: P1, P2, P3, P5 (P4 closed, P6 not yet) = 4.
     assert_eq!(value(&r, I::PeopleManaged), 4.0);
+    // Newly found, a file's first status beginning in the period: P1 (1
+    // January 2026) and P5 (1 June 2026); P2, P3 and P4 began in 2025, P6 in
+    // August.
+    assert_eq!(value(&r, I::NewlyFound), 2.0);
     let by_status: Vec<_> = r
         .people_by_status
         .iter()
@@ -753,6 +757,9 @@ fn each_indicator_stands_beside_the_same_period_a_year_earlier() {
     // 1 of 2, 50%: fifty points down.
     assert_eq!(now_and_before(I::FilesUpToDate), (Some(50.0), Some(100.0)));
     assert_eq!(change(I::FilesUpToDate), "-50,0 điểm %");
+    // Newly found in A: P1 (1 January 2026) against P2 (1 June 2025).
+    assert_eq!(now_and_before(I::NewlyFound), (Some(1.0), Some(1.0)));
+    assert_eq!(change(I::NewlyFound), "0");
     // Nothing was surveyed in 2025: 1 against 0, no percentage of nothing.
     assert_eq!(now_and_before(I::Surveys), (Some(1.0), Some(0.0)));
     assert_eq!(change(I::Surveys), "+1");
@@ -990,10 +997,14 @@ mod exports {
         assert!(flat.contains(&"Trường PTDTBT TH Đăk Choong".to_string()));
 
         let management = &book[1].1;
-        assert_eq!(at(management, 9, 1), "Tỷ lệ hồ sơ quản lý được cập nhật");
-        assert_eq!(number(management.get_value((9, 3))), Some(50.0));
-        assert_eq!(at(management, 10, 4), "> 80%");
-        assert_eq!(at(management, 11, 6), "4/27");
+        assert_eq!(
+            at(management, 9, 1),
+            "Số người sử dụng trái phép chất ma túy mới phát hiện"
+        );
+        assert_eq!(at(management, 10, 1), "Tỷ lệ hồ sơ quản lý được cập nhật");
+        assert_eq!(number(management.get_value((10, 3))), Some(50.0));
+        assert_eq!(at(management, 11, 4), "> 80%");
+        assert_eq!(at(management, 12, 6), "4/27");
         assert_eq!(
             total_under(management, "Người đang quản lý theo tình trạng"),
             4.0

@@ -250,6 +250,7 @@ labelled_enum!(
         SchoolsReached = ("schools_reached", "Tỷ lệ trường học được tuyên truyền", "Schools reached"),
         ZonesReached = ("zones_reached", "Tỷ lệ khu, cụm công nghiệp được tuyên truyền", "Industrial zones reached"),
         PeopleManaged = ("people_managed", "Số người đang quản lý", "People under management"),
+        NewlyFound = ("newly_found", "Số người sử dụng trái phép chất ma túy mới phát hiện", "People newly found using drugs"),
         FilesUpToDate = ("files_up_to_date", "Tỷ lệ hồ sơ quản lý được cập nhật", "Files kept up to date"),
         SupportReached = ("support_reached", "Tỷ lệ được tư vấn, điều trị, cai nghiện, hỗ trợ tái hòa nhập", "Reached counselling, treatment, rehab or reintegration support"),
         CheckInsDone = ("checkins_done", "Lượt gặp đã thực hiện so với phải thực hiện", "Check-ins done against due"),
@@ -316,6 +317,9 @@ pub const INDICATORS: &[IndicatorDef] = {
         def(I::SchoolsReached, S, Unit::Percent, at_least(100.0)),
         def(I::ZonesReached, S, Unit::Percent, at_least(100.0)),
         def(I::PeopleManaged, M, Unit::People, None),
+        // The plans want it down against the same period a year earlier,
+        // which the comparison column shows; no target of its own.
+        def(I::NewlyFound, M, Unit::People, None),
         def(I::FilesUpToDate, M, Unit::Percent, at_least(100.0)),
         def(
             I::SupportReached,
@@ -423,7 +427,8 @@ impl Indicator {
         if unit == Unit::Percent {
             return format!("{} {}", signed(delta, 1), lang.pick("điểm %", "points"));
         }
-        if before == 0.0 {
+        // No percentage of nothing, nor of no change.
+        if before == 0.0 || delta == 0.0 {
             return signed(delta, decimals);
         }
         format!(
@@ -606,6 +611,9 @@ pub fn status_on(spans: &[StatusSpan], day: NaiveDate) -> Option<&StatusSpan> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ManagementTally {
     pub managed: u64,
+    /// Files whose first status begins in the period: people newly found
+    /// using drugs (mới phát hiện).
+    pub newly_found: u64,
     pub by_status: Vec<(LegalStatus, u64)>,
     pub up_to_date: u64,
     pub supported: u64,
@@ -622,6 +630,7 @@ impl ManagementTally {
     /// order (visits after the period are ignored).
     ///
     /// - Managed: a status other than closed in force on the last day.
+    /// - Newly found: the file's first status begins in the period.
     /// - Up to date: managed and not overdue on the last day, by the same
     ///   schedule the due list uses, from the last visit up to that day.
     /// - Supported: managed, and either in rehab, treatment or post-rehab
@@ -639,6 +648,8 @@ impl ManagementTally {
         period: &Period,
         rules: &StatusRules,
     ) {
+        let first = spans.iter().map(|s| s.from).min();
+        self.newly_found += u64::from(first.is_some_and(|d| period.contains(d)));
         let in_period: Vec<&VisitFacts> =
             visits.iter().filter(|v| period.contains(v.date)).collect();
         self.visits_done += in_period.iter().filter(|v| v.attended).count() as u64;
