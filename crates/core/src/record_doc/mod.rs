@@ -3,7 +3,20 @@
 //! Each field is its own key at the document root, so two officers editing
 //! different fields merge cleanly, and two editing the same field leave both
 //! values in the document (a conflict to show, never to hide). An update
-//! writes only the fields whose value changed, for the same reason.
+//! writes only the fields whose value changed, for the same reason. From
+//! schema 2 the same holds inside lists: each site, status span and
+//! audience group is an object of its own and topics are a set
+//! ([`body`]); documents of schema 1 read as they are and are migrated
+//! before a write ([`migrate`]).
+
+mod body;
+#[cfg(test)]
+mod list_tests;
+mod migrate;
+
+pub use body::{list_layout, ListLayout};
+#[cfg(any(test, feature = "testing"))]
+pub use migrate::schema1_record;
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, PatchAction, ReadDoc, ScalarValue, Value, ROOT};
@@ -105,14 +118,18 @@ pub fn new_record<R: Record>(
     Ok(doc)
 }
 
-/// Applies an officer's edit: only the fields that changed are written.
-/// Returns false when nothing changed (no empty change is committed).
+/// Applies an officer's edit: only the fields that changed are written,
+/// and of a list only the items and item fields that changed. A document
+/// of schema 1 is migrated first. Returns false when nothing changed (no
+/// empty change is committed; a migration alone is not kept either: it is
+/// made again, identical, by the next write).
 pub fn update_record<R: Record>(
     doc: &mut AutoCommit,
     record: &R,
     note: &ChangeNote,
     time: i64,
 ) -> Result<bool, DocError> {
+    prepare(doc)?;
     write_body(doc, record)?;
     if doc.pending_ops() == 0 {
         return Ok(false);
@@ -121,20 +138,43 @@ pub fn update_record<R: Record>(
     Ok(true)
 }
 
+/// Before an officer's write: the migration to this schema (its own
+/// change), then each list field made one object again if it holds
+/// several (part of the officer's change).
+fn prepare(doc: &mut AutoCommit) -> Result<(), DocError> {
+    migrate::migrate(doc)?;
+    let header = read_header(doc)?;
+    let doc_id = header.id.to_string();
+    let keys: Vec<String> = doc.keys(ROOT).collect();
+    for key in keys {
+        if let Some(layout) = body::list_layout(header.kind, &key) {
+            body::normalise(doc, &doc_id, &key, layout)
+                .map_err(|e| DocError::Body(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Reads the body back into its type; a field the type does not know (from
 /// a later minor version) is ignored, a field it needs and lacks is an error.
+/// Both schemas read: schema 1's JSON values and schema 2's lists and maps.
 pub fn read_record<R: Record>(doc: &AutoCommit) -> Result<R, DocError> {
-    let mut body = serde_json::Map::new();
+    let doc_id = get_str(doc, ID_KEY).unwrap_or_default();
+    let mut fields = serde_json::Map::new();
     for key in doc.keys(ROOT) {
         if HEADER_KEYS.contains(&key.as_str()) {
             continue;
         }
-        if let Ok(Some((Value::Scalar(s), _))) = doc.get(ROOT, key.as_str()) {
-            let value = scalar_to_json(&s).map_err(|what| body_error(&key, what))?;
-            body.insert(key, value);
-        }
+        let value = match body::list_layout(R::KIND, &key) {
+            Some(layout) => body::read_list(doc, &doc_id, &key, layout),
+            None => match doc.get(ROOT, key.as_str()) {
+                Ok(Some((v, id))) => body::read_json(doc, &v, &id, 0),
+                _ => continue,
+            },
+        };
+        fields.insert(key.clone(), value.map_err(|what| body_error(&key, what))?);
     }
-    serde_path_to_error::deserialize(serde_json::Value::Object(body)).map_err(|e| {
+    serde_path_to_error::deserialize(serde_json::Value::Object(fields)).map_err(|e| {
         let missing = e.inner().to_string();
         if missing.starts_with("missing field") {
             // The name comes from the record's type, not from the data.
@@ -160,52 +200,27 @@ fn write_body<R: Record>(doc: &mut AutoCommit, record: &R) -> Result<(), DocErro
             "a record must serialize to an object".into(),
         ));
     };
+    let doc_id = get_str(doc, ID_KEY)?;
     for (key, value) in fields {
-        if !HEADER_KEYS.contains(&key.as_str()) {
-            put_if_changed(doc, &key, json_to_scalar(&value));
+        if HEADER_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        match body::list_layout(R::KIND, &key) {
+            Some(layout) => body::write_list(doc, &doc_id, &key, layout, value)?,
+            None => body::put_if_changed(doc, &ROOT, &key, &value)
+                .map_err(|e| DocError::Body(e.to_string()))?,
         }
     }
     Ok(())
 }
 
-/// Lists and nested objects are stored as one JSON value in a bytes scalar:
-/// the field is the unit of merge and of conflict, as officers see it.
-fn json_to_scalar(v: &serde_json::Value) -> ScalarValue {
-    use serde_json::Value as J;
-    match v {
-        J::Null => ScalarValue::Null,
-        J::Bool(b) => ScalarValue::Boolean(*b),
-        J::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => ScalarValue::Uint(u),
-            (_, Some(i), _) => ScalarValue::Int(i),
-            (_, _, f) => ScalarValue::F64(f.unwrap_or_default()),
-        },
-        J::String(t) => ScalarValue::Str(t.as_str().into()),
-        J::Array(_) | J::Object(_) => ScalarValue::Bytes(serde_json::to_vec(v).unwrap_or_default()),
-    }
-}
-
-/// A field's value as JSON; what is wrong with it, if it is not one.
-fn scalar_to_json(s: &ScalarValue) -> Result<serde_json::Value, &'static str> {
-    use serde_json::Value as J;
-    Ok(match s {
-        ScalarValue::Null => J::Null,
-        ScalarValue::Boolean(b) => J::Bool(*b),
-        ScalarValue::Uint(u) => J::from(*u),
-        ScalarValue::Int(i) => J::from(*i),
-        ScalarValue::F64(f) => J::from(*f),
-        ScalarValue::Str(t) => J::String(t.to_string()),
-        ScalarValue::Bytes(b) => {
-            serde_json::from_slice(b).map_err(|_| "bytes that are not JSON")?
-        }
-        _ => return Err("a kind of value no record holds"),
-    })
-}
-
 /// Marks a record deleted (tombstone) or restores it. The document stays, so
 /// the delete syncs like any edit and can be undone.
 pub fn set_deleted(doc: &mut AutoCommit, deleted: bool, note: &ChangeNote, time: i64) -> bool {
-    put_if_changed(doc, DELETED_KEY, ScalarValue::Boolean(deleted));
+    // A document that does not migrate (a header this version refuses) is
+    // still deleted: the flag is all this writes.
+    let _ = migrate::migrate(doc);
+    let _ = body::put_if_changed(doc, &ROOT, DELETED_KEY, &serde_json::Value::Bool(deleted));
     if doc.pending_ops() == 0 {
         return false;
     }
@@ -217,22 +232,56 @@ pub fn is_deleted(doc: &AutoCommit) -> bool {
     matches!(doc.get(ROOT, DELETED_KEY), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true)))
 }
 
-/// Fields holding more than one concurrent value.
+/// The kind a document says it is, leniently: conflicts and history are
+/// shown even for a header this version would refuse.
+fn kind_of(doc: &AutoCommit) -> Option<RecordKind> {
+    RecordKind::from_code(&get_str(doc, KIND_KEY).ok()?)
+}
+
+/// Fields holding more than one concurrent value: a root field (`attendees`),
+/// or one field of one item of a list (`sites/<id>/plant_count`). A set's
+/// codes never conflict: each officer's codes are kept.
 pub fn conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
-    doc.keys(ROOT)
-        .filter_map(|key| {
-            let values = doc.get_all(ROOT, key.as_str()).ok()?;
-            (values.len() > 1).then(|| FieldConflict {
-                values: values.iter().map(|(v, _)| value_text(v)).collect(),
-                field: key,
-            })
-        })
-        .collect()
+    let kind = kind_of(doc);
+    let doc_id = get_str(doc, ID_KEY).unwrap_or_default();
+    let mut out = Vec::new();
+    for key in doc.keys(ROOT) {
+        match kind.and_then(|k| body::list_layout(k, &key)) {
+            Some(body::ListLayout::Items { id, uuid }) => {
+                if let Ok(held) = body::items(doc, &doc_id, &key, id, uuid) {
+                    out.extend(
+                        body::item_conflicts(doc, &key, id, &held)
+                            .into_iter()
+                            .map(|(_, c)| c),
+                    );
+                }
+            }
+            Some(body::ListLayout::Set) => {}
+            None => {
+                // The same value written twice (two devices' migrations,
+                // two officers typing the same figure) leaves nothing to
+                // choose.
+                let mut values: Vec<String> = Vec::new();
+                for (v, id) in doc.get_all(ROOT, key.as_str()).unwrap_or_default() {
+                    let text = body::value_text(doc, &v, &id);
+                    if !values.contains(&text) {
+                        values.push(text);
+                    }
+                }
+                if values.len() > 1 {
+                    out.push(FieldConflict { values, field: key });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Settles a conflicted field with `value`: one write that has seen every
-/// concurrent value supersedes them all. The value takes the type the
-/// conflicting values have (a count stays a number).
+/// concurrent value supersedes them all. `field` is a root field or a list
+/// item's (`sites/<id>/plant_count`, as [`conflicts`] names it), and only
+/// that is written. The value takes the type the conflicting values have
+/// (a count stays a number).
 pub fn resolve(
     doc: &mut AutoCommit,
     field: &str,
@@ -240,75 +289,100 @@ pub fn resolve(
     note: &ChangeNote,
     time: i64,
 ) -> Result<(), DocError> {
-    let current = doc
-        .get_all(ROOT, field)
-        .map_err(|_| DocError::BadValue("field"))?;
-    let numeric = !current.is_empty()
-        && current
-            .iter()
-            .all(|(v, _)| matches!(v, Value::Scalar(s) if matches!(s.as_ref(), ScalarValue::Uint(_) | ScalarValue::Int(_))));
-    let scalar = if numeric {
-        ScalarValue::Uint(
-            value
-                .trim()
-                .parse()
-                .map_err(|_| DocError::BadValue("value"))?,
-        )
-    } else {
-        ScalarValue::Str(value.into())
-    };
-    put_scalar(doc, field, scalar);
+    prepare(doc)?;
+    match field.splitn(3, '/').collect::<Vec<_>>().as_slice() {
+        [root] => {
+            let current: Vec<serde_json::Value> = doc
+                .get_all(ROOT, *root)
+                .map_err(|_| DocError::BadValue("field"))?
+                .iter()
+                .map(|(v, id)| body::read_json(doc, v, id, 0).unwrap_or_default())
+                .collect();
+            let value = body::typed(&current, value)?;
+            body::put_json(doc, &ROOT, root, &value).map_err(|e| DocError::Body(e.to_string()))?;
+        }
+        [list, id, key] => {
+            let header = read_header(doc)?;
+            let Some(body::ListLayout::Items { id: id_key, uuid }) =
+                body::list_layout(header.kind, list)
+            else {
+                return Err(DocError::BadValue("field"));
+            };
+            body::resolve_item(
+                doc,
+                &header.id.to_string(),
+                list,
+                (id_key, uuid),
+                id,
+                key,
+                value,
+            )?;
+        }
+        _ => return Err(DocError::BadValue("field")),
+    }
     commit(doc, note, time);
     Ok(())
 }
 
-/// Every change of the document in causal order, with the root fields it set.
+/// Every change of the document in causal order, with the root fields it
+/// set (a list field with its value after the change). The migration to a
+/// new schema is no one's edit and is left out.
 pub fn history(doc: &mut AutoCommit) -> Vec<HistoryEntry> {
+    let kind = kind_of(doc);
     let changes = doc.get_changes(&[]);
     changes
         .iter()
-        .map(|change| {
-            let fields = doc
-                .diff(change.deps(), &[change.hash()])
-                .into_iter()
-                .filter(|p| p.obj == ROOT)
-                .filter_map(|p| match p.action {
-                    PatchAction::PutMap { key, value, .. } => Some(FieldValue {
-                        field: key,
-                        value: value_text(&value.0),
-                    }),
-                    _ => None,
-                })
-                .collect();
-            let officer = change
-                .message()
-                .and_then(|m| serde_json::from_str::<ChangeNote>(m).ok())
-                .map(|n| n.officer)
-                .unwrap_or_default();
-            HistoryEntry {
+        .filter_map(|change| {
+            let note = serde_json::from_str::<ChangeNote>(change.message()?).ok();
+            let mut fields: Vec<FieldValue> = Vec::new();
+            for patch in doc.diff(change.deps(), &[change.hash()]) {
+                let (key, scalar) = match (&patch.obj, patch.path.first(), patch.action) {
+                    (obj, _, PatchAction::PutMap { key, value, .. }) if *obj == ROOT => {
+                        let scalar = matches!(value.0, Value::Scalar(_))
+                            .then(|| body::value_text(doc, &value.0, &value.1));
+                        (key, scalar)
+                    }
+                    (_, Some((_, automerge::Prop::Map(key))), _) => (key.clone(), None),
+                    _ => continue,
+                };
+                if fields.iter().any(|f| f.field == key) {
+                    continue;
+                }
+                let value = match scalar {
+                    Some(text) => text,
+                    None => field_text_at(doc, kind, &key, change.hash()),
+                };
+                fields.push(FieldValue { field: key, value });
+            }
+            Some(HistoryEntry {
                 time: change.timestamp(),
-                officer,
+                officer: note.map(|n| n.officer).unwrap_or_default(),
                 device: change.actor_id().to_hex_string(),
                 fields,
-            }
+            })
         })
         .collect()
 }
 
-fn value_text(v: &Value<'_>) -> String {
-    match v {
-        Value::Scalar(s) => match s.as_ref() {
-            ScalarValue::Str(t) => t.to_string(),
-            ScalarValue::Uint(n) => n.to_string(),
-            ScalarValue::Int(n) => n.to_string(),
-            ScalarValue::Boolean(b) => b.to_string(),
-            // Automerge's own Display pads floats to dozens of digits.
-            ScalarValue::F64(f) => f.to_string(),
-            ScalarValue::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-            other => other.to_string(),
+/// A list or nested field as it read just after one change.
+fn field_text_at(
+    doc: &mut AutoCommit,
+    kind: Option<RecordKind>,
+    key: &str,
+    at: automerge::ChangeHash,
+) -> String {
+    let Ok(then) = doc.fork_at(&[at]) else {
+        return String::new();
+    };
+    let doc_id = get_str(&then, ID_KEY).unwrap_or_default();
+    let value = match kind.and_then(|k| body::list_layout(k, key)) {
+        Some(layout) => body::read_list(&then, &doc_id, key, layout),
+        None => match then.get(ROOT, key) {
+            Ok(Some((v, id))) => body::read_json(&then, &v, &id, 0),
+            _ => Ok(serde_json::Value::Null),
         },
-        Value::Object(_) => String::new(),
-    }
+    };
+    value.map(|v| body::json_text(&v)).unwrap_or_default()
 }
 
 fn commit(doc: &mut AutoCommit, note: &ChangeNote, time: i64) {
@@ -323,16 +397,6 @@ fn commit(doc: &mut AutoCommit, note: &ChangeNote, time: i64) {
 fn put_scalar(doc: &mut AutoCommit, key: &str, value: impl Into<ScalarValue>) {
     // Writing a scalar into the root map of a live document cannot fail.
     let _ = doc.put(ROOT, key, value.into());
-}
-
-fn put_if_changed(doc: &mut AutoCommit, key: &str, value: ScalarValue) {
-    // An unchanged value is not written, even when the field is in conflict:
-    // resolving a conflict is an officer's decision, not a side effect of
-    // saving another field.
-    let same = matches!(doc.get(ROOT, key), Ok(Some((Value::Scalar(old), _))) if *old == value);
-    if !same {
-        put_scalar(doc, key, value);
-    }
 }
 
 fn get_str(doc: &AutoCommit, key: &'static str) -> Result<String, DocError> {
