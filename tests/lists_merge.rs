@@ -141,24 +141,16 @@ fn two_officers_each_add_a_topic_and_an_audience_group_and_both_are_kept(hub: Te
             .id
     });
     let read = |d: &TestDevice| d.store().record::<SessionInput>(id).unwrap();
-    let mut on_a = read(&a);
-    on_a.topics.push(Topic::DrugLaw2021);
-    on_a.details.audience.push(AudienceCount {
-        group: AudienceGroup::Students,
-        count: 100,
-    });
-    a.store()
-        .update_session(id, &on_a, &a.author, today())
-        .unwrap();
-    let mut on_b = read(&b);
-    on_b.topics.push(Topic::Reporting);
-    on_b.details.audience.push(AudienceCount {
-        group: AudienceGroup::Parents,
-        count: 20,
-    });
-    b.store()
-        .update_session(id, &on_b, &b.author, today())
-        .unwrap();
+    let add = |d: &TestDevice, topic: Topic, group: AudienceGroup, count: u32| {
+        let mut s = read(d);
+        s.topics.push(topic);
+        s.details.audience.push(AudienceCount { group, count });
+        d.store()
+            .update_session(id, &s, &d.author, today())
+            .unwrap();
+    };
+    add(&a, Topic::DrugLaw2021, AudienceGroup::Students, 100);
+    add(&b, Topic::Reporting, AudienceGroup::Parents, 20);
 
     exchange(&hub, &a, &b);
     assert_eq!(read(&a), read(&b), "both tablets hold the same record");

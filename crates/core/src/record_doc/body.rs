@@ -151,43 +151,43 @@ pub(super) fn put_json(
     key: &str,
     value: &J,
 ) -> Result<(), AutomergeError> {
-    match value {
-        J::Array(items) => {
-            let list = doc.put_object(obj, key, ObjType::List)?;
-            fill_list(doc, &list, items)
-        }
-        J::Object(fields) => {
-            let map = doc.put_object(obj, key, ObjType::Map)?;
-            fill_map(doc, &map, fields)
-        }
-        scalar => doc.put(obj, key, json_to_scalar(scalar)),
-    }
+    write_json(doc, obj, Slot::Key(key), value)
 }
 
-fn insert_json(
+/// Where a value goes: a key of a map, or a new place in a list.
+#[derive(Clone, Copy)]
+enum Slot<'a> {
+    Key(&'a str),
+    Insert(usize),
+}
+
+fn write_json(
     doc: &mut AutoCommit,
-    list: &ObjId,
-    index: usize,
+    obj: &ObjId,
+    slot: Slot<'_>,
     value: &J,
 ) -> Result<(), AutomergeError> {
+    let new_object = |doc: &mut AutoCommit, kind| match slot {
+        Slot::Key(key) => doc.put_object(obj, key, kind),
+        Slot::Insert(index) => doc.insert_object(obj, index, kind),
+    };
     match value {
         J::Array(items) => {
-            let inner = doc.insert_object(list, index, ObjType::List)?;
-            fill_list(doc, &inner, items)
+            let list = new_object(doc, ObjType::List)?;
+            for (i, v) in items.iter().enumerate() {
+                write_json(doc, &list, Slot::Insert(i), v)?;
+            }
+            Ok(())
         }
         J::Object(fields) => {
-            let map = doc.insert_object(list, index, ObjType::Map)?;
+            let map = new_object(doc, ObjType::Map)?;
             fill_map(doc, &map, fields)
         }
-        scalar => doc.insert(list, index, json_to_scalar(scalar)),
+        scalar => match slot {
+            Slot::Key(key) => doc.put(obj, key, json_to_scalar(scalar)),
+            Slot::Insert(index) => doc.insert(obj, index, json_to_scalar(scalar)),
+        },
     }
-}
-
-fn fill_list(doc: &mut AutoCommit, list: &ObjId, items: &[J]) -> Result<(), AutomergeError> {
-    for (i, v) in items.iter().enumerate() {
-        insert_json(doc, list, i, v)?;
-    }
-    Ok(())
 }
 
 fn fill_map(
