@@ -14,7 +14,7 @@
 //! different heads, an old app that edited beside a migration) as the
 //! union of their items.
 
-use super::DocError;
+use super::header::DocError;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, AutomergeError, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
 use pcmt_model::api::FieldConflict;

@@ -1,7 +1,7 @@
 //! Lists merge item by item (schema 2), and schema-1 documents are read and
 //! migrated, alone or on two devices at once.
 
-use super::migrate::{migrate, schema1_record};
+use super::migrate::migrate;
 use super::*;
 use automerge::{ObjType, ReadDoc};
 use pcmt_model::fixtures::{self, poppy_site};

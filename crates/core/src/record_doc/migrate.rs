@@ -17,7 +17,7 @@
 //! first changes of one actor could give two different operations one name.
 
 use super::body::{self, list_layout};
-use super::{read_header, DocError, HEADER_KEYS, SCHEMA_KEY};
+use super::header::{read_header, DocError, Header, HEADER_KEYS, SCHEMA_KEY};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
 use pcmt_model::SCHEMA_VERSION;
@@ -44,7 +44,7 @@ pub(super) fn migrate(doc: &mut AutoCommit) -> Result<bool, DocError> {
     result.map(|()| true)
 }
 
-fn convert(doc: &mut AutoCommit, header: &super::Header) -> Result<(), DocError> {
+fn convert(doc: &mut AutoCommit, header: &Header) -> Result<(), DocError> {
     let am = |e: automerge::AutomergeError| DocError::Body(e.to_string());
     let doc_id = header.id.to_string();
     let keys: Vec<String> = doc
@@ -90,56 +90,4 @@ pub(super) fn migration_actor(id: Uuid, schema: u64, heads: &[ChangeHash]) -> Ac
         hash.update(head.0);
     }
     ActorId::from(&hash.finalize()[..16])
-}
-
-/// A record's document as schema 1 wrote it (lists and nested objects as
-/// JSON in bytes, items without ids), for the tests of migration and of
-/// readers that must take both schemas.
-#[cfg(any(test, feature = "testing"))]
-pub fn schema1_record<R: super::Record>(
-    id: Uuid,
-    commune: &str,
-    record: &R,
-    actor: ActorId,
-    note: &super::ChangeNote,
-    time: i64,
-) -> AutoCommit {
-    use super::{DELETED_KEY, ID_KEY, KIND_KEY};
-    use pcmt_model::Labelled;
-    let mut doc = AutoCommit::new().with_actor(actor);
-    let put = |doc: &mut AutoCommit, key: &str, value: ScalarValue| {
-        doc.put(ROOT, key, value)
-            .expect("a root key of a new document");
-    };
-    put(&mut doc, ID_KEY, ScalarValue::Str(id.to_string().into()));
-    put(&mut doc, KIND_KEY, ScalarValue::Str(R::KIND.code().into()));
-    put(&mut doc, SCHEMA_KEY, ScalarValue::Uint(1));
-    put(&mut doc, "commune", ScalarValue::Str(commune.into()));
-    let serde_json::Value::Object(fields) = serde_json::to_value(record).expect("a record") else {
-        panic!("a record serializes to an object");
-    };
-    for (key, mut value) in fields {
-        if key == DELETED_KEY {
-            continue;
-        }
-        if let Some(super::ListLayout::Items { id, uuid: true }) = list_layout(R::KIND, &key) {
-            for item in value.as_array_mut().into_iter().flatten() {
-                item.as_object_mut().map(|m| m.remove(id));
-            }
-        }
-        let scalar = match &value {
-            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                ScalarValue::Bytes(serde_json::to_vec(&value).expect("JSON"))
-            }
-            _ => body::json_to_scalar(&value),
-        };
-        put(&mut doc, &key, scalar);
-    }
-    let message = serde_json::to_string(note).expect("a note");
-    doc.commit_with(
-        CommitOptions::default()
-            .with_message(message)
-            .with_time(time),
-    );
-    doc
 }

@@ -10,13 +10,14 @@
 //! before a write ([`migrate`]).
 
 mod body;
+mod header;
 #[cfg(test)]
 mod list_tests;
 mod migrate;
 
 pub use body::{list_layout, ListLayout};
-#[cfg(any(test, feature = "testing"))]
-pub use migrate::schema1_record;
+use header::{get_str, HEADER_KEYS};
+pub use header::{read_header, DocError, Header, DELETED_KEY, ID_KEY, KIND_KEY, SCHEMA_KEY};
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, PatchAction, ReadDoc, ScalarValue, Value, ROOT};
@@ -26,29 +27,6 @@ use pcmt_model::{
 };
 use serde::{de::DeserializeOwned, Serialize};
 use uuid::Uuid;
-
-/// What every record document carries at its root, whatever its kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    pub id: Uuid,
-    pub kind: RecordKind,
-    pub schema: u64,
-    pub commune: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DocError {
-    #[error("not an Automerge document: {0}")]
-    Load(String),
-    #[error("field `{0}` is missing")]
-    Missing(&'static str),
-    #[error("field `{0}` has an unexpected value")]
-    BadValue(&'static str),
-    #[error("schema version {0} is newer than this app's")]
-    FutureSchema(u64),
-    #[error("the record's fields do not read back: {0}")]
-    Body(String),
-}
 
 /// Who made a change, written into the change's commit message so that
 /// history can be shown field by field.
@@ -89,14 +67,6 @@ impl Record for CheckInInput {
 impl Record for SurveyInput {
     const KIND: RecordKind = RecordKind::Survey;
 }
-
-/// Root keys every document carries besides its body. The `@` keeps them
-/// apart from body fields (a survey has a `kind` of its own).
-pub const ID_KEY: &str = "@id";
-pub const KIND_KEY: &str = "@kind";
-pub const SCHEMA_KEY: &str = "@schema";
-pub const DELETED_KEY: &str = "@deleted";
-const HEADER_KEYS: &[&str] = &[ID_KEY, KIND_KEY, SCHEMA_KEY, DELETED_KEY];
 
 /// Makes the document of a new record owned by `commune` (a check-in has no
 /// commune field of its own: it belongs to the person's).
@@ -399,45 +369,54 @@ fn put_scalar(doc: &mut AutoCommit, key: &str, value: impl Into<ScalarValue>) {
     let _ = doc.put(ROOT, key, value.into());
 }
 
-fn get_str(doc: &AutoCommit, key: &'static str) -> Result<String, DocError> {
-    match doc.get(ROOT, key) {
-        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-            ScalarValue::Str(t) => Ok(t.to_string()),
-            _ => Err(DocError::BadValue(key)),
-        },
-        Ok(Some(_)) => Err(DocError::BadValue(key)),
-        Ok(None) => Err(DocError::Missing(key)),
-        Err(_) => Err(DocError::BadValue(key)),
+/// A record's document as schema 1 wrote it (lists and nested objects as
+/// JSON in bytes, items without ids), for the tests of migration and of
+/// readers that must take both schemas.
+#[cfg(any(test, feature = "testing"))]
+pub fn schema1_record<R: Record>(
+    id: Uuid,
+    commune: &str,
+    record: &R,
+    actor: ActorId,
+    note: &ChangeNote,
+    time: i64,
+) -> AutoCommit {
+    let mut doc = AutoCommit::new().with_actor(actor);
+    let put = |doc: &mut AutoCommit, key: &str, value: ScalarValue| {
+        doc.put(ROOT, key, value)
+            .expect("a root key of a new document");
+    };
+    put(&mut doc, ID_KEY, ScalarValue::Str(id.to_string().into()));
+    put(&mut doc, KIND_KEY, ScalarValue::Str(R::KIND.code().into()));
+    put(&mut doc, SCHEMA_KEY, ScalarValue::Uint(1));
+    put(&mut doc, "commune", ScalarValue::Str(commune.into()));
+    let serde_json::Value::Object(fields) = serde_json::to_value(record).expect("a record") else {
+        panic!("a record serializes to an object");
+    };
+    for (key, mut value) in fields {
+        if key == DELETED_KEY {
+            continue;
+        }
+        if let Some(ListLayout::Items { id, uuid: true }) = body::list_layout(R::KIND, &key) {
+            for item in value.as_array_mut().into_iter().flatten() {
+                item.as_object_mut().map(|m| m.remove(id));
+            }
+        }
+        let scalar = match &value {
+            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                ScalarValue::Bytes(serde_json::to_vec(&value).expect("JSON"))
+            }
+            _ => body::json_to_scalar(&value),
+        };
+        put(&mut doc, &key, scalar);
     }
-}
-
-fn get_uint(doc: &AutoCommit, key: &'static str) -> Result<u64, DocError> {
-    match doc.get(ROOT, key) {
-        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-            ScalarValue::Uint(n) => Ok(*n),
-            ScalarValue::Int(n) if *n >= 0 => Ok(*n as u64),
-            _ => Err(DocError::BadValue(key)),
-        },
-        Ok(Some(_)) => Err(DocError::BadValue(key)),
-        Ok(None) => Err(DocError::Missing(key)),
-        Err(_) => Err(DocError::BadValue(key)),
-    }
-}
-
-/// Reads the header, refusing documents from a newer schema before anything
-/// else is interpreted.
-pub fn read_header(doc: &AutoCommit) -> Result<Header, DocError> {
-    let schema = get_uint(doc, SCHEMA_KEY)?;
-    if schema > SCHEMA_VERSION {
-        return Err(DocError::FutureSchema(schema));
-    }
-    Ok(Header {
-        id: Uuid::parse_str(&get_str(doc, ID_KEY)?).map_err(|_| DocError::BadValue(ID_KEY))?,
-        kind: RecordKind::from_code(&get_str(doc, KIND_KEY)?)
-            .ok_or(DocError::BadValue(KIND_KEY))?,
-        schema,
-        commune: get_str(doc, "commune")?,
-    })
+    let message = serde_json::to_string(note).expect("a note");
+    doc.commit_with(
+        CommitOptions::default()
+            .with_message(message)
+            .with_time(time),
+    );
+    doc
 }
 
 #[cfg(test)]
