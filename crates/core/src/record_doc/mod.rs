@@ -78,14 +78,19 @@ pub fn new_record<R: Record>(
     note: &ChangeNote,
     time: i64,
 ) -> Result<AutoCommit, DocError> {
-    let mut doc = AutoCommit::new().with_actor(actor);
-    put_scalar(&mut doc, ID_KEY, id.to_string());
-    put_scalar(&mut doc, KIND_KEY, R::KIND.code());
-    put_scalar(&mut doc, SCHEMA_KEY, ScalarValue::Uint(SCHEMA_VERSION));
-    put_scalar(&mut doc, "commune", commune);
+    let mut doc = with_header::<R>(id, commune, actor, SCHEMA_VERSION);
     write_body(&mut doc, record)?;
     commit(&mut doc, note, time);
     Ok(doc)
+}
+
+fn with_header<R: Record>(id: Uuid, commune: &str, actor: ActorId, schema: u64) -> AutoCommit {
+    let mut doc = AutoCommit::new().with_actor(actor);
+    put_scalar(&mut doc, ID_KEY, id.to_string());
+    put_scalar(&mut doc, KIND_KEY, R::KIND.code());
+    put_scalar(&mut doc, SCHEMA_KEY, ScalarValue::Uint(schema));
+    put_scalar(&mut doc, "commune", commune);
+    doc
 }
 
 /// Applies an officer's edit: only the fields that changed are written,
@@ -373,23 +378,8 @@ fn put_scalar(doc: &mut AutoCommit, key: &str, value: impl Into<ScalarValue>) {
 /// JSON in bytes, items without ids), for the tests of migration and of
 /// readers that must take both schemas.
 #[cfg(any(test, feature = "testing"))]
-pub fn schema1_record<R: Record>(
-    id: Uuid,
-    commune: &str,
-    record: &R,
-    actor: ActorId,
-    note: &ChangeNote,
-    time: i64,
-) -> AutoCommit {
-    let mut doc = AutoCommit::new().with_actor(actor);
-    let put = |doc: &mut AutoCommit, key: &str, value: ScalarValue| {
-        doc.put(ROOT, key, value)
-            .expect("a root key of a new document");
-    };
-    put(&mut doc, ID_KEY, ScalarValue::Str(id.to_string().into()));
-    put(&mut doc, KIND_KEY, ScalarValue::Str(R::KIND.code().into()));
-    put(&mut doc, SCHEMA_KEY, ScalarValue::Uint(1));
-    put(&mut doc, "commune", ScalarValue::Str(commune.into()));
+pub fn schema1_record<R: Record>(id: Uuid, commune: &str, record: &R) -> AutoCommit {
+    let mut doc = with_header::<R>(id, commune, ActorId::random(), 1);
     let serde_json::Value::Object(fields) = serde_json::to_value(record).expect("a record") else {
         panic!("a record serializes to an object");
     };
@@ -408,14 +398,12 @@ pub fn schema1_record<R: Record>(
             }
             _ => body::json_to_scalar(&value),
         };
-        put(&mut doc, &key, scalar);
+        put_scalar(&mut doc, &key, scalar);
     }
-    let message = serde_json::to_string(note).expect("a note");
-    doc.commit_with(
-        CommitOptions::default()
-            .with_message(message)
-            .with_time(time),
-    );
+    let note = ChangeNote {
+        officer: "schema 1".into(),
+    };
+    commit(&mut doc, &note, 0);
     doc
 }
 

@@ -152,7 +152,6 @@ fn documents_of_both_schemas_give_the_same_rows(hub: &dyn HubStorage) {
     survey.sites.push(second);
     let person = fixtures::person("Y Văn Ka");
 
-    let actor = automerge::ActorId::random;
     let (survey_id, session_id, person_id) = (
         uuid::Uuid::now_v7(),
         uuid::Uuid::now_v7(),
@@ -162,17 +161,17 @@ fn documents_of_both_schemas_give_the_same_rows(hub: &dyn HubStorage) {
         (
             survey_id,
             RecordKind::Survey,
-            record_doc::schema1_record(survey_id, PEK, &survey, actor(), &note, 0),
+            record_doc::schema1_record(survey_id, PEK, &survey),
         ),
         (
             session_id,
             RecordKind::Session,
-            record_doc::schema1_record(session_id, PEK, &session, actor(), &note, 0),
+            record_doc::schema1_record(session_id, PEK, &session),
         ),
         (
             person_id,
             RecordKind::Person,
-            record_doc::schema1_record(person_id, PEK, &person, actor(), &note, 0),
+            record_doc::schema1_record(person_id, PEK, &person),
         ),
     ];
     let push_since = |hub: &dyn HubStorage,
