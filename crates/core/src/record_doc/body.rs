@@ -547,6 +547,14 @@ fn write_items(
             // A field the officer changed is written into every occurrence
             // of the item; one left as shown is not, so a conflict stays.
             Some(current) => {
+                // An item stored without a usable id (another
+                // implementation's) keeps the one it was read with, or it
+                // could not be found again.
+                for obj in occurrences.iter().filter_map(|o| o.obj.as_ref()) {
+                    if stored_id(doc, obj, id_key).as_deref() != Some(id) {
+                        put_json(doc, obj, id_key, &J::String(id.to_owned())).map_err(am)?;
+                    }
+                }
                 for (key, value) in item {
                     if current.fields.get(key) != Some(value) {
                         for obj in occurrences.iter().filter_map(|o| o.obj.as_ref()) {
@@ -578,7 +586,11 @@ fn write_items(
 
 fn id_at(doc: &AutoCommit, list: &ObjId, index: usize, id_key: &str) -> Option<String> {
     let (_, item) = doc.get(list, index).ok()??;
-    match doc.get(&item, id_key).ok()?? {
+    stored_id(doc, &item, id_key)
+}
+
+fn stored_id(doc: &AutoCommit, item: &ObjId, id_key: &str) -> Option<String> {
+    match doc.get(item, id_key).ok()?? {
         (Value::Scalar(s), _) => match s.as_ref() {
             ScalarValue::Str(t) => Some(t.to_string()),
             _ => None,

@@ -194,7 +194,11 @@ fn a_schema_1_document_reads_as_it_was_and_migrates_on_its_next_write() {
         "the edit is one op on the migrated list"
     );
     let officers: Vec<_> = history(&mut doc).into_iter().map(|h| h.officer).collect();
-    assert_eq!(officers, vec!["schema 1", "A"], "the migration is no one's edit");
+    assert_eq!(
+        officers,
+        vec!["schema 1", "A"],
+        "the migration is no one's edit"
+    );
 }
 
 #[test]
@@ -352,4 +356,26 @@ fn a_document_of_a_newer_schema_is_neither_read_nor_migrated() {
     );
     let survey: SurveyInput = read_record(&doc).unwrap();
     assert!(update_record(&mut doc, &survey, &note("A"), 2).is_err());
+}
+
+#[test]
+fn a_site_with_an_id_of_another_implementations_making_is_edited_not_lost() {
+    // Another Automerge implementation may add an item with an id of its
+    // own making.
+    let (_, mut doc) = two_site_survey();
+    let sites = doc.get(ROOT, "sites").unwrap().unwrap().1;
+    let theirs = doc.insert_object(&sites, 2, ObjType::Map).unwrap();
+    let mut site = serde_json::to_value(site(PlantSpecies::Khat, 9)).unwrap();
+    site["id"] = "site-3".into();
+    for (key, value) in site.as_object().unwrap() {
+        body::put_json(&mut doc, &theirs, key, value).unwrap();
+    }
+    doc.commit();
+    let mut read: SurveyInput = read_record(&doc).unwrap();
+    assert_eq!(read.sites.len(), 3);
+    assert!(!read.sites[2].id.is_nil());
+    read.sites[2].plant_count = 10;
+    update_record(&mut doc, &read, &note("A"), 2).unwrap();
+    let back: SurveyInput = read_record(&doc).unwrap();
+    assert_eq!(back, read, "edited, not lost");
 }
