@@ -545,6 +545,9 @@ async fn two_tablets_each_add_a_site_to_a_one_site_survey_and_the_app_shows_thre
         "nothing to settle"
     );
     app.screens("50-survey-three-merged-sites").await;
+    // The third site is below the fold: the whole page too.
+    app.full_page_screenshot("51-survey-three-merged-sites-whole-page")
+        .await;
     app.close().await;
 
     sync_other(&hub, &other);
