@@ -491,6 +491,83 @@ async fn two_tablets_edit_one_session_and_the_officer_settles_the_conflict() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn two_tablets_each_add_a_site_to_a_one_site_survey_and_the_app_shows_three() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, app) = officer(dir.path()).await;
+    app.fake_gps().await;
+    // Y Hoa records a sweep with one site; both tablets have it.
+    let other = other_tablet(&hub, "Y Hoa", &DISTRICT);
+    let mut survey = pcmt_model::fixtures::survey_with_site();
+    survey.date = today() - Days::new(2);
+    survey.sites[0].action.date = survey.date;
+    let id = other
+        .store()
+        .create_survey(&survey, &other.author, today())
+        .unwrap()
+        .id;
+    sync_other(&hub, &other);
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+
+    // Apart, each adds a site: Y Hoa a cannabis patch, A Lưu on the form.
+    {
+        let mut s = other.store();
+        let mut input: pcmt_model::SurveyInput = s.record(id).unwrap();
+        let mut cannabis = input.sites[0].clone();
+        cannabis.id = uuid::Uuid::nil();
+        cannabis.species = pcmt_model::PlantSpecies::Cannabis;
+        cannabis.plant_count = 40;
+        cannabis.polygon = None;
+        input.sites.push(cannabis);
+        s.update_survey(id, &input, &other.author, today()).unwrap();
+    }
+    sync_other(&hub, &other);
+
+    app.click("#nav-surveys").await;
+    app.click(&format!("li[data-id='{id}'] .row-button")).await;
+    app.click("#edit").await;
+    app.click("#add-site").await;
+    app.click("#locate-1").await;
+    app.type_into("#plant_count-1", "300").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "Đã lưu đợt rà soát").await;
+    app.wait_for_text("#site-1", "300").await;
+
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    let third = app.wait_for_text("#site-2", "Điểm 3").await;
+    let all = [
+        app.css("#site-0").await.text().await.unwrap(),
+        app.css("#site-1").await.text().await.unwrap(),
+        third,
+    ]
+    .join("\n");
+    for plants in [
+        "1200 Cây thuốc phiện",
+        "40 Cây cần sa",
+        "300 Cây thuốc phiện",
+    ] {
+        assert!(all.contains(plants), "{plants} in {all}");
+    }
+    assert_eq!(
+        app.texts("#conflicts").await,
+        Vec::<String>::new(),
+        "nothing to settle"
+    );
+    app.screens("50-survey-three-merged-sites").await;
+    // The third site is below the fold: the whole page too.
+    app.full_page_screenshot("51-survey-three-merged-sites-whole-page")
+        .await;
+    app.close().await;
+
+    sync_other(&hub, &other);
+    let on_other: pcmt_model::SurveyInput = other.store().record(id).unwrap();
+    assert_eq!(on_other.sites.len(), 3);
+    assert_eq!(other.store().conflicts(id).unwrap(), vec![]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
 async fn the_years_report_counts_the_districts_sessions_and_saves_a_workbook() {
     let dir = tempfile::tempdir().unwrap();
     let (_hub, app) = officer(dir.path()).await;

@@ -74,6 +74,7 @@ fn span(
     until: Option<chrono::NaiveDate>,
 ) -> StatusSpan {
     StatusSpan {
+        id: uuid::Uuid::nil(),
         status,
         closed_reason: (status == LegalStatus::Closed).then_some(ClosedReason::MovedAway),
         from,
@@ -114,6 +115,7 @@ fn site(
     replanting_of: Option<Uuid>,
 ) -> SiteInput {
     SiteInput {
+        id: uuid::Uuid::nil(),
         point,
         polygon: side_m.map(|s| square(point.lat, point.lon, s)),
         species,

@@ -417,6 +417,7 @@ fn site(
     date: NaiveDate,
 ) -> SiteInput {
     SiteInput {
+        id: uuid::Uuid::nil(),
         point: pcmt_model::GeoPoint { lat, lon },
         polygon: Some(walked(lat, lon, side_m)),
         species,
