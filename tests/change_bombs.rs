@@ -107,6 +107,7 @@ impl Transport for Relaying {
                 docs: self.docs.clone(),
                 cursor: 1,
                 more: false,
+                snapshots: Vec::new(),
             })),
         }
     }

@@ -13,6 +13,12 @@
 //! [`MAX_CHANGE_OPS`]; a record's whole size, what is stored plus what
 //! arrives, by [`MAX_RECORD_BYTES`] and [`MAX_RECORD_OPS`].
 //!
+//! A whole document sent in place of its changes (a snapshot, on a first
+//! sync) gets the same treatment in [`read_document`]: its bytes are the
+//! record's whole size, its columns may not be compressed, its operations
+//! and changes are counted in their columns, and Automerge loads it and
+//! writes it back byte for byte behind `catch_unwind`.
+//!
 //! The chunk layout read here is Automerge's binary format, version 1
 //! (<https://automerge.org/automerge-binary-format-spec/>): magic, checksum,
 //! chunk type, LEB128 length, then the change's header fields and its column
@@ -37,10 +43,15 @@ pub const MAX_RECORD_BYTES: usize = 4 * MAX_CHANGE_BYTES;
 pub const MAX_RECORD_OPS: u64 = 250_000;
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const CHUNK_DOCUMENT: u8 = 0;
 const CHUNK_CHANGE: u8 = 1;
 const CHUNK_COMPRESSED_CHANGE: u8 = 2;
-/// Column id 4 (action), type 2 (integer, run-length encoded), not deflated.
+/// Column id 4 (action), type 2 (integer, run-length encoded), not deflated:
+/// one row per operation, in a change and in a document alike.
 const ACTION_COLUMN: u64 = (4 << 4) | 2;
+/// A document's change column 0 (actor), type 1 (actor index, run-length
+/// encoded): one row per change the document holds.
+const CHANGE_ACTOR_COLUMN: u64 = 1;
 const DEFLATE_BIT: u64 = 1 << 3;
 const HASH_BYTES: u64 = 32;
 
@@ -128,6 +139,121 @@ pub fn apply_untrusted(doc: &mut AutoCommit, changes: Vec<Change>) -> Result<(),
         Ok(Err(e)) => Err(unreadable(e.to_string())),
         Err(_) => Err(unreadable("Automerge failed applying it")),
     }
+}
+
+/// A snapshot that passed the limits: the document loaded, with what it
+/// weighs.
+pub struct CheckedDocument {
+    pub doc: AutoCommit,
+    /// Its bytes, as sent (the record's whole size: never compressed).
+    pub size: usize,
+    /// Operations it holds.
+    pub ops: u64,
+}
+
+/// Reads a whole document sent in place of its changes (a snapshot),
+/// refusing it before Automerge sees it if it weighs more than a record may
+/// ([`MAX_RECORD_BYTES`], [`MAX_RECORD_OPS`], and as many changes as
+/// operations), has compressed columns (which would inflate unbounded), or
+/// is not one chunk of a document. Then Automerge loads it and writes it
+/// back, behind `catch_unwind`: a document not written byte for byte as
+/// Automerge writes one is refused, as [`read_change`] refuses a change
+/// (the hub sends what it stored, which Automerge wrote).
+pub fn read_document(bytes: &[u8]) -> Result<CheckedDocument, LimitError> {
+    if bytes.len() > MAX_RECORD_BYTES {
+        return Err(LimitError::RecordTooLarge {
+            limit: MAX_RECORD_BYTES,
+        });
+    }
+    let (chunk_type, data) = split_chunk(bytes)?;
+    if chunk_type != CHUNK_DOCUMENT {
+        return Err(unreadable(format!(
+            "chunk type {chunk_type} is not a document"
+        )));
+    }
+    let ops = count_document(data)?;
+    let loaded = std::panic::catch_unwind(|| AutoCommit::load(bytes))
+        .map_err(|_| unreadable("Automerge cannot load it"))?;
+    let mut doc = loaded.map_err(|e| unreadable(e.to_string()))?;
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.save_nocompress()))
+        .map_err(|_| unreadable("Automerge cannot save it again"))?;
+    if again != bytes {
+        return Err(unreadable("not encoded as Automerge encodes a document"));
+    }
+    Ok(CheckedDocument {
+        doc,
+        size: bytes.len(),
+        ops,
+    })
+}
+
+/// The changes a checked snapshot holds, each read as [`read_change`]
+/// reads one from the wire: to merge a snapshot into a document the device
+/// already holds through the path every pulled change takes.
+pub fn changes_of(snapshot: &mut CheckedDocument) -> Result<Vec<CheckedChange>, LimitError> {
+    let doc = &mut snapshot.doc;
+    let chunks = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        doc.get_changes(&[])
+            .into_iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect::<Vec<_>>()
+    }))
+    .map_err(|_| unreadable("Automerge cannot list its changes"))?;
+    chunks.iter().map(|c| read_change(c)).collect()
+}
+
+/// Skips a document's actors and heads, reads its column metadata, and
+/// counts the operations (the action column) and changes (the change actor
+/// column) its runs claim, each bounded by [`MAX_RECORD_OPS`]. The
+/// operations, which are what it weighs in memory.
+fn count_document(data: &[u8]) -> Result<u64, LimitError> {
+    let mut r = Cursor::new(data);
+    let actors = uleb(&mut r)?;
+    for _ in 0..actors {
+        skip_prefixed(&mut r)?; // each read consumes bytes, so this ends
+    }
+    let heads = uleb(&mut r)?;
+    skip(&mut r, heads.saturating_mul(HASH_BYTES))?;
+    let change_columns = columns(&mut r)?;
+    let op_columns = columns(&mut r)?;
+    let start = position(&r) as u64;
+    let changes_len: u64 = change_columns.iter().map(|(_, len)| len).sum();
+    let ops_len: u64 = op_columns.iter().map(|(_, len)| len).sum();
+    if start.saturating_add(changes_len).saturating_add(ops_len) > data.len() as u64 {
+        return Err(unreadable("columns run past the document"));
+    }
+    let too_many = LimitError::RecordTooManyOps {
+        limit: MAX_RECORD_OPS,
+    };
+    let rows = |cols: &[(u64, u64)], from: u64, wanted: u64| -> Result<u64, LimitError> {
+        let mut offset = from;
+        for (spec, len) in cols {
+            if *spec == wanted {
+                let column = &data[offset as usize..(offset + len) as usize];
+                return run_rows(column, MAX_RECORD_OPS, too_many.clone());
+            }
+            offset += len;
+        }
+        Ok(0)
+    };
+    rows(&change_columns, start, CHANGE_ACTOR_COLUMN)?;
+    rows(&op_columns, start + changes_len, ACTION_COLUMN)
+}
+
+/// A run of column metadata: their count, then each one's spec and length.
+/// A compressed column is refused: it would inflate with no bound.
+fn columns(r: &mut Cursor<&[u8]>) -> Result<Vec<(u64, u64)>, LimitError> {
+    let count = uleb(r)?;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let spec = uleb(r)?;
+        let len = uleb(r)?;
+        if spec & DEFLATE_BIT != 0 {
+            return Err(unreadable("a snapshot's columns are never compressed"));
+        }
+        out.push((spec, len));
+    }
+    Ok(out)
 }
 
 /// What a record weighs so far, grown change by change as they arrive.
@@ -239,14 +365,21 @@ fn count_ops(body: &[u8]) -> Result<u64, LimitError> {
     match action {
         // No action column: Automerge reads no operation.
         None => Ok(0),
-        Some((start, len)) => run_rows(&data[start as usize..(start + len) as usize]),
+        Some((start, len)) => run_rows(
+            &data[start as usize..(start + len) as usize],
+            MAX_CHANGE_OPS,
+            LimitError::ChangeTooManyOps {
+                limit: MAX_CHANGE_OPS,
+            },
+        ),
     }
 }
 
 /// Rows of a run-length encoded column of unsigned integers: a positive
 /// count repeats one value, a negative one precedes that many literal
-/// values, zero precedes a count of nulls.
-fn run_rows(column: &[u8]) -> Result<u64, LimitError> {
+/// values, zero precedes a count of nulls. Stops with `over` as soon as
+/// they pass `limit`.
+fn run_rows(column: &[u8], limit: u64, over: LimitError) -> Result<u64, LimitError> {
     let mut r = Cursor::new(column);
     let mut rows = 0u64;
     while position(&r) < column.len() {
@@ -260,10 +393,8 @@ fn run_rows(column: &[u8]) -> Result<u64, LimitError> {
             n => n.unsigned_abs(),
         };
         rows = rows.saturating_add(run);
-        if rows > MAX_CHANGE_OPS {
-            return Err(LimitError::ChangeTooManyOps {
-                limit: MAX_CHANGE_OPS,
-            });
+        if rows > limit {
+            return Err(over);
         }
         if count < 0 {
             for _ in 0..run {

@@ -89,9 +89,10 @@ impl SyncRun {
                     .docs
                     .iter()
                     .flat_map(|d| &d.changes)
+                    .chain(batch.snapshots.iter().map(|s| &s.bytes))
                     .map(|c| c.len() as u64)
                     .sum::<u64>();
-                let changed = store.apply_remote(&batch.docs, batch.cursor)?;
+                let changed = store.apply_pulled(&batch.snapshots, &batch.docs, batch.cursor)?;
                 self.report.received_records += changed as u64;
                 if !batch.more {
                     self.phase = Phase::Done;

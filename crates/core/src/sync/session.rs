@@ -327,6 +327,7 @@ mod tests {
                         docs: Vec::new(),
                         cursor: 40,
                         more: false,
+                        snapshots: Vec::new(),
                     })
                 }
             })
@@ -541,6 +542,7 @@ mod tests {
             docs: Vec::new(),
             cursor: 3,
             more: false,
+            snapshots: Vec::new(),
         };
         session
             .receive(&mut store, Incoming::Exchanged(Response::Pull(done)))

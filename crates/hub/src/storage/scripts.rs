@@ -77,7 +77,9 @@ pub(crate) fn apply(
                 doc_id: id.clone(),
                 commune: merged.commune.clone(),
                 hash: change.hash().0.to_vec(),
-                bytes: change.bytes().into_owned(),
+                // Uncompressed: a pull's message is compressed whole,
+                // which a chunk deflated alone would defeat.
+                bytes: change.raw_bytes().to_vec(),
                 origin: origin.to_string(),
             });
         }
@@ -226,6 +228,7 @@ impl<B: Backend> HubStorage for Hub<B> {
             &allowed,
             &scope.device.to_string(),
             i64::from(PULL_ROWS + 1),
+            protocol::wants_snapshots(req),
         )?;
         let mut batch = Batch::new(req);
         for row in rows {

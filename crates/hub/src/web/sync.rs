@@ -20,9 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
-use pcmt_core::sync::wire::{
-    self, EnrolRequest, PullRequest, PushRequest, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
-};
+use pcmt_core::sync::wire::{self, EnrolRequest, PullRequest, PushRequest, MAX_MESSAGE_BYTES};
 use pcmt_core::sync::{
     SyncError, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
 };
@@ -189,9 +187,7 @@ async fn enrol(
 ) -> Result<Vec<u8>, Failure> {
     let key = address.map(Key::enrol);
     let req = EnrolRequest::decode(&body)?;
-    if req.protocol != PROTOCOL_VERSION {
-        return Err(HubError::Protocol(req.protocol).into());
-    }
+    crate::rules::protocol::check_protocol(req.protocol)?;
     let attempt = state
         .limiter
         .reserve(key.as_slice())
@@ -255,5 +251,10 @@ async fn pull(
 ) -> Result<Vec<u8>, Failure> {
     let req: PullRequest = wire::decode(&body)?;
     let batch = blocking(state.storage, move |s| s.pull(&scope, &req)).await?;
-    Ok(wire::encode(&batch)?)
+    // Compressed hard, off the async workers: the bytes every tablet
+    // waits for on its slowest link.
+    let packed = tokio::task::spawn_blocking(move || wire::encode_packed(&batch))
+        .await
+        .map_err(|e| Failure::internal(&e))??;
+    Ok(packed)
 }
