@@ -637,6 +637,104 @@ mod tests {
         assert!(apply_untrusted(&mut doc, vec![change]).is_err());
     }
 
+    fn edited_doc() -> AutoCommit {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "note", "Ghi chú của cán bộ. ".repeat(30))
+            .unwrap();
+        doc.commit();
+        doc.put(ROOT, "n", 3).unwrap();
+        doc.commit();
+        doc
+    }
+
+    #[test]
+    fn a_snapshot_reads_as_its_document_and_gives_back_its_changes() {
+        let mut doc = edited_doc();
+        let bytes = doc.save_nocompress();
+        let mut checked = read_document(&bytes).unwrap();
+        assert_eq!(checked.ops, doc.stats().num_ops);
+        assert_eq!(checked.size, bytes.len());
+        assert_eq!(checked.doc.get_heads(), doc.get_heads());
+        let changes = changes_of(&mut checked).unwrap();
+        let hashes: Vec<_> = changes.iter().map(|c| c.change.hash()).collect();
+        let expected: Vec<_> = doc.get_changes(&[]).iter().map(|c| c.hash()).collect();
+        assert_eq!(hashes, expected);
+    }
+
+    #[test]
+    fn a_snapshot_compressed_cut_foreign_or_too_large_is_refused() {
+        let mut doc = edited_doc();
+        let compressed = doc.save();
+        assert_ne!(compressed, doc.save_nocompress(), "a column is deflated");
+        let bytes = doc.save_nocompress();
+        for bad in [
+            compressed,
+            bytes[..bytes.len() - 1].to_vec(),
+            real_change("x"),
+            b"not a document".to_vec(),
+        ] {
+            assert!(matches!(
+                read_document(&bad).err(),
+                Some(LimitError::Unreadable(_))
+            ));
+        }
+        assert_eq!(
+            read_document(&vec![0; MAX_RECORD_BYTES + 1]).err(),
+            Some(LimitError::RecordTooLarge {
+                limit: MAX_RECORD_BYTES
+            })
+        );
+    }
+
+    /// A document written with something after its last column (here one
+    /// byte, with the chunk's length and checksum made to match): Automerge
+    /// may load it, but it is not what Automerge writes, so it is refused.
+    #[test]
+    fn a_snapshot_not_encoded_as_automerge_encodes_is_refused() {
+        let bytes = edited_doc().save_nocompress();
+        let (_, data) = split_chunk(&bytes).unwrap();
+        let mut body = data.to_vec();
+        body.push(0);
+        let mut len = Vec::new();
+        leb128::write::unsigned(&mut len, body.len() as u64).unwrap();
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update([CHUNK_DOCUMENT]);
+        hasher.update(&len);
+        hasher.update(&body);
+        let mut forged = MAGIC.to_vec();
+        forged.extend(&hasher.finalize()[..4]);
+        forged.push(CHUNK_DOCUMENT);
+        forged.extend(len);
+        forged.extend(body);
+        assert!(matches!(
+            read_document(&forged).err(),
+            Some(LimitError::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn a_snapshot_with_too_many_operations_is_refused_before_it_loads() {
+        let mut doc = AutoCommit::new();
+        let list = doc
+            .put_object(ROOT, "points", automerge::ObjType::List)
+            .unwrap();
+        doc.splice(
+            &list,
+            0,
+            0,
+            (0..MAX_RECORD_OPS).map(|i| ScalarValue::Uint(i)),
+        )
+        .unwrap();
+        doc.commit();
+        assert_eq!(
+            read_document(&doc.save_nocompress()).err(),
+            Some(LimitError::RecordTooManyOps {
+                limit: MAX_RECORD_OPS
+            })
+        );
+    }
+
     #[test]
     fn a_record_is_bounded_over_its_changes() {
         let doc = AutoCommit::new();

@@ -270,6 +270,39 @@ mod tests {
         assert!(EnrolRequest::decode(b"garbage").is_err());
     }
 
+    /// A tablet of protocol 1 decodes a pull's answer as it always did: a
+    /// hub answers it without snapshots, and its decoder stops after `more`.
+    #[test]
+    fn an_older_tablet_reads_a_batch_without_snapshots_as_before() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct PullResponseV1 {
+            docs: Vec<DocChanges>,
+            cursor: u64,
+            more: bool,
+        }
+        let docs = vec![DocChanges {
+            id: Uuid::now_v7(),
+            kind: "session".into(),
+            commune: "62-610-23284".into(),
+            changes: vec![vec![1, 2, 3]],
+        }];
+        let batch = PullResponse {
+            docs: docs.clone(),
+            cursor: 9,
+            more: true,
+            snapshots: Vec::new(),
+        };
+        let read: PullResponseV1 = decode(&encode_packed(&batch).unwrap()).unwrap();
+        assert_eq!(
+            read,
+            PullResponseV1 {
+                docs,
+                cursor: 9,
+                more: true
+            }
+        );
+    }
+
     #[test]
     fn messages_round_trip_and_garbage_is_an_error() {
         let req = PullRequest {
