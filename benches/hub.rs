@@ -197,6 +197,7 @@ impl Device {
                 protocol: PROTOCOL_VERSION,
                 device: self.id,
                 docs,
+                pull: None,
             };
             let body = wire::encode(&req).map_err(|e| e.to_string())?;
             let _: PushAck = wire::decode(&post(client, url, PUSH_PATH, Some(&self.token), body)?)

@@ -113,6 +113,7 @@ fn wire_decoders_never_panic() {
             protocol: PROTOCOL_VERSION,
             device: Uuid::now_v7(),
             docs: docs.clone(),
+            pull: None,
         }),
         plain(&PullResponse {
             docs,
@@ -130,6 +131,7 @@ fn wire_decoders_never_panic() {
         plain(&PushAck {
             stored: vec![Uuid::now_v7()],
             new_changes: 3,
+            pull: None,
         }),
     ];
     fuzz("wire", |u| {

@@ -82,6 +82,7 @@ on_both_stores!(
     the_hub_above_writes_only_into_the_communes_this_hub_serves,
     a_first_pull_sends_edited_records_whole_and_an_older_tablet_their_changes,
     every_change_up_to_a_batchs_cursor_arrives_whatever_the_batch_size,
+    a_push_that_asks_for_a_pull_is_answered_with_the_batch_after_it,
 );
 
 /// What the hub logs while a test runs, as text: what a log line must say,
@@ -153,6 +154,7 @@ pub(crate) fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequ
             doc,
             &[],
         )],
+        pull: None,
     }
 }
 
@@ -662,6 +664,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
                             protocol: PROTOCOL_VERSION,
                             device: scope.device,
                             docs,
+                            pull: None,
                         };
                         hub.push(&scope, &req).unwrap();
                         pushed.lock().unwrap().extend(
@@ -707,6 +710,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
             &mut merged,
             &heads,
         )],
+        pull: None,
     };
     assert_eq!(last.docs[0].changes.len(), 1);
     assert_eq!(
@@ -742,6 +746,7 @@ fn push_from(scope: &Scope, docs: Vec<DocChanges>) -> PushRequest {
         protocol: PROTOCOL_VERSION,
         device: scope.device,
         docs,
+        pull: None,
     }
 }
 
@@ -1165,6 +1170,7 @@ fn a_push_naming_one_document_twice_stores_both_parts(hub: &dyn HubStorage) {
                 protocol: PROTOCOL_VERSION,
                 device: Uuid::nil(),
                 docs: vec![first, second],
+                pull: None,
             },
         )
         .unwrap();
@@ -1427,4 +1433,38 @@ fn every_change_up_to_a_batchs_cursor_arrives_whatever_the_batch_size(hub: &dyn 
         }
     }
     assert!(snapshots_seen > 0, "some budget sent records whole");
+}
+
+/// Issue 18, item 4: a push asking for a pull (a tablet's last push) is
+/// acknowledged with the batch a pull would get after it: the others'
+/// changes, not the device's own, which it just sent; a push asking
+/// nothing gets no batch.
+fn a_push_that_asks_for_a_pull_is_answered_with_the_batch_after_it(hub: &dyn HubStorage) {
+    let commune = "62-610-23284";
+    let (theirs, mut doc) = session_doc(commune);
+    hub.push(&office(), &push_of(theirs, commune, &mut doc))
+        .unwrap();
+    let (ours, mut mine) = session_doc(commune);
+    let mut push = push_of(ours, commune, &mut mine);
+    push.device = reader().device;
+    assert!(hub.push(&reader(), &push).unwrap().pull.is_none());
+    let (later, mut again) = session_doc(commune);
+    let mut push = push_of(later, commune, &mut again);
+    push.device = reader().device;
+    push.pull = Some(PullRequest {
+        protocol: PROTOCOL_VERSION,
+        device: reader().device,
+        communes: vec![commune.into()],
+        cursor: 0,
+        max_bytes: 1 << 20,
+    });
+    let ack = hub.push(&reader(), &push).unwrap();
+    assert_eq!(ack.stored, vec![later]);
+    let batch = ack.pull.expect("the batch after the push");
+    assert_eq!(
+        batch.docs.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![theirs]
+    );
+    assert!(!batch.more);
+    assert_eq!(batch.cursor, pull(hub, &[commune], 0).cursor);
 }

@@ -178,6 +178,7 @@ impl Uplink {
                     protocol: PROTOCOL_VERSION,
                     device: hub_id(hub)?,
                     docs,
+                    pull: None,
                 })));
             }
             self.phase = Phase::Pull;

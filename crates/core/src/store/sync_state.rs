@@ -97,6 +97,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether documents with ids after `after` have changes the hub lacks.
+    pub(crate) fn pending_after(&self, after: Uuid) -> Result<bool, CoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM documents WHERE dirty = 1 AND id > ?1)",
+            [after.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The hub confirmed it holds these documents up to these heads.
     pub(crate) fn mark_pushed(
         &mut self,

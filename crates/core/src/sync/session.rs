@@ -320,6 +320,7 @@ mod tests {
                 Request::Push(p) => Response::Push(PushAck {
                     stored: p.docs.iter().map(|d| d.id).collect(),
                     new_changes: 0,
+                    pull: None,
                 }),
                 Request::Pull(p) => {
                     self.pulls_from.push(p.cursor);
@@ -565,6 +566,7 @@ mod tests {
         let stray = Incoming::Exchanged(Response::Push(PushAck {
             stored: Vec::new(),
             new_changes: 0,
+            pull: None,
         }));
         let err = session.receive(&mut store, stray).unwrap_err();
         assert!(

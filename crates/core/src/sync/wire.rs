@@ -79,6 +79,36 @@ pub struct PushRequest {
     pub protocol: u16,
     pub device: Uuid,
     pub docs: Vec<DocChanges>,
+    /// Protocol 2: the pull the hub answers with its acknowledgement, sent
+    /// with a device's last push, so that a sync with a little to send and
+    /// a little to get takes one round trip. Last, so that a hub reads a
+    /// protocol 1 push (which ends before it) with [`PushRequest::decode`].
+    pub pull: Option<PullRequest>,
+}
+
+/// A push as protocol 1 sent it, before `pull`.
+#[derive(Deserialize)]
+struct PushRequestV1 {
+    protocol: u16,
+    device: Uuid,
+    docs: Vec<DocChanges>,
+}
+
+impl PushRequest {
+    /// Decodes a push of this shape or of protocol 1's (no pull); the error
+    /// is the current shape's.
+    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
+        decode::<PushRequest>(bytes).or_else(|e| {
+            decode::<PushRequestV1>(bytes)
+                .map(|old| PushRequest {
+                    protocol: old.protocol,
+                    device: old.device,
+                    docs: old.docs,
+                    pull: None,
+                })
+                .map_err(|_| e)
+        })
+    }
 }
 
 /// The hub has stored every document of the push, up to the changes sent.
@@ -86,6 +116,9 @@ pub struct PushRequest {
 pub struct PushAck {
     pub stored: Vec<Uuid>,
     pub new_changes: u32,
+    /// The answer to the push's [`PushRequest::pull`], if it asked. Last:
+    /// a protocol 1 tablet, which never asks, decodes the rest as before.
+    pub pull: Option<PullResponse>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,6 +301,61 @@ mod tests {
         );
         assert!(!format!("{current:?}").contains("abab"), "no token in logs");
         assert!(EnrolRequest::decode(b"garbage").is_err());
+    }
+
+    /// A hub reads a protocol 1 push, which ends before `pull`, and a
+    /// protocol 1 tablet reads an acknowledgement that answers no pull.
+    #[test]
+    fn a_protocol_1_push_and_its_acknowledgement_read_as_before() {
+        #[derive(Serialize)]
+        struct PushV1 {
+            protocol: u16,
+            device: Uuid,
+            docs: Vec<DocChanges>,
+        }
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct AckV1 {
+            stored: Vec<Uuid>,
+            new_changes: u32,
+        }
+        let device = Uuid::now_v7();
+        let old = encode(&PushV1 {
+            protocol: 1,
+            device,
+            docs: Vec::new(),
+        })
+        .unwrap();
+        let read = PushRequest::decode(&old).unwrap();
+        assert_eq!((read.protocol, read.device, read.pull), (1, device, None));
+        let current = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device,
+            docs: Vec::new(),
+            pull: Some(PullRequest {
+                protocol: PROTOCOL_VERSION,
+                device,
+                communes: vec!["62-610-23284".into()],
+                cursor: 3,
+                max_bytes: 10,
+            }),
+        };
+        assert_eq!(
+            PushRequest::decode(&encode(&current).unwrap()).unwrap(),
+            current
+        );
+        let ack = PushAck {
+            stored: vec![device],
+            new_changes: 2,
+            pull: None,
+        };
+        let read: AckV1 = decode(&encode(&ack).unwrap()).unwrap();
+        assert_eq!(
+            read,
+            AckV1 {
+                stored: vec![device],
+                new_changes: 2
+            }
+        );
     }
 
     /// A tablet of protocol 1 decodes a pull's answer as it always did: a

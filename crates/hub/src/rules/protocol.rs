@@ -239,6 +239,7 @@ pub fn ack(req: &PushRequest, new_changes: u32) -> PushAck {
     PushAck {
         stored: req.docs.iter().map(|d| d.id).collect(),
         new_changes,
+        pull: None,
     }
 }
 

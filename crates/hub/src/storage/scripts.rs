@@ -215,7 +215,13 @@ impl<B: Backend> HubStorage for Hub<B> {
         let (added, _) = self
             .backend
             .write(|tx| apply(tx, &req.docs, Writer::Device(scope), &self.rules))?;
-        Ok(protocol::ack(req, added))
+        let mut ack = protocol::ack(req, added);
+        // After the push committed: the pull sees it (and, as any pull,
+        // leaves the device's own changes out).
+        if let Some(pull) = &req.pull {
+            ack.pull = Some(self.pull(scope, pull)?);
+        }
+        Ok(ack)
     }
 
     /// Feed positions become visible in the order they were handed out

@@ -239,9 +239,13 @@ async fn push(
     Device(scope): Device,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
-    let req: PushRequest = wire::decode(&body)?;
+    let req = PushRequest::decode(&body)?;
     let ack = blocking(state.storage, move |s| s.push(&scope, &req)).await?;
-    Ok(wire::encode(&ack)?)
+    // An acknowledgement carrying a pull's batch is packed as one.
+    match ack.pull {
+        Some(_) => packed(ack).await,
+        None => Ok(wire::encode(&ack)?),
+    }
 }
 
 async fn pull(
@@ -251,10 +255,15 @@ async fn pull(
 ) -> Result<Vec<u8>, Failure> {
     let req: PullRequest = wire::decode(&body)?;
     let batch = blocking(state.storage, move |s| s.pull(&scope, &req)).await?;
-    // Compressed hard, off the async workers: the bytes every tablet
-    // waits for on its slowest link.
-    let packed = tokio::task::spawn_blocking(move || wire::encode_packed(&batch))
-        .await
-        .map_err(|e| Failure::internal(&e))??;
-    Ok(packed)
+    packed(batch).await
+}
+
+/// A pull's batch compressed hard, off the async workers: the bytes every
+/// tablet waits for on its slowest link.
+async fn packed<T: serde::Serialize + Send + 'static>(msg: T) -> Result<Vec<u8>, Failure> {
+    Ok(
+        tokio::task::spawn_blocking(move || wire::encode_packed(&msg))
+            .await
+            .map_err(|e| Failure::internal(&e))??,
+    )
 }
