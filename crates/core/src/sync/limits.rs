@@ -719,13 +719,8 @@ mod tests {
         let list = doc
             .put_object(ROOT, "points", automerge::ObjType::List)
             .unwrap();
-        doc.splice(
-            &list,
-            0,
-            0,
-            (0..MAX_RECORD_OPS).map(|i| ScalarValue::Uint(i)),
-        )
-        .unwrap();
+        doc.splice(&list, 0, 0, (0..MAX_RECORD_OPS).map(ScalarValue::Uint))
+            .unwrap();
         doc.commit();
         assert_eq!(
             read_document(&doc.save_nocompress()).err(),

@@ -245,9 +245,20 @@ pub fn encode_packed<T: Serialize>(msg: &T) -> Result<Vec<u8>, SyncError> {
     encode_at(msg, ZSTD_LEVEL_PACKED)
 }
 
+/// Up to this size a message is compressed at [`ZSTD_LEVEL_SMALL`]
+/// whatever it is: a day's edits, a sync with little to say.
+const SMALL_MESSAGE: usize = 256 * 1024;
+/// zstd's best, which costs milliseconds on a small message.
+const ZSTD_LEVEL_SMALL: i32 = 19;
+
 fn encode_at<T: Serialize>(msg: &T, level: i32) -> Result<Vec<u8>, SyncError> {
     let plain = postcard::to_stdvec(msg).map_err(|e| SyncError::Malformed(e.to_string()))?;
     check_size(plain.len())?;
+    let level = if plain.len() <= SMALL_MESSAGE {
+        ZSTD_LEVEL_SMALL
+    } else {
+        level
+    };
     zstd::bulk::compress(&plain, level).map_err(|e| SyncError::Malformed(e.to_string()))
 }
 

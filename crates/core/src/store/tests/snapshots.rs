@@ -37,7 +37,11 @@ fn whole(id: Uuid, doc: &mut AutoCommit) -> DocSnapshot {
 fn a_snapshot_of_a_record_the_tablet_lacks_is_loaded_with_its_rows() {
     let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
     let (id, mut doc, snapshot) = edited_elsewhere("Trường TH Đăk Pék");
-    assert_eq!(s.apply_pulled(&[snapshot.clone()], &[], 5).unwrap(), 1);
+    assert_eq!(
+        s.apply_pulled(std::slice::from_ref(&snapshot), &[], 5)
+            .unwrap(),
+        1
+    );
     assert_eq!(session_ids(&s), vec![id]);
     let read: SessionInput = s.record(id).unwrap();
     assert_eq!(read.attendees, 130);
