@@ -5,7 +5,6 @@
 //! records holds. Run against the hub on SQLite and on PostgreSQL (when
 //! `PCMT_TEST_PG` is set).
 
-use pcmt_core::sync::wire::{self, PullRequest, PullResponse, PushAck, PushRequest};
 use pcmt_core::sync::{run_sync, Request, Response, SyncError, Transport};
 use pcmt_core::{Author, Store};
 use pcmt_hub::testing::TestDatabase;
@@ -26,7 +25,7 @@ struct Seen {
 }
 
 /// Carries requests to an in-process hub through the real wire encoding
-/// (a pull's answer packed as the hub's route packs it), asking for small
+/// (`pcmt_hub::testing::deliver`), asking for small
 /// batches so a first sync takes several, and cut after `cut_after`
 /// exchanges if set.
 struct Link<'s> {
@@ -44,27 +43,17 @@ impl Transport for Link<'_> {
             return Err(SyncError::Unreachable("the link was cut".into()));
         }
         self.exchanges += 1;
-        let refused = |e: pcmt_hub::HubError| SyncError::Refused {
-            status: 400,
-            message: e.to_string(),
-        };
-        Ok(match request {
-            Request::Push(p) => {
-                let p: PushRequest = wire::decode(&wire::encode(p)?)?;
-                let ack = self.hub.push(&self.scope, &p).map_err(refused)?;
-                Response::Push(wire::decode::<PushAck>(&wire::encode(&ack)?)?)
-            }
-            Request::Pull(p) => {
-                let mut p: PullRequest = wire::decode(&wire::encode(p)?)?;
-                p.max_bytes = self.max_bytes;
-                let batch = self.hub.pull(&self.scope, &p).map_err(refused)?;
-                let batch: PullResponse = wire::decode(&wire::encode_packed(&batch)?)?;
-                self.seen.pulls.push((p.cursor, batch.cursor));
-                self.seen.snapshots += batch.snapshots.len();
-                self.seen.changes += batch.docs.iter().map(|d| d.changes.len()).sum::<usize>();
-                Response::Pull(batch)
-            }
-        })
+        let mut request = request.clone();
+        if let Request::Pull(p) = &mut request {
+            p.max_bytes = self.max_bytes;
+        }
+        let answer = pcmt_hub::testing::deliver(&*self.hub, &self.scope, &request)?;
+        if let (Request::Pull(p), Response::Pull(batch)) = (&request, &answer) {
+            self.seen.pulls.push((p.cursor, batch.cursor));
+            self.seen.snapshots += batch.snapshots.len();
+            self.seen.changes += batch.docs.iter().map(|d| d.changes.len()).sum::<usize>();
+        }
+        Ok(answer)
     }
 }
 
