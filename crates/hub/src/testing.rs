@@ -116,23 +116,6 @@ pub fn unreadable_session_doc(commune: &str) -> (Uuid, AutoCommit) {
     (id, doc)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_test_database_url_keeps_the_server_and_options() {
-        assert_eq!(
-            with_database("postgres://u@127.0.0.1:5433/pcmt", "t1"),
-            "postgres://u@127.0.0.1:5433/t1"
-        );
-        assert_eq!(
-            with_database("postgres://u@h:1?sslmode=disable", "t1"),
-            "postgres://u@h:1/t1?sslmode=disable"
-        );
-    }
-}
-
 /// Carries one request of a tablet's sync to `hub` in process, through the
 /// wire encoding both ways as the routes do (a pull's answer, and an
 /// acknowledgement that carries one, packed as the hub packs them): what a
@@ -160,4 +143,21 @@ pub fn deliver(
             Response::Pull(wire::decode::<PullResponse>(&wire::encode_packed(&batch)?)?)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_database_url_keeps_the_server_and_options() {
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5433/pcmt", "t1"),
+            "postgres://u@127.0.0.1:5433/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:1?sslmode=disable", "t1"),
+            "postgres://u@h:1/t1?sslmode=disable"
+        );
+    }
 }
