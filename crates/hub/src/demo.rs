@@ -66,6 +66,7 @@ impl Batch {
             protocol: PROTOCOL_VERSION,
             device: Uuid::nil(),
             docs: self.docs,
+            pull: None,
         }
     }
 

@@ -416,6 +416,7 @@ fn tablet_pushes_a_session(hub: &dyn HubStorage, commune: &str, officer: &str) -
                 &mut doc,
                 &[],
             )],
+            pull: None,
         },
     )
     .unwrap();

@@ -621,4 +621,5 @@ fn every_file_backed_store_opens_durable() {
     assert_eq!(durability(&converted), want, "encrypted in place");
 }
 
+mod snapshots;
 mod unreadable;

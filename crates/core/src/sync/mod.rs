@@ -8,7 +8,10 @@
 //! A run pushes first (documents with local changes, in batches, each
 //! acknowledged by the hub before it is marked as held there), then pulls the
 //! hub's change feed from the device's cursor until the hub says there is no
-//! more. A cut at any point loses nothing: unacknowledged pushes stay dirty
+//! more (the last push asks for the first pull, answered with its
+//! acknowledgement, so a small sync is one round trip; a record the device
+//! has never been sent may come whole, as a snapshot). A cut at any point
+//! loses nothing: unacknowledged pushes stay dirty
 //! and are sent again; the pull cursor moves in the same transaction as the
 //! changes it covers.
 //!

@@ -71,6 +71,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         4,
         include_str!("../../../../migrations/hub-pg/0004_audit.sql"),
     ),
+    (
+        5,
+        include_str!("../../../../migrations/hub-pg/0005_changes_by_document.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.

@@ -13,7 +13,7 @@ use crate::storage::{Backend, WriteTx};
 use pcmt_core::report::ReportSource;
 use r2d2_postgres::postgres::{Client, IsolationLevel, Row};
 
-/// A feed row selected as (seq, doc_id, kind, commune, bytes).
+/// A feed row selected as (seq, doc_id, kind, commune, bytes, snapshot).
 fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
     Ok(FeedRow {
         seq: r.try_get(0)?,
@@ -21,6 +21,7 @@ fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
         kind: r.try_get(2)?,
         commune: r.try_get(3)?,
         bytes: r.try_get(4)?,
+        snapshot: r.try_get(5)?,
     })
 }
 
@@ -55,14 +56,19 @@ impl Backend for Pg {
         communes: &[String],
         except: &str,
         limit: i64,
+        snapshots: bool,
     ) -> Result<Vec<FeedRow>, HubError> {
         self.read(|c| {
+            // As on SQLite: the snapshot in the same statement as the rows.
             c.query(
-                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes,
+                   CASE WHEN $5 AND d.commune = ANY($2)
+                     AND NOT EXISTS (SELECT 1 FROM changes e WHERE e.doc_id = c.doc_id AND e.seq < c.seq)
+                   THEN d.bytes END
                  FROM changes c JOIN documents d ON d.id = c.doc_id
                  WHERE c.seq > $1 AND c.commune = ANY($2) AND c.origin IS DISTINCT FROM $4
                  ORDER BY c.seq LIMIT $3",
-                &[&after, &communes, &limit, &except],
+                &[&after, &communes, &limit, &except, &snapshots],
             )?
             .iter()
             .map(feed_row)
@@ -73,7 +79,7 @@ impl Backend for Pg {
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
         self.read(|c| {
             c.query(
-                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes, NULL::bytea FROM changes c JOIN documents d ON d.id = c.doc_id
                  WHERE c.seq > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.seq LIMIT $3",
                 &[&after, &except, &limit],
             )?
