@@ -25,6 +25,9 @@ pub const OUT_ENV: &str = "PCMT_E2E_OUT";
 /// chromedriver to use (default: `chromedriver` on PATH).
 pub const CHROMEDRIVER_ENV: &str = "PCMT_E2E_CHROMEDRIVER";
 
+/// The app's shortened auto-sync intervals, for a test that waits for it.
+pub use pcmt_core::sync::schedule::TEST_INTERVALS_ENV as TEST_SYNC_INTERVALS;
+
 /// How long a screen may take to show what the test waits for.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -88,6 +91,17 @@ impl HubProcess {
         ])
     }
 
+    /// Whether the hub's store holds changes of record `id`, read from its
+    /// database beside the running hub.
+    pub fn holds(&self, id: uuid::Uuid) -> bool {
+        use pcmt_hub::HubStorage;
+        let store = pcmt_hub::HubStore::open(&self.db).expect("the hub's database opens");
+        let (docs, _) = store
+            .changes_after(0, 64 << 20)
+            .expect("the hub's own changes");
+        docs.iter().any(|d| d.id == id)
+    }
+
     /// The office withdraws a tablet (`pcmt-hub --revoke`).
     pub fn revoke(&self, device: &str) {
         self.office_tool(&["--revoke", device]);
@@ -116,8 +130,19 @@ impl HubProcess {
 
     /// The demo hub with more of the binary's flags (e.g. `--demo-office`).
     pub fn start_with(dir: &Path, flags: &[&str]) -> Self {
+        Self::spawn(dir, "127.0.0.1:0", flags)
+    }
+
+    /// The hub of `dir` started again at the address it had (`url`), with
+    /// its database as it was: a district server back after an outage.
+    pub fn start_again(dir: &Path, url: &str) -> Self {
+        let address = url.strip_prefix("http://").unwrap_or(url);
+        Self::spawn(dir, address, &[])
+    }
+
+    fn spawn(dir: &Path, listen: &str, flags: &[&str]) -> Self {
         let mut child = Command::new(env_path(HUB_ENV))
-            .args(["--demo", "--listen", "127.0.0.1:0", "--db"])
+            .args(["--demo", "--listen", listen, "--db"])
             .arg(dir.join("hub.db"))
             .args(flags)
             .stdout(Stdio::piped())
@@ -166,6 +191,17 @@ impl AppWindow {
     /// Starts the app with its store in `data_dir`, syncing with `hub_url`
     /// and enrolling with `code` at its first sync.
     pub async fn start(data_dir: &Path, hub_url: &str, code: &str) -> Self {
+        Self::start_with_env(data_dir, hub_url, code, &[]).await
+    }
+
+    /// As [`AppWindow::start`], with more of the app's environment (e.g.
+    /// the auto-sync's shortened test intervals).
+    pub async fn start_with_env(
+        data_dir: &Path,
+        hub_url: &str,
+        code: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let (port, native_port) = (free_port(), free_port());
         let driver = driver_command("tauri-driver")
             .args([
@@ -174,6 +210,7 @@ impl AppWindow {
                 "--native-port",
                 &native_port.to_string(),
             ])
+            .envs(env.iter().copied())
             .env("PCMT_DATA_DIR", data_dir)
             .env("PCMT_EXPORT_DIR", data_dir.join("exports"))
             .env("PCMT_HUB_URL", hub_url)

@@ -183,6 +183,7 @@ impl TestDevice {
                 doc,
                 heads,
             )],
+            pull: None,
         });
         let mut link = HttpTransport::new(hub_url).expect("an HTTP client");
         match link

@@ -67,6 +67,7 @@ fn a_pushed_bomb_is_refused_within_bounded_memory(hub: TestHub) {
             protocol: PROTOCOL_VERSION,
             device: me,
             docs: vec![doc_of(bomb)],
+            pull: None,
         })
         .unwrap();
         let answer = client
@@ -107,6 +108,7 @@ impl Transport for Relaying {
                 docs: self.docs.clone(),
                 cursor: 1,
                 more: false,
+                snapshots: Vec::new(),
             })),
         }
     }

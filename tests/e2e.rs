@@ -7,7 +7,7 @@
 use chrono::{Days, Local, NaiveDate};
 use pcmt_model::api::ListFilter;
 use pcmt_model::GeoPoint;
-use sotay_pcmt::e2e::{AppWindow, HubProcess, PIN};
+use sotay_pcmt::e2e::{AppWindow, HubProcess, PIN, TEST_SYNC_INTERVALS};
 use sotay_pcmt::TestDevice;
 use std::path::Path;
 
@@ -23,9 +23,14 @@ fn dmy(d: NaiveDate) -> String {
 
 /// A hub with the demo district and a tablet set up by its officer.
 async fn officer(dir: &Path) -> (HubProcess, AppWindow) {
+    officer_with(dir, &[]).await
+}
+
+/// As [`officer`], the app started with more of its environment.
+async fn officer_with(dir: &Path, env: &[(&str, &str)]) -> (HubProcess, AppWindow) {
     let hub = HubProcess::start(dir);
     let code = hub.issue_code(&DISTRICT);
-    let app = AppWindow::start(&dir.join("tablet"), &hub.url, &code).await;
+    let app = AppWindow::start_with_env(&dir.join("tablet"), &hub.url, &code, env).await;
     app.set_pin().await;
     app.set_up("A Lưu", "Công an xã Đăk Pék").await;
     // The first start tries to enrol at once; wait for its outcome.
@@ -48,6 +53,20 @@ fn sync_other(hub: &HubProcess, other: &TestDevice) {
     tokio::task::block_in_place(|| {
         pcmt_core::http::sync_with_hub(&other.store, &hub.url, None).unwrap();
     });
+}
+
+/// A sweep of Xã Xốp with no findings, saved; back on the list of sweeps.
+async fn sweep_with_no_findings(app: &AppWindow) {
+    app.click("#nav-surveys").await;
+    app.click("#new-survey").await;
+    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék")
+        .await;
+    app.choose("#commune", "62-610-23290").await;
+    app.wait_for_text("#save", "Lưu: không phát hiện").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "không phát hiện").await;
+    app.css("#no-findings").await;
+    app.click("#nav-surveys").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -361,16 +380,7 @@ async fn a_survey_with_a_walked_boundary_and_one_with_no_findings() {
     app.screens("19-survey-detail").await;
 
     // A sweep with no findings is a record too: it proves coverage.
-    app.click("#nav-surveys").await;
-    app.click("#new-survey").await;
-    app.type_into("#team", "Tổ công tác Công an xã Đăk Pék")
-        .await;
-    app.choose("#commune", "62-610-23290").await;
-    app.wait_for_text("#save", "Lưu: không phát hiện").await;
-    app.click("#save").await;
-    app.wait_for_text("#notice", "không phát hiện").await;
-    app.css("#no-findings").await;
-    app.click("#nav-surveys").await;
+    sweep_with_no_findings(&app).await;
     let list = app.wait_for_text("#survey-list", "Không phát hiện").await;
     assert!(list.contains("1 điểm, 800 cây"), "{list}");
     app.screens("20-survey-list").await;
@@ -477,6 +487,83 @@ async fn two_tablets_edit_one_session_and_the_officer_settles_the_conflict() {
         s.session(market.id).unwrap().venue_name,
         "Chợ trung tâm xã Đăk Pék (khu B)"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn two_tablets_each_add_a_site_to_a_one_site_survey_and_the_app_shows_three() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, app) = officer(dir.path()).await;
+    app.fake_gps().await;
+    // Y Hoa records a sweep with one site; both tablets have it.
+    let other = other_tablet(&hub, "Y Hoa", &DISTRICT);
+    let mut survey = pcmt_model::fixtures::survey_with_site();
+    survey.date = today() - Days::new(2);
+    survey.sites[0].action.date = survey.date;
+    let id = other
+        .store()
+        .create_survey(&survey, &other.author, today())
+        .unwrap()
+        .id;
+    sync_other(&hub, &other);
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+
+    // Apart, each adds a site: Y Hoa a cannabis patch, A Lưu on the form.
+    {
+        let mut s = other.store();
+        let mut input: pcmt_model::SurveyInput = s.record(id).unwrap();
+        let mut cannabis = input.sites[0].clone();
+        cannabis.id = uuid::Uuid::nil();
+        cannabis.species = pcmt_model::PlantSpecies::Cannabis;
+        cannabis.plant_count = 40;
+        cannabis.polygon = None;
+        input.sites.push(cannabis);
+        s.update_survey(id, &input, &other.author, today()).unwrap();
+    }
+    sync_other(&hub, &other);
+
+    app.click("#nav-surveys").await;
+    app.click(&format!("li[data-id='{id}'] .row-button")).await;
+    app.click("#edit").await;
+    app.click("#add-site").await;
+    app.click("#locate-1").await;
+    app.type_into("#plant_count-1", "300").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "Đã lưu đợt rà soát").await;
+    app.wait_for_text("#site-1", "300").await;
+
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    let third = app.wait_for_text("#site-2", "Điểm 3").await;
+    let all = [
+        app.css("#site-0").await.text().await.unwrap(),
+        app.css("#site-1").await.text().await.unwrap(),
+        third,
+    ]
+    .join("\n");
+    for plants in [
+        "1200 Cây thuốc phiện",
+        "40 Cây cần sa",
+        "300 Cây thuốc phiện",
+    ] {
+        assert!(all.contains(plants), "{plants} in {all}");
+    }
+    assert_eq!(
+        app.texts("#conflicts").await,
+        Vec::<String>::new(),
+        "nothing to settle"
+    );
+    app.screens("50-survey-three-merged-sites").await;
+    // The third site is below the fold: the whole page too.
+    app.full_page_screenshot("51-survey-three-merged-sites-whole-page")
+        .await;
+    app.close().await;
+
+    sync_other(&hub, &other);
+    let on_other: pcmt_model::SurveyInput = other.store().record(id).unwrap();
+    assert_eq!(on_other.sites.len(), 3);
+    assert_eq!(other.store().conflicts(id).unwrap(), vec![]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -693,5 +780,65 @@ async fn a_record_this_version_cannot_show_is_listed_until_a_correction_shows_it
     assert!(app.texts("#unreadable").await.is_empty(), "no list left");
     app.click("#nav-sessions").await;
     app.wait_for_text("#session-list", "Chợ Đăk Glei").await;
+    app.close().await;
+}
+
+/// The tablet syncs by itself. With the hub down, a record saved waits and
+/// the frame says the tablet is offline and when it tries again; the hub
+/// back, the record reaches it with nobody pressing Sync, and the frame
+/// says when the tablet last synced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_record_saved_while_the_hub_is_down_reaches_it_without_a_click() {
+    let dir = tempfile::tempdir().unwrap();
+    // Seconds instead of the officer's minutes (1 after a save, back-off up
+    // to 15), for this test only; the frame states the intervals in force.
+    let intervals = "idle=600,after_save=2,backoff_max=3";
+    let (hub, app) = officer_with(dir.path(), &[(TEST_SYNC_INTERVALS, intervals)]).await;
+    app.wait_for_text("#sync-last", "Đồng bộ gần nhất:").await;
+    app.wait_for_text("#sync-state", "Tự đồng bộ sau").await;
+    let url = hub.url.clone();
+    drop(hub);
+
+    // A sweep with no findings, saved while the hub is down.
+    sweep_with_no_findings(&app).await;
+    let survey = app
+        .css("#survey-list li.survey")
+        .await
+        .attr("data-id")
+        .await
+        .unwrap()
+        .and_then(|id| id.parse::<uuid::Uuid>().ok())
+        .expect("the survey's id in the list");
+    app.wait_for_text("#unsynced", "1").await;
+    let offline = app.wait_for_text("#sync-state", "Ngoại tuyến").await;
+    assert!(offline.contains("thử lại sau"), "{offline}");
+    app.screens("40-autosync-offline").await;
+    let offline = app.wait_for_text("#sync-state", "Ngoại tuyến").await;
+    assert!(offline.contains("thử lại sau"), "still offline: {offline}");
+
+    // The hub is back at its address; nobody touches the tablet.
+    let back = std::time::Instant::now();
+    let hub = HubProcess::start_again(dir.path(), &url);
+    let deadline = back + sotay_pcmt::e2e::PATIENCE;
+    let held = loop {
+        let held = tokio::task::block_in_place(|| hub.holds(survey));
+        if held || std::time::Instant::now() > deadline {
+            break held;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    assert!(held, "the survey never reached the hub's store");
+    // For whoever compares it with the wait the frame stated (backoff_max).
+    eprintln!(
+        "the survey reached the hub {:.1} s after it was started again",
+        back.elapsed().as_secs_f64()
+    );
+    app.wait_until_gone("#sync-state", "Ngoại tuyến").await;
+    app.wait_for_text("#sync-state", "Tự đồng bộ sau").await;
+    app.wait_until_gone("#unsynced", "1").await;
+    app.click("#nav-surveys").await;
+    app.wait_until_gone("#survey-list", "Chưa đồng bộ").await;
+    app.screens("41-autosync-back").await;
     app.close().await;
 }

@@ -159,6 +159,7 @@ fn the_district_takes_from_the_province_only_the_communes_it_serves(district: Te
                     &mut doc,
                     &[],
                 )],
+                pull: None,
             },
         )
         .unwrap();

@@ -8,7 +8,6 @@
 
 use automerge::ChangeHash;
 use chrono::NaiveDate;
-use pcmt_core::sync::wire::{self, PullRequest, PullResponse, PushAck, PushRequest};
 use pcmt_core::sync::{run_sync, Request, Response, SyncError, Transport};
 use pcmt_core::{Author, Store};
 use pcmt_hub::testing::{TestDatabase, TEST_PG_ENV};
@@ -67,23 +66,7 @@ struct BadNetwork<'l> {
 
 impl BadNetwork<'_> {
     fn deliver(&self, request: &Request) -> Result<Response, SyncError> {
-        let hub = &self.hub;
-        let refused = |e: pcmt_hub::HubError| SyncError::Refused {
-            status: 400,
-            message: e.to_string(),
-        };
-        Ok(match request {
-            Request::Push(p) => {
-                let p: PushRequest = wire::decode(&wire::encode(p)?)?;
-                let ack = hub.push(&self.scope, &p).map_err(refused)?;
-                Response::Push(wire::decode::<PushAck>(&wire::encode(&ack)?)?)
-            }
-            Request::Pull(p) => {
-                let p: PullRequest = wire::decode(&wire::encode(p)?)?;
-                let batch = hub.pull(&self.scope, &p).map_err(refused)?;
-                Response::Pull(wire::decode::<PullResponse>(&wire::encode(&batch)?)?)
-            }
-        })
+        pcmt_hub::testing::deliver(&*self.hub, &self.scope, request)
     }
 }
 

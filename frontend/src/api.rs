@@ -3,7 +3,7 @@
 
 use pcmt_model::api::{
     AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, KeptRecord,
-    ListFilter, LockState, PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
+    ListFilter, LockState, PersonRow, Settings, SetupInput, SurveyRow, SyncReport, SyncStatus,
 };
 use pcmt_model::report::{ExportDone, ExportEntry, ExportFormat, Period, Report};
 use pcmt_model::{CheckInInput, Lang, PersonInput, SessionInput, SessionRow, SurveyInput};
@@ -275,19 +275,34 @@ pub async fn sync_now() -> Result<SyncReport, CommandError> {
     call("sync_now", &NoArgs {}).await
 }
 
+/// Last sync, next try and how the last try ended.
+pub async fn sync_status() -> Result<SyncStatus, CommandError> {
+    call("sync_status", &NoArgs {}).await
+}
+
 /// Calls `on_progress` with the running totals of every sync, for as long
 /// as the window lives.
 pub fn on_sync_progress(on_progress: yew::Callback<SyncReport>) {
+    on_event("sync-progress", on_progress);
+}
+
+/// Calls `on_status` whenever the shell's syncing changes (a sync started
+/// or ended, by the button or by itself, or the next try moved).
+pub fn on_sync_status(on_status: yew::Callback<SyncStatus>) {
+    on_event("sync-status", on_status);
+}
+
+fn on_event<T: DeserializeOwned + 'static>(name: &'static str, on: yew::Callback<T>) {
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
         let payload =
             js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
-        if let Ok(report) = serde_wasm_bindgen::from_value::<SyncReport>(payload) {
-            on_progress.emit(report);
+        if let Ok(value) = serde_wasm_bindgen::from_value::<T>(payload) {
+            on.emit(value);
         }
     });
     wasm_bindgen_futures::spawn_local(async move {
         // The listener lives as long as the window: the closure is kept alive on purpose.
-        if listen("sync-progress", &handler).await.is_ok() {
+        if listen(name, &handler).await.is_ok() {
             handler.forget();
         }
     });

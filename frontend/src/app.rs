@@ -1,6 +1,7 @@
 //! The frame: first start until the tablet is set up, then the navigation
 //! (a rail on the left in landscape, a tab bar at the bottom in portrait),
-//! the sync button with its progress, notices, and the current screen.
+//! the sync button with its progress, how syncing stands (the tablet syncs
+//! by itself: last sync, next try, offline), notices, and the current screen.
 
 use crate::api;
 use crate::screens::{
@@ -11,7 +12,7 @@ use crate::screens::{
     surveys::Surveys, today::Today,
 };
 use crate::ui;
-use pcmt_model::api::{AppInfo, CommandError, LockState, SyncReport};
+use pcmt_model::api::{AppInfo, CommandError, LockState, SyncReport, SyncStatus, TryOutcome};
 use pcmt_model::{Lang, OrgTree};
 use std::rc::Rc;
 use uuid::Uuid;
@@ -147,6 +148,7 @@ pub fn App() -> Html {
     let notice = use_state(|| None::<Notice>);
     let syncing = use_state(|| false);
     let progress = use_state(|| None::<SyncReport>);
+    let sync_status = use_state_eq(|| None::<SyncStatus>);
     let generation = use_reducer(|| Generation(0));
     let load_error = use_state(|| None::<CommandError>);
     // None until the shell said whether a PIN is set and the store is open.
@@ -167,14 +169,14 @@ pub fn App() -> Html {
 
     let refresh = {
         let (info, lang, load_error) = (info.clone(), lang.clone(), load_error.clone());
-        let show_locked = show_locked.clone();
+        let (show_locked, sync_status) = (show_locked.clone(), sync_status.clone());
         let generation = generation.dispatcher();
         Callback::from(move |_: ()| {
             // Whatever changed (a save, a sync, a settled conflict), every
             // screen reads its data again.
             generation.dispatch(());
             let (info, lang, load_error) = (info.clone(), lang.clone(), load_error.clone());
-            let show_locked = show_locked.clone();
+            let (show_locked, sync_status) = (show_locked.clone(), sync_status.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api::app_info().await {
                     Ok(i) => {
@@ -186,17 +188,22 @@ pub fn App() -> Html {
                     Err(e) if e.locked => show_locked.emit(()),
                     Err(e) => load_error.set(Some(e)),
                 }
+                if let Ok(s) = api::sync_status().await {
+                    sync_status.set(Some(s));
+                }
             });
         })
     };
     {
-        let (refresh, progress, lock, show_locked) = (
+        let (refresh, progress, lock, show_locked, sync_status) = (
             refresh.clone(),
             progress.clone(),
             lock.clone(),
             show_locked.clone(),
+            sync_status.clone(),
         );
         use_effect_with((), move |_| {
+            let refresh_after = refresh.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match api::lock_state().await {
                     Ok(s) => {
@@ -216,6 +223,16 @@ pub fn App() -> Html {
                 }
             });
             api::on_sync_progress(Callback::from(move |r| progress.set(Some(r))));
+            // A sync the tablet ran by itself that moved records: the screens
+            // (and the count of unsent records) read their data again.
+            let was_running = std::cell::Cell::new(false);
+            api::on_sync_status(Callback::from(move |s: SyncStatus| {
+                let ended = was_running.replace(s.running) && !s.running;
+                if ended && s.last_try == Some(TryOutcome::Synced) && s.moved > 0 {
+                    refresh_after.emit(());
+                }
+                sync_status.set(Some(s));
+            }));
             // The shell locks after the idle time; asking every 15 s puts the
             // PIN screen up even when nobody touches the tablet.
             every(15_000, move || show_locked.emit(()));
@@ -446,6 +463,9 @@ pub fn App() -> Html {
                         <span class="subtitle">{ format!("{} · {}", current.settings.officer, current.settings.unit) }</span>
                     </div>
                     <div class="actions">
+                        if current.enrolled {
+                            <SyncLine lang={l} status={(*sync_status).clone()} />
+                        }
                         <button id="lock-now" class="secondary" onclick={lock_now}>{ l.pick("Khóa", "Lock") }</button>
                         <button id="lang" class="secondary" onclick={toggle_lang}>{ l.pick("English", "Tiếng Việt") }</button>
                         <button id="sync" class="primary" onclick={on_sync} disabled={*syncing}>
@@ -477,18 +497,125 @@ pub fn App() -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+struct SyncLineProps {
+    lang: Lang,
+    status: Option<SyncStatus>,
+}
+
+/// How syncing stands, beside the button: during a sync "Đang đồng bộ…";
+/// otherwise offline or not, when the tablet tries next, and when a sync
+/// last went through. Its own clock ticks every second, so only this line
+/// is drawn again as the wait counts down.
+#[function_component]
+fn SyncLine(props: &SyncLineProps) -> Html {
+    let now = use_state_eq(now_s);
+    {
+        let now = now.clone();
+        use_effect_with((), move |_| {
+            let timer = Timer::every(1_000, move || now.set(now_s()));
+            move || drop(timer)
+        });
+    }
+    let Some(status) = &props.status else {
+        return html! {};
+    };
+    let l = props.lang;
+    let wait = status.next_try.map(|at| in_words(l, at - *now));
+    let trouble = match status.last_try {
+        Some(TryOutcome::Offline) => Some(l.pick("Ngoại tuyến", "Offline")),
+        Some(TryOutcome::Failed) => Some(l.pick("Chưa đồng bộ được", "Sync failed")),
+        _ => None,
+    };
+    let (state, class) = match (status.running, trouble, wait) {
+        (true, ..) => (l.pick("Đang đồng bộ…", "Syncing…").to_string(), "running"),
+        (false, Some(t), Some(w)) => (
+            format!("{t} · {} {w}", l.pick("thử lại sau", "retrying in")),
+            "offline",
+        ),
+        (false, Some(t), None) => (t.to_string(), "offline"),
+        (false, None, Some(w)) => (
+            format!("{} {w}", l.pick("Tự đồng bộ sau", "Next sync in")),
+            "",
+        ),
+        (false, None, None) => (String::new(), ""),
+    };
+    let last = match status.last_sync {
+        Some(at) => format!(
+            "{}\u{a0}{}",
+            l.pick("Đồng bộ gần nhất:", "Last sync:"),
+            clock(at)
+        ),
+        None => l.pick("Chưa đồng bộ lần nào", "Never synced").to_string(),
+    };
+    html! {
+        <p id="sync-status" class={classes!("sync-status", class)} role="status">
+            <span id="sync-state">{ state }</span>
+            <span id="sync-last">{ last }</span>
+        </p>
+    }
+}
+
+fn now_s() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// A wait as the officer reads it: minutes, rounded up, or seconds when
+/// under one (only shortened test intervals show those).
+fn in_words(l: Lang, seconds: i64) -> String {
+    match seconds {
+        s if s <= 0 => l.pick("giây lát", "a moment").into(),
+        // No-break spaces: a narrow bar wraps between phrases, not inside one.
+        s if s < 60 => format!("{s}\u{a0}{}", l.pick("giây", "s")),
+        s => format!("{}\u{a0}{}", (s + 59) / 60, l.pick("phút", "min")),
+    }
+}
+
+/// HH:MM today, dd/mm HH:MM before.
+fn clock(epoch_secs: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_secs as f64 * 1000.0));
+    let today = js_sys::Date::new_0();
+    let time = format!("{:02}:{:02}", d.get_hours(), d.get_minutes());
+    if d.to_date_string() == today.to_date_string() {
+        time
+    } else {
+        format!("{:02}/{:02}\u{a0}{time}", d.get_date(), d.get_month() + 1)
+    }
+}
+
+/// A browser interval, cleared when dropped.
+struct Timer {
+    id: Option<i32>,
+    _tick: wasm_bindgen::closure::Closure<dyn Fn()>,
+}
+
+impl Timer {
+    fn every(ms: i32, tick: impl Fn() + 'static) -> Self {
+        use wasm_bindgen::JsCast;
+        let tick = wasm_bindgen::closure::Closure::<dyn Fn()>::new(tick);
+        let id = web_sys::window().and_then(|w| {
+            w.set_interval_with_callback_and_timeout_and_arguments_0(
+                tick.as_ref().unchecked_ref(),
+                ms,
+            )
+            .ok()
+        });
+        Self { id, _tick: tick }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let (Some(w), Some(id)) = (web_sys::window(), self.id) {
+            w.clear_interval_with_handle(id);
+        }
+    }
+}
+
 /// Runs `tick` every `ms` milliseconds for the life of the page (the frame
 /// never goes away, so neither does its timer).
 fn every(ms: i32, tick: impl Fn() + 'static) {
-    use wasm_bindgen::JsCast;
-    let tick = wasm_bindgen::closure::Closure::<dyn Fn()>::new(tick);
-    if let Some(w) = web_sys::window() {
-        let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(
-            tick.as_ref().unchecked_ref(),
-            ms,
-        );
-    }
-    tick.forget();
+    std::mem::forget(Timer::every(ms, tick));
 }
 
 /// Line icons as SVG paths: drawn by the app itself, so no tablet shows an

@@ -2,6 +2,7 @@
 //! exposes the core to the Yew screens as commands. No business logic lives
 //! here: a command translates, calls the core, and translates back.
 
+mod autosync;
 mod commands;
 mod state;
 
@@ -13,6 +14,7 @@ pub fn run() {
         .setup(|app| {
             let state = state::AppState::open(app.handle())?;
             app.manage(state);
+            autosync::start(app.handle().clone())?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -52,6 +54,7 @@ pub fn run() {
             commands::reports::export_report,
             commands::reports::export_log,
             commands::sync::sync_now,
+            commands::sync::sync_status,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

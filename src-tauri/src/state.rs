@@ -2,6 +2,7 @@
 //! that guards its key, the idle-lock rule, and the environment's defaults
 //! for the first-start screen.
 
+use crate::autosync::Syncing;
 use pcmt_core::shared::{SharedStore, StoreAccess};
 use pcmt_core::vault::{IdleLock, Vault};
 use pcmt_core::{Author, CoreError, Store};
@@ -38,6 +39,8 @@ pub struct AppState {
     /// Where report files go: `PCMT_EXPORT_DIR`, else the Downloads folder
     /// (where an office clerk looks), else `exports` beside the store.
     pub export_dir: PathBuf,
+    /// When the tablet syncs by itself, and the one sync at a time.
+    pub syncing: Syncing,
 }
 
 #[derive(Clone)]
@@ -84,6 +87,7 @@ impl AppState {
                 code: env("PCMT_ENROL_CODE").unwrap_or_default(),
             },
             export_dir,
+            syncing: Syncing::from_env()?,
         })
     }
 
@@ -114,6 +118,7 @@ impl AppState {
 
     pub fn lock(&self) {
         *self.store.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.syncing.nudge();
     }
 
     pub fn lock_state(&self) -> LockState {
@@ -195,6 +200,7 @@ impl AppState {
         }
         *self.store.lock().unwrap_or_else(|p| p.into_inner()) = Some(store);
         self.lock_after(minutes);
+        self.syncing.nudge();
         Ok(())
     }
 
@@ -213,7 +219,13 @@ impl AppState {
 
     /// Settings to show: saved ones, or the defaults for a fresh tablet.
     pub fn settings_or_defaults(&self) -> Result<Settings, CoreError> {
-        Ok(self.store()?.settings()?.unwrap_or_else(|| Settings {
+        self.settings_of(&*self.store()?)
+    }
+
+    /// As [`AppState::settings_or_defaults`], from a store already held
+    /// (and without counting as the officer's activity).
+    pub fn settings_of(&self, store: &Store) -> Result<Settings, CoreError> {
+        Ok(store.settings()?.unwrap_or_else(|| Settings {
             lang: *self.lang.lock().unwrap_or_else(|p| p.into_inner()),
             officer: self.defaults.officer.clone(),
             unit: String::new(),

@@ -28,6 +28,7 @@ pub fn all(with_e2e: bool) -> Result<()> {
         &[],
         &["--version"],
     )?;
+    npm_tool("binaryen", versions::BINARYEN, "wasm-opt")?;
     if with_e2e {
         cargo_tool(
             "tauri-driver",
@@ -46,8 +47,11 @@ fn is_root() -> bool {
 }
 
 fn debian_packages() -> Result<()> {
-    let missing: Vec<&str> = versions::DEBIAN_PACKAGES
+    let npm_missing = output(cmd("npm").arg("--version")).is_none();
+    let wanted = versions::DEBIAN_PACKAGES
         .iter()
+        .chain(versions::NPM_PACKAGES.iter().filter(|_| npm_missing));
+    let missing: Vec<&str> = wanted
         .copied()
         .filter(|p| {
             output(cmd("dpkg-query").args(["-W", "-f=${Status}", p]))
@@ -98,13 +102,60 @@ pub fn wasm_bindgen_version() -> Result<String> {
     Err("Cargo.lock has no wasm-bindgen entry".into())
 }
 
+/// Whether the tools folder's `bin` was installed at `version` and still runs.
+fn tool_is_current(bin: &str, version: &str, probe: &[&str]) -> bool {
+    let path = proc::tools_dir().join("bin").join(bin);
+    let have = std::fs::read_to_string(stamp(bin)).unwrap_or_default();
+    path.exists() && have.trim() == version && output(cmd(&path).args(probe)).is_some()
+}
+
+fn stamp(bin: &str) -> std::path::PathBuf {
+    proc::tools_dir().join(format!("{bin}.version"))
+}
+
+fn write_stamp(bin: &str, version: &str) -> Result<()> {
+    let stamp = stamp(bin);
+    std::fs::write(&stamp, version).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
+
+/// Installs the npm `package` at `version` into the tools folder and links
+/// its `bin` into the tools' `bin`, unless that already reports the version.
+/// npm fetches from the npm registry only (a package, not a release binary
+/// from elsewhere).
+fn npm_tool(package: &str, version: &str, bin: &str) -> Result<()> {
+    if tool_is_current(bin, version, &["--version"]) {
+        return Ok(());
+    }
+    println!("installing {package} {version} from the npm registry (once)");
+    let prefix = proc::tools_dir().join("npm");
+    run(cmd("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--save-exact",
+            "--prefix",
+        ])
+        .arg(&prefix)
+        .arg(format!("{package}@{version}")))?;
+    let target = prefix.join("node_modules").join(".bin").join(bin);
+    let link = proc::tools_dir().join("bin").join(bin);
+    std::fs::create_dir_all(proc::tools_dir().join("bin"))
+        .map_err(|e| format!("cannot create the tools folder: {e}"))?;
+    // npm's own links are relative to node_modules/.bin; ours points at the
+    // real file so Node resolves the package's modules from there.
+    let real = std::fs::canonicalize(&target)
+        .map_err(|e| format!("npm installed no {}: {e}", target.display()))?;
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&real, &link)
+        .map_err(|e| format!("cannot link {}: {e}", link.display()))?;
+    write_stamp(bin, version)
+}
+
 /// Installs `krate` at `version` into the tools folder unless `bin` there
 /// already reports that version.
 fn cargo_tool(krate: &str, bin: &str, version: &str, extra: &[&str], probe: &[&str]) -> Result<()> {
-    let path = proc::tools_dir().join("bin").join(bin);
-    let stamp = proc::tools_dir().join(format!("{bin}.version"));
-    let have = std::fs::read_to_string(&stamp).unwrap_or_default();
-    if path.exists() && have.trim() == version && output(cmd(&path).args(probe)).is_some() {
+    if tool_is_current(bin, version, probe) {
         return Ok(());
     }
     println!("building {krate} {version} from crates.io (once; later runs reuse it)");
@@ -126,8 +177,7 @@ fn cargo_tool(krate: &str, bin: &str, version: &str, extra: &[&str], probe: &[&s
         .env("CARGO_PROFILE_RELEASE_LTO", "off")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1"))?;
-    std::fs::write(&stamp, version)
-        .map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
+    write_stamp(bin, version)?;
     println!(
         "{krate} {version} built in {:.0} s",
         started.elapsed().as_secs_f64()

@@ -7,6 +7,10 @@ pub const TRUNK: &str = "0.21.14";
 /// tauri-driver bridges WebDriver to WebKitWebDriver for end-to-end tests.
 pub const TAURI_DRIVER: &str = "2.1.0";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// wasm-opt shrinks the release frontend. The npm package `binaryen` (its
+/// official build for Node) is the registry's way to a current one: Debian's
+/// binaryen (v108) cannot read the wasm rustc 1.95 writes.
+pub const BINARYEN: &str = "132.0.0";
 
 /// Debian packages: Tauri's build and run dependencies, libcrypto's headers
 /// for SQLCipher (rusqlite's `bundled-sqlcipher` builds SQLCipher and links
@@ -33,3 +37,8 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "chromium-driver",
     "postgresql",
 ];
+
+/// Node and npm, installed only when `npm` is not already on PATH (a Node
+/// from another source, e.g. NodeSource, ships its own npm and conflicts
+/// with Debian's).
+pub const NPM_PACKAGES: &[&str] = &["nodejs", "npm"];

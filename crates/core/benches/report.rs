@@ -1,7 +1,9 @@
 //! Report benchmark: the yearly report of a province of 100 communes holding
 //! `PCMT_BENCH_RECORDS` records (default 100,000: sessions, person files,
-//! check-ins and surveys, some with walked sites), plus its map features and
-//! workbook.
+//! check-ins and surveys, some with walked sites, dated over 2025 and 2026),
+//! with every indicator beside the year before, plus its map features and
+//! workbook. The sessions counted in both years are checked against the
+//! generator's own count, and a difference fails the run.
 //!
 //! The records are saved through the normal store commands, once: the
 //! database is kept in the bench folder (`report-<records>-v<N>.db`) and
@@ -10,7 +12,7 @@
 //! Writes `$PCMT_BENCH_DIR/report.json` (default target/bench) with
 //! `records` and `report_s` (median of the timed runs).
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use pcmt_core::{Author, Store};
 use pcmt_model::fixtures::{self, day, span, square};
 use pcmt_model::report::{IndicatorCode, Period};
@@ -24,7 +26,7 @@ use uuid::Uuid;
 
 /// Bump when the generated data changes, so a stale cached database is not
 /// reused.
-const DATA_VERSION: u32 = 2;
+const DATA_VERSION: u32 = 3;
 const DISTRICTS: usize = 10;
 const COMMUNES_PER_DISTRICT: usize = 10;
 const RUNS: usize = 7;
@@ -104,21 +106,55 @@ fn communes(tree: &OrgTree) -> Vec<OrgUnit> {
     tree.communes().cloned().collect()
 }
 
-/// A day of 2026 up to 20 November, spread by `i`.
-fn date_2026(i: usize) -> NaiveDate {
-    day(2026, 1, 1) + Days::new((i * 7919 % 323) as u64)
+/// A day from 1 January 2025 to 20 November 2026, spread by `i`: the
+/// yearly report of 2026 reads about half the records, and its comparison
+/// with the same days of 2025 the other half, as a real province's would.
+fn dated(i: usize) -> NaiveDate {
+    day(2025, 1, 1) + Days::new((i * 7919 % 689) as u64)
+}
+
+/// What the `i`-th record of a commune's `round` is; `has_people` whether the
+/// commune has a person file to visit yet.
+#[derive(PartialEq)]
+enum Kind {
+    Person,
+    CheckIn,
+    Survey,
+    Session,
+}
+
+fn kind_of(round: usize, has_people: bool) -> Kind {
+    match round % 10 {
+        4 => Kind::Person,
+        5..=8 if has_people => Kind::CheckIn,
+        9 => Kind::Survey,
+        _ => Kind::Session,
+    }
+}
+
+/// The sessions of `year` the generator made, counted without the store:
+/// the report must find exactly these.
+fn sessions_in(year: i32, records: usize, communes: usize) -> usize {
+    (0..records)
+        .filter(|&i| {
+            let round = i / communes;
+            // A commune has a person from its first round 4 on.
+            kind_of(round, round > 4) == Kind::Session && dated(round).year() == year
+        })
+        .count()
 }
 
 fn person(i: usize, commune: &OrgUnit) -> PersonInput {
     use LegalStatus as L;
     let statuses = match i % 4 {
-        0 => vec![span(L::DrugUserManaged, day(2025, 9, 1), None)],
-        1 => vec![span(L::VoluntaryCommunityRehab, day(2026, 1, 10), None)],
+        // Under management before the first check-in (June 2025).
+        0 => vec![span(L::DrugUserManaged, day(2024, 9, 1), None)],
+        1 => vec![span(L::VoluntaryCommunityRehab, day(2025, 1, 10), None)],
         2 => vec![
-            span(L::CompulsoryRehab, day(2025, 3, 1), Some(day(2026, 3, 1))),
-            span(L::PostRehab, day(2026, 3, 1), None),
+            span(L::CompulsoryRehab, day(2024, 3, 1), Some(day(2025, 3, 1))),
+            span(L::PostRehab, day(2025, 3, 1), None),
         ],
-        _ => vec![span(L::AddictionConfirmed, day(2026, 5, 1), None)],
+        _ => vec![span(L::AddictionConfirmed, day(2025, 5, 1), None)],
     };
     PersonInput {
         commune: commune.code.clone(),
@@ -138,7 +174,7 @@ fn session(i: usize, commune: &OrgUnit) -> SessionInput {
         ),
     };
     SessionInput {
-        date: date_2026(i),
+        date: dated(i),
         commune: commune.code.clone(),
         venue_kind: kind,
         venue_name: name,
@@ -165,7 +201,7 @@ fn session(i: usize, commune: &OrgUnit) -> SessionInput {
 }
 
 fn survey(i: usize, commune: &OrgUnit) -> SurveyInput {
-    let date = date_2026(i);
+    let date = dated(i);
     let mut s = SurveyInput {
         date,
         commune: commune.code.clone(),
@@ -196,17 +232,18 @@ fn build(path: &Path, tree: &OrgTree, records: usize) {
         let c = i % communes.len();
         let commune = &communes[c];
         let round = i / communes.len();
-        match round % 10 {
-            4 => {
+        match kind_of(round, !people[c].is_empty()) {
+            Kind::Person => {
                 let row = store
                     .create_person(&person(round, commune), &author, today)
                     .expect("person");
                 people[c].push(row.id);
             }
-            5..=8 if !people[c].is_empty() => {
+            Kind::CheckIn => {
                 let who = people[c][round % people[c].len()];
+                // From June 2025 to mid-November 2026.
                 let mut visit =
-                    fixtures::checkin(who, day(2026, 6, 1) + Days::new((round % 170) as u64));
+                    fixtures::checkin(who, day(2025, 6, 1) + Days::new((round % 530) as u64));
                 visit.support = if round % 3 == 0 {
                     vec![]
                 } else {
@@ -216,12 +253,12 @@ fn build(path: &Path, tree: &OrgTree, records: usize) {
                     .create_checkin(&visit, &author, today)
                     .expect("check-in");
             }
-            9 => {
+            Kind::Survey => {
                 store
                     .create_survey(&survey(i, commune), &author, today)
                     .expect("survey");
             }
-            _ => {
+            Kind::Session => {
                 store
                     .create_session(&session(round, commune), &author, today)
                     .expect("session");
@@ -264,7 +301,7 @@ fn main() {
     let mut report = None;
     for _ in 0..RUNS {
         let t = Instant::now();
-        let r = store.report("90", &year).expect("report");
+        let r = store.report("90", &year, year.until).expect("report");
         times.push(t.elapsed().as_secs_f64());
         report = Some(r);
     }
@@ -286,6 +323,18 @@ fn main() {
             .and_then(|i| i.value)
             .unwrap_or(f64::NAN)
     };
+    // The sessions this year and the year before, against the generator's
+    // own count: a wrong figure fails the run, however fast.
+    let communes = DISTRICTS * COMMUNES_PER_DISTRICT;
+    let sessions = report.indicator(IndicatorCode::Sessions);
+    let got = (
+        sessions.and_then(|i| i.value),
+        sessions.and_then(|i| i.previous),
+    );
+    let want = (
+        Some(sessions_in(2026, records, communes) as f64),
+        Some(sessions_in(2025, records, communes) as f64),
+    );
     let summary = serde_json::json!({
         "records": records,
         "communes": DISTRICTS * COMMUNES_PER_DISTRICT,
@@ -297,6 +346,8 @@ fn main() {
         "geojson_s": geojson_s,
         "geojson_bytes": geojson.len(),
         "sessions_counted": value(IndicatorCode::Sessions),
+        "sessions_previous_year": got.1,
+        "sessions_made": want,
         "people_managed": value(IndicatorCode::PeopleManaged),
         "sites_counted": value(IndicatorCode::SitesFound),
         "build_s": build_s,
@@ -306,4 +357,8 @@ fn main() {
         .expect("write summary");
     println!("{}", serde_json::to_string_pretty(&summary).expect("json"));
     println!("wrote {}", path.display());
+    if got != want {
+        eprintln!("WRONG: sessions (2026, 2025) counted {got:?}, made {want:?}");
+        std::process::exit(1);
+    }
 }

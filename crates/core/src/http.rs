@@ -116,7 +116,8 @@ impl HttpTransport {
         let mut request = self
             .client
             .post(format!("{}{}", self.base, path))
-            .header("content-type", "application/octet-stream")
+            // No content type: the hub reads every body as bytes, and each
+            // header crosses the slow link with every request.
             .body(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);

@@ -72,6 +72,10 @@ pub const HUB: &[Migration] = &[
         name: "0008_lost_devices",
         sql: include_str!("../../../migrations/hub/0008_lost_devices.sql"),
     },
+    Migration {
+        name: "0009_changes_by_document",
+        sql: include_str!("../../../migrations/hub/0009_changes_by_document.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {

@@ -13,7 +13,7 @@
 use crate::projection::{day, SiteValues, SqliteRows};
 use crate::text::fold;
 use crate::CoreError;
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
 use pcmt_model::report::{
     tallies, Indicator, IndicatorCode as I, ManagementTally, NamedUnit, Period, Report,
     SiteFeature, VisitFacts,
@@ -306,22 +306,36 @@ fn count(n: i64) -> u64 {
 }
 
 /// Computes the report of `unit` (a commune, or a district or province
-/// rolled up over its communes) for `period`.
+/// rolled up over its communes) for `period`, counted up to `today` while
+/// the period runs ([`Period::so_far`]): every figure, flows and stocks
+/// alike, is of the days that have passed. Each indicator carries its value
+/// for the same days a year earlier.
 pub fn compute(
     rows: &mut dyn ReportSource,
     units: &OrgTree,
     rules: &StatusRules,
     unit: &str,
     period: &Period,
+    today: NaiveDate,
 ) -> Result<Report, CoreError> {
-    let scope = Scope::new(units, unit, period)?;
+    let counted = period.so_far(today);
+    let a_year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
+    let earlier = period.a_year_earlier().so_far(a_year_ago);
+    // This year's and last year's scopes, in that order: the later one's
+    // reads cover the earlier's, so people and visits are read once.
+    let scopes = [
+        Scope::new(units, unit, &counted)?,
+        Scope::new(units, unit, &earlier)?,
+    ];
     let name = units.get(unit).map(named).unwrap_or_else(|| NamedUnit {
         code: unit.into(),
         name: unit.into(),
     });
-    let mut report = Report {
-        unit: name,
+    let mut reports = scopes.each_ref().map(|scope| Report {
+        unit: name.clone(),
         period: *period,
+        counted_to: scope.period.until,
+        previous: earlier,
         indicators: Vec::new(),
         sessions_by_form: Vec::new(),
         sessions_by_venue: Vec::new(),
@@ -332,10 +346,18 @@ pub fn compute(
         people_by_status: Vec::new(),
         sites_by_species: Vec::new(),
         communes_without_finding: Vec::new(),
-    };
-    sessions(rows, units, unit, &scope, &mut report)?;
-    management(rows, rules, &scope, &mut report)?;
-    eradication(rows, &scope, &mut report)?;
+    });
+    for (scope, report) in scopes.iter().zip(reports.iter_mut()) {
+        sessions(rows, units, unit, scope, report)?;
+    }
+    management(rows, rules, &scopes, &mut reports)?;
+    for (scope, report) in scopes.iter().zip(reports.iter_mut()) {
+        eradication(rows, scope, report)?;
+    }
+    let [mut report, before] = reports;
+    for indicator in &mut report.indicators {
+        indicator.previous = before.indicator(indicator.code).and_then(|i| i.value);
+    }
     Ok(report)
 }
 
@@ -459,45 +481,53 @@ fn visit_facts(v: VisitRow) -> Result<(String, VisitFacts), CoreError> {
     ))
 }
 
+/// The management figures of each scope, from one read of the people and
+/// of their visits (up to the first scope's end, the latest).
 fn management(
     rows: &mut dyn ReportSource,
     rules: &StatusRules,
-    scope: &Scope<'_>,
-    report: &mut Report,
+    scopes: &[Scope<'_>; 2],
+    reports: &mut [Report; 2],
 ) -> Result<(), CoreError> {
+    let latest = &scopes[0].rows;
     // Every visit up to the period's end: the last one before the period
     // decides whether a file is up to date on its first day.
     let mut visits: HashMap<String, Vec<VisitFacts>> = HashMap::new();
-    for v in rows.visits(&scope.rows.until, &scope.rows.communes)? {
+    for v in rows.visits(&latest.until, &latest.communes)? {
         let (person, v) = visit_facts(v)?;
         visits.entry(person).or_default().push(v);
     }
 
-    let mut tally = ManagementTally::default();
-    for (id, statuses) in rows.people(&scope.rows.communes)? {
+    let mut tallies_of = [ManagementTally::default(), ManagementTally::default()];
+    for (id, statuses) in rows.people(&latest.communes)? {
         let spans: Vec<StatusSpan> = serde_json::from_str(&statuses)
             .map_err(|e| bad_row("person_rows", format!("{id}: {e}")))?;
         let theirs = visits.get(&id).map(Vec::as_slice).unwrap_or_default();
-        tally.add(&spans, theirs, scope.period, rules);
+        for (tally, scope) in tallies_of.iter_mut().zip(scopes) {
+            tally.add(&spans, theirs, scope.period, rules);
+        }
     }
 
-    report.indicators.extend([
-        Indicator::amount(I::PeopleManaged, tally.managed as f64),
-        Indicator::share(I::FilesUpToDate, tally.up_to_date, tally.managed),
-        Indicator::share(I::SupportReached, tally.supported, tally.managed),
-        Indicator::share(I::CheckInsDone, tally.visits_done, tally.visits_due),
-        Indicator::amount(I::PositiveTests, tally.positive_tests as f64),
-        Indicator::amount(I::PsychosisSigns, tally.psychosis_people as f64),
-        Indicator::share(
-            I::PostRehabEntered,
-            tally.post_rehab_entered,
-            tally.rehab_finished,
-        ),
-    ]);
-    report.people_by_status = tallies(|s| tally.count_of(s))
-        .into_iter()
-        .filter(|t| t.item != pcmt_model::LegalStatus::Closed)
-        .collect();
+    for (tally, report) in tallies_of.iter().zip(reports.iter_mut()) {
+        report.indicators.extend([
+            Indicator::amount(I::PeopleManaged, tally.managed as f64),
+            Indicator::amount(I::NewlyFound, tally.newly_found as f64),
+            Indicator::share(I::FilesUpToDate, tally.up_to_date, tally.managed),
+            Indicator::share(I::SupportReached, tally.supported, tally.managed),
+            Indicator::share(I::CheckInsDone, tally.visits_done, tally.visits_due),
+            Indicator::amount(I::PositiveTests, tally.positive_tests as f64),
+            Indicator::amount(I::PsychosisSigns, tally.psychosis_people as f64),
+            Indicator::share(
+                I::PostRehabEntered,
+                tally.post_rehab_entered,
+                tally.rehab_finished,
+            ),
+        ]);
+        report.people_by_status = tallies(|s| tally.count_of(s))
+            .into_iter()
+            .filter(|t| t.item != pcmt_model::LegalStatus::Closed)
+            .collect();
+    }
     Ok(())
 }
 

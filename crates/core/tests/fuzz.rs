@@ -13,12 +13,16 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ScalarValue, ROOT};
 use pcmt_core::fuzzing::{fuzz, mutated as input, Result, Unstructured};
 use pcmt_core::record_doc::{self, ChangeNote};
-use pcmt_core::sync::limits::{apply_untrusted, craft::crafted_change, read_change};
-use pcmt_core::sync::wire::{
-    self, DocChanges, EnrolRequest, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
-    PROTOCOL_VERSION,
+use pcmt_core::sync::limits::{
+    apply_untrusted, changes_of, craft::crafted_change, read_change, read_document,
 };
-use pcmt_model::{fixtures, CheckInInput, PersonInput, RecordKind, SessionInput, SurveyInput};
+use pcmt_core::sync::wire::{
+    self, DocChanges, DocSnapshot, EnrolRequest, Enrolment, PullRequest, PullResponse, PushAck,
+    PushRequest, PROTOCOL_VERSION,
+};
+use pcmt_model::{
+    fixtures, CheckInInput, Labelled, PersonInput, RecordKind, SessionInput, SurveyInput,
+};
 use uuid::Uuid;
 
 fn note() -> ChangeNote {
@@ -109,11 +113,13 @@ fn wire_decoders_never_panic() {
             protocol: PROTOCOL_VERSION,
             device: Uuid::now_v7(),
             docs: docs.clone(),
+            pull: None,
         }),
         plain(&PullResponse {
             docs,
             cursor: 42,
             more: true,
+            snapshots: snapshots(),
         }),
         plain(&PullRequest {
             protocol: PROTOCOL_VERSION,
@@ -125,6 +131,7 @@ fn wire_decoders_never_panic() {
         plain(&PushAck {
             stored: vec![Uuid::now_v7()],
             new_changes: 3,
+            pull: None,
         }),
     ];
     fuzz("wire", |u| {
@@ -182,6 +189,38 @@ fn pulled_changes_never_panic_when_weighed_loaded_and_applied() {
         if apply_untrusted(&mut doc, changes).is_ok() {
             read_all(&mut doc);
             let _ = AutoCommit::load(&doc.save());
+        }
+        Ok(())
+    });
+}
+
+/// The records as a hub sends them whole on a first sync.
+fn snapshots() -> Vec<DocSnapshot> {
+    records()
+        .into_iter()
+        .map(|(id, kind, mut doc)| DocSnapshot {
+            id,
+            kind: kind.code().into(),
+            commune: "62-610-23284".into(),
+            bytes: record_doc::save(&mut doc),
+        })
+        .collect()
+}
+
+#[test]
+fn pulled_snapshots_never_panic_when_weighed_loaded_and_merged() {
+    let seeds: Vec<Vec<u8>> = snapshots().into_iter().map(|s| s.bytes).collect();
+    let bases: Vec<AutoCommit> = records().into_iter().map(|(_, _, d)| d).collect();
+    fuzz("snapshots", |u| {
+        if let Ok(mut checked) = read_document(&input(u, &seeds)?) {
+            read_all(&mut checked.doc);
+            if let Ok(changes) = changes_of(&mut checked) {
+                let mut doc = u.choose(&bases)?.clone();
+                let changes = changes.into_iter().map(|c| c.change).collect();
+                if apply_untrusted(&mut doc, changes).is_ok() {
+                    read_all(&mut doc);
+                }
+            }
         }
         Ok(())
     });

@@ -74,6 +74,7 @@ fn span(
     until: Option<chrono::NaiveDate>,
 ) -> StatusSpan {
     StatusSpan {
+        id: uuid::Uuid::nil(),
         status,
         closed_reason: (status == LegalStatus::Closed).then_some(ClosedReason::MovedAway),
         from,
@@ -114,6 +115,7 @@ fn site(
     replanting_of: Option<Uuid>,
 ) -> SiteInput {
     SiteInput {
+        id: uuid::Uuid::nil(),
         point,
         polygon: side_m.map(|s| square(point.lat, point.lon, s)),
         species,
@@ -481,7 +483,7 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn the_district_report_matches_the_figures_worked_by_hand() {
     let (s, polygons) = seeded_district();
-    let r = s.report(DISTRICT, &half()).unwrap();
+    let r = s.report(DISTRICT, &half(), today()).unwrap();
     assert_eq!(r.unit.name, "Huyện Đăk Glei (demo)");
     // Every indicator is there, once.
     assert_eq!(r.indicators.len(), pcmt_model::report::INDICATORS.len());
@@ -560,6 +562,10 @@ fn the_district_report_matches_the_figures_worked_by_hand() {
 
     // Managed on 30 June: P1, P2, P3, P5 (P4 closed, P6 not yet) = 4.
     assert_eq!(value(&r, I::PeopleManaged), 4.0);
+    // Newly found, a file's first status beginning in the period: P1 (1
+    // January 2026) and P5 (1 June 2026); P2, P3 and P4 began in 2025, P6 in
+    // August.
+    assert_eq!(value(&r, I::NewlyFound), 2.0);
     let by_status: Vec<_> = r
         .people_by_status
         .iter()
@@ -631,7 +637,7 @@ fn the_district_report_matches_the_figures_worked_by_hand() {
 #[test]
 fn a_commune_report_counts_only_its_own_records() {
     let (s, _) = seeded_district();
-    let r = s.report(A, &half()).unwrap();
+    let r = s.report(A, &half(), today()).unwrap();
     // Sessions 1 and 2; the commune itself, its school and its zone reached.
     assert_eq!(value(&r, I::Sessions), 2.0);
     assert_eq!(value(&r, I::Attendees), 420.0);
@@ -651,7 +657,7 @@ fn a_commune_report_counts_only_its_own_records() {
     assert_eq!(value(&r, I::Surveys), 1.0);
     assert_eq!(value(&r, I::PlantsDestroyed), 1200.0);
     // C has no school sessions in the period and no zone to reach.
-    let c = s.report(C, &half()).unwrap();
+    let c = s.report(C, &half(), today()).unwrap();
     assert_eq!(parts(&c, I::SchoolsReached), (0, 1, Some(false)));
     let zones = c.indicator(I::ZonesReached).unwrap();
     assert_eq!((zones.value, zones.met), (None, None));
@@ -660,11 +666,11 @@ fn a_commune_report_counts_only_its_own_records() {
 #[test]
 fn the_province_rolls_up_the_district_and_a_later_period_sees_july() {
     let (s, _) = seeded_district();
-    let province = s.report("62", &half()).unwrap();
-    let district = s.report(DISTRICT, &half()).unwrap();
+    let province = s.report("62", &half(), today()).unwrap();
+    let district = s.report(DISTRICT, &half(), today()).unwrap();
     assert_eq!(province.indicators, district.indicators);
     let july = s
-        .report(DISTRICT, &Period::month(2026, 7).unwrap())
+        .report(DISTRICT, &Period::month(2026, 7).unwrap(), today())
         .unwrap();
     // Session 4 in C; P2's July visit.
     assert_eq!(value(&july, I::Sessions), 1.0);
@@ -675,18 +681,123 @@ fn the_province_rolls_up_the_district_and_a_later_period_sees_july() {
     assert_eq!(parts(&july, I::CheckInsDone).0, 1);
 }
 
+/// A period still running is counted up to the day it is asked on, not to
+/// its last day (issue 23: on 1 December the year's report said 0% of files
+/// up to date while visits stood at 107%).
+#[test]
+fn a_running_period_is_counted_up_to_the_day_it_is_asked() {
+    let (s, _) = seeded_district();
+    let second_half = Period::half_year(2026, 2).unwrap();
+    let asked = day(2026, 7, 15);
+    let r = s.report(A, &second_half, asked).unwrap();
+    assert_eq!((r.period, r.counted_to), (second_half, asked));
+    // On 15 July, A manages P1 and P2 (P6 begins in August). P1 (seen 25
+    // June, every 14 days) was due on 9 July, late; P2 (seen 10 July, every
+    // 30 days) is due on 9 August, up to date.
+    assert_eq!(parts(&r, I::FilesUpToDate), (1, 2, Some(false)));
+    // Visits due 1–15 July, 15 days: P1 15 / 14 = 1, P2 15 / 30 = 0; done:
+    // P2's 10 July visit.
+    assert_eq!(parts(&r, I::CheckInsDone).0, 1);
+    assert_eq!(parts(&r, I::CheckInsDone).1, 1);
+    let note = r.counted_note(pcmt_model::Lang::Vi).unwrap();
+    assert!(note.contains("tính đến hết ngày 15/07/2026"), "{note}");
+
+    // What the old rule said on 15 July, counting to 31 December: P1, P2 and
+    // P6 managed and every one late; visits due over 184 days, P1 184 / 14
+    // = 13, P2 184 / 30 = 6, P6 1 Aug–31 Dec 153 / 30 = 5: 24, of which 1
+    // done.
+    let to_the_end = s.report(A, &second_half, second_half.until).unwrap();
+    assert_eq!(parts(&to_the_end, I::FilesUpToDate), (0, 3, Some(false)));
+    assert_eq!(parts(&to_the_end, I::CheckInsDone).1, 24);
+
+    // Once the period has ended, it is counted to its last day, and says
+    // nothing more.
+    let ended = s.report(A, &half(), today()).unwrap();
+    assert_eq!(ended.counted_to, day(2026, 6, 30));
+    assert_eq!(ended.counted_note(pcmt_model::Lang::Vi), None);
+    // Before it starts, to its first day: nothing has happened in it.
+    let ahead = s.report(A, &second_half, day(2026, 6, 1)).unwrap();
+    assert_eq!(ahead.counted_to, day(2026, 7, 1));
+    assert_eq!(value(&ahead, I::Sessions), 0.0);
+}
+
+/// Each indicator beside the same period a year earlier, as the plans
+/// measure change ("tăng/giảm so với cùng kỳ").
+#[test]
+fn each_indicator_stands_beside_the_same_period_a_year_earlier() {
+    let (mut s, _) = seeded_district();
+    // One talk in A in the first half of 2025: 100 attendees, 40 women.
+    s.create_session(
+        &session(
+            A,
+            day(2025, 3, 12),
+            VenueKind::VillageHall,
+            "Nhà văn hóa thôn Đăk Túc",
+            SessionForm::Talk,
+            (100, 40),
+            &[(AudienceGroup::Residents, 100)],
+            (50, 0),
+        ),
+        &officer(),
+        today(),
+    )
+    .unwrap();
+    let r = s.report(A, &half(), today()).unwrap();
+    assert_eq!(r.previous, Period::half_year(2025, 1).unwrap());
+    let now_and_before = |code| {
+        let i = r.indicator(code).unwrap();
+        (i.value, i.previous)
+    };
+    // Sessions 2 against 1; attendees 120 + 300 = 420 against 100.
+    assert_eq!(now_and_before(I::Sessions), (Some(2.0), Some(1.0)));
+    assert_eq!(now_and_before(I::Attendees), (Some(420.0), Some(100.0)));
+    let change = |code| r.indicator(code).unwrap().change_text(pcmt_model::Lang::Vi);
+    assert_eq!(change(I::Sessions), "+1 (+100,0%)");
+    assert_eq!(change(I::Attendees), "+320 (+320,0%)");
+    // Files up to date: on 30 June 2025 A managed P2 alone (since 1 June
+    // 2025, every 30 days: due 1 July), up to date, 100%; on 30 June 2026,
+    // 1 of 2, 50%: fifty points down.
+    assert_eq!(now_and_before(I::FilesUpToDate), (Some(50.0), Some(100.0)));
+    assert_eq!(change(I::FilesUpToDate), "-50,0 điểm %");
+    // Newly found in A: P1 (1 January 2026) against P2 (1 June 2025).
+    assert_eq!(now_and_before(I::NewlyFound), (Some(1.0), Some(1.0)));
+    assert_eq!(change(I::NewlyFound), "0");
+    // Nothing was surveyed in 2025: 1 against 0, no percentage of nothing.
+    assert_eq!(now_and_before(I::Surveys), (Some(1.0), Some(0.0)));
+    assert_eq!(change(I::Surveys), "+1");
+    // A share of nothing then has no value and no change.
+    let rehab = r.indicator(I::PostRehabEntered).unwrap();
+    assert_eq!(
+        (rehab.previous, rehab.change_text(pcmt_model::Lang::Vi)),
+        (None, String::new())
+    );
+
+    // A running period is compared with the same days a year earlier.
+    let running = s
+        .report(A, &Period::year(2026).unwrap(), day(2026, 3, 11))
+        .unwrap();
+    assert_eq!(
+        (running.previous.from, running.previous.until),
+        (day(2025, 1, 1), day(2025, 3, 11))
+    );
+    // The 2025 talk was on 12 March: not yet, a year earlier.
+    assert_eq!(running.indicator(I::Sessions).unwrap().previous, Some(0.0));
+}
+
 #[test]
 fn an_unknown_unit_is_refused() {
     let (s, _) = seeded_district();
-    assert!(matches!(s.report("99", &half()), Err(CoreError::UnknownOrgUnit(c)) if c == "99"));
+    assert!(
+        matches!(s.report("99", &half(), today()), Err(CoreError::UnknownOrgUnit(c)) if c == "99")
+    );
 }
 
 #[test]
 fn rebuilt_projections_give_the_same_report() {
     let (mut s, _) = seeded_district();
-    let before = s.report(DISTRICT, &half()).unwrap();
+    let before = s.report(DISTRICT, &half(), today()).unwrap();
     assert!(s.rebuild_projections().unwrap().is_empty());
-    assert_eq!(s.report(DISTRICT, &half()).unwrap(), before);
+    assert_eq!(s.report(DISTRICT, &half(), today()).unwrap(), before);
 }
 
 /// A store written before migration 0004 gets the new columns filled from
@@ -698,7 +809,7 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
     let expected = {
         let mut s = Store::open(&path, OrgTree::demo()).unwrap();
         seed(&mut s);
-        s.report(DISTRICT, &half()).unwrap()
+        s.report(DISTRICT, &half(), today()).unwrap()
     };
     // Take the file back to schema 3: what 0004 (and the later 0005 and
     // 0006) added goes, and the rows keep only the old columns.
@@ -717,7 +828,7 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
     .unwrap();
     drop(conn);
     let s = Store::open(&path, OrgTree::demo()).unwrap();
-    assert_eq!(s.report(DISTRICT, &half()).unwrap(), expected);
+    assert_eq!(s.report(DISTRICT, &half(), today()).unwrap(), expected);
 }
 
 #[test]
@@ -791,7 +902,7 @@ mod exports {
     #[test]
     fn the_workbook_reads_back_cell_by_cell() {
         let (s, _) = seeded_district();
-        let report = s.report(DISTRICT, &half()).unwrap();
+        let report = s.report(DISTRICT, &half(), today()).unwrap();
         let book = sheets(&report);
         let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["Tuyên truyền", "Quản lý, cai nghiện", "Triệt xóa"]);
@@ -808,12 +919,16 @@ mod exports {
                 "Kỳ báo cáo: 6 tháng đầu năm 2026 (từ 01/01/2026 đến 30/06/2026)"
             );
             assert_eq!(at(sheet, 3, 0), "Hạn gửi báo cáo: trước ngày 20/06/2026");
+            assert_eq!(
+                at(sheet, 4, 0),
+                "Cùng kỳ năm trước: 6 tháng đầu năm 2025 (từ 01/01/2025 đến 30/06/2025)"
+            );
             let roman = ["I", "II", "III"][n];
             assert_eq!(
-                at(sheet, 5, 0),
+                at(sheet, 6, 0),
                 format!("{roman}. {}", section.label(Lang::Vi).to_uppercase())
             );
-            let headers: Vec<String> = (0..7).map(|c| at(sheet, 6, c)).collect();
+            let headers: Vec<String> = (0..9).map(|c| at(sheet, 7, c)).collect();
             assert_eq!(
                 headers,
                 [
@@ -823,12 +938,14 @@ mod exports {
                     "Kết quả",
                     "Chỉ tiêu kế hoạch",
                     "Đánh giá",
-                    "Chi tiết"
+                    "Chi tiết",
+                    "Cùng kỳ năm trước",
+                    "Tăng/giảm"
                 ]
             );
             // Every indicator of the section, in order, every cell.
             for (k, i) in report.section(*section).enumerate() {
-                let row = 7 + k as u32;
+                let row = 8 + k as u32;
                 let def = i.code.def();
                 assert_eq!(number(sheet.get_value((row, 0))), Some(k as f64 + 1.0));
                 assert_eq!(at(sheet, row, 1), i.code.label(Lang::Vi));
@@ -845,21 +962,28 @@ mod exports {
                     None => "",
                 };
                 assert_eq!(at(sheet, row, 5), met);
+                assert_eq!(
+                    number(sheet.get_value((row, 7))),
+                    i.previous,
+                    "{:?}",
+                    i.code
+                );
+                assert_eq!(at(sheet, row, 8), i.change_text(Lang::Vi));
             }
         }
 
         // A few cells spelled out from the hand-worked figures.
         let sessions = &book[0].1;
-        assert_eq!(at(sessions, 7, 1), "Số buổi tuyên truyền");
-        assert_eq!(number(sessions.get_value((7, 3))), Some(4.0));
+        assert_eq!(at(sessions, 8, 1), "Số buổi tuyên truyền");
+        assert_eq!(number(sessions.get_value((8, 3))), Some(4.0));
         assert_eq!(
-            at(sessions, 12, 1),
+            at(sessions, 13, 1),
             "Tỷ lệ xã, phường, thị trấn được tuyên truyền"
         );
-        assert_eq!(at(sessions, 12, 4), "≥ 100%");
-        assert_eq!(at(sessions, 12, 5), "Chưa đạt");
-        assert_eq!(at(sessions, 12, 6), "2/3");
-        assert_eq!(at(sessions, 14, 5), "Đạt");
+        assert_eq!(at(sessions, 13, 4), "≥ 100%");
+        assert_eq!(at(sessions, 13, 5), "Chưa đạt");
+        assert_eq!(at(sessions, 13, 6), "2/3");
+        assert_eq!(at(sessions, 15, 5), "Đạt");
         assert_eq!(total_under(sessions, "Số buổi theo hình thức"), 4.0);
         assert_eq!(total_under(sessions, "Số buổi theo loại địa điểm"), 4.0);
         // 100 + 50 + 250 + 80 + 20.
@@ -875,20 +999,24 @@ mod exports {
         assert!(flat.contains(&"Trường PTDTBT TH Đăk Choong".to_string()));
 
         let management = &book[1].1;
-        assert_eq!(at(management, 8, 1), "Tỷ lệ hồ sơ quản lý được cập nhật");
-        assert_eq!(number(management.get_value((8, 3))), Some(50.0));
-        assert_eq!(at(management, 9, 4), "> 80%");
-        assert_eq!(at(management, 10, 6), "4/27");
+        assert_eq!(
+            at(management, 9, 1),
+            "Số người sử dụng trái phép chất ma túy mới phát hiện"
+        );
+        assert_eq!(at(management, 10, 1), "Tỷ lệ hồ sơ quản lý được cập nhật");
+        assert_eq!(number(management.get_value((10, 3))), Some(50.0));
+        assert_eq!(at(management, 11, 4), "> 80%");
+        assert_eq!(at(management, 12, 6), "4/27");
         assert_eq!(
             total_under(management, "Người đang quản lý theo tình trạng"),
             4.0
         );
 
         let eradication = &book[2].1;
-        assert_eq!(number(eradication.get_value((8, 3))), Some(155.0));
-        assert_eq!(number(eradication.get_value((10, 3))), Some(1540.0));
-        assert_eq!(at(eradication, 12, 4), "≤ 0");
-        assert_eq!(at(eradication, 12, 5), "Chưa đạt");
+        assert_eq!(number(eradication.get_value((9, 3))), Some(155.0));
+        assert_eq!(number(eradication.get_value((11, 3))), Some(1540.0));
+        assert_eq!(at(eradication, 13, 4), "≤ 0");
+        assert_eq!(at(eradication, 13, 5), "Chưa đạt");
         assert_eq!(
             total_under(eradication, "Số điểm phát hiện theo loại cây"),
             3.0
@@ -898,7 +1026,7 @@ mod exports {
     #[test]
     fn the_csv_starts_with_a_bom_and_parses() {
         let (s, _) = seeded_district();
-        let report = s.report(DISTRICT, &half()).unwrap();
+        let report = s.report(DISTRICT, &half(), today()).unwrap();
         let bytes = pcmt_export::csv(&report, Lang::Vi).unwrap();
         let body = bytes
             .strip_prefix(b"\xEF\xBB\xBF")
@@ -918,6 +1046,32 @@ mod exports {
         );
         let post = rows.iter().find(|r| &r[1] == "post_rehab_entered").unwrap();
         assert_eq!((&post[5], &post[8]), ("50", "≥ 100%"));
+    }
+
+    /// A running period's files say to which day they count: the workbook
+    /// under its heading, the CSV on every row.
+    #[test]
+    fn the_files_of_a_running_period_say_to_which_day_they_count() {
+        let (s, _) = seeded_district();
+        let second_half = Period::half_year(2026, 2).unwrap();
+        let running = s.report(DISTRICT, &second_half, day(2026, 7, 15)).unwrap();
+        let (_, first) = sheets(&running).swap_remove(0);
+        let said = (0..6).map(|r| at(&first, r, 0)).collect::<Vec<_>>();
+        assert!(
+            said.iter()
+                .any(|l| l
+                    .starts_with("Kỳ báo cáo chưa kết thúc: số liệu tính đến hết ngày 15/07/2026")),
+            "{said:?}"
+        );
+        let ended = s.report(DISTRICT, &half(), today()).unwrap();
+        let (_, first) = sheets(&ended).swap_remove(0);
+        assert!((0..6).all(|r| !at(&first, r, 0).contains("chưa kết thúc")));
+
+        let bytes = pcmt_export::csv(&running, Lang::Vi).unwrap();
+        let mut r = ::csv::Reader::from_reader(&bytes[3..]);
+        assert_eq!(&r.headers().unwrap()[12], "Số liệu tính đến ngày");
+        let rows: Vec<::csv::StringRecord> = r.records().collect::<Result<_, _>>().unwrap();
+        assert!(rows.iter().all(|row| &row[12] == "15/07/2026"));
     }
 
     #[test]
@@ -1021,7 +1175,7 @@ mod exports {
             |text: &str| secrets.iter().any(|secret| text.contains(secret.as_str()));
         // The search can fail: a text holding a name is caught.
         assert!(names_someone(&format!("… {} …", people[0].full_name)));
-        let report = s.report(DISTRICT, &half()).unwrap();
+        let report = s.report(DISTRICT, &half(), today()).unwrap();
         let sites = s.site_features(DISTRICT, &half()).unwrap();
         for format in ExportFormat::ALL.iter().copied() {
             for lang in [Lang::Vi, Lang::En] {

@@ -14,7 +14,7 @@ pub use geo::{geojson, kml};
 pub use table::csv;
 pub use xlsx::xlsx;
 
-use pcmt_model::report::{ExportFormat, Period, Report, SiteFeature, Unit};
+use pcmt_model::report::{ExportFormat, Period, Report, SiteFeature};
 use pcmt_model::Lang;
 
 #[derive(Debug, thiserror::Error)]
@@ -95,12 +95,6 @@ pub fn indicator_headers(lang: Lang) -> [&'static str; 6] {
     ]
 }
 
-/// Whether values in this unit are shown with decimals (shares and areas);
-/// counts are whole numbers.
-pub fn shows_decimals(unit: Unit) -> bool {
-    matches!(unit, Unit::Percent | Unit::Hectares | Unit::SquareMetres)
-}
-
 /// The report's heading lines: title, unit, period and, if any, deadline.
 pub fn heading(report: &Report, lang: Lang) -> Vec<String> {
     let mut lines = vec![
@@ -116,6 +110,7 @@ pub fn heading(report: &Report, lang: Lang) -> Vec<String> {
             report.period.label(lang)
         ),
     ];
+    lines.extend(report.counted_note(lang));
     if let Some(due) = report.period.due_before() {
         lines.push(format!(
             "{} {}",
@@ -123,6 +118,7 @@ pub fn heading(report: &Report, lang: Lang) -> Vec<String> {
             pcmt_model::report::dmy(due)
         ));
     }
+    lines.push(report.previous_note(lang));
     lines
 }
 

@@ -4,12 +4,13 @@
 //! the lists of units not yet reached.
 
 use crate::{heading, indicator_headers, ExportError};
-use pcmt_model::report::{Indicator, NamedUnit, Report, Section, Tally};
+use pcmt_model::report::{comparison_headers, Indicator, NamedUnit, Report, Section, Tally};
 use pcmt_model::{Labelled, Lang};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet};
 
-/// Columns of the indicator table; the last holds a share's parts.
-const COLUMNS: u16 = 7;
+/// Columns of the indicator table: the value's, then a share's parts, the
+/// value a year earlier and the change.
+const COLUMNS: u16 = 9;
 
 /// Sheet names are at most 31 characters, so not the section's full label.
 fn sheet_name(section: Section, lang: Lang) -> &'static str {
@@ -96,6 +97,7 @@ impl Sheet<'_> {
     ) -> Result<(), ExportError> {
         let mut names = indicator_headers(self.lang).to_vec();
         names.push(self.lang.pick("Chi tiết", "Detail"));
+        names.extend(comparison_headers(self.lang));
         self.headers(&names)?;
         let (ws, s, lang) = (&mut *self.ws, self.s, self.lang);
         for (n, i) in list.enumerate() {
@@ -104,15 +106,13 @@ impl Sheet<'_> {
             ws.write_number_with_format(r, 0, (n + 1) as f64, &s.cell)?;
             ws.write_string_with_format(r, 1, i.code.label(lang), &s.cell)?;
             ws.write_string_with_format(r, 2, unit.label(lang), &s.cell)?;
+            let value_format = if unit.has_decimals() {
+                &s.decimal
+            } else {
+                &s.count
+            };
             match i.value {
-                Some(v) => {
-                    let f = if crate::shows_decimals(unit) {
-                        &s.decimal
-                    } else {
-                        &s.count
-                    };
-                    ws.write_number_with_format(r, 3, v, f)?
-                }
+                Some(v) => ws.write_number_with_format(r, 3, v, value_format)?,
                 None => ws.write_blank(r, 3, &s.cell)?,
             };
             ws.write_string_with_format(r, 4, i.target_text(lang), &s.cell)?;
@@ -122,6 +122,11 @@ impl Sheet<'_> {
                 _ => String::new(),
             };
             ws.write_string_with_format(r, 6, parts, &s.cell)?;
+            match i.previous {
+                Some(v) => ws.write_number_with_format(r, 7, v, value_format)?,
+                None => ws.write_blank(r, 7, &s.cell)?,
+            };
+            ws.write_string_with_format(r, 8, i.change_text(lang), &s.cell)?;
             self.row += 1;
         }
         self.row += 1;

@@ -11,7 +11,7 @@ use crate::storage::HubStorage;
 use automerge::{ActorId, AutoCommit};
 use pcmt_core::record_doc::{self, ChangeNote};
 use pcmt_core::sync::wire::{DocChanges, PullRequest, PullResponse, PushRequest, PROTOCOL_VERSION};
-use pcmt_model::{OrgTree, RecordKind};
+use pcmt_model::{OrgTree, RecordKind, SessionInput};
 use std::sync::Mutex;
 use uuid::Uuid;
 
@@ -80,6 +80,9 @@ on_both_stores!(
     a_change_over_the_record_limit_is_refused_and_stores_nothing,
     a_push_naming_one_document_twice_stores_both_parts,
     the_hub_above_writes_only_into_the_communes_this_hub_serves,
+    a_first_pull_sends_edited_records_whole_and_an_older_tablet_their_changes,
+    every_change_up_to_a_batchs_cursor_arrives_whatever_the_batch_size,
+    a_push_that_asks_for_a_pull_is_answered_with_the_batch_after_it,
 );
 
 /// What the hub logs while a test runs, as text: what a log line must say,
@@ -151,6 +154,7 @@ pub(crate) fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequ
             doc,
             &[],
         )],
+        pull: None,
     }
 }
 
@@ -660,6 +664,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
                             protocol: PROTOCOL_VERSION,
                             device: scope.device,
                             docs,
+                            pull: None,
                         };
                         hub.push(&scope, &req).unwrap();
                         pushed.lock().unwrap().extend(
@@ -705,6 +710,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
             &mut merged,
             &heads,
         )],
+        pull: None,
     };
     assert_eq!(last.docs[0].changes.len(), 1);
     assert_eq!(
@@ -740,6 +746,7 @@ fn push_from(scope: &Scope, docs: Vec<DocChanges>) -> PushRequest {
         protocol: PROTOCOL_VERSION,
         device: scope.device,
         docs,
+        pull: None,
     }
 }
 
@@ -1163,12 +1170,14 @@ fn a_push_naming_one_document_twice_stores_both_parts(hub: &dyn HubStorage) {
                 protocol: PROTOCOL_VERSION,
                 device: Uuid::nil(),
                 docs: vec![first, second],
+                pull: None,
             },
         )
         .unwrap();
     assert_eq!(ack.new_changes as usize, doc.get_changes(&[]).len());
     assert_eq!(hub.document_count().unwrap(), 1);
-    let batch = pull(hub, &[PEK], 0);
+    // Protocol 1: the feed's changes, none sent whole in their place.
+    let batch = pull_as(hub, 1, 0, 1 << 20);
     let mut copy = AutoCommit::new();
     for d in &batch.docs {
         for c in &d.changes {
@@ -1179,7 +1188,7 @@ fn a_push_naming_one_document_twice_stores_both_parts(hub: &dyn HubStorage) {
     assert_eq!(copy.get_heads(), doc.get_heads(), "both parts in the feed");
     let june = pcmt_model::report::Period::month(2026, 6).unwrap();
     let attendees = crate::storage::with_rows(hub, |rows| {
-        pcmt_core::report::compute(rows, &hub.units(), &hub.rules(), PEK, &june)
+        pcmt_core::report::compute(rows, &hub.units(), &hub.rules(), PEK, &june, june.until)
             .unwrap()
             .indicator(pcmt_model::report::IndicatorCode::Attendees)
             .and_then(|i| i.value)
@@ -1280,4 +1289,182 @@ fn the_hub_above_writes_only_into_the_communes_this_hub_serves(hub: &dyn HubStor
         .unwrap();
     assert_eq!(changed, 1);
     assert_eq!(hub.meta(UPLINK_PULL_KEY).unwrap().as_deref(), Some("901"));
+}
+
+/// A session pushed by the office, then edited `edits` times (the count of
+/// attendees), each edit pushed: a record with a history.
+fn edited_session(hub: &dyn HubStorage, commune: &str, edits: u32) -> (Uuid, AutoCommit) {
+    let (id, mut doc) = session_doc(commune);
+    hub.push(&office(), &push_of(id, commune, &mut doc))
+        .unwrap();
+    let note = ChangeNote {
+        officer: "t".into(),
+    };
+    for n in 1..=edits {
+        let heads = doc.get_heads();
+        let mut input: SessionInput = record_doc::read_record(&doc).unwrap();
+        input.attendees += n;
+        record_doc::update_record(&mut doc, &input, &note, i64::from(n)).unwrap();
+        let mut push = push_of(id, commune, &mut doc);
+        push.docs[0] = DocChanges::since(id, RecordKind::Session, commune, &mut doc, &heads);
+        hub.push(&office(), &push).unwrap();
+    }
+    (id, doc)
+}
+
+fn pull_as(hub: &dyn HubStorage, protocol: u16, cursor: u64, max_bytes: u32) -> PullResponse {
+    hub.pull(
+        &reader(),
+        &PullRequest {
+            protocol,
+            device: Uuid::nil(),
+            communes: vec!["62-610-23284".into()],
+            cursor,
+            max_bytes,
+        },
+    )
+    .unwrap()
+}
+
+/// Issue 18, item 4: a record edited several times reaches a tablet that
+/// was never sent any of it as one document, smaller than its changes; a
+/// record of one change goes as that change (the smaller); a tablet of
+/// protocol 1 gets every change and no snapshot, as before; a pull from
+/// past a record's first change gets its changes.
+fn a_first_pull_sends_edited_records_whole_and_an_older_tablet_their_changes(hub: &dyn HubStorage) {
+    let commune = "62-610-23284";
+    let (edited, mut doc) = edited_session(hub, commune, 5);
+    let (single, mut one) = session_doc(commune);
+    hub.push(&office(), &push_of(single, commune, &mut one))
+        .unwrap();
+
+    let first = pull(hub, &[commune], 0);
+    let ids = |s: &PullResponse| {
+        (
+            s.snapshots.iter().map(|d| d.id).collect::<Vec<_>>(),
+            s.docs.iter().map(|d| d.id).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(ids(&first), (vec![edited], vec![single]));
+    let mut whole = AutoCommit::load(&first.snapshots[0].bytes).unwrap();
+    assert_eq!(whole.get_heads(), doc.get_heads());
+    let changes: usize = doc
+        .get_changes(&[])
+        .iter()
+        .map(|c| c.raw_bytes().len())
+        .sum();
+    assert!(first.snapshots[0].bytes.len() < changes);
+    assert_eq!(whole.get_changes(&[]).len(), 6);
+
+    let old = pull_as(hub, 1, 0, 1 << 20);
+    assert!(old.snapshots.is_empty(), "protocol 1 reads no snapshot");
+    assert_eq!(
+        old.docs.iter().map(|d| d.changes.len()).sum::<usize>(),
+        7,
+        "every change, as before"
+    );
+    assert_eq!(old.cursor, first.cursor);
+
+    let first_row = pull_as(hub, 1, 0, 1).cursor;
+    let past = pull(hub, &[commune], first_row);
+    assert_eq!(ids(&past), (vec![], vec![edited, single]));
+    assert_eq!(past.docs[0].changes.len(), 5);
+}
+
+/// Issue 18, item 4: whatever the batch size, a puller that applies each
+/// batch (snapshots merged, changes applied) holds every change of the
+/// feed up to the batch's cursor: a snapshot standing for rows past the
+/// cursor is more, never less, and no change is skipped.
+fn every_change_up_to_a_batchs_cursor_arrives_whatever_the_batch_size(hub: &dyn HubStorage) {
+    let commune = "62-610-23284";
+    edited_session(hub, commune, 4);
+    let (id, mut doc) = session_doc(commune);
+    hub.push(&office(), &push_of(id, commune, &mut doc))
+        .unwrap();
+    edited_session(hub, commune, 2);
+    // The feed one change at a time (protocol 1, a budget of one byte):
+    // each change's hash and position.
+    let mut feed = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let batch = pull_as(hub, 1, cursor, 1);
+        let dc = &batch.docs[0];
+        let change = automerge::Change::from_bytes(dc.changes[0].clone()).unwrap();
+        feed.push((batch.cursor, dc.id, change.hash()));
+        cursor = batch.cursor;
+        if !batch.more {
+            break;
+        }
+    }
+    assert_eq!(feed.len(), 5 + 1 + 3);
+    let mut snapshots_seen = 0;
+    for budget in [1, 200, 400, 700, 1000, 1500, 3000, 1 << 20] {
+        let mut replica: std::collections::HashMap<Uuid, AutoCommit> = Default::default();
+        let mut cursor = 0;
+        loop {
+            let batch = pull_as(hub, PROTOCOL_VERSION, cursor, budget);
+            for s in &batch.snapshots {
+                let mut whole = AutoCommit::load(&s.bytes).unwrap();
+                replica.entry(s.id).or_default().merge(&mut whole).unwrap();
+                snapshots_seen += 1;
+            }
+            for dc in &batch.docs {
+                let changes = dc
+                    .changes
+                    .iter()
+                    .map(|c| automerge::Change::from_bytes(c.clone()).unwrap());
+                replica
+                    .entry(dc.id)
+                    .or_default()
+                    .apply_changes(changes)
+                    .unwrap();
+            }
+            cursor = batch.cursor;
+            for (_, id, hash) in feed.iter().filter(|(seq, _, _)| *seq <= cursor) {
+                let held = replica.get_mut(id).and_then(|d| d.get_change_by_hash(hash));
+                assert!(
+                    held.is_some(),
+                    "budget {budget}: change at or before {cursor} missing"
+                );
+            }
+            if !batch.more {
+                break;
+            }
+        }
+    }
+    assert!(snapshots_seen > 0, "some budget sent records whole");
+}
+
+/// Issue 18, item 4: a push asking for a pull (a tablet's last push) is
+/// acknowledged with the batch a pull would get after it: the others'
+/// changes, not the device's own, which it just sent; a push asking
+/// nothing gets no batch.
+fn a_push_that_asks_for_a_pull_is_answered_with_the_batch_after_it(hub: &dyn HubStorage) {
+    let commune = "62-610-23284";
+    let (theirs, mut doc) = session_doc(commune);
+    hub.push(&office(), &push_of(theirs, commune, &mut doc))
+        .unwrap();
+    let (ours, mut mine) = session_doc(commune);
+    let mut push = push_of(ours, commune, &mut mine);
+    push.device = reader().device;
+    assert!(hub.push(&reader(), &push).unwrap().pull.is_none());
+    let (later, mut again) = session_doc(commune);
+    let mut push = push_of(later, commune, &mut again);
+    push.device = reader().device;
+    push.pull = Some(PullRequest {
+        protocol: PROTOCOL_VERSION,
+        device: reader().device,
+        communes: vec![commune.into()],
+        cursor: 0,
+        max_bytes: 1 << 20,
+    });
+    let ack = hub.push(&reader(), &push).unwrap();
+    assert_eq!(ack.stored, vec![later]);
+    let batch = ack.pull.expect("the batch after the push");
+    assert_eq!(
+        batch.docs.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![theirs]
+    );
+    assert!(!batch.more);
+    assert_eq!(batch.cursor, pull(hub, &[commune], 0).cursor);
 }

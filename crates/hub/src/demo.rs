@@ -66,6 +66,7 @@ impl Batch {
             protocol: PROTOCOL_VERSION,
             device: Uuid::nil(),
             docs: self.docs,
+            pull: None,
         }
     }
 
@@ -417,6 +418,7 @@ fn site(
     date: NaiveDate,
 ) -> SiteInput {
     SiteInput {
+        id: uuid::Uuid::nil(),
         point: pcmt_model::GeoPoint { lat, lon },
         polygon: Some(walked(lat, lon, side_m)),
         species,

@@ -2,14 +2,14 @@
 //! module returns it, and it imports none of them. It names both databases'
 //! errors because the storage traits above are shared by both stores.
 
-use pcmt_core::sync::wire::PROTOCOL_VERSION;
+use pcmt_core::sync::wire::{OLDEST_PROTOCOL, PROTOCOL_VERSION};
 use pcmt_core::CoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
     #[error("malformed request: {0}")]
     Malformed(String),
-    #[error("protocol version {0} is not supported (this hub speaks {PROTOCOL_VERSION})")]
+    #[error("protocol version {0} is not supported (this hub speaks {OLDEST_PROTOCOL} to {PROTOCOL_VERSION})")]
     Protocol(u16),
     #[error("record {id} refused: {reason}")]
     Rejected { id: String, reason: String },

@@ -116,6 +116,35 @@ pub fn unreadable_session_doc(commune: &str) -> (Uuid, AutoCommit) {
     (id, doc)
 }
 
+/// Carries one request of a tablet's sync to `hub` in process, through the
+/// wire encoding both ways as the routes do (a pull's answer, and an
+/// acknowledgement that carries one, packed as the hub packs them): what a
+/// scenario's network delivers when it delivers.
+pub fn deliver(
+    hub: &dyn crate::HubStorage,
+    scope: &crate::Scope,
+    request: &pcmt_core::sync::Request,
+) -> Result<pcmt_core::sync::Response, pcmt_core::sync::SyncError> {
+    use pcmt_core::sync::wire::{self, PullRequest, PullResponse, PushAck, PushRequest};
+    use pcmt_core::sync::{Request, Response, SyncError};
+    let refused = |e: HubError| SyncError::Refused {
+        status: 400,
+        message: e.to_string(),
+    };
+    Ok(match request {
+        Request::Push(p) => {
+            let p = PushRequest::decode(&wire::encode(p)?)?;
+            let ack = hub.push(scope, &p).map_err(refused)?;
+            Response::Push(wire::decode::<PushAck>(&wire::encode_packed(&ack)?)?)
+        }
+        Request::Pull(p) => {
+            let p: PullRequest = wire::decode(&wire::encode(p)?)?;
+            let batch = hub.pull(scope, &p).map_err(refused)?;
+            Response::Pull(wire::decode::<PullResponse>(&wire::encode_packed(&batch)?)?)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,9 @@ pub use crate::rules::devices::UPLINK_ORIGIN;
 use crate::rules::protocol::{Writer, UPLINK_PULL_KEY};
 use crate::storage::HubStorage;
 use pcmt_core::http::HttpTransport;
-use pcmt_core::sync::wire::{Enrolment, PullRequest, PushRequest, BATCH_BYTES, PROTOCOL_VERSION};
+use pcmt_core::sync::wire::{
+    Enrolment, PullRequest, PushRequest, BATCH_BYTES, OLDEST_PROTOCOL, PROTOCOL_VERSION,
+};
 use pcmt_core::sync::{Request, Response, SyncReport, Transport};
 use pcmt_core::tls::Fingerprint;
 use serde::{Deserialize, Serialize};
@@ -176,13 +178,16 @@ impl Uplink {
                     protocol: PROTOCOL_VERSION,
                     device: hub_id(hub)?,
                     docs,
+                    pull: None,
                 })));
             }
             self.phase = Phase::Pull;
         }
         match self.phase {
+            // Changes only (protocol 1): each is merged and checked as a
+            // push is (`apply_from_above`), which a snapshot would skip.
             Phase::Pull => Ok(Some(Request::Pull(PullRequest {
-                protocol: PROTOCOL_VERSION,
+                protocol: OLDEST_PROTOCOL,
                 device: hub_id(hub)?,
                 communes: self.communes.clone(),
                 cursor: cursor(hub, UPLINK_PULL_KEY)?.unsigned_abs(),

@@ -201,6 +201,12 @@ async fn the_right_password_opens_the_report_of_the_staff_members_unit(app: Rout
         "so is an unmet one"
     );
     assert!(html.contains(r#"id="chart-sessions""#));
+    // Each indicator beside the same days a year earlier.
+    assert!(html.contains(r#"<p class="sub" id="previous-period">Cùng kỳ năm trước: "#));
+    assert_eq!(
+        html.matches(r#"<td class="num previous">"#).count(),
+        html.matches("<tr data-code=").count()
+    );
     assert!(html.contains(r#"id="site-plot""#));
     assert_eq!(html.matches("<tr data-commune=").count(), 3);
     assert!(
@@ -210,6 +216,26 @@ async fn the_right_password_opens_the_report_of_the_staff_members_unit(app: Rout
     // English on request.
     let en = text(send(&app, get("/dashboard?lang=en", Some(&cookie))).await).await;
     assert!(en.contains("Drug prevention and control report"));
+    // This year's page counts up to today and says so; last year's has ended.
+    use chrono::Datelike;
+    let year_page = |year: i32| {
+        let (app, cookie) = (app.clone(), cookie.clone());
+        async move {
+            let path = format!("/dashboard?kind=year&year={year}");
+            text(send(&app, get(&path, Some(&cookie))).await).await
+        }
+    };
+    let this_year = pcmt_model::report::Period::year(today().year()).unwrap();
+    if this_year.counted_to(today()) < this_year.until {
+        let said = format!(
+            "số liệu tính đến hết ngày {}",
+            pcmt_model::report::dmy(today())
+        );
+        assert!(year_page(today().year()).await.contains(&said), "{said}");
+    }
+    assert!(!year_page(today().year() - 1)
+        .await
+        .contains(r#"id="period-pending""#));
 }
 
 async fn a_wrong_password_or_name_gets_a_clear_error_and_no_session(app: Router, _: Storage) {
@@ -390,6 +416,7 @@ fn tablet_pushes_a_session(hub: &dyn HubStorage, commune: &str, officer: &str) -
                 &mut doc,
                 &[],
             )],
+            pull: None,
         },
     )
     .unwrap();

@@ -59,6 +59,7 @@ fn pushes_of_mangled_changes_are_stored_or_refused_never_a_panic() {
             protocol: PROTOCOL_VERSION,
             device: office.device,
             docs: vec![DocChanges::since(id, kind, PEK, &mut doc, &[])],
+            pull: None,
         };
         hub.push(&office, &push).unwrap();
         let heads = doc.get_heads();
@@ -97,6 +98,7 @@ fn pushes_of_mangled_changes_are_stored_or_refused_never_a_panic() {
                 commune: PEK.into(),
                 changes,
             }],
+            pull: None,
         };
         if hub.push(&office, &push).is_ok() {
             stored += 1;

@@ -171,6 +171,35 @@ pub struct SyncReport {
     pub round_trips: u64,
 }
 
+/// How the tablet's own syncing stands, for the frame: shown beside the
+/// sync button and sent to the screens whenever it changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// A sync (started by the button or by the tablet) is under way.
+    pub running: bool,
+    /// Seconds since the Unix epoch of the last sync that went through.
+    pub last_sync: Option<i64>,
+    /// When the tablet will try by itself next; `None` while it does not
+    /// sync by itself (locked, not enrolled, withdrawn by the office).
+    pub next_try: Option<i64>,
+    /// How the last try ended, if one was made since the app started.
+    pub last_try: Option<TryOutcome>,
+    /// What the last sync that went through moved, so the screens read
+    /// their data again only when something changed.
+    pub moved: u64,
+}
+
+/// How one sync ended, as the tablet's scheduling tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TryOutcome {
+    Synced,
+    /// The hub did not answer (ngoại tuyến).
+    Offline,
+    /// The hub answered but the sync did not go through.
+    Failed,
+}
+
 /// One field of a record holding several values written concurrently on
 /// different devices (xung đột): shown side by side until an officer picks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,12 +2,12 @@
 //! the demo data of other crates (feature `fixtures`). Not part of the app.
 
 use crate::{
-    ActionKind, CheckInInput, CheckInPlace, DrugTest, GeoPoint, GrowthStage, LandKind, LegalStatus,
-    PersonInput, PlantSpecies, SessionDetails, SessionForm, SessionInput, Sex, SiteAction,
-    SiteInput, StatusSpan, Substance, SupportKind, SurveyInput, SurveyKind, TestKind, TestResult,
-    Topic, VenueKind,
+    ActionKind, CheckInInput, CheckInPlace, DrugTest, GeoPoint, GrowthStage, Labelled, LandKind,
+    LegalStatus, PersonInput, PlantSpecies, SessionDetails, SessionForm, SessionInput, Sex,
+    SiteAction, SiteInput, StatusSpan, Substance, SupportKind, SurveyInput, SurveyKind, TestKind,
+    TestResult, Topic, VenueKind,
 };
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
 pub mod varied;
@@ -34,8 +34,11 @@ pub fn session(venue_name: &str) -> SessionInput {
 }
 
 /// A status span with no closing reason or notes, as most are.
+/// Its id is made from its status and start, so a file built of these
+/// reads back as it was written.
 pub fn span(status: LegalStatus, from: NaiveDate, until: Option<NaiveDate>) -> StatusSpan {
     StatusSpan {
+        id: fixed_id(status.code(), from),
         status,
         closed_reason: None,
         from,
@@ -60,20 +63,12 @@ pub fn person(full_name: &str) -> PersonInput {
         substances: vec![Substance::Methamphetamine],
         officer_in_charge: "Nguyễn Văn Tâm".into(),
         statuses: vec![
-            StatusSpan {
-                status: LegalStatus::DrugUserManaged,
-                closed_reason: None,
-                from: day(2025, 2, 3),
-                until: Some(day(2025, 8, 1)),
-                notes: String::new(),
-            },
-            StatusSpan {
-                status: LegalStatus::VoluntaryCommunityRehab,
-                closed_reason: None,
-                from: day(2025, 8, 1),
-                until: None,
-                notes: String::new(),
-            },
+            span(
+                LegalStatus::DrugUserManaged,
+                day(2025, 2, 3),
+                Some(day(2025, 8, 1)),
+            ),
+            span(LegalStatus::VoluntaryCommunityRehab, day(2025, 8, 1), None),
         ],
     }
 }
@@ -121,6 +116,7 @@ pub fn survey_without_findings() -> SurveyInput {
 pub fn poppy_site() -> SiteInput {
     let (lat, lon) = (15.1, 107.73);
     SiteInput {
+        id: fixed_id("poppy_site", day(2026, 2, 11)),
         point: GeoPoint { lat, lon },
         polygon: Some(square(lat, lon, 100.0)),
         outside_vietnam_confirmed: false,
@@ -145,6 +141,17 @@ pub fn survey_with_site() -> SurveyInput {
         sites: vec![poppy_site()],
         ..survey_without_findings()
     }
+}
+
+/// A list item's id that is the same at every run: a fixture reads back
+/// as it was written, where the core gives a nil id a random one.
+fn fixed_id(what: &str, on: NaiveDate) -> Uuid {
+    let mut bytes = [0u8; 16];
+    for (i, b) in what.bytes().enumerate() {
+        bytes[i % 12] ^= b;
+    }
+    bytes[12..].copy_from_slice(&on.num_days_from_ce().to_le_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 /// WGS 84 radii of curvature at a latitude, in metres: along the meridian

@@ -375,6 +375,7 @@ pub(crate) mod tests {
         let mut closed = good();
         closed.statuses[1].until = Some(d(2026, 8, 1));
         closed.statuses.push(StatusSpan {
+            id: uuid::Uuid::nil(),
             closed_reason: Some(ClosedReason::MovedAway),
             ..span(LegalStatus::Closed, d(2026, 8, 1), None)
         });

@@ -4,7 +4,11 @@ use crate::labelled_enum;
 
 /// Schema version written into every new document. A device that meets a
 /// document with a higher version refuses to interpret it rather than guess.
-pub const SCHEMA_VERSION: u64 = 1;
+/// 1: lists and nested objects as one JSON value per field. 2: sites,
+/// status spans and audience groups as objects of their own in Automerge
+/// lists, topics as a set; older documents read as they are and are
+/// migrated on their next write.
+pub const SCHEMA_VERSION: u64 = 2;
 
 labelled_enum!(
     /// Kind of record (loại hồ sơ). One Automerge document per record.

@@ -95,6 +95,35 @@ impl Period {
         (self.from..=self.until).contains(&d)
     }
 
+    /// The day a report of this period is counted to on `today`: its last
+    /// day once it has ended, today while it runs (its first day before it
+    /// starts). Counting a running period to its last day would judge
+    /// people on visits not yet due and files not yet late: a rate read on
+    /// 1 December of the year's report said 0% of files up to date.
+    pub fn counted_to(&self, today: NaiveDate) -> NaiveDate {
+        today.clamp(self.from, self.until)
+    }
+
+    /// The same period a year earlier (cùng kỳ năm trước), which the plans
+    /// measure change against. 29 February becomes the 28th.
+    pub fn a_year_earlier(&self) -> Self {
+        let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
+        Self {
+            kind: self.kind,
+            from: back(self.from),
+            until: back(self.until),
+        }
+    }
+
+    /// The part of the period counted on `today`: from its first day to
+    /// [`Period::counted_to`].
+    pub fn so_far(&self, today: NaiveDate) -> Self {
+        Self {
+            until: self.counted_to(today),
+            ..*self
+        }
+    }
+
     /// The heading an office writes: "Tháng 06/2026 (từ 01/06/2026 đến
     /// 30/06/2026)".
     pub fn label(&self, lang: Lang) -> String {
@@ -166,6 +195,14 @@ labelled_enum!(
     }
 );
 
+impl Unit {
+    /// Whether values of this unit are written with decimals (a share, an
+    /// area); counts are whole.
+    pub fn has_decimals(self) -> bool {
+        matches!(self, Self::Percent | Self::Hectares | Self::SquareMetres)
+    }
+}
+
 labelled_enum!(
     /// How a value is compared with its target.
     Comparison {
@@ -213,6 +250,7 @@ labelled_enum!(
         SchoolsReached = ("schools_reached", "Tỷ lệ trường học được tuyên truyền", "Schools reached"),
         ZonesReached = ("zones_reached", "Tỷ lệ khu, cụm công nghiệp được tuyên truyền", "Industrial zones reached"),
         PeopleManaged = ("people_managed", "Số người đang quản lý", "People under management"),
+        NewlyFound = ("newly_found", "Số người sử dụng trái phép chất ma túy mới phát hiện", "People newly found using drugs"),
         FilesUpToDate = ("files_up_to_date", "Tỷ lệ hồ sơ quản lý được cập nhật", "Files kept up to date"),
         SupportReached = ("support_reached", "Tỷ lệ được tư vấn, điều trị, cai nghiện, hỗ trợ tái hòa nhập", "Reached counselling, treatment, rehab or reintegration support"),
         CheckInsDone = ("checkins_done", "Lượt gặp đã thực hiện so với phải thực hiện", "Check-ins done against due"),
@@ -279,6 +317,9 @@ pub const INDICATORS: &[IndicatorDef] = {
         def(I::SchoolsReached, S, Unit::Percent, at_least(100.0)),
         def(I::ZonesReached, S, Unit::Percent, at_least(100.0)),
         def(I::PeopleManaged, M, Unit::People, None),
+        // The plans want it down against the same period a year earlier,
+        // which the comparison column shows; no target of its own.
+        def(I::NewlyFound, M, Unit::People, None),
         def(I::FilesUpToDate, M, Unit::Percent, at_least(100.0)),
         def(
             I::SupportReached,
@@ -333,6 +374,9 @@ pub struct Indicator {
     pub target: Option<Target>,
     /// None when there is no target or no value.
     pub met: Option<bool>,
+    /// The value in the same period a year earlier (cùng kỳ năm trước),
+    /// counted up to the same day of that year; None for a share of nothing.
+    pub previous: Option<f64>,
 }
 
 impl Indicator {
@@ -351,6 +395,47 @@ impl Indicator {
         self.target
             .map(|t| t.label(self.code.def().unit, lang))
             .unwrap_or_default()
+    }
+
+    /// The value a year earlier as the tables write it ("1.057", "66,7"),
+    /// or "—" for a share of nothing.
+    pub fn previous_text(&self, lang: Lang) -> String {
+        let decimals = usize::from(self.code.def().unit.has_decimals());
+        self.previous
+            .map(|v| crate::text::number(v, decimals, lang))
+            .unwrap_or_else(|| "—".into())
+    }
+
+    /// The change against the same period a year earlier, as the plans
+    /// write it: "+3 (+21,4%)" for an amount, "-2,5 điểm %" for a share;
+    /// blank when either value is missing.
+    pub fn change_text(&self, lang: Lang) -> String {
+        let (Some(now), Some(before)) = (self.value, self.previous) else {
+            return String::new();
+        };
+        let unit = self.code.def().unit;
+        let decimals = usize::from(unit.has_decimals());
+        let signed = |v: f64, decimals: usize| {
+            let text = crate::text::number(v, decimals, lang);
+            if text.starts_with('-') || text.chars().all(|c| !c.is_ascii_digit() || c == '0') {
+                text
+            } else {
+                format!("+{text}")
+            }
+        };
+        let delta = now - before;
+        if unit == Unit::Percent {
+            return format!("{} {}", signed(delta, 1), lang.pick("điểm %", "points"));
+        }
+        // No percentage of nothing, nor of no change.
+        if before == 0.0 || delta == 0.0 {
+            return signed(delta, decimals);
+        }
+        format!(
+            "{} ({}%)",
+            signed(delta, decimals),
+            signed(delta * 100.0 / before, 1)
+        )
     }
 
     pub fn amount(code: IndicatorCode, value: f64) -> Self {
@@ -377,6 +462,7 @@ impl Indicator {
             denominator,
             target,
             met: target.zip(value).map(|(t, v)| t.met(v)),
+            previous: None,
         }
     }
 }
@@ -413,6 +499,13 @@ pub struct NamedUnit {
 pub struct Report {
     pub unit: NamedUnit,
     pub period: Period,
+    /// The last day the figures count ([`Period::counted_to`]): before the
+    /// period's end while it runs, which every view of the report says
+    /// ([`Report::counted_note`]).
+    pub counted_to: NaiveDate,
+    /// The period each indicator's `previous` value is of: the same period
+    /// a year earlier, counted up to the same day of that year.
+    pub previous: Period,
     pub indicators: Vec<Indicator>,
     pub sessions_by_form: Vec<Tally<SessionForm>>,
     pub sessions_by_venue: Vec<Tally<VenueKind>>,
@@ -426,7 +519,45 @@ pub struct Report {
     pub communes_without_finding: Vec<NamedUnit>,
 }
 
+/// The two columns every view of the indicators adds after the value.
+pub fn comparison_headers(lang: Lang) -> [&'static str; 2] {
+    [
+        lang.pick("Cùng kỳ năm trước", "Same period last year"),
+        lang.pick("Tăng/giảm", "Change"),
+    ]
+}
+
 impl Report {
+    /// "Cùng kỳ năm trước: Năm 2025 (từ 01/01/2025 đến 01/12/2025)", the
+    /// days the comparison column counts.
+    pub fn previous_note(&self, lang: Lang) -> String {
+        format!(
+            "{}: {}",
+            comparison_headers(lang)[0],
+            self.previous.label(lang)
+        )
+    }
+
+    /// "Kỳ báo cáo chưa kết thúc: số liệu tính đến hết ngày 01/12/2026." while
+    /// the period runs; nothing once it has ended. The page, the tablet's
+    /// screen and the files all print this one sentence.
+    pub fn counted_note(&self, lang: Lang) -> Option<String> {
+        (self.counted_to < self.period.until).then(|| {
+            format!(
+                "{} {}{}",
+                lang.pick(
+                    "Kỳ báo cáo chưa kết thúc: số liệu tính đến hết ngày",
+                    "The period has not ended: figures count up to and including"
+                ),
+                dmy(self.counted_to),
+                lang.pick(
+                    " (các tỷ lệ theo lịch gặp chỉ xét các lượt gặp đã đến hạn).",
+                    " (shares by the visit schedule count only visits already due)."
+                )
+            )
+        })
+    }
+
     pub fn indicator(&self, code: IndicatorCode) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.code == code)
     }
@@ -480,6 +611,9 @@ pub fn status_on(spans: &[StatusSpan], day: NaiveDate) -> Option<&StatusSpan> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ManagementTally {
     pub managed: u64,
+    /// Files whose first status begins in the period: people newly found
+    /// using drugs (mới phát hiện).
+    pub newly_found: u64,
     pub by_status: Vec<(LegalStatus, u64)>,
     pub up_to_date: u64,
     pub supported: u64,
@@ -496,6 +630,7 @@ impl ManagementTally {
     /// order (visits after the period are ignored).
     ///
     /// - Managed: a status other than closed in force on the last day.
+    /// - Newly found: the file's first status begins in the period.
     /// - Up to date: managed and not overdue on the last day, by the same
     ///   schedule the due list uses, from the last visit up to that day.
     /// - Supported: managed, and either in rehab, treatment or post-rehab
@@ -513,6 +648,8 @@ impl ManagementTally {
         period: &Period,
         rules: &StatusRules,
     ) {
+        let first = spans.iter().map(|s| s.from).min();
+        self.newly_found += u64::from(first.is_some_and(|d| period.contains(d)));
         let in_period: Vec<&VisitFacts> =
             visits.iter().filter(|v| period.contains(v.date)).collect();
         self.visits_done += in_period.iter().filter(|v| v.attended).count() as u64;

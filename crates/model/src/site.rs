@@ -62,6 +62,10 @@ pub struct SiteAction {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteInput {
+    /// Names the site in its survey's document, so edits of different sites
+    /// merge. Nil for a site not yet saved: the core gives it one.
+    #[serde(default)]
+    pub id: Uuid,
     pub point: GeoPoint,
     /// The boundary as walked, if it was; see `geometry` for how it closes.
     pub polygon: Option<Vec<GeoPoint>>,
@@ -128,6 +132,7 @@ pub(crate) mod tests {
 
     pub(crate) fn found(on: NaiveDate) -> SiteInput {
         SiteInput {
+            id: Uuid::nil(),
             point: GeoPoint {
                 lat: 15.0512,
                 lon: 107.7321,

@@ -7,6 +7,7 @@ use crate::labelled_enum;
 use crate::validation::{Field, Problem};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 labelled_enum!(
     /// Tình trạng — the legal categories of the 2021 Law on drug prevention,
@@ -46,6 +47,10 @@ labelled_enum!(
 /// `until` may lie ahead when a decision fixes the end, e.g. compulsory rehab.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusSpan {
+    /// Names the span in its document, so edits of different spans merge.
+    /// Nil for a span not yet saved: the core gives it one.
+    #[serde(default)]
+    pub id: Uuid,
     pub status: LegalStatus,
     /// Only for `Closed`, and required there.
     pub closed_reason: Option<ClosedReason>,
@@ -114,6 +119,7 @@ pub(crate) mod tests {
         until: Option<NaiveDate>,
     ) -> StatusSpan {
         StatusSpan {
+            id: Uuid::nil(),
             status,
             closed_reason: (status == LegalStatus::Closed).then_some(ClosedReason::Completed),
             from,
@@ -238,6 +244,7 @@ pub(crate) mod tests {
         let mut h = history();
         h[3].until = Some(d(2026, 9, 20));
         h.push(StatusSpan {
+            id: Uuid::nil(),
             closed_reason: None,
             ..span(LegalStatus::Closed, d(2026, 9, 20), None)
         });

@@ -206,6 +206,7 @@ mod tests {
         let mut closed = person();
         closed.statuses[1].until = Some(d(2026, 2, 1));
         closed.statuses.push(StatusSpan {
+            id: uuid::Uuid::nil(),
             closed_reason: Some(crate::status::ClosedReason::Completed),
             ..span(LegalStatus::Closed, d(2026, 2, 1), None)
         });

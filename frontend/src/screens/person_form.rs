@@ -20,6 +20,10 @@ use yew::prelude::*;
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 struct SpanText {
+    /// The stored span's id, so an edit merges with other tablets' edits
+    /// of other spans; nil for a new span (the core gives it one).
+    #[serde(default)]
+    id: Uuid,
     status: LegalStatus,
     closed_reason: Option<ClosedReason>,
     from: String,
@@ -65,6 +69,7 @@ impl PersonText {
             substances: Vec::new(),
             officer_in_charge: officer,
             statuses: vec![SpanText {
+                id: Uuid::nil(),
                 status: LegalStatus::DrugUserManaged,
                 closed_reason: None,
                 from: ui::day(api::today()),
@@ -92,6 +97,7 @@ impl PersonText {
                 .statuses
                 .iter()
                 .map(|s| SpanText {
+                    id: s.id,
                     status: s.status,
                     closed_reason: s.closed_reason,
                     from: ui::day(s.from),
@@ -146,6 +152,7 @@ impl PersonText {
             let until = parse_optional_date(Field::StatusUntil, &s.until);
             match (from, until) {
                 (Ok(from), Ok(until)) => statuses.push(StatusSpan {
+                    id: s.id,
                     status: s.status,
                     closed_reason: (s.status == LegalStatus::Closed)
                         .then_some(s.closed_reason)
@@ -271,6 +278,7 @@ fn PersonFormView(props: &FormProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let mut f = (*form).clone();
             f.statuses.push(SpanText {
+                id: Uuid::nil(),
                 status: LegalStatus::PostRehab,
                 closed_reason: None,
                 from: ui::day(api::today()),

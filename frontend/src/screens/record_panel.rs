@@ -18,22 +18,57 @@ pub struct Props {
     pub id: Uuid,
 }
 
-/// A stored field's name in the officer's language.
+/// A stored field's name in the officer's language. A field of one item of
+/// a list (`sites/<id>/plant_count`) reads as the list, the item's short
+/// id, and the field: "Điểm phát hiện ·a3c95 — Số cây".
 fn field_label(field: &str, lang: Lang) -> String {
+    match field.splitn(3, '/').collect::<Vec<_>>().as_slice() {
+        [list, id, key] => {
+            let short_id: String = id
+                .chars()
+                .rev()
+                .take(5)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!(
+                "{} ·{short_id} — {}",
+                one_label(list, lang),
+                one_label(key, lang)
+            )
+        }
+        _ => one_label(field, lang),
+    }
+}
+
+fn one_label(field: &str, lang: Lang) -> String {
     match Field::from_code(field) {
         Some(f) => f.label(lang).to_string(),
         None => match field {
             "topics" => Field::Topic.label(lang).to_string(),
             "kind" => Field::SurveyKind.label(lang).to_string(),
+            "sites" => lang.pick("Điểm phát hiện", "Site").to_string(),
+            "point" => Field::SitePoint.label(lang).to_string(),
+            "polygon" => Field::SitePolygon.label(lang).to_string(),
+            "from" => Field::StatusFrom.label(lang).to_string(),
+            "until" => Field::StatusUntil.label(lang).to_string(),
+            "count" => lang.pick("Số người", "Count").to_string(),
             "@deleted" => lang.pick("Đã xóa", "Deleted").to_string(),
             other => other.to_string(),
         },
     }
 }
 
+/// The field a value belongs to: the last part of an item's path.
+fn leaf(field: &str) -> &str {
+    field.rsplit('/').next().unwrap_or(field)
+}
+
 /// A stored value as the officer reads it elsewhere in the app: labels for
 /// codes, unit names, dd/mm/yyyy, Có/Không; nested parts only counted.
 fn shown(ctx: &Ctx, field: &str, raw: &str) -> String {
+    let field = leaf(field);
     let l = ctx.lang;
     let one = |code: &str| -> String {
         if let Ok(day) = chrono::NaiveDate::parse_from_str(code, "%Y-%m-%d") {
@@ -79,6 +114,10 @@ fn code_label(field: &str, code: &str, l: Lang) -> Option<String> {
         "substances" => of::<pcmt_model::Substance>(code, l),
         "place" => of::<pcmt_model::CheckInPlace>(code, l),
         "support" => of::<pcmt_model::SupportKind>(code, l),
+        "species" => of::<pcmt_model::PlantSpecies>(code, l),
+        "growth_stage" => of::<pcmt_model::GrowthStage>(code, l),
+        "land_kind" => of::<pcmt_model::LandKind>(code, l),
+        "status" => of::<pcmt_model::LegalStatus>(code, l),
         _ => None,
     }
 }

@@ -8,7 +8,9 @@ use crate::app::{Ctx, Notice};
 use crate::load::{fetched, use_fetch};
 use crate::ui::{self, field, list_choice, setter};
 use chrono::Datelike;
-use pcmt_model::report::{dmy, ExportFormat, Indicator, Period, PeriodKind, Report, Section, Unit};
+use pcmt_model::report::{
+    comparison_headers, dmy, ExportFormat, Indicator, Period, PeriodKind, Report, Section, Unit,
+};
 use pcmt_model::text::number;
 use pcmt_model::{Field, Labelled, Lang};
 use yew::prelude::*;
@@ -148,7 +150,9 @@ fn report_view(ctx: &Ctx, r: &Report, unit: &str, period: Period) -> Html {
         <>
             <section class="card report-head">
                 <h3 id="report-title">{ format!("{} · {}", r.unit.name, r.period.label(l)) }</h3>
+                if let Some(note) = r.counted_note(l) { <p class="counted-note" id="report-counted">{ note }</p> }
                 if let Some(due) = due { <p class="meta" id="report-due">{ due }</p> }
+                <p class="meta" id="report-previous">{ r.previous_note(l) }</p>
                 <div class="exports">
                     { for ExportFormat::ALL.iter().map(|f| export_button(ctx, unit, period, *f)) }
                 </div>
@@ -213,6 +217,7 @@ fn section_view(l: Lang, r: &Report, section: Section) -> Html {
                     <th class="num">{ l.pick("Kết quả", "Value") }</th>
                     <th class="num">{ l.pick("Kế hoạch", "Target") }</th>
                     <th>{ l.pick("Đánh giá", "Assessment") }</th>
+                    <th class="num">{ comparison_headers(l)[0] }</th>
                 </tr></thead>
                 <tbody>
                     { for r.section(section).map(|i| indicator_row(l, i)) }
@@ -255,6 +260,8 @@ fn indicator_row(l: Lang, i: &Indicator) -> Html {
             <td class="num">{ value }</td>
             <td class="num">{ target }</td>
             <td>{ badge }</td>
+            <td class="num previous">{ i.previous_text(l) }
+                <span class="change">{ i.change_text(l) }</span></td>
         </tr>
     }
 }

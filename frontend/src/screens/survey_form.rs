@@ -28,6 +28,10 @@ const MIN_STEP_M: f64 = 2.0;
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 struct SiteText {
+    /// The stored site's id, so an edit merges with other tablets' edits
+    /// of other sites; nil for a new site (the core gives it one).
+    #[serde(default)]
+    id: Uuid,
     point: String,
     /// One "lat, lon" per line, in walking order.
     polygon: String,
@@ -87,6 +91,7 @@ fn at<T>(i: usize, r: Result<T, FieldError>) -> Result<T, FieldError> {
 impl SiteText {
     fn blank(officer: &str, date: &str) -> Self {
         Self {
+            id: Uuid::nil(),
             point: String::new(),
             polygon: String::new(),
             outside_vietnam_confirmed: false,
@@ -105,6 +110,7 @@ impl SiteText {
 
     fn of(s: &SiteInput) -> Self {
         Self {
+            id: s.id,
             point: point_line(s.point),
             polygon: s
                 .polygon
@@ -152,6 +158,7 @@ impl SiteText {
         }
         let grower = self.grower.trim();
         Some(SiteInput {
+            id: self.id,
             point: point?,
             // Unreadable lines were reported above, so the save stops there.
             polygon: (!lines.is_empty()).then_some(polygon),

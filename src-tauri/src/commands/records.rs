@@ -2,6 +2,7 @@
 
 use super::{answer, today};
 use crate::state::AppState;
+use pcmt_core::{Author, CoreError, Store};
 use pcmt_model::api::{
     CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, KeptRecord, ListFilter,
     PersonRow, SurveyRow,
@@ -23,11 +24,9 @@ macro_rules! record_commands {
             input: $input,
             id: Option<Uuid>,
         ) -> Result<$row, CommandError> {
-            let author = state.author()?;
-            let mut store = state.store()?;
-            answer(match id {
-                None => store.$create(&input, &author, today()),
-                Some(id) => store.$update(id, &input, &author, today()),
+            save(&state, |store, author| match id {
+                None => store.$create(&input, author, today()),
+                Some(id) => store.$update(id, &input, author, today()),
             })
         }
 
@@ -49,8 +48,9 @@ pub fn save_checkin(
     state: State<'_, AppState>,
     input: CheckInInput,
 ) -> Result<CheckInRow, CommandError> {
-    let author = state.author()?;
-    answer(state.store()?.create_checkin(&input, &author, today()))
+    save(&state, |store, author| {
+        store.create_checkin(&input, author, today())
+    })
 }
 
 /// One page of sessions, newest first; no filter lists them all.
@@ -153,10 +153,20 @@ pub fn resolve_conflict(
     field: String,
     value: String,
 ) -> Result<(), CommandError> {
+    save(&state, |store, author| {
+        store.resolve_conflict(id, &field, &value, author, today())
+    })
+}
+
+/// A change the officer made: it waits to be sent, so the tablet syncs
+/// soon; a sync that comes due meanwhile waits for it.
+fn save<T>(
+    state: &AppState,
+    change: impl FnOnce(&mut Store, &Author) -> Result<T, CoreError>,
+) -> Result<T, CommandError> {
+    let _saving = state.syncing.saving();
     let author = state.author()?;
-    answer(
-        state
-            .store()?
-            .resolve_conflict(id, &field, &value, &author, today()),
-    )
+    let done = answer(change(&mut *state.store()?, &author))?;
+    state.syncing.saved();
+    Ok(done)
 }

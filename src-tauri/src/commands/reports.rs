@@ -16,7 +16,7 @@ pub fn report(
     unit: String,
     period: Period,
 ) -> Result<Report, CommandError> {
-    answer(state.store()?.report(&unit, &period))
+    answer(state.store()?.report(&unit, &period, super::today()))
 }
 
 #[tauri::command]
@@ -30,7 +30,7 @@ pub fn export_report(
     let lang = settings.lang;
     let (report, sites) = {
         let store = state.store()?;
-        let report = answer(store.report(&unit, &period))?;
+        let report = answer(store.report(&unit, &period, super::today()))?;
         let sites = if format.is_map() {
             answer(store.site_features(&unit, &period))?
         } else {

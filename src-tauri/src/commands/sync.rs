@@ -1,36 +1,37 @@
-//! The one sync button.
+//! The sync button, and what the frame says about syncing.
 
+use crate::autosync::sync_once;
 use crate::state::AppState;
+use pcmt_core::shared::SharedStore;
 use pcmt_core::sync::SyncReport;
-use pcmt_model::api::CommandError;
-use tauri::{AppHandle, Emitter, State};
+use pcmt_model::api::{CommandError, SyncStatus};
+use tauri::{AppHandle, Manager, State};
 
-/// The event that carries running totals while a sync is under way.
-pub const PROGRESS_EVENT: &str = "sync-progress";
-
-/// Runs on a worker thread: the window stays responsive while the network
-/// is slow, and the officer can keep saving meanwhile.
+/// Syncs now. Runs on a worker thread: the window stays responsive while
+/// the network is slow, and the officer can keep saving meanwhile. A sync
+/// the tablet started by itself is waited for first, then this one runs.
 #[tauri::command]
 pub async fn sync_now(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<SyncReport, CommandError> {
-    let store = state.store.clone();
-    let url = state.settings_or_defaults()?.hub_url;
-    let code = state.store()?.enrol_code()?;
-    tauri::async_runtime::spawn_blocking(move || {
-        let mut progress = |report: &SyncReport| {
-            // A window that cannot be told only misses a progress line.
-            let _ = app.emit(PROGRESS_EVENT, report);
-        };
-        pcmt_core::http::sync_with_hub_observed(&store, &url, code.as_deref(), &mut progress)
-    })
-    .await
-    .map_err(|e| {
-        CommandError::plain(
-            format!("Đồng bộ bị gián đoạn: {e}. Lần đồng bộ sau sẽ tiếp tục."),
-            format!("Sync was interrupted: {e}. The next sync will continue."),
-        )
-    })?
-    .map_err(CommandError::from)
+    // The officer's own action: a locked app (or one idle too long) says so.
+    drop(state.store()?);
+    tauri::async_runtime::spawn_blocking(move || sync_once(&app, &app.state::<AppState>()))
+        .await
+        .map_err(|e| {
+            CommandError::plain(
+                format!("Đồng bộ bị gián đoạn: {e}. Lần đồng bộ sau sẽ tiếp tục."),
+                format!("Sync was interrupted: {e}. The next sync will continue."),
+            )
+        })?
+        .map_err(CommandError::from)
+}
+
+/// Last sync, next try and how the last try ended, for the frame; the
+/// shell sends the same as `sync-status` events whenever it changes.
+#[tauri::command]
+pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatus, CommandError> {
+    let last_sync = state.store.access().and_then(|s| s.last_sync())?;
+    Ok(state.syncing.status(last_sync))
 }

@@ -135,6 +135,12 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A report reads the projection tables twice (the period and the
+        // year before) and the screens read them again: with SQLite's 2 MiB
+        // default every read went back to the file (and, encrypted, through
+        // decryption). 32 MiB holds a province's rows; it is taken only as
+        // pages are read.
+        conn.pragma_update(None, "cache_size", -32_768)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate::apply(&mut conn, migrate::DEVICE)?;
         let device_id = match get_meta(&conn, "device_id")? {

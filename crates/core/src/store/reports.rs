@@ -4,18 +4,26 @@
 use super::Store;
 use crate::projection::SqliteRows;
 use crate::CoreError;
+use chrono::NaiveDate;
 use pcmt_model::report::{ExportEntry, Period, Report, SiteFeature};
 
 impl Store {
     /// The report of an org unit (a commune, or a district or province
-    /// rolled up through the tree) for a period.
-    pub fn report(&self, unit: &str, period: &Period) -> Result<Report, CoreError> {
+    /// rolled up through the tree) for a period, counted up to `today`
+    /// while it runs.
+    pub fn report(
+        &self,
+        unit: &str,
+        period: &Period,
+        today: NaiveDate,
+    ) -> Result<Report, CoreError> {
         crate::report::compute(
             &mut SqliteRows(&self.conn),
             &self.units,
             &self.rules,
             unit,
             period,
+            today,
         )
     }
 

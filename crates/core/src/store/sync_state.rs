@@ -9,8 +9,10 @@ use super::kept::project_or_keep;
 use super::{get_meta, load_doc, set_meta, Store};
 use crate::error::doc_error;
 use crate::record_doc::{self, DocError};
-use crate::sync::limits::{apply_untrusted, read_change, RecordSize};
-use crate::sync::wire::{DocChanges, Enrolment};
+use crate::sync::limits::{
+    apply_untrusted, changes_of, read_change, read_document, CheckedChange, RecordSize,
+};
+use crate::sync::wire::{DocChanges, DocSnapshot, Enrolment};
 use crate::tls::Fingerprint;
 use crate::CoreError;
 use automerge::{AutoCommit, ChangeHash};
@@ -95,6 +97,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether documents with ids after `after` have changes the hub lacks.
+    pub(crate) fn pending_after(&self, after: Uuid) -> Result<bool, CoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM documents WHERE dirty = 1 AND id > ?1)",
+            [after.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The hub confirmed it holds these documents up to these heads.
     pub(crate) fn mark_pushed(
         &mut self,
@@ -113,28 +124,63 @@ impl Store {
         Ok(())
     }
 
-    /// Applies a batch pulled from the hub and moves the pull cursor, in one
-    /// transaction: a cut after this leaves a consistent store, and the next
-    /// pull continues from `cursor`. Applying a batch twice changes nothing.
-    ///
-    /// A document this version cannot read (a newer app's schema, a body of
-    /// the wrong shape) is kept, out of the rows, and the rest of the batch
-    /// applies: the hub relays such documents, and refusing the batch would
-    /// stop every pull of the commune at it for good (see
-    /// [`project_or_keep`]). Changes that cannot be parsed or applied at all,
-    /// or that take a record past its bounds, still refuse the batch: the
-    /// hub read, bounded and applied each one before storing it, so such
-    /// bytes are not what the hub holds (damaged or tampered with on the
-    /// way), there is no document to keep, and the next sync asks for the
-    /// same batch again.
+    /// Applies a batch of changes pulled from the hub and moves the pull
+    /// cursor: [`Store::apply_pulled`] with no snapshots.
+    #[cfg(test)]
     pub(crate) fn apply_remote(
         &mut self,
         batch: &[DocChanges],
         cursor: u64,
     ) -> Result<usize, CoreError> {
+        self.apply_pulled(&[], batch, cursor)
+    }
+
+    /// Applies a batch pulled from the hub (whole documents, then changes)
+    /// and moves the pull cursor, in one transaction: a cut after this
+    /// leaves a consistent store, and the next pull continues from
+    /// `cursor`. Applying a batch twice changes nothing. How many documents
+    /// changed.
+    ///
+    /// A snapshot of a document the tablet does not hold is loaded as it
+    /// is; of one it holds, its changes merge in as pulled changes do. Both
+    /// pass `sync::limits` first.
+    ///
+    /// A document this version cannot read (a newer app's schema, a body of
+    /// the wrong shape) is kept, out of the rows, and the rest of the batch
+    /// applies: the hub relays such documents, and refusing the batch would
+    /// stop every pull of the commune at it for good (see
+    /// [`project_or_keep`]). Changes or snapshots that cannot be parsed or
+    /// applied at all, or that take a record past its bounds, still refuse
+    /// the batch: the hub read, bounded and applied each one before storing
+    /// it, so such bytes are not what the hub holds (damaged or tampered
+    /// with on the way), there is no document to keep, and the next sync
+    /// asks for the same batch again.
+    pub(crate) fn apply_pulled(
+        &mut self,
+        snapshots: &[DocSnapshot],
+        batch: &[DocChanges],
+        cursor: u64,
+    ) -> Result<usize, CoreError> {
         let tx = self.conn.transaction()?;
         let mut changed_docs = 0;
+        for snapshot in snapshots {
+            let envelope = Envelope::of_snapshot(snapshot);
+            // Weighed before Automerge reads it, as a change is.
+            let mut checked = read_document(&snapshot.bytes).map_err(|e| envelope.error(e))?;
+            let changed = match stored(&tx, snapshot.id)? {
+                None => {
+                    put_pulled(&tx, &envelope, &mut checked.doc, false, &self.rules)?;
+                    true
+                }
+                Some(existing) => {
+                    let changes = changes_of(&mut checked).map_err(|e| envelope.error(e))?;
+                    merge_pulled(&tx, &envelope, existing, changes, &self.rules)?
+                }
+            };
+            changed_docs += usize::from(changed);
+        }
         for dc in batch {
+            let envelope = Envelope::of_changes(dc);
             // Weighed before Automerge reads them: a hub, or whoever
             // answers in its place, could relay a bomb.
             let changes = dc
@@ -142,73 +188,10 @@ impl Store {
                 .iter()
                 .map(|b| read_change(b))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| doc_error(&dc.id.to_string(), DocError::Load(e.to_string())))?;
-            let existing: Option<(Vec<u8>, bool)> = tx
-                .query_row(
-                    "SELECT bytes, dirty FROM documents WHERE id = ?1",
-                    [dc.id.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let (mut doc, was_dirty) = match &existing {
-                Some((bytes, dirty)) => (
-                    record_doc::load(bytes).map_err(|e| doc_error(&dc.id.to_string(), e))?,
-                    *dirty,
-                ),
-                None => (AutoCommit::new(), false),
-            };
-            let mut size = RecordSize::of(existing.as_ref().map(|(b, _)| &b[..]), &doc);
-            let mut fresh = Vec::with_capacity(changes.len());
-            for checked in changes {
-                if doc
-                    .get_change_meta_by_hash(&checked.change.hash())
-                    .is_none()
-                {
-                    size.add(&checked).map_err(|e| {
-                        doc_error(&dc.id.to_string(), DocError::Load(e.to_string()))
-                    })?;
-                    fresh.push(checked.change);
-                }
-            }
-            let before = doc.get_heads();
-            apply_untrusted(&mut doc, fresh)
-                .map_err(|e| doc_error(&dc.id.to_string(), DocError::Load(e.to_string())))?;
-            let heads = doc.get_heads();
-            if heads == before {
-                continue;
-            }
-            changed_docs += 1;
-            // A header this version cannot read (a newer schema) leaves the
-            // envelope's kind and commune, which the hub checked against it.
-            let (kind, commune) = match record_doc::read_header(&doc) {
-                Ok(header) => (header.kind.code().to_string(), header.commune),
-                Err(_) => (dc.kind.clone(), dc.commune.clone()),
-            };
-            // A document with no local edits pending now holds exactly what
-            // the hub holds; one with local edits keeps its older hub heads,
-            // so the next push re-sends (and the hub ignores) what it has.
-            // A note that it could not be read goes; `project_or_keep`
-            // writes it again if it still cannot.
-            let hub_heads = if was_dirty {
-                None
-            } else {
-                Some(encode_heads(&heads))
-            };
-            tx.execute(
-                "INSERT INTO documents (id, kind, commune, bytes, hub_heads, dirty)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 0)
-                 ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, commune = excluded.commune,
-                   hub_heads = coalesce(?6, documents.hub_heads), unreadable = NULL",
-                params![
-                    dc.id.to_string(),
-                    kind,
-                    commune,
-                    record_doc::save(&mut doc),
-                    encode_heads(&heads),
-                    hub_heads
-                ],
-            )?;
-            project_or_keep(&tx, &dc.id.to_string(), &doc, &self.rules)?;
+                .map_err(|e| envelope.error(e))?;
+            let existing = stored(&tx, dc.id)?.unwrap_or_else(Stored::none);
+            let changed = merge_pulled(&tx, &envelope, existing, changes, &self.rules)?;
+            changed_docs += usize::from(changed);
         }
         set_meta(&tx, "pull_cursor", &cursor.to_string())?;
         tx.commit()?;
@@ -296,6 +279,143 @@ impl Store {
             .copied()
             .collect())
     }
+}
+
+/// What the hub said of a pulled document: its id, and the kind and
+/// commune it checked against the document.
+struct Envelope<'a> {
+    id: String,
+    kind: &'a str,
+    commune: &'a str,
+}
+
+impl<'a> Envelope<'a> {
+    fn of_changes(dc: &'a DocChanges) -> Self {
+        Self {
+            id: dc.id.to_string(),
+            kind: &dc.kind,
+            commune: &dc.commune,
+        }
+    }
+
+    fn of_snapshot(s: &'a DocSnapshot) -> Self {
+        Self {
+            id: s.id.to_string(),
+            kind: &s.kind,
+            commune: &s.commune,
+        }
+    }
+
+    fn error(&self, e: impl std::fmt::Display) -> CoreError {
+        doc_error(&self.id, DocError::Load(e.to_string()))
+    }
+}
+
+/// A document as the tablet holds it before a pull touches it: its saved
+/// bytes (None if it has none) and whether it has local edits unsent.
+struct Stored {
+    bytes: Option<Vec<u8>>,
+    dirty: bool,
+}
+
+impl Stored {
+    fn none() -> Self {
+        Self {
+            bytes: None,
+            dirty: false,
+        }
+    }
+}
+
+fn stored(tx: &rusqlite::Transaction<'_>, id: Uuid) -> Result<Option<Stored>, CoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT bytes, dirty FROM documents WHERE id = ?1",
+            [id.to_string()],
+            |r| {
+                Ok(Stored {
+                    bytes: Some(r.get(0)?),
+                    dirty: r.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Merges pulled changes (each already read by `read_change`) into the
+/// document as stored, bounded as a whole, and stores it if it changed.
+fn merge_pulled(
+    tx: &rusqlite::Transaction<'_>,
+    envelope: &Envelope<'_>,
+    existing: Stored,
+    changes: Vec<CheckedChange>,
+    rules: &pcmt_model::StatusRules,
+) -> Result<bool, CoreError> {
+    let mut doc = match &existing.bytes {
+        Some(bytes) => record_doc::load(bytes).map_err(|e| doc_error(&envelope.id, e))?,
+        None => AutoCommit::new(),
+    };
+    let mut size = RecordSize::of(existing.bytes.as_deref(), &doc);
+    let mut fresh = Vec::with_capacity(changes.len());
+    for checked in changes {
+        if doc
+            .get_change_meta_by_hash(&checked.change.hash())
+            .is_none()
+        {
+            size.add(&checked).map_err(|e| envelope.error(e))?;
+            fresh.push(checked.change);
+        }
+    }
+    let before = doc.get_heads();
+    apply_untrusted(&mut doc, fresh).map_err(|e| envelope.error(e))?;
+    if doc.get_heads() == before {
+        return Ok(false);
+    }
+    put_pulled(tx, envelope, &mut doc, existing.dirty, rules)?;
+    Ok(true)
+}
+
+/// Stores a pulled document and writes its rows, or keeps it out of them.
+fn put_pulled(
+    tx: &rusqlite::Transaction<'_>,
+    envelope: &Envelope<'_>,
+    doc: &mut AutoCommit,
+    was_dirty: bool,
+    rules: &pcmt_model::StatusRules,
+) -> Result<(), CoreError> {
+    let heads = doc.get_heads();
+    // A header this version cannot read (a newer schema) leaves the
+    // envelope's kind and commune, which the hub checked against it.
+    let (kind, commune) = match record_doc::read_header(doc) {
+        Ok(header) => (header.kind.code().to_string(), header.commune),
+        Err(_) => (envelope.kind.to_string(), envelope.commune.to_string()),
+    };
+    // A document with no local edits pending now holds exactly what the
+    // hub holds; one with local edits keeps its older hub heads, so the
+    // next push re-sends (and the hub ignores) what it has. A note that it
+    // could not be read goes; `project_or_keep` writes it again if it
+    // still cannot.
+    let hub_heads = if was_dirty {
+        None
+    } else {
+        Some(encode_heads(&heads))
+    };
+    tx.execute(
+        "INSERT INTO documents (id, kind, commune, bytes, hub_heads, dirty)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0)
+         ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, commune = excluded.commune,
+           hub_heads = coalesce(?6, documents.hub_heads), unreadable = NULL",
+        params![
+            envelope.id,
+            kind,
+            commune,
+            record_doc::save(doc),
+            encode_heads(&heads),
+            hub_heads
+        ],
+    )?;
+    project_or_keep(tx, &envelope.id, doc, rules)?;
+    Ok(())
 }
 
 fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {

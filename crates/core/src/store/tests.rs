@@ -497,7 +497,7 @@ fn a_pulled_checkin_of_another_commune_changes_nothing_for_the_person() {
     .unwrap();
     let period = Period::range(today() - chrono::Days::new(364), today()).unwrap();
     let figures = |s: &Store| {
-        let r = s.report("62-610-23284", &period).unwrap();
+        let r = s.report("62-610-23284", &period, today()).unwrap();
         let v = |code| r.indicator(code).and_then(|i| i.value);
         (v(I::CheckInsDone), v(I::PositiveTests))
     };
@@ -621,4 +621,5 @@ fn every_file_backed_store_opens_durable() {
     assert_eq!(durability(&converted), want, "encrypted in place");
 }
 
+mod snapshots;
 mod unreadable;

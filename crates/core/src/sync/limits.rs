@@ -13,6 +13,12 @@
 //! [`MAX_CHANGE_OPS`]; a record's whole size, what is stored plus what
 //! arrives, by [`MAX_RECORD_BYTES`] and [`MAX_RECORD_OPS`].
 //!
+//! A whole document sent in place of its changes (a snapshot, on a first
+//! sync) gets the same treatment in [`read_document`]: its bytes are the
+//! record's whole size, its columns may not be compressed, its operations
+//! and changes are counted in their columns, and Automerge loads it and
+//! writes it back byte for byte behind `catch_unwind`.
+//!
 //! The chunk layout read here is Automerge's binary format, version 1
 //! (<https://automerge.org/automerge-binary-format-spec/>): magic, checksum,
 //! chunk type, LEB128 length, then the change's header fields and its column
@@ -37,10 +43,15 @@ pub const MAX_RECORD_BYTES: usize = 4 * MAX_CHANGE_BYTES;
 pub const MAX_RECORD_OPS: u64 = 250_000;
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const CHUNK_DOCUMENT: u8 = 0;
 const CHUNK_CHANGE: u8 = 1;
 const CHUNK_COMPRESSED_CHANGE: u8 = 2;
-/// Column id 4 (action), type 2 (integer, run-length encoded), not deflated.
+/// Column id 4 (action), type 2 (integer, run-length encoded), not deflated:
+/// one row per operation, in a change and in a document alike.
 const ACTION_COLUMN: u64 = (4 << 4) | 2;
+/// A document's change column 0 (actor), type 1 (actor index, run-length
+/// encoded): one row per change the document holds.
+const CHANGE_ACTOR_COLUMN: u64 = 1;
 const DEFLATE_BIT: u64 = 1 << 3;
 const HASH_BYTES: u64 = 32;
 
@@ -128,6 +139,121 @@ pub fn apply_untrusted(doc: &mut AutoCommit, changes: Vec<Change>) -> Result<(),
         Ok(Err(e)) => Err(unreadable(e.to_string())),
         Err(_) => Err(unreadable("Automerge failed applying it")),
     }
+}
+
+/// A snapshot that passed the limits: the document loaded, with what it
+/// weighs.
+pub struct CheckedDocument {
+    pub doc: AutoCommit,
+    /// Its bytes, as sent (the record's whole size: never compressed).
+    pub size: usize,
+    /// Operations it holds.
+    pub ops: u64,
+}
+
+/// Reads a whole document sent in place of its changes (a snapshot),
+/// refusing it before Automerge sees it if it weighs more than a record may
+/// ([`MAX_RECORD_BYTES`], [`MAX_RECORD_OPS`], and as many changes as
+/// operations), has compressed columns (which would inflate unbounded), or
+/// is not one chunk of a document. Then Automerge loads it and writes it
+/// back, behind `catch_unwind`: a document not written byte for byte as
+/// Automerge writes one is refused, as [`read_change`] refuses a change
+/// (the hub sends what it stored, which Automerge wrote).
+pub fn read_document(bytes: &[u8]) -> Result<CheckedDocument, LimitError> {
+    if bytes.len() > MAX_RECORD_BYTES {
+        return Err(LimitError::RecordTooLarge {
+            limit: MAX_RECORD_BYTES,
+        });
+    }
+    let (chunk_type, data) = split_chunk(bytes)?;
+    if chunk_type != CHUNK_DOCUMENT {
+        return Err(unreadable(format!(
+            "chunk type {chunk_type} is not a document"
+        )));
+    }
+    let ops = count_document(data)?;
+    let loaded = std::panic::catch_unwind(|| AutoCommit::load(bytes))
+        .map_err(|_| unreadable("Automerge cannot load it"))?;
+    let mut doc = loaded.map_err(|e| unreadable(e.to_string()))?;
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.save_nocompress()))
+        .map_err(|_| unreadable("Automerge cannot save it again"))?;
+    if again != bytes {
+        return Err(unreadable("not encoded as Automerge encodes a document"));
+    }
+    Ok(CheckedDocument {
+        doc,
+        size: bytes.len(),
+        ops,
+    })
+}
+
+/// The changes a checked snapshot holds, each read as [`read_change`]
+/// reads one from the wire: to merge a snapshot into a document the device
+/// already holds through the path every pulled change takes.
+pub fn changes_of(snapshot: &mut CheckedDocument) -> Result<Vec<CheckedChange>, LimitError> {
+    let doc = &mut snapshot.doc;
+    let chunks = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        doc.get_changes(&[])
+            .into_iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect::<Vec<_>>()
+    }))
+    .map_err(|_| unreadable("Automerge cannot list its changes"))?;
+    chunks.iter().map(|c| read_change(c)).collect()
+}
+
+/// Skips a document's actors and heads, reads its column metadata, and
+/// counts the operations (the action column) and changes (the change actor
+/// column) its runs claim, each bounded by [`MAX_RECORD_OPS`]. The
+/// operations, which are what it weighs in memory.
+fn count_document(data: &[u8]) -> Result<u64, LimitError> {
+    let mut r = Cursor::new(data);
+    let actors = uleb(&mut r)?;
+    for _ in 0..actors {
+        skip_prefixed(&mut r)?; // each read consumes bytes, so this ends
+    }
+    let heads = uleb(&mut r)?;
+    skip(&mut r, heads.saturating_mul(HASH_BYTES))?;
+    let change_columns = columns(&mut r)?;
+    let op_columns = columns(&mut r)?;
+    let start = position(&r) as u64;
+    let changes_len: u64 = change_columns.iter().map(|(_, len)| len).sum();
+    let ops_len: u64 = op_columns.iter().map(|(_, len)| len).sum();
+    if start.saturating_add(changes_len).saturating_add(ops_len) > data.len() as u64 {
+        return Err(unreadable("columns run past the document"));
+    }
+    let too_many = LimitError::RecordTooManyOps {
+        limit: MAX_RECORD_OPS,
+    };
+    let rows = |cols: &[(u64, u64)], from: u64, wanted: u64| -> Result<u64, LimitError> {
+        let mut offset = from;
+        for (spec, len) in cols {
+            if *spec == wanted {
+                let column = &data[offset as usize..(offset + len) as usize];
+                return run_rows(column, MAX_RECORD_OPS, too_many.clone());
+            }
+            offset += len;
+        }
+        Ok(0)
+    };
+    rows(&change_columns, start, CHANGE_ACTOR_COLUMN)?;
+    rows(&op_columns, start + changes_len, ACTION_COLUMN)
+}
+
+/// A run of column metadata: their count, then each one's spec and length.
+/// A compressed column is refused: it would inflate with no bound.
+fn columns(r: &mut Cursor<&[u8]>) -> Result<Vec<(u64, u64)>, LimitError> {
+    let count = uleb(r)?;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let spec = uleb(r)?;
+        let len = uleb(r)?;
+        if spec & DEFLATE_BIT != 0 {
+            return Err(unreadable("a snapshot's columns are never compressed"));
+        }
+        out.push((spec, len));
+    }
+    Ok(out)
 }
 
 /// What a record weighs so far, grown change by change as they arrive.
@@ -239,14 +365,21 @@ fn count_ops(body: &[u8]) -> Result<u64, LimitError> {
     match action {
         // No action column: Automerge reads no operation.
         None => Ok(0),
-        Some((start, len)) => run_rows(&data[start as usize..(start + len) as usize]),
+        Some((start, len)) => run_rows(
+            &data[start as usize..(start + len) as usize],
+            MAX_CHANGE_OPS,
+            LimitError::ChangeTooManyOps {
+                limit: MAX_CHANGE_OPS,
+            },
+        ),
     }
 }
 
 /// Rows of a run-length encoded column of unsigned integers: a positive
 /// count repeats one value, a negative one precedes that many literal
-/// values, zero precedes a count of nulls.
-fn run_rows(column: &[u8]) -> Result<u64, LimitError> {
+/// values, zero precedes a count of nulls. Stops with `over` as soon as
+/// they pass `limit`.
+fn run_rows(column: &[u8], limit: u64, over: LimitError) -> Result<u64, LimitError> {
     let mut r = Cursor::new(column);
     let mut rows = 0u64;
     while position(&r) < column.len() {
@@ -260,10 +393,8 @@ fn run_rows(column: &[u8]) -> Result<u64, LimitError> {
             n => n.unsigned_abs(),
         };
         rows = rows.saturating_add(run);
-        if rows > MAX_CHANGE_OPS {
-            return Err(LimitError::ChangeTooManyOps {
-                limit: MAX_CHANGE_OPS,
-            });
+        if rows > limit {
+            return Err(over);
         }
         if count < 0 {
             for _ in 0..run {
@@ -504,6 +635,99 @@ mod tests {
         let change = read_change(&forged.bytes()).unwrap().change;
         let mut doc = base;
         assert!(apply_untrusted(&mut doc, vec![change]).is_err());
+    }
+
+    fn edited_doc() -> AutoCommit {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "note", "Ghi chú của cán bộ. ".repeat(30))
+            .unwrap();
+        doc.commit();
+        doc.put(ROOT, "n", 3).unwrap();
+        doc.commit();
+        doc
+    }
+
+    #[test]
+    fn a_snapshot_reads_as_its_document_and_gives_back_its_changes() {
+        let mut doc = edited_doc();
+        let bytes = doc.save_nocompress();
+        let mut checked = read_document(&bytes).unwrap();
+        assert_eq!(checked.ops, doc.stats().num_ops);
+        assert_eq!(checked.size, bytes.len());
+        assert_eq!(checked.doc.get_heads(), doc.get_heads());
+        let changes = changes_of(&mut checked).unwrap();
+        let hashes: Vec<_> = changes.iter().map(|c| c.change.hash()).collect();
+        let expected: Vec<_> = doc.get_changes(&[]).iter().map(|c| c.hash()).collect();
+        assert_eq!(hashes, expected);
+    }
+
+    #[test]
+    fn a_snapshot_compressed_cut_foreign_or_too_large_is_refused() {
+        let mut doc = edited_doc();
+        let compressed = doc.save();
+        assert_ne!(compressed, doc.save_nocompress(), "a column is deflated");
+        let bytes = doc.save_nocompress();
+        for bad in [
+            compressed,
+            bytes[..bytes.len() - 1].to_vec(),
+            real_change("x"),
+            b"not a document".to_vec(),
+        ] {
+            assert!(matches!(
+                read_document(&bad).err(),
+                Some(LimitError::Unreadable(_))
+            ));
+        }
+        assert_eq!(
+            read_document(&vec![0; MAX_RECORD_BYTES + 1]).err(),
+            Some(LimitError::RecordTooLarge {
+                limit: MAX_RECORD_BYTES
+            })
+        );
+    }
+
+    /// A document written with something after its last column (here one
+    /// byte, with the chunk's length and checksum made to match): Automerge
+    /// may load it, but it is not what Automerge writes, so it is refused.
+    #[test]
+    fn a_snapshot_not_encoded_as_automerge_encodes_is_refused() {
+        let bytes = edited_doc().save_nocompress();
+        let (_, data) = split_chunk(&bytes).unwrap();
+        let mut body = data.to_vec();
+        body.push(0);
+        let mut len = Vec::new();
+        leb128::write::unsigned(&mut len, body.len() as u64).unwrap();
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update([CHUNK_DOCUMENT]);
+        hasher.update(&len);
+        hasher.update(&body);
+        let mut forged = MAGIC.to_vec();
+        forged.extend(&hasher.finalize()[..4]);
+        forged.push(CHUNK_DOCUMENT);
+        forged.extend(len);
+        forged.extend(body);
+        assert!(matches!(
+            read_document(&forged).err(),
+            Some(LimitError::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn a_snapshot_with_too_many_operations_is_refused_before_it_loads() {
+        let mut doc = AutoCommit::new();
+        let list = doc
+            .put_object(ROOT, "points", automerge::ObjType::List)
+            .unwrap();
+        doc.splice(&list, 0, 0, (0..MAX_RECORD_OPS).map(ScalarValue::Uint))
+            .unwrap();
+        doc.commit();
+        assert_eq!(
+            read_document(&doc.save_nocompress()).err(),
+            Some(LimitError::RecordTooManyOps {
+                limit: MAX_RECORD_OPS
+            })
+        );
     }
 
     #[test]

@@ -8,7 +8,10 @@
 //! A run pushes first (documents with local changes, in batches, each
 //! acknowledged by the hub before it is marked as held there), then pulls the
 //! hub's change feed from the device's cursor until the hub says there is no
-//! more. A cut at any point loses nothing: unacknowledged pushes stay dirty
+//! more (the last push asks for the first pull, answered with its
+//! acknowledgement, so a small sync is one round trip; a record the device
+//! has never been sent may come whole, as a snapshot). A cut at any point
+//! loses nothing: unacknowledged pushes stay dirty
 //! and are sent again; the pull cursor moves in the same transaction as the
 //! changes it covers.
 //!
@@ -16,13 +19,18 @@
 //! renewal code is traded first, a tablet with no enrolment enrols with the
 //! office's code, and a refusal that withdraws the tablet is kept for the
 //! screens. [`run_session`] drives it over a [`HubLink`].
+//!
+//! When the tablet syncs by itself is [`AutoSync`]'s decision (sans-IO too:
+//! the shell's timer drives it).
 
 pub mod limits;
 pub mod run;
+pub mod schedule;
 pub mod session;
 pub mod wire;
 
 pub use run::{run_sync, run_sync_observed, SyncReport, SyncRun};
+pub use schedule::AutoSync;
 pub use session::{run_session, HubLink, SyncSession};
 pub use wire::{Request, Response};
 

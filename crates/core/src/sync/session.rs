@@ -320,6 +320,7 @@ mod tests {
                 Request::Push(p) => Response::Push(PushAck {
                     stored: p.docs.iter().map(|d| d.id).collect(),
                     new_changes: 0,
+                    pull: None,
                 }),
                 Request::Pull(p) => {
                     self.pulls_from.push(p.cursor);
@@ -327,6 +328,7 @@ mod tests {
                         docs: Vec::new(),
                         cursor: 40,
                         more: false,
+                        snapshots: Vec::new(),
                     })
                 }
             })
@@ -541,6 +543,7 @@ mod tests {
             docs: Vec::new(),
             cursor: 3,
             more: false,
+            snapshots: Vec::new(),
         };
         session
             .receive(&mut store, Incoming::Exchanged(Response::Pull(done)))
@@ -563,6 +566,7 @@ mod tests {
         let stray = Incoming::Exchanged(Response::Push(PushAck {
             stored: Vec::new(),
             new_changes: 0,
+            pull: None,
         }));
         let err = session.receive(&mut store, stray).unwrap_err();
         assert!(

@@ -1,5 +1,5 @@
 //! The audit log's rows on PostgreSQL: the scope is a `text[]`.
-//! Written by `pcmt_append_audit` (migration 0005).
+//! Written by `pcmt_append_audit` (migration 0006).
 
 use super::calls::{Composite, Param};
 use super::rows::PgRows;

@@ -1,4 +1,4 @@
-//! Calls of the server-side functions of migration 0005, which run a
+//! Calls of the server-side functions of migration 0006, which run a
 //! push's statements inside the server: a statement sent by the
 //! synchronous client costs a round trip and the server's work for a
 //! statement as such, whatever it does. Each function takes composite

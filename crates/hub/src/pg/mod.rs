@@ -14,7 +14,7 @@
 //! feed's watermark):
 //!
 //! - A push's insert into `changes` (`pcmt_append_changes`, migration
-//!   0005) first takes a shared advisory lock keyed by `pcmt_feed_next()`,
+//!   0006) first takes a shared advisory lock keyed by `pcmt_feed_next()`,
 //!   the lowest number the sequence can still hand out, and only then
 //!   draws its numbers (all at or above that key); the lock is held to its
 //!   commit. PostgreSQL releases a transaction's locks only after its
@@ -103,7 +103,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
     ),
     (
         5,
-        include_str!("../../../../migrations/hub-pg/0005_push_functions.sql"),
+        include_str!("../../../../migrations/hub-pg/0005_changes_by_document.sql"),
+    ),
+    (
+        6,
+        include_str!("../../../../migrations/hub-pg/0006_push_functions.sql"),
     ),
 ];
 
@@ -263,7 +267,7 @@ mod tests {
         let (units, rules) = (store.units(), store.rules());
         let june = pcmt_model::report::Period::month(2026, 6).unwrap();
         let report = with_rows(&store, |rows| {
-            pcmt_core::report::compute(rows, &units, &rules, commune, &june)
+            pcmt_core::report::compute(rows, &units, &rules, commune, &june, june.until)
         })
         .unwrap()
         .unwrap();

@@ -13,7 +13,7 @@ use crate::storage::{Backend, WriteTx};
 use pcmt_core::report::ReportSource;
 use r2d2_postgres::postgres::{Client, IsolationLevel, Row};
 
-/// A feed row selected as (seq, doc_id, kind, commune, bytes).
+/// A feed row selected as (seq, doc_id, kind, commune, bytes, snapshot).
 fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
     Ok(FeedRow {
         seq: r.try_get(0)?,
@@ -21,6 +21,7 @@ fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
         kind: r.try_get(2)?,
         commune: r.try_get(3)?,
         bytes: r.try_get(4)?,
+        snapshot: r.try_get(5)?,
     })
 }
 
@@ -35,10 +36,11 @@ fn below_watermark(
     communes: Option<&[String]>,
     except: &str,
     limit: i64,
+    snapshots: bool,
 ) -> Result<Vec<FeedRow>, HubError> {
     c.query(
-        "SELECT * FROM pcmt_feed($1, $2, $3, $4)",
-        &[&after, &communes, &limit, &except],
+        "SELECT * FROM pcmt_feed($1, $2, $3, $4, $5)",
+        &[&after, &communes, &limit, &except, &snapshots],
     )?
     .iter()
     .map(feed_row)
@@ -76,12 +78,13 @@ impl Backend for Pg {
         communes: &[String],
         except: &str,
         limit: i64,
+        snapshots: bool,
     ) -> Result<Vec<FeedRow>, HubError> {
-        self.read(|c| below_watermark(c, after, Some(communes), except, limit))
+        self.read(|c| below_watermark(c, after, Some(communes), except, limit, snapshots))
     }
 
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
-        self.read(|c| below_watermark(c, after, None, except, limit))
+        self.read(|c| below_watermark(c, after, None, except, limit, false))
     }
 
     fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError> {

@@ -1,7 +1,7 @@
 //! The PostgreSQL dialect of the scripts' statements, on a pooled
 //! connection's open transaction. Every statement is a round trip to the
 //! server, so a push reads in one call and writes in another (the
-//! functions of migration 0005), each for the whole push.
+//! functions of migration 0006), each for the whole push.
 
 use super::rows::{hub_error, PgRows};
 use super::{audit, calls, doc_lock_key};

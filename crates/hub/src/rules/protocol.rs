@@ -10,13 +10,18 @@ use automerge::{AutoCommit, Change};
 use pcmt_core::record_doc;
 use pcmt_core::sync::limits::{apply_untrusted, read_change, LimitError, RecordSize};
 use pcmt_core::sync::wire::{
-    DocChanges, PullRequest, PullResponse, PushAck, PushRequest, MAX_BATCH_BYTES, PROTOCOL_VERSION,
+    DocChanges, DocSnapshot, PullRequest, PullResponse, PushAck, PushRequest, MAX_BATCH_BYTES,
+    OLDEST_PROTOCOL, PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
 };
 use pcmt_model::{Labelled, OrgTree};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// Rows read per pull before the byte budget is checked again.
-pub const PULL_ROWS: u32 = 2000;
+/// Rows read per pull before the byte budget is checked again: a first
+/// sync's records, a change each, fill [`BATCH_BYTES`] in about 3,000.
+///
+/// [`BATCH_BYTES`]: pcmt_core::sync::wire::BATCH_BYTES
+pub const PULL_ROWS: u32 = 4000;
 
 /// Rows of the own feed read per upward push before the byte budget.
 pub const UPLINK_ROWS: i64 = 2000;
@@ -27,9 +32,7 @@ pub const UPLINK_PULL_KEY: &str = "uplink_pull";
 /// Checks a push against the device's scope before anything is read or
 /// written.
 pub fn check_push(scope: &Scope, req: &PushRequest) -> Result<(), HubError> {
-    if req.protocol != PROTOCOL_VERSION {
-        return Err(HubError::Protocol(req.protocol));
-    }
+    check_protocol(req.protocol)?;
     if req.device != scope.device {
         return Err(HubError::Forbidden("the push names another device".into()));
     }
@@ -61,11 +64,25 @@ fn outside(id: &str) -> HubError {
     HubError::Forbidden(format!("record {id}"))
 }
 
+/// The versions the hub answers: its own and the older ones tablets not
+/// yet updated speak (a push and an enrolment have kept their shape).
+pub fn check_protocol(protocol: u16) -> Result<(), HubError> {
+    if (OLDEST_PROTOCOL..=PROTOCOL_VERSION).contains(&protocol) {
+        Ok(())
+    } else {
+        Err(HubError::Protocol(protocol))
+    }
+}
+
+/// Whether a pull may be answered with snapshots: only a tablet that reads
+/// them gets them; an older one gets every change, as it always did.
+pub fn wants_snapshots(req: &PullRequest) -> bool {
+    req.protocol >= SNAPSHOT_PROTOCOL
+}
+
 /// The communes a pull may read: those asked for that the device holds.
 pub fn pull_communes(scope: &Scope, req: &PullRequest) -> Result<Vec<String>, HubError> {
-    if req.protocol != PROTOCOL_VERSION {
-        return Err(HubError::Protocol(req.protocol));
-    }
+    check_protocol(req.protocol)?;
     Ok(req
         .communes
         .iter()
@@ -222,6 +239,7 @@ pub fn ack(req: &PushRequest, new_changes: u32) -> PushAck {
     PushAck {
         stored: req.docs.iter().map(|d| d.id).collect(),
         new_changes,
+        pull: None,
     }
 }
 
@@ -232,14 +250,31 @@ pub struct FeedRow {
     pub kind: String,
     pub commune: String,
     pub bytes: Vec<u8>,
+    /// The whole document as stored, read in the same statement as the
+    /// row, when snapshots were asked for and this row is the document's
+    /// first change in the feed (the puller has never been sent any of it)
+    /// and the document is still of the puller's communes.
+    pub snapshot: Option<Vec<u8>>,
 }
 
 /// Cuts the feed rows of a pull into one batch: at most [`PULL_ROWS`]
 /// changes and about `max_bytes`, but always at least one change, so a
 /// tiny budget still moves. Stores read `PULL_ROWS + 1` rows so the batch
 /// knows whether more follow.
+///
+/// A document whose first change is in the batch (its row carries the
+/// document: [`FeedRow::snapshot`]) goes whole in place of its changes in
+/// the batch when the whole is the smaller: a record edited several times
+/// is one chunk instead of a chunk per edit with its header, hashes and
+/// actor. A record of one change stays that change, which is smaller than
+/// a document holding it. The snapshot was read with the rows, so it holds
+/// every change of its document up to the batch's cursor (perhaps more:
+/// those arrive again in later pulls as changes, already held, merging as
+/// nothing), and no change is ever skipped.
 pub struct Batch {
     docs: Vec<DocChanges>,
+    /// The documents first seen in this batch, whole, by id.
+    wholes: HashMap<Uuid, Vec<u8>>,
     size: usize,
     count: u32,
     cursor: u64,
@@ -251,6 +286,7 @@ impl Batch {
     pub fn new(req: &PullRequest) -> Self {
         Self {
             docs: Vec::new(),
+            wholes: HashMap::new(),
             size: 0,
             count: 0,
             cursor: req.cursor,
@@ -263,7 +299,8 @@ impl Batch {
 
     /// Adds the next row; false when the batch is full (the row is left for
     /// the next pull). A row that would take the batch past its budget
-    /// waits for the next, which it then opens alone if need be.
+    /// waits for the next, which it then opens alone if need be. The
+    /// budget counts changes: a snapshot replaces them only if smaller.
     pub fn add(&mut self, row: FeedRow) -> Result<bool, HubError> {
         if self.count == PULL_ROWS
             || (self.count > 0 && self.size + row.bytes.len() > self.max_bytes)
@@ -275,6 +312,9 @@ impl Batch {
         self.count += 1;
         self.cursor = row.seq.unsigned_abs();
         let id = Uuid::parse_str(&row.doc_id).map_err(|e| HubError::Malformed(e.to_string()))?;
+        if let Some(whole) = row.snapshot {
+            self.wholes.insert(id, whole);
+        }
         match self.docs.last_mut() {
             Some(last) if last.id == id => last.changes.push(row.bytes),
             _ => self.docs.push(DocChanges {
@@ -288,10 +328,36 @@ impl Batch {
     }
 
     pub fn finish(self) -> PullResponse {
+        let mut weight: HashMap<Uuid, usize> = HashMap::new();
+        for dc in &self.docs {
+            *weight.entry(dc.id).or_default() += dc.changes.iter().map(Vec::len).sum::<usize>();
+        }
+        let mut wholes: HashMap<Uuid, Vec<u8>> = self
+            .wholes
+            .into_iter()
+            .filter(|(id, whole)| weight.get(id).is_some_and(|w| whole.len() < *w))
+            .collect();
+        let whole: HashSet<Uuid> = wholes.keys().copied().collect();
+        let mut docs = Vec::with_capacity(self.docs.len());
+        let mut snapshots = Vec::with_capacity(wholes.len());
+        for dc in self.docs {
+            match wholes.remove(&dc.id) {
+                Some(bytes) => snapshots.push(DocSnapshot {
+                    id: dc.id,
+                    kind: dc.kind,
+                    commune: dc.commune,
+                    bytes,
+                }),
+                // Its other parts in the batch are in the snapshot sent.
+                None if whole.contains(&dc.id) => {}
+                None => docs.push(dc),
+            }
+        }
         PullResponse {
-            docs: self.docs,
+            docs,
             cursor: self.cursor,
             more: self.more,
+            snapshots,
         }
     }
 }
@@ -343,6 +409,7 @@ mod tests {
             kind: "session".into(),
             commune: "62-610-23284".into(),
             bytes: vec![7; len],
+            snapshot: None,
         }
     }
 

@@ -221,10 +221,17 @@ mod tests {
         let count = |hub: &HubStore| {
             with_rows(hub, |rows| {
                 let june = pcmt_model::report::Period::month(2026, 6).unwrap();
-                pcmt_core::report::compute(rows, &hub.units, &hub.rules, "62-610-23284", &june)
-                    .unwrap()
-                    .indicator(pcmt_model::report::IndicatorCode::Attendees)
-                    .and_then(|i| i.value)
+                pcmt_core::report::compute(
+                    rows,
+                    &hub.units,
+                    &hub.rules,
+                    "62-610-23284",
+                    &june,
+                    june.until,
+                )
+                .unwrap()
+                .indicator(pcmt_model::report::IndicatorCode::Attendees)
+                .and_then(|i| i.value)
             })
             .unwrap()
         };

@@ -11,7 +11,7 @@ use pcmt_core::projection::SqliteRows;
 use pcmt_core::report::ReportSource;
 use rusqlite::{params, OptionalExtension, Row};
 
-/// A feed row selected as (seq, doc_id, kind, commune, bytes).
+/// A feed row selected as (seq, doc_id, kind, commune, bytes, snapshot).
 fn feed_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
     Ok(FeedRow {
         seq: r.get(0)?,
@@ -19,6 +19,7 @@ fn feed_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
         kind: r.get(2)?,
         commune: r.get(3)?,
         bytes: r.get(4)?,
+        snapshot: r.get(5)?,
     })
 }
 
@@ -41,19 +42,25 @@ impl Backend for Sqlite {
         communes: &[String],
         except: &str,
         limit: i64,
+        snapshots: bool,
     ) -> Result<Vec<FeedRow>, HubError> {
         let communes =
             serde_json::to_string(communes).map_err(|e| HubError::Malformed(e.to_string()))?;
         self.read(|conn| {
+            // The snapshot in the same statement as the rows: it holds
+            // every change of its document they hold.
             let mut stmt = conn.prepare_cached(
-                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes,
+                   CASE WHEN ?5 AND d.commune IN (SELECT value FROM json_each(?2))
+                     AND NOT EXISTS (SELECT 1 FROM changes e WHERE e.doc_id = c.doc_id AND e.seq < c.seq)
+                   THEN d.bytes END
                  FROM changes c JOIN documents d ON d.id = c.doc_id
                  WHERE c.seq > ?1 AND c.commune IN (SELECT value FROM json_each(?2))
                    AND c.origin IS NOT ?4
                  ORDER BY c.seq LIMIT ?3",
             )?;
             let rows = stmt
-                .query_map(params![after, communes, limit, except], feed_row)?
+                .query_map(params![after, communes, limit, except, snapshots], feed_row)?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -62,7 +69,7 @@ impl Backend for Sqlite {
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
+                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes, NULL FROM changes c JOIN documents d ON d.id = c.doc_id
                  WHERE c.seq > ?1 AND c.origin IS NOT ?2 ORDER BY c.seq LIMIT ?3",
             )?;
             let rows = stmt

@@ -154,13 +154,17 @@ pub trait Backend: Send + Sync {
     ) -> Result<T, HubError>;
 
     /// Up to `limit` feed rows after `after`, of `communes`, none from
-    /// `except` (the device pulling), in `seq` order.
+    /// `except` (the device pulling), in `seq` order; with `snapshots`,
+    /// each row that is its document's first change in the feed carries
+    /// the document as stored, read in the same statement (see
+    /// [`FeedRow::snapshot`]).
     fn feed(
         &self,
         after: i64,
         communes: &[String],
         except: &str,
         limit: i64,
+        snapshots: bool,
     ) -> Result<Vec<FeedRow>, HubError>;
     /// Up to `limit` feed rows after `after` not from `except` (the hub
     /// above), of every commune, in `seq` order.

@@ -75,7 +75,9 @@ pub(crate) fn apply(
                 doc_id: id.clone(),
                 commune: merged.commune.clone(),
                 hash: change.hash().0.to_vec(),
-                bytes: change.bytes().into_owned(),
+                // Uncompressed: a pull's message is compressed whole,
+                // which a chunk deflated alone would defeat.
+                bytes: change.raw_bytes().to_vec(),
                 origin: origin.to_string(),
             });
         }
@@ -222,7 +224,13 @@ impl<B: Backend> HubStorage for Hub<B> {
         let (added, _) = self
             .backend
             .write(|tx| apply(tx, &req.docs, Writer::Device(scope), &self.rules))?;
-        Ok(protocol::ack(req, added))
+        let mut ack = protocol::ack(req, added);
+        // After the push committed: the pull sees it (and, as any pull,
+        // leaves the device's own changes out).
+        if let Some(pull) = &req.pull {
+            ack.pull = Some(self.pull(scope, pull)?);
+        }
+        Ok(ack)
     }
 
     /// A cursor never passes a change still to come: one writer hands out
@@ -235,6 +243,7 @@ impl<B: Backend> HubStorage for Hub<B> {
             &allowed,
             &scope.device.to_string(),
             i64::from(PULL_ROWS + 1),
+            protocol::wants_snapshots(req),
         )?;
         let mut batch = Batch::new(req);
         for row in rows {

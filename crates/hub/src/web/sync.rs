@@ -20,9 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
-use pcmt_core::sync::wire::{
-    self, EnrolRequest, PullRequest, PushRequest, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
-};
+use pcmt_core::sync::wire::{self, EnrolRequest, PullRequest, PushRequest, MAX_MESSAGE_BYTES};
 use pcmt_core::sync::{
     SyncError, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
 };
@@ -189,9 +187,7 @@ async fn enrol(
 ) -> Result<Vec<u8>, Failure> {
     let key = address.map(Key::enrol);
     let req = EnrolRequest::decode(&body)?;
-    if req.protocol != PROTOCOL_VERSION {
-        return Err(HubError::Protocol(req.protocol).into());
-    }
+    crate::rules::protocol::check_protocol(req.protocol)?;
     let attempt = state
         .limiter
         .reserve(key.as_slice())
@@ -243,9 +239,13 @@ async fn push(
     Device(scope): Device,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
-    let req: PushRequest = wire::decode(&body)?;
+    let req = PushRequest::decode(&body)?;
     let ack = blocking(state.storage, move |s| s.push(&scope, &req)).await?;
-    Ok(wire::encode(&ack)?)
+    // An acknowledgement carrying a pull's batch is packed as one.
+    match ack.pull {
+        Some(_) => packed(ack).await,
+        None => Ok(wire::encode(&ack)?),
+    }
 }
 
 async fn pull(
@@ -255,5 +255,15 @@ async fn pull(
 ) -> Result<Vec<u8>, Failure> {
     let req: PullRequest = wire::decode(&body)?;
     let batch = blocking(state.storage, move |s| s.pull(&scope, &req)).await?;
-    Ok(wire::encode(&batch)?)
+    packed(batch).await
+}
+
+/// A pull's batch compressed hard, off the async workers: the bytes every
+/// tablet waits for on its slowest link.
+async fn packed<T: serde::Serialize + Send + 'static>(msg: T) -> Result<Vec<u8>, Failure> {
+    Ok(
+        tokio::task::spawn_blocking(move || wire::encode_packed(&msg))
+            .await
+            .map_err(|e| Failure::internal(&e))??,
+    )
 }

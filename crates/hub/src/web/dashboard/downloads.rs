@@ -13,6 +13,7 @@ use super::html::percent_encode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use pcmt_core::report::{self, ReportSource};
 use pcmt_model::report::{ExportFormat, Period};
 use pcmt_model::{Labelled, Lang, OrgTree, StatusRules};
@@ -22,17 +23,31 @@ pub fn format_named(name: &str) -> Result<ExportFormat, DashError> {
     ExportFormat::from_code(name).ok_or_else(|| DashError::NoSuchFormat(name.into()))
 }
 
+/// What a download asks for: a unit's report of a period in one format,
+/// counted up to `today` while the period runs.
+pub struct FileRequest<'a> {
+    pub format: ExportFormat,
+    pub unit: &'a str,
+    pub period: &'a Period,
+    pub today: NaiveDate,
+    pub lang: Lang,
+}
+
 pub fn file(
     rows: &mut dyn ReportSource,
     units: &OrgTree,
     rules: &StatusRules,
-    format: ExportFormat,
-    unit: &str,
-    period: &Period,
-    lang: Lang,
+    want: FileRequest<'_>,
 ) -> Result<Response, DashError> {
+    let FileRequest {
+        format,
+        unit,
+        period,
+        today,
+        lang,
+    } = want;
     let unit_name = units.get(unit).map(|u| u.name.as_str()).unwrap_or(unit);
-    let r = report::compute(rows, units, rules, unit, period)?;
+    let r = report::compute(rows, units, rules, unit, period, today)?;
     let sites = if format.is_map() {
         report::site_features(rows, units, unit, period)?
     } else {

@@ -78,13 +78,14 @@ impl Figures {
         rules: &StatusRules,
         unit: &str,
         period: &Period,
+        today: NaiveDate,
     ) -> Result<Self, DashError> {
-        let report = report::compute(rows, units, rules, unit, period)?;
+        let report = report::compute(rows, units, rules, unit, period, today)?;
         let mut trends = Vec::new();
         for month in trend_months(period) {
             let p = Period::month(month.year(), month.month())
                 .map_err(|e| DashError::BadQuery(e.to_string()))?;
-            let r = report::compute(rows, units, rules, unit, &p)?;
+            let r = report::compute(rows, units, rules, unit, &p, today)?;
             trends.push(MonthFigures {
                 month,
                 sessions: value(&r, IndicatorCode::Sessions),
@@ -98,7 +99,7 @@ impl Figures {
         }
         let communes = units
             .units_within(unit, OrgLevel::Commune)
-            .map(|c| report::compute(rows, units, rules, &c.code, period))
+            .map(|c| report::compute(rows, units, rules, &c.code, period, today))
             .collect::<Result<Vec<_>, _>>()?;
         let sites = report::site_features(rows, units, unit, period)?;
         Ok(Self {

@@ -12,10 +12,10 @@ use super::query::ReportQuery;
 use crate::rules::staff::Staff;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
-use pcmt_export::{indicator_headers, shows_decimals};
+use pcmt_export::indicator_headers;
 use pcmt_model::report::ExportFormat;
 use pcmt_model::report::{
-    dmy, Indicator, IndicatorCode as I, NamedUnit, PeriodKind, Report, Section,
+    comparison_headers, dmy, Indicator, IndicatorCode as I, NamedUnit, PeriodKind, Report, Section,
 };
 use pcmt_model::{Labelled, Lang, OrgLevel, OrgTree};
 use std::fmt::Write;
@@ -244,7 +244,7 @@ fn chooser(q: &ReportQuery, report: &Report, units: &OrgTree, staff: &Staff, lan
 }
 
 fn decimals(i: &Indicator) -> usize {
-    usize::from(shows_decimals(i.code.def().unit))
+    usize::from(i.code.def().unit.has_decimals())
 }
 
 fn value_cell(i: &Indicator, lang: Lang) -> String {
@@ -270,28 +270,32 @@ fn badge(i: &Indicator, lang: Lang) -> String {
 
 fn indicators(report: &Report, lang: Lang) -> String {
     let [no, name, unit, value, target, met] = indicator_headers(lang);
+    let [previous, change] = comparison_headers(lang);
     let mut html = format!(
-        r#"<section class="card"><h2>{}</h2><table id="indicators"><thead><tr><th class="num">{no}</th><th>{name}</th><th>{unit}</th><th class="num">{value}</th><th>{target}</th><th>{met}</th></tr></thead><tbody>"#,
-        lang.pick("Các chỉ tiêu", "Indicators")
+        r#"<section class="card"><h2>{}</h2><p class="sub" id="previous-period">{}</p><table id="indicators"><thead><tr><th class="num">{no}</th><th>{name}</th><th>{unit}</th><th class="num">{value}</th><th>{target}</th><th>{met}</th><th class="num">{previous}</th><th class="num">{change}</th></tr></thead><tbody>"#,
+        lang.pick("Các chỉ tiêu", "Indicators"),
+        esc(&report.previous_note(lang)),
     );
     let mut n = 0;
     for section in Section::ALL {
         let _ = write!(
             html,
-            r#"<tr><th colspan="6">{}</th></tr>"#,
+            r#"<tr><th colspan="8">{}</th></tr>"#,
             esc(section.label(lang))
         );
         for i in report.section(*section) {
             n += 1;
             let _ = write!(
                 html,
-                r#"<tr data-code="{code}"><td class="num">{n}</td><td>{label}</td><td>{unit}</td>{value}<td>{target}</td><td>{badge}</td></tr>"#,
+                r#"<tr data-code="{code}"><td class="num">{n}</td><td>{label}</td><td>{unit}</td>{value}<td>{target}</td><td>{badge}</td><td class="num previous">{previous}</td><td class="num change">{change}</td></tr>"#,
                 code = i.code.code(),
                 label = esc(i.code.label(lang)),
                 unit = esc(i.code.def().unit.label(lang)),
                 value = value_cell(i, lang),
                 target = esc(&i.target_text(lang)),
                 badge = badge(i, lang),
+                previous = i.previous_text(lang),
+                change = esc(&i.change_text(lang)),
             );
         }
     }
@@ -511,22 +515,18 @@ fn sites_and_downloads(figures: &Figures, q: &ReportQuery, lang: Lang) -> String
     )
 }
 
-/// A period still running is counted to its last day: visits due by then
-/// are not done yet, so shares by the visit schedule read low. Said on the
-/// page, not hidden by changing the figures.
-fn pending_note(report: &Report, today: chrono::NaiveDate, lang: Lang) -> String {
-    if report.period.until <= today {
-        return String::new();
-    }
-    format!(
-        r#"<p class="pending" id="period-pending">{} {}{}</p>"#,
-        lang.pick("Kỳ báo cáo chưa kết thúc (hôm nay", "The period has not ended (today"),
-        dmy(today),
-        lang.pick(
-            "): các tỷ lệ theo lịch gặp (hồ sơ được cập nhật, lượt gặp phải thực hiện) được tính đến ngày cuối kỳ nên còn thấp.",
-            "): shares by the visit schedule (files up to date, check-ins due) count to the period's last day, so they read low."
-        )
-    )
+/// A period still running is counted up to today (`Report::counted_to`):
+/// the page says so above the figures.
+fn pending_note(report: &Report, lang: Lang) -> String {
+    report
+        .counted_note(lang)
+        .map(|note| {
+            format!(
+                r#"<p class="pending" id="period-pending">{}</p>"#,
+                esc(&note)
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// The header's right side on a signed-in page: who, `links`, sign out.
@@ -548,7 +548,6 @@ pub fn report_page(
     q: &ReportQuery,
     figures: &Figures,
     units: &OrgTree,
-    today: chrono::NaiveDate,
     lang: Lang,
 ) -> String {
     let report = &figures.report;
@@ -584,7 +583,7 @@ pub fn report_page(
         ),
         unit = esc(&report.unit.name),
         period = esc(&report.period.label(lang)),
-        pending = pending_note(report, today, lang),
+        pending = pending_note(report, lang),
         kpis = kpis(report, lang),
         indicators = indicators(report, lang),
         trends = trends(&figures.trends, lang),

@@ -42,11 +42,9 @@ pub(super) async fn report_page(
                 let (units, rules) = (s.units(), s.rules());
                 let unit = unit_in_scope(&units, &staff, &q)?;
                 let figures = with_rows(s, |rows| {
-                    figures::Figures::compute(rows, &units, &rules, &unit, &period)
+                    figures::Figures::compute(rows, &units, &rules, &unit, &period, today)
                 })??;
-                Ok(pages::report_page(
-                    &staff, &q, &figures, &units, today, lang,
-                ))
+                Ok(pages::report_page(&staff, &q, &figures, &units, lang))
             })
             .await
     }
@@ -66,14 +64,26 @@ pub(super) async fn download(
     let lang = q.lang();
     let result = async {
         let format = downloads::format_named(&format)?;
-        let period = q.period(chrono::Local::now().date_naive())?;
+        let today = chrono::Local::now().date_naive();
+        let period = q.period(today)?;
         state
             .reports
             .run(&state.storage, move |s| {
                 let (units, rules) = (s.units(), s.rules());
                 let unit = unit_in_scope(&units, &staff, &q)?;
                 let file = with_rows(s, |rows| {
-                    downloads::file(rows, &units, &rules, format, &unit, &period, lang)
+                    downloads::file(
+                        rows,
+                        &units,
+                        &rules,
+                        downloads::FileRequest {
+                            format,
+                            unit: &unit,
+                            period: &period,
+                            today,
+                            lang,
+                        },
+                    )
                 })??;
                 // Logged before it leaves; a download that cannot be logged is not served.
                 s.append_audit(&Entry::export(&staff.username, &unit, format, &period))?;

@@ -216,21 +216,27 @@ $$;
 -- generic plan a function's statement settles on for any cursor and
 -- communes would otherwise walk the whole feed from the cursor in seq
 -- order, every commune's rows, to find the device's.
-CREATE FUNCTION pcmt_feed(after BIGINT, communes TEXT[], lim BIGINT, skip TEXT)
-RETURNS TABLE (seq BIGINT, doc_id TEXT, kind TEXT, commune TEXT, bytes BYTEA)
+CREATE FUNCTION pcmt_feed(after BIGINT, communes TEXT[], lim BIGINT, skip TEXT, snapshots BOOLEAN)
+RETURNS TABLE (seq BIGINT, doc_id TEXT, kind TEXT, commune TEXT, bytes BYTEA, snapshot BYTEA)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     bound BIGINT := pcmt_feed_bound();
 BEGIN
     IF communes IS NULL THEN
         RETURN QUERY
-        SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+        SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes, NULL::BYTEA
         FROM changes c JOIN documents d ON d.id = c.doc_id
         WHERE c.seq > after AND c.seq < bound AND c.origin IS DISTINCT FROM skip
         ORDER BY c.seq LIMIT lim;
     ELSE
+        -- With `snapshots` (migration 0005's index, issue 18 item 4): a row
+        -- that is its document's first change in the feed carries the
+        -- document as stored, read by the same statement.
         RETURN QUERY
-        SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes
+        SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes,
+            CASE WHEN snapshots AND d.commune = ANY(communes)
+                AND NOT EXISTS (SELECT 1 FROM changes e WHERE e.doc_id = c.doc_id AND e.seq < c.seq)
+            THEN d.bytes END
         FROM unnest(communes) AS k(commune)
         CROSS JOIN LATERAL (
             SELECT * FROM changes c
