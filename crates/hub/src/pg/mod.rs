@@ -546,7 +546,10 @@ mod tests {
             )
             .unwrap();
         let rows = client
-            .query("SELECT * FROM pcmt_feed(0, ARRAY['c7'], 51, 'x')", &[])
+            .query(
+                "SELECT * FROM pcmt_feed(0, ARRAY['c7'], 51, 'x', true)",
+                &[],
+            )
             .unwrap();
         assert_eq!(rows.len(), 40, "every row of c7");
         let plans = notices.lock().unwrap().join("\n");
