@@ -1,14 +1,15 @@
 //! The audit log's rows on PostgreSQL: the scope is a `text[]`.
+//! Written by `pcmt_append_audit` (migration 0006).
 
+use super::calls::{Composite, Param};
 use super::rows::PgRows;
 use crate::error::HubError;
 use crate::rules::audit::{json, Columns, Entry, Logged, Page, Query, Read};
 use crate::rules::devices::now;
 use r2d2_postgres::postgres::GenericClient;
 
-/// Writes `entries` in one statement, inside whatever transaction
-/// `client` is in. Scopes travel as JSON text: an array of arrays must be
-/// rectangular in PostgreSQL, and scopes differ in length.
+/// Writes `entries` in one call (`pcmt_append_audit`), inside whatever
+/// transaction `client` is in.
 pub(super) fn append<C: GenericClient>(
     client: &mut PgRows<'_, C>,
     entries: &[Entry],
@@ -16,47 +17,37 @@ pub(super) fn append<C: GenericClient>(
     if entries.is_empty() {
         return Ok(());
     }
-    let mut cols = (
-        Vec::with_capacity(entries.len()),
-        Vec::with_capacity(entries.len()),
-        Vec::with_capacity(entries.len()),
-        Vec::with_capacity(entries.len()),
-        Vec::with_capacity(entries.len()),
-        Vec::with_capacity(entries.len()),
-        Vec::with_capacity(entries.len()),
-        Vec::with_capacity(entries.len()),
-    );
+    client.call("pcmt_append_audit", &[arg(entries)?])?;
+    Ok(())
+}
+
+/// `entries` as the function's argument. Scopes travel as JSON text: an
+/// array of arrays must be rectangular in PostgreSQL, and scopes differ
+/// in length.
+pub(super) fn arg(entries: &[Entry]) -> Result<Composite<'static>, HubError> {
+    let mut cols: [Vec<Option<String>>; 8] = Default::default();
     for e in entries {
         let c = Columns::of(e)?;
-        cols.0.push(c.actor_kind);
-        cols.1.push(c.device);
-        cols.2.push(c.actor);
-        cols.3.push(c.action);
-        cols.4.push(c.record);
-        cols.5.push(c.record_kind);
-        cols.6.push(json(&e.scope)?);
-        cols.7.push(c.detail);
+        let row = [
+            Some(c.actor_kind.to_string()),
+            c.device,
+            c.actor,
+            Some(c.action.to_string()),
+            c.record,
+            c.record_kind.map(str::to_string),
+            Some(json(&e.scope)?),
+            Some(c.detail),
+        ];
+        for (col, value) in cols.iter_mut().zip(row) {
+            col.push(value);
+        }
     }
-    client.execute(
-        "INSERT INTO audit_log (at, actor_kind, device_id, actor, action, record_id, record_kind, scope, detail)
-         SELECT $1, u.actor_kind, u.device_id, u.actor, u.action, u.record_id, u.record_kind,
-                ARRAY(SELECT jsonb_array_elements_text(u.scope::jsonb)), u.detail
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-              WITH ORDINALITY AS u(actor_kind, device_id, actor, action, record_id, record_kind, scope, detail, n)
-         ORDER BY u.n",
-        &[
-            &now(),
-            &cols.0,
-            &cols.1,
-            &cols.2,
-            &cols.3,
-            &cols.4,
-            &cols.5,
-            &cols.6,
-            &cols.7,
-        ],
-    )?;
-    Ok(())
+    let mut fields: Vec<Param<'static>> = vec![Box::new(now())];
+    fields.extend(cols.into_iter().map(|c| Box::new(c) as Param<'static>));
+    Ok(Composite {
+        type_name: "pcmt_audit",
+        fields,
+    })
 }
 
 pub(super) fn read<C: GenericClient>(

@@ -2,34 +2,64 @@
 //! are in `crate::storage`, written once), for offices beyond one district, where several
 //! hub processes share one database.
 //!
-//! # Why pushes take the feed lock
+//! # How a cursor stays exact with several writers
 //!
-//! A device pulls "every change after seq N" and then holds N. With several
-//! writers, sequence numbers are handed out when a row is inserted but
+//! A device pulls "every change after seq N" and then holds N. With
+//! several writers, numbers are handed out when a row is inserted but
 //! become visible when its transaction commits, and those two orders
-//! differ: push A takes seq 10, push B takes seq 11 and commits first, a
-//! reader sees 11 and moves its cursor to 11, then A commits seq 10 behind
-//! the cursor — a change that device never receives. So every push takes
-//! one transaction-level advisory lock (the feed lock) in its insert into
-//! `changes`, before any row draws a number, and holds it until its commit; PostgreSQL
-//! releases transaction locks only after the commit is visible to others.
-//! Numbers are therefore handed out, and become visible, in one order: a
-//! reader at N can never later find a committed change below N. Rolled back
-//! pushes leave gaps, which are harmless. Every write to the feed (a
-//! device's push, a batch pulled from the hub above) goes through
-//! `storage::scripts::apply`, and so does every reader's guarantee: devices' pulls and
-//! this hub's own upward push, which also reads "after position N".
+//! differ: push A takes 10, push B takes 11 and commits first, a reader
+//! sees 11 and moves its cursor to 11, then A commits 10 behind the cursor,
+//! a change that device never receives. Pushes therefore announce
+//! themselves, and pulls stop below the first push still in flight (the
+//! feed's watermark):
 //!
-//! The lock is held only for the inserts and the commit. The slow part of a
-//! push (loading and merging Automerge documents) runs before it, under a
-//! lock per document instead, so two processes merging the same document
+//! - A push's insert into `changes` (`pcmt_append_changes`, migration
+//!   0006) first takes a shared advisory lock keyed by `pcmt_feed_next()`,
+//!   the lowest number the sequence can still hand out, and only then
+//!   draws its numbers (all at or above that key); the lock is held to its
+//!   commit. PostgreSQL releases a transaction's locks only after its
+//!   commit is visible to others.
+//! - A pull (`pcmt_feed`, one call) first asks for the bound
+//!   (`pcmt_feed_bound`): `pcmt_feed_next()`, then the lowest such lock in
+//!   this database. Then, in a statement of its own (the function is
+//!   VOLATILE, so in READ COMMITTED each of its statements takes a new
+//!   snapshot, which sees every commit before it), it reads the rows below
+//!   the bound.
+//!
+//! A change below the bound was drawn by a push that held its lock (with a
+//! key at or below the change) before the pull read the sequence, so that
+//! push either still held it when the pull looked at the locks (and the
+//! bound is at or below its key), or had released it, hence committed
+//! before the rows were read. So a reader at N can never later find a
+//! committed change below N. Rolled back pushes leave gaps, which are
+//! harmless. The locks are shared: pushes never wait for each other for
+//! the feed, and commit side by side (PostgreSQL flushes concurrent
+//! commits together). Every write to the feed (a device's push, a batch
+//! pulled from the hub above) goes through `storage::scripts::apply`, and
+//! every reader through the bound: devices' pulls and this hub's own
+//! upward push, which also reads "after position N".
+//!
+//! The price: a pull does not see past a push still in flight, whose lock
+//! is held from the feed's insert (the end of a push's one write call) to
+//! its commit, a round trip (a push with check-ins refreshes its people's
+//! due dates in between, a few more). Only this database's locks count,
+//! not those of other databases on the same server. A hub whose connection hung inside
+//! a push would hold pulls back until the server ends that transaction
+//! (the feed lock this replaces held every push back instead). All hub
+//! processes sharing a database must run this scheme: stop them all to
+//! upgrade from a hub that took the feed lock.
+//!
+//! The slow part of a push (loading and merging Automerge documents) runs
+//! under a lock per document, so two processes merging the same document
 //! cannot overwrite each other's result; document locks are taken in key
-//! order and always before the feed lock, so pushes cannot deadlock.
+//! order, and the feed's locks are shared and never waited for, so pushes
+//! cannot deadlock.
 //!
 //! The synchronous `postgres` client runs its own small runtime: call this
 //! store from blocking threads (as the server does), never from async code.
 
 mod audit;
+mod calls;
 pub(crate) mod pool;
 mod reads;
 mod rows;
@@ -44,11 +74,11 @@ use r2d2_postgres::PostgresConnectionManager;
 use rows::{hub_error, PgRows};
 use uuid::Uuid;
 
-/// The hub's advisory locks other than the per-document ones live in this
-/// class (two-key form; document locks use the one-key form, a separate
-/// key space in PostgreSQL).
+/// The hub's advisory locks other than the per-document ones and the
+/// feed's live in this class (two-key form; document locks use the one-key
+/// form, a separate key space in PostgreSQL; the feed's, two-key as well,
+/// are below 2^62 and therefore have a first key far below this).
 const LOCK_CLASS: i32 = 0x5043_4d54; // "PCMT"
-const FEED_LOCK: i32 = 1;
 const MIGRATE_LOCK: i32 = 2;
 
 /// Ordered migrations from `migrations/hub-pg`, applied at start-up.
@@ -75,6 +105,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         5,
         include_str!("../../../../migrations/hub-pg/0005_changes_by_document.sql"),
     ),
+    (
+        6,
+        include_str!("../../../../migrations/hub-pg/0006_push_functions.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.
@@ -95,8 +129,14 @@ impl Hub<Pg> {
     /// schema up to date.
     pub fn connect(url: &str, pool_size: u32) -> Result<Self, HubError> {
         let config: Config = url.parse()?;
+        // Not tested on check-out: r2d2's test is an empty query, a round
+        // trip before every request's statements (a sync's four requests:
+        // four more round trips). A connection the server dropped is
+        // noticed by the request that uses it, which fails (the tablet
+        // syncs again), and the pool then discards it (`has_broken`).
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
+            .test_on_check_out(false)
             .connection_timeout(std::time::Duration::from_secs(30))
             .build(pool::Manager(PostgresConnectionManager::new(config, NoTls)))?;
         let store = Hub::new(Pg { pool });
@@ -166,6 +206,7 @@ fn doc_lock_key(id: &Uuid) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use r2d2_postgres::postgres::Transaction;
 
     /// Hub processes started together on a new database: one migrates,
     /// the others wait and find the schema done.
@@ -279,5 +320,240 @@ mod tests {
             assert!(!want.is_empty(), "{table}");
             assert_eq!(have, want, "{table}");
         }
+    }
+
+    /// The ids of a pull's documents, in feed order.
+    fn pulled(feed: &pcmt_core::sync::wire::PullResponse) -> Vec<Uuid> {
+        feed.docs.iter().map(|d| d.id).collect()
+    }
+
+    /// Two pushes in flight at once, driven by hand: A inserts its change
+    /// first, B inserts after it and commits first. A puller must not move
+    /// its cursor past B while A may still commit below it; once A has
+    /// committed it receives both, A first. (Pulling every committed row, its
+    /// cursor would pass B and never come back for A.)
+    #[test]
+    fn a_push_committing_after_a_later_one_is_not_skipped_by_a_puller() {
+        use crate::contract_tests::{office, pull, push_of, session_doc};
+        use crate::rules::protocol::Writer;
+        use crate::storage::scripts::apply;
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "a_push_committing_after_a_later_one_is_not_skipped_by_a_puller",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let store = db.store().unwrap();
+        let commune = "62-610-23284";
+        let office = office();
+        // A new record's push, in a transaction left open.
+        let push = |tx: &mut Transaction<'_>| {
+            let (id, mut doc) = session_doc(commune);
+            apply(
+                &mut PgRows(tx, &mut pool::Statements::default()),
+                &push_of(id, commune, &mut doc).docs,
+                Writer::Device(&office),
+                &store.rules,
+            )
+            .unwrap();
+            id
+        };
+        let seq = |tx: &mut Transaction<'_>, id: Uuid| -> i64 {
+            tx.query_one(
+                "SELECT seq FROM changes WHERE doc_id = $1",
+                &[&id.to_string()],
+            )
+            .unwrap()
+            .get(0)
+        };
+        let (mut a, mut b) = (
+            Client::connect(&db.url, NoTls).unwrap(),
+            Client::connect(&db.url, NoTls).unwrap(),
+        );
+        let before = pull(&store, &[commune], 0);
+
+        let mut a_tx = a.transaction().unwrap();
+        let a_id = push(&mut a_tx);
+        let mut b_tx = b.transaction().unwrap();
+        let b_id = push(&mut b_tx);
+        assert!(
+            seq(&mut a_tx, a_id) < seq(&mut b_tx, b_id),
+            "A inserted first"
+        );
+        b_tx.commit().unwrap();
+        let while_a_is_open = pull(&store, &[commune], before.cursor);
+        assert!(while_a_is_open.docs.is_empty(), "B waits for A");
+        assert_eq!(while_a_is_open.cursor, before.cursor);
+
+        a_tx.commit().unwrap();
+        let after = pull(&store, &[commune], while_a_is_open.cursor);
+        assert_eq!(pulled(&after), [a_id, b_id]);
+        assert!(pull(&store, &[commune], after.cursor).docs.is_empty());
+    }
+
+    /// Two pushes of one record at once, driven by hand: B asks for the
+    /// document while A holds its lock with an edit not yet committed. B
+    /// waits, and once A commits it must read A's version: merging onto the
+    /// one before would drop A's edit from the stored document. (Locking
+    /// and reading in one statement, or in a STABLE function, reads as of
+    /// before the wait.)
+    #[test]
+    fn a_push_waiting_for_a_documents_lock_reads_what_the_holder_committed() {
+        use crate::contract_tests::{office, push_of, session_doc};
+        use crate::rules::protocol::Writer;
+        use crate::storage::scripts::apply;
+        use crate::storage::{HubStorage, WriteTx};
+        use automerge::transaction::Transactable;
+        use pcmt_core::sync::wire::DocChanges;
+        use pcmt_model::RecordKind;
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "a_push_waiting_for_a_documents_lock_reads_what_the_holder_committed",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        let store = db.store().unwrap();
+        let commune = "62-610-23284";
+        let office = office();
+        let (id, mut doc) = session_doc(commune);
+        store
+            .push(&office, &push_of(id, commune, &mut doc))
+            .unwrap();
+        let stored = |tx: &mut Transaction<'_>| -> Vec<u8> {
+            tx.query_one(
+                "SELECT bytes FROM documents WHERE id = $1",
+                &[&id.to_string()],
+            )
+            .unwrap()
+            .get(0)
+        };
+
+        let mut a = Client::connect(&db.url, NoTls).unwrap();
+        let mut a_tx = a.transaction().unwrap();
+        let heads = doc.get_heads();
+        doc.put(automerge::ROOT, "attendees", 301).unwrap();
+        let edit = DocChanges::since(id, RecordKind::Session, commune, &mut doc, &heads);
+        apply(
+            &mut PgRows(&mut a_tx, &mut pool::Statements::default()),
+            &[edit],
+            Writer::Device(&office),
+            &store.rules,
+        )
+        .unwrap();
+        let edited = stored(&mut a_tx);
+
+        let read_by_b = std::thread::scope(|s| {
+            let b = s.spawn(|| {
+                let mut b = Client::connect(&db.url, NoTls).unwrap();
+                let mut b_tx = b.transaction().unwrap();
+                PgRows(&mut b_tx, &mut pool::Statements::default())
+                    .lock_documents(&[id], office.device)
+                    .unwrap()
+                    .stored
+                    .remove(&id.to_string())
+                    .expect("stored")
+            });
+            let mut watch = Client::connect(&db.url, NoTls).unwrap();
+            // Until B waits for A's lock.
+            while watch
+                .query_one(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                     WHERE d.datname = current_database() AND l.locktype = 'advisory'
+                       AND NOT l.granted",
+                    &[],
+                )
+                .unwrap()
+                .get::<_, i64>(0)
+                == 0
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            a_tx.commit().unwrap();
+            b.join().unwrap()
+        });
+        assert!(
+            read_by_b == edited,
+            "B read the document as it was before A's edit"
+        );
+    }
+
+    /// A connection the server ended (a restart, an administrator) fails
+    /// at most the one request that meets it, and the pool replaces it:
+    /// connections are not tested on check-out (a round trip before every
+    /// request), so the next request must not meet it again.
+    #[test]
+    fn a_connection_the_server_ended_is_replaced_after_one_request() {
+        use crate::storage::HubStorage;
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "a_connection_the_server_ended_is_replaced_after_one_request",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        drop(db.store().unwrap());
+        let store = PgHubStore::connect(&db.url, 1).unwrap();
+        assert_eq!(store.document_count().unwrap(), 0);
+        let ended: i64 = Client::connect(&db.url, NoTls)
+            .unwrap()
+            .query_one(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000))
+                 FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(ended, 1, "the pool's one connection");
+        // This one may meet the ended connection and fail.
+        let _ = store.document_count();
+        assert_eq!(store.document_count().unwrap(), 0);
+    }
+
+    /// A device's pull reads its communes from the index on (commune, seq),
+    /// also in the generic plan a function's statement settles on after a
+    /// few runs, where the cursor and communes are unknown: a plan walking
+    /// the feed in seq order reads every commune's rows after the cursor.
+    /// The plans of the function's statements come back as notices
+    /// (`auto_explain`, a module of PostgreSQL's own).
+    #[test]
+    fn a_pull_reads_its_communes_from_their_index_whatever_the_cursor() {
+        use std::sync::{Arc, Mutex};
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "a_pull_reads_its_communes_from_their_index_whatever_the_cursor",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        drop(db.store().unwrap());
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let mut config: Config = db.url.parse().unwrap();
+        let kept = notices.clone();
+        config.notice_callback(move |n| kept.lock().unwrap().push(n.message().to_string()));
+        let mut client = config.connect(NoTls).unwrap();
+        client
+            .batch_execute(
+                "INSERT INTO documents (id, kind, commune, bytes)
+                     SELECT 'd' || i, 'session', 'c' || i % 50, '\\x00' FROM generate_series(1, 2000) i;
+                 INSERT INTO changes (doc_id, commune, hash, bytes, origin)
+                     SELECT 'd' || i, 'c' || i % 50, sha256(i::text::bytea), '\\x00', 'o'
+                     FROM generate_series(1, 2000) i;
+                 ANALYZE;
+                 SET plan_cache_mode = force_generic_plan;
+                 LOAD 'auto_explain';
+                 SET auto_explain.log_min_duration = 0;
+                 SET auto_explain.log_nested_statements = on;
+                 SET auto_explain.log_level = notice;",
+            )
+            .unwrap();
+        let rows = client
+            .query(
+                "SELECT * FROM pcmt_feed(0, ARRAY['c7'], 51, 'x', true)",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(rows.len(), 40, "every row of c7");
+        let plans = notices.lock().unwrap().join("\n");
+        assert!(plans.contains("changes_by_commune"), "{plans}");
+        assert!(!plans.contains("changes_pkey"), "{plans}");
     }
 }

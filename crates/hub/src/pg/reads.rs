@@ -25,6 +25,28 @@ fn feed_row(r: &Row) -> Result<FeedRow, HubError> {
     })
 }
 
+/// Up to `limit` feed rows after `after`, none from `except`, of
+/// `communes` (None: every commune), in seq order, only those below the
+/// watermark (see `super`): `pcmt_feed` asks for the bound first, then
+/// reads the rows in a statement of its own, which sees every push that
+/// committed before; one round trip.
+fn below_watermark(
+    c: &mut PgRows<'_, Client>,
+    after: i64,
+    communes: Option<&[String]>,
+    except: &str,
+    limit: i64,
+    snapshots: bool,
+) -> Result<Vec<FeedRow>, HubError> {
+    c.query(
+        "SELECT * FROM pcmt_feed($1, $2, $3, $4, $5)",
+        &[&after, &communes, &limit, &except, &snapshots],
+    )?
+    .iter()
+    .map(feed_row)
+    .collect()
+}
+
 impl Pg {
     /// Runs `read` on a pooled connection, its statements prepared once.
     fn read<T>(
@@ -58,35 +80,11 @@ impl Backend for Pg {
         limit: i64,
         snapshots: bool,
     ) -> Result<Vec<FeedRow>, HubError> {
-        self.read(|c| {
-            // As on SQLite: the snapshot in the same statement as the rows.
-            c.query(
-                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes,
-                   CASE WHEN $5 AND d.commune = ANY($2)
-                     AND NOT EXISTS (SELECT 1 FROM changes e WHERE e.doc_id = c.doc_id AND e.seq < c.seq)
-                   THEN d.bytes END
-                 FROM changes c JOIN documents d ON d.id = c.doc_id
-                 WHERE c.seq > $1 AND c.commune = ANY($2) AND c.origin IS DISTINCT FROM $4
-                 ORDER BY c.seq LIMIT $3",
-                &[&after, &communes, &limit, &except, &snapshots],
-            )?
-            .iter()
-            .map(feed_row)
-            .collect()
-        })
+        self.read(|c| below_watermark(c, after, Some(communes), except, limit, snapshots))
     }
 
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
-        self.read(|c| {
-            c.query(
-                "SELECT c.seq, c.doc_id, d.kind, c.commune, c.bytes, NULL::bytea FROM changes c JOIN documents d ON d.id = c.doc_id
-                 WHERE c.seq > $1 AND c.origin IS DISTINCT FROM $2 ORDER BY c.seq LIMIT $3",
-                &[&after, &except, &limit],
-            )?
-            .iter()
-            .map(feed_row)
-            .collect()
-        })
+        self.read(|c| below_watermark(c, after, None, except, limit, false))
     }
 
     fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError> {

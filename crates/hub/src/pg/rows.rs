@@ -1,7 +1,7 @@
 //! The projection rows on PostgreSQL (migration 0002), written by
 //! `pcmt_core::projection` through [`PgRows`] inside each push's
-//! transaction (a table at a time for a whole push) and read back by
-//! `pcmt_core::report` through the same type. The logic is in core; this
+//! transaction (`pcmt_put_rows`: a table at a time for a whole push) and
+//! read back by `pcmt_core::report` through the same type. The logic is in core; this
 //! is only how the rows are stored.
 //!
 //! With several writers, one thing is weaker than on SQLite: a check-in
@@ -13,6 +13,7 @@
 //! next sync; pushes are idempotent). No report reads `due_on`; a rebuild
 //! recomputes it.
 
+use super::calls;
 use super::pool::Statements;
 use crate::error::HubError;
 use pcmt_core::projection::{
@@ -24,9 +25,9 @@ use pcmt_core::report::{
 };
 use pcmt_core::CoreError;
 use pcmt_model::RecordKind;
+use r2d2_postgres::postgres::types::ToSql;
 use r2d2_postgres::postgres::{self, GenericClient, Row};
 
-/// The projection rows in a PostgreSQL client or transaction.
 /// The projection rows in a PostgreSQL client or transaction, with the
 /// statements its connection has prepared.
 pub(super) struct PgRows<'a, C: GenericClient>(pub &'a mut C, pub &'a mut Statements);
@@ -60,7 +61,7 @@ pub(super) fn hub_error(e: CoreError) -> HubError {
 /// and the communes ($3, an array).
 const IN_SCOPE: &str = "date >= $1 AND date <= $2 AND commune = ANY($3)";
 
-type Params<'p> = [&'p (dyn postgres::types::ToSql + Sync)];
+pub(super) type Params<'p> = [&'p (dyn postgres::types::ToSql + Sync)];
 
 impl<C: GenericClient> PgRows<'_, C> {
     /// Runs `sql` (prepared once per connection); the rows it changed.
@@ -114,6 +115,34 @@ impl<C: GenericClient> PgRows<'_, C> {
     }
 }
 
+impl<C: GenericClient> PgRows<'_, C> {
+    /// `SELECT function(ROW($1, …)::type, …)`, prepared once per
+    /// connection like every statement; its rows.
+    pub(super) fn call(
+        &mut self,
+        function: &str,
+        args: &[calls::Composite<'_>],
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let mut next = 0;
+        let values: Vec<String> = args
+            .iter()
+            .map(|a| {
+                let params: Vec<String> = (next + 1..=next + a.fields.len())
+                    .map(|i| format!("${i}"))
+                    .collect();
+                next += a.fields.len();
+                format!("ROW({})::{}", params.join(", "), a.type_name)
+            })
+            .collect();
+        let sql = format!("SELECT {function}({})", values.join(", "));
+        let params: Vec<&(dyn ToSql + Sync)> = args
+            .iter()
+            .flat_map(|a| a.fields.iter().map(|f| &**f as &(dyn ToSql + Sync)))
+            .collect();
+        self.query(&sql, &params)
+    }
+}
+
 impl<C: GenericClient> RowWriter for PgRows<'_, C> {
     fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<(), CoreError> {
         self.exec(
@@ -131,7 +160,9 @@ impl<C: GenericClient> RowWriter for PgRows<'_, C> {
             RowValues::Survey(s) => (RecordKind::Survey, &s.id),
         };
         self.remove(kind, id)?;
-        insert_rows(self, &[row])
+        self.call("pcmt_put_rows", &[calls::rows(&[], &[row])])
+            .map_err(backend)?;
+        Ok(())
     }
 
     fn remove(&mut self, kind: RecordKind, id: &str) -> Result<(), CoreError> {
@@ -200,229 +231,16 @@ impl<C: GenericClient> RowWriter for PgRows<'_, C> {
         self.exec("DELETE FROM meta WHERE key = $1", &[&REBUILD_KEY])
     }
 
-    /// A table at a time: a statement costs a round trip to the server,
-    /// and a push of N records would otherwise send 3N or more.
+    /// In one call (`pcmt_put_rows`): a statement costs a round trip to
+    /// the server, and a push of N records would otherwise send 3N or more.
     fn put_projected(&mut self, all: &[Projected]) -> Result<(), CoreError> {
         if all.is_empty() {
             return Ok(());
         }
-        let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
-        let deleted: Vec<bool> = all.iter().map(|p| p.deleted).collect();
-        self.exec(
-            "UPDATE documents d SET deleted = u.deleted
-             FROM unnest($1::text[], $2::bool[]) AS u(id, deleted) WHERE d.id = u.id",
-            &[&ids, &deleted],
-        )?;
-        let surveys: Vec<&str> = all
-            .iter()
-            .filter(|p| p.kind == RecordKind::Survey)
-            .map(|p| p.id.as_str())
-            .collect();
-        if !surveys.is_empty() {
-            self.exec("DELETE FROM site_rows WHERE survey = ANY($1)", &[&surveys])?;
-        }
-        // Replaced whole, as SQLite's INSERT OR REPLACE does (`due_on` too).
-        for kind in [
-            RecordKind::Session,
-            RecordKind::Person,
-            RecordKind::CheckIn,
-            RecordKind::Survey,
-        ] {
-            let of_kind: Vec<&str> = all
-                .iter()
-                .filter(|p| p.kind == kind)
-                .map(|p| p.id.as_str())
-                .collect();
-            if !of_kind.is_empty() {
-                self.exec(
-                    &format!("DELETE FROM {} WHERE id = ANY($1)", table_of(kind)),
-                    &[&of_kind],
-                )?;
-            }
-        }
-        let rows: Vec<&RowValues> = all.iter().filter_map(|p| p.row.as_ref()).collect();
-        insert_rows(self, &rows)
+        self.call("pcmt_put_rows", &[calls::projected(all)])
+            .map_err(backend)?;
+        Ok(())
     }
-}
-
-/// Inserts rows (whose old ones are gone), one statement per table.
-fn insert_rows<C: GenericClient>(
-    w: &mut PgRows<'_, C>,
-    rows: &[&RowValues],
-) -> Result<(), CoreError> {
-    insert_sessions(w, rows)?;
-    insert_people(w, rows)?;
-    insert_checkins(w, rows)?;
-    insert_surveys(w, rows)
-}
-
-/// The live rows of one kind, by their values.
-fn of<'a, T>(rows: &[&'a RowValues], pick: impl Fn(&'a RowValues) -> Option<&'a T>) -> Vec<&'a T> {
-    rows.iter().filter_map(|r| pick(r)).collect()
-}
-
-/// One column of the rows, as the array `unnest` reads.
-fn column<'a, T, U>(items: &[&'a T], value: impl Fn(&'a T) -> U) -> Vec<U> {
-    items.iter().map(|v| value(v)).collect()
-}
-
-fn insert_sessions<C: GenericClient>(
-    w: &mut PgRows<'_, C>,
-    rows: &[&RowValues],
-) -> Result<(), CoreError> {
-    let s = of(rows, |r| match r {
-        RowValues::Session(s) => Some(s),
-        _ => None,
-    });
-    if s.is_empty() {
-        return Ok(());
-    }
-    w.exec(
-        "INSERT INTO session_rows
-         (id, date, commune, venue_kind, venue_name, form, attendees, women, topic, conflicted,
-          audience, materials, pledges, venue_key)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                              $7::bigint[], $8::bigint[], $9::text[], $10::bool[], $11::text[],
-                              $12::bigint[], $13::bigint[], $14::text[])",
-        &[
-            &column(&s, |v| v.id.as_str()),
-            &column(&s, |v| v.date.as_str()),
-            &column(&s, |v| v.commune.as_str()),
-            &column(&s, |v| v.venue_kind.as_str()),
-            &column(&s, |v| v.venue_name.as_str()),
-            &column(&s, |v| v.form.as_str()),
-            &column(&s, |v| v.attendees),
-            &column(&s, |v| v.women),
-            &column(&s, |v| v.topic.as_str()),
-            &column(&s, |v| v.conflicted),
-            &column(&s, |v| v.audience.as_str()),
-            &column(&s, |v| v.materials),
-            &column(&s, |v| v.pledges),
-            &column(&s, |v| v.venue_key.as_str()),
-        ],
-    )
-}
-
-fn insert_people<C: GenericClient>(
-    w: &mut PgRows<'_, C>,
-    rows: &[&RowValues],
-) -> Result<(), CoreError> {
-    let p = of(rows, |r| match r {
-        RowValues::Person(p) => Some(p),
-        _ => None,
-    });
-    if p.is_empty() {
-        return Ok(());
-    }
-    w.exec(
-        "INSERT INTO person_rows
-         (id, full_name, name_key, citizen_id, birth_date, commune, village, status, due_on, conflicted, statuses)
-         SELECT u.id, u.full_name, u.name_key, u.citizen_id, u.birth_date, u.commune, u.village, u.status,
-                NULL, u.conflicted, u.statuses
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::bool[], $10::text[])
-              AS u(id, full_name, name_key, citizen_id, birth_date, commune, village, status, conflicted, statuses)",
-        &[
-            &column(&p, |v| v.id.as_str()),
-            &column(&p, |v| v.full_name.as_str()),
-            &column(&p, |v| v.name_key.as_str()),
-            &column(&p, |v| v.citizen_id.as_deref()),
-            &column(&p, |v| v.birth_date.as_str()),
-            &column(&p, |v| v.commune.as_str()),
-            &column(&p, |v| v.village.as_deref()),
-            &column(&p, |v| v.status.as_deref()),
-            &column(&p, |v| v.conflicted),
-            &column(&p, |v| v.statuses.as_str()),
-        ],
-    )
-}
-
-fn insert_checkins<C: GenericClient>(
-    w: &mut PgRows<'_, C>,
-    rows: &[&RowValues],
-) -> Result<(), CoreError> {
-    let c = of(rows, |r| match r {
-        RowValues::CheckIn(c) => Some(c),
-        _ => None,
-    });
-    if c.is_empty() {
-        return Ok(());
-    }
-    w.exec(
-        "INSERT INTO checkin_rows
-         (id, person, date, attended, test_result, psychosis, relapse, next_visit, conflicted, supported)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::bool[],
-                              $7::bool[], $8::text[], $9::bool[], $10::bool[])",
-        &[
-            &column(&c, |v| v.id.as_str()),
-            &column(&c, |v| v.person.as_str()),
-            &column(&c, |v| v.date.as_str()),
-            &column(&c, |v| v.attended),
-            &column(&c, |v| v.test_result.as_deref()),
-            &column(&c, |v| v.psychosis),
-            &column(&c, |v| v.relapse),
-            &column(&c, |v| v.next_visit.as_deref()),
-            &column(&c, |v| v.conflicted),
-            &column(&c, |v| v.supported),
-        ],
-    )
-}
-
-fn insert_surveys<C: GenericClient>(
-    w: &mut PgRows<'_, C>,
-    rows: &[&RowValues],
-) -> Result<(), CoreError> {
-    let s = of(rows, |r| match r {
-        RowValues::Survey(s) => Some(s),
-        _ => None,
-    });
-    if s.is_empty() {
-        return Ok(());
-    }
-    w.exec(
-        "INSERT INTO survey_rows
-         (id, date, commune, kind, sites, plants, area_m2, conflicted, area_covered_ha, replanting)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
-                              $7::float8[], $8::bool[], $9::float8[], $10::bigint[])",
-        &[
-            &column(&s, |v| v.id.as_str()),
-            &column(&s, |v| v.date.as_str()),
-            &column(&s, |v| v.commune.as_str()),
-            &column(&s, |v| v.kind.as_str()),
-            &column(&s, |v| v.sites),
-            &column(&s, |v| v.plants),
-            &column(&s, |v| v.area_m2),
-            &column(&s, |v| v.conflicted),
-            &column(&s, |v| v.area_covered_ha),
-            &column(&s, |v| v.replanting),
-        ],
-    )?;
-    let x: Vec<&SiteValues> = s.iter().flat_map(|v| &v.site_rows).collect();
-    if x.is_empty() {
-        return Ok(());
-    }
-    w.exec(
-        "INSERT INTO site_rows
-         (survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action, action_date, replanting)
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::float8[], $6::float8[],
-                              $7::text[], $8::float8[], $9::text[], $10::bigint[], $11::text[], $12::text[],
-                              $13::bool[])",
-        &[
-            &column(&x, |v| v.survey.as_str()),
-            &column(&x, |v| v.idx),
-            &column(&x, |v| v.date.as_str()),
-            &column(&x, |v| v.commune.as_str()),
-            &column(&x, |v| v.lat),
-            &column(&x, |v| v.lon),
-            &column(&x, |v| v.polygon.as_deref()),
-            &column(&x, |v| v.area_m2),
-            &column(&x, |v| v.species.as_str()),
-            &column(&x, |v| v.plants),
-            &column(&x, |v| v.action.as_str()),
-            &column(&x, |v| v.action_date.as_str()),
-            &column(&x, |v| v.replanting),
-        ],
-    )
 }
 
 impl<C: GenericClient> ReportSource for PgRows<'_, C> {

@@ -1,13 +1,14 @@
 //! The PostgreSQL dialect of the scripts' statements, on a pooled
 //! connection's open transaction. Every statement is a round trip to the
-//! server, so each writes a whole push's rows at once (arrays unnested).
+//! server, so a push reads in one call and writes in another (the
+//! functions of migration 0006), each for the whole push.
 
 use super::rows::{hub_error, PgRows};
-use super::{audit, doc_lock_key, FEED_LOCK, LOCK_CLASS};
+use super::{audit, calls, doc_lock_key};
 use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
-use crate::storage::{ChangeRow, DocumentRow, Withdrawal, WriteTx};
+use crate::storage::{Locked, PushWrites, Withdrawal, WriteTx};
 use pcmt_core::CoreError;
 use r2d2_postgres::postgres::Transaction;
 use std::collections::HashMap;
@@ -22,27 +23,30 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         hub_error(e)
     }
 
-    /// In key order, so two pushes never wait for each other in a circle.
-    fn lock_documents(&mut self, ids: &[Uuid]) -> Result<(), HubError> {
+    /// In key order, so two pushes never wait for each other in a circle;
+    /// locked and read in one call (`pcmt_lock_documents`), whose read is
+    /// a statement of its own, after the locks.
+    fn lock_documents(&mut self, ids: &[Uuid], origin: Uuid) -> Result<Locked, HubError> {
         let mut keys: Vec<i64> = ids.iter().map(doc_lock_key).collect();
         keys.sort_unstable();
         keys.dedup();
-        // unnest yields the sorted keys in order, one lock after another.
-        self.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k",
-            &[&keys],
-        )?;
-        Ok(())
-    }
-
-    fn documents(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<u8>>, HubError> {
-        self.query(
-            "SELECT id, bytes FROM documents WHERE id = ANY($1)",
-            &[&ids],
-        )?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let mut locked = Locked {
+            stored: HashMap::new(),
+            officer: None,
+        };
+        for r in self.query(
+            "SELECT doc_id, doc_bytes, officer FROM pcmt_lock_documents($1, $2, $3)",
+            &[&keys, &ids, &origin.to_string()],
+        )? {
+            match r.try_get::<_, Option<String>>(0)? {
+                Some(id) => {
+                    locked.stored.insert(id, r.try_get(1)?);
+                }
+                None => locked.officer = r.try_get(2)?,
+            }
+        }
+        Ok(locked)
     }
 
     fn document_communes(&mut self, ids: &[String]) -> Result<HashMap<String, String>, HubError> {
@@ -55,66 +59,23 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         .collect()
     }
 
-    fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError> {
-        let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
-        let kinds: Vec<&str> = docs.iter().map(|d| d.kind).collect();
-        let communes: Vec<&str> = docs.iter().map(|d| d.commune.as_str()).collect();
-        let bytes: Vec<&[u8]> = docs.iter().map(|d| d.bytes.as_slice()).collect();
-        self.execute(
-            "INSERT INTO documents (id, kind, commune, bytes)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])
-             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
-            &[&ids, &kinds, &communes, &bytes],
-        )?;
-        Ok(())
-    }
-
-    /// In the order given: a document's changes reach the feed, and so
-    /// every puller, after the changes they depend on. The feed lock is
-    /// taken by this statement itself, so it is held from the server's
-    /// first step of the insert to the commit with no round trip to the hub
-    /// (which a busy machine may deschedule) while every other push waits.
-    fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError> {
-        if changes.is_empty() {
-            return Ok(0);
-        }
-        let doc_ids: Vec<&str> = changes.iter().map(|c| c.doc_id.as_str()).collect();
-        let communes: Vec<&str> = changes.iter().map(|c| c.commune.as_str()).collect();
-        let hashes: Vec<&[u8]> = changes.iter().map(|c| c.hash.as_slice()).collect();
-        let bytes: Vec<&[u8]> = changes.iter().map(|c| c.bytes.as_slice()).collect();
-        let origins: Vec<&str> = changes.iter().map(|c| c.origin.as_str()).collect();
-        // The feed lock (a materialised CTE, so taken once, and before any
-        // row reaches the insert and draws its position): see `super`.
-        let added = self.execute(
-            "WITH feed AS MATERIALIZED (SELECT pg_advisory_xact_lock($6, $7))
-             INSERT INTO changes (doc_id, commune, hash, bytes, origin)
-             SELECT u.doc_id, u.commune, u.hash, u.bytes, u.origin
-             FROM feed, unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::text[])
-                  WITH ORDINALITY AS u(doc_id, commune, hash, bytes, origin, n)
-             ORDER BY u.n
-             ON CONFLICT (hash) DO NOTHING",
-            &[
-                &doc_ids,
-                &communes,
-                &hashes,
-                &bytes,
-                &origins,
-                &LOCK_CLASS,
-                &FEED_LOCK,
-            ],
-        )?;
-        Ok(u32::try_from(added).unwrap_or(u32::MAX))
-    }
-
-    fn officer(&mut self, device: Uuid) -> Result<Option<String>, HubError> {
-        Ok(self
-            .0
-            .query_opt(
-                "SELECT officer FROM devices WHERE id = $1",
-                &[&device.to_string()],
+    /// In one call (`pcmt_store_push`), the changes last: their insert
+    /// announces this push to pullers (see `super`), and its lock is held
+    /// from there to the commit.
+    fn store_push(&mut self, push: &PushWrites<'_>) -> Result<u32, HubError> {
+        let added: i64 = self
+            .call(
+                "pcmt_store_push",
+                &[
+                    calls::documents(push.documents),
+                    calls::projected(push.projected),
+                    audit::arg(push.entries)?,
+                    calls::changes(push.changes),
+                ],
             )?
-            .map(|r| r.try_get(0))
-            .transpose()?)
+            .first()
+            .map_or(Ok(0), |r| r.try_get(0))?;
+        Ok(u32::try_from(added).unwrap_or(u32::MAX))
     }
 
     fn append_audit(&mut self, entries: &[Entry]) -> Result<(), HubError> {

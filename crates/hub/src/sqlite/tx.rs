@@ -7,8 +7,8 @@ use super::audit;
 use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
-use crate::storage::{ChangeRow, DocumentRow, Withdrawal, WriteTx};
-use pcmt_core::projection::SqliteRows;
+use crate::storage::{Locked, PushWrites, Withdrawal, WriteTx};
+use pcmt_core::projection::{RowWriter, SqliteRows};
 use pcmt_core::CoreError;
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
@@ -26,49 +26,47 @@ impl WriteTx for SqliteRows<'_> {
         }
     }
 
-    fn lock_documents(&mut self, _: &[Uuid]) -> Result<(), HubError> {
-        Ok(())
-    }
-
-    fn documents(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<u8>>, HubError> {
-        column_by_id(self.0, "SELECT bytes FROM documents WHERE id = ?1", ids)
+    /// One writer: nothing to lock.
+    fn lock_documents(&mut self, ids: &[Uuid], origin: Uuid) -> Result<Locked, HubError> {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        Ok(Locked {
+            stored: column_by_id(self.0, "SELECT bytes FROM documents WHERE id = ?1", &ids)?,
+            officer: self
+                .0
+                .query_row(
+                    "SELECT officer FROM devices WHERE id = ?1",
+                    [origin.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?,
+        })
     }
 
     fn document_communes(&mut self, ids: &[String]) -> Result<HashMap<String, String>, HubError> {
         column_by_id(self.0, "SELECT commune FROM documents WHERE id = ?1", ids)
     }
 
-    fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError> {
+    /// A statement a row: in the hub's own process, a statement costs no
+    /// round trip.
+    fn store_push(&mut self, push: &PushWrites<'_>) -> Result<u32, HubError> {
         let mut stmt = self.0.prepare_cached(
             "INSERT INTO documents (id, kind, commune, bytes) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",
         )?;
-        for d in docs {
+        for d in push.documents {
             stmt.execute(params![d.id, d.kind, d.commune, d.bytes])?;
         }
-        Ok(())
-    }
-
-    fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError> {
+        self.put_projected(push.projected)
+            .map_err(|e| self.storage_error(e))?;
+        self.append_audit(push.entries)?;
         let mut stmt = self.0.prepare_cached(
             "INSERT OR IGNORE INTO changes (doc_id, commune, hash, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         let mut added = 0;
-        for c in changes {
+        for c in push.changes {
             added += stmt.execute(params![c.doc_id, c.commune, c.hash, c.bytes, c.origin])?;
         }
         Ok(u32::try_from(added).unwrap_or(u32::MAX))
-    }
-
-    fn officer(&mut self, device: Uuid) -> Result<Option<String>, HubError> {
-        Ok(self
-            .0
-            .query_row(
-                "SELECT officer FROM devices WHERE id = ?1",
-                [device.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?)
     }
 
     fn append_audit(&mut self, entries: &[Entry]) -> Result<(), HubError> {

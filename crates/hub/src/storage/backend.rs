@@ -6,7 +6,7 @@ use crate::rules::audit::{Entry, Page, Query};
 use crate::rules::devices::{CodeRow, DeviceRow};
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::Staff;
-use pcmt_core::projection::RowWriter;
+use pcmt_core::projection::{Projected, RowWriter};
 use pcmt_core::report::ReportSource;
 use pcmt_core::CoreError;
 use std::collections::HashMap;
@@ -30,6 +30,22 @@ pub struct ChangeRow {
     pub origin: String,
 }
 
+/// What [`WriteTx::lock_documents`] read.
+pub struct Locked {
+    /// Stored bytes by document id.
+    pub stored: HashMap<String, Vec<u8>>,
+    pub officer: Option<String>,
+}
+
+/// A push's writes, in the order [`WriteTx::store_push`] makes them.
+pub struct PushWrites<'a> {
+    pub documents: &'a [DocumentRow],
+    /// The rows of the documents whose body could be read.
+    pub projected: &'a [Projected],
+    pub entries: &'a [Entry],
+    pub changes: &'a [ChangeRow],
+}
+
 /// How the office withdraws a device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Withdrawal {
@@ -50,22 +66,23 @@ pub trait WriteTx: RowWriter {
     /// The backend's own error back out of a row writer's.
     fn storage_error(&self, e: CoreError) -> HubError;
 
-    /// Makes concurrent writers of these documents take turns until the
-    /// commit (a no-op where there is one writer).
-    fn lock_documents(&mut self, ids: &[Uuid]) -> Result<(), HubError>;
-    /// The stored bytes of those of `ids` the hub holds.
-    fn documents(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<u8>>, HubError>;
+    /// What a push reads before it merges: makes concurrent writers of
+    /// these documents take turns until the commit (a no-op where there is
+    /// one writer), then reads the stored bytes of those the hub holds, as
+    /// the last writer to hold them committed them, and the officer
+    /// `origin` is enrolled for (none for the office, the hub above or an
+    /// unknown device).
+    fn lock_documents(&mut self, ids: &[Uuid], origin: Uuid) -> Result<Locked, HubError>;
     /// The commune of those of `ids` the hub holds.
     fn document_communes(&mut self, ids: &[String]) -> Result<HashMap<String, String>, HubError>;
-    fn put_documents(&mut self, docs: &[DocumentRow]) -> Result<(), HubError>;
-    /// Appends changes the feed does not hold yet, in the order given;
-    /// returns how many were new. Feed positions must become visible in
-    /// the order they are handed out: one writer gives that on SQLite, the
-    /// feed lock this statement takes and holds to the commit on
-    /// PostgreSQL (see `crate::pg`).
-    fn append_changes(&mut self, changes: &[ChangeRow]) -> Result<u32, HubError>;
-    /// The officer a device is enrolled for.
-    fn officer(&mut self, device: Uuid) -> Result<Option<String>, HubError>;
+    /// A push's writes after its merge: the documents, the rows of those
+    /// readable, the audit entries, then the changes the feed does not
+    /// hold yet, in the order given. Returns how many changes were new.
+    /// Feed positions must become visible in the order they are handed
+    /// out: one writer gives that on SQLite; on PostgreSQL the changes'
+    /// insert announces the push to pullers, who stop below it until it
+    /// commits (see `crate::pg`).
+    fn store_push(&mut self, push: &PushWrites<'_>) -> Result<u32, HubError>;
     fn append_audit(&mut self, entries: &[Entry]) -> Result<(), HubError>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), HubError>;
 

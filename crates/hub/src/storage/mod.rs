@@ -15,7 +15,7 @@
 mod backend;
 pub(crate) mod scripts;
 
-pub use backend::{Backend, ChangeRow, DocumentRow, Withdrawal, WriteTx};
+pub use backend::{Backend, ChangeRow, DocumentRow, Locked, PushWrites, Withdrawal, WriteTx};
 
 use crate::error::HubError;
 use crate::rules::audit::{self, Entry};

@@ -2,7 +2,7 @@
 //! opens one transaction of the backend and sends it its dialect's
 //! statements ([`WriteTx`]) in the order the rules ([`crate::rules`]) say.
 
-use super::backend::{Backend, ChangeRow, DocumentRow, Withdrawal, WriteTx};
+use super::backend::{Backend, ChangeRow, DocumentRow, Locked, PushWrites, Withdrawal, WriteTx};
 use super::{Hub, HubStorage, OfficeStorage};
 use crate::error::HubError;
 use crate::rules::audit::{self, Action, Actor, Entry};
@@ -25,12 +25,12 @@ use uuid::Uuid;
 
 /// Merges and stores `docs` from `writer` in `tx`: the documents, their
 /// projection rows and audit entries, then their new changes in the feed,
-/// each a few statements for the whole batch. Returns how many changes were
+/// in one call of the backend for the whole batch. Returns how many changes were
 /// new to the hub and how many documents changed. The caller commits.
 ///
 /// The slow part (loading and merging Automerge documents) runs under the
-/// documents' locks and before the feed lock, which is held only for the
-/// feed's insert and the commit (see `crate::pg`).
+/// documents' locks; nothing here waits for other pushes' commits (see
+/// `crate::pg` for how positions stay in order on PostgreSQL).
 pub(crate) fn apply(
     tx: &mut dyn WriteTx,
     docs: &[DocChanges],
@@ -38,10 +38,8 @@ pub(crate) fn apply(
     rules: &StatusRules,
 ) -> Result<(u32, u32), HubError> {
     let ids: Vec<Uuid> = docs.iter().map(|d| d.id).collect();
-    tx.lock_documents(&ids)?;
-    let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let stored = tx.documents(&keys)?;
     let origin = writer.origin();
+    let Locked { stored, officer } = tx.lock_documents(&ids, origin)?;
     let (mut written, mut entries, mut changes) = (
         Vec::<(DocumentRow, AutoCommit)>::new(),
         Vec::new(),
@@ -62,7 +60,7 @@ pub(crate) fn apply(
         };
         let actor = match &actor {
             Some(a) => a,
-            None => actor.insert(Actor::of_origin(origin, || tx.officer(origin))?),
+            None => actor.insert(Actor::of_origin(origin, || Ok(officer.clone()))?),
         };
         entries.push(Entry::record(
             actor.clone(),
@@ -105,10 +103,14 @@ pub(crate) fn apply(
     }
     check_checkin_people(tx, &written)?;
     let (rows, docs): (Vec<DocumentRow>, Vec<_>) = written.into_iter().unzip();
-    tx.put_documents(&rows)?;
-    refresh_rows(tx, &docs, rules)?;
-    tx.append_audit(&entries)?;
-    let added = tx.append_changes(&changes)?;
+    let (projected, readable) = project(&docs);
+    let added = tx.store_push(&PushWrites {
+        documents: &rows,
+        projected: &projected,
+        entries: &entries,
+        changes: &changes,
+    })?;
+    refresh_due(tx, &projected, &readable, rules)?;
     Ok((added, u32::try_from(rows.len()).unwrap_or(u32::MAX)))
 }
 
@@ -155,19 +157,13 @@ fn check_checkin_people(
     Ok(())
 }
 
-/// Refreshes the projection rows of documents just stored. The hub relays
-/// what tablets send and never validated record bodies, so a body it cannot
-/// read (a newer app's schema) must not refuse the push: the document is
-/// stored and synced as before, its rows stay as they were when it was
-/// last readable, and the office's log says which record the reports leave
-/// out. A person's due date is refreshed inside a savepoint for the same
-/// reason. A storage failure fails the push.
-fn refresh_rows(
-    tx: &mut dyn WriteTx,
-    docs: &[AutoCommit],
-    rules: &StatusRules,
-) -> Result<(), HubError> {
-    // The readable documents, each beside its rows.
+/// The projection rows of documents about to be stored, each beside its
+/// document. The hub relays what tablets send and never validated record
+/// bodies, so a body it cannot read (a newer app's schema) must not refuse
+/// the push: the document is stored and synced as before, its rows stay as
+/// they were when it was last readable, and the office's log says which
+/// record the reports leave out.
+fn project(docs: &[AutoCommit]) -> (Vec<Projected>, Vec<&AutoCommit>) {
     let mut projected: Vec<Projected> = Vec::with_capacity(docs.len());
     let mut readable = Vec::with_capacity(docs.len());
     for doc in docs {
@@ -179,8 +175,21 @@ fn refresh_rows(
             Err(error) => left_out(doc, &error),
         }
     }
-    tx.put_projected(&projected)
-        .map_err(|e| tx.storage_error(e))?;
+    (projected, readable)
+}
+
+/// Refreshes the due date of the people whose check-ins were just stored,
+/// each inside a savepoint for the same reason as [`project`]. A storage
+/// failure fails the push. On PostgreSQL this runs after the feed's insert
+/// (in the same call as the other writes, a round trip less for every
+/// push): a push with check-ins holds pullers back for these statements
+/// too.
+fn refresh_due(
+    tx: &mut dyn WriteTx,
+    projected: &[Projected],
+    readable: &[&AutoCommit],
+    rules: &StatusRules,
+) -> Result<(), HubError> {
     for (person, doc) in projected
         .iter()
         .zip(readable)
@@ -224,9 +233,9 @@ impl<B: Backend> HubStorage for Hub<B> {
         Ok(ack)
     }
 
-    /// Feed positions become visible in the order they were handed out
-    /// (one writer on SQLite, the feed lock on PostgreSQL), so a cursor
-    /// never passes a change still to come.
+    /// A cursor never passes a change still to come: one writer hands out
+    /// feed positions in commit order on SQLite; on PostgreSQL a pull
+    /// stops below every push still in flight (see `crate::pg`).
     fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError> {
         let allowed = protocol::pull_communes(scope, req)?;
         let rows = self.backend.feed(
