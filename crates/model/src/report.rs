@@ -105,13 +105,21 @@ impl Period {
     }
 
     /// The same period a year earlier (cùng kỳ năm trước), which the plans
-    /// measure change against. 29 February becomes the 28th.
+    /// measure change against. The end is moved back as the day after it,
+    /// so a month keeps its last day: February 2025 is compared with all of
+    /// February 2024, 29th included.
     pub fn a_year_earlier(&self) -> Self {
         let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
+        let until = self
+            .until
+            .succ_opt()
+            .map(back)
+            .and_then(|d| d.pred_opt())
+            .unwrap_or_else(|| back(self.until));
         Self {
             kind: self.kind,
             from: back(self.from),
-            until: back(self.until),
+            until,
         }
     }
 
@@ -824,6 +832,19 @@ mod tests {
                 "{code:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_period_a_year_earlier_keeps_whole_months_across_leap_years() {
+        let feb = Period::month(2025, 2).unwrap().a_year_earlier();
+        assert_eq!((feb.from, feb.until), (d(2024, 2, 1), d(2024, 2, 29)));
+        let leap = Period::month(2024, 2).unwrap().a_year_earlier();
+        assert_eq!((leap.from, leap.until), (d(2023, 2, 1), d(2023, 2, 28)));
+        let half = Period::half_year(2026, 1).unwrap().a_year_earlier();
+        assert_eq!(half, Period::half_year(2025, 1).unwrap());
+        // A running year counted to 15 July, a year back.
+        let so_far = Period::year(2026).unwrap().so_far(d(2026, 7, 15));
+        assert_eq!(so_far.a_year_earlier().until, d(2025, 7, 15));
     }
 
     #[test]
