@@ -452,6 +452,10 @@ async fn two_tablets_edit_one_session_and_the_officer_settles_the_conflict() {
         .await;
     assert!(conflict.contains("Chợ phiên Đăk Pék"), "{conflict}");
     assert!(conflict.contains("Tên địa điểm"), "{conflict}");
+    // Each value says whose it is.
+    for officer in ["Y Hoa", "A Lưu"] {
+        assert!(conflict.contains(officer), "{officer} in {conflict}");
+    }
     app.click("#nav-sessions").await;
     app.wait_for_text("#session-list", "Có xung đột").await;
     app.click(&format!("li[data-id='{}'] .row-button", market.id))
@@ -554,6 +558,9 @@ async fn two_tablets_each_add_a_site_to_a_one_site_survey_and_the_app_shows_thre
         Vec::<String>::new(),
         "nothing to settle"
     );
+    // The history names the site each officer added, not a count of sites.
+    let history = app.wait_for_text("#history", "thêm mới").await;
+    assert!(history.contains("Điểm phát hiện ·"), "{history}");
     app.screens("50-survey-three-merged-sites").await;
     // The third site is below the fold: the whole page too.
     app.full_page_screenshot("51-survey-three-merged-sites-whole-page")

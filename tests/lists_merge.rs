@@ -212,7 +212,7 @@ fn a_real_clash_on_one_sites_plant_count_is_a_conflict_on_that_field_only(hub: T
         let conflicts = d.store().conflicts(id).unwrap();
         assert_eq!(conflicts.len(), 1, "{conflicts:?}");
         assert_eq!(conflicts[0].field, format!("sites/{poppy}/plant_count"));
-        let mut values = conflicts[0].values.clone();
+        let mut values = conflicts[0].texts();
         values.sort();
         assert_eq!(values, vec!["1250", "1300"]);
         let s = survey_sites(d, id);

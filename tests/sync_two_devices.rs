@@ -141,9 +141,20 @@ fn the_same_field_edited_on_two_tablets_is_a_conflict_on_both_until_an_officer_r
         let conflicts = device.store().conflicts(id).unwrap();
         assert_eq!(conflicts.len(), 1, "one field in conflict");
         assert_eq!(conflicts[0].field, "attendees");
-        let mut values = conflicts[0].values.clone();
+        let mut values = conflicts[0].texts();
         values.sort();
         assert_eq!(values, vec!["190", "210"], "both values kept, none lost");
+        // Each value says whose it is: the officer, the tablet and when.
+        for (text, writer) in [("190", &a), ("210", &b)] {
+            let value = conflicts[0].values.iter().find(|v| v.text == text).unwrap();
+            assert_eq!(value.writers.len(), 1, "{value:?}");
+            assert_eq!(value.writers[0].officer, writer.author.officer);
+            assert_eq!(
+                value.writers[0].device,
+                writer.store().device_id().simple().to_string()
+            );
+            assert!(value.writers[0].time > 0, "{value:?}");
+        }
     }
     // Re-saving an unrelated field does not silently settle the conflict.
     let shown = b.store().session(id).unwrap();

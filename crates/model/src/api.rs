@@ -205,7 +205,35 @@ pub enum TryOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldConflict {
     pub field: String,
-    pub values: Vec<String>,
+    pub values: Vec<ConflictValue>,
+}
+
+impl FieldConflict {
+    /// The values as written, without who wrote them.
+    pub fn texts(&self) -> Vec<String> {
+        self.values.iter().map(|v| v.text.clone()).collect()
+    }
+}
+
+/// One of a conflict's values, and each change that wrote it: the officer
+/// deciding between two figures needs to know whose each one is and when
+/// it was written. Empty `writers` when the store was not asked (the
+/// projection only needs to know that a conflict exists).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictValue {
+    pub text: String,
+    #[serde(default)]
+    pub writers: Vec<Writer>,
+}
+
+/// Who wrote a value: the officer named in the change, the tablet (the
+/// change's actor, hex) and the tablet's clock, in seconds since the Unix
+/// epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Writer {
+    pub officer: String,
+    pub device: String,
+    pub time: i64,
 }
 
 /// One change of a record's history: who, on which device, when, and the
@@ -218,6 +246,12 @@ pub struct HistoryEntry {
     pub device: String,
     pub fields: Vec<FieldValue>,
 }
+
+/// The value a history line gives a list item (`sites/<id>`) that the
+/// change added.
+pub const ITEM_ADDED: &str = "@added";
+/// The value a history line gives a list item that the change removed.
+pub const ITEM_REMOVED: &str = "@removed";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldValue {

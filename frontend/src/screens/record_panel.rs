@@ -7,7 +7,9 @@ use crate::api;
 use crate::app::{Ctx, Notice};
 use crate::load::{fetched, use_fetch};
 use crate::ui;
-use pcmt_model::api::{FieldConflict, HistoryEntry};
+use pcmt_model::api::{
+    ConflictValue, FieldConflict, HistoryEntry, Writer, ITEM_ADDED, ITEM_REMOVED,
+};
 use pcmt_model::{Field, Labelled, Lang};
 use uuid::Uuid;
 use web_sys::HtmlInputElement;
@@ -19,26 +21,44 @@ pub struct Props {
 }
 
 /// A stored field's name in the officer's language. A field of one item of
-/// a list (`sites/<id>/plant_count`) reads as the list, the item's short
-/// id, and the field: "Điểm phát hiện ·a3c95 — Số cây".
+/// a list (`sites/<id>/plant_count`) reads as the list, the item, and the
+/// field: "Điểm phát hiện ·a3c95 — Số cây"; an item itself (`sites/<id>`,
+/// added or removed) as the list and the item.
 fn field_label(field: &str, lang: Lang) -> String {
     match field.splitn(3, '/').collect::<Vec<_>>().as_slice() {
-        [list, id, key] => {
-            let short_id: String = id
-                .chars()
-                .rev()
-                .take(5)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            format!(
-                "{} ·{short_id} — {}",
-                one_label(list, lang),
-                one_label(key, lang)
-            )
-        }
+        [list, id, key] => format!(
+            "{} {} — {}",
+            one_label(list, lang),
+            item_label(list, id, lang),
+            one_label(key, lang)
+        ),
+        [list, id] => format!("{} {}", one_label(list, lang), item_label(list, id, lang)),
         _ => one_label(field, lang),
+    }
+}
+
+/// An item of a list by what names it: an audience group by its label, a
+/// site or a status span by the end of its id (the same on every tablet).
+fn item_label(list: &str, id: &str, lang: Lang) -> String {
+    if let Some(group) = code_label(list_id_field(list), id, lang) {
+        return format!("({group})");
+    }
+    let short_id: String = id
+        .chars()
+        .rev()
+        .take(5)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("·{short_id}")
+}
+
+/// The field naming the items of a list, as [`code_label`] knows it.
+fn list_id_field(list: &str) -> &'static str {
+    match list {
+        "audience" => "group",
+        _ => "id",
     }
 }
 
@@ -79,6 +99,8 @@ fn shown(ctx: &Ctx, field: &str, raw: &str) -> String {
             .unwrap_or_else(|| code.to_string())
     };
     match raw {
+        ITEM_ADDED => return l.pick("thêm mới", "added").into(),
+        ITEM_REMOVED => return l.pick("đã bỏ", "removed").into(),
         "" | "null" => return "—".into(),
         "true" => return l.pick("Có", "Yes").into(),
         "false" => return l.pick("Không", "No").into(),
@@ -92,6 +114,9 @@ fn shown(ctx: &Ctx, field: &str, raw: &str) -> String {
                     codes.into_iter().map(one).collect::<Vec<_>>().join(", ")
                 }
                 Some(_) => "—".into(),
+                None if field == "polygon" => {
+                    format!("{} {}", items.len(), l.pick("điểm", "points"))
+                }
                 None => format!("{} {}", items.len(), l.pick("mục", "items")),
             }
         }
@@ -118,6 +143,7 @@ fn code_label(field: &str, code: &str, l: Lang) -> Option<String> {
         "growth_stage" => of::<pcmt_model::GrowthStage>(code, l),
         "land_kind" => of::<pcmt_model::LandKind>(code, l),
         "status" => of::<pcmt_model::LegalStatus>(code, l),
+        "group" => of::<pcmt_model::AudienceGroup>(code, l),
         _ => None,
     }
 }
@@ -241,10 +267,11 @@ fn conflict_view(l: Lang, c: &FieldConflict, resolve: Callback<(String, String)>
             <h4>{ field_label(&field, l) }</h4>
             <div class="side-by-side">
                 { for c.values.iter().enumerate().map(|(i, v)| {
-                    let (field, v2, resolve) = (field.clone(), v.clone(), resolve.clone());
+                    let (field, v2, resolve) = (field.clone(), v.text.clone(), resolve.clone());
                     html! {
                         <div class="value">
-                            <p class="text">{ v }</p>
+                            <p class="text">{ &v.text }</p>
+                            { writers_view(l, v) }
                             <button type="button" id={format!("pick-{field}-{i}")} class="primary"
                                 onclick={Callback::from(move |_: MouseEvent| resolve.emit((field.clone(), v2.clone())))}>
                                 { l.pick("Chọn giá trị này", "Keep this value") }
@@ -259,4 +286,31 @@ fn conflict_view(l: Lang, c: &FieldConflict, resolve: Callback<(String, String)>
             </div>
         </div>
     }
+}
+
+/// Who wrote a conflict's value: officer, tablet and time, one line per
+/// change that wrote it (two officers may have typed the same figure).
+fn writers_view(l: Lang, value: &ConflictValue) -> Html {
+    if value.writers.is_empty() {
+        return html! {};
+    }
+    html! {
+        <ul class="writers">
+            { for value.writers.iter().map(|w| html! { <li>{ writer_line(l, w) }</li> }) }
+        </ul>
+    }
+}
+
+fn writer_line(l: Lang, w: &Writer) -> String {
+    let officer = if w.officer.is_empty() {
+        l.pick("(không rõ cán bộ)", "(officer unknown)")
+    } else {
+        w.officer.as_str()
+    };
+    format!(
+        "{officer} · {} {} · {}",
+        l.pick("máy", "tablet"),
+        w.device.chars().take(8).collect::<String>(),
+        ui::moment(w.time)
+    )
 }

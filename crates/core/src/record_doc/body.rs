@@ -17,7 +17,6 @@
 use super::header::DocError;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, AutomergeError, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
-use pcmt_model::api::FieldConflict;
 use pcmt_model::RecordKind;
 use serde_json::{Map, Value as J};
 use sha2::{Digest, Sha256};
@@ -227,6 +226,9 @@ pub(super) struct Item {
     pub id: String,
     pub fields: Map<String, J>,
     pub obj: Option<ObjId>,
+    /// The operation that wrote the item: its map's creation, or the
+    /// schema-1 JSON value holding it.
+    pub origin: ObjId,
 }
 
 const NOT_A_LIST: &str = "a list was expected";
@@ -263,7 +265,7 @@ pub(super) fn items(
                     uuid,
                     i,
                     fields,
-                    Some(obj),
+                    (Some(obj.clone()), obj),
                 )?);
             }
         } else {
@@ -274,7 +276,15 @@ pub(super) fn items(
                 let J::Object(fields) = item else {
                     return Err(BAD_ITEM);
                 };
-                out.push(identified(doc_id, field, id_key, uuid, i, fields, None)?);
+                out.push(identified(
+                    doc_id,
+                    field,
+                    id_key,
+                    uuid,
+                    i,
+                    fields,
+                    (None, vid.clone()),
+                )?);
             }
         }
     }
@@ -291,7 +301,7 @@ fn identified(
     uuid: bool,
     index: usize,
     mut fields: Map<String, J>,
-    obj: Option<ObjId>,
+    (obj, origin): (Option<ObjId>, ObjId),
 ) -> Result<Item, &'static str> {
     let given = fields
         .get(id_key)
@@ -307,7 +317,12 @@ fn identified(
         }
         None => return Err(BAD_ITEM),
     };
-    Ok(Item { id, fields, obj })
+    Ok(Item {
+        id,
+        fields,
+        obj,
+        origin,
+    })
 }
 
 fn derived_id(doc_id: &str, field: &str, index: usize) -> Uuid {
@@ -655,6 +670,38 @@ fn write_set(doc: &mut AutoCommit, field: &str, codes: &[String]) -> Result<(), 
     Ok(())
 }
 
+/// A field holding more than one value (xung đột): each distinct value as
+/// text, with the operations that wrote it, so that who wrote which can be
+/// looked up in the changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Clash {
+    pub field: String,
+    pub values: Vec<(String, Vec<ObjId>)>,
+}
+
+impl Clash {
+    pub fn new(field: String) -> Self {
+        Clash {
+            field,
+            values: Vec::new(),
+        }
+    }
+
+    /// The same value written twice (two devices' migrations, two officers
+    /// typing the same figure) leaves nothing to choose: it is one value
+    /// with two writers.
+    pub fn add(&mut self, text: String, op: ObjId) {
+        match self.values.iter_mut().find(|(t, _)| *t == text) {
+            Some((_, ops)) => ops.push(op),
+            None => self.values.push((text, vec![op])),
+        }
+    }
+
+    pub fn is_real(&self) -> bool {
+        self.values.len() > 1
+    }
+}
+
 /// The fields of items that hold more than one value, by item id: two
 /// values written concurrently into one item, or copies of one item that
 /// differ. Named `field/id/key`.
@@ -663,41 +710,36 @@ pub(super) fn item_conflicts(
     field: &str,
     id_key: &str,
     held: &[Item],
-) -> Vec<(String, FieldConflict)> {
+) -> Vec<(String, Clash)> {
     let mut out = Vec::new();
     for first in view(held) {
-        let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut add = |key: &str, text: String| {
-            let seen = values.entry(key.to_owned()).or_default();
-            if !seen.contains(&text) {
-                seen.push(text);
-            }
+        let mut values: BTreeMap<String, Clash> = BTreeMap::new();
+        let mut add = |key: &str, text: String, op: ObjId| {
+            values
+                .entry(key.to_owned())
+                .or_insert_with(|| Clash::new(format!("{field}/{}/{key}", first.id)))
+                .add(text, op);
         };
         for occurrence in held.iter().filter(|h| h.id == first.id) {
             match &occurrence.obj {
                 Some(obj) => {
                     for key in doc.keys(obj) {
                         for (v, vid) in doc.get_all(obj, key.as_str()).unwrap_or_default() {
-                            add(&key, value_text(doc, &v, &vid));
+                            let text = value_text(doc, &v, &vid);
+                            add(&key, text, vid);
                         }
                     }
                 }
                 None => {
                     for (key, v) in &occurrence.fields {
-                        add(key, json_text(v));
+                        add(key, json_text(v), occurrence.origin.clone());
                     }
                 }
             }
         }
-        for (key, texts) in values {
-            if key != id_key && texts.len() > 1 {
-                out.push((
-                    first.id.clone(),
-                    FieldConflict {
-                        field: format!("{field}/{}/{key}", first.id),
-                        values: texts,
-                    },
-                ));
+        for (key, clash) in values {
+            if key != id_key && clash.is_real() {
+                out.push((first.id.clone(), clash));
             }
         }
     }

@@ -139,9 +139,11 @@ fn a_site_deleted_on_one_tablet_and_edited_on_another_is_gone_without_a_conflict
         "the edit of the kept site merged"
     );
     assert_eq!(conflicts(&a), vec![]);
-    assert!(history(&mut a)
-        .iter()
-        .any(|h| h.officer == "B" && h.fields.iter().any(|f| f.field == "sites")));
+    let removed = format!("sites/{}/plant_count", survey.sites[1].id);
+    assert!(history(&mut a).iter().any(|h| h.officer == "B"
+        && h.fields
+            .iter()
+            .any(|f| f.field == removed && f.value == "50")));
 }
 
 #[test]
@@ -289,7 +291,7 @@ fn a_site_changed_differently_before_two_migrations_is_a_conflict_on_that_field(
     let found = conflicts(&a);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].field, format!("sites/{site_id}/plant_count"));
-    let mut values = found[0].values.clone();
+    let mut values = found[0].texts();
     values.sort();
     assert_eq!(values, vec!["1200", "1250"]);
 
@@ -378,4 +380,79 @@ fn a_site_with_an_id_of_another_implementations_making_is_edited_not_lost() {
     update_record(&mut doc, &read, &note("A"), 2).unwrap();
     let back: SurveyInput = read_record(&doc).unwrap();
     assert_eq!(back, read, "edited, not lost");
+}
+
+#[test]
+fn each_value_of_a_site_conflict_names_its_officer_tablet_and_time() {
+    let (survey, mut doc) = two_site_survey();
+    let (mut a, mut b) = fork(&mut doc);
+    let mut on_a = survey.clone();
+    on_a.sites[0].plant_count = 1_250;
+    update_record(&mut a, &on_a, &note("Officer A"), 1_700_000_100).unwrap();
+    let mut on_b = survey.clone();
+    on_b.sites[0].plant_count = 1_300;
+    update_record(&mut b, &on_b, &note("Officer B"), 1_700_000_200).unwrap();
+    let (actor_a, actor_b) = (a.get_actor().to_hex_string(), b.get_actor().to_hex_string());
+    merged(&mut a, &mut b);
+
+    let found = conflicts_with_writers(&mut a);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let writer_of = |text: &str| {
+        let value = found[0].values.iter().find(|v| v.text == text).unwrap();
+        assert_eq!(value.writers.len(), 1, "{value:?}");
+        value.writers[0].clone()
+    };
+    assert_eq!(
+        writer_of("1250"),
+        Writer {
+            officer: "Officer A".into(),
+            device: actor_a,
+            time: 1_700_000_100
+        }
+    );
+    assert_eq!(
+        writer_of("1300"),
+        Writer {
+            officer: "Officer B".into(),
+            device: actor_b,
+            time: 1_700_000_200
+        }
+    );
+    // Without writers the same values, for the projection's quick check.
+    assert_eq!(conflicts(&a)[0].texts(), found[0].texts());
+}
+
+#[test]
+fn the_history_names_what_changed_inside_a_list_not_a_count_of_items() {
+    let (survey, mut doc) = two_site_survey();
+    let (first, second) = (survey.sites[0].id, survey.sites[1].id);
+    let mut edited = survey.clone();
+    edited.sites[0].plant_count = 1_250;
+    update_record(&mut doc, &edited, &note("A"), 2).unwrap();
+    edited.sites.remove(1);
+    edited.sites.push(site(PlantSpecies::Cannabis, 7));
+    update_record(&mut doc, &edited, &note("A"), 3).unwrap();
+    let added = read_record::<SurveyInput>(&doc).unwrap().sites[1].id;
+
+    let history = history(&mut doc);
+    assert_eq!(history.len(), 3, "{history:?}");
+    let lines = |i: usize| -> Vec<(String, String)> {
+        history[i]
+            .fields
+            .iter()
+            .map(|f| (f.field.clone(), f.value.clone()))
+            .collect()
+    };
+    assert_eq!(
+        lines(1),
+        vec![(format!("sites/{first}/plant_count"), "1250".to_string())]
+    );
+    let mut third = lines(2);
+    third.sort();
+    let mut expected = vec![
+        (format!("sites/{added}"), ITEM_ADDED.to_string()),
+        (format!("sites/{second}"), ITEM_REMOVED.to_string()),
+    ];
+    expected.sort();
+    assert_eq!(third, expected);
 }

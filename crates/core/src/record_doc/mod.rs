@@ -20,8 +20,10 @@ use header::{get_str, HEADER_KEYS};
 pub use header::{read_header, DocError, Header, DELETED_KEY, ID_KEY, KIND_KEY, SCHEMA_KEY};
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, PatchAction, ReadDoc, ScalarValue, Value, ROOT};
-use pcmt_model::api::{FieldConflict, FieldValue, HistoryEntry};
+use automerge::{ActorId, AutoCommit, ObjId, PatchAction, ReadDoc, ScalarValue, Value, ROOT};
+use pcmt_model::api::{
+    ConflictValue, FieldConflict, FieldValue, HistoryEntry, Writer, ITEM_ADDED, ITEM_REMOVED,
+};
 use pcmt_model::{
     CheckInInput, Labelled, PersonInput, RecordKind, SessionInput, SurveyInput, SCHEMA_VERSION,
 };
@@ -215,8 +217,72 @@ fn kind_of(doc: &AutoCommit) -> Option<RecordKind> {
 
 /// Fields holding more than one concurrent value: a root field (`attendees`),
 /// or one field of one item of a list (`sites/<id>/plant_count`). A set's
-/// codes never conflict: each officer's codes are kept.
+/// codes never conflict: each officer's codes are kept. Without who wrote
+/// each value: see [`conflicts_with_writers`].
 pub fn conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
+    clashes(doc)
+        .into_iter()
+        .map(|c| FieldConflict {
+            field: c.field,
+            values: c
+                .values
+                .into_iter()
+                .map(|(text, _)| ConflictValue {
+                    text,
+                    writers: Vec::new(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// [`conflicts`], each value with the officer, tablet and time of every
+/// change that wrote it, read from the changes' metadata.
+pub fn conflicts_with_writers(doc: &mut AutoCommit) -> Vec<FieldConflict> {
+    let clashes = clashes(doc);
+    if clashes.is_empty() {
+        return Vec::new();
+    }
+    let metas = doc.get_changes_meta(&[]);
+    let writer = |op: &ObjId| -> Option<Writer> {
+        let ObjId::Id(counter, actor, _) = op else {
+            return None;
+        };
+        let meta = metas.iter().find(|m| {
+            m.actor.as_ref() == actor && m.start_op <= *counter && *counter <= m.max_op
+        })?;
+        Some(Writer {
+            officer: officer_of(meta.message.as_deref()),
+            device: meta.actor.to_hex_string(),
+            time: meta.timestamp,
+        })
+    };
+    clashes
+        .into_iter()
+        .map(|c| FieldConflict {
+            field: c.field,
+            values: c
+                .values
+                .into_iter()
+                .map(|(text, ops)| ConflictValue {
+                    text,
+                    writers: ops.iter().filter_map(writer).collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The officer a change's message names; empty for a change no officer
+/// made (a migration) or a message this version cannot read.
+fn officer_of(message: Option<&str>) -> String {
+    message
+        .and_then(|m| serde_json::from_str::<ChangeNote>(m).ok())
+        .map(|n| n.officer)
+        .unwrap_or_default()
+}
+
+fn clashes(doc: &AutoCommit) -> Vec<body::Clash> {
     let kind = kind_of(doc);
     let doc_id = get_str(doc, ID_KEY).unwrap_or_default();
     let mut out = Vec::new();
@@ -233,18 +299,12 @@ pub fn conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
             }
             Some(body::ListLayout::Set) => {}
             None => {
-                // The same value written twice (two devices' migrations,
-                // two officers typing the same figure) leaves nothing to
-                // choose.
-                let mut values: Vec<String> = Vec::new();
+                let mut clash = body::Clash::new(key.clone());
                 for (v, id) in doc.get_all(ROOT, key.as_str()).unwrap_or_default() {
-                    let text = body::value_text(doc, &v, &id);
-                    if !values.contains(&text) {
-                        values.push(text);
-                    }
+                    clash.add(body::value_text(doc, &v, &id), id);
                 }
-                if values.len() > 1 {
-                    out.push(FieldConflict { values, field: key });
+                if clash.is_real() {
+                    out.push(clash);
                 }
             }
         }
@@ -299,17 +359,23 @@ pub fn resolve(
     Ok(())
 }
 
-/// Every change of the document in causal order, with the root fields it
-/// set (a list field with its value after the change). The migration to a
-/// new schema is no one's edit and is left out.
+/// Every change of the document in causal order, with the fields it set:
+/// a root field with its value after the change; inside a list whose items
+/// merge one by one, each item added or removed (`sites/<id>` as
+/// [`ITEM_ADDED`] or [`ITEM_REMOVED`]) and each field of an item changed
+/// (`sites/<id>/plant_count`), so the officer reads what changed rather
+/// than a count of items. The migration to a new schema is no one's edit
+/// and is left out.
 pub fn history(doc: &mut AutoCommit) -> Vec<HistoryEntry> {
     let kind = kind_of(doc);
     let changes = doc.get_changes(&[]);
     changes
         .iter()
         .filter_map(|change| {
-            let note = serde_json::from_str::<ChangeNote>(change.message()?).ok();
+            // The migration to a new schema carries no message: no one's edit.
+            change.message()?;
             let mut fields: Vec<FieldValue> = Vec::new();
+            let mut item_lists: Vec<String> = Vec::new();
             for patch in doc.diff(change.deps(), &[change.hash()]) {
                 let (key, scalar) = match (&patch.obj, patch.path.first(), patch.action) {
                     (obj, _, PatchAction::PutMap { key, value, .. }) if *obj == ROOT => {
@@ -320,6 +386,13 @@ pub fn history(doc: &mut AutoCommit) -> Vec<HistoryEntry> {
                     (_, Some((_, automerge::Prop::Map(key))), _) => (key.clone(), None),
                     _ => continue,
                 };
+                let items = kind.and_then(|k| body::list_layout(k, &key));
+                if let Some(ListLayout::Items { .. }) = items {
+                    if !item_lists.contains(&key) {
+                        item_lists.push(key);
+                    }
+                    continue;
+                }
                 if fields.iter().any(|f| f.field == key) {
                     continue;
                 }
@@ -329,14 +402,80 @@ pub fn history(doc: &mut AutoCommit) -> Vec<HistoryEntry> {
                 };
                 fields.push(FieldValue { field: key, value });
             }
+            for list in item_lists {
+                fields.extend(item_changes(doc, kind, &list, change));
+            }
             Some(HistoryEntry {
                 time: change.timestamp(),
-                officer: note.map(|n| n.officer).unwrap_or_default(),
+                officer: officer_of(change.message()),
                 device: change.actor_id().to_hex_string(),
                 fields,
             })
         })
         .collect()
+}
+
+/// What one change did to the items of a list field, read by comparing the
+/// list as it read just before and just after the change: items added,
+/// removed, and each field of an item whose value changed.
+fn item_changes(
+    doc: &mut AutoCommit,
+    kind: Option<RecordKind>,
+    list: &str,
+    change: &automerge::Change,
+) -> Vec<FieldValue> {
+    let Some(ListLayout::Items { id, uuid }) = kind.and_then(|k| body::list_layout(k, list)) else {
+        return Vec::new();
+    };
+    let read = |doc: &mut AutoCommit, heads: &[automerge::ChangeHash]| {
+        let Ok(then) = doc.fork_at(heads) else {
+            return Vec::new();
+        };
+        let doc_id = get_str(&then, ID_KEY).unwrap_or_default();
+        body::items(&then, &doc_id, list, id, uuid)
+            .map(|held| {
+                body::view(&held)
+                    .into_iter()
+                    .map(|i| (i.id.clone(), i.fields.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let before = read(doc, change.deps());
+    let after = read(doc, &[change.hash()]);
+    let mut out = Vec::new();
+    for (item, fields) in &after {
+        match before.iter().find(|(b, _)| b == item) {
+            None => out.push(FieldValue {
+                field: format!("{list}/{item}"),
+                value: ITEM_ADDED.into(),
+            }),
+            Some((_, was)) => {
+                let mut keys: Vec<&String> = fields.keys().chain(was.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                for key in keys {
+                    let now = fields.get(key).unwrap_or(&serde_json::Value::Null);
+                    if was.get(key).unwrap_or(&serde_json::Value::Null) != now {
+                        out.push(FieldValue {
+                            field: format!("{list}/{item}/{key}"),
+                            value: body::json_text(now),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    for (item, _) in before
+        .iter()
+        .filter(|(b, _)| !after.iter().any(|(a, _)| a == b))
+    {
+        out.push(FieldValue {
+            field: format!("{list}/{item}"),
+            value: ITEM_REMOVED.into(),
+        });
+    }
+    out
 }
 
 /// A list or nested field as it read just after one change.

@@ -255,7 +255,9 @@ impl Store {
 
     /// Fields of a record that hold concurrent values from different devices.
     pub fn conflicts(&self, id: Uuid) -> Result<Vec<FieldConflict>, CoreError> {
-        Ok(record_doc::conflicts(&load_doc(&self.conn, id)?))
+        Ok(record_doc::conflicts_with_writers(&mut load_doc(
+            &self.conn, id,
+        )?))
     }
 
     /// An officer settles a conflicted field, picking one of the values or
