@@ -10,7 +10,12 @@ use tauri::Manager;
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let result = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    // Mobile WebViews give pages no position: the plugin reads the system's,
+    // and frontend/geolocation.js puts it behind navigator.geolocation.
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_geolocation::init());
+    let result = builder
         .setup(|app| {
             let state = state::AppState::open(app.handle())?;
             app.manage(state);

@@ -1,5 +1,5 @@
 //! Sets up what is missing, and only that: Debian packages, the wasm32
-//! target, and Trunk, wasm-bindgen-cli and tauri-driver built from crates.io
+//! and Android targets, and Trunk, wasm-bindgen-cli and tauri-driver built from crates.io
 //! into the tools folder. Every step checks first, so a second run costs
 //! a few process starts.
 
@@ -10,7 +10,7 @@ use std::time::Instant;
 pub fn all(with_e2e: bool) -> Result<()> {
     let started = Instant::now();
     debian_packages()?;
-    wasm_target()?;
+    rust_targets()?;
     let wasm_bindgen = wasm_bindgen_version()?;
     cargo_tool(
         "trunk",
@@ -78,13 +78,18 @@ fn debian_packages() -> Result<()> {
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
-fn wasm_target() -> Result<()> {
+fn rust_targets() -> Result<()> {
     let installed =
         output(cmd("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == versions::WASM_TARGET) {
+    let missing: Vec<&str> = versions::RUST_TARGETS
+        .iter()
+        .copied()
+        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    run(cmd("rustup").args(["target", "add", versions::WASM_TARGET]))
+    run(cmd("rustup").args(["target", "add"]).args(&missing))
 }
 
 /// The wasm-bindgen version the lock file resolved: the CLI must match it exactly.

@@ -4,6 +4,7 @@ use crate::build;
 use crate::pg::{Postgres, PG_ENV};
 use crate::proc::{cargo, cmd, run, Result};
 use crate::setup;
+use crate::versions;
 use std::time::Instant;
 
 pub fn test(args: &[String]) -> Result<()> {
@@ -21,6 +22,13 @@ pub fn test(args: &[String]) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // The tablets run Android: what builds without the NDK is kept building.
+    let mut android = cargo();
+    android.args(["check", "--target", versions::ANDROID_TARGET]);
+    for krate in versions::ANDROID_CHECKED {
+        android.args(["-p", krate]);
+    }
+    run(&mut android)?;
     // The hub's tests run against both stores: SQLite in process, and this
     // throwaway PostgreSQL (stopped when `pg` is dropped, on failure too).
     let pg = Postgres::start(false)?;
@@ -59,13 +67,16 @@ fn e2e() -> Result<()> {
         .env("PCMT_E2E_HUB", &hub)
         .env("PCMT_E2E_OUT", &out);
     run(&mut c)?;
-    // The office dashboard in headless Chromium: no display needed.
+    // The office dashboard, and the mobile position path against a
+    // stand-in plugin, in headless Chromium: no display needed.
     let mut c = cargo();
     c.args([
         "test",
         "--workspace",
         "--test",
         "dashboard_e2e",
+        "--test",
+        "mobile_geolocation",
         "--",
         "--ignored",
         "--test-threads=1",

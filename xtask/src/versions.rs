@@ -7,6 +7,14 @@ pub const TRUNK: &str = "0.21.14";
 /// tauri-driver bridges WebDriver to WebKitWebDriver for end-to-end tests.
 pub const TAURI_DRIVER: &str = "2.1.0";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The tablets' Android target: the model and export crates are checked
+/// for it on every test run (the rest needs the NDK's C compiler; see
+/// docs/android.md).
+pub const ANDROID_TARGET: &str = "aarch64-linux-android";
+/// The Rust targets set up besides the host's.
+pub const RUST_TARGETS: &[&str] = &[WASM_TARGET, ANDROID_TARGET];
+/// The crates that must build for Android without the NDK.
+pub const ANDROID_CHECKED: &[&str] = &["pcmt-model", "pcmt-export"];
 /// wasm-opt shrinks the release frontend. The npm package `binaryen` (its
 /// official build for Node) is the registry's way to a current one: Debian's
 /// binaryen (v108) cannot read the wasm rustc 1.95 writes.
