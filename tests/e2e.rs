@@ -362,8 +362,20 @@ async fn a_survey_with_a_walked_boundary_and_one_with_no_findings() {
         shown.contains(&format!("{area:.0} m²")),
         "{shown} vs {area}"
     );
+    // The boundary is drawn to scale as it is walked: open, each fix a
+    // point, north and a scale bar, the area.
+    assert_eq!(app.texts("#plot-0 circle.vertex").await.len(), 4);
+    app.css("#plot-0 polyline.open").await;
+    app.css("#plot-0 circle.current").await;
+    let plot = app.css("#plot-0").await.text().await.unwrap();
+    for part in ["Bắc", &format!("{area:.0} m²")] {
+        assert!(plot.contains(part), "{part} in {plot}");
+    }
+    app.js("document.getElementById('plot-0').scrollIntoView({block: 'center'})")
+        .await;
     app.screens("17-survey-walking").await;
     app.click("#walk-stop-0").await;
+    app.css("#plot-0 polygon.walked").await;
     let typed = app
         .css("#site_polygon-0")
         .await
@@ -377,6 +389,8 @@ async fn a_survey_with_a_walked_boundary_and_one_with_no_findings() {
     app.wait_for_text("#notice", "Đã lưu đợt rà soát").await;
     let site = app.wait_for_text("#site-0", "800 Cây thuốc phiện").await;
     assert!(site.contains(&format!("4 điểm · {area:.0} m²")), "{site}");
+    assert_eq!(app.texts("#plot-0 circle.vertex").await.len(), 4);
+    app.css("#plot-0 polygon.walked").await;
     app.screens("19-survey-detail").await;
 
     // A sweep with no findings is a record too: it proves coverage.

@@ -7,6 +7,7 @@ mod app;
 mod draft;
 mod load;
 mod location;
+mod plot;
 mod screens;
 mod ui;
 

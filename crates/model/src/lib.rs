@@ -17,6 +17,7 @@ pub mod lang;
 pub mod org;
 pub mod person;
 pub mod pin;
+pub mod plot;
 pub mod record;
 pub mod report;
 pub mod session;

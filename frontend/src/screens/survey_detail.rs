@@ -4,6 +4,7 @@
 use crate::api;
 use crate::app::{Ctx, Screen};
 use crate::load::{fetched, use_fetch};
+use crate::plot::BoundaryPlot;
 use crate::screens::record_panel::{Conflicts, History};
 use crate::ui;
 use pcmt_model::{Field, Labelled, SurveyInput};
@@ -72,6 +73,9 @@ fn view(ctx: &Ctx, s: &SurveyInput) -> Html {
                         { fact(Field::Action, format!("{} · {} · {}", site.action.kind.label(l), ui::day(site.action.date), site.action.by)) }
                         { fact(Field::SamplesTaken, if site.samples_taken { l.pick("Có", "Yes") } else { l.pick("Không", "No") }.into()) }
                     </dl>
+                    if let Some(boundary) = &site.polygon {
+                        <BoundaryPlot id={format!("plot-{i}")} boundary={boundary.clone()} point={site.point} lang={l} />
+                    }
                 </section>
             }) }
         </>

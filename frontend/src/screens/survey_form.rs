@@ -8,6 +8,7 @@ use crate::app::{Ctx, Notice, Screen};
 use crate::draft::use_draft;
 use crate::load::{fetched, submit, use_editing};
 use crate::location::{self, Watch};
+use crate::plot::BoundaryPlot;
 use crate::ui::{
     self, choice, date_input, field, free_chips, list_choice, setter, text_area, text_input,
     toggle, Keys,
@@ -518,6 +519,7 @@ fn SurveyFormView(props: &FormProps) -> Html {
                             <button type="button" id={id("walk-start")} class="secondary" onclick={start_walk} disabled={walking.is_some()}>{ l.pick("▶ Bắt đầu đi ranh giới", "▶ Walk the boundary") }</button>
                         }
                     </div>
+                    <BoundaryPlot id={id("plot")} boundary={points.clone()} point={parse_point(Field::SitePoint, &s.point).ok()} walking={walking == Some(i)} lang={l} />
                     if walking == Some(i) {
                         <p class="notice progress" id={id("walking")}>{ l.pick("Đang ghi vị trí khi di chuyển quanh khu trồng… Đi hết một vòng rồi bấm Dừng.", "Recording positions as you walk around the plot… Walk all the way round, then press Stop.") }</p>
                     }

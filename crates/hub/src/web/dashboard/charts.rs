@@ -2,6 +2,7 @@
 //! fetched from elsewhere, and they print as they show.
 
 use super::html::{esc, number};
+use pcmt_model::plot::{readable_step, PlotFit};
 use pcmt_model::report::SiteFeature;
 use pcmt_model::{GeoPoint, Labelled, Lang, PlantSpecies};
 use std::fmt::Write;
@@ -17,26 +18,13 @@ fn species_colour(s: PlantSpecies) -> &'static str {
     SPECIES_COLOURS[i % SPECIES_COLOURS.len()]
 }
 
-/// Steps people read at a glance: 1, 2, 2.5, 3, 4, 5, 6 or 8 × 10ⁿ.
-const STEPS: [f64; 8] = [1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0];
 /// Gridlines above zero.
 const TICKS: u32 = 4;
 
 /// The axis top for values up to `max`: four equal whole-number steps of a
 /// readable size, so every gridline's label is exact.
 fn axis_top(max: f64) -> f64 {
-    let want = (max / f64::from(TICKS)).max(1.0);
-    let mut p = 10f64.powf(want.log10().floor());
-    loop {
-        if let Some(step) = STEPS
-            .iter()
-            .map(|m| m * p)
-            .find(|s| *s >= want && s.fract() == 0.0)
-        {
-            return step * f64::from(TICKS);
-        }
-        p *= 10.0;
-    }
+    readable_step(max / f64::from(TICKS)) * f64::from(TICKS)
 }
 
 /// A bar per month (label, value), with the value above each bar and a
@@ -100,69 +88,12 @@ pub fn bar_chart(id: &str, title: &str, bars: &[(String, f64)], lang: Lang) -> S
     svg
 }
 
-/// Metres per degree of latitude, near enough for a scale bar.
-const METRES_PER_DEGREE: f64 = 111_320.0;
-
-/// Places points of the earth in a box: longitude shrunk by the cosine of
-/// the mean latitude, so shapes keep their proportions; centred; one scale
-/// for both axes.
-struct Fit {
-    centre: GeoPoint,
-    shrink: f64,
-    scale: f64,
-    size: (f64, f64),
-}
-
-impl Fit {
-    /// None without points. `min_span` (degrees) keeps a lone point from
-    /// filling the box.
-    fn new(points: &[GeoPoint], size: (f64, f64), pad: f64, min_span: f64) -> Option<Self> {
-        let first = points.first()?;
-        let (mut lo, mut hi) = (*first, *first);
-        for p in points {
-            lo.lat = lo.lat.min(p.lat);
-            lo.lon = lo.lon.min(p.lon);
-            hi.lat = hi.lat.max(p.lat);
-            hi.lon = hi.lon.max(p.lon);
-        }
-        let shrink = ((lo.lat + hi.lat) / 2.0).to_radians().cos();
-        let span_x = ((hi.lon - lo.lon) * shrink).max(min_span);
-        let span_y = (hi.lat - lo.lat).max(min_span);
-        Some(Self {
-            centre: GeoPoint {
-                lat: (lo.lat + hi.lat) / 2.0,
-                lon: (lo.lon + hi.lon) / 2.0,
-            },
-            shrink,
-            scale: ((size.0 - 2.0 * pad) / span_x).min((size.1 - 2.0 * pad) / span_y),
-            size,
-        })
-    }
-
-    fn xy(&self, p: GeoPoint) -> (f64, f64) {
-        (
-            self.size.0 / 2.0 + (p.lon - self.centre.lon) * self.shrink * self.scale,
-            self.size.1 / 2.0 - (p.lat - self.centre.lat) * self.scale,
-        )
-    }
-
-    fn metres_per_px(&self) -> f64 {
-        METRES_PER_DEGREE / self.scale
-    }
-
-    fn polygon(&self, boundary: &[GeoPoint], colour: &str) -> String {
-        let pts: Vec<String> = boundary
-            .iter()
-            .map(|p| {
-                let (x, y) = self.xy(*p);
-                format!("{x:.1},{y:.1}")
-            })
-            .collect();
-        format!(
-            r#"<polygon points="{}" fill="{colour}" fill-opacity="0.3" stroke="{colour}" stroke-width="1.5"/>"#,
-            pts.join(" ")
-        )
-    }
+/// A walked boundary as an SVG polygon in the species' colour.
+fn polygon(fit: &PlotFit, boundary: &[GeoPoint], colour: &str) -> String {
+    format!(
+        r#"<polygon points="{}" fill="{colour}" fill-opacity="0.3" stroke="{colour}" stroke-width="1.5"/>"#,
+        fit.svg_points(boundary)
+    )
 }
 
 /// Each walked boundary on its own small plot, at its own scale, with its
@@ -172,7 +103,7 @@ pub fn boundaries(sites: &[SiteFeature], lang: Lang) -> String {
     let mut out = String::new();
     for (n, s) in sites.iter().enumerate() {
         let Some(boundary) = &s.polygon else { continue };
-        let Some(fit) = Fit::new(boundary, (S, S - 30.0), 10.0, 0.0001) else {
+        let Some(fit) = PlotFit::new(boundary, (S, S - 30.0), 10.0, 0.0001) else {
             continue;
         };
         let area = s
@@ -187,7 +118,7 @@ pub fn boundaries(sites: &[SiteFeature], lang: Lang) -> String {
                 lang.pick("Ranh giới", "Boundary"),
                 s.species.label(lang)
             )),
-            poly = fit.polygon(boundary, species_colour(s.species)),
+            poly = polygon(&fit, boundary, species_colour(s.species)),
             mid = S / 2.0,
             y1 = S - 18.0,
             y2 = S - 5.0,
@@ -213,7 +144,7 @@ pub fn site_plot(sites: &[SiteFeature], lang: Lang) -> String {
         .collect();
     let title = esc(lang.pick("Sơ đồ vị trí các điểm phát hiện", "Plot of the sites found"));
     // A lone point still gets about a kilometre around it.
-    let Some(fit) = Fit::new(&points, (W, H - 24.0), PAD, 0.01) else {
+    let Some(fit) = PlotFit::new(&points, (W, H - 24.0), PAD, 0.01) else {
         // Nothing to place: a short box that says so.
         return format!(
             r##"<svg id="site-plot" class="plot" viewBox="0 0 {W} 90" role="img" aria-label="{title}"><title>{title}</title><rect width="{W}" height="90" fill="#f7f9fb" stroke="#c9d1db"/><text x="{x}" y="50" text-anchor="middle" class="empty">{t}</text></svg>"##,
@@ -227,7 +158,7 @@ pub fn site_plot(sites: &[SiteFeature], lang: Lang) -> String {
     for s in sites {
         let colour = species_colour(s.species);
         if let Some(boundary) = &s.polygon {
-            svg.push_str(&fit.polygon(boundary, colour));
+            svg.push_str(&polygon(&fit, boundary, colour));
         }
     }
     for s in sites {
@@ -245,14 +176,8 @@ pub fn site_plot(sites: &[SiteFeature], lang: Lang) -> String {
         );
     }
     // Scale bar: a readable length near a fifth of the width.
-    let metres_per_px = fit.metres_per_px();
-    let bar_m = axis_top(metres_per_px * W / 5.0) / f64::from(TICKS);
-    let bar_px = bar_m / metres_per_px;
-    let label = if bar_m >= 1000.0 {
-        format!("{} km", number(bar_m / 1000.0, 1, lang))
-    } else {
-        format!("{} m", number(bar_m, 0, lang))
-    };
+    let bar = fit.scale_bar(W / 20.0);
+    let (bar_px, label) = (bar.px, bar.label(lang));
     let _ = write!(
         svg,
         r##"<g class="scale"><line x1="{PAD}" x2="{x2:.1}" y1="{y}" y2="{y}" stroke="#222" stroke-width="3"/><text x="{PAD}" y="{ty}" class="axis">{label}</text><text x="{nx}" y="{PAD}" class="axis" text-anchor="middle">▲ {north}</text></g>"##,
