@@ -3,7 +3,7 @@
 
 use crate::build;
 use crate::pg::{Postgres, PG_ENV};
-use crate::proc::{cargo, run, Result};
+use crate::proc::{cargo, cmd, run, Result};
 
 /// Benchmark name → (package, bench target).
 const BENCHES: &[(&str, &str, &str)] = &[
@@ -11,6 +11,7 @@ const BENCHES: &[(&str, &str, &str)] = &[
     ("report", "pcmt-core", "report"),
     ("sync", "sotay-pcmt", "sync"),
     ("hub", "sotay-pcmt", "hub"),
+    ("app", "sotay-pcmt", "app"),
 ];
 
 /// Test suites run as benchmarks of their reach, in release builds: the
@@ -40,7 +41,11 @@ pub fn bench(args: &[String]) -> Result<()> {
         fuzz(&out)?;
     }
     for (name, package, target) in &chosen {
-        let mut c = cargo();
+        let mut c = if *name == "app" {
+            app_bench_command()?
+        } else {
+            cargo()
+        };
         c.args(["bench", "-p", package, "--bench", target])
             .env("PCMT_BENCH_DIR", &out);
         // The hub benchmark runs hub processes against a real PostgreSQL
@@ -60,6 +65,29 @@ pub fn bench(args: &[String]) -> Result<()> {
         print_table(name, &out.join(format!("{name}.json")))?;
     }
     Ok(())
+}
+
+/// The app benchmark drives the release app in its window: the frontend
+/// and both binaries built in release first, then `cargo` under our own
+/// virtual display, with tauri-driver on PATH (`cmd` puts the tools there).
+fn app_bench_command() -> Result<std::process::Command> {
+    build::frontend()?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "sotay-pcmt-app",
+        "-p",
+        "pcmt-hub",
+        "--bins",
+    ]))?;
+    let release = build::target_dir().join("release");
+    let mut c = cmd("xvfb-run");
+    c.args(["--auto-servernum", "--server-args=-screen 0 1920x1440x24"])
+        .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .env("PCMT_E2E_APP", release.join("sotay-pcmt"))
+        .env("PCMT_E2E_HUB", release.join("pcmt-hub"));
+    Ok(c)
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

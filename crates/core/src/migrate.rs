@@ -76,6 +76,10 @@ pub const HUB: &[Migration] = &[
         name: "0009_changes_by_document",
         sql: include_str!("../../../migrations/hub/0009_changes_by_document.sql"),
     },
+    Migration {
+        name: "0010_staff_roles",
+        sql: include_str!("../../../migrations/hub/0010_staff_roles.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {

@@ -5,6 +5,7 @@ use pcmt_core::tls::Fingerprint;
 use pcmt_hub::staff as auth;
 use pcmt_hub::web::{self, off_thread};
 use pcmt_hub::{demo, uplink, HubStore};
+use pcmt_model::Labelled;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,6 +49,11 @@ struct Args {
     /// The org unit (code) a dashboard account may see, with all below it.
     #[arg(long, value_name = "CODE")]
     unit: Option<String>,
+    /// With --add-staff: the account administers its unit in the dashboard
+    /// (issues enrolment codes, revokes tablets, marks them lost). Without
+    /// it the account reads reports only.
+    #[arg(long, requires = "add_staff")]
+    admin: bool,
     /// Office tool: issue a one-time enrolment code for these communes
     /// (comma-separated codes), print it, and exit. Needs --officer.
     #[arg(long, value_name = "COMMUNES", requires = "officer")]
@@ -252,8 +258,19 @@ async fn run_with(
     if let (Some(name), Some(unit)) = (args.add_staff.clone(), args.unit.clone()) {
         let password = staff_password()?;
         let (n, u) = (name.clone(), unit.clone());
-        off_thread(storage, move |s| auth::add_staff(s, &n, &password, &u)).await??;
-        println!("staff account {name} can now sign in to the dashboard for unit {unit}");
+        let role = if args.admin {
+            auth::Role::Admin
+        } else {
+            auth::Role::Staff
+        };
+        off_thread(storage, move |s| {
+            auth::add_staff(s, &n, &password, &u, role)
+        })
+        .await??;
+        println!(
+            "staff account {name} ({}) can now sign in to the dashboard for unit {unit}",
+            role.code()
+        );
         return Ok(());
     }
     let mut demo_password = None;
@@ -268,7 +285,9 @@ async fn run_with(
             } else {
                 0
             };
-            auth::add_staff(store, DEMO_STAFF, &password, DEMO_UNIT)?;
+            // The demo account administers the demo district, so every
+            // page of the dashboard can be tried.
+            auth::add_staff(store, DEMO_STAFF, &password, DEMO_UNIT, auth::Role::Admin)?;
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>((sessions, records))
         })
         .await?

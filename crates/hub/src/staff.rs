@@ -10,13 +10,14 @@ use crate::rules::devices::{hash, now, random_bytes};
 use crate::storage::OfficeStorage;
 use std::net::IpAddr;
 
-/// Adds a staff account, or resets its password and unit if it exists
-/// (which ends the sessions opened with the old password).
+/// Adds a staff account, or resets its password, unit and role if it
+/// exists (which ends the sessions opened with the old password).
 pub fn add_staff(
     store: &(impl OfficeStorage + ?Sized),
     username: &str,
     password: &str,
     unit: &str,
+    role: Role,
 ) -> Result<(), StaffError> {
     let username = normalize_username(username);
     if !valid_username(&username) {
@@ -29,7 +30,7 @@ pub fn add_staff(
         return Err(StaffError::UnknownUnit(unit.into()));
     }
     let phc = hash_password(password)?;
-    store.put_staff(&username, &phc, unit, now())?;
+    store.put_staff(&username, &phc, unit, role, now())?;
     Ok(())
 }
 
@@ -39,10 +40,7 @@ pub fn staff_credentials(
     store: &(impl OfficeStorage + ?Sized),
     username: &str,
 ) -> Result<Option<(String, Staff)>, HubError> {
-    let username = normalize_username(username);
-    Ok(store
-        .staff_account(&username)?
-        .map(|(phc, unit)| (phc, Staff { username, unit })))
+    store.staff_account(&normalize_username(username))
 }
 
 /// Opens a session for a staff member who has just proved their password,

@@ -9,6 +9,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use pcmt_hub::staff as auth;
+use pcmt_hub::staff::Role;
 use pcmt_hub::testing::TestDatabase;
 use pcmt_hub::web::{router_with, Limits, Storage};
 use pcmt_hub::{demo, HubStorage, HubStore};
@@ -60,6 +61,9 @@ on_both_stores!(
     signing_out_ends_the_session,
     the_audit_log_shows_a_staff_member_only_their_units_entries,
     downloads_and_sign_ins_are_logged_for_the_units_they_concern,
+    plain_staff_are_refused_every_administration_route,
+    an_administrator_issues_a_code_a_tablet_enrols_and_is_revoked_all_logged,
+    a_commune_administrator_administers_its_commune_only,
 );
 
 fn today() -> chrono::NaiveDate {
@@ -80,8 +84,10 @@ fn run<F: Future<Output = ()>>(
         Some(db) => Arc::new(db.store().unwrap()),
     };
     demo::seed_office(&*storage, today()).unwrap();
-    auth::add_staff(&*storage, "huyen", PASSWORD, DISTRICT).unwrap();
-    auth::add_staff(&*storage, "dakpek", PASSWORD, PEK).unwrap();
+    auth::add_staff(&*storage, "huyen", PASSWORD, DISTRICT, Role::Staff).unwrap();
+    auth::add_staff(&*storage, "dakpek", PASSWORD, PEK, Role::Staff).unwrap();
+    auth::add_staff(&*storage, "quantri", PASSWORD, DISTRICT, Role::Admin).unwrap();
+    auth::add_staff(&*storage, "quantripek", PASSWORD, PEK, Role::Admin).unwrap();
     let app = router_with(
         storage.clone(),
         Limits {
@@ -515,4 +521,240 @@ async fn downloads_and_sign_ins_are_logged_for_the_units_they_concern(app: Route
     assert!(!html.contains("export_downloaded"));
     assert!(!html.contains("sign_in_failed"));
     assert!(!html.contains("<td>huyen<"));
+}
+
+/// Runs `work` on the store off the async threads (the PostgreSQL client
+/// blocks), as the hub itself does.
+async fn on_store<T: Send + 'static>(
+    store: &Storage,
+    work: impl FnOnce(&dyn HubStorage) -> T + Send + 'static,
+) -> T {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || work(&*store))
+        .await
+        .unwrap()
+}
+
+/// A form post with the session's cookie.
+fn post_form(path: &str, cookie: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(html: &str) -> String {
+    let needle = r#"name="csrf" value=""#;
+    let at = html.find(needle).expect("a form token") + needle.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+async fn plain_staff_are_refused_every_administration_route(app: Router, store: Storage) {
+    let cookie = sign_in(&app, "huyen").await;
+    let report = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
+    assert!(
+        !report.contains("tablets-link"),
+        "no link to what is refused"
+    );
+    let device = uuid::Uuid::now_v7();
+    on_store(&store, move |s| {
+        let code = s.issue_code(&[PEK.into()], "A Lưu", 3600).unwrap();
+        s.enrol(&code, device, None).unwrap();
+    })
+    .await;
+    for req in [
+        get("/dashboard/admin/tablets", Some(&cookie)),
+        post_form(
+            "/dashboard/admin/tablets/code",
+            &cookie,
+            &format!("officer=A&commune-{PEK}=1&csrf=x"),
+        ),
+        post_form(
+            &format!("/dashboard/admin/tablets/{device}/revoke"),
+            &cookie,
+            "csrf=x",
+        ),
+        post_form(
+            &format!("/dashboard/admin/tablets/{device}/lost"),
+            &cookie,
+            "csrf=x",
+        ),
+    ] {
+        let r = send(&app, req).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(text(r).await.contains("Chỉ quản trị viên"));
+    }
+    let devices = on_store(&store, |s| s.devices().unwrap()).await;
+    assert!(devices.iter().all(|d| d.revoked_at.is_none()));
+}
+
+async fn an_administrator_issues_a_code_a_tablet_enrols_and_is_revoked_all_logged(
+    app: Router,
+    store: Storage,
+) {
+    let cookie = sign_in(&app, "quantri").await;
+    let report = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
+    assert!(report.contains("tablets-link"));
+    let page = send(&app, get("/dashboard/admin/tablets", Some(&cookie))).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = text(page).await;
+    let csrf = csrf_of(&page);
+
+    // A forged form (no token, another session's) changes nothing.
+    for token in ["", "0123"] {
+        let r = send(
+            &app,
+            post_form(
+                "/dashboard/admin/tablets/code",
+                &cookie,
+                &format!("officer=Y%20Hoa&commune-{PEK}=1&csrf={token}"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(text(r).await.contains("Biểu mẫu đã hết hạn"));
+    }
+    // No officer, no commune: said in Vietnamese.
+    let r = send(
+        &app,
+        post_form(
+            "/dashboard/admin/tablets/code",
+            &cookie,
+            &format!("officer=&commune-{PEK}=1&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(text(r).await.contains("họ tên cán bộ"));
+    let r = send(
+        &app,
+        post_form(
+            "/dashboard/admin/tablets/code",
+            &cookie,
+            &format!("officer=Y%20Hoa&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(text(r).await.contains("ít nhất một xã"));
+
+    // The code, shown large; a tablet enrols with it for Đăk Pék.
+    let r = send(
+        &app,
+        post_form(
+            "/dashboard/admin/tablets/code",
+            &cookie,
+            &format!("officer=Y%20Hoa&commune-{PEK}=1&csrf={csrf}&lang=vi"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = text(r).await;
+    let needle = r#"id="issued-code">"#;
+    let at = page.find(needle).expect("the code") + needle.len();
+    let code = page[at..].split('<').next().unwrap().to_string();
+    assert!(
+        code.contains('-') && code.len() >= 10,
+        "read out in two parts: {code}"
+    );
+    let device = uuid::Uuid::now_v7();
+    let (enrolment, again) = on_store(&store, move |s| {
+        (
+            s.enrol(&code, device, None).unwrap(),
+            s.enrol(&code, uuid::Uuid::now_v7(), None),
+        )
+    })
+    .await;
+    assert_eq!(enrolment.communes, vec![PEK.to_string()]);
+    assert!(again.is_err(), "a code works once");
+
+    let page = text(send(&app, get("/dashboard/admin/tablets", Some(&cookie))).await).await;
+    let row = page
+        .split("<tr data-device=")
+        .find(|r| r.contains(&device.to_string()))
+        .expect("the new tablet listed");
+    assert!(
+        row.contains("Y Hoa") && row.contains("Đăk Pék") && row.contains("Đang dùng"),
+        "{row}"
+    );
+
+    // Revoked from the page: its token no longer syncs.
+    let r = send(
+        &app,
+        post_form(
+            &format!("/dashboard/admin/tablets/{device}/revoke"),
+            &cookie,
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = header_of(&r, header::LOCATION);
+    assert!(
+        back.starts_with("/dashboard/admin/tablets?done=revoked-"),
+        "{back}"
+    );
+    let token = enrolment.token.clone();
+    assert!(on_store(&store, move |s| s.authenticate(&token).is_err()).await);
+    let page = text(send(&app, get(&back, Some(&cookie))).await).await;
+    assert!(
+        page.contains("Đã thu hồi máy"),
+        "the page says what was done"
+    );
+
+    // Both acts are in the log, by the administrator.
+    let log = text(send(&app, get("/dashboard/audit", Some(&cookie))).await).await;
+    for action in ["Cấp mã đăng ký máy", "Thu hồi máy"] {
+        let entry = log
+            .split("<tr data-action=")
+            .find(|r| r.contains(action))
+            .unwrap_or_else(|| panic!("{action} in the log"));
+        assert!(entry.contains("quantri"), "{entry}");
+    }
+}
+
+async fn a_commune_administrator_administers_its_commune_only(app: Router, store: Storage) {
+    let cookie = sign_in(&app, "quantripek").await;
+    let page = text(send(&app, get("/dashboard/admin/tablets", Some(&cookie))).await).await;
+    let csrf = csrf_of(&page);
+    assert!(page.contains(&format!("commune-{PEK}")));
+    assert!(
+        !page.contains(&format!("commune-{CHOONG}")),
+        "only its commune to choose"
+    );
+    let r = send(
+        &app,
+        post_form(
+            "/dashboard/admin/tablets/code",
+            &cookie,
+            &format!("officer=A&commune-{CHOONG}=1&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // A tablet of Đăk Choong: not listed, and not revocable from here.
+    let other = uuid::Uuid::now_v7();
+    on_store(&store, move |s| {
+        let code = s.issue_code(&[CHOONG.into()], "B", 3600).unwrap();
+        s.enrol(&code, other, None).unwrap();
+    })
+    .await;
+    let page = text(send(&app, get("/dashboard/admin/tablets", Some(&cookie))).await).await;
+    assert!(!page.contains(&other.to_string()));
+    let r = send(
+        &app,
+        post_form(
+            &format!("/dashboard/admin/tablets/{other}/lost"),
+            &cookie,
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let listed = on_store(&store, |s| s.devices().unwrap()).await;
+    let d = listed.iter().find(|d| d.id == other.to_string()).unwrap();
+    assert!(d.lost_at.is_none() && d.revoked_at.is_none());
 }

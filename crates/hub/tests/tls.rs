@@ -8,6 +8,7 @@ use pcmt_core::http::{sync_with_hub, HttpTransport};
 use pcmt_core::sync::{run_sync, SyncError};
 use pcmt_core::tls::Fingerprint;
 use pcmt_core::{Author, CoreError, Store};
+use pcmt_hub::staff::Role;
 use pcmt_hub::web as server;
 use pcmt_hub::{HubStorage, HubStore, Shared};
 use pcmt_model::{fixtures, OrgTree};
@@ -37,7 +38,7 @@ fn start() -> TlsHub {
     std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
 
     let hub: Shared = Arc::new(HubStore::open_in_memory().unwrap());
-    pcmt_hub::staff::add_staff(&*hub, "huyen", PASSWORD, "62-610").unwrap();
+    pcmt_hub::staff::add_staff(&*hub, "huyen", PASSWORD, "62-610", Role::Staff).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

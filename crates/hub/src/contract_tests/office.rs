@@ -5,6 +5,7 @@
 use super::{office, push_of, session_doc, Logs};
 use crate::demo;
 use crate::rules::devices::hash;
+use crate::rules::staff::Role;
 use crate::sqlite::HubStore;
 use crate::staff::{self as auth, StaffError};
 use crate::storage::{with_rows, HubStorage, OfficeStorage};
@@ -363,18 +364,18 @@ fn the_office_demo_gives_every_section_figures_and_is_seeded_once(hub: &dyn HubS
 
 fn staff_accounts_need_a_known_unit_a_long_password_and_a_plain_name(hub: &dyn HubStorage) {
     assert!(matches!(
-        auth::add_staff(hub, "an", "short", DISTRICT),
+        auth::add_staff(hub, "an", "short", DISTRICT, Role::Staff),
         Err(StaffError::WeakPassword)
     ));
     assert!(matches!(
-        auth::add_staff(hub, "an", "long enough pw", "99"),
+        auth::add_staff(hub, "an", "long enough pw", "99", Role::Staff),
         Err(StaffError::UnknownUnit(_))
     ));
     assert!(matches!(
-        auth::add_staff(hub, "a n", "long enough pw", DISTRICT),
+        auth::add_staff(hub, "a n", "long enough pw", DISTRICT, Role::Staff),
         Err(StaffError::BadUsername)
     ));
-    auth::add_staff(hub, " An ", "long enough pw", DISTRICT).unwrap();
+    auth::add_staff(hub, " An ", "long enough pw", DISTRICT, Role::Staff).unwrap();
     let (phc, staff) = auth::staff_credentials(hub, "AN").unwrap().unwrap();
     assert!(auth::verify_password(&phc, "long enough pw"));
     assert_eq!(
@@ -385,10 +386,11 @@ fn staff_accounts_need_a_known_unit_a_long_password_and_a_plain_name(hub: &dyn H
 }
 
 fn staff_sessions_are_stored_hashed_and_end_on_logout_or_password_reset(hub: &dyn HubStorage) {
-    auth::add_staff(hub, "an", "long enough pw", DISTRICT).unwrap();
+    auth::add_staff(hub, "an", "long enough pw", DISTRICT, Role::Staff).unwrap();
     let an = auth::Staff {
         username: "an".into(),
         unit: DISTRICT.into(),
+        role: Role::Staff,
     };
     let token = auth::open_session(hub, &an, None).unwrap();
     assert_eq!(token.len(), 64, "256 bits in hex");
@@ -410,7 +412,7 @@ fn staff_sessions_are_stored_hashed_and_end_on_logout_or_password_reset(hub: &dy
     auth::close_session(hub, &token).unwrap();
     assert!(auth::session_of(hub, &token).unwrap().is_none());
     let token = auth::open_session(hub, &an, None).unwrap();
-    auth::add_staff(hub, "an", "another long pw", DISTRICT).unwrap();
+    auth::add_staff(hub, "an", "another long pw", DISTRICT, Role::Staff).unwrap();
     assert!(auth::session_of(hub, &token).unwrap().is_none());
 }
 

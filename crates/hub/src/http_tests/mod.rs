@@ -26,6 +26,7 @@ mod limits;
 
 use crate::contract_tests::{office, push_of, session_doc};
 use crate::pg::PgHubStore;
+use crate::rules::staff::Role;
 use crate::sqlite::HubStore;
 use crate::sqlite::Shared;
 use crate::staff as auth;
@@ -64,10 +65,11 @@ pub(super) struct Seeded {
 /// Prepares any store as [`Seeded`] says.
 pub(super) fn seed(storage: &dyn HubStorage) -> Seeded {
     crate::demo::seed(storage).expect("the demo sessions");
-    auth::add_staff(storage, "huyen", PASSWORD, "62-610").expect("a staff account");
+    auth::add_staff(storage, "huyen", PASSWORD, "62-610", Role::Staff).expect("a staff account");
     let staff = auth::Staff {
         username: "huyen".into(),
         unit: "62-610".into(),
+        role: Role::Staff,
     };
     let cookie = format!(
         "pcmt_staff={}",

@@ -7,8 +7,9 @@ use super::{audit, Pg};
 use crate::error::HubError;
 use crate::rules::audit::{Page, Query};
 use crate::rules::devices::DeviceRow;
+use crate::rules::devices::{communes_of, DeviceInfo, DEVICES_SQL};
 use crate::rules::protocol::FeedRow;
-use crate::rules::staff::Staff;
+use crate::rules::staff::{stored_role, Staff};
 use crate::storage::{Backend, WriteTx};
 use pcmt_core::report::ReportSource;
 use r2d2_postgres::postgres::{Client, IsolationLevel, Row};
@@ -143,21 +144,50 @@ impl Backend for Pg {
         Ok(())
     }
 
-    fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError> {
+    fn staff_account(&self, username: &str) -> Result<Option<(String, Staff)>, HubError> {
         self.read(|c| {
             c.query_opt(
-                "SELECT phc, unit FROM staff WHERE username = $1",
+                "SELECT phc, username, unit, role FROM staff WHERE username = $1",
                 &[&username],
             )?
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    Staff {
+                        username: r.try_get(1)?,
+                        unit: r.try_get(2)?,
+                        role: stored_role(r.try_get(3)?),
+                    },
+                ))
+            })
             .transpose()
+        })
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceInfo>, HubError> {
+        self.read(|c| {
+            c.query(DEVICES_SQL, &[])?
+                .iter()
+                .map(|r| {
+                    Ok(DeviceInfo {
+                        id: r.try_get(0)?,
+                        officer: r.try_get(1)?,
+                        communes: communes_of(r.try_get(2)?),
+                        enrolled_at: r.try_get(3)?,
+                        revoked_at: r.try_get(4)?,
+                        lost_at: r.try_get(5)?,
+                        last_change_at: r.try_get(6)?,
+                        records_sent: r.try_get(7)?,
+                    })
+                })
+                .collect()
         })
     }
 
     fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError> {
         self.read(|c| {
             c.query_opt(
-                "SELECT s.username, f.unit FROM staff_sessions s JOIN staff f ON f.username = s.username
+                "SELECT s.username, f.unit, f.role FROM staff_sessions s JOIN staff f ON f.username = s.username
                  WHERE s.token_hash = $1 AND s.expires_at > $2",
                 &[&token_hash, &now],
             )?
@@ -165,6 +195,7 @@ impl Backend for Pg {
                 Ok(Staff {
                     username: r.try_get(0)?,
                     unit: r.try_get(1)?,
+                    role: stored_role(r.try_get(2)?),
                 })
             })
             .transpose()

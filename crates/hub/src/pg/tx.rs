@@ -8,8 +8,10 @@ use super::{audit, calls, doc_lock_key};
 use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
+use crate::rules::staff::Role;
 use crate::storage::{Locked, PushWrites, Withdrawal, WriteTx};
 use pcmt_core::CoreError;
+use pcmt_model::Labelled;
 use r2d2_postgres::postgres::Transaction;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -205,12 +207,13 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         username: &str,
         phc: &str,
         unit: &str,
+        role: Role,
         created_at: i64,
     ) -> Result<(), HubError> {
         self.execute(
-            "INSERT INTO staff (username, phc, unit, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit",
-            &[&username, &phc, &unit, &created_at],
+            "INSERT INTO staff (username, phc, unit, role, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit, role = excluded.role",
+            &[&username, &phc, &unit, &role.code(), &created_at],
         )?;
         Ok(())
     }

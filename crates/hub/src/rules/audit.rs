@@ -177,13 +177,13 @@ impl Entry {
         }
     }
 
-    pub fn code_issued(communes: &[String], officer: &str) -> Self {
+    pub fn code_issued(by: &Actor, communes: &[String], officer: &str) -> Self {
         Self {
             detail: Detail {
                 officer: Some(officer.to_string()),
                 ..Detail::default()
             },
-            ..Self::new(Actor::office(), Action::CodeIssued, communes.to_vec())
+            ..Self::new(by.clone(), Action::CodeIssued, communes.to_vec())
         }
     }
 
@@ -199,14 +199,20 @@ impl Entry {
     }
 
     /// The office withdrew a device: `DeviceRevoked` or `DeviceLost`.
-    pub fn withdrawn(action: Action, device: Uuid, officer: &str, communes_json: &str) -> Self {
+    pub fn withdrawn(
+        by: &Actor,
+        action: Action,
+        device: Uuid,
+        officer: &str,
+        communes_json: &str,
+    ) -> Self {
         Self {
             device: Some(device),
             detail: Detail {
                 officer: Some(officer.to_string()),
                 ..Detail::default()
             },
-            ..Self::new(Actor::office(), action, communes_of(communes_json))
+            ..Self::new(by.clone(), action, communes_of(communes_json))
         }
     }
 

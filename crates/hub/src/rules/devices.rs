@@ -90,6 +90,36 @@ pub fn usable_code(row: Option<CodeRow>) -> Result<CodeRow, HubError> {
         .ok_or_else(|| HubError::Unauthorized("enrolment code unknown, used or expired".into()))
 }
 
+/// A tablet as the office's administration page lists it: who it was
+/// enrolled for, where, when, whether it is withdrawn, and what it has sent
+/// (read from the audit log: its last change stored, and how many record
+/// changes it brought).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub id: String,
+    pub officer: String,
+    pub communes: Vec<String>,
+    pub enrolled_at: i64,
+    pub revoked_at: Option<i64>,
+    pub lost_at: Option<i64>,
+    pub last_change_at: Option<i64>,
+    pub records_sent: i64,
+}
+
+/// The listing both stores run (the same SQL in either dialect): every
+/// device, newest first, with what the audit log says it sent.
+pub const DEVICES_SQL: &str = "SELECT d.id, d.officer, d.communes, d.enrolled_at, d.revoked_at, d.lost_at,
+        (SELECT max(a.at) FROM audit_log a WHERE a.device_id = d.id AND a.actor_kind = 'device'
+            AND a.action IN ('record_created', 'record_changed', 'record_deleted', 'record_restored')),
+        (SELECT count(*) FROM audit_log a WHERE a.device_id = d.id AND a.actor_kind = 'device'
+            AND a.action IN ('record_created', 'record_changed', 'record_deleted', 'record_restored'))
+ FROM devices d ORDER BY d.enrolled_at DESC, d.id";
+
+/// A device's communes as stored (a JSON array); none if it does not read.
+pub fn communes_of(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
 /// A device's row as both stores read it to authenticate a token.
 pub struct DeviceRow {
     pub id: String,

@@ -13,17 +13,71 @@ use super::devices::random_bytes;
 use crate::error::HubError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use pcmt_model::{labelled_enum, Labelled, OrgTree};
 
 /// Short enough to type, long enough that the rate limit makes guessing hopeless.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// A working day and a bit: staff sign in again the next morning.
 pub const SESSION_SECS: i64 = 10 * 3600;
 
-/// A signed-in staff member and the org unit they may see (with everything below it).
+labelled_enum!(
+    /// What an account may do (vai trò). Plain staff read the reports and
+    /// the log of their unit; an administrator also manages its tablets
+    /// (codes, revocation, lost tablets). An account is plain staff unless
+    /// made an administrator: the first one on the command line.
+    Role {
+        Staff = ("staff", "Cán bộ xem báo cáo", "Staff (reports)"),
+        Admin = ("admin", "Quản trị viên", "Administrator"),
+    }
+);
+
+/// A signed-in staff member, the org unit they may see (with everything
+/// below it), and what they may do there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Staff {
     pub username: String,
     pub unit: String,
+    pub role: Role,
+}
+
+impl Staff {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// Whether `staff` may administer a tablet, or issue a code, for
+/// `communes`: an administrator, and every commune (at least one) a commune
+/// of their unit. A tablet reaching outside the unit is left to an
+/// administrator above, whose unit covers all of it.
+pub fn administers(units: &OrgTree, staff: &Staff, communes: &[String]) -> bool {
+    staff.is_admin()
+        && !communes.is_empty()
+        && communes
+            .iter()
+            .all(|c| units.is_commune(c) && units.is_within(c, &staff.unit))
+}
+
+/// A role as stored; anything this version does not know is plain staff:
+/// an unknown word never grants more.
+pub fn stored_role(code: &str) -> Role {
+    Role::from_code(code).unwrap_or(Role::Staff)
+}
+
+/// The token a dashboard form carries against cross-site requests (besides
+/// the SameSite cookie): derived from the session's own secret token, so it
+/// is stored nowhere, differs per session, and ends with it. A page from
+/// another site can neither read the cookie nor this page to learn it.
+pub fn csrf_token(session_token: &str) -> String {
+    hex::encode(crate::rules::devices::hash(&format!(
+        "pcmt csrf\0{session_token}"
+    )))
+}
+
+/// Whether a form's token is the session's. Compared as digests, so the
+/// time taken says nothing about how much of it matched.
+pub fn csrf_matches(session_token: &str, sent: &str) -> bool {
+    crate::rules::devices::hash(&csrf_token(session_token)) == crate::rules::devices::hash(sent)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +139,53 @@ pub fn normalize_username(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn staff(unit: &str, role: Role) -> Staff {
+        Staff {
+            username: "a".into(),
+            unit: unit.into(),
+            role,
+        }
+    }
+
+    #[test]
+    fn an_administrator_administers_only_communes_of_their_unit() {
+        let units = OrgTree::demo();
+        let pek = "62-610-23284".to_string();
+        let xop = "62-610-23290".to_string();
+        let district = staff("62-610", Role::Admin);
+        assert!(administers(&units, &district, &[pek.clone(), xop.clone()]));
+        // A commune's administrator: their commune only.
+        let commune = staff(&pek, Role::Admin);
+        assert!(administers(&units, &commune, std::slice::from_ref(&pek)));
+        assert!(!administers(&units, &commune, &[pek.clone(), xop.clone()]));
+        // Plain staff never; nothing is not a scope; a village is not a commune.
+        assert!(!administers(
+            &units,
+            &staff("62-610", Role::Staff),
+            std::slice::from_ref(&pek)
+        ));
+        assert!(!administers(&units, &district, &[]));
+        assert!(!administers(&units, &district, &["62-610-23284-01".into()]));
+        assert!(!administers(&units, &district, &["99-999-99999".into()]));
+    }
+
+    #[test]
+    fn a_role_word_this_version_does_not_know_grants_nothing() {
+        assert_eq!(stored_role("admin"), Role::Admin);
+        assert_eq!(stored_role("staff"), Role::Staff);
+        assert_eq!(stored_role("superuser"), Role::Staff);
+    }
+
+    #[test]
+    fn the_form_token_is_the_sessions_own_and_no_other() {
+        let token = "a".repeat(64);
+        let csrf = csrf_token(&token);
+        assert!(csrf_matches(&token, &csrf));
+        assert!(!csrf_matches(&token, ""));
+        assert!(!csrf_matches(&"b".repeat(64), &csrf));
+        assert_ne!(csrf, token, "the token itself is never put in a page");
+    }
 
     #[test]
     fn passwords_are_argon2id_phc_strings_that_verify_only_themselves() {

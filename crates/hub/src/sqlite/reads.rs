@@ -4,8 +4,9 @@ use super::{audit, Sqlite};
 use crate::error::HubError;
 use crate::rules::audit::{Page, Query};
 use crate::rules::devices::DeviceRow;
+use crate::rules::devices::{communes_of, DeviceInfo, DEVICES_SQL};
 use crate::rules::protocol::FeedRow;
-use crate::rules::staff::Staff;
+use crate::rules::staff::{stored_role, Staff};
 use crate::storage::{Backend, WriteTx};
 use pcmt_core::projection::SqliteRows;
 use pcmt_core::report::ReportSource;
@@ -131,15 +132,43 @@ impl Backend for Sqlite {
         })
     }
 
-    fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError> {
+    fn staff_account(&self, username: &str) -> Result<Option<(String, Staff)>, HubError> {
         self.read(|conn| {
             Ok(conn
                 .query_row(
-                    "SELECT phc, unit FROM staff WHERE username = ?1",
+                    "SELECT phc, username, unit, role FROM staff WHERE username = ?1",
                     [username],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            Staff {
+                                username: r.get(1)?,
+                                unit: r.get(2)?,
+                                role: stored_role(&r.get::<_, String>(3)?),
+                            },
+                        ))
+                    },
                 )
                 .optional()?)
+        })
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceInfo>, HubError> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(DEVICES_SQL)?;
+            let rows = statement.query_map([], |r| {
+                Ok(DeviceInfo {
+                    id: r.get(0)?,
+                    officer: r.get(1)?,
+                    communes: communes_of(&r.get::<_, String>(2)?),
+                    enrolled_at: r.get(3)?,
+                    revoked_at: r.get(4)?,
+                    lost_at: r.get(5)?,
+                    last_change_at: r.get(6)?,
+                    records_sent: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
 
@@ -147,13 +176,14 @@ impl Backend for Sqlite {
         self.read(|conn| {
             Ok(conn
                 .query_row(
-                    "SELECT s.username, f.unit FROM staff_sessions s JOIN staff f ON f.username = s.username
+                    "SELECT s.username, f.unit, f.role FROM staff_sessions s JOIN staff f ON f.username = s.username
                      WHERE s.token_hash = ?1 AND s.expires_at > ?2",
                     params![token_hash, now],
                     |r| {
                         Ok(Staff {
                             username: r.get(0)?,
                             unit: r.get(1)?,
+                            role: stored_role(&r.get::<_, String>(2)?),
                         })
                     },
                 )

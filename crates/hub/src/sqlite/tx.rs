@@ -7,9 +7,11 @@ use super::audit;
 use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
+use crate::rules::staff::Role;
 use crate::storage::{Locked, PushWrites, Withdrawal, WriteTx};
 use pcmt_core::projection::{RowWriter, SqliteRows};
 use pcmt_core::CoreError;
+use pcmt_model::Labelled;
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -192,12 +194,13 @@ impl WriteTx for SqliteRows<'_> {
         username: &str,
         phc: &str,
         unit: &str,
+        role: Role,
         created_at: i64,
     ) -> Result<(), HubError> {
         self.0.execute(
-            "INSERT INTO staff (username, phc, unit, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit",
-            params![username, phc, unit, created_at],
+            "INSERT INTO staff (username, phc, unit, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit, role = excluded.role",
+            params![username, phc, unit, role.code(), created_at],
         )?;
         Ok(())
     }

@@ -3,9 +3,9 @@
 
 use crate::error::HubError;
 use crate::rules::audit::{Entry, Page, Query};
-use crate::rules::devices::{CodeRow, DeviceRow};
+use crate::rules::devices::{CodeRow, DeviceInfo, DeviceRow};
 use crate::rules::protocol::FeedRow;
-use crate::rules::staff::Staff;
+use crate::rules::staff::{Role, Staff};
 use pcmt_core::projection::{Projected, RowWriter};
 use pcmt_core::report::ReportSource;
 use pcmt_core::CoreError;
@@ -130,6 +130,7 @@ pub trait WriteTx: RowWriter {
         username: &str,
         phc: &str,
         unit: &str,
+        role: Role,
         created_at: i64,
     ) -> Result<(), HubError>;
     fn delete_sessions_of(&mut self, username: &str) -> Result<(), HubError>;
@@ -175,6 +176,8 @@ pub trait Backend: Send + Sync {
     fn audit_log(&self, query: &Query) -> Result<Page, HubError>;
     /// Runs `work` over the projection rows as of one moment.
     fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError>;
-    fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError>;
+    fn staff_account(&self, username: &str) -> Result<Option<(String, Staff)>, HubError>;
     fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError>;
+    /// [`crate::rules::devices::DEVICES_SQL`].
+    fn devices(&self) -> Result<Vec<DeviceInfo>, HubError>;
 }

@@ -18,9 +18,9 @@ pub(crate) mod scripts;
 pub use backend::{Backend, ChangeRow, DocumentRow, Locked, PushWrites, Withdrawal, WriteTx};
 
 use crate::error::HubError;
-use crate::rules::audit::{self, Entry};
-use crate::rules::devices::Scope;
-use crate::rules::staff::Staff;
+use crate::rules::audit::{self, Actor, Entry};
+use crate::rules::devices::{DeviceInfo, Scope};
+use crate::rules::staff::{Role, Staff};
 use pcmt_core::report::ReportSource;
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
@@ -46,6 +46,16 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
         communes: &[String],
         officer: &str,
         valid_secs: i64,
+    ) -> Result<String, HubError> {
+        self.issue_code_by(&Actor::office(), communes, officer, valid_secs)
+    }
+    /// [`HubStorage::issue_code`], audited as issued by `by`.
+    fn issue_code_by(
+        &self,
+        by: &Actor,
+        communes: &[String],
+        officer: &str,
+        valid_secs: i64,
     ) -> Result<String, HubError>;
     /// Trades a code for a device token, once.
     fn enrol(
@@ -58,11 +68,18 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
     fn authenticate(&self, token: &str) -> Result<Scope, HubError>;
     /// The office withdraws a device (officer left, token leaked); false
     /// when there was no such active device. A new code enrols it again.
-    fn revoke(&self, device: Uuid) -> Result<bool, HubError>;
+    fn revoke(&self, device: Uuid) -> Result<bool, HubError> {
+        self.withdraw(&Actor::office(), device, Withdrawal::Revoked)
+    }
     /// The office marks a device lost or stolen: its token is refused
     /// and its id may never enrol again. False when there was no such
     /// device or it was already marked.
-    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError>;
+    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError> {
+        self.withdraw(&Actor::office(), device, Withdrawal::Lost)
+    }
+    /// Revokes a device or marks it lost, audited as done by `by` (the
+    /// office's tools, or an administrator in the dashboard).
+    fn withdraw(&self, by: &Actor, device: Uuid, how: Withdrawal) -> Result<bool, HubError>;
     fn document_count(&self) -> Result<u64, HubError>;
 
     // Upward sync (district → province), where this hub is a device of
@@ -116,10 +133,11 @@ pub trait OfficeStorage {
         username: &str,
         phc: &str,
         unit: &str,
+        role: Role,
         created_at: i64,
     ) -> Result<(), HubError>;
-    /// The PHC string and unit of an account.
-    fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError>;
+    /// The PHC string of an account, and the account.
+    fn staff_account(&self, username: &str) -> Result<Option<(String, Staff)>, HubError>;
     /// Stores a session (only its token's hash), sweeping expired ones,
     /// and logs the sign-in in the same transaction.
     fn put_staff_session(
@@ -133,6 +151,9 @@ pub trait OfficeStorage {
     /// The staff member of a session still live at `now`.
     fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError>;
     fn delete_staff_session(&self, token_hash: &[u8]) -> Result<(), HubError>;
+    /// Every tablet the hub has enrolled, newest first (the administration
+    /// page keeps those of the administrator's unit).
+    fn devices(&self) -> Result<Vec<DeviceInfo>, HubError>;
 }
 
 /// Runs `work` over the rows of any store and hands back what it returns.

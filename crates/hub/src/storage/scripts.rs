@@ -7,10 +7,10 @@ use super::{Hub, HubStorage, OfficeStorage};
 use crate::error::HubError;
 use crate::rules::audit::{self, Action, Actor, Entry};
 use crate::rules::devices::{
-    self, code_hash, hash, new_code, new_token, now, Scope, UPLINK_ORIGIN,
+    self, code_hash, hash, new_code, new_token, now, DeviceInfo, Scope, UPLINK_ORIGIN,
 };
 use crate::rules::protocol::{self, Batch, Writer, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS};
-use crate::rules::staff::Staff;
+use crate::rules::staff::{Role, Staff};
 use automerge::AutoCommit;
 use pcmt_core::projection::{self, Projected};
 use pcmt_core::record_doc;
@@ -254,8 +254,9 @@ impl<B: Backend> HubStorage for Hub<B> {
         Ok(batch.finish())
     }
 
-    fn issue_code(
+    fn issue_code_by(
         &self,
+        by: &Actor,
         communes: &[String],
         officer: &str,
         valid_secs: i64,
@@ -263,7 +264,7 @@ impl<B: Backend> HubStorage for Hub<B> {
         let (code_hash, communes_json, shown) = new_code(communes)?;
         self.backend.write(|tx| {
             tx.insert_code(&code_hash, &communes_json, officer, now() + valid_secs)?;
-            tx.append_audit(&[Entry::code_issued(communes, officer)])
+            tx.append_audit(&[Entry::code_issued(by, communes, officer)])
         })?;
         Ok(shown)
     }
@@ -318,12 +319,18 @@ impl<B: Backend> HubStorage for Hub<B> {
         devices::scope_of(self.backend.device_by_token(&hash(token))?)
     }
 
-    fn revoke(&self, device: Uuid) -> Result<bool, HubError> {
-        withdraw(&self.backend, device, Withdrawal::Revoked)
-    }
-
-    fn mark_lost(&self, device: Uuid) -> Result<bool, HubError> {
-        withdraw(&self.backend, device, Withdrawal::Lost)
+    fn withdraw(&self, by: &Actor, device: Uuid, how: Withdrawal) -> Result<bool, HubError> {
+        self.backend.write(|tx| {
+            let Some((officer, communes)) = tx.withdraw(&device.to_string(), how, now())? else {
+                return Ok(false);
+            };
+            let action = match how {
+                Withdrawal::Revoked => Action::DeviceRevoked,
+                Withdrawal::Lost => Action::DeviceLost,
+            };
+            tx.append_audit(&[Entry::withdrawn(by, action, device, &officer, &communes)])?;
+            Ok(true)
+        })
     }
 
     fn document_count(&self) -> Result<u64, HubError> {
@@ -367,21 +374,6 @@ impl<B: Backend> HubStorage for Hub<B> {
     }
 }
 
-/// Revokes a device or marks it lost, with its audit entry.
-fn withdraw(backend: &impl Backend, device: Uuid, how: Withdrawal) -> Result<bool, HubError> {
-    backend.write(|tx| {
-        let Some((officer, communes)) = tx.withdraw(&device.to_string(), how, now())? else {
-            return Ok(false);
-        };
-        let action = match how {
-            Withdrawal::Revoked => Action::DeviceRevoked,
-            Withdrawal::Lost => Action::DeviceLost,
-        };
-        tx.append_audit(&[Entry::withdrawn(action, device, &officer, &communes)])?;
-        Ok(true)
-    })
-}
-
 impl<B: Backend> OfficeStorage for Hub<B> {
     fn units(&self) -> Arc<OrgTree> {
         self.units.clone()
@@ -400,15 +392,16 @@ impl<B: Backend> OfficeStorage for Hub<B> {
         username: &str,
         phc: &str,
         unit: &str,
+        role: Role,
         created_at: i64,
     ) -> Result<(), HubError> {
         self.backend.write(|tx| {
-            tx.put_staff(username, phc, unit, created_at)?;
+            tx.put_staff(username, phc, unit, role, created_at)?;
             tx.delete_sessions_of(username)
         })
     }
 
-    fn staff_account(&self, username: &str) -> Result<Option<(String, String)>, HubError> {
+    fn staff_account(&self, username: &str) -> Result<Option<(String, Staff)>, HubError> {
         self.backend.staff_account(username)
     }
 
@@ -433,5 +426,9 @@ impl<B: Backend> OfficeStorage for Hub<B> {
 
     fn delete_staff_session(&self, token_hash: &[u8]) -> Result<(), HubError> {
         self.backend.write(|tx| tx.delete_session(token_hash))
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceInfo>, HubError> {
+        self.backend.devices()
     }
 }

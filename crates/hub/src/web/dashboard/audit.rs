@@ -357,6 +357,7 @@ mod tests {
         let staff = Staff {
             username: "an".into(),
             unit: "62-610-23284".into(),
+            role: crate::rules::staff::Role::Staff,
         };
         let p = AuditParams {
             from: Some("2026-11-26".into()),

@@ -22,6 +22,14 @@ pub enum DashError {
     Core(#[from] pcmt_core::CoreError),
     #[error("export: {0}")]
     Export(#[from] pcmt_export::ExportError),
+    #[error("not an administrator")]
+    NotAdmin,
+    #[error("the form's token does not match the session")]
+    Forged,
+    #[error("{0}")]
+    BadForm(String),
+    #[error("no tablet {0} this account administers")]
+    NoSuchTablet(String),
     #[error("the hub's report thread stopped")]
     Stopped,
     #[error("the hub's worker stopped: {0}")]
@@ -32,7 +40,11 @@ impl DashError {
     pub(super) fn status(&self) -> StatusCode {
         match self {
             DashError::BadQuery(_) | DashError::BadFilter(_) => StatusCode::BAD_REQUEST,
-            DashError::OutsideScope(_) => StatusCode::FORBIDDEN,
+            DashError::OutsideScope(_) | DashError::NotAdmin | DashError::Forged => {
+                StatusCode::FORBIDDEN
+            }
+            DashError::BadForm(_) => StatusCode::BAD_REQUEST,
+            DashError::NoSuchTablet(_) => StatusCode::NOT_FOUND,
             DashError::NoSuchFormat(_) => StatusCode::NOT_FOUND,
             DashError::Core(pcmt_core::CoreError::UnknownOrgUnit(_)) => StatusCode::NOT_FOUND,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -55,6 +67,26 @@ impl DashError {
                 lang.pick(
                     "Tài khoản này không được xem số liệu của đơn vị",
                     "This account may not see the figures of unit"
+                )
+            ),
+            DashError::NotAdmin => lang
+                .pick(
+                    "Chỉ quản trị viên của đơn vị mới được quản lý máy tính bảng và tài khoản. Tài khoản này chỉ xem báo cáo.",
+                    "Only an administrator of the unit may manage tablets and accounts. This account reads reports only.",
+                )
+                .to_string(),
+            DashError::Forged => lang
+                .pick(
+                    "Biểu mẫu đã hết hạn hoặc không gửi từ trang này. Hãy tải lại trang rồi làm lại.",
+                    "The form has expired or was not sent from this page. Reload the page and try again.",
+                )
+                .to_string(),
+            DashError::BadForm(what) => what.clone(),
+            DashError::NoSuchTablet(id) => format!(
+                "{} {id}.",
+                lang.pick(
+                    "Không có máy tính bảng do tài khoản này quản lý với mã",
+                    "No tablet this account administers has id"
                 )
             ),
             DashError::NoSuchFormat(f) => format!(

@@ -13,11 +13,14 @@
 //! - `figures`: everything a page shows, from rows read as of one moment.
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
+//! - `admin`: tablets administered from the browser (administrators only,
+//!   every form with its CSRF token).
 //! - `audit`: the audit log's page (`crate::rules::audit`); downloads and
 //!   sign-ins are logged in their handlers.
 //! - `paths`, `html`, `error`: the addresses, text helpers and page errors
 //!   the others share (leaves: they import none of the others).
 
+mod admin;
 mod audit;
 mod charts;
 mod downloads;
@@ -50,6 +53,9 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::LOGOUT, post(session::logout))
         .route(paths::EXPORT, get(report::download))
         .route(paths::AUDIT, get(audit::audit_page))
+        .route(paths::TABLETS, get(admin::tablets_page))
+        .route(paths::ISSUE_CODE, post(admin::issue_code))
+        .route(paths::WITHDRAW, post(admin::withdraw))
         .with_state(DashState {
             storage,
             limiter,

@@ -7,7 +7,7 @@ use super::charts::{bar_chart, boundaries, site_plot};
 use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
-use super::paths::{AUDIT, HOME, LOGIN, LOGOUT};
+use super::paths::{AUDIT, HOME, LOGIN, LOGOUT, TABLETS};
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
 use axum::response::{Html, IntoResponse, Response};
@@ -77,6 +77,14 @@ svg.boundary{width:150px;height:150px}
 .lists ul{margin:4px 0 0;padding-left:18px}
 .pager{display:flex;gap:12px;align-items:center;margin:12px 0 0}
 td.when,td.short{white-space:nowrap}
+.issued .code{font-size:44px;font-weight:800;letter-spacing:4px;font-family:"Noto Sans Mono",monospace;color:#0b3a66;margin:4px 0 8px}
+.done{background:#dff3e4;color:#0f5b2a;border:1px solid #a9dcb7;border-radius:8px;padding:8px 12px;font-weight:600}
+fieldset.communes{border:1px solid #d5dbe3;border-radius:8px;display:flex;flex-wrap:wrap;gap:8px 18px;padding:8px 12px}
+label.tick{flex-direction:row !important;align-items:center;font-weight:400 !important;min-height:36px}
+label.tick input{min-height:auto;width:20px;height:20px}
+td.actions{display:flex;gap:8px}
+td.actions form{margin:0}
+td.actions button{font:inherit;border:1px solid #8a1c13;color:#8a1c13;background:#fff;border-radius:6px;padding:6px 12px;cursor:pointer;min-height:36px}
 "#;
 
 /// Shows only the fields of the chosen period kind; without script every
@@ -535,8 +543,18 @@ pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang)
         .get(&staff.unit)
         .map(|u| u.name.as_str())
         .unwrap_or(&staff.unit);
+    // Administrators reach the tablets' page from every page.
+    let admin = if staff.is_admin() {
+        format!(
+            r#"<a id="tablets-link" href="{TABLETS}{}">{}</a>"#,
+            if lang == Lang::En { "?lang=en" } else { "" },
+            lang.pick("Quản lý máy", "Tablets")
+        )
+    } else {
+        String::new()
+    };
     format!(
-        r#"<span class="who" id="who">{user} · {unit}</span>{links}<form method="post" action="{LOGOUT}"><button id="sign-out" type="submit">{out}</button></form>"#,
+        r#"<span class="who" id="who">{user} · {unit}</span>{links}{admin}<form method="post" action="{LOGOUT}"><button id="sign-out" type="submit">{out}</button></form>"#,
         user = esc(&staff.username),
         unit = esc(staff_unit),
         out = lang.pick("Đăng xuất", "Sign out"),

@@ -5,3 +5,6 @@ pub const LOGIN: &str = "/dashboard/login";
 pub(super) const LOGOUT: &str = "/dashboard/logout";
 pub(super) const AUDIT: &str = "/dashboard/audit";
 pub(super) const EXPORT: &str = "/dashboard/export/{format}";
+pub(super) const TABLETS: &str = "/dashboard/admin/tablets";
+pub(super) const ISSUE_CODE: &str = "/dashboard/admin/tablets/code";
+pub(super) const WITHDRAW: &str = "/dashboard/admin/tablets/{device}/{how}";

@@ -73,21 +73,31 @@ fn session_cookie(token: &str, max_age: i64, secure: bool) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("pcmt_staff=; Path=/dashboard; Max-Age=0"))
 }
 
-/// Every dashboard page but the sign-in asks for this: no live session
-/// sends the browser to the sign-in page.
+/// The staff member of the request's live session, and the session's
+/// token (the administration forms' CSRF token is derived from it); no
+/// live session sends the browser to the sign-in page.
+pub(super) async fn signed_in(
+    parts: &Parts,
+    state: &DashState,
+) -> Result<(Staff, String), Response> {
+    let to_login = || Redirect::to(LOGIN).into_response();
+    let Some(token) = cookie_token(&parts.headers) else {
+        return Err(to_login());
+    };
+    let key = token.clone();
+    match on_storage(&state.storage, move |s| Ok(auth::session_of(s, &key)?)).await {
+        Ok(Some(staff)) => Ok((staff, token)),
+        Ok(None) => Err(to_login()),
+        Err(e) => Err(e.page(Lang::Vi)),
+    }
+}
+
+/// Every dashboard page but the sign-in asks for this.
 impl FromRequestParts<DashState> for Staff {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &DashState) -> Result<Self, Response> {
-        let to_login = || Redirect::to(LOGIN).into_response();
-        let Some(token) = cookie_token(&parts.headers) else {
-            return Err(to_login());
-        };
-        match on_storage(&state.storage, move |s| Ok(auth::session_of(s, &token)?)).await {
-            Ok(Some(staff)) => Ok(staff),
-            Ok(None) => Err(to_login()),
-            Err(e) => Err(e.page(Lang::Vi)),
-        }
+        signed_in(parts, state).await.map(|(staff, _)| staff)
     }
 }
 
