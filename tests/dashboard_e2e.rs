@@ -121,6 +121,34 @@ async fn staff_sign_in_choose_a_period_read_the_indicators_and_download_the_work
     assert!(newest.contains("Báo cáo Excel (XLSX)"), "{newest}");
     assert!(newest.contains(&name_of_account), "{newest}");
     browser.screenshot("dash-05-audit").await;
+
+    // The demo account administers the district: a code for a new tablet
+    // of Đăk Pék, shown large, and the tablet enrolling with it.
+    browser.click("#tablets-link").await;
+    browser
+        .wait_for_text("#tablets-title", "Quản lý máy tính bảng")
+        .await;
+    browser.type_into("#officer", "Y Hoa").await;
+    browser.click("#commune-62-610-23284").await;
+    browser.click("#issue").await;
+    let code = browser.wait_for_text("#issued-code", "-").await;
+    assert!(
+        browser
+            .wait_for_text("#issued", "Y Hoa")
+            .await
+            .contains("Xã Đăk Pék"),
+        "the code names its officer and commune"
+    );
+    browser.full_page_screenshot("dash-06-tablet-code").await;
+    let tablet = sotay_pcmt::TestDevice::new("Y Hoa");
+    let enrolled = tokio::task::block_in_place(|| {
+        pcmt_core::http::sync_with_hub(&tablet.store, &hub.url, Some(code.trim()))
+    });
+    assert!(enrolled.is_ok(), "{enrolled:?}");
+    browser.click("#tablets-link").await;
+    let listed = browser.wait_for_text("#tablets", "Y Hoa").await;
+    assert!(listed.contains("Đang dùng"), "{listed}");
+    browser.full_page_screenshot("dash-07-tablets").await;
     browser.click("#report-link").await;
     browser
         .wait_for_text("#report-title", "Huyện Đăk Glei (demo)")

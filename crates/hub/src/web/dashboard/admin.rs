@@ -263,12 +263,11 @@ fn render(
     if let Some(issued) = issued {
         let _ = write!(
             body,
-            r#"<div class="card issued" id="issued"><h2>{h}</h2><p class="code" id="issued-code">{code}</p><p>{for_} <b id="issued-officer">{officer}</b> · {where_} <b id="issued-communes">{communes}</b></p><p class="note">{note}</p></div>"#,
+            r#"<div class="card issued" id="issued"><h2>{h}</h2><p class="code" id="issued-code">{code}</p><p>{for_} <b id="issued-officer">{officer}</b> · <b id="issued-communes">{communes}</b></p><p class="note">{note}</p></div>"#,
             h = lang.pick("Mã đăng ký máy", "Enrolment code"),
             code = esc(&issued.code),
             for_ = lang.pick("Cho cán bộ", "For officer"),
             officer = esc(&issued.officer),
-            where_ = lang.pick("xã", "communes"),
             communes = esc(&commune_names(&units, &issued.communes)),
             note = lang.pick(
                 "Đọc mã này cho cán bộ hoặc in trang này (Ctrl+P). Mã chỉ dùng được một lần, trong 72 giờ. Máy chủ không lưu mã, nên mã không hiện lại được.",
@@ -386,7 +385,7 @@ fn tablet_table(
         };
         let _ = write!(
             rows,
-            r#"<tr data-device="{id}"><td class="short">{short}</td><td>{officer}</td><td>{communes}</td><td class="when">{enrolled}</td><td class="when">{last}</td><td class="num">{sent}</td><td>{state}</td><td class="actions">{actions}</td></tr>"#,
+            r#"<tr data-device="{id}"><td class="short">{short}</td><td>{officer}</td><td>{communes}</td><td class="when">{enrolled}</td><td class="when">{last}</td><td class="num">{sent}</td><td>{state}</td><td><div class="actions">{actions}</div></td></tr>"#,
             id = esc(&d.id),
             short = esc(&d.id.chars().take(8).collect::<String>()),
             officer = esc(&d.officer),
