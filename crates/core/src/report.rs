@@ -336,6 +336,7 @@ pub fn compute(
         period: *period,
         counted_to: scope.period.until,
         previous: earlier,
+        made_on: today,
         indicators: Vec::new(),
         sessions_by_form: Vec::new(),
         sessions_by_venue: Vec::new(),

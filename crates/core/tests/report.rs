@@ -848,6 +848,7 @@ fn site_features_carry_points_polygons_and_properties() {
 mod exports {
     use super::*;
     use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+    use pcmt_export::Block;
     use pcmt_model::report::{ExportFormat, Section};
     use pcmt_model::{Labelled, Lang};
     use std::io::Cursor;
@@ -1143,6 +1144,9 @@ mod exports {
     /// Every text an office reads in a file: all cells of a workbook, the
     /// whole of the others.
     fn readable_text(format: ExportFormat, bytes: Vec<u8>) -> String {
+        if format == ExportFormat::Docx {
+            return docx_lines(&bytes).join("\n");
+        }
         if format != ExportFormat::Xlsx {
             return String::from_utf8(bytes).unwrap();
         }
@@ -1189,6 +1193,173 @@ mod exports {
                 );
             }
         }
+    }
+
+    /// Every paragraph of a document read back, tables' cells included.
+    fn docx_lines(bytes: &[u8]) -> Vec<String> {
+        let mut lines = Vec::new();
+        for block in pcmt_export::read_blocks(bytes).unwrap() {
+            match block {
+                Block::Paragraph(p) => lines.push(p),
+                Block::Table(rows) => lines.extend(rows.into_iter().flatten()),
+            }
+        }
+        lines
+    }
+
+    /// Issue 23: the report as the official document an office signs,
+    /// read back through a DOCX reader: the national title and motto, the
+    /// issuing unit, number and symbol, place and date, the title, each
+    /// section in sentences and in a table with last year beside this year,
+    /// the units not yet reached, recipients and the signature block.
+    #[test]
+    fn the_official_document_reads_back_with_its_header_title_tables_and_signature() {
+        let (s, _) = seeded_district();
+        let report = s.report(DISTRICT, &half(), today()).unwrap();
+        let bytes = pcmt_export::export(ExportFormat::Docx, &report, &[], Lang::Vi).unwrap();
+        let blocks = pcmt_export::read_blocks(&bytes).unwrap();
+        let tables: Vec<&Vec<Vec<String>>> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Table(rows) => Some(rows),
+                Block::Paragraph(_) => None,
+            })
+            .collect();
+        let paragraphs: Vec<&str> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(p) => Some(p.as_str()),
+                Block::Table(_) => None,
+            })
+            .collect();
+
+        // The header: issuer and number at the left, national title, motto
+        // and the day it was made (24 November 2026) at the right.
+        let Some(Block::Table(header)) = blocks.first() else {
+            panic!("the document opens with its header: {blocks:?}")
+        };
+        let rule = "──────────";
+        assert_eq!(
+            header[0],
+            [
+                format!("UBND HUYỆN ĐĂK GLEI (DEMO)\nBAN CHỈ ĐẠO PHÒNG, CHỐNG MA TÚY\n{rule}"),
+                format!("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n{rule}"),
+            ]
+        );
+        assert_eq!(
+            header[1],
+            ["Số:        /BC-BCĐ", "Đăk Glei, ngày 24 tháng 11 năm 2026"]
+        );
+        // The title, centred under the header.
+        let title = paragraphs.iter().position(|p| *p == "BÁO CÁO").unwrap();
+        assert_eq!(
+            paragraphs[title..title + 3],
+            [
+                "BÁO CÁO",
+                "Kết quả công tác phòng, chống ma túy",
+                "6 tháng đầu năm 2026 (từ 01/01/2026 đến 30/06/2026)"
+            ]
+        );
+        assert!(paragraphs
+            .contains(&"Cùng kỳ năm trước: 6 tháng đầu năm 2025 (từ 01/01/2025 đến 30/06/2025)."));
+
+        // Each section's heading, its figures in sentences, then its table.
+        for heading in [
+            "I. TUYÊN TRUYỀN",
+            "II. QUẢN LÝ, CAI NGHIỆN",
+            "III. TRIỆT XÓA CÂY CÓ CHỨA CHẤT MA TÚY",
+            "IV. ĐÁNH GIÁ, KIẾN NGHỊ",
+        ] {
+            assert!(paragraphs.contains(&heading), "{heading}");
+        }
+        // 2 of 3 communes against none of 3 in the first half of 2025 (the
+        // district had no session then).
+        assert!(paragraphs.contains(
+            &"- Tỷ lệ xã, phường, thị trấn được tuyên truyền: 66,7% (2/3), chưa đạt chỉ tiêu ≥ 100%; tăng 66,7 điểm % so với cùng kỳ năm trước (0,0%)."
+        ));
+        // 4 sessions against none; newly found P1 and P5 against P2 (1 June
+        // 2025) and P3 (10 January 2025).
+        assert!(paragraphs.contains(
+            &"- Số buổi tuyên truyền: 4 buổi; tăng 4 so với cùng kỳ năm trước (0 buổi)."
+        ));
+        assert!(paragraphs.contains(
+            &"- Số người sử dụng trái phép chất ma túy mới phát hiện: 2 người; không đổi so với cùng kỳ năm trước (2 người)."
+        ));
+        assert!(paragraphs.contains(&"- Xã, phường, thị trấn chưa được tuyên truyền: Xã Xốp."));
+        assert!(paragraphs.contains(
+            &"- Trường học chưa được tuyên truyền: Trường PTDTBT TH Đăk Choong, Trường PTDTBT THCS Xốp."
+        ));
+        assert!(paragraphs.contains(&"- Khu, cụm công nghiệp chưa được tuyên truyền: không có."));
+        assert!(paragraphs.contains(&"- Xã rà soát không phát hiện: Xã Đăk Choong."));
+
+        // One indicator table per section, every indicator a row, last
+        // year beside this year.
+        let indicator_tables: Vec<_> = tables
+            .iter()
+            .filter(|t| t[0][..2] == ["STT", "Chỉ tiêu"] && t[0].len() == 8)
+            .collect();
+        assert_eq!(indicator_tables.len(), Section::ALL.len());
+        for (table, section) in indicator_tables.iter().zip(Section::ALL) {
+            assert_eq!(
+                table[0],
+                [
+                    "STT",
+                    "Chỉ tiêu",
+                    "Đơn vị tính",
+                    "Kết quả",
+                    "Cùng kỳ năm trước",
+                    "Tăng/giảm",
+                    "Chỉ tiêu kế hoạch",
+                    "Đánh giá"
+                ]
+            );
+            let indicators: Vec<_> = report.section(*section).collect();
+            assert_eq!(table.len(), indicators.len() + 1, "{section:?}");
+            for (k, (row, i)) in table[1..].iter().zip(indicators).enumerate() {
+                let parts = match (i.numerator, i.denominator) {
+                    (Some(a), Some(b)) => format!(" ({a}/{b})"),
+                    _ => String::new(),
+                };
+                assert_eq!(
+                    row,
+                    &[
+                        (k + 1).to_string(),
+                        i.code.label(Lang::Vi).to_string(),
+                        i.code.def().unit.label(Lang::Vi).to_string(),
+                        format!("{}{parts}", i.value_text(Lang::Vi)),
+                        i.previous_text(Lang::Vi),
+                        i.change_text(Lang::Vi),
+                        i.target_text(Lang::Vi),
+                        i.assessment(Lang::Vi).to_string(),
+                    ]
+                );
+            }
+        }
+        let communes = indicator_tables[0]
+            .iter()
+            .find(|row| row[1] == "Tỷ lệ xã, phường, thị trấn được tuyên truyền")
+            .unwrap();
+        assert_eq!(
+            communes[3..],
+            ["66,7 (2/3)", "0,0", "+66,7 điểm %", "≥ 100%", "Chưa đạt"]
+        );
+        // The breakdowns end with their totals: 4 sessions by form.
+        let by_form = tables.iter().find(|t| t[0][1] == "Hình thức").unwrap();
+        assert_eq!(by_form.last().unwrap()[1..], ["Tổng cộng", "4"]);
+
+        // Recipients at the left, the signature block at the right, last.
+        let Some(Block::Table(closing)) = blocks.last() else {
+            panic!("the document ends with recipients and signature")
+        };
+        assert_eq!(
+            closing[0][0],
+            "Nơi nhận:\n- Ban Chỉ đạo phòng, chống ma túy cấp trên (để báo cáo);\n- Các thành viên Ban Chỉ đạo;\n- Lưu: VT."
+        );
+        assert!(
+            closing[0][1].starts_with("TM. BAN CHỈ ĐẠO\nTRƯỞNG BAN\n(Ký, ghi rõ họ tên, đóng dấu)"),
+            "{}",
+            closing[0][1]
+        );
     }
 
     fn collect_placemarks<'a>(k: &'a kml::Kml<f64>, out: &mut Vec<&'a kml::types::Placemark<f64>>) {

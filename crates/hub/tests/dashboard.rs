@@ -357,6 +357,24 @@ async fn downloads_have_their_type_a_vietnamese_name_and_parse(app: Router, _: S
     assert!(kml.starts_with("<?xml"));
     assert_eq!(kml.matches("<Placemark").count(), 8);
 
+    // The official document, read back: the header and the district's
+    // place, dated the day it was made.
+    let (kind, docx) = fetch("docx").await;
+    assert_eq!(
+        kind,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let blocks = pcmt_export::read_blocks(&docx).unwrap();
+    let Some(pcmt_export::Block::Table(header)) = blocks.first() else {
+        panic!("no header: {blocks:?}")
+    };
+    assert!(header[0][1].starts_with("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+    assert_eq!(
+        header[1][1],
+        pcmt_export::place_and_date("Đăk Glei", today(), pcmt_model::Lang::Vi)
+    );
+    assert!(blocks.contains(&pcmt_export::Block::Paragraph("BÁO CÁO".into())));
+
     let missing = send(&app, get("/dashboard/export/pdf", Some(&cookie))).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }

@@ -405,11 +405,20 @@ impl Indicator {
             .unwrap_or_default()
     }
 
-    /// The value a year earlier as the tables write it ("1.057", "66,7"),
-    /// or "—" for a share of nothing.
+    /// The value as the tables write it ("1.057", "66,7"), or "—" for a
+    /// share of nothing.
+    pub fn value_text(&self, lang: Lang) -> String {
+        self.number_text(self.value, lang)
+    }
+
+    /// The value a year earlier, written as [`Indicator::value_text`].
     pub fn previous_text(&self, lang: Lang) -> String {
+        self.number_text(self.previous, lang)
+    }
+
+    fn number_text(&self, value: Option<f64>, lang: Lang) -> String {
         let decimals = usize::from(self.code.def().unit.has_decimals());
-        self.previous
+        value
             .map(|v| crate::text::number(v, decimals, lang))
             .unwrap_or_else(|| "—".into())
     }
@@ -514,6 +523,9 @@ pub struct Report {
     /// The period each indicator's `previous` value is of: the same period
     /// a year earlier, counted up to the same day of that year.
     pub previous: Period,
+    /// The day the report was made (today when it was computed): the date
+    /// the official document carries.
+    pub made_on: NaiveDate,
     pub indicators: Vec<Indicator>,
     pub sessions_by_form: Vec<Tally<SessionForm>>,
     pub sessions_by_venue: Vec<Tally<VenueKind>>,
@@ -753,6 +765,7 @@ labelled_enum!(
         Csv = ("csv", "Bảng chỉ tiêu (CSV)", "Indicators (CSV)"),
         GeoJson = ("geojson", "Điểm phát hiện (GeoJSON)", "Sites (GeoJSON)"),
         Kml = ("kml", "Điểm phát hiện (KML)", "Sites (KML)"),
+        Docx = ("docx", "Văn bản báo cáo (DOCX)", "Official report (DOCX)"),
     }
 );
 
@@ -787,7 +800,7 @@ impl ExportFormat {
     /// names and citizen IDs against this answer.
     pub fn has_personal_data(self) -> bool {
         match self {
-            Self::Xlsx | Self::Csv | Self::GeoJson | Self::Kml => false,
+            Self::Xlsx | Self::Csv | Self::GeoJson | Self::Kml | Self::Docx => false,
         }
     }
 }

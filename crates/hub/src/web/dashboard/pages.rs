@@ -243,15 +243,8 @@ fn chooser(q: &ReportQuery, report: &Report, units: &OrgTree, staff: &Staff, lan
     )
 }
 
-fn decimals(i: &Indicator) -> usize {
-    usize::from(i.code.def().unit.has_decimals())
-}
-
 fn value_cell(i: &Indicator, lang: Lang) -> String {
-    let value = i
-        .value
-        .map(|v| number(v, decimals(i), lang))
-        .unwrap_or_else(|| "—".into());
+    let value = i.value_text(lang);
     let parts = match (i.numerator, i.denominator) {
         (Some(a), Some(b)) => format!(r#"<span class="parts">{a}/{b}</span>"#),
         _ => String::new(),
