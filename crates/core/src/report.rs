@@ -344,6 +344,7 @@ pub fn compute(
         communes_not_reached: Vec::new(),
         schools_not_reached: Vec::new(),
         zones_not_reached: Vec::new(),
+        agencies_not_reached: Vec::new(),
         people_by_status: Vec::new(),
         sites_by_species: Vec::new(),
         communes_without_finding: Vec::new(),
@@ -398,9 +399,11 @@ fn sessions(
         }
     }
 
-    // Reached: at least one session in the period. A school or industrial
-    // zone is matched by its commune, venue kind and name (folded like
-    // search keys), since sessions name their venue in words.
+    // Reached: at least one session in the period. A school, industrial
+    // zone or agency is matched by its commune, venue kind and name (folded
+    // like search keys), since sessions name their venue in words: a
+    // session held at an agency (venue kind "Cơ quan, doanh nghiệp")
+    // reaches it.
     let mut reached_communes = BTreeSet::new();
     let mut reached_venues = BTreeSet::new();
     for (commune, kind, key) in rows.venues(&scope.rows)? {
@@ -431,6 +434,7 @@ fn sessions(
     };
     let (schools, schools_missed) = venue_share(OrgLevel::School, VenueKind::School);
     let (zones, zones_missed) = venue_share(OrgLevel::IndustrialZone, VenueKind::IndustrialZone);
+    let (agencies, agencies_missed) = venue_share(OrgLevel::Agency, VenueKind::Agency);
     let communes = scope.communes.len() as u64;
 
     report.indicators.extend([
@@ -450,6 +454,11 @@ fn sessions(
             schools,
         ),
         Indicator::share(I::ZonesReached, zones - zones_missed.len() as u64, zones),
+        Indicator::share(
+            I::AgenciesReached,
+            agencies - agencies_missed.len() as u64,
+            agencies,
+        ),
     ]);
     report.sessions_by_form = tallies(|f| by_form.get(&f).copied().unwrap_or(0));
     report.sessions_by_venue = tallies(|v| by_venue.get(&v).copied().unwrap_or(0));
@@ -457,6 +466,7 @@ fn sessions(
     report.communes_not_reached = not_reached_communes;
     report.schools_not_reached = schools_missed;
     report.zones_not_reached = zones_missed;
+    report.agencies_not_reached = agencies_missed;
     Ok(())
 }
 

@@ -784,6 +784,92 @@ fn each_indicator_stands_beside_the_same_period_a_year_earlier() {
     assert_eq!(running.indicator(I::Sessions).unwrap().previous, Some(0.0));
 }
 
+/// Issue 23: agencies (cơ quan, đơn vị) reached, as the plans count them
+/// beside communes, schools and industrial zones (seed 000: 100% of each),
+/// this year against the same days of last year.
+#[test]
+fn agencies_reached_are_counted_against_the_tree_and_last_year() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let asked = day(2026, 12, 1);
+    let talk = |commune, date, kind, venue: &str| {
+        session(
+            commune,
+            date,
+            kind,
+            venue,
+            SessionForm::Talk,
+            (30, 10),
+            &[(AudienceGroup::Officials, 30)],
+            (30, 0),
+        )
+    };
+    let held = [
+        // 2025: A's health station.
+        talk(
+            A,
+            day(2025, 5, 10),
+            VenueKind::Agency,
+            "Trạm Y tế xã Đăk Pék",
+        ),
+        // 2026: A's forest rangers, named in lower case: still theirs.
+        talk(
+            A,
+            day(2026, 3, 2),
+            VenueKind::Agency,
+            "hạt kiểm lâm đăk glei",
+        ),
+        // B's border post.
+        talk(
+            B,
+            day(2026, 6, 15),
+            VenueKind::Agency,
+            "Đồn Biên phòng Đăk Choong",
+        ),
+        // A's health station's name, but held in B: not A's station.
+        talk(
+            B,
+            day(2026, 7, 1),
+            VenueKind::Agency,
+            "Trạm Y tế xã Đăk Pék",
+        ),
+        // A's health station's name at a village hall: not an agency.
+        talk(
+            A,
+            day(2026, 8, 1),
+            VenueKind::VillageHall,
+            "Trạm Y tế xã Đăk Pék",
+        ),
+    ];
+    for input in &held {
+        s.create_session(input, &officer(), asked).unwrap();
+    }
+    let r = s
+        .report(DISTRICT, &Period::year(2026).unwrap(), asked)
+        .unwrap();
+    // The demo district lists three agencies: two in A, one in B.
+    // 2026 (to 1 December): the rangers and the border post, 2 of 3 =
+    // 66.7%, short of 100%; 2025 (to 1 December): the health station, 1 of
+    // 3 = 33.3%; 66.7 - 33.3 = 33.3 points up.
+    assert_eq!(parts(&r, I::AgenciesReached), (2, 3, Some(false)));
+    let agencies = r.indicator(I::AgenciesReached).unwrap();
+    assert!(close(agencies.previous.unwrap(), 100.0 / 3.0));
+    assert_eq!(agencies.change_text(pcmt_model::Lang::Vi), "+33,3 điểm %");
+    assert_eq!(names(&r.agencies_not_reached), ["Trạm Y tế xã Đăk Pék"]);
+    // Four sessions in 2026 against one: +3, +300%.
+    assert_eq!(
+        r.indicator(I::Sessions)
+            .unwrap()
+            .change_text(pcmt_model::Lang::Vi),
+        "+3 (+300,0%)"
+    );
+    // A commune counts its own agencies: C has none, a share of nothing.
+    let c = s.report(C, &Period::year(2026).unwrap(), asked).unwrap();
+    let none = c.indicator(I::AgenciesReached).unwrap();
+    assert_eq!((none.value, none.previous, none.met), (None, None, None));
+    let b = s.report(B, &Period::year(2026).unwrap(), asked).unwrap();
+    assert_eq!(parts(&b, I::AgenciesReached), (1, 1, Some(true)));
+}
+
 #[test]
 fn an_unknown_unit_is_refused() {
     let (s, _) = seeded_district();

@@ -472,6 +472,13 @@ impl Body {
                         "Industrial zones not yet reached",
                     ),
                     &report.zones_not_reached,
+                )
+                .units(
+                    (
+                        "Cơ quan, đơn vị chưa được tuyên truyền",
+                        "Agencies not yet reached",
+                    ),
+                    &report.agencies_not_reached,
                 ),
             Section::Management => self.tally(
                 (

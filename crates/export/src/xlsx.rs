@@ -263,6 +263,13 @@ pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>, ExportError> {
                     ),
                     &report.zones_not_reached,
                 )?;
+                sheet.units(
+                    l(
+                        "Cơ quan, đơn vị chưa được tuyên truyền",
+                        "Agencies not reached",
+                    ),
+                    &report.agencies_not_reached,
+                )?;
             }
             Section::Management => {
                 sheet.tallies(

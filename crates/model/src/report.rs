@@ -257,6 +257,7 @@ labelled_enum!(
         CommunesReached = ("communes_reached", "Tỷ lệ xã, phường, thị trấn được tuyên truyền", "Communes reached"),
         SchoolsReached = ("schools_reached", "Tỷ lệ trường học được tuyên truyền", "Schools reached"),
         ZonesReached = ("zones_reached", "Tỷ lệ khu, cụm công nghiệp được tuyên truyền", "Industrial zones reached"),
+        AgenciesReached = ("agencies_reached", "Tỷ lệ cơ quan, đơn vị được tuyên truyền", "Agencies reached"),
         PeopleManaged = ("people_managed", "Số người đang quản lý", "People under management"),
         NewlyFound = ("newly_found", "Số người sử dụng trái phép chất ma túy mới phát hiện", "People newly found using drugs"),
         FilesUpToDate = ("files_up_to_date", "Tỷ lệ hồ sơ quản lý được cập nhật", "Files kept up to date"),
@@ -307,7 +308,7 @@ const fn at_least(value: f64) -> Option<Target> {
 }
 
 /// The indicators in report order, with the targets of the plans: 100% of
-/// communes, schools and industrial zones reached (seed 000 "Các chỉ tiêu",
+/// communes, agencies, schools and industrial zones reached (seed 000 "Các chỉ tiêu",
 /// seed 001 I.2); 100% of files kept, over 80% reached by support, 100% of
 /// those finishing rehab in post-rehab management (seed 000, 001 I.2, 002);
 /// no re-planting (seed 004 II.5). Visits against due has no plan target;
@@ -324,6 +325,7 @@ pub const INDICATORS: &[IndicatorDef] = {
         def(I::CommunesReached, S, Unit::Percent, at_least(100.0)),
         def(I::SchoolsReached, S, Unit::Percent, at_least(100.0)),
         def(I::ZonesReached, S, Unit::Percent, at_least(100.0)),
+        def(I::AgenciesReached, S, Unit::Percent, at_least(100.0)),
         def(I::PeopleManaged, M, Unit::People, None),
         // The plans want it down against the same period a year earlier,
         // which the comparison column shows; no target of its own.
@@ -533,6 +535,7 @@ pub struct Report {
     pub communes_not_reached: Vec<NamedUnit>,
     pub schools_not_reached: Vec<NamedUnit>,
     pub zones_not_reached: Vec<NamedUnit>,
+    pub agencies_not_reached: Vec<NamedUnit>,
     /// People under management at the period's end, by status in force.
     pub people_by_status: Vec<Tally<LegalStatus>>,
     pub sites_by_species: Vec<Tally<PlantSpecies>>,

@@ -300,13 +300,14 @@ pub struct Query {
 impl Query {
     /// Everything a staff member of `unit` may read: see the module's comment.
     pub fn visible_to(tree: &OrgTree, unit: &str) -> Self {
-        const LEVELS: [OrgLevel; 6] = [
+        const LEVELS: [OrgLevel; 7] = [
             OrgLevel::Province,
             OrgLevel::District,
             OrgLevel::Commune,
             OrgLevel::Village,
             OrgLevel::School,
             OrgLevel::IndustrialZone,
+            OrgLevel::Agency,
         ];
         let units = LEVELS
             .iter()

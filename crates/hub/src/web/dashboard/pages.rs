@@ -440,7 +440,7 @@ fn communes(figures: &Figures, lang: Lang) -> String {
     let r = &figures.report;
     let _ = write!(
         html,
-        r#"<div class="lists">{}{}{}</div></section>"#,
+        r#"<div class="lists">{}{}{}{}</div></section>"#,
         list(
             "not-reached-communes",
             lang.pick("Xã chưa được tuyên truyền", "Communes not reached"),
@@ -458,6 +458,14 @@ fn communes(figures: &Figures, lang: Lang) -> String {
                 "Industrial zones not reached"
             ),
             &r.zones_not_reached
+        ),
+        list(
+            "not-reached-agencies",
+            lang.pick(
+                "Cơ quan, đơn vị chưa được tuyên truyền",
+                "Agencies not reached"
+            ),
+            &r.agencies_not_reached
         ),
     );
     html
