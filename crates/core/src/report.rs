@@ -13,7 +13,7 @@
 use crate::projection::{day, SiteValues, SqliteRows};
 use crate::text::fold;
 use crate::CoreError;
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use pcmt_model::report::{
     tallies, Indicator, IndicatorCode as I, ManagementTally, NamedUnit, Period, Report,
     SiteFeature, VisitFacts,
@@ -136,6 +136,13 @@ pub trait ReportSource {
     }
     /// The sites found, ordered by date, survey and index.
     fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError>;
+    /// How the office classed `communes` for `year` (`drug_free_communes`):
+    /// (commune, drug-free) for those it classed.
+    fn drug_free(
+        &mut self,
+        year: i32,
+        communes: &[String],
+    ) -> Result<Vec<(String, bool)>, CoreError>;
 }
 
 /// The rows of a query over `scope` (see [`ReportSource::each_in_scope`]),
@@ -348,6 +355,8 @@ pub fn compute(
         people_by_status: Vec::new(),
         sites_by_species: Vec::new(),
         communes_without_finding: Vec::new(),
+        drug_free_communes: Vec::new(),
+        drug_free_classed: false,
     });
     for (scope, report) in scopes.iter().zip(reports.iter_mut()) {
         sessions(rows, units, unit, scope, report)?;
@@ -355,6 +364,7 @@ pub fn compute(
     management(rows, rules, &scopes, &mut reports)?;
     for (scope, report) in scopes.iter().zip(reports.iter_mut()) {
         eradication(rows, scope, report)?;
+        drug_free(rows, scope, report)?;
     }
     let [mut report, before] = reports;
     for indicator in &mut report.indicators {
@@ -581,6 +591,43 @@ fn eradication(
     Ok(())
 }
 
+/// Communes classed drug-free by the office for the year the counted days
+/// end in: how many, and their share of the unit's communes. A unit none
+/// of whose communes is classed for that year has no figure (not yet
+/// classed, or a tablet, which holds no classing), rather than none.
+fn drug_free(
+    rows: &mut dyn ReportSource,
+    scope: &Scope<'_>,
+    report: &mut Report,
+) -> Result<(), CoreError> {
+    let year = scope.period.until.year();
+    let classed: HashMap<String, bool> = rows
+        .drug_free(year, &scope.rows.communes)?
+        .into_iter()
+        .collect();
+    report.drug_free_classed = !classed.is_empty();
+    report.drug_free_communes = scope
+        .communes
+        .iter()
+        .filter(|c| classed.get(&c.code) == Some(&true))
+        .map(|c| named(c))
+        .collect();
+    let free = report.drug_free_communes.len() as u64;
+    let communes = if report.drug_free_classed {
+        scope.communes.len() as u64
+    } else {
+        0
+    };
+    report.indicators.extend([
+        Indicator::amount_if_known(
+            I::DrugFreeCommunes,
+            report.drug_free_classed.then_some(free as f64),
+        ),
+        Indicator::share(I::DrugFreeShare, free, communes),
+    ]);
+    Ok(())
+}
+
 /// The sites found in `unit` during `period`, for the map exports, in date
 /// order.
 pub fn site_features(
@@ -715,6 +762,19 @@ impl ReportSource for SqliteRows<'_> {
             ),
             scope,
             |r| site_from_row(r),
+        )
+    }
+
+    fn drug_free(
+        &mut self,
+        year: i32,
+        communes: &[String],
+    ) -> Result<Vec<(String, bool)>, CoreError> {
+        self.select(
+            "SELECT commune, drug_free FROM drug_free_communes
+             WHERE year = ?1 AND commune IN (SELECT value FROM json_each(?2))",
+            params![year, json_list(communes)?],
+            |r| Ok((r.col(0)?, r.col(1)?)),
         )
     }
 }

@@ -868,6 +868,13 @@ fn agencies_reached_are_counted_against_the_tree_and_last_year() {
     assert_eq!((none.value, none.previous, none.met), (None, None, None));
     let b = s.report(B, &Period::year(2026).unwrap(), asked).unwrap();
     assert_eq!(parts(&b, I::AgenciesReached), (1, 1, Some(true)));
+    // A tablet holds no office classing of drug-free communes: no figure,
+    // not "none" (the hub's tests count them).
+    let free = r.indicator(I::DrugFreeCommunes).unwrap();
+    assert_eq!(
+        (free.value, free.previous, r.drug_free_classed),
+        (None, None, false)
+    );
 }
 
 #[test]
@@ -897,12 +904,12 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
         seed(&mut s);
         s.report(DISTRICT, &half(), today()).unwrap()
     };
-    // Take the file back to schema 3: what 0004 (and the later 0005 and
-    // 0006) added goes, and the rows keep only the old columns.
+    // Take the file back to schema 3: what 0004 (and the later 0005 to
+    // 0007) added goes, and the rows keep only the old columns.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP INDEX documents_unreadable; ALTER TABLE documents DROP COLUMN unreadable;
-         DROP TABLE export_log;
+         DROP TABLE export_log; DROP TABLE drug_free_communes;
          DROP INDEX session_rows_by_commune; DROP INDEX person_rows_by_commune;
          DROP INDEX survey_rows_by_commune; DROP TABLE site_rows;
          ALTER TABLE session_rows DROP COLUMN audience; ALTER TABLE session_rows DROP COLUMN materials;
@@ -992,7 +999,15 @@ mod exports {
         let report = s.report(DISTRICT, &half(), today()).unwrap();
         let book = sheets(&report);
         let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["Tuyên truyền", "Quản lý, cai nghiện", "Triệt xóa"]);
+        assert_eq!(
+            names,
+            [
+                "Tuyên truyền",
+                "Quản lý, cai nghiện",
+                "Triệt xóa",
+                "Xã không có ma túy"
+            ]
+        );
 
         for ((_, sheet), (n, section)) in book.iter().zip(Section::ALL.iter().enumerate()) {
             // The heading every sheet repeats.
@@ -1010,7 +1025,7 @@ mod exports {
                 at(sheet, 4, 0),
                 "Cùng kỳ năm trước: 6 tháng đầu năm 2025 (từ 01/01/2025 đến 30/06/2025)"
             );
-            let roman = ["I", "II", "III"][n];
+            let roman = ["I", "II", "III", "IV"][n];
             assert_eq!(
                 at(sheet, 6, 0),
                 format!("{roman}. {}", section.label(Lang::Vi).to_uppercase())
@@ -1354,7 +1369,8 @@ mod exports {
             "I. TUYÊN TRUYỀN",
             "II. QUẢN LÝ, CAI NGHIỆN",
             "III. TRIỆT XÓA CÂY CÓ CHỨA CHẤT MA TÚY",
-            "IV. ĐÁNH GIÁ, KIẾN NGHỊ",
+            "IV. XÂY DỰNG XÃ, PHƯỜNG, THỊ TRẤN KHÔNG CÓ MA TÚY",
+            "V. ĐÁNH GIÁ, KIẾN NGHỊ",
         ] {
             assert!(paragraphs.contains(&heading), "{heading}");
         }
@@ -1377,6 +1393,9 @@ mod exports {
         ));
         assert!(paragraphs.contains(&"- Khu, cụm công nghiệp chưa được tuyên truyền: không có."));
         assert!(paragraphs.contains(&"- Xã rà soát không phát hiện: Xã Đăk Choong."));
+        // A tablet holds no classing of drug-free communes, and says so.
+        assert!(paragraphs
+            .contains(&"- Chưa phân loại xã, phường, thị trấn không có ma túy cho năm này."));
 
         // One indicator table per section, every indicator a row, last
         // year beside this year.

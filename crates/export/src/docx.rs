@@ -501,6 +501,17 @@ impl Body {
                     ),
                     &report.communes_without_finding,
                 ),
+            Section::DrugFree if !report.drug_free_classed => self.text(
+                PLAIN,
+                lang.pick(
+                    "- Chưa phân loại xã, phường, thị trấn không có ma túy cho năm này.",
+                    "- No commune is classed for this year yet.",
+                ),
+            ),
+            Section::DrugFree => self.units(
+                ("Xã, phường, thị trấn không có ma túy", "Drug-free communes"),
+                &report.drug_free_communes,
+            ),
         }
     }
 }

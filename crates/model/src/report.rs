@@ -183,6 +183,7 @@ labelled_enum!(
         Sessions = ("sessions", "Tuyên truyền", "Propaganda"),
         Management = ("management", "Quản lý, cai nghiện", "Management and rehab"),
         Eradication = ("eradication", "Triệt xóa cây có chứa chất ma túy", "Drug-plant eradication"),
+        DrugFree = ("drug_free", "Xây dựng xã, phường, thị trấn không có ma túy", "Drug-free communes"),
     }
 );
 
@@ -273,6 +274,8 @@ labelled_enum!(
         AreaDestroyed = ("area_destroyed", "Diện tích triệt xóa (đo theo ranh giới)", "Area destroyed (walked boundaries)"),
         ReplantingFound = ("replanting_found", "Số điểm tái trồng", "Re-planting found"),
         CommunesWithoutFinding = ("communes_without_finding", "Số xã rà soát không phát hiện", "Communes swept with no finding"),
+        DrugFreeCommunes = ("drug_free_communes", "Số xã, phường, thị trấn không có ma túy", "Drug-free communes"),
+        DrugFreeShare = ("drug_free_share", "Tỷ lệ xã, phường, thị trấn không có ma túy", "Share of communes drug-free"),
     }
 );
 
@@ -315,7 +318,7 @@ const fn at_least(value: f64) -> Option<Target> {
 /// the app holds it to 100% of the schedule in the status rules.
 pub const INDICATORS: &[IndicatorDef] = {
     use IndicatorCode as I;
-    use Section::{Eradication as E, Management as M, Sessions as S};
+    use Section::{DrugFree as D, Eradication as E, Management as M, Sessions as S};
     &[
         def(I::Sessions, S, Unit::Sessions, None),
         def(I::Attendees, S, Unit::People, None),
@@ -359,6 +362,10 @@ pub const INDICATORS: &[IndicatorDef] = {
             }),
         ),
         def(I::CommunesWithoutFinding, E, Unit::Communes, None),
+        // Classed per year by the office; the plans want the number held
+        // and raised (seed 000 "Thứ năm"), which the comparison shows.
+        def(I::DrugFreeCommunes, D, Unit::Communes, None),
+        def(I::DrugFreeShare, D, Unit::Percent, None),
     ]
 };
 
@@ -461,6 +468,11 @@ impl Indicator {
         Self::with(code, Some(value), None, None)
     }
 
+    /// An amount that may be unknown (nothing recorded to count from).
+    pub fn amount_if_known(code: IndicatorCode, value: Option<f64>) -> Self {
+        Self::with(code, value, None, None)
+    }
+
     /// A share in percent of `whole`.
     pub fn share(code: IndicatorCode, part: u64, whole: u64) -> Self {
         let value = (whole > 0).then(|| part as f64 * 100.0 / whole as f64);
@@ -540,6 +552,10 @@ pub struct Report {
     pub people_by_status: Vec<Tally<LegalStatus>>,
     pub sites_by_species: Vec<Tally<PlantSpecies>>,
     pub communes_without_finding: Vec<NamedUnit>,
+    /// Communes the office classed drug-free for the year the period ends
+    /// in; `drug_free_classed` is false when it classed none of the unit's.
+    pub drug_free_communes: Vec<NamedUnit>,
+    pub drug_free_classed: bool,
 }
 
 /// The two columns every view of the indicators adds after the value.

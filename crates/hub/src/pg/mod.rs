@@ -109,6 +109,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         6,
         include_str!("../../../../migrations/hub-pg/0006_push_functions.sql"),
     ),
+    (
+        7,
+        include_str!("../../../../migrations/hub-pg/0007_drug_free_communes.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.

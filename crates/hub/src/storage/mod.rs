@@ -133,6 +133,15 @@ pub trait OfficeStorage {
     /// The staff member of a session still live at `now`.
     fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError>;
     fn delete_staff_session(&self, token_hash: &[u8]) -> Result<(), HubError>;
+    /// Classes communes drug-free or not for a year (replacing earlier
+    /// classings) and logs it, in one transaction. Who may is checked above.
+    fn class_drug_free(
+        &self,
+        year: i32,
+        communes: &[(String, bool)],
+        at: i64,
+        logged: &Entry,
+    ) -> Result<(), HubError>;
 }
 
 /// Runs `work` over the rows of any store and hands back what it returns.

@@ -15,12 +15,15 @@
 //! - `downloads`: the export files with their content types and names.
 //! - `audit`: the audit log's page (`crate::rules::audit`); downloads and
 //!   sign-ins are logged in their handlers.
+//! - `drug_free`: the office's classing of communes as drug-free per year
+//!   (the one form that writes: a table of its own, logged with the write).
 //! - `paths`, `html`, `error`: the addresses, text helpers and page errors
 //!   the others share (leaves: they import none of the others).
 
 mod audit;
 mod charts;
 mod downloads;
+mod drug_free;
 mod error;
 mod figures;
 mod html;
@@ -50,6 +53,7 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::LOGOUT, post(session::logout))
         .route(paths::EXPORT, get(report::download))
         .route(paths::AUDIT, get(audit::audit_page))
+        .route(paths::DRUG_FREE, get(drug_free::page).post(drug_free::save))
         .with_state(DashState {
             storage,
             limiter,

@@ -7,7 +7,7 @@ use super::charts::{bar_chart, boundaries, site_plot};
 use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
-use super::paths::{AUDIT, HOME, LOGIN, LOGOUT};
+use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT};
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
 use axum::response::{Html, IntoResponse, Response};
@@ -558,10 +558,17 @@ pub fn report_page(
         if lang == Lang::En { "?lang=en" } else { "" },
         lang.pick("Nhật ký truy cập", "Access log")
     );
+    let drug_free = format!(
+        r#"<a id="drug-free-link" href="{}?year={}{}">{}</a>"#,
+        DRUG_FREE,
+        report.counted_to.year(),
+        if lang == Lang::En { "&lang=en" } else { "" },
+        lang.pick("Xã không có ma túy", "Drug-free communes")
+    );
     let header_right = staff_bar(
         staff,
         units,
-        &format!("{audit}{}", lang_toggle(HOME, q, lang)),
+        &format!("{audit}{drug_free}{}", lang_toggle(HOME, q, lang)),
         lang,
     );
     let due = report

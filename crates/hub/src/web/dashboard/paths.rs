@@ -4,4 +4,5 @@ pub const HOME: &str = "/dashboard";
 pub const LOGIN: &str = "/dashboard/login";
 pub(super) const LOGOUT: &str = "/dashboard/logout";
 pub(super) const AUDIT: &str = "/dashboard/audit";
+pub(super) const DRUG_FREE: &str = "/dashboard/drug-free";
 pub(super) const EXPORT: &str = "/dashboard/export/{format}";
