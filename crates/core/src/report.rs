@@ -613,18 +613,17 @@ fn drug_free(
         .map(|c| named(c))
         .collect();
     let free = report.drug_free_communes.len() as u64;
-    let communes = if report.drug_free_classed {
-        scope.communes.len() as u64
+    report.indicators.extend(if report.drug_free_classed {
+        [
+            Indicator::amount(I::DrugFreeCommunes, free as f64),
+            Indicator::share(I::DrugFreeShare, free, scope.communes.len() as u64),
+        ]
     } else {
-        0
-    };
-    report.indicators.extend([
-        Indicator::amount_if_known(
-            I::DrugFreeCommunes,
-            report.drug_free_classed.then_some(free as f64),
-        ),
-        Indicator::share(I::DrugFreeShare, free, communes),
-    ]);
+        [
+            Indicator::amount_if_known(I::DrugFreeCommunes, None),
+            Indicator::amount_if_known(I::DrugFreeShare, None),
+        ]
+    });
     Ok(())
 }
 

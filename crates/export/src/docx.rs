@@ -48,10 +48,11 @@ const PAGE: (u32, u32) = (11_906, 16_838);
 const MARGINS: (i32, i32, i32, i32) = (1_134, 1_134, 1_701, 851);
 /// The width the text runs across.
 const TEXT_WIDTH: usize = (PAGE.0 as i32 - MARGINS.2 - MARGINS.3) as usize;
-/// Font sizes in half points: body 14, the national title 13, tables 12.
+/// Font sizes in half points: body 14, the national title 13, tables 11
+/// (eight columns fit across the page).
 const BODY: usize = 28;
 const NATIONAL: usize = 26;
-const TABLE: usize = 24;
+const TABLE: usize = 22;
 
 impl Letterhead {
     /// The usual wording for `unit`'s steering committee: "UBND HUYỆN ĐĂK
@@ -269,7 +270,10 @@ pub fn indicator_sentence(i: &Indicator, lang: Lang) -> String {
     let unit = i.code.def().unit;
     let mut text = format!("{}: ", i.code.label(lang));
     match (i.value, i.numerator, i.denominator) {
-        (None, _, _) => text.push_str(lang.pick("không có đối tượng để tính", "nothing to count")),
+        (None, Some(_), _) => {
+            text.push_str(lang.pick("không có đối tượng để tính", "nothing to count"))
+        }
+        (None, _, _) => text.push_str(lang.pick("chưa có số liệu", "no figure yet")),
         (Some(_), Some(a), Some(b)) => text.push_str(&format!(
             "{} ({a}/{b})",
             with_unit(i.value_text(lang), unit, lang)
@@ -331,7 +335,7 @@ fn indicator_table(indicators: &[&Indicator], lang: Lang) -> Table {
         })
         .collect();
     grid(
-        &[520, 2900, 620, 1250, 1100, 1250, 950, 764],
+        &[620, 2560, 800, 1180, 1050, 1150, 980, 1014],
         &[no, name, unit, value, previous, change, target, met],
         rows,
         &[true, false, false, true, true, true, false, false],
@@ -782,6 +786,12 @@ mod tests {
         assert_eq!(
             indicator_sentence(&none, Lang::Vi),
             "Tỷ lệ khu, cụm công nghiệp được tuyên truyền: không có đối tượng để tính."
+        );
+        // Nothing recorded to count from (no commune classed drug-free).
+        let unknown = Indicator::amount_if_known(IndicatorCode::DrugFreeCommunes, None);
+        assert_eq!(
+            indicator_sentence(&unknown, Lang::Vi),
+            "Số xã, phường, thị trấn không có ma túy: chưa có số liệu."
         );
     }
 }

@@ -542,6 +542,11 @@ async fn downloads_and_sign_ins_are_logged_for_the_units_they_concern(app: Route
     assert!(!html.contains("<td>huyen<"));
 }
 
+async fn drug_free_page(app: &Router, year: i32, cookie: &str) -> String {
+    let path = format!("/dashboard/drug-free?year={year}");
+    text(send(app, get(&path, Some(cookie))).await).await
+}
+
 /// Posts the drug-free form as the page sends it: every commune listed,
 /// the ticked ones drug-free.
 fn classing(year: i32, listed: &[&str], free: &[&str], cookie: &str) -> Request<Body> {
@@ -590,17 +595,7 @@ async fn drug_free_communes_are_classed_by_the_office_and_counted_beside_last_ye
         assert_eq!((i.value, i.previous), (None, None), "{code:?}");
     }
     let cookie = sign_in(&app, "huyen").await;
-    let page = text(
-        send(
-            &app,
-            get(
-                &format!("/dashboard/drug-free?year={this_year}"),
-                Some(&cookie),
-            ),
-        )
-        .await,
-    )
-    .await;
+    let page = drug_free_page(&app, this_year, &cookie).await;
     assert_eq!(page.matches("Chưa phân loại").count(), 3, "{page}");
     assert!(page.contains(r#"id="drug-free-save""#));
 
@@ -624,17 +619,7 @@ async fn drug_free_communes_are_classed_by_the_office_and_counted_beside_last_ye
     let commune = sign_in(&app, "dakpek").await;
     let refused = send(&app, classing(this_year, &[PEK], &[PEK], &commune)).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let readonly = text(
-        send(
-            &app,
-            get(
-                &format!("/dashboard/drug-free?year={this_year}"),
-                Some(&commune),
-            ),
-        )
-        .await,
-    )
-    .await;
+    let readonly = drug_free_page(&app, this_year, &commune).await;
     assert!(readonly.contains(r#"id="drug-free-readonly""#));
     assert!(!readonly.contains(r#"id="drug-free-save""#));
     for outside in ["62", "99-999", "62-610-23284-A1"] {
@@ -665,17 +650,7 @@ async fn drug_free_communes_are_classed_by_the_office_and_counted_beside_last_ye
 
     // The page shows the classing, the report page the indicator, and the
     // log each save, with its year.
-    let page = text(
-        send(
-            &app,
-            get(
-                &format!("/dashboard/drug-free?year={this_year}"),
-                Some(&cookie),
-            ),
-        )
-        .await,
-    )
-    .await;
+    let page = drug_free_page(&app, this_year, &cookie).await;
     assert_eq!(page.matches("Không có ma túy").count(), 2, "{page}");
     assert!(page.contains(&format!(r#"id="free-{XOP}" checked"#)));
     let html = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
