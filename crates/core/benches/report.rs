@@ -88,6 +88,12 @@ fn province() -> OrgTree {
                     Some(&cc),
                 ));
             }
+            units.push(unit(
+                format!("{cc}-A1"),
+                agency_of(&name),
+                OrgLevel::Agency,
+                Some(&cc),
+            ));
         }
     }
     OrgTree::from_units(units).expect("generated tree")
@@ -100,6 +106,10 @@ fn school_of(commune_name: &str) -> String {
 
 fn zone_of(commune_name: &str) -> String {
     format!("Cụm công nghiệp {commune_name}")
+}
+
+fn agency_of(commune_name: &str) -> String {
+    format!("Trạm Y tế {commune_name}")
 }
 
 fn communes(tree: &OrgTree) -> Vec<OrgUnit> {
@@ -168,6 +178,7 @@ fn session(i: usize, commune: &OrgUnit) -> SessionInput {
     let (kind, name) = match i % 5 {
         0 => (VenueKind::School, school_of(&commune.name)),
         1 => (VenueKind::IndustrialZone, zone_of(&commune.name)),
+        2 => (VenueKind::Agency, agency_of(&commune.name)),
         _ => (
             VenueKind::VillageHall,
             format!("Nhà văn hóa thôn {}", i % 7),

@@ -36,6 +36,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0006_unreadable",
         sql: include_str!("../../../migrations/device/0006_unreadable.sql"),
     },
+    Migration {
+        name: "0007_drug_free_communes",
+        sql: include_str!("../../../migrations/device/0007_drug_free_communes.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.
@@ -77,8 +81,12 @@ pub const HUB: &[Migration] = &[
         sql: include_str!("../../../migrations/hub/0009_changes_by_document.sql"),
     },
     Migration {
-        name: "0010_staff_roles",
-        sql: include_str!("../../../migrations/hub/0010_staff_roles.sql"),
+        name: "0010_drug_free_communes",
+        sql: include_str!("../../../migrations/hub/0010_drug_free_communes.sql"),
+    },
+    Migration {
+        name: "0011_staff_roles",
+        sql: include_str!("../../../migrations/hub/0011_staff_roles.sql"),
     },
 ];
 

@@ -13,7 +13,7 @@
 use crate::projection::{day, SiteValues, SqliteRows};
 use crate::text::fold;
 use crate::CoreError;
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use pcmt_model::report::{
     tallies, Indicator, IndicatorCode as I, ManagementTally, NamedUnit, Period, Report,
     SiteFeature, VisitFacts,
@@ -136,6 +136,13 @@ pub trait ReportSource {
     }
     /// The sites found, ordered by date, survey and index.
     fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError>;
+    /// How the office classed `communes` for `year` (`drug_free_communes`):
+    /// (commune, drug-free) for those it classed.
+    fn drug_free(
+        &mut self,
+        year: i32,
+        communes: &[String],
+    ) -> Result<Vec<(String, bool)>, CoreError>;
 }
 
 /// The rows of a query over `scope` (see [`ReportSource::each_in_scope`]),
@@ -336,6 +343,7 @@ pub fn compute(
         period: *period,
         counted_to: scope.period.until,
         previous: earlier,
+        made_on: today,
         indicators: Vec::new(),
         sessions_by_form: Vec::new(),
         sessions_by_venue: Vec::new(),
@@ -343,9 +351,12 @@ pub fn compute(
         communes_not_reached: Vec::new(),
         schools_not_reached: Vec::new(),
         zones_not_reached: Vec::new(),
+        agencies_not_reached: Vec::new(),
         people_by_status: Vec::new(),
         sites_by_species: Vec::new(),
         communes_without_finding: Vec::new(),
+        drug_free_communes: Vec::new(),
+        drug_free_classed: false,
     });
     for (scope, report) in scopes.iter().zip(reports.iter_mut()) {
         sessions(rows, units, unit, scope, report)?;
@@ -353,6 +364,7 @@ pub fn compute(
     management(rows, rules, &scopes, &mut reports)?;
     for (scope, report) in scopes.iter().zip(reports.iter_mut()) {
         eradication(rows, scope, report)?;
+        drug_free(rows, scope, report)?;
     }
     let [mut report, before] = reports;
     for indicator in &mut report.indicators {
@@ -397,9 +409,11 @@ fn sessions(
         }
     }
 
-    // Reached: at least one session in the period. A school or industrial
-    // zone is matched by its commune, venue kind and name (folded like
-    // search keys), since sessions name their venue in words.
+    // Reached: at least one session in the period. A school, industrial
+    // zone or agency is matched by its commune, venue kind and name (folded
+    // like search keys), since sessions name their venue in words: a
+    // session held at an agency (venue kind "Cơ quan, doanh nghiệp")
+    // reaches it.
     let mut reached_communes = BTreeSet::new();
     let mut reached_venues = BTreeSet::new();
     for (commune, kind, key) in rows.venues(&scope.rows)? {
@@ -430,6 +444,7 @@ fn sessions(
     };
     let (schools, schools_missed) = venue_share(OrgLevel::School, VenueKind::School);
     let (zones, zones_missed) = venue_share(OrgLevel::IndustrialZone, VenueKind::IndustrialZone);
+    let (agencies, agencies_missed) = venue_share(OrgLevel::Agency, VenueKind::Agency);
     let communes = scope.communes.len() as u64;
 
     report.indicators.extend([
@@ -449,6 +464,11 @@ fn sessions(
             schools,
         ),
         Indicator::share(I::ZonesReached, zones - zones_missed.len() as u64, zones),
+        Indicator::share(
+            I::AgenciesReached,
+            agencies - agencies_missed.len() as u64,
+            agencies,
+        ),
     ]);
     report.sessions_by_form = tallies(|f| by_form.get(&f).copied().unwrap_or(0));
     report.sessions_by_venue = tallies(|v| by_venue.get(&v).copied().unwrap_or(0));
@@ -456,6 +476,7 @@ fn sessions(
     report.communes_not_reached = not_reached_communes;
     report.schools_not_reached = schools_missed;
     report.zones_not_reached = zones_missed;
+    report.agencies_not_reached = agencies_missed;
     Ok(())
 }
 
@@ -567,6 +588,42 @@ fn eradication(
         ),
     ]);
     report.sites_by_species = tallies(|s| by_species.get(&s).copied().unwrap_or(0));
+    Ok(())
+}
+
+/// Communes classed drug-free by the office for the year the counted days
+/// end in: how many, and their share of the unit's communes. A unit none
+/// of whose communes is classed for that year has no figure (not yet
+/// classed, or a tablet, which holds no classing), rather than none.
+fn drug_free(
+    rows: &mut dyn ReportSource,
+    scope: &Scope<'_>,
+    report: &mut Report,
+) -> Result<(), CoreError> {
+    let year = scope.period.until.year();
+    let classed: HashMap<String, bool> = rows
+        .drug_free(year, &scope.rows.communes)?
+        .into_iter()
+        .collect();
+    report.drug_free_classed = !classed.is_empty();
+    report.drug_free_communes = scope
+        .communes
+        .iter()
+        .filter(|c| classed.get(&c.code) == Some(&true))
+        .map(|c| named(c))
+        .collect();
+    let free = report.drug_free_communes.len() as u64;
+    report.indicators.extend(if report.drug_free_classed {
+        [
+            Indicator::amount(I::DrugFreeCommunes, free as f64),
+            Indicator::share(I::DrugFreeShare, free, scope.communes.len() as u64),
+        ]
+    } else {
+        [
+            Indicator::amount_if_known(I::DrugFreeCommunes, None),
+            Indicator::amount_if_known(I::DrugFreeShare, None),
+        ]
+    });
     Ok(())
 }
 
@@ -704,6 +761,19 @@ impl ReportSource for SqliteRows<'_> {
             ),
             scope,
             |r| site_from_row(r),
+        )
+    }
+
+    fn drug_free(
+        &mut self,
+        year: i32,
+        communes: &[String],
+    ) -> Result<Vec<(String, bool)>, CoreError> {
+        self.select(
+            "SELECT commune, drug_free FROM drug_free_communes
+             WHERE year = ?1 AND commune IN (SELECT value FROM json_each(?2))",
+            params![year, json_list(communes)?],
+            |r| Ok((r.col(0)?, r.col(1)?)),
         )
     }
 }

@@ -784,6 +784,99 @@ fn each_indicator_stands_beside_the_same_period_a_year_earlier() {
     assert_eq!(running.indicator(I::Sessions).unwrap().previous, Some(0.0));
 }
 
+/// Issue 23: agencies (cơ quan, đơn vị) reached, as the plans count them
+/// beside communes, schools and industrial zones (seed 000: 100% of each),
+/// this year against the same days of last year.
+#[test]
+fn agencies_reached_are_counted_against_the_tree_and_last_year() {
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let asked = day(2026, 12, 1);
+    let talk = |commune, date, kind, venue: &str| {
+        session(
+            commune,
+            date,
+            kind,
+            venue,
+            SessionForm::Talk,
+            (30, 10),
+            &[(AudienceGroup::Officials, 30)],
+            (30, 0),
+        )
+    };
+    let held = [
+        // 2025: A's health station.
+        talk(
+            A,
+            day(2025, 5, 10),
+            VenueKind::Agency,
+            "Trạm Y tế xã Đăk Pék",
+        ),
+        // 2026: A's forest rangers, named in lower case: still theirs.
+        talk(
+            A,
+            day(2026, 3, 2),
+            VenueKind::Agency,
+            "hạt kiểm lâm đăk glei",
+        ),
+        // B's border post.
+        talk(
+            B,
+            day(2026, 6, 15),
+            VenueKind::Agency,
+            "Đồn Biên phòng Đăk Choong",
+        ),
+        // A's health station's name, but held in B: not A's station.
+        talk(
+            B,
+            day(2026, 7, 1),
+            VenueKind::Agency,
+            "Trạm Y tế xã Đăk Pék",
+        ),
+        // A's health station's name at a village hall: not an agency.
+        talk(
+            A,
+            day(2026, 8, 1),
+            VenueKind::VillageHall,
+            "Trạm Y tế xã Đăk Pék",
+        ),
+    ];
+    for input in &held {
+        s.create_session(input, &officer(), asked).unwrap();
+    }
+    let r = s
+        .report(DISTRICT, &Period::year(2026).unwrap(), asked)
+        .unwrap();
+    // The demo district lists three agencies: two in A, one in B.
+    // 2026 (to 1 December): the rangers and the border post, 2 of 3 =
+    // 66.7%, short of 100%; 2025 (to 1 December): the health station, 1 of
+    // 3 = 33.3%; 66.7 - 33.3 = 33.3 points up.
+    assert_eq!(parts(&r, I::AgenciesReached), (2, 3, Some(false)));
+    let agencies = r.indicator(I::AgenciesReached).unwrap();
+    assert!(close(agencies.previous.unwrap(), 100.0 / 3.0));
+    assert_eq!(agencies.change_text(pcmt_model::Lang::Vi), "+33,3 điểm %");
+    assert_eq!(names(&r.agencies_not_reached), ["Trạm Y tế xã Đăk Pék"]);
+    // Four sessions in 2026 against one: +3, +300%.
+    assert_eq!(
+        r.indicator(I::Sessions)
+            .unwrap()
+            .change_text(pcmt_model::Lang::Vi),
+        "+3 (+300,0%)"
+    );
+    // A commune counts its own agencies: C has none, a share of nothing.
+    let c = s.report(C, &Period::year(2026).unwrap(), asked).unwrap();
+    let none = c.indicator(I::AgenciesReached).unwrap();
+    assert_eq!((none.value, none.previous, none.met), (None, None, None));
+    let b = s.report(B, &Period::year(2026).unwrap(), asked).unwrap();
+    assert_eq!(parts(&b, I::AgenciesReached), (1, 1, Some(true)));
+    // A tablet holds no office classing of drug-free communes: no figure,
+    // not "none" (the hub's tests count them).
+    let free = r.indicator(I::DrugFreeCommunes).unwrap();
+    assert_eq!(
+        (free.value, free.previous, r.drug_free_classed),
+        (None, None, false)
+    );
+}
+
 #[test]
 fn an_unknown_unit_is_refused() {
     let (s, _) = seeded_district();
@@ -811,12 +904,12 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
         seed(&mut s);
         s.report(DISTRICT, &half(), today()).unwrap()
     };
-    // Take the file back to schema 3: what 0004 (and the later 0005 and
-    // 0006) added goes, and the rows keep only the old columns.
+    // Take the file back to schema 3: what 0004 (and the later 0005 to
+    // 0007) added goes, and the rows keep only the old columns.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP INDEX documents_unreadable; ALTER TABLE documents DROP COLUMN unreadable;
-         DROP TABLE export_log;
+         DROP TABLE export_log; DROP TABLE drug_free_communes;
          DROP INDEX session_rows_by_commune; DROP INDEX person_rows_by_commune;
          DROP INDEX survey_rows_by_commune; DROP TABLE site_rows;
          ALTER TABLE session_rows DROP COLUMN audience; ALTER TABLE session_rows DROP COLUMN materials;
@@ -848,6 +941,7 @@ fn site_features_carry_points_polygons_and_properties() {
 mod exports {
     use super::*;
     use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+    use pcmt_export::Block;
     use pcmt_model::report::{ExportFormat, Section};
     use pcmt_model::{Labelled, Lang};
     use std::io::Cursor;
@@ -905,7 +999,15 @@ mod exports {
         let report = s.report(DISTRICT, &half(), today()).unwrap();
         let book = sheets(&report);
         let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["Tuyên truyền", "Quản lý, cai nghiện", "Triệt xóa"]);
+        assert_eq!(
+            names,
+            [
+                "Tuyên truyền",
+                "Quản lý, cai nghiện",
+                "Triệt xóa",
+                "Xã không có ma túy"
+            ]
+        );
 
         for ((_, sheet), (n, section)) in book.iter().zip(Section::ALL.iter().enumerate()) {
             // The heading every sheet repeats.
@@ -923,7 +1025,7 @@ mod exports {
                 at(sheet, 4, 0),
                 "Cùng kỳ năm trước: 6 tháng đầu năm 2025 (từ 01/01/2025 đến 30/06/2025)"
             );
-            let roman = ["I", "II", "III"][n];
+            let roman = ["I", "II", "III", "IV"][n];
             assert_eq!(
                 at(sheet, 6, 0),
                 format!("{roman}. {}", section.label(Lang::Vi).to_uppercase())
@@ -1143,6 +1245,9 @@ mod exports {
     /// Every text an office reads in a file: all cells of a workbook, the
     /// whole of the others.
     fn readable_text(format: ExportFormat, bytes: Vec<u8>) -> String {
+        if format == ExportFormat::Docx {
+            return docx_lines(&bytes).join("\n");
+        }
         if format != ExportFormat::Xlsx {
             return String::from_utf8(bytes).unwrap();
         }
@@ -1189,6 +1294,177 @@ mod exports {
                 );
             }
         }
+    }
+
+    /// Every paragraph of a document read back, tables' cells included.
+    fn docx_lines(bytes: &[u8]) -> Vec<String> {
+        let mut lines = Vec::new();
+        for block in pcmt_export::read_blocks(bytes).unwrap() {
+            match block {
+                Block::Paragraph(p) => lines.push(p),
+                Block::Table(rows) => lines.extend(rows.into_iter().flatten()),
+            }
+        }
+        lines
+    }
+
+    /// Issue 23: the report as the official document an office signs,
+    /// read back through a DOCX reader: the national title and motto, the
+    /// issuing unit, number and symbol, place and date, the title, each
+    /// section in sentences and in a table with last year beside this year,
+    /// the units not yet reached, recipients and the signature block.
+    #[test]
+    fn the_official_document_reads_back_with_its_header_title_tables_and_signature() {
+        let (s, _) = seeded_district();
+        let report = s.report(DISTRICT, &half(), today()).unwrap();
+        let bytes = pcmt_export::export(ExportFormat::Docx, &report, &[], Lang::Vi).unwrap();
+        let blocks = pcmt_export::read_blocks(&bytes).unwrap();
+        let tables: Vec<&Vec<Vec<String>>> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Table(rows) => Some(rows),
+                Block::Paragraph(_) => None,
+            })
+            .collect();
+        let paragraphs: Vec<&str> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(p) => Some(p.as_str()),
+                Block::Table(_) => None,
+            })
+            .collect();
+
+        // The header: issuer and number at the left, national title, motto
+        // and the day it was made (24 November 2026) at the right.
+        let Some(Block::Table(header)) = blocks.first() else {
+            panic!("the document opens with its header: {blocks:?}")
+        };
+        let rule = "──────────";
+        assert_eq!(
+            header[0],
+            [
+                format!("UBND HUYỆN ĐĂK GLEI (DEMO)\nBAN CHỈ ĐẠO PHÒNG, CHỐNG MA TÚY\n{rule}"),
+                format!("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n{rule}"),
+            ]
+        );
+        assert_eq!(
+            header[1],
+            ["Số:        /BC-BCĐ", "Đăk Glei, ngày 24 tháng 11 năm 2026"]
+        );
+        // The title, centred under the header.
+        let title = paragraphs.iter().position(|p| *p == "BÁO CÁO").unwrap();
+        assert_eq!(
+            paragraphs[title..title + 3],
+            [
+                "BÁO CÁO",
+                "Kết quả công tác phòng, chống ma túy",
+                "6 tháng đầu năm 2026 (từ 01/01/2026 đến 30/06/2026)"
+            ]
+        );
+        assert!(paragraphs
+            .contains(&"Cùng kỳ năm trước: 6 tháng đầu năm 2025 (từ 01/01/2025 đến 30/06/2025)."));
+
+        // Each section's heading, its figures in sentences, then its table.
+        for heading in [
+            "I. TUYÊN TRUYỀN",
+            "II. QUẢN LÝ, CAI NGHIỆN",
+            "III. TRIỆT XÓA CÂY CÓ CHỨA CHẤT MA TÚY",
+            "IV. XÂY DỰNG XÃ, PHƯỜNG, THỊ TRẤN KHÔNG CÓ MA TÚY",
+            "V. ĐÁNH GIÁ, KIẾN NGHỊ",
+        ] {
+            assert!(paragraphs.contains(&heading), "{heading}");
+        }
+        // 2 of 3 communes against none of 3 in the first half of 2025 (the
+        // district had no session then).
+        assert!(paragraphs.contains(
+            &"- Tỷ lệ xã, phường, thị trấn được tuyên truyền: 66,7% (2/3), chưa đạt chỉ tiêu ≥ 100%; tăng 66,7 điểm % so với cùng kỳ năm trước (0,0%)."
+        ));
+        // 4 sessions against none; newly found P1 and P5 against P2 (1 June
+        // 2025) and P3 (10 January 2025).
+        assert!(paragraphs.contains(
+            &"- Số buổi tuyên truyền: 4 buổi; tăng 4 so với cùng kỳ năm trước (0 buổi)."
+        ));
+        assert!(paragraphs.contains(
+            &"- Số người sử dụng trái phép chất ma túy mới phát hiện: 2 người; không đổi so với cùng kỳ năm trước (2 người)."
+        ));
+        assert!(paragraphs.contains(&"- Xã, phường, thị trấn chưa được tuyên truyền: Xã Xốp."));
+        assert!(paragraphs.contains(
+            &"- Trường học chưa được tuyên truyền: Trường PTDTBT TH Đăk Choong, Trường PTDTBT THCS Xốp."
+        ));
+        assert!(paragraphs.contains(&"- Khu, cụm công nghiệp chưa được tuyên truyền: không có."));
+        assert!(paragraphs.contains(&"- Xã rà soát không phát hiện: Xã Đăk Choong."));
+        // A tablet holds no classing of drug-free communes, and says so.
+        assert!(paragraphs
+            .contains(&"- Chưa phân loại xã, phường, thị trấn không có ma túy cho năm này."));
+
+        // One indicator table per section, every indicator a row, last
+        // year beside this year.
+        let indicator_tables: Vec<_> = tables
+            .iter()
+            .filter(|t| t[0][..2] == ["STT", "Chỉ tiêu"] && t[0].len() == 8)
+            .collect();
+        assert_eq!(indicator_tables.len(), Section::ALL.len());
+        for (table, section) in indicator_tables.iter().zip(Section::ALL) {
+            assert_eq!(
+                table[0],
+                [
+                    "STT",
+                    "Chỉ tiêu",
+                    "Đơn vị tính",
+                    "Kết quả",
+                    "Cùng kỳ năm trước",
+                    "Tăng/giảm",
+                    "Chỉ tiêu kế hoạch",
+                    "Đánh giá"
+                ]
+            );
+            let indicators: Vec<_> = report.section(*section).collect();
+            assert_eq!(table.len(), indicators.len() + 1, "{section:?}");
+            for (k, (row, i)) in table[1..].iter().zip(indicators).enumerate() {
+                let parts = match (i.numerator, i.denominator) {
+                    (Some(a), Some(b)) => format!(" ({a}/{b})"),
+                    _ => String::new(),
+                };
+                assert_eq!(
+                    row,
+                    &[
+                        (k + 1).to_string(),
+                        i.code.label(Lang::Vi).to_string(),
+                        i.code.def().unit.label(Lang::Vi).to_string(),
+                        format!("{}{parts}", i.value_text(Lang::Vi)),
+                        i.previous_text(Lang::Vi),
+                        i.change_text(Lang::Vi),
+                        i.target_text(Lang::Vi),
+                        i.assessment(Lang::Vi).to_string(),
+                    ]
+                );
+            }
+        }
+        let communes = indicator_tables[0]
+            .iter()
+            .find(|row| row[1] == "Tỷ lệ xã, phường, thị trấn được tuyên truyền")
+            .unwrap();
+        assert_eq!(
+            communes[3..],
+            ["66,7 (2/3)", "0,0", "+66,7 điểm %", "≥ 100%", "Chưa đạt"]
+        );
+        // The breakdowns end with their totals: 4 sessions by form.
+        let by_form = tables.iter().find(|t| t[0][1] == "Hình thức").unwrap();
+        assert_eq!(by_form.last().unwrap()[1..], ["Tổng cộng", "4"]);
+
+        // Recipients at the left, the signature block at the right, last.
+        let Some(Block::Table(closing)) = blocks.last() else {
+            panic!("the document ends with recipients and signature")
+        };
+        assert_eq!(
+            closing[0][0],
+            "Nơi nhận:\n- Ban Chỉ đạo phòng, chống ma túy cấp trên (để báo cáo);\n- Các thành viên Ban Chỉ đạo;\n- Lưu: VT."
+        );
+        assert!(
+            closing[0][1].starts_with("TM. BAN CHỈ ĐẠO\nTRƯỞNG BAN\n(Ký, ghi rõ họ tên, đóng dấu)"),
+            "{}",
+            closing[0][1]
+        );
     }
 
     fn collect_placemarks<'a>(k: &'a kml::Kml<f64>, out: &mut Vec<&'a kml::types::Placemark<f64>>) {

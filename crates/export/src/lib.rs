@@ -1,15 +1,18 @@
-//! Report exports: the workbook an office files (XLSX), a flat table (CSV
-//! with a BOM so spreadsheet programs read Vietnamese), and the sites found
-//! for GIS tools (GeoJSON and KML). Each format is written by a well-kept
+//! Report exports: the workbook an office files (XLSX), the report as an
+//! official document to edit and sign (DOCX, Nghị định 30/2020 layout), a
+//! flat table (CSV with a BOM so spreadsheet programs read Vietnamese), and
+//! the sites found for GIS tools (GeoJSON and KML). Each format is written by a well-kept
 //! crate, never by hand.
 //!
 //! Everything here works from the model's [`Report`] and [`SiteFeature`]s,
 //! so the tablet and the hub export the same files.
 
+mod docx;
 mod geo;
 mod table;
 mod xlsx;
 
+pub use docx::{docx, indicator_sentence, place_and_date, read_blocks, Block, Letterhead};
 pub use geo::{geojson, kml};
 pub use table::csv;
 pub use xlsx::xlsx;
@@ -29,6 +32,10 @@ pub enum ExportError {
     Kml(#[from] ::kml::Error),
     #[error("geojson: {0}")]
     Json(#[from] serde_json::Error),
+    /// docx-rs packs with a zip version of its own: its error is kept as
+    /// its words.
+    #[error("docx: {0}")]
+    Docx(String),
 }
 
 /// One export in the chosen format: the figures (XLSX, CSV) or the sites
@@ -47,6 +54,7 @@ pub fn export(
             let title = format!("{} · {}", report.unit.name, report.period.label(lang));
             kml(sites, &title)
         }
+        ExportFormat::Docx => docx(report, &Letterhead::for_unit(&report.unit, lang), lang),
     }
 }
 
@@ -57,6 +65,9 @@ pub fn content_type(format: ExportFormat) -> &'static str {
         ExportFormat::Csv => "text/csv; charset=utf-8",
         ExportFormat::GeoJson => "application/geo+json",
         ExportFormat::Kml => "application/vnd.google-earth.kml+xml",
+        ExportFormat::Docx => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        }
     }
 }
 

@@ -18,6 +18,7 @@ fn sheet_name(section: Section, lang: Lang) -> &'static str {
         Section::Sessions => lang.pick("Tuyên truyền", "Propaganda"),
         Section::Management => lang.pick("Quản lý, cai nghiện", "Management"),
         Section::Eradication => lang.pick("Triệt xóa", "Eradication"),
+        Section::DrugFree => lang.pick("Xã không có ma túy", "Drug-free communes"),
     }
 }
 
@@ -218,7 +219,7 @@ pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>, ExportError> {
             lang,
         };
         sheet.heading(report)?;
-        let roman = ["I", "II", "III"].get(n).copied().unwrap_or_default();
+        let roman = ["I", "II", "III", "IV"].get(n).copied().unwrap_or_default();
         sheet.title(&format!("{roman}. {}", section.label(lang).to_uppercase()))?;
         sheet.indicators(report.section(section))?;
         let l = |vi, en| lang.pick(vi, en);
@@ -263,6 +264,13 @@ pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>, ExportError> {
                     ),
                     &report.zones_not_reached,
                 )?;
+                sheet.units(
+                    l(
+                        "Cơ quan, đơn vị chưa được tuyên truyền",
+                        "Agencies not reached",
+                    ),
+                    &report.agencies_not_reached,
+                )?;
             }
             Section::Management => {
                 sheet.tallies(
@@ -288,6 +296,12 @@ pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>, ExportError> {
                         "Communes swept with no finding",
                     ),
                     &report.communes_without_finding,
+                )?;
+            }
+            Section::DrugFree => {
+                sheet.units(
+                    l("Xã, phường, thị trấn không có ma túy", "Drug-free communes"),
+                    &report.drug_free_communes,
                 )?;
             }
         }

@@ -24,6 +24,7 @@ const PASSWORD: &str = "mật khẩu văn phòng";
 const DISTRICT: &str = "62-610";
 const PEK: &str = "62-610-23284";
 const CHOONG: &str = "62-610-23287";
+const XOP: &str = "62-610-23290";
 
 macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
@@ -64,6 +65,7 @@ on_both_stores!(
     plain_staff_are_refused_every_administration_route,
     an_administrator_issues_a_code_a_tablet_enrols_and_is_revoked_all_logged,
     a_commune_administrator_administers_its_commune_only,
+    drug_free_communes_are_classed_by_the_office_and_counted_beside_last_year,
 );
 
 fn today() -> chrono::NaiveDate {
@@ -328,7 +330,12 @@ async fn downloads_have_their_type_a_vietnamese_name_and_parse(app: Router, _: S
     let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx)).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["Tuyên truyền", "Quản lý, cai nghiện", "Triệt xóa"]
+        [
+            "Tuyên truyền",
+            "Quản lý, cai nghiện",
+            "Triệt xóa",
+            "Xã không có ma túy"
+        ]
     );
     let sheet = wb.worksheet_range("Tuyên truyền").unwrap();
     let cells: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
@@ -362,6 +369,24 @@ async fn downloads_have_their_type_a_vietnamese_name_and_parse(app: Router, _: S
     let kml = String::from_utf8(kml).unwrap();
     assert!(kml.starts_with("<?xml"));
     assert_eq!(kml.matches("<Placemark").count(), 8);
+
+    // The official document, read back: the header and the district's
+    // place, dated the day it was made.
+    let (kind, docx) = fetch("docx").await;
+    assert_eq!(
+        kind,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let blocks = pcmt_export::read_blocks(&docx).unwrap();
+    let Some(pcmt_export::Block::Table(header)) = blocks.first() else {
+        panic!("no header: {blocks:?}")
+    };
+    assert!(header[0][1].starts_with("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+    assert_eq!(
+        header[1][1],
+        pcmt_export::place_and_date("Đăk Glei", today(), pcmt_model::Lang::Vi)
+    );
+    assert!(blocks.contains(&pcmt_export::Block::Paragraph("BÁO CÁO".into())));
 
     let missing = send(&app, get("/dashboard/export/pdf", Some(&cookie))).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
@@ -757,4 +782,122 @@ async fn a_commune_administrator_administers_its_commune_only(app: Router, store
     let listed = on_store(&store, |s| s.devices().unwrap()).await;
     let d = listed.iter().find(|d| d.id == other.to_string()).unwrap();
     assert!(d.lost_at.is_none() && d.revoked_at.is_none());
+}
+
+async fn drug_free_page(app: &Router, year: i32, cookie: &str) -> String {
+    let path = format!("/dashboard/drug-free?year={year}");
+    text(send(app, get(&path, Some(cookie))).await).await
+}
+
+/// Posts the drug-free form as the page sends it: every commune listed,
+/// the ticked ones drug-free.
+fn classing(year: i32, listed: &[&str], free: &[&str], cookie: &str) -> Request<Body> {
+    let mut fields = vec![format!("year={year}")];
+    fields.extend(listed.iter().map(|c| format!("commune={c}")));
+    fields.extend(free.iter().map(|c| format!("free={c}")));
+    Request::post("/dashboard/drug-free")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(fields.join("&")))
+        .unwrap()
+}
+
+/// Issue 23: communes classed drug-free (xã không có ma túy) per year by
+/// the office, through the dashboard's form, and the district report's
+/// count and share of them with last year beside this year.
+async fn drug_free_communes_are_classed_by_the_office_and_counted_beside_last_year(
+    app: Router,
+    store: Storage,
+) {
+    use chrono::Datelike;
+    use pcmt_model::report::{IndicatorCode as I, Period};
+    let this_year = today().year();
+    let last_year = this_year - 1;
+    // The store's client blocks: off the runtime's own threads.
+    let report = |unit: &'static str| {
+        tokio::task::block_in_place(|| {
+            pcmt_hub::storage::with_rows(&*store, |rows| {
+                pcmt_core::report::compute(
+                    rows,
+                    &store.units(),
+                    &store.rules(),
+                    unit,
+                    &Period::year(this_year).unwrap(),
+                    today(),
+                )
+            })
+            .unwrap()
+            .unwrap()
+        })
+    };
+    // Nothing classed yet: no figure, rather than none drug-free.
+    let before = report(DISTRICT);
+    for code in [I::DrugFreeCommunes, I::DrugFreeShare] {
+        let i = before.indicator(code).unwrap();
+        assert_eq!((i.value, i.previous), (None, None), "{code:?}");
+    }
+    let cookie = sign_in(&app, "huyen").await;
+    let page = drug_free_page(&app, this_year, &cookie).await;
+    assert_eq!(page.matches("Chưa phân loại").count(), 3, "{page}");
+    assert!(page.contains(r#"id="drug-free-save""#));
+
+    let all = [PEK, CHOONG, XOP];
+    // Last year: Đăk Pék alone. This year: Choong first, then corrected to
+    // Đăk Pék and Xốp (a save replaces the year's classing).
+    for (year, free) in [
+        (last_year, &[PEK][..]),
+        (this_year, &[CHOONG][..]),
+        (this_year, &[PEK, XOP][..]),
+    ] {
+        let saved = send(&app, classing(year, &all, free, &cookie)).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            header_of(&saved, header::LOCATION),
+            format!("/dashboard/drug-free?year={year}&saved=1")
+        );
+    }
+    // Đăk Pék's own account may not class itself, nor may the office class
+    // a unit outside its own or one that is not a commune: 403, nothing saved.
+    let commune = sign_in(&app, "dakpek").await;
+    let refused = send(&app, classing(this_year, &[PEK], &[PEK], &commune)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let readonly = drug_free_page(&app, this_year, &commune).await;
+    assert!(readonly.contains(r#"id="drug-free-readonly""#));
+    assert!(!readonly.contains(r#"id="drug-free-save""#));
+    for outside in ["62", "99-999", "62-610-23284-A1"] {
+        let refused = send(&app, classing(this_year, &[outside], &[], &cookie)).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{outside}");
+    }
+
+    // This year 2 of the district's 3 communes (Đăk Pék, Xốp), last year 1
+    // (Đăk Pék): +1, +100%; shares 66,7% against 33,3%: +33,3 points.
+    let r = report(DISTRICT);
+    let free = r.indicator(I::DrugFreeCommunes).unwrap();
+    assert_eq!((free.value, free.previous), (Some(2.0), Some(1.0)));
+    assert_eq!(free.change_text(pcmt_model::Lang::Vi), "+1 (+100,0%)");
+    let share = r.indicator(I::DrugFreeShare).unwrap();
+    assert_eq!((share.numerator, share.denominator), (Some(2), Some(3)));
+    assert_eq!(share.change_text(pcmt_model::Lang::Vi), "+33,3 điểm %");
+    let names: Vec<&str> = r
+        .drug_free_communes
+        .iter()
+        .map(|u| u.name.as_str())
+        .collect();
+    assert_eq!(names, ["Xã Đăk Pék", "Xã Xốp"]);
+    // Đăk Choong's report: classed this year, not drug-free: 0 of 1
+    // (none last year, when it was classed too).
+    let choong = report(CHOONG);
+    let none = choong.indicator(I::DrugFreeCommunes).unwrap();
+    assert_eq!((none.value, none.previous), (Some(0.0), Some(0.0)));
+
+    // The page shows the classing, the report page the indicator, and the
+    // log each save, with its year.
+    let page = drug_free_page(&app, this_year, &cookie).await;
+    assert_eq!(page.matches("Không có ma túy").count(), 2, "{page}");
+    assert!(page.contains(&format!(r#"id="free-{XOP}" checked"#)));
+    let html = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
+    assert!(html.contains(r#"data-code="drug_free_communes""#));
+    let log = text(send(&app, get("/dashboard/audit", Some(&cookie))).await).await;
+    assert_eq!(log.matches(r#"data-action="drug_free_classed""#).count(), 3);
+    assert!(log.contains(&format!("năm {last_year}")));
 }

@@ -2,9 +2,10 @@
 //! or cluster → commune → village. Since 2025 many provinces have two tiers,
 //! so no code here assumes a fixed depth.
 //!
-//! Schools and industrial zones (trường học, khu/cụm công nghiệp) hang under
-//! their commune in the same tree: the plans ask that 100% of them be reached
-//! by propaganda each year, so reports need the list to count against.
+//! Schools, industrial zones and agencies (trường học, khu/cụm công nghiệp,
+//! cơ quan, đơn vị) hang under their commune in the same tree: the plans ask
+//! that 100% of them be reached by propaganda each year (seed 000 "Các chỉ
+//! tiêu"), so reports need the list to count against.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -21,6 +22,10 @@ pub enum OrgLevel {
     /// Khu, cụm công nghiệp: likewise.
     #[serde(rename = "industrial_zone")]
     IndustrialZone,
+    /// Cơ quan, đơn vị (a health station, a forest ranger post, a border
+    /// post…): likewise, under the commune it sits in. A tree written
+    /// before this level still reads; it simply lists none.
+    Agency,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +184,9 @@ mod tests {
         assert_eq!(codes("62-610-23287", OrgLevel::School).len(), 1);
         assert_eq!(codes("62-610", OrgLevel::School).len(), 3);
         assert_eq!(codes("62-610", OrgLevel::IndustrialZone).len(), 1);
+        assert_eq!(codes("62-610-23284", OrgLevel::Agency).len(), 2);
+        assert_eq!(codes("62-610", OrgLevel::Agency).len(), 3);
+        assert!(codes("62-610-23290", OrgLevel::Agency).is_empty());
         assert!(codes("nowhere", OrgLevel::Commune).is_empty());
         assert!(t.is_within("62-610-23284-01", "62"));
         assert!(!t.is_within("62", "62-610"));

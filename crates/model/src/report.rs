@@ -183,6 +183,7 @@ labelled_enum!(
         Sessions = ("sessions", "Tuyên truyền", "Propaganda"),
         Management = ("management", "Quản lý, cai nghiện", "Management and rehab"),
         Eradication = ("eradication", "Triệt xóa cây có chứa chất ma túy", "Drug-plant eradication"),
+        DrugFree = ("drug_free", "Xây dựng xã, phường, thị trấn không có ma túy", "Drug-free communes"),
     }
 );
 
@@ -257,6 +258,7 @@ labelled_enum!(
         CommunesReached = ("communes_reached", "Tỷ lệ xã, phường, thị trấn được tuyên truyền", "Communes reached"),
         SchoolsReached = ("schools_reached", "Tỷ lệ trường học được tuyên truyền", "Schools reached"),
         ZonesReached = ("zones_reached", "Tỷ lệ khu, cụm công nghiệp được tuyên truyền", "Industrial zones reached"),
+        AgenciesReached = ("agencies_reached", "Tỷ lệ cơ quan, đơn vị được tuyên truyền", "Agencies reached"),
         PeopleManaged = ("people_managed", "Số người đang quản lý", "People under management"),
         NewlyFound = ("newly_found", "Số người sử dụng trái phép chất ma túy mới phát hiện", "People newly found using drugs"),
         FilesUpToDate = ("files_up_to_date", "Tỷ lệ hồ sơ quản lý được cập nhật", "Files kept up to date"),
@@ -272,6 +274,8 @@ labelled_enum!(
         AreaDestroyed = ("area_destroyed", "Diện tích triệt xóa (đo theo ranh giới)", "Area destroyed (walked boundaries)"),
         ReplantingFound = ("replanting_found", "Số điểm tái trồng", "Re-planting found"),
         CommunesWithoutFinding = ("communes_without_finding", "Số xã rà soát không phát hiện", "Communes swept with no finding"),
+        DrugFreeCommunes = ("drug_free_communes", "Số xã, phường, thị trấn không có ma túy", "Drug-free communes"),
+        DrugFreeShare = ("drug_free_share", "Tỷ lệ xã, phường, thị trấn không có ma túy", "Share of communes drug-free"),
     }
 );
 
@@ -307,14 +311,14 @@ const fn at_least(value: f64) -> Option<Target> {
 }
 
 /// The indicators in report order, with the targets of the plans: 100% of
-/// communes, schools and industrial zones reached (seed 000 "Các chỉ tiêu",
+/// communes, agencies, schools and industrial zones reached (seed 000 "Các chỉ tiêu",
 /// seed 001 I.2); 100% of files kept, over 80% reached by support, 100% of
 /// those finishing rehab in post-rehab management (seed 000, 001 I.2, 002);
 /// no re-planting (seed 004 II.5). Visits against due has no plan target;
 /// the app holds it to 100% of the schedule in the status rules.
 pub const INDICATORS: &[IndicatorDef] = {
     use IndicatorCode as I;
-    use Section::{Eradication as E, Management as M, Sessions as S};
+    use Section::{DrugFree as D, Eradication as E, Management as M, Sessions as S};
     &[
         def(I::Sessions, S, Unit::Sessions, None),
         def(I::Attendees, S, Unit::People, None),
@@ -324,6 +328,7 @@ pub const INDICATORS: &[IndicatorDef] = {
         def(I::CommunesReached, S, Unit::Percent, at_least(100.0)),
         def(I::SchoolsReached, S, Unit::Percent, at_least(100.0)),
         def(I::ZonesReached, S, Unit::Percent, at_least(100.0)),
+        def(I::AgenciesReached, S, Unit::Percent, at_least(100.0)),
         def(I::PeopleManaged, M, Unit::People, None),
         // The plans want it down against the same period a year earlier,
         // which the comparison column shows; no target of its own.
@@ -357,6 +362,10 @@ pub const INDICATORS: &[IndicatorDef] = {
             }),
         ),
         def(I::CommunesWithoutFinding, E, Unit::Communes, None),
+        // Classed per year by the office; the plans want the number held
+        // and raised (seed 000 "Thứ năm"), which the comparison shows.
+        def(I::DrugFreeCommunes, D, Unit::Communes, None),
+        def(I::DrugFreeShare, D, Unit::Percent, None),
     ]
 };
 
@@ -405,11 +414,20 @@ impl Indicator {
             .unwrap_or_default()
     }
 
-    /// The value a year earlier as the tables write it ("1.057", "66,7"),
-    /// or "—" for a share of nothing.
+    /// The value as the tables write it ("1.057", "66,7"), or "—" for a
+    /// share of nothing.
+    pub fn value_text(&self, lang: Lang) -> String {
+        self.number_text(self.value, lang)
+    }
+
+    /// The value a year earlier, written as [`Indicator::value_text`].
     pub fn previous_text(&self, lang: Lang) -> String {
+        self.number_text(self.previous, lang)
+    }
+
+    fn number_text(&self, value: Option<f64>, lang: Lang) -> String {
         let decimals = usize::from(self.code.def().unit.has_decimals());
-        self.previous
+        value
             .map(|v| crate::text::number(v, decimals, lang))
             .unwrap_or_else(|| "—".into())
     }
@@ -448,6 +466,11 @@ impl Indicator {
 
     pub fn amount(code: IndicatorCode, value: f64) -> Self {
         Self::with(code, Some(value), None, None)
+    }
+
+    /// An amount that may be unknown (nothing recorded to count from).
+    pub fn amount_if_known(code: IndicatorCode, value: Option<f64>) -> Self {
+        Self::with(code, value, None, None)
     }
 
     /// A share in percent of `whole`.
@@ -514,6 +537,9 @@ pub struct Report {
     /// The period each indicator's `previous` value is of: the same period
     /// a year earlier, counted up to the same day of that year.
     pub previous: Period,
+    /// The day the report was made (today when it was computed): the date
+    /// the official document carries.
+    pub made_on: NaiveDate,
     pub indicators: Vec<Indicator>,
     pub sessions_by_form: Vec<Tally<SessionForm>>,
     pub sessions_by_venue: Vec<Tally<VenueKind>>,
@@ -521,10 +547,15 @@ pub struct Report {
     pub communes_not_reached: Vec<NamedUnit>,
     pub schools_not_reached: Vec<NamedUnit>,
     pub zones_not_reached: Vec<NamedUnit>,
+    pub agencies_not_reached: Vec<NamedUnit>,
     /// People under management at the period's end, by status in force.
     pub people_by_status: Vec<Tally<LegalStatus>>,
     pub sites_by_species: Vec<Tally<PlantSpecies>>,
     pub communes_without_finding: Vec<NamedUnit>,
+    /// Communes the office classed drug-free for the year the period ends
+    /// in; `drug_free_classed` is false when it classed none of the unit's.
+    pub drug_free_communes: Vec<NamedUnit>,
+    pub drug_free_classed: bool,
 }
 
 /// The two columns every view of the indicators adds after the value.
@@ -753,6 +784,7 @@ labelled_enum!(
         Csv = ("csv", "Bảng chỉ tiêu (CSV)", "Indicators (CSV)"),
         GeoJson = ("geojson", "Điểm phát hiện (GeoJSON)", "Sites (GeoJSON)"),
         Kml = ("kml", "Điểm phát hiện (KML)", "Sites (KML)"),
+        Docx = ("docx", "Văn bản báo cáo (DOCX)", "Official report (DOCX)"),
     }
 );
 
@@ -787,7 +819,7 @@ impl ExportFormat {
     /// names and citizen IDs against this answer.
     pub fn has_personal_data(self) -> bool {
         match self {
-            Self::Xlsx | Self::Csv | Self::GeoJson | Self::Kml => false,
+            Self::Xlsx | Self::Csv | Self::GeoJson | Self::Kml | Self::Docx => false,
         }
     }
 }

@@ -227,6 +227,7 @@ fn section_view(l: Lang, r: &Report, section: Section) -> Html {
                 { not_reached(("Xã chưa được tuyên truyền", "Communes not reached"), &r.communes_not_reached) }
                 { not_reached(("Trường chưa được tuyên truyền", "Schools not reached"), &r.schools_not_reached) }
                 { not_reached(("Khu công nghiệp chưa được tuyên truyền", "Industrial zones not reached"), &r.zones_not_reached) }
+                { not_reached(("Cơ quan, đơn vị chưa được tuyên truyền", "Agencies not reached"), &r.agencies_not_reached) }
             }
             if section == Section::Eradication {
                 { not_reached(("Xã rà soát không phát hiện", "Communes swept with no finding"), &r.communes_without_finding) }

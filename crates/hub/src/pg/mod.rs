@@ -111,7 +111,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
     ),
     (
         7,
-        include_str!("../../../../migrations/hub-pg/0007_staff_roles.sql"),
+        include_str!("../../../../migrations/hub-pg/0007_drug_free_communes.sql"),
+    ),
+    (
+        8,
+        include_str!("../../../../migrations/hub-pg/0008_staff_roles.sql"),
     ),
 ];
 

@@ -313,4 +313,17 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
             |r| site_from_row(r),
         )
     }
+
+    fn drug_free(
+        &mut self,
+        year: i32,
+        communes: &[String],
+    ) -> Result<Vec<(String, bool)>, CoreError> {
+        self.select(
+            "SELECT commune, drug_free FROM drug_free_communes
+             WHERE year = $1 AND commune = ANY($2)",
+            &[&year, &communes],
+            |r| Ok((r.col(0)?, r.col(1)?)),
+        )
+    }
 }

@@ -218,6 +218,24 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         Ok(())
     }
 
+    fn put_drug_free(
+        &mut self,
+        year: i32,
+        commune: &str,
+        drug_free: bool,
+        set_by: &str,
+        at: i64,
+    ) -> Result<(), HubError> {
+        self.execute(
+            "INSERT INTO drug_free_communes (year, commune, drug_free, set_by, set_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (year, commune) DO UPDATE SET drug_free = excluded.drug_free,
+                 set_by = excluded.set_by, set_at = excluded.set_at",
+            &[&year, &commune, &drug_free, &set_by, &at],
+        )?;
+        Ok(())
+    }
+
     fn delete_sessions_of(&mut self, username: &str) -> Result<(), HubError> {
         self.execute(
             "DELETE FROM staff_sessions WHERE username = $1",

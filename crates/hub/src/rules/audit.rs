@@ -57,6 +57,7 @@ labelled_enum!(
         DeviceLost = ("device_lost", "Báo mất máy", "Device marked lost"),
         SignedIn = ("signed_in", "Đăng nhập", "Signed in"),
         SignInFailed = ("sign_in_failed", "Đăng nhập sai", "Failed sign-in"),
+        DrugFreeClassed = ("drug_free_classed", "Phân loại xã không có ma túy", "Drug-free communes classed"),
     }
 );
 
@@ -127,6 +128,11 @@ pub struct Detail {
     pub officer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// The year communes were classed for, and those classed drug-free.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drug_free: Option<Vec<String>>,
 }
 
 /// One entry, as written.
@@ -257,6 +263,29 @@ impl Entry {
         }
     }
 
+    /// A staff member classed `communes` for `year`, those in `drug_free`
+    /// drug-free and the rest not.
+    pub fn drug_free_classed(username: &str, year: i32, communes: &[(String, bool)]) -> Self {
+        Self {
+            detail: Detail {
+                year: Some(year),
+                drug_free: Some(
+                    communes
+                        .iter()
+                        .filter(|(_, free)| *free)
+                        .map(|(c, _)| c.clone())
+                        .collect(),
+                ),
+                ..Detail::default()
+            },
+            ..Self::new(
+                Actor::staff(username),
+                Action::DrugFreeClassed,
+                communes.iter().map(|(c, _)| c.clone()).collect(),
+            )
+        }
+    }
+
     pub fn export(username: &str, unit: &str, format: ExportFormat, period: &Period) -> Self {
         Self {
             detail: Detail {
@@ -306,13 +335,14 @@ pub struct Query {
 impl Query {
     /// Everything a staff member of `unit` may read: see the module's comment.
     pub fn visible_to(tree: &OrgTree, unit: &str) -> Self {
-        const LEVELS: [OrgLevel; 6] = [
+        const LEVELS: [OrgLevel; 7] = [
             OrgLevel::Province,
             OrgLevel::District,
             OrgLevel::Commune,
             OrgLevel::Village,
             OrgLevel::School,
             OrgLevel::IndustrialZone,
+            OrgLevel::Agency,
         ];
         let units = LEVELS
             .iter()

@@ -142,6 +142,15 @@ pub trait WriteTx: RowWriter {
         expires_at: i64,
     ) -> Result<(), HubError>;
     fn delete_session(&mut self, token_hash: &[u8]) -> Result<(), HubError>;
+    /// Classes `commune` for `year`, replacing an earlier classing.
+    fn put_drug_free(
+        &mut self,
+        year: i32,
+        commune: &str,
+        drug_free: bool,
+        set_by: &str,
+        at: i64,
+    ) -> Result<(), HubError>;
 }
 
 /// A database behind a [`super::Hub`]: write transactions for the scripts,

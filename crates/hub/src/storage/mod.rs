@@ -154,6 +154,15 @@ pub trait OfficeStorage {
     /// Every tablet the hub has enrolled, newest first (the administration
     /// page keeps those of the administrator's unit).
     fn devices(&self) -> Result<Vec<DeviceInfo>, HubError>;
+    /// Classes communes drug-free or not for a year (replacing earlier
+    /// classings) and logs it, in one transaction. Who may is checked above.
+    fn class_drug_free(
+        &self,
+        year: i32,
+        communes: &[(String, bool)],
+        at: i64,
+        logged: &Entry,
+    ) -> Result<(), HubError>;
 }
 
 /// Runs `work` over the rows of any store and hands back what it returns.

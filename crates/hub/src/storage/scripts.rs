@@ -431,4 +431,20 @@ impl<B: Backend> OfficeStorage for Hub<B> {
     fn devices(&self) -> Result<Vec<DeviceInfo>, HubError> {
         self.backend.devices()
     }
+
+    fn class_drug_free(
+        &self,
+        year: i32,
+        communes: &[(String, bool)],
+        at: i64,
+        logged: &Entry,
+    ) -> Result<(), HubError> {
+        let by = logged.actor.name.as_deref().unwrap_or_default();
+        self.backend.write(|tx| {
+            for (commune, free) in communes {
+                tx.put_drug_free(year, commune, *free, by, at)?;
+            }
+            tx.append_audit(std::slice::from_ref(logged))
+        })
+    }
 }

@@ -309,6 +309,16 @@ fn detail(d: &Detail, lang: Lang) -> String {
     if let Some(a) = &d.address {
         parts.push(format!("{} {a}", lang.pick("từ địa chỉ", "from")));
     }
+    if let Some(y) = d.year {
+        parts.push(format!("{} {y}", lang.pick("năm", "year")));
+    }
+    if let Some(free) = &d.drug_free {
+        parts.push(format!(
+            "{}: {}",
+            lang.pick("không có ma túy", "drug-free"),
+            free.len()
+        ));
+    }
     if parts.is_empty() {
         return String::new();
     }

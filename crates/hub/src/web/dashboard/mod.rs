@@ -17,6 +17,8 @@
 //!   every form with its CSRF token).
 //! - `audit`: the audit log's page (`crate::rules::audit`); downloads and
 //!   sign-ins are logged in their handlers.
+//! - `drug_free`: the office's classing of communes as drug-free per year
+//!   (the one form that writes: a table of its own, logged with the write).
 //! - `paths`, `html`, `error`: the addresses, text helpers and page errors
 //!   the others share (leaves: they import none of the others).
 
@@ -24,6 +26,7 @@ mod admin;
 mod audit;
 mod charts;
 mod downloads;
+mod drug_free;
 mod error;
 mod figures;
 mod html;
@@ -56,6 +59,7 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::TABLETS, get(admin::tablets_page))
         .route(paths::ISSUE_CODE, post(admin::issue_code))
         .route(paths::WITHDRAW, post(admin::withdraw))
+        .route(paths::DRUG_FREE, get(drug_free::page).post(drug_free::save))
         .with_state(DashState {
             storage,
             limiter,

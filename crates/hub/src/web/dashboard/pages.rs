@@ -7,7 +7,7 @@ use super::charts::{bar_chart, boundaries, site_plot};
 use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
-use super::paths::{AUDIT, HOME, LOGIN, LOGOUT, TABLETS};
+use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT, TABLETS};
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
 use axum::response::{Html, IntoResponse, Response};
@@ -251,15 +251,8 @@ fn chooser(q: &ReportQuery, report: &Report, units: &OrgTree, staff: &Staff, lan
     )
 }
 
-fn decimals(i: &Indicator) -> usize {
-    usize::from(i.code.def().unit.has_decimals())
-}
-
 fn value_cell(i: &Indicator, lang: Lang) -> String {
-    let value = i
-        .value
-        .map(|v| number(v, decimals(i), lang))
-        .unwrap_or_else(|| "—".into());
+    let value = i.value_text(lang);
     let parts = match (i.numerator, i.denominator) {
         (Some(a), Some(b)) => format!(r#"<span class="parts">{a}/{b}</span>"#),
         _ => String::new(),
@@ -455,7 +448,7 @@ fn communes(figures: &Figures, lang: Lang) -> String {
     let r = &figures.report;
     let _ = write!(
         html,
-        r#"<div class="lists">{}{}{}</div></section>"#,
+        r#"<div class="lists">{}{}{}{}</div></section>"#,
         list(
             "not-reached-communes",
             lang.pick("Xã chưa được tuyên truyền", "Communes not reached"),
@@ -473,6 +466,14 @@ fn communes(figures: &Figures, lang: Lang) -> String {
                 "Industrial zones not reached"
             ),
             &r.zones_not_reached
+        ),
+        list(
+            "not-reached-agencies",
+            lang.pick(
+                "Cơ quan, đơn vị chưa được tuyên truyền",
+                "Agencies not reached"
+            ),
+            &r.agencies_not_reached
         ),
     );
     html
@@ -575,10 +576,17 @@ pub fn report_page(
         if lang == Lang::En { "?lang=en" } else { "" },
         lang.pick("Nhật ký truy cập", "Access log")
     );
+    let drug_free = format!(
+        r#"<a id="drug-free-link" href="{}?year={}{}">{}</a>"#,
+        DRUG_FREE,
+        report.counted_to.year(),
+        if lang == Lang::En { "&lang=en" } else { "" },
+        lang.pick("Xã không có ma túy", "Drug-free communes")
+    );
     let header_right = staff_bar(
         staff,
         units,
-        &format!("{audit}{}", lang_toggle(HOME, q, lang)),
+        &format!("{audit}{drug_free}{}", lang_toggle(HOME, q, lang)),
         lang,
     );
     let due = report

@@ -4,6 +4,7 @@ pub const HOME: &str = "/dashboard";
 pub const LOGIN: &str = "/dashboard/login";
 pub(super) const LOGOUT: &str = "/dashboard/logout";
 pub(super) const AUDIT: &str = "/dashboard/audit";
+pub(super) const DRUG_FREE: &str = "/dashboard/drug-free";
 pub(super) const EXPORT: &str = "/dashboard/export/{format}";
 pub(super) const TABLETS: &str = "/dashboard/admin/tablets";
 pub(super) const ISSUE_CODE: &str = "/dashboard/admin/tablets/code";
