@@ -345,18 +345,20 @@ impl AppWindow {
     /// Replaces the text of an input, as an officer would by selecting all and typing.
     pub async fn type_into(&self, selector: &str, text: &str) {
         let el = self.css(selector).await;
-        el.clear().await.expect("clear the field");
-        if text.is_empty() {
-            // WebDriver's clear fires no input event; the screen must hear of it.
-            let arg = serde_json::to_value(&el).expect("an element reference");
-            self.client
-                .execute(
-                    "arguments[0].dispatchEvent(new Event('input', {bubbles: true}))",
-                    vec![arg],
-                )
-                .await
-                .expect("announce the cleared field");
-        } else {
+        // Emptied and announced in one step, as an officer's select-all and
+        // delete: WebDriver's clear fires no input event, and moves the
+        // focus away, which lets the screen be drawn again (a draft kept,
+        // say) with the old text before the first key.
+        let arg = serde_json::to_value(&el).expect("an element reference");
+        self.client
+            .execute(
+                "const f = arguments[0]; f.value = '';
+                 f.dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![arg],
+            )
+            .await
+            .expect("empty the field");
+        if !text.is_empty() {
             el.send_keys(text)
                 .await
                 .unwrap_or_else(|e| panic!("type {text:?} into {selector}: {e}"));
