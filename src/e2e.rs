@@ -610,18 +610,13 @@ impl AppWindow {
 
     /// One position fix, as the GPS reports while the officer walks.
     pub async fn feed_fix(&self, lat: f64, lon: f64) {
-        let fed = self
-            .js(&format!(
-                "window.__pcmtHere = {{ coords: {{ latitude: {lat}, longitude: {lon}, accuracy: 4 }} }};
-                 if (window.__pcmtFix) {{ window.__pcmtFix(window.__pcmtHere); return true; }}
-                 return false;"
-            ))
-            .await;
-        assert_eq!(
-            fed,
-            serde_json::Value::Bool(true),
-            "the app is watching the position"
-        );
+        self.give_fix(
+            "window.__pcmtFix",
+            lat,
+            lon,
+            "the app is watching the position",
+        )
+        .await;
     }
 
     /// From now on a single fix asked for waits for [`AppWindow::answer_fix`],
@@ -632,19 +627,25 @@ impl AppWindow {
 
     /// Answers the single fix the app asked for with this position.
     pub async fn answer_fix(&self, lat: f64, lon: f64) {
-        let answered = self
+        let asked =
+            "(() => { const ok = window.__pcmtAsked; window.__pcmtAsked = null; return ok; })()";
+        self.give_fix(asked, lat, lon, "the app asked for a position")
+            .await;
+    }
+
+    /// Hands the position to the app's callback `to` (a script expression).
+    async fn give_fix(&self, to: &str, lat: f64, lon: f64, expected: &str) {
+        let given = self
             .js(&format!(
-                "const ok = window.__pcmtAsked; window.__pcmtAsked = null;
+                "const here = {{ coords: {{ latitude: {lat}, longitude: {lon}, accuracy: 4 }} }};
+                 window.__pcmtHere = here;
+                 const ok = {to};
                  if (!ok) return false;
-                 ok({{ coords: {{ latitude: {lat}, longitude: {lon}, accuracy: 4 }} }});
+                 ok(here);
                  return true;"
             ))
             .await;
-        assert_eq!(
-            answered,
-            serde_json::Value::Bool(true),
-            "the app asked for a position"
-        );
+        assert_eq!(given, serde_json::Value::Bool(true), "{expected}");
     }
 
     /// Text of every element matching `selector`.

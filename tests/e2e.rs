@@ -859,6 +859,36 @@ async fn officer_with_holds(dir: &Path) -> (HubProcess, AppWindow, std::path::Pa
     (hub, app, holds)
 }
 
+/// Holds `step` open, starts it, and checks that the window answers while
+/// it runs: it says the step is under way (`busy`: selector and words),
+/// and `then` (another click) goes through. Dropping the hold lets the
+/// step finish.
+async fn answers_while_held(
+    app: &AppWindow,
+    holds: &Path,
+    step: &str,
+    start: impl std::future::Future<Output = ()>,
+    busy: (&str, &str),
+    shot: &str,
+    then: impl std::future::Future<Output = ()>,
+) -> Hold {
+    let hold = Hold::on(holds, step);
+    app.answers(&format!("held at {step}"), async {
+        start.await;
+        app.wait_for_text(busy.0, busy.1).await;
+        app.screens(shot).await;
+        then.await;
+    })
+    .await;
+    hold
+}
+
+/// Goes to a tab of the frame and sees it chosen.
+async fn tab(app: &AppWindow, id: &str) {
+    app.click(id).await;
+    app.css(&format!("{id}.active")).await;
+}
+
 /// Unlocking (Argon2id, then opening the store): the button says so, and
 /// the PIN screen's language switch still answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -868,16 +898,20 @@ async fn the_window_answers_while_the_app_unlocks() {
     let (_hub, app, holds) = officer_with_holds(dir.path()).await;
     app.click("#lock-now").await;
     app.css("#unlock-form").await;
-    let unlock = Hold::on(&holds, "unlock");
     app.type_into("#pin", PIN).await;
-    app.answers("the app unlocked", async {
-        app.click("#unlock").await;
-        app.wait_for_text("#unlock", "Đang mở khóa dữ liệu").await;
-        app.screens("42-unlocking").await;
-        app.click("#lock-lang").await;
-        app.wait_for_text("#unlock-form", "Enter the PIN to open")
-            .await;
-    })
+    let unlock = answers_while_held(
+        &app,
+        &holds,
+        "unlock",
+        app.click("#unlock"),
+        ("#unlock", "Đang mở khóa dữ liệu"),
+        "42-unlocking",
+        async {
+            app.click("#lock-lang").await;
+            app.wait_for_text("#unlock-form", "Enter the PIN to open")
+                .await;
+        },
+    )
     .await;
     unlock.release();
     app.css("#nav-today").await;
@@ -893,28 +927,30 @@ async fn the_window_answers_while_a_report_is_counted_and_exported() {
     let (_hub, app, holds) = officer_with_holds(dir.path()).await;
     app.click("#nav-reports").await;
     app.wait_for_text("#report-title", "Tháng").await;
-    let report = Hold::on(&holds, "report");
-    app.answers("a report was counted", async {
-        app.choose("#report-kind", "year").await;
-        app.wait_for_text("#report-busy", "Đang tính báo cáo").await;
-        app.screens("43-report-counting").await;
-        app.click("#nav-today").await;
-        app.css("#nav-today.active").await;
-    })
+    let report = answers_while_held(
+        &app,
+        &holds,
+        "report",
+        app.choose("#report-kind", "year"),
+        ("#report-busy", "Đang tính báo cáo"),
+        "43-report-counting",
+        tab(&app, "#nav-today"),
+    )
     .await;
     report.release();
     app.click("#nav-reports").await;
     app.choose("#report-kind", "year").await;
     app.wait_for_text("#report-title", "Năm").await;
 
-    let export = Hold::on(&holds, "export");
-    app.answers("a file was exported", async {
-        app.click("#export-csv").await;
-        app.wait_for_text("#export-csv", "Đang lưu tệp").await;
-        app.screens("44-exporting").await;
-        app.click("#nav-people").await;
-        app.css("#nav-people.active").await;
-    })
+    let export = answers_while_held(
+        &app,
+        &holds,
+        "export",
+        app.click("#export-csv"),
+        ("#export-csv", "Đang lưu tệp"),
+        "44-exporting",
+        tab(&app, "#nav-people"),
+    )
     .await;
     export.release();
     app.wait_for_text("#notice", "Đã lưu tệp").await;
@@ -928,14 +964,15 @@ async fn the_window_answers_while_a_report_is_counted_and_exported() {
 async fn the_window_answers_while_a_sync_holds_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let (_hub, app, holds) = officer_with_holds(dir.path()).await;
-    let sync = Hold::on(&holds, "sync-store");
-    app.answers("a sync held the store", async {
-        app.click("#sync").await;
-        app.wait_for_text("#sync-progress", "Đang kết nối").await;
-        app.click("#nav-sessions").await;
-        app.css("#nav-sessions.active").await;
-        app.screens("45-syncing-sessions-wait").await;
-    })
+    let sync = answers_while_held(
+        &app,
+        &holds,
+        "sync-store",
+        app.click("#sync"),
+        ("#sync-progress", "Đang kết nối"),
+        "45-syncing",
+        tab(&app, "#nav-sessions"),
+    )
     .await;
     sync.release();
     app.wait_for_text("#notice", "Đồng bộ xong").await;
