@@ -568,3 +568,73 @@ fn SurveyFormView(props: &FormProps) -> Html {
         </form>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_sites(n: usize) -> Rc<Form<SurveyText>> {
+        let site = |k: usize| SiteText {
+            grower: format!("Hộ {k}"),
+            ..SiteText::blank("A Lưu", "26/11/2026")
+        };
+        Rc::new(Form::new(SurveyText {
+            date: "26/11/2026".into(),
+            team: "Tổ công tác".into(),
+            commune: "62-610-23284".into(),
+            villages: Vec::new(),
+            kind: SurveyKind::RoutineSweep,
+            area_covered_ha: String::new(),
+            notes: String::new(),
+            sites: (0..n).map(site).collect(),
+        }))
+    }
+
+    const HERE: GeoPoint = GeoPoint {
+        lat: 15.0601,
+        lon: 107.7402,
+    };
+
+    #[test]
+    fn a_fix_lands_in_its_site_only_and_keeps_what_was_typed_meanwhile() {
+        let form = with_sites(2)
+            .reduce(FormAction::Edit(Box::new(|f: &mut SurveyText| {
+                f.sites[1].plant_count = "1200".into()
+            })))
+            .reduce(FormAction::Located(1, HERE));
+        assert_eq!(form.text.sites[1].point, "15.060100, 107.740200");
+        assert_eq!(form.text.sites[1].plant_count, "1200");
+        assert_eq!(form.text.sites[0].point, "");
+    }
+
+    #[test]
+    fn a_fix_for_a_site_removed_meanwhile_changes_nothing() {
+        let form = with_sites(1).reduce(FormAction::Edit(Box::new(|f: &mut SurveyText| {
+            f.sites.remove(0);
+        })));
+        let located = form.clone().reduce(FormAction::Located(0, HERE));
+        assert!(located.text == form.text, "nothing to place the fix in");
+    }
+
+    #[test]
+    fn a_walk_adds_its_points_after_those_typed_and_gives_an_empty_point_the_first() {
+        let mut f = with_sites(1).text.clone();
+        f.sites[0].polygon = "15.000000, 107.000000\n".into();
+        add_walked(
+            &mut f,
+            0,
+            &[
+                HERE,
+                GeoPoint {
+                    lat: 15.0602,
+                    lon: 107.7403,
+                },
+            ],
+        );
+        assert_eq!(
+            f.sites[0].polygon,
+            "15.000000, 107.000000\n15.060100, 107.740200\n15.060200, 107.740300"
+        );
+        assert_eq!(f.sites[0].point, "15.060100, 107.740200");
+    }
+}
