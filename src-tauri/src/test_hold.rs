@@ -5,9 +5,6 @@
 //! clicks around, and removes the file to let the step finish. Compiled
 //! into debug builds only: the app a tablet gets never looks.
 
-/// The folder whose files hold steps.
-pub const HOLD_DIR_ENV: &str = "PCMT_TEST_HOLD_DIR";
-
 /// Unlocking or setting the PIN, after Argon2id.
 pub const UNLOCK: &str = "unlock";
 /// A report being counted, with the store held.
@@ -21,6 +18,8 @@ pub const SYNC_PROGRESS: &str = "sync-progress";
 
 #[cfg(debug_assertions)]
 pub fn hold(step: &str) {
+    /// The folder whose files hold steps.
+    const HOLD_DIR_ENV: &str = "PCMT_TEST_HOLD_DIR";
     let Some(dir) = std::env::var_os(HOLD_DIR_ENV) else {
         return;
     };
