@@ -52,6 +52,32 @@ impl Screen {
     }
 }
 
+/// What the shell last said of the lock (None until it answered). A
+/// reducer: the PIN screen's language switch changes only the language,
+/// so its answer, if it comes after an unlock it overlapped, cannot put
+/// the PIN screen back over an open app.
+#[derive(Clone, PartialEq)]
+struct Lock(Option<LockState>);
+
+enum LockAction {
+    Told(LockState),
+    Lang(Lang),
+}
+
+impl Reducible for Lock {
+    type Action = LockAction;
+
+    fn reduce(self: Rc<Self>, action: LockAction) -> Rc<Self> {
+        match (action, &self.0) {
+            (LockAction::Told(s), _) => Rc::new(Lock(Some(s))),
+            (LockAction::Lang(lang), Some(s)) => {
+                Rc::new(Lock(Some(LockState { lang, ..s.clone() })))
+            }
+            (LockAction::Lang(_), None) => self,
+        }
+    }
+}
+
 /// Counts the app's refreshes; screens fetch again when it moves. A reducer,
 /// so two refreshes between renders still count twice.
 #[derive(PartialEq)]
@@ -197,7 +223,7 @@ pub fn App() -> Html {
     let load_error = use_state(|| None::<CommandError>);
     // None until the shell said whether a PIN is set and the store is open.
     // Asked every 15 s: an unchanged answer must not redraw the screen.
-    let lock = use_state_eq(|| None::<LockState>);
+    let lock = use_reducer_eq(|| Lock(None));
     let last_touch = use_mut_ref(|| 0.0_f64);
     let show_locked = {
         let lock = lock.clone();
@@ -205,7 +231,7 @@ pub fn App() -> Html {
             let lock = lock.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(s) = api::lock_state().await {
-                    lock.set(Some(s));
+                    lock.dispatch(LockAction::Told(s));
                 }
             });
         })
@@ -252,13 +278,13 @@ pub fn App() -> Html {
                 match api::lock_state().await {
                     Ok(s) => {
                         let open = s.pin_set && !s.locked;
-                        lock.set(Some(s));
+                        lock.dispatch(LockAction::Told(s));
                         if open {
                             refresh.emit(());
                         }
                     }
                     // The shell could not say: the PIN screen is the safe side.
-                    Err(_) => lock.set(Some(LockState {
+                    Err(_) => lock.dispatch(LockAction::Told(LockState {
                         pin_set: true,
                         locked: true,
                         wait_s: 0,
@@ -301,7 +327,7 @@ pub fn App() -> Html {
     };
 
     let l = *lang;
-    match &*lock {
+    match &lock.0 {
         None => {
             return html! { <div class="app loading"><p>{ l.pick("Đang mở sổ tay…", "Opening the notebook…") }</p></div> };
         }
@@ -312,13 +338,13 @@ pub fn App() -> Html {
                     // A first start keeps the language chosen on the PIN
                     // screen; a set-up tablet's settings say the same.
                     lang.set(s.lang);
-                    lock.set(Some(s));
+                    lock.dispatch(LockAction::Told(s));
                     refresh.emit(());
                 })
             };
             let on_lang = {
                 let lock = lock.clone();
-                Callback::from(move |s: LockState| lock.set(Some(s)))
+                Callback::from(move |s: LockState| lock.dispatch(LockAction::Lang(s.lang)))
             };
             return html! { <LockScreen lang={s.lang} state={s.clone()} {on_open} {on_lang} /> };
         }
@@ -356,7 +382,7 @@ pub fn App() -> Html {
             let lock = lock.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(s) = api::lock_now().await {
-                    lock.set(Some(s));
+                    lock.dispatch(LockAction::Told(s));
                 }
             });
         })
@@ -733,6 +759,29 @@ mod tests {
             "Không kết nối được máy chủ huyện.",
             "Could not reach the district hub.",
         )
+    }
+
+    #[test]
+    fn the_pin_screens_language_answer_changes_only_the_language() {
+        let locked = LockState {
+            pin_set: true,
+            locked: true,
+            wait_s: 0,
+            lang: Lang::Vi,
+        };
+        let open = LockState {
+            locked: false,
+            ..locked.clone()
+        };
+        // The switch was pressed while unlocking; its answer (locked, in
+        // English) comes after the unlock's.
+        let lock = Rc::new(Lock(None))
+            .reduce(LockAction::Told(locked))
+            .reduce(LockAction::Told(open))
+            .reduce(LockAction::Lang(Lang::En));
+        let s = lock.0.as_ref().expect("told");
+        assert!(!s.locked, "still open");
+        assert_eq!(s.lang, Lang::En);
     }
 
     #[test]
