@@ -31,6 +31,34 @@ pub use pcmt_core::sync::schedule::TEST_INTERVALS_ENV as TEST_SYNC_INTERVALS;
 /// How long a screen may take to show what the test waits for.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// The app's folder of held steps (the shell's `test_hold`, debug builds):
+/// a step waits while a file named after it is there.
+pub const TEST_HOLD_DIR: &str = "PCMT_TEST_HOLD_DIR";
+
+/// A slow step of the app held open: unlocking (`unlock`), counting a
+/// report (`report`), making an export (`export`), a sync with the store
+/// in hand (`sync-store`) or between two exchanges (`sync-progress`).
+/// While it lives, that step cannot finish; so whatever the window answers
+/// meanwhile, it answers before the step is done.
+pub struct Hold(PathBuf);
+
+impl Hold {
+    pub fn on(dir: &Path, step: &str) -> Self {
+        let file = dir.join(step);
+        std::fs::write(&file, b"held by the test").expect("create the hold file");
+        Self(file)
+    }
+
+    /// Lets the step finish.
+    pub fn release(self) {}
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 fn env_path(name: &str) -> PathBuf {
     match std::env::var_os(name) {
         Some(p) => PathBuf::from(p),
@@ -317,18 +345,20 @@ impl AppWindow {
     /// Replaces the text of an input, as an officer would by selecting all and typing.
     pub async fn type_into(&self, selector: &str, text: &str) {
         let el = self.css(selector).await;
-        el.clear().await.expect("clear the field");
-        if text.is_empty() {
-            // WebDriver's clear fires no input event; the screen must hear of it.
-            let arg = serde_json::to_value(&el).expect("an element reference");
-            self.client
-                .execute(
-                    "arguments[0].dispatchEvent(new Event('input', {bubbles: true}))",
-                    vec![arg],
-                )
-                .await
-                .expect("announce the cleared field");
-        } else {
+        // Emptied and announced in one step, as an officer's select-all and
+        // delete: WebDriver's clear fires no input event, and moves the
+        // focus away, which lets the screen be drawn again (a draft kept,
+        // say) with the old text before the first key.
+        let arg = serde_json::to_value(&el).expect("an element reference");
+        self.client
+            .execute(
+                "const f = arguments[0]; f.value = '';
+                 f.dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![arg],
+            )
+            .await
+            .expect("empty the field");
+        if !text.is_empty() {
             el.send_keys(text)
                 .await
                 .unwrap_or_else(|e| panic!("type {text:?} into {selector}: {e}"));
@@ -387,6 +417,46 @@ impl AppWindow {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// Runs `check` (clicks, reads), failing the test if the window does
+    /// not answer it in [`PATIENCE`]. A window whose main thread is busy
+    /// answers nothing, not even WebDriver, so the failure takes no
+    /// screenshot (it would wait too).
+    pub async fn answers<T>(&self, during: &str, check: impl std::future::Future<Output = T>) -> T {
+        match tokio::time::timeout(PATIENCE, check).await {
+            Ok(t) => t,
+            Err(_) => panic!("the window did not answer while {during}"),
+        }
+    }
+
+    /// Waits until the form field `selector` holds `value`.
+    pub async fn wait_for_value(&self, selector: &str, value: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let now = self.value(selector).await;
+            if now == value {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.fail(format!(
+                    "`{selector}` never held {value:?}; it holds {now:?}"
+                ))
+                .await;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// What the form field `selector` holds.
+    pub async fn value(&self, selector: &str) -> String {
+        self.css(selector)
+            .await
+            .prop("value")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     /// Saves a screenshot of the window as `<out>/<name>.png` and returns its path.
@@ -521,12 +591,16 @@ impl AppWindow {
     }
 
     /// Stands in for the tablet's GPS: the page's geolocation becomes a fake
-    /// whose fixes the test feeds with [`AppWindow::feed_fix`].
+    /// whose fixes the test feeds with [`AppWindow::feed_fix`]. A single fix
+    /// asked for comes at once, or, after [`AppWindow::hold_fixes`], when
+    /// the test gives it with [`AppWindow::answer_fix`].
     pub async fn fake_gps(&self) {
         self.js("const geo = {
                 watchPosition(ok) { window.__pcmtFix = ok; return 7; },
                 clearWatch() { window.__pcmtFix = null; },
-                getCurrentPosition(ok) { ok(window.__pcmtHere); },
+                getCurrentPosition(ok) {
+                    if (window.__pcmtHoldFix) { window.__pcmtAsked = ok; } else { ok(window.__pcmtHere); }
+                },
             };
             window.__pcmtHere = { coords: { latitude: 15.0512, longitude: 107.7321, accuracy: 4 } };
             Object.defineProperty(navigator, 'geolocation', { get: () => geo, configurable: true });
@@ -536,18 +610,42 @@ impl AppWindow {
 
     /// One position fix, as the GPS reports while the officer walks.
     pub async fn feed_fix(&self, lat: f64, lon: f64) {
-        let fed = self
+        self.give_fix(
+            "window.__pcmtFix",
+            lat,
+            lon,
+            "the app is watching the position",
+        )
+        .await;
+    }
+
+    /// From now on a single fix asked for waits for [`AppWindow::answer_fix`],
+    /// as a GPS searching for satellites does while the officer types on.
+    pub async fn hold_fixes(&self) {
+        self.js("window.__pcmtHoldFix = true; return true;").await;
+    }
+
+    /// Answers the single fix the app asked for with this position.
+    pub async fn answer_fix(&self, lat: f64, lon: f64) {
+        let asked =
+            "(() => { const ok = window.__pcmtAsked; window.__pcmtAsked = null; return ok; })()";
+        self.give_fix(asked, lat, lon, "the app asked for a position")
+            .await;
+    }
+
+    /// Hands the position to the app's callback `to` (a script expression).
+    async fn give_fix(&self, to: &str, lat: f64, lon: f64, expected: &str) {
+        let given = self
             .js(&format!(
-                "window.__pcmtHere = {{ coords: {{ latitude: {lat}, longitude: {lon}, accuracy: 4 }} }};
-                 if (window.__pcmtFix) {{ window.__pcmtFix(window.__pcmtHere); return true; }}
-                 return false;"
+                "const here = {{ coords: {{ latitude: {lat}, longitude: {lon}, accuracy: 4 }} }};
+                 window.__pcmtHere = here;
+                 const ok = {to};
+                 if (!ok) return false;
+                 ok(here);
+                 return true;"
             ))
             .await;
-        assert_eq!(
-            fed,
-            serde_json::Value::Bool(true),
-            "the app is watching the position"
-        );
+        assert_eq!(given, serde_json::Value::Bool(true), "{expected}");
     }
 
     /// Text of every element matching `selector`.

@@ -4,10 +4,11 @@
 //! and drivers. Every screen visited is saved in both tablet layouts under
 //! target/e2e/.
 
+use automerge::transaction::Transactable;
 use chrono::{Days, Local, NaiveDate};
 use pcmt_model::api::ListFilter;
 use pcmt_model::GeoPoint;
-use sotay_pcmt::e2e::{AppWindow, HubProcess, PIN, TEST_SYNC_INTERVALS};
+use sotay_pcmt::e2e::{AppWindow, Hold, HubProcess, PIN, TEST_HOLD_DIR, TEST_SYNC_INTERVALS};
 use sotay_pcmt::TestDevice;
 use std::path::Path;
 
@@ -195,7 +196,9 @@ async fn first_start_then_a_session_recorded_listed_filtered_synced_and_a_draft_
     app.click("#new-session").await;
     app.type_into("#venue_name", "Chợ phiên Đăk Pék").await;
     app.type_into("#attendees", "45").await;
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    // Written once the officer pauses, not at every keystroke; the form says so.
+    app.wait_for_text("#draft-state", "Bản nháp đã được giữ trên máy")
+        .await;
     app.close().await;
     let app = AppWindow::start(&tablet, &hub.url, &code).await;
     // Reopened, the app asks for the PIN before showing anything; a wrong one
@@ -861,5 +864,224 @@ async fn a_record_saved_while_the_hub_is_down_reaches_it_without_a_click() {
     app.click("#nav-surveys").await;
     app.wait_until_gone("#survey-list", "Chưa đồng bộ").await;
     app.screens("41-autosync-back").await;
+    app.close().await;
+}
+
+/// A tablet set up with a folder for its held steps: each slow step is
+/// held open by the test (the app's test holds) while the officer clicks
+/// elsewhere, so the window must answer before the step is done. Commands
+/// run on the main thread froze it, WebDriver included: the click that
+/// started the step never came back.
+async fn officer_with_holds(dir: &Path) -> (HubProcess, AppWindow, std::path::PathBuf) {
+    let holds = dir.join("holds");
+    std::fs::create_dir_all(&holds).unwrap();
+    let env = holds.display().to_string();
+    let (hub, app) = officer_with(dir, &[(TEST_HOLD_DIR, env.as_str())]).await;
+    (hub, app, holds)
+}
+
+/// Holds `step` open, starts it, and checks that the window answers while
+/// it runs: it says the step is under way (`busy`: selector and words),
+/// and `then` (another click) goes through. Dropping the hold lets the
+/// step finish.
+async fn answers_while_held(
+    app: &AppWindow,
+    holds: &Path,
+    step: &str,
+    start: impl std::future::Future<Output = ()>,
+    busy: (&str, &str),
+    shot: &str,
+    then: impl std::future::Future<Output = ()>,
+) -> Hold {
+    let hold = Hold::on(holds, step);
+    app.answers(&format!("held at {step}"), async {
+        start.await;
+        app.wait_for_text(busy.0, busy.1).await;
+        app.screens(shot).await;
+        then.await;
+    })
+    .await;
+    hold
+}
+
+/// Goes to a tab of the frame and sees it chosen.
+async fn tab(app: &AppWindow, id: &str) {
+    app.click(id).await;
+    app.css(&format!("{id}.active")).await;
+}
+
+/// Unlocking (Argon2id, then opening the store): the button says so, and
+/// the PIN screen's language switch still answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn the_window_answers_while_the_app_unlocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_hub, app, holds) = officer_with_holds(dir.path()).await;
+    app.click("#lock-now").await;
+    app.css("#unlock-form").await;
+    app.type_into("#pin", PIN).await;
+    let unlock = answers_while_held(
+        &app,
+        &holds,
+        "unlock",
+        app.click("#unlock"),
+        ("#unlock", "Đang mở khóa dữ liệu"),
+        "42-unlocking",
+        async {
+            app.click("#lock-lang").await;
+            app.wait_for_text("#unlock-form", "Enter the PIN to open")
+                .await;
+        },
+    )
+    .await;
+    unlock.release();
+    app.css("#nav-today").await;
+    app.close().await;
+}
+
+/// A year's report counted with the store in hand, then a file made from
+/// it: the officer can go to another screen meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn the_window_answers_while_a_report_is_counted_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_hub, app, holds) = officer_with_holds(dir.path()).await;
+    app.click("#nav-reports").await;
+    app.wait_for_text("#report-title", "Tháng").await;
+    let report = answers_while_held(
+        &app,
+        &holds,
+        "report",
+        app.choose("#report-kind", "year"),
+        ("#report-busy", "Đang tính báo cáo"),
+        "43-report-counting",
+        tab(&app, "#nav-today"),
+    )
+    .await;
+    report.release();
+    app.click("#nav-reports").await;
+    app.choose("#report-kind", "year").await;
+    app.wait_for_text("#report-title", "Năm").await;
+
+    let export = answers_while_held(
+        &app,
+        &holds,
+        "export",
+        app.click("#export-csv"),
+        ("#export-csv", "Đang lưu tệp"),
+        "44-exporting",
+        tab(&app, "#nav-people"),
+    )
+    .await;
+    export.release();
+    app.wait_for_text("#notice", "Đã lưu tệp").await;
+    app.close().await;
+}
+
+/// A sync applying a batch, with the store in hand: the sessions the
+/// officer opens wait for it, the window does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn the_window_answers_while_a_sync_holds_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_hub, app, holds) = officer_with_holds(dir.path()).await;
+    let sync = answers_while_held(
+        &app,
+        &holds,
+        "sync-store",
+        app.click("#sync"),
+        ("#sync-progress", "Đang kết nối"),
+        "45-syncing",
+        tab(&app, "#nav-sessions"),
+    )
+    .await;
+    sync.release();
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    app.wait_for_text("#session-count", "3 buổi").await;
+    app.close().await;
+}
+
+/// A sync cut between two exchanges (the hub gone): the officer is told
+/// what went through before the cut, from the progress the sync reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_sync_cut_midway_says_what_went_through_before_the_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let holds = dir.path().join("holds");
+    std::fs::create_dir_all(&holds).unwrap();
+    let hub = HubProcess::start(dir.path());
+    // A session another tablet edited 4,000 times: more changes than one
+    // pull carries (the hub's PULL_ROWS), so the first sync takes two.
+    let other = other_tablet(&hub, "Y Hoa", &DISTRICT);
+    let (id, mut doc) = pcmt_hub::testing::session_doc(DISTRICT[0]);
+    for n in 0..4000 {
+        doc.put(automerge::ROOT, "venue_name", format!("Chợ Đăk Glei {n}"))
+            .unwrap();
+        doc.commit();
+    }
+    tokio::task::block_in_place(|| other.push_doc(&hub.url, id, &mut doc, &[]));
+
+    let code = hub.issue_code(&DISTRICT);
+    let app = AppWindow::start_with_env(
+        &dir.path().join("tablet"),
+        &hub.url,
+        &code,
+        &[(TEST_HOLD_DIR, holds.display().to_string().as_str())],
+    )
+    .await;
+    app.set_pin().await;
+    // The first start syncs at once; it is held after its first exchange.
+    let between = Hold::on(&holds, "sync-progress");
+    app.set_up("A Lưu", "Công an xã Đăk Pék").await;
+    let midway = app.wait_for_text("#sync-progress", "đã nhận 4 hồ sơ").await;
+    assert!(midway.contains("đã gửi 0 hồ sơ"), "{midway}");
+    drop(hub);
+    between.release();
+    let cut = app.wait_for_text("#notice", "Trước khi bị ngắt").await;
+    assert!(cut.contains("Không kết nối được máy chủ huyện"), "{cut}");
+    assert!(
+        cut.contains("Trước khi bị ngắt đã gửi 0 và nhận 4 hồ sơ"),
+        "{cut}"
+    );
+    app.screens("46-sync-cut-midway").await;
+    app.close().await;
+}
+
+/// The GPS answers while the officer types on: the fix fills the position
+/// and nothing else; what was typed meanwhile stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_position_fix_arriving_while_the_officer_types_fills_only_the_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_hub, app) = officer(dir.path()).await;
+    app.fake_gps().await;
+    app.hold_fixes().await;
+
+    app.click("#nav-sessions").await;
+    app.click("#new-session").await;
+    app.type_into("#venue_name", "Chợ").await;
+    app.click("#locate").await;
+    app.wait_for_text("#locate", "Đang lấy").await;
+    app.type_into("#venue_name", "Chợ phiên Đăk Pék").await;
+    app.type_into("#attendees", "45").await;
+    app.answer_fix(15.0512, 107.7321).await;
+    app.wait_for_value("#location", "15.051200, 107.732100")
+        .await;
+    assert_eq!(app.value("#venue_name").await, "Chợ phiên Đăk Pék");
+    assert_eq!(app.value("#attendees").await, "45");
+    app.screens("47-gps-while-typing-session").await;
+
+    app.click("#nav-surveys").await;
+    app.click("#new-survey").await;
+    app.click("#add-site").await;
+    app.click("#locate-0").await;
+    app.type_into("#plant_count-0", "1200").await;
+    app.type_into("#grower-0", "Hộ ông A").await;
+    app.answer_fix(15.0601, 107.7402).await;
+    app.wait_for_value("#site_point-0", "15.060100, 107.740200")
+        .await;
+    assert_eq!(app.value("#plant_count-0").await, "1200");
+    assert_eq!(app.value("#grower-0").await, "Hộ ông A");
+    app.screens("48-gps-while-typing-site").await;
     app.close().await;
 }

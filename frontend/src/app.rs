@@ -52,6 +52,32 @@ impl Screen {
     }
 }
 
+/// What the shell last said of the lock (None until it answered). A
+/// reducer: the PIN screen's language switch changes only the language,
+/// so its answer, if it comes after an unlock it overlapped, cannot put
+/// the PIN screen back over an open app.
+#[derive(Clone, PartialEq)]
+struct Lock(Option<LockState>);
+
+enum LockAction {
+    Told(LockState),
+    Lang(Lang),
+}
+
+impl Reducible for Lock {
+    type Action = LockAction;
+
+    fn reduce(self: Rc<Self>, action: LockAction) -> Rc<Self> {
+        match (action, &self.0) {
+            (LockAction::Told(s), _) => Rc::new(Lock(Some(s))),
+            (LockAction::Lang(lang), Some(s)) => {
+                Rc::new(Lock(Some(LockState { lang, ..s.clone() })))
+            }
+            (LockAction::Lang(_), None) => self,
+        }
+    }
+}
+
 /// Counts the app's refreshes; screens fetch again when it moves. A reducer,
 /// so two refreshes between renders still count twice.
 #[derive(PartialEq)]
@@ -68,6 +94,52 @@ impl Reducible for Generation {
 pub enum Notice {
     Ok(String),
     Failed(String),
+}
+
+/// The frame's own state: the notice shown, and the sync the officer
+/// started with its running totals. One reducer, so the end of a sync
+/// reads the totals its progress events left, not those of the render
+/// that started it.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Frame {
+    notice: Option<Notice>,
+    syncing: bool,
+    progress: Option<SyncReport>,
+}
+
+enum FrameAction {
+    Notify(Option<Notice>),
+    SyncStarted,
+    /// Running totals, as the shell sends them after every exchange.
+    SyncProgress(SyncReport),
+    /// The sync the officer started ended; its outcome is told in `Lang`.
+    SyncEnded(Lang, Result<SyncReport, CommandError>),
+}
+
+impl Reducible for Frame {
+    type Action = FrameAction;
+
+    fn reduce(self: Rc<Self>, action: FrameAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            FrameAction::Notify(notice) => next.notice = notice,
+            FrameAction::SyncStarted => {
+                next.syncing = true;
+                next.progress = None;
+                next.notice = None;
+            }
+            FrameAction::SyncProgress(r) => next.progress = Some(r),
+            FrameAction::SyncEnded(l, outcome) => {
+                next.notice = Some(match outcome {
+                    Ok(r) => Notice::Ok(sync_outcome(l, &r)),
+                    Err(e) => Notice::Failed(cut_sync(l, &e, self.progress.as_ref())),
+                });
+                next.syncing = false;
+                next.progress = None;
+            }
+        }
+        Rc::new(next)
+    }
 }
 
 /// What every screen can reach: language, org units, the tablet's state,
@@ -145,15 +217,13 @@ pub fn App() -> Html {
     let info = use_state(|| None::<Rc<AppInfo>>);
     let lang = use_state(Lang::default);
     let screen = use_state(|| Screen::Today);
-    let notice = use_state(|| None::<Notice>);
-    let syncing = use_state(|| false);
-    let progress = use_state(|| None::<SyncReport>);
+    let frame = use_reducer(Frame::default);
     let sync_status = use_state_eq(|| None::<SyncStatus>);
     let generation = use_reducer(|| Generation(0));
     let load_error = use_state(|| None::<CommandError>);
     // None until the shell said whether a PIN is set and the store is open.
     // Asked every 15 s: an unchanged answer must not redraw the screen.
-    let lock = use_state_eq(|| None::<LockState>);
+    let lock = use_reducer_eq(|| Lock(None));
     let last_touch = use_mut_ref(|| 0.0_f64);
     let show_locked = {
         let lock = lock.clone();
@@ -161,7 +231,7 @@ pub fn App() -> Html {
             let lock = lock.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(s) = api::lock_state().await {
-                    lock.set(Some(s));
+                    lock.dispatch(LockAction::Told(s));
                 }
             });
         })
@@ -197,7 +267,7 @@ pub fn App() -> Html {
     {
         let (refresh, progress, lock, show_locked, sync_status) = (
             refresh.clone(),
-            progress.clone(),
+            frame.dispatcher(),
             lock.clone(),
             show_locked.clone(),
             sync_status.clone(),
@@ -208,13 +278,13 @@ pub fn App() -> Html {
                 match api::lock_state().await {
                     Ok(s) => {
                         let open = s.pin_set && !s.locked;
-                        lock.set(Some(s));
+                        lock.dispatch(LockAction::Told(s));
                         if open {
                             refresh.emit(());
                         }
                     }
                     // The shell could not say: the PIN screen is the safe side.
-                    Err(_) => lock.set(Some(LockState {
+                    Err(_) => lock.dispatch(LockAction::Told(LockState {
                         pin_set: true,
                         locked: true,
                         wait_s: 0,
@@ -222,7 +292,9 @@ pub fn App() -> Html {
                     })),
                 }
             });
-            api::on_sync_progress(Callback::from(move |r| progress.set(Some(r))));
+            api::on_sync_progress(Callback::from(move |r| {
+                progress.dispatch(FrameAction::SyncProgress(r))
+            }));
             // A sync the tablet ran by itself that moved records: the screens
             // (and the count of unsent records) read their data again.
             let was_running = std::cell::Cell::new(false);
@@ -240,9 +312,9 @@ pub fn App() -> Html {
     }
 
     let go = {
-        let (screen, notice) = (screen.clone(), notice.clone());
+        let (screen, frame) = (screen.clone(), frame.dispatcher());
         Callback::from(move |s: Screen| {
-            notice.set(None);
+            frame.dispatch(FrameAction::Notify(None));
             screen.set(s);
             if let Some(w) = web_sys::window() {
                 w.scroll_to_with_x_and_y(0.0, 0.0);
@@ -250,12 +322,12 @@ pub fn App() -> Html {
         })
     };
     let notify = {
-        let notice = notice.clone();
-        Callback::from(move |n: Notice| notice.set(Some(n)))
+        let frame = frame.dispatcher();
+        Callback::from(move |n: Notice| frame.dispatch(FrameAction::Notify(Some(n))))
     };
 
     let l = *lang;
-    match &*lock {
+    match &lock.0 {
         None => {
             return html! { <div class="app loading"><p>{ l.pick("Đang mở sổ tay…", "Opening the notebook…") }</p></div> };
         }
@@ -266,13 +338,13 @@ pub fn App() -> Html {
                     // A first start keeps the language chosen on the PIN
                     // screen; a set-up tablet's settings say the same.
                     lang.set(s.lang);
-                    lock.set(Some(s));
+                    lock.dispatch(LockAction::Told(s));
                     refresh.emit(());
                 })
             };
             let on_lang = {
                 let lock = lock.clone();
-                Callback::from(move |s: LockState| lock.set(Some(s)))
+                Callback::from(move |s: LockState| lock.dispatch(LockAction::Lang(s.lang)))
             };
             return html! { <LockScreen lang={s.lang} state={s.clone()} {on_open} {on_lang} /> };
         }
@@ -310,7 +382,7 @@ pub fn App() -> Html {
             let lock = lock.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(s) = api::lock_now().await {
-                    lock.set(Some(s));
+                    lock.dispatch(LockAction::Told(s));
                 }
             });
         })
@@ -328,34 +400,16 @@ pub fn App() -> Html {
     };
 
     let on_sync = {
-        let (ctx, syncing, progress, notice) = (
-            ctx.clone(),
-            syncing.clone(),
-            progress.clone(),
-            notice.clone(),
-        );
+        let (ctx, frame) = (ctx.clone(), frame.clone());
         Callback::from(move |_: MouseEvent| {
-            if *syncing {
+            if frame.syncing {
                 return;
             }
-            syncing.set(true);
-            progress.set(None);
-            notice.set(None);
-            let (ctx, syncing, progress, notice) = (
-                ctx.clone(),
-                syncing.clone(),
-                progress.clone(),
-                notice.clone(),
-            );
+            frame.dispatch(FrameAction::SyncStarted);
+            let (ctx, frame) = (ctx.clone(), frame.dispatcher());
             wasm_bindgen_futures::spawn_local(async move {
                 let outcome = api::sync_now().await;
-                let l = ctx.lang;
-                notice.set(Some(match outcome {
-                    Ok(r) => Notice::Ok(sync_outcome(l, &r)),
-                    Err(e) => Notice::Failed(cut_sync(l, &e, (*progress).as_ref())),
-                }));
-                syncing.set(false);
-                progress.set(None);
+                frame.dispatch(FrameAction::SyncEnded(ctx.lang, outcome));
                 ctx.refresh.emit(());
             });
         })
@@ -419,7 +473,7 @@ pub fn App() -> Html {
         }
     };
 
-    let notice_html = match &*notice {
+    let notice_html = match &frame.notice {
         None => html! {},
         Some(Notice::Ok(msg)) => {
             html! { <p id="notice" class="notice ok" role="status">{ msg }</p> }
@@ -428,12 +482,12 @@ pub fn App() -> Html {
             html! { <p id="notice" class="notice error" role="alert">{ msg }</p> }
         }
     };
-    let progress_html = match (&*syncing, &*progress) {
+    let progress_html = match (frame.syncing, &frame.progress) {
         (true, Some(r)) => {
-            html! { <p id="sync-progress" class="notice progress" role="status">{ sync_running(l, r) }</p> }
+            html! { <p id="sync-progress" class="notice progress" role="status"><span class="spinner" aria-hidden="true"></span>{ sync_running(l, r) }</p> }
         }
         (true, None) => {
-            html! { <p id="sync-progress" class="notice progress" role="status">{ l.pick("Đang kết nối máy chủ huyện…", "Connecting to the district hub…") }</p> }
+            html! { <p id="sync-progress" class="notice progress" role="status"><span class="spinner" aria-hidden="true"></span>{ l.pick("Đang kết nối máy chủ huyện…", "Connecting to the district hub…") }</p> }
         }
         _ => html! {},
     };
@@ -468,8 +522,8 @@ pub fn App() -> Html {
                         }
                         <button id="lock-now" class="secondary" onclick={lock_now}>{ l.pick("Khóa", "Lock") }</button>
                         <button id="lang" class="secondary" onclick={toggle_lang}>{ l.pick("English", "Tiếng Việt") }</button>
-                        <button id="sync" class="primary" onclick={on_sync} disabled={*syncing}>
-                            { if *syncing { l.pick("Đang đồng bộ…", "Syncing…") } else { l.pick("Đồng bộ", "Sync") } }
+                        <button id="sync" class="primary" onclick={on_sync} disabled={frame.syncing}>
+                            { if frame.syncing { l.pick("Đang đồng bộ…", "Syncing…") } else { l.pick("Đồng bộ", "Sync") } }
                             if current.unsynced > 0 {
                                 <span id="unsynced" class="count-badge" title={l.pick("Hồ sơ chưa đồng bộ", "Records not synced")}>{ current.unsynced }</span>
                             }
@@ -686,4 +740,93 @@ fn cut_sync(l: Lang, e: &CommandError, done: Option<&SyncReport>) -> String {
         });
     }
     msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(sent: u64, received: u64) -> SyncReport {
+        SyncReport {
+            sent_records: sent,
+            received_records: received,
+            ..SyncReport::default()
+        }
+    }
+
+    fn cut() -> CommandError {
+        CommandError::plain(
+            "Không kết nối được máy chủ huyện.",
+            "Could not reach the district hub.",
+        )
+    }
+
+    #[test]
+    fn the_pin_screens_language_answer_changes_only_the_language() {
+        let locked = LockState {
+            pin_set: true,
+            locked: true,
+            wait_s: 0,
+            lang: Lang::Vi,
+        };
+        let open = LockState {
+            locked: false,
+            ..locked.clone()
+        };
+        // The switch was pressed while unlocking; its answer (locked, in
+        // English) comes after the unlock's.
+        let lock = Rc::new(Lock(None))
+            .reduce(LockAction::Told(locked))
+            .reduce(LockAction::Told(open))
+            .reduce(LockAction::Lang(Lang::En));
+        let s = lock.0.as_ref().expect("told");
+        assert!(!s.locked, "still open");
+        assert_eq!(s.lang, Lang::En);
+    }
+
+    #[test]
+    fn a_cut_sync_tells_the_totals_its_progress_reached() {
+        let frame = Rc::new(Frame::default())
+            .reduce(FrameAction::SyncStarted)
+            .reduce(FrameAction::SyncProgress(report(0, 2)))
+            .reduce(FrameAction::SyncProgress(report(1, 4)))
+            .reduce(FrameAction::SyncEnded(Lang::Vi, Err(cut())));
+        assert!(!frame.syncing);
+        assert_eq!(frame.progress, None);
+        let Some(Notice::Failed(told)) = &frame.notice else {
+            panic!("a failure: {:?}", frame.notice);
+        };
+        assert!(
+            told.starts_with("Không kết nối được máy chủ huyện."),
+            "{told}"
+        );
+        assert!(
+            told.contains("Trước khi bị ngắt đã gửi 1 và nhận 4 hồ sơ"),
+            "{told}"
+        );
+    }
+
+    #[test]
+    fn a_sync_cut_before_any_exchange_says_only_why() {
+        let frame = Rc::new(Frame::default())
+            .reduce(FrameAction::SyncProgress(report(3, 3)))
+            .reduce(FrameAction::SyncStarted)
+            .reduce(FrameAction::SyncEnded(Lang::En, Err(cut())));
+        assert_eq!(
+            frame.notice,
+            Some(Notice::Failed("Could not reach the district hub.".into()))
+        );
+    }
+
+    #[test]
+    fn a_finished_sync_tells_its_totals_and_going_elsewhere_clears_them() {
+        let frame = Rc::new(Frame::default())
+            .reduce(FrameAction::SyncStarted)
+            .reduce(FrameAction::SyncEnded(Lang::Vi, Ok(report(2, 0))));
+        let Some(Notice::Ok(told)) = &frame.notice else {
+            panic!("done: {:?}", frame.notice);
+        };
+        assert!(told.contains("đã gửi 2 hồ sơ"), "{told}");
+        assert_eq!(frame.reduce(FrameAction::Notify(None)).notice, None);
+    }
 }

@@ -8,7 +8,8 @@ use std::future::Future;
 use yew::prelude::*;
 
 /// What a screen shows, fetched again whenever `deps` change. None while
-/// loading.
+/// loading. Commands run side by side in the shell, so answers may come
+/// back out of order: only the answer to the latest request is kept.
 #[hook]
 pub fn use_fetch<D, T, F, Fut>(deps: D, fetch: F) -> UseStateHandle<Option<Result<T, CommandError>>>
 where
@@ -18,11 +19,22 @@ where
     Fut: Future<Output = Result<T, CommandError>> + 'static,
 {
     let state = use_state(|| None);
+    let asked = use_mut_ref(|| 0_u64);
     {
         let state = state.clone();
         use_effect_with(deps, move |d| {
             let fut = fetch(d.clone());
-            wasm_bindgen_futures::spawn_local(async move { state.set(Some(fut.await)) });
+            let this = {
+                let mut n = asked.borrow_mut();
+                *n += 1;
+                *n
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = fut.await;
+                if *asked.borrow() == this {
+                    state.set(Some(answer));
+                }
+            });
         });
     }
     state

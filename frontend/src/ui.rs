@@ -2,21 +2,58 @@
 //! errors beside it, text boxes, choices, chips, toggles, badges, and how
 //! dates, times and sizes are written. One look, one behaviour, everywhere.
 
+use crate::draft::{Form, FormAction, FormText};
 use pcmt_model::{Field, FieldError, Labelled, Lang};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 /// A callback that edits one part of a form's state.
-pub fn setter<D: Clone + 'static, V: 'static>(
-    state: &UseStateHandle<D>,
+pub fn setter<D: 'static, V: 'static>(
+    state: &impl Editable<D>,
     apply: fn(&mut D, V),
 ) -> Callback<V> {
     let state = state.clone();
+    Callback::from(move |v: V| state.edit(Box::new(move |d: &mut D| apply(d, v))))
+}
+
+/// A callback that edits one item of a list in a form's state (a status
+/// span, a site), if the item is still there when the edit arrives.
+pub fn item_setter<D: 'static, I: 'static, V: 'static>(
+    state: &impl Editable<D>,
+    list: fn(&mut D) -> &mut Vec<I>,
+    i: usize,
+    apply: fn(&mut I, V),
+) -> Callback<V> {
+    let state = state.clone();
     Callback::from(move |v: V| {
-        let mut d = (*state).clone();
-        apply(&mut d, v);
-        state.set(d);
+        state.edit(Box::new(move |d: &mut D| {
+            if let Some(item) = list(d).get_mut(i) {
+                apply(item, v);
+            }
+        }))
     })
+}
+
+/// State a field's callback can change. A form's reducer applies the edit
+/// to the form as it is when the edit arrives; a plain state (settings,
+/// filters, answered only by the officer's own input) to the value of the
+/// last render.
+pub trait Editable<D>: Clone + 'static {
+    fn edit(&self, change: Box<dyn FnOnce(&mut D)>);
+}
+
+impl<D: Clone + 'static> Editable<D> for UseStateHandle<D> {
+    fn edit(&self, change: Box<dyn FnOnce(&mut D)>) {
+        let mut d = (**self).clone();
+        change(&mut d);
+        self.set(d);
+    }
+}
+
+impl<D: FormText> Editable<D> for UseReducerHandle<Form<D>> {
+    fn edit(&self, change: Box<dyn FnOnce(&mut D)>) {
+        self.dispatch(FormAction::Edit(change));
+    }
 }
 
 /// A labelled field. Its errors (those for `f`, and for `item` when the field

@@ -6,7 +6,8 @@
 //! network.
 
 use crate::state::AppState;
-use pcmt_core::shared::SharedStore;
+use crate::test_hold;
+use pcmt_core::shared::{SharedStore, StoreAccess};
 use pcmt_core::sync::schedule::{
     Action, AutoSync, Ended, Facts, Intervals, Jitter, TEST_INTERVALS_ENV,
 };
@@ -199,6 +200,7 @@ pub fn sync_once(app: &AppHandle, state: &AppState) -> Result<SyncReport, CoreEr
     let mut progress = |report: &SyncReport| {
         // A window that cannot be told only misses a progress line.
         let _ = app.emit(PROGRESS_EVENT, report);
+        test_hold::hold(test_hold::SYNC_PROGRESS);
     };
     // Every way out ends in the policy, a panic too: otherwise the tablet
     // would look busy and never sync by itself again, or, had it not
@@ -208,7 +210,12 @@ pub fn sync_once(app: &AppHandle, state: &AppState) -> Result<SyncReport, CoreEr
             let store = state.store.access()?;
             (state.settings_of(&store)?.hub_url, store.enrol_code()?)
         };
-        pcmt_core::http::sync_with_hub_observed(&state.store, &url, code.as_deref(), &mut progress)
+        pcmt_core::http::sync_with_hub_observed(
+            &HeldBySync(&*state.store),
+            &url,
+            code.as_deref(),
+            &mut progress,
+        )
     }));
     let ended = match &result {
         Ok(r) => Ended::of(r),
@@ -228,6 +235,18 @@ pub fn sync_once(app: &AppHandle, state: &AppState) -> Result<SyncReport, CoreEr
     drop(plan);
     state.syncing.woken.notify_all();
     result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// The store as a sync takes it: where an end-to-end test can hold a sync
+/// with the store in hand, as a long batch would.
+struct HeldBySync<'a>(&'a dyn SharedStore);
+
+impl SharedStore for HeldBySync<'_> {
+    fn access(&self) -> Result<StoreAccess<'_>, CoreError> {
+        let store = self.0.access()?;
+        test_hold::hold(test_hold::SYNC_STORE);
+        Ok(store)
+    }
 }
 
 /// A share of the next wait to take off, so the tablets of a commune that

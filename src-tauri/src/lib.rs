@@ -5,6 +5,7 @@
 mod autosync;
 mod commands;
 mod state;
+mod test_hold;
 
 use tauri::Manager;
 

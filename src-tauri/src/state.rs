@@ -167,6 +167,7 @@ impl AppState {
     /// and a new store starts (the next sync brings back what the hub has).
     pub fn set_pin(&self, pin: &str) -> Result<(), CommandError> {
         let key = self.vault.create(pin)?;
+        crate::test_hold::hold(crate::test_hold::UNLOCK);
         match plaintext(&self.db) {
             Some(true) => Store::encrypt_in_place(&self.db, &key)?,
             Some(false) => set_aside(&self.db)?,
@@ -177,6 +178,7 @@ impl AppState {
 
     pub fn unlock(&self, pin: &str) -> Result<(), CommandError> {
         let key = self.vault.unlock(pin, now())?;
+        crate::test_hold::hold(crate::test_hold::UNLOCK);
         // A first start cut between writing the key file and encrypting the
         // old store leaves it plaintext: finish the job now.
         if plaintext(&self.db) == Some(true) {

@@ -4,7 +4,7 @@
 
 use crate::api;
 use crate::app::{Ctx, Notice, Screen};
-use crate::draft::use_draft;
+use crate::draft::{self, use_draft, FormText, NoSpot};
 use crate::load::{fetched, submit, use_fetch};
 use crate::ui::{
     self, chips, choice, date_input, field, optional_choice, setter, text_area, text_input, toggle,
@@ -18,6 +18,13 @@ use pcmt_model::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yew::prelude::*;
+
+impl FormText for CheckInText {
+    type Spot = NoSpot;
+    fn place(&mut self, spot: NoSpot, _: pcmt_model::GeoPoint) {
+        match spot {}
+    }
+}
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 struct CheckInText {
@@ -126,7 +133,7 @@ fn CheckInFormView(props: &FormProps) -> Html {
         return html! {};
     };
     let draft = use_draft(format!("checkin.{}", props.person), CheckInText::blank());
-    let form = draft.state.clone();
+    let form = draft.form.clone();
     let errors = use_state(Vec::<FieldError>::new);
     let l = ctx.lang;
     let on_submit = {
@@ -141,6 +148,7 @@ fn CheckInFormView(props: &FormProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let parsed = form
+                .text
                 .parse(person, &ctx.info.settings.officer)
                 .and_then(|i| i.validate(&file, api::today()).map(|_| i));
             let (ctx2, reset) = (ctx.clone(), reset.clone());
@@ -162,19 +170,17 @@ fn CheckInFormView(props: &FormProps) -> Html {
             );
         })
     };
-    let f = &*form;
+    let f = &form.text;
     let live = ui::live_errors(&errors, || {
         f.parse(props.person, &ctx.info.settings.officer)
             .and_then(|i| i.validate(&props.file, api::today()).map(|_| i))
     });
     let errs = &live;
     html! {
-        <form class="checkin-form" onsubmit={on_submit} novalidate=true>
+        <form class="checkin-form" onsubmit={on_submit} onfocusout={draft.flush.clone()} novalidate=true>
             { ui::heading(&format!("{} — {}", l.pick("Ghi lần gặp", "Record a visit"), props.file.full_name),
                 ui::nav_button("back", l.pick("← Hồ sơ", "← File"), "secondary", ctx.go_to(Screen::Person(props.person)))) }
-            if draft.restored {
-                <p class="notice draft" id="draft-restored">{ l.pick("Đã khôi phục bản nháp chưa lưu.", "An unsaved draft was restored.") }</p>
-            }
+            { draft::restored_note(l, &form) }
             <section class="card">
                 <div class="grid">
                     { field(l, "date", Field::Date, None, errs, date_input("date", &f.date, setter(&form, |f: &mut CheckInText, v| f.date = v))) }
@@ -213,6 +219,7 @@ fn CheckInFormView(props: &FormProps) -> Html {
                 { field(l, "support", Field::Support, None, errs, chips("support", l, &f.support, setter(&form, |f: &mut CheckInText, v| f.support = v))) }
                 { field(l, "next_visit", Field::NextVisit, None, errs, date_input("next_visit", &f.next_visit, setter(&form, |f: &mut CheckInText, v| f.next_visit = v))) }
             </section>
+            { draft::saved_note(l, &form) }
             <button id="save" class="primary wide" type="submit">{ l.pick("Lưu lần gặp", "Save visit") }</button>
         </form>
     }

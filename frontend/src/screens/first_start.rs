@@ -4,6 +4,7 @@
 
 use crate::api;
 use crate::app::Ctx;
+use crate::draft::{Form, FormAction, FormText, NoSpot};
 use crate::ui::{self, field, setter, text_input, Keys};
 use pcmt_model::api::{CommandError, Settings, SetupInput};
 use pcmt_model::{Field, FieldError, Lang};
@@ -16,9 +17,26 @@ pub struct Props {
 }
 
 #[derive(Clone, PartialEq)]
-struct Form {
+struct Setup {
     settings: Settings,
     code: String,
+}
+
+/// The office's code the environment offers lands only in an empty box:
+/// one the officer already typed stays.
+impl FormText for Setup {
+    type Spot = NoSpot;
+    fn place(&mut self, spot: NoSpot, _: pcmt_model::GeoPoint) {
+        match spot {}
+    }
+}
+
+fn offer_code(code: String) -> FormAction<Setup> {
+    FormAction::Edit(Box::new(move |f: &mut Setup| {
+        if f.code.trim().is_empty() {
+            f.code = code;
+        }
+    }))
 }
 
 #[function_component]
@@ -26,20 +44,20 @@ pub fn FirstStart(props: &Props) -> Html {
     let Some(ctx) = use_context::<Ctx>() else {
         return html! {};
     };
-    let form = use_state(|| Form {
-        settings: ctx.info.settings.clone(),
-        code: String::new(),
+    let form = use_reducer(|| {
+        Form::new(Setup {
+            settings: ctx.info.settings.clone(),
+            code: String::new(),
+        })
     });
     let errors = use_state(Vec::<FieldError>::new);
     let failure = use_state(|| None::<CommandError>);
     {
-        let form = form.clone();
+        let form = form.dispatcher();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(code) = api::default_enrol_code().await {
-                    let mut f = (*form).clone();
-                    f.code = code;
-                    form.set(f);
+                    form.dispatch(offer_code(code));
                 }
             });
         });
@@ -48,9 +66,9 @@ pub fn FirstStart(props: &Props) -> Html {
     let pick_lang = |lang: Lang| {
         let (form, set_lang) = (form.clone(), props.set_lang.clone());
         Callback::from(move |_: MouseEvent| {
-            let mut f = (*form).clone();
-            f.settings.lang = lang;
-            form.set(f);
+            form.dispatch(FormAction::Edit(Box::new(move |f: &mut Setup| {
+                f.settings.lang = lang
+            })));
             set_lang.emit(lang);
         })
     };
@@ -64,8 +82,8 @@ pub fn FirstStart(props: &Props) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let input = SetupInput {
-                settings: form.settings.clone(),
-                code: form.code.clone(),
+                settings: form.text.settings.clone(),
+                code: form.text.code.clone(),
             };
             let (errors, failure, on_done) = (errors.clone(), failure.clone(), on_done.clone());
             wasm_bindgen_futures::spawn_local(async move {
@@ -79,7 +97,7 @@ pub fn FirstStart(props: &Props) -> Html {
             });
         })
     };
-    let f = &*form;
+    let f = &form.text;
     let errs = &*errors;
     html! {
         <div class="first-start">
@@ -97,13 +115,13 @@ pub fn FirstStart(props: &Props) -> Html {
                 </div>
                 <div class="grid">
                     { field(l, "officer", Field::Officer, None, errs, text_input("officer", &f.settings.officer, Keys::Text,
-                        l.pick("Họ và tên cán bộ", "Officer's full name"), setter(&form, |f: &mut Form, v| f.settings.officer = v))) }
+                        l.pick("Họ và tên cán bộ", "Officer's full name"), setter(&form, |f: &mut Setup, v| f.settings.officer = v))) }
                     { field(l, "unit", Field::Unit, None, errs, text_input("unit", &f.settings.unit, Keys::Text,
-                        l.pick("VD: Công an xã Đăk Pék", "e.g. Đăk Pék commune police"), setter(&form, |f: &mut Form, v| f.settings.unit = v))) }
+                        l.pick("VD: Công an xã Đăk Pék", "e.g. Đăk Pék commune police"), setter(&form, |f: &mut Setup, v| f.settings.unit = v))) }
                     { field(l, "hub_url", Field::HubUrl, None, errs, text_input("hub_url", &f.settings.hub_url, Keys::Text,
-                        "https://", setter(&form, |f: &mut Form, v| f.settings.hub_url = v))) }
+                        "https://", setter(&form, |f: &mut Setup, v| f.settings.hub_url = v))) }
                     { field(l, "enrol_code", Field::EnrolCode, None, errs, text_input("enrol_code", &f.code, Keys::Text,
-                        l.pick("Mã văn phòng huyện cấp", "Code from the district office"), setter(&form, |f: &mut Form, v| f.code = v))) }
+                        l.pick("Mã văn phòng huyện cấp", "Code from the district office"), setter(&form, |f: &mut Setup, v| f.code = v))) }
                 </div>
                 <p class="meta">{ l.pick(
                     "Nếu văn phòng in kèm mã một dấu vân tay chứng chỉ máy chủ, hãy giữ lại: ở lần đồng bộ đầu, máy sẽ hiện dấu vân tay của máy chủ để bạn so trước khi gửi gì.",
@@ -112,5 +130,39 @@ pub fn FirstStart(props: &Props) -> Html {
                 <button id="start" class="primary wide" type="submit">{ l.pick("Bắt đầu sử dụng", "Start") }</button>
             </form>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    fn blank() -> Rc<Form<Setup>> {
+        Rc::new(Form::new(Setup {
+            settings: Settings {
+                lang: Lang::Vi,
+                officer: String::new(),
+                unit: String::new(),
+                hub_url: "https://hub.example".into(),
+                lock_after_min: Settings::DEFAULT_LOCK_AFTER_MIN,
+            },
+            code: String::new(),
+        }))
+    }
+
+    fn typed(code: &'static str) -> FormAction<Setup> {
+        FormAction::Edit(Box::new(move |f: &mut Setup| f.code = code.into()))
+    }
+
+    #[test]
+    fn the_offered_code_fills_an_empty_box_only() {
+        let offered = blank().reduce(offer_code("ABCD-EFGH".into()));
+        assert_eq!(offered.text.code, "ABCD-EFGH");
+        // Typed before the offer arrived: what was typed stays.
+        let typed_first = blank()
+            .reduce(typed("K7M2-P9QX"))
+            .reduce(offer_code("ABCD-EFGH".into()));
+        assert_eq!(typed_first.text.code, "K7M2-P9QX");
     }
 }

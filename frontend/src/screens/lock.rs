@@ -142,6 +142,7 @@ pub fn LockScreen(props: &Props) -> Html {
                 if let Some(w) = waiting { <p class="form-failure" id="pin-wait" role="alert">{ w }</p> }
                 { ui::failure(l, &failure) }
                 <button id={if choosing { "set-pin" } else { "unlock" }} class="primary wide" type="submit" disabled={*busy}>
+                    if *busy { <span class="spinner" aria-hidden="true"></span> }
                     { match (choosing, *busy) {
                         (_, true) => l.pick("Đang mở khóa dữ liệu…", "Opening the data…"),
                         (true, false) => l.pick("Đặt mã PIN và mã hóa dữ liệu", "Set the PIN and encrypt the data"),

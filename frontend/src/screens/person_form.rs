@@ -4,7 +4,7 @@
 
 use crate::api;
 use crate::app::{Ctx, Notice, Screen};
-use crate::draft::use_draft;
+use crate::draft::{self, use_draft, Form, FormAction, FormText, NoSpot};
 use crate::load::{fetched, submit, use_editing};
 use crate::ui::{
     self, chips, choice, date_input, field, list_choice, optional_choice, setter, text_area,
@@ -29,6 +29,13 @@ struct SpanText {
     from: String,
     until: String,
     notes: String,
+}
+
+impl FormText for PersonText {
+    type Spot = NoSpot;
+    fn place(&mut self, spot: NoSpot, _: pcmt_model::GeoPoint) {
+        match spot {}
+    }
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -215,18 +222,11 @@ struct FormProps {
 
 /// Edits one status span of the list.
 fn span_setter<V: 'static>(
-    form: &UseStateHandle<PersonText>,
+    form: &UseReducerHandle<Form<PersonText>>,
     i: usize,
     apply: fn(&mut SpanText, V),
 ) -> Callback<V> {
-    let form = form.clone();
-    Callback::from(move |v: V| {
-        let mut f = (*form).clone();
-        if let Some(s) = f.statuses.get_mut(i) {
-            apply(s, v);
-        }
-        form.set(f);
-    })
+    ui::item_setter(form, |f: &mut PersonText| &mut f.statuses, i, apply)
 }
 
 #[function_component]
@@ -239,7 +239,7 @@ fn PersonFormView(props: &FormProps) -> Html {
         None => "person.new".into(),
     };
     let draft = use_draft(key, props.initial.clone());
-    let form = draft.state.clone();
+    let form = draft.form.clone();
     let errors = use_state(Vec::<FieldError>::new);
     let l = ctx.lang;
     let on_submit = {
@@ -253,7 +253,7 @@ fn PersonFormView(props: &FormProps) -> Html {
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let parsed = form.check(&ctx.units, api::today());
+            let parsed = form.text.check(&ctx.units, api::today());
             let (ctx2, reset, initial) = (ctx.clone(), reset.clone(), initial.clone());
             submit(
                 &ctx,
@@ -276,19 +276,20 @@ fn PersonFormView(props: &FormProps) -> Html {
     let add_span = {
         let form = form.clone();
         Callback::from(move |_: MouseEvent| {
-            let mut f = (*form).clone();
-            f.statuses.push(SpanText {
-                id: Uuid::nil(),
-                status: LegalStatus::PostRehab,
-                closed_reason: None,
-                from: ui::day(api::today()),
-                until: String::new(),
-                notes: String::new(),
-            });
-            form.set(f);
+            let from = ui::day(api::today());
+            form.dispatch(FormAction::Edit(Box::new(move |f: &mut PersonText| {
+                f.statuses.push(SpanText {
+                    id: Uuid::nil(),
+                    status: LegalStatus::PostRehab,
+                    closed_reason: None,
+                    from,
+                    until: String::new(),
+                    notes: String::new(),
+                })
+            })));
         })
     };
-    let f = &*form;
+    let f = &form.text;
     let live = ui::live_errors(&errors, || f.check(&ctx.units, api::today()));
     let errs = &live;
     let villages: Vec<(String, String)> = std::iter::once((
@@ -306,12 +307,10 @@ fn PersonFormView(props: &FormProps) -> Html {
         None => Screen::People,
     };
     html! {
-        <form class="person-form" onsubmit={on_submit} novalidate=true>
+        <form class="person-form" onsubmit={on_submit} onfocusout={draft.flush.clone()} novalidate=true>
             { ui::heading(if props.id.is_some() { l.pick("Sửa hồ sơ", "Edit file") } else { l.pick("Lập hồ sơ quản lý", "Open a management file") },
                 ui::nav_button("back", l.pick("← Quay lại", "← Back"), "secondary", ctx.go_to(back))) }
-            if draft.restored {
-                <p class="notice draft" id="draft-restored">{ l.pick("Đã khôi phục bản nháp chưa lưu.", "An unsaved draft was restored.") }</p>
-            }
+            { draft::restored_note(l, &form) }
             <section class="card">
                 <h3>{ l.pick("Nhân thân", "Identity") }</h3>
                 <div class="grid">
@@ -337,9 +336,9 @@ fn PersonFormView(props: &FormProps) -> Html {
                     let remove = {
                         let form = form.clone();
                         Callback::from(move |_: MouseEvent| {
-                            let mut f = (*form).clone();
-                            if i < f.statuses.len() { f.statuses.remove(i); }
-                            form.set(f);
+                            form.dispatch(FormAction::Edit(Box::new(move |f: &mut PersonText| {
+                                if i < f.statuses.len() { f.statuses.remove(i); }
+                            })));
                         })
                     };
                     html! {
@@ -362,6 +361,7 @@ fn PersonFormView(props: &FormProps) -> Html {
                 }) }
                 <button type="button" id="add-status" class="secondary" onclick={add_span}>{ l.pick("+ Thêm giai đoạn", "+ Add a period") }</button>
             </section>
+            { draft::saved_note(l, &form) }
             <button id="save" class="primary wide" type="submit">{ l.pick("Lưu hồ sơ", "Save file") }</button>
         </form>
     }

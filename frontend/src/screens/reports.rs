@@ -130,10 +130,22 @@ pub fn Reports() -> Html {
                 </div>
             </section>
             { fetched(&ctx, &report, |r: &Option<Report>| match (r, period) {
+                // The figures on screen are of another choice: the new
+                // ones are being counted (a district's year takes a moment).
+                (Some(r), Some(p)) if r.unit.code != c.unit || r.period != p => counting(l),
                 (Some(r), Some(p)) => report_view(&ctx, r, &c.unit, p),
                 _ => html! {},
             }) }
         </div>
+    }
+}
+
+fn counting(l: Lang) -> Html {
+    html! {
+        <p class="notice progress" id="report-busy" role="status">
+            <span class="spinner" aria-hidden="true"></span>
+            { l.pick("Đang tính báo cáo…", "Counting the report…") }
+        </p>
     }
 }
 
@@ -154,7 +166,7 @@ fn report_view(ctx: &Ctx, r: &Report, unit: &str, period: Period) -> Html {
                 if let Some(due) = due { <p class="meta" id="report-due">{ due }</p> }
                 <p class="meta" id="report-previous">{ r.previous_note(l) }</p>
                 <div class="exports">
-                    { for ExportFormat::ALL.iter().map(|f| export_button(ctx, unit, period, *f)) }
+                    { for ExportFormat::ALL.iter().map(|f| html! { <ExportButton unit={unit.to_string()} {period} format={*f} /> }) }
                 </div>
             </section>
             { for Section::ALL.iter().map(|s| section_view(l, r, *s)) }
@@ -162,37 +174,62 @@ fn report_view(ctx: &Ctx, r: &Report, unit: &str, period: Period) -> Html {
     }
 }
 
-fn export_button(ctx: &Ctx, unit: &str, period: Period, format: ExportFormat) -> Html {
-    let (ctx2, unit) = (ctx.clone(), unit.to_string());
-    let onclick = Callback::from(move |_: MouseEvent| {
-        let (ctx, unit) = (ctx2.clone(), unit.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            match api::export_report(&unit, &period, format).await {
-                Ok(done) => ctx.notify.emit(Notice::Ok(format!(
-                    "{} {} ({}). {} {}",
-                    ctx.t("Đã lưu tệp", "File saved:"),
-                    done.path,
-                    ui::size(done.bytes),
-                    if done.personal_data {
-                        ctx.t(
-                            "Tệp có thông tin cá nhân: giữ kín, không gửi qua mạng xã hội.",
-                            "The file holds personal data: keep it private, never send it over social media.",
-                        )
-                    } else {
-                        ctx.t(
-                            "Tệp không có thông tin cá nhân (chỉ số liệu tổng hợp và vị trí điểm trồng).",
-                            "The file holds no personal data (only totals and the sites' positions).",
-                        )
-                    },
-                    ctx.t("Đã ghi vào nhật ký xuất tệp.", "Logged in the export log."),
-                ))),
-                Err(e) => ctx.fail(&e),
-            }
-        });
-    });
+#[derive(Properties, PartialEq)]
+struct ExportProps {
+    unit: String,
+    period: Period,
+    format: ExportFormat,
+}
+
+/// One export: while the file is made and written the button says so and
+/// takes no second press.
+#[function_component]
+fn ExportButton(props: &ExportProps) -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let busy = use_state(|| false);
+    let (unit, period, format) = (props.unit.clone(), props.period, props.format);
+    let onclick = {
+        let (ctx, busy) = (ctx.clone(), busy.clone());
+        Callback::from(move |_: MouseEvent| {
+            busy.set(true);
+            let (ctx, unit, busy) = (ctx.clone(), unit.clone(), busy.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let done = api::export_report(&unit, &period, format).await;
+                busy.set(false);
+                match done {
+                    Ok(done) => ctx.notify.emit(Notice::Ok(format!(
+                        "{} {} ({}). {} {}",
+                        ctx.t("Đã lưu tệp", "File saved:"),
+                        done.path,
+                        ui::size(done.bytes),
+                        if done.personal_data {
+                            ctx.t(
+                                "Tệp có thông tin cá nhân: giữ kín, không gửi qua mạng xã hội.",
+                                "The file holds personal data: keep it private, never send it over social media.",
+                            )
+                        } else {
+                            ctx.t(
+                                "Tệp không có thông tin cá nhân (chỉ số liệu tổng hợp và vị trí điểm trồng).",
+                                "The file holds no personal data (only totals and the sites' positions).",
+                            )
+                        },
+                        ctx.t("Đã ghi vào nhật ký xuất tệp.", "Logged in the export log."),
+                    ))),
+                    Err(e) => ctx.fail(&e),
+                }
+            });
+        })
+    };
     html! {
-        <button type="button" class="secondary" id={format!("export-{}", format.code())} {onclick}>
-            { format!("{} {}", ctx.t("Xuất", "Export"), format.label(ctx.lang)) }
+        <button type="button" class="secondary" id={format!("export-{}", format.code())} {onclick} disabled={*busy} aria-busy={(*busy).to_string()}>
+            if *busy {
+                <span class="spinner" aria-hidden="true"></span>
+                { ctx.t("Đang lưu tệp…", "Saving the file…") }
+            } else {
+                { format!("{} {}", ctx.t("Xuất", "Export"), format.label(ctx.lang)) }
+            }
         </button>
     }
 }

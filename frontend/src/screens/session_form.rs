@@ -5,7 +5,7 @@
 
 use crate::api;
 use crate::app::{Ctx, Notice, Screen};
-use crate::draft::use_draft;
+use crate::draft::{self, use_draft, FormAction, FormText};
 use crate::load::{fetched, submit, use_editing};
 use crate::location;
 use crate::ui::{
@@ -51,6 +51,14 @@ pub struct SessionText {
 fn point_text(p: Option<pcmt_model::GeoPoint>) -> String {
     p.map(|p| format!("{:.6}, {:.6}", p.lat, p.lon))
         .unwrap_or_default()
+}
+
+/// A fix lands in the session's one position field.
+impl FormText for SessionText {
+    type Spot = ();
+    fn place(&mut self, _: (), at: pcmt_model::GeoPoint) {
+        self.location = point_text(Some(at));
+    }
 }
 
 impl SessionText {
@@ -226,7 +234,7 @@ fn SessionFormView(props: &FormProps) -> Html {
         None => "session.new".into(),
     };
     let draft = use_draft(key, props.initial.clone());
-    let form = draft.state.clone();
+    let form = draft.form.clone();
     let errors = use_state(Vec::<FieldError>::new);
     let locating = use_state(|| false);
     let l = ctx.lang;
@@ -243,11 +251,12 @@ fn SessionFormView(props: &FormProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let parsed = form
+                .text
                 .parse()
                 .and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i));
             let (ctx2, reset, initial) = (ctx.clone(), reset.clone(), initial.clone());
-            let keep_date = form.date.clone();
-            let keep_commune = form.commune.clone();
+            let keep_date = form.text.date.clone();
+            let keep_commune = form.text.commune.clone();
             submit(
                 &ctx,
                 parsed,
@@ -279,13 +288,12 @@ fn SessionFormView(props: &FormProps) -> Html {
         let (form, locating, ctx) = (form.clone(), locating.clone(), ctx.clone());
         Callback::from(move |_: MouseEvent| {
             locating.set(true);
-            let (form2, locating2) = (form.clone(), locating.clone());
+            let (form2, locating2) = (form.dispatcher(), locating.clone());
             let (ctx2, locating3) = (ctx.clone(), locating.clone());
             location::once(
                 Callback::from(move |p| {
-                    let mut f = (*form2).clone();
-                    f.location = point_text(Some(p));
-                    form2.set(f);
+                    // The officer may have typed on meanwhile: only the position changes.
+                    form2.dispatch(FormAction::Located((), p));
                     locating2.set(false);
                 }),
                 Callback::from(move |_| {
@@ -302,7 +310,7 @@ fn SessionFormView(props: &FormProps) -> Html {
         })
     };
 
-    let f = &*form;
+    let f = &form.text;
     let live = ui::live_errors(&errors, || {
         f.parse()
             .and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i))
@@ -318,11 +326,9 @@ fn SessionFormView(props: &FormProps) -> Html {
         None => Screen::Sessions,
     };
     html! {
-        <form class="session-form" onsubmit={on_submit} novalidate=true>
+        <form class="session-form" onsubmit={on_submit} onfocusout={draft.flush.clone()} novalidate=true>
             { ui::heading(title, ui::nav_button("back", l.pick("← Quay lại", "← Back"), "secondary", ctx.go_to(back))) }
-            if draft.restored {
-                <p class="notice draft" id="draft-restored">{ l.pick("Đã khôi phục bản nháp chưa lưu.", "An unsaved draft was restored.") }</p>
-            }
+            { draft::restored_note(l, &form) }
             <section class="card">
                 <h3>{ l.pick("Thông tin chính", "Main details") }</h3>
                 <div class="grid">
@@ -365,12 +371,7 @@ fn SessionFormView(props: &FormProps) -> Html {
                     <div class="grid four">
                         { for AudienceGroup::ALL.iter().enumerate().map(|(i, g)| {
                             let id = format!("audience-{}", g.code());
-                            let form = form.clone();
-                            let cb = Callback::from(move |v: String| {
-                                let mut f = (*form).clone();
-                                if let Some(slot) = f.audience.get_mut(i) { *slot = v; }
-                                form.set(f);
-                            });
+                            let cb = ui::item_setter(&form, |f: &mut SessionText| &mut f.audience, i, |slot, v| *slot = v);
                             let value = f.audience.get(i).cloned().unwrap_or_default();
                             let mine: Vec<_> = errs.iter().filter(|e| e.field == Field::Audience && e.item == Some(i)).collect();
                             html! {
@@ -388,6 +389,7 @@ fn SessionFormView(props: &FormProps) -> Html {
                 </fieldset>
                 { field(l, "notes", Field::Notes, None, errs, text_area("notes", &f.notes, setter(&form, |f: &mut SessionText, v| f.notes = v))) }
             </section>
+            { draft::saved_note(l, &form) }
             <button id="save" class="primary wide" type="submit">
                 { if props.id.is_some() { l.pick("Lưu thay đổi", "Save changes") } else { l.pick("Lưu buổi tuyên truyền", "Save session") } }
             </button>

@@ -5,7 +5,7 @@
 
 use crate::api;
 use crate::app::{Ctx, Notice, Screen};
-use crate::draft::use_draft;
+use crate::draft::{self, use_draft, Form, FormAction, FormText};
 use crate::load::{fetched, submit, use_editing};
 use crate::location::{self, Watch};
 use crate::plot::BoundaryPlot;
@@ -60,6 +60,17 @@ pub struct SurveyText {
     area_covered_ha: String,
     notes: String,
     sites: Vec<SiteText>,
+}
+
+/// A fix for a site's point lands there and nowhere else; a site removed
+/// meanwhile takes it with it.
+impl FormText for SurveyText {
+    type Spot = usize;
+    fn place(&mut self, site: usize, at: GeoPoint) {
+        if let Some(s) = self.sites.get_mut(site) {
+            s.point = point_line(at);
+        }
+    }
 }
 
 fn point_line(p: GeoPoint) -> String {
@@ -274,42 +285,53 @@ struct Walk {
 }
 
 fn site_setter<V: 'static>(
-    form: &UseStateHandle<SurveyText>,
+    form: &UseReducerHandle<Form<SurveyText>>,
     i: usize,
     apply: fn(&mut SiteText, V),
 ) -> Callback<V> {
-    let form = form.clone();
-    Callback::from(move |v: V| {
-        let mut f = (*form).clone();
-        if let Some(s) = f.sites.get_mut(i) {
-            apply(s, v);
-        }
-        form.set(f);
-    })
+    ui::item_setter(form, |f: &mut SurveyText| &mut f.sites, i, apply)
 }
 
-/// Writes the walked points into the site's boundary text and stops the GPS.
-fn finish_walk(walk: &Rc<RefCell<Walk>>, form: &SurveyText) -> SurveyText {
+/// Ends the walk under way, if any (the GPS stops): which site, and the
+/// points it added.
+fn end_walk(walk: &Rc<RefCell<Walk>>) -> Option<(usize, Vec<GeoPoint>)> {
     let mut w = walk.borrow_mut();
-    let mut f = form.clone();
-    if let Some(site) = w.site.take().and_then(|i| f.sites.get_mut(i)) {
+    w.watch = None;
+    let points = std::mem::take(&mut w.points);
+    w.site.take().map(|site| (site, points))
+}
+
+/// Writes the walked points into the site's boundary text (and its point,
+/// if none was given).
+fn add_walked(f: &mut SurveyText, site: usize, points: &[GeoPoint]) {
+    if let Some(site) = f.sites.get_mut(site) {
         let mut lines: Vec<String> = site
             .polygon
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(str::to_string)
             .collect();
-        lines.extend(w.points.iter().map(|p| point_line(*p)));
+        lines.extend(points.iter().map(|p| point_line(*p)));
         site.polygon = lines.join("\n");
         if site.point.trim().is_empty() {
-            if let Some(first) = w.points.first() {
+            if let Some(first) = points.first() {
                 site.point = point_line(*first);
             }
         }
     }
-    w.points.clear();
-    w.watch = None;
-    f
+}
+
+/// Ends the walk and hands its points to the form; returns the form as it
+/// is with them, for a save that reads it at once.
+fn finish_walk(walk: &Rc<RefCell<Walk>>, form: &UseReducerHandle<Form<SurveyText>>) -> SurveyText {
+    let mut current = form.text.clone();
+    if let Some((site, points)) = end_walk(walk) {
+        add_walked(&mut current, site, &points);
+        form.dispatch(FormAction::Edit(Box::new(move |f: &mut SurveyText| {
+            add_walked(f, site, &points)
+        })));
+    }
+    current
 }
 
 #[function_component]
@@ -322,7 +344,7 @@ fn SurveyFormView(props: &FormProps) -> Html {
         None => "survey.new".into(),
     };
     let draft = use_draft(key, props.initial.clone());
-    let form = draft.state.clone();
+    let form = draft.form.clone();
     let errors = use_state(Vec::<FieldError>::new);
     let walk: Rc<RefCell<Walk>> = use_mut_ref(Walk::default);
     let redraw = use_force_update();
@@ -341,7 +363,6 @@ fn SurveyFormView(props: &FormProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let current = finish_walk(&walk, &form);
-            form.set(current.clone());
             let parsed = current
                 .parse()
                 .and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i));
@@ -377,14 +398,15 @@ fn SurveyFormView(props: &FormProps) -> Html {
     let add_site = {
         let (form, officer) = (form.clone(), ctx.info.settings.officer.clone());
         Callback::from(move |_: MouseEvent| {
-            let mut f = (*form).clone();
-            let date = f.date.clone();
-            f.sites.push(SiteText::blank(&officer, &date));
-            form.set(f);
+            let officer = officer.clone();
+            form.dispatch(FormAction::Edit(Box::new(move |f: &mut SurveyText| {
+                let date = f.date.clone();
+                f.sites.push(SiteText::blank(&officer, &date));
+            })));
         })
     };
 
-    let f = &*form;
+    let f = &form.text;
     let live = ui::live_errors(&errors, || {
         f.parse()
             .and_then(|i| i.validate(&ctx.units, api::today()).map(|_| i))
@@ -444,22 +466,16 @@ fn SurveyFormView(props: &FormProps) -> Html {
         let stop_walk = {
             let (walk, form) = (walk.clone(), form.clone());
             Callback::from(move |_: MouseEvent| {
-                let next = finish_walk(&walk, &form);
-                form.set(next);
+                finish_walk(&walk, &form);
             })
         };
         let locate = {
             let (form, ctx) = (form.clone(), ctx.clone());
             Callback::from(move |_: MouseEvent| {
-                let (form, ctx2) = (form.clone(), ctx.clone());
+                let (form, ctx2) = (form.dispatcher(), ctx.clone());
                 location::once(
-                    Callback::from(move |p| {
-                        let mut f = (*form).clone();
-                        if let Some(s) = f.sites.get_mut(i) {
-                            s.point = point_line(p);
-                        }
-                        form.set(f);
-                    }),
+                    // The officer may have typed on meanwhile: only the point changes.
+                    Callback::from(move |p| form.dispatch(FormAction::Located(i, p))),
                     Callback::from(move |_| {
                         ctx2.notify.emit(Notice::Failed(
                             ctx2.t(
@@ -476,16 +492,13 @@ fn SurveyFormView(props: &FormProps) -> Html {
             let (form, walk) = (form.clone(), walk.clone());
             Callback::from(move |_: MouseEvent| {
                 if walk.borrow().site == Some(i) {
-                    let mut w = walk.borrow_mut();
-                    w.site = None;
-                    w.watch = None;
-                    w.points.clear();
+                    end_walk(&walk);
                 }
-                let mut f = (*form).clone();
-                if i < f.sites.len() {
-                    f.sites.remove(i);
-                }
-                form.set(f);
+                form.dispatch(FormAction::Edit(Box::new(move |f: &mut SurveyText| {
+                    if i < f.sites.len() {
+                        f.sites.remove(i);
+                    }
+                })));
             })
         };
         html! {
@@ -531,12 +544,10 @@ fn SurveyFormView(props: &FormProps) -> Html {
     };
 
     html! {
-        <form class="survey-form" onsubmit={on_submit} novalidate=true>
+        <form class="survey-form" onsubmit={on_submit} onfocusout={draft.flush.clone()} novalidate=true>
             { ui::heading(if props.id.is_some() { l.pick("Sửa đợt rà soát", "Edit survey") } else { l.pick("Ghi đợt rà soát", "Record a survey") },
                 ui::nav_button("back", l.pick("← Quay lại", "← Back"), "secondary", ctx.go_to(back))) }
-            if draft.restored {
-                <p class="notice draft" id="draft-restored">{ l.pick("Đã khôi phục bản nháp chưa lưu.", "An unsaved draft was restored.") }</p>
-            }
+            { draft::restored_note(l, &form) }
             <section class="card">
                 <div class="grid">
                     { field(l, "date", Field::Date, None, errs, date_input("date", &f.date, setter(&form, |f: &mut SurveyText, v| f.date = v))) }
@@ -549,6 +560,7 @@ fn SurveyFormView(props: &FormProps) -> Html {
                 { field(l, "notes", Field::Notes, None, errs, text_area("notes", &f.notes, setter(&form, |f: &mut SurveyText, v| f.notes = v))) }
             </section>
             { for f.sites.iter().enumerate().map(|(i, s)| site_view(i, s)) }
+            { draft::saved_note(l, &form) }
             <div class="form-actions">
                 <button type="button" id="add-site" class="secondary wide" onclick={add_site}>{ l.pick("+ Thêm điểm phát hiện", "+ Add a site found") }</button>
                 <button id="save" class="primary wide" type="submit">{
@@ -556,5 +568,75 @@ fn SurveyFormView(props: &FormProps) -> Html {
                 }</button>
             </div>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_sites(n: usize) -> Rc<Form<SurveyText>> {
+        let site = |k: usize| SiteText {
+            grower: format!("Hộ {k}"),
+            ..SiteText::blank("A Lưu", "26/11/2026")
+        };
+        Rc::new(Form::new(SurveyText {
+            date: "26/11/2026".into(),
+            team: "Tổ công tác".into(),
+            commune: "62-610-23284".into(),
+            villages: Vec::new(),
+            kind: SurveyKind::RoutineSweep,
+            area_covered_ha: String::new(),
+            notes: String::new(),
+            sites: (0..n).map(site).collect(),
+        }))
+    }
+
+    const HERE: GeoPoint = GeoPoint {
+        lat: 15.0601,
+        lon: 107.7402,
+    };
+
+    #[test]
+    fn a_fix_lands_in_its_site_only_and_keeps_what_was_typed_meanwhile() {
+        let form = with_sites(2)
+            .reduce(FormAction::Edit(Box::new(|f: &mut SurveyText| {
+                f.sites[1].plant_count = "1200".into()
+            })))
+            .reduce(FormAction::Located(1, HERE));
+        assert_eq!(form.text.sites[1].point, "15.060100, 107.740200");
+        assert_eq!(form.text.sites[1].plant_count, "1200");
+        assert_eq!(form.text.sites[0].point, "");
+    }
+
+    #[test]
+    fn a_fix_for_a_site_removed_meanwhile_changes_nothing() {
+        let form = with_sites(1).reduce(FormAction::Edit(Box::new(|f: &mut SurveyText| {
+            f.sites.remove(0);
+        })));
+        let located = form.clone().reduce(FormAction::Located(0, HERE));
+        assert!(located.text == form.text, "nothing to place the fix in");
+    }
+
+    #[test]
+    fn a_walk_adds_its_points_after_those_typed_and_gives_an_empty_point_the_first() {
+        let mut f = with_sites(1).text.clone();
+        f.sites[0].polygon = "15.000000, 107.000000\n".into();
+        add_walked(
+            &mut f,
+            0,
+            &[
+                HERE,
+                GeoPoint {
+                    lat: 15.0602,
+                    lon: 107.7403,
+                },
+            ],
+        );
+        assert_eq!(
+            f.sites[0].polygon,
+            "15.000000, 107.000000\n15.060100, 107.740200\n15.060200, 107.740300"
+        );
+        assert_eq!(f.sites[0].point, "15.060100, 107.740200");
     }
 }

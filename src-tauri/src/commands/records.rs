@@ -1,14 +1,15 @@
 //! Record commands: save (new or edit), read, list, history and conflicts.
+//! Each takes the store, which a sync holds while it applies a batch: all
+//! run off the main thread ([`super::off_main`]).
 
-use super::{answer, today};
-use crate::state::AppState;
+use super::{answer, off_main, today};
 use pcmt_core::{Author, CoreError, Store};
 use pcmt_model::api::{
     CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, KeptRecord, ListFilter,
     PersonRow, SurveyRow,
 };
 use pcmt_model::{CheckInInput, PersonInput, SessionInput, SessionRow, SurveyInput};
-use tauri::State;
+use tauri::AppHandle;
 use uuid::Uuid;
 
 /// Longest page a list may ask for: screens page through the rest.
@@ -19,20 +20,21 @@ const MAX_PAGE: u32 = 500;
 macro_rules! record_commands {
     ($($save:ident, $get:ident: $input:ty => $row:ty, $create:ident, $update:ident;)+) => {$(
         #[tauri::command]
-        pub fn $save(
-            state: State<'_, AppState>,
+        pub async fn $save(
+            app: AppHandle,
             input: $input,
             id: Option<Uuid>,
         ) -> Result<$row, CommandError> {
-            save(&state, |store, author| match id {
+            save(app, move |store, author| match id {
                 None => store.$create(&input, author, today()),
                 Some(id) => store.$update(id, &input, author, today()),
             })
+            .await
         }
 
         #[tauri::command]
-        pub fn $get(state: State<'_, AppState>, id: Uuid) -> Result<$input, CommandError> {
-            answer(state.store()?.record(id))
+        pub async fn $get(app: AppHandle, id: Uuid) -> Result<$input, CommandError> {
+            read(app, move |store| store.record(id)).await
         }
     )+};
 }
@@ -44,129 +46,129 @@ record_commands! {
 }
 
 #[tauri::command]
-pub fn save_checkin(
-    state: State<'_, AppState>,
-    input: CheckInInput,
-) -> Result<CheckInRow, CommandError> {
-    save(&state, |store, author| {
+pub async fn save_checkin(app: AppHandle, input: CheckInInput) -> Result<CheckInRow, CommandError> {
+    save(app, move |store, author| {
         store.create_checkin(&input, author, today())
     })
+    .await
 }
 
 /// One page of sessions, newest first; no filter lists them all.
 #[tauri::command]
-pub fn list_sessions(
-    state: State<'_, AppState>,
+pub async fn list_sessions(
+    app: AppHandle,
     filter: Option<ListFilter>,
     offset: u32,
     limit: u32,
 ) -> Result<Vec<SessionRow>, CommandError> {
-    answer(
-        state
-            .store()?
-            .list_sessions(&filter.unwrap_or_default(), limit.min(MAX_PAGE), offset),
-    )
+    read(app, move |store| {
+        store.list_sessions(&filter.unwrap_or_default(), limit.min(MAX_PAGE), offset)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn list_surveys(
-    state: State<'_, AppState>,
+pub async fn list_surveys(
+    app: AppHandle,
     filter: Option<ListFilter>,
     offset: u32,
     limit: u32,
 ) -> Result<Vec<SurveyRow>, CommandError> {
-    answer(
-        state
-            .store()?
-            .list_surveys(&filter.unwrap_or_default(), limit.min(MAX_PAGE), offset),
-    )
+    read(app, move |store| {
+        store.list_surveys(&filter.unwrap_or_default(), limit.min(MAX_PAGE), offset)
+    })
+    .await
 }
 
 /// Records kept here that this version of the app cannot show.
 #[tauri::command]
-pub fn unreadable_records(
-    state: State<'_, AppState>,
+pub async fn unreadable_records(
+    app: AppHandle,
     offset: u32,
     limit: u32,
 ) -> Result<Vec<KeptRecord>, CommandError> {
-    answer(
-        state
-            .store()?
-            .unreadable_records(limit.min(MAX_PAGE), offset),
-    )
+    read(app, move |store| {
+        store.unreadable_records(limit.min(MAX_PAGE), offset)
+    })
+    .await
 }
 
 /// The register, by name (with or without diacritics) or citizen ID prefix.
 #[tauri::command]
-pub fn search_people(
-    state: State<'_, AppState>,
+pub async fn search_people(
+    app: AppHandle,
     query: String,
     offset: u32,
     limit: u32,
 ) -> Result<Vec<PersonRow>, CommandError> {
-    answer(
-        state
-            .store()?
-            .search_people(&query, limit.min(MAX_PAGE), offset),
-    )
+    read(app, move |store| {
+        store.search_people(&query, limit.min(MAX_PAGE), offset)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn person_row(state: State<'_, AppState>, id: Uuid) -> Result<PersonRow, CommandError> {
-    answer(state.store()?.person(id))
+pub async fn person_row(app: AppHandle, id: Uuid) -> Result<PersonRow, CommandError> {
+    read(app, move |store| store.person(id)).await
 }
 
 #[tauri::command]
-pub fn due_visits(state: State<'_, AppState>) -> Result<Vec<DueVisit>, CommandError> {
-    answer(state.store()?.due_visits(today(), MAX_PAGE))
+pub async fn due_visits(app: AppHandle) -> Result<Vec<DueVisit>, CommandError> {
+    read(app, |store| store.due_visits(today(), MAX_PAGE)).await
 }
 
 #[tauri::command]
-pub fn checkins_of(
-    state: State<'_, AppState>,
-    person: Uuid,
-) -> Result<Vec<CheckInRow>, CommandError> {
-    answer(state.store()?.checkins_of(person))
+pub async fn checkins_of(app: AppHandle, person: Uuid) -> Result<Vec<CheckInRow>, CommandError> {
+    read(app, move |store| store.checkins_of(person)).await
 }
 
 #[tauri::command]
-pub fn record_history(
-    state: State<'_, AppState>,
-    id: Uuid,
-) -> Result<Vec<HistoryEntry>, CommandError> {
-    answer(state.store()?.history(id))
+pub async fn record_history(app: AppHandle, id: Uuid) -> Result<Vec<HistoryEntry>, CommandError> {
+    read(app, move |store| store.history(id)).await
 }
 
 #[tauri::command]
-pub fn record_conflicts(
-    state: State<'_, AppState>,
+pub async fn record_conflicts(
+    app: AppHandle,
     id: Uuid,
 ) -> Result<Vec<FieldConflict>, CommandError> {
-    answer(state.store()?.conflicts(id))
+    read(app, move |store| store.conflicts(id)).await
 }
 
 /// The officer picks one of the values, or types a new one.
 #[tauri::command]
-pub fn resolve_conflict(
-    state: State<'_, AppState>,
+pub async fn resolve_conflict(
+    app: AppHandle,
     id: Uuid,
     field: String,
     value: String,
 ) -> Result<(), CommandError> {
-    save(&state, |store, author| {
+    save(app, move |store, author| {
         store.resolve_conflict(id, &field, &value, author, today())
     })
+    .await
 }
 
-/// A change the officer made: it waits to be sent, so the tablet syncs
-/// soon; a sync that comes due meanwhile waits for it.
-fn save<T>(
-    state: &AppState,
-    change: impl FnOnce(&mut Store, &Author) -> Result<T, CoreError>,
+/// A read of the store, off the main thread.
+async fn read<T: Send + 'static>(
+    app: AppHandle,
+    query: impl FnOnce(&Store) -> Result<T, CoreError> + Send + 'static,
 ) -> Result<T, CommandError> {
-    let _saving = state.syncing.saving();
-    let author = state.author()?;
-    let done = answer(change(&mut *state.store()?, &author))?;
-    state.syncing.saved();
-    Ok(done)
+    off_main(app, move |_, state| answer(query(&*state.store()?))).await
+}
+
+/// A change the officer made, off the main thread: it waits to be sent, so
+/// the tablet syncs soon; a sync that comes due meanwhile waits for it.
+async fn save<T: Send + 'static>(
+    app: AppHandle,
+    change: impl FnOnce(&mut Store, &Author) -> Result<T, CoreError> + Send + 'static,
+) -> Result<T, CommandError> {
+    off_main(app, move |_, state| {
+        let _saving = state.syncing.saving();
+        let author = state.author()?;
+        let done = answer(change(&mut *state.store()?, &author))?;
+        state.syncing.saved();
+        Ok(done)
+    })
+    .await
 }

@@ -1,28 +1,42 @@
 //! Reports on the tablet: the figures the plans ask for, for a period and an
 //! org unit, and the files an office files (written to the export folder).
+//! A year's report of a district reads every row of the period twice (the
+//! year before too), and an export then writes and fsyncs a file: both run
+//! off the main thread ([`super::off_main`]).
 
-use super::answer;
+use super::{answer, off_main};
 use crate::state::AppState;
+use crate::test_hold::{self, hold};
 use pcmt_core::CoreError;
 use pcmt_model::api::CommandError;
 use pcmt_model::report::{ExportDone, ExportEntry, ExportFormat, Period, Report};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tauri::State;
+use tauri::AppHandle;
 
 #[tauri::command]
-pub fn report(
-    state: State<'_, AppState>,
-    unit: String,
-    period: Period,
-) -> Result<Report, CommandError> {
-    answer(state.store()?.report(&unit, &period, super::today()))
+pub async fn report(app: AppHandle, unit: String, period: Period) -> Result<Report, CommandError> {
+    off_main(app, move |_, state| {
+        let store = state.store()?;
+        hold(test_hold::REPORT);
+        answer(store.report(&unit, &period, super::today()))
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn export_report(
-    state: State<'_, AppState>,
+pub async fn export_report(
+    app: AppHandle,
     unit: String,
+    period: Period,
+    format: ExportFormat,
+) -> Result<ExportDone, CommandError> {
+    off_main(app, move |_, state| export(state, &unit, period, format)).await
+}
+
+fn export(
+    state: &AppState,
+    unit: &str,
     period: Period,
     format: ExportFormat,
 ) -> Result<ExportDone, CommandError> {
@@ -30,9 +44,10 @@ pub fn export_report(
     let lang = settings.lang;
     let (report, sites) = {
         let store = state.store()?;
-        let report = answer(store.report(&unit, &period, super::today()))?;
+        hold(test_hold::EXPORT);
+        let report = answer(store.report(unit, &period, super::today()))?;
         let sites = if format.is_map() {
-            answer(store.site_features(&unit, &period))?
+            answer(store.site_features(unit, &period))?
         } else {
             Vec::new()
         };
@@ -71,8 +86,11 @@ pub fn export_report(
 
 /// The latest files saved from this tablet, for the settings screen.
 #[tauri::command]
-pub fn export_log(state: State<'_, AppState>) -> Result<Vec<ExportEntry>, CommandError> {
-    answer(state.store()?.exports(EXPORT_LOG_SHOWN))
+pub async fn export_log(app: AppHandle) -> Result<Vec<ExportEntry>, CommandError> {
+    off_main(app, |_, state| {
+        answer(state.store()?.exports(EXPORT_LOG_SHOWN))
+    })
+    .await
 }
 
 const EXPORT_LOG_SHOWN: u32 = 20;
