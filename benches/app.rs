@@ -25,13 +25,14 @@
 //! search results computed from the same store, each check-in saved): any
 //! difference fails the run. Writes `$PCMT_BENCH_DIR/app.json`.
 
+use fantoccini::wd::TimeoutConfiguration;
 use pcmt_core::vault::Vault;
 use pcmt_core::{Author, Store};
 use pcmt_model::fixtures::varied::{FieldWork, Rng};
 use pcmt_model::OrgTree;
 use sotay_pcmt::e2e::{AppWindow, HubProcess, PIN};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 const PEOPLE: usize = 10_000;
@@ -54,8 +55,8 @@ fn now_s() -> i64 {
 }
 
 /// Runs `action` in the page and waits there until `cond` holds; the
-/// milliseconds between, or a failure after 60 s.
-async fn timed(app: &AppWindow, action: &str, cond: &str) -> f64 {
+/// milliseconds between, or a failure (naming `step`) after 60 s.
+async fn timed(app: &AppWindow, step: &str, action: &str, cond: &str) -> f64 {
     let script = format!(
         r#"const done = arguments[arguments.length - 1];
            const cond = () => {{ try {{ return !!({cond}); }} catch (e) {{ return false; }} }};
@@ -69,14 +70,24 @@ async fn timed(app: &AppWindow, action: &str, cond: &str) -> f64 {
            }};
            poll();"#
     );
+    // WebDriver's own limit above the page's 60 s: the page says first.
+    app.client
+        .update_timeouts(TimeoutConfiguration::new(
+            Some(Duration::from_secs(90)),
+            None,
+            None,
+        ))
+        .await
+        .expect("script timeout set");
     let ms = app
         .client
         .execute_async(&script, vec![])
         .await
-        .expect("the timed script answers")
+        .unwrap_or_else(|e| panic!("{step}: the timed script did not answer: {e}"))
         .as_f64()
         .unwrap_or(-1.0);
-    assert!(ms >= 0.0, "never shown: {cond}");
+    assert!(ms >= 0.0, "{step}: never shown: {cond}");
+    println!("{step}: {ms:.0} ms");
     ms
 }
 
@@ -181,6 +192,7 @@ async fn one_round(tablet: &Path, search: &Search, out: &mut Samples) {
     out.unlock_ms.push(
         timed(
             &app,
+            "unlock",
             "document.getElementById('unlock').click()",
             "document.querySelector('#stat-overdue strong')",
         )
@@ -190,6 +202,7 @@ async fn one_round(tablet: &Path, search: &Search, out: &mut Samples) {
     out.list_ms.push(
         timed(
             &app,
+            "list",
             "document.getElementById('nav-people').click()",
             "document.querySelectorAll('#people-list li.person').length === 50 && \
              document.querySelector('#people-due li, #people-due-empty')",
@@ -200,6 +213,7 @@ async fn one_round(tablet: &Path, search: &Search, out: &mut Samples) {
     // Typed up to the last letter (not timed), then the last keystroke.
     timed(
         &app,
+        "search (all but the last letter)",
         &type_search(&search.before),
         &list_is(search.before_shows.0, search.before_shows.1),
     )
@@ -207,6 +221,7 @@ async fn one_round(tablet: &Path, search: &Search, out: &mut Samples) {
     out.search_ms.push(
         timed(
             &app,
+            "search",
             &type_search(&search.full),
             &list_is(search.full_shows.0, search.full_shows.1),
         )
@@ -217,6 +232,7 @@ async fn one_round(tablet: &Path, search: &Search, out: &mut Samples) {
     out.person_ms.push(
         timed(
             &app,
+            "person",
             &format!("document.querySelector(\"{row}\").click()"),
             &format!(
                 "(document.querySelector('#person-name') || {{}}).textContent === {:?}",
@@ -232,6 +248,7 @@ async fn one_round(tablet: &Path, search: &Search, out: &mut Samples) {
     out.save_ms.push(
         timed(
             &app,
+            "save",
             "document.getElementById('save').click()",
             "(document.getElementById('notice') || {}).textContent.includes('Đã ghi lần gặp')",
         )

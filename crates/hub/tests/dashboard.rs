@@ -790,9 +790,14 @@ async fn drug_free_page(app: &Router, year: i32, cookie: &str) -> String {
 }
 
 /// Posts the drug-free form as the page sends it: every commune listed,
-/// the ticked ones drug-free.
-fn classing(year: i32, listed: &[&str], free: &[&str], cookie: &str) -> Request<Body> {
-    let mut fields = vec![format!("year={year}")];
+/// the ticked ones drug-free, the session's form token.
+fn classing(
+    year: i32,
+    listed: &[&str],
+    free: &[&str],
+    (cookie, csrf): (&str, &str),
+) -> Request<Body> {
+    let mut fields = vec![format!("year={year}"), format!("csrf={csrf}")];
     fields.extend(listed.iter().map(|c| format!("commune={c}")));
     fields.extend(free.iter().map(|c| format!("free={c}")));
     Request::post("/dashboard/drug-free")
@@ -840,6 +845,12 @@ async fn drug_free_communes_are_classed_by_the_office_and_counted_beside_last_ye
     let page = drug_free_page(&app, this_year, &cookie).await;
     assert_eq!(page.matches("Chưa phân loại").count(), 3, "{page}");
     assert!(page.contains(r#"id="drug-free-save""#));
+    let csrf = csrf_of(&page);
+    // A form without this session's token is refused, whoever sends it.
+    for forged in ["", "0123"] {
+        let refused = send(&app, classing(this_year, &[PEK], &[PEK], (&cookie, forged))).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    }
 
     let all = [PEK, CHOONG, XOP];
     // Last year: Đăk Pék alone. This year: Choong first, then corrected to
@@ -849,7 +860,7 @@ async fn drug_free_communes_are_classed_by_the_office_and_counted_beside_last_ye
         (this_year, &[CHOONG][..]),
         (this_year, &[PEK, XOP][..]),
     ] {
-        let saved = send(&app, classing(year, &all, free, &cookie)).await;
+        let saved = send(&app, classing(year, &all, free, (&cookie, &csrf))).await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
         assert_eq!(
             header_of(&saved, header::LOCATION),
@@ -859,13 +870,18 @@ async fn drug_free_communes_are_classed_by_the_office_and_counted_beside_last_ye
     // Đăk Pék's own account may not class itself, nor may the office class
     // a unit outside its own or one that is not a commune: 403, nothing saved.
     let commune = sign_in(&app, "dakpek").await;
-    let refused = send(&app, classing(this_year, &[PEK], &[PEK], &commune)).await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let readonly = drug_free_page(&app, this_year, &commune).await;
+    let commune_csrf = csrf_of(&readonly);
+    let refused = send(
+        &app,
+        classing(this_year, &[PEK], &[PEK], (&commune, &commune_csrf)),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(readonly.contains(r#"id="drug-free-readonly""#));
     assert!(!readonly.contains(r#"id="drug-free-save""#));
     for outside in ["62", "99-999", "62-610-23284-A1"] {
-        let refused = send(&app, classing(this_year, &[outside], &[], &cookie)).await;
+        let refused = send(&app, classing(this_year, &[outside], &[], (&cookie, &csrf))).await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{outside}");
     }
 

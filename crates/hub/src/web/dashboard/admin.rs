@@ -12,10 +12,10 @@ use super::error::DashError;
 use super::html::{esc, lang_of};
 use super::pages::{layout, staff_bar};
 use super::paths::{HOME, ISSUE_CODE, TABLETS};
-use super::session::{on_storage, signed_in, DashState};
+use super::session::{on_storage, DashState, Signed};
 use crate::rules::audit::Actor;
 use crate::rules::devices::DeviceInfo;
-use crate::rules::staff::{administers, csrf_matches, csrf_token, Staff};
+use crate::rules::staff::administers;
 use crate::storage::{HubStorage, Withdrawal};
 use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -34,18 +34,22 @@ const CODE_HOURS: i64 = 72;
 const MAX_OFFICER_CHARS: usize = 100;
 
 /// A signed-in administrator, with the token their forms must carry.
-pub(super) struct Admin {
-    staff: Staff,
-    csrf: String,
-    session: String,
+pub(super) struct Admin(Signed);
+
+impl std::ops::Deref for Admin {
+    type Target = Signed;
+
+    fn deref(&self) -> &Signed {
+        &self.0
+    }
 }
 
 impl FromRequestParts<DashState> for Admin {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &DashState) -> Result<Self, Response> {
-        let (staff, session) = signed_in(parts, state).await?;
-        if !staff.is_admin() {
+        let signed = Signed::from_request_parts(parts, state).await?;
+        if !signed.staff.is_admin() {
             let lang = lang_of(
                 parts
                     .uri
@@ -55,21 +59,7 @@ impl FromRequestParts<DashState> for Admin {
             );
             return Err(DashError::NotAdmin.page(lang));
         }
-        Ok(Admin {
-            csrf: csrf_token(&session),
-            staff,
-            session,
-        })
-    }
-}
-
-impl Admin {
-    fn check(&self, sent: &str) -> Result<(), DashError> {
-        if csrf_matches(&self.session, sent) {
-            Ok(())
-        } else {
-            Err(DashError::Forged)
-        }
+        Ok(Admin(signed))
     }
 }
 

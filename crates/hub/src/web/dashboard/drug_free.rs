@@ -12,7 +12,7 @@ use super::error::DashError;
 use super::html::{esc, lang_of};
 use super::pages::{layout, staff_bar};
 use super::paths::{DRUG_FREE, HOME};
-use super::session::{on_storage, DashState};
+use super::session::{on_storage, DashState, Signed};
 use crate::rules::audit::Entry;
 use crate::rules::staff::Staff;
 use crate::storage::{with_rows, HubStorage};
@@ -62,7 +62,7 @@ fn link(year: i32, lang: Lang, saved: bool) -> String {
 
 pub(super) async fn page(
     State(state): State<DashState>,
-    staff: Staff,
+    signed: Signed,
     Query(params): Query<DrugFreeParams>,
 ) -> Response {
     let lang = lang_of(params.lang.as_deref());
@@ -70,7 +70,7 @@ pub(super) async fn page(
         let year = year_of(params.year)?;
         let saved = params.saved.is_some();
         on_storage(&state.storage, move |s| {
-            render(s, &staff, year, saved, lang)
+            render(s, &signed, year, saved, lang)
         })
         .await
     }
@@ -83,11 +83,12 @@ pub(super) async fn page(
 
 fn render(
     s: &dyn HubStorage,
-    staff: &Staff,
+    signed: &Signed,
     year: i32,
     saved: bool,
     lang: Lang,
 ) -> Result<String, DashError> {
+    let staff = &signed.staff;
     let units = s.units();
     let communes: Vec<_> = units.units_within(&staff.unit, OrgLevel::Commune).collect();
     let codes: Vec<String> = communes.iter().map(|c| c.code.clone()).collect();
@@ -149,9 +150,10 @@ fn render(
     let body = format!(
         r#"<h1 id="drug-free-title">{title} · {year}</h1>{note}
 <form class="card choose" method="get" action="{DRUG_FREE}"><input type="hidden" name="lang" value="{lc}"><label>{yl}<input id="year" name="year" type="number" min="2000" max="2100" value="{year}"></label><button type="submit">{show}</button></form>
-<form class="card" method="post" action="{DRUG_FREE}" id="drug-free-form"><input type="hidden" name="year" value="{year}"><input type="hidden" name="lang" value="{lc}">
+<form class="card" method="post" action="{DRUG_FREE}" id="drug-free-form"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="year" value="{year}"><input type="hidden" name="lang" value="{lc}">
 <p class="sub">{sub}</p><table id="drug-free"><thead><tr><th></th><th>{cl}</th><th>{sl}</th></tr></thead><tbody>{rows}</tbody></table>{action}</form>"#,
         title = esc(title),
+        csrf = esc(&signed.csrf),
         lc = if lang == Lang::En { "en" } else { "vi" },
         yl = lang.pick("Năm", "Year"),
         show = lang.pick("Xem", "Show"),
@@ -180,7 +182,7 @@ fn render(
 /// member of a commune, is refused (403) and nothing is saved.
 pub(super) async fn save(
     State(state): State<DashState>,
-    staff: Staff,
+    signed: Signed,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let value = |name: &str| {
@@ -210,6 +212,8 @@ pub(super) async fn save(
                 communes.push((code, is_free));
             }
         }
+        signed.check(value("csrf").unwrap_or_default())?;
+        let staff = signed.staff;
         on_storage(&state.storage, move |s| {
             let units = s.units();
             let outside = communes

@@ -92,6 +92,38 @@ pub(super) async fn signed_in(
     }
 }
 
+/// A signed-in staff member with the token their forms must carry
+/// (`rules::staff::csrf_token`): the pages that write ask for this.
+pub(super) struct Signed {
+    pub(super) staff: Staff,
+    pub(super) csrf: String,
+    session: String,
+}
+
+impl Signed {
+    /// Refuses a form whose token is not this session's.
+    pub(super) fn check(&self, sent: &str) -> Result<(), DashError> {
+        if auth::csrf_matches(&self.session, sent) {
+            Ok(())
+        } else {
+            Err(DashError::Forged)
+        }
+    }
+}
+
+impl FromRequestParts<DashState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &DashState) -> Result<Self, Response> {
+        let (staff, session) = signed_in(parts, state).await?;
+        Ok(Signed {
+            csrf: auth::csrf_token(&session),
+            staff,
+            session,
+        })
+    }
+}
+
 /// Every dashboard page but the sign-in asks for this.
 impl FromRequestParts<DashState> for Staff {
     type Rejection = Response;
