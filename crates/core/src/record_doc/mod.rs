@@ -220,20 +220,7 @@ fn kind_of(doc: &AutoCommit) -> Option<RecordKind> {
 /// codes never conflict: each officer's codes are kept. Without who wrote
 /// each value: see [`conflicts_with_writers`].
 pub fn conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
-    clashes(doc)
-        .into_iter()
-        .map(|c| FieldConflict {
-            field: c.field,
-            values: c
-                .values
-                .into_iter()
-                .map(|(text, _)| ConflictValue {
-                    text,
-                    writers: Vec::new(),
-                })
-                .collect(),
-        })
-        .collect()
+    described(clashes(doc), |_| None)
 }
 
 /// [`conflicts`], each value with the officer, tablet and time of every
@@ -244,7 +231,7 @@ pub fn conflicts_with_writers(doc: &mut AutoCommit) -> Vec<FieldConflict> {
         return Vec::new();
     }
     let metas = doc.get_changes_meta(&[]);
-    let writer = |op: &ObjId| -> Option<Writer> {
+    described(clashes, |op| {
         let ObjId::Id(counter, actor, _) = op else {
             return None;
         };
@@ -256,7 +243,15 @@ pub fn conflicts_with_writers(doc: &mut AutoCommit) -> Vec<FieldConflict> {
             device: meta.actor.to_hex_string(),
             time: meta.timestamp,
         })
-    };
+    })
+}
+
+/// Clashes as the officer is shown them, each value with the writers
+/// `writer` finds for the operations that wrote it.
+fn described(
+    clashes: Vec<body::Clash>,
+    writer: impl Fn(&ObjId) -> Option<Writer>,
+) -> Vec<FieldConflict> {
     clashes
         .into_iter()
         .map(|c| FieldConflict {
@@ -266,7 +261,7 @@ pub fn conflicts_with_writers(doc: &mut AutoCommit) -> Vec<FieldConflict> {
                 .into_iter()
                 .map(|(text, ops)| ConflictValue {
                     text,
-                    writers: ops.iter().filter_map(writer).collect(),
+                    writers: ops.iter().filter_map(&writer).collect(),
                 })
                 .collect(),
         })
