@@ -120,6 +120,7 @@ fn wire_decoders_never_panic() {
             cursor: 42,
             more: true,
             snapshots: snapshots(),
+            epoch: None,
         }),
         plain(&PullRequest {
             protocol: PROTOCOL_VERSION,
@@ -132,6 +133,7 @@ fn wire_decoders_never_panic() {
             stored: vec![Uuid::now_v7()],
             new_changes: 3,
             pull: None,
+            epoch: None,
         }),
     ];
     fuzz("wire", |u| {

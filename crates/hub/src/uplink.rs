@@ -11,7 +11,7 @@ use crate::rules::protocol::{Writer, UPLINK_PULL_KEY};
 use crate::storage::HubStorage;
 use pcmt_core::http::HttpTransport;
 use pcmt_core::sync::wire::{
-    Enrolment, PullRequest, PushRequest, BATCH_BYTES, OLDEST_PROTOCOL, PROTOCOL_VERSION,
+    Enrolment, Epoch, PullRequest, PushRequest, BATCH_BYTES, OLDEST_PROTOCOL, PROTOCOL_VERSION,
 };
 use pcmt_core::sync::{Request, Response, SyncReport, Transport};
 use pcmt_core::tls::Fingerprint;
@@ -33,6 +33,12 @@ pub fn hub_id(hub: &dyn HubStorage) -> Result<Uuid, HubError> {
 /// Where the enrolment with the hub above is kept in `meta`: its communes
 /// and officer, never its token (see [`TokenFile`]).
 const UPLINK_KEY: &str = "uplink";
+
+/// Meta key of the position of this hub's own feed the hub above holds.
+const UPLINK_PUSHED_KEY: &str = "uplink_pushed";
+
+/// Meta key of the epoch of the hub above that the two positions hold for.
+const UPLINK_EPOCH_KEY: &str = "uplink_epoch";
 
 /// What `meta` keeps of the enrolment with the hub above.
 #[derive(Serialize, Deserialize)]
@@ -149,6 +155,8 @@ pub struct Uplink {
     communes: Vec<String>,
     /// Feed position the push on the wire reaches.
     in_flight: i64,
+    /// The epoch of the hub above, once an answer gave it.
+    epoch: Option<Epoch>,
     pub report: SyncReport,
 }
 
@@ -164,13 +172,42 @@ impl Uplink {
                 .filter(|c| Writer::Above(&units).may_change(c))
                 .collect(),
             in_flight: 0,
+            epoch: None,
             report: SyncReport::default(),
         }
     }
 
+    /// Whether the hub above answered in the epoch this hub's uplink
+    /// positions were made with. If not (it was restored from a backup),
+    /// both positions go back to 0 and the run starts again: this hub
+    /// pushes its whole feed again (the hub above stores only the changes
+    /// it lacks) and pulls the feed above from its start (what this hub
+    /// holds merges as nothing). The epoch is kept once that pull reached
+    /// the end, so a run cut short starts again.
+    fn trusts(&mut self, hub: &dyn HubStorage, answer: &Response) -> Result<bool, HubError> {
+        let Some(epoch) = answer.epoch() else {
+            return Ok(true);
+        };
+        if self.epoch.as_ref() == Some(epoch) {
+            return Ok(true);
+        }
+        let kept = hub.meta(UPLINK_EPOCH_KEY)?.map(Epoch);
+        let fresh = cursor(hub, UPLINK_PUSHED_KEY)? == 0 && cursor(hub, UPLINK_PULL_KEY)? == 0;
+        let first_look = self.epoch.is_none();
+        self.epoch = Some(epoch.clone());
+        if first_look && (kept.as_ref() == Some(epoch) || (kept.is_none() && fresh)) {
+            return Ok(true);
+        }
+        hub.set_meta(UPLINK_PUSHED_KEY, "0")?;
+        hub.set_meta(UPLINK_PULL_KEY, "0")?;
+        self.report.resynced = true;
+        self.phase = Phase::Push;
+        Ok(false)
+    }
+
     pub fn next(&mut self, hub: &dyn HubStorage) -> Result<Option<Request>, HubError> {
         if let Phase::Push = self.phase {
-            let (docs, last) = hub.changes_after(cursor(hub, "uplink_pushed")?, BATCH_BYTES)?;
+            let (docs, last) = hub.changes_after(cursor(hub, UPLINK_PUSHED_KEY)?, BATCH_BYTES)?;
             if !docs.is_empty() {
                 self.in_flight = last;
                 self.report.sent_records += docs.len() as u64;
@@ -199,10 +236,13 @@ impl Uplink {
 
     pub fn receive(&mut self, hub: &dyn HubStorage, response: Response) -> Result<(), HubError> {
         self.report.round_trips += 1;
+        if !self.trusts(hub, &response)? {
+            return Ok(());
+        }
         match (&self.phase, response) {
             // Acknowledged: the higher hub holds everything up to here.
             (Phase::Push, Response::Push(_)) => {
-                hub.set_meta("uplink_pushed", &self.in_flight.to_string())
+                hub.set_meta(UPLINK_PUSHED_KEY, &self.in_flight.to_string())
             }
             (Phase::Pull, Response::Pull(batch)) => {
                 self.report.received_records += u64::from(
@@ -211,6 +251,9 @@ impl Uplink {
                 );
                 if !batch.more {
                     self.phase = Phase::Done;
+                    if let Some(epoch) = &self.epoch {
+                        hub.set_meta(UPLINK_EPOCH_KEY, &epoch.0)?;
+                    }
                 }
                 Ok(())
             }

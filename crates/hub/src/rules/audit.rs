@@ -57,6 +57,7 @@ labelled_enum!(
         DeviceLost = ("device_lost", "Báo mất máy", "Device marked lost"),
         SignedIn = ("signed_in", "Đăng nhập", "Signed in"),
         SignInFailed = ("sign_in_failed", "Đăng nhập sai", "Failed sign-in"),
+        HubRestored = ("hub_restored", "Khôi phục máy chủ từ bản sao lưu", "Hub restored from a backup"),
     }
 );
 
@@ -127,6 +128,12 @@ pub struct Detail {
     pub officer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// The backup a restore brought back (its file name, or the
+    /// procedure), and the hub's new epoch after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
 }
 
 /// One entry, as written.
@@ -207,6 +214,20 @@ impl Entry {
                 ..Detail::default()
             },
             ..Self::new(Actor::office(), action, communes_of(communes_json))
+        }
+    }
+
+    /// The office restored the hub's database from a backup (`from`: the
+    /// backup's file, or how a PostgreSQL restore was made) and the hub
+    /// took a new epoch: it concerns every commune the hub serves.
+    pub fn restored(communes: Vec<String>, from: &str, epoch: &str) -> Self {
+        Self {
+            detail: Detail {
+                backup: Some(from.to_string()),
+                epoch: Some(epoch.to_string()),
+                ..Detail::default()
+            },
+            ..Self::new(Actor::office(), Action::HubRestored, communes)
         }
     }
 
