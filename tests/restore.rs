@@ -2,6 +2,7 @@
 //! the backup; the tablets that hold it must notice (the hub's new epoch)
 //! and send it again, so that nothing is lost.
 
+use pcmt_hub::uplink::{sync_upward, Above, TokenFile};
 use pcmt_model::fixtures::{self, day};
 use pcmt_model::SessionInput;
 use sotay_pcmt::{TestDevice, TestHub};
@@ -50,4 +51,55 @@ fn a_session_acknowledged_after_the_backup_reaches_the_restored_hub(hub: TestHub
     assert_eq!((again.sent_records, again.offered_bytes), (0, 0));
 }
 
-sotay_pcmt::on_both_hubs!(start_on_disk; a_session_acknowledged_after_the_backup_reaches_the_restored_hub);
+/// Upward sync against a restored province, and a restored district
+/// syncing upward: every record reaches the province again.
+fn a_restored_province_and_a_restored_district_get_every_record_again(district: TestHub) {
+    let province = TestHub::start_on_disk();
+    let dir = tempfile::tempdir().unwrap();
+    let above = |url: &str| Above {
+        url: url.into(),
+        certificate: None,
+        token_file: TokenFile::new(dir.path().join("uplink.token")),
+    };
+    let code = province.code_for(&[fixtures::COMMUNE]);
+    let tablet = TestDevice::new("A Lưu");
+    tablet.enrol(&district, &[fixtures::COMMUNE]);
+    let older = session(&tablet, "Trường TH Đăk Pék");
+    tablet.sync(&district);
+    sync_upward(&*district.storage, &above(&province.url), Some(&code)).unwrap();
+    let province_backup = province.backup();
+    let district_backup = district.backup();
+
+    let newer = session(&tablet, "Nhà văn hóa thôn Đăk Ung");
+    tablet.sync(&district);
+    sync_upward(&*district.storage, &above(&province.url), None).unwrap();
+    let province = province.restore(&province_backup);
+    assert_eq!(province.storage.document_count().unwrap(), 1);
+    let up = sync_upward(&*district.storage, &above(&province.url), None).unwrap();
+    assert!(up.resynced, "the district noticed the province's restore");
+    assert_eq!(province.storage.document_count().unwrap(), 2);
+    let again = sync_upward(&*district.storage, &above(&province.url), None).unwrap();
+    assert!(!again.resynced);
+    assert_eq!((again.sent_records, again.received_records), (0, 0));
+
+    // The district restored in turn: its tablet sends the newer session
+    // again, and the district's next upward sync goes through.
+    let latest = session(&tablet, "Trạm y tế xã");
+    let district = district.restore(&district_backup);
+    assert!(tablet.sync(&district).resynced);
+    assert_eq!(district.storage.document_count().unwrap(), 3);
+    sync_upward(&*district.storage, &above(&province.url), None).unwrap();
+    let office = TestDevice::new("Công an tỉnh");
+    office.sync(&province);
+    let held = office.store().document_heads().unwrap();
+    for id in [older, newer, latest] {
+        assert!(held.contains_key(&id), "{id} reached the province");
+    }
+    assert_eq!(held, tablet.store().document_heads().unwrap());
+}
+
+sotay_pcmt::on_both_hubs!(
+    start_on_disk;
+    a_session_acknowledged_after_the_backup_reaches_the_restored_hub,
+    a_restored_province_and_a_restored_district_get_every_record_again,
+);
