@@ -10,6 +10,7 @@ use pcmt_core::record_doc;
 use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
 use pcmt_core::sync::{HubLink, Request, Response};
 use pcmt_core::{Author, Store};
+use pcmt_hub::rules::sealed::BackupKey;
 use pcmt_hub::testing::TestDatabase;
 use pcmt_hub::web::Storage;
 use pcmt_hub::{HubStore, Shared};
@@ -35,10 +36,12 @@ pub struct TestHub {
     dir: Option<tempfile::TempDir>,
 }
 
-/// A copy of a hub's database as the office keeps one: SQLite's online
-/// backup, or PostgreSQL's `pg_dump`.
+/// A copy of a hub's database as the office keeps one: `pcmt-hub
+/// --backup` (SQLite's online backup, sealed with the office's key), or
+/// PostgreSQL's `pg_dump`.
 pub struct HubBackup {
     pub path: PathBuf,
+    key: BackupKey,
     _dir: tempfile::TempDir,
 }
 
@@ -125,8 +128,14 @@ impl TestHub {
     pub fn backup(&self) -> HubBackup {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("backup");
+        let key = BackupKey::generate().expect("a backup key");
         match (&self.sqlite, &self._pg) {
-            (Some(store), _) => store.snapshot_to(&path).expect("an online backup"),
+            (Some(store), _) => {
+                let work = self.dir.as_ref().expect("a hub on disk").path();
+                store
+                    .backup_sealed(work, &path, &key)
+                    .expect("an online backup, checked");
+            }
             (None, Some(db)) => pg_tool(
                 "pg_dump",
                 &["--format=custom", "--no-owner", "--file"],
@@ -135,22 +144,26 @@ impl TestHub {
             ),
             (None, None) => panic!("an in-memory hub has no backup: start it on disk"),
         }
-        HubBackup { path, _dir: dir }
+        HubBackup {
+            path,
+            key,
+            _dir: dir,
+        }
     }
 
     /// Stops this hub and starts it again on the database brought back
-    /// from `backup`, as the office restores one (a new epoch, audited).
+    /// from `backup`, as the office restores one: `pcmt-hub --restore` on
+    /// SQLite; `pg_restore` into a new database then `--new-epoch` on
+    /// PostgreSQL. Either way a new epoch, audited.
     pub fn restore(mut self, backup: &HubBackup) -> Self {
         let (dir, pg) = (self.dir.take(), self._pg.take());
         let test = pg.as_ref().map(|db| db.url.clone());
         drop(self);
-        let hub = match (dir, test) {
+        match (dir, test) {
             (Some(dir), _) => {
                 let file = dir.path().join(HUB_FILE);
-                for extra in ["-wal", "-shm"] {
-                    let _ = std::fs::remove_file(dir.path().join(format!("{HUB_FILE}{extra}")));
-                }
-                std::fs::copy(&backup.path, &file).expect("the backup copied back");
+                pcmt_hub::sqlite::backup::restore_sealed(&backup.path, &file, &backup.key, 0)
+                    .expect("the hub restored from its backup");
                 Self::on_file(dir)
             }
             (None, Some(_)) => {
@@ -164,14 +177,13 @@ impl TestHub {
                     "",
                 );
                 let storage: Storage = Arc::new(db.store().expect("a PostgreSQL hub store"));
+                storage
+                    .new_epoch("pg_restore of a test dump")
+                    .expect("the restored hub takes a new epoch");
                 Self::serving(storage, None, Some(db), None)
             }
             (None, None) => panic!("an in-memory hub has no backup"),
-        };
-        hub.storage
-            .new_epoch("test backup")
-            .expect("the restored hub takes a new epoch");
-        hub
+        }
     }
 
     /// The hub on a PostgreSQL database of its own, with its dashboard, or

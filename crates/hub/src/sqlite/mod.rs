@@ -11,6 +11,7 @@
 //! connection for both.
 
 mod audit;
+pub mod backup;
 mod reads;
 mod tx;
 
