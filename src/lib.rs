@@ -124,6 +124,16 @@ impl TestHub {
         Self::serving(store.clone(), Some(store), None, Some(dir))
     }
 
+    /// A new hub of the same kind as this one (SQLite in memory or on
+    /// disk, or PostgreSQL), with a database of its own.
+    pub fn another(&self) -> Self {
+        match (&self._pg, &self.dir) {
+            (Some(_), _) => Self::start_pg("another").expect("PCMT_TEST_PG is set"),
+            (None, Some(_)) => Self::start_on_disk(),
+            (None, None) => Self::start(),
+        }
+    }
+
     /// A backup of the hub's database taken while it serves.
     pub fn backup(&self) -> HubBackup {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -303,6 +313,7 @@ impl TestDevice {
                 heads,
             )],
             pull: None,
+            epoch: None,
         });
         let mut link = HttpTransport::new(hub_url).expect("an HTTP client");
         match link

@@ -68,6 +68,7 @@ fn a_pushed_bomb_is_refused_within_bounded_memory(hub: TestHub) {
             device: me,
             docs: vec![doc_of(bomb)],
             pull: None,
+            epoch: None,
         })
         .unwrap();
         let answer = client

@@ -51,6 +51,121 @@ fn a_session_acknowledged_after_the_backup_reaches_the_restored_hub(hub: TestHub
     assert_eq!((again.sent_records, again.offered_bytes), (0, 0));
 }
 
+fn edit(tablet: &TestDevice, id: uuid::Uuid, venue: &str, attendees: u32) {
+    let input = SessionInput {
+        commune: fixtures::COMMUNE.into(),
+        attendees,
+        ..fixtures::session(venue)
+    };
+    tablet
+        .store()
+        .update_session(id, &input, &tablet.author, day(2026, 11, 25))
+        .expect("an edit saves");
+}
+
+/// Issue 24, item 4: three tablets keep working after the backup (new
+/// records, edits, a deletion, a conflict; some of it synced before the
+/// restore, some not), the hub is restored, and the tablets sync in every
+/// order: the hub, the three tablets and a new tablet then hold every
+/// record any of them held, with the same heads, and the log says a
+/// restore happened.
+fn three_tablets_lose_nothing_to_a_restore_whatever_order_they_sync_in(first: TestHub) {
+    let orders = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
+    let mut hub = first;
+    for order in orders {
+        let restored = one_order(hub, order);
+        hub = restored.another();
+    }
+}
+
+/// One run of the scenario, the tablets syncing in `order` after the
+/// restore; the restored hub.
+fn one_order(hub: TestHub, order: [usize; 3]) -> TestHub {
+    let tablets: Vec<TestDevice> = ["A Lưu", "Y Blông", "A Thuận"]
+        .iter()
+        .map(|o| TestDevice::new(o))
+        .collect();
+    for t in &tablets {
+        t.enrol(&hub, &[fixtures::COMMUNE]);
+    }
+    let (a, b, c) = (&tablets[0], &tablets[1], &tablets[2]);
+    let s1 = session(a, "Trường TH Đăk Pék");
+    let s2 = session(a, "Chợ Đăk Glei");
+    let s3 = session(b, "Nhà văn hóa thôn Đăk Ung");
+    for t in tablets.iter().chain([a]) {
+        t.sync(&hub);
+    }
+    let backup = hub.backup();
+
+    // After the backup: an edit, a deletion, a new record, and two
+    // tablets editing one field of s2 without seeing each other (a
+    // conflict), all synced to the hub the restore loses...
+    edit(a, s1, "Trường TH Đăk Pék", 150);
+    edit(a, s2, "Chợ Đăk Glei (sáng)", 80);
+    a.sync(&hub);
+    edit(c, s2, "Chợ Đăk Glei (chiều)", 80);
+    b.store().delete(s3, &b.author).expect("a deletion saves");
+    let s4 = session(c, "Trạm y tế xã");
+    b.sync(&hub);
+    c.sync(&hub);
+    a.sync(&hub);
+    // ...and work not synced before the restore.
+    let s5 = session(b, "Trường THCS Đăk Pék");
+    edit(c, s1, "Trường TH Đăk Pék", 175);
+    let held_before: Vec<_> = tablets
+        .iter()
+        .map(|t| t.store().document_heads().unwrap())
+        .collect();
+
+    let hub = hub.restore(&backup);
+    for _round in 0..2 {
+        for &i in &order {
+            tablets[i].sync(&hub);
+        }
+    }
+    let newcomer = TestDevice::new("Văn phòng xã");
+    newcomer.enrol(&hub, &[fixtures::COMMUNE]);
+    let all = newcomer.store().document_heads().unwrap();
+    for (t, before) in tablets.iter().zip(&held_before) {
+        assert_eq!(t.store().document_heads().unwrap(), all, "order {order:?}");
+        for (id, heads) in before {
+            assert!(
+                t.store().missing_changes(*id, heads).unwrap().is_empty(),
+                "order {order:?}: a change of {id} went missing"
+            );
+        }
+    }
+    for id in [s1, s2, s3, s4, s5] {
+        assert!(all.contains_key(&id), "order {order:?}: {id}");
+    }
+    assert_eq!(hub.storage.document_count().unwrap(), 5);
+    assert!(
+        !newcomer.store().conflicts(s2).unwrap().is_empty(),
+        "the conflict is kept"
+    );
+    assert_eq!(newcomer.store().session(s1).unwrap().attendees, 175);
+    assert!(newcomer.store().session(s3).is_err(), "the deletion holds");
+    let log = hub
+        .storage
+        .audit_log(&pcmt_hub::rules::audit::Query::visible_to(
+            &pcmt_model::OrgTree::demo(),
+            "62-610",
+        ))
+        .unwrap();
+    assert!(log
+        .entries
+        .iter()
+        .any(|l| l.entry.action == pcmt_hub::rules::audit::Action::HubRestored));
+    hub
+}
+
 /// Upward sync against a restored province, and a restored district
 /// syncing upward: every record reaches the province again.
 fn a_restored_province_and_a_restored_district_get_every_record_again(district: TestHub) {
@@ -71,6 +186,7 @@ fn a_restored_province_and_a_restored_district_get_every_record_again(district: 
     let district_backup = district.backup();
 
     let newer = session(&tablet, "Nhà văn hóa thôn Đăk Ung");
+    edit(&tablet, older, "Trường TH Đăk Pék", 160);
     tablet.sync(&district);
     sync_upward(&*district.storage, &above(&province.url), None).unwrap();
     let province = province.restore(&province_backup);
@@ -102,4 +218,5 @@ sotay_pcmt::on_both_hubs!(
     start_on_disk;
     a_session_acknowledged_after_the_backup_reaches_the_restored_hub,
     a_restored_province_and_a_restored_district_get_every_record_again,
+    three_tablets_lose_nothing_to_a_restore_whatever_order_they_sync_in,
 );

@@ -114,6 +114,7 @@ fn wire_decoders_never_panic() {
             device: Uuid::now_v7(),
             docs: docs.clone(),
             pull: None,
+            epoch: None,
         }),
         plain(&PullResponse {
             docs,

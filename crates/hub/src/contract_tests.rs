@@ -157,6 +157,7 @@ pub(crate) fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequ
             &[],
         )],
         pull: None,
+        epoch: None,
     }
 }
 
@@ -667,6 +668,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
                             device: scope.device,
                             docs,
                             pull: None,
+                            epoch: None,
                         };
                         hub.push(&scope, &req).unwrap();
                         pushed.lock().unwrap().extend(
@@ -713,6 +715,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
             &heads,
         )],
         pull: None,
+        epoch: None,
     };
     assert_eq!(last.docs[0].changes.len(), 1);
     assert_eq!(
@@ -749,6 +752,7 @@ fn push_from(scope: &Scope, docs: Vec<DocChanges>) -> PushRequest {
         device: scope.device,
         docs,
         pull: None,
+        epoch: None,
     }
 }
 
@@ -1173,6 +1177,7 @@ fn a_push_naming_one_document_twice_stores_both_parts(hub: &dyn HubStorage) {
                 device: Uuid::nil(),
                 docs: vec![first, second],
                 pull: None,
+                epoch: None,
             },
         )
         .unwrap();
@@ -1481,6 +1486,23 @@ fn every_answer_names_the_epoch_and_a_restore_draws_a_new_one_in_the_log(hub: &d
     assert_eq!(ack.epoch.as_ref(), Some(&first));
     assert_eq!(pull(hub, &[PEK], 0).epoch.as_ref(), Some(&first));
     assert_eq!(hub.epoch().unwrap(), first, "the same until a restore");
+    // A push cut against another epoch's marks is not stored.
+    let (other, mut other_doc) = session_doc(PEK);
+    let stale = PushRequest {
+        epoch: Some(pcmt_core::sync::wire::Epoch("an older life".into())),
+        ..push_of(other, PEK, &mut other_doc)
+    };
+    let refused = hub.push(&office(), &stale).unwrap();
+    assert_eq!(
+        (refused.stored.len(), refused.epoch.as_ref()),
+        (0, Some(&first))
+    );
+    assert_eq!(hub.document_count().unwrap(), 1);
+    let current = PushRequest {
+        epoch: Some(first.clone()),
+        ..stale
+    };
+    assert_eq!(hub.push(&office(), &current).unwrap().stored, [other]);
     let second = hub.new_epoch("pcmt-hub-20261201.db.enc").unwrap();
     assert_ne!(second, first);
     assert_eq!(hub.epoch().unwrap(), second);

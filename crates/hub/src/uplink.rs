@@ -143,6 +143,17 @@ fn cursor(hub: &dyn HubStorage, key: &str) -> Result<i64, HubError> {
     Ok(hub.meta(key)?.and_then(|s| s.parse().ok()).unwrap_or(0))
 }
 
+/// The epoch of the hub above that this hub's uplink positions hold for:
+/// the one kept, [`Epoch::unknown`] for positions of a hub above that named
+/// none, None when this hub never synced upward.
+fn marks_epoch(hub: &dyn HubStorage) -> Result<Option<Epoch>, HubError> {
+    if let Some(kept) = hub.meta(UPLINK_EPOCH_KEY)? {
+        return Ok(Some(Epoch(kept)));
+    }
+    let fresh = cursor(hub, UPLINK_PUSHED_KEY)? == 0 && cursor(hub, UPLINK_PULL_KEY)? == 0;
+    Ok((!fresh).then(Epoch::unknown))
+}
+
 enum Phase {
     Push,
     Pull,
@@ -191,11 +202,10 @@ impl Uplink {
         if self.epoch.as_ref() == Some(epoch) {
             return Ok(true);
         }
-        let kept = hub.meta(UPLINK_EPOCH_KEY)?.map(Epoch);
-        let fresh = cursor(hub, UPLINK_PUSHED_KEY)? == 0 && cursor(hub, UPLINK_PULL_KEY)? == 0;
         let first_look = self.epoch.is_none();
+        let marks = marks_epoch(hub)?;
         self.epoch = Some(epoch.clone());
-        if first_look && (kept.as_ref() == Some(epoch) || (kept.is_none() && fresh)) {
+        if first_look && marks.as_ref().is_none_or(|m| m == epoch) {
             return Ok(true);
         }
         hub.set_meta(UPLINK_PUSHED_KEY, "0")?;
@@ -216,6 +226,12 @@ impl Uplink {
                     device: hub_id(hub)?,
                     docs,
                     pull: None,
+                    // As a tablet's push: a hub above of another epoch
+                    // stores none of it and says so.
+                    epoch: match &self.epoch {
+                        Some(e) => Some(e.clone()),
+                        None => marks_epoch(hub)?,
+                    },
                 })));
             }
             self.phase = Phase::Pull;

@@ -252,15 +252,26 @@ impl Store {
     /// none to distrust (never pulled, nothing marked as held). A tablet
     /// from before epochs that synced resyncs once.
     pub(crate) fn trusts_epoch(&self, epoch: &Epoch) -> Result<bool, CoreError> {
+        Ok(match self.marks_epoch()? {
+            Some(kept) => &kept == epoch,
+            None => true,
+        })
+    }
+
+    /// The epoch this tablet's marks and cursor were made with, as a push
+    /// names it: the one stored; [`Epoch::unknown`] for marks of a hub
+    /// that named none (a sync before this version); None when the tablet
+    /// holds none (never pulled, nothing marked as held).
+    pub(crate) fn marks_epoch(&self) -> Result<Option<Epoch>, CoreError> {
         if let Some(kept) = self.hub_epoch()? {
-            return Ok(&kept == epoch);
+            return Ok(Some(kept));
         }
         let marked: bool = self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM documents WHERE hub_heads IS NOT NULL AND length(hub_heads) > 0)",
             [],
             |r| r.get(0),
         )?;
-        Ok(!marked && self.pull_cursor()? == 0)
+        Ok((marked || self.pull_cursor()? > 0).then(Epoch::unknown))
     }
 
     /// The sync with a hub of `epoch` went through to its feed's end:

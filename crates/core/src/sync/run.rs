@@ -115,11 +115,19 @@ impl SyncRun {
                     .flat_map(|d| &d.changes)
                     .map(|c| c.len() as u64)
                     .sum::<u64>();
+                // The epoch learnt in this run, else that of the marks the
+                // changes were cut against: a hub of another one stores
+                // nothing of the push and says so.
+                let epoch = match &self.epoch {
+                    Some(e) => Some(e.clone()),
+                    None => store.marks_epoch()?,
+                };
                 return Ok(Some(Request::Push(PushRequest {
                     protocol: PROTOCOL_VERSION,
                     device: store.device_id(),
                     docs,
                     pull,
+                    epoch,
                 })));
             }
             self.phase = Phase::Pull;

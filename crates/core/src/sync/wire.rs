@@ -84,6 +84,23 @@ pub struct PushRequest {
     /// a little to get takes one round trip. Last, so that a hub reads a
     /// protocol 1 push (which ends before it) with [`PushRequest::decode`].
     pub pull: Option<PullRequest>,
+    /// The hub epoch the device's marks were made with ([`Epoch::UNKNOWN`]
+    /// when it holds marks of a hub that named none). A hub of another
+    /// epoch stores nothing of the push and answers with its epoch: the
+    /// changes were cut against marks the restored hub may not honour,
+    /// and could lack what they depend on. Last, after `pull` (a hub from
+    /// before epochs ignores it); None for a push that does not care (the
+    /// office's tools, a device with no marks).
+    pub epoch: Option<Epoch>,
+}
+
+/// A push as protocol 2 sent it, before `epoch`.
+#[derive(Deserialize)]
+struct PushRequestV2 {
+    protocol: u16,
+    device: Uuid,
+    docs: Vec<DocChanges>,
+    pull: Option<PullRequest>,
 }
 
 /// A push as protocol 1 sent it, before `pull`.
@@ -95,16 +112,28 @@ struct PushRequestV1 {
 }
 
 impl PushRequest {
-    /// Decodes a push of this shape or of protocol 1's (no pull); the error
-    /// is the current shape's.
+    /// Decodes a push of this shape, of one from before epochs, or of
+    /// protocol 1's (no pull); the error is the current shape's. The older
+    /// shapes are tried newest first: each reads a newer push's bytes as
+    /// far as its own fields go.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
         decode::<PushRequest>(bytes).or_else(|e| {
-            decode::<PushRequestV1>(bytes)
+            decode::<PushRequestV2>(bytes)
                 .map(|old| PushRequest {
                     protocol: old.protocol,
                     device: old.device,
                     docs: old.docs,
-                    pull: None,
+                    pull: old.pull,
+                    epoch: None,
+                })
+                .or_else(|_| {
+                    decode::<PushRequestV1>(bytes).map(|old| PushRequest {
+                        protocol: old.protocol,
+                        device: old.device,
+                        docs: old.docs,
+                        pull: None,
+                        epoch: None,
+                    })
                 })
                 .map_err(|_| e)
         })
@@ -162,6 +191,14 @@ impl PushAck {
 pub struct Epoch(pub String);
 
 impl Epoch {
+    /// What a device names when it holds marks of a hub that named no
+    /// epoch (its sync before an update): matches no hub's.
+    pub const UNKNOWN: &'static str = "";
+
+    pub fn unknown() -> Self {
+        Self(Self::UNKNOWN.into())
+    }
+
     /// A new random epoch (128 bits, in hexadecimal).
     pub fn random() -> Result<Self, getrandom::Error> {
         let mut bytes = [0u8; 16];
@@ -480,6 +517,7 @@ mod tests {
                 cursor: 3,
                 max_bytes: 10,
             }),
+            epoch: None,
         };
         assert_eq!(
             PushRequest::decode(&encode(&current).unwrap()).unwrap(),
@@ -592,6 +630,45 @@ mod tests {
         assert_eq!(read.pull.map(|p| (p.cursor, p.epoch)), Some((9, None)));
         let old_batch = encode(&old_batch).unwrap();
         assert_eq!(PullResponse::decode(&old_batch).unwrap().epoch, None);
+
+        // A push from before epochs keeps its pull; one of today reads
+        // as before on a hub from before epochs.
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct PushV2 {
+            protocol: u16,
+            device: Uuid,
+            docs: Vec<DocChanges>,
+            pull: Option<PullRequest>,
+        }
+        let pull = PullRequest {
+            protocol: 2,
+            device: Uuid::nil(),
+            communes: vec!["62-610-23284".into()],
+            cursor: 4,
+            max_bytes: 10,
+        };
+        let v2 = encode(&PushV2 {
+            protocol: 2,
+            device: Uuid::nil(),
+            docs: Vec::new(),
+            pull: Some(pull.clone()),
+        })
+        .unwrap();
+        let read = PushRequest::decode(&v2).unwrap();
+        assert_eq!((read.pull, read.epoch), (Some(pull.clone()), None));
+        let today = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device: Uuid::nil(),
+            docs: Vec::new(),
+            pull: Some(pull.clone()),
+            epoch: epoch.clone(),
+        };
+        let on_old_hub: PushV2 = decode(&encode(&today).unwrap()).unwrap();
+        assert_eq!(on_old_hub.pull, Some(pull));
+        assert_eq!(
+            PushRequest::decode(&encode(&today).unwrap()).unwrap(),
+            today
+        );
     }
 
     #[test]

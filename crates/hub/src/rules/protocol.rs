@@ -247,6 +247,17 @@ pub fn ack(req: &PushRequest, new_changes: u32, epoch: &Epoch) -> PushAck {
     }
 }
 
+/// The answer to a push made against another epoch's marks: nothing
+/// stored, and the hub's epoch, which starts the device's resync.
+pub fn unstored(epoch: Epoch) -> PushAck {
+    PushAck {
+        stored: Vec::new(),
+        new_changes: 0,
+        pull: None,
+        epoch: Some(epoch),
+    }
+}
+
 /// Documents one offer may name: a device sends
 /// `pcmt_core::sync::run::OFFER_DOCS`; the hub loads each.
 pub const MAX_OFFER_DOCS: usize = 5000;

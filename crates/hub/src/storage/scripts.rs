@@ -222,10 +222,17 @@ fn left_out(doc: &AutoCommit, error: &pcmt_core::CoreError) {
 impl<B: Backend> HubStorage for Hub<B> {
     fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError> {
         protocol::check_push(scope, req)?;
+        let epoch = self.epoch()?;
+        if req.epoch.as_ref().is_some_and(|e| *e != epoch) {
+            // Cut against marks of another life of this database (or of
+            // a hub that named no epoch): perhaps missing what they depend
+            // on here. Nothing stored; the device resyncs.
+            return Ok(protocol::unstored(epoch));
+        }
         let (added, _) = self
             .backend
             .write(|tx| apply(tx, &req.docs, Writer::Device(scope), &self.rules))?;
-        let mut ack = protocol::ack(req, added, &self.epoch()?);
+        let mut ack = protocol::ack(req, added, &epoch);
         // After the push committed: the pull sees it (and, as any pull,
         // leaves the device's own changes out).
         if let Some(pull) = &req.pull {
