@@ -11,6 +11,7 @@ const BENCHES: &[(&str, &str, &str)] = &[
     ("report", "pcmt-core", "report"),
     ("sync", "sotay-pcmt", "sync"),
     ("hub", "sotay-pcmt", "hub"),
+    ("backup", "sotay-pcmt", "backup"),
 ];
 
 /// Test suites run as benchmarks of their reach, in release builds: the
