@@ -95,6 +95,29 @@ fn fill(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// Hands `input` to `each` in chunks of `size` bytes, saying which is the
+/// last (an empty input is one empty last chunk): STREAM marks the last
+/// chunk, so a file cut at a chunk's end does not open.
+fn chunked(
+    input: &mut impl Read,
+    size: usize,
+    what: &str,
+    mut each: impl FnMut(&[u8], bool) -> Result<(), HubError>,
+) -> Result<(), HubError> {
+    let (mut current, mut next) = (vec![0u8; size], vec![0u8; size]);
+    let mut len = fill(input, &mut current).map_err(|e| io(what, e))?;
+    loop {
+        let next_len = fill(input, &mut next).map_err(|e| io(what, e))?;
+        let last = next_len == 0;
+        each(&current[..len], last)?;
+        if last {
+            return Ok(());
+        }
+        std::mem::swap(&mut current, &mut next);
+        len = next_len;
+    }
+}
+
 /// Seals everything `input` holds into `output`; the plaintext bytes.
 pub fn seal(
     input: &mut impl Read,
@@ -103,31 +126,27 @@ pub fn seal(
 ) -> Result<u64, HubError> {
     let mut nonce = [0u8; NONCE];
     getrandom::fill(&mut nonce).map_err(|e| HubError::Random(e.to_string()))?;
-    let mut stream = EncryptorBE32::from_aead(key.cipher(), (&nonce).into());
+    let mut stream = Some(EncryptorBE32::from_aead(key.cipher(), (&nonce).into()));
     output
         .write_all(MAGIC)
         .and_then(|()| output.write_all(&nonce))
         .map_err(|e| io("backup", e))?;
-    let (mut current, mut next) = (vec![0u8; CHUNK], vec![0u8; CHUNK]);
-    let mut len = fill(input, &mut current).map_err(|e| io("database copy", e))?;
-    let mut total = len as u64;
-    loop {
-        let next_len = fill(input, &mut next).map_err(|e| io("database copy", e))?;
-        let payload = Payload {
-            msg: &current[..len],
+    let mut total = 0u64;
+    chunked(input, CHUNK, "database copy", |chunk, last| {
+        let msg = Payload {
+            msg: chunk,
             aad: MAGIC,
         };
-        if next_len == 0 {
-            let sealed = stream.encrypt_last(payload).map_err(|_| refused())?;
-            output.write_all(&sealed).map_err(|e| io("backup", e))?;
-            return Ok(total);
+        let sealed = match (stream.as_mut(), last) {
+            (Some(s), false) => s.encrypt_next(msg),
+            (Some(_), true) => stream.take().ok_or_else(refused)?.encrypt_last(msg),
+            (None, _) => return Err(refused()),
         }
-        let sealed = stream.encrypt_next(payload).map_err(|_| refused())?;
-        output.write_all(&sealed).map_err(|e| io("backup", e))?;
-        std::mem::swap(&mut current, &mut next);
-        len = next_len;
-        total += len as u64;
-    }
+        .map_err(|_| refused())?;
+        total += chunk.len() as u64;
+        output.write_all(&sealed).map_err(|e| io("backup", e))
+    })?;
+    Ok(total)
 }
 
 /// Opens a sealed backup from `input` into `output`; the plaintext bytes.
@@ -148,31 +167,23 @@ pub fn open(
         ));
     }
     let nonce: [u8; NONCE] = head[MAGIC.len()..].try_into().map_err(|_| refused())?;
-    let mut stream = DecryptorBE32::from_aead(key.cipher(), (&nonce).into());
-    let (mut current, mut next) = (vec![0u8; CHUNK + TAG], vec![0u8; CHUNK + TAG]);
-    let mut len = fill(input, &mut current).map_err(|e| io("backup", e))?;
+    let mut stream = Some(DecryptorBE32::from_aead(key.cipher(), (&nonce).into()));
     let mut total = 0u64;
-    loop {
-        let next_len = fill(input, &mut next).map_err(|e| io("backup", e))?;
-        let payload = Payload {
-            msg: &current[..len],
+    chunked(input, CHUNK + TAG, "backup", |chunk, last| {
+        let msg = Payload {
+            msg: chunk,
             aad: MAGIC,
         };
-        if next_len == 0 {
-            let plain = stream.decrypt_last(payload).map_err(|_| refused())?;
-            output
-                .write_all(&plain)
-                .map_err(|e| io("database copy", e))?;
-            return Ok(total + plain.len() as u64);
+        let plain = match (stream.as_mut(), last) {
+            (Some(s), false) => s.decrypt_next(msg),
+            (Some(_), true) => stream.take().ok_or_else(refused)?.decrypt_last(msg),
+            (None, _) => return Err(refused()),
         }
-        let plain = stream.decrypt_next(payload).map_err(|_| refused())?;
-        output
-            .write_all(&plain)
-            .map_err(|e| io("database copy", e))?;
+        .map_err(|_| refused())?;
         total += plain.len() as u64;
-        std::mem::swap(&mut current, &mut next);
-        len = next_len;
-    }
+        output.write_all(&plain).map_err(|e| io("database copy", e))
+    })?;
+    Ok(total)
 }
 
 #[cfg(test)]
