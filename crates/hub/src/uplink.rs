@@ -190,11 +190,13 @@ impl Uplink {
 
     /// Whether the hub above answered in the epoch this hub's uplink
     /// positions were made with. If not (it was restored from a backup),
-    /// both positions go back to 0 and the run starts again: this hub
-    /// pushes its whole feed again (the hub above stores only the changes
-    /// it lacks) and pulls the feed above from its start (what this hub
-    /// holds merges as nothing). The epoch is kept once that pull reached
-    /// the end, so a run cut short starts again.
+    /// both positions go back to 0 and then the new epoch is kept (a cut
+    /// between the two resets them again next time), and the run starts
+    /// again: this hub pushes its whole feed again (the hub above stores
+    /// only the changes it lacks) and pulls the feed above from its start
+    /// (what this hub holds merges as nothing); a run cut short goes on
+    /// from the positions it reached. A hub that never synced upward
+    /// takes the first epoch it meets.
     fn trusts(&mut self, hub: &dyn HubStorage, answer: &Response) -> Result<bool, HubError> {
         let Some(epoch) = answer.epoch() else {
             return Ok(true);
@@ -206,10 +208,14 @@ impl Uplink {
         let marks = marks_epoch(hub)?;
         self.epoch = Some(epoch.clone());
         if first_look && marks.as_ref().is_none_or(|m| m == epoch) {
+            if marks.is_none() {
+                hub.set_meta(UPLINK_EPOCH_KEY, &epoch.0)?;
+            }
             return Ok(true);
         }
         hub.set_meta(UPLINK_PUSHED_KEY, "0")?;
         hub.set_meta(UPLINK_PULL_KEY, "0")?;
+        hub.set_meta(UPLINK_EPOCH_KEY, &epoch.0)?;
         self.report.resynced = true;
         self.phase = Phase::Push;
         Ok(false)
@@ -267,9 +273,6 @@ impl Uplink {
                 );
                 if !batch.more {
                     self.phase = Phase::Done;
-                    if let Some(epoch) = &self.epoch {
-                        hub.set_meta(UPLINK_EPOCH_KEY, &epoch.0)?;
-                    }
                 }
                 Ok(())
             }

@@ -51,6 +51,10 @@ pub const HUB_CERTIFICATE_SEEN: &str = "hub_certificate_seen";
 /// Where the tablet keeps the hub epoch its marks and cursor hold for.
 const HUB_EPOCH: &str = "hub_epoch";
 
+/// While a resync's offer is under way: the id of the last document whose
+/// mark the hub's answer settled ("" before the first).
+const OFFER_AFTER: &str = "offer_after";
+
 impl Store {
     /// Records changed here that the hub has not confirmed yet.
     pub fn unsynced_count(&self) -> Result<u64, CoreError> {
@@ -247,17 +251,6 @@ impl Store {
         Ok(get_meta(&self.conn, HUB_EPOCH)?.map(Epoch))
     }
 
-    /// Whether this tablet's marks and cursor may be trusted with a hub of
-    /// `epoch`: it is the epoch they were made with, or the tablet holds
-    /// none to distrust (never pulled, nothing marked as held). A tablet
-    /// from before epochs that synced resyncs once.
-    pub(crate) fn trusts_epoch(&self, epoch: &Epoch) -> Result<bool, CoreError> {
-        Ok(match self.marks_epoch()? {
-            Some(kept) => &kept == epoch,
-            None => true,
-        })
-    }
-
     /// The epoch this tablet's marks and cursor were made with, as a push
     /// names it: the one stored; [`Epoch::unknown`] for marks of a hub
     /// that named none (a sync before this version); None when the tablet
@@ -274,17 +267,35 @@ impl Store {
         Ok((marked || self.pull_cursor()? > 0).then(Epoch::unknown))
     }
 
-    /// The sync with a hub of `epoch` went through to its feed's end:
-    /// marks and cursor now hold for it. Stored only then, so a resync cut
-    /// short starts again at the next sync.
-    pub(crate) fn set_hub_epoch(&mut self, epoch: &Epoch) -> Result<(), CoreError> {
+    /// A tablet with no marks takes the hub's epoch as it is.
+    pub(crate) fn adopt_epoch(&mut self, epoch: &Epoch) -> Result<(), CoreError> {
         Ok(set_meta(&self.conn, HUB_EPOCH, &epoch.0)?)
     }
 
-    /// The pull starts again from the beginning of the hub's feed (what
-    /// the tablet holds merges as nothing).
-    pub(crate) fn restart_pull(&mut self) -> Result<(), CoreError> {
-        Ok(set_meta(&self.conn, "pull_cursor", "0")?)
+    /// A hub of another epoch: in one transaction, the epoch is stored, the
+    /// pull cursor goes back to 0, and every mark is put in doubt (an offer
+    /// pending from the first document): no push is made before the offer
+    /// has settled each mark. A resync cut short resumes from there.
+    pub(crate) fn begin_resync(&mut self, epoch: &Epoch) -> Result<(), CoreError> {
+        let tx = self.conn.transaction()?;
+        set_meta(&tx, HUB_EPOCH, &epoch.0)?;
+        set_meta(&tx, "pull_cursor", "0")?;
+        set_meta(&tx, OFFER_AFTER, "")?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether an offer is pending, and after which document it goes on
+    /// (None: from the first).
+    pub(crate) fn offer_pending(&self) -> Result<Option<Option<Uuid>>, CoreError> {
+        Ok(get_meta(&self.conn, OFFER_AFTER)?.map(|after| Uuid::parse_str(&after).ok()))
+    }
+
+    /// Every document was offered: the marks hold again.
+    pub(crate) fn finish_offers(&mut self) -> Result<(), CoreError> {
+        self.conn
+            .execute("DELETE FROM meta WHERE key = ?1", [OFFER_AFTER])?;
+        Ok(())
     }
 
     /// Documents of `communes` with ids after `after`, up to `limit`, each
@@ -322,7 +333,8 @@ impl Store {
     /// The hub of a new epoch answered an offer: it holds every offered
     /// document up to the heads offered, except those in `lacking`, of
     /// which it holds the heads given there (those this tablet knows are
-    /// its new mark; the next push sends the rest).
+    /// its new mark; the next push sends the rest). The offer goes on after
+    /// the last of them, in the same transaction.
     pub(crate) fn mark_offered(
         &mut self,
         offered: &[(Uuid, Vec<ChangeHash>)],
@@ -348,6 +360,9 @@ impl Store {
                 "UPDATE documents SET hub_heads = ?2, dirty = ?3 WHERE id = ?1",
                 params![id.to_string(), encode_heads(&held), dirty],
             )?;
+        }
+        if let Some((last, _)) = offered.last() {
+            set_meta(&tx, OFFER_AFTER, &last.to_string())?;
         }
         tx.commit()?;
         Ok(())

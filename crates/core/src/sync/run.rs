@@ -37,12 +37,15 @@ pub const OFFER_DOCS: usize = 2000;
 /// Every answer of a hub names its epoch ([`Epoch`]). One this tablet's
 /// marks and cursor were not made with (the hub was restored from a
 /// backup, and may have lost what it acknowledged since) starts a resync
-/// within the run: the batch that answer carried is not applied, the pull
-/// cursor goes back to 0, every document of the tablet's communes is
-/// offered by its heads, the documents the hub lacks are pushed (only the
-/// changes it lacks), and the pull starts from the beginning of the feed.
-/// The epoch is stored only once that pull reached the feed's end: a run
-/// cut short resyncs again next time, and nothing is lost either way.
+/// within the run: the batch that answer carried is not applied; in one
+/// transaction the new epoch is stored, the pull cursor goes back to 0 and
+/// an offer is made pending; every document of the tablet's communes is
+/// then offered by its heads (each answer settles those marks and moves
+/// the pending offer on, in one transaction), and only after the last
+/// does the tablet push (only the changes the hub lacks) and pull from
+/// the beginning of the feed. A run cut short resumes the offer where it
+/// stopped at the next sync: no push is ever made on a mark in doubt. A
+/// tablet with no marks takes the first epoch it meets.
 #[derive(Debug)]
 pub struct SyncRun {
     communes: Vec<String>,
@@ -51,9 +54,11 @@ pub struct SyncRun {
     in_flight: Vec<(Uuid, Vec<ChangeHash>)>,
     /// Whether the push on the wire asked for a pull.
     pull_in_flight: bool,
-    /// The hub's epoch, once an answer gave it, and whether this run
-    /// checked it against the store's.
+    /// The hub's epoch, once an answer gave it and this run checked it
+    /// against the store's.
     epoch: Option<Epoch>,
+    /// Whether this run looked for an offer a run before it left pending.
+    resumed: bool,
     pub report: SyncReport,
 }
 
@@ -65,11 +70,19 @@ impl SyncRun {
             in_flight: Vec::new(),
             pull_in_flight: false,
             epoch: None,
+            resumed: false,
             report: SyncReport::default(),
         }
     }
 
     pub fn next(&mut self, store: &mut Store) -> Result<Option<Request>, CoreError> {
+        if !self.resumed {
+            self.resumed = true;
+            if let Some(after) = store.offer_pending()? {
+                self.report.resynced = true;
+                self.phase = Phase::Offer { after };
+            }
+        }
         if let Phase::Offer { after } = self.phase {
             let batch = store.offer_batch(after, &self.communes, OFFER_DOCS)?;
             if let Some((last, _)) = batch.last() {
@@ -92,6 +105,7 @@ impl SyncRun {
                     docs,
                 })));
             }
+            store.finish_offers()?;
             self.phase = Phase::Push { after: None };
         }
         if let Phase::Push { after } = self.phase {
@@ -148,8 +162,7 @@ impl SyncRun {
         })
     }
 
-    /// Applies a pulled batch; the pull is over when no more follow, and
-    /// the store's marks and cursor then hold for the hub's epoch.
+    /// Applies a pulled batch; the pull is over when no more follow.
     fn apply(&mut self, store: &mut Store, batch: PullResponse) -> Result<(), CoreError> {
         self.report.received_bytes += batch
             .docs
@@ -161,31 +174,34 @@ impl SyncRun {
         let changed = store.apply_pulled(&batch.snapshots, &batch.docs, batch.cursor)?;
         self.report.received_records += changed as u64;
         self.phase = if batch.more { Phase::Pull } else { Phase::Done };
-        if let (Phase::Done, Some(epoch)) = (&self.phase, &self.epoch) {
-            store.set_hub_epoch(epoch)?;
-        }
         Ok(())
     }
 
     /// Whether `answer` comes from a hub whose epoch this tablet's marks
     /// and cursor hold for. At the first answer naming an epoch they do
     /// not (or at a later one naming yet another: a restore during the
-    /// run), the resync starts: the cursor goes back to 0 and the offer
-    /// phase begins. A hub from before epochs names none and is trusted.
+    /// run), the resync starts (see [`SyncRun`]). A hub from before epochs
+    /// names none and is trusted.
     fn trusts(&mut self, store: &mut Store, answer: &Response) -> Result<bool, CoreError> {
         let Some(epoch) = answer.epoch() else {
             return Ok(true);
         };
-        if let Some(known) = &self.epoch {
-            if known == epoch {
-                return Ok(true);
-            }
-        } else if store.trusts_epoch(epoch)? {
-            self.epoch = Some(epoch.clone());
+        if self.epoch.as_ref() == Some(epoch) {
             return Ok(true);
         }
+        let first_look = self.epoch.is_none();
         self.epoch = Some(epoch.clone());
-        store.restart_pull()?;
+        if first_look {
+            match store.marks_epoch()? {
+                None => {
+                    store.adopt_epoch(epoch)?;
+                    return Ok(true);
+                }
+                Some(marks) if &marks == epoch => return Ok(true),
+                Some(_) => {}
+            }
+        }
+        store.begin_resync(epoch)?;
         self.report.resynced = true;
         self.phase = Phase::Offer { after: None };
         Ok(false)
@@ -388,8 +404,8 @@ mod tests {
 
     /// Issue 24: a hub of another epoch (restored from a backup) may lack
     /// what it acknowledged. The batch of its first answer is not applied,
-    /// every record is offered by its heads, one it lacks is pushed again,
-    /// the pull starts from 0, and the epoch is kept only at the end.
+    /// every record is offered by its heads, one it lacks is pushed again
+    /// (naming the new epoch), and the pull starts from 0.
     #[test]
     fn a_new_epoch_offers_every_record_and_pulls_again_from_the_start() {
         let mut store = synced_with_a();
@@ -424,7 +440,8 @@ mod tests {
         };
         assert_eq!(push.docs[0].id, id);
         assert_eq!(push.pull.as_ref().map(|p| p.cursor), Some(0));
-        assert_eq!(store.hub_epoch().unwrap(), epoch("a"), "not yet");
+        assert_eq!(push.epoch, epoch("b"));
+        assert_eq!(store.hub_epoch().unwrap(), epoch("b"));
         let mut answer = ack(&push, None);
         if let Response::Push(a) = &mut answer {
             a.epoch = epoch("b");
@@ -441,38 +458,71 @@ mod tests {
         assert_eq!(store.pull_cursor().unwrap(), 3);
     }
 
-    /// A resync cut short (here after the offer) keeps the old epoch, so
-    /// the next run starts it again; a record the hub holds is not sent.
+    /// A resync cut short resumes where it stopped: a run cut before any
+    /// offer was answered offers again from the first record (and pushes
+    /// nothing before), one cut after the last offer was answered goes on
+    /// to the push of what the hub lacks and the pull from 0.
     #[test]
-    fn a_resync_cut_short_starts_again_and_sends_nothing_the_hub_holds() {
+    fn a_resync_cut_short_resumes_and_pushes_nothing_on_a_mark_in_doubt() {
         let mut store = synced_with_a();
+        let edit = |store: &mut Store| {
+            let id = store.document_heads().unwrap().into_keys().next().unwrap();
+            let author = Author {
+                officer: "A Lưu".into(),
+            };
+            let input = pcmt_model::SessionInput {
+                attendees: 150,
+                ..fixtures::session("Trường TH Đăk Pék")
+            };
+            store
+                .update_session(id, &input, &author, fixtures::day(2026, 11, 25))
+                .unwrap();
+        };
+        edit(&mut store);
         let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
-        run.next(&mut store).unwrap();
-        run.receive(&mut store, pull_answer(9, "b")).unwrap();
-        let Some(Request::Offer(_)) = run.next(&mut store).unwrap() else {
-            panic!("an offer");
+        let Some(Request::Push(stale)) = run.next(&mut store).unwrap() else {
+            panic!("the edit is pushed");
         };
-        run.receive(
-            &mut store,
-            Response::Offer(OfferResponse {
-                lacking: Vec::new(),
-                epoch: epoch("b"),
-            }),
-        )
-        .unwrap();
-        drop(run);
-        assert_eq!(store.hub_epoch().unwrap(), epoch("a"));
-        assert_eq!(store.unsynced_count().unwrap(), 0, "the hub holds it");
+        assert_eq!(stale.epoch, epoch("a"));
+        let mut refused = ack(&stale, None);
+        if let Response::Push(a) = &mut refused {
+            a.stored.clear();
+            a.epoch = epoch("b");
+        }
+        run.receive(&mut store, refused).unwrap();
+        assert!(matches!(
+            run.next(&mut store).unwrap(),
+            Some(Request::Offer(_))
+        ));
+        drop(run); // cut: the offer never answered
+
         let mut again = SyncRun::new(vec![fixtures::COMMUNE.into()]);
-        let Some(Request::Pull(pull)) = again.next(&mut store).unwrap() else {
-            panic!("nothing to push: a pull");
+        let Some(Request::Offer(offer)) = again.next(&mut store).unwrap() else {
+            panic!("the offer first, before any push");
         };
-        assert_eq!(pull.cursor, 0);
-        again.receive(&mut store, pull_answer(9, "b")).unwrap();
-        assert!(
-            matches!(again.next(&mut store).unwrap(), Some(Request::Offer(_))),
-            "the resync starts again"
-        );
+        assert!(again.report.resynced);
+        again
+            .receive(
+                &mut store,
+                Response::Offer(OfferResponse {
+                    lacking: vec![DocHeads {
+                        id: offer.docs[0].id,
+                        heads: Vec::new(),
+                    }],
+                    epoch: epoch("b"),
+                }),
+            )
+            .unwrap();
+        drop(again); // cut after the answer: the restore lost the record
+
+        let mut last = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Push(push)) = last.next(&mut store).unwrap() else {
+            panic!("the offer is done; the record the hub lacks is pushed");
+        };
+        assert_eq!(push.docs[0].id, offer.docs[0].id);
+        assert_eq!(push.docs[0].changes.len(), 2, "its creation and the edit");
+        assert_eq!(push.epoch, epoch("b"));
+        assert_eq!(push.pull.as_ref().map(|p| p.cursor), Some(0));
     }
 
     /// A hub from before epochs names none: nothing changes.
