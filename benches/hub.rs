@@ -202,6 +202,7 @@ impl Device {
                 device: self.id,
                 docs,
                 pull: None,
+                epoch: None,
             };
             let body = wire::encode(&req).map_err(|e| e.to_string())?;
             let _: PushAck = wire::decode(&post(client, url, PUSH_PATH, Some(&self.token), body)?)

@@ -10,10 +10,12 @@ use pcmt_core::record_doc;
 use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
 use pcmt_core::sync::{HubLink, Request, Response};
 use pcmt_core::{Author, Store};
+use pcmt_hub::rules::sealed::BackupKey;
 use pcmt_hub::testing::TestDatabase;
 use pcmt_hub::web::Storage;
 use pcmt_hub::{HubStore, Shared};
 use pcmt_model::OrgTree;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
@@ -26,8 +28,21 @@ pub struct TestHub {
     _runtime: tokio::runtime::Runtime,
     /// What the hub stores in, SQLite or PostgreSQL.
     pub storage: Storage,
-    /// Dropped last: the database of a PostgreSQL hub.
+    /// The SQLite store of a hub on disk, for its backups.
+    sqlite: Option<Shared>,
+    /// Dropped last: the database of a PostgreSQL hub, or the directory
+    /// of one on SQLite.
     _pg: Option<TestDatabase>,
+    dir: Option<tempfile::TempDir>,
+}
+
+/// A copy of a hub's database as the office keeps one: `pcmt-hub
+/// --backup` (SQLite's online backup, sealed with the office's key), or
+/// PostgreSQL's `pg_dump`.
+pub struct HubBackup {
+    pub path: PathBuf,
+    key: BackupKey,
+    _dir: tempfile::TempDir,
 }
 
 /// Each scenario as two tests: `sqlite::name` and `postgres::name`, the
@@ -36,11 +51,16 @@ pub struct TestHub {
 #[macro_export]
 macro_rules! on_both_hubs {
     ($($name:ident),* $(,)?) => {
+        $crate::on_both_hubs!(start; $($name),*);
+    };
+    // The SQLite hub from `TestHub::$start` (`start_on_disk` for a hub
+    // that is backed up and restored).
+    ($start:ident; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[test]
                 fn $name() {
-                    super::$name($crate::TestHub::start());
+                    super::$name($crate::TestHub::$start());
                 }
             )*
         }
@@ -69,13 +89,110 @@ impl TestHub {
     /// The hub on an in-memory SQLite store, with its dashboard.
     pub fn start() -> Self {
         let store: Shared = Arc::new(HubStore::open_in_memory().expect("an in-memory hub store"));
+        Self::serving(store.clone(), None, None, None)
+    }
+
+    /// Serves `storage` on a free loopback port.
+    fn serving(
+        storage: Storage,
+        sqlite: Option<Shared>,
+        pg: Option<TestDatabase>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Self {
         let (runtime, listener, url) = listen();
-        runtime.spawn(pcmt_hub::web::serve(listener, store.clone()));
+        runtime.spawn(pcmt_hub::web::serve(listener, storage.clone()));
         Self {
             url,
             _runtime: runtime,
-            storage: store,
-            _pg: None,
+            storage,
+            sqlite,
+            _pg: pg,
+            dir,
+        }
+    }
+
+    /// The hub on a SQLite file in a directory of its own, as a district
+    /// runs it: one that can be backed up and restored.
+    pub fn start_on_disk() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        Self::on_file(dir)
+    }
+
+    fn on_file(dir: tempfile::TempDir) -> Self {
+        let store: Shared =
+            Arc::new(HubStore::open(&dir.path().join(HUB_FILE)).expect("a hub store on disk"));
+        Self::serving(store.clone(), Some(store), None, Some(dir))
+    }
+
+    /// A new hub of the same kind as this one (SQLite in memory or on
+    /// disk, or PostgreSQL), with a database of its own.
+    pub fn another(&self) -> Self {
+        match (&self._pg, &self.dir) {
+            (Some(_), _) => Self::start_pg("another").expect("PCMT_TEST_PG is set"),
+            (None, Some(_)) => Self::start_on_disk(),
+            (None, None) => Self::start(),
+        }
+    }
+
+    /// A backup of the hub's database taken while it serves.
+    pub fn backup(&self) -> HubBackup {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("backup");
+        let key = BackupKey::generate().expect("a backup key");
+        match (&self.sqlite, &self._pg) {
+            (Some(store), _) => {
+                let work = self.dir.as_ref().expect("a hub on disk").path();
+                store
+                    .backup_sealed(work, &path, &key)
+                    .expect("an online backup, checked");
+            }
+            (None, Some(db)) => pg_tool(
+                "pg_dump",
+                &["--format=custom", "--no-owner", "--file"],
+                &path,
+                &db.url,
+            ),
+            (None, None) => panic!("an in-memory hub has no backup: start it on disk"),
+        }
+        HubBackup {
+            path,
+            key,
+            _dir: dir,
+        }
+    }
+
+    /// Stops this hub and starts it again on the database brought back
+    /// from `backup`, as the office restores one: `pcmt-hub --restore` on
+    /// SQLite; `pg_restore` into a new database then `--new-epoch` on
+    /// PostgreSQL. Either way a new epoch, audited.
+    pub fn restore(mut self, backup: &HubBackup) -> Self {
+        let (dir, pg) = (self.dir.take(), self._pg.take());
+        let test = pg.as_ref().map(|db| db.url.clone());
+        drop(self);
+        match (dir, test) {
+            (Some(dir), _) => {
+                let file = dir.path().join(HUB_FILE);
+                pcmt_hub::sqlite::backup::restore_sealed(&backup.path, &file, &backup.key, 0)
+                    .expect("the hub restored from its backup");
+                Self::on_file(dir)
+            }
+            (None, Some(_)) => {
+                let db = TestDatabase::from_env("restored")
+                    .expect("the PostgreSQL server of PCMT_TEST_PG")
+                    .expect("PCMT_TEST_PG is set");
+                pg_tool(
+                    "pg_restore",
+                    &["--no-owner", "--dbname", &db.url],
+                    &backup.path,
+                    "",
+                );
+                let storage: Storage = Arc::new(db.store().expect("a PostgreSQL hub store"));
+                storage
+                    .new_epoch("pg_restore of a test dump")
+                    .expect("the restored hub takes a new epoch");
+                Self::serving(storage, None, Some(db), None)
+            }
+            (None, None) => panic!("an in-memory hub has no backup"),
         }
     }
 
@@ -84,15 +201,27 @@ impl TestHub {
     pub fn start_pg(test: &str) -> Option<Self> {
         let db = TestDatabase::from_env(test).expect("the PostgreSQL server of PCMT_TEST_PG")?;
         let storage: Storage = Arc::new(db.store().expect("a PostgreSQL hub store"));
-        let (runtime, listener, url) = listen();
-        runtime.spawn(pcmt_hub::web::serve(listener, storage.clone()));
-        Some(Self {
-            url,
-            _runtime: runtime,
-            storage,
-            _pg: Some(db),
-        })
+        Some(Self::serving(storage, None, Some(db), None))
     }
+}
+
+/// The hub's file in a hub's directory on disk.
+const HUB_FILE: &str = "hub.db";
+
+/// Runs PostgreSQL's `pg_dump` or `pg_restore` on `file`, with `args`
+/// before it and the database `url` after it (when not empty).
+fn pg_tool(tool: &str, args: &[&str], file: &Path, url: &str) {
+    let mut command = std::process::Command::new(tool);
+    command.args(args).arg(file);
+    if !url.is_empty() {
+        command.arg(url);
+    }
+    let out = command.output().unwrap_or_else(|e| panic!("{tool}: {e}"));
+    assert!(
+        out.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn listen() -> (tokio::runtime::Runtime, tokio::net::TcpListener, String) {
@@ -184,6 +313,7 @@ impl TestDevice {
                 heads,
             )],
             pull: None,
+            epoch: None,
         });
         let mut link = HttpTransport::new(hub_url).expect("an HTTP client");
         match link

@@ -68,6 +68,7 @@ fn a_pushed_bomb_is_refused_within_bounded_memory(hub: TestHub) {
             device: me,
             docs: vec![doc_of(bomb)],
             pull: None,
+            epoch: None,
         })
         .unwrap();
         let answer = client
@@ -103,12 +104,15 @@ struct Relaying {
 impl Transport for Relaying {
     fn exchange(&mut self, request: &Request) -> Result<Response, SyncError> {
         match request {
-            Request::Push(_) => Err(SyncError::Malformed("nothing to push".into())),
+            Request::Push(_) | Request::Offer(_) => {
+                Err(SyncError::Malformed("nothing to push or offer".into()))
+            }
             Request::Pull(_) => Ok(Response::Pull(PullResponse {
                 docs: self.docs.clone(),
                 cursor: 1,
                 more: false,
                 snapshots: Vec::new(),
+                epoch: None,
             })),
         }
     }

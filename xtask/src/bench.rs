@@ -12,6 +12,7 @@ const BENCHES: &[(&str, &str, &str)] = &[
     ("sync", "sotay-pcmt", "sync"),
     ("hub", "sotay-pcmt", "hub"),
     ("app", "sotay-pcmt", "app"),
+    ("backup", "sotay-pcmt", "backup"),
 ];
 
 /// Test suites run as benchmarks of their reach, in release builds: the

@@ -24,6 +24,9 @@ pub use crate::store::{LAST_SYNC, RENEWAL_CODE, WITHDRAWN};
 pub const ENROL_PATH: &str = "/sync/v1/enrol";
 pub const PUSH_PATH: &str = "/sync/v1/push";
 pub const PULL_PATH: &str = "/sync/v1/pull";
+/// Where a device offers its documents by their heads after meeting a
+/// new epoch (a restored hub): only hubs that send an epoch have it.
+pub const OFFER_PATH: &str = "/sync/v1/offer";
 
 pub struct HttpTransport {
     base: String,
@@ -159,11 +162,15 @@ impl HttpTransport {
         match request {
             Request::Push(p) => {
                 let body = self.post(PUSH_PATH, wire::encode(p)?, token)?;
-                Ok(Response::Push(wire::decode::<PushAck>(&body)?))
+                Ok(Response::Push(PushAck::decode(&body)?))
             }
             Request::Pull(p) => {
                 let body = self.post(PULL_PATH, wire::encode(p)?, token)?;
-                Ok(Response::Pull(wire::decode::<PullResponse>(&body)?))
+                Ok(Response::Pull(PullResponse::decode(&body)?))
+            }
+            Request::Offer(o) => {
+                let body = self.post(OFFER_PATH, wire::encode(o)?, token)?;
+                Ok(Response::Offer(wire::decode(&body)?))
             }
         }
     }

@@ -114,12 +114,14 @@ fn wire_decoders_never_panic() {
             device: Uuid::now_v7(),
             docs: docs.clone(),
             pull: None,
+            epoch: None,
         }),
         plain(&PullResponse {
             docs,
             cursor: 42,
             more: true,
             snapshots: snapshots(),
+            epoch: None,
         }),
         plain(&PullRequest {
             protocol: PROTOCOL_VERSION,
@@ -132,6 +134,7 @@ fn wire_decoders_never_panic() {
             stored: vec![Uuid::now_v7()],
             new_changes: 3,
             pull: None,
+            epoch: None,
         }),
     ];
     fuzz("wire", |u| {

@@ -83,6 +83,8 @@ on_both_stores!(
     a_first_pull_sends_edited_records_whole_and_an_older_tablet_their_changes,
     every_change_up_to_a_batchs_cursor_arrives_whatever_the_batch_size,
     a_push_that_asks_for_a_pull_is_answered_with_the_batch_after_it,
+    every_answer_names_the_epoch_and_a_restore_draws_a_new_one_in_the_log,
+    an_offer_names_what_the_hub_lacks_of_the_devices_communes_only,
 );
 
 /// What the hub logs while a test runs, as text: what a log line must say,
@@ -155,6 +157,7 @@ pub(crate) fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequ
             &[],
         )],
         pull: None,
+        epoch: None,
     }
 }
 
@@ -665,6 +668,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
                             device: scope.device,
                             docs,
                             pull: None,
+                            epoch: None,
                         };
                         hub.push(&scope, &req).unwrap();
                         pushed.lock().unwrap().extend(
@@ -711,6 +715,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
             &heads,
         )],
         pull: None,
+        epoch: None,
     };
     assert_eq!(last.docs[0].changes.len(), 1);
     assert_eq!(
@@ -747,6 +752,7 @@ fn push_from(scope: &Scope, docs: Vec<DocChanges>) -> PushRequest {
         device: scope.device,
         docs,
         pull: None,
+        epoch: None,
     }
 }
 
@@ -1171,6 +1177,7 @@ fn a_push_naming_one_document_twice_stores_both_parts(hub: &dyn HubStorage) {
                 device: Uuid::nil(),
                 docs: vec![first, second],
                 pull: None,
+                epoch: None,
             },
         )
         .unwrap();
@@ -1467,4 +1474,118 @@ fn a_push_that_asks_for_a_pull_is_answered_with_the_batch_after_it(hub: &dyn Hub
     );
     assert!(!batch.more);
     assert_eq!(batch.cursor, pull(hub, &[commune], 0).cursor);
+}
+
+// Issue 24: epochs and offers.
+
+fn every_answer_names_the_epoch_and_a_restore_draws_a_new_one_in_the_log(hub: &dyn HubStorage) {
+    let first = hub.epoch().unwrap();
+    assert_eq!(first.0.len(), 32);
+    let (id, mut doc) = session_doc(PEK);
+    let ack = hub.push(&office(), &push_of(id, PEK, &mut doc)).unwrap();
+    assert_eq!(ack.epoch.as_ref(), Some(&first));
+    assert_eq!(pull(hub, &[PEK], 0).epoch.as_ref(), Some(&first));
+    assert_eq!(hub.epoch().unwrap(), first, "the same until a restore");
+    // A push cut against another epoch's marks is not stored.
+    let (other, mut other_doc) = session_doc(PEK);
+    let stale = PushRequest {
+        epoch: Some(pcmt_core::sync::wire::Epoch("an older life".into())),
+        ..push_of(other, PEK, &mut other_doc)
+    };
+    let refused = hub.push(&office(), &stale).unwrap();
+    assert_eq!(
+        (refused.stored.len(), refused.epoch.as_ref()),
+        (0, Some(&first))
+    );
+    assert_eq!(hub.document_count().unwrap(), 1);
+    let current = PushRequest {
+        epoch: Some(first.clone()),
+        ..stale
+    };
+    assert_eq!(hub.push(&office(), &current).unwrap().stored, [other]);
+    let second = hub.new_epoch("pcmt-hub-20261201.db.enc").unwrap();
+    assert_ne!(second, first);
+    assert_eq!(hub.epoch().unwrap(), second);
+    assert_eq!(pull(hub, &[PEK], 0).epoch, Some(second.clone()));
+    let log = district_log(hub);
+    let restored: Vec<_> = log
+        .iter()
+        .filter(|l| l.entry.action == Action::HubRestored)
+        .collect();
+    assert_eq!(restored.len(), 1);
+    assert_eq!(
+        restored[0].entry.detail.epoch.as_deref(),
+        Some(second.0.as_str())
+    );
+    assert_eq!(
+        restored[0].entry.detail.backup.as_deref(),
+        Some("pcmt-hub-20261201.db.enc")
+    );
+}
+
+fn an_offer_names_what_the_hub_lacks_of_the_devices_communes_only(hub: &dyn HubStorage) {
+    use automerge::transaction::Transactable;
+    use pcmt_core::sync::wire::{DocHeads, OfferRequest};
+    let pek = enrolled(hub, &[PEK], "A Lưu");
+    let (held, mut held_doc) = session_doc(PEK);
+    hub.push(&office(), &push_of(held, PEK, &mut held_doc))
+        .unwrap();
+    let (behind, mut behind_doc) = session_doc(PEK);
+    hub.push(&office(), &push_of(behind, PEK, &mut behind_doc))
+        .unwrap();
+    let hub_heads: Vec<[u8; 32]> = behind_doc.get_heads().iter().map(|h| h.0).collect();
+    behind_doc
+        .put(automerge::ROOT, "attendees", 250_i64)
+        .unwrap();
+    behind_doc.commit();
+    let (unknown, mut unknown_doc) = session_doc(PEK);
+    let (elsewhere, mut elsewhere_doc) = session_doc(CHOONG);
+    hub.push(&office(), &push_of(elsewhere, CHOONG, &mut elsewhere_doc))
+        .unwrap();
+    let offer = |id: Uuid, doc: &mut AutoCommit| DocHeads {
+        id,
+        heads: doc.get_heads().iter().map(|h| h.0).collect(),
+    };
+    let answer = hub
+        .offer(
+            &pek,
+            &OfferRequest {
+                protocol: PROTOCOL_VERSION,
+                device: pek.device,
+                docs: vec![
+                    offer(held, &mut held_doc),
+                    offer(behind, &mut behind_doc),
+                    offer(unknown, &mut unknown_doc),
+                    // Not of this tablet's communes: never named.
+                    DocHeads {
+                        id: elsewhere,
+                        heads: vec![[7; 32]],
+                    },
+                ],
+            },
+        )
+        .unwrap();
+    assert_eq!(answer.epoch, Some(hub.epoch().unwrap()));
+    assert_eq!(
+        answer.lacking,
+        [
+            DocHeads {
+                id: behind,
+                heads: hub_heads,
+            },
+            DocHeads {
+                id: unknown,
+                heads: Vec::new(),
+            },
+        ]
+    );
+    let someone_else = OfferRequest {
+        protocol: PROTOCOL_VERSION,
+        device: Uuid::now_v7(),
+        docs: Vec::new(),
+    };
+    assert!(matches!(
+        hub.offer(&pek, &someone_else),
+        Err(HubError::Forbidden(_))
+    ));
 }

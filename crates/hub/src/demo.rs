@@ -67,6 +67,7 @@ impl Batch {
             device: Uuid::nil(),
             docs: self.docs,
             pull: None,
+            epoch: None,
         }
     }
 

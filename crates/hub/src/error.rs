@@ -37,6 +37,10 @@ pub enum HubError {
     Forbidden(String),
     #[error("no randomness available: {0}")]
     Random(String),
+    /// A backup that cannot be made, read or restored: the office's words,
+    /// Vietnamese first.
+    #[error("{0}")]
+    Backup(String),
     #[error("the higher hub: {0}")]
     Upstream(String),
     /// A file the hub keeps outside its database (the uplink's token).

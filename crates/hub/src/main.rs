@@ -2,6 +2,8 @@
 
 use clap::Parser;
 use pcmt_core::tls::Fingerprint;
+use pcmt_hub::rules::sealed::{self, BackupKey};
+use pcmt_hub::sqlite::backup;
 use pcmt_hub::staff as auth;
 use pcmt_hub::web::{self, off_thread};
 use pcmt_hub::{demo, uplink, HubStore};
@@ -103,6 +105,51 @@ struct Args {
     /// other address that header is ignored.
     #[arg(long, value_name = "ADDRESS")]
     trusted_proxy: Vec<std::net::IpAddr>,
+    /// Office tool: back the SQLite hub up into this file (sealed with the
+    /// backup key), while the hub serves, check the backup, and exit.
+    #[arg(long, value_name = "PATH")]
+    backup: Option<PathBuf>,
+    /// Office tool, with the hub stopped: restore the SQLite database from
+    /// this backup (checked first; the current database is kept beside it
+    /// as .before-restore-TIME), give the hub a new epoch, and exit.
+    #[arg(long, value_name = "PATH", conflicts_with = "backup")]
+    restore: Option<PathBuf>,
+    /// Office tool: open this backup with the key, check the database in
+    /// it, print what it holds, and exit.
+    #[arg(long, value_name = "PATH")]
+    check_backup: Option<PathBuf>,
+    /// The office's backup key: a file of 64 hexadecimal digits, kept
+    /// apart from the server (a USB key in the office's safe); or the
+    /// environment variable PCMT_BACKUP_KEY. Never stored by the hub.
+    #[arg(long, value_name = "PATH")]
+    backup_key_file: Option<PathBuf>,
+    /// Office tool: write a new random backup key into this new file
+    /// (readable by its owner only), and exit.
+    #[arg(long, value_name = "PATH")]
+    new_backup_key: Option<PathBuf>,
+    /// While serving: back up into this directory every --backup-every-hours,
+    /// keeping the newest --backup-keep (each checked).
+    #[arg(long, value_name = "DIR")]
+    backup_dir: Option<PathBuf>,
+    #[arg(long, default_value_t = 24, value_name = "HOURS")]
+    backup_every_hours: u64,
+    #[arg(long, default_value_t = 7, value_name = "N")]
+    backup_keep: usize,
+    /// Office tool, after a PostgreSQL database was restored with
+    /// pg_restore (hub processes stopped): give the hub a new epoch,
+    /// recording in the audit log what was restored (e.g. the dump's
+    /// name), and exit.
+    #[arg(long, value_name = "RESTORED_FROM")]
+    new_epoch: Option<String>,
+    /// Office tool: seal a file (a pg_dump) with the backup key into --out.
+    #[arg(long, value_name = "PATH", requires = "out")]
+    seal: Option<PathBuf>,
+    /// Office tool: open a sealed file (a pg_dump) with the backup key into
+    /// --out.
+    #[arg(long, value_name = "PATH", requires = "out", conflicts_with = "seal")]
+    unseal: Option<PathBuf>,
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
 }
 
 const DEMO_STAFF: &str = "demo";
@@ -169,10 +216,113 @@ impl Database {
     }
 }
 
+const BACKUP_KEY_ENV: &str = "PCMT_BACKUP_KEY";
+
+/// The office's backup key, from --backup-key-file or the environment.
+fn backup_key(args: &Args) -> Result<BackupKey, Box<dyn std::error::Error>> {
+    let text = match (&args.backup_key_file, std::env::var(BACKUP_KEY_ENV)) {
+        (Some(path), _) => std::fs::read_to_string(path)
+            .map_err(|e| format!("--backup-key-file {}: {e}", path.display()))?,
+        (None, Ok(text)) => text,
+        (None, Err(_)) => {
+            return Err(format!(
+                "a backup needs the office's key: --backup-key-file PATH or {BACKUP_KEY_ENV}"
+            )
+            .into())
+        }
+    };
+    Ok(BackupKey::parse(&text)?)
+}
+
+/// The directory of the SQLite database, where plaintext copies are made.
+fn work_dir(db: &Path) -> PathBuf {
+    match db.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn checked_line(what: &str, path: &Path, checked: &backup::Checked) -> String {
+    format!(
+        "{what} {}: {} records, {} bytes, checked (opened with the key and read)",
+        path.display(),
+        checked.documents,
+        checked.bytes
+    )
+}
+
+/// The office tools that work on files, before the database is opened:
+/// a key, sealing a dump, and a restore (which must find the hub stopped
+/// and its database not yet opened). True when one ran.
+fn file_tools(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
+    if let Some(path) = &args.new_backup_key {
+        let key = BackupKey::generate()?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(path)
+            .map_err(|e| format!("--new-backup-key {}: {e}", path.display()))?;
+        std::io::Write::write_all(&mut file, format!("{}\n", key.to_hex()).as_bytes())?;
+        println!(
+            "backup key written to {}: keep it apart from the server (without it no backup can be opened)",
+            path.display()
+        );
+        return Ok(true);
+    }
+    if let (Some(input), Some(out)) = (args.seal.as_ref().or(args.unseal.as_ref()), &args.out) {
+        let key = backup_key(args)?;
+        let mut from = std::io::BufReader::new(std::fs::File::open(input)?);
+        let mut to = std::io::BufWriter::new(std::fs::File::create(out)?);
+        let bytes = if args.seal.is_some() {
+            sealed::seal(&mut from, &mut to, &key)
+        } else {
+            sealed::open(&mut from, &mut to, &key)
+        };
+        if let Err(e) = bytes.and_then(|b| {
+            std::io::Write::flush(&mut to).map_err(|e| pcmt_hub::HubError::File {
+                path: out.display().to_string(),
+                source: e,
+            })?;
+            Ok(b)
+        }) {
+            drop(to);
+            let _ = std::fs::remove_file(out);
+            return Err(e.into());
+        }
+        println!("{} written", out.display());
+        return Ok(true);
+    }
+    if let Some(from) = &args.restore {
+        let Database::Sqlite(db) = Database::of(args)? else {
+            return Err("--restore is for a SQLite hub; on PostgreSQL use pg_restore, then --new-epoch (see README)".into());
+        };
+        let key = backup_key(args)?;
+        let (epoch, checked) =
+            backup::restore_sealed(from, &db, &key, chrono::Utc::now().timestamp())?;
+        println!("{}", checked_line("restored from", from, &checked));
+        println!(
+            "the hub's new epoch is {epoch}: every tablet will offer what it holds and pull again at its next sync"
+        );
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    if file_tools(&args)? {
+        return Ok(());
+    }
     // `kind` follows the address in the line saying where the hub listens.
     let (storage, kind): (web::Storage, &str) = match Database::of(&args)? {
-        Database::Sqlite(path) => (Arc::new(HubStore::open(&path)?), ""),
+        Database::Sqlite(path) => {
+            let store = Arc::new(HubStore::open(&path)?);
+            if sqlite_tools(&args, &store, &path)? {
+                return Ok(());
+            }
+            (store, "")
+        }
         Database::Postgres(url) => {
             let pool_size = args.pool_size;
             // The synchronous client runs its own runtime: connect off the
@@ -190,11 +340,65 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     result
 }
 
+/// The office tools of a SQLite hub's backups, and the schedule of a
+/// serving hub. True when a tool ran (and the process should end).
+fn sqlite_tools(
+    args: &Args,
+    store: &Arc<HubStore>,
+    db: &Path,
+) -> Result<bool, Box<dyn std::error::Error>> {
+    if let Some(out) = &args.backup {
+        let checked = store.backup_sealed(&work_dir(db), out, &backup_key(args)?)?;
+        println!("{}", checked_line("backup", out, &checked));
+        return Ok(true);
+    }
+    if let Some(path) = &args.check_backup {
+        let checked = backup::check_sealed(path, &work_dir(db), &backup_key(args)?)?;
+        println!("{}", checked_line("backup", path, &checked));
+        return Ok(true);
+    }
+    if let Some(dir) = args.backup_dir.clone() {
+        let key = backup_key(args)?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("--backup-dir {}: {e}", dir.display()))?;
+        let (store, work, keep) = (store.clone(), work_dir(db), args.backup_keep);
+        let every = std::time::Duration::from_secs(args.backup_every_hours.max(1) * 3600);
+        println!(
+            "backing up into {} every {} h, keeping {keep}",
+            dir.display(),
+            args.backup_every_hours.max(1)
+        );
+        std::thread::spawn(move || loop {
+            std::thread::sleep(every);
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+            match backup::scheduled_backup(&store, &work, &dir, &key, keep, &stamp) {
+                Ok((path, checked)) => {
+                    tracing::info!("{}", checked_line("scheduled backup", &path, &checked))
+                }
+                Err(e) => {
+                    tracing::error!(error = %pcmt_hub::error::error_chain(&e), "scheduled backup failed")
+                }
+            }
+        });
+    }
+    Ok(false)
+}
+
 async fn run_with(
     args: Args,
     storage: web::Storage,
     kind: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(from) = args.new_epoch.clone() {
+        let epoch = on_blocking(storage, move |s| s.new_epoch(&from)).await?;
+        println!(
+            "the hub's new epoch is {epoch}: every tablet will offer what it holds and pull again at its next sync"
+        );
+        return Ok(());
+    }
+    if args.backup.is_some() || args.check_backup.is_some() || args.backup_dir.is_some() {
+        return Err("--backup, --check-backup and --backup-dir are for a SQLite hub; on PostgreSQL use pg_dump and --seal (see README)".into());
+    }
     if let (Some(communes), Some(officer)) = (&args.issue_code, &args.officer) {
         let communes: Vec<String> = communes.split(',').map(|c| c.trim().to_string()).collect();
         let (officer, hours) = (officer.clone(), args.code_hours);

@@ -125,7 +125,9 @@ pub fn deliver(
     scope: &crate::Scope,
     request: &pcmt_core::sync::Request,
 ) -> Result<pcmt_core::sync::Response, pcmt_core::sync::SyncError> {
-    use pcmt_core::sync::wire::{self, PullRequest, PullResponse, PushAck, PushRequest};
+    use pcmt_core::sync::wire::{
+        self, OfferRequest, PullRequest, PullResponse, PushAck, PushRequest,
+    };
     use pcmt_core::sync::{Request, Response, SyncError};
     let refused = |e: HubError| SyncError::Refused {
         status: 400,
@@ -135,12 +137,17 @@ pub fn deliver(
         Request::Push(p) => {
             let p = PushRequest::decode(&wire::encode(p)?)?;
             let ack = hub.push(scope, &p).map_err(refused)?;
-            Response::Push(wire::decode::<PushAck>(&wire::encode_packed(&ack)?)?)
+            Response::Push(PushAck::decode(&wire::encode_packed(&ack)?)?)
         }
         Request::Pull(p) => {
             let p: PullRequest = wire::decode(&wire::encode(p)?)?;
             let batch = hub.pull(scope, &p).map_err(refused)?;
-            Response::Pull(wire::decode::<PullResponse>(&wire::encode_packed(&batch)?)?)
+            Response::Pull(PullResponse::decode(&wire::encode_packed(&batch)?)?)
+        }
+        Request::Offer(o) => {
+            let o: OfferRequest = wire::decode(&wire::encode(o)?)?;
+            let answer = hub.offer(scope, &o).map_err(refused)?;
+            Response::Offer(wire::decode(&wire::encode(&answer)?)?)
         }
     })
 }

@@ -11,7 +11,7 @@ use crate::rules::protocol::{Writer, UPLINK_PULL_KEY};
 use crate::storage::HubStorage;
 use pcmt_core::http::HttpTransport;
 use pcmt_core::sync::wire::{
-    Enrolment, PullRequest, PushRequest, BATCH_BYTES, OLDEST_PROTOCOL, PROTOCOL_VERSION,
+    Enrolment, Epoch, PullRequest, PushRequest, BATCH_BYTES, OLDEST_PROTOCOL, PROTOCOL_VERSION,
 };
 use pcmt_core::sync::{Request, Response, SyncReport, Transport};
 use pcmt_core::tls::Fingerprint;
@@ -33,6 +33,12 @@ pub fn hub_id(hub: &dyn HubStorage) -> Result<Uuid, HubError> {
 /// Where the enrolment with the hub above is kept in `meta`: its communes
 /// and officer, never its token (see [`TokenFile`]).
 const UPLINK_KEY: &str = "uplink";
+
+/// Meta key of the position of this hub's own feed the hub above holds.
+const UPLINK_PUSHED_KEY: &str = "uplink_pushed";
+
+/// Meta key of the epoch of the hub above that the two positions hold for.
+const UPLINK_EPOCH_KEY: &str = "uplink_epoch";
 
 /// What `meta` keeps of the enrolment with the hub above.
 #[derive(Serialize, Deserialize)]
@@ -137,6 +143,17 @@ fn cursor(hub: &dyn HubStorage, key: &str) -> Result<i64, HubError> {
     Ok(hub.meta(key)?.and_then(|s| s.parse().ok()).unwrap_or(0))
 }
 
+/// The epoch of the hub above that this hub's uplink positions hold for:
+/// the one kept, [`Epoch::unknown`] for positions of a hub above that named
+/// none, None when this hub never synced upward.
+fn marks_epoch(hub: &dyn HubStorage) -> Result<Option<Epoch>, HubError> {
+    if let Some(kept) = hub.meta(UPLINK_EPOCH_KEY)? {
+        return Ok(Some(Epoch(kept)));
+    }
+    let fresh = cursor(hub, UPLINK_PUSHED_KEY)? == 0 && cursor(hub, UPLINK_PULL_KEY)? == 0;
+    Ok((!fresh).then(Epoch::unknown))
+}
+
 enum Phase {
     Push,
     Pull,
@@ -149,6 +166,8 @@ pub struct Uplink {
     communes: Vec<String>,
     /// Feed position the push on the wire reaches.
     in_flight: i64,
+    /// The epoch of the hub above, once an answer gave it.
+    epoch: Option<Epoch>,
     pub report: SyncReport,
 }
 
@@ -164,13 +183,47 @@ impl Uplink {
                 .filter(|c| Writer::Above(&units).may_change(c))
                 .collect(),
             in_flight: 0,
+            epoch: None,
             report: SyncReport::default(),
         }
     }
 
+    /// Whether the hub above answered in the epoch this hub's uplink
+    /// positions were made with. If not (it was restored from a backup),
+    /// both positions go back to 0 and then the new epoch is kept (a cut
+    /// between the two resets them again next time), and the run starts
+    /// again: this hub pushes its whole feed again (the hub above stores
+    /// only the changes it lacks) and pulls the feed above from its start
+    /// (what this hub holds merges as nothing); a run cut short goes on
+    /// from the positions it reached. A hub that never synced upward
+    /// takes the first epoch it meets.
+    fn trusts(&mut self, hub: &dyn HubStorage, answer: &Response) -> Result<bool, HubError> {
+        let Some(epoch) = answer.epoch() else {
+            return Ok(true);
+        };
+        if self.epoch.as_ref() == Some(epoch) {
+            return Ok(true);
+        }
+        let first_look = self.epoch.is_none();
+        let marks = marks_epoch(hub)?;
+        self.epoch = Some(epoch.clone());
+        if first_look && marks.as_ref().is_none_or(|m| m == epoch) {
+            if marks.is_none() {
+                hub.set_meta(UPLINK_EPOCH_KEY, &epoch.0)?;
+            }
+            return Ok(true);
+        }
+        hub.set_meta(UPLINK_PUSHED_KEY, "0")?;
+        hub.set_meta(UPLINK_PULL_KEY, "0")?;
+        hub.set_meta(UPLINK_EPOCH_KEY, &epoch.0)?;
+        self.report.resynced = true;
+        self.phase = Phase::Push;
+        Ok(false)
+    }
+
     pub fn next(&mut self, hub: &dyn HubStorage) -> Result<Option<Request>, HubError> {
         if let Phase::Push = self.phase {
-            let (docs, last) = hub.changes_after(cursor(hub, "uplink_pushed")?, BATCH_BYTES)?;
+            let (docs, last) = hub.changes_after(cursor(hub, UPLINK_PUSHED_KEY)?, BATCH_BYTES)?;
             if !docs.is_empty() {
                 self.in_flight = last;
                 self.report.sent_records += docs.len() as u64;
@@ -179,6 +232,12 @@ impl Uplink {
                     device: hub_id(hub)?,
                     docs,
                     pull: None,
+                    // As a tablet's push: a hub above of another epoch
+                    // stores none of it and says so.
+                    epoch: match &self.epoch {
+                        Some(e) => Some(e.clone()),
+                        None => marks_epoch(hub)?,
+                    },
                 })));
             }
             self.phase = Phase::Pull;
@@ -199,10 +258,13 @@ impl Uplink {
 
     pub fn receive(&mut self, hub: &dyn HubStorage, response: Response) -> Result<(), HubError> {
         self.report.round_trips += 1;
+        if !self.trusts(hub, &response)? {
+            return Ok(());
+        }
         match (&self.phase, response) {
             // Acknowledged: the higher hub holds everything up to here.
             (Phase::Push, Response::Push(_)) => {
-                hub.set_meta("uplink_pushed", &self.in_flight.to_string())
+                hub.set_meta(UPLINK_PUSHED_KEY, &self.in_flight.to_string())
             }
             (Phase::Pull, Response::Pull(batch)) => {
                 self.report.received_records += u64::from(

@@ -448,6 +448,7 @@ fn tablet_pushes_a_session(hub: &dyn HubStorage, commune: &str, officer: &str) -
                 &[],
             )],
             pull: None,
+            epoch: None,
         },
     )
     .unwrap();

@@ -60,6 +60,7 @@ fn pushes_of_mangled_changes_are_stored_or_refused_never_a_panic() {
             device: office.device,
             docs: vec![DocChanges::since(id, kind, PEK, &mut doc, &[])],
             pull: None,
+            epoch: None,
         };
         hub.push(&office, &push).unwrap();
         let heads = doc.get_heads();
@@ -99,6 +100,7 @@ fn pushes_of_mangled_changes_are_stored_or_refused_never_a_panic() {
                 changes,
             }],
             pull: None,
+            epoch: None,
         };
         if hub.push(&office, &push).is_ok() {
             stored += 1;

@@ -169,6 +169,13 @@ pub struct SyncReport {
     pub received_records: u64,
     pub received_bytes: u64,
     pub round_trips: u64,
+    /// The hub had been restored from a backup (a new epoch): this sync
+    /// offered every record by its heads and pulled again from the start.
+    #[serde(default)]
+    pub resynced: bool,
+    /// Bytes of the heads offered in that resync (ids and hashes).
+    #[serde(default)]
+    pub offered_bytes: u64,
 }
 
 /// How the tablet's own syncing stands, for the frame: shown beside the

@@ -12,7 +12,7 @@ use crate::record_doc::{self, DocError};
 use crate::sync::limits::{
     apply_untrusted, changes_of, read_change, read_document, CheckedChange, RecordSize,
 };
-use crate::sync::wire::{DocChanges, DocSnapshot, Enrolment};
+use crate::sync::wire::{DocChanges, DocHeads, DocSnapshot, Enrolment, Epoch};
 use crate::tls::Fingerprint;
 use crate::CoreError;
 use automerge::{AutoCommit, ChangeHash};
@@ -47,6 +47,13 @@ pub const HUB_CERTIFICATE: &str = "hub_certificate";
 /// public authority for it, or not the pinned one), kept for the officer
 /// to compare and confirm (a device-local value, its fingerprint).
 pub const HUB_CERTIFICATE_SEEN: &str = "hub_certificate_seen";
+
+/// Where the tablet keeps the hub epoch its marks and cursor hold for.
+const HUB_EPOCH: &str = "hub_epoch";
+
+/// While a resync's offer is under way: the id of the last document whose
+/// mark the hub's answer settled ("" before the first).
+const OFFER_AFTER: &str = "offer_after";
 
 impl Store {
     /// Records changed here that the hub has not confirmed yet.
@@ -233,6 +240,129 @@ impl Store {
         set_meta(&tx, "enrolment", &json)?;
         if communes_changed {
             set_meta(&tx, "pull_cursor", "0")?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The hub's epoch this tablet's marks and pull cursor hold for: the
+    /// one of the last resync, or of the first sync.
+    pub fn hub_epoch(&self) -> Result<Option<Epoch>, CoreError> {
+        Ok(get_meta(&self.conn, HUB_EPOCH)?.map(Epoch))
+    }
+
+    /// The epoch this tablet's marks and cursor were made with, as a push
+    /// names it: the one stored; [`Epoch::unknown`] for marks of a hub
+    /// that named none (a sync before this version); None when the tablet
+    /// holds none (never pulled, nothing marked as held).
+    pub(crate) fn marks_epoch(&self) -> Result<Option<Epoch>, CoreError> {
+        if let Some(kept) = self.hub_epoch()? {
+            return Ok(Some(kept));
+        }
+        let marked: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM documents WHERE hub_heads IS NOT NULL AND length(hub_heads) > 0)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok((marked || self.pull_cursor()? > 0).then(Epoch::unknown))
+    }
+
+    /// A tablet with no marks takes the hub's epoch as it is.
+    pub(crate) fn adopt_epoch(&mut self, epoch: &Epoch) -> Result<(), CoreError> {
+        Ok(set_meta(&self.conn, HUB_EPOCH, &epoch.0)?)
+    }
+
+    /// A hub of another epoch: in one transaction, the epoch is stored, the
+    /// pull cursor goes back to 0, and every mark is put in doubt (an offer
+    /// pending from the first document): no push is made before the offer
+    /// has settled each mark. A resync cut short resumes from there.
+    pub(crate) fn begin_resync(&mut self, epoch: &Epoch) -> Result<(), CoreError> {
+        let tx = self.conn.transaction()?;
+        set_meta(&tx, HUB_EPOCH, &epoch.0)?;
+        set_meta(&tx, "pull_cursor", "0")?;
+        set_meta(&tx, OFFER_AFTER, "")?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether an offer is pending, and after which document it goes on
+    /// (None: from the first).
+    pub(crate) fn offer_pending(&self) -> Result<Option<Option<Uuid>>, CoreError> {
+        Ok(get_meta(&self.conn, OFFER_AFTER)?.map(|after| Uuid::parse_str(&after).ok()))
+    }
+
+    /// Every document was offered: the marks hold again.
+    pub(crate) fn finish_offers(&mut self) -> Result<(), CoreError> {
+        self.conn
+            .execute("DELETE FROM meta WHERE key = ?1", [OFFER_AFTER])?;
+        Ok(())
+    }
+
+    /// Documents of `communes` with ids after `after`, up to `limit`, each
+    /// with the heads this tablet holds: what it offers a hub of a new
+    /// epoch.
+    pub(crate) fn offer_batch(
+        &self,
+        after: Option<Uuid>,
+        communes: &[String],
+        limit: usize,
+    ) -> Result<Vec<(Uuid, Vec<ChangeHash>)>, CoreError> {
+        let communes = serde_json::to_string(communes).map_err(|e| CoreError::CorruptRecord {
+            id: "communes".into(),
+            reason: e.to_string(),
+        })?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, bytes FROM documents
+             WHERE id > ?1 AND commune IN (SELECT value FROM json_each(?2))
+             ORDER BY id LIMIT ?3",
+        )?;
+        let after = after.map(|u| u.to_string()).unwrap_or_default();
+        let mut rows = stmt.query(params![after, communes, limit as i64])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let mut doc =
+                record_doc::load(&row.get::<_, Vec<u8>>(1)?).map_err(|e| doc_error(&id, e))?;
+            let uuid =
+                Uuid::parse_str(&id).map_err(|_| doc_error(&id, DocError::BadValue("id")))?;
+            out.push((uuid, doc.get_heads()));
+        }
+        Ok(out)
+    }
+
+    /// The hub of a new epoch answered an offer: it holds every offered
+    /// document up to the heads offered, except those in `lacking`, of
+    /// which it holds the heads given there (those this tablet knows are
+    /// its new mark; the next push sends the rest). The offer goes on after
+    /// the last of them, in the same transaction.
+    pub(crate) fn mark_offered(
+        &mut self,
+        offered: &[(Uuid, Vec<ChangeHash>)],
+        lacking: &[DocHeads],
+    ) -> Result<(), CoreError> {
+        let lacks: std::collections::HashMap<Uuid, &[[u8; 32]]> =
+            lacking.iter().map(|d| (d.id, d.heads.as_slice())).collect();
+        let tx = self.conn.transaction()?;
+        for (id, heads) in offered {
+            let mut doc = load_doc(&tx, *id)?;
+            let (held, dirty) = match lacks.get(id) {
+                None => (heads.clone(), doc.get_heads() != *heads),
+                Some(theirs) => {
+                    let known = theirs
+                        .iter()
+                        .map(|h| ChangeHash(*h))
+                        .filter(|h| doc.get_change_meta_by_hash(h).is_some())
+                        .collect();
+                    (known, true)
+                }
+            };
+            tx.execute(
+                "UPDATE documents SET hub_heads = ?2, dirty = ?3 WHERE id = ?1",
+                params![id.to_string(), encode_heads(&held), dirty],
+            )?;
+        }
+        if let Some((last, _)) = offered.last() {
+            set_meta(&tx, OFFER_AFTER, &last.to_string())?;
         }
         tx.commit()?;
         Ok(())

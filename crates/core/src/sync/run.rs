@@ -1,7 +1,10 @@
 //! The device side of one sync, as a state machine.
 
 use crate::shared::SharedStore;
-use crate::sync::wire::{PullRequest, PullResponse, PushRequest, BATCH_BYTES, PROTOCOL_VERSION};
+use crate::sync::wire::{
+    DocHeads, Epoch, OfferRequest, PullRequest, PullResponse, PushRequest, BATCH_BYTES,
+    PROTOCOL_VERSION,
+};
 use crate::sync::{Request, Response, SyncError, Transport};
 use crate::{CoreError, Store};
 use automerge::ChangeHash;
@@ -10,6 +13,11 @@ use uuid::Uuid;
 
 #[derive(Debug)]
 enum Phase {
+    /// Offering the documents with ids after the last one offered by
+    /// their heads, to a hub of a new epoch.
+    Offer {
+        after: Option<Uuid>,
+    },
     /// Pushing dirty documents with ids after the last one sent.
     Push {
         after: Option<Uuid>,
@@ -18,16 +26,39 @@ enum Phase {
     Done,
 }
 
+/// Documents offered per request to a hub of a new epoch: about 60 bytes
+/// each on the wire (an id and a head, which do not compress), and one
+/// document load each on both sides.
+pub const OFFER_DOCS: usize = 2000;
+
 /// One sync run. Call [`SyncRun::next`] for the request to send, hand the
 /// answer to [`SyncRun::receive`], until `next` returns `None`.
+///
+/// Every answer of a hub names its epoch ([`Epoch`]). One this tablet's
+/// marks and cursor were not made with (the hub was restored from a
+/// backup, and may have lost what it acknowledged since) starts a resync
+/// within the run: the batch that answer carried is not applied; in one
+/// transaction the new epoch is stored, the pull cursor goes back to 0 and
+/// an offer is made pending; every document of the tablet's communes is
+/// then offered by its heads (each answer settles those marks and moves
+/// the pending offer on, in one transaction), and only after the last
+/// does the tablet push (only the changes the hub lacks) and pull from
+/// the beginning of the feed. A run cut short resumes the offer where it
+/// stopped at the next sync: no push is ever made on a mark in doubt. A
+/// tablet with no marks takes the first epoch it meets.
 #[derive(Debug)]
 pub struct SyncRun {
     communes: Vec<String>,
     phase: Phase,
-    /// Documents in the push on the wire, with the heads it covers.
+    /// Documents in the push or offer on the wire, with the heads it covers.
     in_flight: Vec<(Uuid, Vec<ChangeHash>)>,
     /// Whether the push on the wire asked for a pull.
     pull_in_flight: bool,
+    /// The hub's epoch, once an answer gave it and this run checked it
+    /// against the store's.
+    epoch: Option<Epoch>,
+    /// Whether this run looked for an offer a run before it left pending.
+    resumed: bool,
     pub report: SyncReport,
 }
 
@@ -38,11 +69,45 @@ impl SyncRun {
             phase: Phase::Push { after: None },
             in_flight: Vec::new(),
             pull_in_flight: false,
+            epoch: None,
+            resumed: false,
             report: SyncReport::default(),
         }
     }
 
     pub fn next(&mut self, store: &mut Store) -> Result<Option<Request>, CoreError> {
+        if !self.resumed {
+            self.resumed = true;
+            if let Some(after) = store.offer_pending()? {
+                self.report.resynced = true;
+                self.phase = Phase::Offer { after };
+            }
+        }
+        if let Phase::Offer { after } = self.phase {
+            let batch = store.offer_batch(after, &self.communes, OFFER_DOCS)?;
+            if let Some((last, _)) = batch.last() {
+                self.phase = Phase::Offer { after: Some(*last) };
+                let docs = batch
+                    .iter()
+                    .map(|(id, heads)| DocHeads {
+                        id: *id,
+                        heads: heads.iter().map(|h| h.0).collect(),
+                    })
+                    .collect();
+                self.report.offered_bytes += batch
+                    .iter()
+                    .map(|(_, heads)| 16 + 32 * heads.len() as u64)
+                    .sum::<u64>();
+                self.in_flight = batch;
+                return Ok(Some(Request::Offer(OfferRequest {
+                    protocol: PROTOCOL_VERSION,
+                    device: store.device_id(),
+                    docs,
+                })));
+            }
+            store.finish_offers()?;
+            self.phase = Phase::Push { after: None };
+        }
         if let Phase::Push { after } = self.phase {
             let batch = store.pending_changes(after, BATCH_BYTES)?;
             if let Some((last, _)) = batch.last() {
@@ -64,11 +129,19 @@ impl SyncRun {
                     .flat_map(|d| &d.changes)
                     .map(|c| c.len() as u64)
                     .sum::<u64>();
+                // The epoch learnt in this run, else that of the marks the
+                // changes were cut against: a hub of another one stores
+                // nothing of the push and says so.
+                let epoch = match &self.epoch {
+                    Some(e) => Some(e.clone()),
+                    None => store.marks_epoch()?,
+                };
                 return Ok(Some(Request::Push(PushRequest {
                     protocol: PROTOCOL_VERSION,
                     device: store.device_id(),
                     docs,
                     pull,
+                    epoch,
                 })));
             }
             self.phase = Phase::Pull;
@@ -104,28 +177,78 @@ impl SyncRun {
         Ok(())
     }
 
+    /// Whether `answer` comes from a hub whose epoch this tablet's marks
+    /// and cursor hold for. At the first answer naming an epoch they do
+    /// not (or at a later one naming yet another: a restore during the
+    /// run), the resync starts (see [`SyncRun`]). A hub from before epochs
+    /// names none and is trusted.
+    fn trusts(&mut self, store: &mut Store, answer: &Response) -> Result<bool, CoreError> {
+        let Some(epoch) = answer.epoch() else {
+            return Ok(true);
+        };
+        if self.epoch.as_ref() == Some(epoch) {
+            return Ok(true);
+        }
+        let first_look = self.epoch.is_none();
+        self.epoch = Some(epoch.clone());
+        if first_look {
+            match store.marks_epoch()? {
+                None => {
+                    store.adopt_epoch(epoch)?;
+                    return Ok(true);
+                }
+                Some(marks) if &marks == epoch => return Ok(true),
+                Some(_) => {}
+            }
+        }
+        store.begin_resync(epoch)?;
+        self.report.resynced = true;
+        self.phase = Phase::Offer { after: None };
+        Ok(false)
+    }
+
     pub fn receive(&mut self, store: &mut Store, response: Response) -> Result<(), CoreError> {
         self.report.round_trips += 1;
-        match (&self.phase, response) {
-            (Phase::Push { .. }, Response::Push(ack)) => {
-                let acked: Vec<_> = std::mem::take(&mut self.in_flight)
-                    .into_iter()
-                    .filter(|(id, _)| ack.stored.contains(id))
-                    .collect();
-                store.mark_pushed(&acked)?;
+        let fits = matches!(
+            (&self.phase, &response),
+            (Phase::Push { .. }, Response::Push(_))
+                | (Phase::Pull, Response::Pull(_))
+                | (Phase::Offer { .. }, Response::Offer(_))
+        );
+        if !fits {
+            return Err(SyncError::Malformed(format!(
+                "answer {response:?} does not fit phase {:?}",
+                self.phase
+            ))
+            .into());
+        }
+        let in_flight = std::mem::take(&mut self.in_flight);
+        // Judged before this answer's marks are written: a tablet's first
+        // push would otherwise look like marks of an unknown epoch.
+        let trusted = self.trusts(store, &response)?;
+        // What an acknowledgement says the hub stored holds whatever its
+        // epoch: the hub answered after storing it.
+        if let Response::Push(ack) = &response {
+            let acked: Vec<_> = in_flight
+                .iter()
+                .filter(|(id, _)| ack.stored.contains(id))
+                .cloned()
+                .collect();
+            store.mark_pushed(&acked)?;
+        }
+        if !trusted {
+            return Ok(());
+        }
+        match response {
+            Response::Push(ack) => {
                 // Only the last push asks for a pull; a batch it did not
                 // ask for is not applied (the pull asks on its own).
                 if let (Some(batch), true) = (ack.pull, self.pull_in_flight) {
                     self.apply(store, batch)?;
                 }
             }
-            (Phase::Pull, Response::Pull(batch)) => self.apply(store, batch)?,
-            (phase, other) => {
-                return Err(SyncError::Malformed(format!(
-                    "answer {other:?} does not fit phase {phase:?}"
-                ))
-                .into())
-            }
+            Response::Pull(batch) => self.apply(store, batch)?,
+            Response::Offer(answer) => store.mark_offered(&in_flight, &answer.lacking)?,
         }
         Ok(())
     }
@@ -171,7 +294,7 @@ pub fn run_sync_observed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::wire::PushAck;
+    use crate::sync::wire::{OfferResponse, PushAck};
     use crate::Author;
     use pcmt_model::{fixtures, OrgTree};
 
@@ -195,6 +318,7 @@ mod tests {
             stored: push.docs.iter().map(|d| d.id).collect(),
             new_changes: 1,
             pull,
+            epoch: None,
         })
     }
 
@@ -214,6 +338,7 @@ mod tests {
             cursor: 5,
             more: false,
             snapshots: Vec::new(),
+            epoch: None,
         };
         run.receive(&mut store, ack(&push, Some(batch))).unwrap();
         assert!(run.next(&mut store).unwrap().is_none(), "done");
@@ -236,5 +361,183 @@ mod tests {
             panic!("then a pull");
         };
         assert_eq!(pull.cursor, 0);
+    }
+
+    fn epoch(name: &str) -> Option<Epoch> {
+        Some(Epoch(name.into()))
+    }
+
+    /// A tablet that synced with a hub of epoch "a": its record is marked
+    /// as held there and its cursor is at 5.
+    fn synced_with_a() -> Store {
+        let mut store = tablet_with_a_record();
+        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Push(push)) = run.next(&mut store).unwrap() else {
+            panic!("a push first");
+        };
+        let batch = PullResponse {
+            docs: Vec::new(),
+            cursor: 5,
+            more: false,
+            snapshots: Vec::new(),
+            epoch: epoch("a"),
+        };
+        let mut answer = ack(&push, Some(batch));
+        if let Response::Push(a) = &mut answer {
+            a.epoch = epoch("a");
+        }
+        run.receive(&mut store, answer).unwrap();
+        assert!(run.next(&mut store).unwrap().is_none());
+        assert_eq!(store.hub_epoch().unwrap(), epoch("a"));
+        store
+    }
+
+    fn pull_answer(cursor: u64, name: &str) -> Response {
+        Response::Pull(PullResponse {
+            docs: Vec::new(),
+            cursor,
+            more: false,
+            snapshots: Vec::new(),
+            epoch: epoch(name),
+        })
+    }
+
+    /// Issue 24: a hub of another epoch (restored from a backup) may lack
+    /// what it acknowledged. The batch of its first answer is not applied,
+    /// every record is offered by its heads, one it lacks is pushed again
+    /// (naming the new epoch), and the pull starts from 0.
+    #[test]
+    fn a_new_epoch_offers_every_record_and_pulls_again_from_the_start() {
+        let mut store = synced_with_a();
+        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Pull(pull)) = run.next(&mut store).unwrap() else {
+            panic!("nothing to push: a pull");
+        };
+        assert_eq!(pull.cursor, 5);
+        run.receive(&mut store, pull_answer(9, "b")).unwrap();
+        assert!(run.report.resynced);
+        assert_eq!(store.pull_cursor().unwrap(), 0, "the batch was not applied");
+        let Some(Request::Offer(offer)) = run.next(&mut store).unwrap() else {
+            panic!("then an offer");
+        };
+        let id = offer.docs[0].id;
+        assert_eq!(offer.docs.len(), 1);
+        // The restored hub never got the record.
+        run.receive(
+            &mut store,
+            Response::Offer(OfferResponse {
+                lacking: vec![DocHeads {
+                    id,
+                    heads: Vec::new(),
+                }],
+                epoch: epoch("b"),
+            }),
+        )
+        .unwrap();
+        assert_eq!(store.unsynced_count().unwrap(), 1);
+        let Some(Request::Push(push)) = run.next(&mut store).unwrap() else {
+            panic!("then the record it lacks");
+        };
+        assert_eq!(push.docs[0].id, id);
+        assert_eq!(push.pull.as_ref().map(|p| p.cursor), Some(0));
+        assert_eq!(push.epoch, epoch("b"));
+        assert_eq!(store.hub_epoch().unwrap(), epoch("b"));
+        let mut answer = ack(&push, None);
+        if let Response::Push(a) = &mut answer {
+            a.epoch = epoch("b");
+        }
+        run.receive(&mut store, answer).unwrap();
+        let Some(Request::Pull(pull)) = run.next(&mut store).unwrap() else {
+            panic!("then the pull");
+        };
+        assert_eq!(pull.cursor, 0);
+        run.receive(&mut store, pull_answer(3, "b")).unwrap();
+        assert!(run.next(&mut store).unwrap().is_none());
+        assert_eq!(store.hub_epoch().unwrap(), epoch("b"));
+        assert_eq!(store.unsynced_count().unwrap(), 0);
+        assert_eq!(store.pull_cursor().unwrap(), 3);
+    }
+
+    /// A resync cut short resumes where it stopped: a run cut before any
+    /// offer was answered offers again from the first record (and pushes
+    /// nothing before), one cut after the last offer was answered goes on
+    /// to the push of what the hub lacks and the pull from 0.
+    #[test]
+    fn a_resync_cut_short_resumes_and_pushes_nothing_on_a_mark_in_doubt() {
+        let mut store = synced_with_a();
+        let edit = |store: &mut Store| {
+            let id = store.document_heads().unwrap().into_keys().next().unwrap();
+            let author = Author {
+                officer: "A Lưu".into(),
+            };
+            let input = pcmt_model::SessionInput {
+                attendees: 150,
+                ..fixtures::session("Trường TH Đăk Pék")
+            };
+            store
+                .update_session(id, &input, &author, fixtures::day(2026, 11, 25))
+                .unwrap();
+        };
+        edit(&mut store);
+        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Push(stale)) = run.next(&mut store).unwrap() else {
+            panic!("the edit is pushed");
+        };
+        assert_eq!(stale.epoch, epoch("a"));
+        let mut refused = ack(&stale, None);
+        if let Response::Push(a) = &mut refused {
+            a.stored.clear();
+            a.epoch = epoch("b");
+        }
+        run.receive(&mut store, refused).unwrap();
+        assert!(matches!(
+            run.next(&mut store).unwrap(),
+            Some(Request::Offer(_))
+        ));
+        drop(run); // cut: the offer never answered
+
+        let mut again = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Offer(offer)) = again.next(&mut store).unwrap() else {
+            panic!("the offer first, before any push");
+        };
+        assert!(again.report.resynced);
+        again
+            .receive(
+                &mut store,
+                Response::Offer(OfferResponse {
+                    lacking: vec![DocHeads {
+                        id: offer.docs[0].id,
+                        heads: Vec::new(),
+                    }],
+                    epoch: epoch("b"),
+                }),
+            )
+            .unwrap();
+        drop(again); // cut after the answer: the restore lost the record
+
+        let mut last = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Push(push)) = last.next(&mut store).unwrap() else {
+            panic!("the offer is done; the record the hub lacks is pushed");
+        };
+        assert_eq!(push.docs[0].id, offer.docs[0].id);
+        assert_eq!(push.docs[0].changes.len(), 2, "its creation and the edit");
+        assert_eq!(push.epoch, epoch("b"));
+        assert_eq!(push.pull.as_ref().map(|p| p.cursor), Some(0));
+    }
+
+    /// A hub from before epochs names none: nothing changes.
+    #[test]
+    fn a_hub_without_an_epoch_is_trusted_as_before() {
+        let mut store = synced_with_a();
+        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        run.next(&mut store).unwrap();
+        let mut answer = pull_answer(7, "x");
+        if let Response::Pull(b) = &mut answer {
+            b.epoch = None;
+        }
+        run.receive(&mut store, answer).unwrap();
+        assert!(!run.report.resynced);
+        assert_eq!(store.pull_cursor().unwrap(), 7);
+        assert_eq!(store.hub_epoch().unwrap(), epoch("a"));
     }
 }

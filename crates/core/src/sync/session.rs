@@ -321,6 +321,7 @@ mod tests {
                     stored: p.docs.iter().map(|d| d.id).collect(),
                     new_changes: 0,
                     pull: None,
+                    epoch: None,
                 }),
                 Request::Pull(p) => {
                     self.pulls_from.push(p.cursor);
@@ -329,8 +330,10 @@ mod tests {
                         cursor: 40,
                         more: false,
                         snapshots: Vec::new(),
+                        epoch: None,
                     })
                 }
+                Request::Offer(_) => panic!("a hub with no epoch is never offered to"),
             })
         }
     }
@@ -544,6 +547,7 @@ mod tests {
             cursor: 3,
             more: false,
             snapshots: Vec::new(),
+            epoch: None,
         };
         session
             .receive(&mut store, Incoming::Exchanged(Response::Pull(done)))
@@ -567,6 +571,7 @@ mod tests {
             stored: Vec::new(),
             new_changes: 0,
             pull: None,
+            epoch: None,
         }));
         let err = session.receive(&mut store, stray).unwrap_err();
         assert!(

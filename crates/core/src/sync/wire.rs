@@ -84,6 +84,23 @@ pub struct PushRequest {
     /// a little to get takes one round trip. Last, so that a hub reads a
     /// protocol 1 push (which ends before it) with [`PushRequest::decode`].
     pub pull: Option<PullRequest>,
+    /// The hub epoch the device's marks were made with ([`Epoch::UNKNOWN`]
+    /// when it holds marks of a hub that named none). A hub of another
+    /// epoch stores nothing of the push and answers with its epoch: the
+    /// changes were cut against marks the restored hub may not honour,
+    /// and could lack what they depend on. Last, after `pull` (a hub from
+    /// before epochs ignores it); None for a push that does not care (the
+    /// office's tools, a device with no marks).
+    pub epoch: Option<Epoch>,
+}
+
+/// A push as protocol 2 sent it, before `epoch`.
+#[derive(Deserialize)]
+struct PushRequestV2 {
+    protocol: u16,
+    device: Uuid,
+    docs: Vec<DocChanges>,
+    pull: Option<PullRequest>,
 }
 
 /// A push as protocol 1 sent it, before `pull`.
@@ -95,16 +112,28 @@ struct PushRequestV1 {
 }
 
 impl PushRequest {
-    /// Decodes a push of this shape or of protocol 1's (no pull); the error
-    /// is the current shape's.
+    /// Decodes a push of this shape, of one from before epochs, or of
+    /// protocol 1's (no pull); the error is the current shape's. The older
+    /// shapes are tried newest first: each reads a newer push's bytes as
+    /// far as its own fields go.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
         decode::<PushRequest>(bytes).or_else(|e| {
-            decode::<PushRequestV1>(bytes)
+            decode::<PushRequestV2>(bytes)
                 .map(|old| PushRequest {
                     protocol: old.protocol,
                     device: old.device,
                     docs: old.docs,
-                    pull: None,
+                    pull: old.pull,
+                    epoch: None,
+                })
+                .or_else(|_| {
+                    decode::<PushRequestV1>(bytes).map(|old| PushRequest {
+                        protocol: old.protocol,
+                        device: old.device,
+                        docs: old.docs,
+                        pull: None,
+                        epoch: None,
+                    })
                 })
                 .map_err(|_| e)
         })
@@ -116,9 +145,72 @@ impl PushRequest {
 pub struct PushAck {
     pub stored: Vec<Uuid>,
     pub new_changes: u32,
-    /// The answer to the push's [`PushRequest::pull`], if it asked. Last:
-    /// a protocol 1 tablet, which never asks, decodes the rest as before.
+    /// The answer to the push's [`PushRequest::pull`], if it asked. After
+    /// `new_changes`: a protocol 1 tablet, which never asks, decodes the
+    /// rest as before.
     pub pull: Option<PullResponse>,
+    /// The hub's [`Epoch`]. Last, so that a tablet from before epochs
+    /// reads the rest as before (postcard leaves trailing bytes unread); a
+    /// hub from before them sends none ([`PushAck::decode`]).
+    pub epoch: Option<Epoch>,
+}
+
+/// A push's acknowledgement as hubs sent it before epochs.
+#[derive(Deserialize)]
+struct PushAckV2 {
+    stored: Vec<Uuid>,
+    new_changes: u32,
+    pull: Option<PullResponseV2>,
+}
+
+impl PushAck {
+    /// Decodes an acknowledgement of this shape or of a hub from before
+    /// epochs (none then); the error is the current shape's.
+    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
+        decode::<PushAck>(bytes).or_else(|e| {
+            decode::<PushAckV2>(bytes)
+                .map(|old| PushAck {
+                    stored: old.stored,
+                    new_changes: old.new_changes,
+                    pull: old.pull.map(PullResponseV2::upgrade),
+                    epoch: None,
+                })
+                .map_err(|_| e)
+        })
+    }
+}
+
+/// Which life of the hub's database answered: a random id the hub draws
+/// when its database is created, and again on every restore from a backup
+/// (`pcmt-hub --restore`, or `--new-epoch` after a PostgreSQL restore). A
+/// tablet that meets another epoch than the one it synced with stops
+/// trusting its "the hub has it" marks and its pull cursor: the restored
+/// hub may have lost what it acknowledged after the backup (see
+/// [`crate::sync::run`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Epoch(pub String);
+
+impl Epoch {
+    /// What a device names when it holds marks of a hub that named no
+    /// epoch (its sync before an update): matches no hub's.
+    pub const UNKNOWN: &'static str = "";
+
+    pub fn unknown() -> Self {
+        Self(Self::UNKNOWN.into())
+    }
+
+    /// A new random epoch (128 bits, in hexadecimal).
+    pub fn random() -> Result<Self, getrandom::Error> {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes)?;
+        Ok(Self(hex::encode(bytes)))
+    }
+}
+
+impl std::fmt::Display for Epoch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +236,69 @@ pub struct PullResponse {
     /// decoder, which stops after `more`, reads a batch without snapshots
     /// (the only kind a hub sends it) as it always did.
     pub snapshots: Vec<DocSnapshot>,
+    /// The hub's [`Epoch`]; last, as in [`PushAck::epoch`].
+    pub epoch: Option<Epoch>,
+}
+
+/// A pull's answer as hubs sent it before epochs.
+#[derive(Deserialize)]
+struct PullResponseV2 {
+    docs: Vec<DocChanges>,
+    cursor: u64,
+    more: bool,
+    snapshots: Vec<DocSnapshot>,
+}
+
+impl PullResponseV2 {
+    fn upgrade(self) -> PullResponse {
+        PullResponse {
+            docs: self.docs,
+            cursor: self.cursor,
+            more: self.more,
+            snapshots: self.snapshots,
+            epoch: None,
+        }
+    }
+}
+
+impl PullResponse {
+    /// Decodes a batch of this shape or of a hub from before epochs.
+    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
+        decode::<PullResponse>(bytes).or_else(|e| {
+            decode::<PullResponseV2>(bytes)
+                .map(PullResponseV2::upgrade)
+                .map_err(|_| e)
+        })
+    }
+}
+
+/// A document offered by its heads: what a device holds of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocHeads {
+    pub id: Uuid,
+    pub heads: Vec<[u8; 32]>,
+}
+
+/// After meeting a new epoch, a device offers every document of its
+/// communes by its heads (in batches, by id), so that it sends the hub
+/// only what the restored hub lacks. Sent only to a hub that gave an
+/// epoch (one that has the route).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferRequest {
+    pub protocol: u16,
+    pub device: Uuid,
+    pub docs: Vec<DocHeads>,
+}
+
+/// The offered documents of the device's communes of which the hub lacks
+/// at least one of the offered heads, each with the hub's own heads of it
+/// (none when it does not hold the document). Every other offered
+/// document the hub holds up to its offered heads (or it is not the
+/// device's to send).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferResponse {
+    pub lacking: Vec<DocHeads>,
+    pub epoch: Option<Epoch>,
 }
 
 /// A tablet trades the office's one-time code for its device token. A
@@ -216,12 +371,25 @@ pub struct Enrolment {
 pub enum Request {
     Push(PushRequest),
     Pull(PullRequest),
+    Offer(OfferRequest),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
     Push(PushAck),
     Pull(PullResponse),
+    Offer(OfferResponse),
+}
+
+impl Response {
+    /// The epoch of the hub that answered, if it has one.
+    pub fn epoch(&self) -> Option<&Epoch> {
+        match self {
+            Response::Push(ack) => ack.epoch.as_ref(),
+            Response::Pull(batch) => batch.epoch.as_ref(),
+            Response::Offer(offer) => offer.epoch.as_ref(),
+        }
+    }
 }
 
 /// zstd level: 9 compresses a 1 MB batch in tens of milliseconds on a
@@ -349,6 +517,7 @@ mod tests {
                 cursor: 3,
                 max_bytes: 10,
             }),
+            epoch: None,
         };
         assert_eq!(
             PushRequest::decode(&encode(&current).unwrap()).unwrap(),
@@ -358,6 +527,7 @@ mod tests {
             stored: vec![device],
             new_changes: 2,
             pull: None,
+            epoch: None,
         };
         let read: AckV1 = decode(&encode(&ack).unwrap()).unwrap();
         assert_eq!(
@@ -390,6 +560,7 @@ mod tests {
             cursor: 9,
             more: true,
             snapshots: Vec::new(),
+            epoch: None,
         };
         let read: PullResponseV1 = decode(&encode_packed(&batch).unwrap()).unwrap();
         assert_eq!(
@@ -399,6 +570,104 @@ mod tests {
                 cursor: 9,
                 more: true
             }
+        );
+    }
+
+    /// Issue 24: a hub's answers carry its epoch last, so a tablet from
+    /// before epochs reads them as before, and a tablet of today reads a
+    /// hub from before epochs (no epoch) too.
+    #[test]
+    fn the_epoch_travels_last_and_either_side_may_be_older() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct PullResponseV2 {
+            docs: Vec<DocChanges>,
+            cursor: u64,
+            more: bool,
+            snapshots: Vec<DocSnapshot>,
+        }
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct AckV2 {
+            stored: Vec<Uuid>,
+            new_changes: u32,
+            pull: Option<PullResponseV2>,
+        }
+        let epoch = Some(Epoch("0123456789abcdef0123456789abcdef".into()));
+        let batch = PullResponse {
+            docs: Vec::new(),
+            cursor: 9,
+            more: false,
+            snapshots: Vec::new(),
+            epoch: epoch.clone(),
+        };
+        let ack = PushAck {
+            stored: vec![Uuid::now_v7()],
+            new_changes: 1,
+            pull: Some(batch.clone()),
+            epoch: epoch.clone(),
+        };
+        let old: AckV2 = decode(&encode_packed(&ack).unwrap()).unwrap();
+        assert_eq!(old.pull.map(|p| p.cursor), Some(9));
+        let old_batch: PullResponseV2 = decode(&encode_packed(&batch).unwrap()).unwrap();
+        assert_eq!(old_batch.cursor, 9);
+        assert_eq!(PushAck::decode(&encode(&ack).unwrap()).unwrap(), ack);
+        assert_eq!(
+            PullResponse::decode(&encode(&batch).unwrap()).unwrap(),
+            batch
+        );
+        let from_old_hub = encode(&AckV2 {
+            stored: ack.stored.clone(),
+            new_changes: 1,
+            pull: Some(PullResponseV2 {
+                docs: Vec::new(),
+                cursor: 9,
+                more: false,
+                snapshots: Vec::new(),
+            }),
+        })
+        .unwrap();
+        let read = PushAck::decode(&from_old_hub).unwrap();
+        assert_eq!(read.epoch, None);
+        assert_eq!(read.pull.map(|p| (p.cursor, p.epoch)), Some((9, None)));
+        let old_batch = encode(&old_batch).unwrap();
+        assert_eq!(PullResponse::decode(&old_batch).unwrap().epoch, None);
+
+        // A push from before epochs keeps its pull; one of today reads
+        // as before on a hub from before epochs.
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct PushV2 {
+            protocol: u16,
+            device: Uuid,
+            docs: Vec<DocChanges>,
+            pull: Option<PullRequest>,
+        }
+        let pull = PullRequest {
+            protocol: 2,
+            device: Uuid::nil(),
+            communes: vec!["62-610-23284".into()],
+            cursor: 4,
+            max_bytes: 10,
+        };
+        let v2 = encode(&PushV2 {
+            protocol: 2,
+            device: Uuid::nil(),
+            docs: Vec::new(),
+            pull: Some(pull.clone()),
+        })
+        .unwrap();
+        let read = PushRequest::decode(&v2).unwrap();
+        assert_eq!((read.pull, read.epoch), (Some(pull.clone()), None));
+        let today = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device: Uuid::nil(),
+            docs: Vec::new(),
+            pull: Some(pull.clone()),
+            epoch: epoch.clone(),
+        };
+        let on_old_hub: PushV2 = decode(&encode(&today).unwrap()).unwrap();
+        assert_eq!(on_old_hub.pull, Some(pull));
+        assert_eq!(
+            PushRequest::decode(&encode(&today).unwrap()).unwrap(),
+            today
         );
     }
 

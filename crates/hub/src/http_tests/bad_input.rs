@@ -12,8 +12,10 @@ use crate::contract_tests::{push_of, session_doc};
 use crate::storage::HubStorage;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
-use pcmt_core::sync::wire::{self, EnrolRequest, PullRequest, MAX_MESSAGE_BYTES, PROTOCOL_VERSION};
+use pcmt_core::http::{ENROL_PATH, OFFER_PATH, PULL_PATH, PUSH_PATH};
+use pcmt_core::sync::wire::{
+    self, DocHeads, EnrolRequest, OfferRequest, PullRequest, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+};
 use uuid::Uuid;
 
 /// What a bad request may be answered with.
@@ -124,7 +126,7 @@ fn cases(hub: &Fixture) -> Vec<Case> {
 
     // Sync routes: every bad body, with a good token (so the body is what
     // is refused) and with the wrong content type.
-    for path in [ENROL_PATH, PUSH_PATH, PULL_PATH] {
+    for path in [ENROL_PATH, PUSH_PATH, PULL_PATH, OFFER_PATH] {
         for (what, body, status) in bad_sync_bodies() {
             let expect = status.map_or(Expect::ClientError, Expect::Status);
             for content_type in [octets, b"text/html; charset=utf-8".as_slice()] {
@@ -186,7 +188,16 @@ fn cases(hub: &Fixture) -> Vec<Case> {
     let huge_token = bearer(&"f".repeat(16_000));
     let forged_token = bearer(&"ab".repeat(32));
     let unicode_token = "Bearer thẻ-giả".as_bytes().to_vec();
-    for (path, body) in [(PUSH_PATH, &push), (PULL_PATH, &pull)] {
+    let offer = wire::encode(&OfferRequest {
+        protocol: PROTOCOL_VERSION,
+        device: hub.device,
+        docs: vec![DocHeads {
+            id,
+            heads: vec![[1; 32]],
+        }],
+    })
+    .unwrap();
+    for (path, body) in [(PUSH_PATH, &push), (PULL_PATH, &pull), (OFFER_PATH, &offer)] {
         let credentials: [(&str, Option<&[u8]>, StatusCode); 8] = [
             ("no token", None, StatusCode::UNAUTHORIZED),
             (
@@ -246,6 +257,46 @@ fn cases(hub: &Fixture) -> Vec<Case> {
         ),
         Expect::Status(StatusCode::FORBIDDEN),
     );
+
+    // An offer naming another device, or more records than one may.
+    let offers = [
+        (
+            "an offer naming another device",
+            OfferRequest {
+                protocol: PROTOCOL_VERSION,
+                device: Uuid::now_v7(),
+                docs: Vec::new(),
+            },
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "an offer of too many records",
+            OfferRequest {
+                protocol: PROTOCOL_VERSION,
+                device: hub.device,
+                docs: vec![
+                    DocHeads {
+                        id,
+                        heads: Vec::new(),
+                    };
+                    crate::rules::protocol::MAX_OFFER_DOCS + 1
+                ],
+            },
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (what, offer, status) in offers {
+        add(
+            what.into(),
+            request(
+                Method::POST,
+                OFFER_PATH,
+                &[("authorization", &token)],
+                wire::encode(&offer).unwrap(),
+            ),
+            Expect::Status(status),
+        );
+    }
 
     // Enrolment: codes that are wrong, huge or not ASCII; an old protocol.
     for (what, code, protocol, status) in [

@@ -115,6 +115,18 @@ impl Backend for Pg {
         Ok(n.unsigned_abs())
     }
 
+    fn documents(&self, ids: &[String]) -> Result<Vec<(String, String, Vec<u8>)>, HubError> {
+        self.read(|c| {
+            c.query(
+                "SELECT id, commune, bytes FROM documents WHERE id = ANY($1)",
+                &[&ids],
+            )?
+            .into_iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+        })
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
         self.read(|c| {
             Ok(

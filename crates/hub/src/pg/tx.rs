@@ -92,6 +92,19 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         Ok(())
     }
 
+    fn meta_or_insert(&mut self, key: &str, value: &str) -> Result<String, HubError> {
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            &[&key, &value],
+        )?;
+        // A statement of its own: it sees the value of a transaction that
+        // inserted first and committed while the insert above waited.
+        self.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .ok_or_else(|| HubError::Unsupported(format!("meta {key} was not stored")))
+    }
+
     fn insert_code(
         &mut self,
         code_hash: &[u8],

@@ -58,6 +58,7 @@ labelled_enum!(
         SignedIn = ("signed_in", "Đăng nhập", "Signed in"),
         SignInFailed = ("sign_in_failed", "Đăng nhập sai", "Failed sign-in"),
         DrugFreeClassed = ("drug_free_classed", "Phân loại xã không có ma túy", "Drug-free communes classed"),
+        HubRestored = ("hub_restored", "Khôi phục máy chủ từ bản sao lưu", "Hub restored from a backup"),
     }
 );
 
@@ -133,6 +134,12 @@ pub struct Detail {
     pub year: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drug_free: Option<Vec<String>>,
+    /// The backup a restore brought back (its file name, or the
+    /// procedure), and the hub's new epoch after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
 }
 
 /// One entry, as written.
@@ -219,6 +226,20 @@ impl Entry {
                 ..Detail::default()
             },
             ..Self::new(by.clone(), action, communes_of(communes_json))
+        }
+    }
+
+    /// The office restored the hub's database from a backup (`from`: the
+    /// backup's file, or how a PostgreSQL restore was made) and the hub
+    /// took a new epoch: it concerns every commune the hub serves.
+    pub fn restored(communes: Vec<String>, from: &str, epoch: &str) -> Self {
+        Self {
+            detail: Detail {
+                backup: Some(from.to_string()),
+                epoch: Some(epoch.to_string()),
+                ..Detail::default()
+            },
+            ..Self::new(Actor::office(), Action::HubRestored, communes)
         }
     }
 

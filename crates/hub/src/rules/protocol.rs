@@ -6,12 +6,12 @@
 use super::audit::Action;
 use super::devices::{Scope, UPLINK_ORIGIN};
 use crate::error::HubError;
-use automerge::{AutoCommit, Change};
+use automerge::{AutoCommit, Change, ChangeHash};
 use pcmt_core::record_doc;
 use pcmt_core::sync::limits::{apply_untrusted, read_change, LimitError, RecordSize};
 use pcmt_core::sync::wire::{
-    DocChanges, DocSnapshot, PullRequest, PullResponse, PushAck, PushRequest, MAX_BATCH_BYTES,
-    OLDEST_PROTOCOL, PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
+    DocChanges, DocHeads, DocSnapshot, Epoch, OfferRequest, PullRequest, PullResponse, PushAck,
+    PushRequest, MAX_BATCH_BYTES, OLDEST_PROTOCOL, PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
 };
 use pcmt_model::{Labelled, OrgTree};
 use std::collections::{HashMap, HashSet};
@@ -25,6 +25,9 @@ pub const PULL_ROWS: u32 = 4000;
 
 /// Rows of the own feed read per upward push before the byte budget.
 pub const UPLINK_ROWS: i64 = 2000;
+
+/// Meta key of the hub's epoch (see `pcmt_core::sync::wire::Epoch`).
+pub const EPOCH_KEY: &str = "epoch";
 
 /// Meta key of the position of the higher hub's feed this hub holds.
 pub const UPLINK_PULL_KEY: &str = "uplink_pull";
@@ -235,12 +238,76 @@ pub fn check_checkin_person(
 }
 
 /// The acknowledgement of a push whose transaction committed.
-pub fn ack(req: &PushRequest, new_changes: u32) -> PushAck {
+pub fn ack(req: &PushRequest, new_changes: u32, epoch: &Epoch) -> PushAck {
     PushAck {
         stored: req.docs.iter().map(|d| d.id).collect(),
         new_changes,
         pull: None,
+        epoch: Some(epoch.clone()),
     }
+}
+
+/// The answer to a push made against another epoch's marks: nothing
+/// stored, and the hub's epoch, which starts the device's resync.
+pub fn unstored(epoch: Epoch) -> PushAck {
+    PushAck {
+        stored: Vec::new(),
+        new_changes: 0,
+        pull: None,
+        epoch: Some(epoch),
+    }
+}
+
+/// Documents one offer may name: a device sends
+/// `pcmt_core::sync::run::OFFER_DOCS`; the hub loads each.
+pub const MAX_OFFER_DOCS: usize = 5000;
+
+/// Checks an offer against the device's scope; the ids it names, as
+/// stored.
+pub fn check_offer(scope: &Scope, req: &OfferRequest) -> Result<Vec<String>, HubError> {
+    check_protocol(req.protocol)?;
+    if req.device != scope.device {
+        return Err(HubError::Forbidden("the offer names another device".into()));
+    }
+    if req.docs.len() > MAX_OFFER_DOCS {
+        return Err(HubError::Malformed(format!(
+            "an offer names at most {MAX_OFFER_DOCS} records"
+        )));
+    }
+    Ok(req.docs.iter().map(|d| d.id.to_string()).collect())
+}
+
+/// Whether the hub lacks any of the offered heads of a document, and if
+/// so what it holds of it: its heads, or none when it does not hold it
+/// (`stored`: its commune and bytes). A document stored under a commune
+/// outside the device's is never named: the device may not send it, and
+/// learns nothing of it.
+pub fn lacking(
+    scope: &Scope,
+    offered: &DocHeads,
+    stored: Option<&(String, Vec<u8>)>,
+) -> Result<Option<DocHeads>, HubError> {
+    let Some((commune, bytes)) = stored else {
+        return Ok(Some(DocHeads {
+            id: offered.id,
+            heads: Vec::new(),
+        }));
+    };
+    if !scope.communes.contains(commune) {
+        return Ok(None);
+    }
+    let mut doc = record_doc::load(bytes).map_err(|e| HubError::Rejected {
+        id: offered.id.to_string(),
+        reason: e.to_string(),
+    })?;
+    let holds_all = offered
+        .heads
+        .iter()
+        .all(|h| doc.get_change_meta_by_hash(&ChangeHash(*h)).is_some());
+    Ok((!holds_all).then(|| DocHeads {
+        id: offered.id,
+        heads: doc.get_heads().iter().map(|h| h.0).collect(),
+    }))
 }
 
 /// One row of the change feed, as both stores read it (in `seq` order).
@@ -358,6 +425,7 @@ impl Batch {
             cursor: self.cursor,
             more: self.more,
             snapshots,
+            epoch: None,
         }
     }
 }

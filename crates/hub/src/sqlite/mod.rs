@@ -11,6 +11,7 @@
 //! connection for both.
 
 mod audit;
+pub mod backup;
 mod reads;
 mod tx;
 
@@ -138,6 +139,29 @@ impl Hub<Sqlite> {
             tracing::warn!(id = %u.id, error = %u.error, "record left out of the hub's reports");
         }
         Ok(unreadable.into_iter().map(|u| u.id).collect())
+    }
+
+    /// A consistent copy of the database in a new file at `dest`, taken
+    /// while the hub serves: SQLite's online backup in one step from a
+    /// reader connection (in WAL mode its read transaction holds no writer
+    /// up, and the copy is the database as of one commit), never a copy of
+    /// the file, which could catch a write half done.
+    pub fn snapshot_to(&self, dest: &Path) -> Result<(), HubError> {
+        self.backend.read(|conn| {
+            let mut copy = Connection::open(dest)?;
+            let backup = rusqlite::backup::Backup::new(conn, &mut copy)?;
+            // -1: every page in one step, under one read transaction.
+            let step = backup.step(-1)?;
+            drop(backup);
+            if step != rusqlite::backup::StepResult::Done {
+                return Err(HubError::Backup(format!(
+                    "Không sao lưu được: cơ sở dữ liệu đang bận ({step:?}); hãy thử lại. / The backup could not read the database ({step:?}); try again."
+                )));
+            }
+            // One file, whatever the source's journal mode was.
+            copy.pragma_update(None, "journal_mode", "DELETE")?;
+            Ok(())
+        })
     }
 
     /// The writer connection, for tests that must go around the store (to

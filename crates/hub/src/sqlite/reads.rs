@@ -105,6 +105,19 @@ impl Backend for Sqlite {
         })
     }
 
+    fn documents(&self, ids: &[String]) -> Result<Vec<(String, String, Vec<u8>)>, HubError> {
+        let ids = serde_json::to_string(ids).map_err(|e| HubError::Malformed(e.to_string()))?;
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, commune, bytes FROM documents WHERE id IN (SELECT value FROM json_each(?1))",
+            )?;
+            let rows = stmt
+                .query_map([ids], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
         self.read(|conn| {
             Ok(conn

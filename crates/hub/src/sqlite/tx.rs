@@ -83,6 +83,16 @@ impl WriteTx for SqliteRows<'_> {
         Ok(())
     }
 
+    fn meta_or_insert(&mut self, key: &str, value: &str) -> Result<String, HubError> {
+        self.0.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING",
+            params![key, value],
+        )?;
+        Ok(self
+            .0
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))?)
+    }
+
     fn insert_code(
         &mut self,
         code_hash: &[u8],

@@ -85,6 +85,9 @@ pub trait WriteTx: RowWriter {
     fn store_push(&mut self, push: &PushWrites<'_>) -> Result<u32, HubError>;
     fn append_audit(&mut self, entries: &[Entry]) -> Result<(), HubError>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), HubError>;
+    /// Stores `value` under `key` unless a value is there (another
+    /// process's, committed first), and returns the value stored.
+    fn meta_or_insert(&mut self, key: &str, value: &str) -> Result<String, HubError>;
 
     fn insert_code(
         &mut self,
@@ -181,6 +184,9 @@ pub trait Backend: Send + Sync {
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError>;
     fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError>;
     fn document_count(&self) -> Result<u64, HubError>;
+    /// The stored documents among `ids` (id, commune, bytes), in one
+    /// statement.
+    fn documents(&self, ids: &[String]) -> Result<Vec<(String, String, Vec<u8>)>, HubError>;
     fn meta(&self, key: &str) -> Result<Option<String>, HubError>;
     fn audit_log(&self, query: &Query) -> Result<Page, HubError>;
     /// Runs `work` over the projection rows as of one moment.

@@ -23,7 +23,8 @@ use crate::rules::devices::{DeviceInfo, Scope};
 use crate::rules::staff::{Role, Staff};
 use pcmt_core::report::ReportSource;
 use pcmt_core::sync::wire::{
-    DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
+    DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
+    PushRequest,
 };
 use pcmt_model::{OrgTree, StatusRules};
 use std::sync::Arc;
@@ -36,6 +37,20 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
     /// Stores a device's changes. A document outside the device's communes
     /// refuses the whole push: nothing of it is stored.
     fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError>;
+    /// Which of the documents a device offers by their heads the hub lacks
+    /// changes of, each with the hub's own heads (see
+    /// [`OfferRequest`]); only documents of the device's communes.
+    fn offer(&self, scope: &Scope, req: &OfferRequest) -> Result<OfferResponse, HubError>;
+    /// This life of the hub's database: drawn when the database is first
+    /// opened, sent with every answer, and drawn again by
+    /// [`HubStorage::new_epoch`].
+    fn epoch(&self) -> Result<Epoch, HubError>;
+    /// After the database was restored from a backup (`from` says which):
+    /// a new epoch, so that every tablet and hub below offers again what
+    /// it holds and pulls again from the start, and an audit entry, in
+    /// one transaction. Other hub processes sharing the database must be
+    /// restarted (they keep the epoch they read).
+    fn new_epoch(&self, from: &str) -> Result<Epoch, HubError>;
     /// The device's next batch of the change feed, only of its communes
     /// (whatever the request asks for), never its own changes.
     fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError>;
@@ -188,6 +203,9 @@ pub struct Hub<B> {
     /// office, as on the tablets.
     pub(crate) units: Arc<OrgTree>,
     pub(crate) rules: Arc<StatusRules>,
+    /// The epoch as read (or drawn) at the first answer: a restore is made
+    /// with the hub stopped, so it does not change under a running one.
+    pub(crate) epoch: std::sync::RwLock<Option<Epoch>>,
 }
 
 impl<B: Backend> Hub<B> {
@@ -196,6 +214,7 @@ impl<B: Backend> Hub<B> {
             backend,
             units: Arc::new(OrgTree::demo()),
             rules: Arc::new(StatusRules::bundled()),
+            epoch: std::sync::RwLock::new(None),
         }
     }
 }

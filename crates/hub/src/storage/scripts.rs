@@ -16,7 +16,8 @@ use pcmt_core::projection::{self, Projected};
 use pcmt_core::record_doc;
 use pcmt_core::report::ReportSource;
 use pcmt_core::sync::wire::{
-    DocChanges, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
+    DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
+    PushRequest,
 };
 use pcmt_model::{CheckInInput, Labelled, OrgTree, RecordKind, StatusRules};
 use std::collections::HashMap;
@@ -221,10 +222,17 @@ fn left_out(doc: &AutoCommit, error: &pcmt_core::CoreError) {
 impl<B: Backend> HubStorage for Hub<B> {
     fn push(&self, scope: &Scope, req: &PushRequest) -> Result<PushAck, HubError> {
         protocol::check_push(scope, req)?;
+        let epoch = self.epoch()?;
+        if req.epoch.as_ref().is_some_and(|e| *e != epoch) {
+            // Cut against marks of another life of this database (or of
+            // a hub that named no epoch): perhaps missing what they depend
+            // on here. Nothing stored; the device resyncs.
+            return Ok(protocol::unstored(epoch));
+        }
         let (added, _) = self
             .backend
             .write(|tx| apply(tx, &req.docs, Writer::Device(scope), &self.rules))?;
-        let mut ack = protocol::ack(req, added);
+        let mut ack = protocol::ack(req, added, &epoch);
         // After the push committed: the pull sees it (and, as any pull,
         // leaves the device's own changes out).
         if let Some(pull) = &req.pull {
@@ -251,7 +259,52 @@ impl<B: Backend> HubStorage for Hub<B> {
                 break;
             }
         }
-        Ok(batch.finish())
+        Ok(PullResponse {
+            epoch: Some(self.epoch()?),
+            ..batch.finish()
+        })
+    }
+
+    fn offer(&self, scope: &Scope, req: &OfferRequest) -> Result<OfferResponse, HubError> {
+        let ids = protocol::check_offer(scope, req)?;
+        let stored: HashMap<String, (String, Vec<u8>)> = self
+            .backend
+            .documents(&ids)?
+            .into_iter()
+            .map(|(id, commune, bytes)| (id, (commune, bytes)))
+            .collect();
+        let mut lacking = Vec::new();
+        for (offered, id) in req.docs.iter().zip(&ids) {
+            lacking.extend(protocol::lacking(scope, offered, stored.get(id))?);
+        }
+        Ok(OfferResponse {
+            lacking,
+            epoch: Some(self.epoch()?),
+        })
+    }
+
+    fn epoch(&self) -> Result<Epoch, HubError> {
+        if let Some(epoch) = &*self.epoch.read().unwrap_or_else(|p| p.into_inner()) {
+            return Ok(epoch.clone());
+        }
+        let drawn = random_epoch()?;
+        let epoch = Epoch(
+            self.backend
+                .write(|tx| tx.meta_or_insert(protocol::EPOCH_KEY, &drawn.0))?,
+        );
+        *self.epoch.write().unwrap_or_else(|p| p.into_inner()) = Some(epoch.clone());
+        Ok(epoch)
+    }
+
+    fn new_epoch(&self, from: &str) -> Result<Epoch, HubError> {
+        let epoch = random_epoch()?;
+        let communes = self.units.communes().map(|c| c.code.clone()).collect();
+        self.backend.write(|tx| {
+            tx.set_meta(protocol::EPOCH_KEY, &epoch.0)?;
+            tx.append_audit(&[Entry::restored(communes, from, &epoch.0)])
+        })?;
+        *self.epoch.write().unwrap_or_else(|p| p.into_inner()) = Some(epoch.clone());
+        Ok(epoch)
     }
 
     fn issue_code_by(
@@ -372,6 +425,10 @@ impl<B: Backend> HubStorage for Hub<B> {
     fn audit_log(&self, query: &audit::Query) -> Result<audit::Page, HubError> {
         self.backend.audit_log(query)
     }
+}
+
+fn random_epoch() -> Result<Epoch, HubError> {
+    Epoch::random().map_err(|e| HubError::Random(e.to_string()))
 }
 
 impl<B: Backend> OfficeStorage for Hub<B> {

@@ -19,8 +19,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
-use pcmt_core::sync::wire::{self, EnrolRequest, PullRequest, PushRequest, MAX_MESSAGE_BYTES};
+use pcmt_core::http::{ENROL_PATH, OFFER_PATH, PULL_PATH, PUSH_PATH};
+use pcmt_core::sync::wire::{
+    self, EnrolRequest, OfferRequest, PullRequest, PushRequest, MAX_MESSAGE_BYTES,
+};
 use pcmt_core::sync::{
     SyncError, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
 };
@@ -45,6 +47,7 @@ pub(super) fn routes(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(ENROL_PATH, post(enrol))
         .route(PUSH_PATH, post(push))
         .route(PULL_PATH, post(pull))
+        .route(OFFER_PATH, post(offer))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .with_state(SyncState { storage, limiter })
 }
@@ -106,6 +109,7 @@ impl From<HubError> for Failure {
             | HubError::Pool(_)
             | HubError::Open(_)
             | HubError::Random(_)
+            | HubError::Backup(_)
             | HubError::File { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             HubError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
             HubError::Upstream(_) => StatusCode::BAD_GATEWAY,
@@ -256,6 +260,17 @@ async fn pull(
     let req: PullRequest = wire::decode(&body)?;
     let batch = blocking(state.storage, move |s| s.pull(&scope, &req)).await?;
     packed(batch).await
+}
+
+/// A device offering its documents by their heads to a hub of a new epoch.
+async fn offer(
+    State(state): State<SyncState>,
+    Device(scope): Device,
+    body: Bytes,
+) -> Result<Vec<u8>, Failure> {
+    let req: OfferRequest = wire::decode(&body)?;
+    let answer = blocking(state.storage, move |s| s.offer(&scope, &req)).await?;
+    Ok(wire::encode(&answer)?)
 }
 
 /// A pull's batch compressed hard, off the async workers: the bytes every

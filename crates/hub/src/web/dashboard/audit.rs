@@ -306,6 +306,18 @@ fn detail(d: &Detail, lang: Lang) -> String {
     if let Some(o) = &d.officer {
         parts.push(format!("{} {o}", lang.pick("cho", "for")));
     }
+    if let Some(b) = &d.backup {
+        parts.push(format!(
+            "{} {b}",
+            lang.pick("từ bản sao lưu", "from backup")
+        ));
+    }
+    if let Some(e) = &d.epoch {
+        parts.push(format!(
+            "{} {e}",
+            lang.pick("mã đợt dữ liệu mới", "new epoch")
+        ));
+    }
     if let Some(a) = &d.address {
         parts.push(format!("{} {a}", lang.pick("từ địa chỉ", "from")));
     }
