@@ -65,6 +65,7 @@ on_both_stores!(
     plain_staff_are_refused_every_administration_route,
     an_administrator_issues_a_code_a_tablet_enrols_and_is_revoked_all_logged,
     a_commune_administrator_administers_its_commune_only,
+    sync_health_shows_what_each_communes_tablets_sent,
     drug_free_communes_are_classed_by_the_office_and_counted_beside_last_year,
 );
 
@@ -917,4 +918,50 @@ async fn drug_free_communes_are_classed_by_the_office_and_counted_beside_last_ye
     let log = text(send(&app, get("/dashboard/audit", Some(&cookie))).await).await;
     assert_eq!(log.matches(r#"data-action="drug_free_classed""#).count(), 3);
     assert!(log.contains(&format!("năm {last_year}")));
+}
+
+/// Issue 19's sync health: each commune's tablets in use, the last record
+/// change they brought and how many this month; a commune with no tablet
+/// in use, or silent, stands out.
+async fn sync_health_shows_what_each_communes_tablets_sent(app: Router, store: Storage) {
+    let cookie = sign_in(&app, "quantri").await;
+    let row = |page: &str, commune: &str| -> String {
+        page.split("<tr data-commune=")
+            .find(|r| r.starts_with(&format!("\"{commune}\"")))
+            .unwrap_or_else(|| panic!("{commune} in the sync health: {page}"))
+            .split("</tr>")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let page = text(send(&app, get("/dashboard/admin/tablets", Some(&cookie))).await).await;
+    assert!(page.contains(r#"id="sync-health""#));
+    for commune in [PEK, CHOONG, XOP] {
+        let r = row(&page, commune);
+        assert!(
+            r.contains(r#"class="silent""#) && r.contains("Chưa có máy đang dùng"),
+            "{r}"
+        );
+    }
+    // A Đăk Pék tablet sends two sessions: the commune is heard from.
+    on_store(&store, |s| {
+        tablet_pushes_a_session(s, PEK, "A Lưu");
+        tablet_pushes_a_session(s, PEK, "A Lưu");
+    })
+    .await;
+    let page = text(send(&app, get("/dashboard/admin/tablets", Some(&cookie))).await).await;
+    let pek = row(&page, PEK);
+    assert!(
+        !pek.contains("silent") && pek.contains("Bình thường"),
+        "{pek}"
+    );
+    assert!(
+        pek.contains(r#"<td class="num">2</td><td class="when">"#),
+        "two tablets in use: {pek}"
+    );
+    assert!(
+        pek.contains(r#"<td class="num">2</td><td><span"#),
+        "two records this month: {pek}"
+    );
+    assert!(row(&page, CHOONG).contains("silent"));
 }

@@ -7,7 +7,9 @@ use super::{audit, Pg};
 use crate::error::HubError;
 use crate::rules::audit::{Page, Query};
 use crate::rules::devices::DeviceRow;
-use crate::rules::devices::{communes_of, DeviceInfo, DEVICES_SQL};
+use crate::rules::devices::{
+    commune_activity, communes_of, CommuneActivity, DeviceInfo, COMMUNE_ACTIVITY_SQL, DEVICES_SQL,
+};
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::{stored_role, Staff};
 use crate::storage::{Backend, WriteTx};
@@ -193,6 +195,17 @@ impl Backend for Pg {
                     })
                 })
                 .collect()
+        })
+    }
+
+    fn commune_activity(&self, since: i64) -> Result<Vec<CommuneActivity>, HubError> {
+        self.read(|c| {
+            let mut out = Vec::new();
+            for r in c.query(COMMUNE_ACTIVITY_SQL, &[&since])? {
+                let scope: Vec<String> = r.try_get(0)?;
+                out.extend(commune_activity(&scope, r.try_get(1)?, r.try_get(2)?));
+            }
+            Ok(out)
         })
     }
 

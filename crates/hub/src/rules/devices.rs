@@ -106,14 +106,62 @@ pub struct DeviceInfo {
     pub records_sent: i64,
 }
 
+/// The audit actions of a record a tablet sent (`audit::Action`'s codes).
+macro_rules! record_actions {
+    () => {
+        "('record_created', 'record_changed', 'record_deleted', 'record_restored')"
+    };
+}
+
 /// The listing both stores run (the same SQL in either dialect): every
 /// device, newest first, with what the audit log says it sent.
-pub const DEVICES_SQL: &str = "SELECT d.id, d.officer, d.communes, d.enrolled_at, d.revoked_at, d.lost_at,
+pub const DEVICES_SQL: &str = concat!(
+    "SELECT d.id, d.officer, d.communes, d.enrolled_at, d.revoked_at, d.lost_at,
         (SELECT max(a.at) FROM audit_log a WHERE a.device_id = d.id AND a.actor_kind = 'device'
-            AND a.action IN ('record_created', 'record_changed', 'record_deleted', 'record_restored')),
+            AND a.action IN ",
+    record_actions!(),
+    "),
         (SELECT count(*) FROM audit_log a WHERE a.device_id = d.id AND a.actor_kind = 'device'
-            AND a.action IN ('record_created', 'record_changed', 'record_deleted', 'record_restored'))
- FROM devices d ORDER BY d.enrolled_at DESC, d.id";
+            AND a.action IN ",
+    record_actions!(),
+    ")
+ FROM devices d ORDER BY d.enrolled_at DESC, d.id"
+);
+
+/// What the tablets of one commune have sent, read from the audit log: a
+/// record entry's scope is its commune alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommuneActivity {
+    pub commune: String,
+    /// The last record change a tablet brought, stored.
+    pub last_at: i64,
+    /// Record changes tablets brought since the time asked for.
+    pub since: i64,
+}
+
+/// Per commune, the last record change its tablets brought and how many
+/// since `$1` (both stores bind `$1` by position). Reads the whole log:
+/// for the administration page, not a sync.
+pub const COMMUNE_ACTIVITY_SQL: &str = concat!(
+    "SELECT scope, max(at), count(*) FILTER (WHERE at >= $1) FROM audit_log
+ WHERE actor_kind = 'device' AND action IN ",
+    record_actions!(),
+    " GROUP BY scope"
+);
+
+/// A row of [`COMMUNE_ACTIVITY_SQL`] (its scope as the store holds it: a
+/// JSON array in SQLite, an array in PostgreSQL); none for a scope that is
+/// not one commune.
+pub fn commune_activity(scope: &[String], last_at: i64, since: i64) -> Option<CommuneActivity> {
+    match scope {
+        [commune] => Some(CommuneActivity {
+            commune: commune.clone(),
+            last_at,
+            since,
+        }),
+        _ => None,
+    }
+}
 
 /// A device's communes as stored (a JSON array); none if it does not read.
 pub fn communes_of(json: &str) -> Vec<String> {

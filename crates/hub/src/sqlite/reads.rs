@@ -4,7 +4,9 @@ use super::{audit, Sqlite};
 use crate::error::HubError;
 use crate::rules::audit::{Page, Query};
 use crate::rules::devices::DeviceRow;
-use crate::rules::devices::{communes_of, DeviceInfo, DEVICES_SQL};
+use crate::rules::devices::{
+    commune_activity, communes_of, CommuneActivity, DeviceInfo, COMMUNE_ACTIVITY_SQL, DEVICES_SQL,
+};
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::{stored_role, Staff};
 use crate::storage::{Backend, WriteTx};
@@ -182,6 +184,21 @@ impl Backend for Sqlite {
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn commune_activity(&self, since: i64) -> Result<Vec<CommuneActivity>, HubError> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(COMMUNE_ACTIVITY_SQL)?;
+            let rows = statement.query_map([since], |r| {
+                let scope = communes_of(&r.get::<_, String>(0)?);
+                Ok(commune_activity(&scope, r.get(1)?, r.get(2)?))
+            })?;
+            Ok(rows
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect())
         })
     }
 

@@ -3,7 +3,7 @@
 
 use crate::error::HubError;
 use crate::rules::audit::{Entry, Page, Query};
-use crate::rules::devices::{CodeRow, DeviceInfo, DeviceRow};
+use crate::rules::devices::{CodeRow, CommuneActivity, DeviceInfo, DeviceRow};
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::{Role, Staff};
 use pcmt_core::projection::{Projected, RowWriter};
@@ -195,4 +195,6 @@ pub trait Backend: Send + Sync {
     fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError>;
     /// [`crate::rules::devices::DEVICES_SQL`].
     fn devices(&self) -> Result<Vec<DeviceInfo>, HubError>;
+    /// [`crate::rules::devices::COMMUNE_ACTIVITY_SQL`].
+    fn commune_activity(&self, since: i64) -> Result<Vec<CommuneActivity>, HubError>;
 }

@@ -19,7 +19,7 @@ pub use backend::{Backend, ChangeRow, DocumentRow, Locked, PushWrites, Withdrawa
 
 use crate::error::HubError;
 use crate::rules::audit::{self, Actor, Entry};
-use crate::rules::devices::{DeviceInfo, Scope};
+use crate::rules::devices::{CommuneActivity, DeviceInfo, Scope};
 use crate::rules::staff::{Role, Staff};
 use pcmt_core::report::ReportSource;
 use pcmt_core::sync::wire::{
@@ -169,6 +169,9 @@ pub trait OfficeStorage {
     /// Every tablet the hub has enrolled, newest first (the administration
     /// page keeps those of the administrator's unit).
     fn devices(&self) -> Result<Vec<DeviceInfo>, HubError>;
+    /// Per commune, what its tablets have sent: the last record change and
+    /// how many since `since` (Unix seconds).
+    fn commune_activity(&self, since: i64) -> Result<Vec<CommuneActivity>, HubError>;
     /// Classes communes drug-free or not for a year (replacing earlier
     /// classings) and logs it, in one transaction. Who may is checked above.
     fn class_drug_free(

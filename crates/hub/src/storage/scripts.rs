@@ -7,7 +7,8 @@ use super::{Hub, HubStorage, OfficeStorage};
 use crate::error::HubError;
 use crate::rules::audit::{self, Action, Actor, Entry};
 use crate::rules::devices::{
-    self, code_hash, hash, new_code, new_token, now, DeviceInfo, Scope, UPLINK_ORIGIN,
+    self, code_hash, hash, new_code, new_token, now, CommuneActivity, DeviceInfo, Scope,
+    UPLINK_ORIGIN,
 };
 use crate::rules::protocol::{self, Batch, Writer, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS};
 use crate::rules::staff::{Role, Staff};
@@ -487,6 +488,10 @@ impl<B: Backend> OfficeStorage for Hub<B> {
 
     fn devices(&self) -> Result<Vec<DeviceInfo>, HubError> {
         self.backend.devices()
+    }
+
+    fn commune_activity(&self, since: i64) -> Result<Vec<CommuneActivity>, HubError> {
+        self.backend.commune_activity(since)
     }
 
     fn class_drug_free(

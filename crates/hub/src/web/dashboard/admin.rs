@@ -14,7 +14,7 @@ use super::pages::{layout, staff_bar};
 use super::paths::{HOME, ISSUE_CODE, TABLETS};
 use super::session::{on_storage, DashState, Signed};
 use crate::rules::audit::Actor;
-use crate::rules::devices::DeviceInfo;
+use crate::rules::devices::{CommuneActivity, DeviceInfo};
 use crate::rules::staff::administers;
 use crate::storage::{HubStorage, Withdrawal};
 use axum::extract::{Form, FromRequestParts, Path, Query, State};
@@ -32,6 +32,8 @@ use uuid::Uuid;
 const CODE_HOURS: i64 = 72;
 /// An officer's name as the tablet and the log will show it.
 const MAX_OFFICER_CHARS: usize = 100;
+/// A commune whose tablets have sent nothing for longer stands out.
+const SILENT_DAYS: i64 = 14;
 
 /// A signed-in administrator, with the token their forms must carry.
 pub(super) struct Admin(Signed);
@@ -266,6 +268,16 @@ fn render(
         );
     }
     body.push_str(&code_form(&units, admin, lang, lc));
+    let now = chrono::Utc::now();
+    let activity = storage.commune_activity(month_start(now))?;
+    body.push_str(&sync_health(
+        &units,
+        admin,
+        &tablets,
+        &activity,
+        now.timestamp(),
+        lang,
+    ));
     body.push_str(&tablet_table(&units, admin, &tablets, lang, lc));
     Ok(layout(
         title,
@@ -273,6 +285,83 @@ fn render(
         &staff_bar(&admin.staff, &units, &links, lang),
         &body,
     ))
+}
+
+/// The first moment of this month in Vietnam, as Unix seconds.
+fn month_start(now: chrono::DateTime<chrono::Utc>) -> i64 {
+    use chrono::Datelike;
+    let offset = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+    let here = now.with_timezone(&offset);
+    here.date_naive()
+        .with_day(1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| offset.from_local_datetime(&t).single())
+        .map_or(now.timestamp(), |t| t.timestamp())
+}
+
+/// Each commune of the unit: its tablets in use, the last record change
+/// they brought and how many this month; a commune silent for more than
+/// [`SILENT_DAYS`], or with no tablet in use, stands out.
+fn sync_health(
+    units: &OrgTree,
+    admin: &Admin,
+    tablets: &[DeviceInfo],
+    activity: &[CommuneActivity],
+    now: i64,
+    lang: Lang,
+) -> String {
+    let mut rows = String::new();
+    for c in units
+        .communes()
+        .filter(|c| units.is_within(&c.code, &admin.staff.unit))
+    {
+        let in_use = tablets
+            .iter()
+            .filter(|d| d.revoked_at.is_none() && d.communes.contains(&c.code))
+            .count();
+        let seen = activity.iter().find(|a| a.commune == c.code);
+        let silent_days = seen.map(|a| (now - a.last_at) / 86_400);
+        let silent = in_use == 0 || silent_days.is_none_or(|d| d > SILENT_DAYS);
+        let state = match (in_use, silent_days) {
+            (0, _) => lang
+                .pick("Chưa có máy đang dùng", "No tablet in use")
+                .to_string(),
+            (_, None) => lang
+                .pick("Chưa gửi hồ sơ nào", "Nothing sent yet")
+                .to_string(),
+            (_, Some(d)) if d > SILENT_DAYS => match lang {
+                Lang::Vi => format!("Im lặng {d} ngày"),
+                Lang::En => format!("Silent for {d} days"),
+            },
+            _ => lang.pick("Bình thường", "Normal").to_string(),
+        };
+        let _ = write!(
+            rows,
+            r#"<tr data-commune="{code}"{class}><td>{name}</td><td class="num">{in_use}</td><td class="when">{last}</td><td class="num">{month}</td><td><span class="{badge}">{state}</span></td></tr>"#,
+            code = esc(&c.code),
+            class = if silent { r#" class="silent""# } else { "" },
+            name = esc(&c.name),
+            last = seen
+                .map(|a| vietnam_time(a.last_at))
+                .unwrap_or_else(|| "—".into()),
+            month = seen.map_or(0, |a| a.since),
+            badge = if silent { "unmet" } else { "met" },
+            state = esc(&state),
+        );
+    }
+    format!(
+        r#"<div class="card"><h2>{h}</h2><p class="note">{note}</p><table id="sync-health"><thead><tr><th>{c1}</th><th class="num">{c2}</th><th>{c3}</th><th class="num">{c4}</th><th>{c5}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+        h = lang.pick("Tình trạng đồng bộ theo xã", "Sync health by commune"),
+        note = match lang {
+            Lang::Vi => format!("Theo nhật ký: lần gần nhất máy của xã gửi hồ sơ mới hoặc sửa hồ sơ, và số lần gửi trong tháng này. Xã không gửi gì quá {SILENT_DAYS} ngày được đánh dấu. Một lần đồng bộ không có gì mới không được ghi lại."),
+            Lang::En => format!("From the log: the last time a tablet of the commune sent a new or changed record, and how many this month. A commune that sent nothing for more than {SILENT_DAYS} days stands out. A sync with nothing new leaves no trace."),
+        },
+        c1 = lang.pick("Xã", "Commune"),
+        c2 = lang.pick("Máy đang dùng", "Tablets in use"),
+        c3 = lang.pick("Lần gửi hồ sơ gần nhất", "Last record sent"),
+        c4 = lang.pick("Hồ sơ gửi trong tháng", "Record changes this month"),
+        c5 = lang.pick("Tình trạng", "State"),
+    )
 }
 
 /// The note after a revocation or a loss: which tablet, what was done.

@@ -82,6 +82,7 @@ td.when,td.short{white-space:nowrap}
 fieldset.communes{border:1px solid #d5dbe3;border-radius:8px;display:flex;flex-wrap:wrap;gap:8px 18px;padding:8px 12px}
 label.tick{flex-direction:row !important;align-items:center;font-weight:400 !important;min-height:36px}
 label.tick input{min-height:auto;width:20px;height:20px}
+tr.silent td{background:#fff6d6}
 div.actions{display:flex;gap:8px}
 div.actions form{margin:0}
 div.actions button{font:inherit;border:1px solid #8a1c13;color:#8a1c13;background:#fff;border-radius:6px;padding:6px 12px;cursor:pointer;min-height:36px}
