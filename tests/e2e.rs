@@ -577,7 +577,7 @@ async fn two_tablets_each_add_a_site_to_a_one_site_survey_and_the_app_shows_thre
     );
     // The history names the site each officer added, not a count of sites.
     let history = app.wait_for_text("#history", "thêm mới").await;
-    assert!(history.contains("Điểm phát hiện ·"), "{history}");
+    assert!(history.contains("Điểm phát hiện 2: thêm mới"), "{history}");
     app.screens("50-survey-three-merged-sites").await;
     // The third site is below the fold: the whole page too.
     app.full_page_screenshot("51-survey-three-merged-sites-whole-page")

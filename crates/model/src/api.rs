@@ -264,6 +264,11 @@ pub const ITEM_REMOVED: &str = "@removed";
 pub struct FieldValue {
     pub field: String,
     pub value: String,
+    /// For a list item's line (`sites/<id>…`): the item's place in the
+    /// list, from 1, as the record read after the change (before it, for
+    /// an item removed), so the officer reads "Điểm 2", not an id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<u32>,
 }
 
 /// Which records a list shows: a period (both ends included) and a commune.

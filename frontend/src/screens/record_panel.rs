@@ -22,26 +22,35 @@ pub struct Props {
 
 /// A stored field's name in the officer's language. A field of one item of
 /// a list (`sites/<id>/plant_count`) reads as the list, the item, and the
-/// field: "Điểm phát hiện ·a3c95 — Số cây"; an item itself (`sites/<id>`,
-/// added or removed) as the list and the item.
-fn field_label(field: &str, lang: Lang) -> String {
+/// field: "Điểm phát hiện 2 — Số cây"; an item itself (`sites/<id>`,
+/// added or removed) as the list and the item. `place`: the item's place
+/// in the list, when the history knows it.
+fn field_label(field: &str, place: Option<u32>, lang: Lang) -> String {
     match field.splitn(3, '/').collect::<Vec<_>>().as_slice() {
         [list, id, key] => format!(
             "{} {} — {}",
             one_label(list, lang),
-            item_label(list, id, lang),
+            item_label(list, id, place, lang),
             one_label(key, lang)
         ),
-        [list, id] => format!("{} {}", one_label(list, lang), item_label(list, id, lang)),
+        [list, id] => format!(
+            "{} {}",
+            one_label(list, lang),
+            item_label(list, id, place, lang)
+        ),
         _ => one_label(field, lang),
     }
 }
 
 /// An item of a list by what names it: an audience group by its label, a
-/// site or a status span by the end of its id (the same on every tablet).
-fn item_label(list: &str, id: &str, lang: Lang) -> String {
+/// site or a status span by its place in the list when known, else by the
+/// end of its id (the same on every tablet).
+fn item_label(list: &str, id: &str, place: Option<u32>, lang: Lang) -> String {
     if let Some(group) = code_label(list_id_field(list), id, lang) {
         return format!("({group})");
+    }
+    if let Some(n) = place {
+        return n.to_string();
     }
     let short_id: String = id
         .chars()
@@ -234,7 +243,7 @@ pub fn History(props: &HistoryProps) -> Html {
                                 l.pick("Lập hồ sơ", "Record created").to_string()
                             } else {
                                 h.fields.iter().filter(|f| !f.field.starts_with('@') || f.field == "@deleted")
-                                    .map(|f| format!("{}: {}", field_label(&f.field, l), short(&shown(&ctx, &f.field, &f.value))))
+                                    .map(|f| format!("{}: {}", field_label(&f.field, f.item, l), short(&shown(&ctx, &f.field, &f.value))))
                                     .collect::<Vec<_>>().join(" · ")
                             } }</div>
                         </li>
@@ -264,7 +273,7 @@ fn conflict_view(l: Lang, c: &FieldConflict, resolve: Callback<(String, String)>
     };
     html! {
         <div class="conflict" data-field={field.clone()}>
-            <h4>{ field_label(&field, l) }</h4>
+            <h4>{ field_label(&field, None, l) }</h4>
             <div class="side-by-side">
                 { for c.values.iter().enumerate().map(|(i, v)| {
                     let (field, v2, resolve) = (field.clone(), v.text.clone(), resolve.clone());

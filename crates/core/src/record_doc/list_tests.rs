@@ -447,6 +447,12 @@ fn the_history_names_what_changed_inside_a_list_not_a_count_of_items() {
         lines(1),
         vec![(format!("sites/{first}/plant_count"), "1250".to_string())]
     );
+    // Each line says which item by its place: the first site changed; the
+    // second removed (its place before), the new one second (its place after).
+    let places =
+        |i: usize| -> Vec<Option<u32>> { history[i].fields.iter().map(|f| f.item).collect() };
+    assert_eq!(places(1), vec![Some(1)]);
+    assert_eq!(places(2), vec![Some(2), Some(2)]);
     let mut third = lines(2);
     third.sort();
     let mut expected = vec![

@@ -395,7 +395,11 @@ pub fn history(doc: &mut AutoCommit) -> Vec<HistoryEntry> {
                     Some(text) => text,
                     None => field_text_at(doc, kind, &key, change.hash()),
                 };
-                fields.push(FieldValue { field: key, value });
+                fields.push(FieldValue {
+                    field: key,
+                    value,
+                    item: None,
+                });
             }
             for list in item_lists {
                 fields.extend(item_changes(doc, kind, &list, change));
@@ -438,12 +442,14 @@ fn item_changes(
     };
     let before = read(doc, change.deps());
     let after = read(doc, &[change.hash()]);
+    let place = |i: usize| Some(u32::try_from(i + 1).unwrap_or(u32::MAX));
     let mut out = Vec::new();
-    for (item, fields) in &after {
+    for (at, (item, fields)) in after.iter().enumerate() {
         match before.iter().find(|(b, _)| b == item) {
             None => out.push(FieldValue {
                 field: format!("{list}/{item}"),
                 value: ITEM_ADDED.into(),
+                item: place(at),
             }),
             Some((_, was)) => {
                 let mut keys: Vec<&String> = fields.keys().chain(was.keys()).collect();
@@ -455,19 +461,21 @@ fn item_changes(
                         out.push(FieldValue {
                             field: format!("{list}/{item}/{key}"),
                             value: body::json_text(now),
+                            item: place(at),
                         });
                     }
                 }
             }
         }
     }
-    for (item, _) in before
-        .iter()
-        .filter(|(b, _)| !after.iter().any(|(a, _)| a == b))
-    {
+    for (at, (item, _)) in before.iter().enumerate() {
+        if after.iter().any(|(a, _)| a == item) {
+            continue;
+        }
         out.push(FieldValue {
             field: format!("{list}/{item}"),
             value: ITEM_REMOVED.into(),
+            item: place(at),
         });
     }
     out

@@ -308,7 +308,8 @@ fn delete_is_a_tombstone_that_can_be_undone_and_shows_in_history() {
         history[1].fields,
         vec![pcmt_model::api::FieldValue {
             field: record_doc::DELETED_KEY.into(),
-            value: "true".into()
+            value: "true".into(),
+            item: None,
         }]
     );
     assert_eq!(history[2].fields[0].value, "false");
@@ -335,7 +336,8 @@ fn an_edit_lists_only_the_fields_it_changed() {
         history[1].fields,
         vec![pcmt_model::api::FieldValue {
             field: "attendees".into(),
-            value: "99".into()
+            value: "99".into(),
+            item: None,
         }]
     );
 }
