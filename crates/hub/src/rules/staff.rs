@@ -51,11 +51,19 @@ impl Staff {
 /// of their unit. A tablet reaching outside the unit is left to an
 /// administrator above, whose unit covers all of it.
 pub fn administers(units: &OrgTree, staff: &Staff, communes: &[String]) -> bool {
-    staff.is_admin()
-        && !communes.is_empty()
-        && communes
-            .iter()
-            .all(|c| units.is_commune(c) && units.is_within(c, &staff.unit))
+    staff.is_admin() && !communes.is_empty() && outside_unit(units, &staff.unit, communes).is_none()
+}
+
+/// The first of `codes` that is not a commune within `unit`, if any: what
+/// a staff member may act on is the communes of their unit.
+pub fn outside_unit<'a>(
+    units: &OrgTree,
+    unit: &str,
+    codes: impl IntoIterator<Item = &'a String>,
+) -> Option<&'a String> {
+    codes
+        .into_iter()
+        .find(|c| !units.is_commune(c) || !units.is_within(c, unit))
 }
 
 /// A role as stored; anything this version does not know is plain staff:

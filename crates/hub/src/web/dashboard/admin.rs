@@ -12,7 +12,7 @@ use super::error::DashError;
 use super::html::{esc, lang_of};
 use super::pages::{layout, staff_bar};
 use super::paths::{HOME, ISSUE_CODE, TABLETS};
-use super::session::{on_storage, DashState, Signed};
+use super::session::{lang_of_request, on_storage, DashState, Signed};
 use crate::rules::audit::Actor;
 use crate::rules::devices::{CommuneActivity, DeviceInfo};
 use crate::rules::staff::administers;
@@ -52,14 +52,7 @@ impl FromRequestParts<DashState> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &DashState) -> Result<Self, Response> {
         let signed = Signed::from_request_parts(parts, state).await?;
         if !signed.staff.is_admin() {
-            let lang = lang_of(
-                parts
-                    .uri
-                    .query()
-                    .filter(|q| q.split('&').any(|p| p == "lang=en"))
-                    .map(|_| "en"),
-            );
-            return Err(DashError::NotAdmin.page(lang));
+            return Err(DashError::NotAdmin.page(lang_of_request(parts)));
         }
         Ok(Admin(signed))
     }

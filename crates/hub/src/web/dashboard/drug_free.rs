@@ -14,7 +14,7 @@ use super::pages::{layout, staff_bar};
 use super::paths::{DRUG_FREE, HOME};
 use super::session::{on_storage, DashState, Signed};
 use crate::rules::audit::Entry;
-use crate::rules::staff::Staff;
+use crate::rules::staff::{outside_unit, Staff};
 use crate::storage::{with_rows, HubStorage};
 use axum::extract::{Form, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -216,11 +216,11 @@ pub(super) async fn save(
         let staff = signed.staff;
         on_storage(&state.storage, move |s| {
             let units = s.units();
-            let outside = communes
-                .iter()
-                .map(|(c, _)| c)
-                .chain(free.iter())
-                .find(|c| !units.is_commune(c) || !units.is_within(c, &staff.unit));
+            let outside = outside_unit(
+                &units,
+                &staff.unit,
+                communes.iter().map(|(c, _)| c).chain(free.iter()),
+            );
             if let Some(c) = outside {
                 return Err(DashError::OutsideScope(c.clone()));
             }

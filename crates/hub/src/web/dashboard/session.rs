@@ -138,6 +138,15 @@ pub(super) struct LangQuery {
     lang: Option<String>,
 }
 
+/// The page language a request's query asks for (`?lang=en`), read as
+/// every page reads it.
+pub(super) fn lang_of_request(parts: &Parts) -> Lang {
+    let asked = Query::<LangQuery>::try_from_uri(&parts.uri)
+        .ok()
+        .and_then(|q| q.0.lang);
+    lang_of(asked.as_deref())
+}
+
 pub(super) async fn login_page(Query(q): Query<LangQuery>) -> Html<String> {
     Html(pages::login_page(None, "", lang_of(q.lang.as_deref())))
 }
