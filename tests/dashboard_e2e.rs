@@ -149,6 +149,29 @@ async fn staff_sign_in_choose_a_period_read_the_indicators_and_download_the_work
     let listed = browser.wait_for_text("#tablets", "Y Hoa").await;
     assert!(listed.contains("Đang dùng"), "{listed}");
     browser.full_page_screenshot("dash-07-tablets").await;
+
+    // An account for Đăk Pék's staff, added from the page; it is listed
+    // with its commune and role.
+    browser.click("#staff-link").await;
+    browser
+        .wait_for_text("#staff-title", "Tài khoản cán bộ")
+        .await;
+    browser.type_into("#new-username", "canbo.dakpek").await;
+    browser.type_into("#new-password", "mật khẩu của xã").await;
+    browser.choose("#new-unit", "62-610-23284").await;
+    browser.choose("#new-role", "staff").await;
+    browser.click("#add").await;
+    browser
+        .wait_for_text("#done", "Đã thêm tài khoản canbo.dakpek")
+        .await;
+    let row = browser
+        .wait_for_text("#accounts tr[data-account='canbo.dakpek']", "Xã Đăk Pék")
+        .await;
+    assert!(
+        row.contains("Cán bộ xem báo cáo") && row.contains("Đang dùng"),
+        "{row}"
+    );
+    browser.full_page_screenshot("dash-08-staff").await;
     browser.click("#report-link").await;
     browser
         .wait_for_text("#report-title", "Huyện Đăk Glei (demo)")

@@ -67,6 +67,8 @@ on_both_stores!(
     a_commune_administrator_administers_its_commune_only,
     sync_health_shows_what_each_communes_tablets_sent,
     drug_free_communes_are_classed_by_the_office_and_counted_beside_last_year,
+    an_administrator_manages_staff_accounts_and_every_act_is_logged,
+    a_commune_administrator_manages_its_communes_accounts_only,
 );
 
 fn today() -> chrono::NaiveDate {
@@ -582,7 +584,7 @@ async fn plain_staff_are_refused_every_administration_route(app: Router, store: 
     let cookie = sign_in(&app, "huyen").await;
     let report = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
     assert!(
-        !report.contains("tablets-link"),
+        !report.contains("tablets-link") && !report.contains("staff-link"),
         "no link to what is refused"
     );
     let device = uuid::Uuid::now_v7();
@@ -608,6 +610,23 @@ async fn plain_staff_are_refused_every_administration_route(app: Router, store: 
             &cookie,
             "csrf=x",
         ),
+        get("/dashboard/admin/staff", Some(&cookie)),
+        post_form(
+            "/dashboard/admin/staff",
+            &cookie,
+            &format!("username=moi&password=mat.khau.dai.du&unit={PEK}&role=admin&csrf=x"),
+        ),
+        post_form("/dashboard/admin/staff/dakpek/disable", &cookie, "csrf=x"),
+        post_form(
+            "/dashboard/admin/staff/huyen/place",
+            &cookie,
+            &format!("unit={DISTRICT}&role=admin&csrf=x"),
+        ),
+        post_form(
+            "/dashboard/admin/staff/dakpek/password",
+            &cookie,
+            "password=mat.khau.moi.dai&csrf=x",
+        ),
     ] {
         let r = send(&app, req).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -615,6 +634,13 @@ async fn plain_staff_are_refused_every_administration_route(app: Router, store: 
     }
     let devices = on_store(&store, |s| s.devices().unwrap()).await;
     assert!(devices.iter().all(|d| d.revoked_at.is_none()));
+    let accounts = on_store(&store, |s| s.staff_accounts().unwrap()).await;
+    assert_eq!(accounts.len(), 4, "no account added");
+    assert!(accounts
+        .iter()
+        .all(|a| a.disabled_at.is_none() && a.staff.role == Role::Staff
+            || a.staff.username.starts_with("quantri")));
+    sign_in(&app, "dakpek").await;
 }
 
 async fn an_administrator_issues_a_code_a_tablet_enrols_and_is_revoked_all_logged(
@@ -964,4 +990,265 @@ async fn sync_health_shows_what_each_communes_tablets_sent(app: Router, store: S
         "two records this month: {pek}"
     );
     assert!(row(&page, CHOONG).contains("silent"));
+}
+
+/// Whether `password` opens a session for `user`.
+async fn signs_in(app: &Router, user: &str, password: &str) -> bool {
+    send(app, form(user, password)).await.status() == StatusCode::SEE_OTHER
+}
+
+/// Whether `cookie`'s session still opens a page.
+async fn session_lives(app: &Router, cookie: &str) -> bool {
+    send(app, get("/dashboard", Some(cookie))).await.status() == StatusCode::OK
+}
+
+async fn an_administrator_manages_staff_accounts_and_every_act_is_logged(
+    app: Router,
+    store: Storage,
+) {
+    let cookie = sign_in(&app, "quantri").await;
+    let report = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
+    assert!(report.contains("staff-link"));
+    let page = send(&app, get("/dashboard/admin/staff", Some(&cookie))).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = text(page).await;
+    for user in ["huyen", "dakpek", "quantri", "quantripek"] {
+        assert!(
+            page.contains(&format!(r#"data-account="{user}""#)),
+            "{user}"
+        );
+    }
+    assert!(
+        !page.contains(r#"id="disable-quantri""#),
+        "an administrator is offered no way to lock themselves out"
+    );
+    let csrf = csrf_of(&page);
+    let add = |extra: &str| {
+        post_form(
+            "/dashboard/admin/staff",
+            &cookie,
+            &format!("username=canbo.xop&unit={XOP}&role=staff&{extra}"),
+        )
+    };
+    const FIRST: &str = "mat.khau.dau.tien";
+    const SECOND: &str = "mat.khau.thu.hai";
+
+    // Forged, too short, a village for a unit: refused, nothing added.
+    for (r, status, says) in [
+        (
+            send(&app, add(&format!("password={FIRST}&csrf=0123"))).await,
+            StatusCode::FORBIDDEN,
+            "Biểu mẫu đã hết hạn",
+        ),
+        (
+            send(&app, add(&format!("password=ngan&csrf={csrf}"))).await,
+            StatusCode::BAD_REQUEST,
+            "ít nhất 10 ký tự",
+        ),
+        (
+            send(
+                &app,
+                post_form(
+                    "/dashboard/admin/staff",
+                    &cookie,
+                    &format!(
+                        "username=canbo.thon&unit={PEK}-01&role=staff&password={FIRST}&csrf={csrf}"
+                    ),
+                ),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "Chỉ được đặt tài khoản vào đơn vị",
+        ),
+    ] {
+        assert_eq!(r.status(), status);
+        assert!(text(r).await.contains(says));
+    }
+    assert!(!signs_in(&app, "canbo.xop", FIRST).await);
+
+    // Added: it signs in and reads Đăk Xốp only.
+    let r = send(&app, add(&format!("password={FIRST}&csrf={csrf}"))).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = header_of(&r, header::LOCATION);
+    assert_eq!(back, "/dashboard/admin/staff?done=add-canbo.xop");
+    let page = text(send(&app, get(&back, Some(&cookie))).await).await;
+    assert!(page.contains("Đã thêm tài khoản canbo.xop"));
+    let r = send(&app, form("canbo.xop", FIRST)).await;
+    let theirs = header_of(&r, header::SET_COOKIE)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(session_lives(&app, &theirs).await);
+    let r = send(&app, add(&format!("password={FIRST}&csrf={csrf}"))).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(text(r).await.contains("Đã có tài khoản tên canbo.xop"));
+
+    // A new password ends the old one's sessions.
+    let act = |what: &str, extra: &str| {
+        post_form(
+            &format!("/dashboard/admin/staff/canbo.xop/{what}"),
+            &cookie,
+            &format!("csrf={csrf}&{extra}"),
+        )
+    };
+    let r = send(&app, act("password", &format!("password={SECOND}"))).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!session_lives(&app, &theirs).await);
+    assert!(!signs_in(&app, "canbo.xop", FIRST).await);
+    assert!(signs_in(&app, "canbo.xop", SECOND).await);
+
+    // Made an administrator of Đăk Xốp: the tablets page opens for them.
+    let r = send(&app, act("place", &format!("unit={XOP}&role=admin"))).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = send(&app, form("canbo.xop", SECOND)).await;
+    let theirs = header_of(&r, header::SET_COOKIE)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let tablets = send(&app, get("/dashboard/admin/tablets", Some(&theirs))).await;
+    assert_eq!(tablets.status(), StatusCode::OK);
+
+    // Disabled: the session ends and the password no longer signs in;
+    // enabled again, it does.
+    let r = send(&app, act("disable", "")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!session_lives(&app, &theirs).await);
+    assert!(!signs_in(&app, "canbo.xop", SECOND).await);
+    let page = text(send(&app, get("/dashboard/admin/staff", Some(&cookie))).await).await;
+    let row = page
+        .split("<tr data-account=")
+        .find(|r| r.starts_with("\"canbo.xop\""))
+        .expect("the account listed");
+    assert!(
+        row.contains("Đã khóa") && row.contains("enable-canbo.xop"),
+        "{row}"
+    );
+    let r = send(&app, act("disable", "")).await;
+    assert_eq!(
+        header_of(&r, header::LOCATION),
+        "/dashboard/admin/staff?done=unchanged-canbo.xop"
+    );
+    send(&app, act("enable", "")).await;
+    assert!(signs_in(&app, "canbo.xop", SECOND).await);
+
+    // Their own account: a new password yes, never disabled or demoted.
+    for (what, extra) in [("disable", ""), ("place", "unit=62-610&role=staff")] {
+        let r = send(
+            &app,
+            post_form(
+                &format!("/dashboard/admin/staff/quantri/{what}"),
+                &cookie,
+                &format!("csrf={csrf}&{extra}"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(text(r).await.contains("không thể tự khóa"));
+    }
+    let me = on_store(&store, |s| s.staff_account("quantri").unwrap()).await;
+    assert_eq!(me.unwrap().1.role, Role::Admin);
+
+    // Every act in the log, by the administrator, concerning Đăk Xốp; no
+    // password anywhere in it.
+    let log = text(send(&app, get("/dashboard/audit", Some(&cookie))).await).await;
+    for action in [
+        "Tạo tài khoản cán bộ",
+        "Đặt lại mật khẩu",
+        "Đổi đơn vị, vai trò tài khoản",
+        "Khóa tài khoản",
+        "Mở khóa tài khoản",
+    ] {
+        let entry = log
+            .split("<tr data-action=")
+            .find(|r| r.contains(action))
+            .unwrap_or_else(|| panic!("{action} in the log"));
+        assert!(
+            entry.contains("quantri") && entry.contains("tài khoản canbo.xop"),
+            "{entry}"
+        );
+    }
+    assert!(!log.contains(FIRST) && !log.contains(SECOND));
+    let xop_log = text(
+        send(
+            &app,
+            get(
+                "/dashboard/audit",
+                Some(&sign_in_with(&app, "canbo.xop", SECOND).await),
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        xop_log.contains("Tạo tài khoản cán bộ"),
+        "the commune's own staff read what was done to their accounts"
+    );
+}
+
+async fn sign_in_with(app: &Router, user: &str, password: &str) -> String {
+    let r = send(app, form(user, password)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{user} signs in");
+    header_of(&r, header::SET_COOKIE)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn a_commune_administrator_manages_its_communes_accounts_only(app: Router, store: Storage) {
+    let cookie = sign_in(&app, "quantripek").await;
+    let page = text(send(&app, get("/dashboard/admin/staff", Some(&cookie))).await).await;
+    let csrf = csrf_of(&page);
+    assert!(page.contains(r#"data-account="dakpek""#));
+    for other in ["huyen", "quantri"] {
+        assert!(
+            !page.contains(&format!(r#"data-account="{other}""#)),
+            "{other}"
+        );
+    }
+    assert!(page.contains(&format!(r#"<option value="{PEK}""#)));
+    assert!(
+        !page.contains(&format!(r#"<option value="{DISTRICT}""#))
+            && !page.contains(&format!(r#"<option value="{XOP}""#)),
+        "only its commune to place accounts in"
+    );
+    for req in [
+        post_form(
+            "/dashboard/admin/staff/huyen/disable",
+            &cookie,
+            &format!("csrf={csrf}"),
+        ),
+        post_form(
+            "/dashboard/admin/staff/huyen/password",
+            &cookie,
+            &format!("password=mat.khau.cua.toi&csrf={csrf}"),
+        ),
+        post_form(
+            "/dashboard/admin/staff/dakpek/place",
+            &cookie,
+            &format!("unit={DISTRICT}&role=admin&csrf={csrf}"),
+        ),
+        post_form(
+            "/dashboard/admin/staff",
+            &cookie,
+            &format!("username=moi&password=mat.khau.dai.du&unit={XOP}&role=staff&csrf={csrf}"),
+        ),
+    ] {
+        assert_eq!(send(&app, req).await.status(), StatusCode::FORBIDDEN);
+    }
+    let accounts = on_store(&store, |s| s.staff_accounts().unwrap()).await;
+    assert_eq!(accounts.len(), 4);
+    let huyen = accounts
+        .iter()
+        .find(|a| a.staff.username == "huyen")
+        .unwrap();
+    assert!(huyen.disabled_at.is_none());
+    let dakpek = accounts
+        .iter()
+        .find(|a| a.staff.username == "dakpek")
+        .unwrap();
+    assert_eq!(dakpek.staff.unit, PEK);
+    assert!(signs_in(&app, "huyen", PASSWORD).await);
 }

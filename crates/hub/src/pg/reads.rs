@@ -11,8 +11,8 @@ use crate::rules::devices::{
     commune_activity, communes_of, CommuneActivity, DeviceInfo, COMMUNE_ACTIVITY_SQL, DEVICES_SQL,
 };
 use crate::rules::protocol::FeedRow;
-use crate::rules::staff::{stored_role, Staff};
-use crate::storage::{Backend, WriteTx};
+use crate::rules::staff::{stored_role, Staff, StaffAccount};
+use crate::storage::{Backend, WriteTx, STAFF_ACCOUNTS_SQL};
 use pcmt_core::report::ReportSource;
 use r2d2_postgres::postgres::{Client, IsolationLevel, Row};
 
@@ -161,7 +161,7 @@ impl Backend for Pg {
     fn staff_account(&self, username: &str) -> Result<Option<(String, Staff)>, HubError> {
         self.read(|c| {
             c.query_opt(
-                "SELECT phc, username, unit, role FROM staff WHERE username = $1",
+                "SELECT phc, username, unit, role FROM staff WHERE username = $1 AND disabled_at IS NULL",
                 &[&username],
             )?
             .map(|r| {
@@ -175,6 +175,25 @@ impl Backend for Pg {
                 ))
             })
             .transpose()
+        })
+    }
+
+    fn staff_accounts(&self) -> Result<Vec<StaffAccount>, HubError> {
+        self.read(|c| {
+            c.query(STAFF_ACCOUNTS_SQL, &[])?
+                .iter()
+                .map(|r| {
+                    Ok(StaffAccount {
+                        staff: Staff {
+                            username: r.try_get(0)?,
+                            unit: r.try_get(1)?,
+                            role: stored_role(r.try_get(2)?),
+                        },
+                        created_at: r.try_get(3)?,
+                        disabled_at: r.try_get(4)?,
+                    })
+                })
+                .collect()
         })
     }
 
@@ -213,7 +232,7 @@ impl Backend for Pg {
         self.read(|c| {
             c.query_opt(
                 "SELECT s.username, f.unit, f.role FROM staff_sessions s JOIN staff f ON f.username = s.username
-                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+                 WHERE f.disabled_at IS NULL AND s.token_hash = $1 AND s.expires_at > $2",
                 &[&token_hash, &now],
             )?
             .map(|r| {

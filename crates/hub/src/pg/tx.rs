@@ -8,8 +8,8 @@ use super::{audit, calls, doc_lock_key};
 use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
-use crate::rules::staff::Role;
-use crate::storage::{Locked, PushWrites, Withdrawal, WriteTx};
+use crate::rules::staff::{Role, StaffChange};
+use crate::storage::{staff_change_sql, Locked, Param, PushWrites, Withdrawal, WriteTx};
 use pcmt_core::CoreError;
 use pcmt_model::Labelled;
 use r2d2_postgres::postgres::Transaction;
@@ -225,10 +225,34 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
     ) -> Result<(), HubError> {
         self.execute(
             "INSERT INTO staff (username, phc, unit, role, created_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit, role = excluded.role",
+             ON CONFLICT (username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit, role = excluded.role,
+                 disabled_at = NULL",
             &[&username, &phc, &unit, &role.code(), &created_at],
         )?;
         Ok(())
+    }
+
+    fn change_staff(
+        &mut self,
+        username: &str,
+        change: &StaffChange,
+        at: i64,
+    ) -> Result<bool, HubError> {
+        let (sql, values) = staff_change_sql(username, change, at);
+        let values: Vec<Box<dyn r2d2_postgres::postgres::types::ToSql + Sync + '_>> = values
+            .into_iter()
+            .map(
+                |v| -> Box<dyn r2d2_postgres::postgres::types::ToSql + Sync + '_> {
+                    match v {
+                        Param::Text(t) => Box::new(t),
+                        Param::Int(i) => Box::new(i),
+                    }
+                },
+            )
+            .collect();
+        let refs: Vec<&(dyn r2d2_postgres::postgres::types::ToSql + Sync)> =
+            values.iter().map(|v| v.as_ref()).collect();
+        Ok(self.execute(sql, &refs)? > 0)
     }
 
     fn put_drug_free(

@@ -59,6 +59,11 @@ labelled_enum!(
         SignInFailed = ("sign_in_failed", "Đăng nhập sai", "Failed sign-in"),
         DrugFreeClassed = ("drug_free_classed", "Phân loại xã không có ma túy", "Drug-free communes classed"),
         HubRestored = ("hub_restored", "Khôi phục máy chủ từ bản sao lưu", "Hub restored from a backup"),
+        StaffAdded = ("staff_added", "Tạo tài khoản cán bộ", "Staff account added"),
+        StaffPasswordReset = ("staff_password_reset", "Đặt lại mật khẩu", "Password reset"),
+        StaffDisabled = ("staff_disabled", "Khóa tài khoản", "Account disabled"),
+        StaffEnabled = ("staff_enabled", "Mở khóa tài khoản", "Account enabled"),
+        StaffPlaced = ("staff_placed", "Đổi đơn vị, vai trò tài khoản", "Account's unit or role changed"),
     }
 );
 
@@ -140,6 +145,14 @@ pub struct Detail {
     pub backup: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<String>,
+    /// The staff account an administrator acted on, and its unit and role
+    /// after the act (never a password or its hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// One entry, as written.
@@ -304,6 +317,27 @@ impl Entry {
                 Action::DrugFreeClassed,
                 communes.iter().map(|(c, _)| c.clone()).collect(),
             )
+        }
+    }
+
+    /// An administrator changed a staff account (`action`: one of the
+    /// `Staff…` actions). It concerns the account's unit before and after,
+    /// so that both units' staff read it.
+    pub fn staff_changed(
+        by: &str,
+        action: Action,
+        account: &str,
+        units: Vec<String>,
+        placed: Option<(&str, &str)>,
+    ) -> Self {
+        Self {
+            detail: Detail {
+                account: Some(account.to_string()),
+                unit: placed.map(|(u, _)| u.to_string()),
+                role: placed.map(|(_, r)| r.to_string()),
+                ..Detail::default()
+            },
+            ..Self::new(Actor::staff(by), action, units)
         }
     }
 

@@ -13,7 +13,7 @@ use super::devices::random_bytes;
 use crate::error::HubError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use pcmt_model::{labelled_enum, Labelled, OrgTree};
+use pcmt_model::{labelled_enum, Labelled, OrgLevel, OrgTree};
 
 /// Short enough to type, long enough that the rate limit makes guessing hopeless.
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -66,6 +66,105 @@ pub fn outside_unit<'a>(
         .find(|c| !units.is_commune(c) || !units.is_within(c, unit))
 }
 
+/// An account as the administration page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffAccount {
+    pub staff: Staff,
+    pub created_at: i64,
+    /// When an administrator disabled it: it cannot sign in, and its
+    /// sessions ended then.
+    pub disabled_at: Option<i64>,
+}
+
+/// What an administrator does to a staff account from the dashboard (the
+/// command line's `--add-staff` keeps its own add-or-reset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffChange {
+    /// A new account; refused if the username is taken.
+    Create {
+        phc: String,
+        unit: String,
+        role: Role,
+    },
+    /// A new password (its PHC string).
+    Password {
+        phc: String,
+    },
+    Disable,
+    Enable,
+    /// Another unit or role.
+    Place {
+        unit: String,
+        role: Role,
+    },
+}
+
+/// Why an administrator may not make a change to an account.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StaffRefusal {
+    #[error("not an administrator")]
+    NotAdmin,
+    #[error("account {0} is outside the administrator's unit")]
+    NotYours(String),
+    #[error("unit {0} is outside the administrator's unit")]
+    UnitNotYours(String),
+    #[error("an administrator cannot disable their own account or change its unit or role")]
+    OwnAccount,
+    #[error("no account {0}")]
+    NoAccount(String),
+    #[error("account {0} exists already")]
+    Exists(String),
+}
+
+/// Whether `admin` may make `change` to the account `username` (`target`:
+/// as stored, None when there is none). An administrator manages the
+/// accounts of their unit and below, never places one outside it, and
+/// never disables, moves or demotes their own (which could leave a unit
+/// with nobody to administer it); resetting their own password is fine.
+pub fn may_change(
+    units: &OrgTree,
+    admin: &Staff,
+    username: &str,
+    target: Option<&StaffAccount>,
+    change: &StaffChange,
+) -> Result<(), StaffRefusal> {
+    if !admin.is_admin() {
+        return Err(StaffRefusal::NotAdmin);
+    }
+    let within = |unit: &str| account_unit(units, unit) && units.is_within(unit, &admin.unit);
+    match (target, change) {
+        (Some(_), StaffChange::Create { .. }) => return Err(StaffRefusal::Exists(username.into())),
+        (None, StaffChange::Create { .. }) => {}
+        (None, _) => return Err(StaffRefusal::NoAccount(username.into())),
+        (Some(t), _) if !within(&t.staff.unit) => {
+            return Err(StaffRefusal::NotYours(username.into()))
+        }
+        (Some(_), StaffChange::Disable | StaffChange::Place { .. })
+            if username == admin.username =>
+        {
+            return Err(StaffRefusal::OwnAccount)
+        }
+        (Some(_), _) => {}
+    }
+    match change {
+        StaffChange::Create { unit, .. } | StaffChange::Place { unit, .. } if !within(unit) => {
+            Err(StaffRefusal::UnitNotYours(unit.clone()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether an account may belong to `code`: an administrative unit
+/// (province, district, commune), not a village, school or agency.
+pub fn account_unit(units: &OrgTree, code: &str) -> bool {
+    units.get(code).is_some_and(|u| {
+        matches!(
+            u.level,
+            OrgLevel::Province | OrgLevel::District | OrgLevel::Commune
+        )
+    })
+}
+
 /// A role as stored; anything this version does not know is plain staff:
 /// an unknown word never grants more.
 pub fn stored_role(code: &str) -> Role {
@@ -96,6 +195,8 @@ pub enum StaffError {
     BadUsername,
     #[error("no org unit {0}")]
     UnknownUnit(String),
+    #[error(transparent)]
+    Refused(#[from] StaffRefusal),
     #[error("password hashing: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -176,6 +277,108 @@ mod tests {
         assert!(!administers(&units, &district, &[]));
         assert!(!administers(&units, &district, &["62-610-23284-01".into()]));
         assert!(!administers(&units, &district, &["99-999-99999".into()]));
+    }
+
+    fn account(username: &str, unit: &str, role: Role) -> StaffAccount {
+        StaffAccount {
+            staff: Staff {
+                username: username.into(),
+                unit: unit.into(),
+                role,
+            },
+            created_at: 0,
+            disabled_at: None,
+        }
+    }
+
+    #[test]
+    fn an_administrator_manages_accounts_of_their_unit_and_never_locks_themselves_out() {
+        let units = OrgTree::demo();
+        let pek = "62-610-23284";
+        let xop = "62-610-23290";
+        let admin = Staff {
+            username: "a".into(),
+            unit: pek.into(),
+            role: Role::Admin,
+        };
+        let create = |unit: &str| StaffChange::Create {
+            phc: "x".into(),
+            unit: unit.into(),
+            role: Role::Staff,
+        };
+        let mine = account("b", pek, Role::Staff);
+        let theirs = account("c", xop, Role::Staff);
+        let me = account("a", pek, Role::Admin);
+        assert_eq!(may_change(&units, &admin, "b", None, &create(pek)), Ok(()));
+        assert_eq!(
+            may_change(&units, &admin, "b", None, &create(xop)),
+            Err(StaffRefusal::UnitNotYours(xop.into()))
+        );
+        assert_eq!(
+            may_change(&units, &admin, "b", None, &create("62-610")),
+            Err(StaffRefusal::UnitNotYours("62-610".into())),
+            "a unit above the administrator's is not theirs to give"
+        );
+        for not_a_unit in ["99-999", "62-610-23284-01"] {
+            assert_eq!(
+                may_change(&units, &admin, "b", None, &create(not_a_unit)),
+                Err(StaffRefusal::UnitNotYours(not_a_unit.into())),
+                "a village or an unknown code holds no account"
+            );
+        }
+        assert_eq!(
+            may_change(&units, &admin, "b", Some(&mine), &create(pek)),
+            Err(StaffRefusal::Exists("b".into()))
+        );
+        assert_eq!(
+            may_change(&units, &admin, "b", Some(&mine), &StaffChange::Disable),
+            Ok(())
+        );
+        assert_eq!(
+            may_change(&units, &admin, "c", Some(&theirs), &StaffChange::Disable),
+            Err(StaffRefusal::NotYours("c".into()))
+        );
+        assert_eq!(
+            may_change(&units, &admin, "z", None, &StaffChange::Enable),
+            Err(StaffRefusal::NoAccount("z".into()))
+        );
+        let promote = StaffChange::Place {
+            unit: pek.into(),
+            role: Role::Admin,
+        };
+        assert_eq!(
+            may_change(&units, &admin, "b", Some(&mine), &promote),
+            Ok(())
+        );
+        let move_out = StaffChange::Place {
+            unit: xop.into(),
+            role: Role::Staff,
+        };
+        assert_eq!(
+            may_change(&units, &admin, "b", Some(&mine), &move_out),
+            Err(StaffRefusal::UnitNotYours(xop.into()))
+        );
+        // Their own account: a new password yes; disabled, moved or demoted no.
+        let password = StaffChange::Password { phc: "y".into() };
+        assert_eq!(
+            may_change(&units, &admin, "a", Some(&me), &password),
+            Ok(())
+        );
+        for change in [StaffChange::Disable, promote] {
+            assert_eq!(
+                may_change(&units, &admin, "a", Some(&me), &change),
+                Err(StaffRefusal::OwnAccount)
+            );
+        }
+        // Plain staff manage nothing, not even their own account.
+        let plain = Staff {
+            role: Role::Staff,
+            ..admin
+        };
+        assert_eq!(
+            may_change(&units, &plain, "b", None, &create(pek)),
+            Err(StaffRefusal::NotAdmin)
+        );
     }
 
     #[test]

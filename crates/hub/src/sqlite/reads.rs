@@ -8,8 +8,8 @@ use crate::rules::devices::{
     commune_activity, communes_of, CommuneActivity, DeviceInfo, COMMUNE_ACTIVITY_SQL, DEVICES_SQL,
 };
 use crate::rules::protocol::FeedRow;
-use crate::rules::staff::{stored_role, Staff};
-use crate::storage::{Backend, WriteTx};
+use crate::rules::staff::{stored_role, Staff, StaffAccount};
+use crate::storage::{Backend, WriteTx, STAFF_ACCOUNTS_SQL};
 use pcmt_core::projection::SqliteRows;
 use pcmt_core::report::ReportSource;
 use rusqlite::{params, OptionalExtension, Row};
@@ -151,7 +151,7 @@ impl Backend for Sqlite {
         self.read(|conn| {
             Ok(conn
                 .query_row(
-                    "SELECT phc, username, unit, role FROM staff WHERE username = ?1",
+                    "SELECT phc, username, unit, role FROM staff WHERE username = ?1 AND disabled_at IS NULL",
                     [username],
                     |r| {
                         Ok((
@@ -165,6 +165,24 @@ impl Backend for Sqlite {
                     },
                 )
                 .optional()?)
+        })
+    }
+
+    fn staff_accounts(&self) -> Result<Vec<StaffAccount>, HubError> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(STAFF_ACCOUNTS_SQL)?;
+            let rows = statement.query_map([], |r| {
+                Ok(StaffAccount {
+                    staff: Staff {
+                        username: r.get(0)?,
+                        unit: r.get(1)?,
+                        role: stored_role(&r.get::<_, String>(2)?),
+                    },
+                    created_at: r.get(3)?,
+                    disabled_at: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
 
@@ -207,7 +225,7 @@ impl Backend for Sqlite {
             Ok(conn
                 .query_row(
                     "SELECT s.username, f.unit, f.role FROM staff_sessions s JOIN staff f ON f.username = s.username
-                     WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                     WHERE f.disabled_at IS NULL AND s.token_hash = ?1 AND s.expires_at > ?2",
                     params![token_hash, now],
                     |r| {
                         Ok(Staff {

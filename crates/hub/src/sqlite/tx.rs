@@ -7,8 +7,8 @@ use super::audit;
 use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
-use crate::rules::staff::Role;
-use crate::storage::{Locked, PushWrites, Withdrawal, WriteTx};
+use crate::rules::staff::{Role, StaffChange};
+use crate::storage::{staff_change_sql, Locked, Param, PushWrites, Withdrawal, WriteTx};
 use pcmt_core::projection::{RowWriter, SqliteRows};
 use pcmt_core::CoreError;
 use pcmt_model::Labelled;
@@ -209,10 +209,28 @@ impl WriteTx for SqliteRows<'_> {
     ) -> Result<(), HubError> {
         self.0.execute(
             "INSERT INTO staff (username, phc, unit, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit, role = excluded.role",
+             ON CONFLICT(username) DO UPDATE SET phc = excluded.phc, unit = excluded.unit, role = excluded.role,
+                 disabled_at = NULL",
             params![username, phc, unit, role.code(), created_at],
         )?;
         Ok(())
+    }
+
+    fn change_staff(
+        &mut self,
+        username: &str,
+        change: &StaffChange,
+        at: i64,
+    ) -> Result<bool, HubError> {
+        let (sql, values) = staff_change_sql(username, change, at);
+        let values: Vec<rusqlite::types::Value> = values
+            .into_iter()
+            .map(|v| match v {
+                Param::Text(t) => rusqlite::types::Value::Text(t.to_string()),
+                Param::Int(i) => rusqlite::types::Value::Integer(i),
+            })
+            .collect();
+        Ok(self.0.execute(sql, rusqlite::params_from_iter(values))? > 0)
     }
 
     fn put_drug_free(

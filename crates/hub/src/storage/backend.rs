@@ -5,10 +5,11 @@ use crate::error::HubError;
 use crate::rules::audit::{Entry, Page, Query};
 use crate::rules::devices::{CodeRow, CommuneActivity, DeviceInfo, DeviceRow};
 use crate::rules::protocol::FeedRow;
-use crate::rules::staff::{Role, Staff};
+use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
 use pcmt_core::projection::{Projected, RowWriter};
 use pcmt_core::report::ReportSource;
 use pcmt_core::CoreError;
+use pcmt_model::Labelled;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -136,6 +137,15 @@ pub trait WriteTx: RowWriter {
         role: Role,
         created_at: i64,
     ) -> Result<(), HubError>;
+    /// Makes an administrator's change to an account (see
+    /// [`StaffChange`]); false when there was nothing to change (no such
+    /// account, or for `Create` one already there).
+    fn change_staff(
+        &mut self,
+        username: &str,
+        change: &StaffChange,
+        at: i64,
+    ) -> Result<bool, HubError>;
     fn delete_sessions_of(&mut self, username: &str) -> Result<(), HubError>;
     fn delete_sessions_expired(&mut self, now: i64) -> Result<(), HubError>;
     fn insert_session(
@@ -193,8 +203,61 @@ pub trait Backend: Send + Sync {
     fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError>;
     fn staff_account(&self, username: &str) -> Result<Option<(String, Staff)>, HubError>;
     fn staff_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Staff>, HubError>;
+    /// Every staff account, disabled ones too, by username.
+    fn staff_accounts(&self) -> Result<Vec<StaffAccount>, HubError>;
     /// [`crate::rules::devices::DEVICES_SQL`].
     fn devices(&self) -> Result<Vec<DeviceInfo>, HubError>;
     /// [`crate::rules::devices::COMMUNE_ACTIVITY_SQL`].
     fn commune_activity(&self, since: i64) -> Result<Vec<CommuneActivity>, HubError>;
 }
+
+/// A value bound to a statement both databases run as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Param<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// The one statement of [`WriteTx::change_staff`], with its values. Both
+/// dialects read `$n` placeholders; SQLite numbers them in the order they
+/// first appear, so each statement names them in that order.
+pub fn staff_change_sql<'a>(
+    username: &'a str,
+    change: &'a StaffChange,
+    at: i64,
+) -> (&'static str, Vec<Param<'a>>) {
+    use Param::{Int, Text};
+    match change {
+        StaffChange::Create { phc, unit, role } => (
+            "INSERT INTO staff (username, phc, unit, role, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (username) DO NOTHING",
+            vec![
+                Text(username),
+                Text(phc),
+                Text(unit),
+                Text(role.code()),
+                Int(at),
+            ],
+        ),
+        StaffChange::Password { phc } => (
+            "UPDATE staff SET phc = $1 WHERE username = $2",
+            vec![Text(phc), Text(username)],
+        ),
+        StaffChange::Disable => (
+            "UPDATE staff SET disabled_at = $1 WHERE username = $2 AND disabled_at IS NULL",
+            vec![Int(at), Text(username)],
+        ),
+        StaffChange::Enable => (
+            "UPDATE staff SET disabled_at = NULL WHERE username = $1 AND disabled_at IS NOT NULL",
+            vec![Text(username)],
+        ),
+        StaffChange::Place { unit, role } => (
+            "UPDATE staff SET unit = $1, role = $2 WHERE username = $3",
+            vec![Text(unit), Text(role.code()), Text(username)],
+        ),
+    }
+}
+
+/// The columns of [`Backend::staff_accounts`], in this order.
+pub const STAFF_ACCOUNTS_SQL: &str =
+    "SELECT username, unit, role, created_at, disabled_at FROM staff ORDER BY username";

@@ -15,12 +15,15 @@
 mod backend;
 pub(crate) mod scripts;
 
-pub use backend::{Backend, ChangeRow, DocumentRow, Locked, PushWrites, Withdrawal, WriteTx};
+pub use backend::{
+    staff_change_sql, Backend, ChangeRow, DocumentRow, Locked, Param, PushWrites, Withdrawal,
+    WriteTx, STAFF_ACCOUNTS_SQL,
+};
 
 use crate::error::HubError;
 use crate::rules::audit::{self, Actor, Entry};
 use crate::rules::devices::{CommuneActivity, DeviceInfo, Scope};
-use crate::rules::staff::{Role, Staff};
+use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
 use pcmt_core::report::ReportSource;
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
@@ -140,9 +143,11 @@ pub trait OfficeStorage {
     /// without holding up writers.
     fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError>;
 
-    /// Inserts an account or replaces its hash and unit, and ends its
-    /// sessions (a reset password ends the sessions opened with the old
-    /// one), in one transaction.
+    /// Inserts an account or replaces its hash, unit and role (enabling it
+    /// again if it was disabled: the command line is how an office that
+    /// locked itself out gets back in), and ends its sessions (a reset
+    /// password ends the sessions opened with the old one), in one
+    /// transaction.
     fn put_staff(
         &self,
         username: &str,
@@ -151,7 +156,21 @@ pub trait OfficeStorage {
         role: Role,
         created_at: i64,
     ) -> Result<(), HubError>;
-    /// The PHC string of an account, and the account.
+    /// Makes an administrator's change to an account, ends the account's
+    /// sessions (a new password, unit or role, or a disabled account, takes
+    /// effect at once) and logs it, in one transaction; false, with
+    /// nothing written, when there was nothing to change. Who may is
+    /// checked above (`crate::rules::staff::may_change`).
+    fn change_staff(
+        &self,
+        username: &str,
+        change: &StaffChange,
+        at: i64,
+        logged: &Entry,
+    ) -> Result<bool, HubError>;
+    /// Every account, disabled ones too, by username.
+    fn staff_accounts(&self) -> Result<Vec<StaffAccount>, HubError>;
+    /// The PHC string of an account that may sign in, and the account.
     fn staff_account(&self, username: &str) -> Result<Option<(String, Staff)>, HubError>;
     /// Stores a session (only its token's hash), sweeping expired ones,
     /// and logs the sign-in in the same transaction.

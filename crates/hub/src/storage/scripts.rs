@@ -11,7 +11,7 @@ use crate::rules::devices::{
     UPLINK_ORIGIN,
 };
 use crate::rules::protocol::{self, Batch, Writer, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS};
-use crate::rules::staff::{Role, Staff};
+use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
 use automerge::AutoCommit;
 use pcmt_core::projection::{self, Projected};
 use pcmt_core::record_doc;
@@ -457,6 +457,27 @@ impl<B: Backend> OfficeStorage for Hub<B> {
             tx.put_staff(username, phc, unit, role, created_at)?;
             tx.delete_sessions_of(username)
         })
+    }
+
+    fn change_staff(
+        &self,
+        username: &str,
+        change: &StaffChange,
+        at: i64,
+        logged: &Entry,
+    ) -> Result<bool, HubError> {
+        self.backend.write(|tx| {
+            if !tx.change_staff(username, change, at)? {
+                return Ok(false);
+            }
+            tx.delete_sessions_of(username)?;
+            tx.append_audit(std::slice::from_ref(logged))?;
+            Ok(true)
+        })
+    }
+
+    fn staff_accounts(&self) -> Result<Vec<StaffAccount>, HubError> {
+        self.backend.staff_accounts()
     }
 
     fn staff_account(&self, username: &str) -> Result<Option<(String, Staff)>, HubError> {

@@ -197,7 +197,7 @@ struct Issued {
     communes: Vec<String>,
 }
 
-fn vietnam_time(at: i64) -> String {
+pub(super) fn vietnam_time(at: i64) -> String {
     let offset = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
     offset
         .timestamp_opt(at, 0)

@@ -13,7 +13,7 @@ use super::pages::{layout, staff_bar};
 use super::paths::{AUDIT, HOME};
 use super::session::{on_storage, DashState};
 use crate::rules::audit::{ActorKind, Detail, Logged, Query as LogQuery};
-use crate::rules::staff::Staff;
+use crate::rules::staff::{Role, Staff};
 use crate::storage::HubStorage;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -317,6 +317,15 @@ fn detail(d: &Detail, lang: Lang) -> String {
             "{} {e}",
             lang.pick("mã đợt dữ liệu mới", "new epoch")
         ));
+    }
+    if let Some(a) = &d.account {
+        parts.push(format!("{} {a}", lang.pick("tài khoản", "account")));
+    }
+    if let Some(u) = &d.unit {
+        parts.push(format!("{} {u}", lang.pick("đơn vị", "unit")));
+    }
+    if let Some(r) = d.role.as_deref().and_then(Role::from_code) {
+        parts.push(r.label(lang).to_string());
     }
     if let Some(a) = &d.address {
         parts.push(format!("{} {a}", lang.pick("từ địa chỉ", "from")));

@@ -2,6 +2,7 @@
 //! that shows it is `super::pages`'s).
 
 use crate::error::HubError;
+use crate::rules::staff::{StaffError, StaffRefusal, MIN_PASSWORD_CHARS};
 use axum::http::StatusCode;
 use pcmt_model::Lang;
 
@@ -28,6 +29,8 @@ pub enum DashError {
     Forged,
     #[error("{0}")]
     BadForm(String),
+    #[error("account: {0}")]
+    Account(#[from] StaffError),
     #[error("no tablet {0} this account administers")]
     NoSuchTablet(String),
     #[error("the hub's report thread stopped")]
@@ -45,6 +48,13 @@ impl DashError {
             }
             DashError::BadForm(_) => StatusCode::BAD_REQUEST,
             DashError::NoSuchTablet(_) => StatusCode::NOT_FOUND,
+            DashError::Account(e) => match e {
+                StaffError::Refused(StaffRefusal::NoAccount(_)) => StatusCode::NOT_FOUND,
+                StaffError::Refused(StaffRefusal::Exists(_)) => StatusCode::CONFLICT,
+                StaffError::Refused(_) => StatusCode::FORBIDDEN,
+                StaffError::Hash(_) | StaffError::Hub(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::BAD_REQUEST,
+            },
             DashError::NoSuchFormat(_) => StatusCode::NOT_FOUND,
             DashError::Core(pcmt_core::CoreError::UnknownOrgUnit(_)) => StatusCode::NOT_FOUND,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -82,6 +92,7 @@ impl DashError {
                 )
                 .to_string(),
             DashError::BadForm(what) => what.clone(),
+            DashError::Account(e) => refusal_message(e, lang),
             DashError::NoSuchTablet(id) => format!(
                 "{} {id}.",
                 lang.pick(
@@ -104,5 +115,55 @@ impl DashError {
                 )
                 .to_string(),
         }
+    }
+}
+
+/// An account refusal in the staff member's words.
+fn refusal_message(e: &StaffError, lang: Lang) -> String {
+    match e {
+        StaffError::WeakPassword => match lang {
+            Lang::Vi => format!("Mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự."),
+            Lang::En => format!("The password needs at least {MIN_PASSWORD_CHARS} characters."),
+        },
+        StaffError::BadUsername => lang
+            .pick(
+                "Tên đăng nhập chỉ gồm 1–64 chữ cái không dấu, chữ số, dấu chấm, gạch ngang hoặc gạch dưới.",
+                "A username is 1 to 64 letters without accents, digits, dots, dashes or underscores.",
+            )
+            .into(),
+        StaffError::UnknownUnit(u) => format!("{} {u}.", lang.pick("Không có đơn vị", "No such unit")),
+        StaffError::Refused(r) => match r {
+            StaffRefusal::NotAdmin => lang
+                .pick("Chỉ quản trị viên mới được quản lý tài khoản.", "Only an administrator manages accounts.")
+                .into(),
+            StaffRefusal::NotYours(a) => format!(
+                "{} {a}.",
+                lang.pick("Tài khoản này không thuộc đơn vị bạn quản lý:", "This account is outside your unit:")
+            ),
+            StaffRefusal::UnitNotYours(u) => format!(
+                "{} {u}.",
+                lang.pick(
+                    "Chỉ được đặt tài khoản vào đơn vị của bạn hoặc đơn vị cấp dưới, không phải",
+                    "An account may be placed only in your unit or one below it, not"
+                )
+            ),
+            StaffRefusal::OwnAccount => lang
+                .pick(
+                    "Bạn không thể tự khóa, đổi đơn vị hay vai trò tài khoản của chính mình; hãy nhờ một quản trị viên khác.",
+                    "You cannot disable your own account or change its unit or role; ask another administrator.",
+                )
+                .into(),
+            StaffRefusal::NoAccount(a) => format!(
+                "{} {a}.",
+                lang.pick("Không có tài khoản", "No account")
+            ),
+            StaffRefusal::Exists(a) => format!(
+                "{} {a}.",
+                lang.pick("Đã có tài khoản tên", "There is already an account named")
+            ),
+        },
+        StaffError::Hash(_) | StaffError::Hub(_) => lang
+            .pick("Máy chủ gặp lỗi; hãy thử lại sau.", "The hub failed; try again later.")
+            .into(),
     }
 }

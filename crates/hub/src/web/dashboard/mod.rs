@@ -14,7 +14,7 @@
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
 //! - `admin`: tablets administered from the browser (administrators only,
-//!   every form with its CSRF token).
+//!   every form with its CSRF token); `accounts`: staff accounts, likewise.
 //! - `audit`: the audit log's page (`crate::rules::audit`); downloads and
 //!   sign-ins are logged in their handlers.
 //! - `drug_free`: the office's classing of communes as drug-free per year
@@ -22,6 +22,7 @@
 //! - `paths`, `html`, `error`: the addresses, text helpers and page errors
 //!   the others share (leaves: they import none of the others).
 
+mod accounts;
 mod admin;
 mod audit;
 mod charts;
@@ -59,6 +60,8 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::TABLETS, get(admin::tablets_page))
         .route(paths::ISSUE_CODE, post(admin::issue_code))
         .route(paths::WITHDRAW, post(admin::withdraw))
+        .route(paths::STAFF, get(accounts::page).post(accounts::add))
+        .route(paths::STAFF_ACTION, post(accounts::change))
         .route(paths::DRUG_FREE, get(drug_free::page).post(drug_free::save))
         .with_state(DashState {
             storage,

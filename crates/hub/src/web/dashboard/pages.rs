@@ -7,7 +7,7 @@ use super::charts::{bar_chart, boundaries, site_plot};
 use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
-use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT, TABLETS};
+use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT, STAFF, TABLETS};
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
 use axum::response::{Html, IntoResponse, Response};
@@ -83,7 +83,8 @@ fieldset.communes{border:1px solid #d5dbe3;border-radius:8px;display:flex;flex-w
 label.tick{flex-direction:row !important;align-items:center;font-weight:400 !important;min-height:36px}
 label.tick input{min-height:auto;width:20px;height:20px}
 tr.silent td{background:#fff6d6}
-div.actions{display:flex;gap:8px}
+div.actions{display:flex;flex-wrap:wrap;gap:8px}
+div.actions form.inline{display:flex;gap:6px;align-items:center}
 div.actions form{margin:0}
 div.actions button{font:inherit;border:1px solid #8a1c13;color:#8a1c13;background:#fff;border-radius:6px;padding:6px 12px;cursor:pointer;min-height:36px}
 "#;
@@ -547,10 +548,11 @@ pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang)
         .unwrap_or(&staff.unit);
     // Administrators reach the tablets' page from every page.
     let admin = if staff.is_admin() {
+        let en = if lang == Lang::En { "?lang=en" } else { "" };
         format!(
-            r#"<a id="tablets-link" href="{TABLETS}{}">{}</a>"#,
-            if lang == Lang::En { "?lang=en" } else { "" },
-            lang.pick("Quản lý máy", "Tablets")
+            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>"#,
+            lang.pick("Quản lý máy", "Tablets"),
+            lang.pick("Tài khoản", "Accounts"),
         )
     } else {
         String::new()

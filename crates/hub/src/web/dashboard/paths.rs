@@ -9,3 +9,5 @@ pub(super) const EXPORT: &str = "/dashboard/export/{format}";
 pub(super) const TABLETS: &str = "/dashboard/admin/tablets";
 pub(super) const ISSUE_CODE: &str = "/dashboard/admin/tablets/code";
 pub(super) const WITHDRAW: &str = "/dashboard/admin/tablets/{device}/{how}";
+pub(super) const STAFF: &str = "/dashboard/admin/staff";
+pub(super) const STAFF_ACTION: &str = "/dashboard/admin/staff/{username}/{what}";
