@@ -172,7 +172,39 @@ async fn staff_sign_in_choose_a_period_read_the_indicators_and_download_the_work
         "{row}"
     );
     browser.full_page_screenshot("dash-08-staff").await;
-    browser.click("#report-link").await;
+
+    // The province's plan: half-years due before 16/6 and 16/12, support
+    // reached at least 90%. The second half-year's report follows it.
+    browser.click("#plan-link").await;
+    browser
+        .wait_for_text("#plan-title", "Kế hoạch: hạn báo cáo và chỉ tiêu")
+        .await;
+    browser
+        .type_into("#plan-name", "Kế hoạch số 45/KH-UBND")
+        .await;
+    browser.type_into("#first-half-day", "16").await;
+    browser.click("#second-half-on").await;
+    browser.type_into("#second-half-day", "16").await;
+    browser.type_into("#second-half-month", "12").await;
+    browser.choose("#cmp-support_reached", "at_least").await;
+    browser.type_into("#value-support_reached", "90").await;
+    browser.click("#save-plan").await;
+    browser.wait_for_text("#done", "Đã lưu kế hoạch").await;
+    browser.full_page_screenshot("dash-09-plan").await;
+    c.goto(&format!(
+        "{}/dashboard?kind=half_year&year={year}&half=2",
+        hub.url
+    ))
+    .await
+    .unwrap();
+    browser
+        .wait_for_text("#report-period", &format!("trước ngày 16/12/{year}"))
+        .await;
+    let support = browser
+        .wait_for_text("#indicators tr[data-code=support_reached]", "≥ 90%")
+        .await;
+    assert!(support.contains("≥ 90%"), "{support}");
+    c.goto(&format!("{}/dashboard", hub.url)).await.unwrap();
     browser
         .wait_for_text("#report-title", "Huyện Đăk Glei (demo)")
         .await;

@@ -338,26 +338,9 @@ pub fn compute(
         code: unit.into(),
         name: unit.into(),
     });
-    let mut reports = scopes.each_ref().map(|scope| Report {
-        unit: name.clone(),
-        period: *period,
-        counted_to: scope.period.until,
-        previous: earlier,
-        made_on: today,
-        indicators: Vec::new(),
-        sessions_by_form: Vec::new(),
-        sessions_by_venue: Vec::new(),
-        attendees_by_group: Vec::new(),
-        communes_not_reached: Vec::new(),
-        schools_not_reached: Vec::new(),
-        zones_not_reached: Vec::new(),
-        agencies_not_reached: Vec::new(),
-        people_by_status: Vec::new(),
-        sites_by_species: Vec::new(),
-        communes_without_finding: Vec::new(),
-        drug_free_communes: Vec::new(),
-        drug_free_classed: false,
-    });
+    let mut reports = scopes
+        .each_ref()
+        .map(|scope| Report::empty(name.clone(), *period, scope.period.until, earlier, today));
     for (scope, report) in scopes.iter().zip(reports.iter_mut()) {
         sessions(rows, units, unit, scope, report)?;
     }

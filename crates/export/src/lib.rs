@@ -122,13 +122,7 @@ pub fn heading(report: &Report, lang: Lang) -> Vec<String> {
         ),
     ];
     lines.extend(report.counted_note(lang));
-    if let Some(due) = report.period.due_before() {
-        lines.push(format!(
-            "{} {}",
-            lang.pick("Hạn gửi báo cáo: trước ngày", "Due before"),
-            pcmt_model::report::dmy(due)
-        ));
-    }
+    lines.extend(report.due_text(lang));
     lines.push(report.previous_note(lang));
     lines
 }

@@ -41,6 +41,9 @@ pub enum HubError {
     /// Vietnamese first.
     #[error("{0}")]
     Backup(String),
+    /// The province plan as stored does not read (written by a newer hub).
+    #[error("the stored province plan does not read: {0}")]
+    Plan(String),
     #[error("the higher hub: {0}")]
     Upstream(String),
     /// A file the hub keeps outside its database (the uplink's token).

@@ -69,6 +69,7 @@ on_both_stores!(
     drug_free_communes_are_classed_by_the_office_and_counted_beside_last_year,
     an_administrator_manages_staff_accounts_and_every_act_is_logged,
     a_commune_administrator_manages_its_communes_accounts_only,
+    the_province_plan_sets_the_deadline_and_targets_of_every_report,
 );
 
 fn today() -> chrono::NaiveDate {
@@ -1251,4 +1252,155 @@ async fn a_commune_administrator_manages_its_communes_accounts_only(app: Router,
         .unwrap();
     assert_eq!(dakpek.staff.unit, PEK);
     assert!(signs_in(&app, "huyen", PASSWORD).await);
+}
+
+async fn the_province_plan_sets_the_deadline_and_targets_of_every_report(
+    app: Router,
+    store: Storage,
+) {
+    use calamine::{open_workbook_from_rs, Reader, Xlsx};
+    use pcmt_model::Plan;
+    // Plain staff, and a commune's administrator, may not set it.
+    let plain = sign_in(&app, "huyen").await;
+    let r = send(&app, get("/dashboard/admin/plan", Some(&plain))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let pek = sign_in(&app, "quantripek").await;
+    let r = send(&app, get("/dashboard/admin/plan", Some(&pek))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(text(r).await.contains("phụ trách toàn bộ các xã"));
+    let page = text(send(&app, get("/dashboard", Some(&pek))).await).await;
+    assert!(!page.contains("plan-link"));
+
+    let cookie = sign_in(&app, "quantri").await;
+    let report = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
+    assert!(report.contains("plan-link"));
+    let page = send(&app, get("/dashboard/admin/plan", Some(&cookie))).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = text(page).await;
+    assert!(
+        page.contains(r#"id="monthly" value="17""#),
+        "the bundled plan until the office sets one"
+    );
+    let csrf = csrf_of(&page);
+    // The other province's plan of the issue: half-years before 16/6 and
+    // 16/12, and support reached at least 90% (the seeds say over 80%).
+    let plan = |csrf: &str, monthly: &str, communes: &str| {
+        format!(
+            "csrf={csrf}&name=K%E1%BA%BF%20ho%E1%BA%A1ch%20s%E1%BB%91%2045&monthly={monthly}\
+             &first-half-day=16&first-half-month=6&second-half-on=1&second-half-day=16&second-half-month=12\
+             &year-day=16&year-month=12&cmp-support_reached=at_least&value-support_reached=90\
+             &cmp-communes_reached=at_least&value-communes_reached={communes}"
+        )
+    };
+    let unchanged = || async {
+        let stored = on_store(&store, |s| s.plan().unwrap()).await;
+        assert_eq!(stored, Plan::bundled());
+    };
+    let r = send(
+        &app,
+        post_form("/dashboard/admin/plan", &cookie, &plan("0123", "15", "100")),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    unchanged().await;
+    // Day 31 of every month, 120% of communes: both said, nothing saved.
+    let r = send(
+        &app,
+        post_form("/dashboard/admin/plan", &cookie, &plan(&csrf, "31", "120")),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = text(r).await;
+    assert!(refused.contains("Kế hoạch chưa được lưu"), "{refused}");
+    assert!(refused.contains("từ 1 đến 28"), "{refused}");
+    assert!(refused.contains("số phần trăm từ 0 đến 100"), "{refused}");
+    assert!(
+        refused.contains(r#"id="monthly" value="31""#),
+        "the values as typed"
+    );
+    unchanged().await;
+
+    let r = send(
+        &app,
+        post_form("/dashboard/admin/plan", &cookie, &plan(&csrf, "15", "100")),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        header_of(&r, header::LOCATION),
+        "/dashboard/admin/plan?saved=1"
+    );
+    let stored = on_store(&store, |s| s.plan().unwrap()).await;
+    assert_eq!(stored.monthly_by_day, 15);
+    assert_eq!(stored.targets.len(), 2);
+
+    // The second half-year's report is now due before 16/12 and judges
+    // support reached against ≥ 90%; files kept up to date lost their target.
+    use chrono::Datelike;
+    let year = today().year();
+    let q = format!("unit={DISTRICT}&kind=half_year&year={year}&half=2");
+    let page = text(send(&app, get(&format!("/dashboard?{q}"), Some(&cookie))).await).await;
+    assert!(
+        page.contains(&format!("Hạn gửi báo cáo: trước ngày 16/12/{year}")),
+        "the deadline of the plan"
+    );
+    let row = |code: &str| {
+        page.split("<tr data-code=")
+            .find(|r| r.starts_with(&format!("\"{code}\"")))
+            .unwrap_or_else(|| panic!("{code}"))
+            .split("</tr>")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        row("support_reached").contains("≥ 90%"),
+        "{}",
+        row("support_reached")
+    );
+    assert!(
+        !row("files_up_to_date").contains("≥"),
+        "{}",
+        row("files_up_to_date")
+    );
+    // And the workbook says the same.
+    let xlsx = body(
+        send(
+            &app,
+            get(&format!("/dashboard/export/xlsx?{q}"), Some(&cookie)),
+        )
+        .await,
+    )
+    .await;
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx)).unwrap();
+    let cells: Vec<String> = book
+        .sheet_names()
+        .into_iter()
+        .flat_map(|name| {
+            let sheet = book.worksheet_range(&name).unwrap();
+            sheet
+                .rows()
+                .flatten()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.contains(&format!("trước ngày 16/12/{year}"))),
+        "{cells:?}"
+    );
+    assert!(cells.iter().any(|c| c == "≥ 90%"), "{cells:?}");
+
+    // Logged, by the administrator, with the plan's name and deadlines.
+    let log = text(send(&app, get("/dashboard/audit", Some(&cookie))).await).await;
+    let entry = log
+        .split("<tr data-action=")
+        .find(|r| r.contains("Đặt hạn báo cáo và chỉ tiêu"))
+        .expect("the plan in the log");
+    assert!(
+        entry.contains("quantri") && entry.contains("Kế hoạch số 45") && entry.contains("16/12"),
+        "{entry}"
+    );
 }

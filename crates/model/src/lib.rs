@@ -17,6 +17,7 @@ pub mod lang;
 pub mod org;
 pub mod person;
 pub mod pin;
+pub mod plan;
 pub mod plot;
 pub mod record;
 pub mod report;
@@ -38,6 +39,7 @@ pub use lang::{Labelled, Lang};
 pub use org::{OrgLevel, OrgTree, OrgUnit};
 pub use person::{PersonInput, Sex, Substance};
 pub use pin::{check_new_pin, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
+pub use plan::{DayMonth, Plan, PlanError, PlanTarget};
 pub use record::{RecordKind, SCHEMA_VERSION};
 pub use session::{
     AudienceCount, AudienceGroup, Campaign, Organiser, SessionDetails, SessionForm, SessionInput,

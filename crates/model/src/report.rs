@@ -158,23 +158,6 @@ impl Period {
         };
         format!("{name} ({span})")
     }
-
-    /// The day the report must reach the province before (seed 004 §III):
-    /// monthly before the 17th of the next month, 6-monthly before 20 June,
-    /// yearly before 20 December. The second half-year and free ranges have
-    /// no deadline of their own (the yearly report covers them).
-    pub fn due_before(&self) -> Option<NaiveDate> {
-        let y = self.from.year();
-        match self.kind {
-            PeriodKind::Month => self
-                .from
-                .checked_add_months(Months::new(1))
-                .and_then(|d| d.with_day(17)),
-            PeriodKind::HalfYear if self.from.month() == 1 => NaiveDate::from_ymd_opt(y, 6, 20),
-            PeriodKind::Year => NaiveDate::from_ymd_opt(y, 12, 20),
-            PeriodKind::HalfYear | PeriodKind::Range => None,
-        }
-    }
 }
 
 labelled_enum!(
@@ -556,6 +539,10 @@ pub struct Report {
     /// in; `drug_free_classed` is false when it classed none of the unit's.
     pub drug_free_communes: Vec<NamedUnit>,
     pub drug_free_classed: bool,
+    /// The day the report must reach the province before, by the plan in
+    /// force ([`crate::plan::Plan::due_before`]).
+    #[serde(default)]
+    pub due_before: Option<NaiveDate>,
 }
 
 /// The two columns every view of the indicators adds after the value.
@@ -567,6 +554,38 @@ pub fn comparison_headers(lang: Lang) -> [&'static str; 2] {
 }
 
 impl Report {
+    /// A report with nothing counted yet, under the bundled plan until
+    /// [`Report::apply_plan`] puts another in force.
+    pub fn empty(
+        unit: NamedUnit,
+        period: Period,
+        counted_to: NaiveDate,
+        previous: Period,
+        made_on: NaiveDate,
+    ) -> Self {
+        Self {
+            unit,
+            period,
+            counted_to,
+            previous,
+            made_on,
+            indicators: Vec::new(),
+            sessions_by_form: Vec::new(),
+            sessions_by_venue: Vec::new(),
+            attendees_by_group: Vec::new(),
+            communes_not_reached: Vec::new(),
+            schools_not_reached: Vec::new(),
+            zones_not_reached: Vec::new(),
+            agencies_not_reached: Vec::new(),
+            people_by_status: Vec::new(),
+            sites_by_species: Vec::new(),
+            communes_without_finding: Vec::new(),
+            drug_free_communes: Vec::new(),
+            drug_free_classed: false,
+            due_before: crate::plan::Plan::bundled().due_before(&period),
+        }
+    }
+
     /// "Cùng kỳ năm trước: Năm 2025 (từ 01/01/2025 đến 01/12/2025)", the
     /// days the comparison column counts.
     pub fn previous_note(&self, lang: Lang) -> String {
@@ -842,8 +861,27 @@ pub struct ExportEntry {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A report of `indicators` alone, for the year 2026.
+    pub(crate) fn report_with(indicators: Vec<Indicator>) -> Report {
+        let period = Period::year(2026).unwrap();
+        let day = period.until;
+        Report {
+            indicators,
+            ..Report::empty(
+                NamedUnit {
+                    code: "62-610".into(),
+                    name: "Huyện".into(),
+                },
+                period,
+                day,
+                period.a_year_earlier(),
+                day,
+            )
+        }
+    }
     use crate::lang::tests::assert_well_labelled;
     use crate::status::tests::{d, span};
 
@@ -880,32 +918,24 @@ mod tests {
     }
 
     #[test]
-    fn periods_have_their_days_labels_and_deadlines() {
+    fn periods_have_their_days_and_labels() {
         let m = Period::month(2026, 2).unwrap();
         assert_eq!((m.from, m.until), (d(2026, 2, 1), d(2026, 2, 28)));
         assert_eq!(
             m.label(Lang::Vi),
             "Tháng 02/2026 (từ 01/02/2026 đến 28/02/2026)"
         );
-        assert_eq!(m.due_before(), Some(d(2026, 3, 17)));
-        assert_eq!(
-            Period::month(2026, 12).unwrap().due_before(),
-            Some(d(2027, 1, 17))
-        );
         let h = Period::half_year(2026, 1).unwrap();
         assert_eq!((h.from, h.until), (d(2026, 1, 1), d(2026, 6, 30)));
-        assert_eq!(h.due_before(), Some(d(2026, 6, 20)));
         assert_eq!(
             h.label(Lang::Vi),
             "6 tháng đầu năm 2026 (từ 01/01/2026 đến 30/06/2026)"
         );
         assert_eq!(Period::half_year(2026, 2).unwrap().until, d(2026, 12, 31));
         let y = Period::year(2026).unwrap();
-        assert_eq!(y.due_before(), Some(d(2026, 12, 20)));
         assert_eq!(y.label(Lang::En), "Year 2026 (01/01/2026 to 31/12/2026)");
         let r = Period::range(d(2026, 3, 5), d(2026, 3, 9)).unwrap();
         assert_eq!(r.label(Lang::Vi), "từ 05/03/2026 đến 09/03/2026");
-        assert_eq!(r.due_before(), None);
         assert_eq!(
             Period::range(d(2026, 3, 9), d(2026, 3, 5)),
             Err(PeriodError::EndsBeforeStart)

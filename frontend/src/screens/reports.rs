@@ -9,7 +9,7 @@ use crate::load::{fetched, use_fetch};
 use crate::ui::{self, field, list_choice, setter};
 use chrono::Datelike;
 use pcmt_model::report::{
-    comparison_headers, dmy, ExportFormat, Indicator, Period, PeriodKind, Report, Section, Unit,
+    comparison_headers, ExportFormat, Indicator, Period, PeriodKind, Report, Section, Unit,
 };
 use pcmt_model::text::number;
 use pcmt_model::{Field, Labelled, Lang};
@@ -151,13 +151,7 @@ fn counting(l: Lang) -> Html {
 
 fn report_view(ctx: &Ctx, r: &Report, unit: &str, period: Period) -> Html {
     let l = ctx.lang;
-    let due = r.period.due_before().map(|d| {
-        format!(
-            "{} {}",
-            l.pick("Hạn gửi tỉnh: trước ngày", "Due at the province before"),
-            dmy(d)
-        )
-    });
+    let due = r.due_text(l);
     html! {
         <>
             <section class="card report-head">

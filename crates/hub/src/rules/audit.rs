@@ -63,6 +63,7 @@ labelled_enum!(
         StaffPasswordReset = ("staff_password_reset", "Đặt lại mật khẩu", "Password reset"),
         StaffDisabled = ("staff_disabled", "Khóa tài khoản", "Account disabled"),
         StaffEnabled = ("staff_enabled", "Mở khóa tài khoản", "Account enabled"),
+        PlanSet = ("plan_set", "Đặt hạn báo cáo và chỉ tiêu của kế hoạch", "Plan's deadlines and targets set"),
         StaffPlaced = ("staff_placed", "Đổi đơn vị, vai trò tài khoản", "Account's unit or role changed"),
     }
 );
@@ -153,6 +154,9 @@ pub struct Detail {
     pub unit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// A plan put in force: its name and deadlines as the office reads them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
 }
 
 /// One entry, as written.
@@ -341,6 +345,30 @@ impl Entry {
         }
     }
 
+    /// A staff member put a province plan in force; it concerns their
+    /// unit (every commune the hub serves, as only such a unit may).
+    pub fn plan_set(username: &str, unit: &str, plan: &pcmt_model::Plan) -> Self {
+        let name = if plan.name.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", plan.name)
+        };
+        Self {
+            detail: Detail {
+                plan: Some(format!(
+                    "{name}{}",
+                    plan.deadlines_text(pcmt_model::Lang::Vi)
+                )),
+                ..Detail::default()
+            },
+            ..Self::new(
+                Actor::staff(username),
+                Action::PlanSet,
+                vec![unit.to_string()],
+            )
+        }
+    }
+
     pub fn export(username: &str, unit: &str, format: ExportFormat, period: &Period) -> Self {
         Self {
             detail: Detail {
@@ -404,12 +432,9 @@ impl Query {
             .flat_map(|level| tree.units_within(unit, *level))
             .map(|u| u.code.clone())
             .collect();
-        let mut communes = tree.communes().peekable();
-        let covers_all =
-            communes.peek().is_some() && communes.all(|c| tree.is_within(&c.code, unit));
         Self {
             units,
-            unscoped: covers_all,
+            unscoped: super::staff::covers_every_commune(tree, unit),
             record: None,
             device: None,
             from: None,

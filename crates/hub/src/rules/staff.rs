@@ -154,6 +154,21 @@ pub fn may_change(
     }
 }
 
+/// Whether `unit` covers every commune of the hub's tree (a hub with no
+/// commune has nothing to cover): the office of the whole area the hub
+/// serves.
+pub fn covers_every_commune(units: &OrgTree, unit: &str) -> bool {
+    let mut communes = units.communes().peekable();
+    communes.peek().is_some() && communes.all(|c| units.is_within(&c.code, unit))
+}
+
+/// Whether `staff` may put a province plan in force: an administrator of
+/// the whole area the hub serves. A commune's administrator may not move
+/// its own targets.
+pub fn sets_plan(units: &OrgTree, staff: &Staff) -> bool {
+    staff.is_admin() && covers_every_commune(units, &staff.unit)
+}
+
 /// Whether an account may belong to `code`: an administrative unit
 /// (province, district, commune), not a village, school or agency.
 pub fn account_unit(units: &OrgTree, code: &str) -> bool {

@@ -29,7 +29,7 @@ use pcmt_core::sync::wire::{
     DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
     PushRequest,
 };
-use pcmt_model::{OrgTree, StatusRules};
+use pcmt_model::{OrgTree, Plan, StatusRules};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -139,6 +139,12 @@ pub trait OfficeStorage {
     /// The org tree reports roll up through and staff units lie in.
     fn units(&self) -> Arc<OrgTree>;
     fn rules(&self) -> Arc<StatusRules>;
+    /// The province plan in force: the office's, or [`Plan::bundled`]
+    /// until it sets one.
+    fn plan(&self) -> Result<Plan, HubError>;
+    /// Puts a plan in force (checked above: `Plan::problems`) and logs it,
+    /// in one transaction.
+    fn set_plan(&self, plan: &Plan, logged: &Entry) -> Result<(), HubError>;
     /// Runs `work` over the projection rows, all read as of one moment,
     /// without holding up writers.
     fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError>;

@@ -20,7 +20,7 @@ use pcmt_core::sync::wire::{
     DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
     PushRequest,
 };
-use pcmt_model::{CheckInInput, Labelled, OrgTree, RecordKind, StatusRules};
+use pcmt_model::{CheckInInput, Labelled, OrgTree, Plan, RecordKind, StatusRules};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -428,6 +428,10 @@ impl<B: Backend> HubStorage for Hub<B> {
     }
 }
 
+/// Where the province plan is kept: one JSON value among the hub's
+/// settings, on both databases.
+const PLAN_KEY: &str = "province_plan";
+
 fn random_epoch() -> Result<Epoch, HubError> {
     Epoch::random().map_err(|e| HubError::Random(e.to_string()))
 }
@@ -439,6 +443,21 @@ impl<B: Backend> OfficeStorage for Hub<B> {
 
     fn rules(&self) -> Arc<StatusRules> {
         self.rules.clone()
+    }
+
+    fn plan(&self) -> Result<Plan, HubError> {
+        match self.backend.meta(PLAN_KEY)? {
+            None => Ok(Plan::bundled()),
+            Some(json) => serde_json::from_str(&json).map_err(|e| HubError::Plan(e.to_string())),
+        }
+    }
+
+    fn set_plan(&self, plan: &Plan, logged: &Entry) -> Result<(), HubError> {
+        let json = serde_json::to_string(plan).map_err(|e| HubError::Plan(e.to_string()))?;
+        self.backend.write(|tx| {
+            tx.set_meta(PLAN_KEY, &json)?;
+            tx.append_audit(std::slice::from_ref(logged))
+        })
     }
 
     fn read_rows(&self, work: &mut dyn FnMut(&mut dyn ReportSource)) -> Result<(), HubError> {

@@ -110,6 +110,7 @@ impl From<HubError> for Failure {
             | HubError::Open(_)
             | HubError::Random(_)
             | HubError::Backup(_)
+            | HubError::Plan(_)
             | HubError::File { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             HubError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
             HubError::Upstream(_) => StatusCode::BAD_GATEWAY,

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use pcmt_core::report::{self, ReportSource};
 use pcmt_model::report::{ExportFormat, Period};
-use pcmt_model::{Labelled, Lang, OrgTree, StatusRules};
+use pcmt_model::{Labelled, Lang, OrgTree, Plan, StatusRules};
 
 /// The format a download route names (`/export/xlsx`).
 pub fn format_named(name: &str) -> Result<ExportFormat, DashError> {
@@ -31,6 +31,8 @@ pub struct FileRequest<'a> {
     pub period: &'a Period,
     pub today: NaiveDate,
     pub lang: Lang,
+    /// The plan the report is judged against.
+    pub plan: &'a Plan,
 }
 
 pub fn file(
@@ -45,9 +47,11 @@ pub fn file(
         period,
         today,
         lang,
+        plan,
     } = want;
     let unit_name = units.get(unit).map(|u| u.name.as_str()).unwrap_or(unit);
-    let r = report::compute(rows, units, rules, unit, period, today)?;
+    let mut r = report::compute(rows, units, rules, unit, period, today)?;
+    r.apply_plan(plan);
     let sites = if format.is_map() {
         report::site_features(rows, units, unit, period)?
     } else {

@@ -25,6 +25,8 @@ pub enum DashError {
     Export(#[from] pcmt_export::ExportError),
     #[error("not an administrator")]
     NotAdmin,
+    #[error("not an administrator of the whole area the hub serves")]
+    NotPlanner,
     #[error("the form's token does not match the session")]
     Forged,
     #[error("{0}")]
@@ -43,9 +45,10 @@ impl DashError {
     pub(super) fn status(&self) -> StatusCode {
         match self {
             DashError::BadQuery(_) | DashError::BadFilter(_) => StatusCode::BAD_REQUEST,
-            DashError::OutsideScope(_) | DashError::NotAdmin | DashError::Forged => {
-                StatusCode::FORBIDDEN
-            }
+            DashError::OutsideScope(_)
+            | DashError::NotAdmin
+            | DashError::NotPlanner
+            | DashError::Forged => StatusCode::FORBIDDEN,
             DashError::BadForm(_) => StatusCode::BAD_REQUEST,
             DashError::NoSuchTablet(_) => StatusCode::NOT_FOUND,
             DashError::Account(e) => match e {
@@ -83,6 +86,12 @@ impl DashError {
                 .pick(
                     "Chỉ quản trị viên của đơn vị mới được quản lý máy tính bảng và tài khoản. Tài khoản này chỉ xem báo cáo.",
                     "Only an administrator of the unit may manage tablets and accounts. This account reads reports only.",
+                )
+                .to_string(),
+            DashError::NotPlanner => lang
+                .pick(
+                    "Chỉ quản trị viên của đơn vị phụ trách toàn bộ các xã trên máy chủ này (văn phòng tỉnh hoặc huyện) mới được đặt hạn báo cáo và chỉ tiêu.",
+                    "Only an administrator of the unit covering every commune this hub serves (the province or district office) may set deadlines and targets.",
                 )
                 .to_string(),
             DashError::Forged => lang

@@ -9,7 +9,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use pcmt_core::report;
 use pcmt_core::report::ReportSource;
 use pcmt_model::report::{IndicatorCode, Period, Report, SiteFeature};
-use pcmt_model::{OrgLevel, OrgTree, StatusRules};
+use pcmt_model::{OrgLevel, OrgTree, Plan, StatusRules};
 
 /// Trends show at least a year, so a monthly report still shows its
 /// context, and at most three years, so the bars stay readable.
@@ -76,16 +76,23 @@ impl Figures {
         rows: &mut dyn ReportSource,
         units: &OrgTree,
         rules: &StatusRules,
+        plan: &Plan,
         unit: &str,
         period: &Period,
         today: NaiveDate,
     ) -> Result<Self, DashError> {
-        let report = report::compute(rows, units, rules, unit, period, today)?;
+        let compute = |rows: &mut dyn ReportSource, unit: &str, period: &Period| {
+            report::compute(rows, units, rules, unit, period, today).map(|mut r| {
+                r.apply_plan(plan);
+                r
+            })
+        };
+        let report = compute(rows, unit, period)?;
         let mut trends = Vec::new();
         for month in trend_months(period) {
             let p = Period::month(month.year(), month.month())
                 .map_err(|e| DashError::BadQuery(e.to_string()))?;
-            let r = report::compute(rows, units, rules, unit, &p, today)?;
+            let r = compute(rows, unit, &p)?;
             trends.push(MonthFigures {
                 month,
                 sessions: value(&r, IndicatorCode::Sessions),
@@ -99,7 +106,7 @@ impl Figures {
         }
         let communes = units
             .units_within(unit, OrgLevel::Commune)
-            .map(|c| report::compute(rows, units, rules, &c.code, period, today))
+            .map(|c| compute(rows, &c.code, period))
             .collect::<Result<Vec<_>, _>>()?;
         let sites = report::site_features(rows, units, unit, period)?;
         Ok(Self {

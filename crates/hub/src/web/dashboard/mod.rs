@@ -14,7 +14,9 @@
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
 //! - `admin`: tablets administered from the browser (administrators only,
-//!   every form with its CSRF token); `accounts`: staff accounts, likewise.
+//!   every form with its CSRF token); `accounts`: staff accounts, likewise;
+//!   `plan`: the province plan's deadlines and targets, for an
+//!   administrator of the whole area the hub serves.
 //! - `audit`: the audit log's page (`crate::rules::audit`); downloads and
 //!   sign-ins are logged in their handlers.
 //! - `drug_free`: the office's classing of communes as drug-free per year
@@ -34,6 +36,7 @@ mod html;
 mod lane;
 mod pages;
 mod paths;
+mod plan;
 mod query;
 mod report;
 mod session;
@@ -62,6 +65,7 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::WITHDRAW, post(admin::withdraw))
         .route(paths::STAFF, get(accounts::page).post(accounts::add))
         .route(paths::STAFF_ACTION, post(accounts::change))
+        .route(paths::PLAN, get(plan::page).post(plan::save))
         .route(paths::DRUG_FREE, get(drug_free::page).post(drug_free::save))
         .with_state(DashState {
             storage,

@@ -7,7 +7,7 @@ use super::charts::{bar_chart, boundaries, site_plot};
 use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
-use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT, STAFF, TABLETS};
+use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT, PLAN, STAFF, TABLETS};
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
 use axum::response::{Html, IntoResponse, Response};
@@ -15,7 +15,7 @@ use chrono::Datelike;
 use pcmt_export::indicator_headers;
 use pcmt_model::report::ExportFormat;
 use pcmt_model::report::{
-    comparison_headers, dmy, Indicator, IndicatorCode as I, NamedUnit, PeriodKind, Report, Section,
+    comparison_headers, Indicator, IndicatorCode as I, NamedUnit, PeriodKind, Report, Section,
 };
 use pcmt_model::{Labelled, Lang, OrgLevel, OrgTree};
 use std::fmt::Write;
@@ -35,8 +35,8 @@ h2{font-size:18px;margin:0 0 10px;color:#0b3a66}
 h3{font-size:15px;margin:14px 0 6px}
 .sub{color:#46505c;margin:0 0 14px}
 .card{background:#fff;border:1px solid #d5dbe3;border-radius:10px;padding:16px 18px;margin:0 0 16px}
-form.choose{display:flex;flex-wrap:wrap;gap:12px 16px;align-items:flex-end}
-form.choose label{display:flex;flex-direction:column;font-size:13px;font-weight:600;color:#33404d;gap:4px}
+form.choose,div.choose{display:flex;flex-wrap:wrap;gap:12px 16px;align-items:flex-end}
+form.choose label,div.choose label{display:flex;flex-direction:column;font-size:13px;font-weight:600;color:#33404d;gap:4px}
 form.choose [hidden]{display:none}
 input,select{font:inherit;font-weight:400;padding:6px 8px;border:1px solid #8b96a3;border-radius:6px;background:#fff;color:#1b2430;min-height:36px}
 input[type=number]{width:96px}
@@ -85,6 +85,9 @@ label.tick input{min-height:auto;width:20px;height:20px}
 tr.silent td{background:#fff6d6}
 div.actions{display:flex;flex-wrap:wrap;gap:8px}
 div.actions form.inline{display:flex;gap:6px;align-items:center}
+.daymonth{display:flex;gap:6px;align-items:center}
+.daymonth input{width:72px}
+#plan-form > button{margin:0 0 16px}
 div.actions form{margin:0}
 div.actions button{font:inherit;border:1px solid #8a1c13;color:#8a1c13;background:#fff;border-radius:6px;padding:6px 12px;cursor:pointer;min-height:36px}
 "#;
@@ -549,8 +552,16 @@ pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang)
     // Administrators reach the tablets' page from every page.
     let admin = if staff.is_admin() {
         let en = if lang == Lang::En { "?lang=en" } else { "" };
+        let plan = if crate::rules::staff::sets_plan(units, staff) {
+            format!(
+                r#"<a id="plan-link" href="{PLAN}{en}">{}</a>"#,
+                lang.pick("Kế hoạch", "Plan")
+            )
+        } else {
+            String::new()
+        };
         format!(
-            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>"#,
+            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>{plan}"#,
             lang.pick("Quản lý máy", "Tablets"),
             lang.pick("Tài khoản", "Accounts"),
         )
@@ -593,15 +604,8 @@ pub fn report_page(
         lang,
     );
     let due = report
-        .period
-        .due_before()
-        .map(|d| {
-            format!(
-                " · {} {}",
-                lang.pick("Hạn gửi báo cáo: trước ngày", "Due before"),
-                dmy(d)
-            )
-        })
+        .due_text(lang)
+        .map(|d| format!(" · {d}"))
         .unwrap_or_default();
     let body = format!(
         r#"{chooser}<h1 id="report-title">{title} — {unit}</h1><p class="sub" id="report-period">{period}{due}</p>{pending}{kpis}{indicators}{trends}{communes}{sites}"#,

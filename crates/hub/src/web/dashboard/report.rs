@@ -39,10 +39,10 @@ pub(super) async fn report_page(
         state
             .reports
             .run(&state.storage, move |s| {
-                let (units, rules) = (s.units(), s.rules());
+                let (units, rules, plan) = (s.units(), s.rules(), s.plan()?);
                 let unit = unit_in_scope(&units, &staff, &q)?;
                 let figures = with_rows(s, |rows| {
-                    figures::Figures::compute(rows, &units, &rules, &unit, &period, today)
+                    figures::Figures::compute(rows, &units, &rules, &plan, &unit, &period, today)
                 })??;
                 Ok(pages::report_page(&staff, &q, &figures, &units, lang))
             })
@@ -69,7 +69,7 @@ pub(super) async fn download(
         state
             .reports
             .run(&state.storage, move |s| {
-                let (units, rules) = (s.units(), s.rules());
+                let (units, rules, plan) = (s.units(), s.rules(), s.plan()?);
                 let unit = unit_in_scope(&units, &staff, &q)?;
                 let file = with_rows(s, |rows| {
                     downloads::file(
@@ -82,6 +82,7 @@ pub(super) async fn download(
                             period: &period,
                             today,
                             lang,
+                            plan: &plan,
                         },
                     )
                 })??;
