@@ -578,6 +578,15 @@ async fn two_tablets_each_add_a_site_to_a_one_site_survey_and_the_app_shows_thre
     // The history names the site each officer added, not a count of sites.
     let history = app.wait_for_text("#history", "thêm mới").await;
     assert!(history.contains("Điểm phát hiện 2: thêm mới"), "{history}");
+    // Her save touched no other site: the first site's boundary, stored
+    // with more decimals than the form shows, was not rewritten.
+    let hers = app
+        .texts("#history li")
+        .await
+        .into_iter()
+        .find(|e| e.contains("Điểm phát hiện 2: thêm mới"))
+        .expect("her change in the history");
+    assert!(!hers.contains("Ranh giới"), "{hers}");
     app.screens("50-survey-three-merged-sites").await;
     // The third site is below the fold: the whole page too.
     app.full_page_screenshot("51-survey-three-merged-sites-whole-page")

@@ -448,6 +448,27 @@ pub fn parse_point(field: Field, text: &str) -> Result<crate::GeoPoint, FieldErr
     }
 }
 
+/// A position as the forms show it: six decimals, about 0.1 m.
+pub fn point_text(p: crate::GeoPoint) -> String {
+    format!("{:.6}, {:.6}", p.lat, p.lon)
+}
+
+/// A position as the officer left it: `stored` itself while `text` still
+/// shows it as [`point_text`] does, otherwise `text` read. A position kept
+/// to more decimals than a form shows (another tablet's GPS, an import) is
+/// then never rewritten by a save that did not touch it: that would be a
+/// change, and could be a conflict, nobody made.
+pub fn parse_point_as_shown(
+    field: Field,
+    text: &str,
+    stored: Option<crate::GeoPoint>,
+) -> Result<crate::GeoPoint, FieldError> {
+    match stored.filter(|p| point_text(*p) == text.trim()) {
+        Some(p) => Ok(p),
+        None => parse_point(field, text),
+    }
+}
+
 /// Test helper: the (field, problem) pairs of a validation result, in order.
 #[cfg(test)]
 pub(crate) fn problem_pairs(result: Result<(), Vec<FieldError>>) -> Vec<(Field, Problem)> {
@@ -462,6 +483,26 @@ pub(crate) fn problem_pairs(result: Result<(), Vec<FieldError>>) -> Vec<(Field, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_position_shown_and_left_as_it_was_keeps_its_stored_decimals() {
+        let stored = crate::GeoPoint {
+            lat: 15.060_123_456_7,
+            lon: 107.740_234_567_8,
+        };
+        let shown = point_text(stored);
+        assert_eq!(shown, "15.060123, 107.740235");
+        let read = |text: &str| parse_point_as_shown(Field::SitePoint, text, Some(stored));
+        assert_eq!(read(&shown), Ok(stored));
+        assert_eq!(read(&format!(" {shown} ")), Ok(stored));
+        let moved = read("15.060124, 107.740235").unwrap();
+        assert_eq!((moved.lat, moved.lon), (15.060124, 107.740235));
+        assert_eq!(
+            parse_point_as_shown(Field::SitePoint, &shown, None).unwrap().lat,
+            15.060123
+        );
+        assert!(read("").is_err());
+    }
 
     #[test]
     fn typed_times_decimals_and_points_parse_or_name_their_problem() {

@@ -13,7 +13,7 @@ use crate::ui::{
     text_input, Keys,
 };
 use pcmt_model::validation::{
-    parse_count, parse_count_or_zero, parse_date, parse_optional_time, parse_point,
+    parse_count, parse_count_or_zero, parse_date, parse_optional_time, parse_point_as_shown,
 };
 use pcmt_model::{
     AudienceCount, AudienceGroup, Campaign, Field, FieldError, Labelled, Organiser, SessionDetails,
@@ -46,10 +46,14 @@ pub struct SessionText {
     pledges: String,
     campaign: Option<Campaign>,
     notes: String,
+    /// The stored position as it is, saved back while its line reads as
+    /// shown (`parse_point_as_shown`).
+    #[serde(default)]
+    stored_location: Option<pcmt_model::GeoPoint>,
 }
 
 fn point_text(p: Option<pcmt_model::GeoPoint>) -> String {
-    p.map(|p| format!("{:.6}, {:.6}", p.lat, p.lon))
+    p.map(pcmt_model::validation::point_text)
         .unwrap_or_default()
 }
 
@@ -83,6 +87,7 @@ impl SessionText {
             pledges: String::new(),
             campaign: None,
             notes: String::new(),
+            stored_location: None,
         }
     }
 
@@ -120,6 +125,7 @@ impl SessionText {
             pledges: d.pledges.to_string(),
             campaign: d.campaign,
             notes: d.notes.clone(),
+            stored_location: d.location,
         }
     }
 
@@ -140,7 +146,11 @@ impl SessionText {
         let location = if self.location.trim().is_empty() {
             Some(None)
         } else {
-            ui::parsed(&mut errs, parse_point(Field::Location, &self.location)).map(Some)
+            ui::parsed(
+                &mut errs,
+                parse_point_as_shown(Field::Location, &self.location, self.stored_location),
+            )
+            .map(Some)
         };
         let materials = ui::parsed(
             &mut errs,

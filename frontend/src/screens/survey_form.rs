@@ -13,7 +13,9 @@ use crate::ui::{
     self, choice, date_input, field, free_chips, list_choice, setter, text_area, text_input,
     toggle, Keys,
 };
-use pcmt_model::validation::{parse_count, parse_date, parse_optional_decimal, parse_point};
+use pcmt_model::validation::{
+    parse_count, parse_date, parse_optional_decimal, parse_point, parse_point_as_shown, point_text,
+};
 use pcmt_model::{
     polygon_area_m2, ActionKind, Field, FieldError, GeoPoint, GrowthStage, Labelled, LandKind,
     PlantSpecies, SiteAction, SiteInput, SurveyInput, SurveyKind,
@@ -48,6 +50,12 @@ struct SiteText {
     samples_taken: bool,
     /// Kept from the stored site: which earlier site this re-plants.
     replanting_of: Option<Uuid>,
+    /// The stored site's point and boundary as they are: each saved back
+    /// as it was while its line reads as shown (`parse_point_as_shown`).
+    #[serde(default)]
+    stored_point: Option<GeoPoint>,
+    #[serde(default)]
+    stored_polygon: Vec<GeoPoint>,
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -74,7 +82,7 @@ impl FormText for SurveyText {
 }
 
 fn point_line(p: GeoPoint) -> String {
-    format!("{:.6}, {:.6}", p.lat, p.lon)
+    point_text(p)
 }
 
 /// The boundary points typed or walked so far; unreadable lines are skipped
@@ -117,6 +125,8 @@ impl SiteText {
             action_by: officer.to_string(),
             samples_taken: false,
             replanting_of: None,
+            stored_point: None,
+            stored_polygon: Vec::new(),
         }
     }
 
@@ -143,11 +153,19 @@ impl SiteText {
             action_by: s.action.by.clone(),
             samples_taken: s.samples_taken,
             replanting_of: s.replanting_of,
+            stored_point: Some(s.point),
+            stored_polygon: s.polygon.clone().unwrap_or_default(),
         }
     }
 
     fn parse(&self, i: usize, errs: &mut Vec<FieldError>) -> Option<SiteInput> {
-        let point = ui::parsed(errs, at(i, parse_point(Field::SitePoint, &self.point)));
+        let point = ui::parsed(
+            errs,
+            at(
+                i,
+                parse_point_as_shown(Field::SitePoint, &self.point, self.stored_point),
+            ),
+        );
         let plant_count = ui::parsed(
             errs,
             at(i, parse_count(Field::PlantCount, &self.plant_count)),
@@ -162,10 +180,11 @@ impl SiteText {
             .filter(|l| !l.trim().is_empty())
             .collect();
         let mut polygon = Vec::new();
-        for line in &lines {
+        for (k, line) in lines.iter().enumerate() {
+            let stored = self.stored_polygon.get(k).copied();
             polygon.extend(ui::parsed(
                 errs,
-                at(i, parse_point(Field::SitePolygon, line)),
+                at(i, parse_point_as_shown(Field::SitePolygon, line, stored)),
             ));
         }
         let grower = self.grower.trim();
@@ -607,6 +626,41 @@ mod tests {
         assert_eq!(form.text.sites[1].point, "15.060100, 107.740200");
         assert_eq!(form.text.sites[1].plant_count, "1200");
         assert_eq!(form.text.sites[0].point, "");
+    }
+
+    #[test]
+    fn a_stored_site_read_into_the_form_and_saved_untouched_is_the_same_site() {
+        // Stored with more decimals than the form shows (another tablet's
+        // GPS, an import): an officer who only opens and saves the survey
+        // must not rewrite it, which would be a change, and could be a
+        // conflict, they never made.
+        let precise = |lat: f64, lon: f64| GeoPoint { lat, lon };
+        let stored = SiteInput {
+            id: Uuid::from_u128(7),
+            point: precise(15.060_123_456_7, 107.740_234_567_8),
+            polygon: Some(vec![
+                precise(15.060_000_123, 107.740_000_456),
+                precise(15.060_300_789, 107.740_100_012),
+                precise(15.060_200_345, 107.740_400_678),
+            ]),
+            ..SiteText {
+                point: "15.0601, 107.7402".into(),
+                plant_count: "120".into(),
+                ..SiteText::blank("A Lưu", "26/11/2026")
+            }
+            .parse(0, &mut Vec::new())
+            .expect("a complete site")
+        };
+        let mut errs = Vec::new();
+        let saved = SiteText::of(&stored).parse(0, &mut errs);
+        assert!(errs.is_empty());
+        assert_eq!(saved.as_ref(), Some(&stored));
+        // A point the officer changes is taken as typed.
+        let mut text = SiteText::of(&stored);
+        text.point = "15.061000, 107.741000".into();
+        let moved = text.parse(0, &mut errs).unwrap();
+        assert_eq!(moved.point, precise(15.061, 107.741));
+        assert_eq!(moved.polygon, stored.polygon, "the boundary untouched");
     }
 
     #[test]
