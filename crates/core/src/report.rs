@@ -15,8 +15,8 @@ use crate::text::fold;
 use crate::CoreError;
 use chrono::{Datelike, Months, NaiveDate};
 use pcmt_model::report::{
-    tallies, Indicator, IndicatorCode as I, ManagementTally, NamedUnit, Period, Report,
-    SiteFeature, VisitFacts,
+    tallies, Indicator, IndicatorCode as I, ManagementTally, NamedUnit, Period, RegisterEntry,
+    Report, SiteFeature, VisitFacts,
 };
 use pcmt_model::{
     AudienceGroup, GeoPoint, Labelled, OrgLevel, OrgTree, OrgUnit, SessionForm, StatusRules,
@@ -115,6 +115,9 @@ pub trait ReportSource {
     fn visits(&mut self, until: &str, communes: &[String]) -> Result<Vec<VisitRow>, CoreError>;
     /// (id, statuses JSON) of the people of `communes`.
     fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String)>, CoreError>;
+    /// The register of `communes` ([`REGISTER_COLUMNS`] of `person_rows`),
+    /// by commune and name.
+    fn register(&mut self, communes: &[String]) -> Result<Vec<RegisterEntry>, CoreError>;
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError>;
     /// Communes whose surveys in scope found no site at all.
     fn communes_without_finding(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
@@ -225,6 +228,24 @@ impl VisitRow {
             psychosis: r.col(6)?,
         })
     }
+}
+
+/// The columns of `person_rows` a register entry is read from, in
+/// [`register_entry`]'s order.
+pub const REGISTER_COLUMNS: &str =
+    "full_name, citizen_id, birth_date, commune, village, status, due_on";
+
+/// A register entry from [`REGISTER_COLUMNS`].
+pub fn register_entry(r: &(impl Columns + ?Sized)) -> Result<RegisterEntry, CoreError> {
+    Ok(RegisterEntry {
+        full_name: r.col(0)?,
+        citizen_id: r.col(1)?,
+        birth_date: r.col(2)?,
+        commune: r.col(3)?,
+        village: r.col(4)?,
+        status: r.col(5)?,
+        due_on: r.col(6)?,
+    })
 }
 
 impl SurveyTotals {
@@ -721,6 +742,18 @@ impl ReportSource for SqliteRows<'_> {
             "SELECT id, statuses FROM person_rows WHERE commune IN (SELECT value FROM json_each(?1))",
             params![json_list(communes)?],
             |r| Ok((r.col(0)?, r.col(1)?)),
+        )
+    }
+
+    fn register(&mut self, communes: &[String]) -> Result<Vec<RegisterEntry>, CoreError> {
+        self.select(
+            &format!(
+                "SELECT {REGISTER_COLUMNS} FROM person_rows
+                 WHERE commune IN (SELECT value FROM json_each(?1))
+                 ORDER BY commune, name_key, id"
+            ),
+            params![json_list(communes)?],
+            |r| register_entry(r),
         )
     }
 

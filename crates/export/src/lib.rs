@@ -9,11 +9,13 @@
 
 mod docx;
 mod geo;
+mod register;
 mod table;
 mod xlsx;
 
 pub use docx::{docx, indicator_sentence, place_and_date, read_blocks, Block, Letterhead};
 pub use geo::{geojson, kml};
+pub use register::{register_file_names, register_xlsx, RegisterDownload};
 pub use table::csv;
 pub use xlsx::xlsx;
 
@@ -82,15 +84,18 @@ pub fn file_names(format: ExportFormat, unit_name: &str, period: &Period) -> (St
     };
     let (from, until, ext) = (period.from, period.until, format.extension());
     let full = format!("{what} - {unit_name} - {from} đến {until}.{ext}");
-    let slug = |text: &str| {
-        pcmt_model::text::fold(text)
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join("-")
-    };
     let ascii = format!("{}_{}_{from}_{until}.{ext}", slug(what), slug(unit_name));
     (full, ascii)
+}
+
+/// A name's words without diacritics, joined by dashes: the file name old
+/// mail programs and USB sticks keep.
+fn slug(text: &str) -> String {
+    pcmt_model::text::fold(text)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Headings shared by the workbook, the CSV and the hub's dashboard, in

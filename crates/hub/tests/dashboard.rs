@@ -70,6 +70,7 @@ on_both_stores!(
     an_administrator_manages_staff_accounts_and_every_act_is_logged,
     a_commune_administrator_manages_its_communes_accounts_only,
     the_province_plan_sets_the_deadline_and_targets_of_every_report,
+    the_register_goes_to_administrators_only_and_each_download_is_logged,
 );
 
 fn today() -> chrono::NaiveDate {
@@ -1403,4 +1404,82 @@ async fn the_province_plan_sets_the_deadline_and_targets_of_every_report(
         entry.contains("quantri") && entry.contains("Kế hoạch số 45") && entry.contains("16/12"),
         "{entry}"
     );
+}
+
+/// The cells of a register workbook's one sheet, row by row.
+fn register_rows(xlsx: Vec<u8>) -> Vec<Vec<String>> {
+    use calamine::{open_workbook_from_rs, Reader, Xlsx};
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx)).unwrap();
+    let sheet = book.worksheet_range("Sổ theo dõi").unwrap();
+    sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+async fn the_register_goes_to_administrators_only_and_each_download_is_logged(
+    app: Router,
+    store: Storage,
+) {
+    const PATH: &str = "/dashboard/admin/register.xlsx";
+    let plain = sign_in(&app, "huyen").await;
+    let r = send(&app, get(PATH, Some(&plain))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let page = text(send(&app, get("/dashboard", Some(&plain))).await).await;
+    assert!(!page.contains("register-link"));
+
+    // The district's administrator: every person of the district, the
+    // first row naming who took it.
+    let district: Vec<String> = [PEK, CHOONG, XOP].map(String::from).to_vec();
+    let people = on_store(&store, move |s| {
+        pcmt_hub::storage::with_rows(s, |rows| rows.register(&district))
+            .unwrap()
+            .unwrap()
+    })
+    .await;
+    assert!(people.len() >= 3, "the demo district has people to list");
+    let cookie = sign_in(&app, "quantri").await;
+    let r = send(&app, get(PATH, Some(&cookie))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(header_of(&r, header::CONTENT_DISPOSITION).contains("So-theo-doi"));
+    let rows = register_rows(body(r).await);
+    assert!(
+        rows[0][0].starts_with("Tải về bởi quantri lúc "),
+        "{:?}",
+        rows[0]
+    );
+    let listed: Vec<&Vec<String>> = rows[4..].iter().filter(|r| !r[1].is_empty()).collect();
+    assert_eq!(listed.len(), people.len());
+    for p in &people {
+        assert!(
+            listed
+                .iter()
+                .any(|r| r[1] == p.full_name && r[2] == p.citizen_id.clone().unwrap_or_default()),
+            "{} listed",
+            p.full_name
+        );
+    }
+
+    // A commune's administrator: that commune's people only.
+    let pek = sign_in(&app, "quantripek").await;
+    let rows = register_rows(body(send(&app, get(PATH, Some(&pek))).await).await);
+    let listed: Vec<&Vec<String>> = rows[4..].iter().filter(|r| !r[1].is_empty()).collect();
+    assert!(!listed.is_empty());
+    assert!(listed.len() < people.len());
+    assert!(listed.iter().all(|r| r[4] == "Xã Đăk Pék"), "{listed:?}");
+
+    // Both downloads in the log, each with its unit and count; none for
+    // the refused one.
+    let log = text(send(&app, get("/dashboard/audit", Some(&cookie))).await).await;
+    let entries: Vec<&str> = log
+        .split("<tr data-action=")
+        .filter(|r| r.contains("Tải sổ theo dõi người được quản lý"))
+        .collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries
+        .iter()
+        .any(|e| e.contains("quantri<") || e.contains("quantri ")));
+    assert!(entries
+        .iter()
+        .any(|e| e.contains(&format!("{} người", people.len()))));
 }

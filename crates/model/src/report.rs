@@ -777,6 +777,22 @@ fn visits_due_in(span: &StatusSpan, period: &Period, rules: &StatusRules) -> u64
     days / u64::from(interval)
 }
 
+/// One person of the register (sổ theo dõi người được quản lý) as the
+/// office downloads it for the national database's software: what the
+/// person file's row holds, dates as stored (yyyy-mm-dd).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterEntry {
+    pub full_name: String,
+    pub citizen_id: Option<String>,
+    pub birth_date: String,
+    pub commune: String,
+    pub village: Option<String>,
+    /// The legal status in force (a `LegalStatus` code), if any.
+    pub status: Option<String>,
+    /// When the next check-in is due, if one is.
+    pub due_on: Option<String>,
+}
+
 /// A site found, as the map exports need it: the point, the walked boundary
 /// if any, and what the office files about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

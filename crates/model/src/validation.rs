@@ -498,7 +498,9 @@ mod tests {
         let moved = read("15.060124, 107.740235").unwrap();
         assert_eq!((moved.lat, moved.lon), (15.060124, 107.740235));
         assert_eq!(
-            parse_point_as_shown(Field::SitePoint, &shown, None).unwrap().lat,
+            parse_point_as_shown(Field::SitePoint, &shown, None)
+                .unwrap()
+                .lat,
             15.060123
         );
         assert!(read("").is_err());

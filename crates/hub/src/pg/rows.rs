@@ -20,10 +20,11 @@ use pcmt_core::projection::{
     table_of, Projected, RowValues, RowWriter, SiteValues, REBUILD_KEY, ROW_TABLES,
 };
 use pcmt_core::report::{
-    in_scope, site_from_row, Column, Columns, ReportSource, RowScope, SessionGroup, SurveyTotals,
-    VisitRow, SCOPE, SITE_COLUMNS,
+    in_scope, register_entry, site_from_row, Column, Columns, ReportSource, RowScope, SessionGroup,
+    SurveyTotals, VisitRow, REGISTER_COLUMNS, SCOPE, SITE_COLUMNS,
 };
 use pcmt_core::CoreError;
+use pcmt_model::report::RegisterEntry;
 use pcmt_model::RecordKind;
 use r2d2_postgres::postgres::types::ToSql;
 use r2d2_postgres::postgres::{self, GenericClient, Row};
@@ -286,6 +287,17 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
             "SELECT id, statuses FROM person_rows WHERE commune = ANY($1)",
             &[&communes],
             |r| Ok((r.col(0)?, r.col(1)?)),
+        )
+    }
+
+    fn register(&mut self, communes: &[String]) -> Result<Vec<RegisterEntry>, CoreError> {
+        self.select(
+            &format!(
+                r#"SELECT {REGISTER_COLUMNS} FROM person_rows WHERE commune = ANY($1)
+                   ORDER BY commune COLLATE "C", name_key COLLATE "C", id COLLATE "C""#
+            ),
+            &[&communes],
+            |r| register_entry(r),
         )
     }
 

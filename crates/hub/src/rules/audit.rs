@@ -63,6 +63,7 @@ labelled_enum!(
         StaffPasswordReset = ("staff_password_reset", "Đặt lại mật khẩu", "Password reset"),
         StaffDisabled = ("staff_disabled", "Khóa tài khoản", "Account disabled"),
         StaffEnabled = ("staff_enabled", "Mở khóa tài khoản", "Account enabled"),
+        RegisterDownloaded = ("register_downloaded", "Tải sổ theo dõi người được quản lý", "Register downloaded"),
         PlanSet = ("plan_set", "Đặt hạn báo cáo và chỉ tiêu của kế hoạch", "Plan's deadlines and targets set"),
         StaffPlaced = ("staff_placed", "Đổi đơn vị, vai trò tài khoản", "Account's unit or role changed"),
     }
@@ -154,6 +155,9 @@ pub struct Detail {
     pub unit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// How many people a register download listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<u32>,
     /// A plan put in force: its name and deadlines as the office reads them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
@@ -364,6 +368,22 @@ impl Entry {
             ..Self::new(
                 Actor::staff(username),
                 Action::PlanSet,
+                vec![unit.to_string()],
+            )
+        }
+    }
+
+    /// An administrator downloaded the register of `unit` (`people`
+    /// listed): personal data leaving the hub, so always logged first.
+    pub fn register_downloaded(username: &str, unit: &str, people: usize) -> Self {
+        Self {
+            detail: Detail {
+                people: Some(u32::try_from(people).unwrap_or(u32::MAX)),
+                ..Detail::default()
+            },
+            ..Self::new(
+                Actor::staff(username),
+                Action::RegisterDownloaded,
                 vec![unit.to_string()],
             )
         }

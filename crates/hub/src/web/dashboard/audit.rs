@@ -327,6 +327,9 @@ fn detail(d: &Detail, lang: Lang) -> String {
     if let Some(r) = d.role.as_deref().and_then(Role::from_code) {
         parts.push(r.label(lang).to_string());
     }
+    if let Some(n) = d.people {
+        parts.push(format!("{n} {}", lang.pick("người", "people")));
+    }
     if let Some(p) = &d.plan {
         parts.push(p.clone());
     }

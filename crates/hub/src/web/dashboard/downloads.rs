@@ -58,17 +58,24 @@ pub fn file(
         Vec::new()
     };
     let body = pcmt_export::export(format, &r, &sites, lang)?;
-    let (full, ascii) = pcmt_export::file_names(format, unit_name, period);
+    let names = pcmt_export::file_names(format, unit_name, period);
+    attachment(body, pcmt_export::content_type(format), names)
+}
+
+/// A file as a download: its type, and its name in full (UTF-8) with a
+/// plain ASCII twin for old browsers.
+pub fn attachment(
+    body: Vec<u8>,
+    content_type: &'static str,
+    (full, ascii): (String, String),
+) -> Result<Response, DashError> {
     let disposition = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
         percent_encode(&full)
     );
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(pcmt_export::content_type(format)),
-    );
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         CONTENT_DISPOSITION,
         HeaderValue::from_str(&disposition)

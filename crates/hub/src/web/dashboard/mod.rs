@@ -16,7 +16,9 @@
 //! - `admin`: tablets administered from the browser (administrators only,
 //!   every form with its CSRF token); `accounts`: staff accounts, likewise;
 //!   `plan`: the province plan's deadlines and targets, for an
-//!   administrator of the whole area the hub serves.
+//!   administrator of the whole area the hub serves; `register`: the
+//!   register of people under management as XLSX, administrators only,
+//!   logged before it leaves.
 //! - `audit`: the audit log's page (`crate::rules::audit`); downloads and
 //!   sign-ins are logged in their handlers.
 //! - `drug_free`: the office's classing of communes as drug-free per year
@@ -38,6 +40,7 @@ mod pages;
 mod paths;
 mod plan;
 mod query;
+mod register;
 mod report;
 mod session;
 
@@ -66,6 +69,7 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::STAFF, get(accounts::page).post(accounts::add))
         .route(paths::STAFF_ACTION, post(accounts::change))
         .route(paths::PLAN, get(plan::page).post(plan::save))
+        .route(paths::REGISTER, get(register::download))
         .route(paths::DRUG_FREE, get(drug_free::page).post(drug_free::save))
         .with_state(DashState {
             storage,

@@ -7,7 +7,7 @@ use super::charts::{bar_chart, boundaries, site_plot};
 use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
-use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT, PLAN, STAFF, TABLETS};
+use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT, PLAN, REGISTER, STAFF, TABLETS};
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
 use axum::response::{Html, IntoResponse, Response};
@@ -561,9 +561,10 @@ pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang)
             String::new()
         };
         format!(
-            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>{plan}"#,
+            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>{plan}<a id="register-link" href="{REGISTER}{en}" download>{}</a>"#,
             lang.pick("Quản lý máy", "Tablets"),
             lang.pick("Tài khoản", "Accounts"),
+            lang.pick("Sổ theo dõi (XLSX)", "Register (XLSX)"),
         )
     } else {
         String::new()
