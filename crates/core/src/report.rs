@@ -16,7 +16,7 @@ use crate::CoreError;
 use chrono::{Datelike, Months, NaiveDate};
 use pcmt_model::report::{
     tallies, Indicator, IndicatorCode as I, ManagementTally, NamedUnit, Period, RegisterEntry,
-    Report, SiteFeature, VisitFacts,
+    Report, SharedCitizenId, SiteFeature, VisitFacts,
 };
 use pcmt_model::{
     AudienceGroup, GeoPoint, Labelled, OrgLevel, OrgTree, OrgUnit, SessionForm, StatusRules,
@@ -118,6 +118,9 @@ pub trait ReportSource {
     /// The register of `communes` ([`REGISTER_COLUMNS`] of `person_rows`),
     /// by commune and name.
     fn register(&mut self, communes: &[String]) -> Result<Vec<RegisterEntry>, CoreError>;
+    /// Every person file whose citizen ID another file holds too, in the
+    /// whole store, by ID and commune ([`SHARED_CITIZEN_IDS_SQL`]).
+    fn shared_citizen_ids(&mut self) -> Result<Vec<SharedCitizenId>, CoreError>;
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError>;
     /// Communes whose surveys in scope found no site at all.
     fn communes_without_finding(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
@@ -228,6 +231,26 @@ impl VisitRow {
             psychosis: r.col(6)?,
         })
     }
+}
+
+/// The files holding a citizen ID that another file holds too; both
+/// databases read it as written.
+pub const SHARED_CITIZEN_IDS_SQL: &str = "SELECT citizen_id, id, full_name, birth_date, commune
+     FROM person_rows
+     WHERE citizen_id IN (SELECT citizen_id FROM person_rows
+                          WHERE citizen_id IS NOT NULL AND citizen_id != ''
+                          GROUP BY citizen_id HAVING count(*) > 1)
+     ORDER BY citizen_id, commune, id";
+
+/// A row of [`SHARED_CITIZEN_IDS_SQL`].
+pub fn shared_citizen_id(r: &(impl Columns + ?Sized)) -> Result<SharedCitizenId, CoreError> {
+    Ok(SharedCitizenId {
+        citizen_id: r.col(0)?,
+        id: r.col(1)?,
+        full_name: r.col(2)?,
+        birth_date: r.col(3)?,
+        commune: r.col(4)?,
+    })
 }
 
 /// The columns of `person_rows` a register entry is read from, in
@@ -755,6 +778,10 @@ impl ReportSource for SqliteRows<'_> {
             params![json_list(communes)?],
             |r| register_entry(r),
         )
+    }
+
+    fn shared_citizen_ids(&mut self) -> Result<Vec<SharedCitizenId>, CoreError> {
+        self.select(SHARED_CITIZEN_IDS_SQL, [], |r| shared_citizen_id(r))
     }
 
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError> {

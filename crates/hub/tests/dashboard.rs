@@ -71,6 +71,7 @@ on_both_stores!(
     a_commune_administrator_manages_its_communes_accounts_only,
     the_province_plan_sets_the_deadline_and_targets_of_every_report,
     the_register_goes_to_administrators_only_and_each_download_is_logged,
+    files_sharing_a_citizen_id_are_listed_for_the_units_they_touch,
 );
 
 fn today() -> chrono::NaiveDate {
@@ -416,13 +417,7 @@ async fn signing_out_ends_the_session(app: Router, _: Storage) {
 /// A tablet enrolled in `commune` for `officer` pushes a new session;
 /// returns the record's id.
 fn tablet_pushes_a_session(hub: &dyn HubStorage, commune: &str, officer: &str) -> uuid::Uuid {
-    use pcmt_core::record_doc::{self, ChangeNote};
-    use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
-    use pcmt_model::{RecordKind, SessionForm, SessionInput, Topic, VenueKind};
-    let code = hub.issue_code(&[commune.into()], officer, 3600).unwrap();
-    let enrolment = hub.enrol(&code, uuid::Uuid::now_v7(), None).unwrap();
-    let scope = hub.authenticate(&enrolment.token).unwrap();
-    let id = uuid::Uuid::now_v7();
+    use pcmt_model::{SessionForm, SessionInput, Topic, VenueKind};
     let input = SessionInput {
         date: today(),
         commune: commune.into(),
@@ -434,24 +429,35 @@ fn tablet_pushes_a_session(hub: &dyn HubStorage, commune: &str, officer: &str) -
         topics: vec![Topic::DisguisedDrugs],
         details: Default::default(),
     };
+    tablet_pushes(hub, commune, officer, &input)
+}
+
+/// A tablet newly enrolled in `commune` for `officer` pushes `record` as a
+/// new record; returns its id.
+fn tablet_pushes<R: pcmt_core::record_doc::Record>(
+    hub: &dyn HubStorage,
+    commune: &str,
+    officer: &str,
+    record: &R,
+) -> uuid::Uuid {
+    use pcmt_core::record_doc::{self, ChangeNote};
+    use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
+    let code = hub.issue_code(&[commune.into()], officer, 3600).unwrap();
+    let enrolment = hub.enrol(&code, uuid::Uuid::now_v7(), None).unwrap();
+    let scope = hub.authenticate(&enrolment.token).unwrap();
+    let id = uuid::Uuid::now_v7();
     let note = ChangeNote {
         officer: officer.into(),
     };
     let mut doc =
-        record_doc::new_record(id, commune, &input, automerge::ActorId::random(), &note, 0)
+        record_doc::new_record(id, commune, record, automerge::ActorId::random(), &note, 0)
             .unwrap();
     hub.push(
         &scope,
         &PushRequest {
             protocol: PROTOCOL_VERSION,
             device: scope.device,
-            docs: vec![DocChanges::since(
-                id,
-                RecordKind::Session,
-                commune,
-                &mut doc,
-                &[],
-            )],
+            docs: vec![DocChanges::since(id, R::KIND, commune, &mut doc, &[])],
             pull: None,
             epoch: None,
         },
@@ -1482,4 +1488,53 @@ async fn the_register_goes_to_administrators_only_and_each_download_is_logged(
     assert!(entries
         .iter()
         .any(|e| e.contains(&format!("{} người", people.len()))));
+}
+
+async fn files_sharing_a_citizen_id_are_listed_for_the_units_they_touch(
+    app: Router,
+    store: Storage,
+) {
+    use pcmt_model::fixtures::person;
+    const SHARED: &str = "062098777001";
+    let (at_pek, at_choong, _) = on_store(&store, |s| {
+        let mut one = person("Y Thị Trùng");
+        one.citizen_id = Some(SHARED.into());
+        let mut other = person("Y Thị Trùng");
+        other.commune = CHOONG.into();
+        other.village = None;
+        other.citizen_id = Some(SHARED.into());
+        let mut alone = person("A Riêng");
+        alone.citizen_id = Some("062098777002".into());
+        (
+            tablet_pushes(s, PEK, "A Lưu", &one),
+            tablet_pushes(s, CHOONG, "Y Bình", &other),
+            tablet_pushes(s, PEK, "A Lưu", &alone),
+        )
+    })
+    .await;
+    // The district sees both files, with names.
+    let cookie = sign_in(&app, "huyen").await;
+    let report = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
+    assert!(report.contains("duplicates-link"));
+    let page = text(send(&app, get("/dashboard/duplicates", Some(&cookie))).await).await;
+    let group = page
+        .split("<div class=\"card duplicate\"")
+        .find(|g| g.contains(SHARED))
+        .expect("the shared ID listed");
+    assert!(group.contains(&at_pek.to_string()) && group.contains(&at_choong.to_string()));
+    assert_eq!(group.matches("Y Thị Trùng").count(), 2, "{group}");
+    assert!(group.contains("Xã Đăk Pék") && group.contains("Xã Đăk Choong"));
+    assert!(
+        !page.contains("062098777002"),
+        "a citizen ID held once is no duplicate"
+    );
+    // Đăk Pék's staff: its own file by name, the other by commune only.
+    let pek = sign_in(&app, "dakpek").await;
+    let page = text(send(&app, get("/dashboard/duplicates", Some(&pek))).await).await;
+    let group = page
+        .split("<div class=\"card duplicate\"")
+        .find(|g| g.contains(SHARED))
+        .expect("the shared ID listed for the commune too");
+    assert_eq!(group.matches("Y Thị Trùng").count(), 1, "{group}");
+    assert!(group.contains("Một hồ sơ của Xã Đăk Choong"), "{group}");
 }

@@ -793,6 +793,17 @@ pub struct RegisterEntry {
     pub due_on: Option<String>,
 }
 
+/// A person file whose citizen ID (CCCD) another file holds too: one
+/// citizen registered twice, by two tablets or in two communes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedCitizenId {
+    pub citizen_id: String,
+    pub id: String,
+    pub full_name: String,
+    pub birth_date: String,
+    pub commune: String,
+}
+
 /// A site found, as the map exports need it: the point, the walked boundary
 /// if any, and what the office files about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

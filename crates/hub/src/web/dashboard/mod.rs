@@ -21,6 +21,8 @@
 //!   logged before it leaves.
 //! - `audit`: the audit log's page (`crate::rules::audit`); downloads and
 //!   sign-ins are logged in their handlers.
+//! - `duplicates`: person files sharing a citizen ID, the groups touching
+//!   the staff member's unit (files outside it named by commune only).
 //! - `drug_free`: the office's classing of communes as drug-free per year
 //!   (the one form that writes: a table of its own, logged with the write).
 //! - `paths`, `html`, `error`: the addresses, text helpers and page errors
@@ -32,6 +34,7 @@ mod audit;
 mod charts;
 mod downloads;
 mod drug_free;
+mod duplicates;
 mod error;
 mod figures;
 mod html;
@@ -63,6 +66,7 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::LOGOUT, post(session::logout))
         .route(paths::EXPORT, get(report::download))
         .route(paths::AUDIT, get(audit::audit_page))
+        .route(paths::DUPLICATES, get(duplicates::page))
         .route(paths::TABLETS, get(admin::tablets_page))
         .route(paths::ISSUE_CODE, post(admin::issue_code))
         .route(paths::WITHDRAW, post(admin::withdraw))

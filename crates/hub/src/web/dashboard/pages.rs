@@ -7,7 +7,9 @@ use super::charts::{bar_chart, boundaries, site_plot};
 use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
-use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT, PLAN, REGISTER, STAFF, TABLETS};
+use super::paths::{
+    AUDIT, DRUG_FREE, DUPLICATES, HOME, LOGIN, LOGOUT, PLAN, REGISTER, STAFF, TABLETS,
+};
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
 use axum::response::{Html, IntoResponse, Response};
@@ -592,11 +594,13 @@ pub fn report_page(
         lang.pick("Nhật ký truy cập", "Access log")
     );
     let drug_free = format!(
-        r#"<a id="drug-free-link" href="{}?year={}{}">{}</a>"#,
+        r#"<a id="drug-free-link" href="{}?year={}{}">{}</a><a id="duplicates-link" href="{DUPLICATES}{}">{}</a>"#,
         DRUG_FREE,
         report.counted_to.year(),
         if lang == Lang::En { "&lang=en" } else { "" },
-        lang.pick("Xã không có ma túy", "Drug-free communes")
+        lang.pick("Xã không có ma túy", "Drug-free communes"),
+        if lang == Lang::En { "?lang=en" } else { "" },
+        lang.pick("Trùng CCCD", "Shared citizen IDs"),
     );
     let header_right = staff_bar(
         staff,

@@ -13,3 +13,4 @@ pub(super) const STAFF: &str = "/dashboard/admin/staff";
 pub(super) const STAFF_ACTION: &str = "/dashboard/admin/staff/{username}/{what}";
 pub(super) const PLAN: &str = "/dashboard/admin/plan";
 pub(super) const REGISTER: &str = "/dashboard/admin/register.xlsx";
+pub(super) const DUPLICATES: &str = "/dashboard/duplicates";

@@ -135,7 +135,7 @@ impl FromRequestParts<DashState> for Staff {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct LangQuery {
-    lang: Option<String>,
+    pub(super) lang: Option<String>,
 }
 
 /// The page language a request's query asks for (`?lang=en`), read as
