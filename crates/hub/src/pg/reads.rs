@@ -129,6 +129,24 @@ impl Backend for Pg {
         })
     }
 
+    fn documents_between(
+        &self,
+        first: &str,
+        last: &str,
+        communes: &[String],
+    ) -> Result<Vec<(String, Vec<u8>)>, HubError> {
+        self.read(|c| {
+            c.query(
+                "SELECT id, bytes FROM documents
+                 WHERE id BETWEEN $1 AND $2 AND commune = ANY($3)",
+                &[&first, &last, &communes],
+            )?
+            .into_iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+        })
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
         self.read(|c| {
             Ok(

@@ -120,6 +120,28 @@ impl Backend for Sqlite {
         })
     }
 
+    fn documents_between(
+        &self,
+        first: &str,
+        last: &str,
+        communes: &[String],
+    ) -> Result<Vec<(String, Vec<u8>)>, HubError> {
+        let communes =
+            serde_json::to_string(communes).map_err(|e| HubError::Malformed(e.to_string()))?;
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, bytes FROM documents
+                 WHERE id BETWEEN ?1 AND ?2 AND commune IN (SELECT value FROM json_each(?3))",
+            )?;
+            let rows = stmt
+                .query_map(params![first, last, communes], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, HubError> {
         self.read(|conn| {
             Ok(conn

@@ -187,6 +187,14 @@ pub trait Backend: Send + Sync {
     /// The stored documents among `ids` (id, commune, bytes), in one
     /// statement.
     fn documents(&self, ids: &[String]) -> Result<Vec<(String, String, Vec<u8>)>, HubError>;
+    /// The stored documents of `communes` with ids from `first` to `last`
+    /// (id, bytes), in one statement.
+    fn documents_between(
+        &self,
+        first: &str,
+        last: &str,
+        communes: &[String],
+    ) -> Result<Vec<(String, Vec<u8>)>, HubError>;
     fn meta(&self, key: &str) -> Result<Option<String>, HubError>;
     fn audit_log(&self, query: &Query) -> Result<Page, HubError>;
     /// Runs `work` over the projection rows as of one moment.

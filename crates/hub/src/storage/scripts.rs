@@ -278,9 +278,21 @@ impl<B: Backend> HubStorage for Hub<B> {
         for (offered, id) in req.docs.iter().zip(&ids) {
             lacking.extend(protocol::lacking(scope, offered, stored.get(id))?);
         }
+        let held = match protocol::offered_span(req) {
+            Some((first, last)) => protocol::held_in_ranges(
+                &req.ranges,
+                self.backend.documents_between(
+                    &first.to_string(),
+                    &last.to_string(),
+                    &scope.communes,
+                )?,
+            )?,
+            None => Vec::new(),
+        };
         Ok(OfferResponse {
             lacking,
             epoch: Some(self.epoch()?),
+            ranges: protocol::answer_ranges(&req.ranges, &held),
         })
     }
 
