@@ -86,6 +86,7 @@ on_both_stores!(
     every_answer_names_the_epoch_and_a_restore_draws_a_new_one_in_the_log,
     an_offer_names_what_the_hub_lacks_of_the_devices_communes_only,
     an_offer_of_runs_answers_each_by_its_digest,
+    a_cursor_past_the_feeds_end_is_answered_with_the_end,
 );
 
 /// What the hub logs while a test runs, as text: what a log line must say,
@@ -1588,6 +1589,25 @@ fn an_offer_names_what_the_hub_lacks_of_the_devices_communes_only(hub: &dyn HubS
         hub.offer(&pek, &someone_else),
         Err(HubError::Forbidden(_))
     ));
+}
+
+/// Issue 24, item 2: a pull with nothing new is answered with the
+/// device's cursor, or with the feed's end when the cursor is past it
+/// (the feed lost its end): never more than the end, and a batch with
+/// rows moves on as ever.
+fn a_cursor_past_the_feeds_end_is_answered_with_the_end(hub: &dyn HubStorage) {
+    assert_eq!(pull(hub, &[PEK], 7).cursor, 0, "an empty feed ends at 0");
+    let (id, mut doc) = session_doc(PEK);
+    hub.push(&office(), &push_of(id, PEK, &mut doc)).unwrap();
+    let end = pull(hub, &[PEK], 0).cursor;
+    assert!(end > 0);
+    assert_eq!(pull(hub, &[PEK], end).cursor, end, "at the end");
+    assert_eq!(pull(hub, &[PEK], end + 40).cursor, end, "past it");
+    // Another commune's change counts in the feed's end.
+    let (other, mut other_doc) = session_doc(CHOONG);
+    hub.push(&office(), &push_of(other, CHOONG, &mut other_doc))
+        .unwrap();
+    assert!(pull(hub, &[PEK], end + 40).cursor > end);
 }
 
 /// Issue 24: runs of a device's records compared by digest. A run the hub

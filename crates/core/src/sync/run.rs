@@ -209,16 +209,30 @@ impl SyncRun {
     /// not (or at a later one naming yet another: a restore during the
     /// run), the resync starts (see [`SyncRun`]). A hub from before epochs
     /// names none and is trusted.
+    ///
+    /// A pull answered with a cursor before the one asked from says the
+    /// hub's feed ends before it: the hub lost the end of its feed (restored
+    /// without a new epoch), and with it perhaps what this tablet pushed.
+    /// The same resync starts, under the same epoch.
     fn trusts(&mut self, store: &mut Store, answer: &Response) -> Result<bool, CoreError> {
         let Some(epoch) = answer.epoch() else {
             return Ok(true);
         };
-        if self.epoch.as_ref() == Some(epoch) {
+        let batch = match answer {
+            Response::Pull(batch) => Some(batch),
+            Response::Push(ack) if self.pull_in_flight => ack.pull.as_ref(),
+            _ => None,
+        };
+        let feed_lost = match batch {
+            Some(batch) => batch.cursor < store.pull_cursor()?,
+            None => false,
+        };
+        if self.epoch.as_ref() == Some(epoch) && !feed_lost {
             return Ok(true);
         }
         let first_look = self.epoch.is_none();
         self.epoch = Some(epoch.clone());
-        if first_look {
+        if first_look && !feed_lost {
             match store.marks_epoch()? {
                 None => {
                     store.adopt_epoch(epoch)?;
@@ -595,6 +609,27 @@ mod tests {
             panic!("then the record it lacks");
         };
         assert_eq!(push.docs[0].id, id);
+    }
+
+    /// A hub of the same epoch whose feed ends before the tablet's cursor
+    /// (restored without a new epoch) answers with its end: the batch is
+    /// not applied and the resync starts as for a new epoch.
+    #[test]
+    fn a_cursor_past_the_feeds_end_starts_the_resync() {
+        let mut store = synced_with_a();
+        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Pull(pull)) = run.next(&mut store).unwrap() else {
+            panic!("a pull");
+        };
+        assert_eq!(pull.cursor, 5);
+        run.receive(&mut store, pull_answer(3, "a")).unwrap();
+        assert!(run.report.resynced);
+        assert_eq!(store.pull_cursor().unwrap(), 0);
+        assert_eq!(store.hub_epoch().unwrap(), epoch("a"));
+        let Some(Request::Offer(offer)) = run.next(&mut store).unwrap() else {
+            panic!("then an offer");
+        };
+        assert_eq!(offer.ranges.len(), 1);
     }
 
     /// A hub from before epochs names none: nothing changes.

@@ -117,6 +117,15 @@ impl Backend for Pg {
         Ok(n.unsigned_abs())
     }
 
+    fn feed_end(&self) -> Result<i64, HubError> {
+        self.read(|c| {
+            Ok(
+                c.query_opt("SELECT coalesce(max(seq), 0)::BIGINT FROM changes", &[])?
+                    .map_or(Ok(0), |r| r.try_get(0))?,
+            )
+        })
+    }
+
     fn documents(&self, ids: &[String]) -> Result<Vec<(String, String, Vec<u8>)>, HubError> {
         self.read(|c| {
             c.query(

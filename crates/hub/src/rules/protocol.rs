@@ -547,6 +547,17 @@ pub fn group_for_uplink(
     Ok((docs, last))
 }
 
+/// The cursor a pull with nothing new answers: the device's own, unless
+/// it is past the feed's `end`, which happens only when the hub lost the
+/// end of its feed (restored from a backup without a new epoch, e.g. a
+/// PostgreSQL restore before `--new-epoch`): then the end. A device that
+/// sees its cursor go back resyncs (`pcmt_core::sync::run`); one from
+/// before that pulls on from the end, which at least brings it what
+/// arrives after.
+pub fn within_feed(cursor: u64, end: i64) -> u64 {
+    cursor.min(end.unsigned_abs())
+}
+
 /// A pull's cursor as the stores' signed 64-bit feed positions.
 pub fn cursor(req: &PullRequest) -> Result<i64, HubError> {
     i64::try_from(req.cursor).map_err(|_| HubError::Malformed("cursor".into()))

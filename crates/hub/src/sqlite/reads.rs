@@ -107,6 +107,16 @@ impl Backend for Sqlite {
         })
     }
 
+    fn feed_end(&self) -> Result<i64, HubError> {
+        self.read(|conn| {
+            Ok(
+                conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+    }
+
     fn documents(&self, ids: &[String]) -> Result<Vec<(String, String, Vec<u8>)>, HubError> {
         let ids = serde_json::to_string(ids).map_err(|e| HubError::Malformed(e.to_string()))?;
         self.read(|conn| {
