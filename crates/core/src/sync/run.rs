@@ -468,6 +468,21 @@ mod tests {
         })
     }
 
+    /// A run of the tablet `synced_with_a` whose first pull (from 5) is
+    /// answered with `answer`, which starts the resync: the batch is not
+    /// applied and the cursor is back at 0.
+    fn resync_after(store: &mut Store, answer: Response) -> SyncRun {
+        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Pull(pull)) = run.next(store).unwrap() else {
+            panic!("nothing to push: a pull");
+        };
+        assert_eq!(pull.cursor, 5);
+        run.receive(store, answer).unwrap();
+        assert!(run.report.resynced);
+        assert_eq!(store.pull_cursor().unwrap(), 0, "the batch was not applied");
+        run
+    }
+
     /// Issue 24: a hub of another epoch (restored from a backup) may lack
     /// what it acknowledged. The batch of its first answer is not applied,
     /// the records are offered in runs, one it lacks is pushed again
@@ -475,14 +490,7 @@ mod tests {
     #[test]
     fn a_new_epoch_offers_every_record_and_pulls_again_from_the_start() {
         let mut store = synced_with_a();
-        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
-        let Some(Request::Pull(pull)) = run.next(&mut store).unwrap() else {
-            panic!("nothing to push: a pull");
-        };
-        assert_eq!(pull.cursor, 5);
-        run.receive(&mut store, pull_answer(9, "b")).unwrap();
-        assert!(run.report.resynced);
-        assert_eq!(store.pull_cursor().unwrap(), 0, "the batch was not applied");
+        let mut run = resync_after(&mut store, pull_answer(9, "b"));
         let Some(Request::Offer(offer)) = run.next(&mut store).unwrap() else {
             panic!("then an offer");
         };
@@ -578,9 +586,7 @@ mod tests {
     #[test]
     fn a_hub_that_does_not_compare_runs_is_offered_each_record_by_its_heads() {
         let mut store = synced_with_a();
-        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
-        run.next(&mut store).unwrap();
-        run.receive(&mut store, pull_answer(9, "b")).unwrap();
+        let mut run = resync_after(&mut store, pull_answer(9, "b"));
         let Some(Request::Offer(runs)) = run.next(&mut store).unwrap() else {
             panic!("an offer of runs");
         };
@@ -617,14 +623,7 @@ mod tests {
     #[test]
     fn a_cursor_past_the_feeds_end_starts_the_resync() {
         let mut store = synced_with_a();
-        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
-        let Some(Request::Pull(pull)) = run.next(&mut store).unwrap() else {
-            panic!("a pull");
-        };
-        assert_eq!(pull.cursor, 5);
-        run.receive(&mut store, pull_answer(3, "a")).unwrap();
-        assert!(run.report.resynced);
-        assert_eq!(store.pull_cursor().unwrap(), 0);
+        let mut run = resync_after(&mut store, pull_answer(3, "a"));
         assert_eq!(store.hub_epoch().unwrap(), epoch("a"));
         let Some(Request::Offer(offer)) = run.next(&mut store).unwrap() else {
             panic!("then an offer");

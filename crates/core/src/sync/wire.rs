@@ -167,15 +167,11 @@ impl PushAck {
     /// Decodes an acknowledgement of this shape or of a hub from before
     /// epochs (none then); the error is the current shape's.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode::<PushAck>(bytes).or_else(|e| {
-            decode::<PushAckV2>(bytes)
-                .map(|old| PushAck {
-                    stored: old.stored,
-                    new_changes: old.new_changes,
-                    pull: old.pull.map(PullResponseV2::upgrade),
-                    epoch: None,
-                })
-                .map_err(|_| e)
+        decode_or_older(bytes, |old: PushAckV2| PushAck {
+            stored: old.stored,
+            new_changes: old.new_changes,
+            pull: old.pull.map(PullResponseV2::upgrade),
+            epoch: None,
         })
     }
 }
@@ -264,11 +260,7 @@ impl PullResponseV2 {
 impl PullResponse {
     /// Decodes a batch of this shape or of a hub from before epochs.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode::<PullResponse>(bytes).or_else(|e| {
-            decode::<PullResponseV2>(bytes)
-                .map(PullResponseV2::upgrade)
-                .map_err(|_| e)
-        })
+        decode_or_older(bytes, PullResponseV2::upgrade)
     }
 }
 
@@ -319,15 +311,11 @@ struct OfferRequestV1 {
 impl OfferRequest {
     /// Decodes an offer of this shape or of one from before ranges.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode::<OfferRequest>(bytes).or_else(|e| {
-            decode::<OfferRequestV1>(bytes)
-                .map(|old| OfferRequest {
-                    protocol: old.protocol,
-                    device: old.device,
-                    docs: old.docs,
-                    ranges: Vec::new(),
-                })
-                .map_err(|_| e)
+        decode_or_older(bytes, |old: OfferRequestV1| OfferRequest {
+            protocol: old.protocol,
+            device: old.device,
+            docs: old.docs,
+            ranges: Vec::new(),
         })
     }
 }
@@ -356,14 +344,10 @@ struct OfferResponseV1 {
 impl OfferResponse {
     /// Decodes an answer of this shape or of a hub from before ranges.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode::<OfferResponse>(bytes).or_else(|e| {
-            decode::<OfferResponseV1>(bytes)
-                .map(|old| OfferResponse {
-                    lacking: old.lacking,
-                    epoch: old.epoch,
-                    ranges: Vec::new(),
-                })
-                .map_err(|_| e)
+        decode_or_older(bytes, |old: OfferResponseV1| OfferResponse {
+            lacking: old.lacking,
+            epoch: old.epoch,
+            ranges: Vec::new(),
         })
     }
 }
@@ -448,15 +432,11 @@ impl EnrolRequest {
     /// Decodes a request of this shape or of the older one (no previous
     /// token); the error is the current shape's.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode::<EnrolRequest>(bytes).or_else(|e| {
-            decode::<EnrolRequestV1>(bytes)
-                .map(|old| EnrolRequest {
-                    protocol: old.protocol,
-                    code: old.code,
-                    device: old.device,
-                    previous_token: None,
-                })
-                .map_err(|_| e)
+        decode_or_older(bytes, |old: EnrolRequestV1| EnrolRequest {
+            protocol: old.protocol,
+            code: old.code,
+            device: old.device,
+            previous_token: None,
         })
     }
 }
@@ -544,6 +524,15 @@ fn encode_at<T: Serialize>(msg: &T, level: i32) -> Result<Vec<u8>, SyncError> {
         level
     };
     zstd::bulk::compress(&plain, level).map_err(|e| SyncError::Malformed(e.to_string()))
+}
+
+/// Decodes a message of shape `T`, or of the older shape `O` made into a
+/// `T` by `upgrade`; the error is `T`'s.
+fn decode_or_older<T: DeserializeOwned, O: DeserializeOwned>(
+    bytes: &[u8],
+    upgrade: impl FnOnce(O) -> T,
+) -> Result<T, SyncError> {
+    decode::<T>(bytes).or_else(|e| decode::<O>(bytes).map(upgrade).map_err(|_| e))
 }
 
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SyncError> {
