@@ -11,7 +11,8 @@
 //! then (its encoded requests: offers and pushes), beside the bytes of the
 //! sync the hub lost. Any record the restored hub does not hold at the
 //! end, or holds behind the tablet, fails the run (after the figures are
-//! written). Writes `$PCMT_BENCH_DIR/backup.json`.
+//! written). Writes `$PCMT_BENCH_DIR/backup.json`; its databases and
+//! backups live in that folder while it runs and are deleted at the end.
 
 use automerge::ActorId;
 use pcmt_core::record_doc::{self, ChangeNote};
@@ -152,7 +153,7 @@ fn main() {
     let key = BackupKey::generate().expect("a key");
 
     // 1. The big hub: backup and restore.
-    let dir = tempfile::tempdir().expect("a directory");
+    let dir = tempfile::tempdir_in(&out_dir).expect("a directory");
     let db = dir.path().join("hub.db");
     let hub = HubStore::open(&db).expect("a hub on disk");
     let (fill_s, ()) = timed(|| fill_hub(&hub, hub_records));
@@ -178,13 +179,13 @@ fn main() {
     eprintln!("backup {backup_s:.1} s, restore {restore_s:.1} s");
 
     // 2. What a restore costs a tablet of `tablet_records`.
-    let small_dir = tempfile::tempdir().expect("a directory");
+    let small_dir = tempfile::tempdir_in(&out_dir).expect("a directory");
     let small_db = small_dir.path().join("hub.db");
     let hub = HubStore::open(&small_db).expect("a hub");
     let code = hub
         .issue_code(&[COMMUNES[0].into()], "A Lưu", 3600)
         .expect("a code");
-    let tablet_dir = tempfile::tempdir().expect("a directory");
+    let tablet_dir = tempfile::tempdir_in(&out_dir).expect("a directory");
     let tablet = Mutex::new(
         Store::open(&tablet_dir.path().join("tablet.db"), OrgTree::demo()).expect("a tablet"),
     );
@@ -266,6 +267,7 @@ fn main() {
                     protocol: PROTOCOL_VERSION,
                     device,
                     docs: chunk.to_vec(),
+                    ranges: Vec::new(),
                 },
             )
             .expect("an offer");
@@ -299,6 +301,9 @@ fn main() {
     });
     let path = out_dir.join("backup.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&summary).expect("json")).expect("write");
+    // The bench's files go before the process ends, whatever it found.
+    drop((hub, tablet));
+    drop((dir, small_dir, tablet_dir));
     if !problems.is_empty() {
         for p in &problems {
             eprintln!("LOST: {p}");

@@ -165,11 +165,37 @@ impl TestHub {
     /// from `backup`, as the office restores one: `pcmt-hub --restore` on
     /// SQLite; `pg_restore` into a new database then `--new-epoch` on
     /// PostgreSQL. Either way a new epoch, audited.
-    pub fn restore(mut self, backup: &HubBackup) -> Self {
+    pub fn restore(self, backup: &HubBackup) -> Self {
+        self.restored(backup, true)
+    }
+
+    /// As [`TestHub::restore`], but the way an office could get it wrong:
+    /// the backup unsealed (`pcmt-hub --unseal`) and put in place of the
+    /// database file, or `pg_restore` without `--new-epoch`. The hub keeps
+    /// the epoch it had, with the end of its feed lost.
+    pub fn restore_keeping_epoch(self, backup: &HubBackup) -> Self {
+        self.restored(backup, false)
+    }
+
+    fn restored(mut self, backup: &HubBackup, new_epoch: bool) -> Self {
         let (dir, pg) = (self.dir.take(), self._pg.take());
         let test = pg.as_ref().map(|db| db.url.clone());
         drop(self);
         match (dir, test) {
+            (Some(dir), _) if !new_epoch => {
+                let file = dir.path().join(HUB_FILE);
+                for extra in ["-wal", "-shm"] {
+                    let mut side = file.as_os_str().to_owned();
+                    side.push(extra);
+                    let _ = std::fs::remove_file(side);
+                }
+                let mut input = std::fs::File::open(&backup.path).expect("the backup");
+                let mut output = std::fs::File::create(&file).expect("the hub's file");
+                pcmt_hub::rules::sealed::open(&mut input, &mut output, &backup.key)
+                    .expect("the backup unsealed");
+                drop(output);
+                Self::on_file(dir)
+            }
             (Some(dir), _) => {
                 let file = dir.path().join(HUB_FILE);
                 pcmt_hub::sqlite::backup::restore_sealed(&backup.path, &file, &backup.key, 0)
@@ -187,9 +213,11 @@ impl TestHub {
                     "",
                 );
                 let storage: Storage = Arc::new(db.store().expect("a PostgreSQL hub store"));
-                storage
-                    .new_epoch("pg_restore of a test dump")
-                    .expect("the restored hub takes a new epoch");
+                if new_epoch {
+                    storage
+                        .new_epoch("pg_restore of a test dump")
+                        .expect("the restored hub takes a new epoch");
+                }
                 Self::serving(storage, None, Some(db), None)
             }
             (None, None) => panic!("an in-memory hub has no backup"),

@@ -214,9 +214,48 @@ fn a_restored_province_and_a_restored_district_get_every_record_again(district: 
     assert_eq!(held, tablet.store().document_heads().unwrap());
 }
 
+/// Issue 24: a hub restored without a new epoch (a PostgreSQL restore
+/// before `--new-epoch`, or a backup put back by hand) has lost the end
+/// of its feed; a tablet that pulled past it must notice (the hub answers
+/// its pull with the feed's end) and send again what the hub lost.
+fn a_cursor_past_the_restored_feeds_end_resyncs_and_nothing_is_lost(hub: TestHub) {
+    let a = TestDevice::new("A Lưu");
+    let b = TestDevice::new("Y Blông");
+    a.enrol(&hub, &[fixtures::COMMUNE]);
+    b.enrol(&hub, &[fixtures::COMMUNE]);
+    let s1 = session(&a, "Trường TH Đăk Pék");
+    a.sync(&hub);
+    let backup = hub.backup();
+    // After the backup: b's session reaches a, whose cursor passes the
+    // feed's end the restore will leave, and a's own next session.
+    let s2 = session(&b, "Nhà văn hóa thôn Đăk Ung");
+    b.sync(&hub);
+    let s3 = session(&a, "Chợ Đăk Glei");
+    a.sync(&hub);
+    assert!(a.store().document_heads().unwrap().contains_key(&s2));
+    let epoch = hub.storage.epoch().unwrap();
+
+    let hub = hub.restore_keeping_epoch(&backup);
+    assert_eq!(hub.storage.epoch().unwrap(), epoch, "no new epoch");
+    assert_eq!(hub.storage.document_count().unwrap(), 1);
+    let report = a.sync(&hub);
+    assert!(report.resynced, "the tablet noticed the feed's lost end");
+    assert_eq!(hub.storage.document_count().unwrap(), 3);
+    let newcomer = TestDevice::new("Văn phòng xã");
+    newcomer.enrol(&hub, &[fixtures::COMMUNE]);
+    let held = newcomer.store().document_heads().unwrap();
+    for id in [s1, s2, s3] {
+        assert!(held.contains_key(&id), "{id} reached the restored hub");
+    }
+    assert_eq!(held, a.store().document_heads().unwrap());
+    let again = a.sync(&hub);
+    assert!(!again.resynced);
+}
+
 sotay_pcmt::on_both_hubs!(
     start_on_disk;
     a_session_acknowledged_after_the_backup_reaches_the_restored_hub,
     a_restored_province_and_a_restored_district_get_every_record_again,
     three_tablets_lose_nothing_to_a_restore_whatever_order_they_sync_in,
+    a_cursor_past_the_restored_feeds_end_resyncs_and_nothing_is_lost,
 );

@@ -4,7 +4,8 @@
 
 use crate::shared::SharedStore;
 use crate::sync::wire::{
-    self, EnrolRequest, Enrolment, PullResponse, PushAck, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+    self, EnrolRequest, Enrolment, OfferResponse, PullResponse, PushAck, MAX_MESSAGE_BYTES,
+    PROTOCOL_VERSION,
 };
 use crate::sync::{
     run_session, HubLink, Request, Response, SyncError, SyncReport, Transport, REFUSAL_HEADER,
@@ -170,7 +171,7 @@ impl HttpTransport {
             }
             Request::Offer(o) => {
                 let body = self.post(OFFER_PATH, wire::encode(o)?, token)?;
-                Ok(Response::Offer(wire::decode(&body)?))
+                Ok(Response::Offer(OfferResponse::decode(&body)?))
             }
         }
     }

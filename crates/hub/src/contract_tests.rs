@@ -85,6 +85,8 @@ on_both_stores!(
     a_push_that_asks_for_a_pull_is_answered_with_the_batch_after_it,
     every_answer_names_the_epoch_and_a_restore_draws_a_new_one_in_the_log,
     an_offer_names_what_the_hub_lacks_of_the_devices_communes_only,
+    an_offer_of_runs_answers_each_by_its_digest,
+    a_cursor_past_the_feeds_end_is_answered_with_the_end,
 );
 
 /// What the hub logs while a test runs, as text: what a log line must say,
@@ -1542,10 +1544,7 @@ fn an_offer_names_what_the_hub_lacks_of_the_devices_communes_only(hub: &dyn HubS
     let (elsewhere, mut elsewhere_doc) = session_doc(CHOONG);
     hub.push(&office(), &push_of(elsewhere, CHOONG, &mut elsewhere_doc))
         .unwrap();
-    let offer = |id: Uuid, doc: &mut AutoCommit| DocHeads {
-        id,
-        heads: doc.get_heads().iter().map(|h| h.0).collect(),
-    };
+    let offer = |id: Uuid, doc: &mut AutoCommit| DocHeads::of(id, &doc.get_heads());
     let answer = hub
         .offer(
             &pek,
@@ -1562,6 +1561,7 @@ fn an_offer_names_what_the_hub_lacks_of_the_devices_communes_only(hub: &dyn HubS
                         heads: vec![[7; 32]],
                     },
                 ],
+                ranges: Vec::new(),
             },
         )
         .unwrap();
@@ -1583,9 +1583,117 @@ fn an_offer_names_what_the_hub_lacks_of_the_devices_communes_only(hub: &dyn HubS
         protocol: PROTOCOL_VERSION,
         device: Uuid::now_v7(),
         docs: Vec::new(),
+        ranges: Vec::new(),
     };
     assert!(matches!(
         hub.offer(&pek, &someone_else),
         Err(HubError::Forbidden(_))
     ));
+}
+
+/// Issue 24, item 2: a pull with nothing new is answered with the
+/// device's cursor, or with the feed's end when the cursor is past it
+/// (the feed lost its end): never more than the end, and a batch with
+/// rows moves on as ever.
+fn a_cursor_past_the_feeds_end_is_answered_with_the_end(hub: &dyn HubStorage) {
+    assert_eq!(pull(hub, &[PEK], 7).cursor, 0, "an empty feed ends at 0");
+    let (id, mut doc) = session_doc(PEK);
+    hub.push(&office(), &push_of(id, PEK, &mut doc)).unwrap();
+    let end = pull(hub, &[PEK], 0).cursor;
+    assert!(end > 0);
+    assert_eq!(pull(hub, &[PEK], end).cursor, end, "at the end");
+    assert_eq!(pull(hub, &[PEK], end + 40).cursor, end, "past it");
+    // Another commune's change counts in the feed's end.
+    let (other, mut other_doc) = session_doc(CHOONG);
+    hub.push(&office(), &push_of(other, CHOONG, &mut other_doc))
+        .unwrap();
+    assert!(pull(hub, &[PEK], end + 40).cursor > end);
+}
+
+/// Issue 24: runs of a device's records compared by digest. A run the hub
+/// holds the same is answered in a byte; one it holds otherwise is listed
+/// with the hub's heads (only records of the device's communes: another
+/// commune's record inside the span is neither counted nor named); one
+/// with more records in its span than the hub lists is to be split.
+fn an_offer_of_runs_answers_each_by_its_digest(hub: &dyn HubStorage) {
+    use automerge::transaction::Transactable;
+    use pcmt_core::sync::resync::Held;
+    use pcmt_core::sync::wire::{digest, OfferRequest, RangeAnswer, RangeDigest};
+    let pek = enrolled(hub, &[PEK], "A Lưu");
+    let mut docs: Vec<(Uuid, AutoCommit)> = (0..4).map(|_| session_doc(PEK)).collect();
+    // Another commune's record in the middle of the span.
+    let (elsewhere, mut elsewhere_doc) = session_doc(CHOONG);
+    docs.extend((0..2).map(|_| session_doc(PEK)));
+    docs.sort_by_key(|(id, _)| *id);
+    assert!(
+        docs[0].0 < elsewhere && elsewhere < docs[4].0,
+        "in the span"
+    );
+    hub.push(&office(), &push_of(elsewhere, CHOONG, &mut elsewhere_doc))
+        .unwrap();
+    // The hub holds the first five of the tablet's six.
+    for (id, doc) in docs.iter_mut().take(5) {
+        hub.push(&office(), &push_of(*id, PEK, doc)).unwrap();
+    }
+    let held: Vec<Held> = docs
+        .iter_mut()
+        .map(|(id, d)| (*id, d.get_heads()))
+        .collect();
+    let run = |from: usize, to: usize| RangeDigest {
+        first: held[from].0,
+        last: held[to - 1].0,
+        count: (to - from) as u32,
+        digest: digest(held[from..to].iter().map(|(id, h)| (*id, h.as_slice()))),
+    };
+    let offer = |ranges: Vec<RangeDigest>| {
+        hub.offer(
+            &pek,
+            &OfferRequest {
+                protocol: PROTOCOL_VERSION,
+                device: pek.device,
+                docs: Vec::new(),
+                ranges,
+            },
+        )
+        .unwrap()
+    };
+    let answer = offer(vec![run(0, 5), run(5, 6)]);
+    assert_eq!(answer.epoch, Some(hub.epoch().unwrap()));
+    assert_eq!(
+        answer.ranges,
+        [RangeAnswer::Same, RangeAnswer::Holds(Vec::new())]
+    );
+
+    // The hub one change behind on the second record.
+    let mut ahead = docs[1].1.clone();
+    ahead.put(automerge::ROOT, "attendees", 250_i64).unwrap();
+    ahead.commit();
+    let mut changed = held.clone();
+    changed[1].1 = ahead.get_heads();
+    let whole = RangeDigest {
+        digest: digest(changed[..5].iter().map(|(id, h)| (*id, h.as_slice()))),
+        ..run(0, 5)
+    };
+    let RangeAnswer::Holds(theirs) = &offer(vec![whole]).ranges[0] else {
+        panic!("a run that differs, listed");
+    };
+    let ids: Vec<Uuid> = theirs.iter().map(|d| d.id).collect();
+    assert_eq!(ids, held[..5].iter().map(|(id, _)| *id).collect::<Vec<_>>());
+    assert_eq!(theirs[1].heads, vec![held[1].1[0].0], "the hub's heads");
+    assert!(!ids.contains(&elsewhere));
+
+    // Runs out of order, or overlapping, are refused.
+    let refused = hub.offer(
+        &pek,
+        &OfferRequest {
+            protocol: PROTOCOL_VERSION,
+            device: pek.device,
+            docs: Vec::new(),
+            ranges: vec![run(2, 4), run(0, 3)],
+        },
+    );
+    assert!(
+        matches!(refused, Err(HubError::Malformed(_))),
+        "{refused:?}"
+    );
 }

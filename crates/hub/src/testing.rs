@@ -126,7 +126,7 @@ pub fn deliver(
     request: &pcmt_core::sync::Request,
 ) -> Result<pcmt_core::sync::Response, pcmt_core::sync::SyncError> {
     use pcmt_core::sync::wire::{
-        self, OfferRequest, PullRequest, PullResponse, PushAck, PushRequest,
+        self, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck, PushRequest,
     };
     use pcmt_core::sync::{Request, Response, SyncError};
     let refused = |e: HubError| SyncError::Refused {
@@ -145,9 +145,9 @@ pub fn deliver(
             Response::Pull(PullResponse::decode(&wire::encode_packed(&batch)?)?)
         }
         Request::Offer(o) => {
-            let o: OfferRequest = wire::decode(&wire::encode(o)?)?;
+            let o = OfferRequest::decode(&wire::encode(o)?)?;
             let answer = hub.offer(scope, &o).map_err(refused)?;
-            Response::Offer(wire::decode(&wire::encode(&answer)?)?)
+            Response::Offer(OfferResponse::decode(&wire::encode(&answer)?)?)
         }
     })
 }

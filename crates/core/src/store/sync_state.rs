@@ -334,11 +334,12 @@ impl Store {
     /// document up to the heads offered, except those in `lacking`, of
     /// which it holds the heads given there (those this tablet knows are
     /// its new mark; the next push sends the rest). The offer goes on after
-    /// the last of them, in the same transaction.
+    /// `after` (when given), in the same transaction.
     pub(crate) fn mark_offered(
         &mut self,
         offered: &[(Uuid, Vec<ChangeHash>)],
         lacking: &[DocHeads],
+        after: Option<Uuid>,
     ) -> Result<(), CoreError> {
         let lacks: std::collections::HashMap<Uuid, &[[u8; 32]]> =
             lacking.iter().map(|d| (d.id, d.heads.as_slice())).collect();
@@ -361,7 +362,7 @@ impl Store {
                 params![id.to_string(), encode_heads(&held), dirty],
             )?;
         }
-        if let Some((last, _)) = offered.last() {
+        if let Some(last) = after {
             set_meta(&tx, OFFER_AFTER, &last.to_string())?;
         }
         tx.commit()?;

@@ -24,6 +24,7 @@
 //! the shell's timer drives it).
 
 pub mod limits;
+pub mod resync;
 pub mod run;
 pub mod schedule;
 pub mod session;

@@ -1,6 +1,7 @@
 //! The device side of one sync, as a state machine.
 
 use crate::shared::SharedStore;
+use crate::sync::resync::Ranges;
 use crate::sync::wire::{
     DocHeads, Epoch, OfferRequest, PullRequest, PullResponse, PushRequest, BATCH_BYTES,
     PROTOCOL_VERSION,
@@ -13,8 +14,11 @@ use uuid::Uuid;
 
 #[derive(Debug)]
 enum Phase {
+    /// Comparing runs of documents with a hub of a new epoch
+    /// (`crate::sync::resync`).
+    Ranges(Ranges),
     /// Offering the documents with ids after the last one offered by
-    /// their heads, to a hub of a new epoch.
+    /// their heads, to a hub of a new epoch that does not compare runs.
     Offer {
         after: Option<Uuid>,
     },
@@ -26,10 +30,15 @@ enum Phase {
     Done,
 }
 
-/// Documents offered per request to a hub of a new epoch: about 60 bytes
-/// each on the wire (an id and a head, which do not compress), and one
-/// document load each on both sides.
+/// Documents loaded at once for a resync (one document load each, with
+/// the store held), and offered per request by heads to a hub that does
+/// not compare runs: about 60 bytes each on the wire there (an id and a
+/// head, which do not compress).
 pub const OFFER_DOCS: usize = 2000;
+
+/// What a run of the resync costs on the wire, about (for the report):
+/// two ids, a count and a digest.
+const RANGE_BYTES: u64 = 16 + 16 + 4 + 8;
 
 /// One sync run. Call [`SyncRun::next`] for the request to send, hand the
 /// answer to [`SyncRun::receive`], until `next` returns `None`.
@@ -39,10 +48,11 @@ pub const OFFER_DOCS: usize = 2000;
 /// backup, and may have lost what it acknowledged since) starts a resync
 /// within the run: the batch that answer carried is not applied; in one
 /// transaction the new epoch is stored, the pull cursor goes back to 0 and
-/// an offer is made pending; every document of the tablet's communes is
-/// then offered by its heads (each answer settles those marks and moves
-/// the pending offer on, in one transaction), and only after the last
-/// does the tablet push (only the changes the hub lacks) and pull from
+/// an offer is made pending; the tablet's documents of its communes are
+/// then compared with the hub's in runs (`crate::sync::resync`; by heads
+/// one by one with a hub that does not compare runs), each answer
+/// settling those marks and moving the pending offer on in one
+/// transaction, and only after the last does the tablet push (only the changes the hub lacks) and pull from
 /// the beginning of the feed. A run cut short resumes the offer where it
 /// stopped at the next sync: no push is ever made on a mark in doubt. A
 /// tablet with no marks takes the first epoch it meets.
@@ -80,20 +90,36 @@ impl SyncRun {
             self.resumed = true;
             if let Some(after) = store.offer_pending()? {
                 self.report.resynced = true;
-                self.phase = Phase::Offer { after };
+                self.phase = Phase::Ranges(Ranges::new(after));
             }
+        }
+        if let Phase::Ranges(ranges) = &mut self.phase {
+            // One load of documents per request: the store is held
+            // meanwhile, and the officer may be saving.
+            if let Some(after) = ranges.wants() {
+                ranges.load(
+                    store.offer_batch(after, &self.communes, OFFER_DOCS)?,
+                    OFFER_DOCS,
+                );
+            }
+            if !ranges.done() {
+                let runs = ranges.offer();
+                self.report.offered_bytes += runs.len() as u64 * RANGE_BYTES;
+                return Ok(Some(Request::Offer(OfferRequest {
+                    protocol: PROTOCOL_VERSION,
+                    device: store.device_id(),
+                    docs: Vec::new(),
+                    ranges: runs,
+                })));
+            }
+            store.finish_offers()?;
+            self.phase = Phase::Push { after: None };
         }
         if let Phase::Offer { after } = self.phase {
             let batch = store.offer_batch(after, &self.communes, OFFER_DOCS)?;
             if let Some((last, _)) = batch.last() {
                 self.phase = Phase::Offer { after: Some(*last) };
-                let docs = batch
-                    .iter()
-                    .map(|(id, heads)| DocHeads {
-                        id: *id,
-                        heads: heads.iter().map(|h| h.0).collect(),
-                    })
-                    .collect();
+                let docs = batch.iter().map(|(id, h)| DocHeads::of(*id, h)).collect();
                 self.report.offered_bytes += batch
                     .iter()
                     .map(|(_, heads)| 16 + 32 * heads.len() as u64)
@@ -103,6 +129,7 @@ impl SyncRun {
                     protocol: PROTOCOL_VERSION,
                     device: store.device_id(),
                     docs,
+                    ranges: Vec::new(),
                 })));
             }
             store.finish_offers()?;
@@ -182,16 +209,30 @@ impl SyncRun {
     /// not (or at a later one naming yet another: a restore during the
     /// run), the resync starts (see [`SyncRun`]). A hub from before epochs
     /// names none and is trusted.
+    ///
+    /// A pull answered with a cursor before the one asked from says the
+    /// hub's feed ends before it: the hub lost the end of its feed (restored
+    /// without a new epoch), and with it perhaps what this tablet pushed.
+    /// The same resync starts, under the same epoch.
     fn trusts(&mut self, store: &mut Store, answer: &Response) -> Result<bool, CoreError> {
         let Some(epoch) = answer.epoch() else {
             return Ok(true);
         };
-        if self.epoch.as_ref() == Some(epoch) {
+        let batch = match answer {
+            Response::Pull(batch) => Some(batch),
+            Response::Push(ack) if self.pull_in_flight => ack.pull.as_ref(),
+            _ => None,
+        };
+        let feed_lost = match batch {
+            Some(batch) => batch.cursor < store.pull_cursor()?,
+            None => false,
+        };
+        if self.epoch.as_ref() == Some(epoch) && !feed_lost {
             return Ok(true);
         }
         let first_look = self.epoch.is_none();
         self.epoch = Some(epoch.clone());
-        if first_look {
+        if first_look && !feed_lost {
             match store.marks_epoch()? {
                 None => {
                     store.adopt_epoch(epoch)?;
@@ -203,7 +244,7 @@ impl SyncRun {
         }
         store.begin_resync(epoch)?;
         self.report.resynced = true;
-        self.phase = Phase::Offer { after: None };
+        self.phase = Phase::Ranges(Ranges::new(None));
         Ok(false)
     }
 
@@ -213,7 +254,7 @@ impl SyncRun {
             (&self.phase, &response),
             (Phase::Push { .. }, Response::Push(_))
                 | (Phase::Pull, Response::Pull(_))
-                | (Phase::Offer { .. }, Response::Offer(_))
+                | (Phase::Offer { .. } | Phase::Ranges(_), Response::Offer(_))
         );
         if !fits {
             return Err(SyncError::Malformed(format!(
@@ -248,7 +289,22 @@ impl SyncRun {
                 }
             }
             Response::Pull(batch) => self.apply(store, batch)?,
-            Response::Offer(answer) => store.mark_offered(&in_flight, &answer.lacking)?,
+            Response::Offer(answer) => match &mut self.phase {
+                Phase::Ranges(ranges) => match ranges.settle(answer.ranges)? {
+                    Some(s) => store.mark_offered(&s.offered, &s.lacking, s.after)?,
+                    // A hub that does not compare runs: by heads, from
+                    // the last point settled.
+                    None => {
+                        self.phase = Phase::Offer {
+                            after: store.offer_pending()?.flatten(),
+                        }
+                    }
+                },
+                _ => {
+                    let last = in_flight.last().map(|(id, _)| *id);
+                    store.mark_offered(&in_flight, &answer.lacking, last)?
+                }
+            },
         }
         Ok(())
     }
@@ -294,7 +350,7 @@ pub fn run_sync_observed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::wire::{OfferResponse, PushAck};
+    use crate::sync::wire::{OfferResponse, PushAck, RangeAnswer};
     use crate::Author;
     use pcmt_model::{fixtures, OrgTree};
 
@@ -402,38 +458,48 @@ mod tests {
         })
     }
 
+    /// An answer to an offer of runs from a hub of epoch "b": the restored
+    /// hub holds nothing of the first run.
+    fn holds_nothing(offer: &OfferRequest) -> Response {
+        Response::Offer(OfferResponse {
+            lacking: Vec::new(),
+            epoch: epoch("b"),
+            ranges: vec![RangeAnswer::Holds(Vec::new()); offer.ranges.len()],
+        })
+    }
+
+    /// A run of the tablet `synced_with_a` whose first pull (from 5) is
+    /// answered with `answer`, which starts the resync: the batch is not
+    /// applied and the cursor is back at 0.
+    fn resync_after(store: &mut Store, answer: Response) -> SyncRun {
+        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Pull(pull)) = run.next(store).unwrap() else {
+            panic!("nothing to push: a pull");
+        };
+        assert_eq!(pull.cursor, 5);
+        run.receive(store, answer).unwrap();
+        assert!(run.report.resynced);
+        assert_eq!(store.pull_cursor().unwrap(), 0, "the batch was not applied");
+        run
+    }
+
     /// Issue 24: a hub of another epoch (restored from a backup) may lack
     /// what it acknowledged. The batch of its first answer is not applied,
-    /// every record is offered by its heads, one it lacks is pushed again
+    /// the records are offered in runs, one it lacks is pushed again
     /// (naming the new epoch), and the pull starts from 0.
     #[test]
     fn a_new_epoch_offers_every_record_and_pulls_again_from_the_start() {
         let mut store = synced_with_a();
-        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
-        let Some(Request::Pull(pull)) = run.next(&mut store).unwrap() else {
-            panic!("nothing to push: a pull");
-        };
-        assert_eq!(pull.cursor, 5);
-        run.receive(&mut store, pull_answer(9, "b")).unwrap();
-        assert!(run.report.resynced);
-        assert_eq!(store.pull_cursor().unwrap(), 0, "the batch was not applied");
+        let mut run = resync_after(&mut store, pull_answer(9, "b"));
         let Some(Request::Offer(offer)) = run.next(&mut store).unwrap() else {
             panic!("then an offer");
         };
-        let id = offer.docs[0].id;
-        assert_eq!(offer.docs.len(), 1);
+        assert!(offer.docs.is_empty(), "no record by its heads");
+        assert_eq!(offer.ranges.len(), 1);
+        let id = offer.ranges[0].first;
+        assert_eq!((offer.ranges[0].last, offer.ranges[0].count), (id, 1));
         // The restored hub never got the record.
-        run.receive(
-            &mut store,
-            Response::Offer(OfferResponse {
-                lacking: vec![DocHeads {
-                    id,
-                    heads: Vec::new(),
-                }],
-                epoch: epoch("b"),
-            }),
-        )
-        .unwrap();
+        run.receive(&mut store, holds_nothing(&offer)).unwrap();
         assert_eq!(store.unsynced_count().unwrap(), 1);
         let Some(Request::Push(push)) = run.next(&mut store).unwrap() else {
             panic!("then the record it lacks");
@@ -501,28 +567,68 @@ mod tests {
             panic!("the offer first, before any push");
         };
         assert!(again.report.resynced);
-        again
-            .receive(
-                &mut store,
-                Response::Offer(OfferResponse {
-                    lacking: vec![DocHeads {
-                        id: offer.docs[0].id,
-                        heads: Vec::new(),
-                    }],
-                    epoch: epoch("b"),
-                }),
-            )
-            .unwrap();
+        again.receive(&mut store, holds_nothing(&offer)).unwrap();
         drop(again); // cut after the answer: the restore lost the record
 
         let mut last = SyncRun::new(vec![fixtures::COMMUNE.into()]);
         let Some(Request::Push(push)) = last.next(&mut store).unwrap() else {
             panic!("the offer is done; the record the hub lacks is pushed");
         };
-        assert_eq!(push.docs[0].id, offer.docs[0].id);
+        assert_eq!(push.docs[0].id, offer.ranges[0].first);
         assert_eq!(push.docs[0].changes.len(), 2, "its creation and the edit");
         assert_eq!(push.epoch, epoch("b"));
         assert_eq!(push.pull.as_ref().map(|p| p.cursor), Some(0));
+    }
+
+    /// A hub from before runs answers an offer of runs with none: the
+    /// tablet offers its records by their heads, as to such a hub before,
+    /// and pushes the one it lacks.
+    #[test]
+    fn a_hub_that_does_not_compare_runs_is_offered_each_record_by_its_heads() {
+        let mut store = synced_with_a();
+        let mut run = resync_after(&mut store, pull_answer(9, "b"));
+        let Some(Request::Offer(runs)) = run.next(&mut store).unwrap() else {
+            panic!("an offer of runs");
+        };
+        let id = runs.ranges[0].first;
+        let older = |lacking: Vec<DocHeads>| {
+            Response::Offer(OfferResponse {
+                lacking,
+                epoch: epoch("b"),
+                ranges: Vec::new(),
+            })
+        };
+        run.receive(&mut store, older(Vec::new())).unwrap();
+        assert_eq!(store.unsynced_count().unwrap(), 0, "nothing settled yet");
+        let Some(Request::Offer(by_heads)) = run.next(&mut store).unwrap() else {
+            panic!("then the records by their heads");
+        };
+        assert!(by_heads.ranges.is_empty());
+        assert_eq!(by_heads.docs.len(), 1);
+        assert_eq!(by_heads.docs[0].id, id);
+        let lacking = vec![DocHeads {
+            id,
+            heads: Vec::new(),
+        }];
+        run.receive(&mut store, older(lacking)).unwrap();
+        let Some(Request::Push(push)) = run.next(&mut store).unwrap() else {
+            panic!("then the record it lacks");
+        };
+        assert_eq!(push.docs[0].id, id);
+    }
+
+    /// A hub of the same epoch whose feed ends before the tablet's cursor
+    /// (restored without a new epoch) answers with its end: the batch is
+    /// not applied and the resync starts as for a new epoch.
+    #[test]
+    fn a_cursor_past_the_feeds_end_starts_the_resync() {
+        let mut store = synced_with_a();
+        let mut run = resync_after(&mut store, pull_answer(3, "a"));
+        assert_eq!(store.hub_epoch().unwrap(), epoch("a"));
+        let Some(Request::Offer(offer)) = run.next(&mut store).unwrap() else {
+            panic!("then an offer");
+        };
+        assert_eq!(offer.ranges.len(), 1);
     }
 
     /// A hub from before epochs names none: nothing changes.

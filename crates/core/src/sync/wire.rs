@@ -167,15 +167,11 @@ impl PushAck {
     /// Decodes an acknowledgement of this shape or of a hub from before
     /// epochs (none then); the error is the current shape's.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode::<PushAck>(bytes).or_else(|e| {
-            decode::<PushAckV2>(bytes)
-                .map(|old| PushAck {
-                    stored: old.stored,
-                    new_changes: old.new_changes,
-                    pull: old.pull.map(PullResponseV2::upgrade),
-                    epoch: None,
-                })
-                .map_err(|_| e)
+        decode_or_older(bytes, |old: PushAckV2| PushAck {
+            stored: old.stored,
+            new_changes: old.new_changes,
+            pull: old.pull.map(PullResponseV2::upgrade),
+            epoch: None,
         })
     }
 }
@@ -264,11 +260,7 @@ impl PullResponseV2 {
 impl PullResponse {
     /// Decodes a batch of this shape or of a hub from before epochs.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode::<PullResponse>(bytes).or_else(|e| {
-            decode::<PullResponseV2>(bytes)
-                .map(PullResponseV2::upgrade)
-                .map_err(|_| e)
-        })
+        decode_or_older(bytes, PullResponseV2::upgrade)
     }
 }
 
@@ -279,26 +271,134 @@ pub struct DocHeads {
     pub heads: Vec<[u8; 32]>,
 }
 
-/// After meeting a new epoch, a device offers every document of its
-/// communes by its heads (in batches, by id), so that it sends the hub
-/// only what the restored hub lacks. Sent only to a hub that gave an
-/// epoch (one that has the route).
+impl DocHeads {
+    pub fn of(id: Uuid, heads: &[automerge::ChangeHash]) -> Self {
+        Self {
+            id,
+            heads: heads.iter().map(|h| h.0).collect(),
+        }
+    }
+}
+
+/// After meeting a new epoch, a device tells the hub what it holds so
+/// that it sends only what the restored hub lacks: its documents in runs
+/// by id, each run summarised by a digest ([`RangeDigest`]), and only
+/// the documents of runs whose digest differs compared one by one
+/// (`crate::sync::resync`). Sent only to a hub that gave an epoch (one
+/// that has the route).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferRequest {
     pub protocol: u16,
     pub device: Uuid,
+    /// Documents offered one by one by their heads: how a device offers
+    /// to a hub that does not answer `ranges` (one from before them).
     pub docs: Vec<DocHeads>,
+    /// Runs of the device's documents, in id order, not overlapping.
+    /// Last: a hub from before them reads the rest and answers none,
+    /// which tells the device to offer by heads ([`OfferRequest::decode`]
+    /// reads a device's offer from before them).
+    pub ranges: Vec<RangeDigest>,
+}
+
+/// An offer as devices sent it before ranges.
+#[derive(Deserialize)]
+struct OfferRequestV1 {
+    protocol: u16,
+    device: Uuid,
+    docs: Vec<DocHeads>,
+}
+
+impl OfferRequest {
+    /// Decodes an offer of this shape or of one from before ranges.
+    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
+        decode_or_older(bytes, |old: OfferRequestV1| OfferRequest {
+            protocol: old.protocol,
+            device: old.device,
+            docs: old.docs,
+            ranges: Vec::new(),
+        })
+    }
 }
 
 /// The offered documents of the device's communes of which the hub lacks
 /// at least one of the offered heads, each with the hub's own heads of it
 /// (none when it does not hold the document). Every other offered
 /// document the hub holds up to its offered heads (or it is not the
-/// device's to send).
+/// device's to send). And one answer per offered range, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferResponse {
     pub lacking: Vec<DocHeads>,
     pub epoch: Option<Epoch>,
+    /// Last, as [`OfferRequest::ranges`]: a hub from before ranges sends
+    /// none ([`OfferResponse::decode`]).
+    pub ranges: Vec<RangeAnswer>,
+}
+
+/// An offer's answer as hubs sent it before ranges.
+#[derive(Deserialize)]
+struct OfferResponseV1 {
+    lacking: Vec<DocHeads>,
+    epoch: Option<Epoch>,
+}
+
+impl OfferResponse {
+    /// Decodes an answer of this shape or of a hub from before ranges.
+    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
+        decode_or_older(bytes, |old: OfferResponseV1| OfferResponse {
+            lacking: old.lacking,
+            epoch: old.epoch,
+            ranges: Vec::new(),
+        })
+    }
+}
+
+/// A run of a device's documents: those of its communes with ids from
+/// `first` to `last` (both held), how many, and the [`digest`] of their
+/// ids and heads. A hub that holds exactly those documents (of the
+/// device's communes in that span) at exactly those heads has the same
+/// digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeDigest {
+    pub first: Uuid,
+    pub last: Uuid,
+    pub count: u32,
+    pub digest: [u8; 8],
+}
+
+/// What the hub holds of an offered run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RangeAnswer {
+    /// The same documents at the same heads: nothing to send.
+    Same,
+    /// Different, and the hub holds too many documents in the span to
+    /// list: the device offers the run again in smaller runs.
+    Split,
+    /// Different: every document of the device's communes the hub holds
+    /// in the span, with its heads.
+    Holds(Vec<DocHeads>),
+}
+
+/// The digest of a run of documents, each by its id and heads: the first
+/// 8 bytes of SHA-256 over the id and the sorted heads, XORed over the
+/// run (so either side may add documents in any order). 64 bits: two
+/// different runs share one by chance once in 10^19.
+pub fn digest<'a>(docs: impl IntoIterator<Item = (Uuid, &'a [automerge::ChangeHash])>) -> [u8; 8] {
+    use sha2::{Digest, Sha256};
+    let mut out = [0u8; 8];
+    for (id, heads) in docs {
+        let mut sorted: Vec<&[u8; 32]> = heads.iter().map(|h| &h.0).collect();
+        sorted.sort();
+        let mut hash = Sha256::new();
+        hash.update(id.as_bytes());
+        for h in sorted {
+            hash.update(h);
+        }
+        let full = hash.finalize();
+        for (o, b) in out.iter_mut().zip(full.iter()) {
+            *o ^= b;
+        }
+    }
+    out
 }
 
 /// A tablet trades the office's one-time code for its device token. A
@@ -332,15 +432,11 @@ impl EnrolRequest {
     /// Decodes a request of this shape or of the older one (no previous
     /// token); the error is the current shape's.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode::<EnrolRequest>(bytes).or_else(|e| {
-            decode::<EnrolRequestV1>(bytes)
-                .map(|old| EnrolRequest {
-                    protocol: old.protocol,
-                    code: old.code,
-                    device: old.device,
-                    previous_token: None,
-                })
-                .map_err(|_| e)
+        decode_or_older(bytes, |old: EnrolRequestV1| EnrolRequest {
+            protocol: old.protocol,
+            code: old.code,
+            device: old.device,
+            previous_token: None,
         })
     }
 }
@@ -428,6 +524,15 @@ fn encode_at<T: Serialize>(msg: &T, level: i32) -> Result<Vec<u8>, SyncError> {
         level
     };
     zstd::bulk::compress(&plain, level).map_err(|e| SyncError::Malformed(e.to_string()))
+}
+
+/// Decodes a message of shape `T`, or of the older shape `O` made into a
+/// `T` by `upgrade`; the error is `T`'s.
+fn decode_or_older<T: DeserializeOwned, O: DeserializeOwned>(
+    bytes: &[u8],
+    upgrade: impl FnOnce(O) -> T,
+) -> Result<T, SyncError> {
+    decode::<T>(bytes).or_else(|e| decode::<O>(bytes).map(upgrade).map_err(|_| e))
 }
 
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SyncError> {
@@ -669,6 +774,91 @@ mod tests {
             PushRequest::decode(&encode(&today).unwrap()).unwrap(),
             today
         );
+    }
+
+    /// Issue 24: runs travel last in an offer and its answer, so a hub
+    /// from before them reads an offer of today (and answers no runs,
+    /// which the tablet reads), and a hub of today reads an older offer.
+    #[test]
+    fn an_offer_of_runs_and_an_offer_from_before_them_read_either_way() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct OfferV1 {
+            protocol: u16,
+            device: Uuid,
+            docs: Vec<DocHeads>,
+        }
+        #[derive(Serialize)]
+        struct AnswerV1 {
+            lacking: Vec<DocHeads>,
+            epoch: Option<Epoch>,
+        }
+        let today = OfferRequest {
+            protocol: PROTOCOL_VERSION,
+            device: Uuid::nil(),
+            docs: Vec::new(),
+            ranges: vec![RangeDigest {
+                first: Uuid::from_u128(1),
+                last: Uuid::from_u128(9),
+                count: 3,
+                digest: [5; 8],
+            }],
+        };
+        let on_old_hub: OfferV1 = decode(&encode(&today).unwrap()).unwrap();
+        assert!(on_old_hub.docs.is_empty());
+        assert_eq!(
+            OfferRequest::decode(&encode(&today).unwrap()).unwrap(),
+            today
+        );
+        let older = encode(&OfferV1 {
+            protocol: 2,
+            device: Uuid::nil(),
+            docs: vec![DocHeads {
+                id: Uuid::from_u128(4),
+                heads: vec![[1; 32]],
+            }],
+        })
+        .unwrap();
+        let read = OfferRequest::decode(&older).unwrap();
+        assert_eq!((read.docs.len(), read.ranges.len()), (1, 0));
+        let old_answer = encode(&AnswerV1 {
+            lacking: Vec::new(),
+            epoch: Some(Epoch("e".into())),
+        })
+        .unwrap();
+        let read = OfferResponse::decode(&old_answer).unwrap();
+        assert_eq!(
+            (read.epoch, read.ranges),
+            (Some(Epoch("e".into())), Vec::new())
+        );
+        let answer = OfferResponse {
+            lacking: Vec::new(),
+            epoch: None,
+            ranges: vec![
+                RangeAnswer::Same,
+                RangeAnswer::Split,
+                RangeAnswer::Holds(Vec::new()),
+            ],
+        };
+        assert_eq!(
+            OfferResponse::decode(&encode(&answer).unwrap()).unwrap(),
+            answer
+        );
+    }
+
+    /// A run's digest does not depend on the order of its records or of
+    /// their heads, and changes with any head or id.
+    #[test]
+    fn a_runs_digest_is_of_its_records_and_heads_in_any_order() {
+        use automerge::ChangeHash;
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let ha = vec![ChangeHash([1; 32]), ChangeHash([2; 32])];
+        let hb = vec![ChangeHash([3; 32])];
+        let ha_rev: Vec<_> = ha.iter().rev().copied().collect();
+        let one = digest([(a, ha.as_slice()), (b, hb.as_slice())]);
+        assert_eq!(one, digest([(b, hb.as_slice()), (a, ha_rev.as_slice())]));
+        assert_ne!(one, digest([(a, ha.as_slice())]));
+        assert_ne!(one, digest([(a, hb.as_slice()), (b, ha.as_slice())]));
+        assert_ne!(one, digest([(a, &ha[..1]), (b, hb.as_slice())]));
     }
 
     #[test]

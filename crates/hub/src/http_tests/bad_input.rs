@@ -14,7 +14,8 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use pcmt_core::http::{ENROL_PATH, OFFER_PATH, PULL_PATH, PUSH_PATH};
 use pcmt_core::sync::wire::{
-    self, DocHeads, EnrolRequest, OfferRequest, PullRequest, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+    self, DocHeads, EnrolRequest, OfferRequest, PullRequest, RangeDigest, MAX_MESSAGE_BYTES,
+    PROTOCOL_VERSION,
 };
 use uuid::Uuid;
 
@@ -195,6 +196,7 @@ fn cases(hub: &Fixture) -> Vec<Case> {
             id,
             heads: vec![[1; 32]],
         }],
+        ranges: Vec::new(),
     })
     .unwrap();
     for (path, body) in [(PUSH_PATH, &push), (PULL_PATH, &pull), (OFFER_PATH, &offer)] {
@@ -266,6 +268,7 @@ fn cases(hub: &Fixture) -> Vec<Case> {
                 protocol: PROTOCOL_VERSION,
                 device: Uuid::now_v7(),
                 docs: Vec::new(),
+                ranges: Vec::new(),
             },
             StatusCode::FORBIDDEN,
         ),
@@ -281,6 +284,42 @@ fn cases(hub: &Fixture) -> Vec<Case> {
                     };
                     crate::rules::protocol::MAX_OFFER_DOCS + 1
                 ],
+                ranges: Vec::new(),
+            },
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "an offer of too many runs",
+            OfferRequest {
+                protocol: PROTOCOL_VERSION,
+                device: hub.device,
+                docs: Vec::new(),
+                ranges: (0..=crate::rules::protocol::MAX_OFFER_RANGES as u128)
+                    .map(|i| RangeDigest {
+                        first: Uuid::from_u128(i),
+                        last: Uuid::from_u128(i),
+                        count: 1,
+                        digest: [0; 8],
+                    })
+                    .collect(),
+            },
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "an offer of runs that overlap",
+            OfferRequest {
+                protocol: PROTOCOL_VERSION,
+                device: hub.device,
+                docs: Vec::new(),
+                ranges: [(1, 5), (3, 9)]
+                    .into_iter()
+                    .map(|(a, b)| RangeDigest {
+                        first: Uuid::from_u128(a),
+                        last: Uuid::from_u128(b),
+                        count: 1,
+                        digest: [0; 8],
+                    })
+                    .collect(),
             },
             StatusCode::BAD_REQUEST,
         ),

@@ -117,6 +117,15 @@ impl Backend for Pg {
         Ok(n.unsigned_abs())
     }
 
+    fn feed_end(&self) -> Result<i64, HubError> {
+        self.read(|c| {
+            Ok(
+                c.query_opt("SELECT coalesce(max(seq), 0)::BIGINT FROM changes", &[])?
+                    .map_or(Ok(0), |r| r.try_get(0))?,
+            )
+        })
+    }
+
     fn documents(&self, ids: &[String]) -> Result<Vec<(String, String, Vec<u8>)>, HubError> {
         self.read(|c| {
             c.query(
@@ -125,6 +134,24 @@ impl Backend for Pg {
             )?
             .into_iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+        })
+    }
+
+    fn documents_between(
+        &self,
+        first: &str,
+        last: &str,
+        communes: &[String],
+    ) -> Result<Vec<(String, Vec<u8>)>, HubError> {
+        self.read(|c| {
+            c.query(
+                "SELECT id, bytes FROM documents
+                 WHERE id BETWEEN $1 AND $2 AND commune = ANY($3)",
+                &[&first, &last, &communes],
+            )?
+            .into_iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect()
         })
     }

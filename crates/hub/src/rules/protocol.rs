@@ -10,8 +10,9 @@ use automerge::{AutoCommit, Change, ChangeHash};
 use pcmt_core::record_doc;
 use pcmt_core::sync::limits::{apply_untrusted, read_change, LimitError, RecordSize};
 use pcmt_core::sync::wire::{
-    DocChanges, DocHeads, DocSnapshot, Epoch, OfferRequest, PullRequest, PullResponse, PushAck,
-    PushRequest, MAX_BATCH_BYTES, OLDEST_PROTOCOL, PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
+    digest, DocChanges, DocHeads, DocSnapshot, Epoch, OfferRequest, PullRequest, PullResponse,
+    PushAck, PushRequest, RangeAnswer, RangeDigest, MAX_BATCH_BYTES, OLDEST_PROTOCOL,
+    PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
 };
 use pcmt_model::{Labelled, OrgTree};
 use std::collections::{HashMap, HashSet};
@@ -262,8 +263,20 @@ pub fn unstored(epoch: Epoch) -> PushAck {
 /// `pcmt_core::sync::run::OFFER_DOCS`; the hub loads each.
 pub const MAX_OFFER_DOCS: usize = 5000;
 
+/// Runs one offer may name: a device sends
+/// `pcmt_core::sync::resync::RANGES_PER_OFFER`.
+pub const MAX_OFFER_RANGES: usize = 1024;
+
+/// Documents the hub lists, with heads, for a run whose digest differs;
+/// past this it asks for smaller runs. As many as a device's first runs
+/// hold (`pcmt_core::sync::resync::RANGE_DOCS`): a run of a device that
+/// writes alone in its span is listed at once, and an answer stays
+/// within about 3 MB.
+pub const HOLD_DOCS: usize = 64;
+
 /// Checks an offer against the device's scope; the ids it names, as
-/// stored.
+/// stored. Its runs must go up in id order without overlapping, so that
+/// an offer reads each stored document at most once.
 pub fn check_offer(scope: &Scope, req: &OfferRequest) -> Result<Vec<String>, HubError> {
     check_protocol(req.protocol)?;
     if req.device != scope.device {
@@ -274,7 +287,83 @@ pub fn check_offer(scope: &Scope, req: &OfferRequest) -> Result<Vec<String>, Hub
             "an offer names at most {MAX_OFFER_DOCS} records"
         )));
     }
+    if req.ranges.len() > MAX_OFFER_RANGES {
+        return Err(HubError::Malformed(format!(
+            "an offer names at most {MAX_OFFER_RANGES} runs"
+        )));
+    }
+    let mut previous: Option<Uuid> = None;
+    for range in &req.ranges {
+        if range.first > range.last || previous.is_some_and(|p| p >= range.first) {
+            return Err(HubError::Malformed(
+                "an offer's runs go up in id order without overlapping".into(),
+            ));
+        }
+        previous = Some(range.last);
+    }
     Ok(req.docs.iter().map(|d| d.id.to_string()).collect())
+}
+
+/// The span of ids an offer's runs cover (first to last), if it has any.
+pub fn offered_span(req: &OfferRequest) -> Option<(Uuid, Uuid)> {
+    Some((req.ranges.first()?.first, req.ranges.last()?.last))
+}
+
+/// Whether a stored document of the span is within one of the runs (the
+/// runs as [`check_offer`] let them through: in order, apart).
+fn in_a_range(ranges: &[RangeDigest], id: Uuid) -> bool {
+    let at = ranges.partition_point(|r| r.last < id);
+    ranges.get(at).is_some_and(|r| r.first <= id)
+}
+
+/// The documents among `stored` (id, bytes: those of the device's
+/// communes in the offer's span) within one of its runs, with their
+/// heads, sorted by id. The runs are checked here again: an order of ids
+/// the database's collation reads otherwise costs records sent again,
+/// never one taken as held.
+pub fn held_in_ranges(
+    ranges: &[RangeDigest],
+    stored: Vec<(String, Vec<u8>)>,
+) -> Result<Vec<(Uuid, Vec<ChangeHash>)>, HubError> {
+    let mut held = Vec::new();
+    for (id, bytes) in stored {
+        let Ok(uuid) = Uuid::parse_str(&id) else {
+            continue;
+        };
+        if !in_a_range(ranges, uuid) {
+            continue;
+        }
+        let mut doc = record_doc::load(&bytes).map_err(|e| HubError::Rejected {
+            id,
+            reason: e.to_string(),
+        })?;
+        held.push((uuid, doc.get_heads()));
+    }
+    held.sort_by_key(|(id, _)| *id);
+    Ok(held)
+}
+
+/// The answer to each run: `held` are the documents of the device's
+/// communes the hub holds within the runs, with their heads, sorted by
+/// id.
+pub fn answer_ranges(ranges: &[RangeDigest], held: &[(Uuid, Vec<ChangeHash>)]) -> Vec<RangeAnswer> {
+    ranges
+        .iter()
+        .map(|range| {
+            let from = held.partition_point(|(id, _)| *id < range.first);
+            let to = held.partition_point(|(id, _)| *id <= range.last);
+            let ours = &held[from..to];
+            let same = ours.len() == range.count as usize
+                && digest(ours.iter().map(|(id, heads)| (*id, heads.as_slice()))) == range.digest;
+            if same {
+                RangeAnswer::Same
+            } else if ours.len() <= HOLD_DOCS || range.first == range.last {
+                RangeAnswer::Holds(ours.iter().map(|(id, h)| DocHeads::of(*id, h)).collect())
+            } else {
+                RangeAnswer::Split
+            }
+        })
+        .collect()
 }
 
 /// Whether the hub lacks any of the offered heads of a document, and if
@@ -304,10 +393,7 @@ pub fn lacking(
         .heads
         .iter()
         .all(|h| doc.get_change_meta_by_hash(&ChangeHash(*h)).is_some());
-    Ok((!holds_all).then(|| DocHeads {
-        id: offered.id,
-        heads: doc.get_heads().iter().map(|h| h.0).collect(),
-    }))
+    Ok((!holds_all).then(|| DocHeads::of(offered.id, &doc.get_heads())))
 }
 
 /// One row of the change feed, as both stores read it (in `seq` order).
@@ -459,6 +545,17 @@ pub fn group_for_uplink(
         }
     }
     Ok((docs, last))
+}
+
+/// The cursor a pull with nothing new answers: the device's own, unless
+/// it is past the feed's `end`, which happens only when the hub lost the
+/// end of its feed (restored from a backup without a new epoch, e.g. a
+/// PostgreSQL restore before `--new-epoch`): then the end. A device that
+/// sees its cursor go back resyncs (`pcmt_core::sync::run`); one from
+/// before that pulls on from the end, which at least brings it what
+/// arrives after.
+pub fn within_feed(cursor: u64, end: i64) -> u64 {
+    cursor.min(end.unsigned_abs())
 }
 
 /// A pull's cursor as the stores' signed 64-bit feed positions.

@@ -107,6 +107,16 @@ impl Backend for Sqlite {
         })
     }
 
+    fn feed_end(&self) -> Result<i64, HubError> {
+        self.read(|conn| {
+            Ok(
+                conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+    }
+
     fn documents(&self, ids: &[String]) -> Result<Vec<(String, String, Vec<u8>)>, HubError> {
         let ids = serde_json::to_string(ids).map_err(|e| HubError::Malformed(e.to_string()))?;
         self.read(|conn| {
@@ -115,6 +125,28 @@ impl Backend for Sqlite {
             )?;
             let rows = stmt
                 .query_map([ids], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn documents_between(
+        &self,
+        first: &str,
+        last: &str,
+        communes: &[String],
+    ) -> Result<Vec<(String, Vec<u8>)>, HubError> {
+        let communes =
+            serde_json::to_string(communes).map_err(|e| HubError::Malformed(e.to_string()))?;
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, bytes FROM documents
+                 WHERE id BETWEEN ?1 AND ?2 AND commune IN (SELECT value FROM json_each(?3))",
+            )?;
+            let rows = stmt
+                .query_map(params![first, last, communes], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })

@@ -194,9 +194,19 @@ pub trait Backend: Send + Sync {
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError>;
     fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError>;
     fn document_count(&self) -> Result<u64, HubError>;
+    /// The last position of the change feed (0 when empty).
+    fn feed_end(&self) -> Result<i64, HubError>;
     /// The stored documents among `ids` (id, commune, bytes), in one
     /// statement.
     fn documents(&self, ids: &[String]) -> Result<Vec<(String, String, Vec<u8>)>, HubError>;
+    /// The stored documents of `communes` with ids from `first` to `last`
+    /// (id, bytes), in one statement.
+    fn documents_between(
+        &self,
+        first: &str,
+        last: &str,
+        communes: &[String],
+    ) -> Result<Vec<(String, Vec<u8>)>, HubError>;
     fn meta(&self, key: &str) -> Result<Option<String>, HubError>;
     fn audit_log(&self, query: &Query) -> Result<Page, HubError>;
     /// Runs `work` over the projection rows as of one moment.

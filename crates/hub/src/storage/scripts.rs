@@ -254,16 +254,23 @@ impl<B: Backend> HubStorage for Hub<B> {
             i64::from(PULL_ROWS + 1),
             protocol::wants_snapshots(req),
         )?;
+        let nothing = rows.is_empty();
         let mut batch = Batch::new(req);
         for row in rows {
             if !batch.add(row)? {
                 break;
             }
         }
-        Ok(PullResponse {
+        let mut answer = PullResponse {
             epoch: Some(self.epoch()?),
             ..batch.finish()
-        })
+        };
+        // A cursor only passes the feed's end if the feed lost its end
+        // (a restore that kept the epoch): said by a cursor back at the end.
+        if nothing && req.cursor > 0 {
+            answer.cursor = protocol::within_feed(req.cursor, self.backend.feed_end()?);
+        }
+        Ok(answer)
     }
 
     fn offer(&self, scope: &Scope, req: &OfferRequest) -> Result<OfferResponse, HubError> {
@@ -278,9 +285,21 @@ impl<B: Backend> HubStorage for Hub<B> {
         for (offered, id) in req.docs.iter().zip(&ids) {
             lacking.extend(protocol::lacking(scope, offered, stored.get(id))?);
         }
+        let held = match protocol::offered_span(req) {
+            Some((first, last)) => protocol::held_in_ranges(
+                &req.ranges,
+                self.backend.documents_between(
+                    &first.to_string(),
+                    &last.to_string(),
+                    &scope.communes,
+                )?,
+            )?,
+            None => Vec::new(),
+        };
         Ok(OfferResponse {
             lacking,
             epoch: Some(self.epoch()?),
+            ranges: protocol::answer_ranges(&req.ranges, &held),
         })
     }
 

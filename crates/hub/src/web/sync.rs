@@ -269,7 +269,7 @@ async fn offer(
     Device(scope): Device,
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
-    let req: OfferRequest = wire::decode(&body)?;
+    let req = OfferRequest::decode(&body)?;
     let answer = blocking(state.storage, move |s| s.offer(&scope, &req)).await?;
     Ok(wire::encode(&answer)?)
 }
