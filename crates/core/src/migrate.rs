@@ -40,6 +40,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0007_drug_free_communes",
         sql: include_str!("../../../migrations/device/0007_drug_free_communes.sql"),
     },
+    Migration {
+        name: "0008_hot_spots",
+        sql: include_str!("../../../migrations/device/0008_hot_spots.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.
@@ -87,6 +91,10 @@ pub const HUB: &[Migration] = &[
     Migration {
         name: "0011_staff_roles",
         sql: include_str!("../../../migrations/hub/0011_staff_roles.sql"),
+    },
+    Migration {
+        name: "0012_hot_spots",
+        sql: include_str!("../../../migrations/hub/0012_hot_spots.sql"),
     },
 ];
 

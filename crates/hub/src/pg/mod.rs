@@ -117,6 +117,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         8,
         include_str!("../../../../migrations/hub-pg/0008_staff_roles.sql"),
     ),
+    (
+        9,
+        include_str!("../../../../migrations/hub-pg/0009_hot_spots.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.
