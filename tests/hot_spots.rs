@@ -1,12 +1,13 @@
 //! Issue 23: drug hot spots sync like every record. One officer records a
 //! spot; two officers then each add a stage on their own tablet; after
 //! sync both tablets hold all three stages with nothing to settle, and the
-//! hub's rows show the stage in force.
+//! hub's rows and its report show the stage in force.
 
 use chrono::NaiveDate;
-use pcmt_core::report::{in_scope, RowScope};
+use pcmt_core::report::{compute, in_scope, RowScope};
 use pcmt_hub::storage::with_rows;
 use pcmt_model::fixtures::{day, hot_spot, hot_spot_span, COMMUNE};
+use pcmt_model::report::{IndicatorCode as I, Period};
 use pcmt_model::{HotSpotInput, HotSpotStage};
 use sotay_pcmt::{TestDevice, TestHub};
 
@@ -97,6 +98,27 @@ fn two_officers_each_add_a_stage_and_both_tablets_and_the_hub_agree(hub: TestHub
         hub_rows(&hub),
         vec![("Quán karaoke bờ suối".into(), "cleared".into())]
     );
+    // The dashboard's report of 2026 counts it as the tablets do: found
+    // and cleared this year, 1 of 1 cleared.
+    let (units, rules) = (hub.storage.units(), hub.storage.rules());
+    let year = Period::year(2026).unwrap();
+    let report = with_rows(&*hub.storage, |rows| {
+        compute(rows, &units, &rules, COMMUNE, &year, today())
+    })
+    .unwrap()
+    .unwrap();
+    let on_tablet = a.store().report(COMMUNE, &year, today()).unwrap();
+    for r in [&report, &on_tablet] {
+        let share = r.indicator(I::HotSpotsResolvedShare).unwrap();
+        assert_eq!(
+            (share.numerator, share.denominator, share.met),
+            (Some(1), Some(1), Some(true))
+        );
+        assert_eq!(
+            r.indicator(I::HotSpotsResolved).and_then(|i| i.value),
+            Some(1.0)
+        );
+    }
 }
 
 sotay_pcmt::on_both_hubs!(two_officers_each_add_a_stage_and_both_tablets_and_the_hub_agree);
