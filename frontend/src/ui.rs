@@ -275,6 +275,13 @@ pub fn toggle(id: &str, label: &str, checked: bool, cb: Callback<bool>) -> Html 
     }
 }
 
+/// A position as the position box holds it ("15.051200, 107.732100"), or
+/// empty.
+pub fn point_text(p: Option<pcmt_model::GeoPoint>) -> String {
+    p.map(|p| format!("{:.6}, {:.6}", p.lat, p.lon))
+        .unwrap_or_default()
+}
+
 /// A record's sync state, as every list shows it.
 pub fn sync_badge(lang: Lang, unsynced: bool, conflicted: bool) -> Html {
     html! {
