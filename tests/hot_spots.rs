@@ -57,7 +57,7 @@ fn two_officers_each_add_a_stage_and_both_tablets_and_the_hub_agree(hub: TestHub
     // A records that the police are dealing with it; B, who has not
     // synced since, that it was cleared, and notes the raid on detection.
     let mut on_a = file(&a);
-    on_a.statuses.push(hot_spot_span(
+    on_a.stages.push(hot_spot_span(
         HotSpotStage::BeingDealtWith,
         day(2026, 3, 10),
     ));
@@ -65,8 +65,8 @@ fn two_officers_each_add_a_stage_and_both_tablets_and_the_hub_agree(hub: TestHub
         .update_hot_spot(id, &on_a, &a.author, today())
         .unwrap();
     let mut on_b = file(&b);
-    on_b.statuses[0].notes = "Tin báo của quần chúng".into();
-    on_b.statuses
+    on_b.stages[0].notes = "Tin báo của quần chúng".into();
+    on_b.stages
         .push(hot_spot_span(HotSpotStage::Cleared, day(2026, 5, 20)));
     b.store()
         .update_hot_spot(id, &on_b, &b.author, today())
@@ -78,7 +78,7 @@ fn two_officers_each_add_a_stage_and_both_tablets_and_the_hub_agree(hub: TestHub
     for d in [&a, &b] {
         let h = file(d);
         let mut stages: Vec<(HotSpotStage, NaiveDate)> =
-            h.statuses.iter().map(|s| (s.stage, s.from)).collect();
+            h.stages.iter().map(|s| (s.stage, s.from)).collect();
         stages.sort_by_key(|(_, from)| *from);
         assert_eq!(
             stages,
@@ -89,7 +89,7 @@ fn two_officers_each_add_a_stage_and_both_tablets_and_the_hub_agree(hub: TestHub
             ],
             "every officer's stage is kept"
         );
-        assert_eq!(h.statuses[0].notes, "Tin báo của quần chúng");
+        assert_eq!(h.stages[0].notes, "Tin báo của quần chúng");
         assert_eq!(d.store().conflicts(id).unwrap(), vec![]);
         assert_eq!(d.store().hot_spot(id).unwrap().stage, HotSpotStage::Cleared);
     }

@@ -12,7 +12,7 @@ CREATE TABLE hotspot_rows (
     place      TEXT NOT NULL,
     stage      TEXT NOT NULL,
     activities TEXT NOT NULL,
-    statuses   TEXT NOT NULL,
+    stages     TEXT NOT NULL,
     lat        DOUBLE PRECISION,
     lon        DOUBLE PRECISION,
     conflicted BOOLEAN NOT NULL DEFAULT false
@@ -22,7 +22,7 @@ CREATE INDEX hotspot_rows_by_commune ON hotspot_rows (commune, date);
 ALTER TYPE pcmt_rows
     ADD ATTRIBUTE h_id TEXT[], ADD ATTRIBUTE h_date TEXT[], ADD ATTRIBUTE h_commune TEXT[],
     ADD ATTRIBUTE h_village TEXT[], ADD ATTRIBUTE h_place TEXT[], ADD ATTRIBUTE h_stage TEXT[],
-    ADD ATTRIBUTE h_activities TEXT[], ADD ATTRIBUTE h_statuses TEXT[],
+    ADD ATTRIBUTE h_activities TEXT[], ADD ATTRIBUTE h_stages TEXT[],
     ADD ATTRIBUTE h_lat DOUBLE PRECISION[], ADD ATTRIBUTE h_lon DOUBLE PRECISION[],
     ADD ATTRIBUTE h_conflicted BOOLEAN[];
 
@@ -81,9 +81,9 @@ BEGIN
     END IF;
     IF cardinality(r.h_id) > 0 THEN
         INSERT INTO hotspot_rows
-            (id, date, commune, village, place, stage, activities, statuses, lat, lon, conflicted)
+            (id, date, commune, village, place, stage, activities, stages, lat, lon, conflicted)
         SELECT * FROM unnest(r.h_id, r.h_date, r.h_commune, r.h_village, r.h_place, r.h_stage,
-                             r.h_activities, r.h_statuses, r.h_lat, r.h_lon, r.h_conflicted);
+                             r.h_activities, r.h_stages, r.h_lat, r.h_lon, r.h_conflicted);
     END IF;
 END
 $$;

@@ -10,7 +10,7 @@ CREATE TABLE hotspot_rows (
     place      TEXT NOT NULL,
     stage      TEXT NOT NULL,
     activities TEXT NOT NULL,
-    statuses   TEXT NOT NULL,
+    stages     TEXT NOT NULL,
     lat        REAL,
     lon        REAL,
     conflicted INTEGER NOT NULL DEFAULT 0

@@ -168,7 +168,7 @@ pub struct HotSpotValues {
     /// Activity codes, comma-separated.
     pub activities: String,
     /// The status history as JSON.
-    pub statuses: String,
+    pub stages: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub conflicted: bool,
@@ -363,7 +363,7 @@ pub fn row_values(doc: &AutoCommit) -> Result<Projected, CoreError> {
                 // Each tablet saves a history with its detection; only
                 // merged removals of every span could leave none.
                 let (Some(detected), Some(stage)) =
-                    (h.statuses.iter().map(|s| s.from).min(), h.current_stage())
+                    (h.stages.iter().map(|s| s.from).min(), h.current_stage())
                 else {
                     return Err(doc_error(
                         &id,
@@ -376,11 +376,11 @@ pub fn row_values(doc: &AutoCommit) -> Result<Projected, CoreError> {
                     village: h.village.filter(|v| !v.trim().is_empty()),
                     stage: stage.code().into(),
                     activities: join_codes(&h.activities),
-                    statuses: serde_json::to_string(&h.statuses).map_err(body_err)?,
+                    stages: serde_json::to_string(&h.stages).map_err(body_err)?,
                     lat: h.point.map(|p| p.lat),
                     lon: h.point.map(|p| p.lon),
                     conflicted,
-                    place: h.place,
+                    place: h.place_name,
                     commune: h.commune,
                 })
             }
@@ -549,11 +549,11 @@ impl RowWriter for SqliteRows<'_> {
             }
             RowValues::HotSpot(h) => self.0.execute(
                 "INSERT OR REPLACE INTO hotspot_rows
-                 (id, date, commune, village, place, stage, activities, statuses, lat, lon, conflicted)
+                 (id, date, commune, village, place, stage, activities, stages, lat, lon, conflicted)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     h.id, h.date, h.commune, h.village, h.place, h.stage, h.activities,
-                    h.statuses, h.lat, h.lon, h.conflicted
+                    h.stages, h.lat, h.lon, h.conflicted
                 ],
             )?,
         };

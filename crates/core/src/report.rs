@@ -136,11 +136,11 @@ pub trait ReportSource {
     }
     /// The sites found, ordered by date, survey and index.
     fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError>;
-    /// (id, statuses JSON) of the hot spots detected in scope.
+    /// (id, stages JSON) of the hot spots detected in scope.
     fn hot_spots(&mut self, scope: &RowScope) -> Result<Vec<(String, String)>, CoreError> {
         in_scope(
             self,
-            "SELECT id, statuses FROM hotspot_rows WHERE {scope}",
+            "SELECT id, stages FROM hotspot_rows WHERE {scope}",
             scope,
             |r| Ok((r.col(0)?, r.col(1)?)),
         )
@@ -651,8 +651,8 @@ fn hot_spots(
         ..scopes[0].rows.clone()
     };
     let mut tallies_of = [HotSpotTally::default(), HotSpotTally::default()];
-    for (id, statuses) in rows.hot_spots(&detected_by)? {
-        let spans: Vec<HotSpotSpan> = serde_json::from_str(&statuses)
+    for (id, stages) in rows.hot_spots(&detected_by)? {
+        let spans: Vec<HotSpotSpan> = serde_json::from_str(&stages)
             .map_err(|e| bad_row("hotspot_rows", format!("{id}: {e}")))?;
         for (tally, scope) in tallies_of.iter_mut().zip(scopes) {
             tally.add(&spans, scope.period);

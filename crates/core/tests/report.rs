@@ -477,7 +477,7 @@ fn seed(s: &mut Store) -> Vec<Vec<GeoPoint>> {
         let mut spot = fixtures::hot_spot("Quán karaoke", stages[0].1);
         spot.commune = commune.into();
         spot.village = None;
-        spot.statuses = stages
+        spot.stages = stages
             .iter()
             .map(|&(stage, from)| fixtures::hot_spot_span(stage, from))
             .collect();
@@ -965,7 +965,7 @@ fn hot_spots_detected_cleared_and_their_share_stand_beside_last_year() {
         let mut spot = hot_spot(&format!("Điểm H{}", n + 1), stages[0].1);
         spot.commune = commune.to_string();
         spot.village = None;
-        spot.statuses = stages
+        spot.stages = stages
             .iter()
             .map(|&(stage, from)| hot_spot_span(stage, from))
             .collect();

@@ -63,7 +63,7 @@ pub fn hot_spot_span(stage: HotSpotStage, from: NaiveDate) -> HotSpotSpan {
 /// nothing since.
 pub fn hot_spot(place: &str, detected: NaiveDate) -> HotSpotInput {
     HotSpotInput {
-        place: place.into(),
+        place_name: place.into(),
         commune: COMMUNE.into(),
         village: Some("62-610-23284-01".into()),
         point: Some(GeoPoint {
@@ -73,7 +73,7 @@ pub fn hot_spot(place: &str, detected: NaiveDate) -> HotSpotInput {
         outside_vietnam_confirmed: false,
         activities: vec![HotSpotActivity::Gathering],
         findings: "Thanh niên tụ tập sử dụng ma túy tổng hợp vào ban đêm".into(),
-        statuses: vec![hot_spot_span(HotSpotStage::Detected, detected)],
+        stages: vec![hot_spot_span(HotSpotStage::Detected, detected)],
     }
 }
 

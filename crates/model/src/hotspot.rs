@@ -64,7 +64,7 @@ pub struct HotSpotSpan {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HotSpotInput {
     /// Tên, mô tả địa điểm: "Quán karaoke X, thôn 3", "Lán rẫy bờ suối".
-    pub place: String,
+    pub place_name: String,
     pub commune: String,
     pub village: Option<String>,
     /// Where the officer stood, if a fix was taken.
@@ -77,7 +77,7 @@ pub struct HotSpotInput {
     /// Tình hình phát hiện: what was found, in the officer's words.
     pub findings: String,
     /// Oldest first; the first is its detection.
-    pub statuses: Vec<HotSpotSpan>,
+    pub stages: Vec<HotSpotSpan>,
 }
 
 impl HotSpotInput {
@@ -86,7 +86,7 @@ impl HotSpotInput {
         let mut r = Report::default();
         r.check(
             Field::HotSpotPlace,
-            required_text(&self.place, MAX_NAME_CHARS),
+            required_text(&self.place_name, MAX_NAME_CHARS),
         );
         r.check(Field::Commune, commune(units, &self.commune));
         let village = self
@@ -111,24 +111,24 @@ impl HotSpotInput {
             Field::Findings,
             optional_text(&self.findings, MAX_NOTE_CHARS),
         );
-        check_spans(&self.statuses, today, &mut r);
+        check_spans(&self.stages, today, &mut r);
         r.finish()
     }
 
     /// The day it was found: its first span's.
     pub fn detected_on(&self) -> Option<NaiveDate> {
-        self.statuses.first().map(|s| s.from)
+        self.stages.first().map(|s| s.from)
     }
 
     /// The stage in force on `day`: the last span to take effect on or
     /// before it (ties to the one listed last); none before detection.
     pub fn stage_on(&self, day: NaiveDate) -> Option<HotSpotStage> {
-        stage_on(&self.statuses, day)
+        stage_on(&self.stages, day)
     }
 
     /// The stage in force now: the span that takes effect last.
     pub fn current_stage(&self) -> Option<HotSpotStage> {
-        self.statuses.iter().max_by_key(|s| s.from).map(|s| s.stage)
+        self.stages.iter().max_by_key(|s| s.from).map(|s| s.stage)
     }
 }
 
@@ -145,7 +145,7 @@ pub fn stage_on(spans: &[HotSpotSpan], day: NaiveDate) -> Option<HotSpotStage> {
 /// each dated between the detection and today, in time order.
 fn check_spans(spans: &[HotSpotSpan], today: NaiveDate, r: &mut Report) {
     let Some(first) = spans.first() else {
-        r.add(Field::HotSpotStatuses, Problem::Required);
+        r.add(Field::HotSpotStages, Problem::Required);
         return;
     };
     let detected = first.from;
@@ -188,7 +188,7 @@ pub(crate) mod tests {
 
     pub(crate) fn karaoke() -> HotSpotInput {
         HotSpotInput {
-            place: "Quán karaoke bờ suối, thôn Đăk Dung".into(),
+            place_name: "Quán karaoke bờ suối, thôn Đăk Dung".into(),
             commune: "62-610-23284".into(),
             village: Some("62-610-23284-01".into()),
             point: Some(GeoPoint {
@@ -198,7 +198,7 @@ pub(crate) mod tests {
             outside_vietnam_confirmed: false,
             activities: vec![HotSpotActivity::OrganisedUse, HotSpotActivity::Dealing],
             findings: "Nhiều thanh niên tụ tập sử dụng ma túy tổng hợp vào ban đêm".into(),
-            statuses: vec![
+            stages: vec![
                 span(HotSpotStage::Detected, d(2026, 3, 2)),
                 span(HotSpotStage::BeingDealtWith, d(2026, 3, 10)),
                 span(HotSpotStage::Cleared, d(2026, 5, 20)),
@@ -219,7 +219,7 @@ pub(crate) mod tests {
             village: None,
             point: None,
             findings: String::new(),
-            statuses: vec![span(HotSpotStage::Detected, d(2026, 6, 1))],
+            stages: vec![span(HotSpotStage::Detected, d(2026, 6, 1))],
             ..karaoke()
         };
         assert_eq!(problems(&bare), vec![]);
@@ -228,7 +228,7 @@ pub(crate) mod tests {
     #[test]
     fn place_commune_village_activity_and_position_are_checked() {
         let bad = HotSpotInput {
-            place: "  ".into(),
+            place_name: "  ".into(),
             commune: "62".into(),
             activities: vec![],
             point: Some(GeoPoint {
@@ -265,16 +265,16 @@ pub(crate) mod tests {
     #[test]
     fn a_history_needs_its_detection_first_and_only_once() {
         let none = HotSpotInput {
-            statuses: vec![],
+            stages: vec![],
             ..karaoke()
         };
         assert_eq!(
             problems(&none),
-            vec![FieldError::new(Field::HotSpotStatuses, Problem::Required)]
+            vec![FieldError::new(Field::HotSpotStages, Problem::Required)]
         );
         // Cleared before it was ever found: the first stage is not a detection.
         let mut h = karaoke();
-        h.statuses.remove(0);
+        h.stages.remove(0);
         assert_eq!(
             problems(&h),
             vec![FieldError::at(
@@ -285,7 +285,7 @@ pub(crate) mod tests {
         );
         let mut twice = karaoke();
         twice
-            .statuses
+            .stages
             .push(span(HotSpotStage::Detected, d(2026, 5, 25)));
         assert_eq!(
             problems(&twice),
@@ -301,9 +301,9 @@ pub(crate) mod tests {
     fn stages_fall_between_detection_and_today_in_order() {
         let mut h = karaoke();
         // Dealt with before it was detected.
-        h.statuses[1].from = d(2026, 3, 1);
+        h.stages[1].from = d(2026, 3, 1);
         // Cleared tomorrow.
-        h.statuses[2].from = d(2026, 6, 2);
+        h.stages[2].from = d(2026, 6, 2);
         assert_eq!(
             problems(&h),
             vec![
@@ -318,17 +318,17 @@ pub(crate) mod tests {
             ]
         );
         let mut swapped = karaoke();
-        swapped.statuses[1].from = d(2026, 5, 21);
+        swapped.stages[1].from = d(2026, 5, 21);
         assert_eq!(
             problems(&swapped),
             vec![FieldError::at(Field::StatusFrom, 2, Problem::OutOfOrder)]
         );
         // Same day is fine: found and dealt with at once.
         let mut same = karaoke();
-        same.statuses[1].from = d(2026, 3, 2);
+        same.stages[1].from = d(2026, 3, 2);
         assert_eq!(problems(&same), vec![]);
         let mut ancient = karaoke();
-        ancient.statuses[0].from = d(1999, 12, 31);
+        ancient.stages[0].from = d(1999, 12, 31);
         assert_eq!(
             problems(&ancient),
             vec![FieldError::at(
@@ -340,7 +340,7 @@ pub(crate) mod tests {
             )]
         );
         let mut noted = karaoke();
-        noted.statuses[2].notes = "x".repeat(MAX_NOTE_CHARS + 1);
+        noted.stages[2].notes = "x".repeat(MAX_NOTE_CHARS + 1);
         assert_eq!(
             problems(&noted),
             vec![FieldError::at(

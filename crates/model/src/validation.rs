@@ -80,11 +80,11 @@ labelled_enum!(
         SamplesTaken = ("samples_taken", "Đã lấy mẫu", "Samples taken"),
         ReplantingOf = ("replanting_of", "Tái trồng tại điểm cũ", "Re-planting of"),
         // Điểm, tụ điểm phức tạp về ma túy — drug hot spots.
-        HotSpotPlace = ("hot_spot_place", "Tên, mô tả địa điểm", "Place"),
+        HotSpotPlace = ("place_name", "Tên, mô tả địa điểm", "Place"),
         Activities = ("activities", "Hoạt động phát hiện", "Activity found"),
         Findings = ("findings", "Tình hình phát hiện", "What was found"),
-        HotSpotStatuses = ("hot_spot_statuses", "Quá trình giải quyết", "Status history"),
-        HotSpotStage = ("hot_spot_stage", "Tình trạng của điểm", "Hot spot status"),
+        HotSpotStages = ("stages", "Quá trình giải quyết", "Status history"),
+        HotSpotStage = ("stage", "Tình trạng của điểm", "Hot spot status"),
         // Cài đặt — this tablet's settings and enrolment.
         Unit = ("unit", "Đơn vị công tác", "Unit"),
         HubUrl = ("hub_url", "Địa chỉ máy chủ huyện", "District hub address"),

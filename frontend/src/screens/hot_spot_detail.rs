@@ -51,12 +51,12 @@ fn view(ctx: &Ctx, h: &HotSpotInput) -> Html {
     };
     // Oldest first, as the plans' reports tell a spot's story; a merge of
     // two tablets' stages may have listed them otherwise.
-    let mut spans: Vec<_> = h.statuses.iter().collect();
+    let mut spans: Vec<_> = h.stages.iter().collect();
     spans.sort_by_key(|s| s.from);
     html! {
         <>
             <section class="card">
-                <h3 id="hot-spot-place">{ h.place.clone() }</h3>
+                <h3 id="hot-spot-place">{ h.place_name.clone() }</h3>
                 if let Some(stage) = h.current_stage() {
                     <p id="hot-spot-stage">{ stage_badge(l, stage) }</p>
                 }
@@ -69,7 +69,7 @@ fn view(ctx: &Ctx, h: &HotSpotInput) -> Html {
                 </dl>
             </section>
             <section class="card">
-                <h3>{ Field::HotSpotStatuses.label(l) }</h3>
+                <h3>{ Field::HotSpotStages.label(l) }</h3>
                 <ol class="stages" id="hot-spot-stages">
                     { for spans.iter().map(|s| html! {
                         <li class="stage" data-stage={s.stage.code()}>

@@ -41,7 +41,7 @@ pub struct HotSpotText {
     outside_vietnam_confirmed: bool,
     activities: Vec<HotSpotActivity>,
     findings: String,
-    statuses: Vec<SpanText>,
+    stages: Vec<SpanText>,
 }
 
 /// A fix lands in the spot's one position field.
@@ -81,24 +81,24 @@ impl HotSpotText {
             outside_vietnam_confirmed: false,
             activities: Vec::new(),
             findings: String::new(),
-            statuses: vec![new_span(HotSpotStage::Detected)],
+            stages: vec![new_span(HotSpotStage::Detected)],
         }
     }
 
     fn of(h: &HotSpotInput) -> Self {
         // In time order: stages merged from two tablets may be listed
         // otherwise, and the model wants them in order.
-        let mut spans: Vec<&HotSpotSpan> = h.statuses.iter().collect();
+        let mut spans: Vec<&HotSpotSpan> = h.stages.iter().collect();
         spans.sort_by_key(|s| s.from);
         Self {
-            place: h.place.clone(),
+            place: h.place_name.clone(),
             commune: h.commune.clone(),
             village: h.village.clone().unwrap_or_default(),
             location: ui::point_text(h.point),
             outside_vietnam_confirmed: h.outside_vietnam_confirmed,
             activities: h.activities.clone(),
             findings: h.findings.clone(),
-            statuses: spans
+            stages: spans
                 .into_iter()
                 .map(|s| SpanText {
                     id: s.id,
@@ -126,10 +126,10 @@ impl HotSpotText {
         } else {
             ui::parsed(&mut errs, parse_point(Field::Location, &self.location))
         };
-        let mut statuses = Vec::new();
-        for (i, s) in self.statuses.iter().enumerate() {
+        let mut stages = Vec::new();
+        for (i, s) in self.stages.iter().enumerate() {
             match parse_date(Field::StatusFrom, &s.from) {
-                Ok(from) => statuses.push(HotSpotSpan {
+                Ok(from) => stages.push(HotSpotSpan {
                     id: s.id,
                     stage: s.stage,
                     from,
@@ -140,14 +140,14 @@ impl HotSpotText {
         }
         let village = self.village.trim();
         let input = HotSpotInput {
-            place: self.place.trim().to_string(),
+            place_name: self.place.trim().to_string(),
             commune: self.commune.clone(),
             village: (!village.is_empty()).then(|| village.to_string()),
             point,
             outside_vietnam_confirmed: self.outside_vietnam_confirmed,
             activities: self.activities.clone(),
             findings: self.findings.trim().to_string(),
-            statuses,
+            stages,
         };
         if let Err(found) = input.validate(units, today) {
             let unread: Vec<Field> = errs.iter().map(|e| e.field).collect();
@@ -197,7 +197,7 @@ fn span_setter<V: 'static>(
     i: usize,
     apply: fn(&mut SpanText, V),
 ) -> Callback<V> {
-    ui::item_setter(form, |f: &mut HotSpotText| &mut f.statuses, i, apply)
+    ui::item_setter(form, |f: &mut HotSpotText| &mut f.stages, i, apply)
 }
 
 #[function_component]
@@ -253,8 +253,8 @@ fn HotSpotFormView(props: &FormProps) -> Html {
         let form = form.clone();
         Callback::from(move |_: MouseEvent| {
             form.dispatch(FormAction::Edit(Box::new(move |f: &mut HotSpotText| {
-                let next = next_stage(f.statuses.last().map(|s| s.stage));
-                f.statuses.push(new_span(next));
+                let next = next_stage(f.stages.last().map(|s| s.stage));
+                f.stages.push(new_span(next));
             })));
         })
     };
@@ -312,15 +312,15 @@ fn HotSpotFormView(props: &FormProps) -> Html {
                 { field(l, "findings", Field::Findings, None, errs, text_area("findings", &f.findings, setter(&form, |f: &mut HotSpotText, v| f.findings = v))) }
             </section>
             <section class="card">
-                <h3>{ Field::HotSpotStatuses.label(l) }</h3>
-                { for errs.iter().filter(|e| e.field == Field::HotSpotStatuses).map(|e| html! { <p class="field-error" id="statuses-error">{ e.problem_text(l) }</p> }) }
-                { for f.statuses.iter().enumerate().map(|(i, s)| {
+                <h3>{ Field::HotSpotStages.label(l) }</h3>
+                { for errs.iter().filter(|e| e.field == Field::HotSpotStages).map(|e| html! { <p class="field-error" id="stages-error">{ e.problem_text(l) }</p> }) }
+                { for f.stages.iter().enumerate().map(|(i, s)| {
                     let id = |name: &str| format!("{name}-{i}");
                     let remove = {
                         let form = form.clone();
                         Callback::from(move |_: MouseEvent| {
                             form.dispatch(FormAction::Edit(Box::new(move |f: &mut HotSpotText| {
-                                if i < f.statuses.len() { f.statuses.remove(i); }
+                                if i < f.stages.len() { f.stages.remove(i); }
                             })));
                         })
                     };
@@ -332,7 +332,7 @@ fn HotSpotFormView(props: &FormProps) -> Html {
                                 { field(l, &id("stage_from"), Field::StatusFrom, Some(i), errs, date_input(&id("stage_from"), &s.from, span_setter(&form, i, |s, v| s.from = v))) }
                             </div>
                             { field(l, &id("stage_notes"), Field::Notes, Some(i), errs, text_area(&id("stage_notes"), &s.notes, span_setter(&form, i, |s, v| s.notes = v))) }
-                            if f.statuses.len() > 1 {
+                            if f.stages.len() > 1 {
                                 <button type="button" class="secondary" id={id("remove-stage")} onclick={remove}>{ l.pick("Bỏ dòng này", "Remove this line") }</button>
                             }
                         </fieldset>

@@ -42,7 +42,7 @@ pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
     match (kind, field) {
         (RecordKind::Survey, "sites")
         | (RecordKind::Person, "statuses")
-        | (RecordKind::HotSpot, "statuses") => Some(ListLayout::Items {
+        | (RecordKind::HotSpot, "stages") => Some(ListLayout::Items {
             id: "id",
             uuid: true,
         }),

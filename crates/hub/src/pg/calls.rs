@@ -159,7 +159,7 @@ pub(super) fn rows<'a>(replaced: &'a [Projected], rows: &[&'a RowValues]) -> Com
             column(&h, |v| v.place.as_str()),
             column(&h, |v| v.stage.as_str()),
             column(&h, |v| v.activities.as_str()),
-            column(&h, |v| v.statuses.as_str()),
+            column(&h, |v| v.stages.as_str()),
             column(&h, |v| v.lat),
             column(&h, |v| v.lon),
             column(&h, |v| v.conflicted),

@@ -13,7 +13,7 @@ use uuid::Uuid;
 fn a_hot_spot_is_recorded_dealt_with_and_cleared_and_lists_show_its_stage() {
     let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
     let mut spot = hot_spot("Quán karaoke bờ suối", day(2026, 3, 2));
-    spot.statuses[0].id = Uuid::nil();
+    spot.stages[0].id = Uuid::nil();
     let row = s.create_hot_spot(&spot, &author(), today()).unwrap();
     assert_eq!(
         (row.stage, row.detected_on, row.unsynced),
@@ -21,14 +21,14 @@ fn a_hot_spot_is_recorded_dealt_with_and_cleared_and_lists_show_its_stage() {
     );
     assert_eq!(row.activities, vec![HotSpotActivity::Gathering]);
     let saved = s.record::<pcmt_model::HotSpotInput>(row.id).unwrap();
-    assert!(!saved.statuses[0].id.is_nil(), "the core names each span");
+    assert!(!saved.stages[0].id.is_nil(), "the core names each span");
 
     let mut next = saved.clone();
-    next.statuses.push(hot_spot_span(
+    next.stages.push(hot_spot_span(
         HotSpotStage::BeingDealtWith,
         day(2026, 3, 10),
     ));
-    next.statuses
+    next.stages
         .push(hot_spot_span(HotSpotStage::Cleared, day(2026, 5, 20)));
     let row = s
         .update_hot_spot(row.id, &next, &author(), today())
@@ -72,14 +72,14 @@ fn a_hot_spot_is_recorded_dealt_with_and_cleared_and_lists_show_its_stage() {
         .iter()
         .map(|f| f.field.split('/').next().unwrap_or_default())
         .collect();
-    assert_eq!(added, vec!["statuses", "statuses"]);
+    assert_eq!(added, vec!["stages", "stages"]);
 }
 
 #[test]
 fn an_invalid_hot_spot_is_refused_with_its_fields() {
     let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
     let mut spot = hot_spot("", day(2026, 3, 2));
-    spot.statuses = vec![hot_spot_span(HotSpotStage::Cleared, day(2026, 3, 2))];
+    spot.stages = vec![hot_spot_span(HotSpotStage::Cleared, day(2026, 3, 2))];
     let err = s.create_hot_spot(&spot, &author(), today()).unwrap_err();
     let CoreError::Invalid(fields) = err else {
         panic!("not refused as invalid: {err:?}");
