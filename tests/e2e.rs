@@ -1117,8 +1117,8 @@ async fn a_hot_spot_recorded_then_cleared_counts_in_the_years_report() {
     )
     .await;
     app.type_into("#stage_from-0", &dmy(found)).await;
-    // Saving with no activity would be refused beside the field: shown
-    // once the officer tried, then gone once one is chosen (checked above).
+    app.js("document.getElementById('place').scrollIntoView({block: 'start'})")
+        .await;
     app.screens("60-hot-spot-form").await;
     app.click("#save").await;
     app.wait_for_text("#notice", "Đã lưu điểm, tụ điểm").await;

@@ -82,7 +82,7 @@ labelled_enum!(
         // Điểm, tụ điểm phức tạp về ma túy — drug hot spots.
         HotSpotPlace = ("place_name", "Tên, mô tả địa điểm", "Place"),
         Activities = ("activities", "Hoạt động phát hiện", "Activity found"),
-        Findings = ("findings", "Tình hình phát hiện", "What was found"),
+        Findings = ("findings", "Mô tả tình hình", "Description"),
         HotSpotStages = ("stages", "Quá trình giải quyết", "Status history"),
         HotSpotStage = ("stage", "Tình trạng của điểm", "Hot spot status"),
         // Cài đặt — this tablet's settings and enrolment.

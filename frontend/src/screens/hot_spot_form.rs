@@ -307,7 +307,7 @@ fn HotSpotFormView(props: &FormProps) -> Html {
                 { toggle("outside_vietnam_confirmed", Field::OutsideVietnamConfirmed.label(l), f.outside_vietnam_confirmed, setter(&form, |f: &mut HotSpotText, v| f.outside_vietnam_confirmed = v)) }
             </section>
             <section class="card">
-                <h3>{ l.pick("Tình hình phát hiện", "What was found") }</h3>
+                <h3>{ l.pick("Nội dung phát hiện", "What was found") }</h3>
                 { field(l, "activities", Field::Activities, None, errs, chips("activities", l, &f.activities, setter(&form, |f: &mut HotSpotText, v| f.activities = v))) }
                 { field(l, "findings", Field::Findings, None, errs, text_area("findings", &f.findings, setter(&form, |f: &mut HotSpotText, v| f.findings = v))) }
             </section>
