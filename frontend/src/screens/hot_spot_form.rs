@@ -5,9 +5,9 @@
 //! Validated by the model crate; kept as a draft while typed.
 
 use crate::api;
-use crate::app::{Ctx, Notice, Screen};
+use crate::app::{Ctx, Screen};
 use crate::draft::{self, use_draft, FormAction, FormText};
-use crate::load::{fetched, submit, use_editing};
+use crate::load::{fetched, submit_and_open, use_editing};
 use crate::ui::{
     self, chips, choice, date_input, field, list_choice, setter, text_area, text_input, toggle,
     Keys,
@@ -214,40 +214,20 @@ fn HotSpotFormView(props: &FormProps) -> Html {
     let errors = use_state(Vec::<FieldError>::new);
     let locating = use_state(|| false);
     let l = ctx.lang;
-    let on_submit = {
-        let (ctx, form, errors, reset, id, initial) = (
-            ctx.clone(),
-            form.clone(),
-            errors.clone(),
-            draft.reset.clone(),
-            props.id,
-            props.initial.clone(),
-        );
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let parsed = form.text.check(&ctx.units, api::today());
-            let (ctx2, reset, initial) = (ctx.clone(), reset.clone(), initial.clone());
-            submit(
-                &ctx,
-                parsed,
-                &errors,
-                move |input| async move { api::save_hot_spot(&input, id).await },
-                move |row: pcmt_model::api::HotSpotRow| {
-                    reset.emit(initial);
-                    ctx2.go_and_tell(
-                        Screen::HotSpot(row.id),
-                        Notice::Ok(
-                            ctx2.t(
-                                "Đã lưu điểm, tụ điểm trên máy.",
-                                "Hot spot saved on this tablet.",
-                            )
-                            .into(),
-                        ),
-                    );
-                },
-            );
-        })
-    };
+    let id = props.id;
+    let on_submit = submit_and_open(
+        &ctx,
+        &form,
+        &errors,
+        (&draft.reset, &props.initial),
+        HotSpotText::check,
+        move |input| async move { api::save_hot_spot(&input, id).await },
+        (
+            |row: &pcmt_model::api::HotSpotRow| Screen::HotSpot(row.id),
+            "Đã lưu điểm, tụ điểm trên máy.",
+            "Hot spot saved on this tablet.",
+        ),
+    );
     let locate = draft::locate(&ctx, &form, (), Some(locating.clone()));
     let add_span = {
         let form = form.clone();
@@ -316,14 +296,7 @@ fn HotSpotFormView(props: &FormProps) -> Html {
                 { for errs.iter().filter(|e| e.field == Field::HotSpotStages).map(|e| html! { <p class="field-error" id="stages-error">{ e.problem_text(l) }</p> }) }
                 { for f.stages.iter().enumerate().map(|(i, s)| {
                     let id = |name: &str| format!("{name}-{i}");
-                    let remove = {
-                        let form = form.clone();
-                        Callback::from(move |_: MouseEvent| {
-                            form.dispatch(FormAction::Edit(Box::new(move |f: &mut HotSpotText| {
-                                if i < f.stages.len() { f.stages.remove(i); }
-                            })));
-                        })
-                    };
+                    let remove = ui::item_remover(&form, |f: &mut HotSpotText| &mut f.stages, i);
                     html! {
                         <fieldset class="span">
                             <legend>{ format!("{} {}", l.pick("Tình trạng", "Status"), i + 1) }</legend>
