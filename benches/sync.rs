@@ -227,6 +227,7 @@ fn record_json(store: &Store, id: Uuid, kind: RecordKind) -> Result<serde_json::
         RecordKind::Person => json(store.record::<PersonInput>(id)?),
         RecordKind::CheckIn => json(store.record::<CheckInInput>(id)?),
         RecordKind::Survey => json(store.record::<SurveyInput>(id)?),
+        RecordKind::HotSpot => json(store.record::<pcmt_model::HotSpotInput>(id)?),
     })
 }
 

@@ -1094,3 +1094,113 @@ async fn a_position_fix_arriving_while_the_officer_types_fills_only_the_position
     app.screens("48-gps-while-typing-site").await;
     app.close().await;
 }
+
+/// Issue 23: an officer records a drug hot spot with its position, later
+/// records that it was cleared, and finds it in the year's report; it
+/// reaches another tablet cleared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_hot_spot_recorded_then_cleared_counts_in_the_years_report() {
+    use chrono::Datelike;
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, app) = officer(dir.path()).await;
+    app.fake_gps().await;
+    let year = today().year();
+    // Found ten days ago, or on 1 January if that is earlier: this year.
+    let found = (today() - Days::new(10)).max(NaiveDate::from_ymd_opt(year, 1, 1).unwrap());
+
+    app.click("#nav-hot-spots").await;
+    app.wait_for_text("#hot-spot-count", "0").await;
+    app.click("#new-hot-spot").await;
+    app.type_into("#place", "Quán karaoke bờ suối, thôn Đăk Dung")
+        .await;
+    app.choose("#village", "62-610-23284-01").await;
+    app.click("#locate").await;
+    app.wait_for_value("#location", "15.051200, 107.732100")
+        .await;
+    app.click("#activities-organised_use").await;
+    app.click("#activities-dealing").await;
+    app.type_into(
+        "#findings",
+        "Thanh niên tụ tập sử dụng ma túy tổng hợp vào ban đêm; chủ quán cung cấp",
+    )
+    .await;
+    app.type_into("#stage_from-0", &dmy(found)).await;
+    app.js("document.getElementById('place').scrollIntoView({block: 'start'})")
+        .await;
+    app.screens("60-hot-spot-form").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "Đã lưu điểm, tụ điểm").await;
+    app.wait_for_text("#hot-spot-stage", "Mới phát hiện").await;
+    let facts = app.css("#hot-spot-facts").await.text().await.unwrap();
+    for part in [
+        "Tổ chức sử dụng trái phép chất ma túy",
+        "Mua bán trái phép chất ma túy",
+        "15.051200, 107.732100",
+    ] {
+        assert!(facts.contains(part), "{part} in {facts}");
+    }
+    app.screens("61-hot-spot-detail").await;
+
+    // The police clear it: a new line in its history, cleared today.
+    app.click("#edit").await;
+    app.click("#add-stage").await;
+    app.wait_for_value("#stage_from-1", &dmy(today())).await;
+    app.choose("#stage-1", "cleared").await;
+    app.type_into("#stage_notes-1", "Đã triệt xóa, xử lý chủ quán")
+        .await;
+    app.screens("62-hot-spot-cleared-form").await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "Đã lưu điểm, tụ điểm").await;
+    app.wait_for_text("#hot-spot-stage", "Đã triệt xóa").await;
+    let stages = app.texts("#hot-spot-stages li").await;
+    assert_eq!(stages.len(), 2, "{stages:?}");
+    assert!(
+        stages[0].contains(&dmy(found)) && stages[0].contains("Mới phát hiện"),
+        "{stages:?}"
+    );
+    assert!(
+        stages[1].contains("Đã triệt xóa") && stages[1].contains("xử lý chủ quán"),
+        "{stages:?}"
+    );
+    // The history names the change to the list.
+    app.wait_for_text("#history", "A Lưu").await;
+    app.screens("63-hot-spot-detail-cleared").await;
+    app.click("#back").await;
+    app.wait_for_text("#hot-spot-list", "Đã triệt xóa").await;
+    app.screens("64-hot-spot-list").await;
+
+    // The year's report of the district: found and cleared this year, 1
+    // of 1 cleared, above the plan's 80%.
+    app.click("#nav-reports").await;
+    app.wait_for_text("#report-title", "Tháng").await;
+    app.choose("#report-kind", "year").await;
+    app.choose("#report-year", &year.to_string()).await;
+    app.choose("#report-unit", "62-610").await;
+    app.wait_for_text("#report-title", &format!("Năm {year}"))
+        .await;
+    app.wait_for_text("#indicator-hot_spots_detected", "1 điểm")
+        .await;
+    app.wait_for_text("#indicator-hot_spots_resolved", "1 điểm")
+        .await;
+    let share = app
+        .wait_for_text("#indicator-hot_spots_resolved_share", "(1/1)")
+        .await;
+    assert!(share.contains("100,0%") && share.contains("Đạt"), "{share}");
+    app.js("document.getElementById('section-hot_spots').scrollIntoView({block: 'start'})")
+        .await;
+    app.screens("65-hot-spot-report").await;
+
+    // It reaches another tablet of the district, cleared.
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    app.close().await;
+    let other = other_tablet(&hub, "Y Hoa", &DISTRICT);
+    let spots = other
+        .store()
+        .list_hot_spots(&ListFilter::default(), 10, 0)
+        .unwrap();
+    assert_eq!(spots.len(), 1);
+    assert_eq!(spots[0].stage, pcmt_model::HotSpotStage::Cleared);
+    assert_eq!(spots[0].detected_on, found);
+}

@@ -2,11 +2,14 @@
 //! per command, and the sync progress events.
 
 use pcmt_model::api::{
-    AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, KeptRecord,
-    ListFilter, LockState, PersonRow, Settings, SetupInput, SurveyRow, SyncReport, SyncStatus,
+    AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, HotSpotRow,
+    KeptRecord, ListFilter, LockState, PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
+    SyncStatus,
 };
 use pcmt_model::report::{ExportDone, ExportEntry, ExportFormat, Period, Report};
-use pcmt_model::{CheckInInput, Lang, PersonInput, SessionInput, SessionRow, SurveyInput};
+use pcmt_model::{
+    CheckInInput, HotSpotInput, Lang, PersonInput, SessionInput, SessionRow, SurveyInput,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
@@ -75,6 +78,24 @@ struct Page<'a> {
     filter: &'a ListFilter,
     offset: u32,
     limit: u32,
+}
+
+/// One page of a dated list (sessions, surveys, hot spots).
+async fn page<R: DeserializeOwned>(
+    cmd: &str,
+    filter: &ListFilter,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<R>, CommandError> {
+    call(
+        cmd,
+        &Page {
+            filter,
+            offset,
+            limit,
+        },
+    )
+    .await
 }
 
 pub async fn app_info() -> Result<AppInfo, CommandError> {
@@ -169,6 +190,25 @@ pub async fn get_survey(id: Uuid) -> Result<SurveyInput, CommandError> {
     call("get_survey", &ById { id }).await
 }
 
+pub async fn save_hot_spot(
+    input: &HotSpotInput,
+    id: Option<Uuid>,
+) -> Result<HotSpotRow, CommandError> {
+    call("save_hot_spot", &Save { input, id }).await
+}
+
+pub async fn get_hot_spot(id: Uuid) -> Result<HotSpotInput, CommandError> {
+    call("get_hot_spot", &ById { id }).await
+}
+
+pub async fn list_hot_spots(
+    filter: &ListFilter,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<HotSpotRow>, CommandError> {
+    page("list_hot_spots", filter, offset, limit).await
+}
+
 pub async fn save_checkin(input: &CheckInInput) -> Result<CheckInRow, CommandError> {
     #[derive(Serialize)]
     struct A<'a> {
@@ -182,15 +222,7 @@ pub async fn list_sessions(
     offset: u32,
     limit: u32,
 ) -> Result<Vec<SessionRow>, CommandError> {
-    call(
-        "list_sessions",
-        &Page {
-            filter,
-            offset,
-            limit,
-        },
-    )
-    .await
+    page("list_sessions", filter, offset, limit).await
 }
 
 pub async fn list_surveys(
@@ -198,15 +230,7 @@ pub async fn list_surveys(
     offset: u32,
     limit: u32,
 ) -> Result<Vec<SurveyRow>, CommandError> {
-    call(
-        "list_surveys",
-        &Page {
-            filter,
-            offset,
-            limit,
-        },
-    )
-    .await
+    page("list_surveys", filter, offset, limit).await
 }
 
 pub async fn search_people(

@@ -5,7 +5,8 @@
 
 use crate::api;
 use crate::screens::{
-    checkin_form::CheckInForm, first_start::FirstStart, hub_certificate::HubCertificate,
+    checkin_form::CheckInForm, first_start::FirstStart, hot_spot_detail::HotSpotDetail,
+    hot_spot_form::HotSpotEdit, hot_spots::HotSpots, hub_certificate::HubCertificate,
     lock::LockScreen, people::People, person_file::PersonFile, person_form::PersonEdit,
     reports::Reports, session_detail::SessionDetail, session_form::SessionEdit, sessions::Sessions,
     settings::SettingsScreen, survey_detail::SurveyDetail, survey_form::SurveyEdit,
@@ -32,6 +33,9 @@ pub enum Screen {
     Surveys,
     SurveyEdit(Option<Uuid>),
     Survey(Uuid),
+    HotSpots,
+    HotSpotEdit(Option<Uuid>),
+    HotSpot(Uuid),
     Reports,
     Settings,
 }
@@ -46,6 +50,7 @@ impl Screen {
                 Screen::People
             }
             Screen::Surveys | Screen::SurveyEdit(_) | Screen::Survey(_) => Screen::Surveys,
+            Screen::HotSpots | Screen::HotSpotEdit(_) | Screen::HotSpot(_) => Screen::HotSpots,
             Screen::Reports => Screen::Reports,
             Screen::Settings => Screen::Settings,
         }
@@ -504,6 +509,9 @@ pub fn App() -> Html {
         Screen::Surveys => html! { <Surveys /> },
         Screen::SurveyEdit(id) => html! { <SurveyEdit id={id} /> },
         Screen::Survey(id) => html! { <SurveyDetail id={id} /> },
+        Screen::HotSpots => html! { <HotSpots /> },
+        Screen::HotSpotEdit(id) => html! { <HotSpotEdit id={id} /> },
+        Screen::HotSpot(id) => html! { <HotSpotDetail id={id} /> },
         Screen::Reports => html! { <Reports /> },
         Screen::Settings => html! { <SettingsScreen /> },
     };
@@ -536,6 +544,7 @@ pub fn App() -> Html {
                         { nav_item("nav-sessions", icons::SESSIONS, l.pick("Tuyên truyền", "Sessions"), Screen::Sessions) }
                         { nav_item("nav-people", icons::PEOPLE, l.pick("Người quản lý", "People"), Screen::People) }
                         { nav_item("nav-surveys", icons::SURVEYS, l.pick("Rà soát cây", "Surveys"), Screen::Surveys) }
+                        { nav_item("nav-hot-spots", icons::HOT_SPOTS, l.pick("Điểm ma túy", "Hot spots"), Screen::HotSpots) }
                         { nav_item("nav-reports", icons::REPORTS, l.pick("Báo cáo", "Reports"), Screen::Reports) }
                         { nav_item("nav-settings", icons::SETTINGS, l.pick("Cài đặt", "Settings"), Screen::Settings) }
                     </nav>
@@ -680,6 +689,9 @@ mod icons {
         "M3 10v4h4l6 4V6l-6 4H3z M16.5 9.5a3.5 3.5 0 0 1 0 5 M19 7a7 7 0 0 1 0 10";
     pub const PEOPLE: &str = "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z M2 21v-1a7 7 0 0 1 14 0v1 M16 3.5a4 4 0 0 1 0 7.5 M22 21v-1a6 6 0 0 0-4-5.6";
     pub const SURVEYS: &str = "M5 19C5 9 11 4 20 4c0 9-5 15-15 15z M5 19l8-8 M3 21l2-2";
+    /// A map pin with a mark: a place to watch.
+    pub const HOT_SPOTS: &str =
+        "M12 22s7-6.5 7-12a7 7 0 0 0-14 0c0 5.5 7 12 7 12z M12 7v4 M12 13.5v.5";
     pub const REPORTS: &str = "M4 20V10 M10 20V4 M16 20v-7 M22 20H2";
     pub const SETTINGS: &str = "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z M12 2v3 M12 19v3 M2 12h3 M19 12h3 M4.9 4.9 7 7 M17 17l2.1 2.1 M4.9 19.1 7 17 M17 7l2.1-2.1";
 }

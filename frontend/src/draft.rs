@@ -33,6 +33,49 @@ pub trait FormText: Clone + PartialEq + 'static {
     fn place(&mut self, spot: Self::Spot, at: GeoPoint);
 }
 
+/// The position button ("Lấy vị trí") of a form: one fix, written into
+/// `spot` of the form as it is when the fix arrives (the officer may have
+/// typed on meanwhile: only the position changes), or the officer told
+/// there is none and may type it. `busy`, if given, is true meanwhile.
+pub fn locate<D: FormText>(
+    ctx: &crate::app::Ctx,
+    form: &UseReducerHandle<Form<D>>,
+    spot: D::Spot,
+    busy: Option<UseStateHandle<bool>>,
+) -> Callback<MouseEvent>
+where
+    D::Spot: Clone,
+{
+    let (form, ctx) = (form.clone(), ctx.clone());
+    Callback::from(move |_: MouseEvent| {
+        if let Some(b) = &busy {
+            b.set(true);
+        }
+        let (form, spot) = (form.dispatcher(), spot.clone());
+        let (ctx2, busy2, busy3) = (ctx.clone(), busy.clone(), busy.clone());
+        crate::location::once(
+            Callback::from(move |p| {
+                form.dispatch(FormAction::Located(spot.clone(), p));
+                if let Some(b) = &busy2 {
+                    b.set(false);
+                }
+            }),
+            Callback::from(move |_| {
+                if let Some(b) = &busy3 {
+                    b.set(false);
+                }
+                ctx2.notify.emit(crate::app::Notice::Failed(
+                    ctx2.t(
+                        "Không lấy được vị trí GPS. Có thể nhập tọa độ bằng tay.",
+                        "No GPS position. You can type the coordinates.",
+                    )
+                    .into(),
+                ));
+            }),
+        );
+    })
+}
+
 /// The form's state: its text and what the screen says about its draft.
 #[derive(Clone, PartialEq)]
 pub struct Form<D> {

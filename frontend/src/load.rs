@@ -98,6 +98,41 @@ pub fn submit<I, R, Fut>(
     });
 }
 
+/// The submit of a record form that opens the record once saved: the
+/// form's text read by `check` (against the org tree and today), saved by
+/// `save`, then the draft set back to `initial` and `then.0(row)` shown
+/// with the notice `then.1` (vi) / `then.2` (en).
+pub fn submit_and_open<D, I, R, Fut>(
+    ctx: &Ctx,
+    form: &UseReducerHandle<crate::draft::Form<D>>,
+    errors: &UseStateHandle<Vec<FieldError>>,
+    draft: (&Callback<D>, &D),
+    check: fn(&D, &pcmt_model::OrgTree, chrono::NaiveDate) -> Result<I, Vec<FieldError>>,
+    save: impl Fn(I) -> Fut + Clone + 'static,
+    then: (fn(&R) -> crate::app::Screen, &'static str, &'static str),
+) -> Callback<SubmitEvent>
+where
+    D: crate::draft::FormText,
+    I: 'static,
+    R: 'static,
+    Fut: Future<Output = Result<R, CommandError>> + 'static,
+{
+    let (ctx, form, errors) = (ctx.clone(), form.clone(), errors.clone());
+    let (reset, initial) = (draft.0.clone(), draft.1.clone());
+    Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        let parsed = check(&form.text, &ctx.units, crate::api::today());
+        let (ctx2, reset, initial) = (ctx.clone(), reset.clone(), initial.clone());
+        submit(&ctx, parsed, &errors, save.clone(), move |row: R| {
+            reset.emit(initial);
+            ctx2.go_and_tell(
+                then.0(&row),
+                crate::app::Notice::Ok(ctx2.t(then.1, then.2).into()),
+            );
+        });
+    })
+}
+
 /// Rows per page: enough to fill a portrait screen twice, small enough to
 /// draw at once however long the list (10,000 records open as fast as 50).
 pub const PAGE: u32 = 50;

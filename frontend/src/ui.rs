@@ -34,6 +34,24 @@ pub fn item_setter<D: 'static, I: 'static, V: 'static>(
     })
 }
 
+/// A button's callback that removes one item of a list in a form's state
+/// (a status span, a stage), if the item is still there when it arrives.
+pub fn item_remover<D: 'static, I: 'static>(
+    state: &impl Editable<D>,
+    list: fn(&mut D) -> &mut Vec<I>,
+    i: usize,
+) -> Callback<MouseEvent> {
+    let state = state.clone();
+    Callback::from(move |_: MouseEvent| {
+        state.edit(Box::new(move |d: &mut D| {
+            let items = list(d);
+            if i < items.len() {
+                items.remove(i);
+            }
+        }))
+    })
+}
+
 /// State a field's callback can change. A form's reducer applies the edit
 /// to the form as it is when the edit arrives; a plain state (settings,
 /// filters, answered only by the officer's own input) to the value of the
@@ -273,6 +291,13 @@ pub fn toggle(id: &str, label: &str, checked: bool, cb: Callback<bool>) -> Html 
             <span>{ label.to_string() }</span>
         </label>
     }
+}
+
+/// A position as the position box holds it ("15.051200, 107.732100"), or
+/// empty.
+pub fn point_text(p: Option<pcmt_model::GeoPoint>) -> String {
+    p.map(pcmt_model::validation::point_text)
+        .unwrap_or_default()
 }
 
 /// A record's sync state, as every list shows it.

@@ -1,9 +1,11 @@
 //! Report benchmark: the yearly report of a province of 100 communes holding
 //! `PCMT_BENCH_RECORDS` records (default 100,000: sessions, person files,
-//! check-ins and surveys, some with walked sites, dated over 2025 and 2026),
+//! check-ins, surveys, some with walked sites, and drug hot spots, dated
+//! over 2025 and 2026),
 //! with every indicator beside the year before, plus its map features and
-//! workbook. The sessions counted in both years are checked against the
-//! generator's own count, and a difference fails the run.
+//! workbook. The sessions and hot spots detected counted in both years are
+//! checked against the generator's own count, and a difference fails the
+//! run.
 //!
 //! The records are saved through the normal store commands, once: the
 //! database is kept in the bench folder (`report-<records>-v<N>.db`) and
@@ -26,7 +28,7 @@ use uuid::Uuid;
 
 /// Bump when the generated data changes, so a stale cached database is not
 /// reused.
-const DATA_VERSION: u32 = 3;
+const DATA_VERSION: u32 = 4;
 const DISTRICTS: usize = 10;
 const COMMUNES_PER_DISTRICT: usize = 10;
 const RUNS: usize = 7;
@@ -131,10 +133,13 @@ enum Kind {
     CheckIn,
     Survey,
     Session,
+    HotSpot,
 }
 
 fn kind_of(round: usize, has_people: bool) -> Kind {
     match round % 10 {
+        // One round in 40: a commune records a hot spot every few weeks.
+        3 if round % 40 == 3 => Kind::HotSpot,
         4 => Kind::Person,
         5..=8 if has_people => Kind::CheckIn,
         9 => Kind::Survey,
@@ -142,16 +147,38 @@ fn kind_of(round: usize, has_people: bool) -> Kind {
     }
 }
 
-/// The sessions of `year` the generator made, counted without the store:
-/// the report must find exactly these.
-fn sessions_in(year: i32, records: usize, communes: usize) -> usize {
+/// The records of `kind` dated in `year` (a session's day, a hot spot's
+/// detection) the generator made, counted without the store: the report
+/// must find exactly these.
+fn made_in(kind: Kind, year: i32, records: usize, communes: usize) -> usize {
     (0..records)
         .filter(|&i| {
             let round = i / communes;
             // A commune has a person from its first round 4 on.
-            kind_of(round, round > 4) == Kind::Session && dated(round).year() == year
+            kind_of(round, round > 4) == kind && dated(round).year() == year
         })
         .count()
+}
+
+/// A hot spot detected on `dated(i)`; one in two dealt with a week later,
+/// and of those one in two cleared a month later, when that is before the
+/// day the records are made.
+fn hot_spot(i: usize, commune: &OrgUnit, made_on: NaiveDate) -> pcmt_model::HotSpotInput {
+    use pcmt_model::HotSpotStage as H;
+    let found = dated(i);
+    let mut stages = vec![fixtures::hot_spot_span(H::Detected, found)];
+    for (step, stage, after) in [(2, H::BeingDealtWith, 7), (4, H::Cleared, 37)] {
+        let on = found + Days::new(after);
+        if i % step == 0 && on <= made_on {
+            stages.push(fixtures::hot_spot_span(stage, on));
+        }
+    }
+    pcmt_model::HotSpotInput {
+        commune: commune.code.clone(),
+        village: Some(format!("{}-V1", commune.code)),
+        stages,
+        ..fixtures::hot_spot(&format!("Quán {i}"), found)
+    }
 }
 
 fn person(i: usize, commune: &OrgUnit) -> PersonInput {
@@ -274,6 +301,11 @@ fn build(path: &Path, tree: &OrgTree, records: usize) {
                     .create_session(&session(round, commune), &author, today)
                     .expect("session");
             }
+            Kind::HotSpot => {
+                store
+                    .create_hot_spot(&hot_spot(round, commune, today), &author, today)
+                    .expect("hot spot");
+            }
         }
         if i > 0 && i % 10_000 == 0 {
             println!("  {i} records saved");
@@ -343,8 +375,14 @@ fn main() {
         sessions.and_then(|i| i.previous),
     );
     let want = (
-        Some(sessions_in(2026, records, communes) as f64),
-        Some(sessions_in(2025, records, communes) as f64),
+        Some(made_in(Kind::Session, 2026, records, communes) as f64),
+        Some(made_in(Kind::Session, 2025, records, communes) as f64),
+    );
+    let spots = report.indicator(IndicatorCode::HotSpotsDetected);
+    let spots_got = (spots.and_then(|i| i.value), spots.and_then(|i| i.previous));
+    let spots_want = (
+        Some(made_in(Kind::HotSpot, 2026, records, communes) as f64),
+        Some(made_in(Kind::HotSpot, 2025, records, communes) as f64),
     );
     let summary = serde_json::json!({
         "records": records,
@@ -361,6 +399,9 @@ fn main() {
         "sessions_made": want,
         "people_managed": value(IndicatorCode::PeopleManaged),
         "sites_counted": value(IndicatorCode::SitesFound),
+        "hot_spots_detected": spots_got,
+        "hot_spots_made": spots_want,
+        "hot_spots_resolved_share": value(IndicatorCode::HotSpotsResolvedShare),
         "build_s": build_s,
     });
     let path = out_dir.join("report.json");
@@ -370,6 +411,12 @@ fn main() {
     println!("wrote {}", path.display());
     if got != want {
         eprintln!("WRONG: sessions (2026, 2025) counted {got:?}, made {want:?}");
+        std::process::exit(1);
+    }
+    if spots_got != spots_want {
+        eprintln!(
+            "WRONG: hot spots detected (2026, 2025) counted {spots_got:?}, made {spots_want:?}"
+        );
         std::process::exit(1);
     }
 }

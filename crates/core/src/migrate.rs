@@ -40,6 +40,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0007_drug_free_communes",
         sql: include_str!("../../../migrations/device/0007_drug_free_communes.sql"),
     },
+    Migration {
+        name: "0008_hot_spots",
+        sql: include_str!("../../../migrations/device/0008_hot_spots.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.
@@ -91,6 +95,10 @@ pub const HUB: &[Migration] = &[
     Migration {
         name: "0012_staff_disabled",
         sql: include_str!("../../../migrations/hub/0012_staff_disabled.sql"),
+    },
+    Migration {
+        name: "0013_hot_spots",
+        sql: include_str!("../../../migrations/hub/0013_hot_spots.sql"),
     },
 ];
 

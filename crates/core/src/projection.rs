@@ -15,10 +15,10 @@ use crate::record_doc::{self, Header};
 use crate::text::fold;
 use automerge::AutoCommit;
 use chrono::NaiveDate;
-use pcmt_model::api::{CheckInRow, PersonRow, SurveyRow};
+use pcmt_model::api::{CheckInRow, HotSpotRow, PersonRow, SurveyRow};
 use pcmt_model::{
-    visit_due, AudienceCount, CheckInInput, Labelled, PersonInput, RecordKind, SessionInput,
-    SessionRow, StatusRules, SurveyInput,
+    visit_due, AudienceCount, CheckInInput, HotSpotInput, Labelled, PersonInput, RecordKind,
+    SessionInput, SessionRow, StatusRules, SurveyInput,
 };
 use rusqlite::types::FromSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -30,6 +30,7 @@ pub const ROW_TABLES: &[&str] = &[
     "checkin_rows",
     "survey_rows",
     "site_rows",
+    "hotspot_rows",
 ];
 
 /// The table holding the rows of one kind of record.
@@ -39,6 +40,7 @@ pub fn table_of(kind: RecordKind) -> &'static str {
         RecordKind::Person => "person_rows",
         RecordKind::CheckIn => "checkin_rows",
         RecordKind::Survey => "survey_rows",
+        RecordKind::HotSpot => "hotspot_rows",
     }
 }
 
@@ -152,6 +154,26 @@ pub struct SiteValues {
     pub replanting: bool,
 }
 
+/// A `hotspot_rows` row. `date` is the day the spot was detected (its
+/// earliest span), so the report's scope picks spots by it; `stage` the
+/// stage in force now; the whole history is kept as JSON for the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HotSpotValues {
+    pub id: String,
+    pub date: String,
+    pub commune: String,
+    pub village: Option<String>,
+    pub place: String,
+    pub stage: String,
+    /// Activity codes, comma-separated.
+    pub activities: String,
+    /// The status history as JSON.
+    pub stages: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub conflicted: bool,
+}
+
 /// The row of one live record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowValues {
@@ -159,6 +181,7 @@ pub enum RowValues {
     Person(PersonValues),
     CheckIn(CheckInValues),
     Survey(SurveyValues),
+    HotSpot(HotSpotValues),
 }
 
 /// What a document projects to.
@@ -335,6 +358,32 @@ pub fn row_values(doc: &AutoCommit) -> Result<Projected, CoreError> {
                     commune: s.commune,
                 })
             }
+            RecordKind::HotSpot => {
+                let h: HotSpotInput = record_doc::read_record(doc).map_err(read_err)?;
+                // Each tablet saves a history with its detection; only
+                // merged removals of every span could leave none.
+                let (Some(detected), Some(stage)) =
+                    (h.stages.iter().map(|s| s.from).min(), h.current_stage())
+                else {
+                    return Err(doc_error(
+                        &id,
+                        record_doc::DocError::Body("a hot spot without any status".into()),
+                    ));
+                };
+                RowValues::HotSpot(HotSpotValues {
+                    id: id.clone(),
+                    date: day(detected),
+                    village: h.village.filter(|v| !v.trim().is_empty()),
+                    stage: stage.code().into(),
+                    activities: join_codes(&h.activities),
+                    stages: serde_json::to_string(&h.stages).map_err(body_err)?,
+                    lat: h.point.map(|p| p.lat),
+                    lon: h.point.map(|p| p.lon),
+                    conflicted,
+                    place: h.place_name,
+                    commune: h.commune,
+                })
+            }
         })
     };
     Ok(Projected {
@@ -498,6 +547,15 @@ impl RowWriter for SqliteRows<'_> {
                     ],
                 )?
             }
+            RowValues::HotSpot(h) => self.0.execute(
+                "INSERT OR REPLACE INTO hotspot_rows
+                 (id, date, commune, village, place, stage, activities, stages, lat, lon, conflicted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    h.id, h.date, h.commune, h.village, h.place, h.stage, h.activities,
+                    h.stages, h.lat, h.lon, h.conflicted
+                ],
+            )?,
         };
         Ok(())
     }
@@ -719,5 +777,24 @@ pub(crate) fn survey_row(r: &Row<'_>) -> Result<SurveyRow, CoreError> {
         plants: c.get::<i64>(5)?.unsigned_abs(),
         area_m2: c.get(6)?,
         unsynced: c.get(7)?,
+    })
+}
+
+pub(crate) const HOTSPOT_SELECT: &str =
+    "SELECT h.id, h.date, h.commune, h.village, h.place, h.stage, h.activities, d.dirty, h.conflicted
+    FROM hotspot_rows h JOIN documents d ON d.id = h.id";
+
+pub(crate) fn hotspot_row(r: &Row<'_>) -> Result<HotSpotRow, CoreError> {
+    let c = Cells::new(r)?;
+    Ok(HotSpotRow {
+        id: c.uuid(0)?,
+        detected_on: c.date(1)?,
+        commune: c.get(2)?,
+        village: c.get(3)?,
+        place: c.get(4)?,
+        stage: c.code(5)?,
+        activities: c.codes(6)?,
+        unsynced: c.get(7)?,
+        conflicted: c.get(8)?,
     })
 }

@@ -15,12 +15,12 @@ use crate::text::fold;
 use crate::CoreError;
 use chrono::{Datelike, Months, NaiveDate};
 use pcmt_model::report::{
-    tallies, Indicator, IndicatorCode as I, ManagementTally, NamedUnit, Period, RegisterEntry,
-    Report, SharedCitizenId, SiteFeature, VisitFacts,
+    tallies, HotSpotTally, Indicator, IndicatorCode as I, ManagementTally, NamedUnit, Period,
+    RegisterEntry, Report, SharedCitizenId, SiteFeature, VisitFacts,
 };
 use pcmt_model::{
-    AudienceGroup, GeoPoint, Labelled, OrgLevel, OrgTree, OrgUnit, SessionForm, StatusRules,
-    StatusSpan, TestResult, VenueKind,
+    AudienceGroup, GeoPoint, HotSpotSpan, Labelled, OrgLevel, OrgTree, OrgUnit, SessionForm,
+    StatusRules, StatusSpan, TestResult, VenueKind, EARLIEST_DATE,
 };
 use rusqlite::{params, Row};
 use std::collections::{BTreeSet, HashMap};
@@ -142,6 +142,15 @@ pub trait ReportSource {
     }
     /// The sites found, ordered by date, survey and index.
     fn sites(&mut self, scope: &RowScope) -> Result<Vec<SiteValues>, CoreError>;
+    /// (id, stages JSON) of the hot spots detected in scope.
+    fn hot_spots(&mut self, scope: &RowScope) -> Result<Vec<(String, String)>, CoreError> {
+        in_scope(
+            self,
+            "SELECT id, stages FROM hotspot_rows WHERE {scope}",
+            scope,
+            |r| Ok((r.col(0)?, r.col(1)?)),
+        )
+    }
     /// How the office classed `communes` for `year` (`drug_free_communes`):
     /// (commune, drug-free) for those it classed.
     fn drug_free(
@@ -393,6 +402,7 @@ pub fn compute(
         eradication(rows, scope, report)?;
         drug_free(rows, scope, report)?;
     }
+    hot_spots(rows, &scopes, &mut reports)?;
     let [mut report, before] = reports;
     for indicator in &mut report.indicators {
         indicator.previous = before.indicator(indicator.code).and_then(|i| i.value);
@@ -651,6 +661,38 @@ fn drug_free(
             Indicator::amount_if_known(I::DrugFreeShare, None),
         ]
     });
+    Ok(())
+}
+
+/// The hot spot figures of each scope, from one read of the spots detected
+/// up to the first scope's end (the latest), counted by the model's
+/// [`HotSpotTally`].
+fn hot_spots(
+    rows: &mut dyn ReportSource,
+    scopes: &[Scope<'_>; 2],
+    reports: &mut [Report; 2],
+) -> Result<(), CoreError> {
+    let detected_by = RowScope {
+        from: day(EARLIEST_DATE),
+        ..scopes[0].rows.clone()
+    };
+    let mut tallies_of = [HotSpotTally::default(), HotSpotTally::default()];
+    for (id, stages) in rows.hot_spots(&detected_by)? {
+        let spans: Vec<HotSpotSpan> = serde_json::from_str(&stages)
+            .map_err(|e| bad_row("hotspot_rows", format!("{id}: {e}")))?;
+        for (tally, scope) in tallies_of.iter_mut().zip(scopes) {
+            tally.add(&spans, scope.period);
+        }
+    }
+    for (tally, report) in tallies_of.iter().zip(reports.iter_mut()) {
+        report.indicators.extend([
+            Indicator::amount(I::HotSpotsDetected, tally.detected as f64),
+            Indicator::amount(I::HotSpotsResolved, tally.resolved as f64),
+            Indicator::amount(I::HotSpotsOpen, (tally.known - tally.resolved_now()) as f64),
+            Indicator::share(I::HotSpotsResolvedShare, tally.resolved_now(), tally.known),
+        ]);
+        report.hot_spots_by_stage = tallies(|s| tally.count_of(s));
+    }
     Ok(())
 }
 

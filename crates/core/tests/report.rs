@@ -454,6 +454,36 @@ fn seed(s: &mut Store) -> Vec<Vec<GeoPoint>> {
     )
     .unwrap();
 
+    // ---- hot spots ----
+    // H1 in A: found 1 February 2026, cleared 1 April. H2 in B: found 1
+    // March 2026, being dealt with since 15 May.
+    use pcmt_model::HotSpotStage as H;
+    for (commune, stages) in [
+        (
+            A,
+            [
+                (H::Detected, day(2026, 2, 1)),
+                (H::Cleared, day(2026, 4, 1)),
+            ],
+        ),
+        (
+            B,
+            [
+                (H::Detected, day(2026, 3, 1)),
+                (H::BeingDealtWith, day(2026, 5, 15)),
+            ],
+        ),
+    ] {
+        let mut spot = fixtures::hot_spot("Quán karaoke", stages[0].1);
+        spot.commune = commune.into();
+        spot.village = None;
+        spot.stages = stages
+            .iter()
+            .map(|&(stage, from)| fixtures::hot_spot_span(stage, from))
+            .collect();
+        s.create_hot_spot(&spot, &me, t).unwrap();
+    }
+
     let p = fixtures::poppy_site();
     vec![
         p.polygon.unwrap_or_default(),
@@ -877,6 +907,126 @@ fn agencies_reached_are_counted_against_the_tree_and_last_year() {
     );
 }
 
+/// Issue 23: drug hot spots (điểm, tụ điểm phức tạp về ma túy), recorded
+/// through the store with their stages, counted for 2026 asked on 1
+/// December (a running year) beside the same days of 2025.
+#[test]
+fn hot_spots_detected_cleared_and_their_share_stand_beside_last_year() {
+    use pcmt_model::fixtures::{hot_spot, hot_spot_span};
+    use pcmt_model::HotSpotStage::{BeingDealtWith, Cleared, Detected, Transformed};
+    let mut s = Store::open_in_memory(OrgTree::demo()).unwrap();
+    let asked = day(2026, 12, 1);
+    let spots = [
+        // H1, A: found and cleared in 2025.
+        (
+            A,
+            vec![
+                (Detected, day(2025, 2, 10)),
+                (BeingDealtWith, day(2025, 3, 1)),
+                (Cleared, day(2025, 6, 15)),
+            ],
+        ),
+        // H2, A: found in 2025, the area transformed in March 2026.
+        (
+            A,
+            vec![
+                (Detected, day(2025, 4, 20)),
+                (Transformed, day(2026, 3, 10)),
+            ],
+        ),
+        // H3, B: found in November 2025, dealt with, cleared in 2026.
+        (
+            B,
+            vec![
+                (Detected, day(2025, 11, 5)),
+                (BeingDealtWith, day(2026, 2, 1)),
+                (Cleared, day(2026, 11, 15)),
+            ],
+        ),
+        // H4, A: found in January 2026, still open.
+        (A, vec![(Detected, day(2026, 1, 5))]),
+        // H5, B: found, cleared, then transformed, all in 2026.
+        (
+            B,
+            vec![
+                (Detected, day(2026, 5, 1)),
+                (Cleared, day(2026, 7, 1)),
+                (Transformed, day(2026, 10, 1)),
+            ],
+        ),
+        // H6, A: found on 10 December 2025, after the days last year's
+        // figures count (to 1 December), cleared in January 2026.
+        (
+            A,
+            vec![(Detected, day(2025, 12, 10)), (Cleared, day(2026, 1, 10))],
+        ),
+    ];
+    for (n, (commune, stages)) in spots.iter().enumerate() {
+        let mut spot = hot_spot(&format!("Điểm H{}", n + 1), stages[0].1);
+        spot.commune = commune.to_string();
+        spot.village = None;
+        spot.stages = stages
+            .iter()
+            .map(|&(stage, from)| hot_spot_span(stage, from))
+            .collect();
+        s.create_hot_spot(&spot, &officer(), asked).unwrap();
+    }
+    let year = Period::year(2026).unwrap();
+    let r = s.report(DISTRICT, &year, asked).unwrap();
+    let now_and_before = |code| {
+        let i = r.indicator(code).unwrap();
+        (i.value, i.previous)
+    };
+    let change = |code| r.indicator(code).unwrap().change_text(pcmt_model::Lang::Vi);
+    // Detected 01/01–01/12/2026: H4, H5 = 2; 01/01–01/12/2025: H1, H2, H3
+    // = 3 (H6 came after 1 December). 2 - 3 = -1, -1/3 = -33.3%.
+    assert_eq!(now_and_before(I::HotSpotsDetected), (Some(2.0), Some(3.0)));
+    assert_eq!(change(I::HotSpotsDetected), "-1 (-33,3%)");
+    // Cleared or transformed in 2026: H2 (10/03), H3 (15/11), H5 (once,
+    // though twice), H6 (10/01) = 4; in 2025: H1 = 1. +3, +300%.
+    assert_eq!(now_and_before(I::HotSpotsResolved), (Some(4.0), Some(1.0)));
+    assert_eq!(change(I::HotSpotsResolved), "+3 (+300,0%)");
+    // On 01/12/2026 six are known: H1, H3, H6 cleared, H2, H5 transformed,
+    // H4 open: 5 of 6 = 83.3% > 80%, met. On 01/12/2025 three: H1 cleared,
+    // H2 and H3 open: 1 of 3 = 33.3%. 83.3 - 33.3 = +50.0 points.
+    assert_eq!(now_and_before(I::HotSpotsOpen), (Some(1.0), Some(2.0)));
+    assert_eq!(parts(&r, I::HotSpotsResolvedShare), (5, 6, Some(true)));
+    let share = r.indicator(I::HotSpotsResolvedShare).unwrap();
+    assert!(close(share.value.unwrap(), 500.0 / 6.0));
+    assert!(close(share.previous.unwrap(), 100.0 / 3.0));
+    assert_eq!(change(I::HotSpotsResolvedShare), "+50,0 điểm %");
+    let by_stage: Vec<(pcmt_model::HotSpotStage, u64)> = r
+        .hot_spots_by_stage
+        .iter()
+        .map(|t| (t.item, t.count))
+        .collect();
+    assert_eq!(
+        by_stage,
+        vec![
+            (Detected, 1),
+            (BeingDealtWith, 0),
+            (Cleared, 3),
+            (Transformed, 2)
+        ]
+    );
+
+    // B alone: H3 and H5, both resolved by 1 December: 2 of 2.
+    let b = s.report(B, &year, asked).unwrap();
+    assert_eq!(parts(&b, I::HotSpotsResolvedShare), (2, 2, Some(true)));
+    // The first half of 2026, ended: to 30 June, H3 was being dealt with
+    // and H5 detected; H1, H2, H6 resolved, H4 open: 3 of 6 = 50%, short.
+    let first_half = s.report(DISTRICT, &half(), asked).unwrap();
+    assert_eq!(
+        parts(&first_half, I::HotSpotsResolvedShare),
+        (3, 6, Some(false))
+    );
+    // C has none: a share of nothing, no judgement.
+    let c = s.report(C, &year, asked).unwrap();
+    let none = c.indicator(I::HotSpotsResolvedShare).unwrap();
+    assert_eq!((none.value, none.previous, none.met), (None, None, None));
+    assert_eq!(value(&c, I::HotSpotsDetected), 0.0);
+}
+
 #[test]
 fn an_unknown_unit_is_refused() {
     let (s, _) = seeded_district();
@@ -905,7 +1055,7 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
         s.report(DISTRICT, &half(), today()).unwrap()
     };
     // Take the file back to schema 3: what 0004 (and the later 0005 to
-    // 0007) added goes, and the rows keep only the old columns.
+    // 0008) added goes, and the rows keep only the old columns.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP INDEX documents_unreadable; ALTER TABLE documents DROP COLUMN unreadable;
@@ -916,7 +1066,7 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
          ALTER TABLE session_rows DROP COLUMN pledges; ALTER TABLE session_rows DROP COLUMN venue_key;
          ALTER TABLE person_rows DROP COLUMN statuses; ALTER TABLE checkin_rows DROP COLUMN supported;
          ALTER TABLE survey_rows DROP COLUMN area_covered_ha; ALTER TABLE survey_rows DROP COLUMN replanting;
-         PRAGMA user_version = 3;",
+         DROP TABLE hotspot_rows; PRAGMA user_version = 3;",
     )
     .unwrap();
     drop(conn);
@@ -1005,7 +1155,8 @@ mod exports {
                 "Tuyên truyền",
                 "Quản lý, cai nghiện",
                 "Triệt xóa",
-                "Xã không có ma túy"
+                "Xã không có ma túy",
+                "Điểm, tụ điểm ma túy"
             ]
         );
 
@@ -1025,7 +1176,7 @@ mod exports {
                 at(sheet, 4, 0),
                 "Cùng kỳ năm trước: 6 tháng đầu năm 2025 (từ 01/01/2025 đến 30/06/2025)"
             );
-            let roman = ["I", "II", "III", "IV"][n];
+            let roman = ["I", "II", "III", "IV", "V"][n];
             assert_eq!(
                 at(sheet, 6, 0),
                 format!("{roman}. {}", section.label(Lang::Vi).to_uppercase())
@@ -1073,6 +1224,33 @@ mod exports {
                 assert_eq!(at(sheet, row, 8), i.change_text(Lang::Vi));
             }
         }
+
+        // The hot spots' sheet: found 2 (H1, H2), cleared 1 (H1); on 30 June
+        // H1 cleared and H2 being dealt with: 1 of 2 = 50%, short of > 80%;
+        // the stages total the 2 known.
+        let spots = &book[4].1;
+        assert_eq!(
+            at(spots, 8, 1),
+            "Số điểm, tụ điểm phức tạp về ma túy mới phát hiện"
+        );
+        assert_eq!(number(spots.get_value((8, 3))), Some(2.0));
+        assert_eq!(number(spots.get_value((9, 3))), Some(1.0));
+        assert_eq!(
+            at(spots, 11, 1),
+            "Tỷ lệ điểm, tụ điểm đã triệt xóa, chuyển hóa"
+        );
+        assert_eq!(
+            (at(spots, 11, 4), at(spots, 11, 5), at(spots, 11, 6)),
+            (
+                "> 80%".to_string(),
+                "Chưa đạt".to_string(),
+                "1/2".to_string()
+            )
+        );
+        assert_eq!(
+            total_under(spots, "Điểm, tụ điểm theo tình trạng đến ngày tính số liệu"),
+            2.0
+        );
 
         // A few cells spelled out from the hand-worked figures.
         let sessions = &book[0].1;
@@ -1370,10 +1548,16 @@ mod exports {
             "II. QUẢN LÝ, CAI NGHIỆN",
             "III. TRIỆT XÓA CÂY CÓ CHỨA CHẤT MA TÚY",
             "IV. XÂY DỰNG XÃ, PHƯỜNG, THỊ TRẤN KHÔNG CÓ MA TÚY",
-            "V. ĐÁNH GIÁ, KIẾN NGHỊ",
+            "V. GIẢI QUYẾT ĐIỂM, TỤ ĐIỂM PHỨC TẠP VỀ MA TÚY",
+            "VI. ĐÁNH GIÁ, KIẾN NGHỊ",
         ] {
             assert!(paragraphs.contains(&heading), "{heading}");
         }
+        let spots: Vec<&&str> = paragraphs
+            .iter()
+            .filter(|p| p.contains("điểm, tụ điểm"))
+            .collect();
+        eprintln!("{spots:#?}");
         // 2 of 3 communes against none of 3 in the first half of 2025 (the
         // district had no session then).
         assert!(paragraphs.contains(

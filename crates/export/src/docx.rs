@@ -12,7 +12,7 @@
 //! written with docx-rs and left editable: the office numbers it, adds its
 //! remarks and signs it.
 
-use crate::{indicator_headers, ExportError};
+use crate::{indicator_headers, roman, ExportError};
 use chrono::{Datelike, NaiveDate};
 use docx_rs::{
     AlignmentType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, SpecialIndentType,
@@ -423,13 +423,9 @@ impl Body {
 
     fn section(mut self, n: usize, section: Section, report: &Report) -> Self {
         let lang = self.lang;
-        let roman = ["I", "II", "III", "IV", "V"]
-            .get(n)
-            .copied()
-            .unwrap_or_default();
         self = self.text(
             PLAIN.bold(),
-            format!("{roman}. {}", section.label(lang).to_uppercase()),
+            format!("{}. {}", roman(n), section.label(lang).to_uppercase()),
         );
         let indicators: Vec<&Indicator> = report.section(section).collect();
         for i in &indicators {
@@ -515,6 +511,14 @@ impl Body {
             Section::DrugFree => self.units(
                 ("Xã, phường, thị trấn không có ma túy", "Drug-free communes"),
                 &report.drug_free_communes,
+            ),
+            Section::HotSpots => self.tally(
+                (
+                    "Điểm, tụ điểm theo tình trạng đến ngày tính số liệu:",
+                    "Hot spots by status on the last day counted:",
+                ),
+                ("Tình trạng", "Status"),
+                &report.hot_spots_by_stage,
             ),
         }
     }
@@ -635,15 +639,12 @@ pub fn docx(report: &Report, head: &Letterhead, lang: Lang) -> Result<Vec<u8>, E
             unmet.join("; ")
         )
     };
-    let roman = ["I", "II", "III", "IV", "V"]
-        .get(Section::ALL.len())
-        .copied()
-        .unwrap_or_default();
     body = body
         .text(
             PLAIN.bold(),
             format!(
-                "{roman}. {}",
+                "{}. {}",
+                roman(Section::ALL.len()),
                 l("ĐÁNH GIÁ, KIẾN NGHỊ", "ASSESSMENT AND PROPOSALS")
             ),
         )

@@ -98,6 +98,15 @@ fn slug(text: &str) -> String {
         .join("-")
 }
 
+/// The numeral a section (from 0) is headed with in the workbook and the
+/// official document, which numbers one heading after the last section.
+pub fn roman(n: usize) -> &'static str {
+    ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
+        .get(n)
+        .copied()
+        .unwrap_or_default()
+}
+
 /// Headings shared by the workbook, the CSV and the hub's dashboard, in
 /// report order.
 pub fn indicator_headers(lang: Lang) -> [&'static str; 6] {

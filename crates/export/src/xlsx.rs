@@ -3,7 +3,7 @@
 //! target, met or not), then the section's breakdowns with their totals and
 //! the lists of units not yet reached.
 
-use crate::{heading, indicator_headers, ExportError};
+use crate::{heading, indicator_headers, roman, ExportError};
 use pcmt_model::report::{comparison_headers, Indicator, NamedUnit, Report, Section, Tally};
 use pcmt_model::{Labelled, Lang};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet};
@@ -19,6 +19,7 @@ fn sheet_name(section: Section, lang: Lang) -> &'static str {
         Section::Management => lang.pick("Quản lý, cai nghiện", "Management"),
         Section::Eradication => lang.pick("Triệt xóa", "Eradication"),
         Section::DrugFree => lang.pick("Xã không có ma túy", "Drug-free communes"),
+        Section::HotSpots => lang.pick("Điểm, tụ điểm ma túy", "Drug hot spots"),
     }
 }
 
@@ -219,8 +220,11 @@ pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>, ExportError> {
             lang,
         };
         sheet.heading(report)?;
-        let roman = ["I", "II", "III", "IV"].get(n).copied().unwrap_or_default();
-        sheet.title(&format!("{roman}. {}", section.label(lang).to_uppercase()))?;
+        sheet.title(&format!(
+            "{}. {}",
+            roman(n),
+            section.label(lang).to_uppercase()
+        ))?;
         sheet.indicators(report.section(section))?;
         let l = |vi, en| lang.pick(vi, en);
         match section {
@@ -302,6 +306,17 @@ pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>, ExportError> {
                 sheet.units(
                     l("Xã, phường, thị trấn không có ma túy", "Drug-free communes"),
                     &report.drug_free_communes,
+                )?;
+            }
+            Section::HotSpots => {
+                sheet.tallies(
+                    l(
+                        "Điểm, tụ điểm theo tình trạng đến ngày tính số liệu",
+                        "Hot spots by status on the last day counted",
+                    ),
+                    l("Tình trạng", "Status"),
+                    l("Số điểm", "Hot spots"),
+                    &report.hot_spots_by_stage,
                 )?;
             }
         }

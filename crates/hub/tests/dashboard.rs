@@ -340,7 +340,8 @@ async fn downloads_have_their_type_a_vietnamese_name_and_parse(app: Router, _: S
             "Tuyên truyền",
             "Quản lý, cai nghiện",
             "Triệt xóa",
-            "Xã không có ma túy"
+            "Xã không có ma túy",
+            "Điểm, tụ điểm ma túy"
         ]
     );
     let sheet = wb.worksheet_range("Tuyên truyền").unwrap();

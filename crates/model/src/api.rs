@@ -332,6 +332,21 @@ pub struct SurveyRow {
     pub unsynced: bool,
 }
 
+/// A drug hot spot as lists show it: where, since when, and how it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotSpotRow {
+    pub id: uuid::Uuid,
+    pub place: String,
+    pub commune: String,
+    pub village: Option<String>,
+    pub detected_on: chrono::NaiveDate,
+    /// The stage in force now (the latest to take effect).
+    pub stage: crate::HotSpotStage,
+    pub activities: Vec<crate::HotSpotActivity>,
+    pub unsynced: bool,
+    pub conflicted: bool,
+}
+
 /// A record kept on this tablet that this version of the app cannot show
 /// (bản ghi phiên bản này chưa hiển thị được): written by a newer app, or
 /// with a field of the wrong shape. Its data is kept and synced; an update,

@@ -2,10 +2,11 @@
 //! the demo data of other crates (feature `fixtures`). Not part of the app.
 
 use crate::{
-    ActionKind, CheckInInput, CheckInPlace, DrugTest, GeoPoint, GrowthStage, Labelled, LandKind,
-    LegalStatus, PersonInput, PlantSpecies, SessionDetails, SessionForm, SessionInput, Sex,
-    SiteAction, SiteInput, StatusSpan, Substance, SupportKind, SurveyInput, SurveyKind, TestKind,
-    TestResult, Topic, VenueKind,
+    ActionKind, CheckInInput, CheckInPlace, DrugTest, GeoPoint, GrowthStage, HotSpotActivity,
+    HotSpotInput, HotSpotSpan, HotSpotStage, Labelled, LandKind, LegalStatus, PersonInput,
+    PlantSpecies, SessionDetails, SessionForm, SessionInput, Sex, SiteAction, SiteInput,
+    StatusSpan, Substance, SupportKind, SurveyInput, SurveyKind, TestKind, TestResult, Topic,
+    VenueKind,
 };
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
@@ -44,6 +45,35 @@ pub fn span(status: LegalStatus, from: NaiveDate, until: Option<NaiveDate>) -> S
         from,
         until,
         notes: String::new(),
+    }
+}
+
+/// A hot spot's stage from `from`; its id is made from the stage and the
+/// day, as [`span`]'s is.
+pub fn hot_spot_span(stage: HotSpotStage, from: NaiveDate) -> HotSpotSpan {
+    HotSpotSpan {
+        id: fixed_id(stage.code(), from),
+        stage,
+        from,
+        notes: String::new(),
+    }
+}
+
+/// A hot spot at `place` of the demo commune, detected on `detected` and
+/// nothing since.
+pub fn hot_spot(place: &str, detected: NaiveDate) -> HotSpotInput {
+    HotSpotInput {
+        place_name: place.into(),
+        commune: COMMUNE.into(),
+        village: Some("62-610-23284-01".into()),
+        point: Some(GeoPoint {
+            lat: 15.0512,
+            lon: 107.7321,
+        }),
+        outside_vietnam_confirmed: false,
+        activities: vec![HotSpotActivity::Gathering],
+        findings: "Thanh niên tụ tập sử dụng ma túy tổng hợp vào ban đêm".into(),
+        stages: vec![hot_spot_span(HotSpotStage::Detected, detected)],
     }
 }
 

@@ -12,6 +12,7 @@ pub mod enrol;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod geometry;
+pub mod hotspot;
 pub mod hub_address;
 pub mod lang;
 pub mod org;
@@ -34,6 +35,7 @@ pub use check::{EARLIEST_DATE, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 pub use checkin::{CheckInInput, CheckInPlace, DrugTest, SupportKind, TestKind, TestResult};
 pub use enrol::{enrol_code, MAX_ENROL_CODE_CHARS};
 pub use geometry::{closed_ring, polygon_area_m2, GeoPoint, LatLonBox, VIETNAM_BOX};
+pub use hotspot::{HotSpotActivity, HotSpotInput, HotSpotSpan, HotSpotStage};
 pub use hub_address::check_hub_address;
 pub use lang::{Labelled, Lang};
 pub use org::{OrgLevel, OrgTree, OrgUnit};

@@ -21,6 +21,10 @@ labelled_enum!(
         CheckIn = ("checkin", "Lần gặp, kiểm tra", "Check-in"),
         /// Đợt rà soát cây có chứa chất ma túy, with the sites it found.
         Survey = ("survey", "Đợt rà soát cây có chứa chất ma túy", "Drug-plant survey"),
+        /// Điểm, tụ điểm phức tạp về ma túy, with its status over time. A
+        /// kind of its own needs no schema of its own: an older app keeps
+        /// a record of a kind it does not know unread and relays it.
+        HotSpot = ("hotspot", "Điểm, tụ điểm phức tạp về ma túy", "Drug hot spot"),
     }
 );
 

@@ -7,6 +7,7 @@
 //! live here in [`ManagementTally`], so a hub that holds the same rows
 //! computes the same figures.
 
+use crate::hotspot::{HotSpotSpan, HotSpotStage};
 use crate::labelled_enum;
 use crate::lang::{Labelled, Lang};
 use crate::session::{AudienceGroup, SessionForm, VenueKind};
@@ -167,6 +168,7 @@ labelled_enum!(
         Management = ("management", "Quản lý, cai nghiện", "Management and rehab"),
         Eradication = ("eradication", "Triệt xóa cây có chứa chất ma túy", "Drug-plant eradication"),
         DrugFree = ("drug_free", "Xây dựng xã, phường, thị trấn không có ma túy", "Drug-free communes"),
+        HotSpots = ("hot_spots", "Giải quyết điểm, tụ điểm phức tạp về ma túy", "Drug hot spots"),
     }
 );
 
@@ -259,6 +261,10 @@ labelled_enum!(
         CommunesWithoutFinding = ("communes_without_finding", "Số xã rà soát không phát hiện", "Communes swept with no finding"),
         DrugFreeCommunes = ("drug_free_communes", "Số xã, phường, thị trấn không có ma túy", "Drug-free communes"),
         DrugFreeShare = ("drug_free_share", "Tỷ lệ xã, phường, thị trấn không có ma túy", "Share of communes drug-free"),
+        HotSpotsDetected = ("hot_spots_detected", "Số điểm, tụ điểm phức tạp về ma túy mới phát hiện", "Hot spots newly detected"),
+        HotSpotsResolved = ("hot_spots_resolved", "Số điểm, tụ điểm được triệt xóa, chuyển hóa", "Hot spots cleared or transformed"),
+        HotSpotsOpen = ("hot_spots_open", "Số điểm, tụ điểm còn hoạt động", "Hot spots still active"),
+        HotSpotsResolvedShare = ("hot_spots_resolved_share", "Tỷ lệ điểm, tụ điểm đã triệt xóa, chuyển hóa", "Share of hot spots cleared or transformed"),
     }
 );
 
@@ -297,11 +303,12 @@ const fn at_least(value: f64) -> Option<Target> {
 /// communes, agencies, schools and industrial zones reached (seed 000 "Các chỉ tiêu",
 /// seed 001 I.2); 100% of files kept, over 80% reached by support, 100% of
 /// those finishing rehab in post-rehab management (seed 000, 001 I.2, 002);
-/// no re-planting (seed 004 II.5). Visits against due has no plan target;
+/// no re-planting (seed 004 II.5); over 80% of hot spots cleared (seed 001
+/// I.2: "triệt xóa trên 80% số điểm nóng"). Visits against due has no plan target;
 /// the app holds it to 100% of the schedule in the status rules.
 pub const INDICATORS: &[IndicatorDef] = {
     use IndicatorCode as I;
-    use Section::{DrugFree as D, Eradication as E, Management as M, Sessions as S};
+    use Section::{DrugFree as D, Eradication as E, HotSpots as H, Management as M, Sessions as S};
     &[
         def(I::Sessions, S, Unit::Sessions, None),
         def(I::Attendees, S, Unit::People, None),
@@ -349,6 +356,20 @@ pub const INDICATORS: &[IndicatorDef] = {
         // and raised (seed 000 "Thứ năm"), which the comparison shows.
         def(I::DrugFreeCommunes, D, Unit::Communes, None),
         def(I::DrugFreeShare, D, Unit::Percent, None),
+        // The plans want fewer formed and more cleared each year (seed 001
+        // I.2: "tăng từ 5% so với năm trước"), which the comparison shows.
+        def(I::HotSpotsDetected, H, Unit::Sites, None),
+        def(I::HotSpotsResolved, H, Unit::Sites, None),
+        def(I::HotSpotsOpen, H, Unit::Sites, None),
+        def(
+            I::HotSpotsResolvedShare,
+            H,
+            Unit::Percent,
+            Some(Target {
+                comparison: Comparison::MoreThan,
+                value: 80.0,
+            }),
+        ),
     ]
 };
 
@@ -539,6 +560,10 @@ pub struct Report {
     /// in; `drug_free_classed` is false when it classed none of the unit's.
     pub drug_free_communes: Vec<NamedUnit>,
     pub drug_free_classed: bool,
+    /// Hot spots detected by the last day counted, by the stage in force
+    /// on that day.
+    #[serde(default)]
+    pub hot_spots_by_stage: Vec<Tally<HotSpotStage>>,
     /// The day the report must reach the province before, by the plan in
     /// force ([`crate::plan::Plan::due_before`]).
     #[serde(default)]
@@ -582,6 +607,7 @@ impl Report {
             communes_without_finding: Vec::new(),
             drug_free_communes: Vec::new(),
             drug_free_classed: false,
+            hot_spots_by_stage: Vec::new(),
             due_before: crate::plan::Plan::bundled().due_before(&period),
         }
     }
@@ -624,6 +650,53 @@ impl Report {
         self.indicators
             .iter()
             .filter(move |i| i.code.def().section == section)
+    }
+}
+
+/// The hot spot section's counts, one spot at a time, so the tablet and
+/// the hub count alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HotSpotTally {
+    /// Detected in the period (the first stage's day).
+    pub detected: u64,
+    /// Reached cleared or transformed in the period: a spot counts once,
+    /// however many such stages it had in it.
+    pub resolved: u64,
+    /// Detected by the last day, and its stage in force on that day.
+    pub known: u64,
+    pub by_stage: std::collections::HashMap<HotSpotStage, u64>,
+}
+
+impl HotSpotTally {
+    /// Adds one spot, given its status history.
+    ///
+    /// - Detected: its earliest stage begins in the period.
+    /// - Resolved: a cleared or transformed stage begins in the period.
+    /// - Known, by stage: detected on or before the period's last day,
+    ///   with the stage in force on that day; the share is of those
+    ///   cleared or transformed among them (the plan's "triệt xóa trên 80%
+    ///   số điểm nóng" counts every spot on the books, not the period's).
+    pub fn add(&mut self, spans: &[HotSpotSpan], period: &Period) {
+        let first = spans.iter().map(|s| s.from).min();
+        self.detected += u64::from(first.is_some_and(|d| period.contains(d)));
+        self.resolved += u64::from(
+            spans
+                .iter()
+                .any(|s| s.stage.is_resolved() && period.contains(s.from)),
+        );
+        if let Some(stage) = crate::hotspot::stage_on(spans, period.until) {
+            self.known += 1;
+            *self.by_stage.entry(stage).or_default() += 1;
+        }
+    }
+
+    pub fn count_of(&self, stage: HotSpotStage) -> u64 {
+        self.by_stage.get(&stage).copied().unwrap_or(0)
+    }
+
+    /// Cleared or transformed on the last day.
+    pub fn resolved_now(&self) -> u64 {
+        self.count_of(HotSpotStage::Cleared) + self.count_of(HotSpotStage::Transformed)
     }
 }
 
@@ -1072,5 +1145,41 @@ pub(crate) mod tests {
         let mut c = ManagementTally::default();
         c.add(&closed, &[], &year, &rules);
         assert_eq!(c.managed, 0);
+    }
+
+    #[test]
+    fn hot_spots_count_their_detection_their_clearing_and_their_stage_on_the_last_day() {
+        use crate::hotspot::tests::span as stage;
+        use HotSpotStage::*;
+        let first_half = Period::half_year(2026, 1).unwrap();
+        // Found last year, cleared in March: resolved in the period, known.
+        let old = [
+            stage(Detected, d(2025, 10, 1)),
+            stage(Cleared, d(2026, 3, 1)),
+        ];
+        // Found in February, dealt with since April: detected, still open.
+        let open = [
+            stage(Detected, d(2026, 2, 1)),
+            stage(BeingDealtWith, d(2026, 4, 1)),
+        ];
+        // Found, cleared, then the area transformed, all in the period:
+        // resolved once.
+        let twice = [
+            stage(Detected, d(2026, 1, 5)),
+            stage(Cleared, d(2026, 2, 5)),
+            stage(Transformed, d(2026, 6, 5)),
+        ];
+        // Found in July: after the period, not known on 30 June.
+        let later = [stage(Detected, d(2026, 7, 1))];
+        let mut t = HotSpotTally::default();
+        for spans in [&old[..], &open, &twice, &later] {
+            t.add(spans, &first_half);
+        }
+        assert_eq!((t.detected, t.resolved, t.known), (2, 2, 3));
+        assert_eq!(
+            [Detected, BeingDealtWith, Cleared, Transformed].map(|s| t.count_of(s)),
+            [0, 1, 1, 1]
+        );
+        assert_eq!(t.resolved_now(), 2);
     }
 }

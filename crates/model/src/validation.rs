@@ -79,6 +79,12 @@ labelled_enum!(
         ActionBy = ("action_by", "Người xử lý", "Action by"),
         SamplesTaken = ("samples_taken", "Đã lấy mẫu", "Samples taken"),
         ReplantingOf = ("replanting_of", "Tái trồng tại điểm cũ", "Re-planting of"),
+        // Điểm, tụ điểm phức tạp về ma túy — drug hot spots.
+        HotSpotPlace = ("place_name", "Tên, mô tả địa điểm", "Place"),
+        Activities = ("activities", "Hoạt động phát hiện", "Activity found"),
+        Findings = ("findings", "Mô tả tình hình", "Description"),
+        HotSpotStages = ("stages", "Quá trình giải quyết", "Status history"),
+        HotSpotStage = ("stage", "Tình trạng của điểm", "Hot spot status"),
         // Cài đặt — this tablet's settings and enrolment.
         Unit = ("unit", "Đơn vị công tác", "Unit"),
         HubUrl = ("hub_url", "Địa chỉ máy chủ huyện", "District hub address"),
@@ -162,6 +168,15 @@ pub enum Problem {
     },
     /// One repeated digit or a run such as 123456: the first PINs tried.
     PinTooSimple,
+    /// A hot spot's first stage is not its detection.
+    NotDetectedFirst,
+    /// A hot spot detected again after its first stage: a spot that forms
+    /// again is recorded as a new one.
+    DetectedTwice,
+    /// A hot spot's stage dated before the spot was detected.
+    BeforeDetection {
+        detected: NaiveDate,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -330,6 +345,28 @@ impl FieldError {
                 ),
                 Lang::En => format!(
                     "A PIN needs at least {min_digits} digits, or a passphrase at least {min_chars} characters"
+                ),
+            },
+            Problem::NotDetectedFirst => lang
+                .pick(
+                    "Tình trạng đầu tiên phải là \"Mới phát hiện\"",
+                    "The first status must be \"Detected\"",
+                )
+                .into(),
+            Problem::DetectedTwice => lang
+                .pick(
+                    "Điểm chỉ phát hiện một lần; điểm tái hình thành thì ghi thành điểm mới",
+                    "A spot is detected once; record a spot that forms again as a new one",
+                )
+                .into(),
+            Problem::BeforeDetection { detected } => match lang {
+                Lang::Vi => format!(
+                    "Không được trước ngày phát hiện {}",
+                    detected.format("%d/%m/%Y")
+                ),
+                Lang::En => format!(
+                    "Cannot be before the day it was detected, {}",
+                    detected.format("%d/%m/%Y")
                 ),
             },
             Problem::PinTooSimple => lang

@@ -2,6 +2,9 @@
 
 pub mod checkin_form;
 pub mod first_start;
+pub mod hot_spot_detail;
+pub mod hot_spot_form;
+pub mod hot_spots;
 pub mod hub_certificate;
 pub mod lock;
 pub mod people;

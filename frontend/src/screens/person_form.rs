@@ -3,9 +3,9 @@
 //! time. Validated by the model crate; kept as a draft while typed.
 
 use crate::api;
-use crate::app::{Ctx, Notice, Screen};
+use crate::app::{Ctx, Screen};
 use crate::draft::{self, use_draft, Form, FormAction, FormText, NoSpot};
-use crate::load::{fetched, submit, use_editing};
+use crate::load::{fetched, submit_and_open, use_editing};
 use crate::ui::{
     self, chips, choice, date_input, field, list_choice, optional_choice, setter, text_area,
     text_input, Keys,
@@ -242,37 +242,20 @@ fn PersonFormView(props: &FormProps) -> Html {
     let form = draft.form.clone();
     let errors = use_state(Vec::<FieldError>::new);
     let l = ctx.lang;
-    let on_submit = {
-        let (ctx, form, errors, reset, id, initial) = (
-            ctx.clone(),
-            form.clone(),
-            errors.clone(),
-            draft.reset.clone(),
-            props.id,
-            props.initial.clone(),
-        );
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let parsed = form.text.check(&ctx.units, api::today());
-            let (ctx2, reset, initial) = (ctx.clone(), reset.clone(), initial.clone());
-            submit(
-                &ctx,
-                parsed,
-                &errors,
-                move |input| async move { api::save_person(&input, id).await },
-                move |row: pcmt_model::api::PersonRow| {
-                    reset.emit(initial);
-                    ctx2.go_and_tell(
-                        Screen::Person(row.id),
-                        Notice::Ok(
-                            ctx2.t("Đã lưu hồ sơ trên máy.", "File saved on this tablet.")
-                                .into(),
-                        ),
-                    );
-                },
-            );
-        })
-    };
+    let id = props.id;
+    let on_submit = submit_and_open(
+        &ctx,
+        &form,
+        &errors,
+        (&draft.reset, &props.initial),
+        PersonText::check,
+        move |input| async move { api::save_person(&input, id).await },
+        (
+            |row: &pcmt_model::api::PersonRow| Screen::Person(row.id),
+            "Đã lưu hồ sơ trên máy.",
+            "File saved on this tablet.",
+        ),
+    );
     let add_span = {
         let form = form.clone();
         Callback::from(move |_: MouseEvent| {
@@ -333,14 +316,7 @@ fn PersonFormView(props: &FormProps) -> Html {
                 { for errs.iter().filter(|e| e.field == Field::Statuses).map(|e| html! { <p class="field-error" id="statuses-error">{ e.problem_text(l) }</p> }) }
                 { for f.statuses.iter().enumerate().map(|(i, s)| {
                     let id = |name: &str| format!("{name}-{i}");
-                    let remove = {
-                        let form = form.clone();
-                        Callback::from(move |_: MouseEvent| {
-                            form.dispatch(FormAction::Edit(Box::new(move |f: &mut PersonText| {
-                                if i < f.statuses.len() { f.statuses.remove(i); }
-                            })));
-                        })
-                    };
+                    let remove = ui::item_remover(&form, |f: &mut PersonText| &mut f.statuses, i);
                     html! {
                         <fieldset class="span">
                             <legend>{ format!("{} {}", l.pick("Giai đoạn", "Period"), i + 1) }</legend>

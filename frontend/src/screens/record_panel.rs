@@ -153,6 +153,8 @@ fn code_label(field: &str, code: &str, l: Lang) -> Option<String> {
         "land_kind" => of::<pcmt_model::LandKind>(code, l),
         "status" => of::<pcmt_model::LegalStatus>(code, l),
         "group" => of::<pcmt_model::AudienceGroup>(code, l),
+        "activities" => of::<pcmt_model::HotSpotActivity>(code, l),
+        "stage" => of::<pcmt_model::HotSpotStage>(code, l),
         _ => None,
     }
 }

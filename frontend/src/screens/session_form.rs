@@ -5,9 +5,8 @@
 
 use crate::api;
 use crate::app::{Ctx, Notice, Screen};
-use crate::draft::{self, use_draft, FormAction, FormText};
+use crate::draft::{self, use_draft, FormText};
 use crate::load::{fetched, submit, use_editing};
-use crate::location;
 use crate::ui::{
     self, chips, choice, date_input, field, list_choice, optional_choice, setter, text_area,
     text_input, Keys,
@@ -52,16 +51,11 @@ pub struct SessionText {
     stored_location: Option<pcmt_model::GeoPoint>,
 }
 
-fn point_text(p: Option<pcmt_model::GeoPoint>) -> String {
-    p.map(pcmt_model::validation::point_text)
-        .unwrap_or_default()
-}
-
 /// A fix lands in the session's one position field.
 impl FormText for SessionText {
     type Spot = ();
     fn place(&mut self, _: (), at: pcmt_model::GeoPoint) {
-        self.location = point_text(Some(at));
+        self.location = ui::point_text(Some(at));
     }
 }
 
@@ -107,7 +101,7 @@ impl SessionText {
             women: s.women.to_string(),
             start_time: time(d.start_time),
             end_time: time(d.end_time),
-            location: point_text(d.location),
+            location: ui::point_text(d.location),
             audience: AudienceGroup::ALL
                 .iter()
                 .map(|g| {
@@ -294,31 +288,7 @@ fn SessionFormView(props: &FormProps) -> Html {
             );
         })
     };
-    let locate = {
-        let (form, locating, ctx) = (form.clone(), locating.clone(), ctx.clone());
-        Callback::from(move |_: MouseEvent| {
-            locating.set(true);
-            let (form2, locating2) = (form.dispatcher(), locating.clone());
-            let (ctx2, locating3) = (ctx.clone(), locating.clone());
-            location::once(
-                Callback::from(move |p| {
-                    // The officer may have typed on meanwhile: only the position changes.
-                    form2.dispatch(FormAction::Located((), p));
-                    locating2.set(false);
-                }),
-                Callback::from(move |_| {
-                    locating3.set(false);
-                    ctx2.notify.emit(Notice::Failed(
-                        ctx2.t(
-                            "Không lấy được vị trí GPS. Có thể nhập tọa độ bằng tay.",
-                            "No GPS position. You can type the coordinates.",
-                        )
-                        .into(),
-                    ));
-                }),
-            );
-        })
-    };
+    let locate = draft::locate(&ctx, &form, (), Some(locating.clone()));
 
     let f = &form.text;
     let live = ui::live_errors(&errors, || {

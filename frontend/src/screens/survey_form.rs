@@ -7,7 +7,7 @@ use crate::api;
 use crate::app::{Ctx, Notice, Screen};
 use crate::draft::{self, use_draft, Form, FormAction, FormText};
 use crate::load::{fetched, submit, use_editing};
-use crate::location::{self, Watch};
+use crate::location::Watch;
 use crate::plot::BoundaryPlot;
 use crate::ui::{
     self, choice, date_input, field, free_chips, list_choice, setter, text_area, text_input,
@@ -488,25 +488,7 @@ fn SurveyFormView(props: &FormProps) -> Html {
                 finish_walk(&walk, &form);
             })
         };
-        let locate = {
-            let (form, ctx) = (form.clone(), ctx.clone());
-            Callback::from(move |_: MouseEvent| {
-                let (form, ctx2) = (form.dispatcher(), ctx.clone());
-                location::once(
-                    // The officer may have typed on meanwhile: only the point changes.
-                    Callback::from(move |p| form.dispatch(FormAction::Located(i, p))),
-                    Callback::from(move |_| {
-                        ctx2.notify.emit(Notice::Failed(
-                            ctx2.t(
-                                "Không lấy được vị trí GPS. Có thể nhập tọa độ bằng tay.",
-                                "No GPS position. You can type the coordinates.",
-                            )
-                            .into(),
-                        ))
-                    }),
-                );
-            })
-        };
+        let locate = draft::locate(&ctx, &form, i, None);
         let remove = {
             let (form, walk) = (form.clone(), walk.clone());
             Callback::from(move |_: MouseEvent| {

@@ -1,10 +1,10 @@
 //! Today (Hôm nay): who is due or overdue for a visit, the latest sessions
-//! and surveys, and where sync stands.
+//! and surveys, the drug hot spots still active, and where sync stands.
 
 use crate::api;
 use crate::app::{Ctx, Screen};
 use crate::ui;
-use pcmt_model::api::{DueVisit, ListFilter, SurveyRow};
+use pcmt_model::api::{DueVisit, HotSpotRow, ListFilter, SurveyRow};
 use pcmt_model::{Labelled, SessionRow, VisitState};
 use yew::prelude::*;
 
@@ -15,6 +15,8 @@ struct Data {
     due: Vec<DueVisit>,
     sessions: Vec<SessionRow>,
     surveys: Vec<SurveyRow>,
+    /// Active spots come first in the list: the first few, active only.
+    hot_spots: Vec<HotSpotRow>,
 }
 
 #[function_component]
@@ -33,6 +35,11 @@ pub fn Today() -> Html {
                         due: api::due_visits().await?,
                         sessions: api::list_sessions(&all, 0, RECENT).await?,
                         surveys: api::list_surveys(&all, 0, RECENT).await?,
+                        hot_spots: api::list_hot_spots(&all, 0, RECENT)
+                            .await?
+                            .into_iter()
+                            .filter(|h| !h.stage.is_resolved())
+                            .collect(),
                     })
                 };
                 match loaded.await {
@@ -114,6 +121,16 @@ pub fn Today() -> Html {
                     </ul>
                 </section>
             </div>
+            <section class="card" id="today-hot-spots">
+                { ui::heading(l.pick("Điểm, tụ điểm ma túy còn hoạt động", "Drug hot spots still active"),
+                    ui::nav_button("today-new-hot-spot", l.pick("+ Ghi điểm mới", "+ New hot spot"), "secondary", ctx.go_to(Screen::HotSpotEdit(None)))) }
+                if d.hot_spots.is_empty() {
+                    <p class="empty">{ l.pick("Không có điểm, tụ điểm nào còn hoạt động.", "No hot spot is still active.") }</p>
+                }
+                <ul class="rows">
+                    { for d.hot_spots.iter().map(|h| crate::screens::hot_spots::row(&ctx, h)) }
+                </ul>
+            </section>
         </div>
     }
 }

@@ -5,10 +5,10 @@
 use super::{answer, off_main, today};
 use pcmt_core::{Author, CoreError, Store};
 use pcmt_model::api::{
-    CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, KeptRecord, ListFilter,
-    PersonRow, SurveyRow,
+    CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, HotSpotRow, KeptRecord,
+    ListFilter, PersonRow, SurveyRow,
 };
-use pcmt_model::{CheckInInput, PersonInput, SessionInput, SessionRow, SurveyInput};
+use pcmt_model::{CheckInInput, HotSpotInput, PersonInput, SessionInput, SessionRow, SurveyInput};
 use tauri::AppHandle;
 use uuid::Uuid;
 
@@ -43,6 +43,7 @@ record_commands! {
     save_session, get_session: SessionInput => SessionRow, create_session, update_session;
     save_person, get_person: PersonInput => PersonRow, create_person, update_person;
     save_survey, get_survey: SurveyInput => SurveyRow, create_survey, update_survey;
+    save_hot_spot, get_hot_spot: HotSpotInput => HotSpotRow, create_hot_spot, update_hot_spot;
 }
 
 #[tauri::command]
@@ -53,31 +54,29 @@ pub async fn save_checkin(app: AppHandle, input: CheckInInput) -> Result<CheckIn
     .await
 }
 
-/// One page of sessions, newest first; no filter lists them all.
-#[tauri::command]
-pub async fn list_sessions(
-    app: AppHandle,
-    filter: Option<ListFilter>,
-    offset: u32,
-    limit: u32,
-) -> Result<Vec<SessionRow>, CommandError> {
-    read(app, move |store| {
-        store.list_sessions(&filter.unwrap_or_default(), limit.min(MAX_PAGE), offset)
-    })
-    .await
+/// One list command per dated kind: a page of rows through the filter
+/// (none lists them all), in the order the store's list gives.
+macro_rules! list_commands {
+    ($($list:ident => $row:ty;)+) => {$(
+        #[tauri::command]
+        pub async fn $list(
+            app: AppHandle,
+            filter: Option<ListFilter>,
+            offset: u32,
+            limit: u32,
+        ) -> Result<Vec<$row>, CommandError> {
+            read(app, move |store| {
+                store.$list(&filter.unwrap_or_default(), limit.min(MAX_PAGE), offset)
+            })
+            .await
+        }
+    )+};
 }
 
-#[tauri::command]
-pub async fn list_surveys(
-    app: AppHandle,
-    filter: Option<ListFilter>,
-    offset: u32,
-    limit: u32,
-) -> Result<Vec<SurveyRow>, CommandError> {
-    read(app, move |store| {
-        store.list_surveys(&filter.unwrap_or_default(), limit.min(MAX_PAGE), offset)
-    })
-    .await
+list_commands! {
+    list_sessions => SessionRow;
+    list_surveys => SurveyRow;
+    list_hot_spots => HotSpotRow;
 }
 
 /// Records kept here that this version of the app cannot show.

@@ -40,17 +40,19 @@ pub enum ListLayout {
 /// The list fields of each kind of record that merge item by item.
 pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
     match (kind, field) {
-        (RecordKind::Survey, "sites") | (RecordKind::Person, "statuses") => {
-            Some(ListLayout::Items {
-                id: "id",
-                uuid: true,
-            })
-        }
+        (RecordKind::Survey, "sites")
+        | (RecordKind::Person, "statuses")
+        | (RecordKind::HotSpot, "stages") => Some(ListLayout::Items {
+            id: "id",
+            uuid: true,
+        }),
         (RecordKind::Session, "audience") => Some(ListLayout::Items {
             id: "group",
             uuid: false,
         }),
-        (RecordKind::Session, "topics") => Some(ListLayout::Set),
+        (RecordKind::Session, "topics") | (RecordKind::HotSpot, "activities") => {
+            Some(ListLayout::Set)
+        }
         _ => None,
     }
 }

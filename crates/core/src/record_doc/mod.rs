@@ -25,7 +25,8 @@ use pcmt_model::api::{
     ConflictValue, FieldConflict, FieldValue, HistoryEntry, Writer, ITEM_ADDED, ITEM_REMOVED,
 };
 use pcmt_model::{
-    CheckInInput, Labelled, PersonInput, RecordKind, SessionInput, SurveyInput, SCHEMA_VERSION,
+    CheckInInput, HotSpotInput, Labelled, PersonInput, RecordKind, SessionInput, SurveyInput,
+    SCHEMA_VERSION,
 };
 use serde::{de::DeserializeOwned, Serialize};
 use uuid::Uuid;
@@ -68,6 +69,10 @@ impl Record for CheckInInput {
 
 impl Record for SurveyInput {
     const KIND: RecordKind = RecordKind::Survey;
+}
+
+impl Record for HotSpotInput {
+    const KIND: RecordKind = RecordKind::HotSpot;
 }
 
 /// Makes the document of a new record owned by `commune` (a check-in has no

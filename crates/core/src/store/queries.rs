@@ -2,13 +2,13 @@
 
 use super::Store;
 use crate::projection::{
-    checkin_row, person_row, session_row, survey_row, CHECKIN_SELECT, PERSON_SELECT,
-    SESSION_SELECT, SURVEY_SELECT,
+    checkin_row, hotspot_row, person_row, session_row, survey_row, CHECKIN_SELECT, HOTSPOT_SELECT,
+    PERSON_SELECT, SESSION_SELECT, SURVEY_SELECT,
 };
 use crate::text::fold;
 use crate::CoreError;
 use chrono::NaiveDate;
-use pcmt_model::api::{CheckInRow, DueVisit, ListFilter, PersonRow, SurveyRow};
+use pcmt_model::api::{CheckInRow, DueVisit, HotSpotRow, ListFilter, PersonRow, SurveyRow};
 use pcmt_model::{visit_state, Labelled, SessionRow, DUE_SOON_DAYS};
 use rusqlite::{params, OptionalExtension, Row};
 use uuid::Uuid;
@@ -86,6 +86,14 @@ impl Store {
         self.one(&format!("{SURVEY_SELECT} WHERE s.id = ?1"), id, survey_row)
     }
 
+    pub fn hot_spot(&self, id: Uuid) -> Result<HotSpotRow, CoreError> {
+        self.one(
+            &format!("{HOTSPOT_SELECT} WHERE h.id = ?1"),
+            id,
+            hotspot_row,
+        )
+    }
+
     /// Newest first, one page at a time.
     pub fn list_sessions(
         &self,
@@ -110,6 +118,23 @@ impl Store {
     ) -> Result<Vec<SurveyRow>, CoreError> {
         let sql = format!("{SURVEY_SELECT} WHERE {PERIOD_AND_COMMUNE} ORDER BY s.date DESC, s.id DESC LIMIT ?4 OFFSET ?5");
         self.many(&sql, filter_params(filter, limit, offset), survey_row)
+    }
+
+    /// Hot spots still open first (not cleared or transformed), then by
+    /// the day they were detected, newest first; the period filters that
+    /// day.
+    pub fn list_hot_spots(
+        &self,
+        filter: &ListFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<HotSpotRow>, CoreError> {
+        let sql = format!(
+            "{HOTSPOT_SELECT} WHERE {} ORDER BY h.stage IN ('cleared', 'transformed'), h.date DESC, h.id DESC
+             LIMIT ?4 OFFSET ?5",
+            PERIOD_AND_COMMUNE.replace("s.", "h.")
+        );
+        self.many(&sql, filter_params(filter, limit, offset), hotspot_row)
     }
 
     /// People whose name contains `query`, with or without diacritics

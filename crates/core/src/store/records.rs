@@ -9,10 +9,10 @@ use crate::record_doc::{self, ChangeNote, Record};
 use crate::CoreError;
 use automerge::{ActorId, AutoCommit};
 use chrono::NaiveDate;
-use pcmt_model::api::{CheckInRow, FieldConflict, HistoryEntry, PersonRow, SurveyRow};
+use pcmt_model::api::{CheckInRow, FieldConflict, HistoryEntry, HotSpotRow, PersonRow, SurveyRow};
 use pcmt_model::{
-    CheckInInput, Field, FieldError, Labelled, OrgTree, PersonInput, Problem, RecordKind,
-    SessionInput, SessionRow, StatusRules, SurveyInput,
+    CheckInInput, Field, FieldError, HotSpotInput, Labelled, OrgTree, PersonInput, Problem,
+    RecordKind, SessionInput, SessionRow, StatusRules, SurveyInput,
 };
 use rusqlite::{params, Connection, Transaction};
 use uuid::Uuid;
@@ -40,7 +40,7 @@ macro_rules! commune_record {
         }
     )+};
 }
-commune_record!(SessionInput, PersonInput, SurveyInput);
+commune_record!(SessionInput, PersonInput, SurveyInput, HotSpotInput);
 
 impl Store {
     fn note(author: &Author) -> ChangeNote {
@@ -223,6 +223,32 @@ impl Store {
         self.survey(id)
     }
 
+    /// Records a drug hot spot (điểm, tụ điểm phức tạp về ma túy) with its
+    /// status history so far.
+    pub fn create_hot_spot(
+        &mut self,
+        input: &HotSpotInput,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<HotSpotRow, CoreError> {
+        let id = self.create(input, author, today)?;
+        self.hot_spot(id)
+    }
+
+    /// An edit of a hot spot, a new stage among others: only the spans and
+    /// fields that changed are written, so stages added on two tablets
+    /// merge.
+    pub fn update_hot_spot(
+        &mut self,
+        id: Uuid,
+        input: &HotSpotInput,
+        author: &Author,
+        today: NaiveDate,
+    ) -> Result<HotSpotRow, CoreError> {
+        self.update(id, input, author, today)?;
+        self.hot_spot(id)
+    }
+
     /// Deletes a record as a tombstone in its document; `restore` undoes it.
     /// Both are ordinary changes: they sync, and both show in the history.
     pub fn delete(&mut self, id: Uuid, author: &Author) -> Result<(), CoreError> {
@@ -338,6 +364,9 @@ fn validate_doc(
             .map_err(read_err)?
             .validate(units, today),
         RecordKind::Survey => record_doc::read_record::<SurveyInput>(doc)
+            .map_err(read_err)?
+            .validate(units, today),
+        RecordKind::HotSpot => record_doc::read_record::<HotSpotInput>(doc)
             .map_err(read_err)?
             .validate(units, today),
         RecordKind::CheckIn => {

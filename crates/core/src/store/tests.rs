@@ -623,5 +623,6 @@ fn every_file_backed_store_opens_durable() {
     assert_eq!(durability(&converted), want, "encrypted in place");
 }
 
+mod hot_spots;
 mod snapshots;
 mod unreadable;

@@ -86,6 +86,10 @@ pub(super) fn rows<'a>(replaced: &'a [Projected], rows: &[&'a RowValues]) -> Com
         _ => None,
     });
     let x: Vec<&SiteValues> = v.iter().flat_map(|v| &v.site_rows).collect();
+    let h = of(rows, |r| match r {
+        RowValues::HotSpot(h) => Some(h),
+        _ => None,
+    });
     Composite {
         type_name: "pcmt_rows",
         fields: vec![
@@ -148,6 +152,17 @@ pub(super) fn rows<'a>(replaced: &'a [Projected], rows: &[&'a RowValues]) -> Com
             column(&x, |v| v.action.as_str()),
             column(&x, |v| v.action_date.as_str()),
             column(&x, |v| v.replanting),
+            column(&h, |v| v.id.as_str()),
+            column(&h, |v| v.date.as_str()),
+            column(&h, |v| v.commune.as_str()),
+            column(&h, |v| v.village.as_deref()),
+            column(&h, |v| v.place.as_str()),
+            column(&h, |v| v.stage.as_str()),
+            column(&h, |v| v.activities.as_str()),
+            column(&h, |v| v.stages.as_str()),
+            column(&h, |v| v.lat),
+            column(&h, |v| v.lon),
+            column(&h, |v| v.conflicted),
         ],
     }
 }

@@ -121,6 +121,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         9,
         include_str!("../../../../migrations/hub-pg/0009_staff_disabled.sql"),
     ),
+    (
+        10,
+        include_str!("../../../../migrations/hub-pg/0010_hot_spots.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.

@@ -160,6 +160,7 @@ impl<C: GenericClient> RowWriter for PgRows<'_, C> {
             RowValues::Person(p) => (RecordKind::Person, &p.id),
             RowValues::CheckIn(c) => (RecordKind::CheckIn, &c.id),
             RowValues::Survey(s) => (RecordKind::Survey, &s.id),
+            RowValues::HotSpot(h) => (RecordKind::HotSpot, &h.id),
         };
         self.remove(kind, id)?;
         self.call("pcmt_put_rows", &[calls::rows(&[], &[row])])
