@@ -15,6 +15,7 @@ pub mod geometry;
 pub mod hub_address;
 pub mod lang;
 pub mod org;
+pub mod org_sheet;
 pub mod person;
 pub mod pin;
 pub mod plot;

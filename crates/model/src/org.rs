@@ -73,6 +73,30 @@ impl OrgTree {
         Ok(Self { units })
     }
 
+    /// A tree of units whose codes and parents were checked already
+    /// (`crate::org_sheet`, or the hub's own rows).
+    pub(crate) fn from_checked(list: Vec<OrgUnit>) -> Self {
+        Self {
+            units: list.into_iter().map(|u| (u.code.clone(), u)).collect(),
+        }
+    }
+
+    /// A tree with no units: a hub whose office has not loaded its list.
+    pub fn empty() -> Self {
+        Self {
+            units: BTreeMap::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    /// Every unit, in code order.
+    pub fn units(&self) -> impl Iterator<Item = &OrgUnit> {
+        self.units.values()
+    }
+
     pub fn from_json(json: &str) -> Result<Self, OrgTreeError> {
         Self::from_units(serde_json::from_str(json)?)
     }
