@@ -121,6 +121,7 @@ impl TestHub {
     fn on_file(dir: tempfile::TempDir) -> Self {
         let store: Shared =
             Arc::new(HubStore::open(&dir.path().join(HUB_FILE)).expect("a hub store on disk"));
+        store.seed_demo_units().expect("the demo district's units");
         Self::serving(store.clone(), Some(store), None, Some(dir))
     }
 

@@ -88,6 +88,10 @@ pub const HUB: &[Migration] = &[
         name: "0011_staff_roles",
         sql: include_str!("../../../migrations/hub/0011_staff_roles.sql"),
     },
+    Migration {
+        name: "0012_org_units",
+        sql: include_str!("../../../migrations/hub/0012_org_units.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {

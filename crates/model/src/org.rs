@@ -28,6 +28,35 @@ pub enum OrgLevel {
     Agency,
 }
 
+impl OrgLevel {
+    pub const ALL: [OrgLevel; 7] = [
+        OrgLevel::Province,
+        OrgLevel::District,
+        OrgLevel::Commune,
+        OrgLevel::Village,
+        OrgLevel::School,
+        OrgLevel::IndustrialZone,
+        OrgLevel::Agency,
+    ];
+
+    /// The stable code, as the bundled list and the hub's rows write it.
+    pub fn code(self) -> &'static str {
+        match self {
+            OrgLevel::Province => "province",
+            OrgLevel::District => "district",
+            OrgLevel::Commune => "commune",
+            OrgLevel::Village => "village",
+            OrgLevel::School => "school",
+            OrgLevel::IndustrialZone => "industrial_zone",
+            OrgLevel::Agency => "agency",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.code() == code)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgUnit {
     pub code: String,
@@ -90,6 +119,11 @@ impl OrgTree {
 
     pub fn is_empty(&self) -> bool {
         self.units.is_empty()
+    }
+
+    /// The units at the top (a province, or whatever the list starts at).
+    pub fn roots(&self) -> impl Iterator<Item = &OrgUnit> {
+        self.units.values().filter(|u| u.parent.is_none())
     }
 
     /// Every unit, in code order.
@@ -214,6 +248,15 @@ mod tests {
         assert!(codes("nowhere", OrgLevel::Commune).is_empty());
         assert!(t.is_within("62-610-23284-01", "62"));
         assert!(!t.is_within("62", "62-610"));
+    }
+
+    #[test]
+    fn level_codes_are_their_serde_names() {
+        for level in OrgLevel::ALL {
+            let json = serde_json::to_string(&level).unwrap();
+            assert_eq!(json, format!("\"{}\"", level.code()));
+            assert_eq!(OrgLevel::from_code(level.code()), Some(level));
+        }
     }
 
     #[test]

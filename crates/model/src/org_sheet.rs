@@ -52,6 +52,9 @@ pub enum RowProblem {
     },
     /// The sheet has a header and no unit under it.
     Empty,
+    /// The list lacks, at its top, the unit of the account loading it
+    /// (which would lose the province it manages).
+    WithoutOwnUnit(String),
 }
 
 /// A row's problem, with its line.
@@ -124,6 +127,13 @@ impl RowProblem {
                     format!("cấp này không thể trực thuộc đơn vị {parent}")
                 } else {
                     format!("a unit of this level cannot sit under {parent}")
+                }
+            }
+            RowProblem::WithoutOwnUnit(code) => {
+                if vi {
+                    format!("danh sách phải có đơn vị {code} của tài khoản này ở cấp cao nhất")
+                } else {
+                    format!("the list must hold this account's unit {code} at its top")
                 }
             }
             RowProblem::Empty => lang

@@ -66,7 +66,7 @@ mod rows;
 mod tx;
 
 use crate::error::HubError;
-use crate::storage::Hub;
+use crate::storage::{Hub, OfficeStorage};
 use pcmt_core::projection::{self, REBUILD_KEY};
 use pcmt_model::StatusRules;
 use r2d2_postgres::postgres::{Client, Config, NoTls};
@@ -117,6 +117,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         8,
         include_str!("../../../../migrations/hub-pg/0008_staff_roles.sql"),
     ),
+    (
+        9,
+        include_str!("../../../../migrations/hub-pg/0009_org_units.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.
@@ -149,6 +153,7 @@ impl Hub<Pg> {
             .build(pool::Manager(PostgresConnectionManager::new(config, NoTls)))?;
         let store = Hub::new(Pg { pool });
         migrate(&mut *store.backend.pool.get()?, &store.rules)?;
+        store.refresh_units()?;
         Ok(store)
     }
 

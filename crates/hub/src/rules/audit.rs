@@ -59,6 +59,7 @@ labelled_enum!(
         SignInFailed = ("sign_in_failed", "Đăng nhập sai", "Failed sign-in"),
         DrugFreeClassed = ("drug_free_classed", "Phân loại xã không có ma túy", "Drug-free communes classed"),
         HubRestored = ("hub_restored", "Khôi phục máy chủ từ bản sao lưu", "Hub restored from a backup"),
+        UnitsLoaded = ("units_loaded", "Nạp danh sách đơn vị hành chính", "Administrative units loaded"),
     }
 );
 
@@ -140,6 +141,12 @@ pub struct Detail {
     pub backup: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<String>,
+    /// A unit list loaded: the tree's new version and how many units it
+    /// holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<u32>,
 }
 
 /// One entry, as written.
@@ -240,6 +247,27 @@ impl Entry {
                 ..Detail::default()
             },
             ..Self::new(Actor::office(), Action::HubRestored, communes)
+        }
+    }
+
+    /// The office loaded a unit list, version `version`: it concerns the
+    /// top units of the list it replaced and of the new one, so the
+    /// province's staff read it.
+    pub fn units_loaded(by: &Actor, version: u64, old: &OrgTree, new: &OrgTree) -> Self {
+        let mut scope: Vec<String> = old
+            .roots()
+            .chain(new.roots())
+            .map(|u| u.code.clone())
+            .collect();
+        scope.sort();
+        scope.dedup();
+        Self {
+            detail: Detail {
+                version: Some(version),
+                units: Some(u32::try_from(new.units().count()).unwrap_or(u32::MAX)),
+                ..Detail::default()
+            },
+            ..Self::new(by.clone(), Action::UnitsLoaded, scope)
         }
     }
 
@@ -356,16 +384,7 @@ pub struct Query {
 impl Query {
     /// Everything a staff member of `unit` may read: see the module's comment.
     pub fn visible_to(tree: &OrgTree, unit: &str) -> Self {
-        const LEVELS: [OrgLevel; 7] = [
-            OrgLevel::Province,
-            OrgLevel::District,
-            OrgLevel::Commune,
-            OrgLevel::Village,
-            OrgLevel::School,
-            OrgLevel::IndustrialZone,
-            OrgLevel::Agency,
-        ];
-        let units = LEVELS
+        let units = OrgLevel::ALL
             .iter()
             .flat_map(|level| tree.units_within(unit, *level))
             .map(|u| u.code.clone())

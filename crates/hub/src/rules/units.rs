@@ -6,7 +6,7 @@
 
 use pcmt_model::org_sheet::{self, SheetRow, HEADERS};
 use pcmt_model::text::fold;
-use pcmt_model::{Lang, OrgLevel, OrgTree};
+use pcmt_model::{Lang, OrgLevel, OrgTree, OrgUnit};
 use std::io::Cursor;
 
 /// More rows than a province has units (a few thousand with villages):
@@ -143,6 +143,27 @@ fn from_lines(
     Ok(rows)
 }
 
+/// A unit as the hub's `org_units` row holds it.
+pub fn unit_of_row(
+    code: String,
+    name: String,
+    level: &str,
+    parent: Option<String>,
+) -> Result<OrgUnit, crate::error::HubError> {
+    let level = OrgLevel::from_code(level).ok_or_else(|| {
+        crate::error::HubError::Malformed(format!("org unit {code} has the unknown level {level}"))
+    })?;
+    Ok(OrgUnit {
+        code,
+        name,
+        level,
+        parent,
+    })
+}
+
+/// The meta key of the tree's version, bumped by every load.
+pub const VERSION_KEY: &str = "org_units_version";
+
 /// The template: the four columns (codes as text, so an office's leading
 /// zeros stay), and a second sheet showing rows of each level.
 pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
@@ -170,7 +191,12 @@ pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         ("20014", "Xã A Lưới 1", OrgLevel::Commune, "46"),
         ("20014-01", "Thôn A Đớt", OrgLevel::Village, "20014"),
         ("20014-S1", "Trường THCS A Lưới", OrgLevel::School, "20014"),
-        ("20014-A1", "Trạm Y tế xã A Lưới 1", OrgLevel::Agency, "20014"),
+        (
+            "20014-A1",
+            "Trạm Y tế xã A Lưới 1",
+            OrgLevel::Agency,
+            "20014",
+        ),
     ];
     for (r, (code, name, level, parent)) in rows.into_iter().enumerate() {
         let r = r as u32 + 1;

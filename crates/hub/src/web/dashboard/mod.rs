@@ -13,6 +13,8 @@
 //! - `figures`: everything a page shows, from rows read as of one moment.
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
+//! - `units`: the office's administrative units loaded from a spreadsheet
+//!   (administrators of the top unit only): upload, preview, confirm.
 //! - `admin`: tablets administered from the browser (administrators only,
 //!   every form with its CSRF token).
 //! - `audit`: the audit log's page (`crate::rules::audit`); downloads and
@@ -36,6 +38,7 @@ mod paths;
 mod query;
 mod report;
 mod session;
+mod units;
 
 pub use paths::{HOME, LOGIN};
 
@@ -59,6 +62,10 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::TABLETS, get(admin::tablets_page))
         .route(paths::ISSUE_CODE, post(admin::issue_code))
         .route(paths::WITHDRAW, post(admin::withdraw))
+        .route(paths::UNITS, get(units::page))
+        .route(paths::UNITS_PREVIEW, post(units::preview))
+        .route(paths::UNITS_LOAD, post(units::load))
+        .route(paths::UNITS_TEMPLATE, get(units::template))
         .route(paths::DRUG_FREE, get(drug_free::page).post(drug_free::save))
         .with_state(DashState {
             storage,

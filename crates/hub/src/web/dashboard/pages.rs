@@ -7,7 +7,7 @@ use super::charts::{bar_chart, boundaries, site_plot};
 use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
-use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT, TABLETS};
+use super::paths::{AUDIT, DRUG_FREE, HOME, LOGIN, LOGOUT, TABLETS, UNITS};
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
 use axum::response::{Html, IntoResponse, Response};
@@ -545,12 +545,13 @@ pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang)
         .get(&staff.unit)
         .map(|u| u.name.as_str())
         .unwrap_or(&staff.unit);
-    // Administrators reach the tablets' page from every page.
+    // Administrators reach the administration pages from every page.
     let admin = if staff.is_admin() {
+        let en = if lang == Lang::En { "?lang=en" } else { "" };
         format!(
-            r#"<a id="tablets-link" href="{TABLETS}{}">{}</a>"#,
-            if lang == Lang::En { "?lang=en" } else { "" },
-            lang.pick("Quản lý máy", "Tablets")
+            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="units-link" href="{UNITS}{en}">{}</a>"#,
+            lang.pick("Quản lý máy", "Tablets"),
+            lang.pick("Đơn vị hành chính", "Units"),
         )
     } else {
         String::new()

@@ -9,3 +9,7 @@ pub(super) const EXPORT: &str = "/dashboard/export/{format}";
 pub(super) const TABLETS: &str = "/dashboard/admin/tablets";
 pub(super) const ISSUE_CODE: &str = "/dashboard/admin/tablets/code";
 pub(super) const WITHDRAW: &str = "/dashboard/admin/tablets/{device}/{how}";
+pub(super) const UNITS: &str = "/dashboard/admin/units";
+pub(super) const UNITS_PREVIEW: &str = "/dashboard/admin/units/preview";
+pub(super) const UNITS_LOAD: &str = "/dashboard/admin/units/load";
+pub(super) const UNITS_TEMPLATE: &str = "/dashboard/admin/units/mau-don-vi.xlsx";
