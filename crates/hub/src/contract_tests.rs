@@ -58,6 +58,7 @@ macro_rules! on_both_stores {
 }
 
 mod office;
+mod units;
 
 on_both_stores!(
     a_push_twice_stores_once_and_the_feed_is_scoped,

@@ -104,6 +104,12 @@ impl Hub<Sqlite> {
         })
     }
 
+    /// A hub in memory as a real province's starts: no units until the
+    /// office loads its list.
+    pub fn open_in_memory_empty() -> Result<Self, HubError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
     /// The tests' hub: in memory, with the demo district's tree.
     pub fn open_in_memory() -> Result<Self, HubError> {
         let hub = Self::init(Connection::open_in_memory()?)?;
