@@ -232,6 +232,10 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
     }
 
     fn replace_org_units(&mut self, units: &[pcmt_model::OrgUnit]) -> Result<(), HubError> {
+        // Loads take turns: a second one waits here for the first's commit,
+        // then deletes what it wrote (its DELETE reads after the lock),
+        // rather than inserting beside it and failing on a code both hold.
+        self.execute("LOCK TABLE org_units IN EXCLUSIVE MODE", &[])?;
         self.execute("DELETE FROM org_units", &[])?;
         let column = |f: fn(&pcmt_model::OrgUnit) -> Option<&str>| -> Vec<Option<&str>> {
             units.iter().map(f).collect()
