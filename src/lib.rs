@@ -13,7 +13,7 @@ use pcmt_core::{Author, Store};
 use pcmt_hub::rules::sealed::BackupKey;
 use pcmt_hub::testing::TestDatabase;
 use pcmt_hub::web::Storage;
-use pcmt_hub::{HubStore, Shared};
+use pcmt_hub::{HubStore, OfficeStorage, Shared};
 use pcmt_model::OrgTree;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -315,6 +315,7 @@ impl TestDevice {
             )],
             pull: None,
             epoch: None,
+            office: None,
         });
         let mut link = HttpTransport::new(hub_url).expect("an HTTP client");
         match link

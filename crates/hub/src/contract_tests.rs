@@ -159,6 +159,7 @@ pub(crate) fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequ
         )],
         pull: None,
         epoch: None,
+        office: None,
     }
 }
 
@@ -670,6 +671,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
                             docs,
                             pull: None,
                             epoch: None,
+                            office: None,
                         };
                         hub.push(&scope, &req).unwrap();
                         pushed.lock().unwrap().extend(
@@ -717,6 +719,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
         )],
         pull: None,
         epoch: None,
+        office: None,
     };
     assert_eq!(last.docs[0].changes.len(), 1);
     assert_eq!(
@@ -754,6 +757,7 @@ fn push_from(scope: &Scope, docs: Vec<DocChanges>) -> PushRequest {
         docs,
         pull: None,
         epoch: None,
+        office: None,
     }
 }
 
@@ -1179,6 +1183,7 @@ fn a_push_naming_one_document_twice_stores_both_parts(hub: &dyn HubStorage) {
                 docs: vec![first, second],
                 pull: None,
                 epoch: None,
+                office: None,
             },
         )
         .unwrap();

@@ -68,6 +68,7 @@ impl Batch {
             docs: self.docs,
             pull: None,
             epoch: None,
+            office: None,
         }
     }
 

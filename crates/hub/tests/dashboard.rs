@@ -451,6 +451,7 @@ fn tablet_pushes_a_session(hub: &dyn HubStorage, commune: &str, officer: &str) -
             )],
             pull: None,
             epoch: None,
+            office: None,
         },
     )
     .unwrap();

@@ -189,6 +189,28 @@ impl OrgTree {
             .filter(move |u| u.level == level && self.is_within(&u.code, ancestor))
     }
 
+    /// What a tablet of `communes` is given of the tree: each commune,
+    /// everything above it (its district, its province) and everything
+    /// below it (villages, schools, zones, agencies). Codes the tree does
+    /// not hold are left out.
+    pub fn part_for(&self, communes: &[String]) -> OrgTree {
+        let mut part = BTreeMap::new();
+        for commune in communes.iter().filter(|c| self.units.contains_key(*c)) {
+            let mut at = self.get(commune);
+            for _ in 0..=self.units.len() {
+                let Some(u) = at else { break };
+                part.insert(u.code.clone(), u.clone());
+                at = u.parent.as_deref().and_then(|p| self.get(p));
+            }
+            for u in self.units.values() {
+                if self.is_within(&u.code, commune) {
+                    part.insert(u.code.clone(), u.clone());
+                }
+            }
+        }
+        OrgTree { units: part }
+    }
+
     /// Whether `code` is a village (thôn, bản) of `commune`: records name the
     /// village inside the commune they belong to, never one next door.
     pub fn is_village_of(&self, code: &str, commune: &str) -> bool {
@@ -248,6 +270,22 @@ mod tests {
         assert!(codes("nowhere", OrgLevel::Commune).is_empty());
         assert!(t.is_within("62-610-23284-01", "62"));
         assert!(!t.is_within("62", "62-610"));
+    }
+
+    #[test]
+    fn a_tablets_part_holds_its_communes_with_all_above_and_below() {
+        let t = OrgTree::demo();
+        let part = t.part_for(&["62-610-23284".into(), "nowhere".into()]);
+        assert!(part.get("62").is_some() && part.get("62-610").is_some());
+        assert_eq!(part.communes().count(), 1);
+        assert!(part.is_village_of("62-610-23284-02", "62-610-23284"));
+        assert_eq!(part.units_within("62", OrgLevel::Agency).count(), 2);
+        assert!(part.get("62-610-23287").is_none());
+        assert!(part.get("62-610-23287-01").is_none());
+        assert!(t.part_for(&[]).is_empty());
+        // What arrives at a tablet is a tree of its own.
+        let list: Vec<OrgUnit> = part.units().cloned().collect();
+        assert_eq!(OrgTree::from_units(list).unwrap(), part);
     }
 
     #[test]

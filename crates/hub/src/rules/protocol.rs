@@ -10,8 +10,8 @@ use automerge::{AutoCommit, Change, ChangeHash};
 use pcmt_core::record_doc;
 use pcmt_core::sync::limits::{apply_untrusted, read_change, LimitError, RecordSize};
 use pcmt_core::sync::wire::{
-    DocChanges, DocHeads, DocSnapshot, Epoch, OfferRequest, PullRequest, PullResponse, PushAck,
-    PushRequest, MAX_BATCH_BYTES, OLDEST_PROTOCOL, PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
+    DocChanges, DocHeads, DocSnapshot, Epoch, OfferRequest, OfficeData, PullRequest, PullResponse,
+    PushAck, PushRequest, MAX_BATCH_BYTES, OLDEST_PROTOCOL, PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
 };
 use pcmt_model::{Labelled, OrgTree};
 use std::collections::{HashMap, HashSet};
@@ -244,7 +244,23 @@ pub fn ack(req: &PushRequest, new_changes: u32, epoch: &Epoch) -> PushAck {
         new_changes,
         pull: None,
         epoch: Some(epoch.clone()),
+        office: None,
     }
+}
+
+/// The office's data for a device of `communes` holding version `have`
+/// of it, when the hub holds another (and has a list at all): the part of
+/// `tree` its communes need.
+pub fn office_data(
+    tree: &OrgTree,
+    version: u64,
+    have: u64,
+    communes: &[String],
+) -> Option<OfficeData> {
+    (version > 0 && version != have).then(|| OfficeData {
+        version,
+        units: tree.part_for(communes).units().cloned().collect(),
+    })
 }
 
 /// The answer to a push made against another epoch's marks: nothing
@@ -255,6 +271,7 @@ pub fn unstored(epoch: Epoch) -> PushAck {
         new_changes: 0,
         pull: None,
         epoch: Some(epoch),
+        office: None,
     }
 }
 

@@ -140,8 +140,9 @@ pub trait OfficeStorage {
     /// loaded, one more at every load.
     fn units_version(&self) -> u64;
     /// Reads the tree again if another process (or `--load-units`) loaded
-    /// a list since this one read it, and returns it.
-    fn refresh_units(&self) -> Result<Arc<OrgTree>, HubError>;
+    /// a list since this one read it, and returns its version and it (read
+    /// together: a version never labels another tree).
+    fn refresh_units(&self) -> Result<(u64, Arc<OrgTree>), HubError>;
     /// Replaces the whole tree with `tree` (checked by
     /// `pcmt_model::org_sheet`), bumps its version and logs it as done by
     /// `by`, in one transaction; the new version.

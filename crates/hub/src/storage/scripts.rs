@@ -240,6 +240,11 @@ impl<B: Backend> HubStorage for Hub<B> {
         if let Some(pull) = &req.pull {
             ack.pull = Some(self.pull(scope, pull)?);
         }
+        if let Some(have) = req.office {
+            // Read again: another process may have loaded a list.
+            let (version, tree) = self.refresh_units()?;
+            ack.office = protocol::office_data(&tree, version, have, &scope.communes);
+        }
         Ok(ack)
     }
 
@@ -446,15 +451,18 @@ impl<B: Backend> OfficeStorage for Hub<B> {
         self.units.read().unwrap_or_else(|p| p.into_inner()).version
     }
 
-    fn refresh_units(&self) -> Result<Arc<OrgTree>, HubError> {
+    fn refresh_units(&self) -> Result<(u64, Arc<OrgTree>), HubError> {
         let stored = match self.backend.meta(units::VERSION_KEY)? {
             Some(v) => v
                 .parse::<u64>()
                 .map_err(|e| HubError::Malformed(format!("{}: {e}", units::VERSION_KEY)))?,
             None => 0,
         };
-        if stored == self.units_version() {
-            return Ok(self.units());
+        {
+            let held = self.units.read().unwrap_or_else(|p| p.into_inner());
+            if held.version == stored {
+                return Ok((held.version, held.tree.clone()));
+            }
         }
         // Read after the version: a list loaded in between is newer than
         // the version kept, which the next refresh reads again.
@@ -465,7 +473,7 @@ impl<B: Backend> OfficeStorage for Hub<B> {
             version: stored,
             tree: tree.clone(),
         };
-        Ok(tree)
+        Ok((stored, tree))
     }
 
     fn load_units(&self, tree: &OrgTree, by: &Actor) -> Result<u64, HubError> {
