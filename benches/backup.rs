@@ -82,6 +82,7 @@ fn fill_hub(hub: &HubStore, n: usize) {
                 docs,
                 pull: None,
                 epoch: None,
+                office: None,
             },
         )
         .expect("the hub stores the batch");

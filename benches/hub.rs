@@ -203,6 +203,7 @@ impl Device {
                 docs,
                 pull: None,
                 epoch: None,
+                office: None,
             };
             let body = wire::encode(&req).map_err(|e| e.to_string())?;
             let _: PushAck = wire::decode(&post(client, url, PUSH_PATH, Some(&self.token), body)?)

@@ -135,13 +135,26 @@ impl HubProcess {
         self.office_tool(&["--revoke", device]);
     }
 
+    /// An administrator account of `unit` (`pcmt-hub --add-staff --admin`).
+    pub fn add_admin(&self, name: &str, unit: &str, password: &str) {
+        self.office_tool_with(
+            &["--add-staff", name, "--unit", unit, "--admin"],
+            &[("PCMT_STAFF_PASSWORD", password)],
+        );
+    }
+
     /// Runs the hub binary as the office's command-line tool on this hub's
     /// database (beside the running hub); returns what it printed.
     fn office_tool(&self, args: &[&str]) -> String {
+        self.office_tool_with(args, &[])
+    }
+
+    fn office_tool_with(&self, args: &[&str], env: &[(&str, &str)]) -> String {
         let out = Command::new(env_path(HUB_ENV))
             .arg("--db")
             .arg(&self.db)
             .args(args)
+            .envs(env.iter().copied())
             .output()
             .expect("the hub binary runs as an office tool");
         assert!(

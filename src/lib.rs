@@ -13,7 +13,7 @@ use pcmt_core::{Author, Store};
 use pcmt_hub::rules::sealed::BackupKey;
 use pcmt_hub::testing::TestDatabase;
 use pcmt_hub::web::Storage;
-use pcmt_hub::{HubStore, Shared};
+use pcmt_hub::{HubStore, OfficeStorage, Shared};
 use pcmt_model::OrgTree;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -121,6 +121,7 @@ impl TestHub {
     fn on_file(dir: tempfile::TempDir) -> Self {
         let store: Shared =
             Arc::new(HubStore::open(&dir.path().join(HUB_FILE)).expect("a hub store on disk"));
+        store.seed_demo_units().expect("the demo district's units");
         Self::serving(store.clone(), Some(store), None, Some(dir))
     }
 
@@ -342,6 +343,7 @@ impl TestDevice {
             )],
             pull: None,
             epoch: None,
+            office: None,
         });
         let mut link = HttpTransport::new(hub_url).expect("an HTTP client");
         match link

@@ -10,7 +10,7 @@
 use pcmt_core::http::PUSH_PATH;
 use pcmt_core::sync::limits::craft::crafted_change;
 use pcmt_core::sync::wire::{
-    self, DocChanges, PullResponse, PushRequest, Request, Response, PROTOCOL_VERSION,
+    self, DocChanges, PullResponse, PushAck, PushRequest, Request, Response, PROTOCOL_VERSION,
 };
 use pcmt_core::sync::{run_sync, SyncError, Transport};
 use sotay_pcmt::{TestDevice, TestHub};
@@ -69,6 +69,7 @@ fn a_pushed_bomb_is_refused_within_bounded_memory(hub: TestHub) {
             docs: vec![doc_of(bomb)],
             pull: None,
             epoch: None,
+            office: None,
         })
         .unwrap();
         let answer = client
@@ -103,17 +104,29 @@ struct Relaying {
 
 impl Transport for Relaying {
     fn exchange(&mut self, request: &Request) -> Result<Response, SyncError> {
+        let batch = PullResponse {
+            docs: self.docs.clone(),
+            cursor: 1,
+            more: false,
+            snapshots: Vec::new(),
+            epoch: None,
+        };
         match request {
+            // A sync with nothing to send starts with a push of nothing
+            // carrying the first pull.
+            Request::Push(p) if p.docs.is_empty() && p.pull.is_some() => {
+                Ok(Response::Push(PushAck {
+                    stored: Vec::new(),
+                    new_changes: 0,
+                    pull: Some(batch),
+                    epoch: None,
+                    office: None,
+                }))
+            }
             Request::Push(_) | Request::Offer(_) => {
                 Err(SyncError::Malformed("nothing to push or offer".into()))
             }
-            Request::Pull(_) => Ok(Response::Pull(PullResponse {
-                docs: self.docs.clone(),
-                cursor: 1,
-                more: false,
-                snapshots: Vec::new(),
-                epoch: None,
-            })),
+            Request::Pull(_) => Ok(Response::Pull(batch)),
         }
     }
 }

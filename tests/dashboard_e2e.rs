@@ -3,7 +3,8 @@
 //! binary started with the demo district and a year of its field work.
 //! Run by `cargo xtask test`, which builds the hub and names it in
 //! PCMT_E2E_HUB. Screenshots land in target/e2e/ as dash-*.png (the
-//! access log as dash-05-audit.png).
+//! access log as dash-05-audit.png; the province's unit list loaded from a
+//! spreadsheet as dash-08 to dash-11).
 
 use chrono::{Datelike, Local};
 use sotay_pcmt::e2e::{AppWindow, HubProcess, PATIENCE};
@@ -220,4 +221,74 @@ async fn staff_sign_in_choose_a_period_read_the_indicators_and_download_the_work
     c.goto(&format!("{}/dashboard", hub.url)).await.unwrap();
     browser.css("#sign-in").await;
     browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the hub binary in headless Chromium; run by `cargo xtask test`"]
+async fn the_province_loads_its_units_from_a_spreadsheet_after_a_bad_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(dir.path());
+    let password = "mật khẩu của văn phòng tỉnh";
+    hub.add_admin("tinh", "62", password);
+    let mut good = pcmt_hub::rules::units::to_csv(&pcmt_model::OrgTree::demo());
+    good.push_str(
+        "62-610-99001,Xã Đăk Plô,Xã,62-610\n62-610-99001-01,Thôn Đăk Ga,Thôn,62-610-99001\n",
+    );
+    let bad = format!("{good}62-610-99001,Xã trùng,Xã,62-610\n62-610-99002,,Xã,62-610\n");
+    let (good_file, bad_file) = (
+        dir.path().join("don-vi.csv"),
+        dir.path().join("don-vi-loi.csv"),
+    );
+    std::fs::write(&good_file, &good).unwrap();
+    std::fs::write(&bad_file, &bad).unwrap();
+    let rows = good.lines().count();
+
+    let browser = AppWindow::chromium(&dir.path().join("browser")).await;
+    let c = &browser.client;
+    c.goto(&format!("{}/dashboard", hub.url)).await.unwrap();
+    browser.type_into("#username", "tinh").await;
+    browser.type_into("#password", password).await;
+    browser.click("#sign-in").await;
+    browser.css("#units-link").await;
+    browser.click("#units-link").await;
+    browser
+        .wait_for_text("#units-title", "Đơn vị hành chính")
+        .await;
+    browser.wait_for_text("#units-version", "1").await;
+    browser.full_page_screenshot("dash-08-units").await;
+
+    // A file with bad rows: each told in Vietnamese, nothing loaded.
+    browser
+        .type_into("#units-file", &bad_file.to_string_lossy())
+        .await;
+    browser.click("#units-upload").await;
+    let refused = browser
+        .wait_for_text("#unit-errors", "thiếu tên đơn vị")
+        .await;
+    assert!(
+        refused.contains(&format!(
+            "Dòng {}: mã đơn vị trùng với dòng {}",
+            rows + 1,
+            rows - 1
+        )),
+        "{refused}"
+    );
+    browser.wait_for_text("#units-version", "1").await;
+    browser.full_page_screenshot("dash-09-units-refused").await;
+
+    // The corrected file: a preview, then the list loaded on confirmation.
+    browser
+        .type_into("#units-file", &good_file.to_string_lossy())
+        .await;
+    browser.click("#units-upload").await;
+    browser.wait_for_text("#preview", "Xã Đăk Plô").await;
+    browser.full_page_screenshot("dash-10-units-preview").await;
+    browser.click("#units-load").await;
+    browser.wait_for_text("#done", "phiên bản 2").await;
+    browser.wait_for_text("#current-units", "Xã Đăk Plô").await;
+    browser.full_page_screenshot("dash-11-units-loaded").await;
+
+    // The new commune can be given a tablet at once.
+    browser.click("#tablets-link").await;
+    browser.wait_for_text("#code-form", "Xã Đăk Plô").await;
 }

@@ -44,11 +44,23 @@ impl Transport for Link<'_> {
         }
         self.exchanges += 1;
         let mut request = request.clone();
-        if let Request::Pull(p) = &mut request {
+        // A pull goes alone, or in the last push (a push of nothing when
+        // there is nothing to send).
+        let pull = match &mut request {
+            Request::Pull(p) => Some(p),
+            Request::Push(push) => push.pull.as_mut(),
+            Request::Offer(_) => None,
+        };
+        if let Some(p) = pull {
             p.max_bytes = self.max_bytes;
         }
         let answer = pcmt_hub::testing::deliver(&*self.hub, &self.scope, &request)?;
-        if let (Request::Pull(p), Response::Pull(batch)) = (&request, &answer) {
+        let asked_and_got = match (&request, &answer) {
+            (Request::Pull(p), Response::Pull(batch)) => Some((p, batch)),
+            (Request::Push(push), Response::Push(ack)) => push.pull.as_ref().zip(ack.pull.as_ref()),
+            _ => None,
+        };
+        if let Some((p, batch)) = asked_and_got {
             self.seen.pulls.push((p.cursor, batch.cursor));
             self.seen.snapshots += batch.snapshots.len();
             self.seen.changes += batch.docs.iter().map(|d| d.changes.len()).sum::<usize>();

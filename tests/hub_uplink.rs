@@ -161,6 +161,7 @@ fn the_district_takes_from_the_province_only_the_communes_it_serves(district: Te
                 )],
                 pull: None,
                 epoch: None,
+                office: None,
             },
         )
         .unwrap();

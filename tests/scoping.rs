@@ -63,15 +63,19 @@ fn a_tablet_of_one_commune_never_receives_another_communes_person_files(hub: Tes
 
 fn a_write_outside_the_tablets_communes_is_refused_and_nothing_is_stored(hub: TestHub) {
     let pek = TestDevice::new("A Lưu");
-    pek.enrol(&hub, &[PEK]);
     let outside = pcmt_model::SessionInput {
         commune: CHOONG.into(),
         ..fixtures::session("Chợ Đăk Choong")
     };
+    // Made before the tablet's first sync: once the hub has given it its
+    // part of the unit list, the tablet itself refuses another commune
+    // (`tests/office_units.rs`); the hub must refuse it whatever a tablet
+    // or a crafted request sends.
     pek.store()
         .create_session(&outside, &pek.author, today())
         .unwrap();
-    let err = pek.try_sync(&hub).unwrap_err();
+    let code = hub.code_for(&[PEK]);
+    let err = pcmt_core::http::sync_with_hub(&pek.store, &hub.url, Some(&code)).unwrap_err();
     assert!(
         matches!(err, CoreError::Sync(SyncError::Refused { status: 403, .. })),
         "{err:?}"

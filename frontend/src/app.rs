@@ -218,8 +218,19 @@ impl Ctx {
 
 #[function_component]
 pub fn App() -> Html {
-    let units = use_memo((), |_| OrgTree::demo());
     let info = use_state(|| None::<Rc<AppInfo>>);
+    // The office's list once a sync brought it, else the bundled demo
+    // district: read again only when its version changes.
+    let units = {
+        let office = info.as_ref().map(|i| (i.office_version, i.units.clone()));
+        let version = office.as_ref().map_or(0, |(v, _)| *v);
+        use_memo(version, move |_| {
+            office
+                .filter(|(v, list)| *v > 0 && !list.is_empty())
+                .and_then(|(_, list)| OrgTree::from_units(list).ok())
+                .unwrap_or_else(OrgTree::demo)
+        })
+    };
     let lang = use_state(Lang::default);
     let screen = use_state(|| Screen::Today);
     let frame = use_reducer(Frame::default);

@@ -100,6 +100,10 @@ pub const HUB: &[Migration] = &[
         name: "0013_hot_spots",
         sql: include_str!("../../../migrations/hub/0013_hot_spots.sql"),
     },
+    Migration {
+        name: "0014_org_units",
+        sql: include_str!("../../../migrations/hub/0014_org_units.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {

@@ -115,6 +115,7 @@ fn wire_decoders_never_panic() {
             docs: docs.clone(),
             pull: None,
             epoch: None,
+            office: None,
         }),
         plain(&PullResponse {
             docs,
@@ -135,6 +136,7 @@ fn wire_decoders_never_panic() {
             new_changes: 3,
             pull: None,
             epoch: None,
+            office: None,
         }),
     ];
     fuzz("wire", |u| {

@@ -58,6 +58,7 @@ macro_rules! on_both_stores {
 }
 
 mod office;
+mod units;
 
 on_both_stores!(
     a_push_twice_stores_once_and_the_feed_is_scoped,
@@ -160,6 +161,7 @@ pub(crate) fn push_of(id: Uuid, commune: &str, doc: &mut AutoCommit) -> PushRequ
         )],
         pull: None,
         epoch: None,
+        office: None,
     }
 }
 
@@ -671,6 +673,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
                             docs,
                             pull: None,
                             epoch: None,
+                            office: None,
                         };
                         hub.push(&scope, &req).unwrap();
                         pushed.lock().unwrap().extend(
@@ -718,6 +721,7 @@ fn concurrent_pushes_never_let_a_cursor_skip_or_repeat_a_change(hub: &dyn HubSto
         )],
         pull: None,
         epoch: None,
+        office: None,
     };
     assert_eq!(last.docs[0].changes.len(), 1);
     assert_eq!(
@@ -755,6 +759,7 @@ fn push_from(scope: &Scope, docs: Vec<DocChanges>) -> PushRequest {
         docs,
         pull: None,
         epoch: None,
+        office: None,
     }
 }
 
@@ -1180,6 +1185,7 @@ fn a_push_naming_one_document_twice_stores_both_parts(hub: &dyn HubStorage) {
                 docs: vec![first, second],
                 pull: None,
                 epoch: None,
+                office: None,
             },
         )
         .unwrap();

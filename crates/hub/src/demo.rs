@@ -68,6 +68,7 @@ impl Batch {
             docs: self.docs,
             pull: None,
             epoch: None,
+            office: None,
         }
     }
 
@@ -80,6 +81,8 @@ impl Batch {
 
 /// Three sessions, only into an empty hub.
 pub fn seed(hub: &dyn HubStorage) -> Result<usize, HubError> {
+    // The demo district is the only tree a hub is ever given by itself.
+    hub.seed_demo_units()?;
     if hub.document_count()? > 0 {
         return Ok(0);
     }

@@ -84,6 +84,12 @@ struct Args {
     /// certificate alone is then trusted.
     #[arg(long, value_name = "SHA256", requires = "sync_up", value_parser = fingerprint_arg)]
     uplink_certificate: Option<Fingerprint>,
+    /// Office tool: load the province's administrative units from this
+    /// spreadsheet (XLSX or CSV, columns as the dashboard's template),
+    /// replacing the hub's list whole, and exit. Every row is checked
+    /// first: with any bad row nothing changes and each is listed.
+    #[arg(long, value_name = "FILE")]
+    load_units: Option<PathBuf>,
     /// Office tool: withdraw a device (officer left, token leaked) and exit.
     /// The officer may enrol it again with a new code.
     #[arg(long, value_name = "DEVICE_ID")]
@@ -415,6 +421,34 @@ async fn run_with(
             // first sync, before it trusts the hub.
             println!("{}", certificate_line(&fingerprint));
         }
+        return Ok(());
+    }
+    if let Some(path) = &args.load_units {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("--load-units {}: {e}", path.display()))?;
+        let lang = pcmt_model::Lang::Vi;
+        let rows = pcmt_hub::rules::units::read_file(&bytes).map_err(|e| e.message(lang))?;
+        let tree = match pcmt_model::org_sheet::read_rows(&rows) {
+            Ok(tree) => tree,
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("{}", e.message(lang));
+                }
+                return Err(format!(
+                    "{}: {} dòng lỗi, chưa nạp gì / {} bad rows, nothing loaded",
+                    path.display(),
+                    errors.len(),
+                    errors.len()
+                )
+                .into());
+            }
+        };
+        let count = tree.units().count();
+        let version = on_blocking(storage, move |s| {
+            s.load_units(&tree, &pcmt_hub::rules::audit::Actor::office())
+        })
+        .await?;
+        println!("loaded {count} units: the list's version is now {version}");
         return Ok(());
     }
     if let Some(device) = args.revoke {

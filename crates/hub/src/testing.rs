@@ -5,6 +5,7 @@
 
 use crate::error::HubError;
 use crate::pg::{PgHubStore, DEFAULT_POOL_SIZE};
+use crate::storage::OfficeStorage;
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit};
 use chrono::NaiveDate;
@@ -49,7 +50,17 @@ impl TestDatabase {
         }))
     }
 
+    /// The tests' hub on this database, with the demo district's tree
+    /// (loaded the first time).
     pub fn store(&self) -> Result<PgHubStore, HubError> {
+        let store = self.empty_store()?;
+        store.seed_demo_units()?;
+        Ok(store)
+    }
+
+    /// The hub on this database as a real province's starts: no units
+    /// until the office loads its list.
+    pub fn empty_store(&self) -> Result<PgHubStore, HubError> {
         PgHubStore::connect(&self.url, DEFAULT_POOL_SIZE)
     }
 }

@@ -238,6 +238,7 @@ impl Uplink {
                         Some(e) => Some(e.clone()),
                         None => marks_epoch(hub)?,
                     },
+                    office: None,
                 })));
             }
             self.phase = Phase::Pull;

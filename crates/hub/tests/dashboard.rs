@@ -72,6 +72,7 @@ on_both_stores!(
     the_province_plan_sets_the_deadline_and_targets_of_every_report,
     the_register_goes_to_administrators_only_and_each_download_is_logged,
     files_sharing_a_citizen_id_are_listed_for_the_units_they_touch,
+    the_provinces_administrator_loads_units_from_a_spreadsheet_after_a_bad_one_is_refused,
 );
 
 fn today() -> chrono::NaiveDate {
@@ -461,6 +462,7 @@ fn tablet_pushes<R: pcmt_core::record_doc::Record>(
             docs: vec![DocChanges::since(id, R::KIND, commune, &mut doc, &[])],
             pull: None,
             epoch: None,
+            office: None,
         },
     )
     .unwrap();
@@ -636,6 +638,18 @@ async fn plain_staff_are_refused_every_administration_route(app: Router, store: 
             &cookie,
             "password=mat.khau.moi.dai&csrf=x",
         ),
+        get("/dashboard/admin/units", Some(&cookie)),
+        get("/dashboard/admin/units/mau-don-vi.xlsx", Some(&cookie)),
+        upload(
+            &cookie,
+            "x",
+            "Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên\n",
+        ),
+        post_form(
+            "/dashboard/admin/units/load",
+            &cookie,
+            "csrf=x&version=1&units=%5B%5D",
+        ),
     ] {
         let r = send(&app, req).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -643,6 +657,7 @@ async fn plain_staff_are_refused_every_administration_route(app: Router, store: 
     }
     let devices = on_store(&store, |s| s.devices().unwrap()).await;
     assert!(devices.iter().all(|d| d.revoked_at.is_none()));
+    assert_eq!(on_store(&store, |s| s.units_version()).await, 1);
     let accounts = on_store(&store, |s| s.staff_accounts().unwrap()).await;
     assert_eq!(accounts.len(), 4, "no account added");
     assert!(accounts
@@ -1538,4 +1553,173 @@ async fn files_sharing_a_citizen_id_are_listed_for_the_units_they_touch(
         .expect("the shared ID listed for the commune too");
     assert_eq!(group.matches("Y Thị Trùng").count(), 1, "{group}");
     assert!(group.contains("Một hồ sơ của Xã Đăk Choong"), "{group}");
+}
+
+/// A spreadsheet uploaded as the units page's form sends it.
+fn upload(cookie: &str, csrf: &str, file: &str) -> Request<Body> {
+    let boundary = "pcmt-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"lang\"\r\n\r\nvi\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"don-vi.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n\
+         --{boundary}--\r\n"
+    );
+    Request::post("/dashboard/admin/units/preview")
+        .header(header::COOKIE, cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+/// A hidden field's value as the page holds it, unescaped.
+fn hidden(html: &str, name: &str) -> String {
+    let needle = format!(r#"name="{name}" value=""#);
+    let at = html.find(&needle).expect("the hidden field") + needle.len();
+    html[at..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+async fn the_provinces_administrator_loads_units_from_a_spreadsheet_after_a_bad_one_is_refused(
+    app: Router,
+    store: Storage,
+) {
+    on_store(&store, |s| {
+        auth::add_staff(s, "tinh", PASSWORD, "62", Role::Admin).unwrap()
+    })
+    .await;
+    // The district's administrator manages its tablets, not the province's list.
+    let district = sign_in(&app, "quantri").await;
+    let r = send(&app, get("/dashboard/admin/units", Some(&district))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let cookie = sign_in(&app, "tinh").await;
+    let report = text(send(&app, get("/dashboard", Some(&cookie))).await).await;
+    assert!(report.contains("units-link"));
+    let page = send(&app, get("/dashboard/admin/units", Some(&cookie))).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = text(page).await;
+    assert!(page.contains("Phiên bản danh sách: <b>1</b>"), "{page}");
+    assert!(page.contains(r#"data-code="62-610-23284""#));
+    let csrf = csrf_of(&page);
+
+    let template = send(
+        &app,
+        get("/dashboard/admin/units/mau-don-vi.xlsx", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(template.status(), StatusCode::OK);
+    assert!(header_of(&template, header::CONTENT_TYPE).contains("spreadsheetml"));
+    let bytes = body(template).await;
+    assert_eq!(pcmt_hub::rules::units::read_file(&bytes).unwrap(), []);
+
+    let mut good = pcmt_hub::rules::units::to_csv(&pcmt_model::OrgTree::demo());
+    good.push_str(
+        "62-610-99001,Xã Đăk Plô,Xã,62-610\n62-610-99001-01,Thôn Đăk Ga,Thôn,62-610-99001\n",
+    );
+    let bad = format!("{good}62-610-99001,Xã trùng,Xã,62-610\n62-610-99002,,Xã,62-610\n62-610-99003,Xã Lạ,Xã,63\n");
+    let audit_before = on_store(&store, |s| {
+        s.audit_log(&pcmt_hub::rules::audit::Query::visible_to(&s.units(), "62"))
+            .unwrap()
+            .entries
+            .first()
+            .map(|e| e.id)
+    })
+    .await;
+
+    // A forged form changes nothing.
+    let r = send(&app, upload(&cookie, "0123", &good)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // A bad file: every bad row listed in Vietnamese, nothing loaded.
+    let r = send(&app, upload(&cookie, &csrf, &bad)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = text(r).await;
+    let rows = good.lines().count();
+    for told in [
+        format!("Dòng {}: mã đơn vị trùng với dòng {}", rows + 1, rows - 1),
+        format!("Dòng {}: thiếu tên đơn vị", rows + 2),
+        format!(
+            "Dòng {}: không có đơn vị cấp trên mã 63 trong danh sách",
+            rows + 3
+        ),
+    ] {
+        assert!(refused.contains(&told), "{told} in {refused}");
+    }
+    assert!(!refused.contains("units-confirm"));
+    let (version, audit_after) = on_store(&store, |s| {
+        let total = s
+            .audit_log(&pcmt_hub::rules::audit::Query::visible_to(&s.units(), "62"))
+            .unwrap()
+            .entries
+            .first()
+            .map(|e| e.id);
+        (s.units_version(), total)
+    })
+    .await;
+    assert_eq!((version, audit_after), (1, audit_before));
+
+    // The good file: a preview, then the load on confirmation.
+    let r = send(&app, upload(&cookie, &csrf, &good)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let preview = text(r).await;
+    assert!(preview.contains("units-confirm"));
+    assert!(preview.contains("Xã Đăk Plô"));
+    assert_eq!(
+        on_store(&store, |s| s.units_version()).await,
+        1,
+        "a preview stores nothing"
+    );
+    let units = hidden(&preview, "units");
+    let body = format!(
+        "csrf={csrf}&lang=vi&version={}&units={}",
+        hidden(&preview, "version"),
+        urlencode(&units)
+    );
+    let r = send(
+        &app,
+        post_form("/dashboard/admin/units/load", &cookie, &body),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        header_of(&r, header::LOCATION),
+        "/dashboard/admin/units?loaded=2"
+    );
+    let (version, tree, entries) = on_store(&store, |s| {
+        let log = s
+            .audit_log(&pcmt_hub::rules::audit::Query::visible_to(&s.units(), "62"))
+            .unwrap();
+        (s.units_version(), s.units(), log.entries)
+    })
+    .await;
+    assert_eq!(version, 2);
+    assert!(tree.is_commune("62-610-99001"));
+    assert!(tree.is_village_of("62-610-99001-01", "62-610-99001"));
+    let loaded = entries
+        .iter()
+        .find(|e| e.entry.action == pcmt_hub::rules::audit::Action::UnitsLoaded)
+        .expect("the load is logged");
+    assert_eq!(loaded.entry.actor.name.as_deref(), Some("tinh"));
+    assert_eq!(loaded.entry.detail.version, Some(2));
+    assert_eq!(loaded.entry.detail.units, Some(tree.units().count() as u32));
+    assert_eq!(loaded.entry.scope, ["62"]);
+
+    // Sent again, the same confirmation is refused: the list moved on.
+    let r = send(
+        &app,
+        post_form("/dashboard/admin/units/load", &cookie, &body),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(on_store(&store, |s| s.units_version()).await, 2);
 }

@@ -95,6 +95,14 @@ pub struct AppInfo {
     /// Bytes of the database on the device.
     pub data_bytes: u64,
     pub app_version: String,
+    /// The version of the office's data this tablet holds (0: none yet),
+    /// and its part of the office's unit list: the screens offer and
+    /// check these communes and villages. Empty until the hub gave one
+    /// (the bundled demo district then).
+    #[serde(default)]
+    pub office_version: u64,
+    #[serde(default)]
+    pub units: Vec<crate::OrgUnit>,
 }
 
 /// What the officer sets on this tablet: kept on the device, never synced.
@@ -176,6 +184,10 @@ pub struct SyncReport {
     /// Bytes of the heads offered in that resync (ids and hashes).
     #[serde(default)]
     pub offered_bytes: u64,
+    /// The version of the office's data (its unit list) this sync
+    /// received, when the hub held another than the tablet.
+    #[serde(default)]
+    pub office_version: Option<u64>,
 }
 
 /// How the tablet's own syncing stands, for the frame: shown beside the

@@ -16,6 +16,7 @@ pub mod hotspot;
 pub mod hub_address;
 pub mod lang;
 pub mod org;
+pub mod org_sheet;
 pub mod person;
 pub mod pin;
 pub mod plan;

@@ -28,6 +28,35 @@ pub enum OrgLevel {
     Agency,
 }
 
+impl OrgLevel {
+    pub const ALL: [OrgLevel; 7] = [
+        OrgLevel::Province,
+        OrgLevel::District,
+        OrgLevel::Commune,
+        OrgLevel::Village,
+        OrgLevel::School,
+        OrgLevel::IndustrialZone,
+        OrgLevel::Agency,
+    ];
+
+    /// The stable code, as the bundled list and the hub's rows write it.
+    pub fn code(self) -> &'static str {
+        match self {
+            OrgLevel::Province => "province",
+            OrgLevel::District => "district",
+            OrgLevel::Commune => "commune",
+            OrgLevel::Village => "village",
+            OrgLevel::School => "school",
+            OrgLevel::IndustrialZone => "industrial_zone",
+            OrgLevel::Agency => "agency",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.code() == code)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgUnit {
     pub code: String,
@@ -71,6 +100,35 @@ impl OrgTree {
             }
         }
         Ok(Self { units })
+    }
+
+    /// A tree of units whose codes and parents were checked already
+    /// (`crate::org_sheet`, or the hub's own rows).
+    pub(crate) fn from_checked(list: Vec<OrgUnit>) -> Self {
+        Self {
+            units: list.into_iter().map(|u| (u.code.clone(), u)).collect(),
+        }
+    }
+
+    /// A tree with no units: a hub whose office has not loaded its list.
+    pub fn empty() -> Self {
+        Self {
+            units: BTreeMap::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    /// The units at the top (a province, or whatever the list starts at).
+    pub fn roots(&self) -> impl Iterator<Item = &OrgUnit> {
+        self.units.values().filter(|u| u.parent.is_none())
+    }
+
+    /// Every unit, in code order.
+    pub fn units(&self) -> impl Iterator<Item = &OrgUnit> {
+        self.units.values()
     }
 
     pub fn from_json(json: &str) -> Result<Self, OrgTreeError> {
@@ -129,6 +187,28 @@ impl OrgTree {
         self.units
             .values()
             .filter(move |u| u.level == level && self.is_within(&u.code, ancestor))
+    }
+
+    /// What a tablet of `communes` is given of the tree: each commune,
+    /// everything above it (its district, its province) and everything
+    /// below it (villages, schools, zones, agencies). Codes the tree does
+    /// not hold are left out.
+    pub fn part_for(&self, communes: &[String]) -> OrgTree {
+        let mut part = BTreeMap::new();
+        for commune in communes.iter().filter(|c| self.units.contains_key(*c)) {
+            let mut at = self.get(commune);
+            for _ in 0..=self.units.len() {
+                let Some(u) = at else { break };
+                part.insert(u.code.clone(), u.clone());
+                at = u.parent.as_deref().and_then(|p| self.get(p));
+            }
+            for u in self.units.values() {
+                if self.is_within(&u.code, commune) {
+                    part.insert(u.code.clone(), u.clone());
+                }
+            }
+        }
+        OrgTree { units: part }
     }
 
     /// Whether `code` is a village (thôn, bản) of `commune`: records name the
@@ -190,6 +270,31 @@ mod tests {
         assert!(codes("nowhere", OrgLevel::Commune).is_empty());
         assert!(t.is_within("62-610-23284-01", "62"));
         assert!(!t.is_within("62", "62-610"));
+    }
+
+    #[test]
+    fn a_tablets_part_holds_its_communes_with_all_above_and_below() {
+        let t = OrgTree::demo();
+        let part = t.part_for(&["62-610-23284".into(), "nowhere".into()]);
+        assert!(part.get("62").is_some() && part.get("62-610").is_some());
+        assert_eq!(part.communes().count(), 1);
+        assert!(part.is_village_of("62-610-23284-02", "62-610-23284"));
+        assert_eq!(part.units_within("62", OrgLevel::Agency).count(), 2);
+        assert!(part.get("62-610-23287").is_none());
+        assert!(part.get("62-610-23287-01").is_none());
+        assert!(t.part_for(&[]).is_empty());
+        // What arrives at a tablet is a tree of its own.
+        let list: Vec<OrgUnit> = part.units().cloned().collect();
+        assert_eq!(OrgTree::from_units(list).unwrap(), part);
+    }
+
+    #[test]
+    fn level_codes_are_their_serde_names() {
+        for level in OrgLevel::ALL {
+            let json = serde_json::to_string(&level).unwrap();
+            assert_eq!(json, format!("\"{}\"", level.code()));
+            assert_eq!(OrgLevel::from_code(level.code()), Some(level));
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ fn info(state: &AppState) -> Result<AppInfo, CoreError> {
     let settings = state.settings_or_defaults()?;
     let store = state.store()?;
     let enrolment = store.enrolment()?;
+    let office_version = store.office_version()?;
     Ok(AppInfo {
         device_id: store.device_id().to_string(),
         set_up: store.settings()?.is_some(),
@@ -32,6 +33,12 @@ fn info(state: &AppState) -> Result<AppInfo, CoreError> {
         data_bytes: store.data_size()?,
         app_version: env!("CARGO_PKG_VERSION").into(),
         settings,
+        office_version,
+        units: if office_version > 0 {
+            store.units().units().cloned().collect()
+        } else {
+            Vec::new()
+        },
     })
 }
 

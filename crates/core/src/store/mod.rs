@@ -16,6 +16,7 @@
 
 mod kept;
 mod local;
+mod office;
 mod queries;
 mod records;
 mod reports;
@@ -154,6 +155,9 @@ impl Store {
                 id
             }
         };
+        // The office's own list, once a sync brought one, in place of the
+        // tree the app bundles.
+        let units = office::stored_units(&conn)?.unwrap_or(units);
         let mut store = Self {
             conn,
             device_id,

@@ -137,12 +137,21 @@ impl SyncRun {
         }
         if let Phase::Push { after } = self.phase {
             let batch = store.pending_changes(after, BATCH_BYTES)?;
-            if let Some((last, _)) = batch.last() {
-                let last = last.id;
+            // With nothing to send, the first pull still goes in a push
+            // (of no document): the push is what asks for the office's
+            // data (`PushRequest::office`), in the same round trip.
+            let carries_pull_alone = batch.is_empty() && after.is_none();
+            if let Some(last) = batch
+                .last()
+                .map(|(d, _)| d.id)
+                .or_else(|| carries_pull_alone.then_some(Uuid::nil()))
+            {
+                // After a push of nothing, `after` is the nil id: an answer
+                // without the batch then moves on to pull on its own.
                 self.phase = Phase::Push { after: Some(last) };
                 // The last push asks for the first pull too: one round
                 // trip where there is little to send.
-                let pull = if store.pending_after(last)? {
+                let pull = if !carries_pull_alone && store.pending_after(last)? {
                     None
                 } else {
                     Some(self.pull_request(store)?)
@@ -167,6 +176,10 @@ impl SyncRun {
                     protocol: PROTOCOL_VERSION,
                     device: store.device_id(),
                     docs,
+                    office: match pull {
+                        Some(_) => Some(store.office_version()?),
+                        None => None,
+                    },
                     pull,
                     epoch,
                 })));
@@ -284,6 +297,10 @@ impl SyncRun {
             Response::Push(ack) => {
                 // Only the last push asks for a pull; a batch it did not
                 // ask for is not applied (the pull asks on its own).
+                if let Some(office) = &ack.office {
+                    store.apply_office(office)?;
+                    self.report.office_version = Some(office.version);
+                }
                 if let (Some(batch), true) = (ack.pull, self.pull_in_flight) {
                     self.apply(store, batch)?;
                 }
@@ -375,6 +392,7 @@ mod tests {
             new_changes: 1,
             pull,
             epoch: None,
+            office: None,
         })
     }
 
@@ -468,19 +486,70 @@ mod tests {
         })
     }
 
-    /// A run of the tablet `synced_with_a` whose first pull (from 5) is
-    /// answered with `answer`, which starts the resync: the batch is not
-    /// applied and the cursor is back at 0.
+    /// A run of the tablet `synced_with_a` whose first pull (from 5, in a
+    /// push of nothing) is answered with `answer`, which starts the
+    /// resync: the batch is not applied and the cursor is back at 0.
     fn resync_after(store: &mut Store, answer: Response) -> SyncRun {
         let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
-        let Some(Request::Pull(pull)) = run.next(store).unwrap() else {
-            panic!("nothing to push: a pull");
+        let Some(Request::Push(idle)) = run.next(store).unwrap() else {
+            panic!("nothing to push: a push of nothing carrying the pull");
         };
-        assert_eq!(pull.cursor, 5);
+        assert!(idle.docs.is_empty());
+        assert_eq!(idle.pull.map(|p| p.cursor), Some(5));
         run.receive(store, answer).unwrap();
         assert!(run.report.resynced);
         assert_eq!(store.pull_cursor().unwrap(), 0, "the batch was not applied");
         run
+    }
+
+    /// The answer to a push of nothing carrying the first pull (what an
+    /// idle sync starts with): that pull's batch.
+    fn idle_answer(cursor: u64, name: &str) -> Response {
+        let Response::Pull(batch) = pull_answer(cursor, name) else {
+            unreachable!("pull_answer answers a pull")
+        };
+        Response::Push(PushAck {
+            stored: Vec::new(),
+            new_changes: 0,
+            epoch: batch.epoch.clone(),
+            pull: Some(batch),
+            office: None,
+        })
+    }
+
+    /// With nothing to send, a sync still starts with a push: of no
+    /// document, carrying the first pull and asking for the office's data
+    /// as the tablet holds it (none yet).
+    #[test]
+    fn an_idle_sync_asks_for_the_office_data_in_the_push_that_carries_its_pull() {
+        let mut store = synced_with_a();
+        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Push(push)) = run.next(&mut store).unwrap() else {
+            panic!("a push of nothing first");
+        };
+        assert!(push.docs.is_empty());
+        assert_eq!(push.pull.as_ref().map(|p| p.cursor), Some(5));
+        assert_eq!(push.office, Some(0));
+        let Response::Push(mut ack) = idle_answer(6, "a") else {
+            unreachable!()
+        };
+        let part = pcmt_model::OrgTree::demo().part_for(&[fixtures::COMMUNE.into()]);
+        ack.office = Some(crate::sync::wire::OfficeData {
+            version: 3,
+            units: part.units().cloned().collect(),
+        });
+        run.receive(&mut store, Response::Push(ack)).unwrap();
+        assert!(run.next(&mut store).unwrap().is_none());
+        assert_eq!(run.report.office_version, Some(3));
+        assert_eq!(store.office_version().unwrap(), 3);
+        assert_eq!(store.units(), &part);
+        assert_eq!(store.pull_cursor().unwrap(), 6);
+        // The next sync says it holds version 3.
+        let mut next = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Push(push)) = next.next(&mut store).unwrap() else {
+            panic!("a push of nothing first");
+        };
+        assert_eq!(push.office, Some(3));
     }
 
     /// Issue 24: a hub of another epoch (restored from a backup) may lack
@@ -490,7 +559,7 @@ mod tests {
     #[test]
     fn a_new_epoch_offers_every_record_and_pulls_again_from_the_start() {
         let mut store = synced_with_a();
-        let mut run = resync_after(&mut store, pull_answer(9, "b"));
+        let mut run = resync_after(&mut store, idle_answer(9, "b"));
         let Some(Request::Offer(offer)) = run.next(&mut store).unwrap() else {
             panic!("then an offer");
         };
@@ -586,7 +655,7 @@ mod tests {
     #[test]
     fn a_hub_that_does_not_compare_runs_is_offered_each_record_by_its_heads() {
         let mut store = synced_with_a();
-        let mut run = resync_after(&mut store, pull_answer(9, "b"));
+        let mut run = resync_after(&mut store, idle_answer(9, "b"));
         let Some(Request::Offer(runs)) = run.next(&mut store).unwrap() else {
             panic!("an offer of runs");
         };
@@ -623,7 +692,7 @@ mod tests {
     #[test]
     fn a_cursor_past_the_feeds_end_starts_the_resync() {
         let mut store = synced_with_a();
-        let mut run = resync_after(&mut store, pull_answer(3, "a"));
+        let mut run = resync_after(&mut store, idle_answer(3, "a"));
         assert_eq!(store.hub_epoch().unwrap(), epoch("a"));
         let Some(Request::Offer(offer)) = run.next(&mut store).unwrap() else {
             panic!("then an offer");
@@ -637,9 +706,12 @@ mod tests {
         let mut store = synced_with_a();
         let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
         run.next(&mut store).unwrap();
-        let mut answer = pull_answer(7, "x");
-        if let Response::Pull(b) = &mut answer {
-            b.epoch = None;
+        let mut answer = idle_answer(7, "x");
+        if let Response::Push(ack) = &mut answer {
+            ack.epoch = None;
+            if let Some(b) = &mut ack.pull {
+                b.epoch = None;
+            }
         }
         run.receive(&mut store, answer).unwrap();
         assert!(!run.report.resynced);

@@ -322,6 +322,7 @@ mod tests {
                     new_changes: 0,
                     pull: None,
                     epoch: None,
+                    office: None,
                 }),
                 Request::Pull(p) => {
                     self.pulls_from.push(p.cursor);
@@ -539,9 +540,9 @@ mod tests {
         let mut session = SyncSession::new(None);
         let Some(Outgoing::Exchange { request, .. }) = session.next(&mut store, 1_000).unwrap()
         else {
-            panic!("a pull first: nothing to push");
+            panic!("a push of nothing with the pull first: nothing to push");
         };
-        assert!(matches!(request, Request::Pull(_)));
+        assert!(matches!(&request, Request::Push(p) if p.docs.is_empty() && p.pull.is_some()));
         let done = PullResponse {
             docs: Vec::new(),
             cursor: 3,
@@ -549,8 +550,15 @@ mod tests {
             snapshots: Vec::new(),
             epoch: None,
         };
+        let ack = PushAck {
+            stored: Vec::new(),
+            new_changes: 0,
+            pull: Some(done),
+            epoch: None,
+            office: None,
+        };
         session
-            .receive(&mut store, Incoming::Exchanged(Response::Pull(done)))
+            .receive(&mut store, Incoming::Exchanged(Response::Push(ack)))
             .unwrap();
         assert!(session.next(&mut store, 1_234).unwrap().is_none());
         assert_eq!(store.last_sync().unwrap(), Some(1_234));
@@ -572,6 +580,7 @@ mod tests {
             new_changes: 0,
             pull: None,
             epoch: None,
+            office: None,
         }));
         let err = session.receive(&mut store, stray).unwrap_err();
         assert!(

@@ -92,6 +92,22 @@ pub struct PushRequest {
     /// before epochs ignores it); None for a push that does not care (the
     /// office's tools, a device with no marks).
     pub epoch: Option<Epoch>,
+    /// The version of the office's data ([`OfficeData`]) the device holds,
+    /// 0 for none: a hub holding another version answers with its data in
+    /// [`PushAck::office`]. None for a push that does not ask (the
+    /// office's tools, the uplink, a tablet from before office data).
+    /// Last, after `epoch`: a hub from before ignores it.
+    pub office: Option<u64>,
+}
+
+/// A push as sent before `office`.
+#[derive(Deserialize)]
+struct PushRequestV3 {
+    protocol: u16,
+    device: Uuid,
+    docs: Vec<DocChanges>,
+    pull: Option<PullRequest>,
+    epoch: Option<Epoch>,
 }
 
 /// A push as protocol 2 sent it, before `epoch`.
@@ -118,13 +134,24 @@ impl PushRequest {
     /// far as its own fields go.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
         decode::<PushRequest>(bytes).or_else(|e| {
-            decode::<PushRequestV2>(bytes)
+            decode::<PushRequestV3>(bytes)
                 .map(|old| PushRequest {
                     protocol: old.protocol,
                     device: old.device,
                     docs: old.docs,
                     pull: old.pull,
-                    epoch: None,
+                    epoch: old.epoch,
+                    office: None,
+                })
+                .or_else(|_| {
+                    decode::<PushRequestV2>(bytes).map(|old| PushRequest {
+                        protocol: old.protocol,
+                        device: old.device,
+                        docs: old.docs,
+                        pull: old.pull,
+                        epoch: None,
+                        office: None,
+                    })
                 })
                 .or_else(|_| {
                     decode::<PushRequestV1>(bytes).map(|old| PushRequest {
@@ -133,6 +160,7 @@ impl PushRequest {
                         docs: old.docs,
                         pull: None,
                         epoch: None,
+                        office: None,
                     })
                 })
                 .map_err(|_| e)
@@ -153,6 +181,18 @@ pub struct PushAck {
     /// reads the rest as before (postcard leaves trailing bytes unread); a
     /// hub from before them sends none ([`PushAck::decode`]).
     pub epoch: Option<Epoch>,
+    /// The office's data, when the push asked ([`PushRequest::office`])
+    /// holding another version than the hub's. Last, after `epoch`.
+    pub office: Option<OfficeData>,
+}
+
+/// A push's acknowledgement as hubs sent it before office data.
+#[derive(Deserialize)]
+struct PushAckV3 {
+    stored: Vec<Uuid>,
+    new_changes: u32,
+    pull: Option<PullResponse>,
+    epoch: Option<Epoch>,
 }
 
 /// A push's acknowledgement as hubs sent it before epochs.
@@ -167,13 +207,39 @@ impl PushAck {
     /// Decodes an acknowledgement of this shape or of a hub from before
     /// epochs (none then); the error is the current shape's.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode_or_older(bytes, |old: PushAckV2| PushAck {
+        decode_or_older(bytes, |old: PushAckV3| PushAck {
             stored: old.stored,
             new_changes: old.new_changes,
-            pull: old.pull.map(PullResponseV2::upgrade),
-            epoch: None,
+            pull: old.pull,
+            epoch: old.epoch,
+            office: None,
+        })
+        .or_else(|e| {
+            decode::<PushAckV2>(bytes)
+                .map(|old| PushAck {
+                    stored: old.stored,
+                    new_changes: old.new_changes,
+                    pull: old.pull.map(PullResponseV2::upgrade),
+                    epoch: None,
+                    office: None,
+                })
+                .map_err(|_| e)
         })
     }
+}
+
+/// What the office gives its tablets besides records, as one block with
+/// one version (bumped whenever any of it changes): for now the part of
+/// the org tree a tablet's communes need (its communes, everything above
+/// and below them). More of the office's reference data (the province's
+/// plan, the drug-free classings) is to ride here as fields added at the
+/// end, each an `Option` (a newer hub's block then still starts as an
+/// older tablet reads it, and a decoder of the new shape falls back to the
+/// old one, as [`PushAck::decode`] does).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeData {
+    pub version: u64,
+    pub units: Vec<pcmt_model::OrgUnit>,
 }
 
 /// Which life of the hub's database answered: a random id the hub draws
@@ -623,6 +689,7 @@ mod tests {
                 max_bytes: 10,
             }),
             epoch: None,
+            office: None,
         };
         assert_eq!(
             PushRequest::decode(&encode(&current).unwrap()).unwrap(),
@@ -633,6 +700,7 @@ mod tests {
             new_changes: 2,
             pull: None,
             epoch: None,
+            office: None,
         };
         let read: AckV1 = decode(&encode(&ack).unwrap()).unwrap();
         assert_eq!(
@@ -642,6 +710,95 @@ mod tests {
                 new_changes: 2
             }
         );
+    }
+
+    /// Office data rides last: a hub from before it reads a push asking
+    /// for it, a tablet from before it reads an acknowledgement carrying
+    /// it, and a tablet of now reads an older hub's acknowledgement.
+    #[test]
+    fn office_data_rides_last_and_older_peers_read_around_it() {
+        #[derive(Serialize, Deserialize, Debug, PartialEq)]
+        struct PushBefore {
+            protocol: u16,
+            device: Uuid,
+            docs: Vec<DocChanges>,
+            pull: Option<PullRequest>,
+            epoch: Option<Epoch>,
+        }
+        #[derive(Serialize, Deserialize, Debug, PartialEq)]
+        struct AckBefore {
+            stored: Vec<Uuid>,
+            new_changes: u32,
+            pull: Option<PullResponse>,
+            epoch: Option<Epoch>,
+        }
+        let device = Uuid::now_v7();
+        let pull = PullRequest {
+            protocol: PROTOCOL_VERSION,
+            device,
+            communes: vec!["46-20014".into()],
+            cursor: 0,
+            max_bytes: 10,
+        };
+        let asking = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device,
+            docs: Vec::new(),
+            pull: Some(pull.clone()),
+            epoch: Some(Epoch("e1".into())),
+            office: Some(3),
+        };
+        let bytes = encode(&asking).unwrap();
+        assert_eq!(PushRequest::decode(&bytes).unwrap(), asking);
+        let older_hub: PushBefore = decode(&bytes).unwrap();
+        assert_eq!(older_hub.pull, Some(pull.clone()));
+        assert_eq!(older_hub.epoch, Some(Epoch("e1".into())));
+        let before = encode(&PushBefore {
+            protocol: PROTOCOL_VERSION,
+            device,
+            docs: Vec::new(),
+            pull: Some(pull),
+            epoch: Some(Epoch("e1".into())),
+        })
+        .unwrap();
+        let read = PushRequest::decode(&before).unwrap();
+        assert_eq!((read.epoch, read.office), (Some(Epoch("e1".into())), None));
+
+        let batch = PullResponse {
+            docs: Vec::new(),
+            cursor: 4,
+            more: false,
+            snapshots: Vec::new(),
+            epoch: Some(Epoch("e1".into())),
+        };
+        let office = OfficeData {
+            version: 4,
+            units: pcmt_model::OrgTree::demo()
+                .part_for(&["62-610-23284".into()])
+                .units()
+                .cloned()
+                .collect(),
+        };
+        let ack = PushAck {
+            stored: Vec::new(),
+            new_changes: 0,
+            pull: Some(batch.clone()),
+            epoch: Some(Epoch("e1".into())),
+            office: Some(office),
+        };
+        let bytes = encode(&ack).unwrap();
+        assert_eq!(PushAck::decode(&bytes).unwrap(), ack);
+        let older_tablet: AckBefore = decode(&bytes).unwrap();
+        assert_eq!(older_tablet.pull, Some(batch.clone()));
+        let from_older_hub = encode(&AckBefore {
+            stored: Vec::new(),
+            new_changes: 0,
+            pull: Some(batch.clone()),
+            epoch: Some(Epoch("e1".into())),
+        })
+        .unwrap();
+        let read = PushAck::decode(&from_older_hub).unwrap();
+        assert_eq!((read.pull, read.office), (Some(batch), None));
     }
 
     /// A tablet of protocol 1 decodes a pull's answer as it always did: a
@@ -709,6 +866,7 @@ mod tests {
             new_changes: 1,
             pull: Some(batch.clone()),
             epoch: epoch.clone(),
+            office: None,
         };
         let old: AckV2 = decode(&encode_packed(&ack).unwrap()).unwrap();
         assert_eq!(old.pull.map(|p| p.cursor), Some(9));
@@ -767,6 +925,7 @@ mod tests {
             docs: Vec::new(),
             pull: Some(pull.clone()),
             epoch: epoch.clone(),
+            office: None,
         };
         let on_old_hub: PushV2 = decode(&encode(&today).unwrap()).unwrap();
         assert_eq!(on_old_hub.pull, Some(pull));

@@ -66,7 +66,7 @@ mod rows;
 mod tx;
 
 use crate::error::HubError;
-use crate::storage::Hub;
+use crate::storage::{Hub, OfficeStorage};
 use pcmt_core::projection::{self, REBUILD_KEY};
 use pcmt_model::StatusRules;
 use r2d2_postgres::postgres::{Client, Config, NoTls};
@@ -125,6 +125,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         10,
         include_str!("../../../../migrations/hub-pg/0010_hot_spots.sql"),
     ),
+    (
+        11,
+        include_str!("../../../../migrations/hub-pg/0011_org_units.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.
@@ -157,6 +161,7 @@ impl Hub<Pg> {
             .build(pool::Manager(PostgresConnectionManager::new(config, NoTls)))?;
         let store = Hub::new(Pg { pool });
         migrate(&mut *store.backend.pool.get()?, &store.rules)?;
+        store.refresh_units()?;
         Ok(store)
     }
 

@@ -12,6 +12,7 @@ use crate::rules::devices::{
 };
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::{stored_role, Staff, StaffAccount};
+use crate::rules::units::unit_of_row;
 use crate::storage::{Backend, WriteTx, STAFF_ACCOUNTS_SQL};
 use pcmt_core::report::ReportSource;
 use r2d2_postgres::postgres::{Client, IsolationLevel, Row};
@@ -252,6 +253,18 @@ impl Backend for Pg {
                 out.extend(commune_activity(&scope, r.try_get(1)?, r.try_get(2)?));
             }
             Ok(out)
+        })
+    }
+
+    fn org_units(&self) -> Result<Vec<pcmt_model::OrgUnit>, HubError> {
+        self.read(|c| {
+            c.query("SELECT code, name, level, parent FROM org_units", &[])?
+                .into_iter()
+                .map(|r| {
+                    let level: String = r.try_get(2)?;
+                    unit_of_row(r.try_get(0)?, r.try_get(1)?, &level, r.try_get(3)?)
+                })
+                .collect()
         })
     }
 

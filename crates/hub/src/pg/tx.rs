@@ -255,6 +255,45 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         Ok(self.execute(sql, &refs)? > 0)
     }
 
+    fn replace_org_units(&mut self, units: &[pcmt_model::OrgUnit]) -> Result<(), HubError> {
+        // Loads take turns: a second one waits here for the first's commit,
+        // then deletes what it wrote (its DELETE reads after the lock),
+        // rather than inserting beside it and failing on a code both hold.
+        self.execute("LOCK TABLE org_units IN EXCLUSIVE MODE", &[])?;
+        self.execute("DELETE FROM org_units", &[])?;
+        let column = |f: fn(&pcmt_model::OrgUnit) -> Option<&str>| -> Vec<Option<&str>> {
+            units.iter().map(f).collect()
+        };
+        let (codes, names, levels, parents) = (
+            column(|u| Some(&u.code)),
+            column(|u| Some(&u.name)),
+            column(|u| Some(u.level.code())),
+            column(|u| u.parent.as_deref()),
+        );
+        // One statement whatever the list's length: a province's few
+        // thousand units are one round trip.
+        self.execute(
+            "INSERT INTO org_units (code, name, level, parent)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])",
+            &[&codes, &names, &levels, &parents],
+        )?;
+        Ok(())
+    }
+
+    fn bump_meta(&mut self, key: &str) -> Result<u64, HubError> {
+        let n: i64 = self
+            .query_opt(
+                "INSERT INTO meta (key, value) VALUES ($1, '1')
+                 ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text
+                 RETURNING value::bigint",
+                &[&key],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .ok_or_else(|| HubError::Unsupported(format!("meta {key} was not stored")))?;
+        Ok(n.unsigned_abs())
+    }
+
     fn put_drug_free(
         &mut self,
         year: i32,

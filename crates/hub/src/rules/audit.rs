@@ -66,6 +66,7 @@ labelled_enum!(
         RegisterDownloaded = ("register_downloaded", "Tải sổ theo dõi người được quản lý", "Register downloaded"),
         PlanSet = ("plan_set", "Đặt hạn báo cáo và chỉ tiêu của kế hoạch", "Plan's deadlines and targets set"),
         StaffPlaced = ("staff_placed", "Đổi đơn vị, vai trò tài khoản", "Account's unit or role changed"),
+        UnitsLoaded = ("units_loaded", "Nạp danh sách đơn vị hành chính", "Administrative units loaded"),
     }
 );
 
@@ -161,6 +162,12 @@ pub struct Detail {
     /// A plan put in force: its name and deadlines as the office reads them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// A unit list loaded: the tree's new version and how many units it
+    /// holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<u32>,
 }
 
 /// One entry, as written.
@@ -261,6 +268,27 @@ impl Entry {
                 ..Detail::default()
             },
             ..Self::new(Actor::office(), Action::HubRestored, communes)
+        }
+    }
+
+    /// The office loaded a unit list, version `version`: it concerns the
+    /// top units of the list it replaced and of the new one, so the
+    /// province's staff read it.
+    pub fn units_loaded(by: &Actor, version: u64, old: &OrgTree, new: &OrgTree) -> Self {
+        let mut scope: Vec<String> = old
+            .roots()
+            .chain(new.roots())
+            .map(|u| u.code.clone())
+            .collect();
+        scope.sort();
+        scope.dedup();
+        Self {
+            detail: Detail {
+                version: Some(version),
+                units: Some(u32::try_from(new.units().count()).unwrap_or(u32::MAX)),
+                ..Detail::default()
+            },
+            ..Self::new(by.clone(), Action::UnitsLoaded, scope)
         }
     }
 
@@ -438,16 +466,7 @@ pub struct Query {
 impl Query {
     /// Everything a staff member of `unit` may read: see the module's comment.
     pub fn visible_to(tree: &OrgTree, unit: &str) -> Self {
-        const LEVELS: [OrgLevel; 7] = [
-            OrgLevel::Province,
-            OrgLevel::District,
-            OrgLevel::Commune,
-            OrgLevel::Village,
-            OrgLevel::School,
-            OrgLevel::IndustrialZone,
-            OrgLevel::Agency,
-        ];
-        let units = LEVELS
+        let units = OrgLevel::ALL
             .iter()
             .flat_map(|level| tree.units_within(unit, *level))
             .map(|u| u.code.clone())

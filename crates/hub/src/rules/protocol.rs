@@ -10,8 +10,8 @@ use automerge::{AutoCommit, Change, ChangeHash};
 use pcmt_core::record_doc;
 use pcmt_core::sync::limits::{apply_untrusted, read_change, LimitError, RecordSize};
 use pcmt_core::sync::wire::{
-    digest, DocChanges, DocHeads, DocSnapshot, Epoch, OfferRequest, PullRequest, PullResponse,
-    PushAck, PushRequest, RangeAnswer, RangeDigest, MAX_BATCH_BYTES, OLDEST_PROTOCOL,
+    digest, DocChanges, DocHeads, DocSnapshot, Epoch, OfferRequest, OfficeData, PullRequest,
+    PullResponse, PushAck, PushRequest, RangeAnswer, RangeDigest, MAX_BATCH_BYTES, OLDEST_PROTOCOL,
     PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
 };
 use pcmt_model::{Labelled, OrgTree};
@@ -245,7 +245,23 @@ pub fn ack(req: &PushRequest, new_changes: u32, epoch: &Epoch) -> PushAck {
         new_changes,
         pull: None,
         epoch: Some(epoch.clone()),
+        office: None,
     }
+}
+
+/// The office's data for a device of `communes` holding version `have`
+/// of it, when the hub holds another (and has a list at all): the part of
+/// `tree` its communes need.
+pub fn office_data(
+    tree: &OrgTree,
+    version: u64,
+    have: u64,
+    communes: &[String],
+) -> Option<OfficeData> {
+    (version > 0 && version != have).then(|| OfficeData {
+        version,
+        units: tree.part_for(communes).units().cloned().collect(),
+    })
 }
 
 /// The answer to a push made against another epoch's marks: nothing
@@ -256,6 +272,7 @@ pub fn unstored(epoch: Epoch) -> PushAck {
         new_changes: 0,
         pull: None,
         epoch: Some(epoch),
+        office: None,
     }
 }
 

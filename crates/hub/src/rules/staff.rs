@@ -54,6 +54,13 @@ pub fn administers(units: &OrgTree, staff: &Staff, communes: &[String]) -> bool 
     staff.is_admin() && !communes.is_empty() && outside_unit(units, &staff.unit, communes).is_none()
 }
 
+/// Whether `staff` may replace the whole unit list: an administrator of a
+/// top unit of the list (a province's office), or any administrator of a
+/// hub given no list yet (the first set-up).
+pub fn may_load_units(units: &OrgTree, staff: &Staff) -> bool {
+    staff.is_admin() && (units.is_empty() || units.roots().any(|u| u.code == staff.unit))
+}
+
 /// The first of `codes` that is not a commune within `unit`, if any: what
 /// a staff member may act on is the communes of their unit.
 pub fn outside_unit<'a>(

@@ -16,7 +16,7 @@ mod reads;
 mod tx;
 
 use crate::error::HubError;
-use crate::storage::Hub;
+use crate::storage::{Hub, OfficeStorage};
 use pcmt_core::migrate;
 use pcmt_core::projection::{self, SqliteRows};
 use rusqlite::{Connection, OpenFlags};
@@ -104,8 +104,17 @@ impl Hub<Sqlite> {
         })
     }
 
-    pub fn open_in_memory() -> Result<Self, HubError> {
+    /// A hub in memory as a real province's starts: no units until the
+    /// office loads its list.
+    pub fn open_in_memory_empty() -> Result<Self, HubError> {
         Self::init(Connection::open_in_memory()?)
+    }
+
+    /// The tests' hub: in memory, with the demo district's tree.
+    pub fn open_in_memory() -> Result<Self, HubError> {
+        let hub = Self::init(Connection::open_in_memory()?)?;
+        hub.seed_demo_units()?;
+        Ok(hub)
     }
 
     fn init(mut conn: Connection) -> Result<Self, HubError> {
@@ -122,6 +131,7 @@ impl Hub<Sqlite> {
         if wanted {
             hub.rebuild_projections()?;
         }
+        hub.refresh_units()?;
         Ok(hub)
     }
 
@@ -239,6 +249,7 @@ mod tests {
     fn a_report_reads_beside_a_writer_holding_its_transaction() {
         let dir = tempfile::tempdir().unwrap();
         let hub = HubStore::open(&dir.path().join("hub.db")).unwrap();
+        hub.seed_demo_units().unwrap();
         let (id, mut doc) = session_doc("62-610-23284");
         hub.push(&office(), &push_of(id, "62-610-23284", &mut doc))
             .unwrap();
@@ -247,7 +258,7 @@ mod tests {
                 let june = pcmt_model::report::Period::month(2026, 6).unwrap();
                 pcmt_core::report::compute(
                     rows,
-                    &hub.units,
+                    &hub.units(),
                     &hub.rules,
                     "62-610-23284",
                     &june,

@@ -9,6 +9,7 @@ use crate::rules::devices::{
 };
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::{stored_role, Staff, StaffAccount};
+use crate::rules::units::unit_of_row;
 use crate::storage::{Backend, WriteTx, STAFF_ACCOUNTS_SQL};
 use pcmt_core::projection::SqliteRows;
 use pcmt_core::report::ReportSource;
@@ -249,6 +250,21 @@ impl Backend for Sqlite {
                 .into_iter()
                 .flatten()
                 .collect())
+        })
+    }
+
+    fn org_units(&self) -> Result<Vec<pcmt_model::OrgUnit>, HubError> {
+        self.read(|conn| {
+            let mut statement =
+                conn.prepare_cached("SELECT code, name, level, parent FROM org_units")?;
+            let rows = statement.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?))
+            })?;
+            rows.map(|row| {
+                let (code, name, level, parent) = row?;
+                unit_of_row(code, name, &level, parent)
+            })
+            .collect()
         })
     }
 

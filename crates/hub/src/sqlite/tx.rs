@@ -251,6 +251,28 @@ impl WriteTx for SqliteRows<'_> {
         Ok(())
     }
 
+    fn replace_org_units(&mut self, units: &[pcmt_model::OrgUnit]) -> Result<(), HubError> {
+        self.0.execute("DELETE FROM org_units", [])?;
+        let mut insert = self.0.prepare_cached(
+            "INSERT INTO org_units (code, name, level, parent) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for u in units {
+            insert.execute(params![u.code, u.name, u.level.code(), u.parent])?;
+        }
+        Ok(())
+    }
+
+    fn bump_meta(&mut self, key: &str) -> Result<u64, HubError> {
+        let n: i64 = self.0.query_row(
+            "INSERT INTO meta (key, value) VALUES (?1, '1')
+             ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+             RETURNING CAST(value AS INTEGER)",
+            [key],
+            |r| r.get(0),
+        )?;
+        Ok(n.unsigned_abs())
+    }
+
     fn delete_sessions_of(&mut self, username: &str) -> Result<(), HubError> {
         self.0
             .execute("DELETE FROM staff_sessions WHERE username = ?1", [username])?;

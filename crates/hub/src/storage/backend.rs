@@ -9,7 +9,7 @@ use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
 use pcmt_core::projection::{Projected, RowWriter};
 use pcmt_core::report::ReportSource;
 use pcmt_core::CoreError;
-use pcmt_model::Labelled;
+use pcmt_model::{Labelled, OrgUnit};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -164,6 +164,11 @@ pub trait WriteTx: RowWriter {
         set_by: &str,
         at: i64,
     ) -> Result<(), HubError>;
+    /// Replaces every org unit with `units`.
+    fn replace_org_units(&mut self, units: &[OrgUnit]) -> Result<(), HubError>;
+    /// Adds one to the number stored under `key` (0 when none) and
+    /// returns it, in one statement: concurrent writers each get their own.
+    fn bump_meta(&mut self, key: &str) -> Result<u64, HubError>;
 }
 
 /// A database behind a [`super::Hub`]: write transactions for the scripts,
@@ -219,6 +224,9 @@ pub trait Backend: Send + Sync {
     fn devices(&self) -> Result<Vec<DeviceInfo>, HubError>;
     /// [`crate::rules::devices::COMMUNE_ACTIVITY_SQL`].
     fn commune_activity(&self, since: i64) -> Result<Vec<CommuneActivity>, HubError>;
+    /// Every org unit as stored (rows whose level this hub does not know
+    /// are an error: they were written by a newer hub).
+    fn org_units(&self) -> Result<Vec<OrgUnit>, HubError>;
 }
 
 /// A value bound to a statement both databases run as written.

@@ -136,8 +136,30 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
 /// mean — the report, password hashing, session tokens and expiry — is
 /// computed once above it (`pcmt_core::report`, `crate::staff`).
 pub trait OfficeStorage {
-    /// The org tree reports roll up through and staff units lie in.
+    /// The org tree reports roll up through and staff units lie in, as
+    /// this process last read it (see [`OfficeStorage::refresh_units`]).
     fn units(&self) -> Arc<OrgTree>;
+    /// The version of [`OfficeStorage::units`]: 0 before any list was
+    /// loaded, one more at every load.
+    fn units_version(&self) -> u64;
+    /// Reads the tree again if another process (or `--load-units`) loaded
+    /// a list since this one read it, and returns its version and it (read
+    /// together: a version never labels another tree).
+    fn refresh_units(&self) -> Result<(u64, Arc<OrgTree>), HubError>;
+    /// Replaces the whole tree with `tree` (checked by
+    /// `pcmt_model::org_sheet`), bumps its version and logs it as done by
+    /// `by`, in one transaction; the new version.
+    fn load_units(&self, tree: &OrgTree, by: &Actor) -> Result<u64, HubError>;
+    /// The demo district's tree, into a hub that never had a list loaded
+    /// (the demo, the tests); true if it was loaded.
+    fn seed_demo_units(&self) -> Result<bool, HubError> {
+        self.refresh_units()?;
+        if self.units_version() > 0 {
+            return Ok(false);
+        }
+        self.load_units(&OrgTree::demo(), &Actor::office())?;
+        Ok(true)
+    }
     fn rules(&self) -> Arc<StatusRules>;
     /// The province plan in force: the office's, or [`Plan::bundled`]
     /// until it sets one.
@@ -227,20 +249,30 @@ pub fn with_rows<T>(
 /// for it once, in [`scripts`].
 pub struct Hub<B> {
     pub(crate) backend: B,
-    /// The bundled demo district until org units are configured at the
-    /// office, as on the tablets.
-    pub(crate) units: Arc<OrgTree>,
+    /// The org tree as last read from the database, with its version.
+    pub(crate) units: std::sync::RwLock<LoadedUnits>,
     pub(crate) rules: Arc<StatusRules>,
     /// The epoch as read (or drawn) at the first answer: a restore is made
     /// with the hub stopped, so it does not change under a running one.
     pub(crate) epoch: std::sync::RwLock<Option<Epoch>>,
 }
 
+/// The tree a hub process holds, and which version of the database's it is.
+pub(crate) struct LoadedUnits {
+    pub(crate) version: u64,
+    pub(crate) tree: Arc<OrgTree>,
+}
+
 impl<B: Backend> Hub<B> {
+    /// A hub over `backend` whose tree is empty until
+    /// [`OfficeStorage::refresh_units`] reads it (the constructors do).
     pub(crate) fn new(backend: B) -> Self {
         Self {
             backend,
-            units: Arc::new(OrgTree::demo()),
+            units: std::sync::RwLock::new(LoadedUnits {
+                version: 0,
+                tree: Arc::new(OrgTree::empty()),
+            }),
             rules: Arc::new(StatusRules::bundled()),
             epoch: std::sync::RwLock::new(None),
         }

@@ -3,7 +3,7 @@
 //! statements ([`WriteTx`]) in the order the rules ([`crate::rules`]) say.
 
 use super::backend::{Backend, ChangeRow, DocumentRow, Locked, PushWrites, Withdrawal, WriteTx};
-use super::{Hub, HubStorage, OfficeStorage};
+use super::{Hub, HubStorage, LoadedUnits, OfficeStorage};
 use crate::error::HubError;
 use crate::rules::audit::{self, Action, Actor, Entry};
 use crate::rules::devices::{
@@ -12,6 +12,7 @@ use crate::rules::devices::{
 };
 use crate::rules::protocol::{self, Batch, Writer, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS};
 use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
+use crate::rules::units;
 use automerge::AutoCommit;
 use pcmt_core::projection::{self, Projected};
 use pcmt_core::record_doc;
@@ -239,6 +240,11 @@ impl<B: Backend> HubStorage for Hub<B> {
         if let Some(pull) = &req.pull {
             ack.pull = Some(self.pull(scope, pull)?);
         }
+        if let Some(have) = req.office {
+            // Read again: another process may have loaded a list.
+            let (version, tree) = self.refresh_units()?;
+            ack.office = protocol::office_data(&tree, version, have, &scope.communes);
+        }
         Ok(ack)
     }
 
@@ -318,7 +324,7 @@ impl<B: Backend> HubStorage for Hub<B> {
 
     fn new_epoch(&self, from: &str) -> Result<Epoch, HubError> {
         let epoch = random_epoch()?;
-        let communes = self.units.communes().map(|c| c.code.clone()).collect();
+        let communes = self.units().communes().map(|c| c.code.clone()).collect();
         self.backend.write(|tx| {
             tx.set_meta(protocol::EPOCH_KEY, &epoch.0)?;
             tx.append_audit(&[Entry::restored(communes, from, &epoch.0)])
@@ -431,7 +437,7 @@ impl<B: Backend> HubStorage for Hub<B> {
 
     fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError> {
         self.backend.write(|tx| {
-            let (_, changed_docs) = apply(tx, batch, Writer::Above(&self.units), &self.rules)?;
+            let (_, changed_docs) = apply(tx, batch, Writer::Above(&self.units()), &self.rules)?;
             tx.set_meta(UPLINK_PULL_KEY, &cursor.to_string())?;
             Ok(changed_docs)
         })
@@ -457,7 +463,55 @@ fn random_epoch() -> Result<Epoch, HubError> {
 
 impl<B: Backend> OfficeStorage for Hub<B> {
     fn units(&self) -> Arc<OrgTree> {
-        self.units.clone()
+        self.units
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .tree
+            .clone()
+    }
+
+    fn units_version(&self) -> u64 {
+        self.units.read().unwrap_or_else(|p| p.into_inner()).version
+    }
+
+    fn refresh_units(&self) -> Result<(u64, Arc<OrgTree>), HubError> {
+        let stored = match self.backend.meta(units::VERSION_KEY)? {
+            Some(v) => v
+                .parse::<u64>()
+                .map_err(|e| HubError::Malformed(format!("{}: {e}", units::VERSION_KEY)))?,
+            None => 0,
+        };
+        {
+            let held = self.units.read().unwrap_or_else(|p| p.into_inner());
+            if held.version == stored {
+                return Ok((held.version, held.tree.clone()));
+            }
+        }
+        // Read after the version: a list loaded in between is newer than
+        // the version kept, which the next refresh reads again.
+        let tree = OrgTree::from_units(self.backend.org_units()?)
+            .map_err(|e| HubError::Malformed(e.to_string()))?;
+        let tree = Arc::new(tree);
+        *self.units.write().unwrap_or_else(|p| p.into_inner()) = LoadedUnits {
+            version: stored,
+            tree: tree.clone(),
+        };
+        Ok((stored, tree))
+    }
+
+    fn load_units(&self, tree: &OrgTree, by: &Actor) -> Result<u64, HubError> {
+        let list: Vec<_> = tree.units().cloned().collect();
+        let version = self.backend.write(|tx| {
+            tx.replace_org_units(&list)?;
+            let version = tx.bump_meta(units::VERSION_KEY)?;
+            tx.append_audit(&[Entry::units_loaded(by, version, &self.units(), tree)])?;
+            Ok(version)
+        })?;
+        *self.units.write().unwrap_or_else(|p| p.into_inner()) = LoadedUnits {
+            version,
+            tree: Arc::new(tree.clone()),
+        };
+        Ok(version)
     }
 
     fn rules(&self) -> Arc<StatusRules> {

@@ -36,7 +36,7 @@ const MAX_OFFICER_CHARS: usize = 100;
 const SILENT_DAYS: i64 = 14;
 
 /// A signed-in administrator, with the token their forms must carry.
-pub(super) struct Admin(Signed);
+pub(super) struct Admin(pub(super) Signed);
 
 impl std::ops::Deref for Admin {
     type Target = Signed;

@@ -333,6 +333,13 @@ fn detail(d: &Detail, lang: Lang) -> String {
     if let Some(p) = &d.plan {
         parts.push(p.clone());
     }
+    if let (Some(v), Some(n)) = (d.version, d.units) {
+        parts.push(format!(
+            "{} {v}, {n} {}",
+            lang.pick("phiên bản", "version"),
+            lang.pick("đơn vị", "units")
+        ));
+    }
     if let Some(a) = &d.address {
         parts.push(format!("{} {a}", lang.pick("từ địa chỉ", "from")));
     }

@@ -13,6 +13,8 @@
 //! - `figures`: everything a page shows, from rows read as of one moment.
 //! - `pages`, `charts`: HTML and inline SVG, Vietnamese first.
 //! - `downloads`: the export files with their content types and names.
+//! - `units`: the office's administrative units loaded from a spreadsheet
+//!   (administrators of the top unit only): upload, preview, confirm.
 //! - `admin`: tablets administered from the browser (administrators only,
 //!   every form with its CSRF token); `accounts`: staff accounts, likewise;
 //!   `plan`: the province plan's deadlines and targets, for an
@@ -46,6 +48,7 @@ mod query;
 mod register;
 mod report;
 mod session;
+mod units;
 
 pub use paths::{HOME, LOGIN};
 
@@ -74,6 +77,10 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::STAFF_ACTION, post(accounts::change))
         .route(paths::PLAN, get(plan::page).post(plan::save))
         .route(paths::REGISTER, get(register::download))
+        .route(paths::UNITS, get(units::page))
+        .route(paths::UNITS_PREVIEW, post(units::preview))
+        .route(paths::UNITS_LOAD, post(units::load))
+        .route(paths::UNITS_TEMPLATE, get(units::template))
         .route(paths::DRUG_FREE, get(drug_free::page).post(drug_free::save))
         .with_state(DashState {
             storage,

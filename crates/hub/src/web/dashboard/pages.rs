@@ -8,7 +8,7 @@ use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
 use super::paths::{
-    AUDIT, DRUG_FREE, DUPLICATES, HOME, LOGIN, LOGOUT, PLAN, REGISTER, STAFF, TABLETS,
+    AUDIT, DRUG_FREE, DUPLICATES, HOME, LOGIN, LOGOUT, PLAN, REGISTER, STAFF, TABLETS, UNITS,
 };
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
@@ -551,7 +551,7 @@ pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang)
         .get(&staff.unit)
         .map(|u| u.name.as_str())
         .unwrap_or(&staff.unit);
-    // Administrators reach the tablets' page from every page.
+    // Administrators reach the administration pages from every page.
     let admin = if staff.is_admin() {
         let en = if lang == Lang::En { "?lang=en" } else { "" };
         let plan = if crate::rules::staff::sets_plan(units, staff) {
@@ -562,8 +562,16 @@ pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang)
         } else {
             String::new()
         };
+        let units_link = if crate::rules::staff::may_load_units(units, staff) {
+            format!(
+                r#"<a id="units-link" href="{UNITS}{en}">{}</a>"#,
+                lang.pick("Đơn vị hành chính", "Units")
+            )
+        } else {
+            String::new()
+        };
         format!(
-            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>{plan}<a id="register-link" href="{REGISTER}{en}" download>{}</a>"#,
+            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>{units_link}{plan}<a id="register-link" href="{REGISTER}{en}" download>{}</a>"#,
             lang.pick("Quản lý máy", "Tablets"),
             lang.pick("Tài khoản", "Accounts"),
             lang.pick("Sổ theo dõi (XLSX)", "Register (XLSX)"),

@@ -85,7 +85,13 @@ pub(super) async fn signed_in(
         return Err(to_login());
     };
     let key = token.clone();
-    match on_storage(&state.storage, move |s| Ok(auth::session_of(s, &key)?)).await {
+    let session = on_storage(&state.storage, move |s| {
+        // A list loaded by another hub process (or `--load-units`) shows
+        // from the next page on.
+        s.refresh_units()?;
+        Ok(auth::session_of(s, &key)?)
+    });
+    match session.await {
         Ok(Some(staff)) => Ok((staff, token)),
         Ok(None) => Err(to_login()),
         Err(e) => Err(e.page(Lang::Vi)),

@@ -1,0 +1,52 @@
+//! The office's data as the hub last gave it (`sync::wire::OfficeData`):
+//! for now the part of the unit list this tablet's communes need, which
+//! its records are validated against from then on. Kept in `meta` with its
+//! version; a tablet never given any keeps the tree it was opened with
+//! (the bundled demo district).
+
+use super::{get_meta, set_meta, Store};
+use crate::sync::wire::OfficeData;
+use crate::CoreError;
+use pcmt_model::OrgTree;
+use rusqlite::Connection;
+
+const VERSION: &str = "office.version";
+const UNITS: &str = "office.units";
+
+impl Store {
+    /// The version of the office's data this tablet holds; 0 for none.
+    pub fn office_version(&self) -> Result<u64, CoreError> {
+        Ok(get_meta(&self.conn, VERSION)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Keeps the office's data and validates against its units from now
+    /// on, in one transaction. A list that is not a tree (a unit twice, a
+    /// parent missing) is refused and changes nothing.
+    pub fn apply_office(&mut self, office: &OfficeData) -> Result<(), CoreError> {
+        let tree = OrgTree::from_units(office.units.clone()).map_err(|e| unreadable(&e))?;
+        let json = serde_json::to_string(&office.units).map_err(|e| unreadable(&e))?;
+        let tx = self.conn.transaction()?;
+        set_meta(&tx, UNITS, &json)?;
+        set_meta(&tx, VERSION, &office.version.to_string())?;
+        tx.commit()?;
+        self.units = tree;
+        Ok(())
+    }
+}
+
+/// The unit list the office gave, if it gave one: read when the store
+/// opens.
+pub(super) fn stored_units(conn: &Connection) -> Result<Option<OrgTree>, CoreError> {
+    get_meta(conn, UNITS)?
+        .map(|json| OrgTree::from_json(&json).map_err(|e| unreadable(&e)))
+        .transpose()
+}
+
+fn unreadable(e: &dyn std::fmt::Display) -> CoreError {
+    CoreError::CorruptRecord {
+        id: UNITS.into(),
+        reason: e.to_string(),
+    }
+}

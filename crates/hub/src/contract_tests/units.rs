@@ -1,0 +1,89 @@
+//! The office's unit list in the storage, on both stores, starting from a
+//! hub as a real province's starts: empty.
+
+use crate::rules::audit::{Action, Actor, Query};
+use crate::rules::devices::Scope;
+use crate::rules::units;
+use crate::storage::HubStorage;
+use pcmt_core::sync::wire::{PushRequest, PROTOCOL_VERSION};
+use pcmt_model::org_sheet;
+use uuid::Uuid;
+
+on_both!(
+    sqlite: &crate::sqlite::HubStore::open_in_memory_empty().expect("an in-memory hub"),
+    postgres: |db| &db.empty_store().expect("a PostgreSQL hub store");
+    a_fresh_hub_has_no_units_until_the_office_loads_its_list_and_each_load_is_a_version,
+    a_tablet_is_given_its_part_of_the_list_when_its_version_differs_only,
+);
+
+const HUE: &str = "Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên
+46,Thành phố Huế,Tỉnh,
+19774,Phường Thuận Hóa,Phường,46
+20014,Xã A Lưới 1,Xã,46
+20014-01,Thôn A Đớt,Thôn,20014
+";
+
+fn a_fresh_hub_has_no_units_until_the_office_loads_its_list_and_each_load_is_a_version(
+    hub: &dyn HubStorage,
+) {
+    assert!(hub.units().is_empty());
+    assert_eq!(hub.units_version(), 0);
+    let tree = org_sheet::read_rows(&units::read_file(HUE.as_bytes()).unwrap()).unwrap();
+    assert_eq!(hub.load_units(&tree, &Actor::office()).unwrap(), 1);
+    assert!(hub.units().is_commune("20014"));
+    // What is stored reads back the same (another process's view).
+    assert_eq!(*hub.refresh_units().unwrap().1, tree);
+
+    let renamed = HUE.replace("Xã A Lưới 1", "Xã A Lưới Một");
+    let tree = org_sheet::read_rows(&units::read_file(renamed.as_bytes()).unwrap()).unwrap();
+    assert_eq!(hub.load_units(&tree, &Actor::staff("tinh")).unwrap(), 2);
+    assert_eq!(hub.units().get("20014").unwrap().name, "Xã A Lưới Một");
+    let log = hub.audit_log(&Query::visible_to(&tree, "46")).unwrap();
+    let loads: Vec<_> = log
+        .entries
+        .iter()
+        .filter(|l| l.entry.action == Action::UnitsLoaded)
+        .map(|l| (l.entry.detail.version, l.entry.actor.name.clone()))
+        .collect();
+    assert_eq!(
+        loads,
+        [(Some(2), Some("tinh".to_string())), (Some(1), None)]
+    );
+    // The demo's seed leaves a loaded list alone.
+    assert!(!hub.seed_demo_units().unwrap());
+    assert_eq!(hub.units_version(), 2);
+}
+
+fn a_tablet_is_given_its_part_of_the_list_when_its_version_differs_only(hub: &dyn HubStorage) {
+    let scope = Scope {
+        device: Uuid::now_v7(),
+        communes: vec!["20014".into()],
+    };
+    let asking = |office| PushRequest {
+        protocol: PROTOCOL_VERSION,
+        device: scope.device,
+        docs: Vec::new(),
+        pull: None,
+        epoch: None,
+        office,
+    };
+    // No list yet: nothing to give.
+    assert_eq!(hub.push(&scope, &asking(Some(0))).unwrap().office, None);
+    let load = |text: &str| {
+        let tree = org_sheet::read_rows(&units::read_file(text.as_bytes()).unwrap()).unwrap();
+        hub.load_units(&tree, &Actor::office()).unwrap()
+    };
+    assert_eq!(load(HUE), 1);
+    let given = hub.push(&scope, &asking(Some(0))).unwrap().office.unwrap();
+    assert_eq!(given.version, 1);
+    let codes: Vec<_> = given.units.iter().map(|u| u.code.as_str()).collect();
+    // Its commune with what is above and below it; not the ward next door.
+    assert_eq!(codes, ["20014", "20014-01", "46"]);
+    assert_eq!(hub.push(&scope, &asking(Some(1))).unwrap().office, None);
+    assert_eq!(hub.push(&scope, &asking(None)).unwrap().office, None);
+
+    assert_eq!(load(&HUE.replace("Thôn A Đớt", "Thôn A Đớt Mới")), 2);
+    let given = hub.push(&scope, &asking(Some(1))).unwrap().office.unwrap();
+    assert_eq!(given.version, 2);
+    assert!(given.units.iter().any(|u| u.name == "Thôn A Đớt Mới"));
+}

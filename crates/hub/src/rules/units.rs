@@ -1,0 +1,276 @@
+//! An office's unit list as a file: an XLSX workbook (its first sheet) or
+//! a CSV, read into the model's sheet rows (`pcmt_model::org_sheet`, which
+//! checks them), and the XLSX template the dashboard hands out. Bytes in,
+//! bytes out: the dashboard's upload and `pcmt-hub --load-units FILE`
+//! read the same way.
+
+use pcmt_model::org_sheet::{self, SheetRow, HEADERS};
+use pcmt_model::text::fold;
+use pcmt_model::{Lang, OrgLevel, OrgTree, OrgUnit};
+use std::io::Cursor;
+
+/// More rows than a province has units (a few thousand with villages):
+/// a file past it is refused unread.
+pub const MAX_ROWS: usize = 100_000;
+
+/// Why a file could not be read as a unit list at all (its rows' own
+/// problems are `org_sheet::RowError`s).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SheetError {
+    #[error("not an XLSX or CSV file: {0}")]
+    Unreadable(String),
+    #[error("the header has no column {0}")]
+    MissingColumn(&'static str),
+    #[error("more than {MAX_ROWS} rows")]
+    TooManyRows,
+}
+
+impl SheetError {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (SheetError::Unreadable(_), Lang::Vi) => {
+                "Không đọc được tệp: cần tệp Excel (.xlsx) hoặc CSV theo mẫu.".into()
+            }
+            (SheetError::Unreadable(_), Lang::En) => {
+                "The file cannot be read: an Excel (.xlsx) or CSV file following the template is needed.".into()
+            }
+            (SheetError::MissingColumn(c), Lang::Vi) => {
+                format!("Dòng tiêu đề thiếu cột “{c}” (xem tệp mẫu).")
+            }
+            (SheetError::MissingColumn(c), Lang::En) => {
+                format!("The header row has no column “{c}” (see the template).")
+            }
+            (SheetError::TooManyRows, Lang::Vi) => {
+                format!("Tệp có hơn {MAX_ROWS} dòng.")
+            }
+            (SheetError::TooManyRows, Lang::En) => format!("The file has more than {MAX_ROWS} rows."),
+        }
+    }
+}
+
+/// Reads a file's rows: an XLSX workbook when it starts as a zip archive
+/// does, CSV otherwise.
+pub fn read_file(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
+    use calamine::{Reader, Xlsx};
+    let unreadable = |e: &dyn std::fmt::Display| SheetError::Unreadable(e.to_string());
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| SheetError::Unreadable("no sheet".into()))?
+        .map_err(|e| unreadable(&e))?;
+    // The range starts at its first filled cell: lines are counted from
+    // the sheet's first row, as the office sees them.
+    let first = range.start().map_or(0, |(row, _)| row as usize);
+    let rows = range
+        .rows()
+        .map(|cells| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+    from_lines(rows, first + 1)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| SheetError::Unreadable(e.to_string()))?
+        .trim_start_matches('\u{feff}');
+    // Excel saves CSV with semicolons where the decimal mark is a comma.
+    let header = text.lines().next().unwrap_or_default();
+    let delimiter = if header.contains(';') && !header.contains(',') {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut lines = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| SheetError::Unreadable(e.to_string()))?;
+        lines.push(record.iter().map(str::to_string).collect::<Vec<_>>());
+        if lines.len() > MAX_ROWS + 1 {
+            return Err(SheetError::TooManyRows);
+        }
+    }
+    from_lines(lines.into_iter(), 1)
+}
+
+/// The header (the first line) names the columns, in any order, with or
+/// without diacritics; blank lines are skipped.
+fn from_lines(
+    mut lines: impl Iterator<Item = Vec<String>>,
+    first_line: usize,
+) -> Result<Vec<SheetRow>, SheetError> {
+    let header: Vec<String> = lines
+        .next()
+        .unwrap_or_default()
+        .iter()
+        .map(|h| fold(h))
+        .collect();
+    let column = |i: usize| -> Result<usize, SheetError> {
+        let (wanted, english) = (fold(HEADERS[i]), ["code", "name", "level", "parent"][i]);
+        header
+            .iter()
+            .position(|h| *h == wanted || h == english)
+            .ok_or(SheetError::MissingColumn(HEADERS[i]))
+    };
+    let cols = [column(0)?, column(1)?, column(2)?, column(3)?];
+    let mut rows = Vec::new();
+    for (i, cells) in lines.enumerate() {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if rows.len() == MAX_ROWS {
+            return Err(SheetError::TooManyRows);
+        }
+        let cell = |c: usize| cells.get(cols[c]).cloned().unwrap_or_default();
+        rows.push(SheetRow {
+            line: first_line + 1 + i,
+            code: cell(0),
+            name: cell(1),
+            level: cell(2),
+            parent: cell(3),
+        });
+    }
+    Ok(rows)
+}
+
+/// A unit as the hub's `org_units` row holds it.
+pub fn unit_of_row(
+    code: String,
+    name: String,
+    level: &str,
+    parent: Option<String>,
+) -> Result<OrgUnit, crate::error::HubError> {
+    let level = OrgLevel::from_code(level).ok_or_else(|| {
+        crate::error::HubError::Malformed(format!("org unit {code} has the unknown level {level}"))
+    })?;
+    Ok(OrgUnit {
+        code,
+        name,
+        level,
+        parent,
+    })
+}
+
+/// The meta key of the tree's version, bumped by every load.
+pub const VERSION_KEY: &str = "org_units_version";
+
+/// The template: the four columns (codes as text, so an office's leading
+/// zeros stay), and a second sheet showing rows of each level.
+pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let sheet = book.add_worksheet().set_name("Đơn vị")?;
+    for (i, h) in HEADERS.iter().enumerate() {
+        let col = i as u16;
+        sheet.write_string_with_format(0, col, *h, &bold)?;
+        sheet.set_column_width(col, if i == 1 { 40 } else { 22 })?;
+        if i != 1 {
+            sheet.set_column_format(col, &text)?;
+        }
+    }
+    let example = book.add_worksheet().set_name("Ví dụ")?;
+    for (i, h) in HEADERS.iter().enumerate() {
+        example.write_string_with_format(0, i as u16, *h, &bold)?;
+        example.set_column_width(i as u16, if i == 1 { 40 } else { 22 })?;
+    }
+    let rows: [(&str, &str, OrgLevel, &str); 6] = [
+        ("46", "Thành phố Huế", OrgLevel::Province, ""),
+        ("19774", "Phường Thuận Hóa", OrgLevel::Commune, "46"),
+        ("20014", "Xã A Lưới 1", OrgLevel::Commune, "46"),
+        ("20014-01", "Thôn A Đớt", OrgLevel::Village, "20014"),
+        ("20014-S1", "Trường THCS A Lưới", OrgLevel::School, "20014"),
+        (
+            "20014-A1",
+            "Trạm Y tế xã A Lưới 1",
+            OrgLevel::Agency,
+            "20014",
+        ),
+    ];
+    for (r, (code, name, level, parent)) in rows.into_iter().enumerate() {
+        let r = r as u32 + 1;
+        example.write_string(r, 0, code)?;
+        example.write_string(r, 1, name)?;
+        example.write_string(r, 2, org_sheet::level_word(level, Lang::Vi))?;
+        example.write_string(r, 3, parent)?;
+    }
+    example.write_string(
+        8,
+        0,
+        lang.pick(
+            "Điền danh sách vào trang “Đơn vị”; chỉ trang đầu tiên được đọc. Mã theo danh mục mã đơn vị hành chính Việt Nam; thôn, trường, khu công nghiệp, cơ quan thuộc xã.",
+            "Fill in the “Đơn vị” sheet; only the first sheet is read. Codes as in the national list of administrative unit codes; villages, schools, industrial zones and agencies sit under their commune.",
+        ),
+    )?;
+    book.save_to_buffer()
+}
+
+/// A tree as the template's rows: what `--load-units` and the dashboard
+/// load back (the demo's tree written out, in the tests).
+pub fn to_csv(tree: &OrgTree) -> String {
+    let mut out = HEADERS.join(",");
+    out.push('\n');
+    for u in tree.units() {
+        let cells = [
+            u.code.as_str(),
+            u.name.as_str(),
+            org_sheet::level_word(u.level, Lang::Vi),
+            u.parent.as_deref().unwrap_or_default(),
+        ];
+        let quoted: Vec<String> = cells
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect();
+        out.push_str(&quoted.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_reads_with_its_header_in_any_order_and_blank_lines_skipped() {
+        let csv = "\u{feff}Cấp;Mã đơn vị;Mã đơn vị cấp trên;Tên đơn vị\nTỉnh;46;;Thành phố Huế\n;;;\nXã;20014;46;Xã A Lưới 1\n";
+        let rows = read_file(csv.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[1].line, rows[1].code.as_str(), rows[1].parent.as_str()),
+            (4, "20014", "46")
+        );
+        assert_eq!(rows[1].name, "Xã A Lưới 1");
+    }
+
+    #[test]
+    fn a_header_without_a_column_is_refused() {
+        let err = read_file("Mã đơn vị,Tên đơn vị,Cấp\n46,Huế,Tỉnh\n".as_bytes()).unwrap_err();
+        assert_eq!(err, SheetError::MissingColumn("Mã đơn vị cấp trên"));
+        assert!(err.message(Lang::Vi).contains("thiếu cột"));
+    }
+
+    #[test]
+    fn the_demo_tree_goes_out_and_back_as_csv() {
+        let tree = OrgTree::demo();
+        let back = org_sheet::read_rows(&read_file(to_csv(&tree).as_bytes()).unwrap()).unwrap();
+        assert_eq!(back, tree);
+    }
+
+    #[test]
+    fn the_template_reads_back_as_an_empty_list_with_its_columns() {
+        let bytes = template(Lang::Vi).unwrap();
+        assert_eq!(read_file(&bytes).unwrap(), []);
+    }
+}
