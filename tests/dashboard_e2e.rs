@@ -172,7 +172,7 @@ async fn staff_sign_in_choose_a_period_read_the_indicators_and_download_the_work
         row.contains("Cán bộ xem báo cáo") && row.contains("Đang dùng"),
         "{row}"
     );
-    browser.full_page_screenshot("dash-08-staff").await;
+    browser.full_page_screenshot("dash-12-staff").await;
 
     // The province's plan: half-years due before 16/6 and 16/12, support
     // reached at least 90%. The second half-year's report follows it.
@@ -191,7 +191,7 @@ async fn staff_sign_in_choose_a_period_read_the_indicators_and_download_the_work
     browser.type_into("#value-support_reached", "90").await;
     browser.click("#save-plan").await;
     browser.wait_for_text("#done", "Đã lưu kế hoạch").await;
-    browser.full_page_screenshot("dash-09-plan").await;
+    browser.full_page_screenshot("dash-13-plan").await;
     c.goto(&format!(
         "{}/dashboard?kind=half_year&year={year}&half=2",
         hub.url
