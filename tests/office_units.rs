@@ -88,4 +88,35 @@ fn a_tablet_of_a_loaded_province_receives_its_part_of_the_list_and_validates_aga
     let store = tablet.store();
     assert_eq!(store.office_version().unwrap(), renamed);
     assert_eq!(store.units().get("20014-01").unwrap().name, "Thôn A Đớt 2");
+    drop(store);
+
+    // The province sets its plan (half-years before 16/6 and 16/12): the
+    // tablet's reports are due by it after the next sync, and after a
+    // restart of the app.
+    let mut plan = pcmt_model::Plan::bundled();
+    plan.first_half_by = pcmt_model::DayMonth::new(16, 6);
+    plan.second_half_by = Some(pcmt_model::DayMonth::new(16, 12));
+    hub.storage
+        .set_plan(
+            &plan,
+            &pcmt_hub::rules::audit::Entry::plan_set("tinh", "46", &plan),
+        )
+        .unwrap();
+    let second_half = pcmt_model::report::Period::half_year(2026, 2).unwrap();
+    let due = |tablet: &TestDevice| {
+        tablet
+            .store()
+            .report("20014", &second_half, day(2026, 11, 30))
+            .unwrap()
+            .due_before
+    };
+    assert_eq!(
+        due(&tablet),
+        None,
+        "the bundled plan: no second-half deadline"
+    );
+    assert_eq!(tablet.sync(&hub).office_version, Some(renamed + 1));
+    assert_eq!(due(&tablet), Some(day(2026, 12, 16)));
+    tablet.reopen();
+    assert_eq!(due(&tablet), Some(day(2026, 12, 16)));
 }

@@ -51,6 +51,8 @@ pub struct Store {
     device_id: Uuid,
     units: OrgTree,
     rules: StatusRules,
+    /// The province's plan reports are judged against (`office.rs`).
+    plan: pcmt_model::Plan,
 }
 
 impl Store {
@@ -158,11 +160,13 @@ impl Store {
         // The office's own list, once a sync brought one, in place of the
         // tree the app bundles.
         let units = office::stored_units(&conn)?.unwrap_or(units);
+        let plan = office::stored_plan(&conn)?.unwrap_or_else(pcmt_model::Plan::bundled);
         let mut store = Self {
             conn,
             device_id,
             units,
             rules: StatusRules::bundled(),
+            plan,
         };
         // A migration that adds projection columns asks for a rebuild, so
         // rows written before it carry what the new columns derive from.

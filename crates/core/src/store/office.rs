@@ -12,6 +12,7 @@ use rusqlite::Connection;
 
 const VERSION: &str = "office.version";
 const UNITS: &str = "office.units";
+const PLAN: &str = "office.plan";
 
 impl Store {
     /// The version of the office's data this tablet holds; 0 for none.
@@ -27,13 +28,38 @@ impl Store {
     pub fn apply_office(&mut self, office: &OfficeData) -> Result<(), CoreError> {
         let tree = OrgTree::from_units(office.units.clone()).map_err(|e| unreadable(&e))?;
         let json = serde_json::to_string(&office.units).map_err(|e| unreadable(&e))?;
+        let plan = office
+            .plan
+            .as_ref()
+            .map(|p| serde_json::to_string(p).map_err(|e| unreadable(&e)))
+            .transpose()?;
         let tx = self.conn.transaction()?;
         set_meta(&tx, UNITS, &json)?;
+        if let Some(plan) = &plan {
+            set_meta(&tx, PLAN, plan)?;
+        }
         set_meta(&tx, VERSION, &office.version.to_string())?;
         tx.commit()?;
         self.units = tree;
+        if let Some(plan) = &office.plan {
+            self.plan = plan.clone();
+        }
         Ok(())
     }
+
+    /// The province's plan the tablet's reports are judged against: the
+    /// office's, once given, else the bundled one.
+    pub fn plan(&self) -> pcmt_model::Plan {
+        self.plan.clone()
+    }
+}
+
+/// The province's plan the office gave, if it gave one: read when the
+/// store opens.
+pub(super) fn stored_plan(conn: &Connection) -> Result<Option<pcmt_model::Plan>, CoreError> {
+    get_meta(conn, PLAN)?
+        .map(|json| serde_json::from_str(&json).map_err(|e| unreadable(&e)))
+        .transpose()
 }
 
 /// The unit list the office gave, if it gave one: read when the store

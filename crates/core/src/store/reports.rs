@@ -10,21 +10,23 @@ use pcmt_model::report::{ExportEntry, Period, Report, SiteFeature};
 impl Store {
     /// The report of an org unit (a commune, or a district or province
     /// rolled up through the tree) for a period, counted up to `today`
-    /// while it runs.
+    /// while it runs, judged against the province's plan the office gave.
     pub fn report(
         &self,
         unit: &str,
         period: &Period,
         today: NaiveDate,
     ) -> Result<Report, CoreError> {
-        crate::report::compute(
+        let mut report = crate::report::compute(
             &mut SqliteRows(&self.conn),
             &self.units,
             &self.rules,
             unit,
             period,
             today,
-        )
+        )?;
+        report.apply_plan(&self.plan);
+        Ok(report)
     }
 
     /// The sites found in an org unit during a period, for the map exports.

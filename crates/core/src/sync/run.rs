@@ -534,15 +534,23 @@ mod tests {
             unreachable!()
         };
         let part = pcmt_model::OrgTree::demo().part_for(&[fixtures::COMMUNE.into()]);
+        let mut plan = pcmt_model::Plan::bundled();
+        plan.monthly_by_day = 15;
         ack.office = Some(crate::sync::wire::OfficeData {
             version: 3,
             units: part.units().cloned().collect(),
+            plan: Some(plan.clone()),
         });
         run.receive(&mut store, Response::Push(ack)).unwrap();
         assert!(run.next(&mut store).unwrap().is_none());
         assert_eq!(run.report.office_version, Some(3));
         assert_eq!(store.office_version().unwrap(), 3);
         assert_eq!(store.units(), &part);
+        assert_eq!(
+            store.plan(),
+            plan,
+            "the province's plan kept with the units"
+        );
         assert_eq!(store.pull_cursor().unwrap(), 6);
         // The next sync says it holds version 3.
         let mut next = SyncRun::new(vec![fixtures::COMMUNE.into()]);

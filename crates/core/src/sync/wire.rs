@@ -169,7 +169,7 @@ impl PushRequest {
 }
 
 /// The hub has stored every document of the push, up to the changes sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushAck {
     pub stored: Vec<Uuid>,
     pub new_changes: u32,
@@ -229,17 +229,19 @@ impl PushAck {
 }
 
 /// What the office gives its tablets besides records, as one block with
-/// one version (bumped whenever any of it changes): for now the part of
-/// the org tree a tablet's communes need (its communes, everything above
-/// and below them). More of the office's reference data (the province's
-/// plan, the drug-free classings) is to ride here as fields added at the
-/// end, each an `Option` (a newer hub's block then still starts as an
+/// one version (bumped whenever any of it changes): the part of the org
+/// tree a tablet's communes need (its communes, everything above and below
+/// them) and the province's plan. More of the office's reference data (the
+/// drug-free classings) is to ride here as fields added at the end, each an `Option` (a newer hub's block then still starts as an
 /// older tablet reads it, and a decoder of the new shape falls back to the
 /// old one, as [`PushAck::decode`] does).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OfficeData {
     pub version: u64,
     pub units: Vec<pcmt_model::OrgUnit>,
+    /// The province's plan: report deadlines and targets, which the
+    /// tablet's reports are judged against. Last.
+    pub plan: Option<pcmt_model::Plan>,
 }
 
 /// Which life of the hub's database answered: a random id the hub draws
@@ -536,7 +538,7 @@ pub enum Request {
     Offer(OfferRequest),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Response {
     Push(PushAck),
     Pull(PullResponse),
@@ -778,6 +780,7 @@ mod tests {
                 .units()
                 .cloned()
                 .collect(),
+            plan: Some(pcmt_model::Plan::bundled()),
         };
         let ack = PushAck {
             stored: Vec::new(),

@@ -86,4 +86,20 @@ fn a_tablet_is_given_its_part_of_the_list_when_its_version_differs_only(hub: &dy
     let given = hub.push(&scope, &asking(Some(1))).unwrap().office.unwrap();
     assert_eq!(given.version, 2);
     assert!(given.units.iter().any(|u| u.name == "Thôn A Đớt Mới"));
+    assert_eq!(
+        given.plan,
+        Some(pcmt_model::Plan::bundled()),
+        "the bundled plan until the office sets one"
+    );
+
+    // The province sets its plan: a tablet holding version 2 is given
+    // the office's data again, with the plan, under a new version.
+    let mut plan = pcmt_model::Plan::bundled();
+    plan.first_half_by = pcmt_model::DayMonth::new(16, 6);
+    let logged = crate::rules::audit::Entry::plan_set("tinh", "46", &plan);
+    hub.set_plan(&plan, &logged).unwrap();
+    let given = hub.push(&scope, &asking(Some(2))).unwrap().office.unwrap();
+    assert_eq!(given.version, 3);
+    assert_eq!(given.plan, Some(plan));
+    assert_eq!(hub.push(&scope, &asking(Some(3))).unwrap().office, None);
 }

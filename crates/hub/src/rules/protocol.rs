@@ -14,7 +14,7 @@ use pcmt_core::sync::wire::{
     PullResponse, PushAck, PushRequest, RangeAnswer, RangeDigest, MAX_BATCH_BYTES, OLDEST_PROTOCOL,
     PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
 };
-use pcmt_model::{Labelled, OrgTree};
+use pcmt_model::{Labelled, OrgTree, Plan};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -251,16 +251,22 @@ pub fn ack(req: &PushRequest, new_changes: u32, epoch: &Epoch) -> PushAck {
 
 /// The office's data for a device of `communes` holding version `have`
 /// of it, when the hub holds another (and has a list at all): the part of
-/// `tree` its communes need.
+/// `tree` its communes need, and the province's plan.
+///
+/// Its version is the unit list's plus the plan's: each only grows, so
+/// their sum changes whenever either does, and a tablet holding another
+/// sum is given both again.
 pub fn office_data(
-    tree: &OrgTree,
-    version: u64,
+    (units_version, tree): (u64, &OrgTree),
+    (plan_version, plan): (u64, &Plan),
     have: u64,
     communes: &[String],
 ) -> Option<OfficeData> {
-    (version > 0 && version != have).then(|| OfficeData {
+    let version = units_version + plan_version;
+    (units_version > 0 && version != have).then(|| OfficeData {
         version,
         units: tree.part_for(communes).units().cloned().collect(),
+        plan: Some(plan.clone()),
     })
 }
 

@@ -243,7 +243,13 @@ impl<B: Backend> HubStorage for Hub<B> {
         if let Some(have) = req.office {
             // Read again: another process may have loaded a list.
             let (version, tree) = self.refresh_units()?;
-            ack.office = protocol::office_data(&tree, version, have, &scope.communes);
+            let plan_version = self.plan_version()?;
+            ack.office = protocol::office_data(
+                (version, &tree),
+                (plan_version, &self.plan()?),
+                have,
+                &scope.communes,
+            );
         }
         Ok(ack)
     }
@@ -454,8 +460,21 @@ impl<B: Backend> HubStorage for Hub<B> {
 }
 
 /// Where the province plan is kept: one JSON value among the hub's
-/// settings, on both databases.
+/// settings, on both databases, with how many times it was set.
 const PLAN_KEY: &str = "province_plan";
+const PLAN_VERSION_KEY: &str = "province_plan_version";
+
+impl<B: Backend> Hub<B> {
+    /// How many times the province plan was set (0: never, the bundled one).
+    fn plan_version(&self) -> Result<u64, HubError> {
+        match self.backend.meta(PLAN_VERSION_KEY)? {
+            Some(v) => v
+                .parse()
+                .map_err(|e| HubError::Malformed(format!("{PLAN_VERSION_KEY}: {e}"))),
+            None => Ok(0),
+        }
+    }
+}
 
 fn random_epoch() -> Result<Epoch, HubError> {
     Epoch::random().map_err(|e| HubError::Random(e.to_string()))
@@ -529,6 +548,8 @@ impl<B: Backend> OfficeStorage for Hub<B> {
         let json = serde_json::to_string(plan).map_err(|e| HubError::Plan(e.to_string()))?;
         self.backend.write(|tx| {
             tx.set_meta(PLAN_KEY, &json)?;
+            // Tablets are given the office's data again (`office_data`).
+            tx.bump_meta(PLAN_VERSION_KEY)?;
             tx.append_audit(std::slice::from_ref(logged))
         })
     }
