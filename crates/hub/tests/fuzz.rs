@@ -61,6 +61,7 @@ fn pushes_of_mangled_changes_are_stored_or_refused_never_a_panic() {
             docs: vec![DocChanges::since(id, kind, PEK, &mut doc, &[])],
             pull: None,
             epoch: None,
+            office: None,
         };
         hub.push(&office, &push).unwrap();
         let heads = doc.get_heads();
@@ -101,6 +102,7 @@ fn pushes_of_mangled_changes_are_stored_or_refused_never_a_panic() {
             }],
             pull: None,
             epoch: None,
+            office: None,
         };
         if hub.push(&office, &push).is_ok() {
             stored += 1;

@@ -189,13 +189,13 @@ pub fn level_word(level: OrgLevel, lang: Lang) -> &'static str {
 /// (`None`: at the top). Levels only go down, so no list can loop.
 pub fn may_sit_under(child: OrgLevel, parent: Option<OrgLevel>) -> bool {
     use OrgLevel::*;
-    match (child, parent) {
-        (Province, None) => true,
-        (District, Some(Province)) => true,
-        (Commune, Some(Province | District)) => true,
-        (Village | School | IndustrialZone | Agency, Some(Commune)) => true,
-        _ => false,
-    }
+    matches!(
+        (child, parent),
+        (Province, None)
+            | (District, Some(Province))
+            | (Commune, Some(Province | District))
+            | (Village | School | IndustrialZone | Agency, Some(Commune))
+    )
 }
 
 /// Checks every row and gives the tree, or every row's problems. A sheet
