@@ -8,7 +8,6 @@ use super::{get_meta, set_meta, Store};
 use crate::sync::wire::OfficeData;
 use crate::CoreError;
 use pcmt_model::OrgTree;
-use rusqlite::Connection;
 
 const VERSION: &str = "office.version";
 const UNITS: &str = "office.units";
@@ -34,14 +33,15 @@ impl Store {
         self.units = tree;
         Ok(())
     }
-}
 
-/// The unit list the office gave, if it gave one: read when the store
-/// opens.
-pub(super) fn stored_units(conn: &Connection) -> Result<Option<OrgTree>, CoreError> {
-    get_meta(conn, UNITS)?
-        .map(|json| OrgTree::from_json(&json).map_err(|e| unreadable(&e)))
-        .transpose()
+    /// When the store opens: the office's own list, once a sync brought
+    /// one, in place of the tree the store was opened with.
+    pub(super) fn use_office_units(&mut self) -> Result<(), CoreError> {
+        if let Some(json) = get_meta(&self.conn, UNITS)? {
+            self.units = OrgTree::from_json(&json).map_err(|e| unreadable(&e))?;
+        }
+        Ok(())
+    }
 }
 
 fn unreadable(e: &dyn std::fmt::Display) -> CoreError {
