@@ -183,8 +183,17 @@ impl HubLink for EditBeforePull<'_> {
     }
 
     fn carry(&mut self, token: &str, request: &Request) -> Result<Response, SyncError> {
-        if let (Request::Pull(_), Some(edit)) = (request, self.edit.take()) {
-            edit();
+        // The first pull rides in a push (of nothing, here), later ones
+        // alone.
+        let pulls = match request {
+            Request::Pull(_) => true,
+            Request::Push(push) => push.pull.is_some(),
+            Request::Offer(_) => false,
+        };
+        if pulls {
+            if let Some(edit) = self.edit.take() {
+                edit();
+            }
         }
         self.inner.carry(token, request)
     }

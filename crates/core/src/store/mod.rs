@@ -157,17 +157,14 @@ impl Store {
                 id
             }
         };
-        // The office's own list, once a sync brought one, in place of the
-        // tree the app bundles.
-        let units = office::stored_units(&conn)?.unwrap_or(units);
-        let plan = office::stored_plan(&conn)?.unwrap_or_else(pcmt_model::Plan::bundled);
         let mut store = Self {
             conn,
             device_id,
             units,
             rules: StatusRules::bundled(),
-            plan,
+            plan: pcmt_model::Plan::bundled(),
         };
+        store.use_office_data()?;
         // A migration that adds projection columns asks for a rebuild, so
         // rows written before it carry what the new columns derive from.
         // A document that cannot be read stays out of the rows, as after any

@@ -8,7 +8,6 @@ use super::{get_meta, set_meta, Store};
 use crate::sync::wire::OfficeData;
 use crate::CoreError;
 use pcmt_model::OrgTree;
-use rusqlite::Connection;
 
 const VERSION: &str = "office.version";
 const UNITS: &str = "office.units";
@@ -52,22 +51,19 @@ impl Store {
     pub fn plan(&self) -> pcmt_model::Plan {
         self.plan.clone()
     }
-}
 
-/// The province's plan the office gave, if it gave one: read when the
-/// store opens.
-pub(super) fn stored_plan(conn: &Connection) -> Result<Option<pcmt_model::Plan>, CoreError> {
-    get_meta(conn, PLAN)?
-        .map(|json| serde_json::from_str(&json).map_err(|e| unreadable(&e)))
-        .transpose()
-}
-
-/// The unit list the office gave, if it gave one: read when the store
-/// opens.
-pub(super) fn stored_units(conn: &Connection) -> Result<Option<OrgTree>, CoreError> {
-    get_meta(conn, UNITS)?
-        .map(|json| OrgTree::from_json(&json).map_err(|e| unreadable(&e)))
-        .transpose()
+    /// When the store opens: the office's own list and plan, once a sync
+    /// brought them, in place of the tree the store was opened with and
+    /// the bundled plan.
+    pub(super) fn use_office_data(&mut self) -> Result<(), CoreError> {
+        if let Some(json) = get_meta(&self.conn, UNITS)? {
+            self.units = OrgTree::from_json(&json).map_err(|e| unreadable(&e))?;
+        }
+        if let Some(json) = get_meta(&self.conn, PLAN)? {
+            self.plan = serde_json::from_str(&json).map_err(|e| unreadable(&e))?;
+        }
+        Ok(())
+    }
 }
 
 fn unreadable(e: &dyn std::fmt::Display) -> CoreError {
