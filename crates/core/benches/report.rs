@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 /// Bump when the generated data changes, so a stale cached database is not
 /// reused.
-const DATA_VERSION: u32 = 4;
+const DATA_VERSION: u32 = 5;
 const DISTRICTS: usize = 10;
 const COMMUNES_PER_DISTRICT: usize = 10;
 const RUNS: usize = 7;
@@ -161,15 +161,18 @@ fn made_in(kind: Kind, year: i32, records: usize, communes: usize) -> usize {
 }
 
 /// A hot spot detected on `dated(i)`; one in two dealt with a week later,
-/// and of those one in two cleared a month later, when that is before the
-/// day the records are made.
+/// and of those one in two cleared a month after detection, when that is
+/// before the day the records are made.
 fn hot_spot(i: usize, commune: &OrgUnit, made_on: NaiveDate) -> pcmt_model::HotSpotInput {
     use pcmt_model::HotSpotStage as H;
     let found = dated(i);
     let mut stages = vec![fixtures::hot_spot_span(H::Detected, found)];
+    // The spot's number among the commune's (`i` is always 3 past a
+    // multiple of 40).
+    let n = i / 40;
     for (step, stage, after) in [(2, H::BeingDealtWith, 7), (4, H::Cleared, 37)] {
         let on = found + Days::new(after);
-        if i % step == 0 && on <= made_on {
+        if n % step == 0 && on <= made_on {
             stages.push(fixtures::hot_spot_span(stage, on));
         }
     }
