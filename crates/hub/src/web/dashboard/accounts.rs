@@ -9,14 +9,14 @@
 use super::admin::{vietnam_time, Admin};
 use super::error::DashError;
 use super::html::{esc, lang_of};
-use super::pages::{layout, staff_bar};
+use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::{HOME, STAFF};
 use super::session::{on_storage, DashState};
 use crate::rules::staff::{account_unit, Role, StaffAccount, StaffRefusal, MIN_PASSWORD_CHARS};
 use crate::staff::{change_account, AccountRequest};
 use crate::storage::HubStorage;
 use axum::extract::{Form, Path, Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use pcmt_model::{Labelled, Lang, OrgLevel, OrgTree};
 use serde::Deserialize;
 use std::fmt::Write;
@@ -38,10 +38,7 @@ pub(super) async fn page(
         render(s, &admin, lang, q.done.as_deref())
     })
     .await;
-    match result {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => e.page(lang),
-    }
+    page_or_error(result, lang)
 }
 
 /// Every account form: the token and language, and what each action reads

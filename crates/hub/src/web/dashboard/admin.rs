@@ -10,7 +10,7 @@
 
 use super::error::DashError;
 use super::html::{esc, lang_of};
-use super::pages::{layout, staff_bar};
+use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::{HOME, ISSUE_CODE, TABLETS};
 use super::session::{lang_of_request, on_storage, DashState, Signed};
 use crate::rules::audit::Actor;
@@ -19,7 +19,7 @@ use crate::rules::staff::administers;
 use crate::storage::{HubStorage, Withdrawal};
 use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{FixedOffset, TimeZone};
 use pcmt_model::{Lang, OrgTree};
 use serde::Deserialize;
@@ -76,10 +76,7 @@ pub(super) async fn tablets_page(
         render(s, &admin, lang, done.as_deref(), None)
     })
     .await;
-    match result {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => e.page(lang),
-    }
+    page_or_error(result, lang)
 }
 
 /// The code form: `officer`, `csrf`, `lang`, and one `commune-<code>` per
@@ -135,10 +132,7 @@ pub(super) async fn issue_code(
         render(s, &admin, lang, None, Some(&issued))
     })
     .await;
-    match result {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => e.page(lang),
-    }
+    page_or_error(result, lang)
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,14 +9,14 @@
 
 use super::error::DashError;
 use super::html::{esc, lang_of, percent_encode};
-use super::pages::{layout, staff_bar};
+use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::{AUDIT, HOME};
 use super::session::{on_storage, DashState};
 use crate::rules::audit::{ActorKind, Detail, Logged, Query as LogQuery};
 use crate::rules::staff::{Role, Staff};
 use crate::storage::HubStorage;
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use pcmt_model::{Labelled, Lang, OrgTree};
 use serde::Deserialize;
@@ -122,10 +122,7 @@ pub(super) async fn audit_page(
         .await
     }
     .await;
-    match result {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => e.page(lang),
-    }
+    page_or_error(result, lang)
 }
 
 /// The whole page for `staff`.

@@ -10,14 +10,14 @@
 
 use super::error::DashError;
 use super::html::{esc, lang_of};
-use super::pages::{layout, staff_bar};
+use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::{DRUG_FREE, HOME};
 use super::session::{on_storage, DashState, Signed};
 use crate::rules::audit::Entry;
 use crate::rules::staff::{outside_unit, Staff};
 use crate::storage::{with_rows, HubStorage};
 use axum::extract::{Form, Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use pcmt_model::{Lang, OrgLevel, OrgTree};
 use serde::Deserialize;
@@ -75,10 +75,7 @@ pub(super) async fn page(
         .await
     }
     .await;
-    match result {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => e.page(lang),
-    }
+    page_or_error(result, lang)
 }
 
 fn render(

@@ -6,13 +6,13 @@
 
 use super::error::DashError;
 use super::html::{esc, lang_of};
-use super::pages::{layout, staff_bar};
+use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::HOME;
 use super::session::{on_storage, DashState, LangQuery};
 use crate::rules::staff::Staff;
 use crate::storage::with_rows;
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use pcmt_model::report::{dmy, SharedCitizenId};
 use pcmt_model::{Lang, OrgTree};
 use std::fmt::Write;
@@ -34,10 +34,7 @@ pub(super) async fn page(
         ))
     })
     .await;
-    match result {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => e.page(lang),
-    }
+    page_or_error(result, lang)
 }
 
 /// The files sharing each citizen ID, only the IDs one of whose files

@@ -644,6 +644,15 @@ pub fn report_page(
     )
 }
 
+/// A page's answer: its HTML, or the error's own page in the staff
+/// member's language.
+pub(super) fn page_or_error(result: Result<String, DashError>, lang: Lang) -> Response {
+    match result {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => e.page(lang),
+    }
+}
+
 /// A failed page as the staff member sees it (logged when the hub is at fault).
 impl DashError {
     pub(super) fn page(&self, lang: Lang) -> Response {

@@ -10,7 +10,7 @@
 use super::admin::Admin;
 use super::error::DashError;
 use super::html::{esc, lang_of};
-use super::pages::{layout, staff_bar};
+use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::{HOME, PLAN};
 use super::session::{on_storage, DashState};
 use crate::rules::audit::Entry;
@@ -57,10 +57,7 @@ pub(super) async fn page(
         ))
     })
     .await;
-    match result {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => e.page(lang),
-    }
+    page_or_error(result, lang)
 }
 
 pub(super) async fn save(

@@ -2,6 +2,7 @@
 //! within the staff member's own, as HTML or as files.
 
 use super::error::DashError;
+use super::pages::page_or_error;
 use super::query::ReportQuery;
 use super::session::DashState;
 use super::{downloads, figures, pages};
@@ -9,7 +10,7 @@ use crate::rules::audit::Entry;
 use crate::rules::staff::Staff;
 use crate::storage::with_rows;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 
 /// The unit asked for, which must lie within the staff member's own.
 fn unit_in_scope(
@@ -49,10 +50,7 @@ pub(super) async fn report_page(
             .await
     }
     .await;
-    match result {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => e.page(lang),
-    }
+    page_or_error(result, lang)
 }
 
 pub(super) async fn download(

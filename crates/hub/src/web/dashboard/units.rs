@@ -13,7 +13,7 @@
 use super::admin::Admin;
 use super::error::DashError;
 use super::html::{esc, lang_of};
-use super::pages::{layout, staff_bar};
+use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::{HOME, UNITS, UNITS_LOAD, UNITS_PREVIEW, UNITS_TEMPLATE};
 use super::session::{on_storage, DashState};
 use crate::rules::audit::Actor;
@@ -50,10 +50,7 @@ pub(super) async fn page(
         Ok(page_of(&units, &admin, lang, &body))
     })
     .await;
-    match result {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => e.page(lang),
-    }
+    page_or_error(result, lang)
 }
 
 /// The template, in the office's language.
