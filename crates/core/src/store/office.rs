@@ -1,8 +1,9 @@
 //! The office's data as the hub last gave it (`sync::wire::OfficeData`):
-//! for now the part of the unit list this tablet's communes need, which
-//! its records are validated against from then on. Kept in `meta` with its
-//! version; a tablet never given any keeps the tree it was opened with
-//! (the bundled demo district).
+//! the part of the unit list this tablet's communes need, which its records
+//! are validated against from then on, and the province's plan, which its
+//! reports are judged against. Kept in `meta` with its version; a tablet
+//! never given any keeps the tree it was opened with (the bundled demo
+//! district) and the bundled plan.
 
 use super::{get_meta, set_meta, Store};
 use crate::sync::wire::OfficeData;
@@ -25,12 +26,12 @@ impl Store {
     /// on, in one transaction. A list that is not a tree (a unit twice, a
     /// parent missing) is refused and changes nothing.
     pub fn apply_office(&mut self, office: &OfficeData) -> Result<(), CoreError> {
-        let tree = OrgTree::from_units(office.units.clone()).map_err(|e| unreadable(&e))?;
-        let json = serde_json::to_string(&office.units).map_err(|e| unreadable(&e))?;
+        let tree = OrgTree::from_units(office.units.clone()).map_err(|e| unreadable(UNITS, &e))?;
+        let json = serde_json::to_string(&office.units).map_err(|e| unreadable(UNITS, &e))?;
         let plan = office
             .plan
             .as_ref()
-            .map(|p| serde_json::to_string(p).map_err(|e| unreadable(&e)))
+            .map(|p| serde_json::to_string(p).map_err(|e| unreadable(PLAN, &e)))
             .transpose()?;
         let tx = self.conn.transaction()?;
         set_meta(&tx, UNITS, &json)?;
@@ -57,18 +58,18 @@ impl Store {
     /// the bundled plan.
     pub(super) fn use_office_data(&mut self) -> Result<(), CoreError> {
         if let Some(json) = get_meta(&self.conn, UNITS)? {
-            self.units = OrgTree::from_json(&json).map_err(|e| unreadable(&e))?;
+            self.units = OrgTree::from_json(&json).map_err(|e| unreadable(UNITS, &e))?;
         }
         if let Some(json) = get_meta(&self.conn, PLAN)? {
-            self.plan = serde_json::from_str(&json).map_err(|e| unreadable(&e))?;
+            self.plan = serde_json::from_str(&json).map_err(|e| unreadable(PLAN, &e))?;
         }
         Ok(())
     }
 }
 
-fn unreadable(e: &dyn std::fmt::Display) -> CoreError {
+fn unreadable(key: &str, e: &dyn std::fmt::Display) -> CoreError {
     CoreError::CorruptRecord {
-        id: UNITS.into(),
+        id: key.into(),
         reason: e.to_string(),
     }
 }
