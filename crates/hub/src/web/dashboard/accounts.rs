@@ -24,7 +24,8 @@ use std::fmt::Write;
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct PageQuery {
     lang: Option<String>,
-    /// What the last action did (`added-NAME`, …), said once above the list.
+    /// What the last action did (`add-NAME`, `disable-NAME`, …), said once
+    /// above the list.
     done: Option<String>,
 }
 

@@ -60,6 +60,13 @@ pub(super) async fn page(
     page_or_error(result, lang)
 }
 
+/// What a posted plan comes to: saved (back to the page, which says so),
+/// or refused with the form again and its problems.
+enum Saved {
+    Saved(String),
+    Refused(String),
+}
+
 pub(super) async fn save(
     State(state): State<DashState>,
     admin: Admin,
@@ -69,25 +76,27 @@ pub(super) async fn save(
     let result = on_storage(&state.storage, move |s| {
         admin.check(form.get("csrf").map_or("", String::as_str))?;
         may_set(s, &admin)?;
-        match plan_of(&form, lang) {
+        Ok(match plan_of(&form, lang) {
             Ok(plan) => {
                 s.set_plan(
                     &plan,
                     &Entry::plan_set(&admin.staff.username, &admin.staff.unit, &plan),
                 )?;
-                Ok(Err(format!(
+                Saved::Saved(format!(
                     "{PLAN}?saved=1{}",
                     if lang == Lang::En { "&lang=en" } else { "" }
-                )))
+                ))
             }
-            Err(problems) => Ok(Ok(render(s, &admin, lang, &form, &problems, false))),
-        }
+            Err(problems) => Saved::Refused(render(s, &admin, lang, &form, &problems, false)),
+        })
     })
     .await;
     match result {
-        // Refused: the form again, with its problems; 422 so a script sees it.
-        Ok(Ok(html)) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response(),
-        Ok(Err(to)) => Redirect::to(&to).into_response(),
+        Ok(Saved::Saved(to)) => Redirect::to(&to).into_response(),
+        // 422 so a script sees the refusal too.
+        Ok(Saved::Refused(html)) => {
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response()
+        }
         Err(e) => e.page(lang),
     }
 }
