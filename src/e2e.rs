@@ -171,19 +171,25 @@ impl HubProcess {
 
     /// The demo hub with more of the binary's flags (e.g. `--demo-office`).
     pub fn start_with(dir: &Path, flags: &[&str]) -> Self {
-        Self::spawn(dir, "127.0.0.1:0", flags)
+        Self::spawn(dir, "127.0.0.1:0", &[&["--demo"], flags].concat())
+    }
+
+    /// A real province's hub as first started: no demo district, no unit
+    /// list, no account.
+    pub fn start_province(dir: &Path) -> Self {
+        Self::spawn(dir, "127.0.0.1:0", &[])
     }
 
     /// The hub of `dir` started again at the address it had (`url`), with
     /// its database as it was: a district server back after an outage.
     pub fn start_again(dir: &Path, url: &str) -> Self {
         let address = url.strip_prefix("http://").unwrap_or(url);
-        Self::spawn(dir, address, &[])
+        Self::spawn(dir, address, &["--demo"])
     }
 
     fn spawn(dir: &Path, listen: &str, flags: &[&str]) -> Self {
         let mut child = Command::new(env_path(HUB_ENV))
-            .args(["--demo", "--listen", listen, "--db"])
+            .args(["--listen", listen, "--db"])
             .arg(dir.join("hub.db"))
             .args(flags)
             .stdout(Stdio::piped())

@@ -1204,3 +1204,161 @@ async fn a_hot_spot_recorded_then_cleared_counts_in_the_years_report() {
     assert_eq!(spots[0].stage, pcmt_model::HotSpotStage::Cleared);
     assert_eq!(spots[0].detected_on, found);
 }
+
+/// Thừa Thiên Huế after the 2025 reform: Hồng Kim and Bắc Sơn end on 30
+/// June 2025 and are part of A Lưới 1 from the next day.
+const HUE_UNITS: &str =
+    "Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên,Hiệu lực từ ngày,Hiệu lực đến ngày,Sáp nhập vào mã
+46,Thành phố Huế,Tỉnh,,,,
+19774,Phường Thuận Hóa,Phường,46,,,
+19996,Xã Hồng Kim,Xã,46,,30/06/2025,20014
+20002,Xã Bắc Sơn,Xã,46,,30/06/2025,20014
+20014,Xã A Lưới 1,Xã,46,01/07/2025,,
+20014-01,Thôn A Đớt,Thôn,20014,,,
+20014-02,Thôn Hồng Thủy,Thôn,20014,,,
+20014-S1,Trường THCS A Lưới,Trường học,20014,,,
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_province_loads_its_units_in_the_browser_and_an_officer_enrols_in_the_real_window() {
+    let dir = tempfile::tempdir().unwrap();
+    // A real province's hub: no demo district, only its first
+    // administrator, made with the hub's command.
+    let hub = HubProcess::start_province(dir.path());
+    let password = "mật khẩu văn phòng tỉnh Huế";
+    hub.add_admin("tinh", "46", password);
+    let bad = format!("{HUE_UNITS}20017,Xã A Lưới 2,Xã,46,31/02/2025,,\n20020,Xã Lạ,Xã,47,,,\n");
+    let (good_file, bad_file) = (
+        dir.path().join("don-vi-hue.csv"),
+        dir.path().join("don-vi-loi.csv"),
+    );
+    std::fs::write(&good_file, HUE_UNITS).unwrap();
+    std::fs::write(&bad_file, &bad).unwrap();
+
+    let browser = AppWindow::chromium(&dir.path().join("browser")).await;
+    let c = &browser.client;
+    c.goto(&format!("{}/dashboard", hub.url)).await.unwrap();
+    browser.type_into("#username", "tinh").await;
+    browser.type_into("#password", password).await;
+    browser.click("#sign-in").await;
+    browser
+        .wait_for_text("#no-units", "chưa có danh sách đơn vị")
+        .await;
+    browser.full_page_screenshot("dash-14-province-first").await;
+    browser.click("#load-units-first").await;
+
+    // A bad file first: each bad row told, nothing loaded.
+    browser
+        .type_into("#units-file", &bad_file.to_string_lossy())
+        .await;
+    browser.click("#units-upload").await;
+    let refused = browser
+        .wait_for_text("#unit-errors", "ngày “31/02/2025” không hợp lệ")
+        .await;
+    assert!(
+        refused.contains("Dòng 11: không có đơn vị cấp trên mã 47 trong danh sách"),
+        "{refused}"
+    );
+    browser
+        .full_page_screenshot("dash-15-province-refused")
+        .await;
+    browser
+        .type_into("#units-file", &good_file.to_string_lossy())
+        .await;
+    browser.click("#units-upload").await;
+    let preview = browser
+        .wait_for_text("#preview", "sáp nhập vào Xã A Lưới 1")
+        .await;
+    assert!(preview.contains("từ 01/07/2025"), "{preview}");
+    browser
+        .full_page_screenshot("dash-16-province-preview")
+        .await;
+    browser.click("#units-load").await;
+    browser.wait_for_text("#current-units", "Xã A Lưới 1").await;
+
+    // Hồng Kim's tablet, enrolled before the merger, had recorded a
+    // session and a person there in May 2025.
+    let hong_kim = other_tablet(&hub, "Hồ Văn Kim", &["19996"]);
+    {
+        let mut store = hong_kim.store();
+        let session = pcmt_model::SessionInput {
+            commune: "19996".into(),
+            date: NaiveDate::from_ymd_opt(2025, 5, 10).unwrap(),
+            ..pcmt_model::fixtures::session("Trường Tiểu học Hồng Kim")
+        };
+        store
+            .create_session(&session, &hong_kim.author, today())
+            .unwrap();
+        let person = pcmt_model::PersonInput {
+            commune: "19996".into(),
+            village: None,
+            citizen_id: Some("046098001234".into()),
+            ..pcmt_model::fixtures::person("Hồ Văn Sơn")
+        };
+        store
+            .create_person(&person, &hong_kim.author, today())
+            .unwrap();
+    }
+    sync_other(&hub, &hong_kim);
+
+    // The administrator issues a code for A Lưới 1 in the browser...
+    browser.click("#tablets-link").await;
+    browser.type_into("#officer", "Hồ Thị Lan").await;
+    browser.click("#commune-20014").await;
+    browser.click("#issue").await;
+    let code = browser.wait_for_text("#issued-code", "-").await;
+    browser.full_page_screenshot("dash-17-province-code").await;
+
+    // ...which the officer types into the real app window.
+    let app = AppWindow::start(&dir.path().join("tablet"), &hub.url, code.trim()).await;
+    app.set_pin().await;
+    app.set_up("Hồ Thị Lan", "Công an xã A Lưới 1").await;
+    let synced = app.wait_for_text("#notice", "Đồng bộ xong").await;
+    assert!(synced.contains("nhận 2 hồ sơ"), "{synced}");
+    // Hồng Kim's person is now A Lưới 1's to manage; a new file goes in
+    // A Lưới 1, among its own villages.
+    app.click("#nav-people").await;
+    app.wait_for_text("#people-list", "Hồ Văn Sơn").await;
+    app.screens("66-province-people").await;
+    app.click("#new-person").await;
+    let communes = app.texts("#commune option").await;
+    assert_eq!(
+        communes,
+        ["Xã A Lưới 1"],
+        "only its own commune to record in"
+    );
+    let villages = app.texts("#village option").await;
+    assert!(
+        villages.iter().any(|v| v == "Thôn Hồng Thủy"),
+        "{villages:?}"
+    );
+    app.screens("67-province-person-form").await;
+
+    // Its 2025 report counts Hồng Kim's session and person in A Lưới 1.
+    app.click("#nav-reports").await;
+    app.wait_for_text("#report-title", "Tháng").await;
+    app.choose("#report-kind", "year").await;
+    app.choose("#report-year", "2025").await;
+    app.choose("#report-unit", "20014").await;
+    app.wait_for_text("#report-title", "Năm 2025").await;
+    app.wait_for_text("#indicator-sessions", "1").await;
+    app.wait_for_text("#indicator-people_managed", "1").await;
+    app.screens("68-province-merged-report").await;
+
+    // So does the dashboard's, which lists A Lưới 1 and not the old communes.
+    c.goto(&format!("{}/dashboard?kind=year&year=2025", hub.url))
+        .await
+        .unwrap();
+    let row = browser
+        .wait_for_text("#communes tr[data-commune=\"20014\"]", "Xã A Lưới 1")
+        .await;
+    let rows = browser.texts("#communes tbody tr").await;
+    assert_eq!(rows.len(), 2, "Thuận Hóa and A Lưới 1: {rows:?}");
+    browser
+        .full_page_screenshot("dash-18-province-merged-report")
+        .await;
+    assert!(row.starts_with("Xã A Lưới 1 1 "), "{row}");
+    app.close().await;
+    browser.close().await;
+}

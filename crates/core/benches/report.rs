@@ -34,12 +34,7 @@ const COMMUNES_PER_DISTRICT: usize = 10;
 const RUNS: usize = 7;
 
 fn unit(code: String, name: String, level: OrgLevel, parent: Option<&str>) -> OrgUnit {
-    OrgUnit {
-        code,
-        name,
-        level,
-        parent: parent.map(String::from),
-    }
+    OrgUnit::new(&code, &name, level, parent)
 }
 
 /// Province "90" → 10 districts → 10 communes each, every commune with two

@@ -122,13 +122,13 @@ pub trait ReportSource {
     /// whole store, by ID and commune ([`SHARED_CITIZEN_IDS_SQL`]).
     fn shared_citizen_ids(&mut self) -> Result<Vec<SharedCitizenId>, CoreError>;
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError>;
-    /// Communes whose surveys in scope found no site at all.
-    fn communes_without_finding(&mut self, scope: &RowScope) -> Result<Vec<String>, CoreError> {
+    /// The communes swept in scope, each with the sites its surveys found.
+    fn sites_by_commune(&mut self, scope: &RowScope) -> Result<Vec<(String, i64)>, CoreError> {
         in_scope(
             self,
-            "SELECT commune FROM survey_rows WHERE {scope} GROUP BY commune HAVING sum(sites) = 0",
+            "SELECT commune, CAST(sum(sites) AS BIGINT) FROM survey_rows WHERE {scope} GROUP BY commune",
             scope,
-            |r| r.col(0),
+            |r| Ok((r.col(0)?, r.col(1)?)),
         )
     }
     /// Sites found per species code.
@@ -318,8 +318,14 @@ pub const SITE_COLUMNS: &str =
     "survey, idx, date, commune, lat, lon, polygon, area_m2, species, plants, action, action_date, replanting";
 
 /// The communes a report covers, and the rows that belong to it.
+///
+/// The communes are those that exist on the period's last day. A commune
+/// merged into one of them by then (the 2025 reform) has its rows read
+/// too, counted in the commune it became part of; its records keep their
+/// own commune code.
 struct Scope<'a> {
     period: &'a Period,
+    units: &'a OrgTree,
     communes: Vec<&'a OrgUnit>,
     rows: RowScope,
 }
@@ -329,17 +335,31 @@ impl<'a> Scope<'a> {
         if units.get(unit).is_none() {
             return Err(CoreError::UnknownOrgUnit(unit.into()));
         }
-        let communes: Vec<&OrgUnit> = units.units_within(unit, OrgLevel::Commune).collect();
+        let communes: Vec<&OrgUnit> = units
+            .units_within(unit, OrgLevel::Commune)
+            .filter(|c| c.in_force(period.until))
+            .collect();
+        let counted: BTreeSet<&str> = communes.iter().map(|c| c.code.as_str()).collect();
         let rows = RowScope {
             from: day(period.from),
             until: day(period.until),
-            communes: communes.iter().map(|c| c.code.clone()).collect(),
+            communes: units
+                .communes()
+                .filter(|c| counted.contains(units.counted_in(&c.code, period.until)))
+                .map(|c| c.code.clone())
+                .collect(),
         };
         Ok(Self {
             period,
+            units,
             communes,
             rows,
         })
+    }
+
+    /// The commune of the report a row of `commune` counts in.
+    fn counted_in(&self, commune: &'a str) -> &'a str {
+        self.units.counted_in(commune, self.period.until)
     }
 }
 
@@ -454,7 +474,7 @@ fn sessions(
     let mut reached_communes = BTreeSet::new();
     let mut reached_venues = BTreeSet::new();
     for (commune, kind, key) in rows.venues(&scope.rows)? {
-        reached_communes.insert(commune.clone());
+        reached_communes.insert(scope.counted_in(&commune).to_string());
         reached_venues.insert((commune, kind, key));
     }
     let not_reached_communes: Vec<NamedUnit> = scope
@@ -595,11 +615,17 @@ fn eradication(
     report: &mut Report,
 ) -> Result<(), CoreError> {
     let totals = rows.survey_totals(&scope.rows)?;
-    // Only communes swept in the period can be said to have no finding.
-    let clean: BTreeSet<String> = rows
-        .communes_without_finding(&scope.rows)?
-        .into_iter()
-        .collect();
+    // Only communes swept in the period can be said to have no finding; a
+    // commune with communes merged into it, only if none of them found any.
+    let (mut swept, mut found) = (BTreeSet::new(), BTreeSet::new());
+    for (commune, sites) in rows.sites_by_commune(&scope.rows)? {
+        let counted = scope.counted_in(&commune).to_string();
+        if sites > 0 {
+            found.insert(counted.clone());
+        }
+        swept.insert(counted);
+    }
+    let clean: BTreeSet<&String> = swept.difference(&found).collect();
     let mut by_species = HashMap::new();
     for (code, n) in rows.species_counts(&scope.rows)? {
         let species: pcmt_model::PlantSpecies = code_of("site_rows", &code)?;

@@ -27,7 +27,11 @@ pub fn add_staff(
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(StaffError::WeakPassword);
     }
-    if store.units().get(unit).is_none() {
+    // A hub given no list yet takes its first administrator for the unit
+    // the list will have at its top: the province's office then loads it
+    // in the dashboard (which requires that unit at the list's top).
+    let units = store.units();
+    if !units.is_empty() && units.get(unit).is_none() {
         return Err(StaffError::UnknownUnit(unit.into()));
     }
     let phc = hash_password(password)?;

@@ -79,6 +79,25 @@ pub(crate) fn commune(units: &OrgTree, code: &str) -> Option<Problem> {
     (!units.is_commune(code)).then_some(Problem::NotACommune)
 }
 
+/// The commune of a record dated `day`: one of the list, and one that
+/// existed that day (a commune merged away takes no new records).
+pub(crate) fn commune_on(units: &OrgTree, code: &str, day: NaiveDate) -> Option<Problem> {
+    commune(units, code).or_else(|| {
+        let unit = units.get(code)?;
+        if unit.in_force(day) {
+            return None;
+        }
+        let into = units.counted_in(code, day);
+        Some(match (units.get(into), unit.merged_on()) {
+            (Some(new), Some(on)) if into != code => Problem::CommuneMerged {
+                into: new.name.clone(),
+                on,
+            },
+            _ => Problem::CommuneNotInForce,
+        })
+    })
+}
+
 /// A village named on a record must lie in the record's commune.
 pub(crate) fn village_of(units: &OrgTree, village: &str, commune: &str) -> Option<Problem> {
     (!units.is_village_of(village, commune)).then_some(Problem::NotAVillageOfCommune)
@@ -194,5 +213,38 @@ mod tests {
             ]
         );
         assert_eq!(Report::default().finish(), Ok(()));
+    }
+
+    #[test]
+    fn a_record_dated_after_its_communes_merger_is_told_where_it_belongs() {
+        use crate::{OrgLevel, OrgUnit};
+        let units = OrgTree::from_units(vec![
+            OrgUnit::new("46", "Huế", OrgLevel::Province, None),
+            OrgUnit {
+                valid_to: Some(d(2025, 6, 30)),
+                merged_into: Some("20014".into()),
+                ..OrgUnit::new("19996", "Xã Hồng Kim", OrgLevel::Commune, Some("46"))
+            },
+            OrgUnit {
+                valid_from: Some(d(2025, 7, 1)),
+                ..OrgUnit::new("20014", "Xã A Lưới 1", OrgLevel::Commune, Some("46"))
+            },
+        ])
+        .unwrap();
+        assert_eq!(commune_on(&units, "19996", d(2025, 6, 30)), None);
+        let merged = commune_on(&units, "19996", d(2025, 7, 1)).unwrap();
+        assert_eq!(
+            FieldError::new(Field::Commune, merged).problem_text(crate::Lang::Vi),
+            "Xã này đã sáp nhập vào Xã A Lưới 1 từ ngày 01/07/2025: chọn Xã A Lưới 1"
+        );
+        assert_eq!(
+            commune_on(&units, "20014", d(2025, 6, 30)),
+            Some(Problem::CommuneNotInForce)
+        );
+        assert_eq!(commune_on(&units, "20014", d(2025, 7, 1)), None);
+        assert_eq!(
+            commune_on(&units, "46", d(2025, 7, 1)),
+            Some(Problem::NotACommune)
+        );
     }
 }

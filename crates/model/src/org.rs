@@ -7,8 +7,9 @@
 //! that 100% of them be reached by propaganda each year (seed 000 "Các chỉ
 //! tiêu"), so reports need the list to count against.
 
+use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,6 +64,45 @@ pub struct OrgUnit {
     pub name: String,
     pub level: OrgLevel,
     pub parent: Option<String>,
+    /// Hiệu lực từ ngày: the first day the unit exists (a commune formed by
+    /// a merger), none when it always has. Lists written before dates
+    /// read as units that always were and still are.
+    #[serde(default)]
+    pub valid_from: Option<NaiveDate>,
+    /// Hiệu lực đến ngày: the last day it exists.
+    #[serde(default)]
+    pub valid_to: Option<NaiveDate>,
+    /// Sáp nhập vào: the commune this one became part of the day after
+    /// `valid_to` (the 2025 reform). Records made in it keep its code;
+    /// reports of later periods count them in that commune.
+    #[serde(default)]
+    pub merged_into: Option<String>,
+}
+
+impl OrgUnit {
+    /// A unit with no dates and no merger, as most lines of a list are.
+    pub fn new(code: &str, name: &str, level: OrgLevel, parent: Option<&str>) -> Self {
+        Self {
+            code: code.into(),
+            name: name.into(),
+            level,
+            parent: parent.map(Into::into),
+            valid_from: None,
+            valid_to: None,
+            merged_into: None,
+        }
+    }
+
+    /// Whether the unit exists on `day`.
+    pub fn in_force(&self, day: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|from| from <= day) && self.valid_to.is_none_or(|to| day <= to)
+    }
+
+    /// The day its merger takes effect: the day after its last.
+    pub fn merged_on(&self) -> Option<NaiveDate> {
+        self.merged_into.as_ref()?;
+        self.valid_to?.checked_add_days(Days::new(1))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,16 +231,23 @@ impl OrgTree {
 
     /// What a tablet of `communes` is given of the tree: each commune,
     /// everything above it (its district, its province) and everything
-    /// below it (villages, schools, zones, agencies). Codes the tree does
-    /// not hold are left out.
+    /// below it (villages, schools, zones, agencies), and the communes it
+    /// was merged into, with what is above them, so the tablet can tell
+    /// the officer where a record of a later date belongs. Codes the tree
+    /// does not hold are left out.
     pub fn part_for(&self, communes: &[String]) -> OrgTree {
         let mut part = BTreeMap::new();
         for commune in communes.iter().filter(|c| self.units.contains_key(*c)) {
-            let mut at = self.get(commune);
+            let mut merged = self.get(commune);
             for _ in 0..=self.units.len() {
-                let Some(u) = at else { break };
-                part.insert(u.code.clone(), u.clone());
-                at = u.parent.as_deref().and_then(|p| self.get(p));
+                let Some(m) = merged else { break };
+                let mut at = Some(m);
+                for _ in 0..=self.units.len() {
+                    let Some(u) = at else { break };
+                    part.insert(u.code.clone(), u.clone());
+                    at = u.parent.as_deref().and_then(|p| self.get(p));
+                }
+                merged = m.merged_into.as_deref().and_then(|into| self.get(into));
             }
             for u in self.units.values() {
                 if self.is_within(&u.code, commune) {
@@ -209,6 +256,49 @@ impl OrgTree {
             }
         }
         OrgTree { units: part }
+    }
+
+    /// The commune whose figures `code`'s records count in on `day`:
+    /// itself, or the commune it was merged into by then (following a
+    /// commune merged twice to the last). A code the tree lacks is its own.
+    pub fn counted_in<'a>(&'a self, code: &'a str, day: NaiveDate) -> &'a str {
+        let mut at = code;
+        // Bounded by the tree's size: a loop in bad data cannot hang.
+        for _ in 0..=self.units.len() {
+            match self.get(at) {
+                Some(u) if u.merged_on().is_some_and(|on| on <= day) => {
+                    match u.merged_into.as_deref() {
+                        Some(into) if self.units.contains_key(into) => at = into,
+                        _ => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        at
+    }
+
+    /// `communes` with every commune merged into one of them, at any date
+    /// and through any number of mergers: what a tablet of `communes`
+    /// holds, since the people and places of the old communes are now
+    /// its to manage. In code order, without repeats.
+    pub fn with_merged(&self, communes: &[String]) -> Vec<String> {
+        let mut all: BTreeSet<String> = communes.iter().cloned().collect();
+        loop {
+            let before = all.len();
+            for u in self.units.values() {
+                if u.merged_into
+                    .as_ref()
+                    .is_some_and(|into| all.contains(into))
+                {
+                    all.insert(u.code.clone());
+                }
+            }
+            if all.len() == before {
+                break;
+            }
+        }
+        all.into_iter().collect()
     }
 
     /// Whether `code` is a village (thôn, bản) of `commune`: records name the
@@ -310,5 +400,54 @@ mod tests {
         let one = r#"{"code":"a","name":"A","level":"commune","parent":null}"#;
         let err = OrgTree::from_json(&format!("[{one},{one}]")).unwrap_err();
         assert!(matches!(err, OrgTreeError::Duplicate(c) if c == "a"));
+    }
+
+    /// Đăk Pék and Đăk Choong become Đăk Glei (mới) on 1 July 2025; that
+    /// one is merged again into Đăk Glei 2 on 1 January 2026.
+    fn merged_tree() -> OrgTree {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let commune = |code, to, into: Option<&str>| OrgUnit {
+            valid_to: to,
+            merged_into: into.map(Into::into),
+            ..OrgUnit::new(code, code, OrgLevel::Commune, Some("62"))
+        };
+        OrgTree::from_units(vec![
+            OrgUnit::new("62", "Kon Tum", OrgLevel::Province, None),
+            commune("pek", day(2025, 6, 30), Some("glei")),
+            commune("choong", day(2025, 6, 30), Some("glei")),
+            commune("glei", day(2025, 12, 31), Some("glei2")),
+            commune("glei2", None, None),
+            commune("xop", None, None),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn records_count_in_the_commune_their_commune_was_merged_into() {
+        let t = merged_tree();
+        let on = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(t.counted_in("pek", on(2025, 6, 30)), "pek");
+        assert_eq!(t.counted_in("pek", on(2025, 7, 1)), "glei");
+        assert_eq!(t.counted_in("pek", on(2026, 1, 1)), "glei2");
+        assert_eq!(t.counted_in("xop", on(2026, 1, 1)), "xop");
+        assert_eq!(t.counted_in("nowhere", on(2026, 1, 1)), "nowhere");
+        assert!(!t.get("pek").unwrap().in_force(on(2025, 7, 1)));
+        assert!(t.get("glei").unwrap().in_force(on(2025, 7, 1)));
+    }
+
+    #[test]
+    fn a_tablet_of_the_new_commune_holds_the_old_ones() {
+        let t = merged_tree();
+        assert_eq!(
+            t.with_merged(&["glei2".into()]),
+            ["choong", "glei", "glei2", "pek"]
+        );
+        assert_eq!(t.with_merged(&["pek".into()]), ["pek"]);
+        assert_eq!(t.with_merged(&["xop".into()]), ["xop"]);
+        // An old commune's tablet is told where its commune went, and
+        // nothing of the commune next door.
+        let part = t.part_for(&["pek".into()]);
+        let codes: Vec<_> = part.units().map(|u| u.code.as_str()).collect();
+        assert_eq!(codes, ["62", "glei", "glei2", "pek"]);
     }
 }

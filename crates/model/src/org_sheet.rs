@@ -11,10 +11,16 @@ use crate::check::MAX_NAME_CHARS;
 use crate::org::{OrgLevel, OrgTree, OrgUnit};
 use crate::text::fold;
 use crate::Lang;
+use chrono::NaiveDate;
 use std::collections::HashMap;
 
 /// The columns of the template, in its order, as an office reads them.
 pub const HEADERS: [&str; 4] = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên"];
+
+/// The columns a list may add for units that change (the 2025 mergers),
+/// after [`HEADERS`]; a sheet without them is a list of units that always
+/// were and still are.
+pub const DATE_HEADERS: [&str; 3] = ["Hiệu lực từ ngày", "Hiệu lực đến ngày", "Sáp nhập vào mã"];
 
 /// The longest code taken: the national list's are 2 to 5 digits, and
 /// the units below a commune add a suffix of the office's choosing.
@@ -29,6 +35,42 @@ pub struct SheetRow {
     pub name: String,
     pub level: String,
     pub parent: String,
+    pub valid_from: String,
+    pub valid_to: String,
+    pub merged_into: String,
+}
+
+impl SheetRow {
+    /// A unit as the template's line `line` writes it, dates as
+    /// dd/mm/yyyy: how a loaded list goes back out (the preview's
+    /// confirmation, a CSV of the tree).
+    pub fn of_unit(line: usize, u: &OrgUnit) -> Self {
+        let day = |d: Option<NaiveDate>| d.map(|d| d.format("%d/%m/%Y").to_string());
+        Self {
+            line,
+            code: u.code.clone(),
+            name: u.name.clone(),
+            level: level_word(u.level, Lang::Vi).into(),
+            parent: u.parent.clone().unwrap_or_default(),
+            valid_from: day(u.valid_from).unwrap_or_default(),
+            valid_to: day(u.valid_to).unwrap_or_default(),
+            merged_into: u.merged_into.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Its cells in the template's column order ([`HEADERS`] then
+    /// [`DATE_HEADERS`]).
+    pub fn cells(&self) -> [&str; 7] {
+        [
+            &self.code,
+            &self.name,
+            &self.level,
+            &self.parent,
+            &self.valid_from,
+            &self.valid_to,
+            &self.merged_into,
+        ]
+    }
 }
 
 /// What is wrong with a row.
@@ -49,6 +91,21 @@ pub enum RowProblem {
     /// village, a province under anything).
     WrongParent {
         parent: String,
+    },
+    /// A date that is not a day of the calendar (dd/mm/yyyy).
+    BadDate(String),
+    /// Its last day comes before its first.
+    EndsBeforeStart,
+    /// Only a commune is merged into another.
+    MergeOfNonCommune,
+    /// A merger needs the last day of the old commune.
+    MergeWithoutEnd,
+    /// The commune it is merged into is not a commune of the list.
+    MergeIntoUnknown(String),
+    /// The commune it is merged into does not exist on the merger's day.
+    MergeIntoNotInForce {
+        into: String,
+        on: NaiveDate,
     },
     /// The sheet has a header and no unit under it.
     Empty,
@@ -136,6 +193,48 @@ impl RowProblem {
                     format!("the list must hold this account's unit {code} at its top")
                 }
             }
+            RowProblem::BadDate(text) => {
+                if vi {
+                    format!("ngày “{text}” không hợp lệ (ghi theo dạng ngày/tháng/năm, ví dụ 01/07/2025)")
+                } else {
+                    format!(
+                        "the date “{text}” is not valid (write day/month/year, e.g. 01/07/2025)"
+                    )
+                }
+            }
+            RowProblem::EndsBeforeStart => lang
+                .pick(
+                    "ngày hết hiệu lực trước ngày bắt đầu hiệu lực",
+                    "the last day comes before the first",
+                )
+                .into(),
+            RowProblem::MergeOfNonCommune => lang
+                .pick(
+                    "chỉ đơn vị cấp xã mới sáp nhập vào xã khác",
+                    "only a commune is merged into another",
+                )
+                .into(),
+            RowProblem::MergeWithoutEnd => lang
+                .pick(
+                    "xã sáp nhập cần có ngày hết hiệu lực (ngày cuối cùng trước sáp nhập)",
+                    "a merged commune needs its last day before the merger",
+                )
+                .into(),
+            RowProblem::MergeIntoUnknown(code) => {
+                if vi {
+                    format!("không có xã mã {code} trong danh sách để sáp nhập vào")
+                } else {
+                    format!("no commune with code {code} in the list to merge into")
+                }
+            }
+            RowProblem::MergeIntoNotInForce { into, on } => {
+                let day = on.format("%d/%m/%Y");
+                if vi {
+                    format!("xã {into} chưa có hoặc đã hết hiệu lực vào ngày sáp nhập {day}")
+                } else {
+                    format!("commune {into} does not exist on the merger's day {day}")
+                }
+            }
             RowProblem::Empty => lang
                 .pick(
                     "bảng không có dòng đơn vị nào",
@@ -196,6 +295,33 @@ pub fn may_sit_under(child: OrgLevel, parent: Option<OrgLevel>) -> bool {
             | (Commune, Some(Province | District))
             | (Village | School | IndustrialZone | Agency, Some(Commune))
     )
+}
+
+/// A day as offices write it: dd/mm/yyyy (or d/m/yyyy, with dashes or
+/// dots), or yyyy-mm-dd as a spreadsheet's own date cells are read.
+/// Empty is no date.
+pub fn day_of(text: &str) -> Result<Option<NaiveDate>, RowProblem> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let bad = || RowProblem::BadDate(t.to_string());
+    let parts: Vec<&str> = t.split(['/', '-', '.']).collect();
+    let [a, b, c] = parts[..] else {
+        return Err(bad());
+    };
+    let num = |p: &str| p.trim().parse::<u32>().map_err(|_| bad());
+    let (y, m, d) = if a.len() == 4 {
+        (num(a)?, num(b)?, num(c)?)
+    } else {
+        (num(c)?, num(b)?, num(a)?)
+    };
+    if !(1900..=2200).contains(&y) {
+        return Err(bad());
+    }
+    NaiveDate::from_ymd_opt(y as i32, m, d)
+        .map(Some)
+        .ok_or_else(bad)
 }
 
 /// Checks every row and gives the tree, or every row's problems. A sheet
@@ -261,13 +387,37 @@ pub fn read_rows(rows: &[SheetRow]) -> Result<OrgTree, Vec<RowError>> {
                 _ => {}
             }
         }
+        let mut date = |text: &str| {
+            day_of(text).unwrap_or_else(|p| {
+                problems.push(p);
+                None
+            })
+        };
+        let (valid_from, valid_to) = (date(&row.valid_from), date(&row.valid_to));
+        if let (Some(from), Some(to)) = (valid_from, valid_to) {
+            if to < from {
+                problems.push(RowProblem::EndsBeforeStart);
+            }
+        }
+        let merged_into = row.merged_into.trim();
+        if !merged_into.is_empty() {
+            if level.is_some_and(|l| l != OrgLevel::Commune) {
+                problems.push(RowProblem::MergeOfNonCommune);
+            }
+            if valid_to.is_none() && row.valid_to.trim().is_empty() {
+                problems.push(RowProblem::MergeWithoutEnd);
+            }
+            if merged_into == code || levels.get(merged_into) != Some(&Some(OrgLevel::Commune)) {
+                problems.push(RowProblem::MergeIntoUnknown(merged_into.to_string()));
+            }
+        }
         if problems.is_empty() {
             if let Some(level) = level {
                 units.push(OrgUnit {
-                    code: code.to_string(),
-                    name: name.to_string(),
-                    level,
-                    parent: (!parent.is_empty()).then(|| parent.to_string()),
+                    valid_from,
+                    valid_to,
+                    merged_into: (!merged_into.is_empty()).then(|| merged_into.to_string()),
+                    ..OrgUnit::new(code, name, level, (!parent.is_empty()).then_some(parent))
                 });
             }
         }
@@ -276,6 +426,31 @@ pub fn read_rows(rows: &[SheetRow]) -> Result<OrgTree, Vec<RowError>> {
             problem,
         }));
     }
+    // A merger's new commune must exist on its day; the list is whole
+    // only now. Since each new commune outlives the old one's last day, no
+    // chain of mergers can loop.
+    let in_force: HashMap<&str, &OrgUnit> = units.iter().map(|u| (u.code.as_str(), u)).collect();
+    for (unit, line) in units
+        .iter()
+        .filter_map(|u| Some((u, first_line.get(u.code.as_str())?)))
+    {
+        let (Some(into), Some(on)) = (unit.merged_into.as_deref(), unit.merged_on()) else {
+            continue;
+        };
+        if in_force
+            .get(into)
+            .is_some_and(|target| !target.in_force(on))
+        {
+            errors.push(RowError {
+                line: *line,
+                problem: RowProblem::MergeIntoNotInForce {
+                    into: into.to_string(),
+                    on,
+                },
+            });
+        }
+    }
+    errors.sort_by_key(|e| e.line);
     if rows.is_empty() {
         errors.push(RowError {
             line: 1,
@@ -299,6 +474,7 @@ mod tests {
             name: name.into(),
             level: level.into(),
             parent: parent.into(),
+            ..SheetRow::default()
         }
     }
 
@@ -453,6 +629,88 @@ mod tests {
         assert_eq!(
             read_rows(&[]).unwrap_err()[0].message(Lang::En),
             "Row 1: the sheet has no unit rows"
+        );
+    }
+
+    /// Hồng Kim and Bắc Sơn end on 30/06/2025 and become A Lưới 1 the
+    /// next day.
+    fn merger() -> Vec<SheetRow> {
+        let mut rows = good();
+        rows[2].valid_from = "01/07/2025".into();
+        for (line, code, name) in [(8, "19996", "Xã Hồng Kim"), (9, "20002", "Xã Bắc Sơn")] {
+            rows.push(SheetRow {
+                valid_to: "30/6/2025".into(),
+                merged_into: "20014".into(),
+                ..row(line, code, name, "Xã", "46")
+            });
+        }
+        rows
+    }
+
+    #[test]
+    fn a_merger_reads_with_its_days() {
+        let tree = read_rows(&merger()).unwrap();
+        let old = tree.get("19996").unwrap();
+        assert_eq!(old.merged_on(), NaiveDate::from_ymd_opt(2025, 7, 1));
+        let new = tree.get("20014").unwrap();
+        assert_eq!(new.valid_from, NaiveDate::from_ymd_opt(2025, 7, 1));
+        // What goes out as a sheet comes back the same.
+        let back: Vec<SheetRow> = tree
+            .units()
+            .enumerate()
+            .map(|(i, u)| SheetRow::of_unit(i + 2, u))
+            .collect();
+        assert_eq!(read_rows(&back).unwrap(), tree);
+    }
+
+    #[test]
+    fn days_are_read_as_offices_write_them() {
+        let d = |y, m, d| Ok(NaiveDate::from_ymd_opt(y, m, d));
+        assert_eq!(day_of("01/07/2025"), d(2025, 7, 1));
+        assert_eq!(day_of(" 1-7-2025 "), d(2025, 7, 1));
+        assert_eq!(day_of("2025-07-01"), d(2025, 7, 1));
+        assert_eq!(day_of(""), Ok(None));
+        for bad in ["31/02/2025", "2025", "1/7/25", "hôm nay", "01/13/2025"] {
+            assert_eq!(day_of(bad), Err(RowProblem::BadDate(bad.into())), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_merger_that_cannot_be_is_refused_row_by_row() {
+        let mut rows = merger();
+        // No last day; into a village; a village merged; dates backwards;
+        // into a commune that only begins later.
+        rows[6].valid_to = String::new();
+        rows[7].merged_into = "20014-01".into();
+        rows[3].merged_into = "20014".into();
+        rows[3].valid_to = "01/01/2025".into();
+        rows[1].valid_from = "02/02/2025".into();
+        rows[1].valid_to = "01/02/2025".into();
+        let mut late = merger();
+        late[2].valid_from = "02/07/2025".into();
+        assert_eq!(
+            problems(&rows),
+            [
+                (3, RowProblem::EndsBeforeStart),
+                (5, RowProblem::MergeOfNonCommune),
+                (8, RowProblem::MergeWithoutEnd),
+                (9, RowProblem::MergeIntoUnknown("20014-01".into())),
+            ]
+        );
+        let on = NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+        assert_eq!(
+            problems(&late),
+            [8, 9].map(|line| (
+                line,
+                RowProblem::MergeIntoNotInForce {
+                    into: "20014".into(),
+                    on
+                }
+            ))
+        );
+        assert_eq!(
+            problems(&late)[0].1.message(Lang::Vi),
+            "xã 20014 chưa có hoặc đã hết hiệu lực vào ngày sáp nhập 01/07/2025"
         );
     }
 }

@@ -2,7 +2,7 @@
 //! with every field DOMAIN.md lists: the plans count sessions by form and
 //! venue, attendees by audience group, materials, pledges and campaigns.
 
-use crate::check::{commune, optional_text, past_date, required_text, Report};
+use crate::check::{commune_on, optional_text, past_date, required_text, Report};
 use crate::geometry::{location_problem, GeoPoint};
 use crate::labelled_enum;
 use crate::org::OrgTree;
@@ -171,7 +171,7 @@ impl SessionInput {
     pub fn validate(&self, units: &OrgTree, today: NaiveDate) -> Result<(), Vec<FieldError>> {
         let mut r = Report::default();
         r.check(Field::Date, past_date(self.date, EARLIEST_DATE, today));
-        r.check(Field::Commune, commune(units, &self.commune));
+        r.check(Field::Commune, commune_on(units, &self.commune, self.date));
         r.check(
             Field::VenueName,
             required_text(&self.venue_name, MAX_NAME_CHARS),

@@ -3,7 +3,7 @@
 //! it proves the villages were covered.
 
 use crate::check::{
-    commune, optional_text, past_date, required_text, village_of, Report, EARLIEST_DATE,
+    commune_on, optional_text, past_date, required_text, village_of, Report, EARLIEST_DATE,
     MAX_NAME_CHARS, MAX_NOTE_CHARS,
 };
 use crate::labelled_enum;
@@ -44,7 +44,7 @@ impl SurveyInput {
         let mut r = Report::default();
         r.check(Field::Date, past_date(self.date, EARLIEST_DATE, today));
         r.check(Field::Team, required_text(&self.team, MAX_NAME_CHARS));
-        r.check(Field::Commune, commune(units, &self.commune));
+        r.check(Field::Commune, commune_on(units, &self.commune, self.date));
         for (i, v) in self.villages.iter().enumerate() {
             r.check_at(Field::Villages, i, village_of(units, v, &self.commune));
         }

@@ -114,6 +114,14 @@ pub enum Problem {
         earliest: NaiveDate,
     },
     NotACommune,
+    /// The commune had been merged into another (named) by the record's
+    /// date: the record belongs to the new one.
+    CommuneMerged {
+        into: String,
+        on: NaiveDate,
+    },
+    /// The commune did not exist on the record's date.
+    CommuneNotInForce,
     TooLong {
         max: usize,
     },
@@ -229,6 +237,22 @@ impl FieldError {
                 .pick(
                     "Không phải xã trong danh mục đơn vị",
                     "Not a commune in the unit list",
+                )
+                .into(),
+            Problem::CommuneMerged { into, on } => match lang {
+                Lang::Vi => format!(
+                    "Xã này đã sáp nhập vào {into} từ ngày {}: chọn {into}",
+                    on.format("%d/%m/%Y")
+                ),
+                Lang::En => format!(
+                    "This commune was merged into {into} on {}: choose {into}",
+                    on.format("%d/%m/%Y")
+                ),
+            },
+            Problem::CommuneNotInForce => lang
+                .pick(
+                    "Xã chưa thành lập hoặc đã giải thể vào ngày này",
+                    "The commune did not exist on this date",
                 )
                 .into(),
             Problem::TooLong { max } => match lang {

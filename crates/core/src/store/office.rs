@@ -25,7 +25,13 @@ impl Store {
     /// Keeps the office's data and validates against its units from now
     /// on, in one transaction. A list that is not a tree (a unit twice, a
     /// parent missing) is refused and changes nothing.
-    pub fn apply_office(&mut self, office: &OfficeData) -> Result<(), CoreError> {
+    ///
+    /// When the list merges another commune into this tablet's, the pull
+    /// starts again from the beginning of the feed in the same
+    /// transaction, since the old commune's earlier records lie behind the
+    /// cursor: the answer is the communes to pull from now on, `None` when
+    /// they did not change.
+    pub fn apply_office(&mut self, office: &OfficeData) -> Result<Option<Vec<String>>, CoreError> {
         let tree = OrgTree::from_units(office.units.clone()).map_err(|e| unreadable(UNITS, &e))?;
         let json = serde_json::to_string(&office.units).map_err(|e| unreadable(UNITS, &e))?;
         let plan = office
@@ -33,8 +39,15 @@ impl Store {
             .as_ref()
             .map(|p| serde_json::to_string(p).map_err(|e| unreadable(PLAN, &e)))
             .transpose()?;
+        let enrolled = self.enrolment()?.map(|e| e.communes).unwrap_or_default();
+        let before = self.units.with_merged(&enrolled);
+        let after = tree.with_merged(&enrolled);
+        let widened = after.iter().any(|c| !before.contains(c));
         let tx = self.conn.transaction()?;
         set_meta(&tx, UNITS, &json)?;
+        if widened {
+            set_meta(&tx, "pull_cursor", "0")?;
+        }
         if let Some(plan) = &plan {
             set_meta(&tx, PLAN, plan)?;
         }
@@ -44,7 +57,7 @@ impl Store {
         if let Some(plan) = &office.plan {
             self.plan = plan.clone();
         }
-        Ok(())
+        Ok(widened.then_some(after))
     }
 
     /// The province's plan the tablet's reports are judged against: the

@@ -88,6 +88,9 @@ impl SyncRun {
     pub fn next(&mut self, store: &mut Store) -> Result<Option<Request>, CoreError> {
         if !self.resumed {
             self.resumed = true;
+            // With the communes merged into the enrolled ones: their records
+            // keep their old codes and are this tablet's to manage.
+            self.communes = store.units().with_merged(&self.communes);
             if let Some(after) = store.offer_pending()? {
                 self.report.resynced = true;
                 self.phase = Phase::Ranges(Ranges::new(after));
@@ -297,11 +300,19 @@ impl SyncRun {
             Response::Push(ack) => {
                 // Only the last push asks for a pull; a batch it did not
                 // ask for is not applied (the pull asks on its own).
+                let mut widened = false;
                 if let Some(office) = &ack.office {
-                    store.apply_office(office)?;
+                    if let Some(communes) = store.apply_office(office)? {
+                        // The cursor went back to the feed's beginning
+                        // with it: the batch pulled for the old communes
+                        // from the old cursor would move it on again.
+                        self.communes = communes;
+                        self.phase = Phase::Pull;
+                        widened = true;
+                    }
                     self.report.office_version = Some(office.version);
                 }
-                if let (Some(batch), true) = (ack.pull, self.pull_in_flight) {
+                if let (Some(batch), true, false) = (ack.pull, self.pull_in_flight, widened) {
                     self.apply(store, batch)?;
                 }
             }

@@ -203,16 +203,38 @@ struct PushAckV2 {
     pull: Option<PullResponseV2>,
 }
 
+/// A push's acknowledgement as hubs sent it before units had dates.
+#[derive(Deserialize)]
+struct PushAckV4 {
+    stored: Vec<Uuid>,
+    new_changes: u32,
+    pull: Option<PullResponse>,
+    epoch: Option<Epoch>,
+    office: Option<OfficeWireV1>,
+}
+
 impl PushAck {
     /// Decodes an acknowledgement of this shape or of a hub from before
-    /// epochs (none then); the error is the current shape's.
+    /// unit dates, office data or epochs (none then); the error is the
+    /// current shape's.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode_or_older(bytes, |old: PushAckV3| PushAck {
+        decode_or_older(bytes, |old: PushAckV4| PushAck {
             stored: old.stored,
             new_changes: old.new_changes,
             pull: old.pull,
             epoch: old.epoch,
-            office: None,
+            office: old.office.map(|o| OfficeWire::from(o).into()),
+        })
+        .or_else(|e| {
+            decode::<PushAckV3>(bytes)
+                .map(|old| PushAck {
+                    stored: old.stored,
+                    new_changes: old.new_changes,
+                    pull: old.pull,
+                    epoch: old.epoch,
+                    office: None,
+                })
+                .map_err(|_| e)
         })
         .or_else(|e| {
             decode::<PushAckV2>(bytes)
@@ -235,13 +257,125 @@ impl PushAck {
 /// drug-free classings) is to ride here as fields added at the end, each an `Option` (a newer hub's block then still starts as an
 /// older tablet reads it, and a decoder of the new shape falls back to the
 /// old one, as [`PushAck::decode`] does).
+///
+/// On the wire ([`OfficeWire`]) a unit keeps the shape of before dates and
+/// mergers, and what a unit that changes adds follows the plan, so an
+/// older tablet reads the tree and plan it knows and stops there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "OfficeWire", from = "OfficeWire")]
 pub struct OfficeData {
     pub version: u64,
     pub units: Vec<pcmt_model::OrgUnit>,
     /// The province's plan: report deadlines and targets, which the
-    /// tablet's reports are judged against. Last.
+    /// tablet's reports are judged against.
     pub plan: Option<pcmt_model::Plan>,
+}
+
+/// A unit as the office data's wire shape holds it: as before dates.
+#[derive(Serialize, Deserialize)]
+struct UnitWire {
+    code: String,
+    name: String,
+    level: pcmt_model::OrgLevel,
+    parent: Option<String>,
+}
+
+/// What a unit that changes adds: its days and the commune it was merged
+/// into.
+#[derive(Serialize, Deserialize)]
+struct UnitChange {
+    code: String,
+    valid_from: Option<chrono::NaiveDate>,
+    valid_to: Option<chrono::NaiveDate>,
+    merged_into: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OfficeWire {
+    version: u64,
+    units: Vec<UnitWire>,
+    plan: Option<pcmt_model::Plan>,
+    /// Last: an older tablet leaves it unread.
+    changes: Vec<UnitChange>,
+}
+
+/// Office data as hubs sent it before unit dates.
+#[derive(Deserialize)]
+struct OfficeWireV1 {
+    version: u64,
+    units: Vec<UnitWire>,
+    plan: Option<pcmt_model::Plan>,
+}
+
+impl From<OfficeWireV1> for OfficeWire {
+    fn from(old: OfficeWireV1) -> Self {
+        Self {
+            version: old.version,
+            units: old.units,
+            plan: old.plan,
+            changes: Vec::new(),
+        }
+    }
+}
+
+impl From<OfficeData> for OfficeWire {
+    fn from(data: OfficeData) -> Self {
+        let changes = data
+            .units
+            .iter()
+            .filter(|u| u.valid_from.is_some() || u.valid_to.is_some() || u.merged_into.is_some())
+            .map(|u| UnitChange {
+                code: u.code.clone(),
+                valid_from: u.valid_from,
+                valid_to: u.valid_to,
+                merged_into: u.merged_into.clone(),
+            })
+            .collect();
+        Self {
+            version: data.version,
+            units: data
+                .units
+                .into_iter()
+                .map(|u| UnitWire {
+                    code: u.code,
+                    name: u.name,
+                    level: u.level,
+                    parent: u.parent,
+                })
+                .collect(),
+            plan: data.plan,
+            changes,
+        }
+    }
+}
+
+impl From<OfficeWire> for OfficeData {
+    fn from(wire: OfficeWire) -> Self {
+        let mut changes: std::collections::HashMap<String, UnitChange> = wire
+            .changes
+            .into_iter()
+            .map(|c| (c.code.clone(), c))
+            .collect();
+        let units = wire
+            .units
+            .into_iter()
+            .map(|u| {
+                let mut unit =
+                    pcmt_model::OrgUnit::new(&u.code, &u.name, u.level, u.parent.as_deref());
+                if let Some(c) = changes.remove(&u.code) {
+                    unit.valid_from = c.valid_from;
+                    unit.valid_to = c.valid_to;
+                    unit.merged_into = c.merged_into;
+                }
+                unit
+            })
+            .collect();
+        Self {
+            version: wire.version,
+            units,
+            plan: wire.plan,
+        }
+    }
 }
 
 /// Which life of the hub's database answered: a random id the hub draws
@@ -802,6 +936,90 @@ mod tests {
         .unwrap();
         let read = PushAck::decode(&from_older_hub).unwrap();
         assert_eq!((read.pull, read.office), (Some(batch), None));
+    }
+
+    /// Units' days and mergers ride after the plan: a tablet from before
+    /// them reads the tree and plan it knows, and a hub from before them
+    /// sends a tree of units that always were.
+    #[test]
+    fn unit_days_ride_after_the_plan_and_older_peers_read_around_them() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct UnitBefore {
+            code: String,
+            name: String,
+            level: pcmt_model::OrgLevel,
+            parent: Option<String>,
+        }
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct OfficeBefore {
+            version: u64,
+            units: Vec<UnitBefore>,
+            plan: Option<pcmt_model::Plan>,
+        }
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct AckBefore {
+            stored: Vec<Uuid>,
+            new_changes: u32,
+            pull: Option<PullResponse>,
+            epoch: Option<Epoch>,
+            office: Option<OfficeBefore>,
+        }
+        let merged = pcmt_model::OrgUnit {
+            valid_to: chrono::NaiveDate::from_ymd_opt(2025, 6, 30),
+            merged_into: Some("62-610-23287".into()),
+            ..pcmt_model::OrgUnit::new(
+                "62-610-23284",
+                "Xã Đăk Pék",
+                pcmt_model::OrgLevel::Commune,
+                Some("62-610"),
+            )
+        };
+        let ack = PushAck {
+            stored: Vec::new(),
+            new_changes: 0,
+            pull: None,
+            epoch: Some(Epoch("e1".into())),
+            office: Some(OfficeData {
+                version: 5,
+                units: vec![merged.clone()],
+                plan: Some(pcmt_model::Plan::bundled()),
+            }),
+        };
+        let bytes = encode(&ack).unwrap();
+        assert_eq!(PushAck::decode(&bytes).unwrap(), ack);
+        let older_tablet: AckBefore = decode(&bytes).unwrap();
+        let office = older_tablet.office.unwrap();
+        assert_eq!(office.units[0].code, "62-610-23284");
+        assert_eq!(office.plan, Some(pcmt_model::Plan::bundled()));
+
+        let from_older_hub = encode(&AckBefore {
+            stored: Vec::new(),
+            new_changes: 0,
+            pull: None,
+            epoch: Some(Epoch("e1".into())),
+            office: Some(OfficeBefore {
+                version: 4,
+                units: vec![UnitBefore {
+                    code: merged.code.clone(),
+                    name: merged.name.clone(),
+                    level: merged.level,
+                    parent: merged.parent.clone(),
+                }],
+                plan: None,
+            }),
+        })
+        .unwrap();
+        let read = PushAck::decode(&from_older_hub).unwrap().office.unwrap();
+        assert_eq!(
+            read.units,
+            [pcmt_model::OrgUnit::new(
+                "62-610-23284",
+                "Xã Đăk Pék",
+                pcmt_model::OrgLevel::Commune,
+                Some("62-610")
+            )]
+        );
+        assert_eq!(read.version, 4);
     }
 
     /// A tablet of protocol 1 decodes a pull's answer as it always did: a

@@ -12,7 +12,7 @@ use crate::rules::devices::{
 };
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::{stored_role, Staff, StaffAccount};
-use crate::rules::units::unit_of_row;
+use crate::rules::units::{unit_of_row, ROW_COLUMNS};
 use crate::storage::{Backend, WriteTx, STAFF_ACCOUNTS_SQL};
 use pcmt_core::report::ReportSource;
 use r2d2_postgres::postgres::{Client, IsolationLevel, Row};
@@ -258,11 +258,13 @@ impl Backend for Pg {
 
     fn org_units(&self) -> Result<Vec<pcmt_model::OrgUnit>, HubError> {
         self.read(|c| {
-            c.query("SELECT code, name, level, parent FROM org_units", &[])?
+            c.query(&format!("SELECT {ROW_COLUMNS} FROM org_units"), &[])?
                 .into_iter()
                 .map(|r| {
-                    let level: String = r.try_get(2)?;
-                    unit_of_row(r.try_get(0)?, r.try_get(1)?, &level, r.try_get(3)?)
+                    unit_of_row(
+                        [r.try_get(0)?, r.try_get(1)?, r.try_get(2)?],
+                        [r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?],
+                    )
                 })
                 .collect()
         })

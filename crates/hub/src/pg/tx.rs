@@ -9,6 +9,7 @@ use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
 use crate::rules::staff::{Role, StaffChange};
+use crate::rules::units::{row_days, ROW_COLUMNS};
 use crate::storage::{staff_change_sql, Locked, Param, PushWrites, Withdrawal, WriteTx};
 use pcmt_core::CoreError;
 use pcmt_model::Labelled;
@@ -264,18 +265,33 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         let column = |f: fn(&pcmt_model::OrgUnit) -> Option<&str>| -> Vec<Option<&str>> {
             units.iter().map(f).collect()
         };
-        let (codes, names, levels, parents) = (
+        let days: Vec<[Option<String>; 2]> = units.iter().map(row_days).collect();
+        let day =
+            |i: usize| -> Vec<Option<&str>> { days.iter().map(|d| d[i].as_deref()).collect() };
+        let (codes, names, levels, parents, merged_into) = (
             column(|u| Some(&u.code)),
             column(|u| Some(&u.name)),
             column(|u| Some(u.level.code())),
             column(|u| u.parent.as_deref()),
+            column(|u| u.merged_into.as_deref()),
         );
         // One statement whatever the list's length: a province's few
         // thousand units are one round trip.
         self.execute(
-            "INSERT INTO org_units (code, name, level, parent)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])",
-            &[&codes, &names, &levels, &parents],
+            &format!(
+                "INSERT INTO org_units ({ROW_COLUMNS})
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[],
+                                      $5::text[], $6::text[], $7::text[])"
+            ),
+            &[
+                &codes,
+                &names,
+                &levels,
+                &parents,
+                &day(0),
+                &day(1),
+                &merged_into,
+            ],
         )?;
         Ok(())
     }

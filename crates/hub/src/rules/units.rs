@@ -4,7 +4,7 @@
 //! bytes out: the dashboard's upload and `pcmt-hub --load-units FILE`
 //! read the same way.
 
-use pcmt_model::org_sheet::{self, SheetRow, HEADERS};
+use pcmt_model::org_sheet::{SheetRow, DATE_HEADERS, HEADERS};
 use pcmt_model::text::fold;
 use pcmt_model::{Lang, OrgLevel, OrgTree, OrgUnit};
 use std::io::Cursor;
@@ -72,8 +72,21 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
     let first = range.start().map_or(0, |(row, _)| row as usize);
     let rows = range
         .rows()
-        .map(|cells| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+        .map(|cells| cells.iter().map(cell_text).collect::<Vec<_>>());
     from_lines(rows, first + 1)
+}
+
+/// A cell as the office reads it; a date cell (a day count underneath)
+/// as yyyy-mm-dd.
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::{Data, DataType};
+    match cell {
+        Data::DateTime(_) | Data::DateTimeIso(_) => cell
+            .as_date()
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| cell.to_string()),
+        _ => cell.to_string(),
+    }
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
@@ -123,6 +136,9 @@ fn from_lines(
             .ok_or(SheetError::MissingColumn(HEADERS[i]))
     };
     let cols = [column(0)?, column(1)?, column(2)?, column(3)?];
+    // The date columns are optional: a list of units that never change
+    // needs none of them.
+    let optional = DATE_HEADERS.map(|h| header.iter().position(|c| *c == fold(h)));
     let mut rows = Vec::new();
     for (i, cells) in lines.enumerate() {
         if cells.iter().all(|c| c.trim().is_empty()) {
@@ -131,34 +147,48 @@ fn from_lines(
         if rows.len() == MAX_ROWS {
             return Err(SheetError::TooManyRows);
         }
-        let cell = |c: usize| cells.get(cols[c]).cloned().unwrap_or_default();
+        let at = |c: Option<usize>| c.and_then(|c| cells.get(c)).cloned().unwrap_or_default();
+        let cell = |c: usize| at(Some(cols[c]));
         rows.push(SheetRow {
             line: first_line + 1 + i,
             code: cell(0),
             name: cell(1),
             level: cell(2),
             parent: cell(3),
+            valid_from: at(optional[0]),
+            valid_to: at(optional[1]),
+            merged_into: at(optional[2]),
         });
     }
     Ok(rows)
 }
 
-/// A unit as the hub's `org_units` row holds it.
+/// The columns of the hub's `org_units`, in [`unit_of_row`]'s order.
+pub const ROW_COLUMNS: &str = "code, name, level, parent, valid_from, valid_to, merged_into";
+
+/// A unit as the hub's `org_units` row holds it ([`ROW_COLUMNS`]).
 pub fn unit_of_row(
-    code: String,
-    name: String,
-    level: &str,
-    parent: Option<String>,
+    [code, name, level]: [String; 3],
+    [parent, valid_from, valid_to, merged_into]: [Option<String>; 4],
 ) -> Result<OrgUnit, crate::error::HubError> {
-    let level = OrgLevel::from_code(level).ok_or_else(|| {
-        crate::error::HubError::Malformed(format!("org unit {code} has the unknown level {level}"))
-    })?;
+    let bad = |what: &str| {
+        crate::error::HubError::Malformed(format!("org unit {code} has an unreadable {what}"))
+    };
+    let level = OrgLevel::from_code(&level).ok_or_else(|| bad("level"))?;
+    let day = |d: Option<String>| -> Result<Option<chrono::NaiveDate>, crate::error::HubError> {
+        d.map(|d| d.parse().map_err(|_| bad("date"))).transpose()
+    };
     Ok(OrgUnit {
-        code,
-        name,
-        level,
-        parent,
+        valid_from: day(valid_from)?,
+        valid_to: day(valid_to)?,
+        merged_into,
+        ..OrgUnit::new(&code, &name, level, parent.as_deref())
     })
+}
+
+/// A unit's dates as the hub's row holds them (yyyy-mm-dd).
+pub fn row_days(u: &OrgUnit) -> [Option<String>; 2] {
+    [u.valid_from, u.valid_to].map(|d| d.map(|d| d.to_string()))
 }
 
 /// The meta key of the tree's version, bumped by every load.
@@ -171,8 +201,9 @@ pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let text = Format::new().set_num_format("@");
+    let columns: Vec<&str> = HEADERS.iter().chain(DATE_HEADERS.iter()).copied().collect();
     let sheet = book.add_worksheet().set_name("Đơn vị")?;
-    for (i, h) in HEADERS.iter().enumerate() {
+    for (i, h) in columns.iter().enumerate() {
         let col = i as u16;
         sheet.write_string_with_format(0, col, *h, &bold)?;
         sheet.set_column_width(col, if i == 1 { 40 } else { 22 })?;
@@ -181,36 +212,51 @@ pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         }
     }
     let example = book.add_worksheet().set_name("Ví dụ")?;
-    for (i, h) in HEADERS.iter().enumerate() {
+    for (i, h) in columns.iter().enumerate() {
         example.write_string_with_format(0, i as u16, *h, &bold)?;
         example.set_column_width(i as u16, if i == 1 { 40 } else { 22 })?;
     }
-    let rows: [(&str, &str, OrgLevel, &str); 6] = [
-        ("46", "Thành phố Huế", OrgLevel::Province, ""),
-        ("19774", "Phường Thuận Hóa", OrgLevel::Commune, "46"),
-        ("20014", "Xã A Lưới 1", OrgLevel::Commune, "46"),
-        ("20014-01", "Thôn A Đớt", OrgLevel::Village, "20014"),
-        ("20014-S1", "Trường THCS A Lưới", OrgLevel::School, "20014"),
-        (
+    let day = |d, m, y| chrono::NaiveDate::from_ymd_opt(y, m, d);
+    let merged = |code, name| OrgUnit {
+        valid_to: day(30, 6, 2025),
+        merged_into: Some("20014".into()),
+        ..OrgUnit::new(code, name, OrgLevel::Commune, Some("46"))
+    };
+    let rows = [
+        OrgUnit::new("46", "Thành phố Huế", OrgLevel::Province, None),
+        OrgUnit::new("19774", "Phường Thuận Hóa", OrgLevel::Commune, Some("46")),
+        OrgUnit {
+            valid_from: day(1, 7, 2025),
+            ..OrgUnit::new("20014", "Xã A Lưới 1", OrgLevel::Commune, Some("46"))
+        },
+        merged("19996", "Xã Hồng Kim (cũ)"),
+        merged("20002", "Xã Bắc Sơn (cũ)"),
+        OrgUnit::new("20014-01", "Thôn A Đớt", OrgLevel::Village, Some("20014")),
+        OrgUnit::new(
+            "20014-S1",
+            "Trường THCS A Lưới",
+            OrgLevel::School,
+            Some("20014"),
+        ),
+        OrgUnit::new(
             "20014-A1",
             "Trạm Y tế xã A Lưới 1",
             OrgLevel::Agency,
-            "20014",
+            Some("20014"),
         ),
     ];
-    for (r, (code, name, level, parent)) in rows.into_iter().enumerate() {
+    for (r, unit) in rows.iter().enumerate() {
         let r = r as u32 + 1;
-        example.write_string(r, 0, code)?;
-        example.write_string(r, 1, name)?;
-        example.write_string(r, 2, org_sheet::level_word(level, Lang::Vi))?;
-        example.write_string(r, 3, parent)?;
+        for (c, cell) in SheetRow::of_unit(0, unit).cells().into_iter().enumerate() {
+            example.write_string(r, c as u16, cell)?;
+        }
     }
     example.write_string(
-        8,
+        rows.len() as u32 + 2,
         0,
         lang.pick(
-            "Điền danh sách vào trang “Đơn vị”; chỉ trang đầu tiên được đọc. Mã theo danh mục mã đơn vị hành chính Việt Nam; thôn, trường, khu công nghiệp, cơ quan thuộc xã.",
-            "Fill in the “Đơn vị” sheet; only the first sheet is read. Codes as in the national list of administrative unit codes; villages, schools, industrial zones and agencies sit under their commune.",
+            "Điền danh sách vào trang “Đơn vị”; chỉ trang đầu tiên được đọc. Mã theo danh mục mã đơn vị hành chính Việt Nam; thôn, trường, khu công nghiệp, cơ quan thuộc xã. Xã sáp nhập: ghi ngày hết hiệu lực (ngày cuối cùng) và mã xã mới; hồ sơ của xã cũ được giữ nguyên và tính vào xã mới từ ngày sáp nhập. Để trống các cột ngày nếu đơn vị không thay đổi.",
+            "Fill in the “Đơn vị” sheet; only the first sheet is read. Codes as in the national list of administrative unit codes; villages, schools, industrial zones and agencies sit under their commune. A merged commune: give its last day and the new commune's code; its records are kept and count in the new commune from the merger on. Leave the date columns empty for units that do not change.",
         ),
     )?;
     book.save_to_buffer()
@@ -219,16 +265,14 @@ pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
 /// A tree as the template's rows: what `--load-units` and the dashboard
 /// load back (the demo's tree written out, in the tests).
 pub fn to_csv(tree: &OrgTree) -> String {
-    let mut out = HEADERS.join(",");
+    let mut out = [HEADERS.as_slice(), DATE_HEADERS.as_slice()]
+        .concat()
+        .join(",");
     out.push('\n');
-    for u in tree.units() {
-        let cells = [
-            u.code.as_str(),
-            u.name.as_str(),
-            org_sheet::level_word(u.level, Lang::Vi),
-            u.parent.as_deref().unwrap_or_default(),
-        ];
-        let quoted: Vec<String> = cells
+    for (i, u) in tree.units().enumerate() {
+        let row = SheetRow::of_unit(i + 2, u);
+        let quoted: Vec<String> = row
+            .cells()
             .iter()
             .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
             .collect();
@@ -241,6 +285,7 @@ pub fn to_csv(tree: &OrgTree) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pcmt_model::org_sheet;
 
     #[test]
     fn a_csv_reads_with_its_header_in_any_order_and_blank_lines_skipped() {

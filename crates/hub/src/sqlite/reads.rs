@@ -9,7 +9,7 @@ use crate::rules::devices::{
 };
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::{stored_role, Staff, StaffAccount};
-use crate::rules::units::unit_of_row;
+use crate::rules::units::{unit_of_row, ROW_COLUMNS};
 use crate::storage::{Backend, WriteTx, STAFF_ACCOUNTS_SQL};
 use pcmt_core::projection::SqliteRows;
 use pcmt_core::report::ReportSource;
@@ -256,13 +256,16 @@ impl Backend for Sqlite {
     fn org_units(&self) -> Result<Vec<pcmt_model::OrgUnit>, HubError> {
         self.read(|conn| {
             let mut statement =
-                conn.prepare_cached("SELECT code, name, level, parent FROM org_units")?;
+                conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM org_units"))?;
             let rows = statement.query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?))
+                Ok((
+                    [r.get(0)?, r.get(1)?, r.get(2)?],
+                    [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+                ))
             })?;
             rows.map(|row| {
-                let (code, name, level, parent) = row?;
-                unit_of_row(code, name, &level, parent)
+                let (text, optional) = row?;
+                unit_of_row(text, optional)
             })
             .collect()
         })

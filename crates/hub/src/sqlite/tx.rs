@@ -8,6 +8,7 @@ use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
 use crate::rules::staff::{Role, StaffChange};
+use crate::rules::units::{row_days, ROW_COLUMNS};
 use crate::storage::{staff_change_sql, Locked, Param, PushWrites, Withdrawal, WriteTx};
 use pcmt_core::projection::{RowWriter, SqliteRows};
 use pcmt_core::CoreError;
@@ -253,11 +254,20 @@ impl WriteTx for SqliteRows<'_> {
 
     fn replace_org_units(&mut self, units: &[pcmt_model::OrgUnit]) -> Result<(), HubError> {
         self.0.execute("DELETE FROM org_units", [])?;
-        let mut insert = self.0.prepare_cached(
-            "INSERT INTO org_units (code, name, level, parent) VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut insert = self.0.prepare_cached(&format!(
+            "INSERT INTO org_units ({ROW_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        ))?;
         for u in units {
-            insert.execute(params![u.code, u.name, u.level.code(), u.parent])?;
+            let [from, to] = row_days(u);
+            insert.execute(params![
+                u.code,
+                u.name,
+                u.level.code(),
+                u.parent,
+                from,
+                to,
+                u.merged_into
+            ])?;
         }
         Ok(())
     }

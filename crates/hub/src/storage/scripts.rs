@@ -401,7 +401,13 @@ impl<B: Backend> HubStorage for Hub<B> {
     }
 
     fn authenticate(&self, token: &str) -> Result<Scope, HubError> {
-        devices::scope_of(self.backend.device_by_token(&hash(token))?)
+        let mut scope = devices::scope_of(self.backend.device_by_token(&hash(token))?)?;
+        // A tablet of a commune formed by a merger manages the people and
+        // places of the communes merged into it, whose records keep their
+        // old codes: it reads and writes those too, and its part of the
+        // tree holds them.
+        scope.communes = self.units().with_merged(&scope.communes);
+        Ok(scope)
     }
 
     fn withdraw(&self, by: &Actor, device: Uuid, how: Withdrawal) -> Result<bool, HubError> {

@@ -104,8 +104,11 @@ impl Figures {
                 plants_destroyed: value(&r, IndicatorCode::PlantsDestroyed),
             });
         }
+        // A commune merged away before the period's end is counted in the
+        // one it became part of, not listed on its own.
         let communes = units
             .units_within(unit, OrgLevel::Commune)
+            .filter(|c| c.in_force(period.until))
             .map(|c| compute(rows, &c.code, period))
             .collect::<Result<Vec<_>, _>>()?;
         let sites = report::site_features(rows, units, unit, period)?;

@@ -587,6 +587,37 @@ pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang)
     )
 }
 
+/// The home page of a hub given no unit list yet (a province's first
+/// set-up): reports wait for the list, and an administrator is shown where
+/// to load it.
+pub fn no_units_page(staff: &Staff, units: &OrgTree, lang: Lang) -> String {
+    let next = if crate::rules::staff::may_load_units(units, staff) {
+        format!(
+            r#"<p><a class="button primary" id="load-units-first" href="{UNITS}{}">{}</a></p>"#,
+            if lang == Lang::En { "?lang=en" } else { "" },
+            lang.pick("Nạp danh sách đơn vị hành chính", "Load the unit list"),
+        )
+    } else {
+        String::new()
+    };
+    layout(
+        lang.pick("Chưa có danh sách đơn vị", "No unit list yet"),
+        lang,
+        &staff_bar(staff, units, "", lang),
+        &format!(
+            r#"<div class="card" id="no-units"><h1>{h}</h1><p>{p}</p>{next}</div>"#,
+            h = lang.pick(
+                "Máy chủ chưa có danh sách đơn vị hành chính",
+                "The hub has no administrative unit list yet"
+            ),
+            p = lang.pick(
+                "Báo cáo, máy tính bảng và tài khoản đều theo danh sách xã, phường của tỉnh. Quản trị viên cấp tỉnh nạp danh sách từ tệp Excel hoặc CSV theo mẫu.",
+                "Reports, tablets and accounts all follow the province's list of communes. The province's administrator loads it from an Excel or CSV file following the template."
+            ),
+        ),
+    )
+}
+
 pub fn report_page(
     staff: &Staff,
     q: &ReportQuery,

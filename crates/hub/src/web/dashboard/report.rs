@@ -41,6 +41,9 @@ pub(super) async fn report_page(
             .reports
             .run(&state.storage, move |s| {
                 let (units, rules, plan) = (s.units(), s.rules(), s.plan()?);
+                if units.is_empty() {
+                    return Ok(pages::no_units_page(&staff, &units, lang));
+                }
                 let unit = unit_in_scope(&units, &staff, &q)?;
                 let figures = with_rows(s, |rows| {
                     figures::Figures::compute(rows, &units, &rules, &plan, &unit, &period, today)

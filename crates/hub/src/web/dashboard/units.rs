@@ -171,13 +171,7 @@ pub(super) async fn load(
         let rows: Vec<SheetRow> = list
             .into_iter()
             .enumerate()
-            .map(|(i, u)| SheetRow {
-                line: i + 2,
-                code: u.code,
-                name: u.name,
-                level: u.level.code().to_string(),
-                parent: u.parent.unwrap_or_default(),
-            })
+            .map(|(i, u)| SheetRow::of_unit(i + 2, &u))
             .collect();
         let tree = checked(&rows, &admin).map_err(|errors| {
             DashError::BadForm(
@@ -341,7 +335,7 @@ fn summary(tree: &OrgTree, lang: Lang, id: &str) -> String {
         let below = |level| tree.units_within(&c.code, level).count();
         let _ = write!(
             rows,
-            r#"<tr data-code="{code}"><td>{code}</td><td>{name}</td><td>{parent}</td><td class="num">{v}</td><td class="num">{o}</td></tr>"#,
+            r#"<tr data-code="{code}"><td>{code}</td><td>{name}</td><td>{parent}</td><td class="num">{v}</td><td class="num">{o}</td><td class="validity">{valid}</td></tr>"#,
             code = esc(&c.code),
             name = esc(&c.name),
             parent = esc(c
@@ -351,10 +345,11 @@ fn summary(tree: &OrgTree, lang: Lang, id: &str) -> String {
                 .map_or("", |p| p.name.as_str())),
             v = below(OrgLevel::Village),
             o = below(OrgLevel::School) + below(OrgLevel::IndustrialZone) + below(OrgLevel::Agency),
+            valid = esc(&validity(tree, c, lang)),
         );
     }
     format!(
-        r#"<div class="card" id="{id}"><p class="counts">{counts}</p><table><thead><tr><th>{c}</th><th>{n}</th><th>{p}</th><th>{v}</th><th>{o}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+        r#"<div class="card" id="{id}"><p class="counts">{counts}</p><table><thead><tr><th>{c}</th><th>{n}</th><th>{p}</th><th>{v}</th><th>{o}</th><th>{h}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
         counts = esc(&counts.join(" · ")),
         c = lang.pick("Mã", "Code"),
         n = lang.pick("Xã, phường", "Commune"),
@@ -364,7 +359,29 @@ fn summary(tree: &OrgTree, lang: Lang, id: &str) -> String {
             "Trường, khu công nghiệp, cơ quan",
             "Schools, zones, agencies"
         ),
+        h = lang.pick("Hiệu lực", "In force"),
     )
+}
+
+/// A commune's days and merger in words: "từ 01/07/2025", "đến
+/// 30/06/2025, sáp nhập vào Xã A Lưới 1"; empty for one that always was.
+fn validity(tree: &OrgTree, c: &OrgUnit, lang: Lang) -> String {
+    let day = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    let mut parts = Vec::new();
+    if let Some(from) = c.valid_from {
+        parts.push(format!("{} {}", lang.pick("từ", "from"), day(from)));
+    }
+    if let Some(to) = c.valid_to {
+        parts.push(format!("{} {}", lang.pick("đến", "until"), day(to)));
+    }
+    if let Some(into) = &c.merged_into {
+        let name = tree.get(into).map_or(into.as_str(), |u| u.name.as_str());
+        parts.push(format!(
+            "{} {name}",
+            lang.pick("sáp nhập vào", "merged into")
+        ));
+    }
+    parts.join(", ")
 }
 
 fn page_of(units: &OrgTree, admin: &Admin, lang: Lang, body: &str) -> String {
