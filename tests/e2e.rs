@@ -759,6 +759,10 @@ async fn an_officer_confirms_the_offices_own_hub_certificate_before_anything_is_
     assert!(told.contains(&printed), "{told}");
     let shown = app.wait_for_text("#hub-certificate-seen", " ").await;
     assert_eq!(shown.trim(), printed);
+    // Nothing came from the office yet: no commune to record in, and the
+    // officer is told a sync brings them (not the demo district's).
+    app.wait_for_text("#today-no-units", "Máy chưa nhận danh sách xã")
+        .await;
     app.screens("29-hub-certificate-to-confirm").await;
 
     app.click("#trust-hub-certificate").await;
@@ -767,6 +771,8 @@ async fn an_officer_confirms_the_offices_own_hub_certificate_before_anything_is_
     app.wait_until_gone("#hub-certificate", "").await;
     app.click("#sync").await;
     app.wait_for_text("#notice", "Đồng bộ xong").await;
+    app.click("#nav-today").await;
+    app.wait_until_gone("#today-no-units", "").await;
     app.click("#nav-settings").await;
     app.wait_for_text("#enrol-state", "Đã đăng ký").await;
     let pinned = app.wait_for_text("#hub-certificate-pinned", " ").await;

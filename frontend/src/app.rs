@@ -219,8 +219,9 @@ impl Ctx {
 #[function_component]
 pub fn App() -> Html {
     let info = use_state(|| None::<Rc<AppInfo>>);
-    // The office's list once a sync brought it, else the bundled demo
-    // district: read again only when its version changes.
+    // The office's list once a sync brought it, else none (the Today
+    // screen says a sync is needed): read again only when its version
+    // changes.
     let units = {
         let office = info.as_ref().map(|i| (i.office_version, i.units.clone()));
         let version = office.as_ref().map_or(0, |(v, _)| *v);
@@ -228,7 +229,7 @@ pub fn App() -> Html {
             office
                 .filter(|(v, list)| *v > 0 && !list.is_empty())
                 .and_then(|(_, list)| OrgTree::from_units(list).ok())
-                .unwrap_or_else(OrgTree::demo)
+                .unwrap_or_else(OrgTree::empty)
         })
     };
     let lang = use_state(Lang::default);

@@ -192,7 +192,10 @@ impl AppState {
     }
 
     fn open_with(&self, key: &pcmt_core::vault::DbKey) -> Result<(), CommandError> {
-        let store = Store::open_encrypted(&self.db, key, OrgTree::demo())?;
+        // No list of its own until the office's arrives with the first
+        // sync (`Store::apply_office`): a tablet of a real province must
+        // not take records for the demo district meanwhile.
+        let store = Store::open_encrypted(&self.db, key, OrgTree::empty())?;
         let settings = store.settings()?;
         let minutes = settings
             .as_ref()

@@ -70,6 +70,14 @@ pub fn Today() -> Html {
                     <span>{ l.pick("lần đồng bộ gần nhất", "last sync") }</span>
                 </div>
             </section>
+            if ctx.units.communes().next().is_none() {
+                <section class="card" id="today-no-units">
+                    <h2>{ l.pick("Máy chưa nhận danh sách xã, phường", "No commune list on this tablet yet") }</h2>
+                    <p>{ l.pick(
+                        "Danh sách xã, thôn của đơn vị do văn phòng gửi về ở lần đồng bộ đầu tiên. Hãy bấm Đồng bộ khi có mạng để bắt đầu ghi hồ sơ.",
+                        "The office sends the list of communes and villages with the first sync. Press Sync when online to start recording.") }</p>
+                </section>
+            }
             if info.unreadable > 0 {
                 <section class="card" id="today-unreadable">
                     { ui::heading(
