@@ -9,12 +9,37 @@
 
 use crate::check::MAX_NAME_CHARS;
 use crate::org::{OrgLevel, OrgTree, OrgUnit};
+use crate::sheet::{Column, SheetLine};
 use crate::text::fold;
 use crate::Lang;
 use std::collections::HashMap;
 
 /// The columns of the template, in its order, as an office reads them.
 pub const HEADERS: [&str; 4] = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên"];
+
+/// The same columns as a file is read by: all four required.
+pub const COLUMNS: [Column; 4] = [
+    Column {
+        header: HEADERS[0],
+        english: "code",
+        required: true,
+    },
+    Column {
+        header: HEADERS[1],
+        english: "name",
+        required: true,
+    },
+    Column {
+        header: HEADERS[2],
+        english: "level",
+        required: true,
+    },
+    Column {
+        header: HEADERS[3],
+        english: "parent",
+        required: true,
+    },
+];
 
 /// The longest code taken: the national list's are 2 to 5 digits, and
 /// the units below a commune add a suffix of the office's choosing.
@@ -29,6 +54,19 @@ pub struct SheetRow {
     pub name: String,
     pub level: String,
     pub parent: String,
+}
+
+impl SheetRow {
+    /// A line read under [`COLUMNS`].
+    pub fn of_line(l: &SheetLine) -> Self {
+        Self {
+            line: l.line,
+            code: l.cell(0).to_string(),
+            name: l.cell(1).to_string(),
+            level: l.cell(2).to_string(),
+            parent: l.cell(3).to_string(),
+        }
+    }
 }
 
 /// What is wrong with a row.
