@@ -344,9 +344,7 @@ impl Known {
                 .entry(c.to_string())
                 .or_insert(place.clone());
         }
-        self.by_person
-            .entry(key)
-            .or_insert((place, cccd.is_some()));
+        self.by_person.entry(key).or_insert((place, cccd.is_some()));
     }
 
     /// By CCCD first; by name, birth date and commune when this row or the
@@ -354,14 +352,12 @@ impl Known {
     /// two different CCCDs are two people).
     fn find(&self, p: &PersonInput) -> Option<Found> {
         let cccd = p.citizen_id.as_deref();
-        let place = cccd
-            .and_then(|c| self.by_citizen_id.get(c))
-            .or_else(|| {
-                self.by_person
-                    .get(&person_key(p))
-                    .filter(|(_, has_cccd)| cccd.is_none() || !has_cccd)
-                    .map(|(place, _)| place)
-            })?;
+        let place = cccd.and_then(|c| self.by_citizen_id.get(c)).or_else(|| {
+            self.by_person
+                .get(&person_key(p))
+                .filter(|(_, has_cccd)| cccd.is_none() || !has_cccd)
+                .map(|(place, _)| place)
+        })?;
         Some(match place {
             Place::Register(c) => Found::Register(c.clone()),
             Place::Line(l) => Found::Line(*l),
@@ -394,7 +390,12 @@ pub fn import_key(p: &PersonInput) -> String {
 /// and the benchmark's files are written with it).
 pub fn row_of(p: &PersonInput, units: &OrgTree, lang: Lang) -> Vec<String> {
     let span = p.current_span();
-    let name = |code: &str| units.get(code).map_or(code, |u| u.name.as_str()).to_string();
+    let name = |code: &str| {
+        units
+            .get(code)
+            .map_or(code, |u| u.name.as_str())
+            .to_string()
+    };
     vec![
         p.full_name.clone(),
         p.birth_date.format("%d/%m/%Y").to_string(),
@@ -412,7 +413,9 @@ pub fn row_of(p: &PersonInput, units: &OrgTree, lang: Lang) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(", "),
         p.officer_in_charge.clone(),
-        span.map(|s| s.status.label(lang)).unwrap_or_default().into(),
+        span.map(|s| s.status.label(lang))
+            .unwrap_or_default()
+            .into(),
         span.map(|s| s.from.format("%d/%m/%Y").to_string())
             .unwrap_or_default(),
         span.and_then(|s| s.closed_reason)

@@ -1,10 +1,13 @@
-//! An office's unit list as a file: an XLSX workbook (its first sheet) or
-//! a CSV, read into the model's sheet rows (`pcmt_model::org_sheet`, which
-//! checks them), and the XLSX template the dashboard hands out. Bytes in,
-//! bytes out: the dashboard's upload and `pcmt-hub --load-units FILE`
-//! read the same way.
+//! An office's spreadsheet as a file: an XLSX workbook (its first sheet)
+//! or a CSV, read under its header into the model's lines
+//! (`pcmt_model::sheet`): the unit list (`pcmt_model::org_sheet`, which
+//! checks it) and the register of people (`pcmt_model::person_sheet`);
+//! and the XLSX templates the dashboard hands out. Bytes in, bytes out:
+//! the dashboard's uploads and `pcmt-hub --load-units FILE` read the same
+//! way.
 
 use pcmt_model::org_sheet::{self, SheetRow, HEADERS};
+use pcmt_model::sheet::{Column, SheetLine};
 use pcmt_model::text::fold;
 use pcmt_model::{Lang, OrgLevel, OrgTree, OrgUnit};
 use std::io::Cursor;
@@ -48,17 +51,40 @@ impl SheetError {
     }
 }
 
-/// Reads a file's rows: an XLSX workbook when it starts as a zip archive
-/// does, CSV otherwise.
+/// Reads a unit list's rows.
 pub fn read_file(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
+    Ok(read_table(bytes, &org_sheet::COLUMNS)?
+        .iter()
+        .map(SheetRow::of_line)
+        .collect())
+}
+
+/// Reads a file's lines under `columns`: an XLSX workbook when it starts
+/// as a zip archive does, CSV otherwise.
+pub fn read_table(bytes: &[u8], columns: &[Column]) -> Result<Vec<SheetLine>, SheetError> {
     if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
+        read_xlsx(bytes, columns)
     } else {
-        read_csv(bytes)
+        read_csv(bytes, columns)
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
+/// A cell as the office reads it: a date typed into Excel (a number
+/// formatted as a date) as dd/mm/yyyy, whole numbers without ".0" (a CCCD
+/// typed as a number).
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::{Data, DataType};
+    match cell {
+        Data::DateTime(_) | Data::DateTimeIso(_) => cell
+            .as_date()
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_else(|| cell.to_string()),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        _ => cell.to_string(),
+    }
+}
+
+fn read_xlsx(bytes: &[u8], columns: &[Column]) -> Result<Vec<SheetLine>, SheetError> {
     use calamine::{Reader, Xlsx};
     let unreadable = |e: &dyn std::fmt::Display| SheetError::Unreadable(e.to_string());
     let mut book: Xlsx<_> =
@@ -72,11 +98,11 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
     let first = range.start().map_or(0, |(row, _)| row as usize);
     let rows = range
         .rows()
-        .map(|cells| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
-    from_lines(rows, first + 1)
+        .map(|cells| cells.iter().map(cell_text).collect::<Vec<_>>());
+    from_lines(rows, first + 1, columns)
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
+fn read_csv(bytes: &[u8], columns: &[Column]) -> Result<Vec<SheetLine>, SheetError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| SheetError::Unreadable(e.to_string()))?
         .trim_start_matches('\u{feff}');
@@ -100,29 +126,32 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
             return Err(SheetError::TooManyRows);
         }
     }
-    from_lines(lines.into_iter(), 1)
+    from_lines(lines.into_iter(), 1, columns)
 }
 
 /// The header (the first line) names the columns, in any order, with or
-/// without diacritics; blank lines are skipped.
+/// without diacritics or in English; blank lines are skipped. An optional
+/// column the header lacks reads as blank cells.
 fn from_lines(
     mut lines: impl Iterator<Item = Vec<String>>,
     first_line: usize,
-) -> Result<Vec<SheetRow>, SheetError> {
+    columns: &[Column],
+) -> Result<Vec<SheetLine>, SheetError> {
     let header: Vec<String> = lines
         .next()
         .unwrap_or_default()
         .iter()
-        .map(|h| fold(h))
+        .map(|h| fold(h.trim()))
         .collect();
-    let column = |i: usize| -> Result<usize, SheetError> {
-        let (wanted, english) = (fold(HEADERS[i]), ["code", "name", "level", "parent"][i]);
-        header
-            .iter()
-            .position(|h| *h == wanted || h == english)
-            .ok_or(SheetError::MissingColumn(HEADERS[i]))
-    };
-    let cols = [column(0)?, column(1)?, column(2)?, column(3)?];
+    let mut cols = Vec::with_capacity(columns.len());
+    for c in columns {
+        let wanted = fold(c.header);
+        let found = header.iter().position(|h| *h == wanted || h == c.english);
+        match found {
+            None if c.required => return Err(SheetError::MissingColumn(c.header)),
+            found => cols.push(found),
+        }
+    }
     let mut rows = Vec::new();
     for (i, cells) in lines.enumerate() {
         if cells.iter().all(|c| c.trim().is_empty()) {
@@ -131,13 +160,12 @@ fn from_lines(
         if rows.len() == MAX_ROWS {
             return Err(SheetError::TooManyRows);
         }
-        let cell = |c: usize| cells.get(cols[c]).cloned().unwrap_or_default();
-        rows.push(SheetRow {
+        rows.push(SheetLine {
             line: first_line + 1 + i,
-            code: cell(0),
-            name: cell(1),
-            level: cell(2),
-            parent: cell(3),
+            cells: cols
+                .iter()
+                .map(|c| c.and_then(|c| cells.get(c)).cloned().unwrap_or_default())
+                .collect(),
         });
     }
     Ok(rows)
@@ -167,24 +195,6 @@ pub const VERSION_KEY: &str = "org_units_version";
 /// The template: the four columns (codes as text, so an office's leading
 /// zeros stay), and a second sheet showing rows of each level.
 pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let text = Format::new().set_num_format("@");
-    let sheet = book.add_worksheet().set_name("Đơn vị")?;
-    for (i, h) in HEADERS.iter().enumerate() {
-        let col = i as u16;
-        sheet.write_string_with_format(0, col, *h, &bold)?;
-        sheet.set_column_width(col, if i == 1 { 40 } else { 22 })?;
-        if i != 1 {
-            sheet.set_column_format(col, &text)?;
-        }
-    }
-    let example = book.add_worksheet().set_name("Ví dụ")?;
-    for (i, h) in HEADERS.iter().enumerate() {
-        example.write_string_with_format(0, i as u16, *h, &bold)?;
-        example.set_column_width(i as u16, if i == 1 { 40 } else { 22 })?;
-    }
     let rows: [(&str, &str, OrgLevel, &str); 6] = [
         ("46", "Thành phố Huế", OrgLevel::Province, ""),
         ("19774", "Phường Thuận Hóa", OrgLevel::Commune, "46"),
@@ -198,21 +208,57 @@ pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             "20014",
         ),
     ];
-    for (r, (code, name, level, parent)) in rows.into_iter().enumerate() {
-        let r = r as u32 + 1;
-        example.write_string(r, 0, code)?;
-        example.write_string(r, 1, name)?;
-        example.write_string(r, 2, org_sheet::level_word(level, Lang::Vi))?;
-        example.write_string(r, 3, parent)?;
-    }
-    example.write_string(
-        8,
-        0,
+    let examples: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|(code, name, level, parent)| {
+            [code, name, org_sheet::level_word(level, Lang::Vi), parent]
+                .map(String::from)
+                .to_vec()
+        })
+        .collect();
+    workbook(
+        "Đơn vị",
+        &org_sheet::COLUMNS,
+        &examples,
         lang.pick(
             "Điền danh sách vào trang “Đơn vị”; chỉ trang đầu tiên được đọc. Mã theo danh mục mã đơn vị hành chính Việt Nam; thôn, trường, khu công nghiệp, cơ quan thuộc xã.",
             "Fill in the “Đơn vị” sheet; only the first sheet is read. Codes as in the national list of administrative unit codes; villages, schools, industrial zones and agencies sit under their commune.",
         ),
-    )?;
+    )
+}
+
+/// A template: a first sheet named `sheet` with the columns' headers and
+/// every cell as text (codes, CCCDs and dates keep their zeros and their
+/// dd/mm/yyyy), and a second sheet with example rows and a note.
+pub fn workbook(
+    sheet: &str,
+    columns: &[Column],
+    examples: &[Vec<String>],
+    note: &str,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let width = |c: &Column| (c.header.chars().count() as f64 + 6.0).max(22.0);
+    let first = book.add_worksheet().set_name(sheet)?;
+    for (i, c) in columns.iter().enumerate() {
+        let col = i as u16;
+        first.write_string_with_format(0, col, c.header, &bold)?;
+        first.set_column_width(col, width(c))?;
+        first.set_column_format(col, &text)?;
+    }
+    let example = book.add_worksheet().set_name("Ví dụ")?;
+    for (i, c) in columns.iter().enumerate() {
+        example.write_string_with_format(0, i as u16, c.header, &bold)?;
+        example.set_column_width(i as u16, width(c))?;
+    }
+    for (r, row) in examples.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            example.write_string(r as u32 + 1, c as u16, value)?;
+        }
+    }
+    example.write_string(examples.len() as u32 + 3, 0, note)?;
     book.save_to_buffer()
 }
 
