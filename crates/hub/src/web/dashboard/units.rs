@@ -83,27 +83,12 @@ pub(super) async fn template(admin: Admin, Query(q): Query<PageQuery>) -> Respon
 pub(super) async fn preview(
     State(state): State<DashState>,
     admin: Admin,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Response {
-    let (mut csrf, mut lang, mut file) = (String::new(), Lang::Vi, Vec::new());
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                let Ok(bytes) = field.bytes().await else {
-                    return DashError::BadForm(unreadable(lang)).page(lang);
-                };
-                match name.as_str() {
-                    "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-                    "lang" => lang = lang_of(std::str::from_utf8(&bytes).ok()),
-                    "file" => file = bytes.to_vec(),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return DashError::BadForm(unreadable(lang)).page(lang),
-        }
-    }
+    let Upload { csrf, lang, file } = match Upload::read(form).await {
+        Ok(upload) => upload,
+        Err(refused) => return refused,
+    };
     let result = on_storage(&state.storage, move |s| {
         admin.check(&csrf)?;
         may_load(s, &admin)?;
@@ -130,6 +115,42 @@ pub(super) async fn preview(
     match result {
         Ok((status, html)) => (status, Html(html)).into_response(),
         Err(e) => e.page(lang),
+    }
+}
+
+/// A file uploaded with the form's token and language (multipart:
+/// `csrf`, `lang`, `file`), as the unit list and the register are.
+pub(super) struct Upload {
+    pub(super) csrf: String,
+    pub(super) lang: Lang,
+    pub(super) file: Vec<u8>,
+}
+
+impl Upload {
+    pub(super) async fn read(mut form: Multipart) -> Result<Self, Response> {
+        let mut upload = Upload {
+            csrf: String::new(),
+            lang: Lang::Vi,
+            file: Vec::new(),
+        };
+        loop {
+            match form.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_string();
+                    let Ok(bytes) = field.bytes().await else {
+                        return Err(DashError::BadForm(unreadable(upload.lang)).page(upload.lang));
+                    };
+                    match name.as_str() {
+                        "csrf" => upload.csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                        "lang" => upload.lang = lang_of(std::str::from_utf8(&bytes).ok()),
+                        "file" => upload.file = bytes.to_vec(),
+                        _ => {}
+                    }
+                }
+                Ok(None) => return Ok(upload),
+                Err(_) => return Err(DashError::BadForm(unreadable(upload.lang)).page(upload.lang)),
+            }
+        }
     }
 }
 
@@ -226,6 +247,14 @@ fn checked(rows: &[SheetRow], admin: &Admin) -> Result<OrgTree, Vec<RowError>> {
 enum Refused {
     Sheet(SheetError),
     Rows(Vec<RowError>),
+}
+
+/// A file that cannot be read at all, in the office's language.
+pub(super) fn unreadable_file(e: &SheetError, lang: Lang) -> String {
+    format!(
+        r#"<div class="card refused" id="file-error" role="alert"><p>{}</p></div>"#,
+        esc(&e.message(lang))
+    )
 }
 
 impl Refused {
@@ -368,13 +397,30 @@ fn summary(tree: &OrgTree, lang: Lang, id: &str) -> String {
 }
 
 fn page_of(units: &OrgTree, admin: &Admin, lang: Lang, body: &str) -> String {
+    admin_page(
+        lang.pick("Đơn vị hành chính", "Administrative units"),
+        units,
+        admin,
+        lang,
+        body,
+    )
+}
+
+/// An administration page: the staff bar with a link back to the report.
+pub(super) fn admin_page(
+    title: &str,
+    units: &OrgTree,
+    admin: &Admin,
+    lang: Lang,
+    body: &str,
+) -> String {
     let links = format!(
         r#"<a id="report-link" href="{HOME}{}">{}</a>"#,
         if lang == Lang::En { "?lang=en" } else { "" },
         lang.pick("Báo cáo", "Report"),
     );
     layout(
-        lang.pick("Đơn vị hành chính", "Administrative units"),
+        title,
         lang,
         &staff_bar(&admin.staff, units, &links, lang),
         body,
