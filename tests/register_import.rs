@@ -105,18 +105,8 @@ fn field(html: &str, name: &str) -> String {
     html[at..].split('"').next().unwrap().to_string()
 }
 
-fn csv(people: &[Vec<String>]) -> String {
-    let quote = |c: &str| format!("\"{}\"", c.replace('"', "\"\""));
-    let mut out = COLUMNS
-        .iter()
-        .map(|c| quote(c.header))
-        .collect::<Vec<_>>()
-        .join(",");
-    for row in people {
-        out.push('\n');
-        out.push_str(&row.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
-    }
-    out
+fn csv(rows: &[Vec<String>]) -> String {
+    pcmt_model::sheet::csv_of(&COLUMNS, rows)
 }
 
 fn an_imported_register_reaches_the_communes_tablet_once(hub: TestHub) {

@@ -1748,13 +1748,7 @@ async fn the_provinces_administrator_loads_units_from_a_spreadsheet_after_a_bad_
 
 /// A register as an office's CSV: the template's header, then `rows`.
 fn register_csv(rows: &[Vec<String>]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(pcmt_model::person_sheet::COLUMNS.iter().map(|c| c.header))
-        .unwrap();
-    for r in rows {
-        w.write_record(r).unwrap();
-    }
-    String::from_utf8(w.into_inner().unwrap()).unwrap()
+    pcmt_model::sheet::csv_of(&pcmt_model::person_sheet::COLUMNS, rows)
 }
 
 /// The preview's counts: new, registered, repeated, refused.

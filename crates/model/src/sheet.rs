@@ -28,3 +28,19 @@ impl SheetLine {
         self.cells.get(i).map_or("", |c| c.trim())
     }
 }
+
+/// A sheet as CSV, as the templates' headers and `rows` read back: every
+/// cell quoted (commas in "Xã, phường"), lines ended by a newline.
+pub fn csv_of(columns: &[Column], rows: &[Vec<String>]) -> String {
+    let quote = |c: &str| format!("\"{}\"", c.replace('"', "\"\""));
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut l = cells.map(quote).collect::<Vec<_>>().join(",");
+        l.push('\n');
+        l
+    };
+    let mut out = line(&mut columns.iter().map(|c| c.header));
+    for r in rows {
+        out.push_str(&line(&mut r.iter().map(String::as_str)));
+    }
+    out
+}

@@ -6,7 +6,7 @@
 //! the dashboard's uploads and `pcmt-hub --load-units FILE` read the same
 //! way.
 
-use pcmt_model::org_sheet::{self, SheetRow, HEADERS};
+use pcmt_model::org_sheet::{self, SheetRow};
 use pcmt_model::sheet::{Column, SheetLine};
 use pcmt_model::text::fold;
 use pcmt_model::{Lang, OrgLevel, OrgTree, OrgUnit};
@@ -265,23 +265,18 @@ pub fn workbook(
 /// A tree as the template's rows: what `--load-units` and the dashboard
 /// load back (the demo's tree written out, in the tests).
 pub fn to_csv(tree: &OrgTree) -> String {
-    let mut out = HEADERS.join(",");
-    out.push('\n');
-    for u in tree.units() {
-        let cells = [
-            u.code.as_str(),
-            u.name.as_str(),
-            org_sheet::level_word(u.level, Lang::Vi),
-            u.parent.as_deref().unwrap_or_default(),
-        ];
-        let quoted: Vec<String> = cells
-            .iter()
-            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
-            .collect();
-        out.push_str(&quoted.join(","));
-        out.push('\n');
-    }
-    out
+    let rows: Vec<Vec<String>> = tree
+        .units()
+        .map(|u| {
+            vec![
+                u.code.clone(),
+                u.name.clone(),
+                org_sheet::level_word(u.level, Lang::Vi).to_string(),
+                u.parent.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    pcmt_model::sheet::csv_of(&org_sheet::COLUMNS, &rows)
 }
 
 #[cfg(test)]
