@@ -18,7 +18,7 @@ use pcmt_hub::rules::protocol::OfficeWrite;
 use pcmt_hub::rules::register::office_docs;
 use pcmt_hub::staff::{add_staff, Role};
 use pcmt_hub::web::router;
-use pcmt_hub::{HubStorage, HubStore};
+use pcmt_hub::{HubStorage, HubStore, OfficeStorage};
 use pcmt_model::fixtures::varied::{FieldWork, Rng};
 use pcmt_model::person_sheet::{row_of, COLUMNS};
 use pcmt_model::{Lang, OrgLevel, OrgTree, PersonInput};

@@ -1839,6 +1839,43 @@ async fn an_administrator_imports_the_register_and_importing_it_again_creates_no
         "nothing written by a preview"
     );
 
+    // Files that cannot be read, and altered confirmations: told in
+    // Vietnamese, nothing written.
+    for (file, said) in [
+        (
+            "PK\u{3}\u{4} not a workbook".to_string(),
+            "Không đọc được tệp",
+        ),
+        (
+            "Họ và tên,Ngày sinh\nA,01/01/1990\n".to_string(),
+            "Dòng tiêu đề thiếu cột “Giới tính”",
+        ),
+    ] {
+        let r = send(
+            &app,
+            upload_to("/dashboard/admin/import/preview", &cookie, &csrf, &file),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(text(r).await.contains(said));
+    }
+    for file in ["zz-not-hex", &hex::encode("Họ và tên\n")] {
+        let r = send(
+            &app,
+            post_form(
+                "/dashboard/admin/import/confirm",
+                &cookie,
+                &format!("csrf={csrf}&file={file}"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    }
+    assert_eq!(
+        on_store(&store, |s| s.document_count().unwrap()).await,
+        before
+    );
+
     // A forged form writes nothing; the confirmed one creates the two.
     let confirm = |token: &str, file: &str| {
         post_form(
