@@ -18,14 +18,14 @@ use super::html::{esc, lang_of};
 use super::pages::page_or_error;
 use super::paths::{IMPORT, IMPORT_CONFIRM, IMPORT_PREVIEW, IMPORT_TEMPLATE};
 use super::session::{on_storage, DashState};
-use super::units::{admin_page, unreadable_file, Upload};
+use super::units::{admin_page, file_form, unreadable_file, xlsx_template, Upload, UploadForm};
 use crate::rules::audit::{Actor, Entry};
 use crate::rules::protocol::OfficeWrite;
 use crate::rules::register::{self, office_docs};
 use crate::rules::units::read_table;
 use crate::storage::{with_rows, HubStorage};
 use axum::extract::{Form, Multipart, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use pcmt_model::person_sheet::{sort_rows, Counts, RowVerdict, Verdict, COLUMNS};
 use pcmt_model::{Lang, OrgLevel, OrgTree};
@@ -64,23 +64,11 @@ pub(super) async fn template(
     let lang = lang_of(q.lang.as_deref());
     let units = state.storage.units();
     let part = units.part_for(&communes_of(&units, &admin.staff.unit));
-    match register::template(&part, lang) {
-        Ok(bytes) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"mau-so-theo-doi.xlsx\"",
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => DashError::BadForm(e.to_string()).page(lang),
-    }
+    xlsx_template(
+        register::template(&part, lang),
+        "mau-so-theo-doi.xlsx",
+        lang,
+    )
 }
 
 /// The upload: every row sorted, and a form to confirm when there is
@@ -249,19 +237,15 @@ fn intro(lang: Lang, created: Option<u32>) -> String {
 }
 
 fn upload_form(admin: &Admin, lang: Lang) -> String {
-    let en = if lang == Lang::En { "?lang=en" } else { "" };
-    format!(
-        r#"<form class="card choose" method="post" action="{IMPORT_PREVIEW}" enctype="multipart/form-data" id="import-form"><h2>{h}</h2>
-<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="lang" value="{lc}">
-<p><a id="import-template" href="{IMPORT_TEMPLATE}{en}">{tpl}</a></p>
-<label>{fl} <input type="file" id="import-file" name="file" accept=".xlsx,.csv" required></label>
-<button class="primary" id="import-upload" type="submit">{go}</button></form>"#,
-        h = lang.pick("Tải sổ theo dõi lên", "Upload the register"),
-        csrf = esc(&admin.csrf),
-        lc = if lang == Lang::En { "en" } else { "vi" },
-        tpl = lang.pick("Tải tệp mẫu (Excel)", "Download the template (Excel)"),
-        fl = lang.pick("Tệp Excel (.xlsx) hoặc CSV", "Excel (.xlsx) or CSV file"),
-        go = lang.pick("Tải lên và xem trước", "Upload and preview"),
+    file_form(
+        &UploadForm {
+            id: "import",
+            action: IMPORT_PREVIEW,
+            template: IMPORT_TEMPLATE,
+            heading: lang.pick("Tải sổ theo dõi lên", "Upload the register"),
+        },
+        admin,
+        lang,
     )
 }
 

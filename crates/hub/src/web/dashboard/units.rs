@@ -59,16 +59,25 @@ pub(super) async fn template(admin: Admin, Query(q): Query<PageQuery>) -> Respon
     if !admin.staff.is_admin() {
         return DashError::NotAdmin.page(lang);
     }
-    match sheet::template(lang) {
+    xlsx_template(sheet::template(lang), "mau-don-vi.xlsx", lang)
+}
+
+/// A template workbook as a download, or the error's page.
+pub(super) fn xlsx_template(
+    made: Result<Vec<u8>, rust_xlsxwriter::XlsxError>,
+    file_name: &str,
+    lang: Lang,
+) -> Response {
+    match made {
         Ok(bytes) => (
             [
                 (
                     header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
                 ),
                 (
                     header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"mau-don-vi.xlsx\"",
+                    format!("attachment; filename=\"{file_name}\""),
                 ),
             ],
             bytes,
@@ -314,14 +323,41 @@ fn intro(s: &dyn HubStorage, lang: Lang, loaded: Option<u64>) -> String {
 }
 
 fn upload_form(admin: &Admin, lang: Lang) -> String {
+    file_form(
+        &UploadForm {
+            id: "units",
+            action: UNITS_PREVIEW,
+            template: UNITS_TEMPLATE,
+            heading: lang.pick("Nạp danh sách từ tệp", "Load the list from a file"),
+        },
+        admin,
+        lang,
+    )
+}
+
+/// Where a page's upload goes, its template, and what the form says; the
+/// elements are named `{id}-form`, `{id}-template`, `{id}-file` and
+/// `{id}-upload`.
+pub(super) struct UploadForm<'a> {
+    pub(super) id: &'a str,
+    pub(super) action: &'a str,
+    pub(super) template: &'a str,
+    pub(super) heading: &'a str,
+}
+
+/// A spreadsheet's upload form, with a link to its template.
+pub(super) fn file_form(f: &UploadForm<'_>, admin: &Admin, lang: Lang) -> String {
     let en = if lang == Lang::En { "?lang=en" } else { "" };
     format!(
-        r#"<form class="card choose" method="post" action="{UNITS_PREVIEW}" enctype="multipart/form-data" id="units-form"><h2>{h}</h2>
+        r#"<form class="card choose" method="post" action="{action}" enctype="multipart/form-data" id="{id}-form"><h2>{h}</h2>
 <input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="lang" value="{lc}">
-<p><a id="units-template" href="{UNITS_TEMPLATE}{en}">{tpl}</a></p>
-<label>{fl} <input type="file" id="units-file" name="file" accept=".xlsx,.csv" required></label>
-<button class="primary" id="units-upload" type="submit">{go}</button></form>"#,
-        h = lang.pick("Nạp danh sách từ tệp", "Load the list from a file"),
+<p><a id="{id}-template" href="{template}{en}">{tpl}</a></p>
+<label>{fl} <input type="file" id="{id}-file" name="file" accept=".xlsx,.csv" required></label>
+<button class="primary" id="{id}-upload" type="submit">{go}</button></form>"#,
+        id = f.id,
+        action = f.action,
+        template = f.template,
+        h = esc(f.heading),
         csrf = esc(&admin.csrf),
         lc = if lang == Lang::En { "en" } else { "vi" },
         tpl = lang.pick("Tải tệp mẫu (Excel)", "Download the template (Excel)"),
