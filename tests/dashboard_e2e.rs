@@ -4,7 +4,8 @@
 //! Run by `cargo xtask test`, which builds the hub and names it in
 //! PCMT_E2E_HUB. Screenshots land in target/e2e/ as dash-*.png (the
 //! access log as dash-05-audit.png; the province's unit list loaded from a
-//! spreadsheet as dash-08 to dash-11).
+//! spreadsheet as dash-08 to dash-11; the register imported from the
+//! office's spreadsheet as dash-14 to dash-16).
 
 use chrono::{Datelike, Local};
 use sotay_pcmt::e2e::{AppWindow, HubProcess, PATIENCE};
@@ -291,4 +292,69 @@ async fn the_province_loads_its_units_from_a_spreadsheet_after_a_bad_one_is_refu
     // The new commune can be given a tablet at once.
     browser.click("#tablets-link").await;
     browser.wait_for_text("#code-form", "Xã Đăk Plô").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the hub binary in headless Chromium; run by `cargo xtask test`"]
+async fn an_administrator_imports_the_register_previewed_row_by_row() {
+    use pcmt_model::fixtures::person;
+    use pcmt_model::person_sheet::{row_of, COLUMNS};
+    let dir = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(dir.path());
+    let password = "mật khẩu của văn phòng huyện";
+    hub.add_admin("quantri", "62-610", password);
+    let units = pcmt_model::OrgTree::demo();
+    let row = |p: &pcmt_model::PersonInput| row_of(p, &units, pcmt_model::Lang::Vi);
+    let mut first = person("A Nhập Một");
+    first.citizen_id = Some("062098333001".into());
+    let mut second = person("Y Nhập Hai");
+    second.citizen_id = None;
+    let mut bad = row(&person("A Sai Giới Tính"));
+    bad[2] = "Không rõ".into();
+    let rows = [row(&first), row(&second), row(&first), bad];
+    let file = dir.path().join("so-theo-doi.csv");
+    std::fs::write(&file, pcmt_model::sheet::csv_of(&COLUMNS, &rows)).unwrap();
+
+    let browser = AppWindow::chromium(&dir.path().join("browser")).await;
+    let c = &browser.client;
+    c.goto(&format!("{}/dashboard", hub.url)).await.unwrap();
+    browser.type_into("#username", "quantri").await;
+    browser.type_into("#password", password).await;
+    browser.click("#sign-in").await;
+    browser.click("#import-link").await;
+    browser
+        .wait_for_text("#import-title", "Nhập sổ theo dõi người được quản lý")
+        .await;
+    browser.full_page_screenshot("dash-14-import").await;
+
+    // The preview: two new files, a repeated row and a refused one with
+    // its reason; nothing written yet.
+    browser
+        .type_into("#import-file", &file.to_string_lossy())
+        .await;
+    browser.click("#import-upload").await;
+    let preview = browser
+        .wait_for_text(
+            "#import-preview",
+            "Giới tính: “Không rõ” không có trong danh mục",
+        )
+        .await;
+    assert!(preview.contains("Trùng với dòng 2"), "{preview}");
+    let counts = browser.wait_for_text("#import-counts", "Tạo mới").await;
+    assert!(counts.starts_with("Tạo mới 2"), "{counts}");
+    browser.full_page_screenshot("dash-15-import-preview").await;
+
+    browser.click("#import-go").await;
+    browser.wait_for_text("#done", "Đã tạo hồ sơ mới: 2").await;
+    browser.full_page_screenshot("dash-16-import-done").await;
+
+    // The same file again: the two are in the register now.
+    browser
+        .type_into("#import-file", &file.to_string_lossy())
+        .await;
+    browser.click("#import-upload").await;
+    let again = browser
+        .wait_for_text("#import-counts", "Đã có trong sổ")
+        .await;
+    assert!(again.starts_with("Tạo mới 0"), "{again}");
 }

@@ -16,7 +16,7 @@ use crate::CoreError;
 use chrono::{Datelike, Months, NaiveDate};
 use pcmt_model::report::{
     tallies, HotSpotTally, Indicator, IndicatorCode as I, ManagementTally, NamedUnit, Period,
-    RegisterEntry, Report, SharedCitizenId, SiteFeature, VisitFacts,
+    PersonKey, RegisterEntry, Report, SharedCitizenId, SiteFeature, VisitFacts,
 };
 use pcmt_model::{
     AudienceGroup, GeoPoint, HotSpotSpan, Labelled, OrgLevel, OrgTree, OrgUnit, SessionForm,
@@ -121,6 +121,9 @@ pub trait ReportSource {
     /// Every person file whose citizen ID another file holds too, in the
     /// whole store, by ID and commune ([`SHARED_CITIZEN_IDS_SQL`]).
     fn shared_citizen_ids(&mut self) -> Result<Vec<SharedCitizenId>, CoreError>;
+    /// Every person file of the store as an import matches it
+    /// ([`PERSON_KEYS_SQL`]).
+    fn person_keys(&mut self) -> Result<Vec<PersonKey>, CoreError>;
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError>;
     /// The communes swept in scope, each with the sites its surveys found.
     fn sites_by_commune(&mut self, scope: &RowScope) -> Result<Vec<(String, i64)>, CoreError> {
@@ -257,6 +260,22 @@ pub fn shared_citizen_id(r: &(impl Columns + ?Sized)) -> Result<SharedCitizenId,
         citizen_id: r.col(0)?,
         id: r.col(1)?,
         full_name: r.col(2)?,
+        birth_date: r.col(3)?,
+        commune: r.col(4)?,
+    })
+}
+
+/// Every person file, as a register's import matches it; both databases
+/// read it as written.
+pub const PERSON_KEYS_SQL: &str =
+    "SELECT id, citizen_id, name_key, birth_date, commune FROM person_rows";
+
+/// A row of [`PERSON_KEYS_SQL`].
+pub fn person_key(r: &(impl Columns + ?Sized)) -> Result<PersonKey, CoreError> {
+    Ok(PersonKey {
+        id: r.col(0)?,
+        citizen_id: r.col(1)?,
+        name_key: r.col(2)?,
         birth_date: r.col(3)?,
         commune: r.col(4)?,
     })
@@ -850,6 +869,10 @@ impl ReportSource for SqliteRows<'_> {
 
     fn shared_citizen_ids(&mut self) -> Result<Vec<SharedCitizenId>, CoreError> {
         self.select(SHARED_CITIZEN_IDS_SQL, [], |r| shared_citizen_id(r))
+    }
+
+    fn person_keys(&mut self) -> Result<Vec<PersonKey>, CoreError> {
+        self.select(PERSON_KEYS_SQL, [], |r| person_key(r))
     }
 
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError> {

@@ -73,6 +73,7 @@ on_both_stores!(
     the_register_goes_to_administrators_only_and_each_download_is_logged,
     files_sharing_a_citizen_id_are_listed_for_the_units_they_touch,
     the_provinces_administrator_loads_units_from_a_spreadsheet_after_a_bad_one_is_refused,
+    an_administrator_imports_the_register_and_importing_it_again_creates_nothing,
 );
 
 fn today() -> chrono::NaiveDate {
@@ -649,6 +650,22 @@ async fn plain_staff_are_refused_every_administration_route(app: Router, store: 
             "/dashboard/admin/units/load",
             &cookie,
             "csrf=x&version=1&units=%5B%5D",
+        ),
+        get("/dashboard/admin/import", Some(&cookie)),
+        get(
+            "/dashboard/admin/import/mau-so-theo-doi.xlsx",
+            Some(&cookie),
+        ),
+        upload_to(
+            "/dashboard/admin/import/preview",
+            &cookie,
+            "x",
+            &register_csv(&[]),
+        ),
+        post_form(
+            "/dashboard/admin/import/confirm",
+            &cookie,
+            &format!("csrf=x&file={}", hex::encode(register_csv(&[]))),
         ),
     ] {
         let r = send(&app, req).await;
@@ -1557,6 +1574,11 @@ async fn files_sharing_a_citizen_id_are_listed_for_the_units_they_touch(
 
 /// A spreadsheet uploaded as the units page's form sends it.
 fn upload(cookie: &str, csrf: &str, file: &str) -> Request<Body> {
+    upload_to("/dashboard/admin/units/preview", cookie, csrf, file)
+}
+
+/// A spreadsheet uploaded as a page's form sends it to `path`.
+fn upload_to(path: &str, cookie: &str, csrf: &str, file: &str) -> Request<Body> {
     let boundary = "pcmt-test-boundary";
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
@@ -1564,7 +1586,7 @@ fn upload(cookie: &str, csrf: &str, file: &str) -> Request<Body> {
          --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"don-vi.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n\
          --{boundary}--\r\n"
     );
-    Request::post("/dashboard/admin/units/preview")
+    Request::post(path)
         .header(header::COOKIE, cookie)
         .header(
             header::CONTENT_TYPE,
@@ -1722,4 +1744,230 @@ async fn the_provinces_administrator_loads_units_from_a_spreadsheet_after_a_bad_
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(on_store(&store, |s| s.units_version()).await, 2);
+}
+
+/// A register as an office's CSV: the template's header, then `rows`.
+fn register_csv(rows: &[Vec<String>]) -> String {
+    pcmt_model::sheet::csv_of(&pcmt_model::person_sheet::COLUMNS, rows)
+}
+
+/// The preview's counts: new, registered, repeated, refused.
+fn import_counts(html: &str) -> [usize; 4] {
+    let at = html.find(r#"id="import-counts""#).expect("the counts");
+    let of = |name: &str| -> usize {
+        let needle = format!(r#"data-{name}=""#);
+        let from = at + html[at..].find(&needle).unwrap() + needle.len();
+        html[from..].split('"').next().unwrap().parse().unwrap()
+    };
+    [of("create"), of("registered"), of("repeats"), of("refused")]
+}
+
+async fn an_administrator_imports_the_register_and_importing_it_again_creates_nothing(
+    app: Router,
+    store: Storage,
+) {
+    use pcmt_core::sync::wire::{PullRequest, PROTOCOL_VERSION};
+    use pcmt_hub::rules::register::import_id;
+    use pcmt_model::fixtures::person;
+    use pcmt_model::person_sheet::row_of;
+    use pcmt_model::Labelled;
+    let units = on_store(&store, |s| s.units()).await;
+    // A tablet of Đăk Pék already holds one of the people.
+    let mut known = person("Y Thị Đã Có");
+    known.citizen_id = Some("062098555001".into());
+    let pushed = known.clone();
+    on_store(&store, move |s| tablet_pushes(s, PEK, "A Lưu", &pushed)).await;
+    let row = |p: &pcmt_model::PersonInput| row_of(p, &units, pcmt_model::Lang::Vi);
+    let mut new_one = person("A Mới Một");
+    new_one.citizen_id = Some("062098555002".into());
+    let mut without_cccd = person("Y Mới Hai");
+    without_cccd.citizen_id = None;
+    let mut bad = row(&person("A Sai"));
+    bad[2] = "Không rõ".into();
+    bad[3] = "12345".into();
+    let mut elsewhere = person("A Xã Khác");
+    elsewhere.commune = CHOONG.into();
+    elsewhere.village = None;
+    elsewhere.citizen_id = Some("062098555003".into());
+    let file = register_csv(&[
+        row(&new_one),
+        row(&without_cccd),
+        row(&known),
+        row(&new_one),
+        bad,
+        row(&elsewhere),
+    ]);
+
+    // Đăk Pék's administrator previews: nothing is written.
+    let cookie = sign_in(&app, "quantripek").await;
+    let page = text(send(&app, get("/dashboard/admin/import", Some(&cookie))).await).await;
+    assert!(page.contains("import-form"), "{page}");
+    let template = body(
+        send(
+            &app,
+            get(
+                "/dashboard/admin/import/mau-so-theo-doi.xlsx",
+                Some(&cookie),
+            ),
+        )
+        .await,
+    )
+    .await;
+    let columns = &pcmt_model::person_sheet::COLUMNS;
+    assert_eq!(
+        pcmt_hub::rules::units::read_table(&template, columns).unwrap(),
+        []
+    );
+    let csrf = csrf_of(&page);
+    let before = on_store(&store, |s| s.document_count().unwrap()).await;
+    let r = send(
+        &app,
+        upload_to("/dashboard/admin/import/preview", &cookie, &csrf, &file),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let preview = text(r).await;
+    assert_eq!(import_counts(&preview), [2, 1, 1, 2], "{preview}");
+    assert!(preview.contains("Giới tính: “Không rõ” không có trong danh mục"));
+    assert!(preview.contains("Số CCCD: Phải gồm đúng 12 chữ số (đang có 5)"));
+    assert!(preview.contains("Xã không thuộc đơn vị của tài khoản này"));
+    assert!(preview.contains("Trùng với dòng 2"));
+    assert!(preview.contains("Đã có trong sổ: Xã Đăk Pék"));
+    assert_eq!(
+        on_store(&store, |s| s.document_count().unwrap()).await,
+        before,
+        "nothing written by a preview"
+    );
+
+    // Files that cannot be read, and altered confirmations: told in
+    // Vietnamese, nothing written.
+    for (file, said) in [
+        (
+            "PK\u{3}\u{4} not a workbook".to_string(),
+            "Không đọc được tệp",
+        ),
+        (
+            "Họ và tên,Ngày sinh\nA,01/01/1990\n".to_string(),
+            "Dòng tiêu đề thiếu cột “Giới tính”",
+        ),
+    ] {
+        let r = send(
+            &app,
+            upload_to("/dashboard/admin/import/preview", &cookie, &csrf, &file),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(text(r).await.contains(said));
+    }
+    for file in ["zz-not-hex", &hex::encode("Họ và tên\n")] {
+        let r = send(
+            &app,
+            post_form(
+                "/dashboard/admin/import/confirm",
+                &cookie,
+                &format!("csrf={csrf}&file={file}"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    }
+    assert_eq!(
+        on_store(&store, |s| s.document_count().unwrap()).await,
+        before
+    );
+
+    // A forged form writes nothing; the confirmed one creates the two.
+    let confirm = |token: &str, file: &str| {
+        post_form(
+            "/dashboard/admin/import/confirm",
+            &cookie,
+            &format!("csrf={token}&lang=vi&file={file}"),
+        )
+    };
+    let carried = hidden(&preview, "file");
+    let r = send(&app, confirm("forged", &carried)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = send(&app, confirm(&csrf, &carried)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
+    let to = header_of(&r, header::LOCATION);
+    assert_eq!(to, "/dashboard/admin/import?created=2");
+    let done = text(send(&app, get(&to, Some(&cookie))).await).await;
+    assert!(done.contains(r#"<b id="created">2</b>"#), "{done}");
+    assert_eq!(
+        on_store(&store, |s| s.document_count().unwrap()).await,
+        before + 2
+    );
+
+    // Logged as the administrator: the import and each file.
+    let log = on_store(&store, |s| {
+        s.audit_log(&pcmt_hub::rules::audit::Query::visible_to(&s.units(), PEK))
+            .unwrap()
+    })
+    .await;
+    let by_admin = |action: &str| {
+        log.entries
+            .iter()
+            .filter(|l| {
+                l.entry.action.code() == action
+                    && l.entry.actor.name.as_deref() == Some("quantripek")
+            })
+            .count()
+    };
+    assert_eq!(by_admin("register_imported"), 1);
+    assert_eq!(by_admin("record_created"), 2);
+
+    // The same file again: everyone is in the register now.
+    let r = send(
+        &app,
+        upload_to("/dashboard/admin/import/preview", &cookie, &csrf, &file),
+    )
+    .await;
+    let again = text(r).await;
+    assert_eq!(import_counts(&again), [0, 4, 0, 2], "{again}");
+    assert!(!again.contains("import-confirm"));
+    let r = send(&app, confirm(&csrf, &carried)).await;
+    assert_eq!(
+        header_of(&r, header::LOCATION),
+        "/dashboard/admin/import?created=0"
+    );
+    assert_eq!(
+        on_store(&store, |s| s.document_count().unwrap()).await,
+        before + 2
+    );
+
+    // A tablet of Đăk Pék receives the two files at its next pull.
+    let ids = on_store(&store, |s| {
+        let code = s.issue_code(&[PEK.into()], "Y Mai", 3600).unwrap();
+        let enrolment = s.enrol(&code, uuid::Uuid::now_v7(), None).unwrap();
+        let scope = s.authenticate(&enrolment.token).unwrap();
+        let mut ids = Vec::new();
+        let mut cursor = 0;
+        loop {
+            let batch = s
+                .pull(
+                    &scope,
+                    &PullRequest {
+                        protocol: PROTOCOL_VERSION,
+                        device: scope.device,
+                        communes: vec![PEK.into()],
+                        cursor,
+                        max_bytes: 1 << 20,
+                    },
+                )
+                .unwrap();
+            ids.extend(batch.docs.iter().map(|d| d.id));
+            ids.extend(batch.snapshots.iter().map(|d| d.id));
+            cursor = batch.cursor;
+            if !batch.more {
+                break;
+            }
+        }
+        ids
+    })
+    .await;
+    for p in [&new_one, &without_cccd] {
+        let mut parsed = p.clone();
+        parsed.statuses.truncate(1);
+        assert!(ids.contains(&import_id(&parsed)), "{} pulled", p.full_name);
+    }
 }

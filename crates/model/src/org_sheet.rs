@@ -9,6 +9,7 @@
 
 use crate::check::MAX_NAME_CHARS;
 use crate::org::{OrgLevel, OrgTree, OrgUnit};
+use crate::sheet::{Column, SheetLine};
 use crate::text::fold;
 use crate::Lang;
 use chrono::NaiveDate;
@@ -21,6 +22,46 @@ pub const HEADERS: [&str; 4] = ["Mã đơn vị", "Tên đơn vị", "Cấp", "M
 /// after [`HEADERS`]; a sheet without them is a list of units that always
 /// were and still are.
 pub const DATE_HEADERS: [&str; 3] = ["Hiệu lực từ ngày", "Hiệu lực đến ngày", "Sáp nhập vào mã"];
+
+/// The columns as a file is read by: the four of [`HEADERS`] required,
+/// the three of [`DATE_HEADERS`] optional.
+pub const COLUMNS: [Column; 7] = [
+    Column {
+        header: HEADERS[0],
+        english: "code",
+        required: true,
+    },
+    Column {
+        header: HEADERS[1],
+        english: "name",
+        required: true,
+    },
+    Column {
+        header: HEADERS[2],
+        english: "level",
+        required: true,
+    },
+    Column {
+        header: HEADERS[3],
+        english: "parent",
+        required: true,
+    },
+    Column {
+        header: DATE_HEADERS[0],
+        english: "valid_from",
+        required: false,
+    },
+    Column {
+        header: DATE_HEADERS[1],
+        english: "valid_to",
+        required: false,
+    },
+    Column {
+        header: DATE_HEADERS[2],
+        english: "merged_into",
+        required: false,
+    },
+];
 
 /// The longest code taken: the national list's are 2 to 5 digits, and
 /// the units below a commune add a suffix of the office's choosing.
@@ -70,6 +111,22 @@ impl SheetRow {
             &self.valid_to,
             &self.merged_into,
         ]
+    }
+}
+
+impl SheetRow {
+    /// A line read under [`COLUMNS`].
+    pub fn of_line(l: &SheetLine) -> Self {
+        Self {
+            line: l.line,
+            code: l.cell(0).to_string(),
+            name: l.cell(1).to_string(),
+            level: l.cell(2).to_string(),
+            parent: l.cell(3).to_string(),
+            valid_from: l.cell(4).to_string(),
+            valid_to: l.cell(5).to_string(),
+            merged_into: l.cell(6).to_string(),
+        }
     }
 }
 

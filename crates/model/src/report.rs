@@ -877,6 +877,19 @@ pub struct SharedCitizenId {
     pub commune: String,
 }
 
+/// A person file as the register is matched by when an office imports
+/// one: by CCCD, or by name, birth date and commune.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonKey {
+    pub id: String,
+    pub citizen_id: Option<String>,
+    /// The name folded as search keys are (`text::fold`).
+    pub name_key: String,
+    /// yyyy-mm-dd, as stored.
+    pub birth_date: String,
+    pub commune: String,
+}
+
 /// A site found, as the map exports need it: the point, the walked boundary
 /// if any, and what the office files about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

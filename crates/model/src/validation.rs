@@ -185,6 +185,13 @@ pub enum Problem {
     BeforeDetection {
         detected: NaiveDate,
     },
+    /// A word a spreadsheet gives where a closed list's label is expected
+    /// (a sex, a substance, a status, a commune), quoted as written.
+    NotInList {
+        word: String,
+    },
+    /// A commune outside the unit of the office account importing it.
+    OutsideOwnUnit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -326,6 +333,16 @@ impl FieldError {
                 Lang::Vi => format!("Phải sau ngày {}", date.format("%d/%m/%Y")),
                 Lang::En => format!("Must be after {}", date.format("%d/%m/%Y")),
             },
+            Problem::NotInList { word } => match lang {
+                Lang::Vi => format!("“{word}” không có trong danh mục"),
+                Lang::En => format!("“{word}” is not in the list"),
+            },
+            Problem::OutsideOwnUnit => lang
+                .pick(
+                    "Xã không thuộc đơn vị của tài khoản này",
+                    "The commune is outside this account's unit",
+                )
+                .into(),
             Problem::NotApplicable => lang
                 .pick(
                     "Không áp dụng trong trường hợp này; bỏ trống",

@@ -26,6 +26,7 @@ on_both_stores!(
     staff_sessions_are_stored_hashed_and_end_on_logout_or_password_reset,
     a_checkin_never_reaches_another_communes_person,
     documents_of_both_schemas_give_the_same_rows,
+    the_office_writes_files_of_its_communes_once_attributed_to_its_staff,
 );
 
 const DISTRICT: &str = "62-610";
@@ -477,4 +478,80 @@ fn both_stores_report_the_same_for_the_same_pushes() {
     assert_eq!(value(&r, I::PlantsDestroyed), 2365.0);
     assert!(value(&r, I::CheckInsDone) > 0.0);
     assert_eq!(sites_of(&pg, DISTRICT, &last_year()).len(), 4);
+}
+
+fn the_office_writes_files_of_its_communes_once_attributed_to_its_staff(hub: &dyn HubStorage) {
+    use crate::rules::audit::{Actor, Entry, Query};
+    use crate::rules::protocol::OfficeWrite;
+    use crate::rules::register::office_docs;
+    use pcmt_model::fixtures::person;
+    let at_pek = person("A Nhập Văn Phòng");
+    let mut at_choong = person("Y Xã Khác");
+    at_choong.commune = CHOONG.into();
+    at_choong.village = None;
+    let (communes, by) = (vec![PEK.to_string()], Actor::staff("quantripek"));
+    let office = OfficeWrite {
+        communes: &communes,
+        by: &by,
+        new_only: true,
+    };
+    let logged = |n| Entry::register_imported("quantripek", PEK, n);
+    let before = hub.document_count().unwrap();
+
+    // A file of a commune outside the unit refuses the whole write.
+    let both = office_docs(&[at_pek.clone(), at_choong], "quantripek", 0).unwrap();
+    assert!(hub.write_as_office(&both, &office, &logged).is_err());
+    assert_eq!(hub.document_count().unwrap(), before);
+
+    // Written once: the same row again (another import's actor and time)
+    // leaves the held document alone.
+    let once = office_docs(std::slice::from_ref(&at_pek), "quantripek", 0).unwrap();
+    assert_eq!(hub.write_as_office(&once, &office, &logged).unwrap(), 1);
+    let again = office_docs(std::slice::from_ref(&at_pek), "quantripek", 60).unwrap();
+    assert_ne!(again[0].changes, once[0].changes);
+    assert_eq!(hub.write_as_office(&again, &office, &logged).unwrap(), 0);
+    assert_eq!(hub.document_count().unwrap(), before + 1);
+
+    // Its row is there for the reports and the next import's matching.
+    let keys = with_rows(hub, |rows| rows.person_keys()).unwrap().unwrap();
+    assert!(keys.iter().any(|k| k.id == once[0].id.to_string()
+        && k.citizen_id == at_pek.citizen_id
+        && k.commune == PEK));
+
+    // A tablet of the commune pulls it; the log names the staff member.
+    let tablet = crate::rules::devices::Scope {
+        device: uuid::Uuid::from_u128(77),
+        communes: vec![PEK.into()],
+    };
+    let pulled = hub
+        .pull(
+            &tablet,
+            &pcmt_core::sync::wire::PullRequest {
+                protocol: pcmt_core::sync::wire::PROTOCOL_VERSION,
+                device: tablet.device,
+                communes: vec![PEK.into()],
+                cursor: 0,
+                max_bytes: 1 << 20,
+            },
+        )
+        .unwrap();
+    assert!(pulled
+        .docs
+        .iter()
+        .map(|d| d.id)
+        .chain(pulled.snapshots.iter().map(|d| d.id))
+        .any(|id| id == once[0].id));
+    let log = hub
+        .audit_log(&Query::visible_to(&hub.units(), PEK))
+        .unwrap();
+    let entries: Vec<_> = log.entries.iter().map(|l| &l.entry).collect();
+    assert!(entries
+        .iter()
+        .any(|e| e.record == Some(once[0].id) && e.actor == by));
+    let imports: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == crate::rules::audit::Action::RegisterImported)
+        .map(|e| e.detail.people)
+        .collect();
+    assert_eq!(imports, [Some(0), Some(1)], "newest first");
 }

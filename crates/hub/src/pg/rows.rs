@@ -20,12 +20,12 @@ use pcmt_core::projection::{
     table_of, Projected, RowValues, RowWriter, SiteValues, REBUILD_KEY, ROW_TABLES,
 };
 use pcmt_core::report::{
-    in_scope, register_entry, shared_citizen_id, site_from_row, Column, Columns, ReportSource,
-    RowScope, SessionGroup, SurveyTotals, VisitRow, REGISTER_COLUMNS, SCOPE,
-    SHARED_CITIZEN_IDS_SQL, SITE_COLUMNS,
+    in_scope, person_key, register_entry, shared_citizen_id, site_from_row, Column, Columns,
+    ReportSource, RowScope, SessionGroup, SurveyTotals, VisitRow, PERSON_KEYS_SQL,
+    REGISTER_COLUMNS, SCOPE, SHARED_CITIZEN_IDS_SQL, SITE_COLUMNS,
 };
 use pcmt_core::CoreError;
-use pcmt_model::report::{RegisterEntry, SharedCitizenId};
+use pcmt_model::report::{PersonKey, RegisterEntry, SharedCitizenId};
 use pcmt_model::RecordKind;
 use r2d2_postgres::postgres::types::ToSql;
 use r2d2_postgres::postgres::{self, GenericClient, Row};
@@ -305,6 +305,10 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
 
     fn shared_citizen_ids(&mut self) -> Result<Vec<SharedCitizenId>, CoreError> {
         self.select(SHARED_CITIZEN_IDS_SQL, &[], |r| shared_citizen_id(r))
+    }
+
+    fn person_keys(&mut self) -> Result<Vec<PersonKey>, CoreError> {
+        self.select(PERSON_KEYS_SQL, &[], |r| person_key(r))
     }
 
     fn survey_totals(&mut self, scope: &RowScope) -> Result<SurveyTotals, CoreError> {

@@ -67,6 +67,7 @@ labelled_enum!(
         PlanSet = ("plan_set", "Đặt hạn báo cáo và chỉ tiêu của kế hoạch", "Plan's deadlines and targets set"),
         StaffPlaced = ("staff_placed", "Đổi đơn vị, vai trò tài khoản", "Account's unit or role changed"),
         UnitsLoaded = ("units_loaded", "Nạp danh sách đơn vị hành chính", "Administrative units loaded"),
+        RegisterImported = ("register_imported", "Nhập sổ theo dõi người được quản lý từ tệp", "Register imported from a file"),
     }
 );
 
@@ -412,6 +413,22 @@ impl Entry {
             ..Self::new(
                 Actor::staff(username),
                 Action::RegisterDownloaded,
+                vec![unit.to_string()],
+            )
+        }
+    }
+
+    /// An administrator imported the register into `unit`: `people` files
+    /// created (each also logged as a record created by them).
+    pub fn register_imported(username: &str, unit: &str, people: u32) -> Self {
+        Self {
+            detail: Detail {
+                people: Some(people),
+                ..Detail::default()
+            },
+            ..Self::new(
+                Actor::staff(username),
+                Action::RegisterImported,
                 vec![unit.to_string()],
             )
         }

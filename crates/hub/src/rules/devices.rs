@@ -16,6 +16,11 @@ const CODE_LEN: usize = 10;
 /// with: the uplink writes as this device.
 pub const UPLINK_ORIGIN: Uuid = Uuid::from_u128(0x7570_6c69_6e6b);
 
+/// The origin of what the office writes itself (the dashboard's import of
+/// the register): the nil id, that of the office's own tools, which no
+/// tablet may enrol as.
+pub const OFFICE_ORIGIN: Uuid = Uuid::nil();
+
 /// What a device may touch: its communes, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {

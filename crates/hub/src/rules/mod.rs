@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod devices;
 pub mod protocol;
+pub mod register;
 pub mod sealed;
 pub mod staff;
 pub mod units;

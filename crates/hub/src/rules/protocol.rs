@@ -3,8 +3,8 @@
 //! against its envelope and the writer's communes, and how the feed is cut
 //! into a pull's batches and an upward push's.
 
-use super::audit::Action;
-use super::devices::{Scope, UPLINK_ORIGIN};
+use super::audit::{Action, Actor};
+use super::devices::{Scope, OFFICE_ORIGIN, UPLINK_ORIGIN};
 use crate::error::HubError;
 use automerge::{AutoCommit, Change, ChangeHash};
 use pcmt_core::record_doc;
@@ -111,10 +111,26 @@ pub struct Merged {
 /// hub above (upward sync), within the communes this hub serves (those of
 /// its org tree): the province may correct the district's records, never
 /// write into another district's communes through it.
+/// The office itself (an administrator's import of the register), within
+/// the communes of the staff member's unit: its changes go into the feed
+/// as a tablet's do (origin nil, the office's, so every tablet of the
+/// commune pulls them and upward sync carries them), attributed to the
+/// staff member in the audit log.
 #[derive(Clone, Copy)]
 pub enum Writer<'a> {
     Device(&'a Scope),
     Above(&'a OrgTree),
+    Office(&'a OfficeWrite<'a>),
+}
+
+/// What the office writes within, and as whom.
+pub struct OfficeWrite<'a> {
+    pub communes: &'a [String],
+    pub by: &'a Actor,
+    /// Only documents the hub does not hold yet are written; one it holds
+    /// is left as it is (an import made twice at once creates each file
+    /// once, its id being derived from the row).
+    pub new_only: bool,
 }
 
 impl Writer<'_> {
@@ -123,6 +139,24 @@ impl Writer<'_> {
         match self {
             Writer::Device(scope) => scope.device,
             Writer::Above(_) => UPLINK_ORIGIN,
+            Writer::Office(_) => OFFICE_ORIGIN,
+        }
+    }
+
+    /// Whether a document the hub already holds is left alone.
+    pub fn new_only(self) -> bool {
+        matches!(self, Writer::Office(o) if o.new_only)
+    }
+
+    /// Who the audit log names, given the officer of the device's
+    /// enrolment.
+    pub fn actor(
+        self,
+        officer: impl FnOnce() -> Result<Option<String>, HubError>,
+    ) -> Result<Actor, HubError> {
+        match self {
+            Writer::Office(o) => Ok(o.by.clone()),
+            _ => Actor::of_origin(self.origin(), officer),
         }
     }
 
@@ -135,6 +169,7 @@ impl Writer<'_> {
         match self {
             Writer::Device(scope) => scope.communes.iter().any(|c| c == commune),
             Writer::Above(units) => units.is_commune(commune),
+            Writer::Office(o) => o.communes.iter().any(|c| c == commune),
         }
     }
 }

@@ -1,10 +1,13 @@
-//! An office's unit list as a file: an XLSX workbook (its first sheet) or
-//! a CSV, read into the model's sheet rows (`pcmt_model::org_sheet`, which
-//! checks them), and the XLSX template the dashboard hands out. Bytes in,
-//! bytes out: the dashboard's upload and `pcmt-hub --load-units FILE`
-//! read the same way.
+//! An office's spreadsheet as a file: an XLSX workbook (its first sheet)
+//! or a CSV, read under its header into the model's lines
+//! (`pcmt_model::sheet`): the unit list (`pcmt_model::org_sheet`, which
+//! checks it) and the register of people (`pcmt_model::person_sheet`);
+//! and the XLSX templates the dashboard hands out. Bytes in, bytes out:
+//! the dashboard's uploads and `pcmt-hub --load-units FILE` read the same
+//! way.
 
-use pcmt_model::org_sheet::{SheetRow, DATE_HEADERS, HEADERS};
+use pcmt_model::org_sheet::{self, SheetRow};
+use pcmt_model::sheet::{Column, SheetLine};
 use pcmt_model::text::fold;
 use pcmt_model::{Lang, OrgLevel, OrgTree, OrgUnit};
 use std::io::Cursor;
@@ -48,17 +51,40 @@ impl SheetError {
     }
 }
 
-/// Reads a file's rows: an XLSX workbook when it starts as a zip archive
-/// does, CSV otherwise.
+/// Reads a unit list's rows.
 pub fn read_file(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
+    Ok(read_table(bytes, &org_sheet::COLUMNS)?
+        .iter()
+        .map(SheetRow::of_line)
+        .collect())
+}
+
+/// Reads a file's lines under `columns`: an XLSX workbook when it starts
+/// as a zip archive does, CSV otherwise.
+pub fn read_table(bytes: &[u8], columns: &[Column]) -> Result<Vec<SheetLine>, SheetError> {
     if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
+        read_xlsx(bytes, columns)
     } else {
-        read_csv(bytes)
+        read_csv(bytes, columns)
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
+/// A cell as the office reads it: a date typed into Excel (a number
+/// formatted as a date) as dd/mm/yyyy, whole numbers without ".0" (a CCCD
+/// typed as a number).
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::{Data, DataType};
+    match cell {
+        Data::DateTime(_) | Data::DateTimeIso(_) => cell
+            .as_date()
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_else(|| cell.to_string()),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        _ => cell.to_string(),
+    }
+}
+
+fn read_xlsx(bytes: &[u8], columns: &[Column]) -> Result<Vec<SheetLine>, SheetError> {
     use calamine::{Reader, Xlsx};
     let unreadable = |e: &dyn std::fmt::Display| SheetError::Unreadable(e.to_string());
     let mut book: Xlsx<_> =
@@ -73,23 +99,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
     let rows = range
         .rows()
         .map(|cells| cells.iter().map(cell_text).collect::<Vec<_>>());
-    from_lines(rows, first + 1)
+    from_lines(rows, first + 1, columns)
 }
 
-/// A cell as the office reads it; a date cell (a day count underneath)
-/// as yyyy-mm-dd.
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::{Data, DataType};
-    match cell {
-        Data::DateTime(_) | Data::DateTimeIso(_) => cell
-            .as_date()
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_else(|| cell.to_string()),
-        _ => cell.to_string(),
-    }
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
+fn read_csv(bytes: &[u8], columns: &[Column]) -> Result<Vec<SheetLine>, SheetError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| SheetError::Unreadable(e.to_string()))?
         .trim_start_matches('\u{feff}');
@@ -113,32 +126,32 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
             return Err(SheetError::TooManyRows);
         }
     }
-    from_lines(lines.into_iter(), 1)
+    from_lines(lines.into_iter(), 1, columns)
 }
 
 /// The header (the first line) names the columns, in any order, with or
-/// without diacritics; blank lines are skipped.
+/// without diacritics or in English; blank lines are skipped. An optional
+/// column the header lacks reads as blank cells.
 fn from_lines(
     mut lines: impl Iterator<Item = Vec<String>>,
     first_line: usize,
-) -> Result<Vec<SheetRow>, SheetError> {
+    columns: &[Column],
+) -> Result<Vec<SheetLine>, SheetError> {
     let header: Vec<String> = lines
         .next()
         .unwrap_or_default()
         .iter()
-        .map(|h| fold(h))
+        .map(|h| fold(h.trim()))
         .collect();
-    let column = |i: usize| -> Result<usize, SheetError> {
-        let (wanted, english) = (fold(HEADERS[i]), ["code", "name", "level", "parent"][i]);
-        header
-            .iter()
-            .position(|h| *h == wanted || h == english)
-            .ok_or(SheetError::MissingColumn(HEADERS[i]))
-    };
-    let cols = [column(0)?, column(1)?, column(2)?, column(3)?];
-    // The date columns are optional: a list of units that never change
-    // needs none of them.
-    let optional = DATE_HEADERS.map(|h| header.iter().position(|c| *c == fold(h)));
+    let mut cols = Vec::with_capacity(columns.len());
+    for c in columns {
+        let wanted = fold(c.header);
+        let found = header.iter().position(|h| *h == wanted || h == c.english);
+        match found {
+            None if c.required => return Err(SheetError::MissingColumn(c.header)),
+            found => cols.push(found),
+        }
+    }
     let mut rows = Vec::new();
     for (i, cells) in lines.enumerate() {
         if cells.iter().all(|c| c.trim().is_empty()) {
@@ -147,17 +160,12 @@ fn from_lines(
         if rows.len() == MAX_ROWS {
             return Err(SheetError::TooManyRows);
         }
-        let at = |c: Option<usize>| c.and_then(|c| cells.get(c)).cloned().unwrap_or_default();
-        let cell = |c: usize| at(Some(cols[c]));
-        rows.push(SheetRow {
+        rows.push(SheetLine {
             line: first_line + 1 + i,
-            code: cell(0),
-            name: cell(1),
-            level: cell(2),
-            parent: cell(3),
-            valid_from: at(optional[0]),
-            valid_to: at(optional[1]),
-            merged_into: at(optional[2]),
+            cells: cols
+                .iter()
+                .map(|c| c.and_then(|c| cells.get(c)).cloned().unwrap_or_default())
+                .collect(),
         });
     }
     Ok(rows)
@@ -197,25 +205,6 @@ pub const VERSION_KEY: &str = "org_units_version";
 /// The template: the four columns (codes as text, so an office's leading
 /// zeros stay), and a second sheet showing rows of each level.
 pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let text = Format::new().set_num_format("@");
-    let columns: Vec<&str> = HEADERS.iter().chain(DATE_HEADERS.iter()).copied().collect();
-    let sheet = book.add_worksheet().set_name("Đơn vị")?;
-    for (i, h) in columns.iter().enumerate() {
-        let col = i as u16;
-        sheet.write_string_with_format(0, col, *h, &bold)?;
-        sheet.set_column_width(col, if i == 1 { 40 } else { 22 })?;
-        if i != 1 {
-            sheet.set_column_format(col, &text)?;
-        }
-    }
-    let example = book.add_worksheet().set_name("Ví dụ")?;
-    for (i, h) in columns.iter().enumerate() {
-        example.write_string_with_format(0, i as u16, *h, &bold)?;
-        example.set_column_width(i as u16, if i == 1 { 40 } else { 22 })?;
-    }
     let day = |d, m, y| chrono::NaiveDate::from_ymd_opt(y, m, d);
     let merged = |code, name| OrgUnit {
         valid_to: day(30, 6, 2025),
@@ -245,47 +234,68 @@ pub fn template(lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             Some("20014"),
         ),
     ];
-    for (r, unit) in rows.iter().enumerate() {
-        let r = r as u32 + 1;
-        for (c, cell) in SheetRow::of_unit(0, unit).cells().into_iter().enumerate() {
-            example.write_string(r, c as u16, cell)?;
-        }
-    }
-    example.write_string(
-        rows.len() as u32 + 2,
-        0,
+    let examples: Vec<Vec<String>> = rows.iter().map(row_cells).collect();
+    workbook(
+        "Đơn vị",
+        &org_sheet::COLUMNS,
+        &examples,
         lang.pick(
             "Điền danh sách vào trang “Đơn vị”; chỉ trang đầu tiên được đọc. Mã theo danh mục mã đơn vị hành chính Việt Nam; thôn, trường, khu công nghiệp, cơ quan thuộc xã. Xã sáp nhập: ghi ngày hết hiệu lực (ngày cuối cùng) và mã xã mới; hồ sơ của xã cũ được giữ nguyên và tính vào xã mới từ ngày sáp nhập. Để trống các cột ngày nếu đơn vị không thay đổi.",
             "Fill in the “Đơn vị” sheet; only the first sheet is read. Codes as in the national list of administrative unit codes; villages, schools, industrial zones and agencies sit under their commune. A merged commune: give its last day and the new commune's code; its records are kept and count in the new commune from the merger on. Leave the date columns empty for units that do not change.",
         ),
-    )?;
+    )
+}
+
+/// A template: a first sheet named `sheet` with the columns' headers and
+/// every cell as text (codes, CCCDs and dates keep their zeros and their
+/// dd/mm/yyyy), and a second sheet with example rows and a note.
+pub fn workbook(
+    sheet: &str,
+    columns: &[Column],
+    examples: &[Vec<String>],
+    note: &str,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let width = |c: &Column| (c.header.chars().count() as f64 + 6.0).max(22.0);
+    let first = book.add_worksheet().set_name(sheet)?;
+    for (i, c) in columns.iter().enumerate() {
+        let col = i as u16;
+        first.write_string_with_format(0, col, c.header, &bold)?;
+        first.set_column_width(col, width(c))?;
+        first.set_column_format(col, &text)?;
+    }
+    let example = book.add_worksheet().set_name("Ví dụ")?;
+    for (i, c) in columns.iter().enumerate() {
+        example.write_string_with_format(0, i as u16, c.header, &bold)?;
+        example.set_column_width(i as u16, width(c))?;
+    }
+    for (r, row) in examples.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            example.write_string(r as u32 + 1, c as u16, value)?;
+        }
+    }
+    example.write_string(examples.len() as u32 + 3, 0, note)?;
     book.save_to_buffer()
 }
 
 /// A tree as the template's rows: what `--load-units` and the dashboard
 /// load back (the demo's tree written out, in the tests).
 pub fn to_csv(tree: &OrgTree) -> String {
-    let mut out = [HEADERS.as_slice(), DATE_HEADERS.as_slice()]
-        .concat()
-        .join(",");
-    out.push('\n');
-    for (i, u) in tree.units().enumerate() {
-        let row = SheetRow::of_unit(i + 2, u);
-        let quoted: Vec<String> = row
-            .cells()
-            .iter()
-            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
-            .collect();
-        out.push_str(&quoted.join(","));
-        out.push('\n');
-    }
-    out
+    let rows: Vec<Vec<String>> = tree.units().map(row_cells).collect();
+    pcmt_model::sheet::csv_of(&org_sheet::COLUMNS, &rows)
+}
+
+/// A unit as the template's cells, in [`org_sheet::COLUMNS`]' order.
+fn row_cells(u: &OrgUnit) -> Vec<String> {
+    SheetRow::of_unit(0, u).cells().map(String::from).to_vec()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pcmt_model::org_sheet;
 
     #[test]
     fn a_csv_reads_with_its_header_in_any_order_and_blank_lines_skipped() {

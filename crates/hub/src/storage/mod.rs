@@ -23,6 +23,7 @@ pub use backend::{
 use crate::error::HubError;
 use crate::rules::audit::{self, Actor, Entry};
 use crate::rules::devices::{CommuneActivity, DeviceInfo, Scope};
+use crate::rules::protocol::OfficeWrite;
 use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
 use pcmt_core::report::ReportSource;
 use pcmt_core::sync::wire::{
@@ -119,6 +120,18 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
     /// one transaction; returns how many documents it changed. A batch
     /// touching a commune outside this hub's org tree is refused whole.
     fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError>;
+
+    /// Records the office writes itself (the register's import): stored
+    /// as a push's are — documents, rows, the feed every tablet of their
+    /// communes pulls, an audit entry per record naming `office.by` —
+    /// with `logged`, given how many documents were written, in the same
+    /// transaction. Returns that count.
+    fn write_as_office(
+        &self,
+        docs: &[DocChanges],
+        office: &OfficeWrite<'_>,
+        logged: &dyn Fn(u32) -> Entry,
+    ) -> Result<u32, HubError>;
 
     // The audit log (see `crate::rules::audit`). Pushes, enrolments, codes
     // and revocations write their entries themselves, in their transaction.

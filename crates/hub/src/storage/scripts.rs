@@ -10,7 +10,9 @@ use crate::rules::devices::{
     self, code_hash, hash, new_code, new_token, now, CommuneActivity, DeviceInfo, Scope,
     UPLINK_ORIGIN,
 };
-use crate::rules::protocol::{self, Batch, Writer, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS};
+use crate::rules::protocol::{
+    self, Batch, OfficeWrite, Writer, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS,
+};
 use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
 use crate::rules::units;
 use automerge::AutoCommit;
@@ -58,12 +60,15 @@ pub(crate) fn apply(
             Some(&i) => Some(written[i].0.bytes.as_slice()),
             None => stored.get(&id).map(Vec::as_slice),
         };
+        if existing.is_some() && writer.new_only() {
+            continue;
+        }
         let Some(mut merged) = protocol::merge(existing, dc, writer)? else {
             continue;
         };
         let actor = match &actor {
             Some(a) => a,
-            None => actor.insert(Actor::of_origin(origin, || Ok(officer.clone()))?),
+            None => actor.insert(writer.actor(|| Ok(officer.clone()))?),
         };
         entries.push(Entry::record(
             actor.clone(),
@@ -452,6 +457,19 @@ impl<B: Backend> HubStorage for Hub<B> {
             let (_, changed_docs) = apply(tx, batch, Writer::Above(&self.units()), &self.rules)?;
             tx.set_meta(UPLINK_PULL_KEY, &cursor.to_string())?;
             Ok(changed_docs)
+        })
+    }
+
+    fn write_as_office(
+        &self,
+        docs: &[DocChanges],
+        office: &OfficeWrite<'_>,
+        logged: &dyn Fn(u32) -> Entry,
+    ) -> Result<u32, HubError> {
+        self.backend.write(|tx| {
+            let (_, written) = apply(tx, docs, Writer::Office(office), &self.rules)?;
+            tx.append_audit(std::slice::from_ref(&logged(written)))?;
+            Ok(written)
         })
     }
 

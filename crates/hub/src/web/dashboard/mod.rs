@@ -21,6 +21,9 @@
 //!   administrator of the whole area the hub serves; `register`: the
 //!   register of people under management as XLSX, administrators only,
 //!   logged before it leaves.
+//! - `import`: the register imported from the office's spreadsheet
+//!   (administrators, into their unit's communes): upload, preview of
+//!   every row, confirm; the files become the office's records.
 //! - `audit`: the audit log's page (`crate::rules::audit`); downloads and
 //!   sign-ins are logged in their handlers.
 //! - `duplicates`: person files sharing a citizen ID, the groups touching
@@ -40,6 +43,7 @@ mod duplicates;
 mod error;
 mod figures;
 mod html;
+mod import;
 mod lane;
 mod pages;
 mod paths;
@@ -54,10 +58,15 @@ pub use paths::{HOME, LOGIN};
 
 use super::blocking::Storage;
 use super::limiter::Limiter;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use session::DashState;
 use std::sync::Arc;
+
+/// A register's upload, and its confirmation carrying the file in hex:
+/// a province's register of some thousands of rows is well under it.
+const IMPORT_BYTES: usize = 8 << 20;
 
 /// The dashboard's routes; `limiter` counts failed sign-ins (shared with
 /// the sync routes' counts of codes and tokens).
@@ -77,6 +86,16 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::STAFF_ACTION, post(accounts::change))
         .route(paths::PLAN, get(plan::page).post(plan::save))
         .route(paths::REGISTER, get(register::download))
+        .route(paths::IMPORT, get(import::page))
+        .route(
+            paths::IMPORT_PREVIEW,
+            post(import::preview).layer(DefaultBodyLimit::max(IMPORT_BYTES)),
+        )
+        .route(
+            paths::IMPORT_CONFIRM,
+            post(import::confirm).layer(DefaultBodyLimit::max(IMPORT_BYTES)),
+        )
+        .route(paths::IMPORT_TEMPLATE, get(import::template))
         .route(paths::UNITS, get(units::page))
         .route(paths::UNITS_PREVIEW, post(units::preview))
         .route(paths::UNITS_LOAD, post(units::load))

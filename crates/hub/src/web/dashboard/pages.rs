@@ -8,7 +8,8 @@ use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
 use super::paths::{
-    AUDIT, DRUG_FREE, DUPLICATES, HOME, LOGIN, LOGOUT, PLAN, REGISTER, STAFF, TABLETS, UNITS,
+    AUDIT, DRUG_FREE, DUPLICATES, HOME, IMPORT, LOGIN, LOGOUT, PLAN, REGISTER, STAFF, TABLETS,
+    UNITS,
 };
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
@@ -571,10 +572,11 @@ pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang)
             String::new()
         };
         format!(
-            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>{units_link}{plan}<a id="register-link" href="{REGISTER}{en}" download>{}</a>"#,
+            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>{units_link}{plan}<a id="register-link" href="{REGISTER}{en}" download>{}</a><a id="import-link" href="{IMPORT}{en}">{}</a>"#,
             lang.pick("Quản lý máy", "Tablets"),
             lang.pick("Tài khoản", "Accounts"),
             lang.pick("Sổ theo dõi (XLSX)", "Register (XLSX)"),
+            lang.pick("Nhập sổ theo dõi", "Import register"),
         )
     } else {
         String::new()

@@ -18,3 +18,7 @@ pub(super) const UNITS: &str = "/dashboard/admin/units";
 pub(super) const UNITS_PREVIEW: &str = "/dashboard/admin/units/preview";
 pub(super) const UNITS_LOAD: &str = "/dashboard/admin/units/load";
 pub(super) const UNITS_TEMPLATE: &str = "/dashboard/admin/units/mau-don-vi.xlsx";
+pub(super) const IMPORT: &str = "/dashboard/admin/import";
+pub(super) const IMPORT_PREVIEW: &str = "/dashboard/admin/import/preview";
+pub(super) const IMPORT_CONFIRM: &str = "/dashboard/admin/import/confirm";
+pub(super) const IMPORT_TEMPLATE: &str = "/dashboard/admin/import/mau-so-theo-doi.xlsx";

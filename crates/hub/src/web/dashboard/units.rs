@@ -59,16 +59,25 @@ pub(super) async fn template(admin: Admin, Query(q): Query<PageQuery>) -> Respon
     if !admin.staff.is_admin() {
         return DashError::NotAdmin.page(lang);
     }
-    match sheet::template(lang) {
+    xlsx_template(sheet::template(lang), "mau-don-vi.xlsx", lang)
+}
+
+/// A template workbook as a download, or the error's page.
+pub(super) fn xlsx_template(
+    made: Result<Vec<u8>, rust_xlsxwriter::XlsxError>,
+    file_name: &str,
+    lang: Lang,
+) -> Response {
+    match made {
         Ok(bytes) => (
             [
                 (
                     header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
                 ),
                 (
                     header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"mau-don-vi.xlsx\"",
+                    format!("attachment; filename=\"{file_name}\""),
                 ),
             ],
             bytes,
@@ -83,27 +92,12 @@ pub(super) async fn template(admin: Admin, Query(q): Query<PageQuery>) -> Respon
 pub(super) async fn preview(
     State(state): State<DashState>,
     admin: Admin,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Response {
-    let (mut csrf, mut lang, mut file) = (String::new(), Lang::Vi, Vec::new());
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                let Ok(bytes) = field.bytes().await else {
-                    return DashError::BadForm(unreadable(lang)).page(lang);
-                };
-                match name.as_str() {
-                    "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-                    "lang" => lang = lang_of(std::str::from_utf8(&bytes).ok()),
-                    "file" => file = bytes.to_vec(),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return DashError::BadForm(unreadable(lang)).page(lang),
-        }
-    }
+    let Upload { csrf, lang, file } = match Upload::read(form).await {
+        Ok(upload) => upload,
+        Err(refused) => return refused,
+    };
     let result = on_storage(&state.storage, move |s| {
         admin.check(&csrf)?;
         may_load(s, &admin)?;
@@ -130,6 +124,42 @@ pub(super) async fn preview(
     match result {
         Ok((status, html)) => (status, Html(html)).into_response(),
         Err(e) => e.page(lang),
+    }
+}
+
+/// A file uploaded with the form's token and language (multipart:
+/// `csrf`, `lang`, `file`), as the unit list and the register are.
+pub(super) struct Upload {
+    pub(super) csrf: String,
+    pub(super) lang: Lang,
+    pub(super) file: Vec<u8>,
+}
+
+impl Upload {
+    pub(super) async fn read(mut form: Multipart) -> Result<Self, Response> {
+        let mut upload = Upload {
+            csrf: String::new(),
+            lang: Lang::Vi,
+            file: Vec::new(),
+        };
+        loop {
+            match form.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_string();
+                    let Ok(bytes) = field.bytes().await else {
+                        return Err(DashError::BadForm(unreadable(upload.lang)).page(upload.lang));
+                    };
+                    match name.as_str() {
+                        "csrf" => upload.csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                        "lang" => upload.lang = lang_of(std::str::from_utf8(&bytes).ok()),
+                        "file" => upload.file = bytes.to_vec(),
+                        _ => {}
+                    }
+                }
+                Ok(None) => return Ok(upload),
+                Err(_) => return Err(DashError::BadForm(unreadable(upload.lang)).page(upload.lang)),
+            }
+        }
     }
 }
 
@@ -222,6 +252,14 @@ enum Refused {
     Rows(Vec<RowError>),
 }
 
+/// A file that cannot be read at all, in the office's language.
+pub(super) fn unreadable_file(e: &SheetError, lang: Lang) -> String {
+    format!(
+        r#"<div class="card refused" id="file-error" role="alert"><p>{}</p></div>"#,
+        esc(&e.message(lang))
+    )
+}
+
 impl Refused {
     fn html(&self, lang: Lang) -> String {
         let items = match self {
@@ -279,14 +317,41 @@ fn intro(s: &dyn HubStorage, lang: Lang, loaded: Option<u64>) -> String {
 }
 
 fn upload_form(admin: &Admin, lang: Lang) -> String {
+    file_form(
+        &UploadForm {
+            id: "units",
+            action: UNITS_PREVIEW,
+            template: UNITS_TEMPLATE,
+            heading: lang.pick("Nạp danh sách từ tệp", "Load the list from a file"),
+        },
+        admin,
+        lang,
+    )
+}
+
+/// Where a page's upload goes, its template, and what the form says; the
+/// elements are named `{id}-form`, `{id}-template`, `{id}-file` and
+/// `{id}-upload`.
+pub(super) struct UploadForm<'a> {
+    pub(super) id: &'a str,
+    pub(super) action: &'a str,
+    pub(super) template: &'a str,
+    pub(super) heading: &'a str,
+}
+
+/// A spreadsheet's upload form, with a link to its template.
+pub(super) fn file_form(f: &UploadForm<'_>, admin: &Admin, lang: Lang) -> String {
     let en = if lang == Lang::En { "?lang=en" } else { "" };
     format!(
-        r#"<form class="card choose" method="post" action="{UNITS_PREVIEW}" enctype="multipart/form-data" id="units-form"><h2>{h}</h2>
+        r#"<form class="card choose" method="post" action="{action}" enctype="multipart/form-data" id="{id}-form"><h2>{h}</h2>
 <input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="lang" value="{lc}">
-<p><a id="units-template" href="{UNITS_TEMPLATE}{en}">{tpl}</a></p>
-<label>{fl} <input type="file" id="units-file" name="file" accept=".xlsx,.csv" required></label>
-<button class="primary" id="units-upload" type="submit">{go}</button></form>"#,
-        h = lang.pick("Nạp danh sách từ tệp", "Load the list from a file"),
+<p><a id="{id}-template" href="{template}{en}">{tpl}</a></p>
+<label>{fl} <input type="file" id="{id}-file" name="file" accept=".xlsx,.csv" required></label>
+<button class="primary" id="{id}-upload" type="submit">{go}</button></form>"#,
+        id = f.id,
+        action = f.action,
+        template = f.template,
+        h = esc(f.heading),
         csrf = esc(&admin.csrf),
         lc = if lang == Lang::En { "en" } else { "vi" },
         tpl = lang.pick("Tải tệp mẫu (Excel)", "Download the template (Excel)"),
@@ -385,13 +450,30 @@ fn validity(tree: &OrgTree, c: &OrgUnit, lang: Lang) -> String {
 }
 
 fn page_of(units: &OrgTree, admin: &Admin, lang: Lang, body: &str) -> String {
+    admin_page(
+        lang.pick("Đơn vị hành chính", "Administrative units"),
+        units,
+        admin,
+        lang,
+        body,
+    )
+}
+
+/// An administration page: the staff bar with a link back to the report.
+pub(super) fn admin_page(
+    title: &str,
+    units: &OrgTree,
+    admin: &Admin,
+    lang: Lang,
+    body: &str,
+) -> String {
     let links = format!(
         r#"<a id="report-link" href="{HOME}{}">{}</a>"#,
         if lang == Lang::En { "?lang=en" } else { "" },
         lang.pick("Báo cáo", "Report"),
     );
     layout(
-        lang.pick("Đơn vị hành chính", "Administrative units"),
+        title,
         lang,
         &staff_bar(&admin.staff, units, &links, lang),
         body,
