@@ -1251,7 +1251,7 @@ async fn a_province_loads_its_units_in_the_browser_and_an_officer_enrols_in_the_
     browser
         .wait_for_text("#no-units", "chưa có danh sách đơn vị")
         .await;
-    browser.full_page_screenshot("dash-14-province-first").await;
+    browser.full_page_screenshot("dash-17-province-first").await;
     browser.click("#load-units-first").await;
 
     // A bad file first: each bad row told, nothing loaded.
@@ -1267,7 +1267,7 @@ async fn a_province_loads_its_units_in_the_browser_and_an_officer_enrols_in_the_
         "{refused}"
     );
     browser
-        .full_page_screenshot("dash-15-province-refused")
+        .full_page_screenshot("dash-18-province-refused")
         .await;
     browser
         .type_into("#units-file", &good_file.to_string_lossy())
@@ -1278,7 +1278,7 @@ async fn a_province_loads_its_units_in_the_browser_and_an_officer_enrols_in_the_
         .await;
     assert!(preview.contains("từ 01/07/2025"), "{preview}");
     browser
-        .full_page_screenshot("dash-16-province-preview")
+        .full_page_screenshot("dash-19-province-preview")
         .await;
     browser.click("#units-load").await;
     browser.wait_for_text("#current-units", "Xã A Lưới 1").await;
@@ -1314,7 +1314,7 @@ async fn a_province_loads_its_units_in_the_browser_and_an_officer_enrols_in_the_
     browser.click("#commune-20014").await;
     browser.click("#issue").await;
     let code = browser.wait_for_text("#issued-code", "-").await;
-    browser.full_page_screenshot("dash-17-province-code").await;
+    browser.full_page_screenshot("dash-20-province-code").await;
 
     // ...which the officer types into the real app window.
     let app = AppWindow::start(&dir.path().join("tablet"), &hub.url, code.trim()).await;
@@ -1362,7 +1362,7 @@ async fn a_province_loads_its_units_in_the_browser_and_an_officer_enrols_in_the_
     let rows = browser.texts("#communes tbody tr").await;
     assert_eq!(rows.len(), 2, "Thuận Hóa and A Lưới 1: {rows:?}");
     browser
-        .full_page_screenshot("dash-18-province-merged-report")
+        .full_page_screenshot("dash-21-province-merged-report")
         .await;
     assert!(row.starts_with("Xã A Lưới 1 1 "), "{row}");
     app.close().await;
