@@ -222,60 +222,6 @@ pub(super) fn put_if_changed(
     Ok(())
 }
 
-/// An officer's free text at the root of a record (notes, a hot spot's
-/// description): written as Automerge text, so an edit travels as the
-/// stretch it changed, not the whole note again, and two officers adding
-/// to one note both keep their words (merged character by character, never
-/// a conflict). Written so by officers' writes only: a schema migration
-/// writes what every version of it writes (the change must be the same on
-/// every device). Text reads back as a string everywhere ([`read_json`]),
-/// including in the versions before this one, so this is no new schema: an
-/// older app reads the note, and writes a changed one as a string, which
-/// this one turns into text again at its next change of it.
-pub fn is_text(field: &str) -> bool {
-    matches!(field, "notes" | "findings")
-}
-
-/// Writes free text at a root field if it reads otherwise than `value`:
-/// into the text object held there as a diff (`update_text`), or, over a
-/// string an older version wrote, several concurrent values or nothing, as
-/// a new text object holding it whole (once). A value that is not a
-/// string is written as [`put_if_changed`] writes it.
-pub(super) fn put_text_if_changed(
-    doc: &mut AutoCommit,
-    key: &str,
-    value: &J,
-) -> Result<(), AutomergeError> {
-    let J::String(new) = value else {
-        return put_if_changed(doc, &ROOT, key, value);
-    };
-    let held = doc.get_all(ROOT, key)?;
-    if let [(Value::Object(ObjType::Text), text)] = held.as_slice() {
-        let text = text.clone();
-        if doc.text(&text)? != *new {
-            doc.update_text(&text, new)?;
-        }
-        return Ok(());
-    }
-    // As `put_if_changed`: a value left as shown is not written, so a
-    // conflict stays for the officer to settle.
-    let same = match doc.get(ROOT, key) {
-        Ok(Some((current, id))) => read_json(doc, &current, &id, 0).as_ref() == Ok(value),
-        _ => false,
-    };
-    if !same {
-        put_text(doc, key, new)?;
-    }
-    Ok(())
-}
-
-/// A new text object at a root field, holding `text`: it supersedes every
-/// value the field held.
-pub(super) fn put_text(doc: &mut AutoCommit, key: &str, text: &str) -> Result<(), AutomergeError> {
-    let obj = doc.put_object(ROOT, key, ObjType::Text)?;
-    doc.splice_text(&obj, 0, 0, text)
-}
-
 /// One occurrence of a list item: its fields as read, and where it lives
 /// (`None` for an item of a schema-1 JSON value).
 pub(super) struct Item {

@@ -14,8 +14,6 @@ mod header;
 #[cfg(test)]
 mod list_tests;
 mod migrate;
-#[cfg(test)]
-mod text_tests;
 
 pub use body::{list_layout, ListLayout};
 use header::{get_str, HEADER_KEYS};
@@ -191,8 +189,6 @@ fn write_body<R: Record>(doc: &mut AutoCommit, record: &R) -> Result<(), DocErro
         }
         match body::list_layout(R::KIND, &key) {
             Some(layout) => body::write_list(doc, &doc_id, &key, layout, value)?,
-            None if body::is_text(&key) => body::put_text_if_changed(doc, &key, &value)
-                .map_err(|e| DocError::Body(e.to_string()))?,
             None => body::put_if_changed(doc, &ROOT, &key, &value)
                 .map_err(|e| DocError::Body(e.to_string()))?,
         }
@@ -338,13 +334,7 @@ pub fn resolve(
                 .map(|(v, id)| body::read_json(doc, v, id, 0).unwrap_or_default())
                 .collect();
             let value = body::typed(&current, value)?;
-            match &value {
-                serde_json::Value::String(text) if body::is_text(root) => {
-                    body::put_text(doc, root, text)
-                }
-                _ => body::put_json(doc, &ROOT, root, &value),
-            }
-            .map_err(|e| DocError::Body(e.to_string()))?;
+            body::put_json(doc, &ROOT, root, &value).map_err(|e| DocError::Body(e.to_string()))?;
         }
         [list, id, key] => {
             let header = read_header(doc)?;
