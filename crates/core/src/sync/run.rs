@@ -463,6 +463,16 @@ mod tests {
         })
     }
 
+    fn batch(cursor: u64, more: bool) -> PullResponse {
+        PullResponse {
+            docs: Vec::new(),
+            cursor,
+            more,
+            snapshots: Vec::new(),
+            epoch: None,
+        }
+    }
+
     /// Issue 18, item 4: a sync with a little to send and a little to get
     /// is one round trip: the last push asks for the first pull.
     #[test]
@@ -474,28 +484,12 @@ mod tests {
         };
         let pull = push.pull.clone().expect("the last push asks for a pull");
         assert_eq!(pull.cursor, 0);
-        let batch = PullResponse {
-            docs: Vec::new(),
-            cursor: 5,
-            more: false,
-            snapshots: Vec::new(),
-            epoch: None,
-        };
-        run.receive(&mut store, ack(&push, Some(batch))).unwrap();
+        run.receive(&mut store, ack(&push, Some(batch(5, false))))
+            .unwrap();
         assert!(run.next(&mut store).unwrap().is_none(), "done");
         assert_eq!(run.report.round_trips, 1);
         assert_eq!(store.pull_cursor().unwrap(), 5);
         assert_eq!(store.unsynced_count().unwrap(), 0);
-    }
-
-    fn batch(cursor: u64, more: bool) -> PullResponse {
-        PullResponse {
-            docs: Vec::new(),
-            cursor,
-            more,
-            snapshots: Vec::new(),
-            epoch: None,
-        }
     }
 
     /// Issue 18, item 4: a batch with more after it is not applied before
