@@ -369,6 +369,47 @@ fn fill(tablet: &Tablet, records: usize, seed: u64) -> BTreeMap<Uuid, RecordKind
     made
 }
 
+/// Sessions edited on `tablet` as an officer corrects one: `correct`
+/// gives, for the i-th, the attendees to add and the sentence to add to
+/// the notes.
+fn edit(tablet: &Tablet, sessions: &[Uuid], mut correct: impl FnMut(usize) -> (u32, String)) {
+    let author = Author {
+        officer: "Cán bộ sửa".into(),
+    };
+    let mut s = tablet.lock();
+    for (i, id) in sessions.iter().enumerate() {
+        let mut input: SessionInput = s.record(*id).expect("session");
+        let (added, sentence) = correct(i);
+        input.attendees += added;
+        input.details.notes = format!("{} {sentence}", input.details.notes)
+            .trim()
+            .to_string();
+        s.update_session(*id, &input, &author, day(2026, 11, 24))
+            .expect("edit");
+    }
+}
+
+/// An officer's correction of a session's count, in one of several
+/// wordings, with the count, a day and a name that differ from one record
+/// to the next.
+fn correction(rng: &mut Rng, added: u32) -> String {
+    const NAMES: &[&str] = &[
+        "A Blông",
+        "Y Hoa",
+        "Nguyễn Văn Tâm",
+        "Đinh Thị Lan",
+        "A Thuận",
+    ];
+    let day = rng.between(1, 28);
+    let name = rng.pick(NAMES);
+    match rng.between(0, 3) {
+        0 => format!("Bổ sung ngày {day}/11: thống kê lại theo danh sách ký tên, thêm {added} người tham dự."),
+        1 => format!("Trưởng thôn {name} báo còn {added} người đến muộn chưa ghi tên, đã cộng thêm."),
+        2 => format!("Sửa số liệu: đối chiếu sổ của Đoàn thanh niên ngày {day}/11, có thêm {added} đoàn viên dự."),
+        _ => format!("Theo phản ánh của {name}, danh sách ban đầu thiếu {added} người, nay bổ sung."),
+    }
+}
+
 fn main() {
     let records: usize = std::env::var("PCMT_BENCH_RECORDS")
         .ok()
@@ -420,30 +461,27 @@ fn main() {
     let (_, nochange_bytes, nochange_trips) = measured_sync(&bench, &shaped_tablet, SHAPED);
 
     // 100 sessions edited on the shaped tablet, as an officer corrects one:
-    // the count of attendees, and a sentence more in the notes.
-    {
-        let author = Author {
-            officer: "Cán bộ sửa".into(),
-        };
-        let mut s = shaped_tablet.lock();
-        let sessions = made
-            .iter()
-            .filter(|(_, k)| **k == RecordKind::Session)
-            .map(|(id, _)| *id)
-            .take(100);
-        for id in sessions {
-            let mut input: SessionInput = s.record(id).expect("session");
-            input.attendees += 1;
-            input.details.notes = format!(
-                "{} Bổ sung: thống kê lại theo danh sách ký tên của thôn, thêm 1 người tham dự.",
-                input.details.notes
-            )
-            .trim()
-            .to_string();
-            s.update_session(id, &input, &author, day(2026, 11, 24))
-                .expect("edit");
-        }
-    }
+    // the count of attendees, and a sentence more in the notes. First the
+    // same sentence in each (as this bench always did: zstd finds the
+    // repeats), then another 100 with sentences that differ (the goal's
+    // figure).
+    let sessions: Vec<Uuid> = made
+        .iter()
+        .filter(|(_, k)| **k == RecordKind::Session)
+        .map(|(id, _)| *id)
+        .collect();
+    edit(&shaped_tablet, &sessions[..100], |_| {
+        (
+            1,
+            "Bổ sung: thống kê lại theo danh sách ký tên của thôn, thêm 1 người tham dự.".into(),
+        )
+    });
+    let (same_s, same_bytes, same_trips) = measured_sync(&bench, &shaped_tablet, SHAPED);
+    let mut rng = Rng::new(24);
+    edit(&shaped_tablet, &sessions[100..200], |i| {
+        let added = 1 + (i as u32 % 9);
+        (added, correction(&mut rng, added))
+    });
     let (edits_s, edits_bytes, edits_trips) = measured_sync(&bench, &shaped_tablet, SHAPED);
     // The office's tablet gets the edits back: the same records as the
     // tablet that made them, none more.
@@ -511,6 +549,9 @@ fn main() {
         "first_sync_shaped_s": first_shaped_s,
         "nochange_bytes": nochange_bytes,
         "nochange_round_trips": nochange_trips,
+        "edits100_same_sentence_bytes": same_bytes,
+        "edits100_same_sentence_round_trips": same_trips,
+        "edits100_same_sentence_shaped_s": same_s,
         "edits100_bytes": edits_bytes,
         "edits100_round_trips": edits_trips,
         "edits100_shaped_s": edits_s,

@@ -52,6 +52,8 @@ struct Link {
     /// applied that batch, so no later pull may ask from before it (a cut
     /// sync resumes, it does not start over).
     delivered_cursor: u64,
+    /// What a pull may bring at once, if less than the tablet asks.
+    pull_bytes: Option<u32>,
 }
 
 /// Carries requests to an in-process hub through the real wire encoding,
@@ -64,9 +66,30 @@ struct BadNetwork<'l> {
     link: &'l mut Link,
 }
 
+/// What a pull may bring at once in the randomized scenarios: a record or
+/// two, so a sync's pull takes several batches and the tablet applies one
+/// while it asks for the next (issue 18, item 4), faults and all.
+const SMALL_PULLS: Link = Link {
+    sent: Vec::new(),
+    delivered_cursor: 0,
+    pull_bytes: Some(600),
+};
+
 impl BadNetwork<'_> {
     fn deliver(&self, request: &Request) -> Result<Response, SyncError> {
-        pcmt_hub::testing::deliver(&*self.hub, &self.scope, request)
+        let mut request = request.clone();
+        if let Some(bytes) = self.link.pull_bytes {
+            match &mut request {
+                Request::Pull(pull) => pull.max_bytes = bytes,
+                Request::Push(push) => {
+                    if let Some(pull) = &mut push.pull {
+                        pull.max_bytes = bytes;
+                    }
+                }
+                _ => {}
+            }
+        }
+        pcmt_hub::testing::deliver(&*self.hub, &self.scope, &request)
     }
 }
 
@@ -222,7 +245,7 @@ fn run_scenario(ops: Vec<Op>, hub: Storage) {
     let author = Author {
         officer: "Cán bộ thử".into(),
     };
-    let mut links: Vec<Link> = (0..DEVICES).map(|_| Link::default()).collect();
+    let mut links: Vec<Link> = (0..DEVICES).map(|_| SMALL_PULLS).collect();
     // Every save a tablet acknowledged: the record and the heads it had
     // right after, which name the save's own change.
     let mut acknowledged: Vec<(Uuid, Vec<ChangeHash>)> = Vec::new();

@@ -69,6 +69,12 @@ pub struct SyncRun {
     epoch: Option<Epoch>,
     /// Whether this run looked for an offer a run before it left pending.
     resumed: bool,
+    /// A pulled batch with more after it, taken in but not yet applied:
+    /// the next pull asks from its cursor while it is applied
+    /// ([`SyncRun::apply_held`]), so the link and the tablet work at once.
+    /// The store's cursor moves only in the transaction that applies it;
+    /// a run that ends first leaves it to be pulled again.
+    held: Option<Box<PullResponse>>,
     pub report: SyncReport,
 }
 
@@ -81,6 +87,7 @@ impl SyncRun {
             pull_in_flight: false,
             epoch: None,
             resumed: false,
+            held: None,
             report: SyncReport::default(),
         }
     }
@@ -200,12 +207,45 @@ impl SyncRun {
             protocol: PROTOCOL_VERSION,
             device: store.device_id(),
             communes: self.communes.clone(),
-            cursor: store.pull_cursor()?,
+            cursor: match &self.held {
+                Some(batch) => batch.cursor,
+                None => store.pull_cursor()?,
+            },
             max_bytes: BATCH_BYTES as u32,
         })
     }
 
-    /// Applies a pulled batch; the pull is over when no more follow.
+    /// Takes in a pulled batch; the pull is over when no more follow. The
+    /// last is applied at once; one with more after it is held, to be
+    /// applied while the next pull is on the wire.
+    fn take_in(&mut self, store: &mut Store, batch: PullResponse) -> Result<(), CoreError> {
+        if batch.more {
+            self.phase = Phase::Pull;
+            self.held = Some(Box::new(batch));
+            Ok(())
+        } else {
+            self.phase = Phase::Done;
+            self.apply(store, batch)
+        }
+    }
+
+    /// Whether a batch waits to be applied ([`SyncRun::apply_held`]).
+    pub fn holds_batch(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Applies the batch held, if any: meant for while the request
+    /// [`SyncRun::next`] gave is on the wire. [`SyncRun::receive`] applies
+    /// it first if this was not called, so a driver that does one thing at
+    /// a time is correct too.
+    pub fn apply_held(&mut self, store: &mut Store) -> Result<(), CoreError> {
+        match self.held.take() {
+            Some(batch) => self.apply(store, *batch),
+            None => Ok(()),
+        }
+    }
+
+    /// Applies a pulled batch and the cursor it reaches, in one transaction.
     fn apply(&mut self, store: &mut Store, batch: PullResponse) -> Result<(), CoreError> {
         self.report.received_bytes += batch
             .docs
@@ -216,7 +256,6 @@ impl SyncRun {
             .sum::<u64>();
         let changed = store.apply_pulled(&batch.snapshots, &batch.docs, batch.cursor)?;
         self.report.received_records += changed as u64;
-        self.phase = if batch.more { Phase::Pull } else { Phase::Done };
         Ok(())
     }
 
@@ -265,6 +304,9 @@ impl SyncRun {
     }
 
     pub fn receive(&mut self, store: &mut Store, response: Response) -> Result<(), CoreError> {
+        // Before anything of this answer: its cursor and epoch are judged
+        // against the store's, which the batch before it moves.
+        self.apply_held(store)?;
         self.report.round_trips += 1;
         let fits = matches!(
             (&self.phase, &response),
@@ -313,10 +355,10 @@ impl SyncRun {
                     self.report.office_version = Some(office.version);
                 }
                 if let (Some(batch), true, false) = (ack.pull, self.pull_in_flight, widened) {
-                    self.apply(store, batch)?;
+                    self.take_in(store, batch)?;
                 }
             }
-            Response::Pull(batch) => self.apply(store, batch)?,
+            Response::Pull(batch) => self.take_in(store, batch)?,
             Response::Offer(answer) => match &mut self.phase {
                 Phase::Ranges(ranges) => match ranges.settle(answer.ranges)? {
                     Some(s) => store.mark_offered(&s.offered, &s.lacking, s.after)?,
@@ -366,13 +408,38 @@ pub fn run_sync_observed(
         let Some(request) = request else {
             return Ok(run.report);
         };
-        let response = transport.exchange(&request)?;
+        let response =
+            carry_while_applying(store, Some(&mut run), || transport.exchange(&request))?;
         {
             let mut s = store.access()?;
             run.receive(&mut s, response)?;
         }
         progress(&run.report);
     }
+}
+
+/// Carries a request (`carry`) while `run` applies the batch it holds, on
+/// a thread of its own taking the store as any save does: on a slow link
+/// the tablet's work on one batch hides behind the next one's travel. The
+/// batch is applied to the end even when the carrying fails (its cursor
+/// is committed with it, so the next sync goes on from there), and an
+/// error applying it is the run's error.
+pub(crate) fn carry_while_applying<T>(
+    store: &dyn SharedStore,
+    run: Option<&mut SyncRun>,
+    carry: impl FnOnce() -> Result<T, SyncError>,
+) -> Result<T, CoreError> {
+    let Some(run) = run.filter(|r| r.holds_batch()) else {
+        return Ok(carry()?);
+    };
+    std::thread::scope(|scope| {
+        let applying = scope.spawn(|| run.apply_held(&mut *store.access()?));
+        let answer = carry();
+        applying
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        Ok(answer?)
+    })
 }
 
 #[cfg(test)]
@@ -407,6 +474,16 @@ mod tests {
         })
     }
 
+    fn batch(cursor: u64, more: bool) -> PullResponse {
+        PullResponse {
+            docs: Vec::new(),
+            cursor,
+            more,
+            snapshots: Vec::new(),
+            epoch: None,
+        }
+    }
+
     /// Issue 18, item 4: a sync with a little to send and a little to get
     /// is one round trip: the last push asks for the first pull.
     #[test]
@@ -418,18 +495,64 @@ mod tests {
         };
         let pull = push.pull.clone().expect("the last push asks for a pull");
         assert_eq!(pull.cursor, 0);
-        let batch = PullResponse {
-            docs: Vec::new(),
-            cursor: 5,
-            more: false,
-            snapshots: Vec::new(),
-            epoch: None,
-        };
-        run.receive(&mut store, ack(&push, Some(batch))).unwrap();
+        run.receive(&mut store, ack(&push, Some(batch(5, false))))
+            .unwrap();
         assert!(run.next(&mut store).unwrap().is_none(), "done");
         assert_eq!(run.report.round_trips, 1);
         assert_eq!(store.pull_cursor().unwrap(), 5);
         assert_eq!(store.unsynced_count().unwrap(), 0);
+    }
+
+    /// Issue 18, item 4: a batch with more after it is not applied before
+    /// the next pull goes out: that pull asks from the batch's cursor, and
+    /// the store's cursor moves only when the batch is applied (while the
+    /// pull is on the wire, or, for a driver that does one thing at a
+    /// time, when the next answer comes).
+    #[test]
+    fn the_next_pull_goes_out_before_the_batch_is_applied_and_the_cursor_waits_for_it() {
+        let mut store = tablet_with_a_record();
+        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Push(push)) = run.next(&mut store).unwrap() else {
+            panic!("a push first");
+        };
+        run.receive(&mut store, ack(&push, Some(batch(5, true))))
+            .unwrap();
+        assert!(run.holds_batch());
+        assert_eq!(store.pull_cursor().unwrap(), 0, "not applied yet");
+        let Some(Request::Pull(pull)) = run.next(&mut store).unwrap() else {
+            panic!("the next pull");
+        };
+        assert_eq!(pull.cursor, 5, "asked from the batch held");
+        assert_eq!(store.pull_cursor().unwrap(), 0);
+        run.apply_held(&mut store).unwrap();
+        assert_eq!(store.pull_cursor().unwrap(), 5);
+
+        // Not applied by the driver: the next answer applies it first.
+        run.receive(&mut store, Response::Pull(batch(9, true)))
+            .unwrap();
+        let Some(Request::Pull(pull)) = run.next(&mut store).unwrap() else {
+            panic!("the next pull");
+        };
+        assert_eq!(pull.cursor, 9);
+        run.receive(&mut store, Response::Pull(batch(12, false)))
+            .unwrap();
+        assert_eq!(
+            store.pull_cursor().unwrap(),
+            12,
+            "the last is applied at once"
+        );
+        assert!(run.next(&mut store).unwrap().is_none());
+
+        // A run that ends with a batch held (its next pull lost) leaves
+        // the cursor where the last applied batch put it.
+        let mut run = SyncRun::new(vec![fixtures::COMMUNE.into()]);
+        let Some(Request::Push(push)) = run.next(&mut store).unwrap() else {
+            panic!("a push first");
+        };
+        run.receive(&mut store, ack(&push, Some(batch(20, true))))
+            .unwrap();
+        drop(run);
+        assert_eq!(store.pull_cursor().unwrap(), 12);
     }
 
     /// An acknowledgement that answers no pull (or one with more to come)

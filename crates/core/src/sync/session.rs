@@ -6,7 +6,7 @@
 //! [`crate::http`], a fake in the tests below) only carries what
 //! [`SyncSession::next`] asks for and hands the answer back.
 
-use super::run::SyncRun;
+use super::run::{carry_while_applying, SyncRun};
 use super::wire::{EnrolRequest, Enrolment, PROTOCOL_VERSION};
 use super::{Request, Response, SyncError};
 use crate::shared::SharedStore;
@@ -194,6 +194,14 @@ impl SyncSession {
         }
     }
 
+    /// The run, once the tablet's enrolment is settled.
+    fn run_mut(&mut self) -> Option<&mut SyncRun> {
+        match &mut self.phase {
+            Phase::Run { run, .. } => Some(run),
+            _ => None,
+        }
+    }
+
     /// What the run has moved so far.
     pub fn report(&self) -> SyncReport {
         match &self.phase {
@@ -267,7 +275,9 @@ fn drive(
         let incoming = match &outgoing {
             Outgoing::Enrol(request) => Incoming::Enrolled(link.trade_code(request)?),
             Outgoing::Exchange { token, request } => {
-                Incoming::Exchanged(link.carry(token, request)?)
+                Incoming::Exchanged(carry_while_applying(store, session.run_mut(), || {
+                    link.carry(token, request)
+                })?)
             }
         };
         let exchanged = matches!(incoming, Incoming::Exchanged(_));
