@@ -53,6 +53,17 @@ pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
         (RecordKind::Session, "topics") | (RecordKind::HotSpot, "activities") => {
             Some(ListLayout::Set)
         }
+        // Photos and files, one item per content hash: officers adding
+        // attachments to one record at once each keep theirs. No form
+        // writes the field (attaching is its own command), and a version
+        // without it leaves it as it is.
+        (
+            RecordKind::Session | RecordKind::Person | RecordKind::CheckIn | RecordKind::Survey,
+            super::attachments::FIELD,
+        ) => Some(ListLayout::Items {
+            id: "hash",
+            uuid: false,
+        }),
         _ => None,
     }
 }
