@@ -108,6 +108,10 @@ pub const HUB: &[Migration] = &[
         name: "0014_org_units",
         sql: include_str!("../../../migrations/hub/0014_org_units.sql"),
     },
+    Migration {
+        name: "0015_attachments",
+        sql: include_str!("../../../migrations/hub/0015_attachments.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {

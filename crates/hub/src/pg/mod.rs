@@ -129,6 +129,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         11,
         include_str!("../../../../migrations/hub-pg/0011_org_units.sql"),
     ),
+    (
+        12,
+        include_str!("../../../../migrations/hub-pg/0012_attachments.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.

@@ -64,6 +64,10 @@ impl Pg {
 }
 
 impl Backend for Pg {
+    fn select(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, HubError> {
+        self.read(|c| c.select_params(sql, params))
+    }
+
     fn write<T>(
         &self,
         work: impl FnOnce(&mut dyn WriteTx) -> Result<T, HubError>,

@@ -9,7 +9,9 @@ use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
 use crate::rules::staff::{Role, StaffChange};
-use crate::storage::{staff_change_sql, Locked, Param, PushWrites, Withdrawal, WriteTx};
+use crate::storage::{
+    staff_change_sql, Cell, Locked, Param, PushWrites, Withdrawal, WriteTx,
+};
 use pcmt_core::CoreError;
 use pcmt_model::Labelled;
 use r2d2_postgres::postgres::Transaction;
@@ -17,6 +19,14 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 impl WriteTx for PgRows<'_, Transaction<'_>> {
+    fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, HubError> {
+        self.exec_params(sql, params)
+    }
+
+    fn select(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, HubError> {
+        self.select_params(sql, params)
+    }
+
     fn savepoint(&mut self, sql: &str) -> Result<(), HubError> {
         Ok(self.0.batch_execute(sql)?)
     }
@@ -239,14 +249,8 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         at: i64,
     ) -> Result<bool, HubError> {
         let (sql, values) = staff_change_sql(username, change, at);
-        let values: Vec<Box<dyn r2d2_postgres::postgres::types::ToSql + Sync + '_>> = values
-            .into_iter()
-            .map(
-                |v| -> Box<dyn r2d2_postgres::postgres::types::ToSql + Sync + '_> {
-                    match v {
-                        Param::Text(t) => Box::new(t),
-                        Param::Int(i) => Box::new(i),
-                    }
+        Ok(self.exec_params(sql, &values)? > 0)
+    }
                 },
             )
             .collect();

@@ -16,7 +16,7 @@ mod backend;
 pub(crate) mod scripts;
 
 pub use backend::{
-    staff_change_sql, Backend, ChangeRow, DocumentRow, Locked, Param, PushWrites, Withdrawal,
+    staff_change_sql, Backend, Cell, ChangeRow, DocumentRow, Locked, Param, PushWrites, Withdrawal,
     WriteTx, STAFF_ACCOUNTS_SQL,
 };
 
