@@ -3,14 +3,14 @@
 //! hub's refusals into [`SyncError`]s; it decides nothing else.
 
 use crate::shared::SharedStore;
-use crate::sync::wire::{
-    self, EnrolRequest, Enrolment, OfferResponse, PullResponse, PushAck, MAX_MESSAGE_BYTES,
-    PROTOCOL_VERSION,
-};
 use crate::store::CHUNK_BYTES;
 use crate::sync::attach::{
     run_attachments, AttachmentLink, AttachmentReport, HoldsRequest, HoldsResponse, HubHolds,
     UploadAck, ATTACHMENTS_PATH, ATTACHMENT_PATH, SIZE_HEADER,
+};
+use crate::sync::wire::{
+    self, EnrolRequest, Enrolment, OfferResponse, PullResponse, PushAck, MAX_MESSAGE_BYTES,
+    PROTOCOL_VERSION,
 };
 use crate::sync::{
     run_session, HubLink, Request, Response, SyncError, SyncReport, Transport, REFUSAL_HEADER,

@@ -109,8 +109,12 @@ impl Upload {
 
     /// The next chunk to send (its position and length), if any.
     pub fn next(&self) -> Option<(u64, usize)> {
-        (self.pos < self.size)
-            .then(|| (self.pos, (self.size - self.pos).min(CHUNK_BYTES as u64) as usize))
+        (self.pos < self.size).then(|| {
+            (
+                self.pos,
+                (self.size - self.pos).min(CHUNK_BYTES as u64) as usize,
+            )
+        })
     }
 
     /// The hub's answer to the chunk sent at `pos` of `len` bytes: true
@@ -195,12 +199,13 @@ pub fn run_attachments(
             };
             let mut up = Upload::new(file.hash, file.size, from);
             while let Some((pos, _)) = up.next() {
-                let chunk = store
-                    .access()?
-                    .attachment_chunk(file.hash, pos)?
-                    .ok_or(CoreError::Sync(SyncError::Malformed(
-                        "a file to send is gone".into(),
-                    )))?;
+                let chunk =
+                    store
+                        .access()?
+                        .attachment_chunk(file.hash, pos)?
+                        .ok_or(CoreError::Sync(SyncError::Malformed(
+                            "a file to send is gone".into(),
+                        )))?;
                 let ack = link.put_chunk(token, file.hash, file.size, pos, &chunk)?;
                 if up.answered(pos, chunk.len(), ack)? {
                     store.access()?.mark_at_hub(file.hash)?;
@@ -254,13 +259,17 @@ mod tests {
         let size = CHUNK_BYTES as u64 * 2 + 10;
         let mut up = Upload::new(H, size, 0);
         assert_eq!(up.next(), Some((0, CHUNK_BYTES)));
-        assert!(!up.answered(0, CHUNK_BYTES, UploadAck::Next(CHUNK_BYTES as u64)).unwrap());
+        assert!(!up
+            .answered(0, CHUNK_BYTES, UploadAck::Next(CHUNK_BYTES as u64))
+            .unwrap());
         assert_eq!(up.next(), Some((CHUNK_BYTES as u64, CHUNK_BYTES)));
         // Cut here: the next run starts where the hub says it stands.
         let mut again = Upload::new(H, size, CHUNK_BYTES as u64);
         assert_eq!(again.next(), Some((CHUNK_BYTES as u64, CHUNK_BYTES)));
         let end = 2 * CHUNK_BYTES as u64;
-        assert!(!again.answered(CHUNK_BYTES as u64, CHUNK_BYTES, UploadAck::Next(end)).unwrap());
+        assert!(!again
+            .answered(CHUNK_BYTES as u64, CHUNK_BYTES, UploadAck::Next(end))
+            .unwrap());
         assert_eq!(again.next(), Some((end, 10)));
         assert!(again.answered(end, 10, UploadAck::Whole).unwrap());
         assert_eq!(again.next(), None);
@@ -276,8 +285,12 @@ mod tests {
         assert!(!up.answered(0, CHUNK_BYTES, UploadAck::Next(far)).unwrap());
         assert_eq!(up.resent, CHUNK_BYTES as u64);
         assert_eq!(up.next(), Some((far, CHUNK_BYTES)));
-        assert!(up.answered(far, CHUNK_BYTES, UploadAck::Next(size + 1)).is_err());
-        assert!(Upload::new(H, 10, 0).answered(0, 10, UploadAck::Next(10)).is_err());
+        assert!(up
+            .answered(far, CHUNK_BYTES, UploadAck::Next(size + 1))
+            .is_err());
+        assert!(Upload::new(H, 10, 0)
+            .answered(0, 10, UploadAck::Next(10))
+            .is_err());
         // A hub claiming more than the file is held to the file.
         assert_eq!(Upload::new(H, 10, 99).next(), None);
     }

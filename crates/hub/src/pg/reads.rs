@@ -64,7 +64,11 @@ impl Pg {
 }
 
 impl Backend for Pg {
-    fn select(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, HubError> {
+    fn select(
+        &self,
+        sql: &str,
+        params: &[crate::storage::Param<'_>],
+    ) -> Result<Vec<Vec<crate::storage::Cell>>, HubError> {
         self.read(|c| c.select_params(sql, params))
     }
 

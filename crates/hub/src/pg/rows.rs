@@ -77,14 +77,17 @@ fn cell(row: &Row, i: usize) -> Result<Cell, HubError> {
     use postgres::types::Type;
     let ty = row.columns()[i].type_().clone();
     Ok(if ty == Type::INT8 {
-        row.try_get::<_, Option<i64>>(i)?.map_or(Cell::Null, Cell::Int)
+        row.try_get::<_, Option<i64>>(i)?
+            .map_or(Cell::Null, Cell::Int)
     } else if ty == Type::INT4 {
         row.try_get::<_, Option<i32>>(i)?
             .map_or(Cell::Null, |v| Cell::Int(v.into()))
     } else if ty == Type::BYTEA {
-        row.try_get::<_, Option<Vec<u8>>>(i)?.map_or(Cell::Null, Cell::Blob)
+        row.try_get::<_, Option<Vec<u8>>>(i)?
+            .map_or(Cell::Null, Cell::Blob)
     } else {
-        row.try_get::<_, Option<String>>(i)?.map_or(Cell::Null, Cell::Text)
+        row.try_get::<_, Option<String>>(i)?
+            .map_or(Cell::Null, Cell::Text)
     })
 }
 

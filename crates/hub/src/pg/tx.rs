@@ -9,9 +9,7 @@ use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
 use crate::rules::staff::{Role, StaffChange};
-use crate::storage::{
-    staff_change_sql, Cell, Locked, Param, PushWrites, Withdrawal, WriteTx,
-};
+use crate::storage::{staff_change_sql, Cell, Locked, Param, PushWrites, Withdrawal, WriteTx};
 use pcmt_core::CoreError;
 use pcmt_model::Labelled;
 use r2d2_postgres::postgres::Transaction;
@@ -250,13 +248,6 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
     ) -> Result<bool, HubError> {
         let (sql, values) = staff_change_sql(username, change, at);
         Ok(self.exec_params(sql, &values)? > 0)
-    }
-                },
-            )
-            .collect();
-        let refs: Vec<&(dyn r2d2_postgres::postgres::types::ToSql + Sync)> =
-            values.iter().map(|v| v.as_ref()).collect();
-        Ok(self.execute(sql, &refs)? > 0)
     }
 
     fn replace_org_units(&mut self, units: &[pcmt_model::OrgUnit]) -> Result<(), HubError> {
