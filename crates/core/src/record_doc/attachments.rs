@@ -103,3 +103,87 @@ fn change(
     super::commit(doc, note, time);
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record_doc::{new_record, read_record};
+    use automerge::ActorId;
+    use pcmt_model::fixtures::session;
+    use pcmt_model::{AttachmentKind, SessionInput};
+    use uuid::Uuid;
+
+    fn photo(n: u8) -> AttachmentRef {
+        AttachmentRef {
+            hash: ContentHash([n; 32]),
+            kind: AttachmentKind::Jpeg,
+            size: 1000 + u64::from(n),
+            thumbnail: Some(ContentHash([n + 100; 32])),
+            taken_at: chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+            site: None,
+            position: None,
+        }
+    }
+
+    fn note(officer: &str) -> ChangeNote {
+        ChangeNote {
+            officer: officer.into(),
+        }
+    }
+
+    #[test]
+    fn two_officers_adding_photos_to_one_record_at_once_both_keep_theirs() {
+        let input = session("Chợ");
+        let mut a = new_record(
+            Uuid::now_v7(),
+            &input.commune,
+            &input,
+            ActorId::random(),
+            &note("A"),
+            1,
+        )
+        .unwrap();
+        let mut b = a.fork().with_actor(ActorId::random());
+        assert!(add(&mut a, &photo(1), &note("A"), 2).unwrap());
+        assert!(add(&mut b, &photo(2), &note("B"), 2).unwrap());
+        // The same photo twice is one attachment.
+        assert!(!add(&mut b, &photo(2), &note("B"), 3).unwrap());
+        a.merge(&mut b).unwrap();
+        let mut held = attachments(&a).unwrap();
+        held.sort_by_key(|r| r.hash);
+        assert_eq!(held, [photo(1), photo(2)]);
+        assert_eq!(hashes(&a).len(), 4);
+        // The record itself reads as before: the field is no form's.
+        assert_eq!(read_record::<SessionInput>(&a).unwrap(), input);
+        assert!(crate::record_doc::conflicts(&a).is_empty());
+        // Removing one keeps the other, also after a merge.
+        assert!(remove(&mut a, ContentHash([1; 32]), &note("A"), 4).unwrap());
+        assert_eq!(attachments(&a).unwrap(), [photo(2)]);
+    }
+
+    #[test]
+    fn a_record_from_before_attachments_has_none_and_a_hot_spot_takes_none() {
+        let input = session("Chợ");
+        let doc = new_record(
+            Uuid::now_v7(),
+            &input.commune,
+            &input,
+            ActorId::random(),
+            &note("A"),
+            1,
+        )
+        .unwrap();
+        assert!(attachments(&doc).unwrap().is_empty());
+        let spot = pcmt_model::fixtures::hot_spot("Bến xe", pcmt_model::fixtures::day(2026, 1, 5));
+        let mut doc = new_record(
+            Uuid::now_v7(),
+            &spot.commune,
+            &spot,
+            ActorId::random(),
+            &note("A"),
+            1,
+        )
+        .unwrap();
+        assert!(add(&mut doc, &photo(1), &note("A"), 2).is_err());
+    }
+}
