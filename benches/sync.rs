@@ -24,100 +24,16 @@ use pcmt_model::{CheckInInput, OrgTree, PersonInput, RecordKind, SessionInput, S
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use std::time::Instant;
+use tokio::net::TcpListener;
 use uuid::Uuid;
 
 const COMMUNES: [&str; 3] = ["62-610-23284", "62-610-23287", "62-610-23290"];
 
-/// A link: one-way latency and a rate in bytes per second (None: loopback).
-/// A new connection waits a round trip before any byte passes (the TCP
-/// handshake a real link makes it pay).
-#[derive(Clone, Copy)]
-struct Link {
-    one_way: Duration,
-    bytes_per_s: Option<f64>,
-}
-
-const LOOPBACK: Link = Link {
-    one_way: Duration::ZERO,
-    bytes_per_s: None,
-};
-const SHAPED: Link = Link {
-    one_way: Duration::from_millis(100),
-    bytes_per_s: Some(1_000_000.0 / 8.0),
-};
-
-/// Bytes that crossed the proxy, both ways.
-#[derive(Default)]
-struct Meter(AtomicU64);
-
-/// Copies one direction: each chunk leaves when the link has sent what came
-/// before it (rate), and arrives one latency later.
-async fn pipe(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    link: Link,
-    meter: Arc<Meter>,
-) {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
-    let writer = tokio::spawn(async move {
-        while let Some((at, chunk)) = rx.recv().await {
-            tokio::time::sleep_until(at).await;
-            if to.write_all(&chunk).await.is_err() {
-                break;
-            }
-        }
-        let _ = to.shutdown().await;
-    });
-    let mut link_free = tokio::time::Instant::now();
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        meter.0.fetch_add(n as u64, Ordering::Relaxed);
-        let now = tokio::time::Instant::now();
-        let sent = link_free.max(now)
-            + link
-                .bytes_per_s
-                .map(|r| Duration::from_secs_f64(n as f64 / r))
-                .unwrap_or_default();
-        link_free = sent;
-        if tx.send((sent + link.one_way, buf[..n].to_vec())).is_err() {
-            break;
-        }
-    }
-    drop(tx);
-    let _ = writer.await;
-}
-
-/// Starts a proxy to `upstream`; returns its URL.
-async fn proxy(upstream: std::net::SocketAddr, link: Link, meter: Arc<Meter>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy port");
-    let url = format!("http://{}", listener.local_addr().expect("proxy address"));
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let meter = meter.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(link.one_way * 2).await;
-                let Ok(server) = TcpStream::connect(upstream).await else {
-                    return;
-                };
-                let _ = (client.set_nodelay(true), server.set_nodelay(true));
-                let (cr, cw) = client.into_split();
-                let (sr, sw) = server.into_split();
-                tokio::spawn(pipe(cr, sw, link, meter.clone()));
-                tokio::spawn(pipe(sr, cw, link, meter));
-            });
-        }
-    });
-    url
-}
+#[path = "common/shaped.rs"]
+mod shaped;
+use shaped::{proxy, Link, Meter, LOOPBACK, SHAPED};
 
 struct Bench {
     rt: tokio::runtime::Runtime,
@@ -171,11 +87,7 @@ fn measured_sync(bench: &Bench, tablet: &Tablet, link: Link) -> (f64, u64, u64) 
     let code = bench.code();
     let t = Instant::now();
     let report = sync_with_hub(&tablet.store, &url, Some(&code)).expect("sync");
-    (
-        t.elapsed().as_secs_f64(),
-        meter.0.load(Ordering::Relaxed),
-        report.round_trips,
-    )
+    (t.elapsed().as_secs_f64(), meter.bytes(), report.round_trips)
 }
 
 /// A tablet as in the field: an encrypted store in a file of its own.

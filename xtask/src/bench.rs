@@ -13,6 +13,7 @@ const BENCHES: &[(&str, &str, &str)] = &[
     ("hub", "sotay-pcmt", "hub"),
     ("app", "sotay-pcmt", "app"),
     ("backup", "sotay-pcmt", "backup"),
+    ("photos", "sotay-pcmt", "photos"),
 ];
 
 /// Test suites run as benchmarks of their reach, in release builds: the
