@@ -116,7 +116,7 @@ fn a_photos_bytes_never_appear_in_the_encrypted_tablets_files_and_a_plaintext_st
         .collect();
     assert!(others.is_empty(), "{others:?}");
     let store = Store::open_encrypted(&db, &key, OrgTree::demo()).unwrap();
-    assert_eq!(store.attachments_of(id).unwrap(), [r2.clone()]);
+    assert_eq!(store.attachments_of(id).unwrap(), std::slice::from_ref(&r2));
     assert_eq!(store.attachment(r2.hash).unwrap().unwrap(), stored);
 }
 
