@@ -17,64 +17,20 @@ use pcmt_core::store::{AttachTo, CHUNK_BYTES};
 use pcmt_core::sync::attach::{run_attachments, AttachmentReport};
 use pcmt_core::sync::run_session;
 use pcmt_core::{Author, DbKey, Store};
-use pcmt_hub::{HubStorage, HubStore, OfficeStorage};
+use pcmt_hub::OfficeStorage;
 use pcmt_model::fixtures::{self, day};
 use pcmt_model::{ContentHash, OrgTree};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
-use tokio::net::TcpListener;
 
 #[path = "common/shaped.rs"]
 mod shaped;
-use shaped::{proxy, Link, Meter, LOOPBACK, SHAPED};
+use shaped::{Bench as Hub, LOOPBACK, SHAPED};
 
 const COMMUNE: &str = "62-610-23284";
 const PHOTOS: usize = 50;
 const CUTS: usize = 8;
-
-struct Hub {
-    rt: tokio::runtime::Runtime,
-    store: pcmt_hub::Shared,
-    addr: std::net::SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-impl Hub {
-    fn new() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let dir = tempfile::tempdir().expect("hub folder");
-        let store = Arc::new(HubStore::open(&dir.path().join("hub.db")).expect("hub"));
-        store.seed_demo_units().expect("units");
-        let listener = rt
-            .block_on(TcpListener::bind("127.0.0.1:0"))
-            .expect("hub port");
-        let addr = listener.local_addr().expect("hub address");
-        rt.spawn(pcmt_hub::web::serve(listener, store.clone()));
-        Self {
-            rt,
-            store,
-            addr,
-            _dir: dir,
-        }
-    }
-
-    fn link(&self, link: Link) -> (String, Arc<Meter>) {
-        let meter = Arc::new(Meter::default());
-        (
-            self.rt.block_on(proxy(self.addr, link, meter.clone())),
-            meter,
-        )
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
 
 struct Tablet {
     store: Mutex<Store>,
@@ -94,10 +50,8 @@ impl Tablet {
             store: Mutex::new(store),
             _dir: dir,
         };
-        let code = hub
-            .store
-            .issue_code(&[COMMUNE.to_string()], "đo hiệu năng", 3600)
-            .expect("code");
+        hub.hub.seed_demo_units().expect("units");
+        let code = hub.code(&[COMMUNE]);
         pcmt_core::http::sync_with_hub(&tablet.store, &hub.url(), Some(&code)).expect("enrols");
         tablet
     }

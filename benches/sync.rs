@@ -17,74 +17,26 @@
 use flate2::{write::GzEncoder, Compression};
 use pcmt_core::http::sync_with_hub;
 use pcmt_core::{Author, CoreError, DbKey, Store};
-use pcmt_hub::{HubStorage, HubStore};
 use pcmt_model::fixtures::day;
 use pcmt_model::fixtures::varied::{FieldWork, Rng};
 use pcmt_model::{CheckInInput, OrgTree, PersonInput, RecordKind, SessionInput, SurveyInput};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
-use tokio::net::TcpListener;
 use uuid::Uuid;
 
 const COMMUNES: [&str; 3] = ["62-610-23284", "62-610-23287", "62-610-23290"];
 
 #[path = "common/shaped.rs"]
 mod shaped;
-use shaped::{proxy, Link, Meter, LOOPBACK, SHAPED};
-
-struct Bench {
-    rt: tokio::runtime::Runtime,
-    hub: pcmt_hub::Shared,
-    addr: std::net::SocketAddr,
-    /// The hub's database file; removed when the bench is dropped.
-    _dir: tempfile::TempDir,
-}
-
-impl Bench {
-    fn new() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let dir = tempfile::tempdir().expect("hub folder");
-        let hub = Arc::new(HubStore::open(&dir.path().join("hub.db")).expect("hub"));
-        let listener = rt
-            .block_on(TcpListener::bind("127.0.0.1:0"))
-            .expect("hub port");
-        let addr = listener.local_addr().expect("hub address");
-        rt.spawn(pcmt_hub::web::serve(listener, hub.clone()));
-        Self {
-            rt,
-            hub,
-            addr,
-            _dir: dir,
-        }
-    }
-
-    fn link(&self, link: Link) -> (String, Arc<Meter>) {
-        let meter = Arc::new(Meter::default());
-        (
-            self.rt.block_on(proxy(self.addr, link, meter.clone())),
-            meter,
-        )
-    }
-
-    fn code(&self) -> String {
-        let communes: Vec<String> = COMMUNES.iter().map(|c| c.to_string()).collect();
-        self.hub
-            .issue_code(&communes, "đo hiệu năng", 3600)
-            .expect("code")
-    }
-}
+use shaped::{Bench, Link, LOOPBACK, SHAPED};
 
 /// One sync through `link`: (seconds, bytes on the wire, round trips).
 fn measured_sync(bench: &Bench, tablet: &Tablet, link: Link) -> (f64, u64, u64) {
     let (url, meter) = bench.link(link);
-    let code = bench.code();
+    let code = bench.code(&COMMUNES);
     let t = Instant::now();
     let report = sync_with_hub(&tablet.store, &url, Some(&code)).expect("sync");
     (t.elapsed().as_secs_f64(), meter.bytes(), report.round_trips)
@@ -375,7 +327,7 @@ fn main() {
         .map(|(i, d)| fill(d, 2, 10_000 + i as u64))
         .collect();
     phase("devices filled");
-    let codes: Vec<String> = (0..devices).map(|_| bench.code()).collect();
+    let codes: Vec<String> = (0..devices).map(|_| bench.code(&COMMUNES)).collect();
     let t = Instant::now();
     let failed: usize = std::thread::scope(|s| {
         let chunk = devices / 32 + 1;
@@ -399,7 +351,7 @@ fn main() {
     // The office's tablet must hold what the devices made, nothing else,
     // and a sample of devices' records as they made them.
     let office = Tablet::new(4);
-    sync_with_hub(&office.store, &url, Some(&bench.code())).expect("office sync");
+    sync_with_hub(&office.store, &url, Some(&bench.code(&COMMUNES))).expect("office sync");
     let all: BTreeMap<Uuid, RecordKind> = made_by.iter().flatten().map(|(i, k)| (*i, *k)).collect();
     let (lost, unexpected) = compare_ids("many devices", &all, &office.ids(), &mut problems);
     for (i, (d, own)) in many

@@ -57,7 +57,10 @@ fn a_photo_attached_on_one_tablet_reaches_another_as_a_thumbnail_then_whole(hub:
         got.received_attachments, 1,
         "the thumbnail comes with the record"
     );
-    assert_eq!(b.store().attachments_of(id).unwrap(), std::slice::from_ref(&r));
+    assert_eq!(
+        b.store().attachments_of(id).unwrap(),
+        std::slice::from_ref(&r)
+    );
     assert_eq!(
         b.store().attachment(thumb).unwrap(),
         a.store().attachment(thumb).unwrap()

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+use pcmt_hub::{HubStorage, HubStore};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,4 +134,59 @@ pub async fn proxy(upstream: std::net::SocketAddr, link: Link, meter: Arc<Meter>
         }
     });
     url
+}
+
+/// A hub as an office runs it (a SQLite file, WAL, synchronous=FULL)
+/// serving on loopback, reached through links made with [`Bench::link`].
+pub struct Bench {
+    pub rt: tokio::runtime::Runtime,
+    pub hub: pcmt_hub::Shared,
+    pub addr: std::net::SocketAddr,
+    /// The hub's database file; removed when the bench is dropped.
+    _dir: tempfile::TempDir,
+}
+
+impl Bench {
+    pub fn new() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let dir = tempfile::tempdir().expect("hub folder");
+        let hub = Arc::new(HubStore::open(&dir.path().join("hub.db")).expect("hub"));
+        let listener = rt
+            .block_on(TcpListener::bind("127.0.0.1:0"))
+            .expect("hub port");
+        let addr = listener.local_addr().expect("hub address");
+        rt.spawn(pcmt_hub::web::serve(listener, hub.clone()));
+        Self {
+            rt,
+            hub,
+            addr,
+            _dir: dir,
+        }
+    }
+
+    /// A new proxy to the hub over `link`, and its meter.
+    pub fn link(&self, link: Link) -> (String, Arc<Meter>) {
+        let meter = Arc::new(Meter::default());
+        (
+            self.rt.block_on(proxy(self.addr, link, meter.clone())),
+            meter,
+        )
+    }
+
+    /// The hub straight, on loopback.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// An enrolment code for `communes`.
+    pub fn code(&self, communes: &[&str]) -> String {
+        let communes: Vec<String> = communes.iter().map(|c| c.to_string()).collect();
+        self.hub
+            .issue_code(&communes, "đo hiệu năng", 3600)
+            .expect("code")
+    }
 }

@@ -131,18 +131,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn two_officers_adding_photos_to_one_record_at_once_both_keep_theirs() {
-        let input = session("Chợ");
-        let mut a = new_record(
+    fn doc_of<R: crate::record_doc::Record>(commune: &str, record: &R) -> AutoCommit {
+        new_record(
             Uuid::now_v7(),
-            &input.commune,
-            &input,
+            commune,
+            record,
             ActorId::random(),
             &note("A"),
             1,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn two_officers_adding_photos_to_one_record_at_once_both_keep_theirs() {
+        let input = session("Chợ");
+        let mut a = doc_of(&input.commune, &input);
         let mut b = a.fork().with_actor(ActorId::random());
         assert!(add(&mut a, &photo(1), &note("A"), 2).unwrap());
         assert!(add(&mut b, &photo(2), &note("B"), 2).unwrap());
@@ -164,26 +168,10 @@ mod tests {
     #[test]
     fn a_record_from_before_attachments_has_none_and_a_hot_spot_takes_none() {
         let input = session("Chợ");
-        let doc = new_record(
-            Uuid::now_v7(),
-            &input.commune,
-            &input,
-            ActorId::random(),
-            &note("A"),
-            1,
-        )
-        .unwrap();
+        let doc = doc_of(&input.commune, &input);
         assert!(attachments(&doc).unwrap().is_empty());
         let spot = pcmt_model::fixtures::hot_spot("Bến xe", pcmt_model::fixtures::day(2026, 1, 5));
-        let mut doc = new_record(
-            Uuid::now_v7(),
-            &spot.commune,
-            &spot,
-            ActorId::random(),
-            &note("A"),
-            1,
-        )
-        .unwrap();
+        let mut doc = doc_of(&spot.commune, &spot);
         assert!(add(&mut doc, &photo(1), &note("A"), 2).is_err());
     }
 }

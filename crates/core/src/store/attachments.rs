@@ -52,6 +52,21 @@ pub(crate) fn index(conn: &Connection, id: &str, doc: &AutoCommit) -> Result<(),
     Ok(())
 }
 
+/// Rows of (hash in hex, a count of bytes), read as hashes; a row whose
+/// hash does not read is no file of ours and is left out.
+fn hashes_with_counts(conn: &Connection, sql: &str) -> Result<Vec<(ContentHash, u64)>, CoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (hash, n) = row?;
+        if let Some(hash) = ContentHash::parse(&hash) {
+            out.push((hash, n.unsigned_abs()));
+        }
+    }
+    Ok(out)
+}
+
 fn put_body(
     conn: &Connection,
     hash: ContentHash,
@@ -139,21 +154,13 @@ impl Store {
 
     /// Attachments made here that the hub does not hold yet, each once.
     pub fn outgoing_attachments(&self) -> Result<Vec<Outgoing>, CoreError> {
-        let mut stmt = self.conn.prepare(
+        Ok(hashes_with_counts(
+            &self.conn,
             "SELECT hash, length(bytes) FROM attachments WHERE at_hub = 0 ORDER BY hash",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (hash, size) = row?;
-            if let Some(hash) = ContentHash::parse(&hash) {
-                out.push(Outgoing {
-                    hash,
-                    size: size.unsigned_abs(),
-                });
-            }
-        }
-        Ok(out)
+        )?
+        .into_iter()
+        .map(|(hash, size)| Outgoing { hash, size })
+        .collect())
     }
 
     /// Up to [`CHUNK_BYTES`] of a held attachment from `offset`.
@@ -185,23 +192,15 @@ impl Store {
     /// attachments, and the files the officer asked for, that the tablet
     /// lacks; each with the bytes already received of it.
     pub fn incoming_attachments(&self) -> Result<Vec<(ContentHash, u64)>, CoreError> {
-        let mut stmt = self.conn.prepare(
+        hashes_with_counts(
+            &self.conn,
             "SELECT w.hash, coalesce((SELECT sum(length(p.bytes)) FROM attachment_parts p WHERE p.hash = w.hash), 0)
              FROM (SELECT r.hash FROM attachment_refs r JOIN documents d ON d.id = r.doc_id
                    WHERE r.thumbnail = 1 AND d.deleted = 0
                    UNION SELECT hash FROM attachment_wanted) w
              WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.hash = w.hash)
              ORDER BY w.hash",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (hash, have) = row?;
-            if let Some(hash) = ContentHash::parse(&hash) {
-                out.push((hash, have.unsigned_abs()));
-            }
-        }
-        Ok(out)
+        )
     }
 
     /// Keeps a downloaded chunk that starts at `offset`; once `size` bytes
