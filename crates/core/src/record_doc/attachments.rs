@@ -14,8 +14,7 @@ use automerge::AutoCommit;
 use pcmt_model::{AttachmentRef, ContentHash};
 use serde_json::Value as J;
 
-/// The root key holding a record's attachments.
-pub const FIELD: &str = "attachments";
+pub use super::body::ATTACHMENTS as FIELD;
 
 /// The layout of [`FIELD`], for every kind that has attachments.
 fn layout(doc: &AutoCommit) -> Result<Option<ListLayout>, DocError> {

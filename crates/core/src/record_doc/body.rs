@@ -37,6 +37,9 @@ pub enum ListLayout {
     Set,
 }
 
+/// The root key holding a record's attachments (`super::attachments`).
+pub const ATTACHMENTS: &str = "attachments";
+
 /// The list fields of each kind of record that merge item by item.
 pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
     match (kind, field) {
@@ -59,7 +62,7 @@ pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
         // without it leaves it as it is.
         (
             RecordKind::Session | RecordKind::Person | RecordKind::CheckIn | RecordKind::Survey,
-            super::attachments::FIELD,
+            ATTACHMENTS,
         ) => Some(ListLayout::Items {
             id: "hash",
             uuid: false,
