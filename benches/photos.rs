@@ -207,7 +207,9 @@ fn main() {
     let mut cuts_made = 0;
     for _ in 0..CUTS {
         let (url, meter) = hub2.link(LOOPBACK);
-        meter.cut_at(next() % up_uncut.max(1));
+        // Somewhere in the next ninth of the upload: every run is cut
+        // while files remain, each at a point of its own.
+        meter.cut_at(1 + next() % (up_uncut / (CUTS as u64 + 1)).max(1));
         let cut = b.send_files(&url);
         cut_up += meter.up();
         if cut.is_err() {
