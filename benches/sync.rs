@@ -17,165 +17,29 @@
 use flate2::{write::GzEncoder, Compression};
 use pcmt_core::http::sync_with_hub;
 use pcmt_core::{Author, CoreError, DbKey, Store};
-use pcmt_hub::{HubStorage, HubStore};
 use pcmt_model::fixtures::day;
 use pcmt_model::fixtures::varied::{FieldWork, Rng};
 use pcmt_model::{CheckInInput, OrgTree, PersonInput, RecordKind, SessionInput, SurveyInput};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use std::sync::Mutex;
+use std::time::Instant;
 use uuid::Uuid;
 
 const COMMUNES: [&str; 3] = ["62-610-23284", "62-610-23287", "62-610-23290"];
 
-/// A link: one-way latency and a rate in bytes per second (None: loopback).
-/// A new connection waits a round trip before any byte passes (the TCP
-/// handshake a real link makes it pay).
-#[derive(Clone, Copy)]
-struct Link {
-    one_way: Duration,
-    bytes_per_s: Option<f64>,
-}
-
-const LOOPBACK: Link = Link {
-    one_way: Duration::ZERO,
-    bytes_per_s: None,
-};
-const SHAPED: Link = Link {
-    one_way: Duration::from_millis(100),
-    bytes_per_s: Some(1_000_000.0 / 8.0),
-};
-
-/// Bytes that crossed the proxy, both ways.
-#[derive(Default)]
-struct Meter(AtomicU64);
-
-/// Copies one direction: each chunk leaves when the link has sent what came
-/// before it (rate), and arrives one latency later.
-async fn pipe(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    link: Link,
-    meter: Arc<Meter>,
-) {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
-    let writer = tokio::spawn(async move {
-        while let Some((at, chunk)) = rx.recv().await {
-            tokio::time::sleep_until(at).await;
-            if to.write_all(&chunk).await.is_err() {
-                break;
-            }
-        }
-        let _ = to.shutdown().await;
-    });
-    let mut link_free = tokio::time::Instant::now();
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        meter.0.fetch_add(n as u64, Ordering::Relaxed);
-        let now = tokio::time::Instant::now();
-        let sent = link_free.max(now)
-            + link
-                .bytes_per_s
-                .map(|r| Duration::from_secs_f64(n as f64 / r))
-                .unwrap_or_default();
-        link_free = sent;
-        if tx.send((sent + link.one_way, buf[..n].to_vec())).is_err() {
-            break;
-        }
-    }
-    drop(tx);
-    let _ = writer.await;
-}
-
-/// Starts a proxy to `upstream`; returns its URL.
-async fn proxy(upstream: std::net::SocketAddr, link: Link, meter: Arc<Meter>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy port");
-    let url = format!("http://{}", listener.local_addr().expect("proxy address"));
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let meter = meter.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(link.one_way * 2).await;
-                let Ok(server) = TcpStream::connect(upstream).await else {
-                    return;
-                };
-                let _ = (client.set_nodelay(true), server.set_nodelay(true));
-                let (cr, cw) = client.into_split();
-                let (sr, sw) = server.into_split();
-                tokio::spawn(pipe(cr, sw, link, meter.clone()));
-                tokio::spawn(pipe(sr, cw, link, meter));
-            });
-        }
-    });
-    url
-}
-
-struct Bench {
-    rt: tokio::runtime::Runtime,
-    hub: pcmt_hub::Shared,
-    addr: std::net::SocketAddr,
-    /// The hub's database file; removed when the bench is dropped.
-    _dir: tempfile::TempDir,
-}
-
-impl Bench {
-    fn new() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let dir = tempfile::tempdir().expect("hub folder");
-        let hub = Arc::new(HubStore::open(&dir.path().join("hub.db")).expect("hub"));
-        let listener = rt
-            .block_on(TcpListener::bind("127.0.0.1:0"))
-            .expect("hub port");
-        let addr = listener.local_addr().expect("hub address");
-        rt.spawn(pcmt_hub::web::serve(listener, hub.clone()));
-        Self {
-            rt,
-            hub,
-            addr,
-            _dir: dir,
-        }
-    }
-
-    fn link(&self, link: Link) -> (String, Arc<Meter>) {
-        let meter = Arc::new(Meter::default());
-        (
-            self.rt.block_on(proxy(self.addr, link, meter.clone())),
-            meter,
-        )
-    }
-
-    fn code(&self) -> String {
-        let communes: Vec<String> = COMMUNES.iter().map(|c| c.to_string()).collect();
-        self.hub
-            .issue_code(&communes, "đo hiệu năng", 3600)
-            .expect("code")
-    }
-}
+#[path = "common/shaped.rs"]
+mod shaped;
+use shaped::{Bench, Link, LOOPBACK, SHAPED};
 
 /// One sync through `link`: (seconds, bytes on the wire, round trips).
 fn measured_sync(bench: &Bench, tablet: &Tablet, link: Link) -> (f64, u64, u64) {
     let (url, meter) = bench.link(link);
-    let code = bench.code();
+    let code = bench.code(&COMMUNES);
     let t = Instant::now();
     let report = sync_with_hub(&tablet.store, &url, Some(&code)).expect("sync");
-    (
-        t.elapsed().as_secs_f64(),
-        meter.0.load(Ordering::Relaxed),
-        report.round_trips,
-    )
+    (t.elapsed().as_secs_f64(), meter.bytes(), report.round_trips)
 }
 
 /// A tablet as in the field: an encrypted store in a file of its own.
@@ -501,7 +365,7 @@ fn main() {
         .map(|(i, d)| fill(d, 2, 10_000 + i as u64))
         .collect();
     phase("devices filled");
-    let codes: Vec<String> = (0..devices).map(|_| bench.code()).collect();
+    let codes: Vec<String> = (0..devices).map(|_| bench.code(&COMMUNES)).collect();
     let t = Instant::now();
     let failed: usize = std::thread::scope(|s| {
         let chunk = devices / 32 + 1;
@@ -525,7 +389,7 @@ fn main() {
     // The office's tablet must hold what the devices made, nothing else,
     // and a sample of devices' records as they made them.
     let office = Tablet::new(4);
-    sync_with_hub(&office.store, &url, Some(&bench.code())).expect("office sync");
+    sync_with_hub(&office.store, &url, Some(&bench.code(&COMMUNES))).expect("office sync");
     let all: BTreeMap<Uuid, RecordKind> = made_by.iter().flatten().map(|(i, k)| (*i, *k)).collect();
     let (lost, unexpected) = compare_ids("many devices", &all, &office.ids(), &mut problems);
     for (i, (d, own)) in many

@@ -14,6 +14,7 @@ const BENCHES: &[(&str, &str, &str)] = &[
     ("app", "sotay-pcmt", "app"),
     ("backup", "sotay-pcmt", "backup"),
     ("import", "pcmt-hub", "import"),
+    ("photos", "sotay-pcmt", "photos"),
 ];
 
 /// Test suites run as benchmarks of their reach, in release builds: the

@@ -52,6 +52,10 @@ pub enum CoreError {
     },
     #[error("sync: {0}")]
     Sync(#[from] crate::sync::SyncError),
+    /// A file the officer attached that cannot be taken (not a photo or
+    /// PDF by its bytes, too large, unreadable): nothing was stored.
+    #[error("attachment: {0}")]
+    Attachment(#[from] crate::attach::AttachError),
     /// A renewal code given to a tablet that never enrolled: its first code
     /// belongs on the first-start screen.
     #[error("this tablet is not enrolled yet")]
@@ -80,6 +84,7 @@ impl CoreError {
                 .collect::<Vec<_>>()
                 .join("\n"),
             CoreError::Sync(e) => e.user_message(lang),
+            CoreError::Attachment(e) => e.user_message(lang),
             CoreError::FutureSchema { .. } | CoreError::DatabaseTooNew { .. } => lang
                 .pick(
                     "Dữ liệu do phiên bản mới hơn của ứng dụng tạo ra. Hãy cập nhật ứng dụng.",

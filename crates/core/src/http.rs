@@ -3,6 +3,11 @@
 //! hub's refusals into [`SyncError`]s; it decides nothing else.
 
 use crate::shared::SharedStore;
+use crate::store::CHUNK_BYTES;
+use crate::sync::attach::{
+    run_attachments, AttachmentLink, AttachmentReport, HoldsRequest, HoldsResponse, HubHolds,
+    UploadAck, ATTACHMENTS_PATH, ATTACHMENT_PATH, SIZE_HEADER,
+};
 use crate::sync::wire::{
     self, EnrolRequest, Enrolment, OfferResponse, PullResponse, PushAck, MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
@@ -13,7 +18,7 @@ use crate::sync::{
 };
 use crate::tls::{self, Fingerprint, Trust};
 use crate::CoreError;
-use pcmt_model::{check_hub_address, Problem};
+use pcmt_model::{check_hub_address, ContentHash, Problem};
 use std::io::Read;
 use std::time::Duration;
 use uuid::Uuid;
@@ -126,6 +131,17 @@ impl HttpTransport {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
+        Ok(self.answer(request, MAX_MESSAGE_BYTES)?.1)
+    }
+
+    /// Sends a request and reads its answer, at most `limit` bytes of it,
+    /// with the size a download's answer announces ([`SIZE_HEADER`]); a
+    /// refusal becomes its error.
+    fn answer(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+        limit: usize,
+    ) -> Result<(Option<u64>, Vec<u8>), SyncError> {
         let resp = request.send().map_err(|e| self.unanswered(e))?;
         let status = resp.status();
         let header = |name: &str| {
@@ -135,6 +151,7 @@ impl HttpTransport {
                 .map(str::to_string)
         };
         let (refusal, retry_after) = (header(REFUSAL_HEADER), header("retry-after"));
+        let size = header(SIZE_HEADER).and_then(|s| s.parse().ok());
         if !status.is_success() {
             let (start, _) = read_at_most(resp, REFUSAL_BYTES)?;
             return Err(refusal_of(
@@ -144,17 +161,14 @@ impl HttpTransport {
                 &start,
             ));
         }
-        let too_large = |size| SyncError::TooLarge {
-            size,
-            limit: MAX_MESSAGE_BYTES,
-        };
+        let too_large = |size| SyncError::TooLarge { size, limit };
         if let Some(announced) = resp.content_length() {
-            if announced > MAX_MESSAGE_BYTES as u64 {
+            if announced > limit as u64 {
                 return Err(too_large(usize::try_from(announced).unwrap_or(usize::MAX)));
             }
         }
-        match read_at_most(resp, MAX_MESSAGE_BYTES)? {
-            (bytes, false) => Ok(bytes),
+        match read_at_most(resp, limit)? {
+            (bytes, false) => Ok((size, bytes)),
             (bytes, true) => Err(too_large(bytes.len() + 1)),
         }
     }
@@ -257,7 +271,84 @@ pub fn sync_with_hub_observed(
 ) -> Result<SyncReport, CoreError> {
     let pin = store.access()?.hub_certificate()?;
     let mut link = HttpTransport::pinned(base_url, pin)?;
-    run_session(store, &mut link, code, progress)
+    let mut report = run_session(store, &mut link, code, progress)?;
+    // After the records, so the hub holds the records that refer to them.
+    let Some(enrolment) = store.access()?.enrolment()? else {
+        return Ok(report);
+    };
+    let records = report.clone();
+    let files = run_attachments(store, &mut link, &enrolment.token, &mut |a| {
+        progress(&with_attachments(&records, a))
+    })?;
+    report = with_attachments(&records, &files);
+    Ok(report)
+}
+
+fn with_attachments(records: &SyncReport, files: &AttachmentReport) -> SyncReport {
+    SyncReport {
+        sent_attachments: files.uploaded.into(),
+        received_attachments: files.downloaded.into(),
+        attachment_bytes: files.bytes_sent + files.bytes_received,
+        ..records.clone()
+    }
+}
+
+/// The path of one file's chunks.
+fn attachment_url(base: &str, hash: ContentHash, pos: u64) -> String {
+    format!("{base}{ATTACHMENT_PATH}/{hash}?pos={pos}")
+}
+
+impl AttachmentLink for HttpTransport {
+    fn holds(&mut self, token: &str, hashes: &[ContentHash]) -> Result<Vec<HubHolds>, SyncError> {
+        let request = HoldsRequest {
+            hashes: hashes.to_vec(),
+        };
+        match self.post(ATTACHMENTS_PATH, wire::encode(&request)?, Some(token)) {
+            Ok(body) => Ok(wire::decode::<HoldsResponse>(&body)?.holds),
+            // A hub from before attachments: they wait for its update,
+            // and the records' sync goes through.
+            Err(SyncError::Refused {
+                status: 404 | 405, ..
+            }) => Ok(vec![HubHolds::Unknown; hashes.len()]),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn put_chunk(
+        &mut self,
+        token: &str,
+        hash: ContentHash,
+        size: u64,
+        pos: u64,
+        bytes: &[u8],
+    ) -> Result<UploadAck, SyncError> {
+        let url = format!("{}&size={size}", attachment_url(&self.base, hash, pos));
+        let request = self.client.put(url).bearer_auth(token).body(bytes.to_vec());
+        let (_, body) = self.answer(request, REFUSAL_BYTES)?;
+        wire::decode(&body)
+    }
+
+    fn get_chunk(
+        &mut self,
+        token: &str,
+        hash: ContentHash,
+        pos: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, SyncError> {
+        let request = self
+            .client
+            .get(attachment_url(&self.base, hash, pos))
+            .bearer_auth(token);
+        match self.answer(request, CHUNK_BYTES) {
+            Ok((size, body)) => {
+                let size = size.ok_or_else(|| {
+                    SyncError::Malformed(format!("a chunk without its {SIZE_HEADER}"))
+                })?;
+                Ok(Some((size, body)))
+            }
+            Err(SyncError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 #[cfg(test)]

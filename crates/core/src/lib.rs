@@ -7,6 +7,7 @@
 //! [`sync::SyncSession`]) driven by a thin transport
 //! ([`http::HttpTransport`]).
 
+pub mod attach;
 pub mod error;
 pub mod export_log;
 #[cfg(feature = "testing")]

@@ -44,6 +44,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0008_hot_spots",
         sql: include_str!("../../../migrations/device/0008_hot_spots.sql"),
     },
+    Migration {
+        name: "0009_attachments",
+        sql: include_str!("../../../migrations/device/0009_attachments.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.
@@ -107,6 +111,10 @@ pub const HUB: &[Migration] = &[
     Migration {
         name: "0015_unit_dates",
         sql: include_str!("../../../migrations/hub/0015_unit_dates.sql"),
+    },
+    Migration {
+        name: "0016_attachments",
+        sql: include_str!("../../../migrations/hub/0016_attachments.sql"),
     },
 ];
 

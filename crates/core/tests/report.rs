@@ -1055,7 +1055,7 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
         s.report(DISTRICT, &half(), today()).unwrap()
     };
     // Take the file back to schema 3: what 0004 (and the later 0005 to
-    // 0008) added goes, and the rows keep only the old columns.
+    // 0009) added goes, and the rows keep only the old columns.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP INDEX documents_unreadable; ALTER TABLE documents DROP COLUMN unreadable;
@@ -1066,7 +1066,8 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
          ALTER TABLE session_rows DROP COLUMN pledges; ALTER TABLE session_rows DROP COLUMN venue_key;
          ALTER TABLE person_rows DROP COLUMN statuses; ALTER TABLE checkin_rows DROP COLUMN supported;
          ALTER TABLE survey_rows DROP COLUMN area_covered_ha; ALTER TABLE survey_rows DROP COLUMN replanting;
-         DROP TABLE hotspot_rows; PRAGMA user_version = 3;",
+         DROP TABLE hotspot_rows; DROP TABLE attachments; DROP TABLE attachment_parts;
+         DROP TABLE attachment_refs; DROP TABLE attachment_wanted; PRAGMA user_version = 3;",
     )
     .unwrap();
     drop(conn);

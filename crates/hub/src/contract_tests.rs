@@ -57,6 +57,7 @@ macro_rules! on_both_stores {
     };
 }
 
+mod attachments;
 mod office;
 mod units;
 

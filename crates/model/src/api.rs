@@ -188,6 +188,15 @@ pub struct SyncReport {
     /// received, when the hub held another than the tablet.
     #[serde(default)]
     pub office_version: Option<u64>,
+    /// Attachments (photos, files), moved after the records and counted
+    /// apart from them: files sent whole, files received whole (mostly
+    /// thumbnails), and their bytes.
+    #[serde(default)]
+    pub sent_attachments: u64,
+    #[serde(default)]
+    pub received_attachments: u64,
+    #[serde(default)]
+    pub attachment_bytes: u64,
 }
 
 /// How the tablet's own syncing stands, for the frame: shown beside the

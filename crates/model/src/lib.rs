@@ -6,6 +6,7 @@
 //! tests.
 
 pub mod api;
+pub mod attachment;
 mod check;
 pub mod checkin;
 pub mod enrol;
@@ -34,6 +35,7 @@ pub mod text;
 pub mod validation;
 pub mod visit;
 
+pub use attachment::{AttachmentKind, AttachmentRef, ContentHash, MAX_ATTACHMENT_BYTES};
 pub use check::{EARLIEST_DATE, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 pub use checkin::{CheckInInput, CheckInPlace, DrugTest, SupportKind, TestKind, TestResult};
 pub use enrol::{enrol_code, MAX_ENROL_CODE_CHARS};

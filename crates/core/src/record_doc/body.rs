@@ -37,6 +37,9 @@ pub enum ListLayout {
     Set,
 }
 
+/// The root key holding a record's attachments (`super::attachments`).
+pub const ATTACHMENTS: &str = "attachments";
+
 /// The list fields of each kind of record that merge item by item.
 pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
     match (kind, field) {
@@ -53,6 +56,17 @@ pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
         (RecordKind::Session, "topics") | (RecordKind::HotSpot, "activities") => {
             Some(ListLayout::Set)
         }
+        // Photos and files, one item per content hash: officers adding
+        // attachments to one record at once each keep theirs. No form
+        // writes the field (attaching is its own command), and a version
+        // without it leaves it as it is.
+        (
+            RecordKind::Session | RecordKind::Person | RecordKind::CheckIn | RecordKind::Survey,
+            ATTACHMENTS,
+        ) => Some(ListLayout::Items {
+            id: "hash",
+            uuid: false,
+        }),
         _ => None,
     }
 }

@@ -9,6 +9,7 @@
 //! ([`body`]); documents of schema 1 read as they are and are migrated
 //! before a write ([`migrate`]).
 
+pub mod attachments;
 mod body;
 mod header;
 #[cfg(test)]
@@ -123,7 +124,7 @@ pub fn update_record<R: Record>(
 /// Before an officer's write: the migration to this schema (its own
 /// change), then each list field made one object again if it holds
 /// several (part of the officer's change).
-fn prepare(doc: &mut AutoCommit) -> Result<(), DocError> {
+pub(crate) fn prepare(doc: &mut AutoCommit) -> Result<(), DocError> {
     migrate::migrate(doc)?;
     let header = read_header(doc)?;
     let doc_id = header.id.to_string();
@@ -507,7 +508,7 @@ fn field_text_at(
     value.map(|v| body::json_text(&v)).unwrap_or_default()
 }
 
-fn commit(doc: &mut AutoCommit, note: &ChangeNote, time: i64) {
+pub(crate) fn commit(doc: &mut AutoCommit, note: &ChangeNote, time: i64) {
     let message = serde_json::to_string(note).unwrap_or_default();
     doc.commit_with(
         CommitOptions::default()

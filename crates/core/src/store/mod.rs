@@ -14,6 +14,7 @@
 //! kept out of the rows) and `local` (device-local values: settings,
 //! drafts).
 
+mod attachments;
 mod kept;
 mod local;
 mod office;
@@ -25,6 +26,7 @@ mod sync_state;
 mod tests;
 
 pub use crate::error::Unreadable;
+pub use attachments::{AttachTo, Outgoing, Received, CHUNK_BYTES};
 pub use sync_state::{
     ENROL_CODE, HUB_CERTIFICATE, HUB_CERTIFICATE_SEEN, LAST_SYNC, RENEWAL_CODE, WITHDRAWN,
 };

@@ -43,7 +43,7 @@ macro_rules! commune_record {
 commune_record!(SessionInput, PersonInput, SurveyInput, HotSpotInput);
 
 impl Store {
-    fn note(author: &Author) -> ChangeNote {
+    pub(super) fn note(author: &Author) -> ChangeNote {
         ChangeNote {
             officer: author.officer.clone(),
         }
@@ -322,7 +322,7 @@ impl Store {
     }
 }
 
-fn change_doc(
+pub(super) fn change_doc(
     conn: &mut Connection,
     rules: &StatusRules,
     actor: ActorId,
@@ -389,6 +389,6 @@ fn validate_doc(
     .map_err(CoreError::Invalid)
 }
 
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }

@@ -23,6 +23,7 @@
 //! When the tablet syncs by itself is [`AutoSync`]'s decision (sans-IO too:
 //! the shell's timer drives it).
 
+pub mod attach;
 pub mod limits;
 pub mod resync;
 pub mod run;

@@ -133,6 +133,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         12,
         include_str!("../../../../migrations/hub-pg/0012_unit_dates.sql"),
     ),
+    (
+        13,
+        include_str!("../../../../migrations/hub-pg/0013_attachments.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.

@@ -64,6 +64,14 @@ impl Pg {
 }
 
 impl Backend for Pg {
+    fn select(
+        &self,
+        sql: &str,
+        params: &[crate::storage::Param<'_>],
+    ) -> Result<Vec<Vec<crate::storage::Cell>>, HubError> {
+        self.read(|c| c.select_params(sql, params))
+    }
+
     fn write<T>(
         &self,
         work: impl FnOnce(&mut dyn WriteTx) -> Result<T, HubError>,

@@ -16,6 +16,7 @@
 use super::calls;
 use super::pool::Statements;
 use crate::error::HubError;
+use crate::storage::{Cell, Param};
 use pcmt_core::projection::{
     table_of, Projected, RowValues, RowWriter, SiteValues, REBUILD_KEY, ROW_TABLES,
 };
@@ -59,6 +60,37 @@ pub(super) fn hub_error(e: CoreError) -> HubError {
     }
 }
 
+fn to_sql<'a>(params: &[Param<'a>]) -> Vec<Box<dyn ToSql + Sync + 'a>> {
+    params
+        .iter()
+        .map(|p| -> Box<dyn ToSql + Sync + 'a> {
+            match *p {
+                Param::Text(t) => Box::new(t),
+                Param::Int(i) => Box::new(i),
+                Param::Blob(b) => Box::new(b),
+            }
+        })
+        .collect()
+}
+
+fn cell(row: &Row, i: usize) -> Result<Cell, HubError> {
+    use postgres::types::Type;
+    let ty = row.columns()[i].type_().clone();
+    Ok(if ty == Type::INT8 {
+        row.try_get::<_, Option<i64>>(i)?
+            .map_or(Cell::Null, Cell::Int)
+    } else if ty == Type::INT4 {
+        row.try_get::<_, Option<i32>>(i)?
+            .map_or(Cell::Null, |v| Cell::Int(v.into()))
+    } else if ty == Type::BYTEA {
+        row.try_get::<_, Option<Vec<u8>>>(i)?
+            .map_or(Cell::Null, Cell::Blob)
+    } else {
+        row.try_get::<_, Option<String>>(i)?
+            .map_or(Cell::Null, Cell::Text)
+    })
+}
+
 /// The part of every report query that picks rows: the period ($1, $2)
 /// and the communes ($3, an array).
 const IN_SCOPE: &str = "date >= $1 AND date <= $2 AND commune = ANY($3)";
@@ -66,6 +98,27 @@ const IN_SCOPE: &str = "date >= $1 AND date <= $2 AND commune = ANY($3)";
 pub(super) type Params<'p> = [&'p (dyn postgres::types::ToSql + Sync)];
 
 impl<C: GenericClient> PgRows<'_, C> {
+    /// A statement written for both databases ([`crate::storage::Param`]).
+    pub(super) fn exec_params(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, HubError> {
+        let values = to_sql(params);
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
+        Ok(self.execute(sql, &refs)?)
+    }
+
+    /// The rows of a statement written for both databases, each value by
+    /// its column's type.
+    pub(super) fn select_params(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<Vec<Cell>>, HubError> {
+        let values = to_sql(params);
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
+        let rows = self.query(sql, &refs)?;
+        rows.iter()
+            .map(|row| (0..row.len()).map(|i| cell(row, i)).collect())
+            .collect()
+    }
     /// Runs `sql` (prepared once per connection); the rows it changed.
     pub(super) fn execute(
         &mut self,

@@ -10,7 +10,7 @@ use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
 use crate::rules::staff::{Role, StaffChange};
 use crate::rules::units::{row_days, ROW_COLUMNS};
-use crate::storage::{staff_change_sql, Locked, Param, PushWrites, Withdrawal, WriteTx};
+use crate::storage::{staff_change_sql, Cell, Locked, Param, PushWrites, Withdrawal, WriteTx};
 use pcmt_core::CoreError;
 use pcmt_model::Labelled;
 use r2d2_postgres::postgres::Transaction;
@@ -18,6 +18,14 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 impl WriteTx for PgRows<'_, Transaction<'_>> {
+    fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, HubError> {
+        self.exec_params(sql, params)
+    }
+
+    fn select(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, HubError> {
+        self.select_params(sql, params)
+    }
+
     fn savepoint(&mut self, sql: &str) -> Result<(), HubError> {
         Ok(self.0.batch_execute(sql)?)
     }
@@ -240,20 +248,7 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         at: i64,
     ) -> Result<bool, HubError> {
         let (sql, values) = staff_change_sql(username, change, at);
-        let values: Vec<Box<dyn r2d2_postgres::postgres::types::ToSql + Sync + '_>> = values
-            .into_iter()
-            .map(
-                |v| -> Box<dyn r2d2_postgres::postgres::types::ToSql + Sync + '_> {
-                    match v {
-                        Param::Text(t) => Box::new(t),
-                        Param::Int(i) => Box::new(i),
-                    }
-                },
-            )
-            .collect();
-        let refs: Vec<&(dyn r2d2_postgres::postgres::types::ToSql + Sync)> =
-            values.iter().map(|v| v.as_ref()).collect();
-        Ok(self.execute(sql, &refs)? > 0)
+        Ok(self.exec_params(sql, &values)? > 0)
     }
 
     fn replace_org_units(&mut self, units: &[pcmt_model::OrgUnit]) -> Result<(), HubError> {

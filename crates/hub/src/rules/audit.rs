@@ -68,6 +68,7 @@ labelled_enum!(
         StaffPlaced = ("staff_placed", "Đổi đơn vị, vai trò tài khoản", "Account's unit or role changed"),
         UnitsLoaded = ("units_loaded", "Nạp danh sách đơn vị hành chính", "Administrative units loaded"),
         RegisterImported = ("register_imported", "Nhập sổ theo dõi người được quản lý từ tệp", "Register imported from a file"),
+        AttachmentUploaded = ("attachment_uploaded", "Gửi ảnh, tệp đính kèm", "Attachment uploaded"),
     }
 );
 
@@ -169,6 +170,11 @@ pub struct Detail {
     pub version: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub units: Option<u32>,
+    /// An attachment: its SHA-256 (hex) and size in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
 }
 
 /// One entry, as written.
@@ -290,6 +296,19 @@ impl Entry {
                 ..Detail::default()
             },
             ..Self::new(by.clone(), Action::UnitsLoaded, scope)
+        }
+    }
+
+    /// A tablet's file stored whole at the hub: it concerns the communes
+    /// whose records refer to it.
+    pub fn attachment_uploaded(actor: Actor, hash: &str, size: u64, communes: Vec<String>) -> Self {
+        Self {
+            detail: Detail {
+                attachment: Some(hash.to_string()),
+                bytes: Some(size),
+                ..Detail::default()
+            },
+            ..Self::new(actor, Action::AttachmentUploaded, communes)
         }
     }
 

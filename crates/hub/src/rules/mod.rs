@@ -8,6 +8,7 @@
 //! (`crate::sqlite`, `crate::pg`) only say how rows are kept, and the
 //! scripts in `crate::storage` apply these rules in one order for both.
 
+pub mod attachments;
 pub mod audit;
 pub mod devices;
 pub mod protocol;

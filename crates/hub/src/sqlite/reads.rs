@@ -10,7 +10,7 @@ use crate::rules::devices::{
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::{stored_role, Staff, StaffAccount};
 use crate::rules::units::{unit_of_row, ROW_COLUMNS};
-use crate::storage::{Backend, WriteTx, STAFF_ACCOUNTS_SQL};
+use crate::storage::{Backend, Cell, Param, WriteTx, STAFF_ACCOUNTS_SQL};
 use pcmt_core::projection::SqliteRows;
 use pcmt_core::report::ReportSource;
 use rusqlite::{params, OptionalExtension, Row};
@@ -28,6 +28,10 @@ fn feed_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
 }
 
 impl Backend for Sqlite {
+    fn select(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, HubError> {
+        self.read(|conn| super::tx::select_on(conn, sql, params))
+    }
+
     fn write<T>(
         &self,
         work: impl FnOnce(&mut dyn WriteTx) -> Result<T, HubError>,

@@ -9,15 +9,23 @@ use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
 use crate::rules::staff::{Role, StaffChange};
 use crate::rules::units::{row_days, ROW_COLUMNS};
-use crate::storage::{staff_change_sql, Locked, Param, PushWrites, Withdrawal, WriteTx};
+use crate::storage::{staff_change_sql, Cell, Locked, Param, PushWrites, Withdrawal, WriteTx};
 use pcmt_core::projection::{RowWriter, SqliteRows};
 use pcmt_core::CoreError;
 use pcmt_model::Labelled;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 impl WriteTx for SqliteRows<'_> {
+    fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, HubError> {
+        exec_on(self.0, sql, params)
+    }
+
+    fn select(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, HubError> {
+        select_on(self.0, sql, params)
+    }
+
     fn savepoint(&mut self, sql: &str) -> Result<(), HubError> {
         Ok(self.0.execute_batch(sql)?)
     }
@@ -224,14 +232,7 @@ impl WriteTx for SqliteRows<'_> {
         at: i64,
     ) -> Result<bool, HubError> {
         let (sql, values) = staff_change_sql(username, change, at);
-        let values: Vec<rusqlite::types::Value> = values
-            .into_iter()
-            .map(|v| match v {
-                Param::Text(t) => rusqlite::types::Value::Text(t.to_string()),
-                Param::Int(i) => rusqlite::types::Value::Integer(i),
-            })
-            .collect();
-        Ok(self.0.execute(sql, rusqlite::params_from_iter(values))? > 0)
+        Ok(exec_on(self.0, sql, &values)? > 0)
     }
 
     fn put_drug_free(
@@ -332,4 +333,51 @@ fn column_by_id<T: rusqlite::types::FromSql>(
         }
     }
     Ok(found)
+}
+
+fn values(params: &[Param<'_>]) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    params
+        .iter()
+        .map(|p| match *p {
+            Param::Text(t) => Value::Text(t.to_string()),
+            Param::Int(i) => Value::Integer(i),
+            Param::Blob(b) => Value::Blob(b.to_vec()),
+        })
+        .collect()
+}
+
+/// A statement written for both databases ([`Param`]), on SQLite.
+pub(super) fn exec_on(conn: &Connection, sql: &str, params: &[Param<'_>]) -> Result<u64, HubError> {
+    let n = conn
+        .prepare_cached(sql)?
+        .execute(rusqlite::params_from_iter(values(params)))?;
+    Ok(n as u64)
+}
+
+/// The rows of a statement written for both databases, on SQLite.
+pub(super) fn select_on(
+    conn: &Connection,
+    sql: &str,
+    params: &[Param<'_>],
+) -> Result<Vec<Vec<Cell>>, HubError> {
+    use rusqlite::types::ValueRef;
+    let mut stmt = conn.prepare_cached(sql)?;
+    let n = stmt.column_count();
+    let mut rows = stmt.query(rusqlite::params_from_iter(values(params)))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut cells = Vec::with_capacity(n);
+        for i in 0..n {
+            cells.push(match row.get_ref(i)? {
+                ValueRef::Null => Cell::Null,
+                ValueRef::Integer(v) => Cell::Int(v),
+                ValueRef::Real(v) => Cell::Int(v as i64),
+                ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
+            });
+        }
+        out.push(cells);
+    }
+    Ok(out)
 }

@@ -169,6 +169,12 @@ pub trait WriteTx: RowWriter {
     /// Adds one to the number stored under `key` (0 when none) and
     /// returns it, in one statement: concurrent writers each get their own.
     fn bump_meta(&mut self, key: &str) -> Result<u64, HubError>;
+    /// Runs a statement both databases read as written (`$n` placeholders
+    /// numbered in the order they first appear, integers as BIGINT);
+    /// how many rows it changed.
+    fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, HubError>;
+    /// Reads the rows of such a statement (integers, text, bytes or null).
+    fn select(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, HubError>;
 }
 
 /// A database behind a [`super::Hub`]: write transactions for the scripts,
@@ -227,6 +233,8 @@ pub trait Backend: Send + Sync {
     /// Every org unit as stored (rows whose level this hub does not know
     /// are an error: they were written by a newer hub).
     fn org_units(&self) -> Result<Vec<OrgUnit>, HubError>;
+    /// [`WriteTx::select`] on a reader, outside any write.
+    fn select(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, HubError>;
 }
 
 /// A value bound to a statement both databases run as written.
@@ -234,6 +242,40 @@ pub trait Backend: Send + Sync {
 pub enum Param<'a> {
     Text(&'a str),
     Int(i64),
+    Blob(&'a [u8]),
+}
+
+/// A value read by a statement both databases run as written
+/// ([`WriteTx::select`], [`Backend::select`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Cell {
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Cell::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Cell::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn into_blob(self) -> Option<Vec<u8>> {
+        match self {
+            Cell::Blob(b) => Some(b),
+            _ => None,
+        }
+    }
 }
 
 /// The one statement of [`WriteTx::change_staff`], with its values. Both

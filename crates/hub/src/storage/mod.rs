@@ -12,11 +12,12 @@
 //! - The backends are `crate::sqlite` (one district office, the default)
 //!   and `crate::pg` (several hub processes sharing PostgreSQL).
 
+pub(crate) mod attachments;
 mod backend;
 pub(crate) mod scripts;
 
 pub use backend::{
-    staff_change_sql, Backend, ChangeRow, DocumentRow, Locked, Param, PushWrites, Withdrawal,
+    staff_change_sql, Backend, Cell, ChangeRow, DocumentRow, Locked, Param, PushWrites, Withdrawal,
     WriteTx, STAFF_ACCOUNTS_SQL,
 };
 
@@ -26,11 +27,12 @@ use crate::rules::devices::{CommuneActivity, DeviceInfo, Scope};
 use crate::rules::protocol::OfficeWrite;
 use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
 use pcmt_core::report::ReportSource;
+use pcmt_core::sync::attach::{HubHolds, UploadAck};
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
     PushRequest,
 };
-use pcmt_model::{OrgTree, Plan, StatusRules};
+use pcmt_model::{ContentHash, OrgTree, Plan, StatusRules};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -55,6 +57,36 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
     /// one transaction. Other hub processes sharing the database must be
     /// restarted (they keep the epoch they read).
     fn new_epoch(&self, from: &str) -> Result<Epoch, HubError>;
+    /// What the hub holds of each of these files, as the device may know
+    /// it: [`HubHolds::Unknown`] for a file no record of its communes
+    /// refers to.
+    fn attachment_holds(
+        &self,
+        scope: &Scope,
+        hashes: &[ContentHash],
+    ) -> Result<Vec<HubHolds>, HubError>;
+    /// One chunk of a file from a device, at `pos` of a file of `size`
+    /// bytes; the last one checks the whole (hash, and kind by its bytes)
+    /// and stores it, audited. A refusal (not a JPEG, PNG or PDF, too
+    /// large, the device's daily limit, a whole that does not match) is
+    /// [`HubError::Rejected`] in the officer's words, with nothing of the
+    /// file kept.
+    fn put_attachment_chunk(
+        &self,
+        scope: &Scope,
+        hash: ContentHash,
+        size: u64,
+        pos: u64,
+        bytes: &[u8],
+    ) -> Result<UploadAck, HubError>;
+    /// The bytes of a whole file from `pos` (a chunk's worth), with its
+    /// size; None when the device may not have it or it is not whole.
+    fn attachment_chunk(
+        &self,
+        scope: &Scope,
+        hash: ContentHash,
+        pos: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, HubError>;
     /// The device's next batch of the change feed, only of its communes
     /// (whatever the request asks for), never its own changes.
     fn pull(&self, scope: &Scope, req: &PullRequest) -> Result<PullResponse, HubError>;

@@ -5,6 +5,7 @@
 use super::backend::{Backend, ChangeRow, DocumentRow, Locked, PushWrites, Withdrawal, WriteTx};
 use super::{Hub, HubStorage, LoadedUnits, OfficeStorage};
 use crate::error::HubError;
+use crate::rules::attachments::ChunkOutcome;
 use crate::rules::audit::{self, Action, Actor, Entry};
 use crate::rules::devices::{
     self, code_hash, hash, new_code, new_token, now, CommuneActivity, DeviceInfo, Scope,
@@ -19,11 +20,12 @@ use automerge::AutoCommit;
 use pcmt_core::projection::{self, Projected};
 use pcmt_core::record_doc;
 use pcmt_core::report::ReportSource;
+use pcmt_core::sync::attach::{HubHolds, UploadAck};
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
     PushRequest,
 };
-use pcmt_model::{CheckInInput, Labelled, OrgTree, Plan, RecordKind, StatusRules};
+use pcmt_model::{CheckInInput, ContentHash, Labelled, OrgTree, Plan, RecordKind, StatusRules};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -119,6 +121,16 @@ pub(crate) fn apply(
         changes: &changes,
     })?;
     refresh_due(tx, &projected, &readable, rules)?;
+    let refs: Vec<(String, String)> = rows
+        .iter()
+        .zip(&docs)
+        .flat_map(|(row, doc)| {
+            record_doc::attachments::hashes(doc)
+                .into_iter()
+                .map(|h| (h.hex(), row.commune.clone()))
+        })
+        .collect();
+    super::attachments::index(tx, &refs)?;
     Ok((added, u32::try_from(rows.len()).unwrap_or(u32::MAX)))
 }
 
@@ -257,6 +269,45 @@ impl<B: Backend> HubStorage for Hub<B> {
             );
         }
         Ok(ack)
+    }
+
+    fn attachment_holds(
+        &self,
+        scope: &Scope,
+        hashes: &[ContentHash],
+    ) -> Result<Vec<HubHolds>, HubError> {
+        super::attachments::holds(&self.backend, scope, hashes)
+    }
+
+    fn put_attachment_chunk(
+        &self,
+        scope: &Scope,
+        hash: ContentHash,
+        size: u64,
+        pos: u64,
+        bytes: &[u8],
+    ) -> Result<UploadAck, HubError> {
+        let now = chrono::Utc::now().timestamp();
+        let outcome = self
+            .backend
+            .write(|tx| super::attachments::put_chunk(tx, scope, hash, size, pos, bytes, now))?;
+        // Refused after the transaction that dropped the file committed.
+        match outcome {
+            ChunkOutcome::Ack(ack) => Ok(ack),
+            ChunkOutcome::Refused(reason) => Err(HubError::Rejected {
+                id: hash.hex(),
+                reason,
+            }),
+        }
+    }
+
+    fn attachment_chunk(
+        &self,
+        scope: &Scope,
+        hash: ContentHash,
+        pos: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, HubError> {
+        super::attachments::chunk(&self.backend, scope, hash, pos)
     }
 
     /// A cursor never passes a change still to come: one writer hands out

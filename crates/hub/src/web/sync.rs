@@ -12,7 +12,7 @@ use crate::error::HubError;
 use crate::rules::devices::Scope;
 use crate::storage::HubStorage;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, Path, Query, State};
 use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -20,12 +20,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use pcmt_core::http::{ENROL_PATH, OFFER_PATH, PULL_PATH, PUSH_PATH};
+use pcmt_core::sync::attach::{
+    HoldsRequest, HoldsResponse, ATTACHMENTS_PATH, ATTACHMENT_PATH, SIZE_HEADER,
+};
 use pcmt_core::sync::wire::{
     self, EnrolRequest, OfferRequest, PullRequest, PushRequest, MAX_MESSAGE_BYTES,
 };
 use pcmt_core::sync::{
     SyncError, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
 };
+use pcmt_model::ContentHash;
 use std::sync::Arc;
 
 /// What the sync routes work with: the store and the counts of failures.
@@ -48,6 +52,11 @@ pub(super) fn routes(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(PUSH_PATH, post(push))
         .route(PULL_PATH, post(pull))
         .route(OFFER_PATH, post(offer))
+        .route(ATTACHMENTS_PATH, post(attachment_holds))
+        .route(
+            &format!("{ATTACHMENT_PATH}/{{hash}}"),
+            get(attachment_chunk).put(attachment_put),
+        )
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .with_state(SyncState { storage, limiter })
 }
@@ -272,6 +281,82 @@ async fn offer(
     let req = OfferRequest::decode(&body)?;
     let answer = blocking(state.storage, move |s| s.offer(&scope, &req)).await?;
     Ok(wire::encode(&answer)?)
+}
+
+/// Which of a tablet's files the hub holds, and how much of each.
+async fn attachment_holds(
+    State(state): State<SyncState>,
+    Device(scope): Device,
+    body: Bytes,
+) -> Result<Vec<u8>, Failure> {
+    let req: HoldsRequest = wire::decode(&body)?;
+    if req.hashes.len() > pcmt_core::sync::attach::HOLDS_BATCH {
+        return Err(HubError::Malformed("too many files asked about at once".into()).into());
+    }
+    let holds = blocking(state.storage, move |s| {
+        s.attachment_holds(&scope, &req.hashes)
+    })
+    .await?;
+    Ok(wire::encode(&HoldsResponse { holds })?)
+}
+
+/// Where a chunk goes or comes from: `?pos=N`, and `&size=N` going up.
+#[derive(serde::Deserialize)]
+struct ChunkAt {
+    pos: u64,
+    size: Option<u64>,
+}
+
+fn content_hash(text: &str) -> Result<ContentHash, Failure> {
+    ContentHash::parse(text)
+        .ok_or_else(|| HubError::Malformed("not an attachment's hash".into()).into())
+}
+
+/// One raw chunk of a file from a tablet.
+async fn attachment_put(
+    State(state): State<SyncState>,
+    Device(scope): Device,
+    Path(hash): Path<String>,
+    Query(at): Query<ChunkAt>,
+    body: Bytes,
+) -> Result<Vec<u8>, Failure> {
+    let hash = content_hash(&hash)?;
+    let size = at.size.ok_or_else(|| {
+        Failure::from(HubError::Malformed(
+            "a chunk without its file's size".into(),
+        ))
+    })?;
+    let ack = blocking(state.storage, move |s| {
+        s.put_attachment_chunk(&scope, hash, size, at.pos, &body)
+    })
+    .await?;
+    Ok(wire::encode(&ack)?)
+}
+
+/// A chunk of a whole file, raw, its size in [`SIZE_HEADER`]; 404 for a
+/// file the device may not have as for one the hub does not hold.
+async fn attachment_chunk(
+    State(state): State<SyncState>,
+    Device(scope): Device,
+    Path(hash): Path<String>,
+    Query(at): Query<ChunkAt>,
+) -> Result<Response, Failure> {
+    let hash = content_hash(&hash)?;
+    let found = blocking(state.storage, move |s| {
+        s.attachment_chunk(&scope, hash, at.pos)
+    })
+    .await?;
+    let Some((size, bytes)) = found else {
+        return Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            "Máy chủ không có tệp này cho máy của bạn. / The hub has no such file for this device.",
+        ));
+    };
+    let mut response = bytes.into_response();
+    response
+        .headers_mut()
+        .insert(SIZE_HEADER, HeaderValue::from(size));
+    Ok(response)
 }
 
 /// A pull's batch compressed hard, off the async workers: the bytes every

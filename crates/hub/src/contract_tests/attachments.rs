@@ -1,0 +1,307 @@
+//! Attachments in the storage (issue 21), on both stores: chunked upload
+//! resumed where it stopped, stored once, checked by its bytes, scoped to
+//! the communes whose records refer to it, within its limits.
+
+use super::{enrolled, push_from};
+use crate::error::HubError;
+use crate::rules::attachments::{self as rules, MAX_CHUNK_BYTES};
+use crate::rules::audit::{self, Action};
+use crate::storage::HubStorage;
+use automerge::AutoCommit;
+use pcmt_core::record_doc::{self, ChangeNote};
+use pcmt_core::sync::attach::{HubHolds, UploadAck};
+use pcmt_core::sync::wire::DocChanges;
+use pcmt_model::{AttachmentKind, AttachmentRef, ContentHash, OrgTree, RecordKind};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+on_both!(
+    sqlite: &crate::sqlite::HubStore::open_in_memory().expect("an in-memory hub"),
+    postgres: |db| &db.store().expect("a PostgreSQL hub store");
+    a_file_goes_up_in_chunks_resumes_where_it_stopped_and_is_held_once,
+    a_file_that_is_not_an_image_or_pdf_is_refused_and_nothing_of_it_is_kept,
+    a_device_of_another_commune_can_neither_fetch_nor_send_a_file_by_its_hash,
+    a_file_over_the_limit_and_a_device_past_its_daily_limit_are_refused,
+);
+
+const A: &str = "62-610-23284";
+const B: &str = "62-610-23287";
+
+/// A PDF of `len` bytes whose content depends on `seed`.
+fn pdf(len: usize, seed: u8) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    let mut x = u32::from(seed).wrapping_mul(2_654_435_761) | 1;
+    while bytes.len() < len {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        bytes.push(x as u8);
+    }
+    bytes
+}
+
+fn hash(bytes: &[u8]) -> ContentHash {
+    ContentHash(Sha256::digest(bytes).into())
+}
+
+fn reference(hash: ContentHash, size: u64) -> AttachmentRef {
+    AttachmentRef {
+        hash,
+        kind: AttachmentKind::Pdf,
+        size,
+        thumbnail: None,
+        taken_at: chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+        site: None,
+        position: None,
+    }
+}
+
+/// A session of `commune` referring to these files, pushed by `scope`'s
+/// tablet.
+fn push_referring(
+    hub: &dyn HubStorage,
+    scope: &crate::rules::devices::Scope,
+    commune: &str,
+    files: &[(ContentHash, u64)],
+) -> (Uuid, AutoCommit) {
+    let (id, mut doc) = super::session_doc(commune);
+    let note = ChangeNote {
+        officer: "t".into(),
+    };
+    for (h, size) in files {
+        assert!(record_doc::attachments::add(&mut doc, &reference(*h, *size), &note, 1).unwrap());
+    }
+    let docs = vec![DocChanges::since(
+        id,
+        RecordKind::Session,
+        commune,
+        &mut doc,
+        &[],
+    )];
+    hub.push(scope, &push_from(scope, docs)).unwrap();
+    (id, doc)
+}
+
+fn uploads_logged(hub: &dyn HubStorage) -> usize {
+    hub.audit_log(&audit::Query::visible_to(&OrgTree::demo(), "62-610"))
+        .unwrap()
+        .entries
+        .iter()
+        .filter(|e| e.entry.action == Action::AttachmentUploaded)
+        .count()
+}
+
+fn a_file_goes_up_in_chunks_resumes_where_it_stopped_and_is_held_once(hub: &dyn HubStorage) {
+    let file = pdf(2 * MAX_CHUNK_BYTES + 1000, 1);
+    let (h, size) = (hash(&file), file.len() as u64);
+    let tablet = enrolled(hub, &[A], "Cán bộ A");
+    push_referring(hub, &tablet, A, &[(h, size)]);
+    assert_eq!(
+        hub.attachment_holds(&tablet, &[h]).unwrap(),
+        [HubHolds::From(0)]
+    );
+    let chunk = |pos: usize| &file[pos..(pos + MAX_CHUNK_BYTES).min(file.len())];
+    assert_eq!(
+        hub.put_attachment_chunk(&tablet, h, size, 0, chunk(0))
+            .unwrap(),
+        UploadAck::Next(MAX_CHUNK_BYTES as u64)
+    );
+    // Cut: the tablet asks again and goes on from the chunk it stopped at;
+    // a chunk sent twice is not kept twice.
+    assert_eq!(
+        hub.attachment_holds(&tablet, &[h]).unwrap(),
+        [HubHolds::From(MAX_CHUNK_BYTES as u64)]
+    );
+    assert_eq!(
+        hub.put_attachment_chunk(&tablet, h, size, 0, chunk(0))
+            .unwrap(),
+        UploadAck::Next(MAX_CHUNK_BYTES as u64)
+    );
+    // Not whole yet: served to no one.
+    assert_eq!(hub.attachment_chunk(&tablet, h, 0).unwrap(), None);
+    let second = MAX_CHUNK_BYTES;
+    assert_eq!(
+        hub.put_attachment_chunk(&tablet, h, size, second as u64, chunk(second))
+            .unwrap(),
+        UploadAck::Next(2 * MAX_CHUNK_BYTES as u64)
+    );
+    let last = 2 * MAX_CHUNK_BYTES;
+    assert_eq!(
+        hub.put_attachment_chunk(&tablet, h, size, last as u64, chunk(last))
+            .unwrap(),
+        UploadAck::Whole
+    );
+    assert_eq!(uploads_logged(hub), 1);
+
+    // Another tablet of the commune attaching the same photo sends
+    // nothing: the hub holds it whole.
+    let other = enrolled(hub, &[A], "Cán bộ B");
+    push_referring(hub, &other, A, &[(h, size)]);
+    assert_eq!(
+        hub.attachment_holds(&other, &[h]).unwrap(),
+        [HubHolds::Whole]
+    );
+    assert_eq!(
+        hub.put_attachment_chunk(&other, h, size, 0, chunk(0))
+            .unwrap(),
+        UploadAck::Whole
+    );
+    assert_eq!(uploads_logged(hub), 1);
+    // And fetches it chunk by chunk, from any position.
+    let mut got = Vec::new();
+    while (got.len() as u64) < size {
+        let (total, bytes) = hub
+            .attachment_chunk(&other, h, got.len() as u64)
+            .unwrap()
+            .unwrap();
+        assert_eq!(total, size);
+        assert!(!bytes.is_empty() && bytes.len() <= MAX_CHUNK_BYTES);
+        got.extend(bytes);
+    }
+    assert_eq!(got, file);
+    let (_, tail) = hub.attachment_chunk(&other, h, size - 10).unwrap().unwrap();
+    assert_eq!(tail, file[file.len() - 10..]);
+}
+
+fn a_file_that_is_not_an_image_or_pdf_is_refused_and_nothing_of_it_is_kept(hub: &dyn HubStorage) {
+    let tablet = enrolled(hub, &[A], "Cán bộ A");
+    // A Word document named like a photo: its bytes say what it is.
+    let mut docx = b"PK\x03\x04word/document.xml".to_vec();
+    docx.resize(5000, 7);
+    // A PDF whose bytes are not the ones its hash names.
+    let pdf_file = pdf(MAX_CHUNK_BYTES + 10, 2);
+    let wrong = hash(b"another file");
+    let (id, _) = push_referring(
+        hub,
+        &tablet,
+        A,
+        &[
+            (hash(&docx), docx.len() as u64),
+            (wrong, pdf_file.len() as u64),
+        ],
+    );
+    let refused = hub
+        .put_attachment_chunk(&tablet, hash(&docx), docx.len() as u64, 0, &docx)
+        .unwrap_err();
+    let HubError::Rejected { reason, .. } = &refused else {
+        panic!("refused as {refused:?}");
+    };
+    assert_eq!(*reason, rules::not_allowed());
+    assert!(reason.starts_with("Tệp không phải ảnh JPEG, PNG hay tệp PDF"));
+    assert_eq!(
+        hub.attachment_holds(&tablet, &[hash(&docx)]).unwrap(),
+        [HubHolds::From(0)]
+    );
+
+    let size = pdf_file.len() as u64;
+    hub.put_attachment_chunk(&tablet, wrong, size, 0, &pdf_file[..MAX_CHUNK_BYTES])
+        .unwrap();
+    let refused = hub
+        .put_attachment_chunk(
+            &tablet,
+            wrong,
+            size,
+            MAX_CHUNK_BYTES as u64,
+            &pdf_file[MAX_CHUNK_BYTES..],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&refused, HubError::Rejected { reason, .. } if *reason == rules::mismatch()),
+        "{refused:?}"
+    );
+    // What had arrived of it is gone: sent again, it starts from 0.
+    assert_eq!(
+        hub.attachment_holds(&tablet, &[wrong]).unwrap(),
+        [HubHolds::From(0)]
+    );
+    assert_eq!(hub.attachment_chunk(&tablet, wrong, 0).unwrap(), None);
+    assert_eq!(uploads_logged(hub), 0);
+    assert!(hub.document_count().unwrap() >= 1, "{id}");
+}
+
+fn a_device_of_another_commune_can_neither_fetch_nor_send_a_file_by_its_hash(hub: &dyn HubStorage) {
+    let file = pdf(3000, 3);
+    let (h, size) = (hash(&file), file.len() as u64);
+    let tablet = enrolled(hub, &[A], "Cán bộ A");
+    push_referring(hub, &tablet, A, &[(h, size)]);
+    assert_eq!(
+        hub.put_attachment_chunk(&tablet, h, size, 0, &file)
+            .unwrap(),
+        UploadAck::Whole
+    );
+    let stranger = enrolled(hub, &[B], "Cán bộ xã khác");
+    assert_eq!(
+        hub.attachment_holds(&stranger, &[h]).unwrap(),
+        [HubHolds::Unknown]
+    );
+    assert_eq!(hub.attachment_chunk(&stranger, h, 0).unwrap(), None);
+    // The same answer as for a hash no one holds.
+    assert_eq!(
+        hub.attachment_chunk(&stranger, hash(b"nothing"), 0)
+            .unwrap(),
+        None
+    );
+    assert!(matches!(
+        hub.put_attachment_chunk(&stranger, h, size, 0, &file),
+        Err(HubError::Forbidden(_))
+    ));
+    // A record of its own commune naming the hash does not open it either
+    // unless it is its commune's record: it is, so now it may fetch.
+    push_referring(hub, &stranger, B, &[(h, size)]);
+    assert_eq!(
+        hub.attachment_chunk(&stranger, h, 0).unwrap(),
+        Some((size, file.clone()))
+    );
+    // A file nobody's record refers to is taken from no one.
+    let loose = pdf(100, 4);
+    assert!(matches!(
+        hub.put_attachment_chunk(&tablet, hash(&loose), 100, 0, &loose),
+        Err(HubError::Forbidden(_))
+    ));
+}
+
+fn a_file_over_the_limit_and_a_device_past_its_daily_limit_are_refused(hub: &dyn HubStorage) {
+    let tablet = enrolled(hub, &[A], "Cán bộ A");
+    let big = rules::MAX_FILE_BYTES + 1;
+    let start = pdf(1000, 5);
+    // Files announced at the per-file limit, begun one after another.
+    let per_day = (rules::MAX_DEVICE_DAY_BYTES / rules::MAX_FILE_BYTES) as usize;
+    let files: Vec<(ContentHash, u64)> = (0..=per_day)
+        .map(|i| (hash(&[i as u8, 1, 2]), rules::MAX_FILE_BYTES))
+        .chain([(hash(b"big"), big)])
+        .collect();
+    push_referring(hub, &tablet, A, &files);
+    let refused = hub
+        .put_attachment_chunk(&tablet, hash(b"big"), big, 0, &start)
+        .unwrap_err();
+    assert!(
+        matches!(&refused, HubError::Rejected { reason, .. } if *reason == rules::too_large(big)),
+        "{refused:?}"
+    );
+    for (h, size) in &files[..per_day] {
+        assert_eq!(
+            hub.put_attachment_chunk(&tablet, *h, *size, 0, &start)
+                .unwrap(),
+            UploadAck::Next(start.len() as u64)
+        );
+    }
+    let (h, size) = files[per_day];
+    let refused = hub
+        .put_attachment_chunk(&tablet, h, size, 0, &start)
+        .unwrap_err();
+    assert!(
+        matches!(&refused, HubError::Rejected { reason, .. } if *reason == rules::over_daily_limit()),
+        "{refused:?}"
+    );
+    assert_eq!(
+        hub.attachment_holds(&tablet, &[h]).unwrap(),
+        [HubHolds::From(0)]
+    );
+    // Another tablet has a day of its own.
+    let other = enrolled(hub, &[A], "Cán bộ B");
+    assert_eq!(
+        hub.put_attachment_chunk(&other, h, size, 0, &start)
+            .unwrap(),
+        UploadAck::Next(start.len() as u64)
+    );
+}
