@@ -229,6 +229,24 @@ impl SyncRun {
         }
     }
 
+    /// What the run has moved so far, a batch held counted as received
+    /// (each of its records once): what a progress display shows after
+    /// an exchange, before the batch is applied beside the next one.
+    pub fn progress(&self) -> SyncReport {
+        let mut report = self.report.clone();
+        if let Some(batch) = &self.held {
+            let ids: std::collections::HashSet<Uuid> = batch
+                .docs
+                .iter()
+                .map(|d| d.id)
+                .chain(batch.snapshots.iter().map(|s| s.id))
+                .collect();
+            report.received_records += ids.len() as u64;
+            report.received_bytes += received_bytes(batch);
+        }
+        report
+    }
+
     /// Whether a batch waits to be applied ([`SyncRun::apply_held`]).
     pub fn holds_batch(&self) -> bool {
         self.held.is_some()
@@ -247,13 +265,7 @@ impl SyncRun {
 
     /// Applies a pulled batch and the cursor it reaches, in one transaction.
     fn apply(&mut self, store: &mut Store, batch: PullResponse) -> Result<(), CoreError> {
-        self.report.received_bytes += batch
-            .docs
-            .iter()
-            .flat_map(|d| &d.changes)
-            .chain(batch.snapshots.iter().map(|s| &s.bytes))
-            .map(|c| c.len() as u64)
-            .sum::<u64>();
+        self.report.received_bytes += received_bytes(&batch);
         let changed = store.apply_pulled(&batch.snapshots, &batch.docs, batch.cursor)?;
         self.report.received_records += changed as u64;
         Ok(())
@@ -414,8 +426,19 @@ pub fn run_sync_observed(
             let mut s = store.access()?;
             run.receive(&mut s, response)?;
         }
-        progress(&run.report);
+        progress(&run.progress());
     }
+}
+
+/// The bytes of Automerge data a pulled batch brings.
+fn received_bytes(batch: &PullResponse) -> u64 {
+    batch
+        .docs
+        .iter()
+        .flat_map(|d| &d.changes)
+        .chain(batch.snapshots.iter().map(|s| &s.bytes))
+        .map(|c| c.len() as u64)
+        .sum()
 }
 
 /// Carries a request (`carry`) while `run` applies the batch it holds, on

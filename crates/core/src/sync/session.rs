@@ -205,7 +205,7 @@ impl SyncSession {
     /// What the run has moved so far.
     pub fn report(&self) -> SyncReport {
         match &self.phase {
-            Phase::Run { run, .. } => run.report.clone(),
+            Phase::Run { run, .. } => run.progress(),
             Phase::Done(report) => report.clone(),
             _ => SyncReport::default(),
         }
