@@ -530,6 +530,24 @@ impl AppWindow {
         path
     }
 
+    /// The dashboard of the hub at `hub_url`, signed in as `name`.
+    pub async fn sign_in(&self, hub_url: &str, name: &str, password: &str) {
+        self.client
+            .goto(&format!("{hub_url}/dashboard"))
+            .await
+            .expect("the dashboard loads");
+        self.type_into("#username", name).await;
+        self.type_into("#password", password).await;
+        self.click("#sign-in").await;
+    }
+
+    /// Picks `file` in the file input `input` (`#units-file`,
+    /// `#import-file`), then presses `upload`.
+    pub async fn upload(&self, input: &str, file: &Path, upload: &str) {
+        self.type_into(input, &file.to_string_lossy()).await;
+        self.click(upload).await;
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

@@ -245,11 +245,7 @@ async fn the_province_loads_its_units_from_a_spreadsheet_after_a_bad_one_is_refu
     let rows = good.lines().count();
 
     let browser = AppWindow::chromium(&dir.path().join("browser")).await;
-    let c = &browser.client;
-    c.goto(&format!("{}/dashboard", hub.url)).await.unwrap();
-    browser.type_into("#username", "tinh").await;
-    browser.type_into("#password", password).await;
-    browser.click("#sign-in").await;
+    browser.sign_in(&hub.url, "tinh", password).await;
     browser.css("#units-link").await;
     browser.click("#units-link").await;
     browser
@@ -260,9 +256,8 @@ async fn the_province_loads_its_units_from_a_spreadsheet_after_a_bad_one_is_refu
 
     // A file with bad rows: each told in Vietnamese, nothing loaded.
     browser
-        .type_into("#units-file", &bad_file.to_string_lossy())
+        .upload("#units-file", &bad_file, "#units-upload")
         .await;
-    browser.click("#units-upload").await;
     let refused = browser
         .wait_for_text("#unit-errors", "thiếu tên đơn vị")
         .await;
@@ -279,9 +274,8 @@ async fn the_province_loads_its_units_from_a_spreadsheet_after_a_bad_one_is_refu
 
     // The corrected file: a preview, then the list loaded on confirmation.
     browser
-        .type_into("#units-file", &good_file.to_string_lossy())
+        .upload("#units-file", &good_file, "#units-upload")
         .await;
-    browser.click("#units-upload").await;
     browser.wait_for_text("#preview", "Xã Đăk Plô").await;
     browser.full_page_screenshot("dash-10-units-preview").await;
     browser.click("#units-load").await;
@@ -316,11 +310,7 @@ async fn an_administrator_imports_the_register_previewed_row_by_row() {
     std::fs::write(&file, pcmt_model::sheet::csv_of(&COLUMNS, &rows)).unwrap();
 
     let browser = AppWindow::chromium(&dir.path().join("browser")).await;
-    let c = &browser.client;
-    c.goto(&format!("{}/dashboard", hub.url)).await.unwrap();
-    browser.type_into("#username", "quantri").await;
-    browser.type_into("#password", password).await;
-    browser.click("#sign-in").await;
+    browser.sign_in(&hub.url, "quantri", password).await;
     browser.click("#import-link").await;
     browser
         .wait_for_text("#import-title", "Nhập sổ theo dõi người được quản lý")
@@ -330,9 +320,8 @@ async fn an_administrator_imports_the_register_previewed_row_by_row() {
     // The preview: two new files, a repeated row and a refused one with
     // its reason; nothing written yet.
     browser
-        .type_into("#import-file", &file.to_string_lossy())
+        .upload("#import-file", &file, "#import-upload")
         .await;
-    browser.click("#import-upload").await;
     let preview = browser
         .wait_for_text(
             "#import-preview",
@@ -350,9 +339,8 @@ async fn an_administrator_imports_the_register_previewed_row_by_row() {
 
     // The same file again: the two are in the register now.
     browser
-        .type_into("#import-file", &file.to_string_lossy())
+        .upload("#import-file", &file, "#import-upload")
         .await;
-    browser.click("#import-upload").await;
     let again = browser
         .wait_for_text("#import-counts", "Đã có trong sổ")
         .await;

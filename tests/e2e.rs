@@ -1244,10 +1244,7 @@ async fn a_province_loads_its_units_in_the_browser_and_an_officer_enrols_in_the_
 
     let browser = AppWindow::chromium(&dir.path().join("browser")).await;
     let c = &browser.client;
-    c.goto(&format!("{}/dashboard", hub.url)).await.unwrap();
-    browser.type_into("#username", "tinh").await;
-    browser.type_into("#password", password).await;
-    browser.click("#sign-in").await;
+    browser.sign_in(&hub.url, "tinh", password).await;
     browser
         .wait_for_text("#no-units", "chưa có danh sách đơn vị")
         .await;
@@ -1256,9 +1253,8 @@ async fn a_province_loads_its_units_in_the_browser_and_an_officer_enrols_in_the_
 
     // A bad file first: each bad row told, nothing loaded.
     browser
-        .type_into("#units-file", &bad_file.to_string_lossy())
+        .upload("#units-file", &bad_file, "#units-upload")
         .await;
-    browser.click("#units-upload").await;
     let refused = browser
         .wait_for_text("#unit-errors", "ngày “31/02/2025” không hợp lệ")
         .await;
@@ -1270,9 +1266,8 @@ async fn a_province_loads_its_units_in_the_browser_and_an_officer_enrols_in_the_
         .full_page_screenshot("dash-18-province-refused")
         .await;
     browser
-        .type_into("#units-file", &good_file.to_string_lossy())
+        .upload("#units-file", &good_file, "#units-upload")
         .await;
-    browser.click("#units-upload").await;
     let preview = browser
         .wait_for_text("#preview", "sáp nhập vào Xã A Lưới 1")
         .await;
