@@ -203,17 +203,21 @@ impl OrgTree {
 
     /// Whether `code` is `ancestor` or lies below it.
     pub fn is_within(&self, code: &str, ancestor: &str) -> bool {
-        let mut at = self.get(code);
-        // The walk is bounded by the tree's size, so a cycle in bad data
-        // cannot hang a report.
-        for _ in 0..=self.units.len() {
-            match at {
-                Some(u) if u.code == ancestor => return true,
-                Some(u) => at = u.parent.as_deref().and_then(|p| self.get(p)),
-                None => return false,
-            }
-        }
-        false
+        self.chain(self.get(code), |u| u.parent.as_deref())
+            .any(|u| u.code == ancestor)
+    }
+
+    /// `first` and the units reached from it one `next` at a time (its
+    /// parent, the commune it was merged into), ending at a code the tree
+    /// lacks. At most as many as the tree holds, so a loop in bad data
+    /// cannot hang a report.
+    fn chain<'a>(
+        &'a self,
+        first: Option<&'a OrgUnit>,
+        next: impl Fn(&'a OrgUnit) -> Option<&'a str> + 'a,
+    ) -> impl Iterator<Item = &'a OrgUnit> + 'a {
+        std::iter::successors(first, move |u| next(u).and_then(|c| self.get(c)))
+            .take(self.units.len() + 1)
     }
 
     /// Units of one level at or below `ancestor`, in code order: the
@@ -238,16 +242,10 @@ impl OrgTree {
     pub fn part_for(&self, communes: &[String]) -> OrgTree {
         let mut part = BTreeMap::new();
         for commune in communes.iter().filter(|c| self.units.contains_key(*c)) {
-            let mut merged = self.get(commune);
-            for _ in 0..=self.units.len() {
-                let Some(m) = merged else { break };
-                let mut at = Some(m);
-                for _ in 0..=self.units.len() {
-                    let Some(u) = at else { break };
+            for merged in self.chain(self.get(commune), |u| u.merged_into.as_deref()) {
+                for u in self.chain(Some(merged), |u| u.parent.as_deref()) {
                     part.insert(u.code.clone(), u.clone());
-                    at = u.parent.as_deref().and_then(|p| self.get(p));
                 }
-                merged = m.merged_into.as_deref().and_then(|into| self.get(into));
             }
             for u in self.units.values() {
                 if self.is_within(&u.code, commune) {
@@ -262,20 +260,14 @@ impl OrgTree {
     /// itself, or the commune it was merged into by then (following a
     /// commune merged twice to the last). A code the tree lacks is its own.
     pub fn counted_in<'a>(&'a self, code: &'a str, day: NaiveDate) -> &'a str {
-        let mut at = code;
-        // Bounded by the tree's size: a loop in bad data cannot hang.
-        for _ in 0..=self.units.len() {
-            match self.get(at) {
-                Some(u) if u.merged_on().is_some_and(|on| on <= day) => {
-                    match u.merged_into.as_deref() {
-                        Some(into) if self.units.contains_key(into) => at = into,
-                        _ => break,
-                    }
-                }
-                _ => break,
-            }
-        }
-        at
+        let merged_by_then = move |u: &'a OrgUnit| {
+            u.merged_on()
+                .filter(|on| *on <= day)
+                .and(u.merged_into.as_deref())
+        };
+        self.chain(self.get(code), merged_by_then)
+            .last()
+            .map_or(code, |u| u.code.as_str())
     }
 
     /// `communes` with every commune merged into one of them, at any date

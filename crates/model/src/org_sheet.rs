@@ -86,7 +86,7 @@ impl SheetRow {
     /// dd/mm/yyyy: how a loaded list goes back out (the preview's
     /// confirmation, a CSV of the tree).
     pub fn of_unit(line: usize, u: &OrgUnit) -> Self {
-        let day = |d: Option<NaiveDate>| d.map(|d| d.format("%d/%m/%Y").to_string());
+        let day = |d: Option<NaiveDate>| d.map(crate::report::dmy);
         Self {
             line,
             code: u.code.clone(),
@@ -285,7 +285,7 @@ impl RowProblem {
                 }
             }
             RowProblem::MergeIntoNotInForce { into, on } => {
-                let day = on.format("%d/%m/%Y");
+                let day = crate::report::dmy(*on);
                 if vi {
                     format!("xã {into} chưa có hoặc đã hết hiệu lực vào ngày sáp nhập {day}")
                 } else {

@@ -249,11 +249,11 @@ impl FieldError {
             Problem::CommuneMerged { into, on } => match lang {
                 Lang::Vi => format!(
                     "Xã này đã sáp nhập vào {into} từ ngày {}: chọn {into}",
-                    on.format("%d/%m/%Y")
+                    crate::report::dmy(*on)
                 ),
                 Lang::En => format!(
                     "This commune was merged into {into} on {}: choose {into}",
-                    on.format("%d/%m/%Y")
+                    crate::report::dmy(*on)
                 ),
             },
             Problem::CommuneNotInForce => lang

@@ -431,7 +431,7 @@ fn summary(tree: &OrgTree, lang: Lang, id: &str) -> String {
 /// A commune's days and merger in words: "từ 01/07/2025", "đến
 /// 30/06/2025, sáp nhập vào Xã A Lưới 1"; empty for one that always was.
 fn validity(tree: &OrgTree, c: &OrgUnit, lang: Lang) -> String {
-    let day = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    let day = pcmt_model::report::dmy;
     let mut parts = Vec::new();
     if let Some(from) = c.valid_from {
         parts.push(format!("{} {}", lang.pick("từ", "from"), day(from)));
