@@ -118,6 +118,10 @@ pub enum OrgTreeError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgTree {
     units: BTreeMap<String, OrgUnit>,
+    /// Each commune with the communes merged straight into it: kept with
+    /// the units, so [`OrgTree::with_merged`] (asked at every token check
+    /// of the hub) walks the mergers only, not the whole list.
+    absorbed: BTreeMap<String, Vec<String>>,
 }
 
 impl OrgTree {
@@ -139,22 +143,31 @@ impl OrgTree {
                 }
             }
         }
-        Ok(Self { units })
+        Ok(Self::of(units))
+    }
+
+    fn of(units: BTreeMap<String, OrgUnit>) -> Self {
+        let mut absorbed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for u in units.values() {
+            if let Some(into) = &u.merged_into {
+                absorbed
+                    .entry(into.clone())
+                    .or_default()
+                    .push(u.code.clone());
+            }
+        }
+        Self { units, absorbed }
     }
 
     /// A tree of units whose codes and parents were checked already
     /// (`crate::org_sheet`, or the hub's own rows).
     pub(crate) fn from_checked(list: Vec<OrgUnit>) -> Self {
-        Self {
-            units: list.into_iter().map(|u| (u.code.clone(), u)).collect(),
-        }
+        Self::of(list.into_iter().map(|u| (u.code.clone(), u)).collect())
     }
 
     /// A tree with no units: a hub whose office has not loaded its list.
     pub fn empty() -> Self {
-        Self {
-            units: BTreeMap::new(),
-        }
+        Self::of(BTreeMap::new())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -253,7 +266,7 @@ impl OrgTree {
                 }
             }
         }
-        OrgTree { units: part }
+        OrgTree::of(part)
     }
 
     /// The commune whose figures `code`'s records count in on `day`:
@@ -276,18 +289,12 @@ impl OrgTree {
     /// its to manage. In code order, without repeats.
     pub fn with_merged(&self, communes: &[String]) -> Vec<String> {
         let mut all: BTreeSet<String> = communes.iter().cloned().collect();
-        loop {
-            let before = all.len();
-            for u in self.units.values() {
-                if u.merged_into
-                    .as_ref()
-                    .is_some_and(|into| all.contains(into))
-                {
-                    all.insert(u.code.clone());
+        let mut next: Vec<&String> = communes.iter().collect();
+        while let Some(commune) = next.pop() {
+            for old in self.absorbed.get(commune).into_iter().flatten() {
+                if all.insert(old.clone()) {
+                    next.push(old);
                 }
-            }
-            if all.len() == before {
-                break;
             }
         }
         all.into_iter().collect()
