@@ -262,7 +262,9 @@ pub fn row_values(doc: &AutoCommit) -> Result<Projected, CoreError> {
             .map(|c| c.person),
         _ => None,
     };
-    let row = if deleted {
+    // A file the office merged into another counts as that one: its
+    // visits have been moved there, and the person must count once.
+    let row = if deleted || record_doc::marks::merged_into(doc).is_some() {
         None
     } else {
         Some(match header.kind {

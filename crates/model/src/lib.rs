@@ -10,6 +10,7 @@ pub mod attachment;
 mod check;
 pub mod checkin;
 pub mod enrol;
+pub mod file_marks;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod geometry;
@@ -39,6 +40,7 @@ pub use attachment::{AttachmentKind, AttachmentRef, ContentHash, MAX_ATTACHMENT_
 pub use check::{EARLIEST_DATE, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 pub use checkin::{CheckInInput, CheckInPlace, DrugTest, SupportKind, TestKind, TestResult};
 pub use enrol::{enrol_code, MAX_ENROL_CODE_CHARS};
+pub use file_marks::{Absorbed, FileMarks, SharedWith};
 pub use geometry::{closed_ring, polygon_area_m2, GeoPoint, LatLonBox, VIETNAM_BOX};
 pub use hotspot::{HotSpotActivity, HotSpotInput, HotSpotSpan, HotSpotStage};
 pub use hub_address::check_hub_address;

@@ -6,37 +6,18 @@
 //! record made before attachments, or by an older app) has none. An older
 //! app reads past the key and keeps it when it edits other fields.
 
-use super::body::{self, ListLayout};
-use super::header::{get_str, read_header, DocError, ID_KEY};
+use super::header::DocError;
 use super::ChangeNote;
 use automerge::transaction::Transactable;
 use automerge::AutoCommit;
 use pcmt_model::{AttachmentRef, ContentHash};
-use serde_json::Value as J;
 
 pub use super::body::ATTACHMENTS as FIELD;
-
-/// The layout of [`FIELD`], for every kind that has attachments.
-fn layout(doc: &AutoCommit) -> Result<Option<ListLayout>, DocError> {
-    Ok(body::list_layout(read_header(doc)?.kind, FIELD))
-}
 
 /// The attachments a document refers to, in the order they were added.
 /// An item this version cannot read (a newer app's) is left out.
 pub fn attachments(doc: &AutoCommit) -> Result<Vec<AttachmentRef>, DocError> {
-    let Some(layout) = layout(doc)? else {
-        return Ok(Vec::new());
-    };
-    let doc_id = get_str(doc, ID_KEY).unwrap_or_default();
-    let J::Array(items) = body::read_list(doc, &doc_id, FIELD, layout)
-        .map_err(|what| DocError::Body(format!("field `{FIELD}`: {what}")))?
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(items
-        .into_iter()
-        .filter_map(|item| serde_json::from_value(item).ok())
-        .collect())
+    super::items::read(doc, FIELD)
 }
 
 /// Every hash a document needs: each attachment's and its thumbnail's.
@@ -86,17 +67,7 @@ fn change(
     time: i64,
     edit: impl FnOnce(&mut Vec<AttachmentRef>) -> bool,
 ) -> Result<bool, DocError> {
-    let layout = layout(doc)?
-        .ok_or_else(|| DocError::Body(format!("this kind of record has no `{FIELD}`")))?;
-    super::prepare(doc)?;
-    let mut list = attachments(doc)?;
-    if !edit(&mut list) {
-        return Ok(false);
-    }
-    let value = serde_json::to_value(&list).map_err(|e| DocError::Body(e.to_string()))?;
-    let doc_id = get_str(doc, ID_KEY)?;
-    body::write_list(doc, &doc_id, FIELD, layout, value)?;
-    if doc.pending_ops() == 0 {
+    if !super::items::edit(doc, FIELD, edit)? || doc.pending_ops() == 0 {
         return Ok(false);
     }
     super::commit(doc, note, time);

@@ -39,6 +39,9 @@ pub enum ListLayout {
 
 /// The root key holding a record's attachments (`super::attachments`).
 pub const ATTACHMENTS: &str = "attachments";
+/// The root keys of a person file's marks (`super::marks`).
+pub const SHARED_WITH: &str = "shared_with";
+pub const ABSORBED: &str = "absorbed";
 
 /// The list fields of each kind of record that merge item by item.
 pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
@@ -65,6 +68,12 @@ pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
             ATTACHMENTS,
         ) => Some(ListLayout::Items {
             id: "hash",
+            uuid: false,
+        }),
+        // Marks of the hub and the office (`super::marks`): one item per
+        // other file, named by its id.
+        (RecordKind::Person, SHARED_WITH | ABSORBED) => Some(ListLayout::Items {
+            id: "file",
             uuid: false,
         }),
         _ => None,

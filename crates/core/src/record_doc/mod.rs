@@ -12,8 +12,10 @@
 pub mod attachments;
 mod body;
 mod header;
+mod items;
 #[cfg(test)]
 mod list_tests;
+pub mod marks;
 mod migrate;
 
 pub use body::{list_layout, ListLayout};

@@ -320,6 +320,12 @@ impl Store {
     pub fn history(&self, id: Uuid) -> Result<Vec<HistoryEntry>, CoreError> {
         Ok(record_doc::history(&mut load_doc(&self.conn, id)?))
     }
+
+    /// What the hub and the office marked on a person file: other files
+    /// holding its citizen ID, a merge (issue 20).
+    pub fn file_marks(&self, id: Uuid) -> Result<pcmt_model::FileMarks, CoreError> {
+        Ok(record_doc::marks::marks(&load_doc(&self.conn, id)?))
+    }
 }
 
 pub(super) fn change_doc(

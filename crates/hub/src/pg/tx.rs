@@ -8,6 +8,7 @@ use super::{audit, calls, doc_lock_key};
 use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
+use crate::rules::duplicates::PersonFile;
 use crate::rules::staff::{Role, StaffChange};
 use crate::rules::units::{row_days, ROW_COLUMNS};
 use crate::storage::{staff_change_sql, Cell, Locked, Param, PushWrites, Withdrawal, WriteTx};
@@ -67,6 +68,27 @@ impl WriteTx for PgRows<'_, Transaction<'_>> {
         )?
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+    }
+
+    fn person_files(
+        &mut self,
+        ids: &[String],
+        citizen_ids: &[String],
+    ) -> Result<Vec<PersonFile>, HubError> {
+        self.query(
+            "SELECT id, commune, citizen_id FROM person_rows
+             WHERE id = ANY($1) OR citizen_id = ANY($2)",
+            &[&ids, &citizen_ids],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(PersonFile {
+                id: r.try_get(0)?,
+                commune: r.try_get(1)?,
+                citizen_id: r.try_get(2)?,
+            })
+        })
         .collect()
     }
 

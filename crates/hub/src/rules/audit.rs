@@ -69,6 +69,7 @@ labelled_enum!(
         UnitsLoaded = ("units_loaded", "Nạp danh sách đơn vị hành chính", "Administrative units loaded"),
         RegisterImported = ("register_imported", "Nhập sổ theo dõi người được quản lý từ tệp", "Register imported from a file"),
         AttachmentUploaded = ("attachment_uploaded", "Gửi ảnh, tệp đính kèm", "Attachment uploaded"),
+        FilesMerged = ("files_merged", "Gộp hai hồ sơ trùng số CCCD", "Two files sharing a citizen ID merged"),
     }
 );
 
@@ -175,6 +176,9 @@ pub struct Detail {
     pub attachment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
+    /// The person file merged into the entry's record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<String>,
 }
 
 /// One entry, as written.
@@ -222,6 +226,20 @@ impl Entry {
                 ..Detail::default()
             },
             ..Self::new(actor, action, vec![commune.to_string()])
+        }
+    }
+
+    /// The office merged person file `gone` into `kept` (both of
+    /// `commune`); the record named is the one that stays.
+    pub fn files_merged(by: &Actor, kept: Uuid, gone: Uuid, commune: &str) -> Self {
+        Self {
+            record: Some(kept),
+            record_kind: Some(RecordKind::Person),
+            detail: Detail {
+                merged: Some(gone.to_string()),
+                ..Detail::default()
+            },
+            ..Self::new(by.clone(), Action::FilesMerged, vec![commune.to_string()])
         }
     }
 

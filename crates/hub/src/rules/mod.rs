@@ -11,6 +11,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod devices;
+pub mod duplicates;
 pub mod protocol;
 pub mod register;
 pub mod sealed;

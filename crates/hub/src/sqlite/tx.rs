@@ -7,6 +7,7 @@ use super::audit;
 use crate::error::HubError;
 use crate::rules::audit::Entry;
 use crate::rules::devices::CodeRow;
+use crate::rules::duplicates::PersonFile;
 use crate::rules::staff::{Role, StaffChange};
 use crate::rules::units::{row_days, ROW_COLUMNS};
 use crate::storage::{staff_change_sql, Cell, Locked, Param, PushWrites, Withdrawal, WriteTx};
@@ -55,6 +56,27 @@ impl WriteTx for SqliteRows<'_> {
 
     fn document_communes(&mut self, ids: &[String]) -> Result<HashMap<String, String>, HubError> {
         column_by_id(self.0, "SELECT commune FROM documents WHERE id = ?1", ids)
+    }
+
+    fn person_files(
+        &mut self,
+        ids: &[String],
+        citizen_ids: &[String],
+    ) -> Result<Vec<PersonFile>, HubError> {
+        let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        let mut stmt = self.0.prepare_cached(
+            "SELECT id, commune, citizen_id FROM person_rows
+             WHERE id IN (SELECT value FROM json_each(?1))
+                OR citizen_id IN (SELECT value FROM json_each(?2))",
+        )?;
+        let rows = stmt.query_map(params![json(ids), json(citizen_ids)], |r| {
+            Ok(PersonFile {
+                id: r.get(0)?,
+                commune: r.get(1)?,
+                citizen_id: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// A statement a row: in the hub's own process, a statement costs no

@@ -4,6 +4,7 @@
 use crate::error::HubError;
 use crate::rules::audit::{Entry, Page, Query};
 use crate::rules::devices::{CodeRow, CommuneActivity, DeviceInfo, DeviceRow};
+use crate::rules::duplicates::PersonFile;
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
 use pcmt_core::projection::{Projected, RowWriter};
@@ -76,6 +77,13 @@ pub trait WriteTx: RowWriter {
     fn lock_documents(&mut self, ids: &[Uuid], origin: Uuid) -> Result<Locked, HubError>;
     /// The commune of those of `ids` the hub holds.
     fn document_communes(&mut self, ids: &[String]) -> Result<HashMap<String, String>, HubError>;
+    /// The person files counted in the reports (not deleted, not merged,
+    /// readable) holding one of `citizen_ids`, or one of `ids`.
+    fn person_files(
+        &mut self,
+        ids: &[String],
+        citizen_ids: &[String],
+    ) -> Result<Vec<PersonFile>, HubError>;
     /// A push's writes after its merge: the documents, the rows of those
     /// readable, the audit entries, then the changes the feed does not
     /// hold yet, in the order given. Returns how many changes were new.

@@ -14,6 +14,7 @@
 
 pub(crate) mod attachments;
 mod backend;
+pub(crate) mod duplicates;
 pub(crate) mod scripts;
 
 pub use backend::{
@@ -206,6 +207,19 @@ pub trait OfficeStorage {
         Ok(true)
     }
     fn rules(&self) -> Arc<StatusRules>;
+    /// The office's merge of person file `gone` into `kept` (issue 20),
+    /// by `by`, in one transaction: `gone` is marked merged into `kept`
+    /// (it leaves the reports, its history stays), its check-ins name
+    /// `kept` from then on, `kept` lists it, and the log says who merged
+    /// what. Changes of the office, so every tablet of the commune gets
+    /// them at its next sync. The refusal, in the clerk's words, when
+    /// `crate::rules::duplicates::merge_refusal` gives one.
+    fn merge_person_files(
+        &self,
+        by: &Staff,
+        kept: Uuid,
+        gone: Uuid,
+    ) -> Result<Result<(), (&'static str, &'static str)>, HubError>;
     /// The province plan in force: the office's, or [`Plan::bundled`]
     /// until it sets one.
     fn plan(&self) -> Result<Plan, HubError>;

@@ -2,30 +2,37 @@
 //! opens one transaction of the backend and sends it its dialect's
 //! statements ([`WriteTx`]) in the order the rules ([`crate::rules`]) say.
 
-use super::backend::{Backend, ChangeRow, DocumentRow, Locked, PushWrites, Withdrawal, WriteTx};
+use super::backend::{
+    Backend, ChangeRow, DocumentRow, Locked, Param, PushWrites, Withdrawal, WriteTx,
+};
+use super::duplicates;
 use super::{Hub, HubStorage, LoadedUnits, OfficeStorage};
 use crate::error::HubError;
 use crate::rules::attachments::ChunkOutcome;
 use crate::rules::audit::{self, Action, Actor, Entry};
 use crate::rules::devices::{
     self, code_hash, hash, new_code, new_token, now, CommuneActivity, DeviceInfo, Scope,
-    UPLINK_ORIGIN,
+    OFFICE_ORIGIN, UPLINK_ORIGIN,
 };
+use crate::rules::duplicates as dup_rules;
 use crate::rules::protocol::{
     self, Batch, OfficeWrite, Writer, PULL_ROWS, UPLINK_PULL_KEY, UPLINK_ROWS,
 };
+use crate::rules::register;
 use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
 use crate::rules::units;
 use automerge::AutoCommit;
 use pcmt_core::projection::{self, Projected};
-use pcmt_core::record_doc;
+use pcmt_core::record_doc::{self, marks};
 use pcmt_core::report::ReportSource;
 use pcmt_core::sync::attach::{HubHolds, UploadAck};
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
     PushRequest,
 };
-use pcmt_model::{CheckInInput, ContentHash, Labelled, OrgTree, Plan, RecordKind, StatusRules};
+use pcmt_model::{
+    Absorbed, CheckInInput, ContentHash, Labelled, OrgTree, Plan, RecordKind, StatusRules,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -131,6 +138,21 @@ pub(crate) fn apply(
         })
         .collect();
     super::attachments::index(tx, &refs)?;
+    // A device's files may now share a citizen ID with others, or no
+    // longer: the hub's flags on every file concerned, in the same
+    // transaction, so a file is never stored without them.
+    if let Writer::Device(_) = writer {
+        let flags = duplicates::flags(tx, &rows, &docs)?;
+        if !flags.is_empty() {
+            let communes: Vec<String> = flags.iter().map(|d| d.commune.clone()).collect();
+            let office = OfficeWrite {
+                communes: &communes,
+                by: &Actor::office(),
+                new_only: false,
+            };
+            apply(tx, &flags, Writer::Office(&office), rules)?;
+        }
+    }
     Ok((added, u32::try_from(rows.len()).unwrap_or(u32::MAX)))
 }
 
@@ -556,6 +578,65 @@ fn random_epoch() -> Result<Epoch, HubError> {
 }
 
 impl<B: Backend> OfficeStorage for Hub<B> {
+    fn merge_person_files(
+        &self,
+        by: &Staff,
+        kept: Uuid,
+        gone: Uuid,
+    ) -> Result<Result<(), (&'static str, &'static str)>, HubError> {
+        let units = self.units();
+        self.backend.write(|tx| {
+            let (k, g) = duplicates::merge_files(tx, kept, gone)?;
+            if let Some(why) =
+                dup_rules::merge_refusal(k.as_ref(), g.as_ref(), |c| units.is_within(c, &by.unit))
+            {
+                return Ok(Err(why));
+            }
+            let commune = k.map(|k| k.commune).unwrap_or_default();
+            let checkins: Vec<Uuid> = tx
+                .select(
+                    "SELECT id FROM checkin_rows WHERE person = $1",
+                    &[Param::Text(&gone.to_string())],
+                )?
+                .into_iter()
+                .filter_map(|r| r.first()?.text()?.parse().ok())
+                .collect();
+            let mut ids = vec![kept, gone];
+            ids.extend(&checkins);
+            let stored = tx.lock_documents(&ids, OFFICE_ORIGIN)?.stored;
+            let note = register::office_note(&by.username);
+            let mut docs = Vec::new();
+            docs.extend(duplicates::edit_stored(&stored, gone, &note, |d, n, t| {
+                marks::merge_into(d, kept, n, t)
+            })?);
+            let absorbed = Absorbed {
+                file: gone,
+                by: by.username.clone(),
+                at: now(),
+            };
+            docs.extend(duplicates::edit_stored(&stored, kept, &note, |d, n, t| {
+                marks::absorb(d, absorbed, n, t)
+            })?);
+            for id in checkins {
+                docs.extend(duplicates::edit_stored(&stored, id, &note, |d, n, t| {
+                    let mut visit: CheckInInput = record_doc::read_record(d)?;
+                    visit.person = kept;
+                    record_doc::update_record(d, &visit, n, t)
+                })?);
+            }
+            let actor = Actor::staff(&by.username);
+            let communes = [commune.clone()];
+            let office = OfficeWrite {
+                communes: &communes,
+                by: &actor,
+                new_only: false,
+            };
+            apply(tx, &docs, Writer::Office(&office), &self.rules)?;
+            tx.append_audit(&[Entry::files_merged(&actor, kept, gone, &commune)])?;
+            Ok(Ok(()))
+        })
+    }
+
     fn units(&self) -> Arc<OrgTree> {
         self.units
             .read()

@@ -318,6 +318,9 @@ fn detail(d: &Detail, lang: Lang) -> String {
     if let Some(a) = &d.account {
         parts.push(format!("{} {a}", lang.pick("tài khoản", "account")));
     }
+    if let Some(m) = &d.merged {
+        parts.push(format!("{} {m}", lang.pick("gộp hồ sơ", "merged file")));
+    }
     if let Some(u) = &d.unit {
         parts.push(format!("{} {u}", lang.pick("đơn vị", "unit")));
     }

@@ -2,39 +2,82 @@
 //! one citizen registered twice, by two tablets of a commune or in two
 //! communes. Any staff member sees the groups that touch their unit; a
 //! file outside their unit is named only by its commune, since a person's
-//! data stays with the commune that holds the file.
+//! data stays with the commune that holds the file. An administrator
+//! merges two files of one commune of their unit into one
+//! ([`merge`], `OfficeStorage::merge_person_files`); the merged file
+//! leaves the list with the merge.
 
 use super::error::DashError;
 use super::html::{esc, lang_of};
 use super::pages::{layout, page_or_error, staff_bar};
-use super::paths::HOME;
-use super::session::{on_storage, DashState, LangQuery};
+use super::paths::{DUPLICATES, DUPLICATES_MERGE, HOME};
+use super::session::{on_storage, DashState, Signed};
 use crate::rules::staff::Staff;
 use crate::storage::with_rows;
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::{Form, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use pcmt_model::report::{dmy, SharedCitizenId};
 use pcmt_model::{Lang, OrgTree};
+use serde::Deserialize;
 use std::fmt::Write;
+use uuid::Uuid;
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct PageQuery {
+    lang: Option<String>,
+    /// A merge was just made: said once above the list.
+    merged: Option<u8>,
+}
 
 pub(super) async fn page(
     State(state): State<DashState>,
-    staff: Staff,
-    Query(q): Query<LangQuery>,
+    signed: Signed,
+    Query(q): Query<PageQuery>,
 ) -> Response {
     let lang = lang_of(q.lang.as_deref());
     let result = on_storage(&state.storage, move |s| {
         let units = s.units();
         let shared = with_rows(s, |rows| rows.shared_citizen_ids())??;
-        Ok::<_, DashError>(render(
-            &units,
-            &staff,
-            &groups_for(&units, &staff, shared),
-            lang,
-        ))
+        let groups = groups_for(&units, &signed.staff, shared);
+        Ok::<_, DashError>(render(&units, &signed, &groups, q.merged.is_some(), lang))
     })
     .await;
     page_or_error(result, lang)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct MergeForm {
+    csrf: String,
+    lang: Option<String>,
+    kept: Uuid,
+    gone: Uuid,
+}
+
+/// An administrator's merge of two files: checked and written at the hub
+/// in one transaction, then back to the list.
+pub(super) async fn merge(
+    State(state): State<DashState>,
+    signed: Signed,
+    Form(form): Form<MergeForm>,
+) -> Response {
+    let lang = lang_of(form.lang.as_deref());
+    let result = on_storage(&state.storage, move |s| {
+        signed.check(&form.csrf)?;
+        if !signed.staff.is_admin() {
+            return Err(DashError::NotAdmin);
+        }
+        s.merge_person_files(&signed.staff, form.kept, form.gone)?
+            .map_err(|why| DashError::BadForm(lang.pick(why.0, why.1).into()))?;
+        Ok(format!(
+            "{DUPLICATES}?merged=1{}",
+            if lang == Lang::En { "&lang=en" } else { "" }
+        ))
+    })
+    .await;
+    match result {
+        Ok(to) => Redirect::to(&to).into_response(),
+        Err(e) => e.page(lang),
+    }
 }
 
 /// The files sharing each citizen ID, only the IDs one of whose files
@@ -55,7 +98,14 @@ fn groups_for(
     groups
 }
 
-fn render(units: &OrgTree, staff: &Staff, groups: &[Vec<SharedCitizenId>], lang: Lang) -> String {
+fn render(
+    units: &OrgTree,
+    signed: &Signed,
+    groups: &[Vec<SharedCitizenId>],
+    merged: bool,
+    lang: Lang,
+) -> String {
+    let staff = &signed.staff;
     let title = lang.pick("Hồ sơ trùng số CCCD", "Files sharing a citizen ID");
     let commune_name = |code: &str| {
         units
@@ -71,6 +121,16 @@ fn render(units: &OrgTree, staff: &Staff, groups: &[Vec<SharedCitizenId>], lang:
             "Each group is the person files holding one citizen ID: one person may have been registered twice (two tablets, or two communes). Contact the communes' officers to settle which file is right. Files outside your unit show only their commune."
         ),
     );
+    if merged {
+        let _ = write!(
+            body,
+            r#"<p class="done" id="done" role="status">{}</p>"#,
+            lang.pick(
+                "Đã gộp hai hồ sơ. Các máy tính bảng của xã nhận thay đổi ở lần đồng bộ tới.",
+                "The two files were merged. The commune's tablets get it at their next sync."
+            )
+        );
+    }
     if groups.is_empty() {
         let _ = write!(
             body,
@@ -106,9 +166,14 @@ fn render(units: &OrgTree, staff: &Staff, groups: &[Vec<SharedCitizenId>], lang:
             };
             let _ = write!(items, r#"<li data-file="{}">{line}</li>"#, esc(&f.id));
         }
+        let form = if staff.is_admin() {
+            merge_form(units, signed, g, lang)
+        } else {
+            String::new()
+        };
         let _ = write!(
             body,
-            r#"<div class="card duplicate" data-citizen-id="{id}"><h2>CCCD {id}</h2><ul>{items}</ul></div>"#,
+            r#"<div class="card duplicate" data-citizen-id="{id}"><h2>CCCD {id}</h2><ul>{items}</ul>{form}</div>"#,
             id = esc(&g[0].citizen_id),
         );
     }
@@ -118,4 +183,56 @@ fn render(units: &OrgTree, staff: &Staff, groups: &[Vec<SharedCitizenId>], lang:
         lang.pick("Báo cáo", "Report"),
     );
     layout(title, lang, &staff_bar(staff, units, &links, lang), &body)
+}
+
+/// The merge form of a group, for an administrator: the files of one
+/// commune of their unit, the one to keep and the one merged into it.
+/// Files of two communes are not merged here (`merge_refusal` says why).
+fn merge_form(units: &OrgTree, signed: &Signed, group: &[SharedCitizenId], lang: Lang) -> String {
+    let ours: Vec<&SharedCitizenId> = group
+        .iter()
+        .filter(|f| units.is_within(&f.commune, &signed.staff.unit))
+        .collect();
+    let same_commune = ours
+        .iter()
+        .any(|a| ours.iter().any(|b| a.id != b.id && a.commune == b.commune));
+    if !same_commune {
+        return format!(
+            r#"<p class="note merge-note">{}</p>"#,
+            lang.pick(
+                "Các hồ sơ ở hai xã khác nhau: hãy chuyển nơi cư trú của một hồ sơ về xã kia trước, rồi gộp.",
+                "The files are in two communes: move one file to the other commune first, then merge."
+            )
+        );
+    }
+    let options = |selected: usize| {
+        ours.iter()
+            .enumerate()
+            .map(|(i, f)| {
+                format!(
+                    r#"<option value="{}"{}>{} · {}</option>"#,
+                    esc(&f.id),
+                    if i == selected { " selected" } else { "" },
+                    esc(&f.full_name),
+                    esc(units
+                        .get(&f.commune)
+                        .map_or(f.commune.as_str(), |u| u.name.as_str())),
+                )
+            })
+            .collect::<String>()
+    };
+    format!(
+        r#"<form method="post" action="{DUPLICATES_MERGE}" class="merge"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="lang" value="{lc}"><label>{keep} <select name="kept">{a}</select></label><label>{fold} <select name="gone">{b}</select></label><p class="note">{note}</p><button type="submit" class="primary merge-button">{go}</button></form>"#,
+        csrf = esc(&signed.csrf),
+        lc = if lang == Lang::En { "en" } else { "vi" },
+        keep = lang.pick("Giữ hồ sơ", "Keep the file"),
+        fold = lang.pick("Gộp vào đó hồ sơ", "Merge into it the file"),
+        a = options(0),
+        b = options(1),
+        note = lang.pick(
+            "Hồ sơ được gộp thôi tính trong báo cáo; lịch sử của nó vẫn giữ, các lần thăm gặp chuyển sang hồ sơ được giữ.",
+            "The merged file leaves the reports; its history stays, and its visits move to the file kept."
+        ),
+        go = lang.pick("Gộp hồ sơ", "Merge the files"),
+    )
 }

@@ -79,6 +79,7 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::EXPORT, get(report::download))
         .route(paths::AUDIT, get(audit::audit_page))
         .route(paths::DUPLICATES, get(duplicates::page))
+        .route(paths::DUPLICATES_MERGE, post(duplicates::merge))
         .route(paths::TABLETS, get(admin::tablets_page))
         .route(paths::ISSUE_CODE, post(admin::issue_code))
         .route(paths::WITHDRAW, post(admin::withdraw))
