@@ -1363,3 +1363,88 @@ async fn a_province_loads_its_units_in_the_browser_and_an_officer_enrols_in_the_
     app.close().await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn one_citizen_registered_on_two_tablets_is_flagged_in_the_window_and_merged_in_the_browser()
+{
+    const SHARED: &str = "062094007788";
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, app) = officer(dir.path()).await;
+    let password = "mật khẩu văn phòng huyện";
+    hub.add_admin("quantri", "62-610", password);
+
+    // Another officer of Đăk Pék registered him first, with a visit.
+    let other = other_tablet(&hub, "Hội phụ nữ — Y Hoa", &[DISTRICT[0]]);
+    let visited = today() - Days::new(5);
+    let theirs = {
+        let mut s = other.store();
+        let mut p = pcmt_model::fixtures::person("Hồ Văn Thưởng");
+        p.citizen_id = Some(SHARED.into());
+        let row = s.create_person(&p, &other.author, today()).unwrap();
+        s.create_checkin(
+            &pcmt_model::fixtures::checkin(row.id, visited),
+            &other.author,
+            today(),
+        )
+        .unwrap();
+        row.id
+    };
+    sync_other(&hub, &other);
+
+    // The officer registers him again in the window and syncs.
+    app.click("#nav-people").await;
+    app.click("#new-person").await;
+    app.type_into("#full_name", "Hồ Văn Thưởng").await;
+    app.type_into("#birth_date", "14/03/1994").await;
+    app.type_into("#citizen_id", SHARED).await;
+    app.type_into("#ethnicity", "Xơ Đăng").await;
+    app.choose("#village", "62-610-23284-01").await;
+    app.click("#substances-methamphetamine").await;
+    app.type_into("#status_from-0", &dmy(today() - Days::new(60)))
+        .await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "Đã lưu hồ sơ").await;
+    app.wait_for_text("#person-name", "Hồ Văn Thưởng").await;
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    let flag = app
+        .wait_for_text("#duplicate-notice", "Có thể trùng hồ sơ")
+        .await;
+    assert!(flag.contains("một hồ sơ của Xã Đăk Pék"), "{flag}");
+    app.screens("69-duplicate-flag").await;
+
+    // The district's administrator merges the other file into his.
+    let browser = AppWindow::chromium(&dir.path().join("browser")).await;
+    browser.sign_in(&hub.url, "quantri", password).await;
+    browser.click("#duplicates-link").await;
+    browser.wait_for_text(".duplicate", SHARED).await;
+    let files = browser
+        .js("return [...document.querySelectorAll('.duplicate select[name=kept] option')].map(o => o.value)")
+        .await;
+    let files: Vec<String> = serde_json::from_value(files).unwrap();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let ours = files.iter().find(|f| **f != theirs.to_string()).unwrap();
+    browser.choose(".duplicate select[name=kept]", ours).await;
+    browser
+        .choose(".duplicate select[name=gone]", &theirs.to_string())
+        .await;
+    browser.full_page_screenshot("dash-40-duplicates").await;
+    browser.click(".merge-button").await;
+    browser.wait_for_text("#done", "Đã gộp hai hồ sơ").await;
+    browser.full_page_screenshot("dash-41-merged").await;
+
+    // At the next sync the window shows one file holding both visits.
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    app.wait_for_text("#merged-notice", "đã gộp 1 hồ sơ").await;
+    app.wait_for_text("#visit-list", &dmy(visited)).await;
+    app.wait_until_gone("#duplicate-notice", "Có thể trùng")
+        .await;
+    app.screens("90-merged-file").await;
+    app.click("#nav-people").await;
+    app.type_into("#people-search", "ho van thuong").await;
+    app.wait_for_text("#people-list", "Hồ Văn Thưởng").await;
+    assert_eq!(app.texts("#people-list li").await.len(), 1);
+    app.close().await;
+}

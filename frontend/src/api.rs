@@ -182,6 +182,11 @@ pub async fn person_row(id: Uuid) -> Result<PersonRow, CommandError> {
     call("person_row", &ById { id }).await
 }
 
+/// Another file with the same citizen ID, a merge (issue 20).
+pub async fn file_marks(id: Uuid) -> Result<pcmt_model::FileMarks, CommandError> {
+    call("file_marks", &ById { id }).await
+}
+
 pub async fn save_survey(input: &SurveyInput, id: Option<Uuid>) -> Result<SurveyRow, CommandError> {
     call("save_survey", &Save { input, id }).await
 }

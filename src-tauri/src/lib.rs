@@ -54,6 +54,7 @@ pub fn run() {
             commands::records::search_people,
             commands::records::unreadable_records,
             commands::records::person_row,
+            commands::records::file_marks,
             commands::records::due_visits,
             commands::records::checkins_of,
             commands::records::record_history,

@@ -667,6 +667,15 @@ async fn plain_staff_are_refused_every_administration_route(app: Router, store: 
             &cookie,
             &format!("csrf=x&file={}", hex::encode(register_csv(&[]))),
         ),
+        post_form(
+            "/dashboard/duplicates/merge",
+            &cookie,
+            &format!(
+                "csrf=x&kept={}&gone={}",
+                uuid::Uuid::now_v7(),
+                uuid::Uuid::now_v7()
+            ),
+        ),
     ] {
         let r = send(&app, req).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -1570,6 +1579,82 @@ async fn files_sharing_a_citizen_id_are_listed_for_the_units_they_touch(
         .expect("the shared ID listed for the commune too");
     assert_eq!(group.matches("Y Thị Trùng").count(), 1, "{group}");
     assert!(group.contains("Một hồ sơ của Xã Đăk Choong"), "{group}");
+    // Plain staff get no merge form; the two files are in two communes,
+    // so the administrator is told to move one first.
+    assert!(!group.contains("merge-button"), "{group}");
+    let admin = sign_in(&app, "quantri").await;
+    let page = text(send(&app, get("/dashboard/duplicates", Some(&admin))).await).await;
+    let group = page
+        .split("<div class=\"card duplicate\"")
+        .find(|g| g.contains(SHARED))
+        .unwrap();
+    assert!(!group.contains("merge-button"), "{group}");
+    assert!(group.contains("chuyển nơi cư trú"), "{group}");
+    let csrf = csrf_of(&text(send(&app, get("/dashboard/admin/import", Some(&admin))).await).await);
+    let r = send(
+        &app,
+        post_form(
+            "/dashboard/duplicates/merge",
+            &admin,
+            &format!("csrf={csrf}&kept={at_pek}&gone={at_choong}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(text(r).await.contains("chuyển nơi cư trú"));
+
+    // A second file of Đăk Pék with the ID: the form, then the merge.
+    let again = on_store(&store, |s| {
+        let mut twice = person("Y Thị Trùng");
+        twice.citizen_id = Some(SHARED.into());
+        tablet_pushes(s, PEK, "Y Hoa", &twice)
+    })
+    .await;
+    let page = text(send(&app, get("/dashboard/duplicates", Some(&admin))).await).await;
+    let group = page
+        .split("<div class=\"card duplicate\"")
+        .find(|g| g.contains(SHARED))
+        .unwrap();
+    assert!(group.contains("merge-button") && group.contains(&again.to_string()));
+    // A forged token is refused, and nothing merges.
+    let forged = send(
+        &app,
+        post_form(
+            "/dashboard/duplicates/merge",
+            &admin,
+            &format!("csrf=x&kept={at_pek}&gone={again}"),
+        ),
+    )
+    .await;
+    assert_ne!(forged.status(), StatusCode::SEE_OTHER);
+    let r = send(
+        &app,
+        post_form(
+            "/dashboard/duplicates/merge",
+            &admin,
+            &format!("csrf={csrf}&kept={at_pek}&gone={again}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        header_of(&r, header::LOCATION),
+        "/dashboard/duplicates?merged=1"
+    );
+    let page = text(send(&app, get("/dashboard/duplicates?merged=1", Some(&admin))).await).await;
+    assert!(page.contains("Đã gộp hai hồ sơ"));
+    let group = page
+        .split("<div class=\"card duplicate\"")
+        .find(|g| g.contains(SHARED))
+        .unwrap();
+    assert!(
+        !group.contains(&again.to_string()),
+        "the merged file left the list"
+    );
+    assert!(group.contains(&at_pek.to_string()) && group.contains(&at_choong.to_string()));
+    let log = text(send(&app, get("/dashboard/audit", Some(&admin))).await).await;
+    assert!(log.contains("Gộp hai hồ sơ trùng số CCCD"));
+    assert!(log.contains(&format!("gộp hồ sơ {again}")));
 }
 
 /// A spreadsheet uploaded as the units page's form sends it.

@@ -8,7 +8,7 @@ use crate::screens::record_panel::{Conflicts, History};
 use crate::screens::today::visit_badge;
 use crate::ui;
 use pcmt_model::api::{CheckInRow, CommandError, PersonRow};
-use pcmt_model::{visit_state, Field, Labelled, PersonInput};
+use pcmt_model::{visit_state, Field, FileMarks, Labelled, PersonInput};
 use uuid::Uuid;
 use yew::prelude::*;
 
@@ -22,6 +22,7 @@ struct Loaded {
     row: PersonRow,
     file: PersonInput,
     visits: Vec<CheckInRow>,
+    marks: FileMarks,
 }
 
 #[function_component]
@@ -34,6 +35,7 @@ pub fn PersonFile(props: &Props) -> Html {
             row: api::person_row(id).await?,
             file: api::get_person(id).await?,
             visits: api::checkins_of(id).await?,
+            marks: api::file_marks(id).await?,
         })
     });
     let l = ctx.lang;
@@ -68,6 +70,7 @@ fn view(ctx: &Ctx, d: &Loaded) -> Html {
     let fact = |f: Field, v: String| html! { <><dt>{ f.label(l) }</dt><dd data-field={f.code()}>{ v }</dd></> };
     html! {
         <>
+            { marks_notice(ctx, &d.marks) }
             <section class="card person-head">
                 <h3 id="person-name">{ &p.full_name }</h3>
                 <div class="status-line">
@@ -136,4 +139,52 @@ fn view(ctx: &Ctx, d: &Loaded) -> Html {
             </section>
         </>
     }
+}
+
+/// What the hub and the office marked on the file: another file with the
+/// same citizen ID (named by its commune only: its data is that commune's),
+/// and files the office merged into this one.
+fn marks_notice(ctx: &Ctx, marks: &FileMarks) -> Html {
+    let l = ctx.lang;
+    let shared = marks.open_duplicate().then(|| {
+        let communes: Vec<String> = marks
+            .shared_with
+            .iter()
+            .map(|s| ctx.commune_name(&s.commune))
+            .collect();
+        html! {
+            <section class="card notice warn" id="duplicate-notice" role="status">
+                <h3>{ l.pick("Có thể trùng hồ sơ", "Possible duplicate file") }</h3>
+                <p>{ format!(
+                    "{} {}. {}",
+                    l.pick("Số CCCD này cũng có trong", "This citizen ID is also in"),
+                    communes
+                        .iter()
+                        .map(|c| format!("{} {c}", l.pick("một hồ sơ của", "a file of")))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    l.pick(
+                        "Văn phòng sẽ đối chiếu và gộp hồ sơ nếu là cùng một người; hãy tiếp tục ghi các lần gặp như thường lệ.",
+                        "The office will check and merge the files if they are one person; keep recording visits as usual."
+                    ),
+                ) }</p>
+            </section>
+        }
+    });
+    let absorbed = (!marks.absorbed.is_empty()).then(|| {
+        html! {
+            <section class="card notice info" id="merged-notice" role="status">
+                <p>{ format!(
+                    "{} {} {}",
+                    l.pick("Văn phòng đã gộp", "The office merged"),
+                    marks.absorbed.len(),
+                    l.pick(
+                        "hồ sơ trùng vào hồ sơ này; các lần gặp của hồ sơ đó nay ở đây.",
+                        "duplicate file(s) into this one; their visits are now here."
+                    ),
+                ) }</p>
+            </section>
+        }
+    });
+    html! { <>{ for shared }{ for absorbed }</> }
 }

@@ -8,7 +8,9 @@ use pcmt_model::api::{
     CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, HotSpotRow, KeptRecord,
     ListFilter, PersonRow, SurveyRow,
 };
-use pcmt_model::{CheckInInput, HotSpotInput, PersonInput, SessionInput, SessionRow, SurveyInput};
+use pcmt_model::{
+    CheckInInput, FileMarks, HotSpotInput, PersonInput, SessionInput, SessionRow, SurveyInput,
+};
 use tauri::AppHandle;
 use uuid::Uuid;
 
@@ -109,6 +111,12 @@ pub async fn search_people(
 #[tauri::command]
 pub async fn person_row(app: AppHandle, id: Uuid) -> Result<PersonRow, CommandError> {
     read(app, move |store| store.person(id)).await
+}
+
+/// What the hub and the office marked on a person file.
+#[tauri::command]
+pub async fn file_marks(app: AppHandle, id: Uuid) -> Result<FileMarks, CommandError> {
+    read(app, move |store| store.file_marks(id)).await
 }
 
 #[tauri::command]

@@ -95,23 +95,28 @@ pub(crate) fn flags(
     };
     let mut out = Vec::new();
     for (id, shared_with) in wanted {
-        let edited = match pushed.get(id.as_str()) {
-            Some(doc) => office_edit(&mut (*doc).clone(), &hub_note(), |doc, note, time| {
-                marks::set_shared_with(doc, shared_with, note, time)
-            }),
-            None => match stored.get(&id) {
-                Some(bytes) => {
-                    let mut doc = record_doc::load(bytes).map_err(|e| rejected(&id, e))?;
-                    office_edit(&mut doc, &hub_note(), |doc, note, time| {
-                        marks::set_shared_with(doc, shared_with, note, time)
-                    })
-                }
+        let mut doc = match pushed.get(id.as_str()) {
+            Some(doc) => (*doc).clone(),
+            None => match stored.get(&id).map(|b| record_doc::load(b)) {
+                Some(Ok(doc)) => doc,
                 // Flagged with a file this hub does not hold (a relay
-                // gap): nothing to write there.
-                None => continue,
+                // gap) or cannot load: nothing to write there.
+                _ => continue,
             },
         };
-        out.extend(edited.map_err(|e| rejected(&id, e))?);
+        let mut held = marks::marks(&doc).shared_with;
+        held.sort();
+        if held == shared_with {
+            continue;
+        }
+        // Flags are the hub's advice: a document it cannot write them
+        // into (a newer app's schema) is stored and synced without them.
+        match office_edit(&mut doc, &hub_note(), |doc, note, time| {
+            marks::set_shared_with(doc, shared_with, note, time)
+        }) {
+            Ok(edited) => out.extend(edited),
+            Err(error) => tracing::warn!(%id, %error, "citizen ID flags not written"),
+        }
     }
     Ok(out)
 }

@@ -7,6 +7,7 @@
 //! ([`merge`], `OfficeStorage::merge_person_files`); the merged file
 //! leaves the list with the merge.
 
+use super::admin::Admin;
 use super::error::DashError;
 use super::html::{esc, lang_of};
 use super::pages::{layout, page_or_error, staff_bar};
@@ -53,20 +54,18 @@ pub(super) struct MergeForm {
     gone: Uuid,
 }
 
-/// An administrator's merge of two files: checked and written at the hub
+/// An administrator's merge of two files (plain staff 403, from the
+/// `Admin` extractor): checked and written at the hub
 /// in one transaction, then back to the list.
 pub(super) async fn merge(
     State(state): State<DashState>,
-    signed: Signed,
+    admin: Admin,
     Form(form): Form<MergeForm>,
 ) -> Response {
     let lang = lang_of(form.lang.as_deref());
     let result = on_storage(&state.storage, move |s| {
-        signed.check(&form.csrf)?;
-        if !signed.staff.is_admin() {
-            return Err(DashError::NotAdmin);
-        }
-        s.merge_person_files(&signed.staff, form.kept, form.gone)?
+        admin.check(&form.csrf)?;
+        s.merge_person_files(&admin.staff, form.kept, form.gone)?
             .map_err(|why| DashError::BadForm(lang.pick(why.0, why.1).into()))?;
         Ok(format!(
             "{DUPLICATES}?merged=1{}",
@@ -146,15 +145,13 @@ fn render(
         for f in g {
             let line = if units.is_within(&f.commune, &staff.unit) {
                 format!(
-                    "<b>{}</b> · {} {} · {}",
+                    "<b>{}</b> · {} {} · {} · {} {}",
                     esc(&f.full_name),
                     lang.pick("sinh", "born"),
-                    esc(
-                        &chrono::NaiveDate::parse_from_str(&f.birth_date, "%Y-%m-%d")
-                            .map(dmy)
-                            .unwrap_or_else(|_| f.birth_date.clone())
-                    ),
+                    esc(&birth_day(&f.birth_date)),
                     esc(&commune_name(&f.commune)),
+                    lang.pick("mã hồ sơ", "file"),
+                    esc(short_id(&f.id)),
                 )
             } else {
                 format!(
@@ -209,14 +206,19 @@ fn merge_form(units: &OrgTree, signed: &Signed, group: &[SharedCitizenId], lang:
         ours.iter()
             .enumerate()
             .map(|(i, f)| {
+                // Files of one person look alike: the birth date and the
+                // end of the id tell them apart, as the list above shows.
                 format!(
-                    r#"<option value="{}"{}>{} · {}</option>"#,
+                    r#"<option value="{}"{}>{} · {} {} · {} · {}</option>"#,
                     esc(&f.id),
                     if i == selected { " selected" } else { "" },
                     esc(&f.full_name),
+                    lang.pick("sinh", "born"),
+                    esc(&birth_day(&f.birth_date)),
                     esc(units
                         .get(&f.commune)
                         .map_or(f.commune.as_str(), |u| u.name.as_str())),
+                    esc(short_id(&f.id)),
                 )
             })
             .collect::<String>()
@@ -235,4 +237,16 @@ fn merge_form(units: &OrgTree, signed: &Signed, group: &[SharedCitizenId], lang:
         ),
         go = lang.pick("Gộp hồ sơ", "Merge the files"),
     )
+}
+
+fn birth_day(iso: &str) -> String {
+    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+        .map(dmy)
+        .unwrap_or_else(|_| iso.to_string())
+}
+
+/// The end of a file's id, enough to tell two files of one person apart
+/// (UUIDv7s made the same day share their start).
+fn short_id(id: &str) -> &str {
+    id.get(id.len().saturating_sub(6)..).unwrap_or(id)
 }
