@@ -14,7 +14,10 @@ use pcmt_model::{SharedWith, StatusSpan};
 use sotay_pcmt::{on_both_hubs, TestDevice, TestHub};
 use uuid::Uuid;
 
-on_both_hubs!(two_tablets_registering_one_citizen_id_are_flagged_then_merged_at_the_office,);
+on_both_hubs!(
+    two_tablets_registering_one_citizen_id_are_flagged_then_merged_at_the_office,
+    a_corrected_citizen_id_takes_its_flags_away_and_leaves_the_others,
+);
 
 const SHARED: &str = "062098555001";
 
@@ -179,4 +182,65 @@ fn two_tablets_registering_one_citizen_id_are_flagged_then_merged_at_the_office(
         .unwrap();
     assert_eq!(people.len(), 1);
     assert_eq!(people[0].0, kept.to_string());
+}
+
+/// Three files of one ID; the officer of one corrects a typo in its ID.
+/// The two others stay flagged with each other only, the corrected one
+/// with nothing: the hub finds the third file through the flags the
+/// corrected one held, not through its new ID.
+fn a_corrected_citizen_id_takes_its_flags_away_and_leaves_the_others(hub: TestHub) {
+    let tablets: Vec<TestDevice> = ["A Lưu", "Y Hoa", "A Blong"]
+        .into_iter()
+        .map(TestDevice::new)
+        .collect();
+    let today = day(2026, 11, 30);
+    let mut ids = Vec::new();
+    for t in &tablets {
+        t.enrol(&hub, &[COMMUNE]);
+        let mut file = person("Hồ Văn Sửa");
+        file.citizen_id = Some(SHARED.into());
+        ids.push(t.store().create_person(&file, &t.author, today).unwrap().id);
+        t.sync(&hub);
+    }
+    for t in &tablets {
+        t.sync(&hub);
+    }
+    let flags = |t: &TestDevice, id: Uuid| {
+        let mut f: Vec<Uuid> = t
+            .store()
+            .file_marks(id)
+            .unwrap()
+            .shared_with
+            .iter()
+            .map(|s| s.file)
+            .collect();
+        f.sort();
+        f
+    };
+    let others = |i: usize| {
+        let mut o: Vec<Uuid> = (0..3).filter(|j| *j != i).map(|j| ids[j]).collect();
+        o.sort();
+        o
+    };
+    for (i, t) in tablets.iter().enumerate() {
+        assert_eq!(flags(t, ids[i]), others(i));
+    }
+
+    let mut fixed = tablets[0].store().person_file(ids[0]).unwrap();
+    fixed.citizen_id = Some("062098555999".into());
+    tablets[0]
+        .store()
+        .update_person(ids[0], &fixed, &tablets[0].author, today)
+        .unwrap();
+    for t in &tablets {
+        t.sync(&hub);
+    }
+    assert!(flags(&tablets[0], ids[0]).is_empty());
+    assert_eq!(flags(&tablets[1], ids[1]), [ids[2]]);
+    assert_eq!(flags(&tablets[2], ids[2]), [ids[1]]);
+    let mut listed = shared_ids_at_hub(&hub);
+    listed.sort();
+    let mut pair = vec![ids[1].to_string(), ids[2].to_string()];
+    pair.sort();
+    assert_eq!(listed, pair);
 }
