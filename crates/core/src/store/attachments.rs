@@ -142,6 +142,19 @@ impl Store {
             .optional()?)
     }
 
+    /// Whether the tablet holds `hash` whole.
+    pub fn holds_attachment(&self, hash: ContentHash) -> Result<bool, CoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM attachments WHERE hash = ?1",
+                [hash.hex()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// The officer opened an attachment the tablet does not hold whole
     /// (only its thumbnail came with the record): fetched at the next sync.
     pub fn want_attachment(&mut self, hash: ContentHash) -> Result<(), CoreError> {
