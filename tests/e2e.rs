@@ -1379,6 +1379,16 @@ async fn loaded_width(app: &AppWindow, selector: &str) -> u64 {
     app.fail(format!("{selector} never loaded")).await
 }
 
+/// Scrolls `selector` to the middle of the window, as the officer would
+/// to reach it, before a screenshot.
+async fn scroll_to(app: &AppWindow, selector: &str) {
+    app.css(selector).await;
+    app.js(&format!(
+        "document.querySelector({selector:?}).scrollIntoView({{block: 'center'}});"
+    ))
+    .await;
+}
+
 /// Opens the record `id` from the list behind the rail button `nav`.
 async fn open_record(app: &AppWindow, nav: &str, id: uuid::Uuid) {
     app.click(nav).await;
@@ -1400,11 +1410,13 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
     let mut survey = pcmt_model::fixtures::survey_with_site();
     survey.date = today() - Days::new(2);
     survey.sites[0].action.date = survey.date;
-    let (session_id, survey_id) = {
+    let person = pcmt_model::fixtures::person("Hoàng Văn Quyết");
+    let (session_id, survey_id, person_id) = {
         let mut s = other.store();
         let a = s.create_session(&session, &other.author, today()).unwrap();
         let b = s.create_survey(&survey, &other.author, today()).unwrap();
-        (a.id, b.id)
+        let c = s.create_person(&person, &other.author, today()).unwrap();
+        (a.id, b.id, c.id)
     };
     sync_other(&hub, &other);
     app.click("#sync").await;
@@ -1423,11 +1435,13 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
     // The session's photo: picked in the file input, processed, shown.
     open_record(&app, "#nav-sessions", session_id).await;
     app.css("#session-attach").await;
+    scroll_to(&app, "#session-attachments").await;
     app.screens("70-session-no-photo-yet").await;
     app.type_into("#session-attach-input", &photo.to_string_lossy())
         .await;
     app.wait_for_text("#notice", "Đã đính kèm ảnh").await;
     loaded_width(&app, "#session-thumbs .thumb img").await;
+    scroll_to(&app, "#session-attachments").await;
     app.screens("71-session-photo-attached").await;
 
     // The text file is refused by its bytes, in Vietnamese; nothing added.
@@ -1436,6 +1450,7 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
     app.wait_for_text("#session-attach-error", "Chỉ đính kèm được ảnh (JPEG, PNG) hoặc tệp PDF")
         .await;
     assert_eq!(app.texts("#session-thumbs .thumb").await.len(), 1);
+    scroll_to(&app, "#session-attachments").await;
     app.screens("72-not-a-photo-refused").await;
 
     // The site's photo keeps the site's position, shown under it.
@@ -1450,6 +1465,7 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
         "{caption}"
     );
     assert_eq!(app.texts("#survey-thumbs .thumb").await.len(), 0, "the sweep's own photos");
+    scroll_to(&app, "#site-0-attachments").await;
     app.screens("73-site-photo-with-its-position").await;
 
     // Sync: records first, then the photos, told apart. The same photo on
@@ -1458,6 +1474,27 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
     let told = app.wait_for_text("#notice", "ảnh và tệp: đã gửi 2").await;
     assert!(told.contains("đã gửi 2 hồ sơ"), "{told}");
     app.screens("74-sync-tells-photos-apart").await;
+
+    // A scanned decision in a person's file: a PDF, kept as it is, shown
+    // as a tile with its size, opened or saved from the large view.
+    let decision = dir.path().join("quyet-dinh.pdf");
+    std::fs::write(
+        &decision,
+        "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+    )
+    .unwrap();
+    app.click("#nav-people").await;
+    app.type_into("#people-search", "hoang van quyet").await;
+    app.click(&format!("li[data-id='{person_id}'] .row-button"))
+        .await;
+    app.type_into("#person-attach-input", &decision.to_string_lossy())
+        .await;
+    app.wait_for_text("#notice", "Đã đính kèm tệp PDF").await;
+    app.wait_for_text("#person-thumbs", "PDF").await;
+    app.click("#person-thumbs .thumb").await;
+    app.wait_for_text("#attachment-pdf", "Mở / tải tệp PDF").await;
+    app.screens("79-person-file-pdf-open").await;
+    app.click("#attachment-close").await;
     app.close().await;
     sync_other(&hub, &other);
     assert_eq!(other.store().attachments_of(session_id).unwrap().len(), 1);
@@ -1473,6 +1510,7 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
     // The thumbnail came with the record; the photo itself did not.
     let thumb_width = loaded_width(&second, "#session-thumbs .thumb img").await;
     assert!(thumb_width <= 256, "a thumbnail, {thumb_width} px wide");
+    scroll_to(&second, "#session-attachments").await;
     second.screens("75-second-tablet-thumbnail").await;
     second.click("#session-thumbs .thumb").await;
     second
@@ -1492,6 +1530,7 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
     open_record(&second, "#nav-surveys", survey_id).await;
     loaded_width(&second, "#site-0-thumbs .thumb img").await;
     second.wait_for_text("#site-0-thumbs", "Vị trí:").await;
+    scroll_to(&second, "#site-0-attachments").await;
     second.screens("78-second-tablet-site-photo").await;
     second.close().await;
 }
