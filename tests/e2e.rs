@@ -1400,7 +1400,10 @@ async fn open_record(app: &AppWindow, nav: &str, id: uuid::Uuid) {
 async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_opens_whole() {
     let dir = tempfile::tempdir().unwrap();
     // The tablets sync when told to, so each sync's words can be checked.
-    let by_hand = [(TEST_SYNC_INTERVALS, "idle=3600,after_save=3600,backoff_max=3600")];
+    let by_hand = [(
+        TEST_SYNC_INTERVALS,
+        "idle=3600,after_save=3600,backoff_max=3600",
+    )];
     let (hub, app) = officer_with(dir.path(), &by_hand).await;
     // A session and a sweep with one site, recorded by a colleague and
     // synced to the officer's tablet.
@@ -1447,8 +1450,11 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
     // The text file is refused by its bytes, in Vietnamese; nothing added.
     app.type_into("#session-attach-input", &not_a_photo.to_string_lossy())
         .await;
-    app.wait_for_text("#session-attach-error", "Chỉ đính kèm được ảnh (JPEG, PNG) hoặc tệp PDF")
-        .await;
+    app.wait_for_text(
+        "#session-attach-error",
+        "Chỉ đính kèm được ảnh (JPEG, PNG) hoặc tệp PDF",
+    )
+    .await;
     assert_eq!(app.texts("#session-thumbs .thumb").await.len(), 1);
     scroll_to(&app, "#session-attachments").await;
     app.screens("72-not-a-photo-refused").await;
@@ -1464,7 +1470,11 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
         caption.contains(&format!("{:.5}, {:.5}", point.lat, point.lon)),
         "{caption}"
     );
-    assert_eq!(app.texts("#survey-thumbs .thumb").await.len(), 0, "the sweep's own photos");
+    assert_eq!(
+        app.texts("#survey-thumbs .thumb").await.len(),
+        0,
+        "the sweep's own photos"
+    );
     scroll_to(&app, "#site-0-attachments").await;
     app.screens("73-site-photo-with-its-position").await;
 
@@ -1492,7 +1502,8 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
     app.wait_for_text("#notice", "Đã đính kèm tệp PDF").await;
     app.wait_for_text("#person-thumbs", "PDF").await;
     app.click("#person-thumbs .thumb").await;
-    app.wait_for_text("#attachment-pdf", "Mở / tải tệp PDF").await;
+    app.wait_for_text("#attachment-pdf", "Mở / tải tệp PDF")
+        .await;
     app.screens("79-person-file-pdf-open").await;
     app.click("#attachment-close").await;
     app.close().await;
@@ -1522,7 +1533,10 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
     second.wait_for_text("#notice", "Đồng bộ xong").await;
     second.click("#session-thumbs .thumb").await;
     let width = loaded_width(&second, "#attachment-full").await;
-    assert_eq!(width, 1600, "the photo downscaled to 1,600 px on its long side");
+    assert_eq!(
+        width, 1600,
+        "the photo downscaled to 1,600 px on its long side"
+    );
     second.screens("77-full-photo-open").await;
     second.click("#attachment-close").await;
 

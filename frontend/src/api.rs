@@ -2,13 +2,14 @@
 //! per command, and the sync progress events.
 
 use pcmt_model::api::{
-    AppInfo, AttachmentRow, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, HotSpotRow,
-    KeptRecord, ListFilter, LockState, PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
-    SyncStatus,
+    AppInfo, AttachmentRow, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry,
+    HotSpotRow, KeptRecord, ListFilter, LockState, PersonRow, Settings, SetupInput, SurveyRow,
+    SyncReport, SyncStatus,
 };
 use pcmt_model::report::{ExportDone, ExportEntry, ExportFormat, Period, Report};
 use pcmt_model::{
-    AttachmentKind, CheckInInput, ContentHash, GeoPoint, HotSpotInput, Lang, PersonInput, SessionInput, SessionRow, SurveyInput,
+    AttachmentKind, CheckInInput, ContentHash, GeoPoint, HotSpotInput, Lang, PersonInput,
+    SessionInput, SessionRow, SurveyInput,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -22,8 +23,7 @@ extern "C" {
 
     /// `invoke` with options: a raw body (a `Uint8Array`) and headers.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
-    async fn invoke_with(cmd: &str, body: JsValue, options: JsValue)
-        -> Result<JsValue, JsValue>;
+    async fn invoke_with(cmd: &str, body: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
     async fn listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>)
@@ -464,8 +464,13 @@ struct ByHash {
 
 /// A held file as a Blob URL the page can show (an `<img>`, a link to a
 /// PDF); revoked when the returned value is dropped.
-pub async fn attachment_url(hash: ContentHash, kind: AttachmentKind) -> Result<ObjectUrl, CommandError> {
-    let bytes = invoke("read_attachment", encode(&ByHash { hash })?).await.map_err(shell_error)?;
+pub async fn attachment_url(
+    hash: ContentHash,
+    kind: AttachmentKind,
+) -> Result<ObjectUrl, CommandError> {
+    let bytes = invoke("read_attachment", encode(&ByHash { hash })?)
+        .await
+        .map_err(shell_error)?;
     // A raw response arrives as an ArrayBuffer (as an array of numbers
     // where the webview cannot take raw bytes): both become one Blob part.
     let part = if bytes.is_instance_of::<js_sys::ArrayBuffer>() {
@@ -480,7 +485,13 @@ pub async fn attachment_url(hash: ContentHash, kind: AttachmentKind) -> Result<O
         &options,
     )
     .and_then(|b| web_sys::Url::create_object_url_with_blob(&b))
-    .map_err(|e| local_error("Không hiển thị được tệp", "Could not show the file", format!("{e:?}")))?;
+    .map_err(|e| {
+        local_error(
+            "Không hiển thị được tệp",
+            "Could not show the file",
+            format!("{e:?}"),
+        )
+    })?;
     Ok(ObjectUrl(blob))
 }
 

@@ -55,7 +55,10 @@ pub fn Attachments(props: &Props) -> Html {
     let onchange = {
         let (ctx, pick, record) = (ctx.clone(), pick.clone(), props.record);
         Callback::from(move |e: Event| {
-            let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            else {
                 return;
             };
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
@@ -79,7 +82,8 @@ pub fn Attachments(props: &Props) -> Html {
                 match answer {
                     Ok(row) => {
                         pick.set(Pick::Idle);
-                        ctx.notify.emit(Notice::Ok(attached_text(ctx.lang, row.attachment.kind)));
+                        ctx.notify
+                            .emit(Notice::Ok(attached_text(ctx.lang, row.attachment.kind)));
                         ctx.refresh.emit(());
                     }
                     Err(e) if e.locked => {
@@ -145,7 +149,9 @@ pub fn Attachments(props: &Props) -> Html {
 
 fn attached_text(l: Lang, kind: AttachmentKind) -> String {
     match (l, kind) {
-        (Lang::Vi, AttachmentKind::Pdf) => "Đã đính kèm tệp PDF. Tệp sẽ được gửi ở lần đồng bộ tới.".into(),
+        (Lang::Vi, AttachmentKind::Pdf) => {
+            "Đã đính kèm tệp PDF. Tệp sẽ được gửi ở lần đồng bộ tới.".into()
+        }
         (Lang::Vi, _) => "Đã đính kèm ảnh. Ảnh sẽ được gửi ở lần đồng bộ tới.".into(),
         (Lang::En, AttachmentKind::Pdf) => "PDF attached. It goes out at the next sync.".into(),
         (Lang::En, _) => "Photo attached. It goes out at the next sync.".into(),
@@ -155,13 +161,19 @@ fn attached_text(l: Lang, kind: AttachmentKind) -> String {
 /// A camera: the attach button's picture.
 const CAMERA: &str = "M4 8h3l2-3h6l2 3h3v11H4z M12 17a4 4 0 1 0 0-8 4 4 0 0 0 0 8z";
 
-/// Time taken, and a site's position, as the officer reads them.
-fn caption(l: Lang, a: &pcmt_model::AttachmentRef) -> String {
+/// Time taken, and a site's position, as the officer reads them, joined
+/// by `between`.
+fn caption(l: Lang, a: &pcmt_model::AttachmentRef, between: &str) -> String {
     let mut parts = vec![ui::moment(a.taken_at.timestamp())];
     if let Some(p) = a.position {
-        parts.push(format!("{} {:.5}, {:.5}", l.pick("Vị trí:", "Position:"), p.lat, p.lon));
+        parts.push(format!(
+            "{} {:.5}, {:.5}",
+            l.pick("Vị trí:", "Position:"),
+            p.lat,
+            p.lon
+        ));
     }
-    parts.join(" · ")
+    parts.join(between)
 }
 
 #[derive(Properties, PartialEq)]
@@ -182,21 +194,29 @@ fn Tile(props: &TileProps) -> Html {
     // Read again after a sync, which may have brought the thumbnail.
     let thumb = use_fetch((a.thumbnail, ctx.generation), |(hash, _)| async move {
         match hash {
-            Some(hash) => api::attachment_url(hash, AttachmentKind::Jpeg).await.map(Some),
+            Some(hash) => api::attachment_url(hash, AttachmentKind::Jpeg)
+                .await
+                .map(Some),
             None => Ok(None),
         }
     });
     let picture = match &*thumb {
-        Some(Ok(Some(url))) => html! { <img src={url.as_str().to_string()} alt={a.kind.label(l)} /> },
-        Some(Ok(None)) => html! { <span class="file-tile">{ format!("PDF · {}", ui::size(a.size)) }</span> },
-        Some(Err(_)) => html! { <span class="file-tile">{ l.pick("Ảnh chưa tải về", "Not downloaded yet") }</span> },
+        Some(Ok(Some(url))) => {
+            html! { <img src={url.as_str().to_string()} alt={a.kind.label(l)} /> }
+        }
+        Some(Ok(None)) => {
+            html! { <span class="file-tile">{ format!("PDF · {}", ui::size(a.size)) }</span> }
+        }
+        Some(Err(_)) => {
+            html! { <span class="file-tile">{ l.pick("Ảnh chưa tải về", "Not downloaded yet") }</span> }
+        }
         None => html! { <span class="file-tile">{ "…" }</span> },
     };
     let onopen = props.onopen.reform(|_: MouseEvent| ());
     html! {
         <button type="button" class="thumb" data-hash={a.hash.hex()} data-kind={a.kind.code()} onclick={onopen}>
             { picture }
-            <span class="caption">{ caption(l, a) }</span>
+            <span class="caption">{ caption(l, a, "\n") }</span>
         </button>
     }
 }
@@ -262,7 +282,7 @@ fn LargeView(props: &LargeProps) -> Html {
         <div class="overlay" id="attachment-view" role="dialog" aria-modal="true">
             <div class="overlay-body">
                 <div class="overlay-head">
-                    <span class="caption">{ format!("{} · {} · {}", a.kind.label(l), ui::size(a.size), caption(l, &a)) }</span>
+                    <span class="caption">{ format!("{} · {} · {}", a.kind.label(l), ui::size(a.size), caption(l, &a, " · ")) }</span>
                     <button type="button" id="attachment-close" class="secondary" onclick={close}>{ l.pick("Đóng", "Close") }</button>
                 </div>
                 { fetched(&ctx, &shown, body) }

@@ -115,5 +115,8 @@ pub async fn want_commune_attachments(
     app: AppHandle,
     commune: String,
 ) -> Result<usize, CommandError> {
-    save(app, move |store, _| store.want_commune_attachments(&commune)).await
+    save(app, move |store, _| {
+        store.want_commune_attachments(&commune)
+    })
+    .await
 }
