@@ -654,6 +654,7 @@ fn a_whole_communes_files_are_asked_for_and_only_that_communes() {
     let (gone, deleted) = attached(&mut s, "62-610-23284");
     let (_, elsewhere) = attached(&mut s, "62-610-23287");
     s.delete(gone, &author()).unwrap();
+    assert!(!s.holds_attachment(ours).unwrap());
     assert_eq!(s.incoming_attachments().unwrap(), vec![]);
 
     assert_eq!(s.want_commune_attachments("62-610-23284").unwrap(), 1);
