@@ -1448,3 +1448,188 @@ async fn one_citizen_registered_on_two_tablets_is_flagged_in_the_window_and_merg
     assert_eq!(app.texts("#people-list li").await.len(), 1);
     app.close().await;
 }
+
+/// Waits until the image `selector` has loaded; returns its natural width.
+async fn loaded_width(app: &AppWindow, selector: &str) -> u64 {
+    app.css(selector).await;
+    let script = format!(
+        "const i = document.querySelector({selector:?}); return i && i.complete ? i.naturalWidth : 0;"
+    );
+    for _ in 0..150 {
+        if let Some(w) = app.js(&script).await.as_u64().filter(|w| *w > 0) {
+            return w;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    app.fail(format!("{selector} never loaded")).await
+}
+
+/// Scrolls `selector` to the middle of the window, as the officer would
+/// to reach it, before a screenshot.
+async fn scroll_to(app: &AppWindow, selector: &str) {
+    app.css(selector).await;
+    app.js(&format!(
+        "document.querySelector({selector:?}).scrollIntoView({{block: 'center'}});"
+    ))
+    .await;
+}
+
+/// Opens the record `id` from the list behind the rail button `nav`.
+async fn open_record(app: &AppWindow, nav: &str, id: uuid::Uuid) {
+    app.click(nav).await;
+    app.click(&format!("li[data-id='{id}'] .row-button")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_opens_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    // The tablets sync when told to, so each sync's words can be checked.
+    let by_hand = [(
+        TEST_SYNC_INTERVALS,
+        "idle=3600,after_save=3600,backoff_max=3600",
+    )];
+    let (hub, app) = officer_with(dir.path(), &by_hand).await;
+    // A session and a sweep with one site, recorded by a colleague and
+    // synced to the officer's tablet.
+    let other = other_tablet(&hub, "Y Hoa", &DISTRICT);
+    let mut session = pcmt_model::fixtures::session("Nhà văn hóa thôn Đăk Ung");
+    session.date = today();
+    let mut survey = pcmt_model::fixtures::survey_with_site();
+    survey.date = today() - Days::new(2);
+    survey.sites[0].action.date = survey.date;
+    let person = pcmt_model::fixtures::person("Hoàng Văn Quyết");
+    let (session_id, survey_id, person_id) = {
+        let mut s = other.store();
+        let a = s.create_session(&session, &other.author, today()).unwrap();
+        let b = s.create_survey(&survey, &other.author, today()).unwrap();
+        let c = s.create_person(&person, &other.author, today()).unwrap();
+        (a.id, b.id, c.id)
+    };
+    sync_other(&hub, &other);
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+
+    // A camera's 12-megapixel photo, and a text file named like a photo.
+    let photo = dir.path().join("buoi-tuyen-truyen.jpg");
+    std::fs::write(
+        &photo,
+        pcmt_core::attach::samples::camera_jpeg(4000, 3000, 21),
+    )
+    .unwrap();
+    let not_a_photo = dir.path().join("ghi-chu.jpg");
+    std::fs::write(&not_a_photo, "Biên bản buổi tuyên truyền, bản nháp.\n").unwrap();
+
+    // The session's photo: picked in the file input, processed, shown.
+    open_record(&app, "#nav-sessions", session_id).await;
+    app.css("#session-attach").await;
+    scroll_to(&app, "#session-attachments").await;
+    app.screens("70-session-no-photo-yet").await;
+    app.type_into("#session-attach-input", &photo.to_string_lossy())
+        .await;
+    app.wait_for_text("#notice", "Đã đính kèm ảnh").await;
+    loaded_width(&app, "#session-thumbs .thumb img").await;
+    scroll_to(&app, "#session-attachments").await;
+    app.screens("71-session-photo-attached").await;
+
+    // The text file is refused by its bytes, in Vietnamese; nothing added.
+    app.type_into("#session-attach-input", &not_a_photo.to_string_lossy())
+        .await;
+    app.wait_for_text(
+        "#session-attach-error",
+        "Chỉ đính kèm được ảnh (JPEG, PNG) hoặc tệp PDF",
+    )
+    .await;
+    assert_eq!(app.texts("#session-thumbs .thumb").await.len(), 1);
+    scroll_to(&app, "#session-attachments").await;
+    app.screens("72-not-a-photo-refused").await;
+
+    // The site's photo keeps the site's position, shown under it.
+    open_record(&app, "#nav-surveys", survey_id).await;
+    app.type_into("#site-0-attach-input", &photo.to_string_lossy())
+        .await;
+    app.wait_for_text("#notice", "Đã đính kèm ảnh").await;
+    let caption = app.wait_for_text("#site-0-thumbs", "Vị trí:").await;
+    let point = survey.sites[0].point;
+    assert!(
+        caption.contains(&format!("{:.5}, {:.5}", point.lat, point.lon)),
+        "{caption}"
+    );
+    assert_eq!(
+        app.texts("#survey-thumbs .thumb").await.len(),
+        0,
+        "the sweep's own photos"
+    );
+    scroll_to(&app, "#site-0-attachments").await;
+    app.screens("73-site-photo-with-its-position").await;
+
+    // Sync: records first, then the photos, told apart. The same photo on
+    // two records is one file (and one thumbnail) at the hub.
+    app.click("#sync").await;
+    let told = app.wait_for_text("#notice", "ảnh và tệp: đã gửi 2").await;
+    assert!(told.contains("đã gửi 2 hồ sơ"), "{told}");
+    app.screens("74-sync-tells-photos-apart").await;
+
+    // A scanned decision in a person's file: a PDF, kept as it is, shown
+    // as a tile with its size, opened or saved from the large view.
+    let decision = dir.path().join("quyet-dinh.pdf");
+    std::fs::write(
+        &decision,
+        "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+    )
+    .unwrap();
+    app.click("#nav-people").await;
+    app.type_into("#people-search", "hoang van quyet").await;
+    app.click(&format!("li[data-id='{person_id}'] .row-button"))
+        .await;
+    app.type_into("#person-attach-input", &decision.to_string_lossy())
+        .await;
+    app.wait_for_text("#notice", "Đã đính kèm tệp PDF").await;
+    app.wait_for_text("#person-thumbs", "PDF").await;
+    app.click("#person-thumbs .thumb").await;
+    app.wait_for_text("#attachment-pdf", "Mở / tải tệp PDF")
+        .await;
+    app.screens("79-person-file-pdf-open").await;
+    app.click("#attachment-close").await;
+    app.close().await;
+    sync_other(&hub, &other);
+    assert_eq!(other.store().attachments_of(session_id).unwrap().len(), 1);
+
+    // A second tablet, its own app window and store, enrols with the hub.
+    let code = hub.issue_code(&DISTRICT);
+    let second =
+        AppWindow::start_with_env(&dir.path().join("tablet-b"), &hub.url, &code, &by_hand).await;
+    second.set_pin().await;
+    second.set_up("Y Hoa", "Công an xã Đăk Pék").await;
+    second.wait_for_text("#notice", "Đồng bộ xong").await;
+    open_record(&second, "#nav-sessions", session_id).await;
+    // The thumbnail came with the record; the photo itself did not.
+    let thumb_width = loaded_width(&second, "#session-thumbs .thumb img").await;
+    assert!(thumb_width <= 256, "a thumbnail, {thumb_width} px wide");
+    scroll_to(&second, "#session-attachments").await;
+    second.screens("75-second-tablet-thumbnail").await;
+    second.click("#session-thumbs .thumb").await;
+    second
+        .wait_for_text("#attachment-pending", "Ảnh gốc sẽ tải về ở lần đồng bộ tới")
+        .await;
+    second.screens("76-full-photo-asked-for").await;
+    second.click("#attachment-close").await;
+    second.click("#sync").await;
+    second.wait_for_text("#notice", "Đồng bộ xong").await;
+    second.click("#session-thumbs .thumb").await;
+    let width = loaded_width(&second, "#attachment-full").await;
+    assert_eq!(
+        width, 1600,
+        "the photo downscaled to 1,600 px on its long side"
+    );
+    second.screens("77-full-photo-open").await;
+    second.click("#attachment-close").await;
+
+    // The site's photo on the second tablet, with its position.
+    open_record(&second, "#nav-surveys", survey_id).await;
+    loaded_width(&second, "#site-0-thumbs .thumb img").await;
+    second.wait_for_text("#site-0-thumbs", "Vị trí:").await;
+    scroll_to(&second, "#site-0-attachments").await;
+    second.screens("78-second-tablet-site-photo").await;
+    second.close().await;
+}

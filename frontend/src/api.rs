@@ -2,13 +2,14 @@
 //! per command, and the sync progress events.
 
 use pcmt_model::api::{
-    AppInfo, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, HotSpotRow,
-    KeptRecord, ListFilter, LockState, PersonRow, Settings, SetupInput, SurveyRow, SyncReport,
-    SyncStatus,
+    AppInfo, AttachmentRow, CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry,
+    HotSpotRow, KeptRecord, ListFilter, LockState, PersonRow, Settings, SetupInput, SurveyRow,
+    SyncReport, SyncStatus,
 };
 use pcmt_model::report::{ExportDone, ExportEntry, ExportFormat, Period, Report};
 use pcmt_model::{
-    CheckInInput, HotSpotInput, Lang, PersonInput, SessionInput, SessionRow, SurveyInput,
+    AttachmentKind, CheckInInput, ContentHash, GeoPoint, HotSpotInput, Lang, PersonInput,
+    SessionInput, SessionRow, SurveyInput,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -20,6 +21,10 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
 
+    /// `invoke` with options: a raw body (a `Uint8Array`) and headers.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn invoke_with(cmd: &str, body: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
+
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
     async fn listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>)
         -> Result<JsValue, JsValue>;
@@ -30,16 +35,24 @@ fn local_error(vi: &str, en: &str, detail: String) -> CommandError {
 }
 
 async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, CommandError> {
+    answer(invoke(cmd, encode(args)?).await)
+}
+
+fn encode<A: Serialize>(args: &A) -> Result<JsValue, CommandError> {
     // Tauri wants plain objects, not the JS Maps serde-wasm-bindgen makes by default.
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let args = args.serialize(&serializer).map_err(|e| {
+    args.serialize(&serializer).map_err(|e| {
         local_error(
             "Lỗi dữ liệu gửi đi",
             "Could not encode the request",
             e.to_string(),
         )
-    })?;
-    match invoke(cmd, args).await {
+    })
+}
+
+/// The shell's answer read as `R`, or its `CommandError`.
+fn answer<R: DeserializeOwned>(result: Result<JsValue, JsValue>) -> Result<R, CommandError> {
+    match result {
         Ok(v) => serde_wasm_bindgen::from_value(v).map_err(|e| {
             local_error(
                 "Lỗi dữ liệu nhận về",
@@ -47,16 +60,19 @@ async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<
                 e.to_string(),
             )
         }),
-        Err(e) => Err(
-            serde_wasm_bindgen::from_value::<CommandError>(e.clone()).unwrap_or_else(|_| {
-                local_error(
-                    "Ứng dụng không phản hồi",
-                    "The app did not answer",
-                    e.as_string().unwrap_or_else(|| format!("{e:?}")),
-                )
-            }),
-        ),
+        Err(e) => Err(shell_error(e)),
     }
+}
+
+/// The shell's refusal: its `CommandError`, or what it said otherwise.
+fn shell_error(e: JsValue) -> CommandError {
+    serde_wasm_bindgen::from_value::<CommandError>(e.clone()).unwrap_or_else(|_| {
+        local_error(
+            "Ứng dụng không phản hồi",
+            "The app did not answer",
+            e.as_string().unwrap_or_else(|| format!("{e:?}")),
+        )
+    })
 }
 
 #[derive(Serialize)]
@@ -416,4 +432,102 @@ pub async fn change_pin(old: &str, new: &str) -> Result<(), CommandError> {
         new: &'a str,
     }
     call("change_pin", &A { old, new }).await
+}
+
+/// Attaches the officer's file (its bytes as the page read them) to a
+/// record, or to one site of a survey with the position it was taken at.
+/// The bytes go as the request's raw body, not as JSON.
+pub async fn attach_file(
+    record: Uuid,
+    site: Option<(Uuid, GeoPoint)>,
+    bytes: &js_sys::Uint8Array,
+) -> Result<AttachmentRow, CommandError> {
+    let headers = js_sys::Object::new();
+    let set = |name: &str, value: String| {
+        // Setting a property of a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&headers, &name.into(), &value.into());
+    };
+    set("x-pcmt-record", record.to_string());
+    if let Some((site, at)) = site {
+        set("x-pcmt-site", site.to_string());
+        set("x-pcmt-lat", at.lat.to_string());
+        set("x-pcmt-lon", at.lon.to_string());
+    }
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"headers".into(), &headers);
+    answer(invoke_with("attach_file", bytes.into(), options.into()).await)
+}
+
+pub async fn attachments_of(id: Uuid) -> Result<Vec<AttachmentRow>, CommandError> {
+    call("attachments_of", &ById { id }).await
+}
+
+#[derive(Serialize)]
+struct ByHash {
+    hash: ContentHash,
+}
+
+/// A held file as a Blob URL the page can show (an `<img>`, a link to a
+/// PDF); revoked when the returned value is dropped.
+pub async fn attachment_url(
+    hash: ContentHash,
+    kind: AttachmentKind,
+) -> Result<ObjectUrl, CommandError> {
+    let bytes = invoke("read_attachment", encode(&ByHash { hash })?)
+        .await
+        .map_err(shell_error)?;
+    // A raw response arrives as an ArrayBuffer (as an array of numbers
+    // where the webview cannot take raw bytes): both become one Blob part.
+    let part = if bytes.is_instance_of::<js_sys::ArrayBuffer>() {
+        bytes
+    } else {
+        js_sys::Uint8Array::from(bytes).into()
+    };
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(kind.mime());
+    let blob = web_sys::Blob::new_with_buffer_source_sequence_and_options(
+        &js_sys::Array::of1(&part),
+        &options,
+    )
+    .and_then(|b| web_sys::Url::create_object_url_with_blob(&b))
+    .map_err(|e| {
+        local_error(
+            "Không hiển thị được tệp",
+            "Could not show the file",
+            format!("{e:?}"),
+        )
+    })?;
+    Ok(ObjectUrl(blob))
+}
+
+/// A Blob URL, revoked (its memory given back) when dropped.
+#[derive(Debug, PartialEq)]
+pub struct ObjectUrl(String);
+
+impl ObjectUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for ObjectUrl {
+    fn drop(&mut self) {
+        let _ = web_sys::Url::revoke_object_url(&self.0);
+    }
+}
+
+/// The officer opened a photo held only as its thumbnail: fetched whole
+/// at the next sync.
+pub async fn want_attachment(hash: ContentHash) -> Result<(), CommandError> {
+    call("want_attachment", &ByHash { hash }).await
+}
+
+/// "Tải tất cả ảnh của xã": every file of the commune's records, at the
+/// next sync. How many were newly asked for.
+pub async fn want_commune_attachments(commune: &str) -> Result<usize, CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        commune: &'a str,
+    }
+    call("want_commune_attachments", &A { commune }).await
 }

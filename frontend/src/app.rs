@@ -717,7 +717,8 @@ fn sync_running(l: Lang, r: &SyncReport) -> String {
 }
 
 fn sync_outcome(l: Lang, r: &SyncReport) -> String {
-    if r.sent_records == 0 && r.received_records == 0 {
+    let files = r.sent_attachments + r.received_attachments;
+    if r.sent_records == 0 && r.received_records == 0 && files == 0 {
         return l
             .pick(
                 "Đồng bộ xong: máy và máy chủ huyện đã khớp, không có gì mới.",
@@ -732,9 +733,11 @@ fn sync_outcome(l: Lang, r: &SyncReport) -> String {
     )
 }
 
-/// Records and bytes each way, the same words while running and at the end.
+/// Records and bytes each way, then the photos and files apart from them
+/// (they travel after the records), the same words while running and at
+/// the end.
 fn sync_counts(l: Lang, r: &SyncReport) -> String {
-    format!(
+    let records = format!(
         "{} {} {} ({}), {} {} {} ({})",
         l.pick("đã gửi", "sent"),
         r.sent_records,
@@ -744,6 +747,18 @@ fn sync_counts(l: Lang, r: &SyncReport) -> String {
         r.received_records,
         l.pick("hồ sơ", "records"),
         ui::size(r.received_bytes)
+    );
+    if r.sent_attachments + r.received_attachments + r.attachment_bytes == 0 {
+        return records;
+    }
+    format!(
+        "{records}; {}: {} {}, {} {} ({})",
+        l.pick("ảnh và tệp", "photos and files"),
+        l.pick("đã gửi", "sent"),
+        r.sent_attachments,
+        l.pick("đã nhận", "received"),
+        r.received_attachments,
+        ui::size(r.attachment_bytes)
     )
 }
 
@@ -806,6 +821,36 @@ mod tests {
         let s = lock.0.as_ref().expect("told");
         assert!(!s.locked, "still open");
         assert_eq!(s.lang, Lang::En);
+    }
+
+    #[test]
+    fn sync_progress_tells_photos_and_files_apart_from_records() {
+        let records_only = report(2, 3);
+        assert!(
+            !sync_counts(Lang::Vi, &records_only).contains("ảnh"),
+            "no photo words when none moved"
+        );
+        let with_files = SyncReport {
+            sent_attachments: 2,
+            received_attachments: 1,
+            attachment_bytes: 300 * 1024,
+            ..report(1, 0)
+        };
+        assert_eq!(
+            sync_counts(Lang::Vi, &with_files),
+            "đã gửi 1 hồ sơ (0 KB), đã nhận 0 hồ sơ (0 KB); ảnh và tệp: đã gửi 2, đã nhận 1 (300 KB)"
+        );
+        // A sync that only fetched a photo the officer asked for is news.
+        let only_a_photo = SyncReport {
+            received_attachments: 1,
+            attachment_bytes: 1024,
+            ..report(0, 0)
+        };
+        assert!(
+            sync_outcome(Lang::Vi, &only_a_photo).contains("đã nhận 1"),
+            "{}",
+            sync_outcome(Lang::Vi, &only_a_photo)
+        );
     }
 
     #[test]

@@ -432,3 +432,14 @@ mod tests {
         assert_eq!(problem_pairs(here.validate()), vec![]);
     }
 }
+
+/// One attachment of a record as a screen shows it: the reference the
+/// record holds, and whether this tablet holds the whole file (else only
+/// its thumbnail came with the record, and the whole is fetched when
+/// asked for).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentRow {
+    #[serde(flatten)]
+    pub attachment: crate::AttachmentRef,
+    pub held: bool,
+}

@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod attachments;
 pub mod checkin_form;
 pub mod first_start;
 pub mod hot_spot_detail;

@@ -4,6 +4,7 @@
 use crate::api;
 use crate::app::{Ctx, Screen};
 use crate::load::{fetched, use_fetch};
+use crate::screens::attachments::Attachments;
 use crate::screens::record_panel::{Conflicts, History};
 use crate::screens::today::visit_badge;
 use crate::ui;
@@ -51,6 +52,7 @@ pub fn PersonFile(props: &Props) -> Html {
             }) }
             <Conflicts id={id} />
             { fetched(&ctx, &data, |d: &Loaded| view(&ctx, d)) }
+            <Attachments record={id} name="person" title={l.pick("Giấy tờ, quyết định và ảnh của hồ sơ", "Documents, decisions and photos of the file")} />
             <History id={id} />
         </div>
     }
@@ -120,21 +122,7 @@ fn view(ctx: &Ctx, d: &Loaded) -> Html {
                     <p class="empty">{ l.pick("Chưa có lần gặp nào.", "No visits yet.") }</p>
                 }
                 <ul id="visit-list" class="rows">
-                    { for d.visits.iter().map(|v| html! {
-                        <li class="visit">
-                            <span class="when">{ ui::day(v.date) }</span>
-                            <span class="what">
-                                <strong>{ if v.attended { l.pick("Có mặt", "Attended") } else { l.pick("Vắng mặt", "Absent") } }</strong>
-                                <span class="meta">{ [
-                                    v.test_result.map(|t| format!("{}: {}", l.pick("Xét nghiệm", "Test"), t.label(l))),
-                                    v.psychosis_signs.then(|| l.pick("Có biểu hiện loạn thần", "Psychosis signs").to_string()),
-                                    v.relapse_suspected.then(|| l.pick("Nghi sử dụng lại", "Relapse suspected").to_string()),
-                                    v.next_visit.map(|d| format!("{} {}", l.pick("Hẹn:", "Next:"), ui::day(d))),
-                                ].into_iter().flatten().collect::<Vec<_>>().join(" · ") }</span>
-                            </span>
-                            { ui::sync_badge(l, v.unsynced, false) }
-                        </li>
-                    }) }
+                    { for d.visits.iter().enumerate().map(|(i, v)| html! { <Visit n={i} row={v.clone()} /> }) }
                 </ul>
             </section>
         </>
@@ -187,4 +175,50 @@ fn marks_notice(ctx: &Ctx, marks: &FileMarks) -> Html {
         }
     });
     html! { <>{ for shared }{ for absorbed }</> }
+}
+
+#[derive(Properties, PartialEq)]
+struct VisitProps {
+    /// Its place in the list, newest first: names its elements.
+    n: usize,
+    row: CheckInRow,
+}
+
+/// One visit, with its photos (a signed record of the visit, a test
+/// strip) behind a button, so the list stays short.
+#[function_component]
+fn Visit(props: &VisitProps) -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let shown = use_state(|| false);
+    let (l, v, n) = (ctx.lang, &props.row, props.n);
+    let toggle = {
+        let shown = shown.clone();
+        Callback::from(move |_: MouseEvent| shown.set(!*shown))
+    };
+    html! {
+        <li class="visit">
+            <div class="visit-line">
+                <span class="when">{ ui::day(v.date) }</span>
+                <span class="what">
+                    <strong>{ if v.attended { l.pick("Có mặt", "Attended") } else { l.pick("Vắng mặt", "Absent") } }</strong>
+                    <span class="meta">{ [
+                        v.test_result.map(|t| format!("{}: {}", l.pick("Xét nghiệm", "Test"), t.label(l))),
+                        v.psychosis_signs.then(|| l.pick("Có biểu hiện loạn thần", "Psychosis signs").to_string()),
+                        v.relapse_suspected.then(|| l.pick("Nghi sử dụng lại", "Relapse suspected").to_string()),
+                        v.next_visit.map(|d| format!("{} {}", l.pick("Hẹn:", "Next:"), ui::day(d))),
+                    ].into_iter().flatten().collect::<Vec<_>>().join(" · ") }</span>
+                </span>
+                { ui::sync_badge(l, v.unsynced, false) }
+                <button type="button" class="secondary" id={format!("visit-{n}-photos")} onclick={toggle}>
+                    { if *shown { l.pick("Ẩn ảnh", "Hide photos") } else { l.pick("Ảnh, tệp", "Photos, files") } }
+                </button>
+            </div>
+            if *shown {
+                <Attachments record={v.id} name={format!("visit-{n}")}
+                    title={format!("{} {}", l.pick("Ảnh và tệp của lần gặp", "Photos and files of the visit on"), ui::day(v.date))} />
+            }
+        </li>
+    }
 }

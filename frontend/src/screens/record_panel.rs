@@ -78,6 +78,7 @@ fn one_label(field: &str, lang: Lang) -> String {
             "topics" => Field::Topic.label(lang).to_string(),
             "kind" => Field::SurveyKind.label(lang).to_string(),
             "sites" => lang.pick("Điểm phát hiện", "Site").to_string(),
+            "attachments" => lang.pick("Ảnh, tệp đính kèm", "Photo or file").to_string(),
             "point" => Field::SitePoint.label(lang).to_string(),
             "polygon" => Field::SitePolygon.label(lang).to_string(),
             "from" => Field::StatusFrom.label(lang).to_string(),

@@ -1,8 +1,10 @@
-//! One session: what was recorded, its conflicts and history, and Edit.
+//! One session: what was recorded, its photos and files, its conflicts and
+//! history, and Edit.
 
 use crate::api;
 use crate::app::{Ctx, Screen};
 use crate::load::{fetched, use_fetch};
+use crate::screens::attachments::Attachments;
 use crate::screens::record_panel::{Conflicts, History};
 use crate::ui;
 use pcmt_model::{Field, Labelled, SessionInput, SessionLanguage};
@@ -32,6 +34,7 @@ pub fn SessionDetail(props: &Props) -> Html {
             }) }
             <Conflicts id={id} />
             { fetched(&ctx, &session, |s: &SessionInput| facts(&ctx, s)) }
+            <Attachments record={id} name="session" />
             <History id={id} />
         </div>
     }

@@ -112,6 +112,7 @@ pub fn SettingsScreen() -> Html {
                 </dl>
             </section>
             if info.enrolled { <RenewEnrolment /> }
+            <CommunePhotos />
             <ExportLog />
             <ChangePin />
         </div>
@@ -220,6 +221,45 @@ fn RenewEnrolment() -> Html {
             </div>
             <button id="renew" class="secondary wide" type="submit">{ l.pick("Dùng mã này ở lần đồng bộ tới", "Use this code at the next sync") }</button>
         </form>
+    }
+}
+
+/// "Tải tất cả ảnh của xã": a tablet receives only thumbnails with the
+/// records; before going where there is no signal, the officer fetches a
+/// commune's full photos and files at the next sync.
+#[function_component]
+fn CommunePhotos() -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let l = ctx.lang;
+    html! {
+        <section class="card" id="commune-photos">
+            <h3>{ l.pick("Ảnh gốc của xã", "Full photos of a commune") }</h3>
+            <p class="meta">{ l.pick(
+                "Máy chỉ nhận ảnh thu nhỏ cùng hồ sơ. Trước khi đến nơi không có sóng, hãy tải ảnh gốc và tệp của cả xã ở lần đồng bộ tới.",
+                "The tablet receives only thumbnails with the records. Before going where there is no signal, fetch a commune's full photos and files at the next sync.") }</p>
+            <div class="commune-buttons">
+                { for ctx.communes().into_iter().map(|(code, name)| {
+                    let ctx = ctx.clone();
+                    let id = format!("commune-photos-{code}");
+                    let label = format!("{} {name}", l.pick("Tải tất cả ảnh của", "Fetch all photos of"));
+                    let onclick = Callback::from(move |_: MouseEvent| {
+                        let (ctx, code) = (ctx.clone(), code.clone());
+                        wasm_bindgen_futures::spawn_local(async move {
+                            match api::want_commune_attachments(&code).await {
+                                Ok(n) => ctx.notify.emit(Notice::Ok(match ctx.lang {
+                                    Lang::Vi => format!("{n} ảnh và tệp sẽ tải về ở lần đồng bộ tới."),
+                                    Lang::En => format!("{n} photos and files come at the next sync."),
+                                })),
+                                Err(e) => ctx.fail(&e),
+                            }
+                        });
+                    });
+                    html! { <button type="button" class="secondary" id={id} onclick={onclick}>{ label }</button> }
+                }) }
+            </div>
+        </section>
     }
 }
 

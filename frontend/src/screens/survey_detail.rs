@@ -1,10 +1,11 @@
 //! One survey: where and when, what each site held and how it was dealt
-//! with, conflicts and history.
+//! with, photos of the sweep and of each site, conflicts and history.
 
 use crate::api;
 use crate::app::{Ctx, Screen};
 use crate::load::{fetched, use_fetch};
 use crate::plot::BoundaryPlot;
+use crate::screens::attachments::Attachments;
 use crate::screens::record_panel::{Conflicts, History};
 use crate::ui;
 use pcmt_model::{Field, Labelled, SurveyInput};
@@ -33,13 +34,13 @@ pub fn SurveyDetail(props: &Props) -> Html {
                 </div>
             }) }
             <Conflicts id={id} />
-            { fetched(&ctx, &survey, |s: &SurveyInput| view(&ctx, s)) }
+            { fetched(&ctx, &survey, |s: &SurveyInput| view(&ctx, id, s)) }
             <History id={id} />
         </div>
     }
 }
 
-fn view(ctx: &Ctx, s: &SurveyInput) -> Html {
+fn view(ctx: &Ctx, id: Uuid, s: &SurveyInput) -> Html {
     let l = ctx.lang;
     let fact = |f: Field, v: String| html! { <><dt>{ f.label(l) }</dt><dd data-field={f.code()}>{ v }</dd></> };
     html! {
@@ -58,6 +59,7 @@ fn view(ctx: &Ctx, s: &SurveyInput) -> Html {
                     <p class="badge synced big" id="no-findings">{ l.pick("Không phát hiện cây có chứa chất ma túy", "No drug plants found") }</p>
                 }
             </section>
+            <Attachments record={id} name="survey" title={l.pick("Ảnh và tệp của đợt rà soát", "Photos and files of the sweep")} />
             { for s.sites.iter().enumerate().map(|(i, site)| html! {
                 <section class="card site" id={format!("site-{i}")}>
                     <h3>{ format!("{} {}: {} {}", l.pick("Điểm", "Site"), i + 1, site.plant_count, site.species.label(l)) }</h3>
@@ -76,6 +78,9 @@ fn view(ctx: &Ctx, s: &SurveyInput) -> Html {
                     if let Some(boundary) = &site.polygon {
                         <BoundaryPlot id={format!("plot-{i}")} boundary={boundary.clone()} point={site.point} lang={l} />
                     }
+                    // A site's photos keep the site's recorded position.
+                    <Attachments record={id} site={Some((site.id, site.point))} name={format!("site-{i}")}
+                        title={format!("{} {} — {}", l.pick("Ảnh điểm", "Photos of site"), i + 1, l.pick("trước và sau khi nhổ phá", "before and after destruction"))} />
                 </section>
             }) }
         </>

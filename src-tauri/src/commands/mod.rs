@@ -8,6 +8,7 @@
 //! while a sync applies a batch) is `async` and does its work through
 //! [`off_main`] on a blocking thread.
 
+pub mod attachments;
 pub mod frame;
 pub mod lock;
 pub mod records;

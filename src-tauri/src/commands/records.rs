@@ -157,7 +157,7 @@ pub async fn resolve_conflict(
 }
 
 /// A read of the store, off the main thread.
-async fn read<T: Send + 'static>(
+pub(super) async fn read<T: Send + 'static>(
     app: AppHandle,
     query: impl FnOnce(&Store) -> Result<T, CoreError> + Send + 'static,
 ) -> Result<T, CommandError> {
@@ -166,7 +166,7 @@ async fn read<T: Send + 'static>(
 
 /// A change the officer made, off the main thread: it waits to be sent, so
 /// the tablet syncs soon; a sync that comes due meanwhile waits for it.
-async fn save<T: Send + 'static>(
+pub(super) async fn save<T: Send + 'static>(
     app: AppHandle,
     change: impl FnOnce(&mut Store, &Author) -> Result<T, CoreError> + Send + 'static,
 ) -> Result<T, CommandError> {

@@ -142,6 +142,19 @@ impl Store {
             .optional()?)
     }
 
+    /// Whether the tablet holds `hash` whole.
+    pub fn holds_attachment(&self, hash: ContentHash) -> Result<bool, CoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM attachments WHERE hash = ?1",
+                [hash.hex()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// The officer opened an attachment the tablet does not hold whole
     /// (only its thumbnail came with the record): fetched at the next sync.
     pub fn want_attachment(&mut self, hash: ContentHash) -> Result<(), CoreError> {
@@ -150,6 +163,20 @@ impl Store {
             [hash.hex()],
         )?;
         Ok(())
+    }
+
+    /// The officer asked for a whole commune's files ("Tải tất cả ảnh của
+    /// xã"): every file a live record of `commune` refers to that the
+    /// tablet lacks is fetched at the next sync. Thumbnails come anyway.
+    /// Returns how many files were not yet asked for.
+    pub fn want_commune_attachments(&mut self, commune: &str) -> Result<usize, CoreError> {
+        Ok(self.conn.execute(
+            "INSERT OR IGNORE INTO attachment_wanted (hash)
+             SELECT DISTINCT r.hash FROM attachment_refs r JOIN documents d ON d.id = r.doc_id
+             WHERE r.thumbnail = 0 AND d.deleted = 0 AND d.commune = ?1
+               AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.hash = r.hash)",
+            [commune],
+        )?)
     }
 
     /// Attachments made here that the hub does not hold yet, each once.

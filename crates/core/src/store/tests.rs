@@ -626,3 +626,46 @@ fn every_file_backed_store_opens_durable() {
 mod hot_spots;
 mod snapshots;
 mod unreadable;
+
+/// A tablet that holds only the thumbnails of its commune's photos (as
+/// after a pull) asks for the whole commune's: every file of a live record
+/// of that commune is fetched at the next sync, and nothing else.
+#[test]
+fn a_whole_communes_files_are_asked_for_and_only_that_communes() {
+    use crate::attach::samples;
+    use pcmt_model::ContentHash;
+    fn attached(s: &mut Store, commune: &str) -> (Uuid, ContentHash) {
+        let mut session = input("Trường THCS Đăk Pék");
+        session.commune = commune.into();
+        let id = s.create_session(&session, &author(), today()).unwrap().id;
+        let photo = samples::camera_jpeg(400, 300, id.as_u128() as u64);
+        let r = s
+            .attach(id, &photo, AttachTo::default(), &author())
+            .unwrap();
+        // Only its thumbnail held here, as on a tablet that pulled the record.
+        s.conn
+            .execute("DELETE FROM attachments WHERE hash = ?1", [r.hash.hex()])
+            .unwrap();
+        (id, r.hash)
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("device.db"), OrgTree::demo()).unwrap();
+    let (_, ours) = attached(&mut s, "62-610-23284");
+    let (gone, deleted) = attached(&mut s, "62-610-23284");
+    let (_, elsewhere) = attached(&mut s, "62-610-23287");
+    s.delete(gone, &author()).unwrap();
+    assert!(!s.holds_attachment(ours).unwrap());
+    assert_eq!(s.incoming_attachments().unwrap(), vec![]);
+
+    assert_eq!(s.want_commune_attachments("62-610-23284").unwrap(), 1);
+    assert_eq!(s.incoming_attachments().unwrap(), vec![(ours, 0)]);
+    // Asked twice, counted once.
+    assert_eq!(s.want_commune_attachments("62-610-23284").unwrap(), 0);
+    let wanted: Vec<ContentHash> = s
+        .incoming_attachments()
+        .unwrap()
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    assert!(!wanted.contains(&deleted) && !wanted.contains(&elsewhere));
+}
