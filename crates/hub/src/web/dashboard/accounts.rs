@@ -338,9 +338,5 @@ fn done_note(done: &str, lang: Lang) -> String {
             "Nothing changed for account",
         ),
     };
-    format!(
-        r#"<p class="done" id="done" role="status">{} {}.</p>"#,
-        esc(text),
-        esc(account)
-    )
+    super::html::done(&format!("{} {}.", esc(text), esc(account)))
 }

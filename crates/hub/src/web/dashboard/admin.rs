@@ -359,11 +359,11 @@ fn done_note(done: &str, lang: Lang) -> String {
         "lost" => lang.pick("Đã báo mất máy", "Marked lost: tablet"),
         _ => lang.pick("Không có gì thay đổi với máy", "Nothing changed for tablet"),
     };
-    format!(
-        r#"<p class="done" id="done" role="status">{} {}.</p>"#,
+    super::html::done(&format!(
+        "{} {}.",
         esc(text),
         esc(&device.chars().take(8).collect::<String>())
-    )
+    ))
 }
 
 fn code_form(units: &OrgTree, admin: &Admin, lang: Lang, lc: &str) -> String {

@@ -9,7 +9,7 @@
 
 use super::admin::Admin;
 use super::error::DashError;
-use super::html::{esc, lang_of};
+use super::html::{done, esc, lang_of};
 use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::{DUPLICATES, DUPLICATES_MERGE, HOME};
 use super::session::{on_storage, DashState, Signed};
@@ -121,14 +121,10 @@ fn render(
         ),
     );
     if merged {
-        let _ = write!(
-            body,
-            r#"<p class="done" id="done" role="status">{}</p>"#,
-            lang.pick(
-                "Đã gộp hai hồ sơ. Các máy tính bảng của xã nhận thay đổi ở lần đồng bộ tới.",
-                "The two files were merged. The commune's tablets get it at their next sync."
-            )
-        );
+        body.push_str(&done(lang.pick(
+            "Đã gộp hai hồ sơ. Các máy tính bảng của xã nhận thay đổi ở lần đồng bộ tới.",
+            "The two files were merged. The commune's tablets get it at their next sync.",
+        )));
     }
     if groups.is_empty() {
         let _ = write!(

@@ -4,6 +4,12 @@
 use pcmt_model::Lang;
 
 /// Escapes text for HTML content and attribute values.
+/// What an administrator's last action did, said once at the top of the
+/// page it led back to (`inner` is HTML, escaped by the caller).
+pub(super) fn done(inner: &str) -> String {
+    format!(r#"<p class="done" id="done" role="status">{inner}</p>"#)
+}
+
 pub(super) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

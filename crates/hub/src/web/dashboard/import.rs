@@ -14,7 +14,7 @@
 
 use super::admin::Admin;
 use super::error::DashError;
-use super::html::{esc, lang_of};
+use super::html::{done, esc, lang_of};
 use super::pages::page_or_error;
 use super::paths::{IMPORT, IMPORT_CONFIRM, IMPORT_PREVIEW, IMPORT_TEMPLATE};
 use super::session::{on_storage, DashState};
@@ -227,11 +227,10 @@ fn intro(lang: Lang, created: Option<u32>) -> String {
         ),
     );
     if let Some(n) = created {
-        let _ = write!(
-            out,
-            r#"<p class="done" id="done" role="status">{} <b id="created">{n}</b>.</p>"#,
+        out.push_str(&done(&format!(
+            r#"{} <b id="created">{n}</b>."#,
             lang.pick("Đã tạo hồ sơ mới:", "Files created:")
-        );
+        )));
     }
     out
 }

@@ -9,7 +9,7 @@
 
 use super::admin::Admin;
 use super::error::DashError;
-use super::html::{esc, lang_of};
+use super::html::{done, esc, lang_of};
 use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::{HOME, PLAN};
 use super::session::{on_storage, DashState};
@@ -238,14 +238,10 @@ fn render(
         ),
     );
     if saved {
-        let _ = write!(
-            body,
-            r#"<p class="done" id="done" role="status">{}</p>"#,
-            lang.pick(
-                "Đã lưu kế hoạch; các báo cáo từ nay theo kế hoạch này.",
-                "Plan saved; reports now follow it."
-            )
-        );
+        body.push_str(&done(lang.pick(
+            "Đã lưu kế hoạch; các báo cáo từ nay theo kế hoạch này.",
+            "Plan saved; reports now follow it.",
+        )));
     }
     if !problems.is_empty() {
         let items: String = problems

@@ -12,7 +12,7 @@
 
 use super::admin::Admin;
 use super::error::DashError;
-use super::html::{esc, lang_of};
+use super::html::{done, esc, lang_of};
 use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::{HOME, UNITS, UNITS_LOAD, UNITS_PREVIEW, UNITS_TEMPLATE};
 use super::session::{on_storage, DashState};
@@ -304,14 +304,13 @@ fn intro(s: &dyn HubStorage, lang: Lang, loaded: Option<u64>) -> String {
         n = s.units_version(),
     );
     if let Some(v) = loaded {
-        let _ = write!(
-            out,
-            r#"<p class="done" id="done" role="status">{} {v}.</p>"#,
+        out.push_str(&done(&format!(
+            "{} {v}.",
             lang.pick(
                 "Đã nạp danh sách đơn vị: phiên bản",
                 "Unit list loaded: version"
             )
-        );
+        )));
     }
     out
 }
