@@ -40,12 +40,20 @@ pub enum ListLayout {
 /// The root key holding a record's attachments (`super::attachments`).
 pub const ATTACHMENTS: &str = "attachments";
 
+/// The root key holding a person's moves (`super::moves`).
+pub const MOVES: &str = "moves";
+
 /// The list fields of each kind of record that merge item by item.
 pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
     match (kind, field) {
         (RecordKind::Survey, "sites")
         | (RecordKind::Person, "statuses")
         | (RecordKind::HotSpot, "stages") => Some(ListLayout::Items {
+            id: "id",
+            uuid: true,
+        }),
+        // A person's moves (`super::moves`): no form writes the field.
+        (RecordKind::Person, MOVES) => Some(ListLayout::Items {
             id: "id",
             uuid: true,
         }),

@@ -15,6 +15,7 @@ mod header;
 #[cfg(test)]
 mod list_tests;
 mod migrate;
+pub mod moves;
 
 pub use body::{list_layout, ListLayout};
 use header::{get_str, HEADER_KEYS};
