@@ -382,6 +382,7 @@ mod tests {
                 &mut PgRows(tx, &mut pool::Statements::default()),
                 &push_of(id, commune, &mut doc).docs,
                 Writer::Device(&office),
+                &store.units(),
                 &store.rules,
             )
             .unwrap();
@@ -466,6 +467,7 @@ mod tests {
             &mut PgRows(&mut a_tx, &mut pool::Statements::default()),
             &[edit],
             Writer::Device(&office),
+            &store.units(),
             &store.rules,
         )
         .unwrap();

@@ -1,0 +1,333 @@
+//! A person moving to another commune of the district (issue 20, item 2),
+//! on both stores: the file goes to the new commune with its history and
+//! check-ins, the old commune is told only where and when, and its tablets
+//! can change the file no more.
+
+use super::{enrolled, push_from};
+use crate::error::HubError;
+use crate::rules::audit::Action;
+use crate::storage::HubStorage;
+use automerge::{ActorId, AutoCommit, ChangeHash};
+use chrono::NaiveDate;
+use pcmt_core::record_doc::{self, moves, ChangeNote};
+use pcmt_core::sync::wire::{DocChanges, PullRequest};
+use pcmt_model::fixtures;
+use pcmt_model::{CheckInInput, Move, PersonInput, RecordKind};
+use uuid::Uuid;
+
+on_both_stores!(
+    a_person_moves_with_every_checkin_and_the_old_commune_keeps_only_the_move,
+    a_commune_changes_only_by_a_move_its_old_tablets_may_make,
+);
+
+const PEK: &str = "62-610-23284";
+const CHOONG: &str = "62-610-23287";
+const XOP: &str = "62-610-23290";
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn note() -> ChangeNote {
+    ChangeNote {
+        officer: "Cán bộ Pék".into(),
+    }
+}
+
+fn made<R: record_doc::Record>(id: Uuid, commune: &str, r: &R) -> AutoCommit {
+    record_doc::new_record(id, commune, r, ActorId::random(), &note(), 0).unwrap()
+}
+
+fn changes(
+    kind: RecordKind,
+    id: Uuid,
+    commune: &str,
+    doc: &mut AutoCommit,
+    heads: &[ChangeHash],
+) -> DocChanges {
+    DocChanges::since(id, kind, commune, doc, heads)
+}
+
+fn moved(to: &str, on: NaiveDate) -> Move {
+    Move {
+        id: Uuid::nil(),
+        from: PEK.into(),
+        to: to.into(),
+        on,
+        by: "Cán bộ Pék".into(),
+    }
+}
+
+/// Everything a tablet of `communes` (another device) pulls from `cursor`:
+/// the documents rebuilt from their changes, and the cursor reached.
+fn pulled(hub: &dyn HubStorage, communes: &[&str], cursor: u64) -> (Vec<(Uuid, AutoCommit)>, u64) {
+    let scope = crate::rules::devices::Scope {
+        device: Uuid::from_u128(77),
+        communes: communes.iter().map(|c| c.to_string()).collect(),
+    };
+    let answer = hub
+        .pull(
+            &scope,
+            &PullRequest {
+                protocol: 1,
+                device: scope.device,
+                communes: scope.communes.clone(),
+                cursor,
+                max_bytes: 1 << 22,
+            },
+        )
+        .unwrap();
+    assert!(!answer.more);
+    let mut docs: Vec<(Uuid, AutoCommit)> = Vec::new();
+    for dc in answer.docs {
+        let changes: Vec<automerge::Change> = dc
+            .changes
+            .iter()
+            .map(|b| automerge::Change::from_bytes(b.clone()).unwrap())
+            .collect();
+        match docs.iter_mut().find(|(id, _)| *id == dc.id) {
+            Some((_, doc)) => doc.apply_changes(changes).unwrap(),
+            None => {
+                let mut doc = AutoCommit::new();
+                doc.apply_changes(changes).unwrap();
+                docs.push((dc.id, doc));
+            }
+        }
+    }
+    (docs, answer.cursor)
+}
+
+/// The changes a tablet of `communes` pulls from `cursor`, as sent.
+fn pulled_raw(hub: &dyn HubStorage, communes: &[&str], cursor: u64) -> Vec<automerge::Change> {
+    let scope = crate::rules::devices::Scope {
+        device: Uuid::from_u128(77),
+        communes: communes.iter().map(|c| c.to_string()).collect(),
+    };
+    hub.pull(
+        &scope,
+        &PullRequest {
+            protocol: 1,
+            device: scope.device,
+            communes: scope.communes.clone(),
+            cursor,
+            max_bytes: 1 << 22,
+        },
+    )
+    .unwrap()
+    .docs
+    .into_iter()
+    .flat_map(|dc| dc.changes)
+    .map(|b| automerge::Change::from_bytes(b).unwrap())
+    .collect()
+}
+
+/// Đăk Pék's tablet holds a person and two visits; Đăk Choong's tablet has
+/// pulled everything there was. The person moves to Đăk Choong on 1 June:
+/// Choong's tablet, pulling on from its cursor, receives the whole file
+/// and both visits; Pék's receives the move alone (where and when: the
+/// commune, the cleared village, the move), nothing else; the log names
+/// the move for both communes. Sent again, the move adds nothing.
+fn a_person_moves_with_every_checkin_and_the_old_commune_keeps_only_the_move(hub: &dyn HubStorage) {
+    let pek = enrolled(hub, &[PEK], "Cán bộ Pék");
+    let person = Uuid::now_v7();
+    let mut doc = made(person, PEK, &fixtures::person("A Lê Văn Hùng"));
+    let visits: Vec<(Uuid, AutoCommit)> = [d(2026, 1, 10), d(2026, 4, 10)]
+        .into_iter()
+        .map(|day| {
+            let id = Uuid::now_v7();
+            (id, made(id, PEK, &fixtures::checkin(person, day)))
+        })
+        .collect();
+    let mut first = vec![changes(RecordKind::Person, person, PEK, &mut doc, &[])];
+    for (id, v) in &visits {
+        first.push(changes(RecordKind::CheckIn, *id, PEK, &mut v.clone(), &[]));
+    }
+    hub.push(&pek, &push_from(&pek, first)).unwrap();
+    let (choong_before, choong_cursor) = pulled(hub, &[CHOONG], 0);
+    assert!(choong_before.is_empty());
+    let (_, pek_cursor) = pulled(hub, &[PEK], 0);
+
+    let heads = doc.get_heads();
+    let mut pek_copy = doc.fork();
+    moves::move_to(&mut doc, &moved(CHOONG, d(2026, 6, 1)), &note(), 10).unwrap();
+    let the_move = push_from(
+        &pek,
+        vec![changes(RecordKind::Person, person, PEK, &mut doc, &heads)],
+    );
+    hub.push(&pek, &the_move).unwrap();
+
+    let (got, end) = pulled(hub, &[CHOONG], choong_cursor);
+    assert_eq!(got.len(), 3, "the person and both visits");
+    let (_, file) = got.iter().find(|(id, _)| *id == person).unwrap();
+    let read: PersonInput = record_doc::read_record(file).unwrap();
+    assert_eq!(
+        (read.commune.as_str(), read.full_name.as_str()),
+        (CHOONG, "A Lê Văn Hùng")
+    );
+    assert_eq!(read.statuses.len(), 2, "the status history came along");
+    assert_eq!(moves::moves(file).unwrap()[0].on, d(2026, 6, 1));
+    for (id, _) in &visits {
+        let (_, v) = got.iter().find(|(g, _)| g == id).unwrap();
+        let c: CheckInInput = record_doc::read_record(v).unwrap();
+        assert_eq!(c.person, person);
+    }
+
+    let (told, _) = pulled(hub, &[PEK], pek_cursor);
+    assert_eq!(told.len(), 1, "the move only");
+    let (id, mut note_doc) = told.into_iter().next().unwrap();
+    assert_eq!(id, person);
+    let the_change = note_doc.get_changes(&[]).len();
+    assert_eq!(the_change, 0, "alone, it waits for what it builds on");
+    pek_copy
+        .apply_changes(note_doc.get_changes(&[]).into_iter().chain(
+            // What the tablet of Pék received, applied to what it held.
+            pulled_raw(hub, &[PEK], pek_cursor),
+        ))
+        .unwrap();
+    assert_eq!(record_doc::read_header(&pek_copy).unwrap().commune, CHOONG);
+    assert_eq!(
+        pek_copy.get_heads(),
+        doc.get_heads(),
+        "one change: nothing else of the file"
+    );
+
+    let log = super::district_log(hub);
+    let entry = log
+        .iter()
+        .find(|e| e.entry.action == Action::RecordMoved)
+        .expect("the move is logged");
+    assert_eq!(entry.entry.record, Some(person));
+    assert!(
+        entry.entry.scope.contains(&PEK.to_string())
+            && entry.entry.scope.contains(&CHOONG.to_string())
+    );
+
+    // Again: nothing new anywhere.
+    hub.push(&pek, &the_move).unwrap();
+    let (again, _) = pulled(hub, &[CHOONG, PEK], end);
+    assert!(again.is_empty(), "a move sent twice files nothing twice");
+}
+
+/// After the move, Pék's tablet is refused any change to the file and any
+/// new visit after the move's day, told where and when; a visit it made
+/// before the move (sent late) still counts. A tablet of a third commune
+/// learns nothing; a change rewriting the commune without a move, or a
+/// move by a tablet not of the commune left, is refused.
+fn a_commune_changes_only_by_a_move_its_old_tablets_may_make(hub: &dyn HubStorage) {
+    use automerge::transaction::Transactable;
+    let pek = enrolled(hub, &[PEK], "Cán bộ Pék");
+    let xop = enrolled(hub, &[XOP], "Cán bộ Xốp");
+    let person = Uuid::now_v7();
+    let mut doc = made(person, PEK, &fixtures::person("A Lê Văn Hùng"));
+    hub.push(
+        &pek,
+        &push_from(
+            &pek,
+            vec![changes(RecordKind::Person, person, PEK, &mut doc, &[])],
+        ),
+    )
+    .unwrap();
+
+    // A commune rewritten by hand is no move.
+    let heads = doc.get_heads();
+    let mut forged = doc.fork();
+    forged.put(automerge::ROOT, "commune", CHOONG).unwrap();
+    forged.commit();
+    let refused = hub.push(
+        &pek,
+        &push_from(
+            &pek,
+            vec![changes(
+                RecordKind::Person,
+                person,
+                PEK,
+                &mut forged,
+                &heads,
+            )],
+        ),
+    );
+    assert!(
+        matches!(refused, Err(HubError::Rejected { .. })),
+        "{refused:?}"
+    );
+    // A tablet of another commune moves nothing it does not hold.
+    let mut theirs = doc.fork();
+    moves::move_to(&mut theirs, &moved(XOP, d(2026, 6, 1)), &note(), 5).unwrap();
+    let refused = hub.push(
+        &xop,
+        &push_from(
+            &xop,
+            vec![changes(
+                RecordKind::Person,
+                person,
+                XOP,
+                &mut theirs,
+                &heads,
+            )],
+        ),
+    );
+    assert!(
+        matches!(refused, Err(HubError::Forbidden(_))),
+        "{refused:?}"
+    );
+
+    let mut stale = doc.fork();
+    moves::move_to(&mut doc, &moved(CHOONG, d(2026, 6, 1)), &note(), 10).unwrap();
+    hub.push(
+        &pek,
+        &push_from(
+            &pek,
+            vec![changes(RecordKind::Person, person, PEK, &mut doc, &heads)],
+        ),
+    )
+    .unwrap();
+
+    // Pék's tablet, not yet told, edits the file: refused with where and when.
+    stale.put(automerge::ROOT, "phone", "0912345678").unwrap();
+    stale.commit();
+    let refused = hub.push(
+        &pek,
+        &push_from(
+            &pek,
+            vec![changes(RecordKind::Person, person, PEK, &mut stale, &heads)],
+        ),
+    );
+    match refused {
+        Err(HubError::Moved(m)) => {
+            assert_eq!(
+                (m.id, m.to.as_str(), m.to_name.as_str(), m.on),
+                (person, CHOONG, "Xã Đăk Choong", d(2026, 6, 1))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // A visit after the move: refused the same way; one before it: kept.
+    let visit = |day| {
+        let id = Uuid::now_v7();
+        let mut v = made(id, PEK, &fixtures::checkin(person, day));
+        push_from(
+            &pek,
+            vec![changes(RecordKind::CheckIn, id, PEK, &mut v, &[])],
+        )
+    };
+    assert!(matches!(
+        hub.push(&pek, &visit(d(2026, 6, 2))),
+        Err(HubError::Moved(_))
+    ));
+    hub.push(&pek, &visit(d(2026, 5, 30))).unwrap();
+    // A third commune's tablet is told nothing of where it went.
+    let mut other = stale.fork();
+    other.put(automerge::ROOT, "phone", "0987654321").unwrap();
+    other.commit();
+    let refused = hub.push(
+        &xop,
+        &push_from(
+            &xop,
+            vec![changes(RecordKind::Person, person, XOP, &mut other, &heads)],
+        ),
+    );
+    assert!(
+        matches!(refused, Err(HubError::Forbidden(_))),
+        "{refused:?}"
+    );
+}
