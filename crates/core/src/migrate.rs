@@ -48,6 +48,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0009_attachments",
         sql: include_str!("../../../migrations/device/0009_attachments.sql"),
     },
+    Migration {
+        name: "0010_moved_people",
+        sql: include_str!("../../../migrations/device/0010_moved_people.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.

@@ -199,6 +199,8 @@ pub enum Problem {
     SameCommune,
     /// A move to a commune of another district.
     OutsideDistrict,
+    /// A person's commune changed by editing the file: only a move does.
+    OnlyByMove,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -354,6 +356,12 @@ impl FieldError {
                 .pick(
                     "Người này đang cư trú tại xã này",
                     "The person already lives in this commune",
+                )
+                .into(),
+            Problem::OnlyByMove => lang
+                .pick(
+                    "Đổi xã bằng «Chuyển nơi cư trú» trên hồ sơ",
+                    "Change the commune with «Move to another commune» on the file",
                 )
                 .into(),
             Problem::OutsideDistrict => lang

@@ -17,6 +17,7 @@
 mod attachments;
 mod kept;
 mod local;
+mod moves;
 mod office;
 mod queries;
 mod records;

@@ -127,6 +127,7 @@ impl Store {
                 params![id.to_string(), encode_heads(heads), dirty],
             )?;
         }
+        super::moves::settle_moves(&tx, &self.units)?;
         tx.commit()?;
         Ok(())
     }
@@ -201,6 +202,7 @@ impl Store {
             changed_docs += usize::from(changed);
         }
         set_meta(&tx, "pull_cursor", &cursor.to_string())?;
+        super::moves::settle_moves(&tx, &self.units)?;
         tx.commit()?;
         Ok(changed_docs)
     }

@@ -179,13 +179,17 @@ impl SyncSession {
     /// Notes how a failed sync ended: a refusal that withdraws this tablet
     /// (revoked, lost) is kept for the settings screen until a sync goes
     /// through, and so is a hub certificate the tablet refused, for the
-    /// officer to compare and confirm; anything else leaves nothing behind.
+    /// officer to compare and confirm; a change refused because its person
+    /// file moved out of this tablet's commune turns the file into its
+    /// read-only note, so the next sync sends the rest; anything else leaves
+    /// nothing behind.
     pub fn failed(&mut self, store: &mut Store, error: &CoreError) -> Result<(), CoreError> {
         self.phase = Phase::Done(self.report());
         if let Some(w) = withdrawal(error) {
             store.set_local_value(WITHDRAWN, Some(w.code()))?;
         }
         match error {
+            CoreError::Sync(SyncError::Moved(moved)) => store.note_refused_move(moved),
             CoreError::Sync(
                 SyncError::UnknownCertificate { fingerprint }
                 | SyncError::CertificateChanged { fingerprint },
