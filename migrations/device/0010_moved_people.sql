@@ -10,3 +10,12 @@ CREATE TABLE moved_people (
     to_name     TEXT NOT NULL,
     moved_on    TEXT NOT NULL       -- YYYY-MM-DD, the first day in the new commune
 ) STRICT;
+
+-- The moves of a person file this tablet holds (JSON, oldest first), so
+-- reports count the person, and their visits, in each commune for the days
+-- they lived there. Only files that moved have a row (none before moves
+-- existed, so nothing to rebuild).
+CREATE TABLE person_moves (
+    person TEXT PRIMARY KEY,
+    moves  TEXT NOT NULL
+) STRICT;

@@ -120,6 +120,10 @@ pub const HUB: &[Migration] = &[
         name: "0016_attachments",
         sql: include_str!("../../../migrations/hub/0016_attachments.sql"),
     },
+    Migration {
+        name: "0017_person_moves",
+        sql: include_str!("../../../migrations/hub/0017_person_moves.sql"),
+    },
 ];
 
 pub fn apply(conn: &mut Connection, steps: &[Migration]) -> Result<(), CoreError> {

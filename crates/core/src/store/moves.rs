@@ -65,6 +65,7 @@ impl Store {
             params![id.to_string(), record_doc::save(&mut doc)],
         )?;
         project(&mut SqliteRows(&tx), &doc, &self.rules)?;
+        index_moves(&tx, &id.to_string(), &doc)?;
         tx.commit()?;
         Ok(())
     }
@@ -187,6 +188,30 @@ pub(crate) fn settle_moves(conn: &Connection, units: &OrgTree) -> Result<(), Cor
     Ok(())
 }
 
+/// Keeps `person_moves` as a person file's document says, for the
+/// reports (see `crate::report`): written for every stored or pulled
+/// person file that moved.
+pub(crate) fn index_moves(
+    conn: &Connection,
+    id: &str,
+    doc: &automerge::AutoCommit,
+) -> Result<(), CoreError> {
+    let moves = moves::moves(doc).unwrap_or_default();
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::to_string(&moves).map_err(|e| CoreError::CorruptRecord {
+        id: id.to_string(),
+        reason: e.to_string(),
+    })?;
+    conn.prepare_cached(
+        "INSERT INTO person_moves (person, moves) VALUES (?1, ?2)
+         ON CONFLICT (person) DO UPDATE SET moves = excluded.moves",
+    )?
+    .execute(params![id, json])?;
+    Ok(())
+}
+
 /// Writes the note of `person` and removes the file, its visits, their
 /// rows and what they referred to.
 fn note_and_drop(
@@ -233,6 +258,7 @@ fn note_and_drop(
             "DELETE FROM checkin_rows WHERE id = ?1",
             "DELETE FROM person_rows WHERE id = ?1",
             "DELETE FROM attachment_refs WHERE doc_id = ?1",
+            "DELETE FROM person_moves WHERE person = ?1",
             "DELETE FROM documents WHERE id = ?1",
         ] {
             conn.execute(sql, [doc])?;

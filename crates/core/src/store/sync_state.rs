@@ -549,6 +549,7 @@ fn put_pulled(
     )?;
     project_or_keep(tx, &envelope.id, doc, rules)?;
     super::attachments::index(tx, &envelope.id, doc)?;
+    super::moves::index_moves(tx, &envelope.id, doc)?;
     Ok(())
 }
 

@@ -12,12 +12,14 @@ use chrono::NaiveDate;
 use pcmt_core::record_doc::{self, moves, ChangeNote};
 use pcmt_core::sync::wire::{DocChanges, PullRequest};
 use pcmt_model::fixtures;
+use pcmt_model::report::{IndicatorCode as I, Period};
 use pcmt_model::{CheckInInput, Move, PersonInput, RecordKind};
 use uuid::Uuid;
 
 on_both_stores!(
     a_person_moves_with_every_checkin_and_the_old_commune_keeps_only_the_move,
     a_commune_changes_only_by_a_move_its_old_tablets_may_make,
+    reports_count_a_person_who_moved_in_each_commune_for_the_days_they_lived_there,
 );
 
 const PEK: &str = "62-610-23284";
@@ -330,4 +332,90 @@ fn a_commune_changes_only_by_a_move_its_old_tablets_may_make(hub: &dyn HubStorag
         matches!(refused, Err(HubError::Forbidden(_))),
         "{refused:?}"
     );
+}
+
+/// (people managed, positive tests) of `unit` for `period`.
+fn figures(hub: &dyn HubStorage, unit: &str, period: &Period) -> (f64, f64) {
+    let (units, rules) = (hub.units(), hub.rules());
+    let today = d(2026, 11, 25);
+    let r = crate::storage::with_rows(hub, |rows| {
+        pcmt_core::report::compute(rows, &units, &rules, unit, period, today)
+    })
+    .unwrap()
+    .unwrap();
+    let value = |code| r.indicator(code).and_then(|i| i.value).unwrap_or(0.0);
+    (value(I::PeopleManaged), value(I::PositiveTests))
+}
+
+/// A person of Đăk Pék (managed since 2025) with positive tests on 10
+/// March and 10 April moves to Đăk Choong on 15 June, where a visit on 20
+/// June finds another. Worked by hand: the first half of 2026 counts the
+/// person managed in Pék (up to 14 June) with 2 positive tests, and in
+/// Choong (from 15 June) with 1; the district counts one person and 3
+/// tests; March is Pék's alone, July Choong's alone.
+fn reports_count_a_person_who_moved_in_each_commune_for_the_days_they_lived_there(
+    hub: &dyn HubStorage,
+) {
+    use pcmt_model::{DrugTest, TestKind, TestResult};
+    let pek = enrolled(hub, &[PEK], "Cán bộ Pék");
+    let choong = enrolled(hub, &[CHOONG], "Cán bộ Choong");
+    let person = Uuid::now_v7();
+    let mut doc = made(person, PEK, &fixtures::person("A Lê Văn Hùng"));
+    let positive = |day: NaiveDate, commune: &str| {
+        let mut c = fixtures::checkin(person, day);
+        c.drug_test = Some(DrugTest {
+            kind: TestKind::UrineQuick,
+            result: TestResult::Positive,
+            substances: vec![],
+        });
+        let id = Uuid::now_v7();
+        changes(
+            RecordKind::CheckIn,
+            id,
+            commune,
+            &mut made(id, commune, &c),
+            &[],
+        )
+    };
+    hub.push(
+        &pek,
+        &push_from(
+            &pek,
+            vec![
+                changes(RecordKind::Person, person, PEK, &mut doc, &[]),
+                positive(d(2026, 3, 10), PEK),
+                positive(d(2026, 4, 10), PEK),
+            ],
+        ),
+    )
+    .unwrap();
+    let (march, h1, july) = (
+        Period::month(2026, 3).unwrap(),
+        Period::half_year(2026, 1).unwrap(),
+        Period::month(2026, 7).unwrap(),
+    );
+    assert_eq!(figures(hub, CHOONG, &march), (0.0, 0.0));
+    let heads = doc.get_heads();
+    moves::move_to(&mut doc, &moved(CHOONG, d(2026, 6, 15)), &note(), 10).unwrap();
+    hub.push(
+        &pek,
+        &push_from(
+            &pek,
+            vec![changes(RecordKind::Person, person, PEK, &mut doc, &heads)],
+        ),
+    )
+    .unwrap();
+    hub.push(
+        &choong,
+        &push_from(&choong, vec![positive(d(2026, 6, 20), CHOONG)]),
+    )
+    .unwrap();
+
+    assert_eq!(figures(hub, PEK, &h1), (1.0, 2.0));
+    assert_eq!(figures(hub, CHOONG, &h1), (1.0, 1.0));
+    assert_eq!(figures(hub, "62-610", &h1), (1.0, 3.0));
+    assert_eq!(figures(hub, PEK, &march), (1.0, 1.0));
+    assert_eq!(figures(hub, CHOONG, &march), (0.0, 0.0));
+    assert_eq!(figures(hub, PEK, &july), (0.0, 0.0));
+    assert_eq!(figures(hub, CHOONG, &july), (1.0, 0.0));
 }

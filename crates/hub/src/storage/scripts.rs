@@ -149,6 +149,7 @@ pub(crate) fn apply(
         })
         .collect();
     super::attachments::index(tx, &refs)?;
+    index_moves(tx, &rows, &docs)?;
     Ok((added, u32::try_from(rows.len()).unwrap_or(u32::MAX)))
 }
 
@@ -214,6 +215,31 @@ fn stored_documents(
         }
     }
     Ok(out)
+}
+
+/// Keeps `person_moves` (hub migration 0017 / hub-pg 0014) as the person
+/// files just stored say, for the reports: the moves of each that moved.
+fn index_moves(
+    tx: &mut dyn WriteTx,
+    rows: &[DocumentRow],
+    docs: &[AutoCommit],
+) -> Result<(), HubError> {
+    for (row, doc) in rows.iter().zip(docs) {
+        if row.kind != RecordKind::Person.code() {
+            continue;
+        }
+        let moves = record_doc::moves::moves(doc).unwrap_or_default();
+        if moves.is_empty() {
+            continue;
+        }
+        let json = serde_json::to_string(&moves).map_err(|e| HubError::Malformed(e.to_string()))?;
+        tx.exec(
+            "INSERT INTO person_moves (person, moves) VALUES ($1, $2)
+             ON CONFLICT (person) DO UPDATE SET moves = excluded.moves",
+            &[Param::Text(&row.id), Param::Text(&json)],
+        )?;
+    }
+    Ok(())
 }
 
 /// The feed rows a move adds (issue 20): its changes once more under the
