@@ -35,13 +35,14 @@ impl Store {
         today: NaiveDate,
     ) -> Result<(), CoreError> {
         let person: PersonInput = self.record(id)?;
+        let units = self.with_neighbours()?;
         let actor = self.actor();
         let tx = self.conn.transaction()?;
         let mut doc = load_doc(&tx, id)?;
         let before = moves::moves(&doc).map_err(|e| doc_error(&id.to_string(), e))?;
         input
             .validate(
-                &self.units,
+                &units,
                 &person.commune,
                 person.managed_since(),
                 &before,
@@ -68,6 +69,17 @@ impl Store {
         index_moves(&tx, &id.to_string(), &doc)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Where a person of `commune` may move to: the other communes of its
+    /// district, by code and name, as the move form lists them.
+    pub fn move_destinations(&self, commune: &str) -> Result<Vec<(String, String)>, CoreError> {
+        let units = self.with_neighbours()?;
+        Ok(units
+            .communes()
+            .filter(|c| c.code != commune && residence::same_district(&units, commune, &c.code))
+            .map(|c| (c.code.clone(), c.name.clone()))
+            .collect())
     }
 
     /// The files that moved out of this tablet's communes, newest first.

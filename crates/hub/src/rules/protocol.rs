@@ -444,6 +444,7 @@ pub fn office_data(
         version,
         units: tree.part_for(communes).units().cloned().collect(),
         plan: Some(plan.clone()),
+        neighbours: tree.neighbours_of(communes),
     })
 }
 
