@@ -20,6 +20,7 @@ on_both_stores!(
     a_person_moves_with_every_checkin_and_the_old_commune_keeps_only_the_move,
     a_commune_changes_only_by_a_move_its_old_tablets_may_make,
     reports_count_a_person_who_moved_in_each_commune_for_the_days_they_lived_there,
+    the_office_moves_a_file_within_its_unit_and_the_new_communes_tablets_receive_it,
 );
 
 const PEK: &str = "62-610-23284";
@@ -418,4 +419,90 @@ fn reports_count_a_person_who_moved_in_each_commune_for_the_days_they_lived_ther
     assert_eq!(figures(hub, CHOONG, &march), (0.0, 0.0));
     assert_eq!(figures(hub, PEK, &july), (0.0, 0.0));
     assert_eq!(figures(hub, CHOONG, &july), (1.0, 0.0));
+}
+
+/// An administrator of the district moves a file of Đăk Pék to Đăk Choong
+/// from the office: Choong's tablets receive the file with its visit, the
+/// log names the staff member, the file's history the office. A day in
+/// the future is refused with the field's words; a commune staff member
+/// moves nothing outside their unit.
+fn the_office_moves_a_file_within_its_unit_and_the_new_communes_tablets_receive_it(
+    hub: &dyn HubStorage,
+) {
+    use crate::rules::audit::Actor;
+    use crate::rules::protocol::OfficeWrite;
+    use pcmt_model::{Field, MoveInput, Problem};
+    let pek = enrolled(hub, &[PEK], "Cán bộ Pék");
+    let person = Uuid::now_v7();
+    let visit = Uuid::now_v7();
+    let mut doc = made(person, PEK, &fixtures::person("A Lê Văn Hùng"));
+    let mut v = made(visit, PEK, &fixtures::checkin(person, d(2026, 4, 10)));
+    hub.push(
+        &pek,
+        &push_from(
+            &pek,
+            vec![
+                changes(RecordKind::Person, person, PEK, &mut doc, &[]),
+                changes(RecordKind::CheckIn, visit, PEK, &mut v, &[]),
+            ],
+        ),
+    )
+    .unwrap();
+    let (_, cursor) = pulled(hub, &[CHOONG], 0);
+    let district: Vec<String> = hub
+        .units()
+        .units_within("62-610", pcmt_model::OrgLevel::Commune)
+        .map(|c| c.code.clone())
+        .collect();
+    let by = Actor::staff("admin.huyen");
+    let office = OfficeWrite {
+        communes: &district,
+        by: &by,
+        new_only: false,
+    };
+    let today = d(2026, 11, 25);
+    let future = MoveInput {
+        to: CHOONG.into(),
+        on: d(2026, 12, 1),
+    };
+    let refused = hub
+        .move_as_office(person, &future, &office, "admin.huyen", today)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        (refused[0].field, &refused[0].problem),
+        (Field::MoveOn, &Problem::InFuture)
+    );
+    let only_xop = [XOP.to_string()];
+    let commune_staff = OfficeWrite {
+        communes: &only_xop,
+        by: &by,
+        new_only: false,
+    };
+    let to = MoveInput {
+        to: CHOONG.into(),
+        on: d(2026, 6, 1),
+    };
+    assert!(matches!(
+        hub.move_as_office(person, &to, &commune_staff, "admin.xop", today),
+        Err(HubError::Forbidden(_))
+    ));
+    hub.move_as_office(person, &to, &office, "admin.huyen", today)
+        .unwrap()
+        .unwrap();
+
+    let (got, _) = pulled(hub, &[CHOONG], cursor);
+    assert_eq!(got.len(), 2, "the file and its visit");
+    let (_, file) = got.iter().find(|(id, _)| *id == person).unwrap();
+    let m = &moves::moves(file).unwrap()[0];
+    assert_eq!(
+        (m.from.as_str(), m.to.as_str(), m.by.as_str()),
+        (PEK, CHOONG, "Văn phòng: admin.huyen")
+    );
+    let log = super::district_log(hub);
+    let entry = log
+        .iter()
+        .find(|e| e.entry.action == Action::RecordMoved)
+        .expect("logged");
+    assert_eq!(entry.entry.actor, by);
 }

@@ -688,6 +688,43 @@ impl<B: Backend> HubStorage for Hub<B> {
         })
     }
 
+    fn move_as_office(
+        &self,
+        person: Uuid,
+        input: &pcmt_model::MoveInput,
+        office: &OfficeWrite<'_>,
+        username: &str,
+        today: chrono::NaiveDate,
+    ) -> Result<Result<(), Vec<pcmt_model::FieldError>>, HubError> {
+        let id = person.to_string();
+        let units = self.units();
+        let stored = self.backend.documents(std::slice::from_ref(&id))?;
+        // A file outside the unit is refused as one the hub does not hold.
+        let Some((_, _, bytes)) = stored
+            .into_iter()
+            .find(|(_, commune, _)| office.communes.contains(commune))
+        else {
+            return Err(HubError::Forbidden(format!("record {id}")));
+        };
+        let now = chrono::Utc::now().timestamp();
+        let dc =
+            match crate::rules::register::office_move(&bytes, input, username, &units, today, now)?
+            {
+                Ok(dc) => dc,
+                Err(errors) => return Ok(Err(errors)),
+            };
+        self.backend.write(|tx| {
+            apply(
+                tx,
+                std::slice::from_ref(&dc),
+                Writer::Office(office),
+                &units,
+                &self.rules,
+            )
+        })?;
+        Ok(Ok(()))
+    }
+
     fn append_audit(&self, entry: &Entry) -> Result<(), HubError> {
         self.backend
             .write(|tx| tx.append_audit(std::slice::from_ref(entry)))
