@@ -13,10 +13,16 @@ use pcmt_model::report::{IndicatorCode as I, Period};
 use pcmt_model::{DrugTest, Lang, MoveInput, TestKind, TestResult};
 use sotay_pcmt::{on_both_hubs, TestDevice, TestHub};
 
-on_both_hubs!(a_file_moves_to_the_new_communes_tablet_and_the_old_ones_keep_a_note);
+on_both_hubs!(
+    a_file_moves_to_the_new_communes_tablet_and_the_old_ones_keep_a_note,
+    the_office_moves_a_file_from_the_dashboard
+);
+
+mod common;
 
 const PEK: &str = "62-610-23284";
 const CHOONG: &str = "62-610-23287";
+const XOP: &str = "62-610-23290";
 
 fn positive(person: uuid::Uuid, date: chrono::NaiveDate) -> pcmt_model::CheckInInput {
     pcmt_model::CheckInInput {
@@ -150,4 +156,67 @@ fn a_file_moves_to_the_new_communes_tablet_and_the_old_ones_keep_a_note(hub: Tes
     let r = choong.store().report(CHOONG, &half, today).unwrap();
     let v = |code| r.indicator(code).and_then(|i| i.value).unwrap_or(0.0);
     assert_eq!((v(I::PeopleManaged), v(I::PositiveTests)), (1.0, 1.0));
+}
+
+/// The district's administrator moves a file of Đăk Pék to Xốp from the
+/// dashboard, by its CCCD: a day in the future is refused on the form in
+/// Vietnamese; then Xốp's tablet receives the file, Pék's keeps the note.
+fn the_office_moves_a_file_from_the_dashboard(hub: TestHub) {
+    use common::{encode, field, Office};
+    use pcmt_hub::staff::{add_staff, Role};
+    add_staff(
+        &*hub.storage,
+        "quantri",
+        common::PASSWORD,
+        "62-610",
+        Role::Admin,
+    )
+    .unwrap();
+    let today = day(2026, 11, 25);
+    let pek = TestDevice::new("Công an xã Đăk Pék — A Lưu");
+    let xop = TestDevice::new("Công an xã Xốp — A Hòa");
+    pek.enrol(&hub, &[PEK]);
+    xop.enrol(&hub, &[XOP]);
+    let mut file = fixtures::person("Y Thị Mai");
+    file.citizen_id = Some("062098555001".into());
+    let person = pek
+        .store()
+        .create_person(&file, &pek.author, today)
+        .unwrap()
+        .id;
+    pek.sync(&hub);
+
+    let office = Office::sign_in(&hub, "quantri");
+    let page = office.get("/dashboard/admin/move");
+    assert!(page.contains("Chuyển nơi cư trú"), "{page}");
+    let csrf = field(&page, "csrf");
+    let post = |on: &str| {
+        office.post_form(
+            "/dashboard/admin/move",
+            &format!(
+                "csrf={csrf}&lang=vi&citizen_id=062098555001&to={XOP}&on={}",
+                encode(on)
+            ),
+        )
+    };
+    let refused = post("01/12/2099");
+    assert_eq!(refused.status(), 422);
+    assert!(refused
+        .text()
+        .unwrap()
+        .contains("Không được sau ngày hôm nay"));
+    let done = post("01/09/2026");
+    assert_eq!(done.status(), 303);
+    let to = done.headers()["location"].to_str().unwrap().to_string();
+    assert!(office.get(&to).contains("Đã chuyển hồ sơ đến Xã Xốp"));
+
+    xop.sync(&hub);
+    assert_eq!(xop.store().person_file(person).unwrap().commune, XOP);
+    pek.sync(&hub);
+    let store = pek.store();
+    assert_eq!(
+        store.moved_person(person).unwrap().unwrap().text(Lang::Vi),
+        "Người này đã chuyển đến Xã Xốp từ ngày 01/09/2026: hồ sơ do xã Xốp quản lý"
+    );
+    assert!(store.person(person).is_err());
 }
