@@ -663,7 +663,7 @@ fn management(
             .unwrap_or_default()
             .iter()
             .filter(|(made_in, v)| *made_in == residence::commune_on(&commune, moves, v.date))
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| *v)
             .collect();
         for (tally, scope) in tallies_of.iter_mut().zip(scopes) {
             if let Some(period) = lived_in(scope, &commune, moves) {
