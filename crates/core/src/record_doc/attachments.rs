@@ -12,7 +12,6 @@ use super::ChangeNote;
 use automerge::transaction::Transactable;
 use automerge::AutoCommit;
 use pcmt_model::{AttachmentRef, ContentHash};
-use serde_json::Value as J;
 
 pub use super::body::ATTACHMENTS as FIELD;
 
@@ -27,16 +26,7 @@ pub fn attachments(doc: &AutoCommit) -> Result<Vec<AttachmentRef>, DocError> {
     let Some(layout) = layout(doc)? else {
         return Ok(Vec::new());
     };
-    let doc_id = get_str(doc, ID_KEY).unwrap_or_default();
-    let J::Array(items) = body::read_list(doc, &doc_id, FIELD, layout)
-        .map_err(|what| DocError::Body(format!("field `{FIELD}`: {what}")))?
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(items
-        .into_iter()
-        .filter_map(|item| serde_json::from_value(item).ok())
-        .collect())
+    body::read_items(doc, FIELD, layout)
 }
 
 /// Every hash a document needs: each attachment's and its thumbnail's.

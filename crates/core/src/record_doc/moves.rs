@@ -12,12 +12,11 @@
 //! this change and nothing after it, learn only where and when.
 
 use super::body::{self, ListLayout};
-use super::header::{get_str, read_header, DocError, ID_KEY};
+use super::header::{read_header, DocError};
 use super::ChangeNote;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ScalarValue, ROOT};
 use pcmt_model::{Move, RecordKind};
-use serde_json::Value as J;
 
 pub use super::body::MOVES as FIELD;
 
@@ -32,16 +31,7 @@ pub fn moves(doc: &AutoCommit) -> Result<Vec<Move>, DocError> {
     if read_header(doc)?.kind != RecordKind::Person {
         return Ok(Vec::new());
     }
-    let doc_id = get_str(doc, ID_KEY).unwrap_or_default();
-    let J::Array(items) = body::read_list(doc, &doc_id, FIELD, LAYOUT)
-        .map_err(|what| DocError::Body(format!("field `{FIELD}`: {what}")))?
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(items
-        .into_iter()
-        .filter_map(|item| serde_json::from_value(item).ok())
-        .collect())
+    body::read_items(doc, FIELD, LAYOUT)
 }
 
 /// Moves the person to `new.to` as one change (see the module). The caller

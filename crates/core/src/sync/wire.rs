@@ -203,71 +203,63 @@ struct PushAckV2 {
     pull: Option<PullResponseV2>,
 }
 
-/// A push's acknowledgement as hubs sent it before moves.
+/// A push's acknowledgement as hubs sent it with office data of an older
+/// shape `O`: before units had dates (`OfficeWireV1`), before moves
+/// (`OfficeWireV2`).
 #[derive(Deserialize)]
-struct PushAckV5 {
+struct PushAckWith<O> {
     stored: Vec<Uuid>,
     new_changes: u32,
     pull: Option<PullResponse>,
     epoch: Option<Epoch>,
-    office: Option<OfficeWireV2>,
+    office: Option<O>,
 }
 
-/// A push's acknowledgement as hubs sent it before units had dates.
-#[derive(Deserialize)]
-struct PushAckV4 {
-    stored: Vec<Uuid>,
-    new_changes: u32,
-    pull: Option<PullResponse>,
-    epoch: Option<Epoch>,
-    office: Option<OfficeWireV1>,
-}
-
-impl PushAck {
-    /// Decodes an acknowledgement of this shape or of a hub from before
-    /// unit dates, office data or epochs (none then); the error is the
-    /// current shape's.
-    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode_or_older(bytes, |old: PushAckV5| PushAck {
+impl<O: Into<OfficeWire>> From<PushAckWith<O>> for PushAck {
+    fn from(old: PushAckWith<O>) -> Self {
+        PushAck {
             stored: old.stored,
             new_changes: old.new_changes,
             pull: old.pull,
             epoch: old.epoch,
-            office: old.office.map(|o| OfficeWire::from(o).into()),
-        })
-        .or_else(|e| {
-            decode::<PushAckV4>(bytes)
-                .map(|old| PushAck {
-                    stored: old.stored,
-                    new_changes: old.new_changes,
-                    pull: old.pull,
-                    epoch: old.epoch,
-                    office: old.office.map(|o| OfficeWire::from(o).into()),
-                })
-                .map_err(|_| e)
-        })
-        .or_else(|e| {
-            decode::<PushAckV3>(bytes)
-                .map(|old| PushAck {
-                    stored: old.stored,
-                    new_changes: old.new_changes,
-                    pull: old.pull,
-                    epoch: old.epoch,
-                    office: None,
-                })
-                .map_err(|_| e)
-        })
-        .or_else(|e| {
-            decode::<PushAckV2>(bytes)
-                .map(|old| PushAck {
-                    stored: old.stored,
-                    new_changes: old.new_changes,
-                    pull: old.pull.map(PullResponseV2::upgrade),
-                    epoch: None,
-                    office: None,
-                })
-                .map_err(|_| e)
-        })
+            office: old.office.map(|o| OfficeData::from(o.into())),
+        }
+    }
+}
+
+impl PushAck {
+    /// Decodes an acknowledgement of this shape or of a hub from before
+    /// moves, unit dates, office data or epochs (none then); the error is
+    /// the current shape's.
+    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
+        decode_or_older(bytes, |old: PushAckWith<OfficeWireV2>| PushAck::from(old))
+            .or_else(|e| {
+                decode::<PushAckWith<OfficeWireV1>>(bytes)
+                    .map(PushAck::from)
+                    .map_err(|_| e)
+            })
+            .or_else(|e| {
+                decode::<PushAckV3>(bytes)
+                    .map(|old| PushAck {
+                        stored: old.stored,
+                        new_changes: old.new_changes,
+                        pull: old.pull,
+                        epoch: old.epoch,
+                        office: None,
+                    })
+                    .map_err(|_| e)
+            })
+            .or_else(|e| {
+                decode::<PushAckV2>(bytes)
+                    .map(|old| PushAck {
+                        stored: old.stored,
+                        new_changes: old.new_changes,
+                        pull: old.pull.map(PullResponseV2::upgrade),
+                        epoch: None,
+                        office: None,
+                    })
+                    .map_err(|_| e)
+            })
     }
 }
 

@@ -10,7 +10,7 @@ use crate::storage::HubStorage;
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use chrono::NaiveDate;
 use pcmt_core::record_doc::{self, moves, ChangeNote};
-use pcmt_core::sync::wire::{DocChanges, PullRequest};
+use pcmt_core::sync::wire::{DocChanges, PullRequest, PullResponse};
 use pcmt_model::fixtures;
 use pcmt_model::report::{IndicatorCode as I, Period};
 use pcmt_model::{CheckInInput, Move, PersonInput, RecordKind};
@@ -61,9 +61,28 @@ fn moved(to: &str, on: NaiveDate) -> Move {
     }
 }
 
-/// Everything a tablet of `communes` (another device) pulls from `cursor`:
-/// the documents rebuilt from their changes, and the cursor reached.
-fn pulled(hub: &dyn HubStorage, communes: &[&str], cursor: u64) -> (Vec<(Uuid, AutoCommit)>, u64) {
+/// Pék's tablet `pek` moves `person` (its document `doc`) to Đăk Choong on
+/// `on` and pushes the move; the push, to send again.
+fn move_from_pek(
+    hub: &dyn HubStorage,
+    pek: &crate::rules::devices::Scope,
+    person: Uuid,
+    doc: &mut AutoCommit,
+    on: NaiveDate,
+) -> pcmt_core::sync::wire::PushRequest {
+    let heads = doc.get_heads();
+    moves::move_to(doc, &moved(CHOONG, on), &note(), 10).unwrap();
+    let the_move = push_from(
+        pek,
+        vec![changes(RecordKind::Person, person, PEK, doc, &heads)],
+    );
+    hub.push(pek, &the_move).unwrap();
+    the_move
+}
+
+/// What a tablet of `communes` (another device) pulls from `cursor`, in
+/// one batch, as sent: changes only (protocol 1).
+fn pull_answer(hub: &dyn HubStorage, communes: &[&str], cursor: u64) -> PullResponse {
     let scope = crate::rules::devices::Scope {
         device: Uuid::from_u128(77),
         communes: communes.iter().map(|c| c.to_string()).collect(),
@@ -81,8 +100,25 @@ fn pulled(hub: &dyn HubStorage, communes: &[&str], cursor: u64) -> (Vec<(Uuid, A
         )
         .unwrap();
     assert!(!answer.more);
+    answer
+}
+
+/// Each change of a pull's answer.
+fn changes_of(answer: &PullResponse) -> Vec<automerge::Change> {
+    answer
+        .docs
+        .iter()
+        .flat_map(|dc| &dc.changes)
+        .map(|b| automerge::Change::from_bytes(b.clone()).unwrap())
+        .collect()
+}
+
+/// Everything a tablet of `communes` pulls from `cursor`: the documents
+/// rebuilt from their changes, and the cursor reached.
+fn pulled(hub: &dyn HubStorage, communes: &[&str], cursor: u64) -> (Vec<(Uuid, AutoCommit)>, u64) {
+    let answer = pull_answer(hub, communes, cursor);
     let mut docs: Vec<(Uuid, AutoCommit)> = Vec::new();
-    for dc in answer.docs {
+    for dc in &answer.docs {
         let changes: Vec<automerge::Change> = dc
             .changes
             .iter()
@@ -98,30 +134,6 @@ fn pulled(hub: &dyn HubStorage, communes: &[&str], cursor: u64) -> (Vec<(Uuid, A
         }
     }
     (docs, answer.cursor)
-}
-
-/// The changes a tablet of `communes` pulls from `cursor`, as sent.
-fn pulled_raw(hub: &dyn HubStorage, communes: &[&str], cursor: u64) -> Vec<automerge::Change> {
-    let scope = crate::rules::devices::Scope {
-        device: Uuid::from_u128(77),
-        communes: communes.iter().map(|c| c.to_string()).collect(),
-    };
-    hub.pull(
-        &scope,
-        &PullRequest {
-            protocol: 1,
-            device: scope.device,
-            communes: scope.communes.clone(),
-            cursor,
-            max_bytes: 1 << 22,
-        },
-    )
-    .unwrap()
-    .docs
-    .into_iter()
-    .flat_map(|dc| dc.changes)
-    .map(|b| automerge::Change::from_bytes(b).unwrap())
-    .collect()
 }
 
 /// Đăk Pék's tablet holds a person and two visits; Đăk Choong's tablet has
@@ -150,14 +162,8 @@ fn a_person_moves_with_every_checkin_and_the_old_commune_keeps_only_the_move(hub
     assert!(choong_before.is_empty());
     let (_, pek_cursor) = pulled(hub, &[PEK], 0);
 
-    let heads = doc.get_heads();
     let mut pek_copy = doc.fork();
-    moves::move_to(&mut doc, &moved(CHOONG, d(2026, 6, 1)), &note(), 10).unwrap();
-    let the_move = push_from(
-        &pek,
-        vec![changes(RecordKind::Person, person, PEK, &mut doc, &heads)],
-    );
-    hub.push(&pek, &the_move).unwrap();
+    let the_move = move_from_pek(hub, &pek, person, &mut doc, d(2026, 6, 1));
 
     let (got, end) = pulled(hub, &[CHOONG], choong_cursor);
     assert_eq!(got.len(), 3, "the person and both visits");
@@ -181,11 +187,9 @@ fn a_person_moves_with_every_checkin_and_the_old_commune_keeps_only_the_move(hub
     assert_eq!(id, person);
     let the_change = note_doc.get_changes(&[]).len();
     assert_eq!(the_change, 0, "alone, it waits for what it builds on");
+    // What the tablet of Pék received, applied to what it held.
     pek_copy
-        .apply_changes(note_doc.get_changes(&[]).into_iter().chain(
-            // What the tablet of Pék received, applied to what it held.
-            pulled_raw(hub, &[PEK], pek_cursor),
-        ))
+        .apply_changes(changes_of(&pull_answer(hub, &[PEK], pek_cursor)))
         .unwrap();
     assert_eq!(record_doc::read_header(&pek_copy).unwrap().commune, CHOONG);
     assert_eq!(
@@ -275,15 +279,7 @@ fn a_commune_changes_only_by_a_move_its_old_tablets_may_make(hub: &dyn HubStorag
     );
 
     let mut stale = doc.fork();
-    moves::move_to(&mut doc, &moved(CHOONG, d(2026, 6, 1)), &note(), 10).unwrap();
-    hub.push(
-        &pek,
-        &push_from(
-            &pek,
-            vec![changes(RecordKind::Person, person, PEK, &mut doc, &heads)],
-        ),
-    )
-    .unwrap();
+    move_from_pek(hub, &pek, person, &mut doc, d(2026, 6, 1));
 
     // Pék's tablet, not yet told, edits the file: refused with where and when.
     stale.put(automerge::ROOT, "phone", "0912345678").unwrap();
@@ -396,16 +392,7 @@ fn reports_count_a_person_who_moved_in_each_commune_for_the_days_they_lived_ther
         Period::month(2026, 7).unwrap(),
     );
     assert_eq!(figures(hub, CHOONG, &march), (0.0, 0.0));
-    let heads = doc.get_heads();
-    moves::move_to(&mut doc, &moved(CHOONG, d(2026, 6, 15)), &note(), 10).unwrap();
-    hub.push(
-        &pek,
-        &push_from(
-            &pek,
-            vec![changes(RecordKind::Person, person, PEK, &mut doc, &heads)],
-        ),
-    )
-    .unwrap();
+    move_from_pek(hub, &pek, person, &mut doc, d(2026, 6, 15));
     hub.push(
         &choong,
         &push_from(&choong, vec![positive(d(2026, 6, 20), CHOONG)]),

@@ -36,6 +36,16 @@ fn pek_tablet() -> (Store, Uuid, Uuid) {
     (s, person, visit)
 }
 
+/// The note of the person of [`pek_tablet`] moved to Đăk Choong on 1 June.
+fn moved_on_1_june() -> Vec<(String, String, String, NaiveDate)> {
+    vec![(
+        "A Lê Văn Hùng".to_string(),
+        PEK.to_string(),
+        CHOONG.to_string(),
+        d(2026, 6, 1),
+    )]
+}
+
 fn the_note(s: &Store) -> Vec<(String, String, String, NaiveDate)> {
     s.moved_people()
         .unwrap()
@@ -76,15 +86,7 @@ fn a_move_made_here_leaves_a_note_once_the_hub_holds_it() {
         .map(|(dc, heads)| (dc.id, heads.clone()))
         .collect();
     s.mark_pushed(&acked).unwrap();
-    assert_eq!(
-        the_note(&s),
-        vec![(
-            "A Lê Văn Hùng".to_string(),
-            PEK.to_string(),
-            CHOONG.to_string(),
-            d(2026, 6, 1)
-        )]
-    );
+    assert_eq!(the_note(&s), moved_on_1_june());
     assert!(matches!(s.person(person), Err(CoreError::NotFound(_))));
     assert!(matches!(s.checkin(visit), Err(CoreError::NotFound(_))));
     assert_eq!(s.unsynced_count().unwrap(), 0);
@@ -162,15 +164,7 @@ fn a_pulled_or_refused_move_leaves_the_note_and_the_rest_unsent() {
         on: d(2026, 6, 1),
     })
     .unwrap();
-    assert_eq!(
-        the_note(&s),
-        vec![(
-            "A Lê Văn Hùng".to_string(),
-            PEK.to_string(),
-            CHOONG.to_string(),
-            d(2026, 6, 1)
-        )]
-    );
+    assert_eq!(the_note(&s), moved_on_1_june());
     let left: Vec<Uuid> = s
         .pending_changes(None, 1 << 20)
         .unwrap()

@@ -7,8 +7,8 @@
 use super::admin::Admin;
 use super::error::DashError;
 use super::html::{esc, lang_of};
-use super::pages::{layout, page_or_error, staff_bar};
-use super::paths::{HOME, MOVE};
+use super::pages::{layout, page_or_error, report_link, staff_bar};
+use super::paths::MOVE;
 use super::session::{on_storage, DashState};
 use crate::rules::audit::Actor;
 use crate::rules::protocol::OfficeWrite;
@@ -100,11 +100,7 @@ fn render(
         ol = lang.pick("Cư trú tại xã mới từ ngày", "Living there from"),
         save = lang.pick("Chuyển hồ sơ", "Move the file"),
     );
-    let links = format!(
-        r#"<a id="report-link" href="{HOME}{}">{}</a>"#,
-        if lang == Lang::En { "?lang=en" } else { "" },
-        lang.pick("Báo cáo", "Report"),
-    );
+    let links = report_link(lang);
     layout(title, lang, &staff_bar(staff, &units, &links, lang), &body)
 }
 

@@ -547,6 +547,17 @@ fn pending_note(report: &Report, lang: Lang) -> String {
 }
 
 /// The header's right side on a signed-in page: who, `links`, sign out.
+/// The link back to the report, which the office's other pages put in
+/// their bar.
+pub(super) fn report_link(lang: Lang) -> String {
+    format!(
+        r#"<a id="report-link" href="{}{}">{}</a>"#,
+        super::paths::HOME,
+        if lang == Lang::En { "?lang=en" } else { "" },
+        lang.pick("Báo cáo", "Report"),
+    )
+}
+
 pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang) -> String {
     let staff_unit = units
         .get(&staff.unit)
