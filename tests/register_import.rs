@@ -5,104 +5,47 @@
 //! tablet's next sync brings the new file, signed by the office in its
 //! history. The same file again creates nothing. On both hubs.
 
+use common::{field, Office};
 use pcmt_hub::staff::{add_staff, Role};
 use pcmt_model::fixtures::{day, person, COMMUNE};
 use pcmt_model::person_sheet::{row_of, COLUMNS};
 use pcmt_model::{Lang, PersonInput};
 use sotay_pcmt::{on_both_hubs, TestDevice, TestHub};
 
+mod common;
+
 on_both_hubs!(an_imported_register_reaches_the_communes_tablet_once);
 
-const PASSWORD: &str = "mật khẩu văn phòng";
-
-/// The dashboard as a browser uses it: a session cookie, no redirects
-/// followed (their targets are checked).
-struct Office {
-    http: reqwest::blocking::Client,
-    url: String,
-    cookie: String,
+/// Uploads `file` for preview; the page.
+fn upload(office: &Office, csrf: &str, file: &str) -> String {
+    let boundary = "pcmt-scenario";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so.csv\"\r\n\r\n{file}\r\n\
+         --{boundary}--\r\n"
+    );
+    office
+        .http
+        .post(format!("{}/dashboard/admin/import/preview", office.url))
+        .header("cookie", &office.cookie)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap()
 }
 
-impl Office {
-    fn sign_in(hub: &TestHub, username: &str) -> Self {
-        let http = reqwest::blocking::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let r = http
-            .post(format!("{}/dashboard/login", hub.url))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("username={username}&password={}", encode(PASSWORD)))
-            .send()
-            .unwrap();
-        let cookie = r.headers()["set-cookie"].to_str().unwrap();
-        Self {
-            http,
-            url: hub.url.clone(),
-            cookie: cookie.split(';').next().unwrap().to_string(),
-        }
-    }
-
-    fn get(&self, path: &str) -> String {
-        let r = self.http.get(format!("{}{path}", self.url));
-        r.header("cookie", &self.cookie)
-            .send()
-            .unwrap()
-            .text()
-            .unwrap()
-    }
-
-    /// Uploads `file` for preview; the page.
-    fn preview(&self, csrf: &str, file: &str) -> String {
-        let boundary = "pcmt-scenario";
-        let body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so.csv\"\r\n\r\n{file}\r\n\
-             --{boundary}--\r\n"
-        );
-        self.http
-            .post(format!("{}/dashboard/admin/import/preview", self.url))
-            .header("cookie", &self.cookie)
-            .header(
-                "content-type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(body)
-            .send()
-            .unwrap()
-            .text()
-            .unwrap()
-    }
-
-    /// Confirms the file a preview carries; where it sends the browser.
-    fn confirm(&self, csrf: &str, preview: &str) -> String {
-        let r = self
-            .http
-            .post(format!("{}/dashboard/admin/import/confirm", self.url))
-            .header("cookie", &self.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("csrf={csrf}&file={}", field(preview, "file")))
-            .send()
-            .unwrap();
-        r.headers()["location"].to_str().unwrap().to_string()
-    }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// A form field's value on a page (the token and the hex file need no
-/// unescaping).
-fn field(html: &str, name: &str) -> String {
-    let needle = format!(r#"name="{name}" value=""#);
-    let at = html.find(&needle).expect(name) + needle.len();
-    html[at..].split('"').next().unwrap().to_string()
+/// Confirms the file a preview carries; where it sends the browser.
+fn confirm(office: &Office, csrf: &str, preview: &str) -> String {
+    let r = office.post_form(
+        "/dashboard/admin/import/confirm",
+        &format!("csrf={csrf}&file={}", field(preview, "file")),
+    );
+    r.headers()["location"].to_str().unwrap().to_string()
 }
 
 fn csv(rows: &[Vec<String>]) -> String {
@@ -110,7 +53,14 @@ fn csv(rows: &[Vec<String>]) -> String {
 }
 
 fn an_imported_register_reaches_the_communes_tablet_once(hub: TestHub) {
-    add_staff(&*hub.storage, "quantri", PASSWORD, COMMUNE, Role::Admin).unwrap();
+    add_staff(
+        &*hub.storage,
+        "quantri",
+        common::PASSWORD,
+        COMMUNE,
+        Role::Admin,
+    )
+    .unwrap();
     let tablet = TestDevice::new("A Lưu");
     tablet.enrol(&hub, &[COMMUNE]);
     let mut known = person("Y Thị Đã Có");
@@ -132,7 +82,7 @@ fn an_imported_register_reaches_the_communes_tablet_once(hub: TestHub) {
     let office = Office::sign_in(&hub, "quantri");
     let page = office.get("/dashboard/admin/import");
     let csrf = field(&page, "csrf");
-    let preview = office.preview(&csrf, &file);
+    let preview = upload(&office, &csrf, &file);
     assert!(
         preview
             .contains(r#"data-create="1" data-registered="1" data-repeats="0" data-refused="1""#),
@@ -140,7 +90,7 @@ fn an_imported_register_reaches_the_communes_tablet_once(hub: TestHub) {
     );
     assert!(preview.contains("Ngày sinh: Ngày không hợp lệ (dd/mm/yyyy)"));
     assert_eq!(
-        office.confirm(&csrf, &preview),
+        confirm(&office, &csrf, &preview),
         "/dashboard/admin/import?created=1"
     );
 
@@ -158,10 +108,10 @@ fn an_imported_register_reaches_the_communes_tablet_once(hub: TestHub) {
     drop(store);
 
     // Imported again: nothing new, on the hub or the tablet.
-    let again = office.preview(&csrf, &file);
+    let again = upload(&office, &csrf, &file);
     assert!(again.contains(r#"data-create="0""#), "{again}");
     assert_eq!(
-        office.confirm(&csrf, &preview),
+        confirm(&office, &csrf, &preview),
         "/dashboard/admin/import?created=0"
     );
     tablet.sync(&hub);

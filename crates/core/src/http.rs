@@ -14,7 +14,7 @@ use crate::sync::wire::{
 };
 use crate::sync::{
     run_session, HubLink, Request, Response, SyncError, SyncReport, Transport, REFUSAL_HEADER,
-    REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
+    REFUSAL_LOST, REFUSAL_MOVED, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
 };
 use crate::tls::{self, Fingerprint, Trust};
 use crate::CoreError;
@@ -221,6 +221,10 @@ fn refusal_of(
     match (status, refusal) {
         (403, Some(REFUSAL_REVOKED)) => SyncError::Revoked,
         (403, Some(REFUSAL_LOST)) => SyncError::Lost,
+        (403, Some(REFUSAL_MOVED)) => match serde_json::from_slice(body) {
+            Ok(moved) => SyncError::Moved(moved),
+            Err(e) => SyncError::Malformed(format!("a refusal of a moved record: {e}")),
+        },
         (429, Some(REFUSAL_RATE_LIMITED)) => SyncError::TooManyAttempts {
             retry_after_s: retry_after
                 .and_then(|s| s.trim().parse().ok())

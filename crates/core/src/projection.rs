@@ -591,10 +591,12 @@ impl RowWriter for SqliteRows<'_> {
             .0
             .query_row(
                 // Only a check-in of the person's own commune counts (see
-                // `visits` in crate::report).
+                // `visits` in crate::report), or for a person who moved,
+                // of a commune they lived in (the hub checks the day).
                 "SELECT c.id FROM checkin_rows c
                  JOIN documents d ON d.id = c.id
-                 JOIN person_rows p ON p.id = c.person AND p.commune = d.commune
+                 JOIN person_rows p ON p.id = c.person AND (p.commune = d.commune
+                   OR p.id IN (SELECT person FROM person_moves))
                  WHERE c.person = ?1 ORDER BY c.date DESC, c.id DESC LIMIT 1",
                 [person],
                 |r| r.get(0),

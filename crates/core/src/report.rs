@@ -19,8 +19,8 @@ use pcmt_model::report::{
     PersonKey, RegisterEntry, Report, SharedCitizenId, SiteFeature, VisitFacts,
 };
 use pcmt_model::{
-    AudienceGroup, GeoPoint, HotSpotSpan, Labelled, OrgLevel, OrgTree, OrgUnit, SessionForm,
-    StatusRules, StatusSpan, TestResult, VenueKind, EARLIEST_DATE,
+    residence, AudienceGroup, GeoPoint, HotSpotSpan, Labelled, Move, OrgLevel, OrgTree, OrgUnit,
+    SessionForm, StatusRules, StatusSpan, TestResult, VenueKind, EARLIEST_DATE,
 };
 use rusqlite::{params, Row};
 use std::collections::{BTreeSet, HashMap};
@@ -51,6 +51,8 @@ pub struct SessionGroup {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VisitRow {
     pub person: String,
+    /// The commune the check-in was made in.
+    pub commune: String,
     pub date: String,
     pub attended: bool,
     pub next_visit: Option<String>,
@@ -69,6 +71,13 @@ pub struct SurveyTotals {
     pub area_m2: f64,
     pub replanting: i64,
 }
+
+/// The people who moved, as both databases read it: their visits and
+/// figures are sorted by the days they lived in each commune.
+pub const MOVED_PEOPLE: &str = "SELECT person FROM person_moves";
+
+/// (person, moves JSON) of every person who moved; both databases.
+pub const MOVES_SQL: &str = "SELECT person, moves FROM person_moves";
 
 /// Stands, in the SQL given to [`ReportSource::each_in_scope`], for the
 /// store's own test that a row is in scope.
@@ -108,13 +117,18 @@ pub trait ReportSource {
             |r| Ok((r.col(0)?, r.col(1)?, r.col(2)?)),
         )
     }
-    /// Every check-in up to `until` of the people of `communes`, ordered by
-    /// person, date and id. A check-in counts only if it was made in its
-    /// person's commune: one naming a person of another commune (which the
-    /// hub refuses once it holds the person) counts for no one.
+    /// Every check-in up to `until` of the people of `communes`, and of
+    /// every person who moved, ordered by person, date and id. A check-in
+    /// counts only if it was made in its person's commune (of its day, for
+    /// one who moved: [`management`] checks): one naming a person of
+    /// another commune (which the hub refuses once it holds the person)
+    /// counts for no one.
     fn visits(&mut self, until: &str, communes: &[String]) -> Result<Vec<VisitRow>, CoreError>;
-    /// (id, statuses JSON) of the people of `communes`.
-    fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String)>, CoreError>;
+    /// (id, statuses JSON, commune) of the people of `communes` and of
+    /// every person who moved ([`MOVED_PEOPLE`]).
+    fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String, String)>, CoreError>;
+    /// (person, moves JSON) of every person who moved.
+    fn moves(&mut self) -> Result<Vec<(String, String)>, CoreError>;
     /// The register of `communes` ([`REGISTER_COLUMNS`] of `person_rows`),
     /// by commune and name.
     fn register(&mut self, communes: &[String]) -> Result<Vec<RegisterEntry>, CoreError>;
@@ -231,10 +245,11 @@ impl SessionGroup {
 
 impl VisitRow {
     /// From (person, date, attended, next_visit, supported, test_result,
-    /// psychosis).
+    /// psychosis, commune).
     pub fn from_row(r: &(impl Columns + ?Sized)) -> Result<Self, CoreError> {
         Ok(Self {
             person: r.col(0)?,
+            commune: r.col(7)?,
             date: r.col(1)?,
             attended: r.col(2)?,
             next_visit: r.col(3)?,
@@ -578,6 +593,37 @@ fn visit_facts(v: VisitRow) -> Result<(String, VisitFacts), CoreError> {
     ))
 }
 
+/// The days of `scope`'s period a person of `commune` who made `moves`
+/// lived in its communes, as one period (from the first such day to the
+/// last): None when they lived elsewhere all along. A person who never
+/// moved counts for the whole period, as the people read are theirs.
+fn lived_in(scope: &Scope<'_>, commune: &str, moves: &[Move]) -> Option<Period> {
+    let period = scope.period;
+    if moves.is_empty() {
+        return Some(*period);
+    }
+    let within: Vec<_> = residence::stays(commune, moves)
+        .into_iter()
+        .filter(|s| scope.rows.communes.iter().any(|c| c == s.commune))
+        .filter(|s| s.from.is_none_or(|f| f <= period.until))
+        .filter(|s| s.until.is_none_or(|u| u > period.from))
+        .collect();
+    let from = within
+        .first()?
+        .from
+        .map_or(period.from, |f| f.max(period.from));
+    let until = within
+        .last()?
+        .until
+        .and_then(|u| u.pred_opt())
+        .map_or(period.until, |u| u.min(period.until));
+    (from <= until).then_some(Period {
+        kind: period.kind,
+        from,
+        until,
+    })
+}
+
 /// The management figures of each scope, from one read of the people and
 /// of their visits (up to the first scope's end, the latest).
 fn management(
@@ -587,21 +633,42 @@ fn management(
     reports: &mut [Report; 2],
 ) -> Result<(), CoreError> {
     let latest = &scopes[0].rows;
+    let moved: HashMap<String, Vec<Move>> = rows
+        .moves()?
+        .into_iter()
+        .map(|(id, json)| {
+            let moves = serde_json::from_str(&json)
+                .map_err(|e| bad_row("person_moves", format!("{id}: {e}")))?;
+            Ok((id, moves))
+        })
+        .collect::<Result<_, CoreError>>()?;
     // Every visit up to the period's end: the last one before the period
     // decides whether a file is up to date on its first day.
-    let mut visits: HashMap<String, Vec<VisitFacts>> = HashMap::new();
+    let mut visits: HashMap<String, Vec<(String, VisitFacts)>> = HashMap::new();
     for v in rows.visits(&latest.until, &latest.communes)? {
+        let made_in = v.commune.clone();
         let (person, v) = visit_facts(v)?;
-        visits.entry(person).or_default().push(v);
+        visits.entry(person).or_default().push((made_in, v));
     }
 
     let mut tallies_of = [ManagementTally::default(), ManagementTally::default()];
-    for (id, statuses) in rows.people(&latest.communes)? {
+    for (id, statuses, commune) in rows.people(&latest.communes)? {
         let spans: Vec<StatusSpan> = serde_json::from_str(&statuses)
             .map_err(|e| bad_row("person_rows", format!("{id}: {e}")))?;
-        let theirs = visits.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let moves = moved.get(&id).map(Vec::as_slice).unwrap_or_default();
+        // A visit counts where the person lived on its day.
+        let theirs: Vec<VisitFacts> = visits
+            .get(&id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|(made_in, v)| *made_in == residence::commune_on(&commune, moves, v.date))
+            .map(|(_, v)| *v)
+            .collect();
         for (tally, scope) in tallies_of.iter_mut().zip(scopes) {
-            tally.add(&spans, theirs, scope.period, rules);
+            if let Some(period) = lived_in(scope, &commune, moves) {
+                tally.add(&spans, &theirs, &period, rules);
+            }
         }
     }
 
@@ -837,22 +904,34 @@ impl ReportSource for SqliteRows<'_> {
 
     fn visits(&mut self, until: &str, communes: &[String]) -> Result<Vec<VisitRow>, CoreError> {
         self.select(
-            "SELECT c.person, c.date, c.attended, c.next_visit, c.supported, c.test_result, c.psychosis
-             FROM checkin_rows c JOIN person_rows p ON p.id = c.person
-             JOIN documents d ON d.id = c.id AND d.commune = p.commune
-             WHERE c.date <= ?1 AND p.commune IN (SELECT value FROM json_each(?2))
-             ORDER BY c.person, c.date, c.id",
+            &format!(
+                "SELECT c.person, c.date, c.attended, c.next_visit, c.supported, c.test_result,
+                   c.psychosis, d.commune
+                 FROM checkin_rows c JOIN person_rows p ON p.id = c.person
+                 JOIN documents d ON d.id = c.id
+                 WHERE c.date <= ?1 AND ((d.commune = p.commune
+                     AND p.commune IN (SELECT value FROM json_each(?2)))
+                   OR p.id IN ({MOVED_PEOPLE}))
+                 ORDER BY c.person, c.date, c.id"
+            ),
             params![until, json_list(communes)?],
             |r| VisitRow::from_row(r),
         )
     }
 
-    fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String)>, CoreError> {
+    fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String, String)>, CoreError> {
         self.select(
-            "SELECT id, statuses FROM person_rows WHERE commune IN (SELECT value FROM json_each(?1))",
+            &format!(
+                "SELECT id, statuses, commune FROM person_rows
+                 WHERE commune IN (SELECT value FROM json_each(?1)) OR id IN ({MOVED_PEOPLE})"
+            ),
             params![json_list(communes)?],
-            |r| Ok((r.col(0)?, r.col(1)?)),
+            |r| Ok((r.col(0)?, r.col(1)?, r.col(2)?)),
         )
+    }
+
+    fn moves(&mut self) -> Result<Vec<(String, String)>, CoreError> {
+        self.select(MOVES_SQL, [], |r| Ok((r.col(0)?, r.col(1)?)))
     }
 
     fn register(&mut self, communes: &[String]) -> Result<Vec<RegisterEntry>, CoreError> {

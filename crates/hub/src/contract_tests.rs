@@ -58,6 +58,7 @@ macro_rules! on_both_stores {
 }
 
 mod attachments;
+mod moves;
 mod office;
 mod units;
 

@@ -35,6 +35,9 @@ pub enum HubError {
     TooManyAttempts { retry_after_s: u64 },
     #[error("outside this device's communes: {0}")]
     Forbidden(String),
+    /// A change from a device of the commune a person file moved out of.
+    #[error("record {} moved to {} on {}", .0.id, .0.to, .0.on)]
+    Moved(pcmt_core::sync::MovedAway),
     #[error("no randomness available: {0}")]
     Random(String),
     /// A backup that cannot be made, read or restored: the office's words,

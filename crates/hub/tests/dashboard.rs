@@ -1655,6 +1655,48 @@ async fn files_sharing_a_citizen_id_are_listed_for_the_units_they_touch(
     let log = text(send(&app, get("/dashboard/audit", Some(&admin))).await).await;
     assert!(log.contains("Gộp hai hồ sơ trùng số CCCD"));
     assert!(log.contains(&format!("gộp hồ sơ {again}")));
+
+    // The other commune's file: moved to Đăk Pék by its code (the CCCD
+    // alone names two files), then merged; no duplicate is left.
+    let code = &at_choong.to_string()[30..];
+    let day = today().format("%d/%m/%Y").to_string();
+    let ambiguous = send(
+        &app,
+        post_form(
+            "/dashboard/admin/move",
+            &admin,
+            &format!("csrf={csrf}&citizen_id={SHARED}&file=&to={PEK}&on={day}"),
+        ),
+    )
+    .await;
+    assert!(text(ambiguous).await.contains("ghi mã hồ sơ cần chuyển"));
+    let moved = send(
+        &app,
+        post_form(
+            "/dashboard/admin/move",
+            &admin,
+            &format!("csrf={csrf}&citizen_id={SHARED}&file={code}&to={PEK}&on={day}"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        moved.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        text(moved).await
+    );
+    let r = send(
+        &app,
+        post_form(
+            "/dashboard/duplicates/merge",
+            &admin,
+            &format!("csrf={csrf}&kept={at_pek}&gone={at_choong}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = text(send(&app, get("/dashboard/duplicates", Some(&admin))).await).await;
+    assert!(!page.contains(SHARED), "{page}");
 }
 
 /// A spreadsheet uploaded as the units page's form sends it.

@@ -382,6 +382,25 @@ pub struct KeptRecord {
     pub reason: String,
 }
 
+/// What a tablet keeps of a person file that moved out of its communes
+/// (chuyển nơi cư trú): a read-only note, nothing else of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedPerson {
+    pub id: uuid::Uuid,
+    pub full_name: String,
+    pub from: String,
+    pub to: String,
+    pub to_name: String,
+    pub on: chrono::NaiveDate,
+}
+
+impl MovedPerson {
+    /// "Người này đã chuyển đến Xã B từ ngày dd/mm/yyyy: hồ sơ do xã B quản lý".
+    pub fn text(&self, lang: crate::Lang) -> String {
+        crate::residence::moved_text(lang, &self.to_name, self.on)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ pub mod plan;
 pub mod plot;
 pub mod record;
 pub mod report;
+pub mod residence;
 pub mod session;
 pub mod sheet;
 pub mod site;
@@ -50,6 +51,7 @@ pub use person::{PersonInput, Sex, Substance};
 pub use pin::{check_new_pin, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
 pub use plan::{DayMonth, Plan, PlanError, PlanTarget};
 pub use record::{RecordKind, SCHEMA_VERSION};
+pub use residence::{Move, MoveInput};
 pub use session::{
     AudienceCount, AudienceGroup, Campaign, Organiser, SessionDetails, SessionForm, SessionInput,
     SessionLanguage, SessionRow, Topic, VenueKind,

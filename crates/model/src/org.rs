@@ -269,6 +269,22 @@ impl OrgTree {
         OrgTree::of(part)
     }
 
+    /// The other communes under the same units as `communes` (the
+    /// district's): where a person of theirs may move to (issue 20). Only
+    /// the communes themselves, in code order, for a tablet to name them;
+    /// they are not part of its tree ([`OrgTree::part_for`]).
+    pub fn neighbours_of(&self, communes: &[String]) -> Vec<OrgUnit> {
+        let parents: BTreeSet<&str> = communes
+            .iter()
+            .filter_map(|c| self.get(c)?.parent.as_deref())
+            .collect();
+        self.communes()
+            .filter(|u| u.parent.as_deref().is_some_and(|p| parents.contains(p)))
+            .filter(|u| !communes.contains(&u.code))
+            .cloned()
+            .collect()
+    }
+
     /// The commune whose figures `code`'s records count in on `day`:
     /// itself, or the commune it was merged into by then (following a
     /// commune merged twice to the last). A code the tree lacks is its own.

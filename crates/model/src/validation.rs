@@ -44,6 +44,9 @@ labelled_enum!(
         StatusFrom = ("status_from", "Từ ngày", "From"),
         StatusUntil = ("status_until", "Đến ngày", "Until"),
         ClosedReason = ("closed_reason", "Lý do kết thúc", "Reason closed"),
+        // Chuyển nơi cư trú — a person moving to another commune.
+        MoveTo = ("move_to", "Chuyển đến xã", "Moving to"),
+        MoveOn = ("move_on", "Cư trú tại xã mới từ ngày", "Living there from"),
         Notes = ("notes", "Ghi chú", "Notes"),
         // Lần gặp — check-in at a visit.
         Person = ("person", "Người được quản lý", "Person"),
@@ -192,6 +195,12 @@ pub enum Problem {
     },
     /// A commune outside the unit of the office account importing it.
     OutsideOwnUnit,
+    /// A move to the commune the person already lives in.
+    SameCommune,
+    /// A move to a commune of another district.
+    OutsideDistrict,
+    /// A person's commune changed by editing the file: only a move does.
+    OnlyByMove,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -341,6 +350,24 @@ impl FieldError {
                 .pick(
                     "Xã không thuộc đơn vị của tài khoản này",
                     "The commune is outside this account's unit",
+                )
+                .into(),
+            Problem::SameCommune => lang
+                .pick(
+                    "Người này đang cư trú tại xã này",
+                    "The person already lives in this commune",
+                )
+                .into(),
+            Problem::OnlyByMove => lang
+                .pick(
+                    "Đổi xã bằng «Chuyển nơi cư trú» trên hồ sơ",
+                    "Change the commune with «Move to another commune» on the file",
+                )
+                .into(),
+            Problem::OutsideDistrict => lang
+                .pick(
+                    "Chỉ chuyển được đến một xã cùng huyện",
+                    "A file can move only to a commune of the same district",
                 )
                 .into(),
             Problem::NotApplicable => lang

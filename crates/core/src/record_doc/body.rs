@@ -43,12 +43,20 @@ pub const ATTACHMENTS: &str = "attachments";
 pub const SHARED_WITH: &str = "shared_with";
 pub const ABSORBED: &str = "absorbed";
 
+/// The root key holding a person's moves (`super::moves`).
+pub const MOVES: &str = "moves";
+
 /// The list fields of each kind of record that merge item by item.
 pub fn list_layout(kind: RecordKind, field: &str) -> Option<ListLayout> {
     match (kind, field) {
         (RecordKind::Survey, "sites")
         | (RecordKind::Person, "statuses")
         | (RecordKind::HotSpot, "stages") => Some(ListLayout::Items {
+            id: "id",
+            uuid: true,
+        }),
+        // A person's moves (`super::moves`): no form writes the field.
+        (RecordKind::Person, MOVES) => Some(ListLayout::Items {
             id: "id",
             uuid: true,
         }),
@@ -412,6 +420,26 @@ pub(super) fn set_members(doc: &AutoCommit, field: &str) -> Result<Vec<String>, 
     }
     members.sort();
     Ok(members.into_iter().map(|(_, code)| code).collect())
+}
+
+/// The items of a list field no record type carries (attachments, moves)
+/// as `T`s, in list order; an item this version cannot read (a newer
+/// app's) is left out, and a document without the field has none.
+pub(super) fn read_items<T: serde::de::DeserializeOwned>(
+    doc: &AutoCommit,
+    field: &str,
+    layout: ListLayout,
+) -> Result<Vec<T>, DocError> {
+    let doc_id = super::header::get_str(doc, super::header::ID_KEY).unwrap_or_default();
+    let J::Array(items) = read_list(doc, &doc_id, field, layout)
+        .map_err(|what| DocError::Body(format!("field `{field}`: {what}")))?
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect())
 }
 
 /// A list field as the record reads it.

@@ -8,7 +8,6 @@ use super::body;
 use super::header::{get_str, read_header, DocError, ID_KEY};
 use automerge::AutoCommit;
 use serde::{de::DeserializeOwned, Serialize};
-use serde_json::Value as J;
 
 fn layout(doc: &AutoCommit, field: &str) -> Result<Option<body::ListLayout>, DocError> {
     Ok(body::list_layout(read_header(doc)?.kind, field))
@@ -17,19 +16,10 @@ fn layout(doc: &AutoCommit, field: &str) -> Result<Option<body::ListLayout>, Doc
 /// The items of `field`, in their order. An item this version cannot read
 /// (a newer app's) is left out; a kind without the field has none.
 pub(super) fn read<T: DeserializeOwned>(doc: &AutoCommit, field: &str) -> Result<Vec<T>, DocError> {
-    let Some(layout) = layout(doc, field)? else {
-        return Ok(Vec::new());
-    };
-    let doc_id = get_str(doc, ID_KEY).unwrap_or_default();
-    let J::Array(items) = body::read_list(doc, &doc_id, field, layout)
-        .map_err(|what| DocError::Body(format!("field `{field}`: {what}")))?
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(items
-        .into_iter()
-        .filter_map(|item| serde_json::from_value(item).ok())
-        .collect())
+    match layout(doc, field)? {
+        Some(layout) => body::read_items(doc, field, layout),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Applies `edit` to the items of `field` and writes back what it changed,

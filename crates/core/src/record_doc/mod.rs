@@ -17,6 +17,7 @@ mod items;
 mod list_tests;
 pub mod marks;
 mod migrate;
+pub mod moves;
 
 pub use body::{list_layout, ListLayout};
 use header::{get_str, HEADER_KEYS};

@@ -17,6 +17,7 @@
 mod attachments;
 mod kept;
 mod local;
+mod moves;
 mod office;
 mod queries;
 mod records;
@@ -55,6 +56,10 @@ pub struct Store {
     rules: StatusRules,
     /// The province's plan reports are judged against (`office.rs`).
     plan: pcmt_model::Plan,
+    /// The district's other communes, where a person may move to
+    /// (`office.rs`; none until the office's data came: the bundled tree
+    /// holds the whole district).
+    neighbours: Vec<pcmt_model::OrgUnit>,
 }
 
 impl Store {
@@ -165,6 +170,7 @@ impl Store {
             units,
             rules: StatusRules::bundled(),
             plan: pcmt_model::Plan::bundled(),
+            neighbours: Vec::new(),
         };
         store.use_office_data()?;
         // A migration that adds projection columns asks for a rebuild, so

@@ -12,6 +12,7 @@ use pcmt_model::OrgTree;
 
 const VERSION: &str = "office.version";
 const UNITS: &str = "office.units";
+const NEIGHBOURS: &str = "office.neighbours";
 const PLAN: &str = "office.plan";
 
 impl Store {
@@ -34,6 +35,8 @@ impl Store {
     pub fn apply_office(&mut self, office: &OfficeData) -> Result<Option<Vec<String>>, CoreError> {
         let tree = OrgTree::from_units(office.units.clone()).map_err(|e| unreadable(UNITS, &e))?;
         let json = serde_json::to_string(&office.units).map_err(|e| unreadable(UNITS, &e))?;
+        let neighbours =
+            serde_json::to_string(&office.neighbours).map_err(|e| unreadable(NEIGHBOURS, &e))?;
         let plan = office
             .plan
             .as_ref()
@@ -45,6 +48,7 @@ impl Store {
         let widened = after.iter().any(|c| !before.contains(c));
         let tx = self.conn.transaction()?;
         set_meta(&tx, UNITS, &json)?;
+        set_meta(&tx, NEIGHBOURS, &neighbours)?;
         if widened {
             set_meta(&tx, "pull_cursor", "0")?;
         }
@@ -54,6 +58,7 @@ impl Store {
         set_meta(&tx, VERSION, &office.version.to_string())?;
         tx.commit()?;
         self.units = tree;
+        self.neighbours = office.neighbours.clone();
         if let Some(plan) = &office.plan {
             self.plan = plan.clone();
         }
@@ -76,7 +81,27 @@ impl Store {
         if let Some(json) = get_meta(&self.conn, PLAN)? {
             self.plan = serde_json::from_str(&json).map_err(|e| unreadable(PLAN, &e))?;
         }
+        if let Some(json) = get_meta(&self.conn, NEIGHBOURS)? {
+            self.neighbours =
+                serde_json::from_str(&json).map_err(|e| unreadable(NEIGHBOURS, &e))?;
+        }
         Ok(())
+    }
+
+    /// The tree a move is checked against: the tablet's, with the
+    /// district's other communes the office named.
+    pub(super) fn with_neighbours(&self) -> Result<OrgTree, CoreError> {
+        if self.neighbours.is_empty() {
+            return Ok(self.units.clone());
+        }
+        let mut all: Vec<pcmt_model::OrgUnit> = self.units.units().cloned().collect();
+        all.extend(
+            self.neighbours
+                .iter()
+                .filter(|n| self.units.get(&n.code).is_none())
+                .cloned(),
+        );
+        OrgTree::from_units(all).map_err(|e| unreadable(NEIGHBOURS, &e))
     }
 }
 

@@ -167,6 +167,15 @@ impl Store {
         author: &Author,
         today: NaiveDate,
     ) -> Result<PersonRow, CoreError> {
+        // A record's commune changes only by a move (`move_person`), which
+        // the hub checks and takes the history along with.
+        let stored: PersonInput = self.record(id)?;
+        if stored.commune != input.commune {
+            return Err(CoreError::Invalid(vec![pcmt_model::FieldError::new(
+                pcmt_model::Field::Commune,
+                pcmt_model::Problem::OnlyByMove,
+            )]));
+        }
         self.update(id, input, author, today)?;
         self.person(id)
     }
@@ -395,6 +404,6 @@ fn validate_doc(
     .map_err(CoreError::Invalid)
 }
 
-pub(super) fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }

@@ -118,6 +118,7 @@ impl Store {
         &mut self,
         acked: &[(Uuid, Vec<ChangeHash>)],
     ) -> Result<(), CoreError> {
+        let named = self.with_neighbours()?;
         let tx = self.conn.transaction()?;
         for (id, heads) in acked {
             let mut doc = load_doc(&tx, *id)?;
@@ -127,6 +128,7 @@ impl Store {
                 params![id.to_string(), encode_heads(heads), dirty],
             )?;
         }
+        super::moves::settle_moves(&tx, &named)?;
         tx.commit()?;
         Ok(())
     }
@@ -168,6 +170,8 @@ impl Store {
         batch: &[DocChanges],
         cursor: u64,
     ) -> Result<usize, CoreError> {
+        // Names the commune a file moved to (see `moves::settle_moves`).
+        let named = self.with_neighbours()?;
         let tx = self.conn.transaction()?;
         let mut changed_docs = 0;
         for snapshot in snapshots {
@@ -201,6 +205,7 @@ impl Store {
             changed_docs += usize::from(changed);
         }
         set_meta(&tx, "pull_cursor", &cursor.to_string())?;
+        super::moves::settle_moves(&tx, &named)?;
         tx.commit()?;
         Ok(changed_docs)
     }
@@ -547,6 +552,7 @@ fn put_pulled(
     )?;
     project_or_keep(tx, &envelope.id, doc, rules)?;
     super::attachments::index(tx, &envelope.id, doc)?;
+    super::moves::index_moves(tx, &envelope.id, doc)?;
     Ok(())
 }
 

@@ -624,6 +624,7 @@ fn every_file_backed_store_opens_durable() {
 }
 
 mod hot_spots;
+mod moves;
 mod snapshots;
 mod unreadable;
 

@@ -73,6 +73,10 @@ pub enum SyncError {
     /// was sent.
     #[error("the hub's certificate is not the one confirmed (SHA-256 {fingerprint})")]
     CertificateChanged { fingerprint: Fingerprint },
+    /// A change to a person file that moved out of this tablet's commune:
+    /// refused, and the file becomes a read-only note on the tablet.
+    #[error("person {} moved to {} on {}", .0.id, .0.to, .0.on)]
+    Moved(MovedAway),
 }
 
 /// How the hub names a refusal the tablet must tell apart (sent in the
@@ -81,6 +85,22 @@ pub const REFUSAL_HEADER: &str = "x-pcmt-refusal";
 pub const REFUSAL_REVOKED: &str = "revoked";
 pub const REFUSAL_LOST: &str = "lost";
 pub const REFUSAL_RATE_LIMITED: &str = "rate-limited";
+/// A push touching a person file that moved out of the device's commune
+/// (issue 20): a 403 whose body is a [`MovedAway`] as JSON.
+pub const REFUSAL_MOVED: &str = "moved";
+
+/// What the hub tells a tablet of the commune a person moved out of, when
+/// it refuses that tablet's change to the file: what the tablet's
+/// read-only note says (where and from when), nothing else of the file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MovedAway {
+    /// The person file.
+    pub id: uuid::Uuid,
+    /// The commune it moved to, and its name.
+    pub to: String,
+    pub to_name: String,
+    pub on: chrono::NaiveDate,
+}
 
 impl SyncError {
     pub fn user_message(&self, lang: Lang) -> String {
@@ -116,6 +136,7 @@ impl SyncError {
                     Lang::En => format!("Too many failed attempts from this network. Try again in {minutes} min. Data on this device is kept."),
                 }
             }
+            SyncError::Moved(m) => pcmt_model::residence::moved_text(lang, &m.to_name, m.on),
             SyncError::Refused { status: 403, .. } => lang
                 .pick(
                     "Máy chủ từ chối: có hồ sơ thuộc xã ngoài phạm vi của máy này. Dữ liệu chưa gửi vẫn còn trên máy; hãy liên hệ văn phòng.",

@@ -33,7 +33,8 @@ pub enum Outgoing {
 /// The hub's answer to an [`Outgoing`].
 pub enum Incoming {
     Enrolled(Enrolment),
-    Exchanged(Response),
+    /// Boxed: an answer is far larger than an enrolment.
+    Exchanged(Box<Response>),
 }
 
 impl Incoming {
@@ -162,7 +163,7 @@ impl SyncSession {
                 self.phase = running(enrolment);
             }
             (Phase::Run { run, .. }, Incoming::Exchanged(response)) => {
-                run.receive(store, response)?
+                run.receive(store, *response)?
             }
             (phase, other) => {
                 return Err(SyncError::Malformed(format!(
@@ -179,13 +180,17 @@ impl SyncSession {
     /// Notes how a failed sync ended: a refusal that withdraws this tablet
     /// (revoked, lost) is kept for the settings screen until a sync goes
     /// through, and so is a hub certificate the tablet refused, for the
-    /// officer to compare and confirm; anything else leaves nothing behind.
+    /// officer to compare and confirm; a change refused because its person
+    /// file moved out of this tablet's commune turns the file into its
+    /// read-only note, so the next sync sends the rest; anything else leaves
+    /// nothing behind.
     pub fn failed(&mut self, store: &mut Store, error: &CoreError) -> Result<(), CoreError> {
         self.phase = Phase::Done(self.report());
         if let Some(w) = withdrawal(error) {
             store.set_local_value(WITHDRAWN, Some(w.code()))?;
         }
         match error {
+            CoreError::Sync(SyncError::Moved(moved)) => store.note_refused_move(moved),
             CoreError::Sync(
                 SyncError::UnknownCertificate { fingerprint }
                 | SyncError::CertificateChanged { fingerprint },
@@ -274,11 +279,9 @@ fn drive(
         };
         let incoming = match &outgoing {
             Outgoing::Enrol(request) => Incoming::Enrolled(link.trade_code(request)?),
-            Outgoing::Exchange { token, request } => {
-                Incoming::Exchanged(carry_while_applying(store, session.run_mut(), || {
-                    link.carry(token, request)
-                })?)
-            }
+            Outgoing::Exchange { token, request } => Incoming::Exchanged(Box::new(
+                carry_while_applying(store, session.run_mut(), || link.carry(token, request))?,
+            )),
         };
         let exchanged = matches!(incoming, Incoming::Exchanged(_));
         session.receive(&mut *store.access()?, incoming)?;
@@ -568,7 +571,10 @@ mod tests {
             office: None,
         };
         session
-            .receive(&mut store, Incoming::Exchanged(Response::Push(ack)))
+            .receive(
+                &mut store,
+                Incoming::Exchanged(Box::new(Response::Push(ack))),
+            )
             .unwrap();
         assert!(session.next(&mut store, 1_234).unwrap().is_none());
         assert_eq!(store.last_sync().unwrap(), Some(1_234));
@@ -585,13 +591,13 @@ mod tests {
             session.next(&mut store, 0).unwrap(),
             Some(Outgoing::Enrol(_))
         ));
-        let stray = Incoming::Exchanged(Response::Push(PushAck {
+        let stray = Incoming::Exchanged(Box::new(Response::Push(PushAck {
             stored: Vec::new(),
             new_changes: 0,
             pull: None,
             epoch: None,
             office: None,
-        }));
+        })));
         let err = session.receive(&mut store, stray).unwrap_err();
         assert!(
             matches!(err, CoreError::Sync(SyncError::Malformed(_))),

@@ -203,50 +203,63 @@ struct PushAckV2 {
     pull: Option<PullResponseV2>,
 }
 
-/// A push's acknowledgement as hubs sent it before units had dates.
+/// A push's acknowledgement as hubs sent it with office data of an older
+/// shape `O`: before units had dates (`OfficeWireV1`), before moves
+/// (`OfficeWireV2`).
 #[derive(Deserialize)]
-struct PushAckV4 {
+struct PushAckWith<O> {
     stored: Vec<Uuid>,
     new_changes: u32,
     pull: Option<PullResponse>,
     epoch: Option<Epoch>,
-    office: Option<OfficeWireV1>,
+    office: Option<O>,
 }
 
-impl PushAck {
-    /// Decodes an acknowledgement of this shape or of a hub from before
-    /// unit dates, office data or epochs (none then); the error is the
-    /// current shape's.
-    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode_or_older(bytes, |old: PushAckV4| PushAck {
+impl<O: Into<OfficeWire>> From<PushAckWith<O>> for PushAck {
+    fn from(old: PushAckWith<O>) -> Self {
+        PushAck {
             stored: old.stored,
             new_changes: old.new_changes,
             pull: old.pull,
             epoch: old.epoch,
-            office: old.office.map(|o| OfficeWire::from(o).into()),
-        })
-        .or_else(|e| {
-            decode::<PushAckV3>(bytes)
-                .map(|old| PushAck {
-                    stored: old.stored,
-                    new_changes: old.new_changes,
-                    pull: old.pull,
-                    epoch: old.epoch,
-                    office: None,
-                })
-                .map_err(|_| e)
-        })
-        .or_else(|e| {
-            decode::<PushAckV2>(bytes)
-                .map(|old| PushAck {
-                    stored: old.stored,
-                    new_changes: old.new_changes,
-                    pull: old.pull.map(PullResponseV2::upgrade),
-                    epoch: None,
-                    office: None,
-                })
-                .map_err(|_| e)
-        })
+            office: old.office.map(|o| OfficeData::from(o.into())),
+        }
+    }
+}
+
+impl PushAck {
+    /// Decodes an acknowledgement of this shape or of a hub from before
+    /// moves, unit dates, office data or epochs (none then); the error is
+    /// the current shape's.
+    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
+        decode_or_older(bytes, |old: PushAckWith<OfficeWireV2>| PushAck::from(old))
+            .or_else(|e| {
+                decode::<PushAckWith<OfficeWireV1>>(bytes)
+                    .map(PushAck::from)
+                    .map_err(|_| e)
+            })
+            .or_else(|e| {
+                decode::<PushAckV3>(bytes)
+                    .map(|old| PushAck {
+                        stored: old.stored,
+                        new_changes: old.new_changes,
+                        pull: old.pull,
+                        epoch: old.epoch,
+                        office: None,
+                    })
+                    .map_err(|_| e)
+            })
+            .or_else(|e| {
+                decode::<PushAckV2>(bytes)
+                    .map(|old| PushAck {
+                        stored: old.stored,
+                        new_changes: old.new_changes,
+                        pull: old.pull.map(PullResponseV2::upgrade),
+                        epoch: None,
+                        office: None,
+                    })
+                    .map_err(|_| e)
+            })
     }
 }
 
@@ -269,10 +282,15 @@ pub struct OfficeData {
     /// The province's plan: report deadlines and targets, which the
     /// tablet's reports are judged against.
     pub plan: Option<pcmt_model::Plan>,
+    /// The other communes of the district (issue 20): where a person may
+    /// move to, by code and name only (`OrgTree::neighbours_of`); never
+    /// part of the tablet's tree, whose district figures cover its own
+    /// communes.
+    pub neighbours: Vec<pcmt_model::OrgUnit>,
 }
 
 /// A unit as the office data's wire shape holds it: as before dates.
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct UnitWire {
     code: String,
     name: String,
@@ -282,7 +300,7 @@ struct UnitWire {
 
 /// What a unit that changes adds: its days and the commune it was merged
 /// into.
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct UnitChange {
     code: String,
     valid_from: Option<chrono::NaiveDate>,
@@ -295,8 +313,31 @@ struct OfficeWire {
     version: u64,
     units: Vec<UnitWire>,
     plan: Option<pcmt_model::Plan>,
-    /// Last: an older tablet leaves it unread.
+    /// An older tablet leaves it unread.
     changes: Vec<UnitChange>,
+    /// Last: a tablet from before moves leaves it unread.
+    neighbours: Vec<UnitWire>,
+}
+
+/// Office data as hubs sent it before moves (issue 20).
+#[derive(Deserialize)]
+struct OfficeWireV2 {
+    version: u64,
+    units: Vec<UnitWire>,
+    plan: Option<pcmt_model::Plan>,
+    changes: Vec<UnitChange>,
+}
+
+impl From<OfficeWireV2> for OfficeWire {
+    fn from(old: OfficeWireV2) -> Self {
+        Self {
+            version: old.version,
+            units: old.units,
+            plan: old.plan,
+            changes: old.changes,
+            neighbours: Vec::new(),
+        }
+    }
 }
 
 /// Office data as hubs sent it before unit dates.
@@ -314,7 +355,25 @@ impl From<OfficeWireV1> for OfficeWire {
             units: old.units,
             plan: old.plan,
             changes: Vec::new(),
+            neighbours: Vec::new(),
         }
+    }
+}
+
+impl From<pcmt_model::OrgUnit> for UnitWire {
+    fn from(u: pcmt_model::OrgUnit) -> Self {
+        UnitWire {
+            code: u.code,
+            name: u.name,
+            level: u.level,
+            parent: u.parent,
+        }
+    }
+}
+
+impl From<UnitWire> for pcmt_model::OrgUnit {
+    fn from(u: UnitWire) -> Self {
+        pcmt_model::OrgUnit::new(&u.code, &u.name, u.level, u.parent.as_deref())
     }
 }
 
@@ -333,18 +392,10 @@ impl From<OfficeData> for OfficeWire {
             .collect();
         Self {
             version: data.version,
-            units: data
-                .units
-                .into_iter()
-                .map(|u| UnitWire {
-                    code: u.code,
-                    name: u.name,
-                    level: u.level,
-                    parent: u.parent,
-                })
-                .collect(),
+            units: data.units.into_iter().map(UnitWire::from).collect(),
             plan: data.plan,
             changes,
+            neighbours: data.neighbours.into_iter().map(UnitWire::from).collect(),
         }
     }
 }
@@ -360,9 +411,8 @@ impl From<OfficeWire> for OfficeData {
             .units
             .into_iter()
             .map(|u| {
-                let mut unit =
-                    pcmt_model::OrgUnit::new(&u.code, &u.name, u.level, u.parent.as_deref());
-                if let Some(c) = changes.remove(&u.code) {
+                let mut unit = pcmt_model::OrgUnit::from(u);
+                if let Some(c) = changes.remove(&unit.code) {
                     unit.valid_from = c.valid_from;
                     unit.valid_to = c.valid_to;
                     unit.merged_into = c.merged_into;
@@ -374,6 +424,7 @@ impl From<OfficeWire> for OfficeData {
             version: wire.version,
             units,
             plan: wire.plan,
+            neighbours: wire.neighbours.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -915,6 +966,7 @@ mod tests {
                 .cloned()
                 .collect(),
             plan: Some(pcmt_model::Plan::bundled()),
+            neighbours: Vec::new(),
         };
         let ack = PushAck {
             stored: Vec::new(),
@@ -983,6 +1035,7 @@ mod tests {
                 version: 5,
                 units: vec![merged.clone()],
                 plan: Some(pcmt_model::Plan::bundled()),
+                neighbours: Vec::new(),
             }),
         };
         let bytes = encode(&ack).unwrap();
@@ -1020,6 +1073,69 @@ mod tests {
             )]
         );
         assert_eq!(read.version, 4);
+    }
+
+    /// The district's other communes (issue 20) ride last: a tablet from
+    /// before them reads the rest, and a hub from before them sends none.
+    #[test]
+    fn the_districts_other_communes_ride_last_and_older_peers_read_around_them() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct OfficeBefore {
+            version: u64,
+            units: Vec<UnitWire>,
+            plan: Option<pcmt_model::Plan>,
+            changes: Vec<UnitChange>,
+        }
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct AckBefore {
+            stored: Vec<Uuid>,
+            new_changes: u32,
+            pull: Option<PullResponse>,
+            epoch: Option<Epoch>,
+            office: Option<OfficeBefore>,
+        }
+        let tree = pcmt_model::OrgTree::demo();
+        let pek = ["62-610-23284".to_string()];
+        let office = OfficeData {
+            version: 7,
+            units: tree.part_for(&pek).units().cloned().collect(),
+            plan: None,
+            neighbours: tree.neighbours_of(&pek),
+        };
+        assert_eq!(
+            office
+                .neighbours
+                .iter()
+                .map(|u| u.name.as_str())
+                .collect::<Vec<_>>(),
+            ["Xã Đăk Choong", "Xã Xốp"]
+        );
+        let ack = PushAck {
+            stored: Vec::new(),
+            new_changes: 0,
+            pull: None,
+            epoch: Some(Epoch("e1".into())),
+            office: Some(office.clone()),
+        };
+        let bytes = encode(&ack).unwrap();
+        assert_eq!(PushAck::decode(&bytes).unwrap(), ack);
+        let older_tablet: AckBefore = decode(&bytes).unwrap();
+        assert_eq!(older_tablet.office.unwrap().version, 7);
+        let from_older_hub = encode(&AckBefore {
+            stored: Vec::new(),
+            new_changes: 0,
+            pull: None,
+            epoch: Some(Epoch("e1".into())),
+            office: Some(OfficeBefore {
+                version: 7,
+                units: office.units.iter().cloned().map(UnitWire::from).collect(),
+                plan: None,
+                changes: Vec::new(),
+            }),
+        })
+        .unwrap();
+        let read = PushAck::decode(&from_older_hub).unwrap().office.unwrap();
+        assert_eq!((read.units, read.neighbours), (office.units, Vec::new()));
     }
 
     /// A tablet of protocol 1 decodes a pull's answer as it always did: a

@@ -137,6 +137,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         13,
         include_str!("../../../../migrations/hub-pg/0013_attachments.sql"),
     ),
+    (
+        14,
+        include_str!("../../../../migrations/hub-pg/0014_person_moves.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.
@@ -382,6 +386,7 @@ mod tests {
                 &mut PgRows(tx, &mut pool::Statements::default()),
                 &push_of(id, commune, &mut doc).docs,
                 Writer::Device(&office),
+                &store.units(),
                 &store.rules,
             )
             .unwrap();
@@ -466,6 +471,7 @@ mod tests {
             &mut PgRows(&mut a_tx, &mut pool::Statements::default()),
             &[edit],
             Writer::Device(&office),
+            &store.units(),
             &store.rules,
         )
         .unwrap();

@@ -22,8 +22,8 @@ use pcmt_core::projection::{
 };
 use pcmt_core::report::{
     in_scope, person_key, register_entry, shared_citizen_id, site_from_row, Column, Columns,
-    ReportSource, RowScope, SessionGroup, SurveyTotals, VisitRow, PERSON_KEYS_SQL,
-    REGISTER_COLUMNS, SCOPE, SHARED_CITIZEN_IDS_SQL, SITE_COLUMNS,
+    ReportSource, RowScope, SessionGroup, SurveyTotals, VisitRow, MOVED_PEOPLE, MOVES_SQL,
+    PERSON_KEYS_SQL, REGISTER_COLUMNS, SCOPE, SHARED_CITIZEN_IDS_SQL, SITE_COLUMNS,
 };
 use pcmt_core::CoreError;
 use pcmt_model::report::{PersonKey, RegisterEntry, SharedCitizenId};
@@ -243,7 +243,8 @@ impl<C: GenericClient> RowWriter for PgRows<'_, C> {
         self.rows(
             r#"SELECT c.id FROM checkin_rows c
                JOIN documents d ON d.id = c.id
-               JOIN person_rows p ON p.id = c.person AND p.commune = d.commune
+               JOIN person_rows p ON p.id = c.person AND (p.commune = d.commune
+                 OR p.id IN (SELECT person FROM person_moves))
                WHERE c.person = $1
                ORDER BY c.date COLLATE "C" DESC, c.id COLLATE "C" DESC LIMIT 1"#,
             &[&person],
@@ -327,22 +328,33 @@ impl<C: GenericClient> ReportSource for PgRows<'_, C> {
 
     fn visits(&mut self, until: &str, communes: &[String]) -> Result<Vec<VisitRow>, CoreError> {
         self.select(
-            r#"SELECT c.person, c.date, c.attended, c.next_visit, c.supported, c.test_result, c.psychosis
-               FROM checkin_rows c JOIN person_rows p ON p.id = c.person
-               JOIN documents d ON d.id = c.id AND d.commune = p.commune
-               WHERE c.date <= $1 AND p.commune = ANY($2)
-               ORDER BY c.person COLLATE "C", c.date COLLATE "C", c.id COLLATE "C""#,
+            &format!(
+                r#"SELECT c.person, c.date, c.attended, c.next_visit, c.supported, c.test_result,
+                     c.psychosis, d.commune
+                   FROM checkin_rows c JOIN person_rows p ON p.id = c.person
+                   JOIN documents d ON d.id = c.id
+                   WHERE c.date <= $1 AND ((d.commune = p.commune AND p.commune = ANY($2))
+                     OR p.id IN ({MOVED_PEOPLE}))
+                   ORDER BY c.person COLLATE "C", c.date COLLATE "C", c.id COLLATE "C""#
+            ),
             &[&until, &communes],
             |r| VisitRow::from_row(r),
         )
     }
 
-    fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String)>, CoreError> {
+    fn people(&mut self, communes: &[String]) -> Result<Vec<(String, String, String)>, CoreError> {
         self.select(
-            "SELECT id, statuses FROM person_rows WHERE commune = ANY($1)",
+            &format!(
+                "SELECT id, statuses, commune FROM person_rows
+                 WHERE commune = ANY($1) OR id IN ({MOVED_PEOPLE})"
+            ),
             &[&communes],
-            |r| Ok((r.col(0)?, r.col(1)?)),
+            |r| Ok((r.col(0)?, r.col(1)?, r.col(2)?)),
         )
+    }
+
+    fn moves(&mut self) -> Result<Vec<(String, String)>, CoreError> {
+        self.select(MOVES_SQL, &[], |r| Ok((r.col(0)?, r.col(1)?)))
     }
 
     fn register(&mut self, communes: &[String]) -> Result<Vec<RegisterEntry>, CoreError> {

@@ -50,6 +50,7 @@ labelled_enum!(
         RecordChanged = ("record_changed", "Sửa hồ sơ", "Record changed"),
         RecordDeleted = ("record_deleted", "Xóa hồ sơ", "Record deleted"),
         RecordRestored = ("record_restored", "Khôi phục hồ sơ", "Record restored"),
+        RecordMoved = ("record_moved", "Chuyển hồ sơ sang xã khác", "Record moved to another commune"),
         ExportDownloaded = ("export_downloaded", "Tải báo cáo về", "Export downloaded"),
         CodeIssued = ("code_issued", "Cấp mã đăng ký máy", "Enrolment code issued"),
         DeviceEnrolled = ("device_enrolled", "Đăng ký máy", "Device enrolled"),

@@ -114,7 +114,7 @@ pub struct DeviceInfo {
 /// The audit actions of a record a tablet sent (`audit::Action`'s codes).
 macro_rules! record_actions {
     () => {
-        "('record_created', 'record_changed', 'record_deleted', 'record_restored')"
+        "('record_created', 'record_changed', 'record_deleted', 'record_restored', 'record_moved')"
     };
 }
 

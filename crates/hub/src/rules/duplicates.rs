@@ -95,8 +95,8 @@ pub fn merge_refusal(
     }
     if kept.commune != gone.commune {
         return Some((
-            "Hai hồ sơ thuộc hai xã khác nhau: hãy chuyển nơi cư trú của một hồ sơ về xã kia trước, rồi gộp.",
-            "The files belong to two communes: move one file to the other commune first, then merge.",
+            "Hai hồ sơ thuộc hai xã khác nhau: hãy chuyển nơi cư trú của một hồ sơ về xã kia trước (trang Chuyển nơi cư trú, với mã hồ sơ), rồi gộp.",
+            "The files belong to two communes: move one file to the other commune first (the move page, with the file's code), then merge.",
         ));
     }
     None

@@ -14,7 +14,8 @@ use pcmt_core::sync::wire::{
     PullResponse, PushAck, PushRequest, RangeAnswer, RangeDigest, MAX_BATCH_BYTES, OLDEST_PROTOCOL,
     PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
 };
-use pcmt_model::{Labelled, OrgTree, Plan};
+use pcmt_core::sync::MovedAway;
+use pcmt_model::{residence, Labelled, OrgTree, Plan};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -105,6 +106,9 @@ pub struct Merged {
     pub fresh: Vec<Change>,
     /// What they did to the record, for the audit log.
     pub action: Action,
+    /// The commune the hub held the document under, when these changes
+    /// moved it to another (a person moving, issue 20).
+    pub moved_from: Option<String>,
 }
 
 /// Who sends the changes being applied: a device, within its scope, or the
@@ -172,16 +176,34 @@ impl Writer<'_> {
             Writer::Office(o) => o.communes.iter().any(|c| c == commune),
         }
     }
+
+    /// Whether the writer may move a person file from `from` to `to`: a
+    /// tablet of the commune it leaves (the new one need not be its own),
+    /// the office or the hub above holding both.
+    pub fn may_move(self, from: &str, to: &str) -> bool {
+        match self {
+            Writer::Device(_) => self.may_change(from),
+            Writer::Above(_) | Writer::Office(_) => self.may_change(from) && self.may_change(to),
+        }
+    }
 }
 
 /// Merges `dc` into the stored document (`existing`, if any). None when the
 /// hub already holds every change. Refuses changes to a document stored or
 /// sent under a commune outside the writer's, and changes that cannot be read, lack
 /// their dependencies, or make a document disagree with its envelope.
+///
+/// A record's commune changes only by a move (issue 20): a person file
+/// whose changes give it another commune than it had is taken only if its
+/// last move goes there from a commune it lived in, within one district of
+/// `units`, and the writer may move it (see [`Writer::may_move`]). A device
+/// of the commune the file left is told so ([`HubError::Moved`]); anyone
+/// else gets the refusal of a record outside their communes.
 pub fn merge(
     existing: Option<&[u8]>,
     dc: &DocChanges,
     writer: Writer<'_>,
+    units: &OrgTree,
 ) -> Result<Option<Merged>, HubError> {
     let id = dc.id.to_string();
     let reject = |reason: String| HubError::Rejected {
@@ -195,10 +217,22 @@ pub fn merge(
         Some(bytes) => record_doc::load(bytes).map_err(|e| reject(e.to_string()))?,
         None => AutoCommit::new(),
     };
-    if existing.is_some() {
-        let stored = record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?;
+    let stored = match existing {
+        Some(_) => Some(record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?),
+        None => None,
+    };
+    if let Some(stored) = &stored {
         if !writer.may_change(&stored.commune) {
-            return Err(outside(&id));
+            let Some(moved) = moved_away(&doc, dc.id, writer, units) else {
+                return Err(outside(&id));
+            };
+            // The push that moved it, sent again (its acknowledgement
+            // lost), holds nothing new: taken as the first time.
+            let held = dc.changes.iter().all(|bytes| {
+                read_change(bytes)
+                    .is_ok_and(|c| doc.get_change_meta_by_hash(&c.change.hash()).is_some())
+            });
+            return if held { Ok(None) } else { Err(moved) };
         }
     }
     let was_deleted = record_doc::is_deleted(&doc);
@@ -214,6 +248,9 @@ pub fn merge(
         if doc
             .get_change_meta_by_hash(&checked.change.hash())
             .is_none()
+            && !fresh
+                .iter()
+                .any(|c: &Change| c.hash() == checked.change.hash())
         {
             size.add(&checked).map_err(|e| reject(e.to_string()))?;
             fresh.push(checked.change);
@@ -232,45 +269,150 @@ pub fn merge(
     if header.id != dc.id {
         return Err(reject(format!("document says it is {}", header.id)));
     }
-    if header.commune != dc.commune {
+    // The commune it had: as stored, or for a document new to this hub,
+    // the one its envelope gives (a district relaying a file that moved
+    // before it was first sent up names the commune it was made in).
+    let before = stored
+        .as_ref()
+        .map_or(dc.commune.as_str(), |h| h.commune.as_str());
+    let moved_from = if header.commune == before && header.commune == dc.commune {
+        None
+    } else if (dc.commune == before || dc.commune == header.commune)
+        && writer.may_move(before, &header.commune)
+        && is_move(&doc, before, &header.commune, units)
+    {
+        Some(before.to_string())
+    } else {
         return Err(reject(format!(
             "document belongs to commune {}",
             header.commune
         )));
-    }
+    };
     let action = match (existing, was_deleted, record_doc::is_deleted(&doc)) {
         (_, false, true) => Action::RecordDeleted,
         (None, _, _) => Action::RecordCreated,
         (Some(_), true, false) => Action::RecordRestored,
+        (Some(_), _, _) if moved_from.is_some() => Action::RecordMoved,
         _ => Action::RecordChanged,
     };
     Ok(Some(Merged {
         doc,
         kind: header.kind.code(),
         commune: header.commune,
+        moved_from: moved_from.filter(|_| existing.is_some()),
         fresh,
         action,
     }))
 }
 
+/// Whether `doc` is a person file whose last move takes it from `from`
+/// (or through it) to `to`, two communes of one district of `units`.
+fn is_move(doc: &AutoCommit, from: &str, to: &str, units: &OrgTree) -> bool {
+    let Ok(moves) = record_doc::moves::moves(doc) else {
+        return false;
+    };
+    residence::last(&moves).is_some_and(|last| last.to == to)
+        && moves.iter().any(|m| m.from == from)
+        && residence::same_district(units, from, to)
+}
+
+/// The refusal a device of a commune the file moved out of gets: where
+/// and when it went. None for any other writer or record.
+fn moved_away(doc: &AutoCommit, id: Uuid, writer: Writer<'_>, units: &OrgTree) -> Option<HubError> {
+    let Writer::Device(scope) = writer else {
+        return None;
+    };
+    let moves = record_doc::moves::moves(doc).ok()?;
+    if !moves.iter().any(|m| scope.communes.contains(&m.from)) {
+        return None;
+    }
+    let last = residence::last(&moves)?;
+    Some(HubError::Moved(MovedAway {
+        id,
+        to: last.to.clone(),
+        to_name: units
+            .get(&last.to)
+            .map_or_else(|| last.to.clone(), |u| u.name.clone()),
+        on: last.on,
+    }))
+}
+
+/// A change filed again in the feed under another commune than its first
+/// row's: its feed key and bytes.
+pub struct Refiled {
+    /// What keeps the row once in the feed: the change's hash for its first
+    /// row; for another row, SHA-256 of the hash, the commune and the move
+    /// it is filed for, so each move files the history again once (a file
+    /// moving back to a commune it left is sent there whole again) and a
+    /// push made twice files nothing twice.
+    pub key: Vec<u8>,
+    pub bytes: Vec<u8>,
+}
+
+/// The changes of `doc` to file under `commune` for the move whose first
+/// change is `mark`: every change but those in `skip` (filed already with
+/// the push), in the document's order, so a tablet of the new commune
+/// that pulls them rebuilds the whole history (one that holds some of
+/// them keeps them once: changes are known by their hash).
+pub fn refile(
+    doc: &mut AutoCommit,
+    skip: &[ChangeHash],
+    commune: &str,
+    mark: ChangeHash,
+) -> Vec<Refiled> {
+    doc.get_changes(&[])
+        .into_iter()
+        .filter(|c| !skip.contains(&c.hash()))
+        .map(|c| Refiled {
+            key: refile_key(c.hash(), commune, mark),
+            bytes: c.raw_bytes().to_vec(),
+        })
+        .collect()
+}
+
+/// See [`Refiled::key`].
+pub fn refile_key(hash: ChangeHash, commune: &str, mark: ChangeHash) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(hash.0);
+    h.update(commune.as_bytes());
+    h.update(mark.0);
+    h.finalize().to_vec()
+}
+
 /// A check-in counts in its person's commune (visits, due dates), so it may
-/// name only a person of its own commune: otherwise a tablet of one commune
-/// that knows a person id of another could write into that commune's
-/// figures. `person_commune` is None when the hub does not hold the person
-/// yet; the projections then count the check-in only if the person, once
-/// arrived, turns out to be of its commune.
+/// name only a person who lived in its commune on its day (the person's
+/// commune, or for a person who moved, the one of that day): otherwise a
+/// tablet of one commune that knows a person id of another could write
+/// into that commune's figures. `person` is None when the hub does not
+/// hold the person yet; the projections then count the check-in only if
+/// the person, once arrived, turns out to be of its commune. A tablet of
+/// the commune the person left is told where they went.
 pub fn check_checkin_person(
     checkin: &str,
     commune: &str,
-    person_commune: Option<&str>,
+    day: chrono::NaiveDate,
+    person: Option<&AutoCommit>,
+    writer: Writer<'_>,
+    units: &OrgTree,
 ) -> Result<(), HubError> {
-    match person_commune {
-        Some(theirs) if theirs != commune => Err(HubError::Rejected {
+    let Some(doc) = person else {
+        return Ok(());
+    };
+    let header = record_doc::read_header(doc).map_err(|e| HubError::Rejected {
+        id: checkin.to_string(),
+        reason: e.to_string(),
+    })?;
+    let moves = record_doc::moves::moves(doc).unwrap_or_default();
+    if residence::commune_on(&header.commune, &moves, day) == commune {
+        return Ok(());
+    }
+    Err(
+        moved_away(doc, header.id, writer, units).unwrap_or_else(|| HubError::Rejected {
             id: checkin.to_string(),
             reason: format!("the check-in's person is not a person of commune {commune}"),
         }),
-        _ => Ok(()),
-    }
+    )
 }
 
 /// The acknowledgement of a push whose transaction committed.
@@ -302,6 +444,7 @@ pub fn office_data(
         version,
         units: tree.part_for(communes).units().cloned().collect(),
         plan: Some(plan.clone()),
+        neighbours: tree.neighbours_of(communes),
     })
 }
 

@@ -63,6 +63,53 @@ pub fn office_docs(
         .collect()
 }
 
+/// The office's move of a stored person file (issue 20): checked as the
+/// tablet checks one (`MoveInput::validate`, against the hub's tree), made
+/// as one change by a new actor of the office signed as the staff member,
+/// sent under the commune it leaves. The field errors, in the officer's
+/// words, when the move cannot be made.
+pub fn office_move(
+    stored: &[u8],
+    input: &pcmt_model::MoveInput,
+    username: &str,
+    units: &OrgTree,
+    today: chrono::NaiveDate,
+    time: i64,
+) -> Result<Result<DocChanges, Vec<pcmt_model::FieldError>>, HubError> {
+    let bad = |e: record_doc::DocError| HubError::Malformed(e.to_string());
+    let mut doc = record_doc::load(stored).map_err(bad)?;
+    let header = record_doc::read_header(&doc).map_err(bad)?;
+    let person: PersonInput = record_doc::read_record(&doc).map_err(bad)?;
+    let before = record_doc::moves::moves(&doc).map_err(bad)?;
+    if let Err(errors) = input.validate(
+        units,
+        &header.commune,
+        person.managed_since(),
+        &before,
+        today,
+    ) {
+        return Ok(Err(errors));
+    }
+    let heads = doc.get_heads();
+    doc.set_actor(ActorId::random());
+    let by = office_note(username);
+    let mv = pcmt_model::Move {
+        id: Uuid::nil(),
+        from: header.commune.clone(),
+        to: input.to.clone(),
+        on: input.on,
+        by: by.officer.clone(),
+    };
+    record_doc::moves::move_to(&mut doc, &mv, &by, time).map_err(bad)?;
+    Ok(Ok(DocChanges::since(
+        header.id,
+        RecordKind::Person,
+        &header.commune,
+        &mut doc,
+        &heads,
+    )))
+}
+
 /// The template of the register: its columns, and an example row of each
 /// kind of file.
 pub fn template(units: &OrgTree, lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {

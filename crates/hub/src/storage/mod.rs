@@ -166,6 +166,21 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
         logged: &dyn Fn(u32) -> Entry,
     ) -> Result<u32, HubError>;
 
+    /// The office moves a person file of `communes` (the staff member's
+    /// unit's) to another of them (issue 20), as a tablet's move is taken:
+    /// its history and visits re-filed for the new commune's tablets, the
+    /// move alone for the old one's, logged as `by`. The field errors when
+    /// the move cannot be made; NotFound-like `Forbidden` for a file the
+    /// hub does not hold in `communes`.
+    fn move_as_office(
+        &self,
+        person: uuid::Uuid,
+        input: &pcmt_model::MoveInput,
+        office: &OfficeWrite<'_>,
+        username: &str,
+        today: chrono::NaiveDate,
+    ) -> Result<Result<(), Vec<pcmt_model::FieldError>>, HubError>;
+
     // The audit log (see `crate::rules::audit`). Pushes, enrolments, codes
     // and revocations write their entries themselves, in their transaction.
 

@@ -3,7 +3,7 @@
 //! statements ([`WriteTx`]) in the order the rules ([`crate::rules`]) say.
 
 use super::backend::{
-    Backend, ChangeRow, DocumentRow, Locked, Param, PushWrites, Withdrawal, WriteTx,
+    Backend, Cell, ChangeRow, DocumentRow, Locked, Param, PushWrites, Withdrawal, WriteTx,
 };
 use super::duplicates;
 use super::{Hub, HubStorage, LoadedUnits, OfficeStorage};
@@ -49,6 +49,7 @@ pub(crate) fn apply(
     tx: &mut dyn WriteTx,
     docs: &[DocChanges],
     writer: Writer<'_>,
+    units: &OrgTree,
     rules: &StatusRules,
 ) -> Result<(u32, u32), HubError> {
     let ids: Vec<Uuid> = docs.iter().map(|d| d.id).collect();
@@ -63,6 +64,8 @@ pub(crate) fn apply(
     // twice merges the second part into the first's result.
     let mut slot: HashMap<Uuid, usize> = HashMap::new();
     let mut actor = None;
+    // The people this push moves: id, the commune left, the move's changes.
+    let mut moved: Vec<(Uuid, String, Vec<automerge::ChangeHash>)> = Vec::new();
     for dc in docs {
         let id = dc.id.to_string();
         let existing = match slot.get(&dc.id) {
@@ -72,21 +75,31 @@ pub(crate) fn apply(
         if existing.is_some() && writer.new_only() {
             continue;
         }
-        let Some(mut merged) = protocol::merge(existing, dc, writer)? else {
+        let Some(mut merged) = protocol::merge(existing, dc, writer, units)? else {
             continue;
         };
         let actor = match &actor {
             Some(a) => a,
             None => actor.insert(writer.actor(|| Ok(officer.clone()))?),
         };
-        entries.push(Entry::record(
+        let mut entry = Entry::record(
             actor.clone(),
             merged.action,
             dc.id,
             merged.kind,
             &merged.commune,
             merged.fresh.len(),
-        ));
+        );
+        if let Some(from) = &merged.moved_from {
+            // The office of the commune left sees the move too.
+            entry.scope.push(from.clone());
+            moved.push((
+                dc.id,
+                from.clone(),
+                merged.fresh.iter().map(|c| c.hash()).collect(),
+            ));
+        }
+        entries.push(entry);
         for change in &mut merged.fresh {
             changes.push(ChangeRow {
                 doc_id: id.clone(),
@@ -118,7 +131,10 @@ pub(crate) fn apply(
     if written.is_empty() {
         return Ok((0, 0));
     }
-    check_checkin_people(tx, &written)?;
+    check_checkin_people(tx, &written, writer, units)?;
+    for (person, from, fresh) in &moved {
+        changes.extend(refile_move(tx, &mut written, *person, from, fresh, origin)?);
+    }
     let (rows, docs): (Vec<DocumentRow>, Vec<_>) = written.into_iter().unzip();
     let (projected, readable) = project(&docs);
     let added = tx.store_push(&PushWrites {
@@ -138,6 +154,7 @@ pub(crate) fn apply(
         })
         .collect();
     super::attachments::index(tx, &refs)?;
+    index_moves(tx, &rows, &docs)?;
     // A device's files may now share a citizen ID with others, or no
     // longer: the hub's flags on every file concerned, in the same
     // transaction, so a file is never stored without them.
@@ -150,53 +167,189 @@ pub(crate) fn apply(
                 by: &Actor::office(),
                 new_only: false,
             };
-            apply(tx, &flags, Writer::Office(&office), rules)?;
+            apply(tx, &flags, Writer::Office(&office), units, rules)?;
         }
     }
     Ok((added, u32::try_from(rows.len()).unwrap_or(u32::MAX)))
 }
 
-/// Refuses a check-in naming a person of another commune, whether the
-/// person is in this push or already stored (see
+/// Refuses a check-in naming a person who did not live in its commune on
+/// its day, whether the person is in this push or already stored (see
 /// [`protocol::check_checkin_person`]). A check-in whose body cannot be
 /// read names no one the projections will follow.
 fn check_checkin_people(
     tx: &mut dyn WriteTx,
     written: &[(DocumentRow, AutoCommit)],
+    writer: Writer<'_>,
+    units: &OrgTree,
 ) -> Result<(), HubError> {
-    let checkins: Vec<(&DocumentRow, String)> = written
+    let checkins: Vec<(&DocumentRow, CheckInInput)> = written
         .iter()
         .filter(|(row, _)| row.kind == RecordKind::CheckIn.code())
-        .filter_map(|(row, doc)| {
-            let c = record_doc::read_record::<CheckInInput>(doc).ok()?;
-            Some((row, c.person.to_string()))
-        })
+        .filter_map(|(row, doc)| Some((row, record_doc::read_record::<CheckInInput>(doc).ok()?)))
         .collect();
     if checkins.is_empty() {
         return Ok(());
     }
-    let pushed: HashMap<&str, &str> = written
+    let pushed: HashMap<String, &AutoCommit> = written
         .iter()
-        .map(|(row, _)| (row.id.as_str(), row.commune.as_str()))
+        .map(|(row, doc)| (row.id.clone(), doc))
         .collect();
     let elsewhere: Vec<String> = checkins
         .iter()
-        .filter(|(_, person)| !pushed.contains_key(person.as_str()))
-        .map(|(_, person)| person.clone())
+        .map(|(_, c)| c.person.to_string())
+        .filter(|person| !pushed.contains_key(person))
         .collect();
-    let stored = if elsewhere.is_empty() {
-        HashMap::new()
-    } else {
-        tx.document_communes(&elsewhere)?
-    };
-    for (row, person) in &checkins {
-        let theirs = pushed
-            .get(person.as_str())
-            .copied()
-            .or_else(|| stored.get(person).map(String::as_str));
-        protocol::check_checkin_person(&row.id, &row.commune, theirs)?;
+    let stored = stored_documents(tx, &elsewhere)?;
+    for (row, checkin) in &checkins {
+        let person = checkin.person.to_string();
+        let theirs = pushed.get(&person).copied().or_else(|| stored.get(&person));
+        protocol::check_checkin_person(&row.id, &row.commune, checkin.date, theirs, writer, units)?;
     }
     Ok(())
+}
+
+/// The documents among `ids` the hub holds, loaded (one that does not load
+/// is left out: it names no commune to check against).
+fn stored_documents(
+    tx: &mut dyn WriteTx,
+    ids: &[String],
+) -> Result<HashMap<String, AutoCommit>, HubError> {
+    let mut out = HashMap::new();
+    for id in ids {
+        if out.contains_key(id) {
+            continue;
+        }
+        let rows = tx.select(
+            "SELECT bytes FROM documents WHERE id = $1",
+            &[Param::Text(id)],
+        )?;
+        if let Some(doc) = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .and_then(Cell::into_blob)
+            .and_then(|b| record_doc::load(&b).ok())
+        {
+            out.insert(id.clone(), doc);
+        }
+    }
+    Ok(out)
+}
+
+/// Keeps `person_moves` (hub migration 0017 / hub-pg 0014) as the person
+/// files just stored say, for the reports: the moves of each that moved.
+fn index_moves(
+    tx: &mut dyn WriteTx,
+    rows: &[DocumentRow],
+    docs: &[AutoCommit],
+) -> Result<(), HubError> {
+    for (row, doc) in rows.iter().zip(docs) {
+        if row.kind != RecordKind::Person.code() {
+            continue;
+        }
+        let moves = record_doc::moves::moves(doc).unwrap_or_default();
+        if moves.is_empty() {
+            continue;
+        }
+        let json = serde_json::to_string(&moves).map_err(|e| HubError::Malformed(e.to_string()))?;
+        tx.exec(
+            "INSERT INTO person_moves (person, moves) VALUES ($1, $2)
+             ON CONFLICT (person) DO UPDATE SET moves = excluded.moves",
+            &[Param::Text(&row.id), Param::Text(&json)],
+        )?;
+    }
+    Ok(())
+}
+
+/// The feed rows a move adds (issue 20): its changes once more under the
+/// commune left, so that commune's tablets learn where and when the file
+/// went (and nothing of it after); and under the new commune the file's
+/// whole history with the check-ins made before, so that commune's tablets
+/// receive everything, whatever their cursor. New rows, never old ones
+/// rewritten: every cursor stays valid.
+fn refile_move(
+    tx: &mut dyn WriteTx,
+    written: &mut [(DocumentRow, AutoCommit)],
+    person: Uuid,
+    from: &str,
+    fresh: &[automerge::ChangeHash],
+    origin: Uuid,
+) -> Result<Vec<ChangeRow>, HubError> {
+    let id = person.to_string();
+    let Some(mark) = fresh.first().copied() else {
+        return Ok(Vec::new());
+    };
+    let row_of = |doc_id: &str, commune: &str, r: protocol::Refiled| ChangeRow {
+        doc_id: doc_id.to_string(),
+        commune: commune.to_string(),
+        hash: r.key,
+        bytes: r.bytes,
+        origin: origin.to_string(),
+    };
+    let mut rows = Vec::new();
+    let Some((row, doc)) = written.iter_mut().find(|(row, _)| row.id == id) else {
+        return Ok(rows);
+    };
+    let to = row.commune.clone();
+    for change in fresh {
+        if let Some(c) = doc.get_change_by_hash(change) {
+            rows.push(row_of(
+                &id,
+                from,
+                protocol::Refiled {
+                    key: protocol::refile_key(*change, from, mark),
+                    bytes: c.raw_bytes().to_vec(),
+                },
+            ));
+        }
+    }
+    rows.extend(
+        protocol::refile(doc, fresh, &to, mark)
+            .into_iter()
+            .map(|r| row_of(&id, &to, r)),
+    );
+    // The person's check-ins, stored or in this push.
+    let stored: Vec<String> = tx
+        .select(
+            "SELECT id FROM checkin_rows WHERE person = $1 ORDER BY date, id",
+            &[Param::Text(&id)],
+        )?
+        .into_iter()
+        .filter_map(|r| {
+            r.into_iter()
+                .next()
+                .and_then(|c| c.text().map(str::to_string))
+        })
+        .collect();
+    let mut checkins = stored_documents(tx, &stored)?;
+    for (row, doc) in written.iter() {
+        let theirs = row.kind == RecordKind::CheckIn.code()
+            && record_doc::read_record::<CheckInInput>(doc).is_ok_and(|c| c.person == person);
+        if theirs {
+            checkins.insert(row.id.clone(), doc.clone());
+        }
+    }
+    // Stored ones in their order, then those of this push.
+    let mut order: Vec<String> = stored
+        .into_iter()
+        .filter(|c| checkins.contains_key(c))
+        .collect();
+    order.extend(
+        checkins
+            .keys()
+            .filter(|c| !order.contains(c))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    for checkin in order {
+        if let Some(mut doc) = checkins.remove(&checkin) {
+            for r in protocol::refile(&mut doc, &[], &to, mark) {
+                rows.push(row_of(&checkin, &to, r));
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// The projection rows of documents about to be stored, each beside its
@@ -270,9 +423,15 @@ impl<B: Backend> HubStorage for Hub<B> {
             // on here. Nothing stored; the device resyncs.
             return Ok(protocol::unstored(epoch));
         }
-        let (added, _) = self
-            .backend
-            .write(|tx| apply(tx, &req.docs, Writer::Device(scope), &self.rules))?;
+        let (added, _) = self.backend.write(|tx| {
+            apply(
+                tx,
+                &req.docs,
+                Writer::Device(scope),
+                &self.units(),
+                &self.rules,
+            )
+        })?;
         let mut ack = protocol::ack(req, added, &epoch);
         // After the push committed: the pull sees it (and, as any pull,
         // leaves the device's own changes out).
@@ -527,7 +686,10 @@ impl<B: Backend> HubStorage for Hub<B> {
 
     fn apply_from_above(&self, batch: &[DocChanges], cursor: u64) -> Result<u32, HubError> {
         self.backend.write(|tx| {
-            let (_, changed_docs) = apply(tx, batch, Writer::Above(&self.units()), &self.rules)?;
+            let (_, changed_docs) = {
+                let units = self.units();
+                apply(tx, batch, Writer::Above(&units), &units, &self.rules)?
+            };
             tx.set_meta(UPLINK_PULL_KEY, &cursor.to_string())?;
             Ok(changed_docs)
         })
@@ -540,10 +702,47 @@ impl<B: Backend> HubStorage for Hub<B> {
         logged: &dyn Fn(u32) -> Entry,
     ) -> Result<u32, HubError> {
         self.backend.write(|tx| {
-            let (_, written) = apply(tx, docs, Writer::Office(office), &self.rules)?;
+            let (_, written) = apply(tx, docs, Writer::Office(office), &self.units(), &self.rules)?;
             tx.append_audit(std::slice::from_ref(&logged(written)))?;
             Ok(written)
         })
+    }
+
+    fn move_as_office(
+        &self,
+        person: Uuid,
+        input: &pcmt_model::MoveInput,
+        office: &OfficeWrite<'_>,
+        username: &str,
+        today: chrono::NaiveDate,
+    ) -> Result<Result<(), Vec<pcmt_model::FieldError>>, HubError> {
+        let id = person.to_string();
+        let units = self.units();
+        let stored = self.backend.documents(std::slice::from_ref(&id))?;
+        // A file outside the unit is refused as one the hub does not hold.
+        let Some((_, _, bytes)) = stored
+            .into_iter()
+            .find(|(_, commune, _)| office.communes.contains(commune))
+        else {
+            return Err(HubError::Forbidden(format!("record {id}")));
+        };
+        let now = chrono::Utc::now().timestamp();
+        let dc =
+            match crate::rules::register::office_move(&bytes, input, username, &units, today, now)?
+            {
+                Ok(dc) => dc,
+                Err(errors) => return Ok(Err(errors)),
+            };
+        self.backend.write(|tx| {
+            apply(
+                tx,
+                std::slice::from_ref(&dc),
+                Writer::Office(office),
+                &units,
+                &self.rules,
+            )
+        })?;
+        Ok(Ok(()))
     }
 
     fn append_audit(&self, entry: &Entry) -> Result<(), HubError> {
@@ -631,7 +830,7 @@ impl<B: Backend> OfficeStorage for Hub<B> {
                 by: &actor,
                 new_only: false,
             };
-            apply(tx, &docs, Writer::Office(&office), &self.rules)?;
+            apply(tx, &docs, Writer::Office(&office), &units, &self.rules)?;
             tx.append_audit(&[Entry::files_merged(&actor, kept, gone, &commune)])?;
             Ok(Ok(()))
         })

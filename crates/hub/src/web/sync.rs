@@ -27,7 +27,7 @@ use pcmt_core::sync::wire::{
     self, EnrolRequest, OfferRequest, PullRequest, PushRequest, MAX_MESSAGE_BYTES,
 };
 use pcmt_core::sync::{
-    SyncError, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
+    SyncError, REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_MOVED, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED,
 };
 use pcmt_model::ContentHash;
 use std::sync::Arc;
@@ -111,7 +111,9 @@ impl From<HubError> for Failure {
             HubError::Malformed(_) | HubError::Protocol(_) => StatusCode::BAD_REQUEST,
             HubError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             HubError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            HubError::Revoked | HubError::Lost | HubError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HubError::Revoked | HubError::Lost | HubError::Forbidden(_) | HubError::Moved(_) => {
+                StatusCode::FORBIDDEN
+            }
             HubError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             HubError::Db(_)
             | HubError::Pg(_)
@@ -136,6 +138,14 @@ impl From<HubError> for Failure {
         };
         if status.is_server_error() {
             return Failure::internal(&e);
+        }
+        if let HubError::Moved(moved) = &e {
+            // The tablet reads where and when, and tells the officer in
+            // their language.
+            return Failure {
+                refusal: Some(REFUSAL_MOVED),
+                ..Failure::new(status, serde_json::to_string(moved).unwrap_or_default())
+            };
         }
         Failure {
             refusal,

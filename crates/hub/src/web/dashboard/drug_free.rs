@@ -10,8 +10,8 @@
 
 use super::error::DashError;
 use super::html::{esc, lang_of};
-use super::pages::{layout, page_or_error, staff_bar};
-use super::paths::{DRUG_FREE, HOME};
+use super::pages::{layout, page_or_error, report_link, staff_bar};
+use super::paths::DRUG_FREE;
 use super::session::{on_storage, DashState, Signed};
 use crate::rules::audit::Entry;
 use crate::rules::staff::{outside_unit, Staff};
@@ -161,11 +161,7 @@ fn render(
         cl = lang.pick("Xã, phường, thị trấn", "Commune"),
         sl = lang.pick("Hiện tại", "Now"),
     );
-    let links = format!(
-        r#"<a id="report-link" href="{HOME}{}">{}</a>"#,
-        if lang == Lang::En { "?lang=en" } else { "" },
-        lang.pick("Báo cáo", "Report"),
-    );
+    let links = report_link(lang);
     Ok(layout(
         title,
         lang,

@@ -10,8 +10,8 @@
 use super::admin::Admin;
 use super::error::DashError;
 use super::html::{done, esc, lang_of};
-use super::pages::{layout, page_or_error, staff_bar};
-use super::paths::{DUPLICATES, DUPLICATES_MERGE, HOME};
+use super::pages::{layout, page_or_error, report_link, staff_bar};
+use super::paths::{DUPLICATES, DUPLICATES_MERGE};
 use super::session::{on_storage, DashState, Signed};
 use crate::rules::staff::Staff;
 use crate::storage::with_rows;
@@ -170,12 +170,12 @@ fn render(
             id = esc(&g[0].citizen_id),
         );
     }
-    let links = format!(
-        r#"<a id="report-link" href="{HOME}{}">{}</a>"#,
-        if lang == Lang::En { "?lang=en" } else { "" },
-        lang.pick("Báo cáo", "Report"),
-    );
-    layout(title, lang, &staff_bar(staff, units, &links, lang), &body)
+    layout(
+        title,
+        lang,
+        &staff_bar(staff, units, &report_link(lang), lang),
+        &body,
+    )
 }
 
 /// The merge form of a group, for an administrator: the files of one
@@ -193,8 +193,8 @@ fn merge_form(units: &OrgTree, signed: &Signed, group: &[SharedCitizenId], lang:
         return format!(
             r#"<p class="note merge-note">{}</p>"#,
             lang.pick(
-                "Các hồ sơ ở hai xã khác nhau: hãy chuyển nơi cư trú của một hồ sơ về xã kia trước, rồi gộp.",
-                "The files are in two communes: move one file to the other commune first, then merge."
+                "Các hồ sơ ở hai xã khác nhau: hãy chuyển nơi cư trú của một hồ sơ về xã kia trước (trang Chuyển nơi cư trú, với mã hồ sơ), rồi gộp.",
+                "The files are in two communes: move one file to the other commune first (the move page, with the file's code), then merge."
             )
         );
     }

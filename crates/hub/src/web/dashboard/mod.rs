@@ -45,6 +45,7 @@ mod figures;
 mod html;
 mod import;
 mod lane;
+mod moves;
 mod pages;
 mod paths;
 mod plan;
@@ -80,6 +81,7 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::AUDIT, get(audit::audit_page))
         .route(paths::DUPLICATES, get(duplicates::page))
         .route(paths::DUPLICATES_MERGE, post(duplicates::merge))
+        .route(paths::MOVE, get(moves::page).post(moves::save))
         .route(paths::TABLETS, get(admin::tablets_page))
         .route(paths::ISSUE_CODE, post(admin::issue_code))
         .route(paths::WITHDRAW, post(admin::withdraw))

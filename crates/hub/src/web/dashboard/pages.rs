@@ -8,8 +8,8 @@ use super::error::DashError;
 use super::figures::{Figures, MonthFigures};
 use super::html::{esc, number};
 use super::paths::{
-    AUDIT, DRUG_FREE, DUPLICATES, HOME, IMPORT, LOGIN, LOGOUT, PLAN, REGISTER, STAFF, TABLETS,
-    UNITS,
+    AUDIT, DRUG_FREE, DUPLICATES, HOME, IMPORT, LOGIN, LOGOUT, MOVE, PLAN, REGISTER, STAFF,
+    TABLETS, UNITS,
 };
 use super::query::ReportQuery;
 use crate::rules::staff::Staff;
@@ -550,6 +550,17 @@ fn pending_note(report: &Report, lang: Lang) -> String {
 }
 
 /// The header's right side on a signed-in page: who, `links`, sign out.
+/// The link back to the report, which the office's other pages put in
+/// their bar.
+pub(super) fn report_link(lang: Lang) -> String {
+    format!(
+        r#"<a id="report-link" href="{}{}">{}</a>"#,
+        super::paths::HOME,
+        if lang == Lang::En { "?lang=en" } else { "" },
+        lang.pick("Báo cáo", "Report"),
+    )
+}
+
 pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang) -> String {
     let staff_unit = units
         .get(&staff.unit)
@@ -575,11 +586,12 @@ pub(super) fn staff_bar(staff: &Staff, units: &OrgTree, links: &str, lang: Lang)
             String::new()
         };
         format!(
-            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>{units_link}{plan}<a id="register-link" href="{REGISTER}{en}" download>{}</a><a id="import-link" href="{IMPORT}{en}">{}</a>"#,
+            r#"<a id="tablets-link" href="{TABLETS}{en}">{}</a><a id="staff-link" href="{STAFF}{en}">{}</a>{units_link}{plan}<a id="register-link" href="{REGISTER}{en}" download>{}</a><a id="import-link" href="{IMPORT}{en}">{}</a><a id="move-link" href="{MOVE}{en}">{}</a>"#,
             lang.pick("Quản lý máy", "Tablets"),
             lang.pick("Tài khoản", "Accounts"),
             lang.pick("Sổ theo dõi (XLSX)", "Register (XLSX)"),
             lang.pick("Nhập sổ theo dõi", "Import register"),
+            lang.pick("Chuyển nơi cư trú", "Move a person"),
         )
     } else {
         String::new()

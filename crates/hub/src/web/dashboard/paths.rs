@@ -15,6 +15,7 @@ pub(super) const PLAN: &str = "/dashboard/admin/plan";
 pub(super) const REGISTER: &str = "/dashboard/admin/register.xlsx";
 pub(super) const DUPLICATES: &str = "/dashboard/duplicates";
 pub(super) const DUPLICATES_MERGE: &str = "/dashboard/duplicates/merge";
+pub(super) const MOVE: &str = "/dashboard/admin/move";
 pub(super) const UNITS: &str = "/dashboard/admin/units";
 pub(super) const UNITS_PREVIEW: &str = "/dashboard/admin/units/preview";
 pub(super) const UNITS_LOAD: &str = "/dashboard/admin/units/load";

@@ -10,8 +10,8 @@
 use super::admin::Admin;
 use super::error::DashError;
 use super::html::{done, esc, lang_of};
-use super::pages::{layout, page_or_error, staff_bar};
-use super::paths::{HOME, PLAN};
+use super::pages::{layout, page_or_error, report_link, staff_bar};
+use super::paths::PLAN;
 use super::session::{on_storage, DashState};
 use crate::rules::audit::Entry;
 use crate::rules::staff::sets_plan;
@@ -350,11 +350,7 @@ fn render(
         c3 = lang.pick("Mức chỉ tiêu", "Target"),
         go = lang.pick("Lưu kế hoạch", "Save the plan"),
     );
-    let links = format!(
-        r#"<a id="report-link" href="{HOME}{}">{}</a>"#,
-        if lang == Lang::En { "?lang=en" } else { "" },
-        lang.pick("Báo cáo", "Report"),
-    );
+    let links = report_link(lang);
     layout(
         title,
         lang,

@@ -13,8 +13,8 @@
 use super::admin::Admin;
 use super::error::DashError;
 use super::html::{done, esc, lang_of};
-use super::pages::{layout, page_or_error, staff_bar};
-use super::paths::{HOME, UNITS, UNITS_LOAD, UNITS_PREVIEW, UNITS_TEMPLATE};
+use super::pages::{layout, page_or_error, report_link, staff_bar};
+use super::paths::{UNITS, UNITS_LOAD, UNITS_PREVIEW, UNITS_TEMPLATE};
 use super::session::{on_storage, DashState};
 use crate::rules::audit::Actor;
 use crate::rules::staff::may_load_units;
@@ -466,11 +466,7 @@ pub(super) fn admin_page(
     lang: Lang,
     body: &str,
 ) -> String {
-    let links = format!(
-        r#"<a id="report-link" href="{HOME}{}">{}</a>"#,
-        if lang == Lang::En { "?lang=en" } else { "" },
-        lang.pick("Báo cáo", "Report"),
-    );
+    let links = report_link(lang);
     layout(
         title,
         lang,
