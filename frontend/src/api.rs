@@ -198,6 +198,28 @@ pub async fn person_row(id: Uuid) -> Result<PersonRow, CommandError> {
     call("person_row", &ById { id }).await
 }
 
+/// A person moves to another commune of the district.
+pub async fn move_person(id: Uuid, input: &pcmt_model::MoveInput) -> Result<(), CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        id: Uuid,
+        input: &'a pcmt_model::MoveInput,
+    }
+    call("move_person", &A { id, input }).await
+}
+
+pub async fn move_destinations(commune: &str) -> Result<Vec<(String, String)>, CommandError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        commune: &'a str,
+    }
+    call("move_destinations", &A { commune }).await
+}
+
+pub async fn moved_people() -> Result<Vec<pcmt_model::api::MovedPerson>, CommandError> {
+    call("moved_people", &NoArgs {}).await
+}
+
 /// Another file with the same citizen ID, a merge (issue 20).
 pub async fn file_marks(id: Uuid) -> Result<pcmt_model::FileMarks, CommandError> {
     call("file_marks", &ById { id }).await

@@ -6,7 +6,7 @@ use crate::app::{Ctx, Screen};
 use crate::load::{fetched, use_fetch, use_pages};
 use crate::screens::today::{due_row, visit_badge};
 use crate::ui::{self, text_input, Keys};
-use pcmt_model::api::{DueVisit, PersonRow};
+use pcmt_model::api::{DueVisit, MovedPerson, PersonRow};
 use pcmt_model::{visit_state, Labelled};
 use yew::prelude::*;
 
@@ -17,6 +17,7 @@ pub fn People() -> Html {
     };
     let query = use_state(String::new);
     let due = use_fetch(ctx.generation, |_| api::due_visits());
+    let moved = use_fetch(ctx.generation, |_| api::moved_people());
     let l = ctx.lang;
 
     let pages = use_pages(
@@ -54,6 +55,21 @@ pub fn People() -> Html {
                 </ul>
                 { pages.more_button(l) }
             </section>
+            { fetched(&ctx, &moved, |list: &Vec<MovedPerson>| html! {
+                if !list.is_empty() {
+                    <section class="card">
+                        <h3>{ l.pick("Đã chuyển đi", "Moved away") }</h3>
+                        <ul id="moved-list" class="rows">
+                            { for list.iter().map(|m| html! {
+                                <li class="moved">
+                                    <strong>{ &m.full_name }</strong>
+                                    <span class="meta">{ m.text(l) }</span>
+                                </li>
+                            }) }
+                        </ul>
+                    </section>
+                }
+            }) }
         </div>
     }
 }

@@ -2,7 +2,7 @@
 //! visit, every visit so far, conflicts and history; check-in from here.
 
 use crate::api;
-use crate::app::{Ctx, Screen};
+use crate::app::{Ctx, Notice, Screen};
 use crate::load::{fetched, use_fetch};
 use crate::screens::attachments::Attachments;
 use crate::screens::record_panel::{Conflicts, History};
@@ -52,6 +52,9 @@ pub fn PersonFile(props: &Props) -> Html {
             }) }
             <Conflicts id={id} />
             { fetched(&ctx, &data, |d: &Loaded| view(&ctx, d)) }
+            if let Some(Ok(d)) = (*data).as_ref() {
+                <MovePanel id={id} commune={d.file.commune.clone()} />
+            }
             <Attachments record={id} name="person" title={l.pick("Giấy tờ, quyết định và ảnh của hồ sơ", "Documents, decisions and photos of the file")} />
             <History id={id} />
         </div>
@@ -220,5 +223,136 @@ fn Visit(props: &VisitProps) -> Html {
                     title={format!("{} {}", l.pick("Ảnh và tệp của lần gặp", "Photos and files of the visit on"), ui::day(v.date))} />
             }
         </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MoveProps {
+    id: Uuid,
+    commune: String,
+}
+
+/// Chuyển nơi cư trú: the person moved to another commune of the district
+/// on a day. The file goes with its history at the next sync; this tablet
+/// then keeps a note only (if the commune is not one of its own).
+#[function_component]
+fn MovePanel(props: &MoveProps) -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return html! {};
+    };
+    let open = use_state(|| false);
+    let to = use_state(String::new);
+    let on = use_state(String::new);
+    let failed = use_state(|| None::<CommandError>);
+    let places = use_fetch(props.commune.clone(), |c| async move {
+        api::move_destinations(&c).await
+    });
+    let l = ctx.lang;
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    let save = {
+        let (to, on, failed, ctx, id) = (
+            to.clone(),
+            on.clone(),
+            failed.clone(),
+            ctx.clone(),
+            props.id,
+        );
+        let first = match (*places).as_ref() {
+            Some(Ok(p)) => p.first().map(|(c, _)| c.clone()),
+            _ => None,
+        };
+        Callback::from(move |_: MouseEvent| {
+            let target = if to.is_empty() {
+                first.clone().unwrap_or_default()
+            } else {
+                (*to).clone()
+            };
+            let day = match pcmt_model::validation::parse_date(Field::MoveOn, &on) {
+                Ok(d) => d,
+                Err(e) => {
+                    failed.set(Some(CommandError {
+                        fields: vec![e],
+                        ..CommandError::plain("", "")
+                    }));
+                    return;
+                }
+            };
+            let (failed, ctx) = (failed.clone(), ctx.clone());
+            let name = ctx.commune_name(&target);
+            wasm_bindgen_futures::spawn_local(async move {
+                let input = pcmt_model::MoveInput {
+                    to: target,
+                    on: day,
+                };
+                match api::move_person(id, &input).await {
+                    Ok(()) => {
+                        failed.set(None);
+                        ctx.refresh.emit(());
+                        ctx.notify.emit(Notice::Ok(format!(
+                            "{} {name}. {}",
+                            ctx.t("Đã ghi việc chuyển đến", "Move recorded to"),
+                            ctx.t(
+                                "Hồ sơ chuyển cho xã mới ở lần đồng bộ tới.",
+                                "The file goes to the new commune at the next sync."
+                            ),
+                        )));
+                    }
+                    Err(e) => failed.set(Some(e)),
+                }
+            });
+        })
+    };
+    let on_to = {
+        let to = to.clone();
+        Callback::from(move |e: Event| {
+            to.set(
+                e.target_unchecked_into::<web_sys::HtmlSelectElement>()
+                    .value(),
+            )
+        })
+    };
+    let on_on = {
+        let on = on.clone();
+        Callback::from(move |v: String| on.set(v))
+    };
+    html! {
+        <section class="card move-panel">
+            <button type="button" class="secondary" id="move" onclick={toggle}>
+                { l.pick("Chuyển nơi cư trú…", "Moved to another commune…") }
+            </button>
+            if *open {
+                <p class="meta">{ l.pick(
+                    "Hồ sơ chuyển cùng toàn bộ quá trình quản lý và các lần gặp đến xã mới (cùng huyện). Xã này chỉ còn ghi chú đã chuyển đi.",
+                    "The file moves with its whole history and visits to the new commune (same district). This commune keeps only a note."
+                ) }</p>
+                <div class="field">
+                    <label for="move-to">{ Field::MoveTo.label(l) }</label>
+                    { fetched(&ctx, &places, |p: &Vec<(String, String)>| html! {
+                        <select id="move-to" onchange={on_to.clone()}>
+                            { for p.iter().map(|(code, name)| html! { <option value={code.clone()} selected={*to == *code}>{ name }</option> }) }
+                        </select>
+                    }) }
+                </div>
+                <div class="field">
+                    <label for="move-on">{ Field::MoveOn.label(l) }</label>
+                    { ui::date_input("move-on", &on, on_on) }
+                </div>
+                if let Some(e) = &*failed {
+                    <p class="form-failure" id="move-error" role="alert">{
+                        std::iter::once(e.message(l).to_string())
+                            .chain(e.fields.iter().map(|f| format!("{}: {}", f.field.label(l), f.message(l))))
+                            .filter(|t| !t.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" · ")
+                    }</p>
+                }
+                <button type="button" class="primary" id="move-save" onclick={save}>
+                    { l.pick("Ghi việc chuyển", "Record the move") }
+                </button>
+            }
+        </section>
     }
 }

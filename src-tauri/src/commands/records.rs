@@ -6,10 +6,11 @@ use super::{answer, off_main, today};
 use pcmt_core::{Author, CoreError, Store};
 use pcmt_model::api::{
     CheckInRow, CommandError, DueVisit, FieldConflict, HistoryEntry, HotSpotRow, KeptRecord,
-    ListFilter, PersonRow, SurveyRow,
+    ListFilter, MovedPerson, PersonRow, SurveyRow,
 };
 use pcmt_model::{
-    CheckInInput, FileMarks, HotSpotInput, PersonInput, SessionInput, SessionRow, SurveyInput,
+    CheckInInput, FileMarks, HotSpotInput, MoveInput, PersonInput, SessionInput, SessionRow,
+    SurveyInput,
 };
 use tauri::AppHandle;
 use uuid::Uuid;
@@ -111,6 +112,31 @@ pub async fn search_people(
 #[tauri::command]
 pub async fn person_row(app: AppHandle, id: Uuid) -> Result<PersonRow, CommandError> {
     read(app, move |store| store.person(id)).await
+}
+
+/// A person moves to another commune of the district (chuyển nơi cư
+/// trú): checked and written by the core; the file goes at the next sync.
+#[tauri::command]
+pub async fn move_person(app: AppHandle, id: Uuid, input: MoveInput) -> Result<(), CommandError> {
+    save(app, move |store, author| {
+        store.move_person(id, &input, author, today())
+    })
+    .await
+}
+
+/// The communes of the district a person of `commune` may move to.
+#[tauri::command]
+pub async fn move_destinations(
+    app: AppHandle,
+    commune: String,
+) -> Result<Vec<(String, String)>, CommandError> {
+    read(app, move |store| store.move_destinations(&commune)).await
+}
+
+/// The notes of files that moved out of this tablet's communes.
+#[tauri::command]
+pub async fn moved_people(app: AppHandle) -> Result<Vec<MovedPerson>, CommandError> {
+    read(app, |store| store.moved_people()).await
 }
 
 /// What the hub and the office marked on a person file.
