@@ -39,6 +39,10 @@ pub enum AttachError {
     Unreadable(String),
     #[error("the image cannot be encoded: {0}")]
     Encode(String),
+    /// The office purged this very file (a photo showing a bystander):
+    /// the hub would refuse it, so the tablet does not keep it again.
+    #[error("the office purged this file")]
+    Purged,
 }
 
 impl AttachError {
@@ -57,6 +61,12 @@ impl AttachError {
                     Lang::En => format!("The file is too large (at most {mb} MB): nothing was saved."),
                 }
             }
+            Self::Purged => lang
+                .pick(
+                    "Văn phòng đã xóa hẳn tệp này, không đính kèm lại được.",
+                    "The office purged this file: it cannot be attached again.",
+                )
+                .into(),
             Self::Unreadable(_) | Self::Encode(_) => lang
                 .pick(
                     "Không đọc được ảnh này (tệp hỏng hoặc chưa chụp xong). Hãy chụp hoặc chọn lại.",

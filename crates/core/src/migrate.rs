@@ -48,6 +48,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0009_attachments",
         sql: include_str!("../../../migrations/device/0009_attachments.sql"),
     },
+    Migration {
+        name: "0010_attachment_purges",
+        sql: include_str!("../../../migrations/device/0010_attachment_purges.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.
@@ -115,6 +119,10 @@ pub const HUB: &[Migration] = &[
     Migration {
         name: "0016_attachments",
         sql: include_str!("../../../migrations/hub/0016_attachments.sql"),
+    },
+    Migration {
+        name: "0017_attachment_purges",
+        sql: include_str!("../../../migrations/hub/0017_attachment_purges.sql"),
     },
 ];
 

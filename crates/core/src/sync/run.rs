@@ -697,6 +697,7 @@ mod tests {
             version: 3,
             units: part.units().cloned().collect(),
             plan: Some(plan.clone()),
+            purged: Vec::new(),
         });
         run.receive(&mut store, Response::Push(ack)).unwrap();
         assert!(run.next(&mut store).unwrap().is_none());

@@ -7,7 +7,7 @@
 //! bomb" message is an error, never a crash or a partial write.
 
 use crate::sync::SyncError;
-use pcmt_model::{Labelled, RecordKind};
+use pcmt_model::{ContentHash, Labelled, RecordKind};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -203,6 +203,16 @@ struct PushAckV2 {
     pull: Option<PullResponseV2>,
 }
 
+/// A push's acknowledgement as hubs sent it before purges.
+#[derive(Deserialize)]
+struct PushAckV5 {
+    stored: Vec<Uuid>,
+    new_changes: u32,
+    pull: Option<PullResponse>,
+    epoch: Option<Epoch>,
+    office: Option<OfficeWireV2>,
+}
+
 /// A push's acknowledgement as hubs sent it before units had dates.
 #[derive(Deserialize)]
 struct PushAckV4 {
@@ -218,12 +228,25 @@ impl PushAck {
     /// unit dates, office data or epochs (none then); the error is the
     /// current shape's.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode_or_older(bytes, |old: PushAckV4| PushAck {
+        decode_or_older(bytes, |old: PushAckV5| PushAck {
             stored: old.stored,
             new_changes: old.new_changes,
             pull: old.pull,
             epoch: old.epoch,
             office: old.office.map(|o| OfficeWire::from(o).into()),
+        })
+        .or_else(|e| {
+            decode::<PushAckV4>(bytes)
+                .map(|old| PushAck {
+                    stored: old.stored,
+                    new_changes: old.new_changes,
+                    pull: old.pull,
+                    epoch: old.epoch,
+                    office: old
+                        .office
+                        .map(|o| OfficeWire::from(OfficeWireV2::from(o)).into()),
+                })
+                .map_err(|_| e)
         })
         .or_else(|e| {
             decode::<PushAckV3>(bytes)
@@ -269,6 +292,11 @@ pub struct OfficeData {
     /// The province's plan: report deadlines and targets, which the
     /// tablet's reports are judged against.
     pub plan: Option<pcmt_model::Plan>,
+    /// Files the office purged that this tablet's communes' records
+    /// referred to: their bytes are dropped, never fetched again, and the
+    /// references read as purged. The whole list each time (purges are
+    /// few); a tablet of another commune is told none of them.
+    pub purged: Vec<ContentHash>,
 }
 
 /// A unit as the office data's wire shape holds it: as before dates.
@@ -295,8 +323,31 @@ struct OfficeWire {
     version: u64,
     units: Vec<UnitWire>,
     plan: Option<pcmt_model::Plan>,
-    /// Last: an older tablet leaves it unread.
+    /// After the plan: an older tablet leaves it unread.
     changes: Vec<UnitChange>,
+    /// Last, likewise.
+    purged: Vec<ContentHash>,
+}
+
+/// Office data as hubs sent it before purges.
+#[derive(Deserialize)]
+struct OfficeWireV2 {
+    version: u64,
+    units: Vec<UnitWire>,
+    plan: Option<pcmt_model::Plan>,
+    changes: Vec<UnitChange>,
+}
+
+impl From<OfficeWireV2> for OfficeWire {
+    fn from(old: OfficeWireV2) -> Self {
+        Self {
+            version: old.version,
+            units: old.units,
+            plan: old.plan,
+            changes: old.changes,
+            purged: Vec::new(),
+        }
+    }
 }
 
 /// Office data as hubs sent it before unit dates.
@@ -307,7 +358,7 @@ struct OfficeWireV1 {
     plan: Option<pcmt_model::Plan>,
 }
 
-impl From<OfficeWireV1> for OfficeWire {
+impl From<OfficeWireV1> for OfficeWireV2 {
     fn from(old: OfficeWireV1) -> Self {
         Self {
             version: old.version,
@@ -345,6 +396,7 @@ impl From<OfficeData> for OfficeWire {
                 .collect(),
             plan: data.plan,
             changes,
+            purged: data.purged,
         }
     }
 }
@@ -374,6 +426,7 @@ impl From<OfficeWire> for OfficeData {
             version: wire.version,
             units,
             plan: wire.plan,
+            purged: wire.purged,
         }
     }
 }
@@ -915,6 +968,7 @@ mod tests {
                 .cloned()
                 .collect(),
             plan: Some(pcmt_model::Plan::bundled()),
+            purged: Vec::new(),
         };
         let ack = PushAck {
             stored: Vec::new(),
@@ -983,6 +1037,7 @@ mod tests {
                 version: 5,
                 units: vec![merged.clone()],
                 plan: Some(pcmt_model::Plan::bundled()),
+                purged: Vec::new(),
             }),
         };
         let bytes = encode(&ack).unwrap();
@@ -1020,6 +1075,61 @@ mod tests {
             )]
         );
         assert_eq!(read.version, 4);
+    }
+
+    /// The office's purges ride last in its data: a tablet from before
+    /// them reads the units and plan and stops there, and a tablet of now
+    /// reads a hub from before them as purging nothing.
+    #[test]
+    fn purges_ride_last_and_older_peers_read_around_them() {
+        #[derive(Serialize, Deserialize)]
+        struct OfficeBefore {
+            version: u64,
+            units: Vec<UnitWire>,
+            plan: Option<pcmt_model::Plan>,
+            changes: Vec<UnitChange>,
+        }
+        #[derive(Serialize, Deserialize)]
+        struct AckBefore {
+            stored: Vec<Uuid>,
+            new_changes: u32,
+            pull: Option<PullResponse>,
+            epoch: Option<Epoch>,
+            office: Option<OfficeBefore>,
+        }
+        let units: Vec<pcmt_model::OrgUnit> = pcmt_model::OrgTree::demo()
+            .part_for(&["62-610-23284".into()])
+            .units()
+            .cloned()
+            .collect();
+        let ack = PushAck {
+            stored: Vec::new(),
+            new_changes: 0,
+            pull: None,
+            epoch: Some(Epoch("e1".into())),
+            office: Some(OfficeData {
+                version: 7,
+                units: units.clone(),
+                plan: None,
+                purged: vec![ContentHash([9; 32]), ContentHash([3; 32])],
+            }),
+        };
+        let bytes = encode(&ack).unwrap();
+        assert_eq!(PushAck::decode(&bytes).unwrap(), ack);
+        let older_tablet: AckBefore = decode(&bytes).unwrap();
+        let office = older_tablet.office.unwrap();
+        assert_eq!((office.version, office.units.len()), (7, units.len()));
+
+        let from_older_hub = encode(&AckBefore {
+            office: Some(OfficeBefore {
+                version: 6,
+                ..office
+            }),
+            ..older_tablet
+        })
+        .unwrap();
+        let read = PushAck::decode(&from_older_hub).unwrap().office.unwrap();
+        assert_eq!((read.version, read.units, read.purged), (6, units, vec![]));
     }
 
     /// A tablet of protocol 1 decodes a pull's answer as it always did: a

@@ -137,6 +137,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         13,
         include_str!("../../../../migrations/hub-pg/0013_attachments.sql"),
     ),
+    (
+        14,
+        include_str!("../../../../migrations/hub-pg/0014_attachment_purges.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.

@@ -49,6 +49,23 @@ pub fn mismatch() -> String {
     "Tệp nhận được không khớp với mã của nó (bị hỏng trên đường truyền): máy chủ đã bỏ và sẽ nhận lại từ đầu. / The file received does not match its hash (damaged on the way): the hub dropped it and takes it again from the start.".into()
 }
 
+pub fn purged() -> String {
+    "Văn phòng đã xóa hẳn tệp này: máy chủ không nhận lại. / The office purged this file: the hub does not take it again.".into()
+}
+
+/// The longest reason an administrator may give for a purge.
+pub const MAX_REASON_CHARS: usize = 300;
+
+/// A purge's reason as typed: trimmed, required, at most
+/// [`MAX_REASON_CHARS`]; the refusal in Vietnamese first.
+pub fn purge_reason(typed: &str) -> Result<String, String> {
+    let reason = typed.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        return Err(format!("Hãy ghi lý do xóa tệp (tối đa {MAX_REASON_CHARS} ký tự). / Give the reason for purging the file (at most {MAX_REASON_CHARS} characters)."));
+    }
+    Ok(reason.to_string())
+}
+
 /// Whether a device of `scope` may see a file the records of `communes`
 /// refer to.
 pub fn in_scope(scope: &Scope, communes: &[String]) -> bool {

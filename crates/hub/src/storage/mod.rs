@@ -12,7 +12,7 @@
 //! - The backends are `crate::sqlite` (one district office, the default)
 //!   and `crate::pg` (several hub processes sharing PostgreSQL).
 
-pub(crate) mod attachments;
+pub mod attachments;
 mod backend;
 pub(crate) mod scripts;
 
@@ -32,7 +32,8 @@ use pcmt_core::sync::wire::{
     DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
     PushRequest,
 };
-use pcmt_model::{ContentHash, OrgTree, Plan, StatusRules};
+pub use attachments::{Listed, Listing};
+use pcmt_model::{AttachmentKind, ContentHash, OrgTree, Plan, StatusRules};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -273,6 +274,35 @@ pub trait OfficeStorage {
         at: i64,
         logged: &Entry,
     ) -> Result<(), HubError>;
+
+    /// Attachments the dashboard shows (whole files of records that are
+    /// not deleted), newest first, at most [`attachments::MAX_LISTED`].
+    fn attachments_listed(&self, listing: &Listing) -> Result<Vec<Listed>, HubError>;
+    /// A file (or a thumbnail) for a staff member: its kind and bytes, if
+    /// held whole and a live record (`record`, when named) of a commune
+    /// `may_see` allows refers to it; one `None` for every other case.
+    /// With `audit` (the staff member's username) the opening is logged
+    /// first, in the same transaction.
+    fn open_attachment(
+        &self,
+        hash: ContentHash,
+        record: Option<Uuid>,
+        may_see: &dyn Fn(&str) -> bool,
+        audit: Option<&str>,
+    ) -> Result<Option<(AttachmentKind, Vec<u8>)>, HubError>;
+    /// Purges a file and its thumbnail (bytes dropped, hashes kept and
+    /// refused from then on, each tablet of the communes concerned told
+    /// at its next sync), logged with `reason` as `username`, in one
+    /// transaction; the communes concerned, or None (nothing written) when
+    /// no live record of communes `may_purge` allows refers to a file the
+    /// hub holds whole.
+    fn purge_attachment(
+        &self,
+        hash: ContentHash,
+        may_purge: &dyn Fn(&[String]) -> bool,
+        username: &str,
+        reason: &str,
+    ) -> Result<Option<Vec<String>>, HubError>;
 }
 
 /// Runs `work` over the rows of any store and hands back what it returns.

@@ -3,7 +3,7 @@
 //! statements ([`WriteTx`]) in the order the rules ([`crate::rules`]) say.
 
 use super::backend::{Backend, ChangeRow, DocumentRow, Locked, PushWrites, Withdrawal, WriteTx};
-use super::{Hub, HubStorage, LoadedUnits, OfficeStorage};
+use super::{Hub, HubStorage, Listed, Listing, LoadedUnits, OfficeStorage};
 use crate::error::HubError;
 use crate::rules::attachments::ChunkOutcome;
 use crate::rules::audit::{self, Action, Actor, Entry};
@@ -25,7 +25,9 @@ use pcmt_core::sync::wire::{
     DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
     PushRequest,
 };
-use pcmt_model::{CheckInInput, ContentHash, Labelled, OrgTree, Plan, RecordKind, StatusRules};
+use pcmt_model::{
+    AttachmentKind, CheckInInput, ContentHash, Labelled, OrgTree, Plan, RecordKind, StatusRules,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -121,16 +123,13 @@ pub(crate) fn apply(
         changes: &changes,
     })?;
     refresh_due(tx, &projected, &readable, rules)?;
-    let refs: Vec<(String, String)> = rows
+    let refs: Vec<_> = rows
         .iter()
         .zip(&docs)
-        .flat_map(|(row, doc)| {
-            record_doc::attachments::hashes(doc)
-                .into_iter()
-                .map(|h| (h.hex(), row.commune.clone()))
-        })
+        .flat_map(|(row, doc)| super::attachments::refs_of(&row.id, &row.commune, doc))
         .collect();
-    super::attachments::index(tx, &refs)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    super::attachments::index(tx, &ids, &refs)?;
     Ok((added, u32::try_from(rows.len()).unwrap_or(u32::MAX)))
 }
 
@@ -261,12 +260,17 @@ impl<B: Backend> HubStorage for Hub<B> {
             // Read again: another process may have loaded a list.
             let (version, tree) = self.refresh_units()?;
             let plan_version = self.plan_version()?;
+            let purges = super::attachments::purge_count(&self.backend)?;
             ack.office = protocol::office_data(
                 (version, &tree),
                 (plan_version, &self.plan()?),
+                purges,
                 have,
                 &scope.communes,
             );
+            if let Some(office) = &mut ack.office {
+                office.purged = super::attachments::purged_for(&self.backend, scope)?;
+            }
         }
         Ok(ack)
     }
@@ -716,6 +720,34 @@ impl<B: Backend> OfficeStorage for Hub<B> {
                 tx.put_drug_free(year, commune, *free, by, at)?;
             }
             tx.append_audit(std::slice::from_ref(logged))
+        })
+    }
+
+    fn attachments_listed(&self, listing: &Listing) -> Result<Vec<Listed>, HubError> {
+        super::attachments::listed(&self.backend, listing)
+    }
+
+    fn open_attachment(
+        &self,
+        hash: ContentHash,
+        record: Option<Uuid>,
+        may_see: &dyn Fn(&str) -> bool,
+        audit: Option<&str>,
+    ) -> Result<Option<(AttachmentKind, Vec<u8>)>, HubError> {
+        self.backend
+            .write(|tx| super::attachments::open(tx, hash, record, may_see, audit))
+    }
+
+    fn purge_attachment(
+        &self,
+        hash: ContentHash,
+        may_purge: &dyn Fn(&[String]) -> bool,
+        username: &str,
+        reason: &str,
+    ) -> Result<Option<Vec<String>>, HubError> {
+        let now = chrono::Utc::now().timestamp();
+        self.backend.write(|tx| {
+            super::attachments::purge(tx, hash, may_purge, username, reason, now)
         })
     }
 }

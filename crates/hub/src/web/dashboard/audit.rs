@@ -350,6 +350,17 @@ fn detail(d: &Detail, lang: Lang) -> String {
             free.len()
         ));
     }
+    if let Some(a) = &d.attachment {
+        // The hash's first digits name the file as the dashboard shows it.
+        parts.push(format!(
+            "{} {}",
+            lang.pick("tệp", "file"),
+            a.get(..12).unwrap_or(a)
+        ));
+    }
+    if let Some(r) = &d.reason {
+        parts.push(format!("{}: {r}", lang.pick("lý do", "reason")));
+    }
     if parts.is_empty() {
         return String::new();
     }
