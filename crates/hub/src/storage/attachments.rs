@@ -80,7 +80,10 @@ pub(crate) fn index(tx: &mut dyn WriteTx, ids: &[&str], refs: &[RefRow]) -> Resu
     }
     for r in refs {
         let a = &r.attachment;
-        let (hash, thumb) = (a.hash.hex(), a.thumbnail.map(|t| t.hex()).unwrap_or_default());
+        let (hash, thumb) = (
+            a.hash.hex(),
+            a.thumbnail.map(|t| t.hex()).unwrap_or_default(),
+        );
         tx.exec(
             "INSERT INTO attachment_refs (doc_id, hash, thumbnail, commune, kind, taken_at, site)
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
@@ -100,8 +103,7 @@ pub(crate) fn index(tx: &mut dyn WriteTx, ids: &[&str], refs: &[RefRow]) -> Resu
 
 /// The communes whose records refer to a hash (as a file or a thumbnail),
 /// deleted records included: who may send it.
-const COMMUNES_SQL: &str =
-    "SELECT commune FROM attachment_refs WHERE hash = $1 OR thumbnail = $1";
+const COMMUNES_SQL: &str = "SELECT commune FROM attachment_refs WHERE hash = $1 OR thumbnail = $1";
 /// The communes whose live records refer to it: who is served it. A
 /// deleted record's files are served to no one (its rows stay, for a
 /// restore).
@@ -375,7 +377,12 @@ pub(crate) fn listed<B: Backend>(backend: &B, listing: &Listing) -> Result<Vec<L
         sql.push_str(&format!(
             " ORDER BY r.taken_at DESC, r.hash LIMIT {MAX_LISTED}"
         ));
-        out.extend(backend.select(&sql, &params)?.into_iter().filter_map(listed_row));
+        out.extend(
+            backend
+                .select(&sql, &params)?
+                .into_iter()
+                .filter_map(listed_row),
+        );
     }
     out.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then(a.hash.cmp(&b.hash)));
     out.truncate(MAX_LISTED);
@@ -524,9 +531,11 @@ pub(crate) fn purge(
 /// How many purges the hub holds: it only grows, so it versions the purge
 /// list in the office's data.
 pub(crate) fn purge_count<B: Backend>(backend: &B) -> Result<u64, HubError> {
-    Ok(first_int(&backend.select("SELECT count(*) FROM attachment_purges", &[])?)
-        .unwrap_or(0)
-        .unsigned_abs())
+    Ok(
+        first_int(&backend.select("SELECT count(*) FROM attachment_purges", &[])?)
+            .unwrap_or(0)
+            .unsigned_abs(),
+    )
 }
 
 /// The purged files a device of `scope` is told to drop: those its

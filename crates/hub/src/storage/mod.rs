@@ -26,13 +26,13 @@ use crate::rules::audit::{self, Actor, Entry};
 use crate::rules::devices::{CommuneActivity, DeviceInfo, Scope};
 use crate::rules::protocol::OfficeWrite;
 use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
+pub use attachments::{Listed, Listing};
 use pcmt_core::report::ReportSource;
 use pcmt_core::sync::attach::{HubHolds, UploadAck};
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
     PushRequest,
 };
-pub use attachments::{Listed, Listing};
 use pcmt_model::{AttachmentKind, ContentHash, OrgTree, Plan, StatusRules};
 use std::sync::Arc;
 use uuid::Uuid;

@@ -746,8 +746,7 @@ impl<B: Backend> OfficeStorage for Hub<B> {
         reason: &str,
     ) -> Result<Option<Vec<String>>, HubError> {
         let now = chrono::Utc::now().timestamp();
-        self.backend.write(|tx| {
-            super::attachments::purge(tx, hash, may_purge, username, reason, now)
-        })
+        self.backend
+            .write(|tx| super::attachments::purge(tx, hash, may_purge, username, reason, now))
     }
 }
