@@ -6,7 +6,7 @@ use super::{enrolled, push_from};
 use crate::error::HubError;
 use crate::rules::attachments::{self as rules, MAX_CHUNK_BYTES};
 use crate::rules::audit::{self, Action};
-use crate::storage::{HubStorage, Listing};
+use crate::storage::{HubStorage, Listing, Opening};
 use automerge::AutoCommit;
 use pcmt_core::record_doc::{self, ChangeNote};
 use pcmt_core::sync::attach::{HubHolds, UploadAck};
@@ -353,6 +353,14 @@ fn photo_sent(
     (id, doc, hash(&photo), hash(&thumb), photo)
 }
 
+/// Staff opening a file of `record`.
+fn file(record: Uuid) -> Opening<'static> {
+    Opening::File {
+        record,
+        by: "staff",
+    }
+}
+
 /// `scope`'s tablet deletes (or restores) record `id`.
 fn set_deleted(
     hub: &dyn HubStorage,
@@ -385,7 +393,7 @@ fn a_deleted_records_files_are_served_to_no_one_until_it_is_restored(hub: &dyn H
     set_deleted(hub, &tablet, A, id, &mut doc, true);
     for h in [photo, thumb] {
         assert_eq!(hub.attachment_chunk(&tablet, h, 0).unwrap(), None);
-        assert_eq!(hub.open_attachment(h, Some(id), &in_a, None).unwrap(), None);
+        assert_eq!(hub.open_attachment(h, file(id), &in_a).unwrap(), None);
     }
     let this_year = Listing::Taken {
         communes: vec![A.into()],
@@ -435,25 +443,35 @@ fn staff_open_a_file_of_their_unit_audited_and_staff_of_another_unit_get_nothing
     // Another unit's staff: nothing, by the hash or with the record, and
     // nothing logged; the thumbnail neither.
     let in_b = |c: &str| c == B;
-    for (h, record) in [(photo, Some(id)), (photo, None), (thumb, None)] {
-        assert_eq!(
-            hub.open_attachment(h, record, &in_b, Some("b.staff"))
-                .unwrap(),
-            None
-        );
+    let by_b = Opening::File {
+        record: id,
+        by: "b.staff",
+    };
+    for (h, opening) in [(photo, by_b), (thumb, Opening::Thumbnail)] {
+        assert_eq!(hub.open_attachment(h, opening, &in_b).unwrap(), None);
     }
     assert!(logged(hub, Action::AttachmentOpened).is_empty());
     // The unit's staff: the whole file, logged with who, which file and
     // which record. Named with another record, nothing.
     let in_a = |c: &str| c == A;
+    let by_a = |record| Opening::File {
+        record,
+        by: "a.staff",
+    };
     assert_eq!(
-        hub.open_attachment(photo, Some(Uuid::now_v7()), &in_a, Some("a.staff"))
+        hub.open_attachment(photo, by_a(Uuid::now_v7()), &in_a)
             .unwrap(),
         None
     );
+    // A thumbnail is no way to a whole file unlogged, nor the reverse.
     assert_eq!(
-        hub.open_attachment(photo, Some(id), &in_a, Some("a.staff"))
+        hub.open_attachment(photo, Opening::Thumbnail, &in_a)
             .unwrap(),
+        None
+    );
+    assert_eq!(hub.open_attachment(thumb, by_a(id), &in_a).unwrap(), None);
+    assert_eq!(
+        hub.open_attachment(photo, by_a(id), &in_a).unwrap(),
         Some((AttachmentKind::Jpeg, bytes))
     );
     let opened = logged(hub, Action::AttachmentOpened);
@@ -465,7 +483,7 @@ fn staff_open_a_file_of_their_unit_audited_and_staff_of_another_unit_get_nothing
     assert_eq!(e.detail.attachment, Some(photo.hex()));
     // A thumbnail shown on a page is not logged one by one.
     assert!(hub
-        .open_attachment(thumb, None, &in_a, None)
+        .open_attachment(thumb, Opening::Thumbnail, &in_a)
         .unwrap()
         .is_some());
     assert_eq!(logged(hub, Action::AttachmentOpened).len(), 1);
@@ -513,8 +531,7 @@ fn a_purge_drops_the_bytes_refuses_the_file_again_and_tells_only_its_communes_ta
     for h in [photo, thumb] {
         assert_eq!(hub.attachment_chunk(&tablet, h, 0).unwrap(), None);
         assert_eq!(
-            hub.open_attachment(h, Some(id), &|c: &str| c == A, None)
-                .unwrap(),
+            hub.open_attachment(h, file(id), &|c: &str| c == A).unwrap(),
             None
         );
         // Refused if sent again, by the record's own tablet too.

@@ -420,30 +420,49 @@ fn whole_bytes(rows: Vec<Vec<Cell>>) -> Vec<u8> {
 const BYTES_SQL: &str = "SELECT bytes FROM attachment_chunks WHERE hash = $1 ORDER BY pos";
 const KIND_SQL: &str = "SELECT kind FROM attachments WHERE hash = $1";
 
+/// What a staff member opens: a file of a record, whole and logged, or a
+/// thumbnail shown on a page (not logged one by one; a thumbnail route
+/// serves only hashes that are thumbnails, so no whole file leaves
+/// unlogged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening<'a> {
+    File { record: Uuid, by: &'a str },
+    Thumbnail,
+}
+
 /// A file as a staff member opens it: its kind and bytes, if the hub holds
-/// it whole and a live record `record` of a commune `may_see` allows
-/// refers to it (as the file or its thumbnail); None otherwise, one answer
-/// for all. With `audited`, the opening is logged in the same transaction
-/// before the bytes are read: a file that cannot be logged is not served.
+/// it whole and a live record of a commune `may_see` allows refers to it
+/// as `opening` says; None otherwise, one answer for all. A file is
+/// logged in the same transaction before its bytes are read: a file that
+/// cannot be logged is not served.
 pub(crate) fn open(
     tx: &mut dyn WriteTx,
     hash: ContentHash,
-    record: Option<Uuid>,
+    opening: Opening<'_>,
     may_see: &dyn Fn(&str) -> bool,
-    audit: Option<&str>,
 ) -> Result<Option<(AttachmentKind, Vec<u8>)>, HubError> {
     let hex = hash.hex();
     let key = [Param::Text(&hex)];
+    let column = match opening {
+        Opening::File { .. } => "r.hash",
+        Opening::Thumbnail => "r.thumbnail",
+    };
     let refs = tx.select(
-        "SELECT r.doc_id, r.commune FROM attachment_refs r JOIN documents d ON d.id = r.doc_id
-         WHERE (r.hash = $1 OR r.thumbnail = $1) AND NOT d.deleted ORDER BY r.doc_id",
+        &format!(
+            "SELECT r.doc_id, r.commune FROM attachment_refs r JOIN documents d ON d.id = r.doc_id
+             WHERE {column} = $1 AND NOT d.deleted ORDER BY r.doc_id"
+        ),
         &key,
     )?;
     let found = refs.into_iter().find_map(|row| {
         let mut row = row.into_iter();
         let doc = Uuid::parse_str(row.next()?.text()?).ok()?;
         let commune = row.next()?.text()?.to_string();
-        (record.is_none_or(|r| r == doc) && may_see(&commune)).then_some((doc, commune))
+        let named = match opening {
+            Opening::File { record, .. } => record == doc,
+            Opening::Thumbnail => true,
+        };
+        (named && may_see(&commune)).then_some((doc, commune))
     });
     let Some((doc, commune)) = found else {
         return Ok(None);
@@ -456,8 +475,8 @@ pub(crate) fn open(
     else {
         return Ok(None);
     };
-    if let Some(username) = audit {
-        tx.append_audit(&[Entry::attachment_opened(username, &hex, doc, &commune)])?;
+    if let Opening::File { by, .. } = opening {
+        tx.append_audit(&[Entry::attachment_opened(by, &hex, doc, &commune)])?;
     }
     Ok(Some((kind, whole_bytes(tx.select(BYTES_SQL, &key)?))))
 }

@@ -26,7 +26,7 @@ use crate::rules::audit::{self, Actor, Entry};
 use crate::rules::devices::{CommuneActivity, DeviceInfo, Scope};
 use crate::rules::protocol::OfficeWrite;
 use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
-pub use attachments::{Listed, Listing};
+pub use attachments::{Listed, Listing, Opening};
 use pcmt_core::report::ReportSource;
 use pcmt_core::sync::attach::{HubHolds, UploadAck};
 use pcmt_core::sync::wire::{
@@ -278,17 +278,15 @@ pub trait OfficeStorage {
     /// Attachments the dashboard shows (whole files of records that are
     /// not deleted), newest first, at most [`attachments::MAX_LISTED`].
     fn attachments_listed(&self, listing: &Listing) -> Result<Vec<Listed>, HubError>;
-    /// A file (or a thumbnail) for a staff member: its kind and bytes, if
-    /// held whole and a live record (`record`, when named) of a commune
-    /// `may_see` allows refers to it; one `None` for every other case.
-    /// With `audit` (the staff member's username) the opening is logged
-    /// first, in the same transaction.
+    /// A file of a record (logged first, in the same transaction) or a
+    /// thumbnail for a staff member: its kind and bytes, if held whole and
+    /// a live record of a commune `may_see` allows refers to it as
+    /// `opening` says; one `None` for every other case.
     fn open_attachment(
         &self,
         hash: ContentHash,
-        record: Option<Uuid>,
+        opening: Opening<'_>,
         may_see: &dyn Fn(&str) -> bool,
-        audit: Option<&str>,
     ) -> Result<Option<(AttachmentKind, Vec<u8>)>, HubError>;
     /// Purges a file and its thumbnail (bytes dropped, hashes kept and
     /// refused from then on, each tablet of the communes concerned told

@@ -3,7 +3,7 @@
 //! statements ([`WriteTx`]) in the order the rules ([`crate::rules`]) say.
 
 use super::backend::{Backend, ChangeRow, DocumentRow, Locked, PushWrites, Withdrawal, WriteTx};
-use super::{Hub, HubStorage, Listed, Listing, LoadedUnits, OfficeStorage};
+use super::{Hub, HubStorage, Listed, Listing, LoadedUnits, OfficeStorage, Opening};
 use crate::error::HubError;
 use crate::rules::attachments::ChunkOutcome;
 use crate::rules::audit::{self, Action, Actor, Entry};
@@ -730,12 +730,11 @@ impl<B: Backend> OfficeStorage for Hub<B> {
     fn open_attachment(
         &self,
         hash: ContentHash,
-        record: Option<Uuid>,
+        opening: Opening<'_>,
         may_see: &dyn Fn(&str) -> bool,
-        audit: Option<&str>,
     ) -> Result<Option<(AttachmentKind, Vec<u8>)>, HubError> {
         self.backend
-            .write(|tx| super::attachments::open(tx, hash, record, may_see, audit))
+            .write(|tx| super::attachments::open(tx, hash, opening, may_see))
     }
 
     fn purge_attachment(
