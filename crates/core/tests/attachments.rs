@@ -200,3 +200,72 @@ fn a_cut_download_resumes_at_the_chunk_where_it_stopped_and_a_wrong_body_is_drop
     assert_eq!(store.attachment(other).unwrap(), None);
     assert_eq!(store.incoming_attachments().unwrap(), [(other, 0)]);
 }
+
+/// The office's purge reaches the tablet with the office's data: the
+/// photo's and thumbnail's bytes leave the store's files (the byte search,
+/// on a plaintext store where it finds them before), the record's
+/// reference reads as purged, and the file is neither fetched nor
+/// attached again; a deleted record shows no attachments.
+#[test]
+fn a_purge_in_the_office_data_drops_the_bytes_from_the_tablets_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("device.db"), OrgTree::demo()).unwrap();
+    let id = session(&mut store);
+    let photo = samples::camera_jpeg(1600, 1200, 21);
+    let r = store
+        .attach(id, &photo, AttachTo::default(), &author())
+        .unwrap();
+    let thumb = r.thumbnail.unwrap();
+    let mut needles = needles_of(&store.attachment(r.hash).unwrap().unwrap());
+    needles.extend(needles_of(&store.attachment(thumb).unwrap().unwrap()));
+    store.want_attachment(r.hash).unwrap();
+    assert_eq!(
+        found(&files(dir.path()), &needles),
+        needles.len(),
+        "control"
+    );
+
+    let office = pcmt_core::sync::wire::OfficeData {
+        version: 9,
+        units: OrgTree::demo().units().cloned().collect(),
+        plan: None,
+        purged: vec![r.hash, thumb],
+    };
+    store.apply_office(&office).unwrap();
+    assert_eq!(found(&files(dir.path()), &needles), 0, "the bytes are gone");
+    assert_eq!(store.attachment(r.hash).unwrap(), None);
+    assert_eq!(store.attachment(thumb).unwrap(), None);
+    assert!(store.is_purged(r.hash).unwrap() && store.is_purged(thumb).unwrap());
+    // The reference stays, read as purged; nothing is fetched or sent.
+    assert_eq!(store.attachments_of(id).unwrap(), [r.clone()]);
+    assert_eq!(store.incoming_attachments().unwrap(), []);
+    assert_eq!(store.outgoing_attachments().unwrap(), []);
+    assert_eq!(store.office_version().unwrap(), 9);
+    assert_eq!(
+        pcmt_model::attachment::purged_note(Lang::Vi),
+        "Tệp đã bị văn phòng xóa"
+    );
+    // The same photo attached again is refused in the officer's words.
+    let again = store
+        .attach(id, &photo, AttachTo::default(), &author())
+        .unwrap_err();
+    assert!(
+        matches!(again, CoreError::Attachment(AttachError::Purged)),
+        "{again:?}"
+    );
+    assert!(again
+        .user_message(Lang::Vi)
+        .contains("Văn phòng đã xóa hẳn tệp này"));
+    drop(store);
+    assert_eq!(found(&files(dir.path()), &needles), 0, "closed");
+
+    // A deleted record's attachments are hidden with it.
+    let mut store = Store::open(&dir.path().join("device.db"), OrgTree::demo()).unwrap();
+    let other = session(&mut store);
+    let kept = store
+        .attach(other, &samples::png(64, 48), AttachTo::default(), &author())
+        .unwrap();
+    assert_eq!(store.attachments_of(other).unwrap(), [kept]);
+    store.delete(other, &author()).unwrap();
+    assert_eq!(store.attachments_of(other).unwrap(), []);
+}
