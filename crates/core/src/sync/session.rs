@@ -33,7 +33,9 @@ pub enum Outgoing {
 /// The hub's answer to an [`Outgoing`].
 pub enum Incoming {
     Enrolled(Enrolment),
-    Exchanged(Response),
+    /// Boxed: an answer carrying the office's data is far larger than an
+    /// enrolment.
+    Exchanged(Box<Response>),
 }
 
 impl Incoming {
@@ -162,7 +164,7 @@ impl SyncSession {
                 self.phase = running(enrolment);
             }
             (Phase::Run { run, .. }, Incoming::Exchanged(response)) => {
-                run.receive(store, response)?
+                run.receive(store, *response)?
             }
             (phase, other) => {
                 return Err(SyncError::Malformed(format!(
@@ -274,11 +276,9 @@ fn drive(
         };
         let incoming = match &outgoing {
             Outgoing::Enrol(request) => Incoming::Enrolled(link.trade_code(request)?),
-            Outgoing::Exchange { token, request } => {
-                Incoming::Exchanged(carry_while_applying(store, session.run_mut(), || {
-                    link.carry(token, request)
-                })?)
-            }
+            Outgoing::Exchange { token, request } => Incoming::Exchanged(Box::new(
+                carry_while_applying(store, session.run_mut(), || link.carry(token, request))?,
+            )),
         };
         let exchanged = matches!(incoming, Incoming::Exchanged(_));
         session.receive(&mut *store.access()?, incoming)?;
@@ -568,7 +568,10 @@ mod tests {
             office: None,
         };
         session
-            .receive(&mut store, Incoming::Exchanged(Response::Push(ack)))
+            .receive(
+                &mut store,
+                Incoming::Exchanged(Box::new(Response::Push(ack))),
+            )
             .unwrap();
         assert!(session.next(&mut store, 1_234).unwrap().is_none());
         assert_eq!(store.last_sync().unwrap(), Some(1_234));
@@ -585,13 +588,13 @@ mod tests {
             session.next(&mut store, 0).unwrap(),
             Some(Outgoing::Enrol(_))
         ));
-        let stray = Incoming::Exchanged(Response::Push(PushAck {
+        let stray = Incoming::Exchanged(Box::new(Response::Push(PushAck {
             stored: Vec::new(),
             new_changes: 0,
             pull: None,
             epoch: None,
             office: None,
-        }));
+        })));
         let err = session.receive(&mut store, stray).unwrap_err();
         assert!(
             matches!(err, CoreError::Sync(SyncError::Malformed(_))),

@@ -512,13 +512,10 @@ pub(crate) fn purge(
         return Ok(None);
     }
     let mut hashes = vec![hex.clone()];
-    hashes.extend(
-        texts(tx.select(
-            "SELECT DISTINCT thumbnail FROM attachment_refs WHERE hash = $1 AND thumbnail <> ''",
-            &key,
-        )?)
-        .into_iter(),
-    );
+    hashes.extend(texts(tx.select(
+        "SELECT DISTINCT thumbnail FROM attachment_refs WHERE hash = $1 AND thumbnail <> ''",
+        &key,
+    )?));
     for h in &hashes {
         let key = [Param::Text(h)];
         for table in ["attachment_chunks", "attachment_uploads", "attachments"] {
