@@ -26,6 +26,17 @@ on_both_hubs!(
 const COMMUNE: &str = "62-610-23284";
 const OTHER: &str = "62-610-23287";
 
+/// A new session of [`COMMUNE`] on `device`, held at `venue`.
+fn session_at(device: &TestDevice, venue: &str) -> uuid::Uuid {
+    let mut input = fixtures::session(venue);
+    input.commune = COMMUNE.into();
+    device
+        .store()
+        .create_session(&input, &device.author, day(2026, 11, 24))
+        .unwrap()
+        .id
+}
+
 fn token(device: &TestDevice) -> String {
     device.store().enrolment().unwrap().unwrap().token
 }
@@ -35,13 +46,7 @@ fn a_photo_attached_on_one_tablet_reaches_another_as_a_thumbnail_then_whole(hub:
     let b = TestDevice::new("Cán bộ B");
     a.enrol(&hub, &[COMMUNE]);
     b.enrol(&hub, &[COMMUNE]);
-    let mut input = fixtures::session("Chợ Đăk Glei");
-    input.commune = COMMUNE.into();
-    let id = a
-        .store()
-        .create_session(&input, &a.author, day(2026, 11, 24))
-        .unwrap()
-        .id;
+    let id = session_at(&a, "Chợ Đăk Glei");
     let photo = samples::camera_jpeg(3000, 2000, 5);
     let r = a
         .store()
@@ -133,13 +138,7 @@ impl AttachmentLink for Cut {
 fn a_cut_upload_resumes_at_the_chunk_where_it_stopped(hub: TestHub) {
     let a = TestDevice::new("Cán bộ A");
     a.enrol(&hub, &[COMMUNE]);
-    let mut input = fixtures::session("Nhà văn hóa thôn");
-    input.commune = COMMUNE.into();
-    let id = a
-        .store()
-        .create_session(&input, &a.author, day(2026, 11, 24))
-        .unwrap()
-        .id;
+    let id = session_at(&a, "Nhà văn hóa thôn");
     // A scanned decision: a PDF of three chunks and a bit.
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut x: u32 = 99;
@@ -175,32 +174,6 @@ fn a_cut_upload_resumes_at_the_chunk_where_it_stopped(hub: TestHub) {
     assert_eq!(size, pdf.len() as u64);
 }
 
-/// Which of `needles` the files in `dir` hold (the byte search of the
-/// encryption test; these tablets' stores are plaintext, so it finds what
-/// is there).
-fn found_in(dir: &std::path::Path, needles: &[Vec<u8>]) -> usize {
-    let contents: Vec<Vec<u8>> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.unwrap().path()).ok())
-        .collect();
-    needles
-        .iter()
-        .filter(|n| {
-            contents
-                .iter()
-                .any(|c| c.windows(n.len()).any(|w| w == &n[..]))
-        })
-        .count()
-}
-
-/// Stretches of a file's bytes long enough to be its own.
-fn needles_of(bytes: &[u8]) -> Vec<Vec<u8>> {
-    [bytes.len() / 3, bytes.len() / 2, bytes.len() - 49]
-        .iter()
-        .map(|&at| bytes[at..at + 48].to_vec())
-        .collect()
-}
-
 /// Tablet A attaches a photo to a new session of [`COMMUNE`] and syncs;
 /// tablet B syncs and opens it (fetched whole at its next sync).
 fn photo_on_both(
@@ -209,13 +182,7 @@ fn photo_on_both(
     b: &TestDevice,
     seed: u64,
 ) -> (uuid::Uuid, pcmt_model::AttachmentRef) {
-    let mut input = fixtures::session("Chợ Đăk Glei");
-    input.commune = COMMUNE.into();
-    let id = a
-        .store()
-        .create_session(&input, &a.author, day(2026, 11, 24))
-        .unwrap()
-        .id;
+    let id = session_at(&a, "Chợ Đăk Glei");
     let r = a
         .store()
         .attach(
@@ -243,10 +210,16 @@ fn the_offices_purge_reaches_both_tablets_and_their_files_no_longer_hold_the_byt
     let (id, r) = photo_on_both(&hub, &a, &b, 31);
     let thumb = r.thumbnail.unwrap();
     let (_, kept) = photo_on_both(&hub, &a, &b, 32);
-    let mut needles = needles_of(&a.store().attachment(r.hash).unwrap().unwrap());
-    needles.extend(needles_of(&a.store().attachment(thumb).unwrap().unwrap()));
+    let mut needles = samples::needles_of(&a.store().attachment(r.hash).unwrap().unwrap());
+    needles.extend(samples::needles_of(
+        &a.store().attachment(thumb).unwrap().unwrap(),
+    ));
     for t in [&a, &b] {
-        assert_eq!(found_in(t.dir(), &needles), needles.len(), "control");
+        assert_eq!(
+            samples::found_in(t.dir(), &needles),
+            needles.len(),
+            "control"
+        );
     }
     c.sync(&hub);
 
@@ -266,7 +239,12 @@ fn the_offices_purge_reaches_both_tablets_and_their_files_no_longer_hold_the_byt
         // The other photo stays.
         assert!(store.attachment(kept.hash).unwrap().is_some());
         drop(store);
-        assert_eq!(found_in(t.dir(), &needles), 0, "{}", t.author.officer);
+        assert_eq!(
+            samples::found_in(t.dir(), &needles),
+            0,
+            "{}",
+            t.author.officer
+        );
     }
     // Nothing comes back, and the hub refuses it from the tablet that made it.
     let again = a.sync(&hub);

@@ -211,6 +211,35 @@ pub mod samples {
         out
     }
 
+    /// Stretches of a file's bytes to search a tablet's files for: a few
+    /// from its middle and its end, long enough to be its own.
+    pub fn needles_of(bytes: &[u8]) -> Vec<Vec<u8>> {
+        let n = 48;
+        [bytes.len() / 3, bytes.len() / 2, bytes.len() - n - 1]
+            .iter()
+            .map(|&at| bytes[at..at + n].to_vec())
+            .collect()
+    }
+
+    /// How many of `needles` the files in `dir` (database, WAL, vault
+    /// files, anything else) hold: the byte search of the encryption test.
+    pub fn found_in(dir: &std::path::Path, needles: &[Vec<u8>]) -> usize {
+        let contents: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path()).ok())
+            .collect();
+        needles
+            .iter()
+            .filter(|n| {
+                contents
+                    .iter()
+                    .any(|c| c.windows(n.len()).any(|w| w == &n[..]))
+            })
+            .count()
+    }
+
     /// A small PNG, for a screenshot attached as it is.
     pub fn png(width: u32, height: u32) -> Vec<u8> {
         let img = RgbImage::from_fn(width, height, |x, y| Rgb([x as u8, y as u8, 128]));

@@ -43,29 +43,6 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Which of `needles` any of the files holds.
-fn found(files: &[PathBuf], needles: &[Vec<u8>]) -> usize {
-    let contents: Vec<Vec<u8>> = files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
-    needles
-        .iter()
-        .filter(|n| {
-            contents
-                .iter()
-                .any(|c| c.windows(n.len()).any(|w| w == &n[..]))
-        })
-        .count()
-}
-
-/// Stretches of a file's bytes to search for: a few from its middle and
-/// its end, long enough to be its own.
-fn needles_of(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let n = 48;
-    [bytes.len() / 3, bytes.len() / 2, bytes.len() - n - 1]
-        .iter()
-        .map(|&at| bytes[at..at + n].to_vec())
-        .collect()
-}
-
 #[test]
 fn a_photos_bytes_never_appear_in_the_encrypted_tablets_files_and_a_plaintext_store_shows_them() {
     let photo = samples::camera_jpeg(2400, 1800, 11);
@@ -79,10 +56,10 @@ fn a_photos_bytes_never_appear_in_the_encrypted_tablets_files_and_a_plaintext_st
     let stored = store.attachment(r.hash).unwrap().unwrap();
     let thumb = store.attachment(r.thumbnail.unwrap()).unwrap().unwrap();
     assert_eq!(hash_of(&stored), r.hash);
-    let mut needles = needles_of(&stored);
-    needles.extend(needles_of(&thumb));
+    let mut needles = samples::needles_of(&stored);
+    needles.extend(samples::needles_of(&thumb));
     assert_eq!(
-        found(&files(control.path()), &needles),
+        samples::found_in(control.path(), &needles),
         needles.len(),
         "control: the plaintext store shows the photo, so the search works"
     );
@@ -102,12 +79,12 @@ fn a_photos_bytes_never_appear_in_the_encrypted_tablets_files_and_a_plaintext_st
     // The same photo processed the same way: the same bytes to look for.
     assert_eq!(r2.hash, r.hash);
     assert_eq!(
-        found(&files(dir.path()), &needles),
+        samples::found_in(dir.path(), &needles),
         0,
         "before the checkpoint"
     );
     drop(store);
-    assert_eq!(found(&files(dir.path()), &needles), 0, "after it");
+    assert_eq!(samples::found_in(dir.path(), &needles), 0, "after it");
     // Nothing else was written beside the store: no photo in a folder.
     let others: Vec<String> = files(dir.path())
         .iter()
@@ -216,11 +193,13 @@ fn a_purge_in_the_office_data_drops_the_bytes_from_the_tablets_files() {
         .attach(id, &photo, AttachTo::default(), &author())
         .unwrap();
     let thumb = r.thumbnail.unwrap();
-    let mut needles = needles_of(&store.attachment(r.hash).unwrap().unwrap());
-    needles.extend(needles_of(&store.attachment(thumb).unwrap().unwrap()));
+    let mut needles = samples::needles_of(&store.attachment(r.hash).unwrap().unwrap());
+    needles.extend(samples::needles_of(
+        &store.attachment(thumb).unwrap().unwrap(),
+    ));
     store.want_attachment(r.hash).unwrap();
     assert_eq!(
-        found(&files(dir.path()), &needles),
+        samples::found_in(dir.path(), &needles),
         needles.len(),
         "control"
     );
@@ -232,7 +211,11 @@ fn a_purge_in_the_office_data_drops_the_bytes_from_the_tablets_files() {
         purged: vec![r.hash, thumb],
     };
     store.apply_office(&office).unwrap();
-    assert_eq!(found(&files(dir.path()), &needles), 0, "the bytes are gone");
+    assert_eq!(
+        samples::found_in(dir.path(), &needles),
+        0,
+        "the bytes are gone"
+    );
     assert_eq!(store.attachment(r.hash).unwrap(), None);
     assert_eq!(store.attachment(thumb).unwrap(), None);
     assert!(store.is_purged(r.hash).unwrap() && store.is_purged(thumb).unwrap());
@@ -257,7 +240,7 @@ fn a_purge_in_the_office_data_drops_the_bytes_from_the_tablets_files() {
         .user_message(Lang::Vi)
         .contains("Văn phòng đã xóa hẳn tệp này"));
     drop(store);
-    assert_eq!(found(&files(dir.path()), &needles), 0, "closed");
+    assert_eq!(samples::found_in(dir.path(), &needles), 0, "closed");
 
     // A deleted record's attachments are hidden with it.
     let mut store = Store::open(&dir.path().join("device.db"), OrgTree::demo()).unwrap();

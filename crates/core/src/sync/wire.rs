@@ -203,24 +203,28 @@ struct PushAckV2 {
     pull: Option<PullResponseV2>,
 }
 
-/// A push's acknowledgement as hubs sent it before purges.
+/// A push's acknowledgement as hubs sent it with an older shape of office
+/// data: `OfficeWireV2` before purges, `OfficeWireV1` before units had
+/// dates.
 #[derive(Deserialize)]
-struct PushAckV5 {
+struct PushAckWith<O> {
     stored: Vec<Uuid>,
     new_changes: u32,
     pull: Option<PullResponse>,
     epoch: Option<Epoch>,
-    office: Option<OfficeWireV2>,
+    office: Option<O>,
 }
 
-/// A push's acknowledgement as hubs sent it before units had dates.
-#[derive(Deserialize)]
-struct PushAckV4 {
-    stored: Vec<Uuid>,
-    new_changes: u32,
-    pull: Option<PullResponse>,
-    epoch: Option<Epoch>,
-    office: Option<OfficeWireV1>,
+impl<O: Into<OfficeWire>> PushAckWith<O> {
+    fn upgrade(self) -> PushAck {
+        PushAck {
+            stored: self.stored,
+            new_changes: self.new_changes,
+            pull: self.pull,
+            epoch: self.epoch,
+            office: self.office.map(|o| o.into().into()),
+        }
+    }
 }
 
 impl PushAck {
@@ -228,48 +232,34 @@ impl PushAck {
     /// unit dates, office data or epochs (none then); the error is the
     /// current shape's.
     pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode_or_older(bytes, |old: PushAckV5| PushAck {
-            stored: old.stored,
-            new_changes: old.new_changes,
-            pull: old.pull,
-            epoch: old.epoch,
-            office: old.office.map(|o| OfficeWire::from(o).into()),
-        })
-        .or_else(|e| {
-            decode::<PushAckV4>(bytes)
-                .map(|old| PushAck {
-                    stored: old.stored,
-                    new_changes: old.new_changes,
-                    pull: old.pull,
-                    epoch: old.epoch,
-                    office: old
-                        .office
-                        .map(|o| OfficeWire::from(OfficeWireV2::from(o)).into()),
-                })
-                .map_err(|_| e)
-        })
-        .or_else(|e| {
-            decode::<PushAckV3>(bytes)
-                .map(|old| PushAck {
-                    stored: old.stored,
-                    new_changes: old.new_changes,
-                    pull: old.pull,
-                    epoch: old.epoch,
-                    office: None,
-                })
-                .map_err(|_| e)
-        })
-        .or_else(|e| {
-            decode::<PushAckV2>(bytes)
-                .map(|old| PushAck {
-                    stored: old.stored,
-                    new_changes: old.new_changes,
-                    pull: old.pull.map(PullResponseV2::upgrade),
-                    epoch: None,
-                    office: None,
-                })
-                .map_err(|_| e)
-        })
+        decode_or_older(bytes, PushAckWith::<OfficeWireV2>::upgrade)
+            .or_else(|e| {
+                decode::<PushAckWith<OfficeWireV1>>(bytes)
+                    .map(PushAckWith::upgrade)
+                    .map_err(|_| e)
+            })
+            .or_else(|e| {
+                decode::<PushAckV3>(bytes)
+                    .map(|old| PushAck {
+                        stored: old.stored,
+                        new_changes: old.new_changes,
+                        pull: old.pull,
+                        epoch: old.epoch,
+                        office: None,
+                    })
+                    .map_err(|_| e)
+            })
+            .or_else(|e| {
+                decode::<PushAckV2>(bytes)
+                    .map(|old| PushAck {
+                        stored: old.stored,
+                        new_changes: old.new_changes,
+                        pull: old.pull.map(PullResponseV2::upgrade),
+                        epoch: None,
+                        office: None,
+                    })
+                    .map_err(|_| e)
+            })
     }
 }
 
@@ -356,6 +346,12 @@ struct OfficeWireV1 {
     version: u64,
     units: Vec<UnitWire>,
     plan: Option<pcmt_model::Plan>,
+}
+
+impl From<OfficeWireV1> for OfficeWire {
+    fn from(old: OfficeWireV1) -> Self {
+        OfficeWireV2::from(old).into()
+    }
 }
 
 impl From<OfficeWireV1> for OfficeWireV2 {

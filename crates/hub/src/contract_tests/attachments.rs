@@ -67,12 +67,24 @@ fn push_referring(
     commune: &str,
     files: &[(ContentHash, u64)],
 ) -> (Uuid, AutoCommit) {
+    let refs: Vec<AttachmentRef> = files.iter().map(|(h, size)| reference(*h, *size)).collect();
+    push_refs(hub, scope, commune, &refs)
+}
+
+/// A session of `commune` holding these attachments, pushed by `scope`'s
+/// tablet.
+fn push_refs(
+    hub: &dyn HubStorage,
+    scope: &crate::rules::devices::Scope,
+    commune: &str,
+    refs: &[AttachmentRef],
+) -> (Uuid, AutoCommit) {
     let (id, mut doc) = super::session_doc(commune);
     let note = ChangeNote {
         officer: "t".into(),
     };
-    for (h, size) in files {
-        assert!(record_doc::attachments::add(&mut doc, &reference(*h, *size), &note, 1).unwrap());
+    for r in refs {
+        assert!(record_doc::attachments::add(&mut doc, r, &note, 1).unwrap());
     }
     let docs = vec![DocChanges::since(
         id,
@@ -325,24 +337,12 @@ fn photo_sent(
         bytes
     };
     let (photo, thumb) = (jpeg(3000, seed), jpeg(400, seed.wrapping_add(100)));
-    let (id, mut doc) = super::session_doc(commune);
     let reference = AttachmentRef {
         kind: AttachmentKind::Jpeg,
         thumbnail: Some(hash(&thumb)),
         ..reference(hash(&photo), photo.len() as u64)
     };
-    let note = ChangeNote {
-        officer: "t".into(),
-    };
-    assert!(record_doc::attachments::add(&mut doc, &reference, &note, 1).unwrap());
-    let docs = vec![DocChanges::since(
-        id,
-        RecordKind::Session,
-        commune,
-        &mut doc,
-        &[],
-    )];
-    hub.push(scope, &push_from(scope, docs)).unwrap();
+    let (id, doc) = push_refs(hub, scope, commune, &[reference]);
     for file in [&photo, &thumb] {
         assert_eq!(
             hub.put_attachment_chunk(scope, hash(file), file.len() as u64, 0, file)
