@@ -25,6 +25,7 @@ on_both!(
     a_deleted_records_files_are_served_to_no_one_until_it_is_restored,
     staff_open_a_file_of_their_unit_audited_and_staff_of_another_unit_get_nothing,
     a_purge_drops_the_bytes_refuses_the_file_again_and_tells_only_its_communes_tablets,
+    uploads_abandoned_for_a_day_are_swept_and_no_longer_count_against_the_day,
 );
 
 const A: &str = "62-610-23284";
@@ -581,4 +582,38 @@ fn a_purge_drops_the_bytes_refuses_the_file_again_and_tells_only_its_communes_ta
     told.sort();
     assert_eq!(after.purged, told);
     assert_eq!(office_of(&stranger).purged, []);
+}
+
+fn uploads_abandoned_for_a_day_are_swept_and_no_longer_count_against_the_day(hub: &dyn HubStorage) {
+    let tablet = enrolled(hub, &[A], "Cán bộ A");
+    let start = pdf(1000, 6);
+    let per_day = (rules::MAX_DEVICE_DAY_BYTES / rules::MAX_FILE_BYTES) as usize;
+    let files: Vec<(ContentHash, u64)> = (0..=per_day)
+        .map(|i| (hash(&[i as u8, 9, 9]), rules::MAX_FILE_BYTES))
+        .collect();
+    push_referring(hub, &tablet, A, &files);
+    let begin =
+        |(h, size): (ContentHash, u64)| hub.put_attachment_chunk(&tablet, h, size, 0, &start);
+    for f in &files[..per_day] {
+        assert_eq!(begin(*f).unwrap(), UploadAck::Next(start.len() as u64));
+    }
+    let last = files[per_day];
+    assert!(matches!(
+        begin(last),
+        Err(HubError::Rejected { reason, .. }) if reason == rules::over_daily_limit()
+    ));
+    let now = chrono::Utc::now().timestamp();
+    // Begun within the day: kept.
+    assert_eq!(hub.sweep_uploads(now - rules::ABANDONED_SECS).unwrap(), 0);
+    assert_eq!(
+        hub.attachment_holds(&tablet, &[files[0].0]).unwrap(),
+        [HubHolds::From(start.len() as u64)]
+    );
+    // A day later: swept with their bytes, and the day is free again.
+    assert_eq!(hub.sweep_uploads(now + 1).unwrap(), per_day as u64);
+    assert_eq!(
+        hub.attachment_holds(&tablet, &[files[0].0]).unwrap(),
+        [HubHolds::From(0)]
+    );
+    assert_eq!(begin(last).unwrap(), UploadAck::Next(start.len() as u64));
 }

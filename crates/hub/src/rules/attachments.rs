@@ -21,6 +21,9 @@ pub const MAX_DEVICE_DAY_BYTES: u64 = 200 * 1024 * 1024;
 /// The largest chunk taken in one request.
 pub const MAX_CHUNK_BYTES: usize = pcmt_core::store::CHUNK_BYTES;
 pub const DAY_SECS: i64 = 24 * 3600;
+/// A file begun this long ago and never finished is abandoned: swept at
+/// the next file begun, it no longer counts against its device's day.
+pub const ABANDONED_SECS: i64 = DAY_SECS;
 
 /// What a chunk came to: an answer for the tablet, or a refusal whose
 /// words reach the officer (what was held of the file is dropped, and the

@@ -195,6 +195,9 @@ pub(crate) fn put_chunk(
         if let Err(refusal) = rules::first_chunk(size, bytes) {
             return Ok(ChunkOutcome::Refused(refusal));
         }
+        // Files begun a day ago and never finished stop counting against
+        // their devices' day (and their bytes go) before this one counts.
+        sweep(tx, now - rules::ABANDONED_SECS)?;
         let today = tx.select(
             "SELECT CAST(coalesce((SELECT sum(size) FROM attachments WHERE device = $1 AND stored_at > $2), 0)
                   + coalesce((SELECT sum(size) FROM attachment_uploads WHERE device = $1), 0) AS BIGINT)",
@@ -276,6 +279,19 @@ pub(crate) fn put_chunk(
     concerned.sort();
     tx.append_audit(&[Entry::attachment_uploaded(actor, &hex, size, concerned)])?;
     Ok(ChunkOutcome::Ack(UploadAck::Whole))
+}
+
+/// Drops the uploads begun before `before` and never finished, with what
+/// arrived of them; how many. A tablet that comes back to one starts it
+/// again from its first byte.
+pub(crate) fn sweep(tx: &mut dyn WriteTx, before: i64) -> Result<u64, HubError> {
+    let at = [Param::Int(before)];
+    tx.exec(
+        "DELETE FROM attachment_chunks WHERE hash IN
+             (SELECT hash FROM attachment_uploads WHERE started_at < $1)",
+        &at,
+    )?;
+    tx.exec("DELETE FROM attachment_uploads WHERE started_at < $1", &at)
 }
 
 /// The chunk of a whole file holding `pos`, from there, with the file's

@@ -82,6 +82,10 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
     ) -> Result<UploadAck, HubError>;
     /// The bytes of a whole file from `pos` (a chunk's worth), with its
     /// size; None when the device may not have it or it is not whole.
+    /// Drops the uploads begun before `before` (Unix seconds) and never
+    /// finished, with their bytes; how many. Run by every file begun, for
+    /// those begun a day ago (`rules::attachments::ABANDONED_SECS`).
+    fn sweep_uploads(&self, before: i64) -> Result<u64, HubError>;
     fn attachment_chunk(
         &self,
         scope: &Scope,

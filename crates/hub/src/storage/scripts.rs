@@ -305,6 +305,11 @@ impl<B: Backend> HubStorage for Hub<B> {
         }
     }
 
+    fn sweep_uploads(&self, before: i64) -> Result<u64, HubError> {
+        self.backend
+            .write(|tx| super::attachments::sweep(tx, before))
+    }
+
     fn attachment_chunk(
         &self,
         scope: &Scope,
