@@ -11,7 +11,7 @@
 
 use super::admin::Admin;
 use super::error::DashError;
-use super::html::{esc, number};
+use super::html::{esc, number, vietnam};
 use super::paths::{ATTACHMENT, HOME, PURGE, THUMBNAIL};
 use super::session::{on_storage, DashState, Signed};
 use crate::rules::attachments::purge_reason;
@@ -21,7 +21,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Days, FixedOffset, NaiveDate, TimeZone};
+use chrono::{Days, NaiveDate, TimeZone};
 use pcmt_model::report::{Period, SiteFeature};
 use pcmt_model::{AttachmentKind, ContentHash, Labelled, Lang, OrgTree, RecordKind};
 use serde::Deserialize;
@@ -35,10 +35,6 @@ pub(super) struct Photos {
     pub taken: Vec<Listed>,
     /// Those of the sites the page plots.
     pub of_sites: Vec<Listed>,
-}
-
-fn vietnam() -> FixedOffset {
-    FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
 }
 
 /// A day's start in Vietnam, in Unix seconds.
