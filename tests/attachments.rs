@@ -182,7 +182,7 @@ fn photo_on_both(
     b: &TestDevice,
     seed: u64,
 ) -> (uuid::Uuid, pcmt_model::AttachmentRef) {
-    let id = session_at(&a, "Chợ Đăk Glei");
+    let id = session_at(a, "Chợ Đăk Glei");
     let r = a
         .store()
         .attach(
