@@ -1055,7 +1055,7 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
         s.report(DISTRICT, &half(), today()).unwrap()
     };
     // Take the file back to schema 3: what 0004 (and the later 0005 to
-    // 0009) added goes, and the rows keep only the old columns.
+    // 0010) added goes, and the rows keep only the old columns.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP INDEX documents_unreadable; ALTER TABLE documents DROP COLUMN unreadable;
@@ -1067,7 +1067,8 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
          ALTER TABLE person_rows DROP COLUMN statuses; ALTER TABLE checkin_rows DROP COLUMN supported;
          ALTER TABLE survey_rows DROP COLUMN area_covered_ha; ALTER TABLE survey_rows DROP COLUMN replanting;
          DROP TABLE hotspot_rows; DROP TABLE attachments; DROP TABLE attachment_parts;
-         DROP TABLE attachment_refs; DROP TABLE attachment_wanted; PRAGMA user_version = 3;",
+         DROP TABLE attachment_refs; DROP TABLE attachment_wanted; DROP TABLE attachment_purged;
+         PRAGMA user_version = 3;",
     )
     .unwrap();
     drop(conn);
