@@ -296,6 +296,12 @@ impl TestDevice {
         *self.store() = Self::open(&self.dir);
     }
 
+    /// The folder of the tablet's files (its store and WAL), for the byte
+    /// searches.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }

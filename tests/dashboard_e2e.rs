@@ -5,7 +5,8 @@
 //! PCMT_E2E_HUB. Screenshots land in target/e2e/ as dash-*.png (the
 //! access log as dash-05-audit.png; the province's unit list loaded from a
 //! spreadsheet as dash-08 to dash-11; the register imported from the
-//! office's spreadsheet as dash-14 to dash-16).
+//! office's spreadsheet as dash-14 to dash-16; photos from a tablet as
+//! thumbnails, one opened and one purged, as dash-22 to dash-25).
 
 use chrono::{Datelike, Local};
 use sotay_pcmt::e2e::{AppWindow, HubProcess, PATIENCE};
@@ -345,4 +346,180 @@ async fn an_administrator_imports_the_register_previewed_row_by_row() {
         .wait_for_text("#import-counts", "Đã có trong sổ")
         .await;
     assert!(again.starts_with("Tạo mới 0"), "{again}");
+}
+
+/// Issue 21: a tablet's photos of a session and of a site show as
+/// thumbnails on the report page; staff open one whole (logged); an
+/// administrator purges one with a reason, and the tablet drops its bytes
+/// at its next sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the hub binary in headless Chromium; run by `cargo xtask test`"]
+async fn photos_show_as_thumbnails_and_an_administrator_purges_one() {
+    use pcmt_core::attach::samples;
+    use pcmt_core::store::AttachTo;
+    use pcmt_model::fixtures;
+    let dir = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(dir.path());
+    let password = "mật khẩu của văn phòng huyện";
+    hub.add_admin("quantri", "62-610", password);
+
+    // A tablet of Đăk Pék photographs a session and a poppy site.
+    let tablet = sotay_pcmt::TestDevice::new("A Lưu (Công an xã)");
+    let code = hub.issue_code(&["62-610-23284"]);
+    let today = Local::now().date_naive();
+    let (session_photo, site_photo) = {
+        let mut store = tablet.store();
+        let session = store
+            .create_session(
+                &fixtures::session("Nhà văn hóa thôn 2"),
+                &tablet.author,
+                today,
+            )
+            .unwrap()
+            .id;
+        let mut sweep = fixtures::survey_with_site();
+        sweep.date = today;
+        sweep.sites[0].action.date = today;
+        let survey = store
+            .create_survey(&sweep, &tablet.author, today)
+            .unwrap()
+            .id;
+        let on_session = store
+            .attach(
+                session,
+                &samples::camera_jpeg(2400, 1800, 7),
+                AttachTo::default(),
+                &tablet.author,
+            )
+            .unwrap();
+        let site = &sweep.sites[0];
+        let on_site = store
+            .attach(
+                survey,
+                &samples::camera_jpeg(2000, 1500, 8),
+                AttachTo {
+                    site: Some(site.id),
+                    position: Some(site.point),
+                },
+                &tablet.author,
+            )
+            .unwrap();
+        (on_session, on_site)
+    };
+    let url = hub.url.clone();
+    let store = &tablet.store;
+    let report = tokio::task::block_in_place(|| {
+        pcmt_core::http::sync_with_hub(store, &url, Some(&code)).unwrap()
+    });
+    assert_eq!(
+        report.sent_attachments, 4,
+        "two photos and their thumbnails"
+    );
+
+    let browser = AppWindow::chromium(&dir.path().join("browser")).await;
+    browser.sign_in(&hub.url, "quantri", password).await;
+    let c = &browser.client;
+    c.goto(&format!("{}/dashboard?unit=62-610-23284", hub.url))
+        .await
+        .unwrap();
+    let sites = browser
+        .wait_for_text("#site-photos", "Cây thuốc phiện")
+        .await;
+    assert!(sites.contains("1.200"), "{sites}");
+    let photo = |h: pcmt_model::ContentHash| format!(r#"figure[data-hash="{h}"]"#);
+    browser
+        .css(&format!("#site-photos {} img", photo(site_photo.hash)))
+        .await;
+    browser
+        .css(&format!(
+            "#attachment-list {} img",
+            photo(session_photo.hash)
+        ))
+        .await;
+    // Every thumbnail draws once in view (they load lazily; an image that
+    // failed has no natural width).
+    browser
+        .js("document.getElementById('attachments').scrollIntoView()")
+        .await;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let drawn = browser
+            .js("return [...document.querySelectorAll('figure.attachment img')].every(i => i.complete && i.naturalWidth > 0)")
+            .await;
+        if drawn == serde_json::Value::Bool(true) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the thumbnails never drew");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    browser
+        .js("document.getElementById('site-photo-card').scrollIntoView()")
+        .await;
+    browser.screenshot("dash-22-photos").await;
+
+    // Opened whole, in the browser, and logged.
+    let href = browser
+        .js(&format!(
+            "return document.querySelector('{} a').getAttribute('href')",
+            photo(session_photo.hash)
+        ))
+        .await;
+    c.goto(&format!("{}{}", hub.url, href.as_str().unwrap()))
+        .await
+        .unwrap();
+    let width = browser
+        .js("return document.images.length ? document.images[0].naturalWidth : 0")
+        .await;
+    assert_eq!(
+        width,
+        serde_json::json!(1600),
+        "the whole photo, 1,600 px wide"
+    );
+    browser.screenshot("dash-23-photo-opened").await;
+
+    // The administrator purges the session's photo with a reason.
+    c.goto(&format!("{}/dashboard?unit=62-610-23284", hub.url))
+        .await
+        .unwrap();
+    let card = photo(session_photo.hash);
+    browser
+        .type_into(
+            &format!("{card} input[name=reason]"),
+            "Ảnh chụp phải người đi đường",
+        )
+        .await;
+    browser
+        .js(&format!(
+            "document.querySelector('{card}').scrollIntoView()"
+        ))
+        .await;
+    browser.screenshot("dash-24-purge").await;
+    browser.click(&format!("{card} form.purge button")).await;
+    browser
+        .wait_for_text("#attachments", "Ảnh, tệp đính kèm trong kỳ")
+        .await;
+    let listed = browser.texts("#attachment-list figure").await;
+    assert_eq!(listed.len(), 1, "the site's photo stays: {listed:?}");
+    browser
+        .css(&format!("#attachment-list {}", photo(site_photo.hash)))
+        .await;
+
+    // The log says who purged which file and why.
+    browser.click("#audit-link").await;
+    let entry = browser
+        .wait_for_text(
+            "tr[data-action=attachment_purged]",
+            "Ảnh chụp phải người đi đường",
+        )
+        .await;
+    assert!(entry.contains("quantri"), "{entry}");
+    browser.screenshot("dash-25-purge-logged").await;
+
+    // At its next sync the tablet drops the photo's bytes and keeps the
+    // reference, shown as purged.
+    tokio::task::block_in_place(|| pcmt_core::http::sync_with_hub(store, &url, None).unwrap());
+    let store = tablet.store();
+    assert!(store.is_purged(session_photo.hash).unwrap());
+    assert_eq!(store.attachment(session_photo.hash).unwrap(), None);
+    assert!(store.attachment(site_photo.hash).unwrap().is_some());
 }

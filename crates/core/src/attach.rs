@@ -39,6 +39,10 @@ pub enum AttachError {
     Unreadable(String),
     #[error("the image cannot be encoded: {0}")]
     Encode(String),
+    /// The office purged this very file (a photo showing a bystander):
+    /// the hub would refuse it, so the tablet does not keep it again.
+    #[error("the office purged this file")]
+    Purged,
 }
 
 impl AttachError {
@@ -57,6 +61,12 @@ impl AttachError {
                     Lang::En => format!("The file is too large (at most {mb} MB): nothing was saved."),
                 }
             }
+            Self::Purged => lang
+                .pick(
+                    "Văn phòng đã xóa hẳn tệp này, không đính kèm lại được.",
+                    "The office purged this file: it cannot be attached again.",
+                )
+                .into(),
             Self::Unreadable(_) | Self::Encode(_) => lang
                 .pick(
                     "Không đọc được ảnh này (tệp hỏng hoặc chưa chụp xong). Hãy chụp hoặc chọn lại.",
@@ -199,6 +209,35 @@ pub mod samples {
         out.extend_from_slice(payload);
         out.extend_from_slice(&jpeg[2..]);
         out
+    }
+
+    /// Stretches of a file's bytes to search a tablet's files for: a few
+    /// from its middle and its end, long enough to be its own.
+    pub fn needles_of(bytes: &[u8]) -> Vec<Vec<u8>> {
+        let n = 48;
+        [bytes.len() / 3, bytes.len() / 2, bytes.len() - n - 1]
+            .iter()
+            .map(|&at| bytes[at..at + n].to_vec())
+            .collect()
+    }
+
+    /// How many of `needles` the files in `dir` (database, WAL, vault
+    /// files, anything else) hold: the byte search of the encryption test.
+    pub fn found_in(dir: &std::path::Path, needles: &[Vec<u8>]) -> usize {
+        let contents: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path()).ok())
+            .collect();
+        needles
+            .iter()
+            .filter(|n| {
+                contents
+                    .iter()
+                    .any(|c| c.windows(n.len()).any(|w| w == &n[..]))
+            })
+            .count()
     }
 
     /// A small PNG, for a screenshot attached as it is.

@@ -52,6 +52,10 @@ pub const DEVICE: &[Migration] = &[
         name: "0010_moved_people",
         sql: include_str!("../../../migrations/device/0010_moved_people.sql"),
     },
+    Migration {
+        name: "0011_attachment_purges",
+        sql: include_str!("../../../migrations/device/0011_attachment_purges.sql"),
+    },
 ];
 
 /// Hub store migrations, in order.
@@ -123,6 +127,10 @@ pub const HUB: &[Migration] = &[
     Migration {
         name: "0017_person_moves",
         sql: include_str!("../../../migrations/hub/0017_person_moves.sql"),
+    },
+    Migration {
+        name: "0018_attachment_purges",
+        sql: include_str!("../../../migrations/hub/0018_attachment_purges.sql"),
     },
 ];
 

@@ -43,29 +43,6 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Which of `needles` any of the files holds.
-fn found(files: &[PathBuf], needles: &[Vec<u8>]) -> usize {
-    let contents: Vec<Vec<u8>> = files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
-    needles
-        .iter()
-        .filter(|n| {
-            contents
-                .iter()
-                .any(|c| c.windows(n.len()).any(|w| w == &n[..]))
-        })
-        .count()
-}
-
-/// Stretches of a file's bytes to search for: a few from its middle and
-/// its end, long enough to be its own.
-fn needles_of(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let n = 48;
-    [bytes.len() / 3, bytes.len() / 2, bytes.len() - n - 1]
-        .iter()
-        .map(|&at| bytes[at..at + n].to_vec())
-        .collect()
-}
-
 #[test]
 fn a_photos_bytes_never_appear_in_the_encrypted_tablets_files_and_a_plaintext_store_shows_them() {
     let photo = samples::camera_jpeg(2400, 1800, 11);
@@ -79,10 +56,10 @@ fn a_photos_bytes_never_appear_in_the_encrypted_tablets_files_and_a_plaintext_st
     let stored = store.attachment(r.hash).unwrap().unwrap();
     let thumb = store.attachment(r.thumbnail.unwrap()).unwrap().unwrap();
     assert_eq!(hash_of(&stored), r.hash);
-    let mut needles = needles_of(&stored);
-    needles.extend(needles_of(&thumb));
+    let mut needles = samples::needles_of(&stored);
+    needles.extend(samples::needles_of(&thumb));
     assert_eq!(
-        found(&files(control.path()), &needles),
+        samples::found_in(control.path(), &needles),
         needles.len(),
         "control: the plaintext store shows the photo, so the search works"
     );
@@ -102,12 +79,12 @@ fn a_photos_bytes_never_appear_in_the_encrypted_tablets_files_and_a_plaintext_st
     // The same photo processed the same way: the same bytes to look for.
     assert_eq!(r2.hash, r.hash);
     assert_eq!(
-        found(&files(dir.path()), &needles),
+        samples::found_in(dir.path(), &needles),
         0,
         "before the checkpoint"
     );
     drop(store);
-    assert_eq!(found(&files(dir.path()), &needles), 0, "after it");
+    assert_eq!(samples::found_in(dir.path(), &needles), 0, "after it");
     // Nothing else was written beside the store: no photo in a folder.
     let others: Vec<String> = files(dir.path())
         .iter()
@@ -199,4 +176,80 @@ fn a_cut_download_resumes_at_the_chunk_where_it_stopped_and_a_wrong_body_is_drop
     );
     assert_eq!(store.attachment(other).unwrap(), None);
     assert_eq!(store.incoming_attachments().unwrap(), [(other, 0)]);
+}
+
+/// The office's purge reaches the tablet with the office's data: the
+/// photo's and thumbnail's bytes leave the store's files (the byte search,
+/// on a plaintext store where it finds them before), the record's
+/// reference reads as purged, and the file is neither fetched nor
+/// attached again; a deleted record shows no attachments.
+#[test]
+fn a_purge_in_the_office_data_drops_the_bytes_from_the_tablets_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("device.db"), OrgTree::demo()).unwrap();
+    let id = session(&mut store);
+    let photo = samples::camera_jpeg(1600, 1200, 21);
+    let r = store
+        .attach(id, &photo, AttachTo::default(), &author())
+        .unwrap();
+    let thumb = r.thumbnail.unwrap();
+    let mut needles = samples::needles_of(&store.attachment(r.hash).unwrap().unwrap());
+    needles.extend(samples::needles_of(
+        &store.attachment(thumb).unwrap().unwrap(),
+    ));
+    store.want_attachment(r.hash).unwrap();
+    assert_eq!(
+        samples::found_in(dir.path(), &needles),
+        needles.len(),
+        "control"
+    );
+
+    let office = pcmt_core::sync::wire::OfficeData {
+        version: 9,
+        units: OrgTree::demo().units().cloned().collect(),
+        plan: None,
+        neighbours: Vec::new(),
+        purged: vec![r.hash, thumb],
+    };
+    store.apply_office(&office).unwrap();
+    assert_eq!(
+        samples::found_in(dir.path(), &needles),
+        0,
+        "the bytes are gone"
+    );
+    assert_eq!(store.attachment(r.hash).unwrap(), None);
+    assert_eq!(store.attachment(thumb).unwrap(), None);
+    assert!(store.is_purged(r.hash).unwrap() && store.is_purged(thumb).unwrap());
+    // The reference stays, read as purged; nothing is fetched or sent.
+    assert_eq!(store.attachments_of(id).unwrap(), std::slice::from_ref(&r));
+    assert_eq!(store.incoming_attachments().unwrap(), []);
+    assert_eq!(store.outgoing_attachments().unwrap(), []);
+    assert_eq!(store.office_version().unwrap(), 9);
+    assert_eq!(
+        pcmt_model::attachment::purged_note(Lang::Vi),
+        "Tệp đã bị văn phòng xóa"
+    );
+    // The same photo attached again is refused in the officer's words.
+    let again = store
+        .attach(id, &photo, AttachTo::default(), &author())
+        .unwrap_err();
+    assert!(
+        matches!(again, CoreError::Attachment(AttachError::Purged)),
+        "{again:?}"
+    );
+    assert!(again
+        .user_message(Lang::Vi)
+        .contains("Văn phòng đã xóa hẳn tệp này"));
+    drop(store);
+    assert_eq!(samples::found_in(dir.path(), &needles), 0, "closed");
+
+    // A deleted record's attachments are hidden with it.
+    let mut store = Store::open(&dir.path().join("device.db"), OrgTree::demo()).unwrap();
+    let other = session(&mut store);
+    let kept = store
+        .attach(other, &samples::png(64, 48), AttachTo::default(), &author())
+        .unwrap();
+    assert_eq!(store.attachments_of(other).unwrap(), [kept]);
+    store.delete(other, &author()).unwrap();
+    assert_eq!(store.attachments_of(other).unwrap(), []);
 }

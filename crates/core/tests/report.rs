@@ -1067,7 +1067,7 @@ fn a_store_from_before_the_report_columns_is_rebuilt_on_opening() {
          ALTER TABLE person_rows DROP COLUMN statuses; ALTER TABLE checkin_rows DROP COLUMN supported;
          ALTER TABLE survey_rows DROP COLUMN area_covered_ha; ALTER TABLE survey_rows DROP COLUMN replanting;
          DROP TABLE hotspot_rows; DROP TABLE attachments; DROP TABLE attachment_parts;
-         DROP TABLE attachment_refs; DROP TABLE attachment_wanted;
+         DROP TABLE attachment_refs; DROP TABLE attachment_wanted; DROP TABLE attachment_purged;
          DROP TABLE moved_people; DROP TABLE person_moves; PRAGMA user_version = 3;",
     )
     .unwrap();

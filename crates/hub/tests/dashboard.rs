@@ -74,6 +74,7 @@ on_both_stores!(
     files_sharing_a_citizen_id_are_listed_for_the_units_they_touch,
     the_provinces_administrator_loads_units_from_a_spreadsheet_after_a_bad_one_is_refused,
     an_administrator_imports_the_register_and_importing_it_again_creates_nothing,
+    photos_show_open_whole_to_their_unit_logged_and_an_administrator_purges_one,
 );
 
 fn today() -> chrono::NaiveDate {
@@ -2097,4 +2098,286 @@ async fn an_administrator_imports_the_register_and_importing_it_again_creates_no
         parsed.statuses.truncate(1);
         assert!(ids.contains(&import_id(&parsed)), "{} pulled", p.full_name);
     }
+}
+
+/// A record of `commune` holding a photo a tablet processed and sent
+/// whole, with its thumbnail.
+struct SentPhoto {
+    scope: pcmt_hub::Scope,
+    id: uuid::Uuid,
+    doc: automerge::AutoCommit,
+    photo: pcmt_model::ContentHash,
+    thumb: pcmt_model::ContentHash,
+    bytes: Vec<u8>,
+}
+
+fn tablet_sends_photo(hub: &dyn HubStorage, commune: &str, seed: u64) -> SentPhoto {
+    use pcmt_core::attach::{hash_of, process, samples};
+    use pcmt_core::record_doc::{self, ChangeNote};
+    use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
+    let code = hub.issue_code(&[commune.into()], "A Lưu", 3600).unwrap();
+    let enrolment = hub.enrol(&code, uuid::Uuid::now_v7(), None).unwrap();
+    let scope = hub.authenticate(&enrolment.token).unwrap();
+    let (id, mut doc) = pcmt_hub::testing::session_doc(commune);
+    let processed = process(&samples::camera_jpeg(800, 600, seed)).unwrap();
+    let thumb = processed.thumbnail.unwrap();
+    let reference = pcmt_model::AttachmentRef {
+        hash: hash_of(&processed.bytes),
+        kind: processed.kind,
+        size: processed.bytes.len() as u64,
+        thumbnail: Some(hash_of(&thumb)),
+        taken_at: chrono::Utc::now(),
+        site: None,
+        position: None,
+    };
+    let note = ChangeNote {
+        officer: "A Lưu".into(),
+    };
+    record_doc::attachments::add(&mut doc, &reference, &note, 1).unwrap();
+    let push = PushRequest {
+        protocol: PROTOCOL_VERSION,
+        device: scope.device,
+        docs: vec![DocChanges::since(
+            id,
+            pcmt_model::RecordKind::Session,
+            commune,
+            &mut doc,
+            &[],
+        )],
+        pull: None,
+        epoch: None,
+        office: None,
+    };
+    hub.push(&scope, &push).unwrap();
+    for file in [&processed.bytes, &thumb] {
+        let mut pos = 0;
+        while pos < file.len() {
+            let end = (pos + pcmt_core::store::CHUNK_BYTES).min(file.len());
+            hub.put_attachment_chunk(
+                &scope,
+                hash_of(file),
+                file.len() as u64,
+                pos as u64,
+                &file[pos..end],
+            )
+            .unwrap();
+            pos = end;
+        }
+    }
+    SentPhoto {
+        scope,
+        id,
+        doc,
+        photo: reference.hash,
+        thumb: hash_of(&thumb),
+        bytes: processed.bytes,
+    }
+}
+
+impl SentPhoto {
+    fn open_path(&self) -> String {
+        format!("/dashboard/attachment/{}?record={}", self.photo, self.id)
+    }
+
+    /// The tablet deletes the record.
+    fn delete(mut self, hub: &dyn HubStorage, commune: &str) {
+        use pcmt_core::record_doc::{self, ChangeNote};
+        use pcmt_core::sync::wire::{DocChanges, PushRequest, PROTOCOL_VERSION};
+        let heads = self.doc.get_heads();
+        let note = ChangeNote {
+            officer: "A Lưu".into(),
+        };
+        assert!(record_doc::set_deleted(&mut self.doc, true, &note, 2));
+        let push = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device: self.scope.device,
+            docs: vec![DocChanges::since(
+                self.id,
+                pcmt_model::RecordKind::Session,
+                commune,
+                &mut self.doc,
+                &heads,
+            )],
+            pull: None,
+            epoch: None,
+            office: None,
+        };
+        hub.push(&self.scope, &push).unwrap();
+    }
+}
+
+async fn photos_show_open_whole_to_their_unit_logged_and_an_administrator_purges_one(
+    app: Router,
+    store: Storage,
+) {
+    let (sent, gone) = on_store(&store, |hub| {
+        auth::add_staff(hub, "dakchoong", PASSWORD, CHOONG, Role::Admin).unwrap();
+        (
+            tablet_sends_photo(hub, PEK, 1),
+            tablet_sends_photo(hub, PEK, 2),
+        )
+    })
+    .await;
+    let gone_path = gone.open_path();
+    let gone_photo = gone.photo;
+    on_store(&store, move |hub| gone.delete(hub, PEK)).await;
+    let pek = sign_in(&app, "dakpek").await;
+    let page = text(send(&app, get(&format!("/dashboard?unit={PEK}"), Some(&pek))).await).await;
+    assert!(
+        page.contains(&format!(r#"data-hash="{}""#, sent.photo)),
+        "listed"
+    );
+    assert!(page.contains(&format!("/dashboard/thumbnail/{}", sent.thumb)));
+    assert!(
+        !page.contains(&gone_photo.hex()),
+        "a deleted record's photo is not shown"
+    );
+    assert!(
+        !page.contains(r#"class="purge""#),
+        "plain staff get no purge form"
+    );
+
+    // The thumbnail, and the whole photo with its type, a name, no cache.
+    let thumb = send(
+        &app,
+        get(&format!("/dashboard/thumbnail/{}", sent.thumb), Some(&pek)),
+    )
+    .await;
+    assert_eq!(thumb.status(), StatusCode::OK);
+    assert_eq!(header_of(&thumb, header::CONTENT_TYPE), "image/jpeg");
+    let whole = send(&app, get(&sent.open_path(), Some(&pek))).await;
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert_eq!(header_of(&whole, header::CONTENT_TYPE), "image/jpeg");
+    assert_eq!(
+        header_of(&whole, header::CACHE_CONTROL),
+        "private, no-store"
+    );
+    assert_eq!(
+        header_of(&whole, header::CONTENT_DISPOSITION),
+        format!("inline; filename=\"{}.jpg\"", &sent.photo.hex()[..12])
+    );
+    assert_eq!(body(whole).await, sent.bytes);
+    // The thumbnail route is no way to the whole photo.
+    let sneaky = send(
+        &app,
+        get(&format!("/dashboard/thumbnail/{}", sent.photo), Some(&pek)),
+    )
+    .await;
+    assert_eq!(sneaky.status(), StatusCode::NOT_FOUND);
+    // A deleted record's photo: 404.
+    assert_eq!(
+        send(&app, get(&gone_path, Some(&pek))).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Staff of another commune: 404 by the hash, with or without the record.
+    let choong = sign_in(&app, "dakchoong").await;
+    for path in [
+        sent.open_path(),
+        format!("/dashboard/thumbnail/{}", sent.thumb),
+        format!(
+            "/dashboard/attachment/{}?record={}",
+            sent.photo,
+            uuid::Uuid::now_v7()
+        ),
+    ] {
+        let r = send(&app, get(&path, Some(&choong))).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(text(r).await.contains("Không có tệp này"));
+    }
+    let choong_page = text(send(&app, get("/dashboard", Some(&choong))).await).await;
+    assert!(!choong_page.contains(&sent.photo.hex()));
+
+    // Each opening is in the log: who, which file, which record.
+    let log = text(send(&app, get("/dashboard/audit", Some(&pek))).await).await;
+    assert_eq!(
+        log.matches(r#"data-action="attachment_opened""#).count(),
+        1,
+        "the thumbnail is not logged"
+    );
+    assert!(log.contains(&sent.photo.hex()[..12]));
+
+    // Plain staff may not purge; an administrator must send the form's
+    // token and a reason.
+    let purge = format!("/dashboard/attachment/{}/purge", sent.photo);
+    let refused = send(&app, post_form(&purge, &pek, "csrf=x&reason=y")).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let admin = sign_in(&app, "quantri").await;
+    let page = text(send(&app, get(&format!("/dashboard?unit={PEK}"), Some(&admin))).await).await;
+    assert!(page.contains(r#"class="purge""#));
+    let csrf = csrf_of(&page);
+    let forged = send(&app, post_form(&purge, &admin, "csrf=forged&reason=y")).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let no_reason = send(
+        &app,
+        post_form(&purge, &admin, &format!("csrf={csrf}&reason=+")),
+    )
+    .await;
+    assert_eq!(no_reason.status(), StatusCode::BAD_REQUEST);
+    assert!(text(no_reason).await.contains("Hãy ghi lý do xóa tệp"));
+    // Another commune's administrator: as if there were no such file.
+    let tablets = send(&app, get("/dashboard/admin/tablets", Some(&choong))).await;
+    let choong_csrf = csrf_of(&text(tablets).await);
+    let elsewhere = send(
+        &app,
+        post_form(&purge, &choong, &format!("csrf={choong_csrf}&reason=x")),
+    )
+    .await;
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&app, get(&sent.open_path(), Some(&pek)))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let reason = "Ảnh chụp phải người đi đường";
+    let back = format!("/dashboard?unit={PEK}");
+    let done = send(
+        &app,
+        post_form(
+            &purge,
+            &admin,
+            &format!(
+                "csrf={csrf}&reason={}&back={}",
+                urlencode(reason),
+                urlencode(&back)
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        header_of(&done, header::LOCATION),
+        format!("{back}&purged=1#attachments")
+    );
+    for path in [
+        sent.open_path(),
+        format!("/dashboard/thumbnail/{}", sent.thumb),
+    ] {
+        assert_eq!(
+            send(&app, get(&path, Some(&pek))).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    let page = text(send(&app, get(&back, Some(&admin))).await).await;
+    assert!(!page.contains(&sent.photo.hex()));
+    let log = text(send(&app, get("/dashboard/audit", Some(&admin))).await).await;
+    assert_eq!(log.matches(r#"data-action="attachment_purged""#).count(), 1);
+    assert!(log.contains(reason));
+    // Refused if a tablet sends it again.
+    let again = on_store(&store, move |hub| {
+        hub.put_attachment_chunk(
+            &sent.scope,
+            sent.photo,
+            sent.bytes.len() as u64,
+            0,
+            &sent.bytes[..1000],
+        )
+    })
+    .await;
+    assert!(
+        matches!(again, Err(pcmt_hub::HubError::Rejected { .. })),
+        "{again:?}"
+    );
 }

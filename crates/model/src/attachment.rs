@@ -129,6 +129,11 @@ pub struct AttachmentRef {
     pub position: Option<GeoPoint>,
 }
 
+/// What a record shows in place of a file the office purged.
+pub fn purged_note(lang: crate::Lang) -> &'static str {
+    lang.pick("Tệp đã bị văn phòng xóa", "File removed by the office")
+}
+
 impl AttachmentRef {
     /// The hashes this reference needs at the hub: the file and its
     /// thumbnail.

@@ -95,6 +95,9 @@ impl Store {
         author: &Author,
     ) -> Result<AttachmentRef, CoreError> {
         let processed = attach::process(file)?;
+        if self.is_purged(hash_of(&processed.bytes))? {
+            return Err(attach::AttachError::Purged.into());
+        }
         let thumb = processed.thumbnail.as_deref().map(|t| (hash_of(t), t));
         let reference = AttachmentRef {
             hash: hash_of(&processed.bytes),
@@ -124,10 +127,29 @@ impl Store {
         Ok(reference)
     }
 
-    /// The attachments record `id` refers to.
+    /// The attachments record `id` refers to; none once it is deleted (its
+    /// attachments are hidden with it, and come back with a restore).
     pub fn attachments_of(&self, id: Uuid) -> Result<Vec<AttachmentRef>, CoreError> {
         let doc = super::load_doc(&self.conn, id)?;
+        if record_doc::is_deleted(&doc) {
+            return Ok(Vec::new());
+        }
         record_doc::attachments::attachments(&doc).map_err(|e| doc_error(&id.to_string(), e))
+    }
+
+    /// Whether the office purged this file: a record's reference to it
+    /// then shows [`pcmt_model::attachment::purged_note`], and its bytes
+    /// are gone from the tablet.
+    pub fn is_purged(&self, hash: ContentHash) -> Result<bool, CoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM attachment_purged WHERE hash = ?1",
+                [hash.hex()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
     }
 
     /// An attachment's bytes, when the tablet holds them whole.
@@ -226,6 +248,7 @@ impl Store {
                    WHERE r.thumbnail = 1 AND d.deleted = 0
                    UNION SELECT hash FROM attachment_wanted) w
              WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.hash = w.hash)
+               AND NOT EXISTS (SELECT 1 FROM attachment_purged p WHERE p.hash = w.hash)
              ORDER BY w.hash",
         )
     }
@@ -285,6 +308,26 @@ impl Store {
         tx.commit()?;
         Ok(received)
     }
+}
+
+/// Drops the files the office purged (`OfficeData::purged`) inside the
+/// transaction that keeps the office's data: whole bodies, downloads in
+/// progress and requests, each hash noted so it is never fetched or
+/// attached again. The caller has `secure_delete` on, so the freed pages
+/// are overwritten, and checkpoints the WAL after the commit
+/// ([`Store::apply_office`]).
+pub(crate) fn purge(tx: &Connection, hashes: &[ContentHash]) -> Result<(), CoreError> {
+    for hash in hashes {
+        let hex = hash.hex();
+        tx.execute(
+            "INSERT OR IGNORE INTO attachment_purged (hash) VALUES (?1)",
+            [&hex],
+        )?;
+        for table in ["attachments", "attachment_parts", "attachment_wanted"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE hash = ?1"), [&hex])?;
+        }
+    }
+    Ok(())
 }
 
 /// What a received chunk came to.

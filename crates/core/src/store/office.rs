@@ -3,7 +3,8 @@
 //! are validated against from then on, and the province's plan, which its
 //! reports are judged against. Kept in `meta` with its version; a tablet
 //! never given any keeps the tree it was opened with (the bundled demo
-//! district) and the bundled plan.
+//! district) and the bundled plan. The files the office purged ride here
+//! too: their bytes are dropped when the data is kept.
 
 use super::{get_meta, set_meta, Store};
 use crate::sync::wire::OfficeData;
@@ -46,7 +47,13 @@ impl Store {
         let before = self.units.with_merged(&enrolled);
         let after = tree.with_merged(&enrolled);
         let widened = after.iter().any(|c| !before.contains(c));
+        // A purged file's bytes must not stay in freed pages or in the WAL.
+        let purging = !office.purged.is_empty();
+        if purging {
+            self.conn.pragma_update(None, "secure_delete", "ON")?;
+        }
         let tx = self.conn.transaction()?;
+        super::attachments::purge(&tx, &office.purged)?;
         set_meta(&tx, UNITS, &json)?;
         set_meta(&tx, NEIGHBOURS, &neighbours)?;
         if widened {
@@ -57,6 +64,11 @@ impl Store {
         }
         set_meta(&tx, VERSION, &office.version.to_string())?;
         tx.commit()?;
+        if purging {
+            self.conn.pragma_update(None, "secure_delete", "OFF")?;
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
         self.units = tree;
         self.neighbours = office.neighbours.clone();
         if let Some(plan) = &office.plan {

@@ -698,6 +698,7 @@ mod tests {
             units: part.units().cloned().collect(),
             plan: Some(plan.clone()),
             neighbours: Vec::new(),
+            purged: Vec::new(),
         });
         run.receive(&mut store, Response::Push(ack)).unwrap();
         assert!(run.next(&mut store).unwrap().is_none());

@@ -33,7 +33,8 @@ pub enum Outgoing {
 /// The hub's answer to an [`Outgoing`].
 pub enum Incoming {
     Enrolled(Enrolment),
-    /// Boxed: an answer is far larger than an enrolment.
+    /// Boxed: an answer carrying the office's data is far larger than an
+    /// enrolment.
     Exchanged(Box<Response>),
 }
 

@@ -7,7 +7,7 @@
 //! bomb" message is an error, never a crash or a partial write.
 
 use crate::sync::SyncError;
-use pcmt_model::{Labelled, RecordKind};
+use pcmt_model::{ContentHash, Labelled, RecordKind};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -204,8 +204,8 @@ struct PushAckV2 {
 }
 
 /// A push's acknowledgement as hubs sent it with office data of an older
-/// shape `O`: before units had dates (`OfficeWireV1`), before moves
-/// (`OfficeWireV2`).
+/// shape `O`: before units had dates (`OfficeWireV1`), before moves and
+/// purges (`OfficeWireV2`).
 #[derive(Deserialize)]
 struct PushAckWith<O> {
     stored: Vec<Uuid>,
@@ -287,6 +287,11 @@ pub struct OfficeData {
     /// part of the tablet's tree, whose district figures cover its own
     /// communes.
     pub neighbours: Vec<pcmt_model::OrgUnit>,
+    /// Files the office purged that this tablet's communes' records
+    /// referred to: their bytes are dropped, never fetched again, and the
+    /// references read as purged. The whole list each time (purges are
+    /// few); a tablet of another commune is told none of them.
+    pub purged: Vec<ContentHash>,
 }
 
 /// A unit as the office data's wire shape holds it: as before dates.
@@ -315,11 +320,13 @@ struct OfficeWire {
     plan: Option<pcmt_model::Plan>,
     /// An older tablet leaves it unread.
     changes: Vec<UnitChange>,
-    /// Last: a tablet from before moves leaves it unread.
+    /// After the changes: a tablet from before moves leaves it unread.
     neighbours: Vec<UnitWire>,
+    /// Last: a tablet from before purges leaves it unread.
+    purged: Vec<ContentHash>,
 }
 
-/// Office data as hubs sent it before moves (issue 20).
+/// Office data as hubs sent it before moves and purges (issue 20, 21).
 #[derive(Deserialize)]
 struct OfficeWireV2 {
     version: u64,
@@ -336,6 +343,7 @@ impl From<OfficeWireV2> for OfficeWire {
             plan: old.plan,
             changes: old.changes,
             neighbours: Vec::new(),
+            purged: Vec::new(),
         }
     }
 }
@@ -350,12 +358,17 @@ struct OfficeWireV1 {
 
 impl From<OfficeWireV1> for OfficeWire {
     fn from(old: OfficeWireV1) -> Self {
+        OfficeWireV2::from(old).into()
+    }
+}
+
+impl From<OfficeWireV1> for OfficeWireV2 {
+    fn from(old: OfficeWireV1) -> Self {
         Self {
             version: old.version,
             units: old.units,
             plan: old.plan,
             changes: Vec::new(),
-            neighbours: Vec::new(),
         }
     }
 }
@@ -396,6 +409,7 @@ impl From<OfficeData> for OfficeWire {
             plan: data.plan,
             changes,
             neighbours: data.neighbours.into_iter().map(UnitWire::from).collect(),
+            purged: data.purged,
         }
     }
 }
@@ -425,6 +439,7 @@ impl From<OfficeWire> for OfficeData {
             units,
             plan: wire.plan,
             neighbours: wire.neighbours.into_iter().map(Into::into).collect(),
+            purged: wire.purged,
         }
     }
 }
@@ -723,6 +738,9 @@ pub enum Request {
     Offer(OfferRequest),
 }
 
+/// A push's acknowledgement is the largest (it may carry the office's
+/// data); a run holds one answer at a time, so it is not boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
     Push(PushAck),
@@ -967,6 +985,7 @@ mod tests {
                 .collect(),
             plan: Some(pcmt_model::Plan::bundled()),
             neighbours: Vec::new(),
+            purged: Vec::new(),
         };
         let ack = PushAck {
             stored: Vec::new(),
@@ -1036,6 +1055,7 @@ mod tests {
                 units: vec![merged.clone()],
                 plan: Some(pcmt_model::Plan::bundled()),
                 neighbours: Vec::new(),
+                purged: Vec::new(),
             }),
         };
         let bytes = encode(&ack).unwrap();
@@ -1101,6 +1121,7 @@ mod tests {
             units: tree.part_for(&pek).units().cloned().collect(),
             plan: None,
             neighbours: tree.neighbours_of(&pek),
+            purged: vec![ContentHash([9; 32])],
         };
         assert_eq!(
             office
@@ -1135,7 +1156,10 @@ mod tests {
         })
         .unwrap();
         let read = PushAck::decode(&from_older_hub).unwrap().office.unwrap();
-        assert_eq!((read.units, read.neighbours), (office.units, Vec::new()));
+        assert_eq!(
+            (read.units, read.neighbours, read.purged),
+            (office.units, Vec::new(), Vec::new())
+        );
     }
 
     /// A tablet of protocol 1 decodes a pull's answer as it always did: a

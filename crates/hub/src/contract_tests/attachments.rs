@@ -6,7 +6,7 @@ use super::{enrolled, push_from};
 use crate::error::HubError;
 use crate::rules::attachments::{self as rules, MAX_CHUNK_BYTES};
 use crate::rules::audit::{self, Action};
-use crate::storage::HubStorage;
+use crate::storage::{HubStorage, Listing, Opening};
 use automerge::AutoCommit;
 use pcmt_core::record_doc::{self, ChangeNote};
 use pcmt_core::sync::attach::{HubHolds, UploadAck};
@@ -22,6 +22,10 @@ on_both!(
     a_file_that_is_not_an_image_or_pdf_is_refused_and_nothing_of_it_is_kept,
     a_device_of_another_commune_can_neither_fetch_nor_send_a_file_by_its_hash,
     a_file_over_the_limit_and_a_device_past_its_daily_limit_are_refused,
+    a_deleted_records_files_are_served_to_no_one_until_it_is_restored,
+    staff_open_a_file_of_their_unit_audited_and_staff_of_another_unit_get_nothing,
+    a_purge_drops_the_bytes_refuses_the_file_again_and_tells_only_its_communes_tablets,
+    uploads_abandoned_for_a_day_are_swept_and_no_longer_count_against_the_day,
 );
 
 const A: &str = "62-610-23284";
@@ -64,12 +68,24 @@ fn push_referring(
     commune: &str,
     files: &[(ContentHash, u64)],
 ) -> (Uuid, AutoCommit) {
+    let refs: Vec<AttachmentRef> = files.iter().map(|(h, size)| reference(*h, *size)).collect();
+    push_refs(hub, scope, commune, &refs)
+}
+
+/// A session of `commune` holding these attachments, pushed by `scope`'s
+/// tablet.
+fn push_refs(
+    hub: &dyn HubStorage,
+    scope: &crate::rules::devices::Scope,
+    commune: &str,
+    refs: &[AttachmentRef],
+) -> (Uuid, AutoCommit) {
     let (id, mut doc) = super::session_doc(commune);
     let note = ChangeNote {
         officer: "t".into(),
     };
-    for (h, size) in files {
-        assert!(record_doc::attachments::add(&mut doc, &reference(*h, *size), &note, 1).unwrap());
+    for r in refs {
+        assert!(record_doc::attachments::add(&mut doc, r, &note, 1).unwrap());
     }
     let docs = vec![DocChanges::since(
         id,
@@ -304,4 +320,300 @@ fn a_file_over_the_limit_and_a_device_past_its_daily_limit_are_refused(hub: &dyn
             .unwrap(),
         UploadAck::Next(start.len() as u64)
     );
+}
+
+/// A session of `commune` holding a photo and its thumbnail, pushed by
+/// `scope`'s tablet, both files sent whole: (record, document, photo,
+/// thumbnail, photo's bytes).
+fn photo_sent(
+    hub: &dyn HubStorage,
+    scope: &crate::rules::devices::Scope,
+    commune: &str,
+    seed: u8,
+) -> (Uuid, AutoCommit, ContentHash, ContentHash, Vec<u8>) {
+    // A JPEG by its first bytes (the hub does not decode it).
+    let jpeg = |len: usize, seed: u8| {
+        let mut bytes = pdf(len, seed);
+        bytes.splice(..9, [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I']);
+        bytes
+    };
+    let (photo, thumb) = (jpeg(3000, seed), jpeg(400, seed.wrapping_add(100)));
+    let reference = AttachmentRef {
+        kind: AttachmentKind::Jpeg,
+        thumbnail: Some(hash(&thumb)),
+        ..reference(hash(&photo), photo.len() as u64)
+    };
+    let (id, doc) = push_refs(hub, scope, commune, &[reference]);
+    for file in [&photo, &thumb] {
+        assert_eq!(
+            hub.put_attachment_chunk(scope, hash(file), file.len() as u64, 0, file)
+                .unwrap(),
+            UploadAck::Whole
+        );
+    }
+    (id, doc, hash(&photo), hash(&thumb), photo)
+}
+
+/// Staff opening a file of `record`.
+fn file(record: Uuid) -> Opening<'static> {
+    Opening::File {
+        record,
+        by: "staff",
+    }
+}
+
+/// `scope`'s tablet deletes (or restores) record `id`.
+fn set_deleted(
+    hub: &dyn HubStorage,
+    scope: &crate::rules::devices::Scope,
+    commune: &str,
+    id: Uuid,
+    doc: &mut AutoCommit,
+    deleted: bool,
+) {
+    let heads = doc.get_heads();
+    let note = ChangeNote {
+        officer: "t".into(),
+    };
+    assert!(record_doc::set_deleted(doc, deleted, &note, 2));
+    let docs = vec![DocChanges::since(
+        id,
+        RecordKind::Session,
+        commune,
+        doc,
+        &heads,
+    )];
+    hub.push(scope, &push_from(scope, docs)).unwrap();
+}
+
+fn a_deleted_records_files_are_served_to_no_one_until_it_is_restored(hub: &dyn HubStorage) {
+    let tablet = enrolled(hub, &[A], "Cán bộ A");
+    let (id, mut doc, photo, thumb, bytes) = photo_sent(hub, &tablet, A, 10);
+    let in_a = |c: &str| c == A;
+    assert!(hub.attachment_chunk(&tablet, thumb, 0).unwrap().is_some());
+    set_deleted(hub, &tablet, A, id, &mut doc, true);
+    for h in [photo, thumb] {
+        assert_eq!(hub.attachment_chunk(&tablet, h, 0).unwrap(), None);
+        assert_eq!(hub.open_attachment(h, file(id), &in_a).unwrap(), None);
+    }
+    let this_year = Listing::Taken {
+        communes: vec![A.into()],
+        from: 0,
+        to: i64::MAX,
+    };
+    assert_eq!(hub.attachments_listed(&this_year).unwrap(), []);
+    assert_eq!(hub.attachments_listed(&Listing::Of(vec![id])).unwrap(), []);
+    // Kept, not dropped: a restore serves them again.
+    set_deleted(hub, &tablet, A, id, &mut doc, false);
+    assert_eq!(
+        hub.attachment_chunk(&tablet, photo, 0).unwrap(),
+        Some((bytes.len() as u64, bytes))
+    );
+    assert_eq!(hub.attachments_listed(&this_year).unwrap().len(), 1);
+}
+
+fn logged(hub: &dyn HubStorage, action: Action) -> Vec<audit::Entry> {
+    hub.audit_log(&audit::Query::visible_to(&OrgTree::demo(), "62"))
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.entry)
+        .filter(|e| e.action == action)
+        .collect()
+}
+
+fn staff_open_a_file_of_their_unit_audited_and_staff_of_another_unit_get_nothing(
+    hub: &dyn HubStorage,
+) {
+    let tablet = enrolled(hub, &[A], "Cán bộ A");
+    let (id, _, photo, thumb, bytes) = photo_sent(hub, &tablet, A, 11);
+    let listed = hub
+        .attachments_listed(&Listing::Taken {
+            communes: vec![A.into(), B.into()],
+            from: 0,
+            to: i64::MAX,
+        })
+        .unwrap();
+    assert_eq!(listed.len(), 1, "the photo, not its thumbnail");
+    let l = &listed[0];
+    assert_eq!(
+        (l.record, l.commune.as_str(), l.hash, l.thumbnail, l.kind),
+        (id, A, photo, Some(thumb), AttachmentKind::Jpeg)
+    );
+    assert_eq!(l.size, bytes.len() as u64);
+    // Another unit's staff: nothing, by the hash or with the record, and
+    // nothing logged; the thumbnail neither.
+    let in_b = |c: &str| c == B;
+    let by_b = Opening::File {
+        record: id,
+        by: "b.staff",
+    };
+    for (h, opening) in [(photo, by_b), (thumb, Opening::Thumbnail)] {
+        assert_eq!(hub.open_attachment(h, opening, &in_b).unwrap(), None);
+    }
+    assert!(logged(hub, Action::AttachmentOpened).is_empty());
+    // The unit's staff: the whole file, logged with who, which file and
+    // which record. Named with another record, nothing.
+    let in_a = |c: &str| c == A;
+    let by_a = |record| Opening::File {
+        record,
+        by: "a.staff",
+    };
+    assert_eq!(
+        hub.open_attachment(photo, by_a(Uuid::now_v7()), &in_a)
+            .unwrap(),
+        None
+    );
+    // A thumbnail is no way to a whole file unlogged, nor the reverse.
+    assert_eq!(
+        hub.open_attachment(photo, Opening::Thumbnail, &in_a)
+            .unwrap(),
+        None
+    );
+    assert_eq!(hub.open_attachment(thumb, by_a(id), &in_a).unwrap(), None);
+    assert_eq!(
+        hub.open_attachment(photo, by_a(id), &in_a).unwrap(),
+        Some((AttachmentKind::Jpeg, bytes))
+    );
+    let opened = logged(hub, Action::AttachmentOpened);
+    assert_eq!(opened.len(), 1);
+    let e = &opened[0];
+    assert_eq!(e.actor, audit::Actor::staff("a.staff"));
+    assert_eq!(e.record, Some(id));
+    assert_eq!(e.scope, [A]);
+    assert_eq!(e.detail.attachment, Some(photo.hex()));
+    // A thumbnail shown on a page is not logged one by one.
+    assert!(hub
+        .open_attachment(thumb, Opening::Thumbnail, &in_a)
+        .unwrap()
+        .is_some());
+    assert_eq!(logged(hub, Action::AttachmentOpened).len(), 1);
+}
+
+fn a_purge_drops_the_bytes_refuses_the_file_again_and_tells_only_its_communes_tablets(
+    hub: &dyn HubStorage,
+) {
+    let tablet = enrolled(hub, &[A], "Cán bộ A");
+    let stranger = enrolled(hub, &[B], "Cán bộ xã khác");
+    let (id, _, photo, thumb, bytes) = photo_sent(hub, &tablet, A, 12);
+    let (_, _, kept, _, _) = photo_sent(hub, &tablet, A, 13);
+    let (_, _, theirs, _, _) = photo_sent(hub, &stranger, B, 14);
+    let office_of = |scope: &crate::rules::devices::Scope| {
+        let mut req = push_from(scope, Vec::new());
+        req.office = Some(0);
+        hub.push(scope, &req).unwrap().office.unwrap()
+    };
+    let before = office_of(&tablet);
+    assert_eq!(before.purged, []);
+
+    // Only an administrator of the commune's unit may: the check is the
+    // caller's, and a refusal writes nothing.
+    let of_b = |communes: &[String]| communes.iter().all(|c| c == B);
+    assert_eq!(
+        hub.purge_attachment(photo, &of_b, "b.admin", "Lộ mặt người dân")
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        hub.attachment_chunk(&tablet, photo, 0).unwrap().unwrap().0,
+        bytes.len() as u64
+    );
+    let of_a = |communes: &[String]| communes.iter().all(|c| c == A);
+    // A thumbnail is purged with its file, not alone.
+    assert_eq!(
+        hub.purge_attachment(thumb, &of_a, "a.admin", "x").unwrap(),
+        None
+    );
+    assert_eq!(
+        hub.purge_attachment(photo, &of_a, "a.admin", "Ảnh chụp phải người đi đường")
+            .unwrap(),
+        Some(vec![A.to_string()])
+    );
+    for h in [photo, thumb] {
+        assert_eq!(hub.attachment_chunk(&tablet, h, 0).unwrap(), None);
+        assert_eq!(
+            hub.open_attachment(h, file(id), &|c: &str| c == A).unwrap(),
+            None
+        );
+        // Refused if sent again, by the record's own tablet too.
+        assert_eq!(
+            hub.attachment_holds(&tablet, &[h]).unwrap(),
+            [HubHolds::Unknown]
+        );
+        let refused = hub
+            .put_attachment_chunk(&tablet, h, bytes.len() as u64, 0, &bytes)
+            .unwrap_err();
+        assert!(
+            matches!(&refused, HubError::Rejected { reason, .. } if *reason == rules::purged()),
+            "{refused:?}"
+        );
+    }
+    // Purged once: a second purge finds nothing.
+    assert_eq!(
+        hub.purge_attachment(photo, &of_a, "a.admin", "again")
+            .unwrap(),
+        None
+    );
+    // The other photos stay.
+    assert!(hub.attachment_chunk(&tablet, kept, 0).unwrap().is_some());
+    assert!(hub
+        .attachment_chunk(&stranger, theirs, 0)
+        .unwrap()
+        .is_some());
+    let listed = hub.attachments_listed(&Listing::Of(vec![id])).unwrap();
+    assert_eq!(listed, []);
+
+    let purged = logged(hub, Action::AttachmentPurged);
+    assert_eq!(purged.len(), 1);
+    let e = &purged[0];
+    assert_eq!(e.actor, audit::Actor::staff("a.admin"));
+    assert_eq!(e.scope, [A]);
+    assert_eq!(e.detail.attachment, Some(photo.hex()));
+    assert_eq!(
+        e.detail.reason.as_deref(),
+        Some("Ảnh chụp phải người đi đường")
+    );
+
+    // The commune's tablets are told with the office's data, at a new
+    // version; a tablet of another commune is told nothing.
+    let after = office_of(&tablet);
+    assert!(after.version > before.version);
+    let mut told = vec![photo, thumb];
+    told.sort();
+    assert_eq!(after.purged, told);
+    assert_eq!(office_of(&stranger).purged, []);
+}
+
+fn uploads_abandoned_for_a_day_are_swept_and_no_longer_count_against_the_day(hub: &dyn HubStorage) {
+    let tablet = enrolled(hub, &[A], "Cán bộ A");
+    let start = pdf(1000, 6);
+    let per_day = (rules::MAX_DEVICE_DAY_BYTES / rules::MAX_FILE_BYTES) as usize;
+    let files: Vec<(ContentHash, u64)> = (0..=per_day)
+        .map(|i| (hash(&[i as u8, 9, 9]), rules::MAX_FILE_BYTES))
+        .collect();
+    push_referring(hub, &tablet, A, &files);
+    let begin =
+        |(h, size): (ContentHash, u64)| hub.put_attachment_chunk(&tablet, h, size, 0, &start);
+    for f in &files[..per_day] {
+        assert_eq!(begin(*f).unwrap(), UploadAck::Next(start.len() as u64));
+    }
+    let last = files[per_day];
+    assert!(matches!(
+        begin(last),
+        Err(HubError::Rejected { reason, .. }) if reason == rules::over_daily_limit()
+    ));
+    let now = chrono::Utc::now().timestamp();
+    // Begun within the day: kept.
+    assert_eq!(hub.sweep_uploads(now - rules::ABANDONED_SECS).unwrap(), 0);
+    assert_eq!(
+        hub.attachment_holds(&tablet, &[files[0].0]).unwrap(),
+        [HubHolds::From(start.len() as u64)]
+    );
+    // A day later: swept with their bytes, and the day is free again.
+    assert_eq!(hub.sweep_uploads(now + 1).unwrap(), per_day as u64);
+    assert_eq!(
+        hub.attachment_holds(&tablet, &[files[0].0]).unwrap(),
+        [HubHolds::From(0)]
+    );
+    assert_eq!(begin(last).unwrap(), UploadAck::Next(start.len() as u64));
 }

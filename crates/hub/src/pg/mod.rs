@@ -141,6 +141,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         14,
         include_str!("../../../../migrations/hub-pg/0014_person_moves.sql"),
     ),
+    (
+        15,
+        include_str!("../../../../migrations/hub-pg/0015_attachment_purges.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.

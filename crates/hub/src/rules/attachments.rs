@@ -21,6 +21,9 @@ pub const MAX_DEVICE_DAY_BYTES: u64 = 200 * 1024 * 1024;
 /// The largest chunk taken in one request.
 pub const MAX_CHUNK_BYTES: usize = pcmt_core::store::CHUNK_BYTES;
 pub const DAY_SECS: i64 = 24 * 3600;
+/// A file begun this long ago and never finished is abandoned: swept at
+/// the next file begun, it no longer counts against its device's day.
+pub const ABANDONED_SECS: i64 = DAY_SECS;
 
 /// What a chunk came to: an answer for the tablet, or a refusal whose
 /// words reach the officer (what was held of the file is dropped, and the
@@ -47,6 +50,23 @@ pub fn over_daily_limit() -> String {
 
 pub fn mismatch() -> String {
     "Tệp nhận được không khớp với mã của nó (bị hỏng trên đường truyền): máy chủ đã bỏ và sẽ nhận lại từ đầu. / The file received does not match its hash (damaged on the way): the hub dropped it and takes it again from the start.".into()
+}
+
+pub fn purged() -> String {
+    "Văn phòng đã xóa hẳn tệp này: máy chủ không nhận lại. / The office purged this file: the hub does not take it again.".into()
+}
+
+/// The longest reason an administrator may give for a purge.
+pub const MAX_REASON_CHARS: usize = 300;
+
+/// A purge's reason as typed: trimmed, required, at most
+/// [`MAX_REASON_CHARS`]; the refusal in Vietnamese first.
+pub fn purge_reason(typed: &str) -> Result<String, String> {
+    let reason = typed.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        return Err(format!("Hãy ghi lý do xóa tệp (tối đa {MAX_REASON_CHARS} ký tự). / Give the reason for purging the file (at most {MAX_REASON_CHARS} characters)."));
+    }
+    Ok(reason.to_string())
 }
 
 /// Whether a device of `scope` may see a file the records of `communes`

@@ -71,6 +71,8 @@ labelled_enum!(
         RegisterImported = ("register_imported", "Nhập sổ theo dõi người được quản lý từ tệp", "Register imported from a file"),
         AttachmentUploaded = ("attachment_uploaded", "Gửi ảnh, tệp đính kèm", "Attachment uploaded"),
         FilesMerged = ("files_merged", "Gộp hai hồ sơ trùng số CCCD", "Two files sharing a citizen ID merged"),
+        AttachmentOpened = ("attachment_opened", "Mở ảnh, tệp đính kèm", "Attachment opened"),
+        AttachmentPurged = ("attachment_purged", "Xóa hẳn ảnh, tệp đính kèm", "Attachment purged"),
     }
 );
 
@@ -180,6 +182,9 @@ pub struct Detail {
     /// The person file merged into the entry's record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged: Option<String>,
+    /// Why the office purged an attachment, as the administrator wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One entry, as written.
@@ -328,6 +333,42 @@ impl Entry {
                 ..Detail::default()
             },
             ..Self::new(actor, Action::AttachmentUploaded, communes)
+        }
+    }
+
+    /// A staff member opened a file of record `record` on the dashboard:
+    /// it concerns the record's commune.
+    pub fn attachment_opened(username: &str, hash: &str, record: Uuid, commune: &str) -> Self {
+        Self {
+            record: Some(record),
+            detail: Detail {
+                attachment: Some(hash.to_string()),
+                ..Detail::default()
+            },
+            ..Self::new(
+                Actor::staff(username),
+                Action::AttachmentOpened,
+                vec![commune.to_string()],
+            )
+        }
+    }
+
+    /// An administrator purged a file (its bytes gone, from the hub and
+    /// the tablets), with why: it concerns the communes whose records
+    /// referred to it.
+    pub fn attachment_purged(
+        username: &str,
+        hash: &str,
+        reason: &str,
+        communes: Vec<String>,
+    ) -> Self {
+        Self {
+            detail: Detail {
+                attachment: Some(hash.to_string()),
+                reason: Some(reason.to_string()),
+                ..Detail::default()
+            },
+            ..Self::new(Actor::staff(username), Action::AttachmentPurged, communes)
         }
     }
 

@@ -430,21 +430,25 @@ pub fn ack(req: &PushRequest, new_changes: u32, epoch: &Epoch) -> PushAck {
 /// of it, when the hub holds another (and has a list at all): the part of
 /// `tree` its communes need, and the province's plan.
 ///
-/// Its version is the unit list's plus the plan's: each only grows, so
-/// their sum changes whenever either does, and a tablet holding another
-/// sum is given both again.
+/// Its version is the unit list's plus the plan's plus the number of
+/// purges the office made: each only grows, so their sum changes whenever
+/// any does, and a tablet holding another sum is given all again. The
+/// purge list (`OfficeData::purged`, the device's own) is filled in by
+/// the storage.
 pub fn office_data(
     (units_version, tree): (u64, &OrgTree),
     (plan_version, plan): (u64, &Plan),
+    purges: u64,
     have: u64,
     communes: &[String],
 ) -> Option<OfficeData> {
-    let version = units_version + plan_version;
+    let version = units_version + plan_version + purges;
     (units_version > 0 && version != have).then(|| OfficeData {
         version,
         units: tree.part_for(communes).units().cloned().collect(),
         plan: Some(plan.clone()),
         neighbours: tree.neighbours_of(communes),
+        purged: Vec::new(),
     })
 }
 

@@ -12,7 +12,7 @@
 //! - The backends are `crate::sqlite` (one district office, the default)
 //!   and `crate::pg` (several hub processes sharing PostgreSQL).
 
-pub(crate) mod attachments;
+pub mod attachments;
 mod backend;
 pub(crate) mod duplicates;
 pub(crate) mod scripts;
@@ -27,13 +27,14 @@ use crate::rules::audit::{self, Actor, Entry};
 use crate::rules::devices::{CommuneActivity, DeviceInfo, Scope};
 use crate::rules::protocol::OfficeWrite;
 use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
+pub use attachments::{Listed, Listing, Opening};
 use pcmt_core::report::ReportSource;
 use pcmt_core::sync::attach::{HubHolds, UploadAck};
 use pcmt_core::sync::wire::{
     DocChanges, Enrolment, Epoch, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck,
     PushRequest,
 };
-use pcmt_model::{ContentHash, OrgTree, Plan, StatusRules};
+use pcmt_model::{AttachmentKind, ContentHash, OrgTree, Plan, StatusRules};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -82,6 +83,10 @@ pub trait HubStorage: OfficeStorage + Send + Sync {
     ) -> Result<UploadAck, HubError>;
     /// The bytes of a whole file from `pos` (a chunk's worth), with its
     /// size; None when the device may not have it or it is not whole.
+    /// Drops the uploads begun before `before` (Unix seconds) and never
+    /// finished, with their bytes; how many. Run by every file begun, for
+    /// those begun a day ago (`rules::attachments::ABANDONED_SECS`).
+    fn sweep_uploads(&self, before: i64) -> Result<u64, HubError>;
     fn attachment_chunk(
         &self,
         scope: &Scope,
@@ -302,6 +307,33 @@ pub trait OfficeStorage {
         at: i64,
         logged: &Entry,
     ) -> Result<(), HubError>;
+
+    /// Attachments the dashboard shows (whole files of records that are
+    /// not deleted), newest first, at most [`attachments::MAX_LISTED`].
+    fn attachments_listed(&self, listing: &Listing) -> Result<Vec<Listed>, HubError>;
+    /// A file of a record (logged first, in the same transaction) or a
+    /// thumbnail for a staff member: its kind and bytes, if held whole and
+    /// a live record of a commune `may_see` allows refers to it as
+    /// `opening` says; one `None` for every other case.
+    fn open_attachment(
+        &self,
+        hash: ContentHash,
+        opening: Opening<'_>,
+        may_see: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<(AttachmentKind, Vec<u8>)>, HubError>;
+    /// Purges a file and its thumbnail (bytes dropped, hashes kept and
+    /// refused from then on, each tablet of the communes concerned told
+    /// at its next sync), logged with `reason` as `username`, in one
+    /// transaction; the communes concerned, or None (nothing written) when
+    /// no live record of communes `may_purge` allows refers to a file the
+    /// hub holds whole.
+    fn purge_attachment(
+        &self,
+        hash: ContentHash,
+        may_purge: &dyn Fn(&[String]) -> bool,
+        username: &str,
+        reason: &str,
+    ) -> Result<Option<Vec<String>>, HubError>;
 }
 
 /// Runs `work` over the rows of any store and hands back what it returns.

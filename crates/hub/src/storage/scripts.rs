@@ -6,7 +6,7 @@ use super::backend::{
     Backend, Cell, ChangeRow, DocumentRow, Locked, Param, PushWrites, Withdrawal, WriteTx,
 };
 use super::duplicates;
-use super::{Hub, HubStorage, LoadedUnits, OfficeStorage};
+use super::{Hub, HubStorage, Listed, Listing, LoadedUnits, OfficeStorage, Opening};
 use crate::error::HubError;
 use crate::rules::attachments::ChunkOutcome;
 use crate::rules::audit::{self, Action, Actor, Entry};
@@ -31,7 +31,8 @@ use pcmt_core::sync::wire::{
     PushRequest,
 };
 use pcmt_model::{
-    Absorbed, CheckInInput, ContentHash, Labelled, OrgTree, Plan, RecordKind, StatusRules,
+    Absorbed, AttachmentKind, CheckInInput, ContentHash, Labelled, OrgTree, Plan, RecordKind,
+    StatusRules,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -144,16 +145,13 @@ pub(crate) fn apply(
         changes: &changes,
     })?;
     refresh_due(tx, &projected, &readable, rules)?;
-    let refs: Vec<(String, String)> = rows
+    let refs: Vec<_> = rows
         .iter()
         .zip(&docs)
-        .flat_map(|(row, doc)| {
-            record_doc::attachments::hashes(doc)
-                .into_iter()
-                .map(|h| (h.hex(), row.commune.clone()))
-        })
+        .flat_map(|(row, doc)| super::attachments::refs_of(&row.id, &row.commune, doc))
         .collect();
-    super::attachments::index(tx, &refs)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    super::attachments::index(tx, &ids, &refs)?;
     index_moves(tx, &rows, &docs)?;
     // A device's files may now share a citizen ID with others, or no
     // longer: the hub's flags on every file concerned, in the same
@@ -442,12 +440,17 @@ impl<B: Backend> HubStorage for Hub<B> {
             // Read again: another process may have loaded a list.
             let (version, tree) = self.refresh_units()?;
             let plan_version = self.plan_version()?;
+            let purges = super::attachments::purge_count(&self.backend)?;
             ack.office = protocol::office_data(
                 (version, &tree),
                 (plan_version, &self.plan()?),
+                purges,
                 have,
                 &scope.communes,
             );
+            if let Some(office) = &mut ack.office {
+                office.purged = super::attachments::purged_for(&self.backend, scope)?;
+            }
         }
         Ok(ack)
     }
@@ -480,6 +483,11 @@ impl<B: Backend> HubStorage for Hub<B> {
                 reason,
             }),
         }
+    }
+
+    fn sweep_uploads(&self, before: i64) -> Result<u64, HubError> {
+        self.backend
+            .write(|tx| super::attachments::sweep(tx, before))
     }
 
     fn attachment_chunk(
@@ -997,5 +1005,31 @@ impl<B: Backend> OfficeStorage for Hub<B> {
             }
             tx.append_audit(std::slice::from_ref(logged))
         })
+    }
+
+    fn attachments_listed(&self, listing: &Listing) -> Result<Vec<Listed>, HubError> {
+        super::attachments::listed(&self.backend, listing)
+    }
+
+    fn open_attachment(
+        &self,
+        hash: ContentHash,
+        opening: Opening<'_>,
+        may_see: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<(AttachmentKind, Vec<u8>)>, HubError> {
+        self.backend
+            .write(|tx| super::attachments::open(tx, hash, opening, may_see))
+    }
+
+    fn purge_attachment(
+        &self,
+        hash: ContentHash,
+        may_purge: &dyn Fn(&[String]) -> bool,
+        username: &str,
+        reason: &str,
+    ) -> Result<Option<Vec<String>>, HubError> {
+        let now = chrono::Utc::now().timestamp();
+        self.backend
+            .write(|tx| super::attachments::purge(tx, hash, may_purge, username, reason, now))
     }
 }

@@ -8,7 +8,7 @@
 //! whichever store the dashboard runs on.
 
 use super::error::DashError;
-use super::html::{esc, lang_of, percent_encode};
+use super::html::{esc, lang_of, percent_encode, vietnam};
 use super::pages::{layout, page_or_error, staff_bar};
 use super::paths::{AUDIT, HOME};
 use super::session::{on_storage, DashState};
@@ -17,17 +17,11 @@ use crate::rules::staff::{Role, Staff};
 use crate::storage::HubStorage;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use chrono::{DateTime, NaiveDate, TimeZone};
 use pcmt_model::{Labelled, Lang, OrgTree};
 use serde::Deserialize;
 use std::fmt::Write;
 use uuid::Uuid;
-
-/// Vietnam keeps one time zone and no daylight saving: times read as the
-/// office reads its clock, wherever the hub's server runs.
-fn vietnam() -> FixedOffset {
-    FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset")
-}
 
 /// The page's filters as the form sends them (empty fields are no filter).
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -352,6 +346,17 @@ fn detail(d: &Detail, lang: Lang) -> String {
             lang.pick("không có ma túy", "drug-free"),
             free.len()
         ));
+    }
+    if let Some(a) = &d.attachment {
+        // The hash's first digits name the file as the dashboard shows it.
+        parts.push(format!(
+            "{} {}",
+            lang.pick("tệp", "file"),
+            a.get(..12).unwrap_or(a)
+        ));
+    }
+    if let Some(r) = &d.reason {
+        parts.push(format!("{}: {r}", lang.pick("lý do", "reason")));
     }
     if parts.is_empty() {
         return String::new();

@@ -35,6 +35,10 @@ pub enum DashError {
     Account(#[from] StaffError),
     #[error("no tablet {0} this account administers")]
     NoSuchTablet(String),
+    /// A file the hub does not hold, of a deleted record, or of another
+    /// unit: one answer for all.
+    #[error("no such attachment for this account")]
+    NoSuchAttachment,
     #[error("the hub's report thread stopped")]
     Stopped,
     #[error("the hub's worker stopped: {0}")]
@@ -50,7 +54,7 @@ impl DashError {
             | DashError::NotPlanner
             | DashError::Forged => StatusCode::FORBIDDEN,
             DashError::BadForm(_) => StatusCode::BAD_REQUEST,
-            DashError::NoSuchTablet(_) => StatusCode::NOT_FOUND,
+            DashError::NoSuchTablet(_) | DashError::NoSuchAttachment => StatusCode::NOT_FOUND,
             DashError::Account(e) => match e {
                 StaffError::Refused(StaffRefusal::NoAccount(_)) => StatusCode::NOT_FOUND,
                 StaffError::Refused(StaffRefusal::Exists(_)) => StatusCode::CONFLICT,
@@ -109,6 +113,12 @@ impl DashError {
                     "No tablet this account administers has id"
                 )
             ),
+            DashError::NoSuchAttachment => lang
+                .pick(
+                    "Không có tệp này trong các hồ sơ của đơn vị bạn (tệp không có, hồ sơ đã xóa, hoặc thuộc đơn vị khác).",
+                    "No such file in your unit's records (never held, its record deleted, or another unit's).",
+                )
+                .to_string(),
             DashError::NoSuchFormat(f) => format!(
                 "{} {f}.",
                 lang.pick("Không có định dạng tải về", "No download format")

@@ -41,6 +41,12 @@ pub(super) fn percent_encode(text: &str) -> String {
     out
 }
 
+/// Vietnam keeps one time zone and no daylight saving: times read as the
+/// office reads its clock, wherever the hub's server runs.
+pub(super) fn vietnam() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset")
+}
+
 /// The page language a request asks for: Vietnamese unless `en`.
 pub(super) fn lang_of(code: Option<&str>) -> Lang {
     match code {

@@ -30,11 +30,15 @@
 //!   the staff member's unit (files outside it named by commune only).
 //! - `drug_free`: the office's classing of communes as drug-free per year
 //!   (the one form that writes: a table of its own, logged with the write).
+//! - `attachments`: photos and files (issue 21): thumbnails on the report
+//!   page (the sites' and the period's), a file opened whole by staff of
+//!   its unit (logged), an administrator's purge with a reason.
 //! - `paths`, `html`, `error`: the addresses, text helpers and page errors
 //!   the others share (leaves: they import none of the others).
 
 mod accounts;
 mod admin;
+mod attachments;
 mod audit;
 mod charts;
 mod downloads;
@@ -104,6 +108,9 @@ pub fn router(storage: Storage, limiter: Arc<Limiter>) -> Router {
         .route(paths::UNITS_LOAD, post(units::load))
         .route(paths::UNITS_TEMPLATE, get(units::template))
         .route(paths::DRUG_FREE, get(drug_free::page).post(drug_free::save))
+        .route(paths::ATTACHMENT, get(attachments::open))
+        .route(paths::THUMBNAIL, get(attachments::thumbnail))
+        .route(paths::PURGE, post(attachments::purge))
         .with_state(DashState {
             storage,
             limiter,

@@ -96,6 +96,16 @@ form.merge{display:flex;flex-direction:column;gap:10px;align-items:flex-start;bo
 form.merge label{display:flex;flex-direction:column;gap:4px;font-weight:600}
 form.merge select{min-height:40px;font:inherit;padding:4px 8px}
 div.actions button{font:inherit;border:1px solid #8a1c13;color:#8a1c13;background:#fff;border-radius:6px;padding:6px 12px;cursor:pointer;min-height:36px}
+div.attachments{display:flex;flex-wrap:wrap;gap:12px}
+figure.attachment{margin:0;width:176px;font-size:13px}
+figure.attachment img,figure.attachment .file{display:block;width:176px;height:132px;object-fit:cover;border-radius:6px;border:1px solid #d5dbe3;background:#f3f6f9}
+figure.attachment .file{display:flex;align-items:center;justify-content:center;font-weight:700;color:#0b3a66}
+figure.attachment figcaption{margin:4px 0}
+form.purge{display:flex;flex-direction:column;gap:4px}
+form.purge input{min-height:32px;font-size:13px}
+form.purge button{font:inherit;font-size:13px;border:1px solid #8a1c13;color:#8a1c13;background:#fff;border-radius:6px;padding:4px 10px;cursor:pointer;min-height:32px}
+#site-photos figure.attachment{width:132px}
+#site-photos figure.attachment img,#site-photos figure.attachment .file{width:132px;height:99px}
 "#;
 
 /// Shows only the fields of the chosen period kind; without script every
@@ -640,6 +650,7 @@ pub fn report_page(
     q: &ReportQuery,
     figures: &Figures,
     units: &OrgTree,
+    photos: &str,
     lang: Lang,
 ) -> String {
     let report = &figures.report;
@@ -669,7 +680,7 @@ pub fn report_page(
         .map(|d| format!(" · {d}"))
         .unwrap_or_default();
     let body = format!(
-        r#"{chooser}<h1 id="report-title">{title} — {unit}</h1><p class="sub" id="report-period">{period}{due}</p>{pending}{kpis}{indicators}{trends}{communes}{sites}"#,
+        r#"{chooser}<h1 id="report-title">{title} — {unit}</h1><p class="sub" id="report-period">{period}{due}</p>{pending}{kpis}{indicators}{trends}{communes}{sites}{photos}"#,
         chooser = chooser(q, report, units, staff, lang),
         title = lang.pick(
             "Báo cáo kết quả công tác phòng, chống ma túy",

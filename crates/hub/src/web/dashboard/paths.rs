@@ -24,3 +24,6 @@ pub(super) const IMPORT: &str = "/dashboard/admin/import";
 pub(super) const IMPORT_PREVIEW: &str = "/dashboard/admin/import/preview";
 pub(super) const IMPORT_CONFIRM: &str = "/dashboard/admin/import/confirm";
 pub(super) const IMPORT_TEMPLATE: &str = "/dashboard/admin/import/mau-so-theo-doi.xlsx";
+pub(super) const ATTACHMENT: &str = "/dashboard/attachment/{hash}";
+pub(super) const THUMBNAIL: &str = "/dashboard/thumbnail/{hash}";
+pub(super) const PURGE: &str = "/dashboard/attachment/{hash}/purge";

@@ -4,8 +4,8 @@
 use super::error::DashError;
 use super::pages::page_or_error;
 use super::query::ReportQuery;
-use super::session::DashState;
-use super::{downloads, figures, pages};
+use super::session::{DashState, Signed};
+use super::{attachments, downloads, figures, pages};
 use crate::rules::audit::Entry;
 use crate::rules::staff::Staff;
 use crate::storage::with_rows;
@@ -30,7 +30,7 @@ fn unit_in_scope(
 
 pub(super) async fn report_page(
     State(state): State<DashState>,
-    staff: Staff,
+    signed: Signed,
     Query(q): Query<ReportQuery>,
 ) -> Response {
     let lang = q.lang();
@@ -41,14 +41,29 @@ pub(super) async fn report_page(
             .reports
             .run(&state.storage, move |s| {
                 let (units, rules, plan) = (s.units(), s.rules(), s.plan()?);
+                let staff = &signed.staff;
                 if units.is_empty() {
-                    return Ok(pages::no_units_page(&staff, &units, lang));
+                    return Ok(pages::no_units_page(staff, &units, lang));
                 }
-                let unit = unit_in_scope(&units, &staff, &q)?;
+                let unit = unit_in_scope(&units, staff, &q)?;
                 let figures = with_rows(s, |rows| {
                     figures::Figures::compute(rows, &units, &rules, &plan, &unit, &period, today)
                 })??;
-                Ok(pages::report_page(&staff, &q, &figures, &units, lang))
+                let photos = attachments::for_report(s, &units, &unit, &period, &figures.sites)?;
+                let back = attachments::back_of(&q.to_query(lang));
+                let photos = attachments::section(
+                    &photos,
+                    &figures.sites,
+                    &attachments::Ctx {
+                        units: &units,
+                        signed: &signed,
+                        back: &back,
+                        lang,
+                    },
+                );
+                Ok(pages::report_page(
+                    staff, &q, &figures, &units, &photos, lang,
+                ))
             })
             .await
     }
