@@ -1393,19 +1393,7 @@ async fn one_citizen_registered_on_two_tablets_is_flagged_in_the_window_and_merg
     sync_other(&hub, &other);
 
     // The officer registers him again in the window and syncs.
-    app.click("#nav-people").await;
-    app.click("#new-person").await;
-    app.type_into("#full_name", "Hồ Văn Thưởng").await;
-    app.type_into("#birth_date", "14/03/1994").await;
-    app.type_into("#citizen_id", SHARED).await;
-    app.type_into("#ethnicity", "Xơ Đăng").await;
-    app.choose("#village", "62-610-23284-01").await;
-    app.click("#substances-methamphetamine").await;
-    app.type_into("#status_from-0", &dmy(today() - Days::new(60)))
-        .await;
-    app.click("#save").await;
-    app.wait_for_text("#notice", "Đã lưu hồ sơ").await;
-    app.wait_for_text("#person-name", "Hồ Văn Thưởng").await;
+    register_person(&app, "Hồ Văn Thưởng", SHARED).await;
     app.click("#sync").await;
     app.wait_for_text("#notice", "Đồng bộ xong").await;
     let flag = app
@@ -1632,4 +1620,90 @@ async fn a_photo_attached_to_a_session_and_a_site_reaches_a_second_tablet_and_op
     scroll_to(&second, "#site-0-attachments").await;
     second.screens("78-second-tablet-site-photo").await;
     second.close().await;
+}
+
+/// Fills and saves the person form as an officer does: a file of Thôn Đăk
+/// Ung in Đăk Pék under management since 60 days ago.
+async fn register_person(app: &AppWindow, name: &str, citizen_id: &str) {
+    app.click("#nav-people").await;
+    app.click("#new-person").await;
+    app.type_into("#full_name", name).await;
+    app.type_into("#birth_date", "14/03/1994").await;
+    app.type_into("#citizen_id", citizen_id).await;
+    app.type_into("#ethnicity", "Xơ Đăng").await;
+    app.choose("#village", "62-610-23284-01").await;
+    app.click("#substances-methamphetamine").await;
+    app.type_into("#status_from-0", &dmy(today() - Days::new(60)))
+        .await;
+    app.click("#save").await;
+    app.wait_for_text("#notice", "Đã lưu hồ sơ").await;
+    app.wait_for_text("#person-name", name).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the built app under Xvfb; run by `cargo xtask test`"]
+async fn a_person_moved_in_the_window_reaches_the_new_commune_and_the_office_moves_him_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(dir.path());
+    let password = "mật khẩu văn phòng huyện";
+    hub.add_admin("quantri", "62-610", password);
+    // Đăk Pék's tablet only: a move to Đăk Choong takes the file away.
+    let code = hub.issue_code(&[DISTRICT[0]]);
+    let app = AppWindow::start(&dir.path().join("tablet"), &hub.url, &code).await;
+    app.set_pin().await;
+    app.set_up("A Lưu", "Công an xã Đăk Pék").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    let choong = other_tablet(&hub, "Công an xã — Y Bình", &[DISTRICT[1]]);
+
+    register_person(&app, "Hồ Văn Chuyển", "062094005566").await;
+    app.click("#move").await;
+    app.choose("#move-to", DISTRICT[1]).await;
+    app.type_into("#move-on", "31/02/2026").await;
+    app.click("#move-save").await;
+    app.wait_for_text("#move-error", "Cư trú tại xã mới từ ngày")
+        .await;
+    app.type_into("#move-on", &dmy(today() - Days::new(1)))
+        .await;
+    app.screens("80-move-form").await;
+    app.click("#move-save").await;
+    app.wait_for_text("#notice", "Đã ghi việc chuyển đến Xã Đăk Choong")
+        .await;
+    app.click("#sync").await;
+    app.wait_for_text("#notice", "Đồng bộ xong").await;
+    app.click("#nav-people").await;
+    let note = app
+        .wait_for_text("#moved-list", "đã chuyển đến Xã Đăk Choong")
+        .await;
+    assert!(note.contains("Hồ Văn Chuyển"), "{note}");
+    app.wait_until_gone("#people-list", "Hồ Văn Chuyển").await;
+    app.screens("81-moved-note").await;
+
+    // Đăk Choong's tablet receives the whole file.
+    sync_other(&hub, &choong);
+    let found = choong
+        .store()
+        .search_people("ho van chuyen", 10, 0)
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].commune, DISTRICT[1]);
+
+    // The office moves him on to Xốp from the browser, by his CCCD.
+    let browser = AppWindow::chromium(&dir.path().join("browser")).await;
+    browser.sign_in(&hub.url, "quantri", password).await;
+    browser.click("#move-link").await;
+    browser.type_into("#citizen_id", "062094005566").await;
+    browser.choose("#to", DISTRICT[2]).await;
+    browser.type_into("#on", &dmy(today())).await;
+    browser.full_page_screenshot("dash-42-move").await;
+    browser.click("#move-save").await;
+    browser.wait_for_text("#done", "Xã Xốp").await;
+    browser.full_page_screenshot("dash-43-moved").await;
+    sync_other(&hub, &choong);
+    assert!(choong
+        .store()
+        .search_people("ho van chuyen", 10, 0)
+        .unwrap()
+        .is_empty());
+    app.close().await;
+    browser.close().await;
 }

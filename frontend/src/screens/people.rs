@@ -63,7 +63,7 @@ pub fn People() -> Html {
                             { for list.iter().map(|m| html! {
                                 <li class="moved">
                                     <strong>{ &m.full_name }</strong>
-                                    <span class="meta">{ m.text(l) }</span>
+                                    <div class="meta">{ m.text(l) }</div>
                                 </li>
                             }) }
                         </ul>

@@ -260,13 +260,15 @@ fn MovePanel(props: &MoveProps) -> Html {
             ctx.clone(),
             props.id,
         );
-        let first = match (*places).as_ref() {
-            Some(Ok(p)) => p.first().map(|(c, _)| c.clone()),
-            _ => None,
+        // The district's other communes are not in the tablet's tree:
+        // their names come with the list.
+        let known: Vec<(String, String)> = match (*places).as_ref() {
+            Some(Ok(p)) => p.clone(),
+            _ => Vec::new(),
         };
         Callback::from(move |_: MouseEvent| {
             let target = if to.is_empty() {
-                first.clone().unwrap_or_default()
+                known.first().map(|(c, _)| c.clone()).unwrap_or_default()
             } else {
                 (*to).clone()
             };
@@ -281,7 +283,10 @@ fn MovePanel(props: &MoveProps) -> Html {
                 }
             };
             let (failed, ctx) = (failed.clone(), ctx.clone());
-            let name = ctx.commune_name(&target);
+            let name = known
+                .iter()
+                .find(|(c, _)| *c == target)
+                .map_or_else(|| ctx.commune_name(&target), |(_, n)| n.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let input = pcmt_model::MoveInput {
                     to: target,
@@ -343,7 +348,7 @@ fn MovePanel(props: &MoveProps) -> Html {
                 if let Some(e) = &*failed {
                     <p class="form-failure" id="move-error" role="alert">{
                         std::iter::once(e.message(l).to_string())
-                            .chain(e.fields.iter().map(|f| format!("{}: {}", f.field.label(l), f.message(l))))
+                            .chain(e.fields.iter().map(|f| f.message(l)))
                             .filter(|t| !t.is_empty())
                             .collect::<Vec<_>>()
                             .join(" · ")

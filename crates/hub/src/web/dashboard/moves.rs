@@ -6,7 +6,7 @@
 
 use super::admin::Admin;
 use super::error::DashError;
-use super::html::{esc, lang_of};
+use super::html::{done, esc, lang_of};
 use super::pages::{layout, page_or_error, report_link, staff_bar};
 use super::paths::MOVE;
 use super::session::{on_storage, DashState};
@@ -74,14 +74,10 @@ fn render(
     let title = lang.pick("Chuyển nơi cư trú", "Move to another commune");
     let mut notes = String::new();
     if let Some(name) = moved {
-        let _ = write!(
-            notes,
-            r#"<p class="note" id="move-done">{}</p>"#,
-            esc(&match lang {
-                Lang::Vi => format!("Đã chuyển hồ sơ đến {name}; các máy tính bảng của xã nhận hồ sơ ở lần đồng bộ sau."),
-                Lang::En => format!("The file moved to {name}; the commune's tablets receive it at their next sync."),
-            })
-        );
+        notes.push_str(&done(&esc(&match lang {
+            Lang::Vi => format!("Đã chuyển hồ sơ đến {name}; các máy tính bảng của xã nhận hồ sơ ở lần đồng bộ sau."),
+            Lang::En => format!("The file moved to {name}; the commune's tablets receive it at their next sync."),
+        })));
     }
     for p in problems {
         let _ = write!(notes, r#"<p class="error move-problem">{}</p>"#, esc(p));

@@ -92,9 +92,10 @@ div.actions form.inline{display:flex;gap:6px;align-items:center}
 .daymonth input{width:72px}
 #plan-form > button{margin:0 0 16px}
 div.actions form{margin:0}
-form.merge{display:flex;flex-direction:column;gap:10px;align-items:flex-start;border-top:1px solid #d5dbe3;margin:12px 0 0;padding:12px 0 0}
-form.merge label{display:flex;flex-direction:column;gap:4px;font-weight:600}
-form.merge select{min-height:40px;font:inherit;padding:4px 8px}
+form.merge,#move-form{display:flex;flex-direction:column;gap:10px;align-items:flex-start}
+form.merge{border-top:1px solid #d5dbe3;margin:12px 0 0;padding:12px 0 0}
+form.merge label,#move-form label{display:flex;flex-direction:column;gap:4px;font-weight:600}
+form.merge select,#move-form select,#move-form input{min-height:40px;font:inherit;padding:4px 8px}
 div.actions button{font:inherit;border:1px solid #8a1c13;color:#8a1c13;background:#fff;border-radius:6px;padding:6px 12px;cursor:pointer;min-height:36px}
 div.attachments{display:flex;flex-wrap:wrap;gap:12px}
 figure.attachment{margin:0;width:176px;font-size:13px}
