@@ -46,9 +46,12 @@ pub(crate) fn flags(
     let mut citizen_ids = BTreeSet::new();
     let mut flagged = BTreeSet::new();
     for doc in pushed.values() {
+        // A blank ID is no ID: asking for it would read every file
+        // registered without one.
         if let Some(c) = record_doc::read_record::<PersonInput>(doc)
             .ok()
             .and_then(|p| p.citizen_id)
+            .filter(|c| !c.trim().is_empty())
         {
             citizen_ids.insert(c);
         }
@@ -69,7 +72,7 @@ pub(crate) fn flags(
     let more: BTreeSet<String> = live
         .iter()
         .filter_map(|f| f.citizen_id.clone())
-        .filter(|c| !citizen_ids.contains(c))
+        .filter(|c| !c.trim().is_empty() && !citizen_ids.contains(c))
         .collect();
     if !more.is_empty() {
         let seen: BTreeSet<String> = live.iter().map(|f| f.id.clone()).collect();
