@@ -1592,15 +1592,7 @@ async fn files_sharing_a_citizen_id_are_listed_for_the_units_they_touch(
     assert!(!group.contains("merge-button"), "{group}");
     assert!(group.contains("chuyển nơi cư trú"), "{group}");
     let csrf = csrf_of(&text(send(&app, get("/dashboard/admin/import", Some(&admin))).await).await);
-    let r = send(
-        &app,
-        post_form(
-            "/dashboard/duplicates/merge",
-            &admin,
-            &format!("csrf={csrf}&kept={at_pek}&gone={at_choong}"),
-        ),
-    )
-    .await;
+    let r = merge(&app, &admin, &csrf, at_pek, at_choong).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(text(r).await.contains("chuyển nơi cư trú"));
 
@@ -1618,25 +1610,9 @@ async fn files_sharing_a_citizen_id_are_listed_for_the_units_they_touch(
         .unwrap();
     assert!(group.contains("merge-button") && group.contains(&again.to_string()));
     // A forged token is refused, and nothing merges.
-    let forged = send(
-        &app,
-        post_form(
-            "/dashboard/duplicates/merge",
-            &admin,
-            &format!("csrf=x&kept={at_pek}&gone={again}"),
-        ),
-    )
-    .await;
+    let forged = merge(&app, &admin, "x", at_pek, again).await;
     assert_ne!(forged.status(), StatusCode::SEE_OTHER);
-    let r = send(
-        &app,
-        post_form(
-            "/dashboard/duplicates/merge",
-            &admin,
-            &format!("csrf={csrf}&kept={at_pek}&gone={again}"),
-        ),
-    )
-    .await;
+    let r = merge(&app, &admin, &csrf, at_pek, again).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         header_of(&r, header::LOCATION),
@@ -1686,18 +1662,22 @@ async fn files_sharing_a_citizen_id_are_listed_for_the_units_they_touch(
         "{}",
         text(moved).await
     );
-    let r = send(
-        &app,
-        post_form(
-            "/dashboard/duplicates/merge",
-            &admin,
-            &format!("csrf={csrf}&kept={at_pek}&gone={at_choong}"),
-        ),
-    )
-    .await;
+    let r = merge(&app, &admin, &csrf, at_pek, at_choong).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = text(send(&app, get("/dashboard/duplicates", Some(&admin))).await).await;
     assert!(!page.contains(SHARED), "{page}");
+}
+
+/// The duplicates page's merge form, sent by `cookie` with `csrf`.
+async fn merge(
+    app: &Router,
+    cookie: &str,
+    csrf: &str,
+    kept: uuid::Uuid,
+    gone: uuid::Uuid,
+) -> Response {
+    let body = format!("csrf={csrf}&kept={kept}&gone={gone}");
+    send(app, post_form("/dashboard/duplicates/merge", cookie, &body)).await
 }
 
 /// A spreadsheet uploaded as the units page's form sends it.
