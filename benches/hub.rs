@@ -684,15 +684,20 @@ fn seed_district(storage: &dyn HubStorage, scale: usize) -> Result<usize> {
     Ok(records)
 }
 
-/// Gets a fresh database ready for one run: the tablets' enrolment codes,
-/// the district's field work and, through the hub's own office tool, the
-/// staff account.
+/// Gets a fresh database ready for one run: the demo district's units,
+/// the tablets' enrolment codes, the district's field work and, through
+/// the hub's own office tool, the staff account.
 fn prepare(
     bin: &Path,
     database: &str,
     storage: &dyn HubStorage,
     setup: Setup,
 ) -> Result<Vec<(String, String)>> {
+    // A hub opens with no unit list (a province loads its own); the
+    // dashboard reports on the demo district's.
+    storage
+        .seed_demo_units()
+        .map_err(|e| format!("loading the demo district's units: {e}"))?;
     let codes = issue_codes(storage, setup.devices)?;
     seed_district(storage, setup.district_scale)?;
     let out = Command::new(bin)
