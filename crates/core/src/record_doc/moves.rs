@@ -11,27 +11,18 @@
 //! nothing else of the person, so the old commune's tablets, which receive
 //! this change and nothing after it, learn only where and when.
 
-use super::body::{self, ListLayout};
 use super::header::{read_header, DocError};
-use super::ChangeNote;
+use super::{items, ChangeNote};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ScalarValue, ROOT};
 use pcmt_model::{Move, RecordKind};
 
 pub use super::body::MOVES as FIELD;
 
-const LAYOUT: ListLayout = ListLayout::Items {
-    id: "id",
-    uuid: true,
-};
-
 /// The moves a document holds, in the order they were added (none for a
 /// record of another kind). An item this version cannot read is left out.
 pub fn moves(doc: &AutoCommit) -> Result<Vec<Move>, DocError> {
-    if read_header(doc)?.kind != RecordKind::Person {
-        return Ok(Vec::new());
-    }
-    body::read_items(doc, FIELD, LAYOUT)
+    items::read(doc, FIELD)
 }
 
 /// Moves the person to `new.to` as one change (see the module). The caller
@@ -50,15 +41,14 @@ pub fn move_to(
     if header.commune != new.from {
         return Err(DocError::BadValue("commune"));
     }
-    super::prepare(doc)?;
-    let mut list = moves(doc)?;
     let mut added = new.clone();
     if added.id.is_nil() {
         added.id = uuid::Uuid::new_v4();
     }
-    list.push(added);
-    let value = serde_json::to_value(&list).map_err(|e| DocError::Body(e.to_string()))?;
-    body::write_list(doc, &header.id.to_string(), FIELD, LAYOUT, value)?;
+    items::edit(doc, FIELD, |list: &mut Vec<Move>| {
+        list.push(added);
+        true
+    })?;
     let bad = |_| DocError::BadValue("commune");
     doc.put(ROOT, "commune", new.to.as_str()).map_err(bad)?;
     doc.put(ROOT, "village", ScalarValue::Null).map_err(bad)?;
