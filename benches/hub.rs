@@ -5,6 +5,10 @@
 //! Each simulated tablet is enrolled for one commune (a few officers per
 //! commune, as in the field) and syncs `ROUNDS` times: it records a new
 //! session, edits the one before, pushes, and pulls until the feed is done.
+//! Its requests are shaped as the app's (`pcmt_core::sync::run`): the push
+//! carries the first pull and the version of the office's data it holds,
+//! and the hub's epoch once it knows it, so a sync with a little to send
+//! and get is one request.
 //! With two processes, a tablet's syncs alternate between them, as behind a
 //! load balancer, so every pull also reads what the other process wrote.
 //! At the end every tablet pulls once more and must hold every change the
@@ -35,8 +39,8 @@ use chrono::Datelike;
 use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
 use pcmt_core::record_doc::{self, ChangeNote};
 use pcmt_core::sync::wire::{
-    self, DocChanges, EnrolRequest, Enrolment, PullRequest, PullResponse, PushAck, PushRequest,
-    BATCH_BYTES, PROTOCOL_VERSION,
+    self, DocChanges, EnrolRequest, Enrolment, Epoch, PullRequest, PullResponse, PushAck,
+    PushRequest, BATCH_BYTES, PROTOCOL_VERSION,
 };
 use pcmt_hub::demo;
 use pcmt_hub::testing::TestDatabase;
@@ -134,6 +138,10 @@ struct Device {
     token: String,
     actor: ActorId,
     cursor: u64,
+    /// The hub's epoch, once an answer named it.
+    epoch: Option<Epoch>,
+    /// The version of the office's data it holds (0: none yet).
+    office: u64,
     /// Its records, with the heads the hub has acknowledged.
     records: Vec<(Uuid, AutoCommit, Vec<ChangeHash>)>,
     /// Changes it pushed and the hub acknowledged.
@@ -201,13 +209,20 @@ impl Device {
                 protocol: PROTOCOL_VERSION,
                 device: self.id,
                 docs,
-                pull: None,
-                epoch: None,
-                office: None,
+                pull: Some(self.pull_request()),
+                epoch: self.epoch.clone(),
+                office: Some(self.office),
             };
             let body = wire::encode(&req).map_err(|e| e.to_string())?;
-            let _: PushAck = wire::decode(&post(client, url, PUSH_PATH, Some(&self.token), body)?)
+            let ack = PushAck::decode(&post(client, url, PUSH_PATH, Some(&self.token), body)?)
                 .map_err(|e| e.to_string())?;
+            if ack.epoch.is_some() && ack.epoch != self.epoch && self.epoch.is_some() {
+                return Err(format!("the hub's epoch changed: {:?}", ack.epoch));
+            }
+            self.epoch = ack.epoch.or(self.epoch.take());
+            if let Some(office) = &ack.office {
+                self.office = office.version;
+            }
             for dc in &req.docs {
                 for c in &dc.changes {
                     self.pushed.push(hash_of(c)?);
@@ -216,37 +231,49 @@ impl Device {
             for (_, doc, acked) in &mut self.records {
                 *acked = doc.get_heads();
             }
-        }
-        loop {
-            let req = PullRequest {
-                protocol: PROTOCOL_VERSION,
-                device: self.id,
-                communes: vec![self.commune.clone()],
-                cursor: self.cursor,
-                max_bytes: BATCH_BYTES as u32,
-            };
-            let body = wire::encode(&req).map_err(|e| e.to_string())?;
-            let batch: PullResponse =
-                wire::decode(&post(client, url, PULL_PATH, Some(&self.token), body)?)
-                    .map_err(|e| e.to_string())?;
-            for s in &batch.snapshots {
-                let mut doc = automerge::AutoCommit::load(&s.bytes).map_err(|e| e.to_string())?;
-                for c in doc.get_changes(&[]) {
-                    self.seen.insert(c.hash());
-                    self.whole.insert(c.hash());
-                }
-            }
-            for c in batch.docs.iter().flat_map(|d| &d.changes) {
-                let hash = hash_of(c)?;
-                if !self.seen.insert(hash) && !self.whole.contains(&hash) {
-                    self.duplicates += 1;
-                }
-            }
-            self.cursor = batch.cursor;
-            if !batch.more {
+            let batch = ack.pull.ok_or("the push's pull was not answered")?;
+            if !self.take(batch)? {
                 return Ok(());
             }
         }
+        loop {
+            let body = wire::encode(&self.pull_request()).map_err(|e| e.to_string())?;
+            let batch: PullResponse =
+                wire::decode(&post(client, url, PULL_PATH, Some(&self.token), body)?)
+                    .map_err(|e| e.to_string())?;
+            if !self.take(batch)? {
+                return Ok(());
+            }
+        }
+    }
+
+    fn pull_request(&self) -> PullRequest {
+        PullRequest {
+            protocol: PROTOCOL_VERSION,
+            device: self.id,
+            communes: vec![self.commune.clone()],
+            cursor: self.cursor,
+            max_bytes: BATCH_BYTES as u32,
+        }
+    }
+
+    /// Notes what a pulled batch holds; whether more is to come.
+    fn take(&mut self, batch: PullResponse) -> Result<bool> {
+        for s in &batch.snapshots {
+            let mut doc = automerge::AutoCommit::load(&s.bytes).map_err(|e| e.to_string())?;
+            for c in doc.get_changes(&[]) {
+                self.seen.insert(c.hash());
+                self.whole.insert(c.hash());
+            }
+        }
+        for c in batch.docs.iter().flat_map(|d| &d.changes) {
+            let hash = hash_of(c)?;
+            if !self.seen.insert(hash) && !self.whole.contains(&hash) {
+                self.duplicates += 1;
+            }
+        }
+        self.cursor = batch.cursor;
+        Ok(batch.more)
     }
 }
 
@@ -535,6 +562,8 @@ fn workload(
                     token: e.token,
                     actor: ActorId::random(),
                     cursor: 0,
+                    epoch: None,
+                    office: 0,
                     records: Vec::new(),
                     pushed: Vec::new(),
                     seen: HashSet::new(),

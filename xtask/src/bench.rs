@@ -53,13 +53,18 @@ pub fn bench(args: &[String]) -> Result<()> {
             .env("PCMT_BENCH_DIR", &out);
         // The hub benchmark runs hub processes against a real PostgreSQL
         // (durable, as in production), stopped when `_pg` is dropped.
+        // `PCMT_BENCH_HUB` already set runs a hub binary built before (to
+        // set another commit's beside this one's on the same machine).
         let _pg = if *name == "hub" {
-            run(cargo().args(["build", "--release", "-p", "pcmt-hub"]))?;
+            let hub = match std::env::var_os("PCMT_BENCH_HUB") {
+                Some(bin) => std::path::PathBuf::from(bin),
+                None => {
+                    run(cargo().args(["build", "--release", "-p", "pcmt-hub"]))?;
+                    build::target_dir().join("release").join("pcmt-hub")
+                }
+            };
             let pg = Postgres::start(true)?;
-            c.env(PG_ENV, pg.url()).env(
-                "PCMT_BENCH_HUB",
-                build::target_dir().join("release").join("pcmt-hub"),
-            );
+            c.env(PG_ENV, pg.url()).env("PCMT_BENCH_HUB", hub);
             Some(pg)
         } else {
             None

@@ -23,6 +23,7 @@ on_both!(
     a_device_of_another_commune_can_neither_fetch_nor_send_a_file_by_its_hash,
     a_file_over_the_limit_and_a_device_past_its_daily_limit_are_refused,
     a_deleted_records_files_are_served_to_no_one_until_it_is_restored,
+    a_file_taken_out_of_its_record_is_served_to_no_one,
     staff_open_a_file_of_their_unit_audited_and_staff_of_another_unit_get_nothing,
     a_purge_drops_the_bytes_refuses_the_file_again_and_tells_only_its_communes_tablets,
     uploads_abandoned_for_a_day_are_swept_and_no_longer_count_against_the_day,
@@ -410,6 +411,45 @@ fn a_deleted_records_files_are_served_to_no_one_until_it_is_restored(hub: &dyn H
         Some((bytes.len() as u64, bytes))
     );
     assert_eq!(hub.attachments_listed(&this_year).unwrap().len(), 1);
+}
+
+/// The refs a push notes replace the record's earlier ones (the push's
+/// `store_push` clears them: on PostgreSQL inside its one call).
+fn a_file_taken_out_of_its_record_is_served_to_no_one(hub: &dyn HubStorage) {
+    let tablet = enrolled(hub, &[A], "Cán bộ A");
+    let (id, mut doc, photo, thumb, _) = photo_sent(hub, &tablet, A, 20);
+    let kept = pdf(500, 21);
+    let kept_size = kept.len() as u64;
+    let heads = doc.get_heads();
+    let note = ChangeNote {
+        officer: "t".into(),
+    };
+    assert!(
+        record_doc::attachments::add(&mut doc, &reference(hash(&kept), kept_size), &note, 2)
+            .unwrap()
+    );
+    assert!(record_doc::attachments::remove(&mut doc, photo, &note, 3).unwrap());
+    let docs = vec![DocChanges::since(
+        id,
+        RecordKind::Session,
+        A,
+        &mut doc,
+        &heads,
+    )];
+    hub.push(&tablet, &push_from(&tablet, docs)).unwrap();
+    assert_eq!(
+        hub.put_attachment_chunk(&tablet, hash(&kept), kept_size, 0, &kept)
+            .unwrap(),
+        UploadAck::Whole
+    );
+    let in_a = |c: &str| c == A;
+    for h in [photo, thumb] {
+        assert_eq!(hub.attachment_chunk(&tablet, h, 0).unwrap(), None);
+        assert_eq!(hub.open_attachment(h, file(id), &in_a).unwrap(), None);
+    }
+    let listed = hub.attachments_listed(&Listing::Of(vec![id])).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].hash, hash(&kept));
 }
 
 fn logged(hub: &dyn HubStorage, action: Action) -> Vec<audit::Entry> {

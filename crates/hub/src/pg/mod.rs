@@ -145,6 +145,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         15,
         include_str!("../../../../migrations/hub-pg/0015_attachment_purges.sql"),
     ),
+    (
+        16,
+        include_str!("../../../../migrations/hub-pg/0016_push_clears_refs.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.

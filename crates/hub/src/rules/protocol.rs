@@ -426,30 +426,32 @@ pub fn ack(req: &PushRequest, new_changes: u32, epoch: &Epoch) -> PushAck {
     }
 }
 
-/// The office's data for a device of `communes` holding version `have`
-/// of it, when the hub holds another (and has a list at all): the part of
-/// `tree` its communes need, and the province's plan.
-///
-/// Its version is the unit list's plus the plan's plus the number of
-/// purges the office made: each only grows, so their sum changes whenever
-/// any does, and a tablet holding another sum is given all again. The
-/// purge list (`OfficeData::purged`, the device's own) is filled in by
-/// the storage.
-pub fn office_data(
-    (units_version, tree): (u64, &OrgTree),
-    (plan_version, plan): (u64, &Plan),
-    purges: u64,
-    have: u64,
-    communes: &[String],
-) -> Option<OfficeData> {
-    let version = units_version + plan_version + purges;
-    (units_version > 0 && version != have).then(|| OfficeData {
+/// The version of the office's data: the unit list's plus the plan's plus
+/// the number of purges the office made. Each only grows, so their sum
+/// changes whenever any does, and a tablet holding another sum is given
+/// all again.
+pub fn office_version(units_version: u64, plan_version: u64, purges: u64) -> u64 {
+    units_version + plan_version + purges
+}
+
+/// Whether a device holding version `have` of the office's data is sent
+/// the hub's `version`: when it holds another, and the hub has a list at
+/// all (a hub without one leaves the device with its own).
+pub fn office_wanted(units_version: u64, version: u64, have: u64) -> bool {
+    units_version > 0 && version != have
+}
+
+/// The office's data of `version` for a device of `communes`: the part of
+/// `tree` its communes need, and the province's plan. The purge list
+/// (`OfficeData::purged`, the device's own) is filled in by the storage.
+pub fn office_data(version: u64, tree: &OrgTree, plan: &Plan, communes: &[String]) -> OfficeData {
+    OfficeData {
         version,
         units: tree.part_for(communes).units().cloned().collect(),
         plan: Some(plan.clone()),
         neighbours: tree.neighbours_of(communes),
         purged: Vec::new(),
-    })
+    }
 }
 
 /// The answer to a push made against another epoch's marks: nothing

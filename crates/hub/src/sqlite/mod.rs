@@ -16,6 +16,7 @@ mod reads;
 mod tx;
 
 use crate::error::HubError;
+use crate::storage::report_reads::on_report_thread;
 use crate::storage::{Hub, OfficeStorage};
 use pcmt_core::migrate;
 use pcmt_core::projection::{self, SqliteRows};
@@ -44,6 +45,10 @@ pub struct Sqlite {
     writer: Mutex<Connection>,
     /// Empty in memory: reads then go through the writer.
     readers: Vec<Mutex<Connection>>,
+    /// The report thread's own reader (None in memory), so that a pull
+    /// never waits for a connection a page holds
+    /// (`crate::storage::report_reads`).
+    report_reader: Option<Mutex<Connection>>,
     next: AtomicUsize,
 }
 
@@ -59,9 +64,12 @@ impl Sqlite {
         work(&mut lock(&self.writer))
     }
 
-    /// Runs `work` on a reader connection: a free one if there is one,
-    /// else the next in turn.
+    /// Runs `work` on a reader connection: the report thread's own on
+    /// that thread, else a free one if there is one, else the next in turn.
     fn read<T>(&self, work: impl FnOnce(&Connection) -> T) -> T {
+        if let Some(reports) = self.report_reader.as_ref().filter(|_| on_report_thread()) {
+            return work(&lock(reports));
+        }
         if self.readers.is_empty() {
             return work(&lock(&self.writer));
         }
@@ -86,18 +94,19 @@ impl Hub<Sqlite> {
     pub fn open(path: &Path) -> Result<Self, HubError> {
         let writer = Connection::open(path)?;
         let hub = Self::init(writer)?;
-        let mut readers = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
+        let reader = || -> Result<Mutex<Connection>, HubError> {
             let conn = Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
             configure(&conn)?;
-            readers.push(Mutex::new(conn));
-        }
+            Ok(Mutex::new(conn))
+        };
+        let readers = (0..READERS).map(|_| reader()).collect::<Result<_, _>>()?;
         Ok(Self {
             backend: Sqlite {
                 readers,
+                report_reader: Some(reader()?),
                 ..hub.backend
             },
             ..hub
@@ -126,6 +135,7 @@ impl Hub<Sqlite> {
         let hub = Hub::new(Sqlite {
             writer: Mutex::new(conn),
             readers: Vec::new(),
+            report_reader: None,
             next: AtomicUsize::new(0),
         });
         if wanted {
@@ -279,6 +289,52 @@ mod tests {
         writer.execute_batch("ROLLBACK").unwrap();
         drop(writer);
         assert_eq!(count(&hub), Some(200.0));
+    }
+
+    /// Every reader a sync may use stays free while the report thread
+    /// holds a read open: on the code before, the report took one of the
+    /// `READERS`, and with the others busy a pull waited for the page.
+    #[test]
+    fn syncs_read_on_every_reader_while_a_report_holds_its_own() {
+        use std::sync::mpsc::channel;
+        use std::time::Duration;
+        let dir = tempfile::tempdir().unwrap();
+        let hub = std::sync::Arc::new(HubStore::open(&dir.path().join("hub.db")).unwrap());
+        let (entered, inside) = channel();
+        let (release, released) = channel::<()>();
+        let released = std::sync::Arc::new(Mutex::new(released));
+        let reading = |hub: &std::sync::Arc<HubStore>, report: bool| {
+            let (hub, entered, released) = (hub.clone(), entered.clone(), released.clone());
+            std::thread::spawn(move || {
+                if report {
+                    crate::storage::report_reads::mark_report_thread();
+                }
+                hub.backend.read(|_| {
+                    entered.send(report).unwrap();
+                    // Held until the test lets go (or gives up).
+                    let _ = released
+                        .lock()
+                        .unwrap()
+                        .recv_timeout(Duration::from_secs(30));
+                });
+            })
+        };
+        let page = reading(&hub, true);
+        assert!(inside.recv().unwrap(), "the page reads first");
+        let syncs: Vec<_> = (0..READERS).map(|_| reading(&hub, false)).collect();
+        for _ in 0..READERS {
+            // Waiting is what failed: the last sync found no reader free.
+            assert_eq!(
+                inside.recv_timeout(Duration::from_secs(10)),
+                Ok(false),
+                "a sync's read waited for the page's connection"
+            );
+        }
+        for _ in 0..=READERS {
+            release.send(()).unwrap();
+        }
+        page.join().unwrap();
+        syncs.into_iter().for_each(|s| s.join().unwrap());
     }
 
     #[test]

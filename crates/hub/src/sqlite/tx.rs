@@ -82,6 +82,8 @@ impl WriteTx for SqliteRows<'_> {
     /// A statement a row: in the hub's own process, a statement costs no
     /// round trip.
     fn store_push(&mut self, push: &PushWrites<'_>) -> Result<u32, HubError> {
+        let ids: Vec<&str> = push.documents.iter().map(|d| d.id.as_str()).collect();
+        crate::storage::attachments::clear_refs(self, &ids)?;
         let mut stmt = self.0.prepare_cached(
             "INSERT INTO documents (id, kind, commune, bytes) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, commune = excluded.commune, bytes = excluded.bytes",

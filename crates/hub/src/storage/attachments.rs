@@ -63,11 +63,9 @@ fn placeholders(from: usize, n: usize) -> String {
 /// Documents whose refs are rewritten in one statement.
 const DOCS_AT_ONCE: usize = 500;
 
-/// Replaces what `attachment_refs` notes of the documents `ids` (just
-/// stored) with `refs`, in the push's transaction: a deleted record keeps
-/// its rows (a restore brings it back), and only its documents' flag
-/// decides what is served.
-pub(crate) fn index(tx: &mut dyn WriteTx, ids: &[&str], refs: &[RefRow]) -> Result<(), HubError> {
+/// Clears what `attachment_refs` notes of the documents `ids`, about to
+/// be stored again ([`WriteTx::store_push`] does, on SQLite).
+pub(crate) fn clear_refs(tx: &mut dyn WriteTx, ids: &[&str]) -> Result<(), HubError> {
     for some in ids.chunks(DOCS_AT_ONCE) {
         let params: Vec<Param> = some.iter().map(|id| Param::Text(id)).collect();
         tx.exec(
@@ -78,6 +76,14 @@ pub(crate) fn index(tx: &mut dyn WriteTx, ids: &[&str], refs: &[RefRow]) -> Resu
             &params,
         )?;
     }
+    Ok(())
+}
+
+/// Notes `refs` in `attachment_refs`, in the push's transaction, after
+/// `store_push` cleared what the documents noted before: a deleted record
+/// keeps its rows (a restore brings it back), and only its documents'
+/// flag decides what is served.
+pub(crate) fn index(tx: &mut dyn WriteTx, refs: &[RefRow]) -> Result<(), HubError> {
     for r in refs {
         let a = &r.attachment;
         let (hash, thumb) = (
@@ -562,13 +568,8 @@ pub(crate) fn purge(
 
 /// How many purges the hub holds: it only grows, so it versions the purge
 /// list in the office's data.
-pub(crate) fn purge_count<B: Backend>(backend: &B) -> Result<u64, HubError> {
-    Ok(
-        first_int(&backend.select("SELECT count(*) FROM attachment_purges", &[])?)
-            .unwrap_or(0)
-            .unsigned_abs(),
-    )
-}
+/// How many purges the office made (a part of the office data's version).
+pub(crate) const PURGE_COUNT_SQL: &str = "SELECT count(*) FROM attachment_purges";
 
 /// The purged files a device of `scope` is told to drop: those its
 /// communes' records referred to, and no other (a tablet of another

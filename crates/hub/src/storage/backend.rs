@@ -91,6 +91,10 @@ pub trait WriteTx: RowWriter {
     /// out: one writer gives that on SQLite; on PostgreSQL the changes'
     /// insert announces the push to pullers, who stop below it until it
     /// commits (see `crate::pg`).
+    ///
+    /// The documents' attachment refs are cleared here too (the script
+    /// writes them again from the documents after): on PostgreSQL inside
+    /// the same call, a statement fewer.
     fn store_push(&mut self, push: &PushWrites<'_>) -> Result<u32, HubError>;
     fn append_audit(&mut self, entries: &[Entry]) -> Result<(), HubError>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), HubError>;

@@ -15,6 +15,8 @@
 pub mod attachments;
 mod backend;
 pub(crate) mod duplicates;
+mod office_data;
+pub mod report_reads;
 pub(crate) mod scripts;
 
 pub use backend::{

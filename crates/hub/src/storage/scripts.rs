@@ -150,8 +150,7 @@ pub(crate) fn apply(
         .zip(&docs)
         .flat_map(|(row, doc)| super::attachments::refs_of(&row.id, &row.commune, doc))
         .collect();
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    super::attachments::index(tx, &ids, &refs)?;
+    super::attachments::index(tx, &refs)?;
     index_moves(tx, &rows, &docs)?;
     // A device's files may now share a citizen ID with others, or no
     // longer: the hub's flags on every file concerned, in the same
@@ -437,20 +436,7 @@ impl<B: Backend> HubStorage for Hub<B> {
             ack.pull = Some(self.pull(scope, pull)?);
         }
         if let Some(have) = req.office {
-            // Read again: another process may have loaded a list.
-            let (version, tree) = self.refresh_units()?;
-            let plan_version = self.plan_version()?;
-            let purges = super::attachments::purge_count(&self.backend)?;
-            ack.office = protocol::office_data(
-                (version, &tree),
-                (plan_version, &self.plan()?),
-                purges,
-                have,
-                &scope.communes,
-            );
-            if let Some(office) = &mut ack.office {
-                office.purged = super::attachments::purged_for(&self.backend, scope)?;
-            }
+            ack.office = super::office_data::answer(self, scope, have)?;
         }
         Ok(ack)
     }
@@ -766,19 +752,7 @@ impl<B: Backend> HubStorage for Hub<B> {
 /// Where the province plan is kept: one JSON value among the hub's
 /// settings, on both databases, with how many times it was set.
 const PLAN_KEY: &str = "province_plan";
-const PLAN_VERSION_KEY: &str = "province_plan_version";
-
-impl<B: Backend> Hub<B> {
-    /// How many times the province plan was set (0: never, the bundled one).
-    fn plan_version(&self) -> Result<u64, HubError> {
-        match self.backend.meta(PLAN_VERSION_KEY)? {
-            Some(v) => v
-                .parse()
-                .map_err(|e| HubError::Malformed(format!("{PLAN_VERSION_KEY}: {e}"))),
-            None => Ok(0),
-        }
-    }
-}
+pub(super) const PLAN_VERSION_KEY: &str = "province_plan_version";
 
 fn random_epoch() -> Result<Epoch, HubError> {
     Epoch::random().map_err(|e| HubError::Random(e.to_string()))

@@ -53,6 +53,7 @@ impl Lane {
             .name("pcmt-reports".into())
             .spawn(move || {
                 lower_priority();
+                crate::storage::report_reads::mark_report_thread();
                 for job in queue {
                     // A page that panics fails alone; the lane goes on.
                     let _ = catch_unwind(AssertUnwindSafe(job));
