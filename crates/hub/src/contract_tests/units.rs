@@ -103,3 +103,67 @@ fn a_tablet_is_given_its_part_of_the_list_when_its_version_differs_only(hub: &dy
     assert_eq!(given.plan, Some(plan));
     assert_eq!(hub.push(&scope, &asking(Some(3))).unwrap().office, None);
 }
+
+/// Two hub processes on one database (PostgreSQL's case; two SQLite
+/// stores on one file stand in for it): a list one loads is what the
+/// other's syncs work with from its next sync on, even when the tablet
+/// learnt the new version through the first (so is given nothing).
+fn a_list_loaded_by_another_process_is_used_by_this_ones_next_sync(
+    a: &dyn HubStorage,
+    b: &dyn HubStorage,
+) {
+    let scope = Scope {
+        device: Uuid::now_v7(),
+        communes: vec!["20014".into()],
+    };
+    let asking = |have| PushRequest {
+        protocol: PROTOCOL_VERSION,
+        device: scope.device,
+        docs: Vec::new(),
+        pull: None,
+        epoch: None,
+        office: Some(have),
+    };
+    let load = |hub: &dyn HubStorage, text: &str| {
+        let tree = org_sheet::read_rows(&units::read_file(text.as_bytes()).unwrap()).unwrap();
+        hub.load_units(&tree, &Actor::office()).unwrap()
+    };
+    assert_eq!(load(b, HUE), 1);
+    assert_eq!(
+        a.push(&scope, &asking(0)).unwrap().office.unwrap().version,
+        1
+    );
+    assert_eq!(a.units().get("20014").unwrap().name, "Xã A Lưới 1");
+    assert_eq!(load(b, &HUE.replace("Xã A Lưới 1", "Xã A Lưới Một")), 2);
+    assert_eq!(
+        b.push(&scope, &asking(1)).unwrap().office.unwrap().version,
+        2
+    );
+    assert_eq!(a.push(&scope, &asking(2)).unwrap().office, None);
+    assert_eq!(a.units_version(), 2);
+    assert_eq!(a.units().get("20014").unwrap().name, "Xã A Lưới Một");
+}
+
+mod two_processes {
+    use crate::testing::TestDatabase;
+
+    #[test]
+    fn sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.db");
+        let a = crate::sqlite::HubStore::open(&path).unwrap();
+        let b = crate::sqlite::HubStore::open(&path).unwrap();
+        super::a_list_loaded_by_another_process_is_used_by_this_ones_next_sync(&a, &b);
+    }
+
+    #[test]
+    fn postgres() {
+        let Some(db) = TestDatabase::from_env("a_list_loaded_by_another_process")
+            .expect("the PostgreSQL server of PCMT_TEST_PG")
+        else {
+            return;
+        };
+        let (a, b) = (db.empty_store().unwrap(), db.empty_store().unwrap());
+        super::a_list_loaded_by_another_process_is_used_by_this_ones_next_sync(&a, &b);
+    }
+}

@@ -56,13 +56,16 @@ pub(crate) fn answer<B: Backend>(
     have: u64,
 ) -> Result<Option<OfficeData>, HubError> {
     let v = versions(&hub.backend)?;
+    // Another process loaded a list: this one works with it from now on,
+    // whatever the device holds (it may have learnt it from the other).
+    if v.units != hub.units_version() {
+        hub.refresh_units()?;
+    }
     let version = protocol::office_version(v.units, v.plan, v.purges);
     if !protocol::office_wanted(v.units, version, have) {
         return Ok(None);
     }
-    // Read again: another process may have loaded a list since this one
-    // read it.
-    let (_, tree) = hub.refresh_units()?;
+    let tree = hub.units();
     let mut data = protocol::office_data(version, &tree, &hub.plan()?, &scope.communes);
     data.purged = purged_for(&hub.backend, scope)?;
     Ok(Some(data))
