@@ -8,7 +8,9 @@
 //! Its requests are shaped as the app's (`pcmt_core::sync::run`): the push
 //! carries the first pull and the version of the office's data it holds,
 //! and the hub's epoch once it knows it, so a sync with a little to send
-//! and get is one request.
+//! and get is one request. `PCMT_BENCH_PULL_APART=1` syncs as tablets did
+//! before protocol 2 (a push, then a pull of its own, and no office data),
+//! the shape of the figures measured before 2 Dec 2026.
 //! With two processes, a tablet's syncs alternate between them, as behind a
 //! load balancer, so every pull also reads what the other process wrote.
 //! At the end every tablet pulls once more and must hold every change the
@@ -154,6 +156,11 @@ struct Device {
     duplicates: u64,
 }
 
+/// Whether syncs push and pull in requests of their own (see the module
+/// comment).
+static PULL_APART: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::env::var("PCMT_BENCH_PULL_APART").is_ok_and(|v| v == "1"));
+
 fn post(
     client: &reqwest::blocking::Client,
     url: &str,
@@ -209,9 +216,9 @@ impl Device {
                 protocol: PROTOCOL_VERSION,
                 device: self.id,
                 docs,
-                pull: Some(self.pull_request()),
+                pull: (!*PULL_APART).then(|| self.pull_request()),
                 epoch: self.epoch.clone(),
-                office: Some(self.office),
+                office: (!*PULL_APART).then_some(self.office),
             };
             let body = wire::encode(&req).map_err(|e| e.to_string())?;
             let ack = PushAck::decode(&post(client, url, PUSH_PATH, Some(&self.token), body)?)
@@ -231,9 +238,12 @@ impl Device {
             for (_, doc, acked) in &mut self.records {
                 *acked = doc.get_heads();
             }
-            let batch = ack.pull.ok_or("the push's pull was not answered")?;
-            if !self.take(batch)? {
-                return Ok(());
+            if let Some(batch) = ack.pull {
+                if !self.take(batch)? {
+                    return Ok(());
+                }
+            } else if !*PULL_APART {
+                return Err("the push's pull was not answered".into());
             }
         }
         loop {
@@ -893,6 +903,7 @@ fn main() -> std::result::Result<(), String> {
     json.insert("devices".into(), devices.into());
     json.insert("devices_per_commune".into(), DEVICES_PER_COMMUNE.into());
     json.insert("syncs_per_device".into(), ROUNDS.into());
+    json.insert("pull_apart".into(), (*PULL_APART).into());
     json.insert("clients_at_once".into(), clients.into());
     json.insert("dashboard_clients".into(), office_clients.into());
     json.insert("dashboard_page".into(), office.path.clone().into());
