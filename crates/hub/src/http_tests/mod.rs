@@ -5,6 +5,8 @@
 //!   requests; each gets a 4xx and the store is unchanged.
 //! - `crafted`: a device hand-building requests about another commune, and
 //!   the limits on wrong codes and tokens.
+//! - `damaged`: a push Automerge panics on inside the hub is refused,
+//!   and the hub serves on.
 //! - `limits`: what an attacker could do with the limits (bursts past
 //!   them, blocking honest clients behind one address) and what a refusal
 //!   tells: on both stores.
@@ -22,6 +24,7 @@ macro_rules! on_both_hubs {
 
 mod bad_input;
 mod crafted;
+mod damaged;
 mod limits;
 
 use crate::contract_tests::{office, push_of, session_doc};
