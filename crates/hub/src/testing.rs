@@ -163,23 +163,6 @@ pub fn deliver(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_test_database_url_keeps_the_server_and_options() {
-        assert_eq!(
-            with_database("postgres://u@127.0.0.1:5433/pcmt", "t1"),
-            "postgres://u@127.0.0.1:5433/t1"
-        );
-        assert_eq!(
-            with_database("postgres://u@h:1?sslmode=disable", "t1"),
-            "postgres://u@h:1/t1?sslmode=disable"
-        );
-    }
-}
-
 /// Pushes as text, one line a document: its id, kind and changes in hex,
 /// separated by spaces. How `tests/fuzz.rs` writes out the pushes of an
 /// input that failed, and how a regression test replays them
@@ -214,4 +197,21 @@ pub fn pushes_from_text(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_database_url_keeps_the_server_and_options() {
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5433/pcmt", "t1"),
+            "postgres://u@127.0.0.1:5433/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:1?sslmode=disable", "t1"),
+            "postgres://u@h:1/t1?sslmode=disable"
+        );
+    }
 }

@@ -118,12 +118,11 @@ fn a_panic_in_a_pushs_script_refuses_it_and_stores_nothing<B: Backend>(hub: &Hub
     let refused = hub
         .backend
         .write(|tx| {
-            refused_if_automerge_panics(&push.docs, || {
+            refused_if_automerge_panics(&push.docs, || -> Result<(), HubError> {
                 tx.set_meta("probe", "written")?;
                 panic!("Automerge failed on a document");
             })
         })
-        .map(|()| ())
         .expect_err("refused");
     assert!(
         matches!(&refused, HubError::Rejected { id: named, .. } if *named == id.to_string()),
