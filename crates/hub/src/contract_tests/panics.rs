@@ -8,6 +8,7 @@ use crate::error::HubError;
 use crate::storage::{scripts::refused_if_automerge_panics, Backend, Hub, HubStorage};
 use automerge::transaction::Transactable;
 use pcmt_core::sync::limits::craft::reusing_op_ids;
+use pcmt_core::sync::wire::DocChanges;
 
 on_both!(
     sqlite: &crate::sqlite::HubStore::open_in_memory().expect("an in-memory hub"),
@@ -18,6 +19,7 @@ on_both!(
 );
 
 const PEK: &str = "62-610-23284";
+const CHOONG: &str = "62-610-23287";
 
 /// A record, then a change of its author whose operation takes the id of
 /// the record's last one (`tests/fuzz.rs` makes such changes by mangling a
@@ -38,25 +40,22 @@ fn a_change_reusing_its_authors_operation_ids_is_refused_and_stores_nothing(hub:
         .unwrap();
     doc.commit();
     let mut edit = push_of(id, PEK, &mut doc);
-    edit.docs[0].changes = pcmt_core::sync::wire::DocChanges::since(
-        id,
-        pcmt_model::RecordKind::Session,
-        PEK,
-        &mut doc,
-        &heads,
-    )
-    .changes;
+    edit.docs[0].changes =
+        DocChanges::since(id, pcmt_model::RecordKind::Session, PEK, &mut doc, &heads).changes;
     assert_eq!(hub.push(&office(), &edit).unwrap().new_changes, 1);
     assert_eq!(pull(hub, &[PEK], 0).docs[0].changes.len(), 2);
 }
 
-/// The same change pushed with a move of the person (issue 20) to Đăk
-/// Choong: the hub listed the file's whole history to file it under the
-/// new commune, and Automerge panicked there
-/// (`op_set2/change/collector.rs:299`, `self.data[index].is_none()`,
-/// through `protocol::refile`), taking the push, and on a tablet's route
-/// its answer, down. Now the push is refused before, and nothing stored.
-fn a_move_pushed_with_a_change_reusing_ids_is_refused_where_it_panicked(hub: &dyn HubStorage) {
+/// A Đăk Pék person file's first change (`made`), its move to Đăk Choong
+/// made on another tablet after it (`moved`), and the move with a change
+/// reusing the file's operation ids beside it (`crafted`).
+pub(crate) struct MoveAndCrafted {
+    pub made: DocChanges,
+    pub moved: DocChanges,
+    pub crafted: DocChanges,
+}
+
+pub(crate) fn move_and_crafted() -> MoveAndCrafted {
     use pcmt_core::record_doc::{moves, ChangeNote};
     let id = uuid::Uuid::now_v7();
     let note = ChangeNote {
@@ -72,40 +71,53 @@ fn a_move_pushed_with_a_change_reusing_ids_is_refused_where_it_panicked(hub: &dy
     )
     .unwrap();
     let person = |doc: &mut automerge::AutoCommit, heads: &[automerge::ChangeHash]| {
-        pcmt_core::sync::wire::DocChanges::since(
-            id,
-            pcmt_model::RecordKind::Person,
-            PEK,
-            doc,
-            heads,
-        )
+        DocChanges::since(id, pcmt_model::RecordKind::Person, PEK, doc, heads)
     };
-    let mut first = push_of(id, PEK, &mut doc);
-    first.docs = vec![person(&mut doc, &[])];
-    hub.push(&office(), &first).unwrap();
-    // Moved on another tablet (another actor), after the same first change.
+    let made = person(&mut doc, &[]);
     let heads = doc.get_heads();
     let mut mover = doc.clone();
     mover.set_actor(automerge::ActorId::from([9u8; 16]));
     let the_move = pcmt_model::Move {
         id: uuid::Uuid::nil(),
         from: PEK.into(),
-        to: "62-610-23287".into(),
+        to: CHOONG.into(),
         on: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
         by: "Cán bộ Pék".into(),
     };
     moves::move_to(&mut mover, &the_move, &note, 10).unwrap();
-    let mut both = first.clone();
-    both.docs = vec![person(&mut mover, &heads)];
-    both.docs[0].changes.push(reusing_op_ids(&doc));
-    let refused = hub.push(&office(), &both).expect_err("refused");
+    let moved = person(&mut mover, &heads);
+    let mut crafted = moved.clone();
+    crafted.changes.push(reusing_op_ids(&doc));
+    MoveAndCrafted {
+        made,
+        moved,
+        crafted,
+    }
+}
+
+/// The same change pushed with a move of the person (issue 20) to Đăk
+/// Choong: the hub listed the file's whole history to file it under the
+/// new commune, and Automerge panicked there
+/// (`op_set2/change/collector.rs:299`, `self.data[index].is_none()`,
+/// through `scripts::refile_move`), taking the push, and on a tablet's
+/// route its answer, down. Now the push is refused before, and nothing
+/// stored.
+fn a_move_pushed_with_a_change_reusing_ids_is_refused_where_it_panicked(hub: &dyn HubStorage) {
+    let pushes = move_and_crafted();
+    let (id, mut doc) = session_doc(PEK);
+    let mut push = push_of(id, PEK, &mut doc);
+    push.docs = vec![pushes.made];
+    hub.push(&office(), &push).unwrap();
+    push.docs = vec![pushes.crafted];
+    let refused = hub.push(&office(), &push).expect_err("refused");
     assert!(matches!(refused, HubError::Rejected { .. }), "{refused}");
+    // Nothing of it stored: the file is Đăk Pék's, with its first change.
     assert_eq!(pull(hub, &[PEK], 0).docs[0].changes.len(), 1);
-    assert!(pull(hub, &["62-610-23287"], 0).docs.is_empty());
+    assert!(pull(hub, &[CHOONG], 0).docs.is_empty());
     // The move alone goes through.
-    both.docs = vec![person(&mut mover, &heads)];
-    hub.push(&office(), &both).unwrap();
-    assert_eq!(pull(hub, &["62-610-23287"], 0).docs.len(), 1);
+    push.docs = vec![pushes.moved];
+    hub.push(&office(), &push).unwrap();
+    assert_eq!(pull(hub, &[CHOONG], 0).docs.len(), 1);
 }
 
 /// What a panic inside a push's script does: the push is refused (422 at

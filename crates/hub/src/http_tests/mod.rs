@@ -41,6 +41,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{header, Request};
 use axum::response::Response;
 use axum::Router;
+use pcmt_core::http::PULL_PATH;
 use pcmt_core::sync::wire::{self, EnrolRequest, PullRequest, PROTOCOL_VERSION};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -207,6 +208,16 @@ impl AnyHub {
             }
         }
     }
+}
+
+/// The seeded tablet's pull of Đăk Pék from the start.
+pub(super) fn pek_pull(hub: &Seeded) -> Request<Body> {
+    sync_request(
+        PULL_PATH,
+        Some(&hub.token),
+        pull_body(&[PEK], 0, hub.device),
+        None,
+    )
 }
 
 /// A sync request from `from` (a client address), with `token` if any.
