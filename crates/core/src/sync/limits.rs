@@ -99,6 +99,15 @@ pub fn read_change(bytes: &[u8]) -> Result<CheckedChange, LimitError> {
     }
     let ops = count_ops(body)?;
     let change = Change::from_bytes(bytes.to_vec()).map_err(|e| unreadable(e.to_string()))?;
+    // Automerge 0.12 reads a change without checking its checksum (the
+    // first bytes of its hash), but a document it saves keeps a change
+    // still waiting for its dependencies as sent, and loading that
+    // document checks every chunk: a change with a wrong checksum,
+    // applied and saved, left a record that no longer loads (found by
+    // `tests/fuzz.rs`).
+    if bytes[4..8] != change.hash().0[..4] {
+        return Err(unreadable("its checksum is wrong"));
+    }
     canonical(&change)?;
     Ok(CheckedChange {
         change,
@@ -774,6 +783,30 @@ mod tests {
         let mut checked = doc.clone();
         assert!(matches!(
             apply_untrusted(&mut checked, vec![change]),
+            Err(LimitError::Unreadable(_))
+        ));
+    }
+
+    /// Found by tests/fuzz.rs: a change whose checksum was changed.
+    /// Automerge reads and applies it; one waiting for its dependencies is
+    /// kept as sent in the saved document, which then does not load.
+    #[test]
+    fn a_change_with_a_wrong_checksum_is_refused() {
+        let mut bytes = real_change("x");
+        bytes[4] ^= 1;
+        let change = Change::from_bytes(bytes.clone()).expect("Automerge reads it");
+        let mut doc = AutoCommit::new();
+        // Waiting for a change the document does not hold.
+        let mut dependent = change.decode();
+        dependent.deps = vec![ChangeHash([7; 32])];
+        dependent.hash = None;
+        let mut waiting = Change::from(dependent).bytes().to_vec();
+        waiting[4] ^= 1;
+        let waiting = Change::from_bytes(waiting).expect("Automerge reads it");
+        doc.apply_changes([waiting]).unwrap();
+        assert!(AutoCommit::load(&doc.save_nocompress()).is_err());
+        assert!(matches!(
+            read_change(&bytes),
             Err(LimitError::Unreadable(_))
         ));
     }
