@@ -6,7 +6,7 @@
 //! makes an input from valid ones. Every crash found is kept as a
 //! regression test that must return an error.
 
-pub use arbitrary::{Result, Unstructured};
+pub use arbitrary::{Error, Result, Unstructured};
 
 /// Runs `target` on arbitrary inputs for the budget, counting them, and
 /// says how many it tried (appended to `PCMT_FUZZ_REPORT` when set).

@@ -60,6 +60,7 @@ macro_rules! on_both_stores {
 mod attachments;
 mod moves;
 mod office;
+pub(crate) mod panics;
 mod units;
 
 on_both_stores!(

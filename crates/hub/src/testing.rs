@@ -163,6 +163,42 @@ pub fn deliver(
     })
 }
 
+/// Pushes as text, one line a document: its id, kind and changes in hex,
+/// separated by spaces. How `tests/fuzz.rs` writes out the pushes of an
+/// input that failed, and how a regression test replays them
+/// ([`pushes_from_text`]).
+pub fn pushes_to_text(docs: &[pcmt_core::sync::wire::DocChanges]) -> String {
+    docs.iter()
+        .map(|dc| {
+            let changes: Vec<String> = dc.changes.iter().map(hex::encode).collect();
+            format!("{} {} {}\n", dc.id, dc.kind, changes.join(" "))
+        })
+        .collect()
+}
+
+/// The documents [`pushes_to_text`] wrote, each of `commune`; None when a
+/// line does not read.
+pub fn pushes_from_text(
+    text: &str,
+    commune: &str,
+) -> Option<Vec<pcmt_core::sync::wire::DocChanges>> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            let id = words.next()?.parse().ok()?;
+            let kind = words.next()?.to_string();
+            let changes = words.map(|w| hex::decode(w).ok()).collect::<Option<_>>()?;
+            Some(pcmt_core::sync::wire::DocChanges {
+                id,
+                kind,
+                commune: commune.to_string(),
+                changes,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

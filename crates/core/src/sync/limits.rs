@@ -24,9 +24,10 @@
 //! chunk type, LEB128 length, then the change's header fields and its column
 //! metadata.
 
+use std::collections::{BTreeSet, HashMap};
 use std::io::{Cursor, Read};
 
-use automerge::{AutoCommit, Change, ReadDoc};
+use automerge::{ActorId, AutoCommit, Change, ChangeHash, ReadDoc};
 
 use super::wire::MAX_BATCH_BYTES;
 
@@ -98,6 +99,15 @@ pub fn read_change(bytes: &[u8]) -> Result<CheckedChange, LimitError> {
     }
     let ops = count_ops(body)?;
     let change = Change::from_bytes(bytes.to_vec()).map_err(|e| unreadable(e.to_string()))?;
+    // Automerge 0.12 reads a change without checking its checksum (the
+    // first bytes of its hash), but a document it saves keeps a change
+    // still waiting for its dependencies as sent, and loading that
+    // document checks every chunk: a change with a wrong checksum,
+    // applied and saved, left a record that no longer loads (found by
+    // `tests/fuzz.rs`).
+    if bytes[4..8] != change.hash().0[..4] {
+        return Err(unreadable("its checksum is wrong"));
+    }
     canonical(&change)?;
     Ok(CheckedChange {
         change,
@@ -131,13 +141,102 @@ fn canonical(change: &Change) -> Result<(), LimitError> {
 /// change when the document never saw its first: `tests/fuzz.rs`); the
 /// panic is caught and becomes an error, and the caller drops `doc`, which
 /// may be half changed.
+///
+/// It also applies, without a word, changes that leave a document it
+/// panics on later, when it lists the document's changes (a push, the
+/// hub's feed, an edit's changes) or loads it: those are refused before
+/// they are applied ([`fresh_op_ids`]), and after applying, Automerge must
+/// list back the changes it recorded ([`lists_back`]).
 pub fn apply_untrusted(doc: &mut AutoCommit, changes: Vec<Change>) -> Result<(), LimitError> {
+    fresh_op_ids(doc, &changes)?;
+    let before = doc.get_heads();
     let applied =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.apply_changes(changes)));
     match applied {
-        Ok(Ok(())) => Ok(()),
+        Ok(Ok(())) => lists_back(doc, &before),
         Ok(Err(e)) => Err(unreadable(e.to_string())),
         Err(_) => Err(unreadable("Automerge failed applying it")),
+    }
+}
+
+/// Refuses a change whose operations take ids its author's changes
+/// before or after it use.
+///
+/// Why: an operation's id is its author (actor) and a counter, and each
+/// change of an actor numbers its operations after those of the actor's
+/// change before it. Automerge 0.12 applies a change that does not
+/// (its start counter within the range of the actor's earlier change) and
+/// saves the document; then two operations share an id, and listing the
+/// document's changes panics (`op_set2/change/collector.rs`, assertion
+/// `self.data[index].is_none()`), as loading it does, or loading refuses
+/// it for good ("max_op is lower than start_op"). Found by the hub's
+/// `tests/fuzz.rs`: a change with its start counter mangled, stored, then
+/// the record pushed to again. The ranges come from the document's change
+/// metadata and the changes themselves: nothing Automerge has to rebuild.
+fn fresh_op_ids(doc: &mut AutoCommit, changes: &[Change]) -> Result<(), LimitError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    // Each change's first and last counter, by actor and sequence number.
+    let mut ranges: HashMap<(ActorId, u64), (u64, u64)> = doc
+        .get_changes_meta(&[])
+        .into_iter()
+        .map(|m| ((m.actor.into_owned(), m.seq), (m.start_op, m.max_op)))
+        .collect();
+    for c in changes {
+        ranges
+            .entry((c.actor_id().clone(), c.seq()))
+            .or_insert((c.start_op().get(), c.max_op()));
+    }
+    for c in changes {
+        let actor = c.actor_id();
+        let (start, max) = (c.start_op().get(), c.max_op());
+        let previous = c
+            .seq()
+            .checked_sub(1)
+            .and_then(|seq| ranges.get(&(actor.clone(), seq)));
+        let next = ranges.get(&(actor.clone(), c.seq().saturating_add(1)));
+        if previous.is_some_and(|&(_, last)| start <= last)
+            || next.is_some_and(|&(first, _)| first <= max)
+        {
+            return Err(unreadable(
+                "its operations take ids its author's other changes use",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Lists the changes applied since `before` back from `doc`, behind
+/// `catch_unwind`, and refuses them unless Automerge rebuilds each one it
+/// recorded, hash for hash.
+///
+/// Why: Automerge keeps a document's operations, not its changes, and
+/// rebuilds the changes whenever they are listed; a change it applied but
+/// cannot rebuild (two operations in one slot, as [`fresh_op_ids`]
+/// refuses, or another such bug of the same code) makes every later
+/// listing panic: a tablet's push, the hub's feed and edits of the
+/// record. Listed here, such a change is refused while the caller can
+/// still drop the document.
+fn lists_back(doc: &mut AutoCommit, before: &[ChangeHash]) -> Result<(), LimitError> {
+    let listed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        doc.get_changes(before)
+            .iter()
+            .map(Change::hash)
+            .collect::<BTreeSet<_>>()
+    }))
+    .map_err(|_| unreadable("Automerge cannot list the record's changes with it"))?;
+    let recorded: BTreeSet<ChangeHash> = doc
+        .get_changes_meta(before)
+        .iter()
+        .map(|m| m.hash)
+        .collect();
+    if listed == recorded {
+        Ok(())
+    } else {
+        Err(unreadable(
+            "Automerge lists the record's changes otherwise with it",
+        ))
     }
 }
 
@@ -432,6 +531,7 @@ fn position(r: &Cursor<&[u8]>) -> usize {
 #[cfg(any(test, feature = "testing"))]
 pub mod craft {
     use super::{ACTION_COLUMN, CHUNK_CHANGE, CHUNK_COMPRESSED_CHANGE, MAGIC};
+    use automerge::{AutoCommit, Change};
     use sha2::{Digest, Sha256};
     use std::io::Write;
 
@@ -494,6 +594,22 @@ pub mod craft {
         leb128::write::unsigned(&mut chunk, data.len() as u64).unwrap();
         chunk.extend(data);
         chunk
+    }
+
+    /// A change of `doc`'s actor after its last one, writing the root key
+    /// "x", whose one operation takes the id of the last operation of that
+    /// last change: as a mangled start counter makes it (see
+    /// `fresh_op_ids`). Encoded as Automerge encodes, so `read_change`
+    /// reads it.
+    pub fn reusing_op_ids(doc: &AutoCommit) -> Vec<u8> {
+        use automerge::transaction::Transactable;
+        let mut next = doc.clone();
+        next.put(automerge::ROOT, "x", 1).unwrap();
+        next.commit();
+        let mut change = next.get_last_local_change().unwrap().decode();
+        change.start_op = std::num::NonZeroU64::new(change.start_op.get() - 1).unwrap();
+        change.hash = None;
+        Change::from(change).bytes().to_vec()
     }
 
     /// Writes `body` then `padding` zero bytes to `out` and the hash.
@@ -635,6 +751,92 @@ mod tests {
         let change = read_change(&forged.bytes()).unwrap().change;
         let mut doc = base;
         assert!(apply_untrusted(&mut doc, vec![change]).is_err());
+    }
+
+    /// A record of four fields written in one change, and the change
+    /// after it that takes the id of its last operation.
+    fn reused_ids() -> (AutoCommit, Change) {
+        let mut doc = AutoCommit::new().with_actor(automerge::ActorId::from(vec![5u8; 16]));
+        for key in ["a", "b", "c", "d"] {
+            doc.put(ROOT, key, 1).unwrap();
+        }
+        doc.commit();
+        let change = read_change(&super::craft::reusing_op_ids(&doc))
+            .expect("encoded as Automerge encodes")
+            .change;
+        (doc, change)
+    }
+
+    /// Found by the hub's tests/fuzz.rs (tests/fuzz/reused-op-ids.pushes):
+    /// a change whose operations take ids its author used already.
+    /// Automerge applies it and saves the document, then panics listing
+    /// its changes; it is refused before it is applied.
+    #[test]
+    fn a_change_reusing_its_authors_operation_ids_is_refused() {
+        let (doc, change) = reused_ids();
+        let mut unchecked = doc.clone();
+        unchecked.apply_changes([change.clone()]).unwrap();
+        let listed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            unchecked.get_changes(&[]).len()
+        }));
+        assert!(listed.is_err(), "Automerge panics listing its changes");
+        let mut checked = doc.clone();
+        assert!(matches!(
+            apply_untrusted(&mut checked, vec![change]),
+            Err(LimitError::Unreadable(_))
+        ));
+    }
+
+    /// Found by tests/fuzz.rs: a change whose checksum was changed.
+    /// Automerge reads and applies it; one waiting for its dependencies is
+    /// kept as sent in the saved document, which then does not load.
+    #[test]
+    fn a_change_with_a_wrong_checksum_is_refused() {
+        let mut bytes = real_change("x");
+        bytes[4] ^= 1;
+        let change = Change::from_bytes(bytes.clone()).expect("Automerge reads it");
+        let mut doc = AutoCommit::new();
+        // Waiting for a change the document does not hold.
+        let mut dependent = change.decode();
+        dependent.deps = vec![ChangeHash([7; 32])];
+        dependent.hash = None;
+        let mut waiting = Change::from(dependent).bytes().to_vec();
+        waiting[4] ^= 1;
+        let waiting = Change::from_bytes(waiting).expect("Automerge reads it");
+        doc.apply_changes([waiting]).unwrap();
+        assert!(AutoCommit::load(&doc.save_nocompress()).is_err());
+        assert!(matches!(
+            read_change(&bytes),
+            Err(LimitError::Unreadable(_))
+        ));
+    }
+
+    /// The check after applying, on its own: a document Automerge cannot
+    /// list the new changes of is refused, whatever let them in.
+    #[test]
+    fn changes_automerge_cannot_list_back_are_refused() {
+        let (mut doc, change) = reused_ids();
+        let before = doc.get_heads();
+        doc.apply_changes([change]).unwrap();
+        assert!(matches!(
+            lists_back(&mut doc, &before),
+            Err(LimitError::Unreadable(_))
+        ));
+    }
+
+    /// Such a document saved (by a hub or tablet from before the check)
+    /// makes Automerge panic loading it: it reads as a document that does
+    /// not load.
+    #[test]
+    fn a_document_saved_with_reused_operation_ids_does_not_load() {
+        let (mut doc, change) = reused_ids();
+        doc.apply_changes([change]).unwrap();
+        let saved = doc.save_nocompress();
+        assert!(
+            std::panic::catch_unwind(|| AutoCommit::load(&saved)).is_err(),
+            "Automerge panics loading it"
+        );
+        assert!(crate::record_doc::load(&saved).is_err());
     }
 
     fn edited_doc() -> AutoCommit {

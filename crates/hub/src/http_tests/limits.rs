@@ -5,8 +5,8 @@
 //! On both stores.
 
 use super::{
-    body_of, enrol_body, from_address, pull_body, quick_limits, runtime, send, sync_request,
-    AnyHub, CHOONG, PASSWORD, PEK,
+    body_of, enrol_body, from_address, pek_pull, pull_body, quick_limits, runtime, send,
+    sync_request, AnyHub, CHOONG, PASSWORD, PEK,
 };
 use crate::contract_tests::{push_of, session_doc, Logs};
 use crate::rules::audit::{Action, Query};
@@ -280,15 +280,7 @@ fn a_database_failure_is_answered_in_words_and_its_detail_only_logged(hub: AnyHu
         .unwrap();
     hub.execute("ALTER TABLE changes RENAME TO changes_gone");
     hub.execute("ALTER TABLE session_rows RENAME TO session_rows_gone");
-    let pull = rt.block_on(send(
-        &app,
-        sync_request(
-            PULL_PATH,
-            Some(&hub.token),
-            pull_body(&[PEK], 0, hub.device),
-            None,
-        ),
-    ));
+    let pull = rt.block_on(send(&app, pek_pull(&hub)));
     assert_eq!(pull.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let pull = String::from_utf8(rt.block_on(body_of(pull))).unwrap();
     let page = rt.block_on(send(

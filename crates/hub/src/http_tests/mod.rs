@@ -5,6 +5,8 @@
 //!   requests; each gets a 4xx and the store is unchanged.
 //! - `crafted`: a device hand-building requests about another commune, and
 //!   the limits on wrong codes and tokens.
+//! - `damaged`: a push Automerge panics on inside the hub is refused,
+//!   and the hub serves on.
 //! - `limits`: what an attacker could do with the limits (bursts past
 //!   them, blocking honest clients behind one address) and what a refusal
 //!   tells: on both stores.
@@ -22,6 +24,7 @@ macro_rules! on_both_hubs {
 
 mod bad_input;
 mod crafted;
+mod damaged;
 mod limits;
 
 use crate::contract_tests::{office, push_of, session_doc};
@@ -38,6 +41,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{header, Request};
 use axum::response::Response;
 use axum::Router;
+use pcmt_core::http::PULL_PATH;
 use pcmt_core::sync::wire::{self, EnrolRequest, PullRequest, PROTOCOL_VERSION};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -204,6 +208,16 @@ impl AnyHub {
             }
         }
     }
+}
+
+/// The seeded tablet's pull of Đăk Pék from the start.
+pub(super) fn pek_pull(hub: &Seeded) -> Request<Body> {
+    sync_request(
+        PULL_PATH,
+        Some(&hub.token),
+        pull_body(&[PEK], 0, hub.device),
+        None,
+    )
 }
 
 /// A sync request from `from` (a client address), with `token` if any.

@@ -170,6 +170,34 @@ pub(crate) fn apply(
     Ok((added, u32::try_from(rows.len()).unwrap_or(u32::MAX)))
 }
 
+/// Runs the script of a write of changes from outside the hub (a tablet's
+/// push, a batch from the hub above), turning a panic into the refusal of
+/// the documents it carries: the caller's transaction is rolled back on
+/// the error, so nothing of it is stored, and the panic never leaves the
+/// backend's `write`, so no lock is left poisoned.
+///
+/// Why around the whole script and not each call: Automerge 0.12 panics
+/// on some documents built of changes it applied without complaint (see
+/// `pcmt_core::sync::limits::apply_untrusted`, which refuses those known),
+/// and the script calls it on the documents a push changed from end to end
+/// (the merge, saving, the projections, a move's history, the citizen ID
+/// flags and their edits). The statements in between report their errors
+/// typed and do not panic, so what is caught here is Automerge's, on this
+/// push: one record a tablet sent must not cost the other tablets a 500
+/// at every retry.
+pub(crate) fn refused_if_automerge_panics<T>(
+    docs: &[DocChanges],
+    script: impl FnOnce() -> Result<T, HubError>,
+) -> Result<T, HubError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(script)).unwrap_or_else(|_| {
+        let ids: Vec<String> = docs.iter().map(|d| d.id.to_string()).collect();
+        Err(HubError::Rejected {
+            id: ids.join(", "),
+            reason: "Automerge failed on it".into(),
+        })
+    })
+}
+
 /// Refuses a check-in naming a person who did not live in its commune on
 /// its day, whether the person is in this push or already stored (see
 /// [`protocol::check_checkin_person`]). A check-in whose body cannot be
@@ -421,13 +449,15 @@ impl<B: Backend> HubStorage for Hub<B> {
             return Ok(protocol::unstored(epoch));
         }
         let (added, _) = self.backend.write(|tx| {
-            apply(
-                tx,
-                &req.docs,
-                Writer::Device(scope),
-                &self.units(),
-                &self.rules,
-            )
+            refused_if_automerge_panics(&req.docs, || {
+                apply(
+                    tx,
+                    &req.docs,
+                    Writer::Device(scope),
+                    &self.units(),
+                    &self.rules,
+                )
+            })
         })?;
         let mut ack = protocol::ack(req, added, &epoch);
         // After the push committed: the pull sees it (and, as any pull,
@@ -682,7 +712,9 @@ impl<B: Backend> HubStorage for Hub<B> {
         self.backend.write(|tx| {
             let (_, changed_docs) = {
                 let units = self.units();
-                apply(tx, batch, Writer::Above(&units), &units, &self.rules)?
+                refused_if_automerge_panics(batch, || {
+                    apply(tx, batch, Writer::Above(&units), &units, &self.rules)
+                })?
             };
             tx.set_meta(UPLINK_PULL_KEY, &cursor.to_string())?;
             Ok(changed_docs)
