@@ -102,11 +102,7 @@ struct Counting<'a> {
 
 impl Transport for Counting<'_> {
     fn exchange(&mut self, request: &Request) -> Result<Response, SyncError> {
-        self.sent += match request {
-            Request::Push(p) => wire::encode(p)?.len(),
-            Request::Pull(p) => wire::encode(p)?.len(),
-            Request::Offer(o) => wire::encode(o)?.len(),
-        } as u64;
+        self.sent += request.encode()?.len() as u64;
         pcmt_hub::testing::deliver(self.hub, &self.scope, request)
     }
 }

@@ -793,6 +793,23 @@ mod tests {
         }
     }
 
+    /// A tablet that meets a hub not speaking its protocol asks again at
+    /// protocol 2 when the refusal says so in these words, which hubs of
+    /// protocol 2 send as well: they are part of the protocol.
+    #[test]
+    fn a_refused_protocol_is_told_in_the_words_tablets_fall_back_on() {
+        use pcmt_core::http::refuses_protocol;
+        let newer = PROTOCOL_VERSION + 1;
+        let words = HubError::Protocol(newer).to_string();
+        assert!(check_protocol(newer).is_err());
+        assert!(refuses_protocol(&words, newer));
+        assert!(!refuses_protocol(&words, PROTOCOL_VERSION));
+        assert!(refuses_protocol(
+            "protocol version 3 is not supported (this hub speaks 1 to 2)",
+            3
+        ));
+    }
+
     /// A small change then one that would pass the budget: the big one
     /// waits and opens the next batch alone, so no batch grows past the
     /// message limit (which would be refused at every retry).

@@ -1,0 +1,523 @@
+//! Protocol 3's shapes of the messages that carry records (issue 18,
+//! item 4, the last bytes): the same messages as [`crate::sync::wire`]'s,
+//! with what a peer can recompute or already knows left out, and ids
+//! written as the text the records themselves hold.
+//!
+//! - A change or document chunk travels without Automerge's magic bytes
+//!   and checksum ([`chunk`]): the checksum is the first 4 bytes of the
+//!   SHA-256 of the rest, which the receiver computes again, so the chunk
+//!   it restores is the one sent, byte for byte (the change's hash with
+//!   it). 8 bytes a change, 4 of them random to zstd.
+//! - A record's id travels as its 36-character text ([`id_text`]): a new
+//!   record's first change holds the same text (its header's `@id`), which
+//!   zstd then finds instead of paying for the id's randomness twice.
+//! - An acknowledgement says how many of the push's documents the hub
+//!   stored (all or none: a push is one transaction) instead of naming
+//!   each again: the tablet knows what it sent.
+//!
+//! A peer of protocol 2 or older gets and sends the older shapes: the hub
+//! answers in the shape of the request's protocol, and a tablet that meets
+//! a hub of protocol 2 sends its requests at 2 ([`crate::http`]).
+
+use super::wire::{
+    DocChanges, DocSnapshot, Epoch, OfficeData, PullRequest, PullResponse, PushAck, PushRequest,
+};
+use super::SyncError;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The first protocol whose record-carrying messages have these shapes.
+pub const COMPACT_PROTOCOL: u16 = 3;
+
+/// Automerge's chunks as they travel in protocol 3.
+pub mod chunk {
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
+    use sha2::{Digest, Sha256};
+
+    /// What every Automerge chunk starts with.
+    pub const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    /// The magic bytes and the checksum.
+    const HEADER: usize = 8;
+
+    fn checksum(rest: &[u8]) -> [u8; 4] {
+        let hash = Sha256::digest(rest);
+        [hash[0], hash[1], hash[2], hash[3]]
+    }
+
+    /// The chunk without its magic bytes and checksum when the checksum is
+    /// the one [`restore`] computes; otherwise (a compressed chunk, whose
+    /// checksum is of its inflated bytes; anything odd) the chunk whole,
+    /// which starts with the magic bytes where a stripped chunk starts
+    /// with its type (0 to 3).
+    pub fn strip(chunk: &[u8]) -> &[u8] {
+        match chunk.split_at_checked(HEADER) {
+            Some((head, rest)) if head[..4] == MAGIC && head[4..] == checksum(rest) => rest,
+            _ => chunk,
+        }
+    }
+
+    /// The chunk [`strip`] was given. Bytes that do not start with the
+    /// magic bytes are read as a stripped chunk: whatever they are, what
+    /// comes out is checked as any chunk received is
+    /// ([`crate::sync::limits`]).
+    pub fn restore(sent: Vec<u8>) -> Vec<u8> {
+        if sent.starts_with(&MAGIC) {
+            return sent;
+        }
+        let mut chunk = Vec::with_capacity(HEADER + sent.len());
+        chunk.extend_from_slice(&MAGIC);
+        chunk.extend_from_slice(&checksum(&sent));
+        chunk.extend_from_slice(&sent);
+        chunk
+    }
+
+    pub fn serialize<S: Serializer>(chunk: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(strip(chunk))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let sent = <Vec<u8>>::deserialize(d)?;
+        if sent.is_empty() {
+            return Err(D::Error::custom("an empty chunk"));
+        }
+        Ok(restore(sent))
+    }
+
+    /// The same for a list of chunks.
+    pub mod list {
+        use serde::{ser::SerializeSeq, Deserialize, Deserializer, Serialize, Serializer};
+
+        struct Stripped<'a>(&'a [u8]);
+
+        impl Serialize for Stripped<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                super::serialize(self.0, s)
+            }
+        }
+
+        #[derive(Deserialize)]
+        struct Sent(#[serde(with = "super")] Vec<u8>);
+
+        pub fn serialize<S: Serializer>(chunks: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(chunks.len()))?;
+            for c in chunks {
+                seq.serialize_element(&Stripped(c))?;
+            }
+            seq.end()
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+            let sent = <Vec<Sent>>::deserialize(d)?;
+            Ok(sent.into_iter().map(|Sent(c)| c).collect())
+        }
+    }
+}
+
+/// A record's id as the 36-character text its header holds.
+mod id_text {
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
+    use uuid::Uuid;
+
+    pub fn serialize<S: Serializer>(id: &Uuid, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Uuid, D::Error> {
+        let text = <&str>::deserialize(d)?;
+        match Uuid::try_parse(text) {
+            Ok(id) if text.len() == uuid::fmt::Hyphenated::LENGTH => Ok(id),
+            _ => Err(D::Error::custom(
+                "a record id that is not a hyphenated UUID",
+            )),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CompactDoc {
+    #[serde(with = "id_text")]
+    id: Uuid,
+    kind: String,
+    commune: String,
+    #[serde(with = "chunk::list")]
+    changes: Vec<Vec<u8>>,
+}
+
+impl From<DocChanges> for CompactDoc {
+    fn from(d: DocChanges) -> Self {
+        Self {
+            id: d.id,
+            kind: d.kind,
+            commune: d.commune,
+            changes: d.changes,
+        }
+    }
+}
+
+impl From<CompactDoc> for DocChanges {
+    fn from(d: CompactDoc) -> Self {
+        Self {
+            id: d.id,
+            kind: d.kind,
+            commune: d.commune,
+            changes: d.changes,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CompactSnapshot {
+    #[serde(with = "id_text")]
+    id: Uuid,
+    kind: String,
+    commune: String,
+    #[serde(with = "chunk")]
+    bytes: Vec<u8>,
+}
+
+impl From<DocSnapshot> for CompactSnapshot {
+    fn from(d: DocSnapshot) -> Self {
+        Self {
+            id: d.id,
+            kind: d.kind,
+            commune: d.commune,
+            bytes: d.bytes,
+        }
+    }
+}
+
+impl From<CompactSnapshot> for DocSnapshot {
+    fn from(d: CompactSnapshot) -> Self {
+        Self {
+            id: d.id,
+            kind: d.kind,
+            commune: d.commune,
+            bytes: d.bytes,
+        }
+    }
+}
+
+fn all<A, B: From<A>>(items: Vec<A>) -> Vec<B> {
+    items.into_iter().map(B::from).collect()
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct CompactPush {
+    protocol: u16,
+    device: Uuid,
+    docs: Vec<CompactDoc>,
+    pull: Option<PullRequest>,
+    epoch: Option<Epoch>,
+    office: Option<u64>,
+}
+
+impl From<PushRequest> for CompactPush {
+    fn from(p: PushRequest) -> Self {
+        Self {
+            protocol: p.protocol,
+            device: p.device,
+            docs: all(p.docs),
+            pull: p.pull,
+            epoch: p.epoch,
+            office: p.office,
+        }
+    }
+}
+
+impl From<CompactPush> for PushRequest {
+    fn from(p: CompactPush) -> Self {
+        Self {
+            protocol: p.protocol,
+            device: p.device,
+            docs: all(p.docs),
+            pull: p.pull,
+            epoch: p.epoch,
+            office: p.office,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct CompactBatch {
+    docs: Vec<CompactDoc>,
+    cursor: u64,
+    more: bool,
+    snapshots: Vec<CompactSnapshot>,
+    epoch: Option<Epoch>,
+}
+
+impl From<PullResponse> for CompactBatch {
+    fn from(b: PullResponse) -> Self {
+        Self {
+            docs: all(b.docs),
+            cursor: b.cursor,
+            more: b.more,
+            snapshots: all(b.snapshots),
+            epoch: b.epoch,
+        }
+    }
+}
+
+impl From<CompactBatch> for PullResponse {
+    fn from(b: CompactBatch) -> Self {
+        Self {
+            docs: all(b.docs),
+            cursor: b.cursor,
+            more: b.more,
+            snapshots: all(b.snapshots),
+            epoch: b.epoch,
+        }
+    }
+}
+
+/// An acknowledgement: `stored` counts the push's documents the hub stored,
+/// from its first.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct CompactAck {
+    stored: u32,
+    new_changes: u32,
+    pull: Option<CompactBatch>,
+    epoch: Option<Epoch>,
+    office: Option<OfficeData>,
+}
+
+impl CompactAck {
+    pub(crate) fn of(ack: PushAck, push: &[Uuid]) -> Result<Self, SyncError> {
+        // The tablet reads the count as the push's first documents: an
+        // acknowledgement naming others cannot be said this way.
+        if !push.starts_with(&ack.stored) {
+            return Err(SyncError::Malformed(
+                "an acknowledgement of documents the push did not send first".into(),
+            ));
+        }
+        Ok(Self {
+            stored: ack.stored.len() as u32,
+            new_changes: ack.new_changes,
+            pull: ack.pull.map(Into::into),
+            epoch: ack.epoch,
+            office: ack.office,
+        })
+    }
+
+    /// The acknowledgement of a push of `push`'s documents, in order.
+    pub(crate) fn read(self, push: &[Uuid]) -> Result<PushAck, SyncError> {
+        let stored = push.get(..self.stored as usize).ok_or_else(|| {
+            SyncError::Malformed(format!(
+                "an acknowledgement of {} documents for a push of {}",
+                self.stored,
+                push.len()
+            ))
+        })?;
+        Ok(PushAck {
+            stored: stored.to_vec(),
+            new_changes: self.new_changes,
+            pull: self.pull.map(Into::into),
+            epoch: self.epoch,
+            office: self.office,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record_doc::{self, ChangeNote};
+    use crate::sync::wire::{self, Request, Response, PROTOCOL_VERSION, SNAPSHOT_PROTOCOL};
+    use automerge::{ActorId, AutoCommit};
+    use pcmt_model::fixtures::{session, COMMUNE};
+    use pcmt_model::{Labelled, RecordKind};
+
+    /// Records as a tablet makes them, each new and then edited once.
+    fn records(n: usize) -> Vec<(Uuid, AutoCommit)> {
+        let note = ChangeNote {
+            officer: "Cán bộ đo".into(),
+        };
+        (0..n)
+            .map(|i| {
+                let id = Uuid::now_v7();
+                let mut input = session(&format!("Trường TH số {i}"));
+                let mut doc =
+                    record_doc::new_record(id, COMMUNE, &input, ActorId::random(), &note, 1)
+                        .unwrap();
+                input.attendees += 1;
+                record_doc::update_record(&mut doc, &input, &note, 2).unwrap();
+                (id, doc)
+            })
+            .collect()
+    }
+
+    fn changes(recs: &mut [(Uuid, AutoCommit)]) -> Vec<DocChanges> {
+        recs.iter_mut()
+            .map(|(id, doc)| DocChanges::since(*id, RecordKind::Session, COMMUNE, doc, &[]))
+            .collect()
+    }
+
+    fn batch(recs: &mut [(Uuid, AutoCommit)]) -> PullResponse {
+        let snapshots = recs
+            .iter_mut()
+            .take(2)
+            .map(|(id, doc)| DocSnapshot {
+                id: *id,
+                kind: RecordKind::Session.code().into(),
+                commune: COMMUNE.into(),
+                bytes: record_doc::save(doc),
+            })
+            .collect();
+        PullResponse {
+            docs: changes(&mut recs[2..]),
+            cursor: 40,
+            more: true,
+            snapshots,
+            epoch: Some(wire::Epoch("e1".into())),
+        }
+    }
+
+    fn push(protocol: u16, docs: Vec<DocChanges>) -> PushRequest {
+        PushRequest {
+            protocol,
+            device: Uuid::now_v7(),
+            docs,
+            pull: Some(PullRequest {
+                protocol,
+                device: Uuid::nil(),
+                communes: vec![COMMUNE.into()],
+                cursor: 7,
+                max_bytes: 1000,
+            }),
+            epoch: None,
+            office: Some(0),
+        }
+    }
+
+    /// Every change and document arrives byte for byte as sent (so with
+    /// the same hashes), in fewer bytes than protocol 2's shapes, and the
+    /// hub reads the push's documents as the tablet holds them.
+    #[test]
+    fn records_travel_compact_and_arrive_byte_for_byte() {
+        let mut recs = records(40);
+        let sent = push(PROTOCOL_VERSION, changes(&mut recs));
+        let request = Request::Push(sent.clone());
+        let on_the_wire = request.encode().unwrap();
+        assert_eq!(PushRequest::decode(&on_the_wire).unwrap(), sent);
+        let older = wire::encode(&sent).unwrap();
+        assert!(
+            on_the_wire.len() < older.len(),
+            "{} bytes, {} as protocol 2",
+            on_the_wire.len(),
+            older.len()
+        );
+
+        let ack = PushAck {
+            stored: sent.docs.iter().map(|d| d.id).collect(),
+            new_changes: 80,
+            pull: Some(batch(&mut recs)),
+            epoch: Some(wire::Epoch("e1".into())),
+            office: None,
+        };
+        let answer = ack.clone().encode_for(&sent).unwrap();
+        assert_eq!(
+            request.read_answer(&answer).unwrap(),
+            Response::Push(ack.clone())
+        );
+        let older = ack
+            .clone()
+            .encode_for(&push(SNAPSHOT_PROTOCOL, sent.docs.clone()));
+        assert!(answer.len() < older.unwrap().len());
+
+        let pulled = batch(&mut recs);
+        let pull = Request::Pull(sent.pull.clone().unwrap());
+        let answer = pulled.clone().encode_for(PROTOCOL_VERSION).unwrap();
+        assert_eq!(pull.read_answer(&answer).unwrap(), Response::Pull(pulled));
+    }
+
+    /// A hub answers a tablet of protocol 2 or 1 in the shapes it reads,
+    /// and reads its push as before.
+    #[test]
+    fn an_older_tablet_gets_the_older_shapes() {
+        let mut recs = records(3);
+        let older = push(SNAPSHOT_PROTOCOL, changes(&mut recs));
+        let on_the_wire = Request::Push(older.clone()).encode().unwrap();
+        assert_eq!(on_the_wire, wire::encode(&older).unwrap());
+        assert_eq!(PushRequest::decode(&on_the_wire).unwrap(), older);
+        let ack = PushAck {
+            stored: older.docs.iter().map(|d| d.id).collect(),
+            new_changes: 6,
+            pull: Some(batch(&mut recs)),
+            epoch: None,
+            office: None,
+        };
+        let answer = ack.clone().encode_for(&older).unwrap();
+        assert_eq!(PushAck::decode(&answer).unwrap(), ack);
+        let pulled = batch(&mut recs);
+        let answer = pulled.clone().encode_for(SNAPSHOT_PROTOCOL).unwrap();
+        assert_eq!(PullResponse::decode(&answer).unwrap(), pulled);
+        assert_eq!(
+            Request::Push(push(PROTOCOL_VERSION, Vec::new()))
+                .at_most(SNAPSHOT_PROTOCOL)
+                .protocol(),
+            SNAPSHOT_PROTOCOL
+        );
+    }
+
+    /// A chunk whose checksum is not the one the receiver would compute
+    /// (a compressed change's is of its inflated bytes) travels whole.
+    #[test]
+    fn a_chunk_that_cannot_be_restored_travels_whole() {
+        let mut recs = records(1);
+        let raw = changes(&mut recs).remove(0).changes.remove(0);
+        assert_eq!(chunk::strip(&raw), &raw[8..]);
+        assert_eq!(chunk::restore(raw[8..].to_vec()), raw);
+        let compressed = recs[0].1.get_changes(&[])[0].bytes().to_vec();
+        let mut odd = raw.clone();
+        odd[5] ^= 1;
+        assert_ne!(compressed, raw, "a session's first change is deflated");
+        for whole in [compressed, odd] {
+            assert_eq!(chunk::strip(&whole), &whole[..]);
+            assert_eq!(chunk::restore(whole.clone()), whole);
+        }
+    }
+
+    /// What a forged answer or push may say in these shapes is an error:
+    /// an acknowledgement of more documents than were sent, an id that is
+    /// not a record's, an empty chunk.
+    #[test]
+    fn forged_compact_messages_are_errors() {
+        let mut recs = records(2);
+        let sent = push(PROTOCOL_VERSION, changes(&mut recs));
+        let more = PushAck {
+            stored: vec![Uuid::now_v7(); 3],
+            new_changes: 0,
+            pull: None,
+            epoch: None,
+            office: None,
+        };
+        assert!(more.clone().encode_for(&sent).is_err());
+        let request = Request::Push(sent.clone());
+        let forged = wire::encode(&(3u32, 0u32, None::<()>, None::<()>, None::<()>)).unwrap();
+        assert!(matches!(
+            request.read_answer(&forged),
+            Err(SyncError::Malformed(_))
+        ));
+
+        #[derive(Serialize)]
+        struct Doc(String, String, String, Vec<Vec<u8>>);
+        #[derive(Serialize)]
+        struct Push(u16, Uuid, Vec<Doc>, Option<()>, Option<()>, Option<()>);
+        let forge = |id: &str, chunk: Vec<u8>| {
+            let doc = Doc(id.into(), "session".into(), COMMUNE.into(), vec![chunk]);
+            PushRequest::decode(
+                &wire::encode(&Push(3, Uuid::nil(), vec![doc], None, None, None)).unwrap(),
+            )
+        };
+        let id = recs[0].0.to_string();
+        assert!(forge(&id, vec![1, 2, 3]).is_ok());
+        for (id, chunk) in [
+            (id.as_str(), Vec::new()),
+            (&id[..35], vec![1]),
+            (&recs[0].0.simple().to_string(), vec![1]),
+            ("không phải mã", vec![1]),
+        ] {
+            assert!(matches!(forge(id, chunk), Err(SyncError::Malformed(_))));
+        }
+    }
+}
