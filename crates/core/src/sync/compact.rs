@@ -37,9 +37,9 @@ pub mod chunk {
     /// What every Automerge chunk starts with.
     pub const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
     /// The magic bytes and the checksum.
-    const HEADER: usize = 8;
+    pub(super) const HEADER: usize = 8;
 
-    fn checksum(rest: &[u8]) -> [u8; 4] {
+    pub(super) fn checksum(rest: &[u8]) -> [u8; 4] {
         let hash = Sha256::digest(rest);
         [hash[0], hash[1], hash[2], hash[3]]
     }
@@ -61,7 +61,7 @@ pub mod chunk {
     /// comes out is checked as any chunk received is
     /// ([`crate::sync::limits`]).
     pub fn restore(sent: Vec<u8>) -> Vec<u8> {
-        if sent.starts_with(&MAGIC) {
+        if sent.starts_with(&MAGIC) || sent.first() == Some(&super::deps::ABBREVIATED) {
             return sent;
         }
         let mut chunk = Vec::with_capacity(HEADER + sent.len());
@@ -110,6 +110,123 @@ pub mod chunk {
             let sent = <Vec<Sent>>::deserialize(d)?;
             Ok(sent.into_iter().map(|Sent(c)| c).collect())
         }
+    }
+}
+
+/// A pushed change's dependencies by the first [`deps::PREFIX`] bytes of
+/// their hashes: the hub holds the changes named (the tablet's changes
+/// since the heads the hub acknowledged depend on those and on each
+/// other), and finds each among the record's changes and the push's. 24
+/// random bytes saved a dependency: an edit depends on one change or two.
+pub mod deps {
+    use super::chunk::{checksum, HEADER, MAGIC};
+    use automerge::ChangeHash;
+    use std::borrow::Cow;
+
+    /// What an abbreviated change starts with, where a chunk sent whole
+    /// starts with the magic bytes and a stripped one with its type.
+    pub const ABBREVIATED: u8 = 0x41;
+    /// Bytes of a dependency's hash sent.
+    pub const PREFIX: usize = 8;
+    /// Automerge's chunk type of a change.
+    const CHANGE: u8 = 1;
+
+    fn uleb(bytes: &mut &[u8]) -> Option<u64> {
+        leb128::read::unsigned(bytes).ok()
+    }
+
+    /// A change chunk with dependencies, abbreviated: its type, checksum,
+    /// number of dependencies, their prefixes, and the rest of the change.
+    /// None for any other chunk (sent as [`super::chunk::strip`] sends it).
+    pub fn abbreviate(chunk: &[u8]) -> Option<Vec<u8>> {
+        let (head, rest) = chunk.split_at_checked(HEADER)?;
+        if head[..4] != MAGIC || head[4..] != checksum(rest) || rest.first() != Some(&CHANGE) {
+            return None;
+        }
+        let mut body = &rest[1..];
+        let len = uleb(&mut body)?;
+        let mut deps_at = body;
+        let n = usize::try_from(uleb(&mut deps_at)?).ok()?;
+        if n == 0 || len != body.len() as u64 || deps_at.len() < n * 32 {
+            return None;
+        }
+        let (deps, after) = deps_at.split_at(n * 32);
+        let mut out = vec![ABBREVIATED];
+        out.extend_from_slice(&head[4..]);
+        out.extend_from_slice(&body[..body.len() - deps_at.len()]);
+        for dep in deps.chunks(32) {
+            out.extend_from_slice(&dep[..PREFIX]);
+        }
+        out.extend_from_slice(after);
+        Some(out)
+    }
+
+    /// The chunks of a push with each abbreviated change made whole again:
+    /// its dependencies found among `held` (the record's changes the hub
+    /// holds) and the chunks before it, checked against its checksum.
+    /// An error names what could not be made whole.
+    pub fn expand<'a>(
+        chunks: &'a [Vec<u8>],
+        held: impl FnOnce() -> Vec<ChangeHash>,
+    ) -> Result<Vec<Cow<'a, [u8]>>, String> {
+        if !chunks.iter().any(|c| c.first() == Some(&ABBREVIATED)) {
+            return Ok(chunks.iter().map(|c| Cow::Borrowed(c.as_slice())).collect());
+        }
+        let mut known = held();
+        let mut out = Vec::with_capacity(chunks.len());
+        for sent in chunks {
+            let chunk = match sent.first() {
+                Some(&ABBREVIATED) => Cow::Owned(whole(sent, &known)?),
+                _ => Cow::Borrowed(sent.as_slice()),
+            };
+            if let Some(rest) = chunk.get(HEADER..) {
+                use sha2::{Digest, Sha256};
+                known.push(ChangeHash(Sha256::digest(rest).into()));
+            }
+            out.push(chunk);
+        }
+        Ok(out)
+    }
+
+    fn whole(sent: &[u8], known: &[ChangeHash]) -> Result<Vec<u8>, String> {
+        let cut = || "an abbreviated change cut short".to_string();
+        let sum = sent.get(1..5).ok_or_else(cut)?;
+        let mut at = &sent[5..];
+        let n = uleb(&mut at).ok_or_else(cut)?;
+        let count = usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(PREFIX))
+            .ok_or_else(cut)?;
+        let prefixes = at.get(..count).ok_or_else(cut)?;
+        let mut body = Vec::with_capacity(at.len() + prefixes.len() * 4);
+        leb128::write::unsigned(&mut body, n).map_err(|e| e.to_string())?;
+        for prefix in prefixes.chunks(PREFIX) {
+            // A change may be both held and sent again (a push resent
+            // after a restore): the same hash twice is one.
+            let mut found: Vec<&[u8; 32]> = known
+                .iter()
+                .map(|h| &h.0)
+                .filter(|h| h.starts_with(prefix))
+                .collect();
+            found.sort();
+            found.dedup();
+            match found[..] {
+                [hash] => body.extend_from_slice(hash),
+                [] => return Err("a change depends on a change the hub does not hold".into()),
+                _ => return Err("a change names its dependency ambiguously".into()),
+            }
+        }
+        body.extend_from_slice(&at[prefixes.len()..]);
+        let mut rest = vec![CHANGE];
+        leb128::write::unsigned(&mut rest, body.len() as u64).map_err(|e| e.to_string())?;
+        rest.extend_from_slice(&body);
+        if checksum(&rest) != sum {
+            return Err("an abbreviated change does not match its checksum".into());
+        }
+        let mut chunk = MAGIC.to_vec();
+        chunk.extend_from_slice(sum);
+        chunk.extend_from_slice(&rest);
+        Ok(chunk)
     }
 }
 
@@ -213,10 +330,18 @@ pub(crate) struct CompactPush {
 
 impl From<PushRequest> for CompactPush {
     fn from(p: PushRequest) -> Self {
+        let abbreviated = |mut d: DocChanges| {
+            for c in &mut d.changes {
+                if let Some(short) = deps::abbreviate(c) {
+                    *c = short;
+                }
+            }
+            CompactDoc::from(d)
+        };
         Self {
             protocol: p.protocol,
             device: p.device,
-            docs: all(p.docs),
+            docs: p.docs.into_iter().map(abbreviated).collect(),
             pull: p.pull,
             epoch: p.epoch,
             office: p.office,
@@ -398,7 +523,12 @@ mod tests {
         let sent = push(PROTOCOL_VERSION, changes(&mut recs));
         let request = Request::Push(sent.clone());
         let on_the_wire = request.encode().unwrap();
-        assert_eq!(PushRequest::decode(&on_the_wire).unwrap(), sent);
+        let mut read = PushRequest::decode(&on_the_wire).unwrap();
+        for doc in &mut read.docs {
+            let whole = deps::expand(&doc.changes, Vec::new).unwrap();
+            doc.changes = whole.into_iter().map(|c| c.into_owned()).collect();
+        }
+        assert_eq!(read, sent);
         let older = wire::encode(&sent).unwrap();
         assert!(
             on_the_wire.len() < older.len(),
@@ -474,6 +604,52 @@ mod tests {
         for whole in [compressed, odd] {
             assert_eq!(chunk::strip(&whole), &whole[..]);
             assert_eq!(chunk::restore(whole.clone()), whole);
+        }
+    }
+
+    /// An edit's dependency travels as 8 bytes of its hash, and the hub
+    /// makes the change whole again from the record's changes it holds,
+    /// or from the push's earlier ones.
+    #[test]
+    fn an_edits_dependency_travels_short_and_is_found_again() {
+        let mut recs = records(1);
+        let (id, doc) = &mut recs[0];
+        let all = DocChanges::since(*id, RecordKind::Session, COMMUNE, doc, &[]);
+        let (first, edit) = (&all.changes[0], &all.changes[1]);
+        let held = automerge::Change::from_bytes(first.clone()).unwrap().hash();
+        let short = deps::abbreviate(edit).expect("an edit has a dependency");
+        // 24 bytes of each dependency, less the checksum it keeps.
+        assert!(short.len() + 20 <= chunk::strip(edit).len());
+        assert_eq!(
+            deps::abbreviate(first),
+            None,
+            "a new record depends on nothing"
+        );
+
+        let sent = push(PROTOCOL_VERSION, vec![all.clone()]);
+        let read = PushRequest::decode(&Request::Push(sent).encode().unwrap()).unwrap();
+        let chunks = &read.docs[0].changes;
+        assert_eq!((&chunks[0], &chunks[1]), (first, &short));
+        let whole = deps::expand(chunks, Vec::new).unwrap();
+        assert_eq!((&*whole[0], &*whole[1]), (&first[..], &edit[..]));
+        let alone = [short.clone()];
+        assert_eq!(&*deps::expand(&alone, || vec![held]).unwrap()[0], &edit[..]);
+        let twice = deps::expand(&alone, || vec![held, held]).unwrap();
+        assert_eq!(&*twice[0], &edit[..], "a hash held and sent again is one");
+
+        let mut twin = held.0;
+        twin[31] ^= 1;
+        let mut tampered = short.clone();
+        tampered[1] ^= 1;
+        for (chunks, held) in [
+            (vec![short.clone()], vec![]),
+            (vec![short.clone()], vec![held, automerge::ChangeHash(twin)]),
+            (vec![tampered], vec![held]),
+            (vec![short[..short.len() - 40].to_vec()], vec![held]),
+            (vec![short[..3].to_vec()], vec![held]),
+            (vec![[&short[..5], &[0xff; 9], &[1]].concat()], vec![held]),
+        ] {
+            assert!(deps::expand(&chunks, || held).is_err());
         }
     }
 

@@ -8,6 +8,7 @@ use super::devices::{Scope, OFFICE_ORIGIN, UPLINK_ORIGIN};
 use crate::error::HubError;
 use automerge::{AutoCommit, Change, ChangeHash};
 use pcmt_core::record_doc;
+use pcmt_core::sync::compact::deps;
 use pcmt_core::sync::limits::{apply_untrusted, read_change, LimitError, RecordSize};
 use pcmt_core::sync::wire::{
     digest, DocChanges, DocHeads, DocSnapshot, Epoch, OfferRequest, OfficeData, PullRequest,
@@ -221,6 +222,13 @@ pub fn merge(
         Some(_) => Some(record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?),
         None => None,
     };
+    // A tablet of protocol 3 names the changes its own depend on by the
+    // start of their hashes: those the hub holds of the record, or earlier
+    // in the push.
+    let changes = deps::expand(&dc.changes, || {
+        doc.get_changes_meta(&[]).iter().map(|m| m.hash).collect()
+    })
+    .map_err(reject)?;
     if let Some(stored) = &stored {
         if !writer.may_change(&stored.commune) {
             let Some(moved) = moved_away(&doc, dc.id, writer, units) else {
@@ -228,7 +236,7 @@ pub fn merge(
             };
             // The push that moved it, sent again (its acknowledgement
             // lost), holds nothing new: taken as the first time.
-            let held = dc.changes.iter().all(|bytes| {
+            let held = changes.iter().all(|bytes| {
                 read_change(bytes)
                     .is_ok_and(|c| doc.get_change_meta_by_hash(&c.change.hash()).is_some())
             });
@@ -240,7 +248,7 @@ pub fn merge(
     // it: a crafted chunk can claim gigabytes or millions of operations.
     let mut size = RecordSize::of(existing, &doc);
     let mut fresh = Vec::new();
-    for bytes in &dc.changes {
+    for bytes in &changes {
         let checked = read_change(bytes).map_err(|e| match e {
             LimitError::Unreadable(_) => HubError::Malformed(format!("record {id}: {e}")),
             _ => reject(e.to_string()),
