@@ -260,28 +260,6 @@ struct CompactDoc {
     changes: Vec<Vec<u8>>,
 }
 
-impl From<DocChanges> for CompactDoc {
-    fn from(d: DocChanges) -> Self {
-        Self {
-            id: d.id,
-            kind: d.kind,
-            commune: d.commune,
-            changes: d.changes,
-        }
-    }
-}
-
-impl From<CompactDoc> for DocChanges {
-    fn from(d: CompactDoc) -> Self {
-        Self {
-            id: d.id,
-            kind: d.kind,
-            commune: d.commune,
-            changes: d.changes,
-        }
-    }
-}
-
 #[derive(Serialize, Deserialize)]
 struct CompactSnapshot {
     #[serde(with = "id_text")]
@@ -292,31 +270,35 @@ struct CompactSnapshot {
     bytes: Vec<u8>,
 }
 
-impl From<DocSnapshot> for CompactSnapshot {
-    fn from(d: DocSnapshot) -> Self {
-        Self {
-            id: d.id,
-            kind: d.kind,
-            commune: d.commune,
-            bytes: d.bytes,
-        }
-    }
-}
-
-impl From<CompactSnapshot> for DocSnapshot {
-    fn from(d: CompactSnapshot) -> Self {
-        Self {
-            id: d.id,
-            kind: d.kind,
-            commune: d.commune,
-            bytes: d.bytes,
-        }
-    }
-}
-
 fn all<A, B: From<A>>(items: Vec<A>) -> Vec<B> {
     items.into_iter().map(B::from).collect()
 }
+
+/// A message and its compact shape made into each other, field by field
+/// (the lists of documents each by each).
+macro_rules! both_ways {
+    ($a:ty, $b:ty, [$($field:ident),*], [$($list:ident),*]) => {
+        impl From<$a> for $b {
+            fn from(x: $a) -> Self {
+                Self { $($field: x.$field,)* $($list: all(x.$list),)* }
+            }
+        }
+        impl From<$b> for $a {
+            fn from(x: $b) -> Self {
+                Self { $($field: x.$field,)* $($list: all(x.$list),)* }
+            }
+        }
+    };
+}
+
+both_ways!(DocChanges, CompactDoc, [id, kind, commune, changes], []);
+both_ways!(DocSnapshot, CompactSnapshot, [id, kind, commune, bytes], []);
+both_ways!(
+    PullResponse,
+    CompactBatch,
+    [cursor, more, epoch],
+    [docs, snapshots]
+);
 
 #[derive(Serialize, Deserialize)]
 pub(crate) struct CompactPush {
@@ -369,30 +351,6 @@ pub(crate) struct CompactBatch {
     more: bool,
     snapshots: Vec<CompactSnapshot>,
     epoch: Option<Epoch>,
-}
-
-impl From<PullResponse> for CompactBatch {
-    fn from(b: PullResponse) -> Self {
-        Self {
-            docs: all(b.docs),
-            cursor: b.cursor,
-            more: b.more,
-            snapshots: all(b.snapshots),
-            epoch: b.epoch,
-        }
-    }
-}
-
-impl From<CompactBatch> for PullResponse {
-    fn from(b: CompactBatch) -> Self {
-        Self {
-            docs: all(b.docs),
-            cursor: b.cursor,
-            more: b.more,
-            snapshots: all(b.snapshots),
-            epoch: b.epoch,
-        }
-    }
 }
 
 /// An acknowledgement: `stored` counts the push's documents the hub stored,
