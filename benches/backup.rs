@@ -16,9 +16,7 @@
 
 use automerge::ActorId;
 use pcmt_core::record_doc::{self, ChangeNote};
-use pcmt_core::sync::wire::{
-    self, DocChanges, DocHeads, OfferRequest, PushRequest, PROTOCOL_VERSION,
-};
+use pcmt_core::sync::wire::{DocChanges, DocHeads, OfferRequest, PushRequest, PROTOCOL_VERSION};
 use pcmt_core::sync::{run_sync, Request, Response, SyncError, Transport};
 use pcmt_core::{Author, Store};
 use pcmt_hub::rules::sealed::BackupKey;
