@@ -20,7 +20,9 @@
 //! a hub of protocol 2 sends its requests at 2 ([`crate::http`]).
 
 use super::wire::{
-    DocChanges, DocSnapshot, Epoch, OfficeData, PullRequest, PullResponse, PushAck, PushRequest,
+    decode, encode, encode_at, encode_packed, read, unpack, DocChanges, DocSnapshot, Epoch,
+    OfferResponse, OfficeData, PullRequest, PullResponse, PushAck, PushRequest, Request, Response,
+    ZSTD_LEVEL, ZSTD_LEVEL_PACKED,
 };
 use super::SyncError;
 use serde::{Deserialize, Serialize};
@@ -301,7 +303,7 @@ both_ways!(
 );
 
 #[derive(Serialize, Deserialize)]
-pub(crate) struct CompactPush {
+struct CompactPush {
     protocol: u16,
     device: Uuid,
     docs: Vec<CompactDoc>,
@@ -345,7 +347,7 @@ impl From<CompactPush> for PushRequest {
 }
 
 #[derive(Serialize, Deserialize)]
-pub(crate) struct CompactBatch {
+struct CompactBatch {
     docs: Vec<CompactDoc>,
     cursor: u64,
     more: bool,
@@ -356,7 +358,7 @@ pub(crate) struct CompactBatch {
 /// An acknowledgement: `stored` counts the push's documents the hub stored,
 /// from its first.
 #[derive(Serialize, Deserialize)]
-pub(crate) struct CompactAck {
+struct CompactAck {
     stored: u32,
     new_changes: u32,
     pull: Option<CompactBatch>,
@@ -398,6 +400,91 @@ impl CompactAck {
             epoch: self.epoch,
             office: self.office,
         })
+    }
+}
+
+impl Request {
+    /// The request as it is sent: in its protocol's shape.
+    pub fn encode(&self) -> Result<Vec<u8>, SyncError> {
+        match self {
+            Request::Push(p) => p.encode(),
+            Request::Pull(p) => encode(p),
+            Request::Offer(o) => encode(o),
+        }
+    }
+
+    /// Reads the hub's answer to this request, in the shape of the
+    /// request's protocol.
+    pub fn read_answer(&self, bytes: &[u8]) -> Result<Response, SyncError> {
+        Ok(match self {
+            Request::Push(p) if p.protocol >= COMPACT_PROTOCOL => {
+                let sent: Vec<Uuid> = p.docs.iter().map(|d| d.id).collect();
+                Response::Push(decode::<CompactAck>(bytes)?.read(&sent)?)
+            }
+            Request::Push(_) => Response::Push(PushAck::decode(bytes)?),
+            Request::Pull(p) => Response::Pull(PullResponse::decode_for(bytes, p.protocol)?),
+            Request::Offer(_) => Response::Offer(OfferResponse::decode(bytes)?),
+        })
+    }
+}
+
+impl PushRequest {
+    /// The push as a device sends it: in its protocol's shape.
+    pub fn encode(&self) -> Result<Vec<u8>, SyncError> {
+        if self.protocol >= COMPACT_PROTOCOL {
+            encode(&CompactPush::from(self.clone()))
+        } else {
+            encode(self)
+        }
+    }
+
+    /// Decodes a push of protocol 3, or of an older shape
+    /// (`PushRequest::decode_older`).
+    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
+        #[derive(Deserialize)]
+        struct Protocol(u16);
+        let plain = unpack(bytes)?;
+        if read::<Protocol>(&plain)?.0 >= COMPACT_PROTOCOL {
+            return read::<CompactPush>(&plain).map(PushRequest::from);
+        }
+        Self::decode_older(&plain)
+    }
+}
+
+impl PushAck {
+    /// The acknowledgement of `push` as the hub sends it: in the shape of
+    /// the push's protocol, packed when it carries a pull's batch.
+    pub fn encode_for(self, push: &PushRequest) -> Result<Vec<u8>, SyncError> {
+        let level = match self.pull {
+            Some(_) => ZSTD_LEVEL_PACKED,
+            None => ZSTD_LEVEL,
+        };
+        if push.protocol >= COMPACT_PROTOCOL {
+            let sent: Vec<Uuid> = push.docs.iter().map(|d| d.id).collect();
+            encode_at(&CompactAck::of(self, &sent)?, level)
+        } else {
+            encode_at(&self, level)
+        }
+    }
+}
+
+impl PullResponse {
+    /// Reads the answer to a pull of `protocol`.
+    pub fn decode_for(bytes: &[u8], protocol: u16) -> Result<Self, SyncError> {
+        if protocol >= COMPACT_PROTOCOL {
+            decode::<CompactBatch>(bytes).map(Into::into)
+        } else {
+            Self::decode(bytes)
+        }
+    }
+
+    /// The batch as the hub sends it to a pull of `protocol`: packed.
+    pub fn encode_for(self, protocol: u16) -> Result<Vec<u8>, SyncError> {
+        if protocol >= COMPACT_PROTOCOL {
+            encode_packed(&CompactBatch::from(self))
+        } else {
+            encode_packed(&self)
+        }
     }
 }
 

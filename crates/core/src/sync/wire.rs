@@ -6,7 +6,6 @@
 //! and decompresses into a bounded buffer, so an oversized, garbled or "zip
 //! bomb" message is an error, never a crash or a partial write.
 
-use crate::sync::compact::{CompactAck, CompactBatch, CompactPush, COMPACT_PROTOCOL};
 use crate::sync::SyncError;
 use pcmt_model::{ContentHash, Labelled, RecordKind};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -15,7 +14,7 @@ use uuid::Uuid;
 /// Bumped when a message changes shape; the hub refuses versions it does not
 /// speak. Version 2: a pull may answer with snapshots
 /// ([`PullResponse::snapshots`]). Version 3: records travel in
-/// [`crate::sync::compact`]'s shapes.
+/// their compact shapes (`compact.rs`).
 pub const PROTOCOL_VERSION: u16 = 3;
 /// The oldest version the hub still answers: tablets not yet updated keep
 /// syncing, and their pulls get changes only (the shape they read).
@@ -130,19 +129,14 @@ struct PushRequestV1 {
 }
 
 impl PushRequest {
-    /// Decodes a push of protocol 3 ([`crate::sync::compact`]), of this
-    /// shape, of one from before epochs, or of protocol 1's (no pull); the
-    /// error is the current shape's. The older shapes are tried newest
-    /// first: each reads a newer push's bytes as far as its own fields go.
-    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        #[derive(Deserialize)]
-        struct Protocol(u16);
-        let plain = unpack(bytes)?;
-        if read::<Protocol>(&plain)?.0 >= COMPACT_PROTOCOL {
-            return read::<CompactPush>(&plain).map(PushRequest::from);
-        }
-        read::<PushRequest>(&plain).or_else(|e| {
-            read::<PushRequestV4>(&plain)
+    /// Decodes a push of protocol 2's shape, of one from before epochs, or
+    /// of protocol 1's (no pull); the error is the current shape's. The
+    /// older shapes are tried newest first: each reads a newer push's
+    /// bytes as far as its own fields go. (`PushRequest::decode`, in
+    /// `compact.rs`, reads protocol 3's too.)
+    pub(crate) fn decode_older(plain: &[u8]) -> Result<Self, SyncError> {
+        read::<PushRequest>(plain).or_else(|e| {
+            read::<PushRequestV4>(plain)
                 .map(|old| PushRequest {
                     protocol: old.protocol,
                     device: old.device,
@@ -152,7 +146,7 @@ impl PushRequest {
                     office: None,
                 })
                 .or_else(|_| {
-                    read::<PushRequestV2>(&plain).map(|old| PushRequest {
+                    read::<PushRequestV2>(plain).map(|old| PushRequest {
                         protocol: old.protocol,
                         device: old.device,
                         docs: old.docs,
@@ -162,7 +156,7 @@ impl PushRequest {
                     })
                 })
                 .or_else(|_| {
-                    read::<PushRequestV1>(&plain).map(|old| PushRequest {
+                    read::<PushRequestV1>(plain).map(|old| PushRequest {
                         protocol: old.protocol,
                         device: old.device,
                         docs: old.docs,
@@ -768,29 +762,6 @@ impl Response {
 }
 
 impl Request {
-    /// The request as it is sent: in its protocol's shape.
-    pub fn encode(&self) -> Result<Vec<u8>, SyncError> {
-        match self {
-            Request::Push(p) => p.encode(),
-            Request::Pull(p) => encode(p),
-            Request::Offer(o) => encode(o),
-        }
-    }
-
-    /// Reads the hub's answer to this request, in the shape of the
-    /// request's protocol.
-    pub fn read_answer(&self, bytes: &[u8]) -> Result<Response, SyncError> {
-        Ok(match self {
-            Request::Push(p) if p.protocol >= COMPACT_PROTOCOL => {
-                let sent: Vec<Uuid> = p.docs.iter().map(|d| d.id).collect();
-                Response::Push(decode::<CompactAck>(bytes)?.read(&sent)?)
-            }
-            Request::Push(_) => Response::Push(PushAck::decode(bytes)?),
-            Request::Pull(p) => Response::Pull(PullResponse::decode_for(bytes, p.protocol)?),
-            Request::Offer(_) => Response::Offer(OfferResponse::decode(bytes)?),
-        })
-    }
-
     /// The protocol the request speaks.
     pub fn protocol(&self) -> u16 {
         match self {
@@ -819,57 +790,9 @@ impl Request {
     }
 }
 
-impl PushRequest {
-    /// The push as a device sends it: in its protocol's shape.
-    pub fn encode(&self) -> Result<Vec<u8>, SyncError> {
-        if self.protocol >= COMPACT_PROTOCOL {
-            encode(&CompactPush::from(self.clone()))
-        } else {
-            encode(self)
-        }
-    }
-}
-
-impl PushAck {
-    /// The acknowledgement of `push` as the hub sends it: in the shape of
-    /// the push's protocol, packed when it carries a pull's batch.
-    pub fn encode_for(self, push: &PushRequest) -> Result<Vec<u8>, SyncError> {
-        let level = match self.pull {
-            Some(_) => ZSTD_LEVEL_PACKED,
-            None => ZSTD_LEVEL,
-        };
-        if push.protocol >= COMPACT_PROTOCOL {
-            let sent: Vec<Uuid> = push.docs.iter().map(|d| d.id).collect();
-            encode_at(&CompactAck::of(self, &sent)?, level)
-        } else {
-            encode_at(&self, level)
-        }
-    }
-}
-
-impl PullResponse {
-    /// Reads the answer to a pull of `protocol`.
-    pub fn decode_for(bytes: &[u8], protocol: u16) -> Result<Self, SyncError> {
-        if protocol >= COMPACT_PROTOCOL {
-            decode::<CompactBatch>(bytes).map(Into::into)
-        } else {
-            Self::decode(bytes)
-        }
-    }
-
-    /// The batch as the hub sends it to a pull of `protocol`: packed.
-    pub fn encode_for(self, protocol: u16) -> Result<Vec<u8>, SyncError> {
-        if protocol >= COMPACT_PROTOCOL {
-            encode_packed(&CompactBatch::from(self))
-        } else {
-            encode_packed(&self)
-        }
-    }
-}
-
 /// zstd level: 9 compresses a 1 MB batch in tens of milliseconds on a
 /// tablet and saves a fifth of the bytes of level 3 on a slow link.
-const ZSTD_LEVEL: i32 = 9;
+pub(crate) const ZSTD_LEVEL: i32 = 9;
 /// zstd level of what the hub sends down ([`encode_packed`]): a pull's batch
 /// crosses the slowest link of the whole sync (a first sync is most of the
 /// bytes). Measured on 3 MB of the officers' records as raw changes: level
@@ -894,7 +817,7 @@ const SMALL_MESSAGE: usize = 256 * 1024;
 /// zstd's best, which costs milliseconds on a small message.
 const ZSTD_LEVEL_SMALL: i32 = 19;
 
-fn encode_at<T: Serialize>(msg: &T, level: i32) -> Result<Vec<u8>, SyncError> {
+pub(crate) fn encode_at<T: Serialize>(msg: &T, level: i32) -> Result<Vec<u8>, SyncError> {
     let plain = postcard::to_stdvec(msg).map_err(|e| SyncError::Malformed(e.to_string()))?;
     check_size(plain.len())?;
     let level = if plain.len() <= SMALL_MESSAGE {
@@ -920,13 +843,13 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SyncError> {
 
 /// A message's postcard bytes, checked for size before and while it is
 /// decompressed.
-fn unpack(bytes: &[u8]) -> Result<Vec<u8>, SyncError> {
+pub(crate) fn unpack(bytes: &[u8]) -> Result<Vec<u8>, SyncError> {
     check_size(bytes.len())?;
     zstd::bulk::decompress(bytes, MAX_MESSAGE_BYTES)
         .map_err(|e| SyncError::Malformed(format!("not a compressed sync message: {e}")))
 }
 
-fn read<T: DeserializeOwned>(plain: &[u8]) -> Result<T, SyncError> {
+pub(crate) fn read<T: DeserializeOwned>(plain: &[u8]) -> Result<T, SyncError> {
     postcard::from_bytes(plain).map_err(|e| SyncError::Malformed(e.to_string()))
 }
 
