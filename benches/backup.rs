@@ -16,9 +16,7 @@
 
 use automerge::ActorId;
 use pcmt_core::record_doc::{self, ChangeNote};
-use pcmt_core::sync::wire::{
-    self, DocChanges, DocHeads, OfferRequest, PushRequest, PROTOCOL_VERSION,
-};
+use pcmt_core::sync::wire::{DocChanges, DocHeads, OfferRequest, PushRequest, PROTOCOL_VERSION};
 use pcmt_core::sync::{run_sync, Request, Response, SyncError, Transport};
 use pcmt_core::{Author, Store};
 use pcmt_hub::rules::sealed::BackupKey;
@@ -102,11 +100,7 @@ struct Counting<'a> {
 
 impl Transport for Counting<'_> {
     fn exchange(&mut self, request: &Request) -> Result<Response, SyncError> {
-        self.sent += match request {
-            Request::Push(p) => wire::encode(p)?.len(),
-            Request::Pull(p) => wire::encode(p)?.len(),
-            Request::Offer(o) => wire::encode(o)?.len(),
-        } as u64;
+        self.sent += request.encode()?.len() as u64;
         pcmt_hub::testing::deliver(self.hub, &self.scope, request)
     }
 }

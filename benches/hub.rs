@@ -41,8 +41,8 @@ use chrono::Datelike;
 use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
 use pcmt_core::record_doc::{self, ChangeNote};
 use pcmt_core::sync::wire::{
-    self, DocChanges, EnrolRequest, Enrolment, Epoch, PullRequest, PullResponse, PushAck,
-    PushRequest, BATCH_BYTES, PROTOCOL_VERSION,
+    self, DocChanges, EnrolRequest, Enrolment, Epoch, PullRequest, PullResponse, PushRequest,
+    Request, Response, BATCH_BYTES, PROTOCOL_VERSION,
 };
 use pcmt_hub::demo;
 use pcmt_hub::testing::TestDatabase;
@@ -220,9 +220,15 @@ impl Device {
                 epoch: self.epoch.clone(),
                 office: (!*PULL_APART).then_some(self.office),
             };
-            let body = wire::encode(&req).map_err(|e| e.to_string())?;
-            let ack = PushAck::decode(&post(client, url, PUSH_PATH, Some(&self.token), body)?)
-                .map_err(|e| e.to_string())?;
+            // In the shape of its protocol (compact since protocol 3), as the app sends it.
+            let body = req.encode().map_err(|e| e.to_string())?;
+            let answer = post(client, url, PUSH_PATH, Some(&self.token), body)?;
+            let Response::Push(ack) = Request::Push(req.clone())
+                .read_answer(&answer)
+                .map_err(|e| e.to_string())?
+            else {
+                return Err("a push answered with something else".into());
+            };
             if ack.epoch.is_some() && ack.epoch != self.epoch && self.epoch.is_some() {
                 return Err(format!("the hub's epoch changed: {:?}", ack.epoch));
             }
@@ -248,9 +254,11 @@ impl Device {
         }
         loop {
             let body = wire::encode(&self.pull_request()).map_err(|e| e.to_string())?;
-            let batch: PullResponse =
-                wire::decode(&post(client, url, PULL_PATH, Some(&self.token), body)?)
-                    .map_err(|e| e.to_string())?;
+            let batch = PullResponse::decode_for(
+                &post(client, url, PULL_PATH, Some(&self.token), body)?,
+                PROTOCOL_VERSION,
+            )
+            .map_err(|e| e.to_string())?;
             if !self.take(batch)? {
                 return Ok(());
             }

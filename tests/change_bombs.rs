@@ -10,7 +10,7 @@
 use pcmt_core::http::PUSH_PATH;
 use pcmt_core::sync::limits::craft::crafted_change;
 use pcmt_core::sync::wire::{
-    self, DocChanges, PullResponse, PushAck, PushRequest, Request, Response, PROTOCOL_VERSION,
+    DocChanges, PullResponse, PushAck, PushRequest, Request, Response, PROTOCOL_VERSION,
 };
 use pcmt_core::sync::{run_sync, SyncError, Transport};
 use sotay_pcmt::{TestDevice, TestHub};
@@ -63,14 +63,15 @@ fn a_pushed_bomb_is_refused_within_bounded_memory(hub: TestHub) {
     let me = device.store().device_id();
     let client = reqwest::blocking::Client::new();
     for (what, bomb) in bombs() {
-        let body = wire::encode(&PushRequest {
+        let body = PushRequest {
             protocol: PROTOCOL_VERSION,
             device: me,
             docs: vec![doc_of(bomb)],
             pull: None,
             epoch: None,
             office: None,
-        })
+        }
+        .encode()
         .unwrap();
         let answer = client
             .post(format!("{}{PUSH_PATH}", hub.url))

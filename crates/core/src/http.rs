@@ -8,9 +8,9 @@ use crate::sync::attach::{
     run_attachments, AttachmentLink, AttachmentReport, HoldsRequest, HoldsResponse, HubHolds,
     UploadAck, ATTACHMENTS_PATH, ATTACHMENT_PATH, SIZE_HEADER,
 };
+use crate::sync::compact::COMPACT_PROTOCOL;
 use crate::sync::wire::{
-    self, EnrolRequest, Enrolment, OfferResponse, PullResponse, PushAck, MAX_MESSAGE_BYTES,
-    PROTOCOL_VERSION,
+    self, EnrolRequest, Enrolment, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
 };
 use crate::sync::{
     run_session, HubLink, Request, Response, SyncError, SyncReport, Transport, REFUSAL_HEADER,
@@ -19,6 +19,7 @@ use crate::sync::{
 use crate::tls::{self, Fingerprint, Trust};
 use crate::CoreError;
 use pcmt_model::{check_hub_address, ContentHash, Problem};
+use std::borrow::Cow;
 use std::io::Read;
 use std::time::Duration;
 use uuid::Uuid;
@@ -43,6 +44,9 @@ pub struct HttpTransport {
     pinned: bool,
     /// The certificate the TLS check last refused, if any.
     refused: tls::Refused,
+    /// The protocol the hub speaks when it refused this transport's own
+    /// (None until then).
+    protocol: std::cell::Cell<Option<u16>>,
 }
 
 impl HttpTransport {
@@ -55,7 +59,7 @@ impl HttpTransport {
             device,
             previous_token: None,
         };
-        wire::decode(&self.post(ENROL_PATH, wire::encode(&req)?, self.token.as_deref())?)
+        self.trade_as(self.token.as_deref(), &req)
     }
 
     /// A transport that trusts the public certificate authorities.
@@ -107,6 +111,7 @@ impl HttpTransport {
             client,
             pinned: matches!(trust, Trust::Pinned(_)),
             refused,
+            protocol: std::cell::Cell::new(None),
         })
     }
 
@@ -173,22 +178,67 @@ impl HttpTransport {
         }
     }
 
-    fn carry_as(&self, token: Option<&str>, request: &Request) -> Result<Response, SyncError> {
-        match request {
-            Request::Push(p) => {
-                let body = self.post(PUSH_PATH, wire::encode(p)?, token)?;
-                Ok(Response::Push(PushAck::decode(&body)?))
+    /// Sends what `body` makes of a request of `protocol`, at the protocol
+    /// this transport learnt the hub speaks if it is older: a hub of
+    /// protocol 2 refuses 3 with 400 in the words of its
+    /// `HubError::Protocol`, and the request then goes again at 2, as do
+    /// the rest of this transport's. The answer, and the protocol of the
+    /// request it answers.
+    fn post_speaking(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        protocol: u16,
+        body: impl Fn(u16) -> Result<Vec<u8>, SyncError>,
+    ) -> Result<(u16, Vec<u8>), SyncError> {
+        let at = self.protocol.get().map_or(protocol, |p| p.min(protocol));
+        match self.post(path, body(at)?, token) {
+            Err(SyncError::Refused {
+                status: 400,
+                message,
+            }) if at >= COMPACT_PROTOCOL && refuses_protocol(&message, at) => {
+                self.protocol.set(Some(SNAPSHOT_PROTOCOL));
+                let answer = self.post(path, body(SNAPSHOT_PROTOCOL)?, token)?;
+                Ok((SNAPSHOT_PROTOCOL, answer))
             }
-            Request::Pull(p) => {
-                let body = self.post(PULL_PATH, wire::encode(p)?, token)?;
-                Ok(Response::Pull(PullResponse::decode(&body)?))
-            }
-            Request::Offer(o) => {
-                let body = self.post(OFFER_PATH, wire::encode(o)?, token)?;
-                Ok(Response::Offer(OfferResponse::decode(&body)?))
-            }
+            answer => Ok((at, answer?)),
         }
     }
+
+    fn carry_as(&self, token: Option<&str>, request: &Request) -> Result<Response, SyncError> {
+        let path = match request {
+            Request::Push(_) => PUSH_PATH,
+            Request::Pull(_) => PULL_PATH,
+            Request::Offer(_) => OFFER_PATH,
+        };
+        let at = |p: u16| match p < request.protocol() {
+            true => Cow::Owned(request.at_most(p)),
+            false => Cow::Borrowed(request),
+        };
+        let (asked, answer) =
+            self.post_speaking(path, token, request.protocol(), |p| at(p).encode())?;
+        at(asked).read_answer(&answer)
+    }
+
+    fn trade_as(
+        &self,
+        token: Option<&str>,
+        request: &EnrolRequest,
+    ) -> Result<Enrolment, SyncError> {
+        let (_, answer) = self.post_speaking(ENROL_PATH, token, request.protocol, |protocol| {
+            wire::encode(&EnrolRequest {
+                protocol,
+                ..request.clone()
+            })
+        })?;
+        wire::decode(&answer)
+    }
+}
+
+/// Whether a hub's refusal (400) says it does not speak `protocol`: the
+/// words of its `HubError::Protocol`, which hubs of protocol 2 send too.
+pub fn refuses_protocol(message: &str, protocol: u16) -> bool {
+    message.starts_with(&format!("protocol version {protocol} is not supported"))
 }
 
 /// How much of a refusal's body is read: its first 500 characters are shown.
@@ -245,7 +295,7 @@ impl Transport for HttpTransport {
 
 impl HubLink for HttpTransport {
     fn trade_code(&mut self, request: &EnrolRequest) -> Result<Enrolment, SyncError> {
-        wire::decode(&self.post(ENROL_PATH, wire::encode(request)?, None)?)
+        self.trade_as(None, request)
     }
 
     fn carry(&mut self, token: &str, request: &Request) -> Result<Response, SyncError> {

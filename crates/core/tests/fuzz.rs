@@ -13,12 +13,13 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ScalarValue, ROOT};
 use pcmt_core::fuzzing::{fuzz, mutated as input, Result, Unstructured};
 use pcmt_core::record_doc::{self, ChangeNote};
+use pcmt_core::sync::compact::chunk;
 use pcmt_core::sync::limits::{
     apply_untrusted, changes_of, craft::crafted_change, read_change, read_document,
 };
 use pcmt_core::sync::wire::{
     self, DocChanges, DocSnapshot, EnrolRequest, Enrolment, PullRequest, PullResponse, PushAck,
-    PushRequest, PROTOCOL_VERSION,
+    PushRequest, Request, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, SNAPSHOT_PROTOCOL,
 };
 use pcmt_model::{
     fixtures, CheckInInput, Labelled, PersonInput, RecordKind, SessionInput, SurveyInput,
@@ -108,15 +109,49 @@ fn wire_decoders_never_panic() {
         .iter_mut()
         .map(|(id, kind, doc)| DocChanges::since(*id, *kind, "62-610-23284", doc, &[]))
         .collect();
+    let push = PushRequest {
+        protocol: PROTOCOL_VERSION,
+        device: Uuid::now_v7(),
+        docs: docs.clone(),
+        pull: None,
+        epoch: None,
+        office: None,
+    };
+    let pull = PullRequest {
+        protocol: PROTOCOL_VERSION,
+        device: Uuid::now_v7(),
+        communes: vec!["62-610-23284".into()],
+        cursor: 7,
+        max_bytes: 1 << 20,
+    };
+    let batch = PullResponse {
+        docs: docs.clone(),
+        cursor: 42,
+        more: true,
+        snapshots: snapshots(),
+        epoch: None,
+    };
+    let ack = PushAck {
+        stored: docs.iter().map(|d| d.id).collect(),
+        new_changes: 3,
+        pull: Some(batch.clone()),
+        epoch: None,
+        office: None,
+    };
+    // Every shape a tablet reads, asked at protocol 3 and at 2.
+    let older = |r: Request| r.at_most(SNAPSHOT_PROTOCOL);
+    let asked = [
+        Request::Push(push.clone()),
+        Request::Pull(pull.clone()),
+        older(Request::Push(push.clone())),
+        older(Request::Pull(pull.clone())),
+    ];
+    let unzstd = |b: Vec<u8>| zstd::bulk::decompress(&b, MAX_MESSAGE_BYTES).unwrap();
     let seeds = vec![
-        plain(&PushRequest {
-            protocol: PROTOCOL_VERSION,
-            device: Uuid::now_v7(),
-            docs: docs.clone(),
-            pull: None,
-            epoch: None,
-            office: None,
-        }),
+        plain(&push),
+        unzstd(Request::Push(push.clone()).encode().unwrap()),
+        unzstd(ack.clone().encode_for(&push).unwrap()),
+        unzstd(batch.clone().encode_for(PROTOCOL_VERSION).unwrap()),
         plain(&PullResponse {
             docs,
             cursor: 42,
@@ -144,6 +179,10 @@ fn wire_decoders_never_panic() {
         // Through zstd, as it arrives, so that the message layer is reached
         // and not only the decompressor's checks; and raw, for those.
         for framed in [zstd::bulk::compress(&bytes, 1).unwrap_or_default(), bytes] {
+            let _ = PushRequest::decode(&framed);
+            for request in &asked {
+                let _ = request.read_answer(&framed);
+            }
             let _ = wire::decode::<PushRequest>(&framed);
             let _ = wire::decode::<PullRequest>(&framed);
             let _ = wire::decode::<PullResponse>(&framed);
@@ -187,6 +226,9 @@ fn pulled_changes_never_panic_when_weighed_loaded_and_applied() {
     }
     seeds.push(crafted_change(3, false, 0));
     seeds.push(crafted_change(3, true, 64));
+    // As protocol 3 sends them: without magic bytes and checksum.
+    let stripped: Vec<Vec<u8>> = seeds.iter().map(|c| chunk::strip(c).to_vec()).collect();
+    seeds.extend(stripped);
     fuzz("changes", |u| {
         let mut doc = if u.ratio(3, 4)? {
             u.choose(&bases)?.clone()
@@ -196,7 +238,11 @@ fn pulled_changes_never_panic_when_weighed_loaded_and_applied() {
         for _ in 0..u.int_in_range(1..=3)? {
             let mut changes = Vec::new();
             for _ in 0..u.int_in_range(1..=3)? {
-                if let Ok(checked) = read_change(&input(u, &seeds)?) {
+                let mut bytes = input(u, &seeds)?;
+                if u.arbitrary()? {
+                    bytes = chunk::restore(bytes);
+                }
+                if let Ok(checked) = read_change(&bytes) {
                     changes.push(checked.change);
                 }
             }

@@ -136,31 +136,30 @@ pub fn deliver(
     scope: &crate::Scope,
     request: &pcmt_core::sync::Request,
 ) -> Result<pcmt_core::sync::Response, pcmt_core::sync::SyncError> {
-    use pcmt_core::sync::wire::{
-        self, OfferRequest, OfferResponse, PullRequest, PullResponse, PushAck, PushRequest,
-    };
-    use pcmt_core::sync::{Request, Response, SyncError};
+    use pcmt_core::sync::wire::{self, OfferRequest, PullRequest, PushRequest};
+    use pcmt_core::sync::{Request, SyncError};
     let refused = |e: HubError| SyncError::Refused {
         status: 400,
         message: e.to_string(),
     };
-    Ok(match request {
-        Request::Push(p) => {
-            let p = PushRequest::decode(&wire::encode(p)?)?;
+    let sent = request.encode()?;
+    let answer = match request {
+        Request::Push(_) => {
+            let p = PushRequest::decode(&sent)?;
             let ack = hub.push(scope, &p).map_err(refused)?;
-            Response::Push(PushAck::decode(&wire::encode_packed(&ack)?)?)
+            ack.encode_for(&p)?
         }
-        Request::Pull(p) => {
-            let p: PullRequest = wire::decode(&wire::encode(p)?)?;
+        Request::Pull(_) => {
+            let p: PullRequest = wire::decode(&sent)?;
             let batch = hub.pull(scope, &p).map_err(refused)?;
-            Response::Pull(PullResponse::decode(&wire::encode_packed(&batch)?)?)
+            batch.encode_for(p.protocol)?
         }
-        Request::Offer(o) => {
-            let o = OfferRequest::decode(&wire::encode(o)?)?;
-            let answer = hub.offer(scope, &o).map_err(refused)?;
-            Response::Offer(OfferResponse::decode(&wire::encode(&answer)?)?)
+        Request::Offer(_) => {
+            let o = OfferRequest::decode(&sent)?;
+            wire::encode(&hub.offer(scope, &o).map_err(refused)?)?
         }
-    })
+    };
+    request.read_answer(&answer)
 }
 
 /// Pushes as text, one line a document: its id, kind and changes in hex,

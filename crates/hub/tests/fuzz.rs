@@ -17,6 +17,7 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
 use pcmt_core::fuzzing::{fuzz, mutated, Unstructured};
 use pcmt_core::record_doc::{self, ChangeNote};
+use pcmt_core::sync::compact::deps;
 use pcmt_core::sync::limits::{apply_untrusted, read_change, read_document};
 use pcmt_core::sync::wire::{DocChanges, PullRequest, PushRequest, PROTOCOL_VERSION};
 use pcmt_hub::{HubStorage, HubStore, Scope};
@@ -113,6 +114,15 @@ fn held(u: &mut Unstructured<'_>, taken: &mut BTreeSet<u128>) -> pcmt_core::fuzz
         );
         out.records.push((id, kind));
     }
+    // As a tablet of protocol 3 sends an edit: its dependencies by the
+    // start of their hashes, found again by the hub among the record's.
+    let abbreviated: Vec<Vec<u8>> = out
+        .seeds
+        .iter()
+        .filter_map(|c| deps::abbreviate(c))
+        .collect();
+    assert!(!abbreviated.is_empty());
+    out.seeds.extend(abbreviated);
     Ok(out)
 }
 

@@ -24,6 +24,7 @@
 //! the shell's timer drives it).
 
 pub mod attach;
+pub mod compact;
 pub mod limits;
 pub mod resync;
 pub mod run;

@@ -13,8 +13,9 @@ use uuid::Uuid;
 
 /// Bumped when a message changes shape; the hub refuses versions it does not
 /// speak. Version 2: a pull may answer with snapshots
-/// ([`PullResponse::snapshots`]).
-pub const PROTOCOL_VERSION: u16 = 2;
+/// ([`PullResponse::snapshots`]). Version 3: records travel in
+/// their compact shapes (`compact.rs`).
+pub const PROTOCOL_VERSION: u16 = 3;
 /// The oldest version the hub still answers: tablets not yet updated keep
 /// syncing, and their pulls get changes only (the shape they read).
 pub const OLDEST_PROTOCOL: u16 = 1;
@@ -102,7 +103,7 @@ pub struct PushRequest {
 
 /// A push as sent before `office`.
 #[derive(Deserialize)]
-struct PushRequestV3 {
+struct PushRequestV4 {
     protocol: u16,
     device: Uuid,
     docs: Vec<DocChanges>,
@@ -128,13 +129,14 @@ struct PushRequestV1 {
 }
 
 impl PushRequest {
-    /// Decodes a push of this shape, of one from before epochs, or of
-    /// protocol 1's (no pull); the error is the current shape's. The older
-    /// shapes are tried newest first: each reads a newer push's bytes as
-    /// far as its own fields go.
-    pub fn decode(bytes: &[u8]) -> Result<Self, SyncError> {
-        decode::<PushRequest>(bytes).or_else(|e| {
-            decode::<PushRequestV3>(bytes)
+    /// Decodes a push of protocol 2's shape, of one from before epochs, or
+    /// of protocol 1's (no pull); the error is the current shape's. The
+    /// older shapes are tried newest first: each reads a newer push's
+    /// bytes as far as its own fields go. (`PushRequest::decode`, in
+    /// `compact.rs`, reads protocol 3's too.)
+    pub(crate) fn decode_older(plain: &[u8]) -> Result<Self, SyncError> {
+        read::<PushRequest>(plain).or_else(|e| {
+            read::<PushRequestV4>(plain)
                 .map(|old| PushRequest {
                     protocol: old.protocol,
                     device: old.device,
@@ -144,7 +146,7 @@ impl PushRequest {
                     office: None,
                 })
                 .or_else(|_| {
-                    decode::<PushRequestV2>(bytes).map(|old| PushRequest {
+                    read::<PushRequestV2>(plain).map(|old| PushRequest {
                         protocol: old.protocol,
                         device: old.device,
                         docs: old.docs,
@@ -154,7 +156,7 @@ impl PushRequest {
                     })
                 })
                 .or_else(|_| {
-                    decode::<PushRequestV1>(bytes).map(|old| PushRequest {
+                    read::<PushRequestV1>(plain).map(|old| PushRequest {
                         protocol: old.protocol,
                         device: old.device,
                         docs: old.docs,
@@ -759,9 +761,38 @@ impl Response {
     }
 }
 
+impl Request {
+    /// The protocol the request speaks.
+    pub fn protocol(&self) -> u16 {
+        match self {
+            Request::Push(p) => p.protocol,
+            Request::Pull(p) => p.protocol,
+            Request::Offer(o) => o.protocol,
+        }
+    }
+
+    /// The same request spoken at `protocol` at most: what a tablet sends
+    /// a hub that does not speak its own.
+    pub fn at_most(&self, protocol: u16) -> Request {
+        let mut lowered = self.clone();
+        let lower = |p: &mut u16| *p = (*p).min(protocol);
+        match &mut lowered {
+            Request::Push(p) => {
+                lower(&mut p.protocol);
+                if let Some(pull) = &mut p.pull {
+                    lower(&mut pull.protocol);
+                }
+            }
+            Request::Pull(p) => lower(&mut p.protocol),
+            Request::Offer(o) => lower(&mut o.protocol),
+        }
+        lowered
+    }
+}
+
 /// zstd level: 9 compresses a 1 MB batch in tens of milliseconds on a
 /// tablet and saves a fifth of the bytes of level 3 on a slow link.
-const ZSTD_LEVEL: i32 = 9;
+pub(crate) const ZSTD_LEVEL: i32 = 9;
 /// zstd level of what the hub sends down ([`encode_packed`]): a pull's batch
 /// crosses the slowest link of the whole sync (a first sync is most of the
 /// bytes). Measured on 3 MB of the officers' records as raw changes: level
@@ -786,7 +817,7 @@ const SMALL_MESSAGE: usize = 256 * 1024;
 /// zstd's best, which costs milliseconds on a small message.
 const ZSTD_LEVEL_SMALL: i32 = 19;
 
-fn encode_at<T: Serialize>(msg: &T, level: i32) -> Result<Vec<u8>, SyncError> {
+pub(crate) fn encode_at<T: Serialize>(msg: &T, level: i32) -> Result<Vec<u8>, SyncError> {
     let plain = postcard::to_stdvec(msg).map_err(|e| SyncError::Malformed(e.to_string()))?;
     check_size(plain.len())?;
     let level = if plain.len() <= SMALL_MESSAGE {
@@ -807,10 +838,19 @@ fn decode_or_older<T: DeserializeOwned, O: DeserializeOwned>(
 }
 
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SyncError> {
+    read(&unpack(bytes)?)
+}
+
+/// A message's postcard bytes, checked for size before and while it is
+/// decompressed.
+pub(crate) fn unpack(bytes: &[u8]) -> Result<Vec<u8>, SyncError> {
     check_size(bytes.len())?;
-    let plain = zstd::bulk::decompress(bytes, MAX_MESSAGE_BYTES)
-        .map_err(|e| SyncError::Malformed(format!("not a compressed sync message: {e}")))?;
-    postcard::from_bytes(&plain).map_err(|e| SyncError::Malformed(e.to_string()))
+    zstd::bulk::decompress(bytes, MAX_MESSAGE_BYTES)
+        .map_err(|e| SyncError::Malformed(format!("not a compressed sync message: {e}")))
+}
+
+pub(crate) fn read<T: DeserializeOwned>(plain: &[u8]) -> Result<T, SyncError> {
+    postcard::from_bytes(plain).map_err(|e| SyncError::Malformed(e.to_string()))
 }
 
 fn check_size(size: usize) -> Result<(), SyncError> {
@@ -946,7 +986,8 @@ mod tests {
             max_bytes: 10,
         };
         let asking = PushRequest {
-            protocol: PROTOCOL_VERSION,
+            // The shapes of before protocol 3 (`compact` has its own).
+            protocol: SNAPSHOT_PROTOCOL,
             device,
             docs: Vec::new(),
             pull: Some(pull.clone()),
@@ -959,7 +1000,7 @@ mod tests {
         assert_eq!(older_hub.pull, Some(pull.clone()));
         assert_eq!(older_hub.epoch, Some(Epoch("e1".into())));
         let before = encode(&PushBefore {
-            protocol: PROTOCOL_VERSION,
+            protocol: SNAPSHOT_PROTOCOL,
             device,
             docs: Vec::new(),
             pull: Some(pull),

@@ -185,7 +185,7 @@ fn cases(hub: &Fixture) -> Vec<Case> {
     let (id, mut doc) = session_doc(PEK);
     let mut push = push_of(id, PEK, &mut doc);
     push.device = hub.device;
-    let push = wire::encode(&push).unwrap();
+    let push = push.encode().unwrap();
     let huge_token = bearer(&"f".repeat(16_000));
     let forged_token = bearer(&"ab".repeat(32));
     let unicode_token = "Bearer thẻ-giả".as_bytes().to_vec();
@@ -255,7 +255,7 @@ fn cases(hub: &Fixture) -> Vec<Case> {
             Method::POST,
             PUSH_PATH,
             &[("authorization", &token)],
-            wire::encode(&outside).unwrap(),
+            outside.encode().unwrap(),
         ),
         Expect::Status(StatusCode::FORBIDDEN),
     );

@@ -10,9 +10,7 @@ use crate::storage::HubStorage;
 use crate::web::Limits;
 use axum::http::StatusCode;
 use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
-use pcmt_core::sync::wire::{
-    self, EnrolRequest, Enrolment, PullResponse, PushRequest, PROTOCOL_VERSION,
-};
+use pcmt_core::sync::wire::{self, EnrolRequest, Enrolment, PullResponse, PROTOCOL_VERSION};
 use pcmt_core::sync::{REFUSAL_HEADER, REFUSAL_LOST, REFUSAL_RATE_LIMITED, REFUSAL_REVOKED};
 use uuid::Uuid;
 
@@ -42,12 +40,7 @@ fn a_tablet_hand_building_requests_about_another_commune_gets_nothing_of_it() {
     ] {
         let r = rt.block_on(send(
             &hub.app,
-            sync_request(
-                PUSH_PATH,
-                token,
-                wire::encode::<PushRequest>(&push).unwrap(),
-                None,
-            ),
+            sync_request(PUSH_PATH, token, push.encode().unwrap(), None),
         ));
         let status = r.status();
         assert!(
@@ -81,7 +74,7 @@ fn a_tablet_hand_building_requests_about_another_commune_gets_nothing_of_it() {
             sync_request(PULL_PATH, token, pull_body(&communes, cursor, device), None),
         ));
         assert_eq!(r.status(), StatusCode::OK, "{what}");
-        let batch: PullResponse = wire::decode(&rt.block_on(body_of(r))).unwrap();
+        let batch = PullResponse::decode_for(&rt.block_on(body_of(r)), PROTOCOL_VERSION).unwrap();
         assert!(
             batch.docs.iter().all(|d| d.commune == PEK),
             "{what}: {:?}",

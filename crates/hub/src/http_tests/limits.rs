@@ -15,7 +15,7 @@ use axum::body::{Body, Bytes, HttpBody};
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use pcmt_core::http::{ENROL_PATH, PULL_PATH, PUSH_PATH};
-use pcmt_core::sync::wire::{self, PushRequest};
+use pcmt_core::sync::wire::PushRequest;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -178,7 +178,7 @@ fn own_push(hub: &AnyHub) -> Vec<u8> {
     let (id, mut doc) = session_doc(PEK);
     let mut push = push_of(id, PEK, &mut doc);
     push.device = hub.device;
-    wire::encode::<PushRequest>(&push).unwrap()
+    push.encode().unwrap()
 }
 
 /// A commune's tablets share one address (the commune office's router, a
@@ -231,12 +231,7 @@ fn a_refused_write_to_another_communes_record_does_not_name_its_commune(hub: Any
     let refusal = |push: PushRequest| {
         let r = rt.block_on(send(
             &app,
-            sync_request(
-                PUSH_PATH,
-                Some(&hub.token),
-                wire::encode(&push).unwrap(),
-                None,
-            ),
+            sync_request(PUSH_PATH, Some(&hub.token), push.encode().unwrap(), None),
         ));
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         String::from_utf8(rt.block_on(body_of(r))).unwrap()

@@ -8,6 +8,7 @@ use super::devices::{Scope, OFFICE_ORIGIN, UPLINK_ORIGIN};
 use crate::error::HubError;
 use automerge::{AutoCommit, Change, ChangeHash};
 use pcmt_core::record_doc;
+use pcmt_core::sync::compact::deps;
 use pcmt_core::sync::limits::{apply_untrusted, read_change, LimitError, RecordSize};
 use pcmt_core::sync::wire::{
     digest, DocChanges, DocHeads, DocSnapshot, Epoch, OfferRequest, OfficeData, PullRequest,
@@ -221,6 +222,13 @@ pub fn merge(
         Some(_) => Some(record_doc::read_header(&doc).map_err(|e| reject(e.to_string()))?),
         None => None,
     };
+    // A tablet of protocol 3 names the changes its own depend on by the
+    // start of their hashes: those the hub holds of the record, or earlier
+    // in the push.
+    let changes = deps::expand(&dc.changes, || {
+        doc.get_changes_meta(&[]).iter().map(|m| m.hash).collect()
+    })
+    .map_err(reject)?;
     if let Some(stored) = &stored {
         if !writer.may_change(&stored.commune) {
             let Some(moved) = moved_away(&doc, dc.id, writer, units) else {
@@ -228,7 +236,7 @@ pub fn merge(
             };
             // The push that moved it, sent again (its acknowledgement
             // lost), holds nothing new: taken as the first time.
-            let held = dc.changes.iter().all(|bytes| {
+            let held = changes.iter().all(|bytes| {
                 read_change(bytes)
                     .is_ok_and(|c| doc.get_change_meta_by_hash(&c.change.hash()).is_some())
             });
@@ -240,7 +248,7 @@ pub fn merge(
     // it: a crafted chunk can claim gigabytes or millions of operations.
     let mut size = RecordSize::of(existing, &doc);
     let mut fresh = Vec::new();
-    for bytes in &dc.changes {
+    for bytes in &changes {
         let checked = read_change(bytes).map_err(|e| match e {
             LimitError::Unreadable(_) => HubError::Malformed(format!("record {id}: {e}")),
             _ => reject(e.to_string()),
@@ -793,6 +801,23 @@ mod tests {
             cursor: 0,
             max_bytes,
         }
+    }
+
+    /// A tablet that meets a hub not speaking its protocol asks again at
+    /// protocol 2 when the refusal says so in these words, which hubs of
+    /// protocol 2 send as well: they are part of the protocol.
+    #[test]
+    fn a_refused_protocol_is_told_in_the_words_tablets_fall_back_on() {
+        use pcmt_core::http::refuses_protocol;
+        let newer = PROTOCOL_VERSION + 1;
+        let words = HubError::Protocol(newer).to_string();
+        assert!(check_protocol(newer).is_err());
+        assert!(refuses_protocol(&words, newer));
+        assert!(!refuses_protocol(&words, PROTOCOL_VERSION));
+        assert!(refuses_protocol(
+            "protocol version 3 is not supported (this hub speaks 1 to 2)",
+            3
+        ));
     }
 
     /// A small change then one that would pass the budget: the big one

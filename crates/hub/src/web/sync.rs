@@ -264,12 +264,11 @@ async fn push(
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
     let req = PushRequest::decode(&body)?;
-    let ack = blocking(state.storage, move |s| s.push(&scope, &req)).await?;
-    // An acknowledgement carrying a pull's batch is packed as one.
-    match ack.pull {
-        Some(_) => packed(ack).await,
-        None => Ok(wire::encode(&ack)?),
-    }
+    let (ack, req) = blocking(state.storage, move |s| {
+        s.push(&scope, &req).map(|ack| (ack, req))
+    })
+    .await?;
+    off_workers(move || ack.encode_for(&req)).await
 }
 
 async fn pull(
@@ -278,8 +277,9 @@ async fn pull(
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
     let req: PullRequest = wire::decode(&body)?;
+    let protocol = req.protocol;
     let batch = blocking(state.storage, move |s| s.pull(&scope, &req)).await?;
-    packed(batch).await
+    off_workers(move || batch.encode_for(protocol)).await
 }
 
 /// A device offering its documents by their heads to a hub of a new epoch.
@@ -369,12 +369,12 @@ async fn attachment_chunk(
     Ok(response)
 }
 
-/// A pull's batch compressed hard, off the async workers: the bytes every
-/// tablet waits for on its slowest link.
-async fn packed<T: serde::Serialize + Send + 'static>(msg: T) -> Result<Vec<u8>, Failure> {
-    Ok(
-        tokio::task::spawn_blocking(move || wire::encode_packed(&msg))
-            .await
-            .map_err(|e| Failure::internal(&e))??,
-    )
+/// An answer encoded off the async workers: a pull's batch is compressed
+/// hard (the bytes every tablet waits for on its slowest link).
+async fn off_workers(
+    encode: impl FnOnce() -> Result<Vec<u8>, pcmt_core::sync::SyncError> + Send + 'static,
+) -> Result<Vec<u8>, Failure> {
+    Ok(tokio::task::spawn_blocking(encode)
+        .await
+        .map_err(|e| Failure::internal(&e))??)
 }
