@@ -23,6 +23,19 @@ const HUE: &str = "Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp tr�
 20014-01,Thôn A Đớt,Thôn,20014
 ";
 
+/// An empty push of `scope`'s tablet holding version `office` of the
+/// office's data.
+fn asking(scope: &Scope, office: Option<u64>) -> PushRequest {
+    PushRequest {
+        protocol: PROTOCOL_VERSION,
+        device: scope.device,
+        docs: Vec::new(),
+        pull: None,
+        epoch: None,
+        office,
+    }
+}
+
 fn a_fresh_hub_has_no_units_until_the_office_loads_its_list_and_each_load_is_a_version(
     hub: &dyn HubStorage,
 ) {
@@ -59,14 +72,7 @@ fn a_tablet_is_given_its_part_of_the_list_when_its_version_differs_only(hub: &dy
         device: Uuid::now_v7(),
         communes: vec!["20014".into()],
     };
-    let asking = |office| PushRequest {
-        protocol: PROTOCOL_VERSION,
-        device: scope.device,
-        docs: Vec::new(),
-        pull: None,
-        epoch: None,
-        office,
-    };
+    let asking = |office| asking(&scope, office);
     // No list yet: nothing to give.
     assert_eq!(hub.push(&scope, &asking(Some(0))).unwrap().office, None);
     let load = |text: &str| {
@@ -116,14 +122,7 @@ fn a_list_loaded_by_another_process_is_used_by_this_ones_next_sync(
         device: Uuid::now_v7(),
         communes: vec!["20014".into()],
     };
-    let asking = |have| PushRequest {
-        protocol: PROTOCOL_VERSION,
-        device: scope.device,
-        docs: Vec::new(),
-        pull: None,
-        epoch: None,
-        office: Some(have),
-    };
+    let asking = |have| asking(&scope, Some(have));
     let load = |hub: &dyn HubStorage, text: &str| {
         let tree = org_sheet::read_rows(&units::read_file(text.as_bytes()).unwrap()).unwrap();
         hub.load_units(&tree, &Actor::office()).unwrap()

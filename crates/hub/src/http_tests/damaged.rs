@@ -9,7 +9,7 @@ use crate::contract_tests::panics::move_and_crafted;
 use crate::contract_tests::{push_of, session_doc};
 use axum::http::StatusCode;
 use pcmt_core::http::PUSH_PATH;
-use pcmt_core::sync::wire::{self, DocChanges, PushRequest};
+use pcmt_core::sync::wire::{DocChanges, PushRequest};
 
 on_both_hubs!(a_push_automerge_panicked_on_is_refused_and_the_hub_serves_on);
 
@@ -23,12 +23,7 @@ fn a_push_automerge_panicked_on_is_refused_and_the_hub_serves_on(hub: AnyHub) {
         req.docs = vec![docs];
         rt.block_on(send(
             &app,
-            sync_request(
-                PUSH_PATH,
-                Some(&hub.token),
-                wire::encode(&req).unwrap(),
-                None,
-            ),
+            sync_request(PUSH_PATH, Some(&hub.token), req.encode().unwrap(), None),
         ))
         .status()
     };
