@@ -5,13 +5,17 @@
 
 use super::attachments::{purged_for, PURGE_COUNT_SQL};
 use super::backend::{Backend, Cell};
-use super::scripts::PLAN_VERSION_KEY;
 use super::{Hub, OfficeStorage, Param};
 use crate::error::HubError;
 use crate::rules::devices::Scope;
 use crate::rules::protocol;
 use crate::rules::units;
 use pcmt_core::sync::wire::OfficeData;
+
+/// Where the province's plan is kept (`meta`), and how many times it was
+/// set (0: never, the bundled one).
+pub(super) const PLAN_KEY: &str = "province_plan";
+pub(super) const PLAN_VERSION_KEY: &str = "province_plan_version";
 
 /// The unit list's version, the plan's, and the purges made.
 struct Versions {

@@ -6,6 +6,7 @@ use super::backend::{
     Backend, Cell, ChangeRow, DocumentRow, Locked, Param, PushWrites, Withdrawal, WriteTx,
 };
 use super::duplicates;
+use super::office_data::{PLAN_KEY, PLAN_VERSION_KEY};
 use super::{Hub, HubStorage, Listed, Listing, LoadedUnits, OfficeStorage, Opening};
 use crate::error::HubError;
 use crate::rules::attachments::ChunkOutcome;
@@ -783,8 +784,6 @@ impl<B: Backend> HubStorage for Hub<B> {
 
 /// Where the province plan is kept: one JSON value among the hub's
 /// settings, on both databases, with how many times it was set.
-const PLAN_KEY: &str = "province_plan";
-pub(super) const PLAN_VERSION_KEY: &str = "province_plan_version";
 
 fn random_epoch() -> Result<Epoch, HubError> {
     Epoch::random().map_err(|e| HubError::Random(e.to_string()))
