@@ -12,8 +12,9 @@ use crate::rules::protocol;
 use crate::rules::units;
 use pcmt_core::sync::wire::OfficeData;
 
-/// Where the province's plan is kept (`meta`), and how many times it was
-/// set (0: never, the bundled one).
+/// Where the province plan is kept: one JSON value among the hub's
+/// settings, on both databases, with how many times it was set (0:
+/// never, the bundled one).
 pub(super) const PLAN_KEY: &str = "province_plan";
 pub(super) const PLAN_VERSION_KEY: &str = "province_plan_version";
 

@@ -782,9 +782,6 @@ impl<B: Backend> HubStorage for Hub<B> {
     }
 }
 
-/// Where the province plan is kept: one JSON value among the hub's
-/// settings, on both databases, with how many times it was set.
-
 fn random_epoch() -> Result<Epoch, HubError> {
     Epoch::random().map_err(|e| HubError::Random(e.to_string()))
 }
