@@ -212,35 +212,36 @@ impl Device {
             }
         }
         if !docs.is_empty() {
-            let req = PushRequest {
+            // Noted as pushed once the hub acknowledges them.
+            let hashes = docs
+                .iter()
+                .flat_map(|dc| &dc.changes)
+                .map(|c| hash_of(c))
+                .collect::<Result<Vec<_>>>()?;
+            let push = Request::Push(PushRequest {
                 protocol: PROTOCOL_VERSION,
                 device: self.id,
                 docs,
                 pull: (!*PULL_APART).then(|| self.pull_request()),
                 epoch: self.epoch.clone(),
                 office: (!*PULL_APART).then_some(self.office),
-            };
+            });
             // In the shape of its protocol (compact since protocol 3), as the app sends it.
-            let body = req.encode().map_err(|e| e.to_string())?;
+            let body = push.encode().map_err(|e| e.to_string())?;
             let answer = post(client, url, PUSH_PATH, Some(&self.token), body)?;
-            let Response::Push(ack) = Request::Push(req.clone())
-                .read_answer(&answer)
-                .map_err(|e| e.to_string())?
-            else {
+            let Response::Push(ack) = push.read_answer(&answer).map_err(|e| e.to_string())? else {
                 return Err("a push answered with something else".into());
             };
-            if ack.epoch.is_some() && ack.epoch != self.epoch && self.epoch.is_some() {
-                return Err(format!("the hub's epoch changed: {:?}", ack.epoch));
+            if let (Some(had), Some(now)) = (&self.epoch, &ack.epoch) {
+                if had != now {
+                    return Err(format!("the hub's epoch changed: {now:?}"));
+                }
             }
             self.epoch = ack.epoch.or(self.epoch.take());
             if let Some(office) = &ack.office {
                 self.office = office.version;
             }
-            for dc in &req.docs {
-                for c in &dc.changes {
-                    self.pushed.push(hash_of(c)?);
-                }
-            }
+            self.pushed.extend(hashes);
             for (_, doc, acked) in &mut self.records {
                 *acked = doc.get_heads();
             }
