@@ -895,18 +895,47 @@ fn main() -> std::result::Result<(), String> {
          (the district: {district_records} records, {district_scale}× the demo's year)",
         office.path
     );
-    let pg = run_postgres(&bin, setup, None)?;
-    println!("PostgreSQL, 2 processes: {pg:?}");
-    let pg_office = run_postgres(&bin, setup, Some(&office))?;
-    println!("PostgreSQL, 2 processes, with the dashboard: {pg_office:?}");
-    let sqlite = run_sqlite(&bin, setup, None)?;
-    println!("SQLite, 1 process: {sqlite:?}");
-    let sqlite_office = run_sqlite(&bin, setup, Some(&office))?;
-    println!("SQLite, 1 process, with the dashboard: {sqlite_office:?}");
-    print_comparison(&[
-        ("PostgreSQL, 2 processes", &pg, &pg_office),
-        ("SQLite, 1 process", &sqlite, &sqlite_office),
-    ]);
+    // Each store alone, then with the dashboard; `PCMT_BENCH_STORES`
+    // (`postgres` or `sqlite`) runs one of them, to set two builds of one
+    // store side by side sooner. The goals compare both.
+    let stores_wanted = std::env::var("PCMT_BENCH_STORES").unwrap_or_default();
+    type Runner = fn(&Path, Setup, Option<&Office>) -> Result<Figures>;
+    let all: [(&str, &str, &str, Runner); 2] = [
+        (
+            "postgres",
+            "postgres_2_processes",
+            "PostgreSQL, 2 processes",
+            run_postgres,
+        ),
+        (
+            "sqlite",
+            "sqlite_1_process",
+            "SQLite, 1 process",
+            run_sqlite,
+        ),
+    ];
+    let mut stores = Vec::new();
+    for (short, key, label, run) in all {
+        if !stores_wanted.is_empty() && !stores_wanted.split(',').any(|w| w == short) {
+            continue;
+        }
+        let alone = run(&bin, setup, None)?;
+        println!("{label}: {alone:?}");
+        let with = run(&bin, setup, Some(&office))?;
+        println!("{label}, with the dashboard: {with:?}");
+        stores.push((key, label, alone, with));
+    }
+    if stores.is_empty() {
+        return Err(format!(
+            "PCMT_BENCH_STORES={stores_wanted:?} names no store: postgres, sqlite"
+        ));
+    }
+    print_comparison(
+        &stores
+            .iter()
+            .map(|(_, label, alone, with)| (*label, alone, with))
+            .collect::<Vec<_>>(),
+    );
 
     let mut json = serde_json::Map::new();
     json.insert("devices".into(), devices.into());
@@ -925,16 +954,16 @@ fn main() -> std::result::Result<(), String> {
             .unwrap_or(0)
             .into(),
     );
-    let runs = [
-        ("postgres_2_processes", &pg, None),
-        ("postgres_2_processes_with_dashboard", &pg_office, Some(&pg)),
-        ("sqlite_1_process", &sqlite, None),
-        (
-            "sqlite_1_process_with_dashboard",
-            &sqlite_office,
-            Some(&sqlite),
-        ),
-    ];
+    let with_dashboard: Vec<_> = stores
+        .iter()
+        .map(|(key, _, _, _)| format!("{key}_with_dashboard"))
+        .collect();
+    let runs = stores
+        .iter()
+        .zip(&with_dashboard)
+        .flat_map(|((key, _, alone, with), key_with)| {
+            [(*key, alone, None), (key_with.as_str(), with, Some(alone))]
+        });
     for (name, f, without) in runs {
         let mut put = |k: &str, v: serde_json::Value| {
             json.insert(format!("{name}.{k}"), v);
@@ -974,35 +1003,36 @@ fn main() -> std::result::Result<(), String> {
             );
         }
     }
+    // Issue 16's goal: PostgreSQL with 2 processes at 0.9× SQLite's rate or more.
+    if let [(_, _, pg, _), (_, _, sqlite, _)] = stores.as_slice() {
+        let r = ratio(pg.syncs_per_s, sqlite.syncs_per_s);
+        println!("PostgreSQL ÷ SQLite, syncs/s: {r:.2}×");
+        json.insert("postgres_to_sqlite_syncs_per_s".into(), r.into());
+    }
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let file = out.join("hub.json");
     let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
     std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
     println!("wrote {}", file.display());
 
-    for (name, f) in [
-        ("PostgreSQL", &pg),
-        ("PostgreSQL with the dashboard", &pg_office),
-        ("SQLite", &sqlite),
-        ("SQLite with the dashboard", &sqlite_office),
-    ] {
-        if f.lost_changes > 0 || f.duplicate_changes > 0 || f.failed_syncs > 0 {
-            return Err(format!(
-                "{name}: {} changes lost, {} duplicated, {} syncs failed",
-                f.lost_changes, f.duplicate_changes, f.failed_syncs
-            ));
+    for (_, label, alone, with) in &stores {
+        for (run, f) in [("", alone), (", with the dashboard", with)] {
+            if f.lost_changes > 0 || f.duplicate_changes > 0 || f.failed_syncs > 0 {
+                return Err(format!(
+                    "{label}{run}: {} changes lost, {} duplicated, {} syncs failed",
+                    f.lost_changes, f.duplicate_changes, f.failed_syncs
+                ));
+            }
         }
-    }
-    for (name, f) in [("PostgreSQL", &pg_office), ("SQLite", &sqlite_office)] {
-        match &f.office {
+        match &with.office {
             Some(o) if o.failed_pages == 0 && o.pages > 0 => {}
             Some(o) => {
                 return Err(format!(
-                    "{name}: {} dashboard pages failed, {} served",
+                    "{label}: {} dashboard pages failed, {} served",
                     o.failed_pages, o.pages
                 ))
             }
-            None => return Err(format!("{name}: the dashboard was not loaded")),
+            None => return Err(format!("{label}: the dashboard was not loaded")),
         }
     }
     Ok(())
