@@ -347,6 +347,14 @@ fn main() {
         (added, correction(&mut rng, added))
     });
     let (edits_s, edits_bytes, edits_trips) = measured_sync(&bench, &shaped_tablet, SHAPED);
+    // Another 100 such corrections on loopback: no link to wait for, so
+    // the time is the work at both ends (what the shaped figure spends
+    // beyond its round trips and bytes).
+    edit(&shaped_tablet, &sessions[200..300], |i| {
+        let added = 1 + (i as u32 % 7);
+        (added, correction(&mut rng, added))
+    });
+    let (edits_loopback_s, _, _) = measured_sync(&bench, &shaped_tablet, LOOPBACK);
     // The office's tablet gets the edits back: the same records as the
     // tablet that made them, none more.
     sync_with_hub(&source.store, &bench.link(LOOPBACK).0, None).expect("edits back");
@@ -419,6 +427,7 @@ fn main() {
         "edits100_bytes": edits_bytes,
         "edits100_round_trips": edits_trips,
         "edits100_shaped_s": edits_s,
+        "edits100_loopback_s": edits_loopback_s,
         "devices": devices,
         "devices_failed_syncs": failed,
         "devices_s": devices_s,

@@ -811,20 +811,13 @@ pub fn encode_packed<T: Serialize>(msg: &T) -> Result<Vec<u8>, SyncError> {
     encode_at(msg, ZSTD_LEVEL_PACKED)
 }
 
-/// Up to this size a message is compressed at [`ZSTD_LEVEL_SMALL`]
-/// whatever it is: a day's edits, a sync with little to say.
-const SMALL_MESSAGE: usize = 256 * 1024;
-/// zstd's best, which costs milliseconds on a small message.
-const ZSTD_LEVEL_SMALL: i32 = 19;
-
+/// Every message is compressed at the level its kind asks for, small ones
+/// too: on a 100-edit push (65 KB before compression) level 19 took 29 ms
+/// of the tablet's time to save 288 bytes over level 9 (8,091 B, 0.3 ms),
+/// 2.3 ms of a 1 Mbit/s link (measured 2 Dec 2026 with `zstd -b`).
 pub(crate) fn encode_at<T: Serialize>(msg: &T, level: i32) -> Result<Vec<u8>, SyncError> {
     let plain = postcard::to_stdvec(msg).map_err(|e| SyncError::Malformed(e.to_string()))?;
     check_size(plain.len())?;
-    let level = if plain.len() <= SMALL_MESSAGE {
-        ZSTD_LEVEL_SMALL
-    } else {
-        level
-    };
     zstd::bulk::compress(&plain, level).map_err(|e| SyncError::Malformed(e.to_string()))
 }
 
