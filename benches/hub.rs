@@ -932,7 +932,8 @@ fn figures_json(stores: &[StoreRun]) -> serde_json::Map<String, serde_json::Valu
     }
     // Issue 16's goal: PostgreSQL with 2 processes at 0.9× SQLite's rate or
     // more, both measured in the same repeat.
-    if let [pg, sqlite] = stores {
+    let of = |key: &str| stores.iter().find(|s| s.key == key);
+    if let (Some(pg), Some(sqlite)) = (of("postgres_2_processes"), of("sqlite_1_process")) {
         let r = ratio(pg.alone.syncs_per_s, sqlite.alone.syncs_per_s);
         println!("PostgreSQL ÷ SQLite, syncs/s: {r:.2}×");
         json.insert("postgres_to_sqlite_syncs_per_s".into(), r.into());
