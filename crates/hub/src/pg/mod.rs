@@ -149,6 +149,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         16,
         include_str!("../../../../migrations/hub-pg/0016_push_clears_refs.sql"),
     ),
+    (
+        17,
+        include_str!("../../../../migrations/hub-pg/0017_generic_plans.sql"),
+    ),
 ];
 
 /// Connections one hub process keeps: requests beyond this wait for one.
@@ -550,6 +554,35 @@ mod tests {
         // This one may meet the ended connection and fail.
         let _ = store.document_count();
         assert_eq!(store.document_count().unwrap(), 0);
+    }
+
+    /// The functions a sync calls plan their statements once, not at every
+    /// call (migration 0017): a later CREATE OR REPLACE that forgot the
+    /// setting would bring back a plan a call, with nothing else to show.
+    #[test]
+    fn a_sync_s_reads_run_on_generic_plans_whatever_the_session_says() {
+        let Some(db) = crate::testing::TestDatabase::from_env(
+            "a_sync_s_reads_run_on_generic_plans_whatever_the_session_says",
+        )
+        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+            return;
+        };
+        drop(db.store().unwrap());
+        let mut client = Client::connect(&db.url, NoTls).unwrap();
+        for function in ["pcmt_feed", "pcmt_lock_documents"] {
+            let config: Option<Vec<String>> = client
+                .query_one(
+                    "SELECT proconfig FROM pg_proc WHERE proname = $1",
+                    &[&function],
+                )
+                .unwrap()
+                .get(0);
+            assert_eq!(
+                config.unwrap_or_default(),
+                ["plan_cache_mode=force_generic_plan"],
+                "{function}"
+            );
+        }
     }
 
     /// A device's pull reads its communes from the index on (commune, seq),
