@@ -63,7 +63,7 @@ const DEVICES: usize = 1000;
 const DEVICES_PER_COMMUNE: usize = 4;
 const ROUNDS: usize = 3;
 /// Times each store's two phases run (`PCMT_BENCH_REPEATS` overrides).
-const REPEATS: usize = 3;
+const REPEATS: usize = 5;
 /// Syncs in flight at once (`PCMT_BENCH_CLIENTS` overrides).
 const CLIENTS: usize = 32;
 /// Office staff loading dashboard pages during the second run of each store
