@@ -13,8 +13,8 @@
 //! themselves, and pulls stop below the first push still in flight (the
 //! feed's watermark):
 //!
-//! - A push's insert into `changes` (the last part of `pcmt_store_push`,
-//!   migrations 0006 and 0018) first takes a shared advisory lock keyed by `pcmt_feed_next()`,
+//! - A push's insert into `changes` (`pcmt_append_changes`, migration
+//!   0006) first takes a shared advisory lock keyed by `pcmt_feed_next()`,
 //!   the lowest number the sequence can still hand out, and only then
 //!   draws its numbers (all at or above that key); the lock is held to its
 //!   commit. PostgreSQL releases a transaction's locks only after its
@@ -152,10 +152,6 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (
         17,
         include_str!("../../../../migrations/hub-pg/0017_generic_plans.sql"),
-    ),
-    (
-        18,
-        include_str!("../../../../migrations/hub-pg/0018_one_push_function.sql"),
     ),
 ];
 
