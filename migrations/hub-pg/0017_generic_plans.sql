@@ -1,10 +1,11 @@
 -- Less planning for every sync (issue 16). Measured with pg_stat_statements
 -- over the 1,000-tablet benchmark: the statements inside the sync's
 -- functions were planned afresh at nearly every call, 3.2 s of planning a
--- run, while the push function ran 9.2 s in all and the feed 4.5 s. PL/pgSQL caches each statement's
--- plan, but the plan cache plans a statement again with the call's values
--- while that custom plan looks cheaper than the generic one, which for
--- `x = ANY(<array>)` and the feed's read it always does.
+-- run, while the push function ran 9.2 s in all and the feed 4.5 s.
+-- PL/pgSQL caches each statement's plan, but the plan cache plans a
+-- statement again with the call's values while that custom plan looks
+-- cheaper than the generic one, which for `x = ANY(<array>)` and the
+-- feed's read it always does.
 
 -- The feed's read and the documents' read under their locks: their generic
 -- plans are the ones wanted (the feed's index by commune, built for it in
