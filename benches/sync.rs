@@ -342,18 +342,16 @@ fn main() {
     });
     let (same_s, same_bytes, same_trips) = measured_sync(&bench, &shaped_tablet, SHAPED);
     let mut rng = Rng::new(24);
-    edit(&shaped_tablet, &sessions[100..200], |i| {
+    let mut corrections = |i: usize| {
         let added = 1 + (i as u32 % 9);
         (added, correction(&mut rng, added))
-    });
+    };
+    edit(&shaped_tablet, &sessions[100..200], &mut corrections);
     let (edits_s, edits_bytes, edits_trips) = measured_sync(&bench, &shaped_tablet, SHAPED);
     // Another 100 such corrections on loopback: no link to wait for, so
     // the time is the work at both ends (what the shaped figure spends
     // beyond its round trips and bytes).
-    edit(&shaped_tablet, &sessions[200..300], |i| {
-        let added = 1 + (i as u32 % 7);
-        (added, correction(&mut rng, added))
-    });
+    edit(&shaped_tablet, &sessions[200..300], &mut corrections);
     let (edits_loopback_s, _, _) = measured_sync(&bench, &shaped_tablet, LOOPBACK);
     // The office's tablet gets the edits back: the same records as the
     // tablet that made them, none more.
