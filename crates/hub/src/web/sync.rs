@@ -264,11 +264,12 @@ async fn push(
     body: Bytes,
 ) -> Result<Vec<u8>, Failure> {
     let req = PushRequest::decode(&body)?;
-    let (ack, req) = blocking(state.storage, move |s| {
-        s.push(&scope, &req).map(|ack| (ack, req))
+    // Encoded on the same blocking thread as the push: one hand-off
+    // between threads a request, not two.
+    Ok(blocking(state.storage, move |s| {
+        s.push(&scope, &req).map(|ack| ack.encode_for(&req))
     })
-    .await?;
-    off_workers(move || ack.encode_for(&req)).await
+    .await??)
 }
 
 async fn pull(
@@ -278,8 +279,10 @@ async fn pull(
 ) -> Result<Vec<u8>, Failure> {
     let req: PullRequest = wire::decode(&body)?;
     let protocol = req.protocol;
-    let batch = blocking(state.storage, move |s| s.pull(&scope, &req)).await?;
-    off_workers(move || batch.encode_for(protocol)).await
+    Ok(blocking(state.storage, move |s| {
+        s.pull(&scope, &req).map(|batch| batch.encode_for(protocol))
+    })
+    .await??)
 }
 
 /// A device offering its documents by their heads to a hub of a new epoch.
@@ -367,14 +370,4 @@ async fn attachment_chunk(
         .headers_mut()
         .insert(SIZE_HEADER, HeaderValue::from(size));
     Ok(response)
-}
-
-/// An answer encoded off the async workers: a pull's batch is compressed
-/// hard (the bytes every tablet waits for on its slowest link).
-async fn off_workers(
-    encode: impl FnOnce() -> Result<Vec<u8>, pcmt_core::sync::SyncError> + Send + 'static,
-) -> Result<Vec<u8>, Failure> {
-    Ok(tokio::task::spawn_blocking(encode)
-        .await
-        .map_err(|e| Failure::internal(&e))??)
 }
