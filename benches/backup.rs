@@ -45,6 +45,7 @@ fn office() -> Scope {
     Scope {
         device: Uuid::nil(),
         communes: COMMUNES.iter().map(|c| c.to_string()).collect(),
+        office: None,
     }
 }
 

@@ -82,6 +82,7 @@ fn sync(
         scope: Scope {
             device,
             communes: communes.clone(),
+            office: None,
         },
         max_bytes: 6_000,
         cut_after,

@@ -144,6 +144,7 @@ fn the_district_takes_from_the_province_only_the_communes_it_serves(district: Te
     let office = Scope {
         device: uuid::Uuid::nil(),
         communes: vec![ELSEWHERE.into()],
+        office: None,
     };
     province
         .storage

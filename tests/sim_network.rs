@@ -208,6 +208,7 @@ fn sync(store: &Mutex<Store>, hub: &Storage, link: &mut Link, faults: Vec<Fault>
         scope: Scope {
             device,
             communes: communes.clone(),
+            office: None,
         },
         faults,
         next: 0,

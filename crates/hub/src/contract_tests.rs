@@ -139,6 +139,7 @@ pub(crate) fn office() -> Scope {
             .communes()
             .map(|c| c.code.clone())
             .collect(),
+        office: None,
     }
 }
 
@@ -248,6 +249,7 @@ fn a_device_cannot_write_or_read_outside_its_communes(hub: &dyn HubStorage) {
     let pek = Scope {
         device: Uuid::nil(),
         communes: vec!["62-610-23284".into()],
+        office: None,
     };
     let (id, mut doc) = session_doc("62-610-23287");
     let outside = push_of(id, "62-610-23287", &mut doc);
@@ -330,13 +332,8 @@ fn a_code_enrols_one_device_once_and_the_token_authenticates(hub: &dyn HubStorag
         (e.communes.clone(), e.officer.as_str()),
         (communes(), "A Lưu")
     );
-    assert_eq!(
-        hub.authenticate(&e.token).unwrap(),
-        Scope {
-            device,
-            communes: communes()
-        }
-    );
+    let scope = hub.authenticate(&e.token).unwrap();
+    assert_eq!((scope.device, scope.communes), (device, communes()));
     assert!(matches!(
         hub.enrol(&code, Uuid::now_v7(), None),
         Err(HubError::Unauthorized(_))
@@ -545,6 +542,7 @@ fn a_write_to_another_communes_record_is_refused_even_when_the_envelope_lies(hub
     let pek = Scope {
         device: Uuid::from_u128(7),
         communes: vec![PEK.into()],
+        office: None,
     };
     let mut push = push_of(id, PEK, &mut forged);
     push.device = pek.device;
@@ -751,7 +749,12 @@ fn enrolled(hub: &dyn HubStorage, communes: &[&str], officer: &str) -> Scope {
     let communes: Vec<String> = communes.iter().map(|c| c.to_string()).collect();
     let code = hub.issue_code(&communes, officer, 3600).unwrap();
     let e = hub.enrol(&code, Uuid::now_v7(), None).unwrap();
-    hub.authenticate(&e.token).unwrap()
+    // Kept for the test's every sync, so without the versions read by
+    // this one check: each push reads them, as each sync's own check would.
+    Scope {
+        office: None,
+        ..hub.authenticate(&e.token).unwrap()
+    }
 }
 
 /// A push from `scope`'s tablet of the changes of `docs` since `heads`.
@@ -1271,6 +1274,7 @@ fn the_hub_above_writes_only_into_the_communes_this_hub_serves(hub: &dyn HubStor
     let outside = Scope {
         device: Uuid::nil(),
         communes: vec![ELSEWHERE.into()],
+        office: None,
     };
     let (stray, mut stray_doc) = session_doc(ELSEWHERE);
     hub.push(&outside, &push_of(stray, ELSEWHERE, &mut stray_doc))

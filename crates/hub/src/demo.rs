@@ -30,6 +30,7 @@ fn office() -> Scope {
     Scope {
         device: Uuid::nil(),
         communes: OrgTree::demo().communes().map(|c| c.code.clone()).collect(),
+        office: None,
     }
 }
 

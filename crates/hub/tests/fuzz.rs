@@ -31,6 +31,7 @@ fn office() -> Scope {
     Scope {
         device: Uuid::from_u128(5),
         communes: OrgTree::demo().communes().map(|c| c.code.clone()).collect(),
+        office: None,
     }
 }
 

@@ -86,6 +86,7 @@ fn pull_answer(hub: &dyn HubStorage, communes: &[&str], cursor: u64) -> PullResp
     let scope = crate::rules::devices::Scope {
         device: Uuid::from_u128(77),
         communes: communes.iter().map(|c| c.to_string()).collect(),
+        office: None,
     };
     let answer = hub
         .pull(

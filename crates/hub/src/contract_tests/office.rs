@@ -261,6 +261,7 @@ fn a_checkin_never_reaches_another_communes_person(hub: &dyn HubStorage) {
     let choong = crate::rules::devices::Scope {
         device: uuid::Uuid::from_u128(9),
         communes: vec![CHOONG.into()],
+        office: None,
     };
     let forged = |person: uuid::Uuid| {
         let mut c = fixtures::checkin(person, today() - chrono::Days::new(3));
@@ -522,6 +523,7 @@ fn the_office_writes_files_of_its_communes_once_attributed_to_its_staff(hub: &dy
     let tablet = crate::rules::devices::Scope {
         device: uuid::Uuid::from_u128(77),
         communes: vec![PEK.into()],
+        office: None,
     };
     let pulled = hub
         .pull(

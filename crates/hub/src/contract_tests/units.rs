@@ -2,7 +2,7 @@
 //! hub as a real province's starts: empty.
 
 use crate::rules::audit::{Action, Actor, Query};
-use crate::rules::devices::Scope;
+use crate::rules::devices::{OfficeVersions, Scope};
 use crate::rules::units;
 use crate::storage::HubStorage;
 use pcmt_core::sync::wire::{PushRequest, PROTOCOL_VERSION};
@@ -14,6 +14,7 @@ on_both!(
     postgres: |db| &db.empty_store().expect("a PostgreSQL hub store");
     a_fresh_hub_has_no_units_until_the_office_loads_its_list_and_each_load_is_a_version,
     a_tablet_is_given_its_part_of_the_list_when_its_version_differs_only,
+    a_token_check_reads_the_versions_its_sync_is_answered_from,
 );
 
 const HUE: &str = "Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên
@@ -71,6 +72,7 @@ fn a_tablet_is_given_its_part_of_the_list_when_its_version_differs_only(hub: &dy
     let scope = Scope {
         device: Uuid::now_v7(),
         communes: vec!["20014".into()],
+        office: None,
     };
     let asking = |office| asking(&scope, office);
     // No list yet: nothing to give.
@@ -121,6 +123,7 @@ fn a_list_loaded_by_another_process_is_used_by_this_ones_next_sync(
     let scope = Scope {
         device: Uuid::now_v7(),
         communes: vec!["20014".into()],
+        office: None,
     };
     let asking = |have| asking(&scope, Some(have));
     let load = |hub: &dyn HubStorage, text: &str| {
@@ -165,4 +168,41 @@ mod two_processes {
         let (a, b) = (db.empty_store().unwrap(), db.empty_store().unwrap());
         super::a_list_loaded_by_another_process_is_used_by_this_ones_next_sync(&a, &b);
     }
+}
+
+/// A sync's token check reads the office data's versions in the same
+/// statement, and its push answers from them: a list loaded between the
+/// two reaches the tablet at its next sync, whose check reads it.
+fn a_token_check_reads_the_versions_its_sync_is_answered_from(hub: &dyn HubStorage) {
+    let load = |text: &str| {
+        let tree = org_sheet::read_rows(&units::read_file(text.as_bytes()).unwrap()).unwrap();
+        hub.load_units(&tree, &Actor::office()).unwrap()
+    };
+    assert_eq!(load(HUE), 1);
+    let code = hub.issue_code(&["20014".into()], "A Lưu", 3600).unwrap();
+    let token = hub.enrol(&code, Uuid::now_v7(), None).unwrap().token;
+    let checked = hub.authenticate(&token).unwrap();
+    assert_eq!(
+        checked.office,
+        Some(OfficeVersions {
+            units: 1,
+            plan: 0,
+            purges: 0
+        })
+    );
+    let given = hub.push(&checked, &asking(&checked, Some(0))).unwrap();
+    assert_eq!(given.office.unwrap().version, 1);
+
+    // Loaded after this sync's check: not in its answer, in the next one's.
+    assert_eq!(load(&HUE.replace("Thôn A Đớt", "Thôn A Đớt Mới")), 2);
+    assert_eq!(
+        hub.push(&checked, &asking(&checked, Some(1)))
+            .unwrap()
+            .office,
+        None
+    );
+    let next = hub.authenticate(&token).unwrap();
+    assert_eq!(next.office.map(|v| v.units), Some(2));
+    let given = hub.push(&next, &asking(&next, Some(1))).unwrap();
+    assert_eq!(given.office.unwrap().version, 2);
 }

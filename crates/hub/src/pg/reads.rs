@@ -6,7 +6,6 @@ use super::rows::PgRows;
 use super::{audit, Pg};
 use crate::error::HubError;
 use crate::rules::audit::{Page, Query};
-use crate::rules::devices::DeviceRow;
 use crate::rules::devices::{
     commune_activity, communes_of, CommuneActivity, DeviceInfo, COMMUNE_ACTIVITY_SQL, DEVICES_SQL,
 };
@@ -97,25 +96,6 @@ impl Backend for Pg {
 
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError> {
         self.read(|c| below_watermark(c, after, None, except, limit, false))
-    }
-
-    fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError> {
-        self.read(|c| {
-            c.query_opt(
-                "SELECT id, communes, revoked_at IS NOT NULL, lost_at IS NOT NULL FROM devices
-                 WHERE token_hash = $1",
-                &[&token_hash],
-            )?
-            .map(|r| {
-                Ok(DeviceRow {
-                    id: r.try_get(0)?,
-                    communes: r.try_get(1)?,
-                    revoked: r.try_get(2)?,
-                    lost: r.try_get(3)?,
-                })
-            })
-            .transpose()
-        })
     }
 
     fn document_count(&self) -> Result<u64, HubError> {

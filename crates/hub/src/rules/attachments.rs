@@ -116,6 +116,7 @@ mod tests {
         let scope = Scope {
             device: uuid::Uuid::nil(),
             communes: vec!["A".into()],
+            office: None,
         };
         assert!(in_scope(&scope, &["B".into(), "A".into()]));
         assert!(!in_scope(&scope, &["B".into()]));

@@ -3,7 +3,6 @@
 use super::{audit, Sqlite};
 use crate::error::HubError;
 use crate::rules::audit::{Page, Query};
-use crate::rules::devices::DeviceRow;
 use crate::rules::devices::{
     commune_activity, communes_of, CommuneActivity, DeviceInfo, COMMUNE_ACTIVITY_SQL, DEVICES_SQL,
 };
@@ -84,24 +83,6 @@ impl Backend for Sqlite {
                 .query_map(params![after, except, limit], feed_row)?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
-        })
-    }
-
-    fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError> {
-        self.read(|conn| {
-            Ok(conn
-                .prepare_cached(
-                    "SELECT id, communes, revoked_at IS NOT NULL, lost_at IS NOT NULL FROM devices WHERE token_hash = ?1",
-                )?
-                .query_row([token_hash], |r| {
-                    Ok(DeviceRow {
-                        id: r.get(0)?,
-                        communes: r.get(1)?,
-                        revoked: r.get(2)?,
-                        lost: r.get(3)?,
-                    })
-                })
-                .optional()?)
         })
     }
 

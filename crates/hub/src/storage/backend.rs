@@ -3,7 +3,7 @@
 
 use crate::error::HubError;
 use crate::rules::audit::{Entry, Page, Query};
-use crate::rules::devices::{CodeRow, CommuneActivity, DeviceInfo, DeviceRow};
+use crate::rules::devices::{CodeRow, CommuneActivity, DeviceInfo};
 use crate::rules::duplicates::PersonFile;
 use crate::rules::protocol::FeedRow;
 use crate::rules::staff::{Role, Staff, StaffAccount, StaffChange};
@@ -215,7 +215,6 @@ pub trait Backend: Send + Sync {
     /// Up to `limit` feed rows after `after` not from `except` (the hub
     /// above), of every commune, in `seq` order.
     fn own_feed(&self, after: i64, except: &str, limit: i64) -> Result<Vec<FeedRow>, HubError>;
-    fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, HubError>;
     fn document_count(&self) -> Result<u64, HubError>;
     /// The last position of the change feed (0 when empty).
     fn feed_end(&self) -> Result<i64, HubError>;

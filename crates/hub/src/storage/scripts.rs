@@ -663,7 +663,9 @@ impl<B: Backend> HubStorage for Hub<B> {
     }
 
     fn authenticate(&self, token: &str) -> Result<Scope, HubError> {
-        let mut scope = devices::scope_of(self.backend.device_by_token(&hash(token))?)?;
+        let (device, office) = super::office_data::device_by_token(&self.backend, &hash(token))?;
+        let mut scope = devices::scope_of(device)?;
+        scope.office = Some(office);
         // A tablet of a commune formed by a merger manages the people and
         // places of the communes merged into it, whose records keep their
         // old codes: it reads and writes those too, and its part of the
