@@ -253,14 +253,25 @@ mod tests {
     use super::*;
     use r2d2_postgres::postgres::Transaction;
 
+    /// The test's own database on the server of `PCMT_TEST_PG`; None
+    /// without one (the test then stops there, as every test of this
+    /// module does).
+    fn database(name: &str) -> Option<crate::testing::TestDatabase> {
+        crate::testing::TestDatabase::from_env(name).expect("the PostgreSQL server of PCMT_TEST_PG")
+    }
+
+    /// As [`database`], migrated by a store opened and dropped.
+    fn migrated(name: &str) -> Option<crate::testing::TestDatabase> {
+        let db = database(name)?;
+        drop(db.store().unwrap());
+        Some(db)
+    }
+
     /// Hub processes started together on a new database: one migrates,
     /// the others wait and find the schema done.
     #[test]
     fn stores_opened_at_once_on_a_new_database_migrate_it_once() {
-        let Some(db) = crate::testing::TestDatabase::from_env(
-            "stores_opened_at_once_on_a_new_database_migrate_it_once",
-        )
-        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+        let Some(db) = database("stores_opened_at_once_on_a_new_database_migrate_it_once") else {
             return;
         };
         let stores: Vec<PgHubStore> = std::thread::scope(|s| {
@@ -284,10 +295,8 @@ mod tests {
     #[test]
     fn a_database_from_before_the_rows_builds_them_when_a_hub_connects() {
         use crate::storage::{with_rows, HubStorage, OfficeStorage};
-        let Some(db) = crate::testing::TestDatabase::from_env(
-            "a_database_from_before_the_rows_builds_them_when_a_hub_connects",
-        )
-        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+        let Some(db) = database("a_database_from_before_the_rows_builds_them_when_a_hub_connects")
+        else {
             return;
         };
         let commune = "62-610-23290";
@@ -327,10 +336,7 @@ mod tests {
     /// column, so both stores keep the same rows.
     #[test]
     fn the_report_and_staff_tables_have_the_sqlite_hubs_columns() {
-        let Some(db) = crate::testing::TestDatabase::from_env(
-            "the_report_and_staff_tables_have_the_sqlite_hubs_columns",
-        )
-        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+        let Some(db) = database("the_report_and_staff_tables_have_the_sqlite_hubs_columns") else {
             return;
         };
         let store = db.store().unwrap();
@@ -382,10 +388,8 @@ mod tests {
         use crate::contract_tests::{office, pull, push_of, session_doc};
         use crate::rules::protocol::Writer;
         use crate::storage::scripts::apply;
-        let Some(db) = crate::testing::TestDatabase::from_env(
-            "a_push_committing_after_a_later_one_is_not_skipped_by_a_puller",
-        )
-        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+        let Some(db) = database("a_push_committing_after_a_later_one_is_not_skipped_by_a_puller")
+        else {
             return;
         };
         let store = db.store().unwrap();
@@ -452,10 +456,9 @@ mod tests {
         use automerge::transaction::Transactable;
         use pcmt_core::sync::wire::DocChanges;
         use pcmt_model::RecordKind;
-        let Some(db) = crate::testing::TestDatabase::from_env(
-            "a_push_waiting_for_a_documents_lock_reads_what_the_holder_committed",
-        )
-        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+        let Some(db) =
+            database("a_push_waiting_for_a_documents_lock_reads_what_the_holder_committed")
+        else {
             return;
         };
         let store = db.store().unwrap();
@@ -531,13 +534,10 @@ mod tests {
     #[test]
     fn a_connection_the_server_ended_is_replaced_after_one_request() {
         use crate::storage::HubStorage;
-        let Some(db) = crate::testing::TestDatabase::from_env(
-            "a_connection_the_server_ended_is_replaced_after_one_request",
-        )
-        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+        let Some(db) = migrated("a_connection_the_server_ended_is_replaced_after_one_request")
+        else {
             return;
         };
-        drop(db.store().unwrap());
         let store = PgHubStore::connect(&db.url, 1).unwrap();
         assert_eq!(store.document_count().unwrap(), 0);
         let ended: i64 = Client::connect(&db.url, NoTls)
@@ -561,13 +561,10 @@ mod tests {
     /// setting would bring back a plan a call, with nothing else to show.
     #[test]
     fn a_sync_s_reads_run_on_generic_plans_whatever_the_session_says() {
-        let Some(db) = crate::testing::TestDatabase::from_env(
-            "a_sync_s_reads_run_on_generic_plans_whatever_the_session_says",
-        )
-        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+        let Some(db) = migrated("a_sync_s_reads_run_on_generic_plans_whatever_the_session_says")
+        else {
             return;
         };
-        drop(db.store().unwrap());
         let mut client = Client::connect(&db.url, NoTls).unwrap();
         for function in ["pcmt_feed", "pcmt_lock_documents"] {
             let config: Option<Vec<String>> = client
@@ -594,13 +591,10 @@ mod tests {
     #[test]
     fn a_pull_reads_its_communes_from_their_index_whatever_the_cursor() {
         use std::sync::{Arc, Mutex};
-        let Some(db) = crate::testing::TestDatabase::from_env(
-            "a_pull_reads_its_communes_from_their_index_whatever_the_cursor",
-        )
-        .expect("the PostgreSQL server of PCMT_TEST_PG") else {
+        let Some(db) = migrated("a_pull_reads_its_communes_from_their_index_whatever_the_cursor")
+        else {
             return;
         };
-        drop(db.store().unwrap());
         let notices = Arc::new(Mutex::new(Vec::new()));
         let mut config: Config = db.url.parse().unwrap();
         let kept = notices.clone();
